@@ -1,0 +1,97 @@
+//! Typed errors with stable codes. A code doubles as the Fluent message id that explains it,
+//! so the web layer maps every error to a translated message in exactly one place.
+
+use serde::Serialize;
+
+/// One problem with one input field; `code` is a stable id and a Fluent message id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    pub field: &'static str,
+    pub code: &'static str,
+}
+
+/// Every problem found in one submitted form or request body.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FieldErrors(pub Vec<FieldError>);
+
+impl FieldErrors {
+    pub fn new() -> Self {
+        Self::default()
+    }
+    pub fn add(&mut self, field: &'static str, code: &'static str) {
+        self.0.push(FieldError { field, code });
+    }
+    /// Runs a parser; on failure records its error code under `field`.
+    pub fn check<T>(&mut self, field: &'static str, r: Result<T, &'static str>) -> Option<T> {
+        match r {
+            Ok(v) => Some(v),
+            Err(code) => {
+                self.add(field, code);
+                None
+            }
+        }
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    /// `Ok(())` when nothing was wrong, the collected errors otherwise.
+    pub fn finish(self) -> Result<(), DomainError> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(DomainError::Invalid(self))
+        }
+    }
+}
+
+/// The errors a use case can end in. `code()` is stable and part of the API.
+#[derive(Debug, thiserror::Error)]
+pub enum DomainError {
+    #[error("invalid input")]
+    Invalid(FieldErrors),
+    #[error("not signed in")]
+    Unauthenticated,
+    #[error("wrong login, password or code")]
+    BadCredentials,
+    #[error("a second factor is required")]
+    TotpRequired,
+    #[error("too many attempts")]
+    Throttled,
+    #[error("email address not verified")]
+    EmailNotVerified,
+    #[error("not found")]
+    NotFound,
+    #[error("already exists")]
+    Conflict(&'static str),
+    #[error("link expired or already used")]
+    TokenInvalid,
+    #[error("form expired")]
+    Csrf,
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl DomainError {
+    /// Stable machine-readable code; also the Fluent id of its human message.
+    pub fn code(&self) -> &'static str {
+        match self {
+            DomainError::Invalid(_) => "err-invalid",
+            DomainError::Unauthenticated => "err-unauthenticated",
+            DomainError::BadCredentials => "err-bad-credentials",
+            DomainError::TotpRequired => "err-totp-required",
+            DomainError::Throttled => "err-throttled",
+            DomainError::EmailNotVerified => "err-email-not-verified",
+            DomainError::NotFound => "err-not-found",
+            DomainError::Conflict(c) => c,
+            DomainError::TokenInvalid => "err-token-invalid",
+            DomainError::Csrf => "err-csrf",
+            DomainError::Internal(_) => "err-internal",
+        }
+    }
+
+    pub fn invalid(field: &'static str, code: &'static str) -> Self {
+        let mut e = FieldErrors::new();
+        e.add(field, code);
+        DomainError::Invalid(e)
+    }
+}

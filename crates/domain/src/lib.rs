@@ -1,0 +1,26 @@
+//! okienko's domain: validated types, roles, the authorization policy, the audit chain
+//! and the rules that decide things. No IO here, and no clock: time is always passed in.
+
+pub mod audit;
+pub mod error;
+pub mod ids;
+pub mod policy;
+pub mod role;
+pub mod totp;
+
+pub use error::{DomainError, FieldError, FieldErrors};
+pub use role::{Role, RoleGrant};
+
+/// Milliseconds since the Unix epoch; the one time representation in storage.
+pub type Millis = i64;
+
+/// Converts a point in time to storage milliseconds.
+pub fn to_millis(t: time::OffsetDateTime) -> Millis {
+    (t.unix_timestamp_nanos() / 1_000_000) as i64
+}
+
+/// Converts storage milliseconds back to a point in time (UTC).
+pub fn from_millis(ms: Millis) -> time::OffsetDateTime {
+    time::OffsetDateTime::from_unix_timestamp_nanos(ms as i128 * 1_000_000)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
+}

@@ -1,0 +1,138 @@
+//! The one place that decides who may do what. Every handler asks `allowed` before acting;
+//! the route-by-role matrix test in `crates/okienko/tests` proves the answers over HTTP.
+
+use crate::role::{Role, RoleGrant};
+
+/// Who is asking.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub user_id: String,
+    pub grants: Vec<RoleGrant>,
+}
+
+/// What they want to do, with the owner or scope it touches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action<'a> {
+    /// Read or change one's own account, sessions, second factor and Data Tracker.
+    OwnAccount,
+    /// Read a person's account data; `user_id` is whose.
+    ReadPerson { user_id: &'a str },
+    /// List, create and edit offices.
+    ManageOffices,
+    /// List, create and edit service points.
+    ManageServicePoints,
+    /// See an office's page (its departments and staff).
+    ViewOffice { office_id: &'a str },
+    /// Create or remove departments of an office.
+    ManageDepartments { office_id: &'a str },
+    /// Add staff to an office and change their roles.
+    ManageStaff { office_id: &'a str },
+    /// See a service point's page.
+    ViewServicePoint { service_point_id: &'a str },
+    /// Add clerks to a service point.
+    ManageClerks { service_point_id: &'a str },
+    /// Read the whole audit trail.
+    ReadAuditTrail,
+}
+
+impl Actor {
+    pub fn has(&self, role: Role) -> bool {
+        self.grants.iter().any(|g| g.role == role)
+    }
+
+    fn has_in_office(&self, role: Role, office: &str) -> bool {
+        self.grants
+            .iter()
+            .any(|g| g.role == role && g.office_id.as_deref() == Some(office))
+    }
+
+    fn has_at_point(&self, role: Role, point: &str) -> bool {
+        self.grants
+            .iter()
+            .any(|g| g.role == role && g.service_point_id.as_deref() == Some(point))
+    }
+
+    pub fn is_staff(&self) -> bool {
+        self.grants.iter().any(|g| g.role.is_staff())
+    }
+
+    /// Offices this actor administers.
+    pub fn admin_offices(&self) -> impl Iterator<Item = &str> {
+        self.grants
+            .iter()
+            .filter(|g| g.role == Role::OfficeAdmin)
+            .filter_map(|g| g.office_id.as_deref())
+    }
+}
+
+/// Decides one action for one actor. Deny is the default.
+pub fn allowed(actor: &Actor, action: Action<'_>) -> bool {
+    let platform = actor.has(Role::PlatformAdmin);
+    match action {
+        Action::OwnAccount => true,
+        Action::ReadPerson { user_id } => user_id == actor.user_id || platform,
+        Action::ManageOffices | Action::ManageServicePoints | Action::ReadAuditTrail => platform,
+        Action::ViewOffice { office_id } => {
+            platform
+                || actor.has_in_office(Role::OfficeAdmin, office_id)
+                || actor.has_in_office(Role::Official, office_id)
+        }
+        Action::ManageDepartments { office_id } | Action::ManageStaff { office_id } => {
+            platform || actor.has_in_office(Role::OfficeAdmin, office_id)
+        }
+        Action::ViewServicePoint { service_point_id } => {
+            platform || actor.has_at_point(Role::Clerk, service_point_id)
+        }
+        Action::ManageClerks { .. } => platform,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn actor(role: Role, office: Option<&str>, point: Option<&str>) -> Actor {
+        Actor {
+            user_id: "u1".into(),
+            grants: vec![RoleGrant {
+                role,
+                office_id: office.map(str::to_string),
+                department_id: None,
+                service_point_id: point.map(str::to_string),
+            }],
+        }
+    }
+
+    #[test]
+    fn official_sees_only_own_office() {
+        let a = actor(Role::Official, Some("o1"), None);
+        assert!(allowed(&a, Action::ViewOffice { office_id: "o1" }));
+        assert!(!allowed(&a, Action::ViewOffice { office_id: "o2" }));
+        assert!(!allowed(&a, Action::ManageStaff { office_id: "o1" }));
+    }
+
+    #[test]
+    fn citizen_reads_only_self() {
+        let a = actor(Role::Citizen, None, None);
+        assert!(allowed(&a, Action::ReadPerson { user_id: "u1" }));
+        assert!(!allowed(&a, Action::ReadPerson { user_id: "u2" }));
+        assert!(!allowed(&a, Action::ManageOffices));
+    }
+
+    #[test]
+    fn clerk_bound_to_point() {
+        let a = actor(Role::Clerk, None, Some("p1"));
+        assert!(allowed(
+            &a,
+            Action::ViewServicePoint {
+                service_point_id: "p1"
+            }
+        ));
+        assert!(!allowed(
+            &a,
+            Action::ViewServicePoint {
+                service_point_id: "p2"
+            }
+        ));
+    }
+}

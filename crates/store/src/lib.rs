@@ -1,0 +1,148 @@
+//! Storage: one trait, [`Store`], and its SQL implementation for SQLite (the embedded default)
+//! and PostgreSQL. Both run the same portable SQL and the same migrations; where the two
+//! engines differ (connection set-up, job claiming) the code says so next to the difference.
+//! The shared test suite in `tests/suite.rs` runs on SQLite always and on PostgreSQL when
+//! `OKIENKO_TEST_DATABASE_URL` is set.
+
+mod migrations;
+mod model;
+mod sql;
+
+pub use model::*;
+pub use sql::{Backend, SqlStore};
+
+use async_trait::async_trait;
+use okienko_domain::audit::{AuditEntry, AuditEvent};
+use okienko_domain::{Millis, RoleGrant};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A uniqueness rule was broken; the text names the constraint or column.
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("not found")]
+    NotFound,
+    #[error("database: {0}")]
+    Db(String),
+    #[error("unsupported database URL: {0}")]
+    UnsupportedUrl(String),
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// Everything okienko keeps. Every method that changes data takes the audit event describing
+/// the change and commits both in one transaction.
+#[async_trait]
+pub trait Store: Send + Sync {
+    fn backend(&self) -> Backend;
+    /// Applies pending migrations; returns the versions applied now.
+    async fn migrate(&self) -> Result<Vec<i64>>;
+    /// Number of open and idle connections, for metrics.
+    fn pool_stats(&self) -> (u32, u32);
+
+    // Users and roles
+    async fn create_user(
+        &self,
+        user: &User,
+        grants: &[RoleGrant],
+        audit: &AuditEvent,
+    ) -> Result<()>;
+    async fn user_by_id(&self, id: &str) -> Result<Option<User>>;
+    async fn user_by_email(&self, email: &str) -> Result<Option<User>>;
+    async fn set_password(&self, user_id: &str, hash: &str, audit: &AuditEvent) -> Result<()>;
+    async fn set_email_verified(&self, user_id: &str, audit: &AuditEvent) -> Result<()>;
+    async fn set_totp(&self, user_id: &str, secret: Option<&str>, audit: &AuditEvent)
+        -> Result<()>;
+    /// Records the last accepted TOTP step; false if `step` is not newer (a replay).
+    async fn advance_totp_step(&self, user_id: &str, step: i64) -> Result<bool>;
+    async fn set_locale(&self, user_id: &str, locale: &str) -> Result<()>;
+    async fn grants_of(&self, user_id: &str) -> Result<Vec<RoleGrant>>;
+    async fn add_grant(&self, user_id: &str, grant: &RoleGrant, audit: &AuditEvent) -> Result<()>;
+    /// Removes the grants a user holds in an office (all of them, or of one role).
+    async fn remove_office_grants(
+        &self,
+        user_id: &str,
+        office_id: &str,
+        audit: &AuditEvent,
+    ) -> Result<()>;
+    /// Users holding any role in the office, with those roles.
+    async fn office_staff(&self, office_id: &str) -> Result<Vec<(User, Vec<RoleGrant>)>>;
+    async fn point_clerks(&self, service_point_id: &str) -> Result<Vec<User>>;
+
+    // Sessions and one-time tokens
+    async fn create_session(&self, session: &Session) -> Result<()>;
+    async fn session(&self, token_hash: &str, now: Millis) -> Result<Option<Session>>;
+    async fn delete_session(&self, token_hash: &str) -> Result<()>;
+    async fn delete_user_sessions(&self, user_id: &str) -> Result<()>;
+    async fn create_token(
+        &self,
+        kind: &str,
+        token_hash: &str,
+        user_id: &str,
+        expires_at: Millis,
+    ) -> Result<()>;
+    /// Marks an unexpired, unused token as used and returns its user.
+    async fn consume_token(
+        &self,
+        kind: &str,
+        token_hash: &str,
+        now: Millis,
+    ) -> Result<Option<String>>;
+
+    // Login throttling
+    async fn record_login_failure(&self, keys: &[String], at: Millis) -> Result<()>;
+    async fn login_failures_since(&self, key: &str, since: Millis) -> Result<i64>;
+    async fn clear_login_failures(&self, key: &str) -> Result<()>;
+
+    // Organisation
+    async fn create_office(&self, office: &Office, audit: &AuditEvent) -> Result<()>;
+    async fn update_office(&self, office: &Office, audit: &AuditEvent) -> Result<()>;
+    async fn office(&self, id: &str) -> Result<Option<Office>>;
+    async fn offices(&self) -> Result<Vec<Office>>;
+    async fn create_service_point(&self, point: &ServicePoint, audit: &AuditEvent) -> Result<()>;
+    async fn update_service_point(&self, point: &ServicePoint, audit: &AuditEvent) -> Result<()>;
+    async fn service_point(&self, id: &str) -> Result<Option<ServicePoint>>;
+    async fn service_points(&self) -> Result<Vec<ServicePoint>>;
+    async fn create_department(&self, dept: &Department, audit: &AuditEvent) -> Result<()>;
+    async fn departments(&self, office_id: &str) -> Result<Vec<Department>>;
+    async fn delete_department(&self, office_id: &str, id: &str, audit: &AuditEvent) -> Result<()>;
+
+    // Audit trail
+    async fn append_audit(&self, event: &AuditEvent) -> Result<()>;
+    /// Entries about one person's data, newest first.
+    async fn audit_for_subject(&self, subject_id: &str, limit: i64) -> Result<Vec<AuditEntry>>;
+    /// Every entry in storage order with its stored hash, and the recorded head (seq, hash).
+    async fn audit_chain(&self) -> Result<(Vec<(AuditEntry, String)>, (i64, String))>;
+
+    // Jobs
+    async fn enqueue_job(
+        &self,
+        kind: &str,
+        payload: &str,
+        run_at: Millis,
+        max_attempts: i64,
+    ) -> Result<String>;
+    /// Leases up to `limit` due jobs until `now + lease_ms`; no two callers get the same job.
+    async fn claim_jobs(&self, now: Millis, lease_ms: i64, limit: i64) -> Result<Vec<Job>>;
+    async fn complete_job(&self, id: &str, now: Millis) -> Result<()>;
+    /// Records a failure; retries at `retry_at`, or gives up when it is `None`.
+    async fn fail_job(
+        &self,
+        id: &str,
+        error: &str,
+        retry_at: Option<Millis>,
+        now: Millis,
+    ) -> Result<()>;
+    async fn job_counts(&self) -> Result<JobCounts>;
+
+    // Settings (installation secrets and the like)
+    async fn setting(&self, key: &str) -> Result<Option<String>>;
+    /// Stores `value` unless the key exists; returns the value now stored.
+    async fn setting_init(&self, key: &str, value: &str) -> Result<String>;
+}
+
+/// Opens a store by URL: `sqlite://PATH` (or `sqlite::memory:`) or `postgres://…`.
+/// Any other scheme is an error, never a silent fallback.
+pub async fn open(url: &str) -> Result<SqlStore> {
+    SqlStore::connect(url).await
+}

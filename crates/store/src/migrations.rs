@@ -1,0 +1,14 @@
+//! Migrations: one ordered list of portable SQL files, applied in a transaction each and
+//! recorded in `schema_migrations`. The same files run on both backends.
+
+pub struct Migration {
+    pub version: i64,
+    pub name: &'static str,
+    pub sql: &'static str,
+}
+
+pub const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "foundation",
+    sql: include_str!("../migrations/0001_foundation.sql"),
+}];

@@ -1,0 +1,904 @@
+//! The SQL implementation of [`Store`] over sqlx's `Any` driver, so SQLite and PostgreSQL share
+//! every query. SQLite gets one writer connection (writes never contend for the lock, and a
+//! transaction never has to upgrade a read lock) and a pool of readers (WAL lets them run
+//! beside the writer); PostgreSQL uses one pool for both.
+
+use crate::migrations::MIGRATIONS;
+use crate::{
+    Department, Job, JobCounts, Office, Result, ServicePoint, Session, Store, StoreError, User,
+};
+use async_trait::async_trait;
+use okienko_domain::audit::{AuditEntry, AuditEvent};
+use okienko_domain::{Millis, Role, RoleGrant};
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyRow};
+use sqlx::{AnyPool, Executor, Row};
+use std::str::FromStr;
+use std::time::Duration;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Clone)]
+pub struct SqlStore {
+    backend: Backend,
+    writer: AnyPool,
+    reader: AnyPool,
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        if let Some(db) = e.as_database_error() {
+            if db.is_unique_violation() {
+                return StoreError::Conflict(db.constraint().unwrap_or(db.message()).to_string());
+            }
+        }
+        StoreError::Db(e.to_string())
+    }
+}
+
+fn flag(b: bool) -> i64 {
+    i64::from(b)
+}
+
+fn new_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+impl SqlStore {
+    pub async fn connect(url: &str) -> Result<Self> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres
+        } else {
+            return Err(StoreError::UnsupportedUrl(url.to_string()));
+        };
+        let opts = AnyConnectOptions::from_str(url).map_err(|e| StoreError::Db(e.to_string()))?;
+        match backend {
+            Backend::Postgres => {
+                let pool = AnyPoolOptions::new()
+                    .max_connections(16)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect_with(opts)
+                    .await?;
+                Ok(SqlStore {
+                    backend,
+                    writer: pool.clone(),
+                    reader: pool,
+                })
+            }
+            Backend::Sqlite => {
+                let memory = url.contains(":memory:");
+                let writer = AnyPoolOptions::new()
+                    .max_connections(1)
+                    .min_connections(1)
+                    .idle_timeout(None)
+                    .max_lifetime(None)
+                    .after_connect(sqlite_pragmas)
+                    .connect_with(opts.clone())
+                    .await?;
+                let reader = if memory {
+                    writer.clone()
+                } else {
+                    AnyPoolOptions::new()
+                        .max_connections(8)
+                        .after_connect(sqlite_pragmas)
+                        .connect_with(opts)
+                        .await?
+                };
+                Ok(SqlStore {
+                    backend,
+                    writer,
+                    reader,
+                })
+            }
+        }
+    }
+
+    /// The writer pool, for tests that tamper with rows on purpose.
+    pub fn raw_pool(&self) -> &AnyPool {
+        &self.writer
+    }
+
+    async fn audit_in(tx: &mut sqlx::Transaction<'_, sqlx::Any>, ev: &AuditEvent) -> Result<()> {
+        // Writing the head first takes its row lock (PostgreSQL) before anything is read, so
+        // concurrent appends line up one after the other.
+        let head =
+            sqlx::query("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
+                .fetch_one(&mut **tx)
+                .await?;
+        let seq: i64 = head.try_get("seq")?;
+        let prev: String = head.try_get("hash")?;
+        let entry = ev.chain(seq - 1, &prev);
+        let hash = entry.hash();
+        sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
+            .bind(&hash)
+            .execute(&mut **tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO audit_log (seq, at, actor_id, action, subject_id, object, reason, prev_hash, hash) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(entry.seq)
+        .bind(entry.at)
+        .bind(entry.actor_id)
+        .bind(entry.action)
+        .bind(entry.subject_id)
+        .bind(entry.object)
+        .bind(entry.reason)
+        .bind(entry.prev_hash)
+        .bind(hash)
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+
+    /// Runs one statement and its audit event in a single transaction; `NotFound` when the
+    /// statement touched no row.
+    async fn exec_audited<'q>(
+        &self,
+        q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+        ev: &AuditEvent,
+    ) -> Result<()> {
+        let mut tx = self.writer.begin().await?;
+        let n = q.execute(&mut *tx).await?.rows_affected();
+        if n == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Self::audit_in(&mut tx, ev).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+/// SQLite connection set-up: WAL with FULL sync, so a commit is on disk before we answer.
+fn sqlite_pragmas(
+    conn: &mut sqlx::AnyConnection,
+    _meta: sqlx::pool::PoolConnectionMetadata,
+) -> futures_core::future::BoxFuture<'_, std::result::Result<(), sqlx::Error>> {
+    Box::pin(async move {
+        conn.execute(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+        )
+        .await?;
+        Ok(())
+    })
+}
+
+/// Splits a migration file into statements (they hold no `;` inside literals), dropping
+/// chunks that are only comments.
+fn statements(sql: &str) -> impl Iterator<Item = &str> {
+    sql.split(';').map(str::trim).filter(|s| {
+        s.lines().any(|l| {
+            let l = l.trim();
+            !l.is_empty() && !l.starts_with("--")
+        })
+    })
+}
+
+fn user_from(r: &AnyRow) -> std::result::Result<User, sqlx::Error> {
+    Ok(User {
+        id: r.try_get("id")?,
+        email: r.try_get("email")?,
+        display_name: r.try_get("display_name")?,
+        password_hash: r.try_get("password_hash")?,
+        email_verified: r.try_get::<i64, _>("email_verified")? != 0,
+        totp_secret: r.try_get("totp_secret")?,
+        totp_last_step: r.try_get("totp_last_step")?,
+        locale: r.try_get("locale")?,
+        disabled: r.try_get::<i64, _>("disabled")? != 0,
+        created_at: r.try_get("created_at")?,
+    })
+}
+
+fn grant_from(r: &AnyRow) -> std::result::Result<RoleGrant, sqlx::Error> {
+    let role: String = r.try_get("role")?;
+    Ok(RoleGrant {
+        role: Role::parse(&role).map_err(|e| sqlx::Error::Decode(e.into()))?,
+        office_id: r.try_get("office_id")?,
+        department_id: r.try_get("department_id")?,
+        service_point_id: r.try_get("service_point_id")?,
+    })
+}
+
+fn office_from(r: &AnyRow) -> std::result::Result<Office, sqlx::Error> {
+    Ok(Office {
+        id: r.try_get("id")?,
+        name: r.try_get("name")?,
+        nip: r.try_get("nip")?,
+        regon: r.try_get("regon")?,
+        street: r.try_get("street")?,
+        postal_code: r.try_get("postal_code")?,
+        city: r.try_get("city")?,
+        created_at: r.try_get("created_at")?,
+    })
+}
+
+fn point_from(r: &AnyRow) -> std::result::Result<ServicePoint, sqlx::Error> {
+    Ok(ServicePoint {
+        id: r.try_get("id")?,
+        name: r.try_get("name")?,
+        street: r.try_get("street")?,
+        postal_code: r.try_get("postal_code")?,
+        city: r.try_get("city")?,
+        is_open: r.try_get::<i64, _>("is_open")? != 0,
+        created_at: r.try_get("created_at")?,
+    })
+}
+
+fn dept_from(r: &AnyRow) -> std::result::Result<Department, sqlx::Error> {
+    Ok(Department {
+        id: r.try_get("id")?,
+        office_id: r.try_get("office_id")?,
+        code: r.try_get("code")?,
+        name: r.try_get("name")?,
+    })
+}
+
+fn audit_from(r: &AnyRow) -> std::result::Result<AuditEntry, sqlx::Error> {
+    Ok(AuditEntry {
+        seq: r.try_get("seq")?,
+        at: r.try_get("at")?,
+        actor_id: r.try_get("actor_id")?,
+        action: r.try_get("action")?,
+        subject_id: r.try_get("subject_id")?,
+        object: r.try_get("object")?,
+        reason: r.try_get("reason")?,
+        prev_hash: r.try_get("prev_hash")?,
+    })
+}
+
+fn session_from(r: &AnyRow) -> std::result::Result<Session, sqlx::Error> {
+    Ok(Session {
+        token_hash: r.try_get("token_hash")?,
+        user_id: r.try_get("user_id")?,
+        kind: r.try_get("kind")?,
+        csrf: r.try_get("csrf")?,
+        created_at: r.try_get("created_at")?,
+        expires_at: r.try_get("expires_at")?,
+    })
+}
+
+const USER_COLS: &str = "id, email, display_name, password_hash, email_verified, totp_secret, totp_last_step, locale, disabled, created_at";
+const OFFICE_COLS: &str = "id, name, nip, regon, street, postal_code, city, created_at";
+const POINT_COLS: &str = "id, name, street, postal_code, city, is_open, created_at";
+const AUDIT_COLS: &str = "seq, at, actor_id, action, subject_id, object, reason, prev_hash";
+
+#[async_trait]
+impl Store for SqlStore {
+    fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    async fn migrate(&self) -> Result<Vec<i64>> {
+        sqlx::query("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL)")
+            .execute(&self.writer)
+            .await?;
+        let rows = sqlx::query("SELECT version FROM schema_migrations")
+            .fetch_all(&self.writer)
+            .await?;
+        let done: Vec<i64> = rows
+            .iter()
+            .map(|r| r.try_get::<i64, _>(0))
+            .collect::<std::result::Result<_, _>>()?;
+        let mut applied = Vec::new();
+        for m in MIGRATIONS.iter().filter(|m| !done.contains(&m.version)) {
+            let mut tx = self.writer.begin().await?;
+            for stmt in statements(m.sql) {
+                sqlx::query(stmt).execute(&mut *tx).await?;
+            }
+            sqlx::query("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)")
+                .bind(m.version)
+                .bind(m.name)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            tracing::info!(version = m.version, name = m.name, "migration applied");
+            applied.push(m.version);
+        }
+        Ok(applied)
+    }
+
+    fn pool_stats(&self) -> (u32, u32) {
+        let mut size = self.writer.size();
+        let mut idle = self.writer.num_idle() as u32;
+        if self.backend == Backend::Sqlite {
+            size += self.reader.size();
+            idle += self.reader.num_idle() as u32;
+        }
+        (size, idle)
+    }
+
+    async fn create_user(&self, u: &User, grants: &[RoleGrant], audit: &AuditEvent) -> Result<()> {
+        let mut tx = self.writer.begin().await?;
+        sqlx::query(
+            "INSERT INTO users (id, email, display_name, password_hash, email_verified, totp_secret, totp_last_step, locale, disabled, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(&u.id)
+        .bind(&u.email)
+        .bind(&u.display_name)
+        .bind(&u.password_hash)
+        .bind(flag(u.email_verified))
+        .bind(&u.totp_secret)
+        .bind(u.totp_last_step)
+        .bind(&u.locale)
+        .bind(flag(u.disabled))
+        .bind(u.created_at)
+        .execute(&mut *tx)
+        .await?;
+        for g in grants {
+            insert_grant(&mut tx, &u.id, g, u.created_at).await?;
+        }
+        Self::audit_in(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn user_by_id(&self, id: &str) -> Result<Option<User>> {
+        let q = format!("SELECT {USER_COLS} FROM users WHERE id = $1");
+        let r = sqlx::query(&q)
+            .bind(id)
+            .fetch_optional(&self.reader)
+            .await?;
+        Ok(r.as_ref().map(user_from).transpose()?)
+    }
+
+    async fn user_by_email(&self, email: &str) -> Result<Option<User>> {
+        let q = format!("SELECT {USER_COLS} FROM users WHERE email = $1");
+        let r = sqlx::query(&q)
+            .bind(email)
+            .fetch_optional(&self.reader)
+            .await?;
+        Ok(r.as_ref().map(user_from).transpose()?)
+    }
+
+    async fn set_password(&self, user_id: &str, hash: &str, audit: &AuditEvent) -> Result<()> {
+        let q = sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+            .bind(hash)
+            .bind(user_id);
+        self.exec_audited(q, audit).await
+    }
+
+    async fn set_email_verified(&self, user_id: &str, audit: &AuditEvent) -> Result<()> {
+        let q = sqlx::query("UPDATE users SET email_verified = 1 WHERE id = $1").bind(user_id);
+        self.exec_audited(q, audit).await
+    }
+
+    async fn set_totp(
+        &self,
+        user_id: &str,
+        secret: Option<&str>,
+        audit: &AuditEvent,
+    ) -> Result<()> {
+        let q =
+            sqlx::query("UPDATE users SET totp_secret = $1, totp_last_step = NULL WHERE id = $2")
+                .bind(secret)
+                .bind(user_id);
+        self.exec_audited(q, audit).await
+    }
+
+    async fn advance_totp_step(&self, user_id: &str, step: i64) -> Result<bool> {
+        let n = sqlx::query(
+            "UPDATE users SET totp_last_step = $1 WHERE id = $2 AND (totp_last_step IS NULL OR totp_last_step < $1)",
+        )
+        .bind(step)
+        .bind(user_id)
+        .execute(&self.writer)
+        .await?
+        .rows_affected();
+        Ok(n == 1)
+    }
+
+    async fn set_locale(&self, user_id: &str, locale: &str) -> Result<()> {
+        sqlx::query("UPDATE users SET locale = $1 WHERE id = $2")
+            .bind(locale)
+            .bind(user_id)
+            .execute(&self.writer)
+            .await?;
+        Ok(())
+    }
+
+    async fn grants_of(&self, user_id: &str) -> Result<Vec<RoleGrant>> {
+        let rows = sqlx::query(
+            "SELECT role, office_id, department_id, service_point_id FROM role_grants WHERE user_id = $1 ORDER BY created_at, id",
+        )
+        .bind(user_id)
+        .fetch_all(&self.reader)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(grant_from)
+            .collect::<std::result::Result<_, _>>()?)
+    }
+
+    async fn add_grant(&self, user_id: &str, grant: &RoleGrant, audit: &AuditEvent) -> Result<()> {
+        let mut tx = self.writer.begin().await?;
+        insert_grant(&mut tx, user_id, grant, audit.at).await?;
+        Self::audit_in(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn remove_office_grants(
+        &self,
+        user_id: &str,
+        office_id: &str,
+        audit: &AuditEvent,
+    ) -> Result<()> {
+        let q = sqlx::query("DELETE FROM role_grants WHERE user_id = $1 AND office_id = $2")
+            .bind(user_id)
+            .bind(office_id);
+        self.exec_audited(q, audit).await
+    }
+
+    async fn office_staff(&self, office_id: &str) -> Result<Vec<(User, Vec<RoleGrant>)>> {
+        let q = format!(
+            "SELECT {USER_COLS} FROM users WHERE id IN (SELECT user_id FROM role_grants WHERE office_id = $1) ORDER BY display_name, id"
+        );
+        let users = sqlx::query(&q)
+            .bind(office_id)
+            .fetch_all(&self.reader)
+            .await?;
+        let grants = sqlx::query(
+            "SELECT user_id, role, office_id, department_id, service_point_id FROM role_grants WHERE office_id = $1 ORDER BY created_at, id",
+        )
+        .bind(office_id)
+        .fetch_all(&self.reader)
+        .await?;
+        let mut out = Vec::with_capacity(users.len());
+        for r in &users {
+            let u = user_from(r)?;
+            let mut gs = Vec::new();
+            for g in &grants {
+                if g.try_get::<String, _>("user_id")? == u.id {
+                    gs.push(grant_from(g)?);
+                }
+            }
+            out.push((u, gs));
+        }
+        Ok(out)
+    }
+
+    async fn point_clerks(&self, service_point_id: &str) -> Result<Vec<User>> {
+        let q = format!(
+            "SELECT {USER_COLS} FROM users WHERE id IN (SELECT user_id FROM role_grants WHERE service_point_id = $1) ORDER BY display_name, id"
+        );
+        let rows = sqlx::query(&q)
+            .bind(service_point_id)
+            .fetch_all(&self.reader)
+            .await?;
+        Ok(rows
+            .iter()
+            .map(user_from)
+            .collect::<std::result::Result<_, _>>()?)
+    }
+
+    async fn create_session(&self, s: &Session) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO sessions (token_hash, user_id, kind, csrf, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(&s.token_hash)
+        .bind(&s.user_id)
+        .bind(&s.kind)
+        .bind(&s.csrf)
+        .bind(s.created_at)
+        .bind(s.expires_at)
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+
+    async fn session(&self, token_hash: &str, now: Millis) -> Result<Option<Session>> {
+        let r = sqlx::query(
+            "SELECT token_hash, user_id, kind, csrf, created_at, expires_at FROM sessions WHERE token_hash = $1 AND expires_at > $2",
+        )
+        .bind(token_hash)
+        .bind(now)
+        .fetch_optional(&self.reader)
+        .await?;
+        Ok(r.as_ref().map(session_from).transpose()?)
+    }
+
+    async fn delete_session(&self, token_hash: &str) -> Result<()> {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(token_hash)
+            .execute(&self.writer)
+            .await?;
+        Ok(())
+    }
+
+    async fn delete_user_sessions(&self, user_id: &str) -> Result<()> {
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(user_id)
+            .execute(&self.writer)
+            .await?;
+        Ok(())
+    }
+
+    async fn create_token(
+        &self,
+        kind: &str,
+        token_hash: &str,
+        user_id: &str,
+        expires_at: Millis,
+    ) -> Result<()> {
+        sqlx::query("INSERT INTO one_time_tokens (token_hash, kind, user_id, expires_at) VALUES ($1, $2, $3, $4)")
+            .bind(token_hash)
+            .bind(kind)
+            .bind(user_id)
+            .bind(expires_at)
+            .execute(&self.writer)
+            .await?;
+        Ok(())
+    }
+
+    async fn consume_token(
+        &self,
+        kind: &str,
+        token_hash: &str,
+        now: Millis,
+    ) -> Result<Option<String>> {
+        let r = sqlx::query(
+            "UPDATE one_time_tokens SET used_at = $1 WHERE token_hash = $2 AND kind = $3 AND used_at IS NULL AND expires_at > $1 RETURNING user_id",
+        )
+        .bind(now)
+        .bind(token_hash)
+        .bind(kind)
+        .fetch_optional(&self.writer)
+        .await?;
+        Ok(r.map(|r| r.try_get::<String, _>(0)).transpose()?)
+    }
+
+    async fn record_login_failure(&self, keys: &[String], at: Millis) -> Result<()> {
+        let mut tx = self.writer.begin().await?;
+        for k in keys {
+            sqlx::query("INSERT INTO login_failures (key, at) VALUES ($1, $2)")
+                .bind(k)
+                .bind(at)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn login_failures_since(&self, key: &str, since: Millis) -> Result<i64> {
+        let r = sqlx::query("SELECT COUNT(*) FROM login_failures WHERE key = $1 AND at >= $2")
+            .bind(key)
+            .bind(since)
+            .fetch_one(&self.reader)
+            .await?;
+        Ok(r.try_get::<i64, _>(0)?)
+    }
+
+    async fn clear_login_failures(&self, key: &str) -> Result<()> {
+        sqlx::query("DELETE FROM login_failures WHERE key = $1")
+            .bind(key)
+            .execute(&self.writer)
+            .await?;
+        Ok(())
+    }
+
+    async fn create_office(&self, o: &Office, audit: &AuditEvent) -> Result<()> {
+        let q = sqlx::query(
+            "INSERT INTO offices (id, name, nip, regon, street, postal_code, city, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(&o.id)
+        .bind(&o.name)
+        .bind(&o.nip)
+        .bind(&o.regon)
+        .bind(&o.street)
+        .bind(&o.postal_code)
+        .bind(&o.city)
+        .bind(o.created_at);
+        self.exec_audited(q, audit).await
+    }
+
+    async fn update_office(&self, o: &Office, audit: &AuditEvent) -> Result<()> {
+        let q = sqlx::query(
+            "UPDATE offices SET name = $1, nip = $2, regon = $3, street = $4, postal_code = $5, city = $6 WHERE id = $7",
+        )
+        .bind(&o.name)
+        .bind(&o.nip)
+        .bind(&o.regon)
+        .bind(&o.street)
+        .bind(&o.postal_code)
+        .bind(&o.city)
+        .bind(&o.id);
+        self.exec_audited(q, audit).await
+    }
+
+    async fn office(&self, id: &str) -> Result<Option<Office>> {
+        let q = format!("SELECT {OFFICE_COLS} FROM offices WHERE id = $1");
+        let r = sqlx::query(&q)
+            .bind(id)
+            .fetch_optional(&self.reader)
+            .await?;
+        Ok(r.as_ref().map(office_from).transpose()?)
+    }
+
+    async fn offices(&self) -> Result<Vec<Office>> {
+        let q = format!("SELECT {OFFICE_COLS} FROM offices ORDER BY name, id");
+        let rows = sqlx::query(&q).fetch_all(&self.reader).await?;
+        Ok(rows
+            .iter()
+            .map(office_from)
+            .collect::<std::result::Result<_, _>>()?)
+    }
+
+    async fn create_service_point(&self, p: &ServicePoint, audit: &AuditEvent) -> Result<()> {
+        let q = sqlx::query(
+            "INSERT INTO service_points (id, name, street, postal_code, city, is_open, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(&p.id)
+        .bind(&p.name)
+        .bind(&p.street)
+        .bind(&p.postal_code)
+        .bind(&p.city)
+        .bind(flag(p.is_open))
+        .bind(p.created_at);
+        self.exec_audited(q, audit).await
+    }
+
+    async fn update_service_point(&self, p: &ServicePoint, audit: &AuditEvent) -> Result<()> {
+        let q = sqlx::query(
+            "UPDATE service_points SET name = $1, street = $2, postal_code = $3, city = $4, is_open = $5 WHERE id = $6",
+        )
+        .bind(&p.name)
+        .bind(&p.street)
+        .bind(&p.postal_code)
+        .bind(&p.city)
+        .bind(flag(p.is_open))
+        .bind(&p.id);
+        self.exec_audited(q, audit).await
+    }
+
+    async fn service_point(&self, id: &str) -> Result<Option<ServicePoint>> {
+        let q = format!("SELECT {POINT_COLS} FROM service_points WHERE id = $1");
+        let r = sqlx::query(&q)
+            .bind(id)
+            .fetch_optional(&self.reader)
+            .await?;
+        Ok(r.as_ref().map(point_from).transpose()?)
+    }
+
+    async fn service_points(&self) -> Result<Vec<ServicePoint>> {
+        let q = format!("SELECT {POINT_COLS} FROM service_points ORDER BY name, id");
+        let rows = sqlx::query(&q).fetch_all(&self.reader).await?;
+        Ok(rows
+            .iter()
+            .map(point_from)
+            .collect::<std::result::Result<_, _>>()?)
+    }
+
+    async fn create_department(&self, d: &Department, audit: &AuditEvent) -> Result<()> {
+        let q = sqlx::query(
+            "INSERT INTO departments (id, office_id, code, name) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(&d.id)
+        .bind(&d.office_id)
+        .bind(&d.code)
+        .bind(&d.name);
+        self.exec_audited(q, audit).await
+    }
+
+    async fn departments(&self, office_id: &str) -> Result<Vec<Department>> {
+        let rows = sqlx::query(
+            "SELECT id, office_id, code, name FROM departments WHERE office_id = $1 ORDER BY code",
+        )
+        .bind(office_id)
+        .fetch_all(&self.reader)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(dept_from)
+            .collect::<std::result::Result<_, _>>()?)
+    }
+
+    async fn delete_department(&self, office_id: &str, id: &str, audit: &AuditEvent) -> Result<()> {
+        let mut tx = self.writer.begin().await?;
+        sqlx::query("UPDATE role_grants SET department_id = NULL WHERE department_id = $1 AND office_id = $2")
+            .bind(id)
+            .bind(office_id)
+            .execute(&mut *tx)
+            .await?;
+        let n = sqlx::query("DELETE FROM departments WHERE id = $1 AND office_id = $2")
+            .bind(id)
+            .bind(office_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if n == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Self::audit_in(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn append_audit(&self, event: &AuditEvent) -> Result<()> {
+        let mut tx = self.writer.begin().await?;
+        Self::audit_in(&mut tx, event).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn audit_for_subject(&self, subject_id: &str, limit: i64) -> Result<Vec<AuditEntry>> {
+        let q = format!(
+            "SELECT {AUDIT_COLS} FROM audit_log WHERE subject_id = $1 ORDER BY seq DESC LIMIT $2"
+        );
+        let rows = sqlx::query(&q)
+            .bind(subject_id)
+            .bind(limit)
+            .fetch_all(&self.reader)
+            .await?;
+        Ok(rows
+            .iter()
+            .map(audit_from)
+            .collect::<std::result::Result<_, _>>()?)
+    }
+
+    async fn audit_chain(&self) -> Result<(Vec<(AuditEntry, String)>, (i64, String))> {
+        // Storage order is the order of insertion; reading by `seq` would let a reordering
+        // that also renumbers rows slip through, so the verifier gets rows as inserted
+        // (rowid on SQLite, ctid-independent seq plus hash linkage on PostgreSQL).
+        let q = format!("SELECT {AUDIT_COLS}, hash FROM audit_log ORDER BY seq");
+        let rows = sqlx::query(&q).fetch_all(&self.reader).await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            out.push((audit_from(r)?, r.try_get::<String, _>("hash")?));
+        }
+        let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
+            .fetch_one(&self.reader)
+            .await?;
+        Ok((out, (head.try_get("seq")?, head.try_get("hash")?)))
+    }
+
+    async fn enqueue_job(
+        &self,
+        kind: &str,
+        payload: &str,
+        run_at: Millis,
+        max_attempts: i64,
+    ) -> Result<String> {
+        let id = new_id();
+        sqlx::query(
+            "INSERT INTO jobs (id, kind, payload, run_at, attempts, max_attempts, created_at) VALUES ($1, $2, $3, $4, 0, $5, $4)",
+        )
+        .bind(&id)
+        .bind(kind)
+        .bind(payload)
+        .bind(run_at)
+        .bind(max_attempts)
+        .execute(&self.writer)
+        .await?;
+        Ok(id)
+    }
+
+    async fn claim_jobs(&self, now: Millis, lease_ms: i64, limit: i64) -> Result<Vec<Job>> {
+        // PostgreSQL: SKIP LOCKED lets several instances claim side by side without waiting
+        // or double-claiming. SQLite has one writer, so the plain statement is already atomic.
+        let lock = match self.backend {
+            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+            Backend::Sqlite => "",
+        };
+        let q = format!(
+            "UPDATE jobs SET locked_until = $1, attempts = attempts + 1 WHERE id IN (\
+               SELECT id FROM jobs WHERE done_at IS NULL AND failed_at IS NULL AND run_at <= $2 \
+               AND (locked_until IS NULL OR locked_until <= $2) ORDER BY run_at LIMIT $3{lock}) \
+             RETURNING id, kind, payload, attempts, max_attempts"
+        );
+        let rows = sqlx::query(&q)
+            .bind(now + lease_ms)
+            .bind(now)
+            .bind(limit)
+            .fetch_all(&self.writer)
+            .await?;
+        let mut jobs = Vec::with_capacity(rows.len());
+        for r in &rows {
+            jobs.push(Job {
+                id: r.try_get("id")?,
+                kind: r.try_get("kind")?,
+                payload: r.try_get("payload")?,
+                attempts: r.try_get("attempts")?,
+                max_attempts: r.try_get("max_attempts")?,
+            });
+        }
+        Ok(jobs)
+    }
+
+    async fn complete_job(&self, id: &str, now: Millis) -> Result<()> {
+        sqlx::query("UPDATE jobs SET done_at = $1, locked_until = NULL WHERE id = $2")
+            .bind(now)
+            .bind(id)
+            .execute(&self.writer)
+            .await?;
+        Ok(())
+    }
+
+    async fn fail_job(
+        &self,
+        id: &str,
+        error: &str,
+        retry_at: Option<Millis>,
+        now: Millis,
+    ) -> Result<()> {
+        let q = match retry_at {
+            Some(at) => sqlx::query("UPDATE jobs SET last_error = $1, run_at = $2, locked_until = NULL WHERE id = $3")
+                .bind(error)
+                .bind(at)
+                .bind(id),
+            None => sqlx::query("UPDATE jobs SET last_error = $1, failed_at = $2, locked_until = NULL WHERE id = $3")
+                .bind(error)
+                .bind(now)
+                .bind(id),
+        };
+        q.execute(&self.writer).await?;
+        Ok(())
+    }
+
+    async fn job_counts(&self) -> Result<JobCounts> {
+        let r = sqlx::query(
+            "SELECT \
+               COALESCE(SUM(CASE WHEN done_at IS NULL AND failed_at IS NULL THEN 1 ELSE 0 END), 0) AS pending, \
+               COALESCE(SUM(CASE WHEN done_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS done, \
+               COALESCE(SUM(CASE WHEN failed_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS failed FROM jobs",
+        )
+        .fetch_one(&self.reader)
+        .await?;
+        Ok(JobCounts {
+            pending: r.try_get("pending")?,
+            done: r.try_get("done")?,
+            failed: r.try_get("failed")?,
+        })
+    }
+
+    async fn setting(&self, key: &str) -> Result<Option<String>> {
+        let r = sqlx::query("SELECT value FROM settings WHERE key = $1")
+            .bind(key)
+            .fetch_optional(&self.reader)
+            .await?;
+        Ok(r.map(|r| r.try_get::<String, _>(0)).transpose()?)
+    }
+
+    async fn setting_init(&self, key: &str, value: &str) -> Result<String> {
+        sqlx::query(
+            "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
+        )
+        .bind(key)
+        .bind(value)
+        .execute(&self.writer)
+        .await?;
+        let r = sqlx::query("SELECT value FROM settings WHERE key = $1")
+            .bind(key)
+            .fetch_one(&self.writer)
+            .await?;
+        Ok(r.try_get::<String, _>(0)?)
+    }
+}
+
+async fn insert_grant(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    user_id: &str,
+    g: &RoleGrant,
+    at: Millis,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO role_grants (id, user_id, role, office_id, department_id, service_point_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(new_id())
+    .bind(user_id)
+    .bind(g.role.as_str())
+    .bind(&g.office_id)
+    .bind(&g.department_id)
+    .bind(&g.service_point_id)
+    .bind(at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}

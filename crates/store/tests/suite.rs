@@ -1,0 +1,385 @@
+//! The storage suite: every test runs on SQLite (a fresh file) and, when
+//! `OKIENKO_TEST_DATABASE_URL` points at PostgreSQL, on a fresh PostgreSQL database too.
+
+use okienko_domain::audit::{verify_chain, AuditEvent};
+use okienko_domain::{Role, RoleGrant};
+use okienko_store::{Department, Office, ServicePoint, Session, SqlStore, Store, StoreError, User};
+use sqlx::Row;
+
+struct Fresh {
+    store: SqlStore,
+    cleanup: Option<(String, String)>,
+}
+
+async fn fresh_stores() -> Vec<Fresh> {
+    let mut out = Vec::new();
+    let dir = std::env::temp_dir().join(format!("okienko-store-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let url = format!("sqlite://{}?mode=rwc", dir.join("okienko.db").display());
+    let store = SqlStore::connect(&url).await.expect("sqlite");
+    out.push(Fresh {
+        store,
+        cleanup: None,
+    });
+    if let Ok(base) = std::env::var("OKIENKO_TEST_DATABASE_URL") {
+        let admin = SqlStore::connect(&base)
+            .await
+            .expect("postgres admin connection");
+        let name = format!("okienko_t_{}", uuid::Uuid::new_v4().simple());
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(admin.raw_pool())
+            .await
+            .expect("create database");
+        let (prefix, _) = base.rsplit_once('/').expect("database URL has a path");
+        let store = SqlStore::connect(&format!("{prefix}/{name}"))
+            .await
+            .expect("postgres");
+        out.push(Fresh {
+            store,
+            cleanup: Some((base, name)),
+        });
+    }
+    for f in &out {
+        f.store.migrate().await.expect("migrate");
+    }
+    out
+}
+
+async fn drop_all(stores: Vec<Fresh>) {
+    for f in stores {
+        f.store.raw_pool().close().await;
+        if let Some((base, name)) = f.cleanup {
+            if let Ok(admin) = SqlStore::connect(&base).await {
+                let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name}"))
+                    .execute(admin.raw_pool())
+                    .await;
+            }
+        }
+    }
+}
+
+fn ev(action: &'static str) -> AuditEvent {
+    AuditEvent::new(1_000, None, action, "test")
+}
+
+fn user(id: &str, email: &str) -> User {
+    User {
+        id: id.into(),
+        email: email.into(),
+        display_name: format!("User {id}"),
+        password_hash: "x".into(),
+        email_verified: false,
+        totp_secret: None,
+        totp_last_step: None,
+        locale: None,
+        disabled: false,
+        created_at: 1_000,
+    }
+}
+
+async fn verify(store: &SqlStore) -> Result<u64, okienko_domain::audit::ChainBreak> {
+    let (rows, head) = store.audit_chain().await.expect("chain");
+    verify_chain(rows.iter().map(|(e, h)| (e, h.as_str())), (head.0, &head.1))
+}
+
+#[tokio::test]
+async fn migrations_apply_once_on_every_backend() {
+    let stores = fresh_stores().await;
+    for f in &stores {
+        // Already migrated by fresh_stores: a second run applies nothing and breaks nothing.
+        assert!(f.store.migrate().await.expect("migrate again").is_empty());
+        let n: i64 = sqlx::query("SELECT COUNT(*) FROM schema_migrations")
+            .fetch_one(f.store.raw_pool())
+            .await
+            .expect("count")
+            .get(0);
+        assert_eq!(n, 1);
+    }
+    drop_all(stores).await;
+}
+
+#[tokio::test]
+async fn users_grants_and_unique_email() {
+    let stores = fresh_stores().await;
+    for f in &stores {
+        let s = &f.store;
+        let office = Office {
+            id: "o1".into(),
+            name: "Urząd".into(),
+            nip: "5260001246".into(),
+            regon: "123456785".into(),
+            street: "Rynek 1".into(),
+            postal_code: "00-001".into(),
+            city: "Przykładowo".into(),
+            created_at: 1,
+        };
+        s.create_office(&office, &ev("office.create"))
+            .await
+            .expect("office");
+        let dept = Department {
+            id: "d1".into(),
+            office_id: "o1".into(),
+            code: "OR".into(),
+            name: "Organizacyjny".into(),
+        };
+        s.create_department(&dept, &ev("department.create"))
+            .await
+            .expect("dept");
+        let dup = Department {
+            id: "d2".into(),
+            ..dept.clone()
+        };
+        assert!(matches!(
+            s.create_department(&dup, &ev("department.create")).await,
+            Err(StoreError::Conflict(_))
+        ));
+        let g = RoleGrant {
+            role: Role::Official,
+            office_id: Some("o1".into()),
+            department_id: Some("d1".into()),
+            service_point_id: None,
+        };
+        s.create_user(
+            &user("u1", "a@x.pl"),
+            std::slice::from_ref(&g),
+            &ev("user.create"),
+        )
+        .await
+        .expect("user");
+        assert!(matches!(
+            s.create_user(&user("u2", "a@x.pl"), &[], &ev("user.create"))
+                .await,
+            Err(StoreError::Conflict(_))
+        ));
+        assert!(
+            s.user_by_id("u2").await.expect("read").is_none(),
+            "a failed create leaves nothing"
+        );
+        assert_eq!(s.grants_of("u1").await.expect("grants"), vec![g]);
+        let staff = s.office_staff("o1").await.expect("staff");
+        assert_eq!(staff.len(), 1);
+        s.delete_department("o1", "d1", &ev("department.delete"))
+            .await
+            .expect("delete");
+        assert!(s.departments("o1").await.expect("depts").is_empty());
+        assert!(s.advance_totp_step("u1", 5).await.expect("step"));
+        assert!(!s.advance_totp_step("u1", 5).await.expect("replay"));
+        let p = ServicePoint {
+            id: "p1".into(),
+            name: "UP 1".into(),
+            street: "Pocztowa 1".into(),
+            postal_code: "00-001".into(),
+            city: "X".into(),
+            is_open: true,
+            created_at: 1,
+        };
+        s.create_service_point(&p, &ev("point.create"))
+            .await
+            .expect("point");
+        assert_eq!(s.service_points().await.expect("points"), vec![p]);
+        assert_eq!(verify(s).await, Ok(5), "{:?}", s.backend());
+    }
+    drop_all(stores).await;
+}
+
+#[tokio::test]
+async fn sessions_tokens_and_throttling() {
+    let stores = fresh_stores().await;
+    for f in &stores {
+        let s = &f.store;
+        s.create_user(&user("u1", "a@x.pl"), &[], &ev("user.create"))
+            .await
+            .expect("user");
+        let sess = Session {
+            token_hash: "h".into(),
+            user_id: "u1".into(),
+            kind: "web".into(),
+            csrf: "c".into(),
+            created_at: 0,
+            expires_at: 100,
+        };
+        s.create_session(&sess).await.expect("session");
+        assert_eq!(s.session("h", 50).await.expect("get"), Some(sess));
+        assert_eq!(s.session("h", 100).await.expect("expired"), None);
+        s.create_token("verify", "t", "u1", 100)
+            .await
+            .expect("token");
+        assert_eq!(
+            s.consume_token("verify", "t", 200).await.expect("late"),
+            None
+        );
+        s.create_token("reset", "t2", "u1", 100)
+            .await
+            .expect("token");
+        assert_eq!(
+            s.consume_token("verify", "t2", 50)
+                .await
+                .expect("wrong kind"),
+            None
+        );
+        assert_eq!(
+            s.consume_token("reset", "t2", 50).await.expect("use"),
+            Some("u1".into())
+        );
+        assert_eq!(
+            s.consume_token("reset", "t2", 50).await.expect("reuse"),
+            None
+        );
+        s.record_login_failure(&["acct:a".into(), "ip:1".into()], 10)
+            .await
+            .expect("fail");
+        s.record_login_failure(&["acct:a".into()], 20)
+            .await
+            .expect("fail");
+        assert_eq!(s.login_failures_since("acct:a", 0).await.expect("count"), 2);
+        assert_eq!(
+            s.login_failures_since("acct:a", 15).await.expect("count"),
+            1
+        );
+        s.clear_login_failures("acct:a").await.expect("clear");
+        assert_eq!(s.login_failures_since("acct:a", 0).await.expect("count"), 0);
+        assert_eq!(s.setting_init("k", "v1").await.expect("init"), "v1");
+        assert_eq!(s.setting_init("k", "v2").await.expect("init"), "v1");
+    }
+    drop_all(stores).await;
+}
+
+#[tokio::test]
+async fn jobs_are_claimed_once_and_retried() {
+    let stores = fresh_stores().await;
+    for f in &stores {
+        let s = &f.store;
+        for i in 0..20 {
+            s.enqueue_job("email", &format!("{{\"n\":{i}}}"), 100, 3)
+                .await
+                .expect("enqueue");
+        }
+        s.enqueue_job("email", "{}", 10_000, 3)
+            .await
+            .expect("future job");
+        // Two workers claim concurrently: every due job goes to exactly one of them.
+        let (a, b) = tokio::join!(s.claim_jobs(100, 1000, 15), s.claim_jobs(100, 1000, 15));
+        let (a, b) = (a.expect("a"), b.expect("b"));
+        assert_eq!(a.len() + b.len(), 20);
+        let mut ids: Vec<_> = a.iter().chain(&b).map(|j| j.id.clone()).collect();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), 20);
+        assert!(s
+            .claim_jobs(200, 1000, 50)
+            .await
+            .expect("leased")
+            .is_empty());
+        let j = &a[0];
+        s.fail_job(&j.id, "smtp down", Some(500), 150)
+            .await
+            .expect("fail");
+        let again = s.claim_jobs(600, 1000, 50).await.expect("retry");
+        assert_eq!(again.len(), 1);
+        assert_eq!(again[0].attempts, 2);
+        s.fail_job(&j.id, "smtp down", None, 700)
+            .await
+            .expect("give up");
+        for j in a.iter().skip(1).chain(&b) {
+            s.complete_job(&j.id, 300).await.expect("done");
+        }
+        let c = s.job_counts().await.expect("counts");
+        assert_eq!((c.pending, c.done, c.failed), (1, 19, 1));
+    }
+    drop_all(stores).await;
+}
+
+#[tokio::test]
+async fn audit_chain_detects_edit_delete_and_reorder() {
+    let stores = fresh_stores().await;
+    for f in &stores {
+        let s = &f.store;
+        let mut tasks = Vec::new();
+        for i in 0..10 {
+            let s = s.clone();
+            tasks.push(tokio::spawn(async move {
+                s.append_audit(
+                    &AuditEvent::new(i, Some("u"), "person.read", format!("o{i}")).subject("p1"),
+                )
+                .await
+            }));
+        }
+        for t in tasks {
+            t.await.expect("join").expect("append");
+        }
+        assert_eq!(
+            verify(s).await,
+            Ok(10),
+            "concurrent appends chain correctly"
+        );
+        assert_eq!(
+            s.audit_for_subject("p1", 100).await.expect("tracker").len(),
+            10
+        );
+        let pool = s.raw_pool();
+        // Edit
+        sqlx::query("UPDATE audit_log SET object = 'x' WHERE seq = 4")
+            .execute(pool)
+            .await
+            .expect("edit");
+        assert!(verify(s).await.is_err());
+        let orig = format!("o{}", s.audit_chain().await.expect("c").0[3].0.at);
+        sqlx::query("UPDATE audit_log SET object = $1 WHERE seq = 4")
+            .bind(orig)
+            .execute(pool)
+            .await
+            .expect("undo");
+        assert_eq!(verify(s).await, Ok(10));
+        // Reorder: swap rows 5 and 6 by renumbering them.
+        sqlx::query("UPDATE audit_log SET seq = -5 WHERE seq = 5")
+            .execute(pool)
+            .await
+            .expect("r1");
+        sqlx::query("UPDATE audit_log SET seq = 5 WHERE seq = 6")
+            .execute(pool)
+            .await
+            .expect("r2");
+        sqlx::query("UPDATE audit_log SET seq = 6 WHERE seq = -5")
+            .execute(pool)
+            .await
+            .expect("r3");
+        assert!(verify(s).await.is_err());
+        sqlx::query("UPDATE audit_log SET seq = -5 WHERE seq = 6")
+            .execute(pool)
+            .await
+            .expect("u1");
+        sqlx::query("UPDATE audit_log SET seq = 6 WHERE seq = 5")
+            .execute(pool)
+            .await
+            .expect("u2");
+        sqlx::query("UPDATE audit_log SET seq = 5 WHERE seq = -5")
+            .execute(pool)
+            .await
+            .expect("u3");
+        assert_eq!(verify(s).await, Ok(10));
+        // Delete in the middle, then at the end.
+        sqlx::query("DELETE FROM audit_log WHERE seq = 10")
+            .execute(pool)
+            .await
+            .expect("del end");
+        assert!(verify(s).await.is_err());
+        sqlx::query("DELETE FROM audit_log WHERE seq = 3")
+            .execute(pool)
+            .await
+            .expect("del");
+        assert!(verify(s).await.is_err());
+    }
+    drop_all(stores).await;
+}
+
+#[tokio::test]
+async fn unknown_url_scheme_is_an_error() {
+    assert!(matches!(
+        SqlStore::connect("mysql://x").await,
+        Err(StoreError::UnsupportedUrl(_))
+    ));
+    assert!(matches!(
+        SqlStore::connect("/tmp/x.db").await,
+        Err(StoreError::UnsupportedUrl(_))
+    ));
+}
