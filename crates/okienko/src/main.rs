@@ -1,1 +1,116 @@
-fn main() {}
+use clap::{Parser, Subcommand};
+use okienko::config::{Flags, Settings};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "okienko",
+    version,
+    about = "Digital public services: e-services, e-delivery, counters"
+)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Run the server.
+    Serve(Flags),
+    /// Seed the demo installation (idempotent), print its accounts, then serve.
+    Demo(Flags),
+    /// Apply database migrations and exit.
+    Migrate(Flags),
+    /// Audit trail tools.
+    Audit {
+        #[command(subcommand)]
+        cmd: AuditCmd,
+    },
+    /// Measure sign-ins per hour and authenticated page latency against a child server.
+    Bench(okienko::bench::BenchArgs),
+}
+
+#[derive(Subcommand)]
+enum AuditCmd {
+    /// Check the audit hash chain; exit 1 and name the first bad row if broken.
+    Verify(Flags),
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match rt.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.cmd {
+        Cmd::Serve(flags) => {
+            let s = Settings::resolve(&flags)?;
+            let r = okienko::serve(&s).await?;
+            tracing::info!(addr = %r.addr, "okienko serving");
+            r.task.await?;
+        }
+        Cmd::Demo(flags) => {
+            let s = Settings::resolve(&flags)?;
+            let services =
+                okienko::services(&s, std::sync::Arc::new(okienko_services::SystemClock)).await?;
+            okienko_services::demo::seed(&services)
+                .await
+                .map_err(|e| anyhow::anyhow!("seeding: {e}"))?;
+            let r = okienko::start(&s, services).await?;
+            println!(
+                "{}",
+                okienko::demo_accounts_text(&format!("http://{}", r.addr))
+            );
+            r.task.await?;
+        }
+        Cmd::Migrate(flags) => {
+            let s = Settings::resolve(&flags)?;
+            let store = okienko_store::open(&s.database_url()).await?;
+            let applied = okienko_store::Store::migrate(&store).await?;
+            println!("applied migrations: {applied:?}");
+        }
+        Cmd::Audit {
+            cmd: AuditCmd::Verify(flags),
+        } => {
+            let s = Settings::resolve(&flags)?;
+            let store = okienko_store::open(&s.database_url()).await?;
+            return Ok(
+                match okienko_services::tracker::verify_audit(&store).await? {
+                    Ok(n) => {
+                        println!("audit trail intact: {n} entries");
+                        ExitCode::SUCCESS
+                    }
+                    Err(b) => {
+                        println!("audit trail BROKEN: {b}");
+                        ExitCode::from(1)
+                    }
+                },
+            );
+        }
+        Cmd::Bench(args) => okienko::bench::run(args).await?,
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,1 +1,72 @@
+//! Use cases over the store, the clock and the outside world (mail, blobs). Handlers in
+//! `okienko-web` call these; nothing here knows HTTP.
 
+pub mod accounts;
+pub mod blobs;
+pub mod clock;
+pub mod demo;
+pub mod jobs;
+pub mod mail;
+pub mod orgs;
+pub mod passwords;
+pub mod tracker;
+
+use okienko_domain::DomainError;
+use okienko_store::{Store, StoreError};
+use std::sync::Arc;
+
+pub use clock::{Clock, FakeClock, SystemClock};
+
+/// Everything a use case needs, cheap to clone.
+#[derive(Clone)]
+pub struct Services {
+    pub store: Arc<dyn Store>,
+    pub clock: Arc<dyn Clock>,
+    pub passwords: passwords::Hasher,
+    pub mail: mail::Mailer,
+    pub blobs: blobs::Blobs,
+    /// The public base URL, for links in emails (e.g. `http://127.0.0.1:8080`).
+    pub base_url: String,
+}
+
+impl Services {
+    pub fn now_ms(&self) -> i64 {
+        okienko_domain::to_millis(self.clock.now())
+    }
+}
+
+/// Maps storage failures to domain errors; `conflict` names the field-level code for a
+/// uniqueness violation in this use case.
+pub(crate) fn store_err(conflict: &'static str) -> impl Fn(StoreError) -> DomainError {
+    move |e| match e {
+        StoreError::Conflict(_) => DomainError::Conflict(conflict),
+        StoreError::NotFound => DomainError::NotFound,
+        other => DomainError::Internal(other.to_string()),
+    }
+}
+
+pub(crate) fn internal(e: StoreError) -> DomainError {
+    match e {
+        StoreError::NotFound => DomainError::NotFound,
+        other => DomainError::Internal(other.to_string()),
+    }
+}
+
+/// A random URL-safe secret of 32 bytes, and the SHA-256 hex under which it is stored.
+pub fn new_secret() -> (String, String) {
+    use rand::RngCore;
+    let mut b = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut b);
+    let token = hex::encode(b);
+    let hash = hash_secret(&token);
+    (token, hash)
+}
+
+pub fn hash_secret(token: &str) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(token.as_bytes()))
+}
+
+pub fn new_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}

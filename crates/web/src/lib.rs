@@ -1,1 +1,40 @@
+//! The web face of okienko: server-rendered pages (`ui`), the JSON API (`api`), sessions,
+//! language and CSRF (`ctx`), error mapping (`error`) and operations endpoints (`ops`).
 
+pub mod api;
+pub mod ctx;
+pub mod error;
+pub mod metrics;
+pub mod ops;
+pub mod ui;
+
+use axum::Router;
+use okienko_services::Services;
+use std::sync::Arc;
+
+/// Shared by every request.
+pub struct AppState {
+    pub services: Services,
+    /// Mark cookies `Secure` (when served over HTTPS).
+    pub secure_cookies: bool,
+    pub metrics: metrics::Metrics,
+}
+
+pub type State = Arc<AppState>;
+
+/// The whole HTTP application.
+pub fn app(state: State) -> Router {
+    Router::new()
+        .merge(ui::routes())
+        .merge(api::routes())
+        .merge(ops::routes())
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            ctx::middleware,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::middleware,
+        ))
+        .with_state(state)
+}

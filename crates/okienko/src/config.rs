@@ -1,0 +1,161 @@
+//! Configuration: defaults < TOML file (`--config`) < `OKIENKO_*` environment < flags.
+//! Secrets can come from files: `OKIENKO_DATABASE_URL_FILE`, `OKIENKO_SMTP_URL_FILE`.
+
+use clap::Args;
+use serde::Deserialize;
+use std::path::PathBuf;
+
+/// Flags shared by `serve`, `demo` and the maintenance commands. clap reads each from its
+/// flag or else from its `OKIENKO_*` variable.
+#[derive(Args, Debug, Clone, Default)]
+pub struct Flags {
+    /// Data folder (SQLite database, blobs, outbox).
+    #[arg(long, env = "OKIENKO_DATA")]
+    pub data: Option<PathBuf>,
+    /// Address to listen on.
+    #[arg(long, env = "OKIENKO_LISTEN")]
+    pub listen: Option<String>,
+    /// sqlite://PATH or postgres://… (default: SQLite in the data folder).
+    #[arg(long, env = "OKIENKO_DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// A folder, file://DIR or s3://BUCKET (default: blobs/ in the data folder).
+    #[arg(long, env = "OKIENKO_BLOB_URL")]
+    pub blob_url: Option<String>,
+    /// A TOML file with any of these settings.
+    #[arg(long, env = "OKIENKO_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// smtp://host:port; without it emails are written to the outbox folder.
+    #[arg(long, env = "OKIENKO_SMTP_URL")]
+    pub smtp_url: Option<String>,
+    /// Sender address of emails.
+    #[arg(long, env = "OKIENKO_MAIL_FROM")]
+    pub mail_from: Option<String>,
+    /// Public base URL for links in emails (default: http://LISTEN).
+    #[arg(long, env = "OKIENKO_BASE_URL")]
+    pub base_url: Option<String>,
+}
+
+/// The TOML file's shape: the same names as the flags, with underscores.
+#[derive(Deserialize, Debug, Default)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    data: Option<PathBuf>,
+    listen: Option<String>,
+    database_url: Option<String>,
+    blob_url: Option<String>,
+    smtp_url: Option<String>,
+    mail_from: Option<String>,
+    base_url: Option<String>,
+}
+
+/// Resolved settings.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub data: PathBuf,
+    pub listen: String,
+    pub database_url: Option<String>,
+    pub blob_url: Option<String>,
+    pub smtp_url: Option<String>,
+    pub mail_from: Option<String>,
+    pub base_url: Option<String>,
+}
+
+fn secret_file(var: &str) -> anyhow::Result<Option<String>> {
+    match std::env::var_os(var) {
+        Some(path) => {
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| anyhow::anyhow!("reading {var} ({path:?}): {e}"))?;
+            Ok(Some(text.trim().to_string()))
+        }
+        None => Ok(None),
+    }
+}
+
+impl Settings {
+    pub fn resolve(flags: &Flags) -> anyhow::Result<Settings> {
+        let file: FileConfig = match &flags.config {
+            Some(p) => {
+                let text = std::fs::read_to_string(p)
+                    .map_err(|e| anyhow::anyhow!("reading config {}: {e}", p.display()))?;
+                toml::from_str(&text).map_err(|e| anyhow::anyhow!("config {}: {e}", p.display()))?
+            }
+            None => FileConfig::default(),
+        };
+        let database_url = match flags.database_url.clone() {
+            Some(u) => Some(u),
+            None => secret_file("OKIENKO_DATABASE_URL_FILE")?.or(file.database_url),
+        };
+        let smtp_url = match flags.smtp_url.clone() {
+            Some(u) => Some(u),
+            None => secret_file("OKIENKO_SMTP_URL_FILE")?.or(file.smtp_url),
+        };
+        Ok(Settings {
+            data: flags
+                .data
+                .clone()
+                .or(file.data)
+                .unwrap_or_else(|| PathBuf::from("./okienko-data")),
+            listen: flags
+                .listen
+                .clone()
+                .or(file.listen)
+                .unwrap_or_else(|| "127.0.0.1:8080".into()),
+            database_url,
+            blob_url: flags.blob_url.clone().or(file.blob_url),
+            smtp_url,
+            mail_from: flags.mail_from.clone().or(file.mail_from),
+            base_url: flags.base_url.clone().or(file.base_url),
+        })
+    }
+
+    pub fn database_url(&self) -> String {
+        self.database_url.clone().unwrap_or_else(|| {
+            format!(
+                "sqlite://{}?mode=rwc",
+                self.data.join("okienko.db").display()
+            )
+        })
+    }
+
+    pub fn blob_url(&self) -> String {
+        self.blob_url
+            .clone()
+            .unwrap_or_else(|| self.data.join("blobs").display().to_string())
+    }
+
+    pub fn base_url(&self) -> String {
+        self.base_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", self.listen))
+            .trim_end_matches('/')
+            .to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn precedence_file_then_flags() {
+        let dir = std::env::temp_dir().join(format!("okienko-cfg-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let f = dir.join("c.toml");
+        std::fs::write(&f, "listen = \"0.0.0.0:9000\"\ndata = \"/srv/ok\"\n").expect("write");
+        let flags = Flags {
+            config: Some(f.clone()),
+            listen: Some("127.0.0.1:1".into()),
+            ..Flags::default()
+        };
+        let s = Settings::resolve(&flags).expect("resolve");
+        assert_eq!(s.listen, "127.0.0.1:1");
+        assert_eq!(s.data, PathBuf::from("/srv/ok"));
+        assert!(s.database_url().starts_with("sqlite:///srv/ok/okienko.db"));
+        std::fs::write(&f, "lisen = 1\n").expect("write");
+        assert!(Settings::resolve(&Flags {
+            config: Some(f),
+            ..Flags::default()
+        })
+        .is_err());
+    }
+}

@@ -1,0 +1,537 @@
+//! Accounts: registration, email verification, password reset, sign-in with throttling and a
+//! second factor, sessions and API tokens.
+
+use crate::mail::Email;
+use crate::{hash_secret, internal, new_id, new_secret, store_err, Services};
+use okienko_domain::audit::AuditEvent;
+use okienko_domain::ids::{self, Email as EmailAddr};
+use okienko_domain::policy::Actor;
+use okienko_domain::{totp, DomainError, FieldErrors, Role, RoleGrant};
+use okienko_store::{Session, User};
+
+/// Failed sign-ins allowed per account, and per client address, within the window.
+pub const MAX_FAILURES_PER_ACCOUNT: i64 = 10;
+pub const MAX_FAILURES_PER_IP: i64 = 100;
+pub const THROTTLE_WINDOW_MS: i64 = 15 * 60 * 1000;
+pub const WEB_SESSION_MS: i64 = 12 * 3600 * 1000;
+pub const API_TOKEN_MS: i64 = 3600 * 1000;
+const VERIFY_TOKEN_MS: i64 = 48 * 3600 * 1000;
+const RESET_TOKEN_MS: i64 = 3600 * 1000;
+const SETUP_TOKEN_MS: i64 = 7 * 24 * 3600 * 1000;
+
+/// The session kinds.
+pub const WEB: &str = "web";
+/// A staff member who signed in with a password but still has to set up a second factor:
+/// such a session opens only the set-up page.
+pub const WEB_ENROL: &str = "web-enrol";
+pub const API: &str = "api";
+
+/// Texts for the emails this module sends, in the recipient's language.
+pub trait MailTexts: Sync {
+    fn verify_email(&self, link: &str) -> (String, String);
+    fn reset_password(&self, link: &str) -> (String, String);
+    fn staff_invitation(&self, link: &str, office: &str) -> (String, String);
+}
+
+/// Who is signed in, with their roles.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub user: User,
+    pub grants: Vec<RoleGrant>,
+    pub session: Session,
+}
+
+impl Principal {
+    pub fn actor(&self) -> Actor {
+        Actor {
+            user_id: self.user.id.clone(),
+            grants: self.grants.clone(),
+        }
+    }
+    pub fn has(&self, role: Role) -> bool {
+        self.grants.iter().any(|g| g.role == role)
+    }
+    pub fn is_staff(&self) -> bool {
+        self.grants.iter().any(|g| g.role.is_staff())
+    }
+}
+
+pub enum SignIn {
+    Done(Principal, String),
+    /// Password right, but a staff member has no second factor yet: a limited session.
+    MustEnrolTotp(Principal, String),
+}
+
+impl Services {
+    pub async fn register(
+        &self,
+        email: &str,
+        display_name: &str,
+        password: &str,
+        locale: &str,
+        texts: &dyn MailTexts,
+    ) -> Result<User, DomainError> {
+        let mut errs = FieldErrors::new();
+        let email = errs.check("email", EmailAddr::parse(email));
+        let name = errs.check("display_name", ids::name(display_name));
+        errs.check("password", ids::new_password(password));
+        errs.finish()?;
+        let (Some(email), Some(name)) = (email, name) else {
+            return Err(DomainError::Internal("validation".into()));
+        };
+        if self
+            .store
+            .user_by_email(email.as_str())
+            .await
+            .map_err(internal)?
+            .is_some()
+        {
+            return Err(DomainError::invalid("email", "err-email-taken"));
+        }
+        let hash = self
+            .passwords
+            .hash(password)
+            .await
+            .map_err(|e| DomainError::Internal(e.to_string()))?;
+        let now = self.now_ms();
+        let user = User {
+            id: new_id(),
+            email: email.as_str().to_string(),
+            display_name: name,
+            password_hash: hash,
+            email_verified: false,
+            totp_secret: None,
+            totp_last_step: None,
+            locale: Some(locale.to_string()),
+            disabled: false,
+            created_at: now,
+        };
+        let ev = AuditEvent::new(now, Some(&user.id), "user.register", &user.id).subject(&user.id);
+        self.store
+            .create_user(&user, &[RoleGrant::plain(Role::Citizen)], &ev)
+            .await
+            .map_err(|e| match store_err("err-email-taken")(e) {
+                DomainError::Conflict(c) => DomainError::invalid("email", c),
+                other => other,
+            })?;
+        self.send_verification(&user, texts).await?;
+        Ok(user)
+    }
+
+    async fn send_verification(
+        &self,
+        user: &User,
+        texts: &dyn MailTexts,
+    ) -> Result<(), DomainError> {
+        let now = self.now_ms();
+        let (token, hash) = new_secret();
+        self.store
+            .create_token("verify", &hash, &user.id, now + VERIFY_TOKEN_MS)
+            .await
+            .map_err(internal)?;
+        let (subject, body) =
+            texts.verify_email(&format!("{}/verify-email?token={token}", self.base_url));
+        self.mail
+            .queue(
+                self.store.as_ref(),
+                &Email {
+                    to: user.email.clone(),
+                    subject,
+                    body,
+                },
+                now,
+            )
+            .await
+            .map_err(|e| DomainError::Internal(e.to_string()))
+    }
+
+    /// Sends a new verification link if the address belongs to an unverified account. Says
+    /// nothing about whether it does.
+    pub async fn resend_verification(
+        &self,
+        email: &str,
+        texts: &dyn MailTexts,
+    ) -> Result<(), DomainError> {
+        let email = EmailAddr::parse(email).map_err(|c| DomainError::invalid("email", c))?;
+        if let Some(u) = self
+            .store
+            .user_by_email(email.as_str())
+            .await
+            .map_err(internal)?
+        {
+            if !u.email_verified {
+                self.send_verification(&u, texts).await?;
+            }
+        }
+        Ok(())
+    }
+
+    pub async fn verify_email(&self, token: &str) -> Result<(), DomainError> {
+        let now = self.now_ms();
+        let user_id = self
+            .store
+            .consume_token("verify", &hash_secret(token), now)
+            .await
+            .map_err(internal)?
+            .ok_or(DomainError::TokenInvalid)?;
+        let ev =
+            AuditEvent::new(now, Some(&user_id), "user.verify_email", &user_id).subject(&user_id);
+        self.store
+            .set_email_verified(&user_id, &ev)
+            .await
+            .map_err(internal)
+    }
+
+    /// Sends a reset link if the account exists; answers the same either way.
+    pub async fn request_password_reset(
+        &self,
+        email: &str,
+        texts: &dyn MailTexts,
+    ) -> Result<(), DomainError> {
+        let email = EmailAddr::parse(email).map_err(|c| DomainError::invalid("email", c))?;
+        let Some(user) = self
+            .store
+            .user_by_email(email.as_str())
+            .await
+            .map_err(internal)?
+        else {
+            return Ok(());
+        };
+        let now = self.now_ms();
+        let (token, hash) = new_secret();
+        self.store
+            .create_token("reset", &hash, &user.id, now + RESET_TOKEN_MS)
+            .await
+            .map_err(internal)?;
+        let (subject, body) =
+            texts.reset_password(&format!("{}/password/reset?token={token}", self.base_url));
+        self.mail
+            .queue(
+                self.store.as_ref(),
+                &Email {
+                    to: user.email,
+                    subject,
+                    body,
+                },
+                now,
+            )
+            .await
+            .map_err(|e| DomainError::Internal(e.to_string()))
+    }
+
+    /// Sets a new password with a reset (or staff set-up) token; signs out every session.
+    pub async fn reset_password(&self, token: &str, password: &str) -> Result<(), DomainError> {
+        ids::new_password(password).map_err(|c| DomainError::invalid("password", c))?;
+        let now = self.now_ms();
+        let hash = hash_secret(token);
+        let user_id = match self
+            .store
+            .consume_token("reset", &hash, now)
+            .await
+            .map_err(internal)?
+        {
+            Some(u) => u,
+            None => self
+                .store
+                .consume_token("setup", &hash, now)
+                .await
+                .map_err(internal)?
+                .ok_or(DomainError::TokenInvalid)?,
+        };
+        let pw = self
+            .passwords
+            .hash(password)
+            .await
+            .map_err(|e| DomainError::Internal(e.to_string()))?;
+        let ev =
+            AuditEvent::new(now, Some(&user_id), "user.reset_password", &user_id).subject(&user_id);
+        self.store
+            .set_password(&user_id, &pw, &ev)
+            .await
+            .map_err(internal)?;
+        // Reaching the link proves control of the address.
+        let ev =
+            AuditEvent::new(now, Some(&user_id), "user.verify_email", &user_id).subject(&user_id);
+        self.store
+            .set_email_verified(&user_id, &ev)
+            .await
+            .map_err(internal)?;
+        self.store
+            .delete_user_sessions(&user_id)
+            .await
+            .map_err(internal)
+    }
+
+    /// Creates a password set-up link for a newly added staff member and emails it.
+    pub(crate) async fn send_staff_setup(
+        &self,
+        user: &User,
+        office: &str,
+        texts: &dyn MailTexts,
+    ) -> Result<(), DomainError> {
+        let now = self.now_ms();
+        let (token, hash) = new_secret();
+        self.store
+            .create_token("setup", &hash, &user.id, now + SETUP_TOKEN_MS)
+            .await
+            .map_err(internal)?;
+        let (subject, body) = texts.staff_invitation(
+            &format!("{}/password/reset?token={token}", self.base_url),
+            office,
+        );
+        self.mail
+            .queue(
+                self.store.as_ref(),
+                &Email {
+                    to: user.email.clone(),
+                    subject,
+                    body,
+                },
+                now,
+            )
+            .await
+            .map_err(|e| DomainError::Internal(e.to_string()))
+    }
+
+    /// Checks login, password and (where enrolled or required) the one-time code, with
+    /// throttling per account and per client address. `kind` is [`WEB`] or [`API`].
+    pub async fn sign_in(
+        &self,
+        login: &str,
+        password: &str,
+        code: Option<&str>,
+        client_ip: &str,
+        kind: &str,
+    ) -> Result<SignIn, DomainError> {
+        let mut errs = FieldErrors::new();
+        if login.trim().is_empty() {
+            errs.add("login", "err-email-missing");
+        }
+        if password.is_empty() {
+            errs.add("password", "err-password-missing");
+        }
+        errs.finish()?;
+        let email = login.trim().to_lowercase();
+        let now = self.now_ms();
+        let acct_key = format!("acct:{email}");
+        let ip_key = format!("ip:{client_ip}");
+        let since = now - THROTTLE_WINDOW_MS;
+        if self
+            .store
+            .login_failures_since(&acct_key, since)
+            .await
+            .map_err(internal)?
+            >= MAX_FAILURES_PER_ACCOUNT
+            || self
+                .store
+                .login_failures_since(&ip_key, since)
+                .await
+                .map_err(internal)?
+                >= MAX_FAILURES_PER_IP
+        {
+            return Err(DomainError::Throttled);
+        }
+        let user = self.store.user_by_email(&email).await.map_err(internal)?;
+        let ok = self
+            .passwords
+            .verify(password, user.as_ref().map(|u| u.password_hash.as_str()))
+            .await;
+        let fail = || async {
+            self.store
+                .record_login_failure(&[acct_key.clone(), ip_key.clone()], now)
+                .await
+                .map_err(internal)?;
+            Err::<SignIn, _>(DomainError::BadCredentials)
+        };
+        let Some(user) = user.filter(|u| ok && !u.disabled) else {
+            return fail().await;
+        };
+        if !user.email_verified {
+            return Err(DomainError::EmailNotVerified);
+        }
+        let grants = self.store.grants_of(&user.id).await.map_err(internal)?;
+        let staff = grants.iter().any(|g| g.role.is_staff());
+        let mut kind = kind;
+        match (
+            &user.totp_secret,
+            code.map(str::trim).filter(|c| !c.is_empty()),
+        ) {
+            (Some(_), None) => return Err(DomainError::TotpRequired),
+            (Some(secret), Some(code)) => {
+                let secret = totp::decode_secret(secret)
+                    .ok_or(DomainError::Internal("bad TOTP secret".into()))?;
+                let unix = (now / 1000).max(0) as u64;
+                let step = totp::verify(&secret, code, unix, user.totp_last_step);
+                let fresh = match step {
+                    Some(s) => self
+                        .store
+                        .advance_totp_step(&user.id, s)
+                        .await
+                        .map_err(internal)?,
+                    None => false,
+                };
+                if !fresh {
+                    return fail().await;
+                }
+            }
+            (None, _) if staff => {
+                if kind == API {
+                    return Err(DomainError::TotpRequired);
+                }
+                kind = WEB_ENROL;
+            }
+            (None, _) => {}
+        }
+        self.store
+            .clear_login_failures(&acct_key)
+            .await
+            .map_err(internal)?;
+        let ev = AuditEvent::new(now, Some(&user.id), "user.sign_in", kind).subject(&user.id);
+        self.store.append_audit(&ev).await.map_err(internal)?;
+        let (token, session) = self.new_session(&user.id, kind).await?;
+        let p = Principal {
+            user,
+            grants,
+            session,
+        };
+        Ok(if kind == WEB_ENROL {
+            SignIn::MustEnrolTotp(p, token)
+        } else {
+            SignIn::Done(p, token)
+        })
+    }
+
+    async fn new_session(
+        &self,
+        user_id: &str,
+        kind: &str,
+    ) -> Result<(String, Session), DomainError> {
+        let now = self.now_ms();
+        let (token, hash) = new_secret();
+        let (csrf, _) = new_secret();
+        let ttl = if kind == API {
+            API_TOKEN_MS
+        } else {
+            WEB_SESSION_MS
+        };
+        let s = Session {
+            token_hash: hash,
+            user_id: user_id.to_string(),
+            kind: kind.to_string(),
+            csrf,
+            created_at: now,
+            expires_at: now + ttl,
+        };
+        self.store.create_session(&s).await.map_err(internal)?;
+        Ok((token, s))
+    }
+
+    /// Resolves a session or API token to who holds it.
+    pub async fn principal(&self, token: &str) -> Result<Option<Principal>, DomainError> {
+        let now = self.now_ms();
+        let Some(session) = self
+            .store
+            .session(&hash_secret(token), now)
+            .await
+            .map_err(internal)?
+        else {
+            return Ok(None);
+        };
+        let Some(user) = self
+            .store
+            .user_by_id(&session.user_id)
+            .await
+            .map_err(internal)?
+        else {
+            return Ok(None);
+        };
+        if user.disabled {
+            return Ok(None);
+        }
+        let grants = self.store.grants_of(&user.id).await.map_err(internal)?;
+        Ok(Some(Principal {
+            user,
+            grants,
+            session,
+        }))
+    }
+
+    pub async fn sign_out(&self, p: &Principal) -> Result<(), DomainError> {
+        self.store
+            .delete_session(&p.session.token_hash)
+            .await
+            .map_err(internal)
+    }
+
+    /// A fresh secret for enrolment (160 bits, base32).
+    pub fn new_totp_secret() -> String {
+        use rand::RngCore;
+        let mut b = [0u8; 20];
+        rand::rngs::OsRng.fill_bytes(&mut b);
+        totp::encode_secret(&b)
+    }
+
+    /// Turns on the second factor once the person proves their app produces codes for
+    /// `secret`. A limited enrolment session becomes a full one (returns its new token).
+    pub async fn enrol_totp(
+        &self,
+        p: &Principal,
+        secret: &str,
+        code: &str,
+    ) -> Result<Option<String>, DomainError> {
+        let code = ids::totp_code(code).map_err(|c| DomainError::invalid("code", c))?;
+        let raw = totp::decode_secret(secret)
+            .filter(|s| s.len() >= 10)
+            .ok_or(DomainError::invalid("code", "err-totp-wrong"))?;
+        let now = self.now_ms();
+        let step = totp::verify(&raw, &code, (now / 1000).max(0) as u64, None)
+            .ok_or(DomainError::invalid("code", "err-totp-wrong"))?;
+        let ev = AuditEvent::new(now, Some(&p.user.id), "user.totp_enrol", &p.user.id)
+            .subject(&p.user.id);
+        self.store
+            .set_totp(&p.user.id, Some(secret), &ev)
+            .await
+            .map_err(internal)?;
+        self.store
+            .advance_totp_step(&p.user.id, step)
+            .await
+            .map_err(internal)?;
+        if p.session.kind == WEB_ENROL {
+            self.store
+                .delete_session(&p.session.token_hash)
+                .await
+                .map_err(internal)?;
+            let (token, _) = self.new_session(&p.user.id, WEB).await?;
+            return Ok(Some(token));
+        }
+        Ok(None)
+    }
+
+    /// Turns the second factor off (citizens only; staff must keep it), after the password.
+    pub async fn disable_totp(&self, p: &Principal, password: &str) -> Result<(), DomainError> {
+        if p.is_staff() {
+            return Err(DomainError::invalid("password", "err-totp-staff"));
+        }
+        if !self
+            .passwords
+            .verify(password, Some(&p.user.password_hash))
+            .await
+        {
+            return Err(DomainError::invalid("password", "err-password-wrong"));
+        }
+        let now = self.now_ms();
+        let ev = AuditEvent::new(now, Some(&p.user.id), "user.totp_disable", &p.user.id)
+            .subject(&p.user.id);
+        self.store
+            .set_totp(&p.user.id, None, &ev)
+            .await
+            .map_err(internal)
+    }
+
+    pub async fn set_locale(&self, p: &Principal, locale: &str) -> Result<(), DomainError> {
+        self.store
+            .set_locale(&p.user.id, locale)
+            .await
+            .map_err(internal)
+    }
+}

@@ -1,0 +1,204 @@
+//! The demo installation of the public contract: an office with two departments, a post
+//! office service point and one account per role. Seeding is idempotent.
+
+use crate::{internal, new_id, Services};
+use okienko_domain::audit::AuditEvent;
+use okienko_domain::{DomainError, Role, RoleGrant};
+use okienko_store::{Department, Office, ServicePoint, User};
+
+pub const PASSWORD: &str = "okienko-demo";
+pub const TOTP_SECRET: &str = "JBSWY3DPEHPK3PXP";
+pub const OFFICE_NAME: &str = "Urząd Gminy Przykładowo";
+pub const POINT_NAME: &str = "UP Przykładowo 1";
+
+/// (login, display name, role, department code, locale)
+pub const ACCOUNTS: &[(&str, &str, Role, Option<&str>, &str)] = &[
+    (
+        "admin@okienko.test",
+        "Administrator Platformy",
+        Role::PlatformAdmin,
+        None,
+        "pl",
+    ),
+    (
+        "urzad.admin@okienko.test",
+        "Administrator Urzędu",
+        Role::OfficeAdmin,
+        None,
+        "pl",
+    ),
+    (
+        "anna.nowak@okienko.test",
+        "Anna Nowak",
+        Role::Official,
+        Some("OR"),
+        "pl",
+    ),
+    (
+        "piotr.zielinski@okienko.test",
+        "Piotr Zieliński",
+        Role::Official,
+        Some("GK"),
+        "pl",
+    ),
+    (
+        "kasia.poczta@okienko.test",
+        "Katarzyna Pocztowa",
+        Role::Clerk,
+        None,
+        "pl",
+    ),
+    (
+        "jan.kowalski@okienko.test",
+        "Jan Kowalski",
+        Role::Citizen,
+        None,
+        "pl",
+    ),
+    (
+        "maria.wisniewska@okienko.test",
+        "Maria Wiśniewska",
+        Role::Citizen,
+        None,
+        "pl",
+    ),
+    (
+        "milan.petrovic@okienko.test",
+        "Milan Petrović",
+        Role::Citizen,
+        None,
+        "sr-Cyrl",
+    ),
+    (
+        "firma@okienko.test",
+        "Przykładowa Firma sp. z o.o.",
+        Role::BusinessRep,
+        None,
+        "pl",
+    ),
+];
+
+/// Seeds what is missing and returns the office id.
+pub async fn seed(s: &Services) -> Result<String, DomainError> {
+    let now = s.now_ms();
+    let ev = |action: &'static str, object: &str| {
+        AuditEvent::new(now, None, action, object).reason("demo seed")
+    };
+    let office = match s
+        .store
+        .offices()
+        .await
+        .map_err(internal)?
+        .into_iter()
+        .find(|o| o.name == OFFICE_NAME)
+    {
+        Some(o) => o,
+        None => {
+            let o = Office {
+                id: new_id(),
+                name: OFFICE_NAME.into(),
+                nip: "5260001246".into(),
+                regon: "123456785".into(),
+                street: "ul. Rynek 1".into(),
+                postal_code: "00-950".into(),
+                city: "Przykładowo".into(),
+                created_at: now,
+            };
+            s.store
+                .create_office(&o, &ev("office.create", &o.id))
+                .await
+                .map_err(internal)?;
+            o
+        }
+    };
+    let mut depts = s.store.departments(&office.id).await.map_err(internal)?;
+    for (code, name) in [
+        ("OR", "Referat Organizacyjny"),
+        ("GK", "Referat Gospodarki Komunalnej"),
+    ] {
+        if !depts.iter().any(|d| d.code == code) {
+            let d = Department {
+                id: new_id(),
+                office_id: office.id.clone(),
+                code: code.into(),
+                name: name.into(),
+            };
+            s.store
+                .create_department(&d, &ev("department.create", &d.id))
+                .await
+                .map_err(internal)?;
+            depts.push(d);
+        }
+    }
+    let point = match s
+        .store
+        .service_points()
+        .await
+        .map_err(internal)?
+        .into_iter()
+        .find(|p| p.name == POINT_NAME)
+    {
+        Some(p) => p,
+        None => {
+            let p = ServicePoint {
+                id: new_id(),
+                name: POINT_NAME.into(),
+                street: "ul. Pocztowa 1".into(),
+                postal_code: "00-950".into(),
+                city: "Przykładowo".into(),
+                is_open: true,
+                created_at: now,
+            };
+            s.store
+                .create_service_point(&p, &ev("service_point.create", &p.id))
+                .await
+                .map_err(internal)?;
+            p
+        }
+    };
+    for (login, name, role, dept, locale) in ACCOUNTS {
+        if s.store
+            .user_by_email(login)
+            .await
+            .map_err(internal)?
+            .is_some()
+        {
+            continue;
+        }
+        let hash = s
+            .passwords
+            .hash(PASSWORD)
+            .await
+            .map_err(|e| DomainError::Internal(e.to_string()))?;
+        let user = User {
+            id: new_id(),
+            email: login.to_string(),
+            display_name: name.to_string(),
+            password_hash: hash,
+            email_verified: true,
+            totp_secret: role.is_staff().then(|| TOTP_SECRET.to_string()),
+            totp_last_step: None,
+            locale: Some(locale.to_string()),
+            disabled: false,
+            created_at: now,
+        };
+        let grant = RoleGrant {
+            role: *role,
+            office_id: matches!(role, Role::OfficeAdmin | Role::Official)
+                .then(|| office.id.clone()),
+            department_id: dept
+                .and_then(|c| depts.iter().find(|d| d.code == c))
+                .map(|d| d.id.clone()),
+            service_point_id: (*role == Role::Clerk).then(|| point.id.clone()),
+        };
+        s.store
+            .create_user(
+                &user,
+                &[grant],
+                &ev("user.create", &user.id).subject(&user.id),
+            )
+            .await
+            .map_err(internal)?;
+    }
+    Ok(office.id)
+}

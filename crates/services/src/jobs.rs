@@ -1,0 +1,59 @@
+//! The background job runner: claims due jobs from the database, runs them, and retries
+//! failures with exponential backoff.
+
+use crate::Services;
+use std::time::Duration;
+
+/// Backoff before retry number `attempt` (1-based): 5 s, 10 s, 20 s, … capped at one hour.
+pub fn backoff_ms(attempt: i64) -> i64 {
+    let exp = attempt.clamp(1, 20) - 1;
+    (5_000i64 << exp).min(3_600_000)
+}
+
+/// Runs one round: claims up to `limit` due jobs and runs them. Returns how many ran.
+pub async fn run_once(s: &Services, limit: i64) -> anyhow::Result<usize> {
+    let now = s.now_ms();
+    let jobs = s.store.claim_jobs(now, 60_000, limit).await?;
+    let n = jobs.len();
+    for job in jobs {
+        let result = match job.kind.as_str() {
+            crate::mail::JOB_KIND => s.mail.deliver(&job.payload).await,
+            other => Err(anyhow::anyhow!("unknown job kind {other}")),
+        };
+        let now = s.now_ms();
+        match result {
+            Ok(()) => s.store.complete_job(&job.id, now).await?,
+            Err(e) => {
+                let retry =
+                    (job.attempts < job.max_attempts).then(|| now + backoff_ms(job.attempts));
+                tracing::warn!(job = %job.id, kind = %job.kind, attempt = job.attempts, error = %e, "job failed");
+                s.store
+                    .fail_job(&job.id, &e.to_string(), retry, now)
+                    .await?;
+            }
+        }
+    }
+    Ok(n)
+}
+
+/// Runs jobs until the process ends, polling every `interval` when idle.
+pub async fn run_forever(s: Services, interval: Duration) {
+    loop {
+        match run_once(&s, 20).await {
+            Ok(n) if n > 0 => continue,
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e, "job runner"),
+        }
+        tokio::time::sleep(interval).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn backoff_grows_and_caps() {
+        assert_eq!(super::backoff_ms(1), 5_000);
+        assert_eq!(super::backoff_ms(2), 10_000);
+        assert_eq!(super::backoff_ms(30), 3_600_000);
+    }
+}

@@ -1,0 +1,522 @@
+//! Offices, service points, departments and staff. Every action asks the policy first.
+
+use crate::accounts::{MailTexts, Principal};
+use crate::{internal, new_id, store_err, Services};
+use okienko_domain::audit::AuditEvent;
+use okienko_domain::ids::{self, Email, Nip, Regon};
+use okienko_domain::policy::{allowed, Action};
+use okienko_domain::{DomainError, FieldErrors, Role, RoleGrant};
+use okienko_store::{Department, Office, ServicePoint, User};
+
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct OfficeInput {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub nip: String,
+    #[serde(default)]
+    pub regon: String,
+    #[serde(default)]
+    pub street: String,
+    #[serde(default)]
+    pub postal_code: String,
+    #[serde(default)]
+    pub city: String,
+}
+
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct PointInput {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub street: String,
+    #[serde(default)]
+    pub postal_code: String,
+    #[serde(default)]
+    pub city: String,
+    /// "1" when open (a checkbox).
+    #[serde(default)]
+    pub is_open: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct StaffInput {
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub display_name: String,
+    #[serde(default)]
+    pub role: String,
+    #[serde(default)]
+    pub department_id: String,
+}
+
+fn deny() -> DomainError {
+    DomainError::NotFound
+}
+
+fn check(p: &Principal, a: Action<'_>) -> Result<(), DomainError> {
+    if allowed(&p.actor(), a) {
+        Ok(())
+    } else {
+        Err(deny())
+    }
+}
+
+struct Address {
+    street: String,
+    postal_code: String,
+    city: String,
+}
+
+fn address(errs: &mut FieldErrors, street: &str, postal: &str, city: &str) -> Option<Address> {
+    let street = errs.check("street", ids::name(street).map_err(|_| "err-street"));
+    let postal_code = errs.check("postal_code", ids::postal_code(postal));
+    let city = errs.check("city", ids::name(city).map_err(|_| "err-city"));
+    Some(Address {
+        street: street?,
+        postal_code: postal_code?,
+        city: city?,
+    })
+}
+
+impl OfficeInput {
+    fn validate(&self, id: String, created_at: i64) -> Result<Office, DomainError> {
+        let mut errs = FieldErrors::new();
+        let name = errs.check("name", ids::name(&self.name));
+        let nip = errs.check("nip", Nip::parse(&self.nip));
+        let regon = errs.check("regon", Regon::parse(&self.regon));
+        let addr = address(&mut errs, &self.street, &self.postal_code, &self.city);
+        errs.finish()?;
+        match (name, nip, regon, addr) {
+            (Some(name), Some(nip), Some(regon), Some(a)) => Ok(Office {
+                id,
+                name,
+                nip: nip.as_str().to_string(),
+                regon: regon.as_str().to_string(),
+                street: a.street,
+                postal_code: a.postal_code,
+                city: a.city,
+                created_at,
+            }),
+            _ => Err(DomainError::Internal("validation".into())),
+        }
+    }
+}
+
+impl PointInput {
+    fn validate(&self, id: String, created_at: i64) -> Result<ServicePoint, DomainError> {
+        let mut errs = FieldErrors::new();
+        let name = errs.check("name", ids::name(&self.name));
+        let addr = address(&mut errs, &self.street, &self.postal_code, &self.city);
+        errs.finish()?;
+        match (name, addr) {
+            (Some(name), Some(a)) => Ok(ServicePoint {
+                id,
+                name,
+                street: a.street,
+                postal_code: a.postal_code,
+                city: a.city,
+                is_open: self
+                    .is_open
+                    .as_deref()
+                    .is_some_and(|v| v == "1" || v == "on" || v == "true"),
+                created_at,
+            }),
+            _ => Err(DomainError::Internal("validation".into())),
+        }
+    }
+}
+
+fn nip_conflict(e: okienko_store::StoreError) -> DomainError {
+    match store_err("err-nip-taken")(e) {
+        DomainError::Conflict(c) => DomainError::invalid("nip", c),
+        other => other,
+    }
+}
+
+fn name_conflict(e: okienko_store::StoreError) -> DomainError {
+    match store_err("err-name-taken")(e) {
+        DomainError::Conflict(c) => DomainError::invalid("name", c),
+        other => other,
+    }
+}
+
+impl Services {
+    pub async fn offices(&self, p: &Principal) -> Result<Vec<Office>, DomainError> {
+        check(p, Action::ManageOffices)?;
+        self.store.offices().await.map_err(internal)
+    }
+
+    pub async fn create_office(
+        &self,
+        p: &Principal,
+        input: &OfficeInput,
+    ) -> Result<Office, DomainError> {
+        check(p, Action::ManageOffices)?;
+        let now = self.now_ms();
+        let office = input.validate(new_id(), now)?;
+        let ev = AuditEvent::new(now, Some(&p.user.id), "office.create", &office.id);
+        self.store
+            .create_office(&office, &ev)
+            .await
+            .map_err(nip_conflict)?;
+        Ok(office)
+    }
+
+    pub async fn update_office(
+        &self,
+        p: &Principal,
+        id: &str,
+        input: &OfficeInput,
+    ) -> Result<Office, DomainError> {
+        check(p, Action::ManageOffices)?;
+        let old = self
+            .store
+            .office(id)
+            .await
+            .map_err(internal)?
+            .ok_or(DomainError::NotFound)?;
+        let office = input.validate(old.id, old.created_at)?;
+        let ev = AuditEvent::new(self.now_ms(), Some(&p.user.id), "office.update", &office.id);
+        self.store
+            .update_office(&office, &ev)
+            .await
+            .map_err(nip_conflict)?;
+        Ok(office)
+    }
+
+    /// An office the principal may see, with its departments.
+    pub async fn office(
+        &self,
+        p: &Principal,
+        id: &str,
+    ) -> Result<(Office, Vec<Department>), DomainError> {
+        check(p, Action::ViewOffice { office_id: id })?;
+        let office = self
+            .store
+            .office(id)
+            .await
+            .map_err(internal)?
+            .ok_or(DomainError::NotFound)?;
+        let depts = self.store.departments(id).await.map_err(internal)?;
+        Ok((office, depts))
+    }
+
+    /// The office's staff with their roles. Reading them is a read of their personal data by
+    /// staff, so each one is recorded for that person's Data Tracker.
+    pub async fn office_staff(
+        &self,
+        p: &Principal,
+        office_id: &str,
+    ) -> Result<Vec<(User, Vec<RoleGrant>)>, DomainError> {
+        check(p, Action::ManageStaff { office_id })?;
+        let staff = self.store.office_staff(office_id).await.map_err(internal)?;
+        let now = self.now_ms();
+        for (u, _) in staff.iter().filter(|(u, _)| u.id != p.user.id) {
+            let ev = AuditEvent::new(now, Some(&p.user.id), "person.read", "staff list")
+                .subject(&u.id)
+                .reason("office staff administration");
+            self.store.append_audit(&ev).await.map_err(internal)?;
+        }
+        Ok(staff)
+    }
+
+    pub async fn create_department(
+        &self,
+        p: &Principal,
+        office_id: &str,
+        code: &str,
+        name: &str,
+    ) -> Result<Department, DomainError> {
+        check(p, Action::ManageDepartments { office_id })?;
+        self.store
+            .office(office_id)
+            .await
+            .map_err(internal)?
+            .ok_or(DomainError::NotFound)?;
+        let mut errs = FieldErrors::new();
+        let code = errs.check("code", ids::department_code(code));
+        let name = errs.check("name", ids::name(name));
+        errs.finish()?;
+        let (Some(code), Some(name)) = (code, name) else {
+            return Err(DomainError::Internal("validation".into()));
+        };
+        let d = Department {
+            id: new_id(),
+            office_id: office_id.to_string(),
+            code,
+            name,
+        };
+        let ev = AuditEvent::new(self.now_ms(), Some(&p.user.id), "department.create", &d.id);
+        self.store.create_department(&d, &ev).await.map_err(|e| {
+            match store_err("err-department-taken")(e) {
+                DomainError::Conflict(c) => DomainError::invalid("code", c),
+                other => other,
+            }
+        })?;
+        Ok(d)
+    }
+
+    pub async fn delete_department(
+        &self,
+        p: &Principal,
+        office_id: &str,
+        id: &str,
+    ) -> Result<(), DomainError> {
+        check(p, Action::ManageDepartments { office_id })?;
+        let ev = AuditEvent::new(self.now_ms(), Some(&p.user.id), "department.delete", id);
+        self.store
+            .delete_department(office_id, id, &ev)
+            .await
+            .map_err(internal)
+    }
+
+    /// Gives a person a staff role in the office. A new person gets an account and an email
+    /// with a link to set their password; they set up a second factor at first sign-in.
+    pub async fn add_staff(
+        &self,
+        p: &Principal,
+        office_id: &str,
+        input: &StaffInput,
+        texts: &dyn MailTexts,
+    ) -> Result<User, DomainError> {
+        check(p, Action::ManageStaff { office_id })?;
+        let office = self
+            .store
+            .office(office_id)
+            .await
+            .map_err(internal)?
+            .ok_or(DomainError::NotFound)?;
+        let mut errs = FieldErrors::new();
+        let email = errs.check("email", Email::parse(&input.email));
+        let role = errs.check(
+            "role",
+            Role::parse(&input.role).and_then(|r| match r {
+                Role::OfficeAdmin | Role::Official => Ok(r),
+                _ => Err("err-role-invalid"),
+            }),
+        );
+        let depts = self.store.departments(office_id).await.map_err(internal)?;
+        let dept = if input.department_id.is_empty() {
+            None
+        } else {
+            let d = depts
+                .iter()
+                .find(|d| d.id == input.department_id)
+                .map(|d| d.id.clone());
+            if d.is_none() {
+                errs.add("department_id", "err-department-unknown");
+            }
+            d
+        };
+        errs.finish()?;
+        let (Some(email), Some(role)) = (email, role) else {
+            return Err(DomainError::Internal("validation".into()));
+        };
+        let grant = RoleGrant {
+            role,
+            office_id: Some(office_id.to_string()),
+            department_id: dept,
+            service_point_id: None,
+        };
+        self.grant_staff(p, email, &input.display_name, grant, &office.name, texts)
+            .await
+    }
+
+    async fn grant_staff(
+        &self,
+        p: &Principal,
+        email: Email,
+        display_name: &str,
+        grant: RoleGrant,
+        place: &str,
+        texts: &dyn MailTexts,
+    ) -> Result<User, DomainError> {
+        let now = self.now_ms();
+        let existing = self
+            .store
+            .user_by_email(email.as_str())
+            .await
+            .map_err(internal)?;
+        let ev = |u: &str| {
+            AuditEvent::new(
+                now,
+                Some(&p.user.id),
+                "staff.grant",
+                format!("{}:{}", grant.role.as_str(), u),
+            )
+            .subject(u)
+        };
+        match existing {
+            Some(u) => {
+                if self
+                    .store
+                    .grants_of(&u.id)
+                    .await
+                    .map_err(internal)?
+                    .contains(&grant)
+                {
+                    return Err(DomainError::invalid("email", "err-staff-exists"));
+                }
+                self.store
+                    .add_grant(&u.id, &grant, &ev(&u.id))
+                    .await
+                    .map_err(internal)?;
+                Ok(u)
+            }
+            None => {
+                let name =
+                    ids::name(display_name).map_err(|c| DomainError::invalid("display_name", c))?;
+                let user = User {
+                    id: new_id(),
+                    email: email.as_str().to_string(),
+                    display_name: name,
+                    // No password works until the person sets one through the emailed link.
+                    password_hash: String::new(),
+                    email_verified: false,
+                    totp_secret: None,
+                    totp_last_step: None,
+                    locale: None,
+                    disabled: false,
+                    created_at: now,
+                };
+                self.store
+                    .create_user(&user, std::slice::from_ref(&grant), &ev(&user.id))
+                    .await
+                    .map_err(internal)?;
+                self.send_staff_setup(&user, place, texts).await?;
+                Ok(user)
+            }
+        }
+    }
+
+    pub async fn remove_staff(
+        &self,
+        p: &Principal,
+        office_id: &str,
+        user_id: &str,
+    ) -> Result<(), DomainError> {
+        check(p, Action::ManageStaff { office_id })?;
+        if user_id == p.user.id {
+            return Err(DomainError::invalid("user", "err-staff-self"));
+        }
+        let ev = AuditEvent::new(self.now_ms(), Some(&p.user.id), "staff.revoke", user_id)
+            .subject(user_id);
+        self.store
+            .remove_office_grants(user_id, office_id, &ev)
+            .await
+            .map_err(internal)?;
+        self.store
+            .delete_user_sessions(user_id)
+            .await
+            .map_err(internal)
+    }
+
+    pub async fn service_points(&self, p: &Principal) -> Result<Vec<ServicePoint>, DomainError> {
+        check(p, Action::ManageServicePoints)?;
+        self.store.service_points().await.map_err(internal)
+    }
+
+    pub async fn create_service_point(
+        &self,
+        p: &Principal,
+        input: &PointInput,
+    ) -> Result<ServicePoint, DomainError> {
+        check(p, Action::ManageServicePoints)?;
+        let now = self.now_ms();
+        let sp = input.validate(new_id(), now)?;
+        let ev = AuditEvent::new(now, Some(&p.user.id), "service_point.create", &sp.id);
+        self.store
+            .create_service_point(&sp, &ev)
+            .await
+            .map_err(name_conflict)?;
+        Ok(sp)
+    }
+
+    pub async fn update_service_point(
+        &self,
+        p: &Principal,
+        id: &str,
+        input: &PointInput,
+    ) -> Result<ServicePoint, DomainError> {
+        check(p, Action::ManageServicePoints)?;
+        let old = self
+            .store
+            .service_point(id)
+            .await
+            .map_err(internal)?
+            .ok_or(DomainError::NotFound)?;
+        let sp = input.validate(old.id, old.created_at)?;
+        let ev = AuditEvent::new(
+            self.now_ms(),
+            Some(&p.user.id),
+            "service_point.update",
+            &sp.id,
+        );
+        self.store
+            .update_service_point(&sp, &ev)
+            .await
+            .map_err(name_conflict)?;
+        Ok(sp)
+    }
+
+    /// A service point the principal may see, with its clerks (a recorded staff read).
+    pub async fn service_point(
+        &self,
+        p: &Principal,
+        id: &str,
+    ) -> Result<(ServicePoint, Vec<User>), DomainError> {
+        check(
+            p,
+            Action::ViewServicePoint {
+                service_point_id: id,
+            },
+        )?;
+        let sp = self
+            .store
+            .service_point(id)
+            .await
+            .map_err(internal)?
+            .ok_or(DomainError::NotFound)?;
+        let clerks = self.store.point_clerks(id).await.map_err(internal)?;
+        let now = self.now_ms();
+        for u in clerks.iter().filter(|u| u.id != p.user.id) {
+            let ev = AuditEvent::new(now, Some(&p.user.id), "person.read", "clerk list")
+                .subject(&u.id)
+                .reason("service point administration");
+            self.store.append_audit(&ev).await.map_err(internal)?;
+        }
+        Ok((sp, clerks))
+    }
+
+    pub async fn add_clerk(
+        &self,
+        p: &Principal,
+        point_id: &str,
+        input: &StaffInput,
+        texts: &dyn MailTexts,
+    ) -> Result<User, DomainError> {
+        check(
+            p,
+            Action::ManageClerks {
+                service_point_id: point_id,
+            },
+        )?;
+        let sp = self
+            .store
+            .service_point(point_id)
+            .await
+            .map_err(internal)?
+            .ok_or(DomainError::NotFound)?;
+        let email = Email::parse(&input.email).map_err(|c| DomainError::invalid("email", c))?;
+        let grant = RoleGrant {
+            role: Role::Clerk,
+            office_id: None,
+            department_id: None,
+            service_point_id: Some(sp.id.clone()),
+        };
+        self.grant_staff(p, email, &input.display_name, grant, &sp.name, texts)
+            .await
+    }
+}

@@ -1,0 +1,56 @@
+//! The Data Tracker ("who looked at my data") and the audit chain check.
+
+use crate::accounts::Principal;
+use crate::{internal, Services};
+use okienko_domain::audit::{verify_chain, AuditEntry, ChainBreak};
+use okienko_domain::DomainError;
+use okienko_store::Store;
+
+/// One line of a person's Data Tracker.
+#[derive(Debug, Clone)]
+pub struct TrackerRow {
+    pub entry: AuditEntry,
+    pub actor_name: String,
+}
+
+impl Services {
+    /// Staff reads and changes of the principal's own data, newest first (their own actions
+    /// are left out: they know about those).
+    pub async fn data_tracker(&self, p: &Principal) -> Result<Vec<TrackerRow>, DomainError> {
+        let entries = self
+            .store
+            .audit_for_subject(&p.user.id, 500)
+            .await
+            .map_err(internal)?;
+        let mut out = Vec::new();
+        for e in entries
+            .into_iter()
+            .filter(|e| e.actor_id.as_deref() != Some(p.user.id.as_str()))
+        {
+            let actor_name = match &e.actor_id {
+                Some(id) => self
+                    .store
+                    .user_by_id(id)
+                    .await
+                    .map_err(internal)?
+                    .map(|u| u.display_name)
+                    .unwrap_or_default(),
+                None => String::new(),
+            };
+            out.push(TrackerRow {
+                entry: e,
+                actor_name,
+            });
+        }
+        Ok(out)
+    }
+}
+
+/// Recomputes the audit chain; returns the number of rows or the first break.
+pub async fn verify_audit(store: &dyn Store) -> anyhow::Result<Result<u64, ChainBreak>> {
+    let (rows, head) = store.audit_chain().await?;
+    Ok(verify_chain(
+        rows.iter().map(|(e, h)| (e, h.as_str())),
+        (head.0, &head.1),
+    ))
+}

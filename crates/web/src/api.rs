@@ -1,0 +1,335 @@
+//! The JSON API under `/api/v1`, described by OpenAPI 3.1 at `/api/v1/openapi.json`.
+//! Authentication is a bearer token from `POST /api/v1/auth/token`; errors are problem+json.
+
+use crate::ctx::{Ctx, CtxRef};
+use crate::error::{ApiError, FieldProblem, Problem};
+use crate::State;
+use axum::body::Bytes;
+use axum::extract::Path;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use okienko_domain::DomainError;
+use okienko_services::accounts::{Principal, SignIn, API, API_TOKEN_MS};
+use okienko_services::orgs::OfficeInput;
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use utoipa::{OpenApi, ToSchema};
+
+type St = axum::extract::State<State>;
+
+pub fn routes() -> Router<State> {
+    Router::new()
+        .route("/api/v1/openapi.json", get(openapi))
+        .route("/api/v1/auth/token", post(token).delete(revoke))
+        .route("/api/v1/me", get(me))
+        .route("/api/v1/me/data-tracker", get(tracker))
+        .route("/api/v1/offices", get(offices).post(create_office))
+        .route("/api/v1/offices/{id}", get(office))
+        .route("/api/v1/service-points", get(service_points))
+        .route("/api/{*rest}", axum::routing::any(not_found))
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "okienko API", version = "1", description = "Digital public services: accounts, organisations, audit."),
+    paths(token, revoke, me, tracker, offices, create_office, office, service_points),
+    components(schemas(TokenRequest, TokenResponse, Me, MailboxRef, TrustedProfileRef, TrackerItem, OfficeJson, OfficeInputJson, ServicePointJson, Problem, FieldProblem)),
+    modifiers(&BearerAuth)
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+async fn openapi() -> Response {
+    match ApiDoc::openapi().to_json() {
+        Ok(s) => ([(axum::http::header::CONTENT_TYPE, "application/json")], s).into_response(),
+        Err(_) => crate::error::internal_response(),
+    }
+}
+
+fn user(ctx: &Arc<Ctx>) -> Result<&Principal, ApiError> {
+    ctx.principal
+        .as_ref()
+        .ok_or(ApiError(DomainError::Unauthenticated, ctx.lang))
+}
+
+/// Parses a JSON body; malformed JSON is a 422 problem naming the body, not a bare 400.
+fn parse<T: for<'de> Deserialize<'de>>(ctx: &Ctx, body: &Bytes) -> Result<T, ApiError> {
+    serde_json::from_slice(body)
+        .map_err(|_| ApiError(DomainError::invalid("body", "err-json"), ctx.lang))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct TokenRequest {
+    #[serde(default)]
+    login: String,
+    #[serde(default)]
+    password: String,
+    /// The six-digit one-time code; required for staff and for anyone who enrolled.
+    #[serde(default)]
+    totp: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TokenResponse {
+    access_token: String,
+    token_type: &'static str,
+    expires_in: i64,
+}
+
+/// Exchanges credentials for a bearer token.
+#[utoipa::path(post, path = "/api/v1/auth/token", request_body = TokenRequest,
+    responses((status = 200, body = TokenResponse), (status = 401, body = Problem), (status = 422, body = Problem), (status = 429, body = Problem)))]
+async fn token(
+    axum::extract::State(state): St,
+    axum::Extension(ctx): CtxRef,
+    body: Bytes,
+) -> Result<Json<TokenResponse>, ApiError> {
+    let req: TokenRequest = parse(&ctx, &body)?;
+    match state
+        .services
+        .sign_in(
+            &req.login,
+            &req.password,
+            req.totp.as_deref(),
+            &ctx.client_ip,
+            API,
+        )
+        .await
+    {
+        Ok(SignIn::Done(_, token)) => Ok(Json(TokenResponse {
+            access_token: token,
+            token_type: "Bearer",
+            expires_in: API_TOKEN_MS / 1000,
+        })),
+        Ok(SignIn::MustEnrolTotp(..)) => Err(ApiError(DomainError::TotpRequired, ctx.lang)),
+        Err(e) => Err(ApiError(e, ctx.lang)),
+    }
+}
+
+/// Revokes the token used for this call.
+#[utoipa::path(delete, path = "/api/v1/auth/token", security(("bearer" = [])), responses((status = 204), (status = 401, body = Problem)))]
+async fn revoke(
+    axum::extract::State(state): St,
+    axum::Extension(ctx): CtxRef,
+) -> Result<StatusCode, ApiError> {
+    let p = user(&ctx)?;
+    state
+        .services
+        .sign_out(p)
+        .await
+        .map_err(|e| ApiError(e, ctx.lang))?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MailboxRef {
+    address: String,
+    name: String,
+    kind: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TrustedProfileRef {
+    valid_until: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Me {
+    id: String,
+    display_name: String,
+    email: String,
+    roles: Vec<String>,
+    mailboxes: Vec<MailboxRef>,
+    trusted_profile: Option<TrustedProfileRef>,
+}
+
+/// Who the token belongs to.
+#[utoipa::path(get, path = "/api/v1/me", security(("bearer" = [])), responses((status = 200, body = Me), (status = 401, body = Problem)))]
+async fn me(axum::Extension(ctx): CtxRef) -> Result<Json<Me>, ApiError> {
+    let p = user(&ctx)?;
+    let mut roles: Vec<String> = p
+        .grants
+        .iter()
+        .map(|g| g.role.as_str().to_string())
+        .collect();
+    roles.dedup();
+    Ok(Json(Me {
+        id: p.user.id.clone(),
+        display_name: p.user.display_name.clone(),
+        email: p.user.email.clone(),
+        roles,
+        mailboxes: Vec::new(),
+        trusted_profile: None,
+    }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TrackerItem {
+    at: String,
+    actor: String,
+    action: String,
+    reason: String,
+}
+
+/// Staff reads and changes of the caller's personal data.
+#[utoipa::path(get, path = "/api/v1/me/data-tracker", security(("bearer" = [])), responses((status = 200, body = [TrackerItem]), (status = 401, body = Problem)))]
+async fn tracker(
+    axum::extract::State(state): St,
+    axum::Extension(ctx): CtxRef,
+) -> Result<Json<Vec<TrackerItem>>, ApiError> {
+    let p = user(&ctx)?;
+    let rows = state
+        .services
+        .data_tracker(p)
+        .await
+        .map_err(|e| ApiError(e, ctx.lang))?;
+    Ok(Json(
+        rows.into_iter()
+            .map(|r| TrackerItem {
+                at: crate::ui::when(&ctx, r.entry.at).0,
+                actor: r.actor_name,
+                action: r.entry.action,
+                reason: r.entry.reason,
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct OfficeJson {
+    id: String,
+    name: String,
+    nip: String,
+    regon: String,
+    street: String,
+    postal_code: String,
+    city: String,
+}
+
+impl From<okienko_store::Office> for OfficeJson {
+    fn from(o: okienko_store::Office) -> Self {
+        OfficeJson {
+            id: o.id,
+            name: o.name,
+            nip: o.nip,
+            regon: o.regon,
+            street: o.street,
+            postal_code: o.postal_code,
+            city: o.city,
+        }
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+#[allow(dead_code)] // read through OfficeInput; declared for the schema
+pub struct OfficeInputJson {
+    name: String,
+    nip: String,
+    regon: String,
+    street: String,
+    postal_code: String,
+    city: String,
+}
+
+/// All offices (platform admin).
+#[utoipa::path(get, path = "/api/v1/offices", security(("bearer" = [])), responses((status = 200, body = [OfficeJson]), (status = 401, body = Problem), (status = 404, body = Problem)))]
+async fn offices(
+    axum::extract::State(state): St,
+    axum::Extension(ctx): CtxRef,
+) -> Result<Json<Vec<OfficeJson>>, ApiError> {
+    let p = user(&ctx)?;
+    let list = state
+        .services
+        .offices(p)
+        .await
+        .map_err(|e| ApiError(e, ctx.lang))?;
+    Ok(Json(list.into_iter().map(Into::into).collect()))
+}
+
+/// Creates an office (platform admin).
+#[utoipa::path(post, path = "/api/v1/offices", request_body = OfficeInputJson, security(("bearer" = [])),
+    responses((status = 201, body = OfficeJson), (status = 401, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn create_office(
+    axum::extract::State(state): St,
+    axum::Extension(ctx): CtxRef,
+    body: Bytes,
+) -> Result<(StatusCode, Json<OfficeJson>), ApiError> {
+    let p = user(&ctx)?;
+    let input: OfficeInput = parse(&ctx, &body)?;
+    let o = state
+        .services
+        .create_office(p, &input)
+        .await
+        .map_err(|e| ApiError(e, ctx.lang))?;
+    Ok((StatusCode::CREATED, Json(o.into())))
+}
+
+/// One office (its admins and officials, or a platform admin).
+#[utoipa::path(get, path = "/api/v1/offices/{id}", security(("bearer" = [])), responses((status = 200, body = OfficeJson), (status = 404, body = Problem)))]
+async fn office(
+    axum::extract::State(state): St,
+    axum::Extension(ctx): CtxRef,
+    Path(id): Path<String>,
+) -> Result<Json<OfficeJson>, ApiError> {
+    let p = user(&ctx)?;
+    let (o, _) = state
+        .services
+        .office(p, &id)
+        .await
+        .map_err(|e| ApiError(e, ctx.lang))?;
+    Ok(Json(o.into()))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ServicePointJson {
+    id: String,
+    name: String,
+    street: String,
+    postal_code: String,
+    city: String,
+    is_open: bool,
+}
+
+/// All service points (platform admin).
+#[utoipa::path(get, path = "/api/v1/service-points", security(("bearer" = [])), responses((status = 200, body = [ServicePointJson]), (status = 401, body = Problem), (status = 404, body = Problem)))]
+async fn service_points(
+    axum::extract::State(state): St,
+    axum::Extension(ctx): CtxRef,
+) -> Result<Json<Vec<ServicePointJson>>, ApiError> {
+    let p = user(&ctx)?;
+    let list = state
+        .services
+        .service_points(p)
+        .await
+        .map_err(|e| ApiError(e, ctx.lang))?;
+    Ok(Json(
+        list.into_iter()
+            .map(|s| ServicePointJson {
+                id: s.id,
+                name: s.name,
+                street: s.street,
+                postal_code: s.postal_code,
+                city: s.city,
+                is_open: s.is_open,
+            })
+            .collect(),
+    ))
+}
+
+async fn not_found(axum::Extension(ctx): CtxRef) -> ApiError {
+    ApiError(DomainError::NotFound, ctx.lang)
+}

@@ -1,0 +1,259 @@
+//! Per-request context: language, who is signed in, and the CSRF token. Worked out once by
+//! a middleware, which also writes the cookies that go with them.
+
+use crate::State;
+use axum::extract::{ConnectInfo, Request};
+use axum::http::header::{ACCEPT_LANGUAGE, AUTHORIZATION, COOKIE, SET_COOKIE};
+use axum::http::{HeaderMap, HeaderValue};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use okienko_i18n::Lang;
+use okienko_services::accounts::{Principal, WEB, WEB_ENROL};
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+pub const SESSION_COOKIE: &str = "okienko_session";
+pub const LANG_COOKIE: &str = "okienko_lang";
+pub const CSRF_COOKIE: &str = "okienko_csrf";
+
+pub struct Ctx {
+    pub lang: Lang,
+    pub principal: Option<Principal>,
+    /// The double-submit CSRF token: the same value is in a cookie and in every form.
+    pub csrf: String,
+    /// The path and query of this page without `lang`, for the language switch.
+    pub path: String,
+    pub client_ip: String,
+    pub secure_cookies: bool,
+}
+
+pub type CtxRef = axum::Extension<Arc<Ctx>>;
+
+impl Ctx {
+    pub fn t(&self, key: &str) -> String {
+        self.lang.t(key)
+    }
+    pub fn ta(&self, key: &str, args: &[(&str, &str)]) -> String {
+        self.lang.t_args(key, args)
+    }
+    /// A link to this page in another language.
+    pub fn lang_link(&self, lang: impl std::borrow::Borrow<Lang>) -> String {
+        let lang = lang.borrow();
+        let sep = if self.path.contains('?') { '&' } else { '?' };
+        format!("{}{sep}lang={}", self.path, lang.code())
+    }
+    pub fn langs(&self) -> [Lang; 4] {
+        Lang::ALL
+    }
+    pub fn signed_in(&self) -> bool {
+        self.principal
+            .as_ref()
+            .is_some_and(|p| p.session.kind == WEB)
+    }
+    pub fn user_name(&self) -> String {
+        self.principal
+            .as_ref()
+            .map(|p| p.user.display_name.clone())
+            .unwrap_or_default()
+    }
+    /// Navigation for who is signed in: (href, label).
+    pub fn nav(&self) -> Vec<(String, String)> {
+        use okienko_domain::Role;
+        let mut out = vec![("/".to_string(), self.t("nav-home"))];
+        let Some(p) = self.principal.as_ref().filter(|_| self.signed_in()) else {
+            return out;
+        };
+        if p.has(Role::PlatformAdmin) {
+            out.push(("/admin/offices".into(), self.t("nav-offices")));
+            out.push(("/admin/service-points".into(), self.t("nav-service-points")));
+            out.push(("/admin/audit".into(), self.t("nav-audit")));
+        }
+        for g in &p.grants {
+            if let (Some(o), true) = (
+                &g.office_id,
+                matches!(g.role, Role::OfficeAdmin | Role::Official),
+            ) {
+                let href = format!("/offices/{o}");
+                if !out.iter().any(|(h, _)| *h == href) {
+                    out.push((href, self.t("nav-my-office")));
+                }
+            }
+            if let (Some(sp), Role::Clerk) = (&g.service_point_id, g.role) {
+                out.push((format!("/service-points/{sp}"), self.t("nav-my-point")));
+            }
+        }
+        out.push(("/account".into(), self.t("nav-account")));
+        out.push(("/account/data-tracker".into(), self.t("nav-tracker")));
+        out
+    }
+}
+
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+}
+
+/// A `Set-Cookie` value; `max_age` None makes a session cookie, Some(0) deletes it.
+pub fn set_cookie(
+    name: &str,
+    value: &str,
+    max_age: Option<i64>,
+    http_only: bool,
+    secure: bool,
+    same_site: &str,
+) -> HeaderValue {
+    let mut c = format!("{name}={value}; Path=/; SameSite={same_site}");
+    if let Some(a) = max_age {
+        c.push_str(&format!("; Max-Age={a}"));
+    }
+    if http_only {
+        c.push_str("; HttpOnly");
+    }
+    if secure {
+        c.push_str("; Secure");
+    }
+    HeaderValue::from_str(&c).unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+fn query_lang(query: &str) -> Option<Lang> {
+    query
+        .split('&')
+        .filter_map(|kv| kv.split_once('='))
+        .find(|(k, _)| *k == "lang")
+        .and_then(|(_, v)| Lang::parse(v))
+}
+
+fn path_without_lang(uri: &axum::http::Uri) -> String {
+    let rest: Vec<&str> = uri
+        .query()
+        .unwrap_or("")
+        .split('&')
+        .filter(|kv| !kv.is_empty() && !kv.starts_with("lang="))
+        .collect();
+    if rest.is_empty() {
+        uri.path().to_string()
+    } else {
+        format!("{}?{}", uri.path(), rest.join("&"))
+    }
+}
+
+pub async fn middleware(
+    axum::extract::State(state): axum::extract::State<State>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let headers = req.headers().clone();
+    let uri = req.uri().clone();
+    let path = uri.path().to_string();
+    let is_api = path.starts_with("/api/");
+    let client_ip = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+        .unwrap_or_else(|| "unknown".into());
+
+    // API calls authenticate with a bearer token only; pages with the session cookie only.
+    let token = if is_api {
+        headers
+            .get(AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(|t| t.trim().to_string())
+    } else {
+        cookie(&headers, SESSION_COOKIE)
+    };
+    let principal = match token {
+        Some(t) if !t.is_empty() => match state.services.principal(&t).await {
+            Ok(p) => p.filter(|p| (p.session.kind == okienko_services::accounts::API) == is_api),
+            Err(e) => {
+                tracing::error!(error = %e, "session lookup");
+                return crate::error::internal_response();
+            }
+        },
+        _ => None,
+    };
+
+    let from_query = uri.query().and_then(query_lang);
+    let lang = from_query
+        .or_else(|| cookie(&headers, LANG_COOKIE).and_then(|v| Lang::parse(&v)))
+        .or_else(|| {
+            principal
+                .as_ref()
+                .and_then(|p| p.user.locale.as_deref())
+                .and_then(Lang::parse)
+        })
+        .or_else(|| {
+            headers
+                .get(ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(Lang::from_accept_language)
+        })
+        .unwrap_or(Lang::Pl);
+    if let (Some(l), Some(p)) = (from_query, principal.as_ref()) {
+        if p.user.locale.as_deref() != Some(l.code()) {
+            let _ = state.services.set_locale(p, l.code()).await;
+        }
+    }
+
+    let existing_csrf = cookie(&headers, CSRF_COOKIE).filter(|c| c.len() == 64);
+    let csrf = existing_csrf
+        .clone()
+        .unwrap_or_else(|| okienko_services::new_secret().0);
+
+    // A staff member who still has to set up a second factor may only do that (or leave).
+    if let Some(p) = &principal {
+        if p.session.kind == WEB_ENROL
+            && !matches!(
+                path.as_str(),
+                "/account/totp" | "/logout" | "/static/style.css"
+            )
+        {
+            return Redirect::to("/account/totp").into_response();
+        }
+    }
+
+    let ctx = Arc::new(Ctx {
+        lang,
+        principal,
+        csrf: csrf.clone(),
+        path: path_without_lang(&uri),
+        client_ip,
+        secure_cookies: state.secure_cookies,
+    });
+    req.extensions_mut().insert(ctx);
+    let mut resp = next.run(req).await;
+    let h = resp.headers_mut();
+    if let Some(l) = from_query {
+        h.append(
+            SET_COOKIE,
+            set_cookie(
+                LANG_COOKIE,
+                l.code(),
+                Some(365 * 86400),
+                false,
+                state.secure_cookies,
+                "Lax",
+            ),
+        );
+    }
+    if existing_csrf.is_none() && !is_api {
+        h.append(
+            SET_COOKIE,
+            set_cookie(
+                CSRF_COOKIE,
+                &csrf,
+                None,
+                true,
+                state.secure_cookies,
+                "Strict",
+            ),
+        );
+    }
+    resp
+}

@@ -1,0 +1,123 @@
+//! The one mapping of domain errors to HTTP: problem+json for the API, an HTML page for the
+//! browser. Messages are translated; codes are stable.
+
+use crate::ctx::Ctx;
+use askama::Template;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use okienko_domain::DomainError;
+use okienko_i18n::Lang;
+use serde::Serialize;
+use std::sync::Arc;
+
+pub fn status_of(e: &DomainError) -> StatusCode {
+    match e {
+        DomainError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        DomainError::Unauthenticated | DomainError::BadCredentials | DomainError::TotpRequired => {
+            StatusCode::UNAUTHORIZED
+        }
+        DomainError::EmailNotVerified => StatusCode::FORBIDDEN,
+        DomainError::Throttled => StatusCode::TOO_MANY_REQUESTS,
+        DomainError::NotFound => StatusCode::NOT_FOUND,
+        DomainError::Conflict(_) => StatusCode::CONFLICT,
+        DomainError::TokenInvalid => StatusCode::BAD_REQUEST,
+        DomainError::Csrf => StatusCode::FORBIDDEN,
+        DomainError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct FieldProblem {
+    pub field: String,
+    pub code: String,
+    pub message: String,
+}
+
+/// RFC 9457 problem details.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldProblem>,
+}
+
+/// An error answered as `application/problem+json`.
+pub struct ApiError(pub DomainError, pub Lang);
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let ApiError(e, lang) = self;
+        if let DomainError::Internal(msg) = &e {
+            tracing::error!(error = %msg, "internal error");
+        }
+        let status = status_of(&e);
+        let errors = match &e {
+            DomainError::Invalid(f) => {
+                f.0.iter()
+                    .map(|fe| FieldProblem {
+                        field: fe.field.to_string(),
+                        code: fe.code.to_string(),
+                        message: lang.t(fe.code),
+                    })
+                    .collect()
+            }
+            _ => Vec::new(),
+        };
+        let p = Problem {
+            kind: format!("/problems/{}", e.code()),
+            title: lang.t(e.code()),
+            status: status.as_u16(),
+            detail: lang.t(&format!("{}-detail", e.code())),
+            errors,
+        };
+        let body = serde_json::to_vec(&p).unwrap_or_default();
+        (
+            status,
+            [(header::CONTENT_TYPE, "application/problem+json")],
+            body,
+        )
+            .into_response()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    ctx: &'a Ctx,
+    title: String,
+    detail: String,
+}
+
+/// An error answered as an HTML page in the visitor's language.
+pub struct PageError(pub DomainError, pub Arc<Ctx>);
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let PageError(e, ctx) = self;
+        if matches!(e, DomainError::Unauthenticated) {
+            let next = ctx.path.clone();
+            return Redirect::to(&format!("/login?next={}", crate::ui::url_encode(&next)))
+                .into_response();
+        }
+        if let DomainError::Internal(msg) = &e {
+            tracing::error!(error = %msg, "internal error");
+        }
+        let page = ErrorPage {
+            ctx: &ctx,
+            title: ctx.t(e.code()),
+            detail: ctx.t(&format!("{}-detail", e.code())),
+        };
+        match page.render() {
+            Ok(html) => (status_of(&e), axum::response::Html(html)).into_response(),
+            Err(_) => internal_response(),
+        }
+    }
+}
+
+pub fn internal_response() -> Response {
+    (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+}

@@ -1,0 +1,726 @@
+//! Organisation pages: offices and service points (platform admin), an office's departments
+//! and staff (office admin), a service point's clerks, and the audit trail.
+
+use super::account::texts;
+use super::{check_csrf, render, render_invalid, require_user, when, Field, FormPage, FormView};
+use crate::ctx::{Ctx, CtxRef};
+use crate::error::PageError;
+use crate::State;
+use askama::Template;
+use axum::extract::{Form, Path, Query};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use okienko_domain::policy::{allowed, Action};
+use okienko_domain::{DomainError, Role};
+use okienko_services::orgs::{OfficeInput, PointInput, StaffInput};
+use okienko_store::{Department, Office, ServicePoint, User};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+type Params = HashMap<String, String>;
+type St = axum::extract::State<State>;
+
+pub fn routes() -> Router<State> {
+    Router::new()
+        .route("/admin/offices", get(offices))
+        .route("/admin/offices/new", get(office_new_page).post(office_new))
+        .route(
+            "/admin/offices/{id}/edit",
+            get(office_edit_page).post(office_edit),
+        )
+        .route("/admin/service-points", get(points))
+        .route(
+            "/admin/service-points/new",
+            get(point_new_page).post(point_new),
+        )
+        .route(
+            "/admin/service-points/{id}/edit",
+            get(point_edit_page).post(point_edit),
+        )
+        .route("/admin/audit", get(audit))
+        .route("/offices/{id}", get(office))
+        .route("/offices/{id}/departments", post(dept_new))
+        .route("/offices/{id}/departments/{dept}/delete", post(dept_delete))
+        .route("/offices/{id}/staff", post(staff_add))
+        .route("/offices/{id}/staff/{user}/remove", post(staff_remove))
+        .route("/service-points/{id}", get(point))
+        .route("/service-points/{id}/clerks", post(clerk_add))
+}
+
+fn err(ctx: &Arc<Ctx>) -> impl Fn(DomainError) -> PageError + '_ {
+    move |e| PageError(e, ctx.clone())
+}
+
+fn notice(ctx: &Ctx, q: &Params) -> Option<String> {
+    q.get("notice")
+        .filter(|n| n.starts_with("notice-"))
+        .map(|n| ctx.t(n))
+}
+
+fn address_fields(ctx: &Ctx) -> Vec<Field> {
+    vec![
+        Field::new(ctx, "street", "f-street", "text", "street-address"),
+        Field::new(ctx, "postal_code", "f-postal-code", "text", "postal-code")
+            .hint(ctx.t("f-postal-code-hint")),
+        Field::new(ctx, "city", "f-city", "text", "address-level2"),
+    ]
+}
+
+fn office_form(ctx: &Ctx, form: FormView, action: String, title_key: &str) -> Response {
+    let mut fields = vec![
+        Field::new(ctx, "name", "f-name", "text", "organization"),
+        Field::new(ctx, "nip", "f-nip", "text", "").hint(ctx.t("f-nip-hint")),
+        Field::new(ctx, "regon", "f-regon", "text", "").hint(ctx.t("f-regon-hint")),
+    ];
+    fields.extend(address_fields(ctx));
+    let page = FormPage {
+        ctx,
+        title: ctx.t(title_key),
+        intro: String::new(),
+        action,
+        fields,
+        form,
+        submit: ctx.t("save"),
+        links: vec![],
+    };
+    if page.form.has_errors() {
+        render_invalid(&page)
+    } else {
+        render(&page)
+    }
+}
+
+fn point_form(ctx: &Ctx, form: FormView, action: String, title_key: &str) -> Response {
+    let mut fields = vec![Field::new(ctx, "name", "f-name", "text", "organization")];
+    fields.extend(address_fields(ctx));
+    fields.push(Field::new(ctx, "is_open", "f-is-open", "checkbox", ""));
+    let page = FormPage {
+        ctx,
+        title: ctx.t(title_key),
+        intro: String::new(),
+        action,
+        fields,
+        form,
+        submit: ctx.t("save"),
+        links: vec![],
+    };
+    if page.form.has_errors() {
+        render_invalid(&page)
+    } else {
+        render(&page)
+    }
+}
+
+fn office_values(o: &Office) -> Params {
+    [
+        ("name", &o.name),
+        ("nip", &o.nip),
+        ("regon", &o.regon),
+        ("street", &o.street),
+        ("postal_code", &o.postal_code),
+        ("city", &o.city),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.clone()))
+    .collect()
+}
+
+fn point_values(p: &ServicePoint) -> Params {
+    let mut m: Params = [
+        ("name", &p.name),
+        ("street", &p.street),
+        ("postal_code", &p.postal_code),
+        ("city", &p.city),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.clone()))
+    .collect();
+    if p.is_open {
+        m.insert("is_open".into(), "1".into());
+    }
+    m
+}
+
+fn office_input(f: &Params) -> OfficeInput {
+    let g = |k: &str| f.get(k).cloned().unwrap_or_default();
+    OfficeInput {
+        name: g("name"),
+        nip: g("nip"),
+        regon: g("regon"),
+        street: g("street"),
+        postal_code: g("postal_code"),
+        city: g("city"),
+    }
+}
+
+fn point_input(f: &Params) -> PointInput {
+    let g = |k: &str| f.get(k).cloned().unwrap_or_default();
+    PointInput {
+        name: g("name"),
+        street: g("street"),
+        postal_code: g("postal_code"),
+        city: g("city"),
+        is_open: f.get("is_open").cloned(),
+    }
+}
+
+fn staff_input(f: &Params) -> StaffInput {
+    let g = |k: &str| f.get(k).cloned().unwrap_or_default();
+    StaffInput {
+        email: g("email"),
+        display_name: g("display_name"),
+        role: g("role"),
+        department_id: g("department_id"),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "offices.html")]
+struct OfficesPage<'a> {
+    ctx: &'a Ctx,
+    offices: Vec<Office>,
+    notice: Option<String>,
+}
+
+async fn offices(
+    axum::extract::State(state): St,
+    axum::Extension(ctx): CtxRef,
+    Query(q): Query<Params>,
+) -> Result<Response, PageError> {
+    let p = require_user(&ctx)?;
+    let offices = state.services.offices(p).await.map_err(err(&ctx))?;
+    Ok(render(&OfficesPage {
+        ctx: &ctx,
+        offices,
+        notice: notice(&ctx, &q),
+    }))
+}
+
+fn may(ctx: &Arc<Ctx>, action: Action<'_>) -> Result<(), PageError> {
+    let p = require_user(ctx)?;
+    if allowed(&p.actor(), action) {
+        Ok(())
+    } else {
+        Err(PageError(DomainError::NotFound, ctx.clone()))
+    }
+}
+
+async fn office_new_page(axum::Extension(ctx): CtxRef) -> Result<Response, PageError> {
+    may(&ctx, Action::ManageOffices)?;
+    Ok(office_form(
+        &ctx,
+        FormView::default(),
+        "/admin/offices/new".into(),
+        "offices-new",
+    ))
+}
+
+async fn office_new(
+    axum::extract::State(state): St,
+    axum::Extension(ctx): CtxRef,
+    Form(f): Form<Params>,
+) -> Result<Response, PageError> {
+    check_csrf(&ctx, &f)?;
+    let p = require_user(&ctx)?;
+    match state.services.create_office(p, &office_input(&f)).await {
+        Ok(_) => Ok(Redirect::to("/admin/offices?notice=notice-saved").into_response()),
+        Err(e @ DomainError::Invalid(_)) => Ok(office_form(
+            &ctx,
+            FormView::new(f.clone()).with_error(&ctx, &e, "name"),
+            "/admin/offices/new".into(),
+            "offices-new",
+        )),
+        Err(e) => Err(PageError(e, ctx.clone())),
+    }
+}
+
+async fn office_edit_page(
+    axum::extract::State(state): St,
+    axum::Extension(ctx): CtxRef,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    may(&ctx, Action::ManageOffices)?;
+    let o = state
+        .services
+        .store
+        .office(&id)
+        .await
+        .ok()
+        .flatten()
+        .ok_or_else(|| PageError(DomainError::NotFound, ctx.clone()))?;
+    Ok(office_form(
+        &ctx,
+        FormView::new(office_values(&o)),
+        format!("/admin/offices/{id}/edit"),
+        "offices-edit",
+    ))
+}
+
+async fn office_edit(
+    axum::extract::State(state): St,
+    axum::Extension(ctx): CtxRef,
+    Path(id): Path<String>,
+    Form(f): Form<Params>,
+) -> Result<Response, PageError> {
+    check_csrf(&ctx, &f)?;
+    let p = require_user(&ctx)?;
+    match state
+        .services
+        .update_office(p, &id, &office_input(&f))
+        .await
+    {
+        Ok(_) => Ok(Redirect::to("/admin/offices?notice=notice-saved").into_response()),
+        Err(e @ DomainError::Invalid(_)) => Ok(office_form(
+            &ctx,
+            FormView::new(f.clone()).with_error(&ctx, &e, "name"),
+            format!("/admin/offices/{id}/edit"),
+            "offices-edit",
+        )),
+        Err(e) => Err(PageError(e, ctx.clone())),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "points.html")]
+struct PointsPage<'a> {
+    ctx: &'a Ctx,
+    points: Vec<ServicePoint>,
+    notice: Option<String>,
+}
+
+async fn points(
+    axum::extract::State(state): St,
+    axum::Extension(ctx): CtxRef,
+    Query(q): Query<Params>,
+) -> Result<Response, PageError> {
+    let p = require_user(&ctx)?;
+    let points = state.services.service_points(p).await.map_err(err(&ctx))?;
+    Ok(render(&PointsPage {
+        ctx: &ctx,
+        points,
+        notice: notice(&ctx, &q),
+    }))
+}
+
+async fn point_new_page(axum::Extension(ctx): CtxRef) -> Result<Response, PageError> {
+    may(&ctx, Action::ManageServicePoints)?;
+    let mut v = Params::new();
+    v.insert("is_open".into(), "1".into());
+    Ok(point_form(
+        &ctx,
+        FormView::new(v),
+        "/admin/service-points/new".into(),
+        "points-new",
+    ))
+}
+
+async fn point_new(
+    axum::extract::State(state): St,
+    axum::Extension(ctx): CtxRef,
+    Form(f): Form<Params>,
+) -> Result<Response, PageError> {
+    check_csrf(&ctx, &f)?;
+    let p = require_user(&ctx)?;
+    match state
+        .services
+        .create_service_point(p, &point_input(&f))
+        .await
+    {
+        Ok(_) => Ok(Redirect::to("/admin/service-points?notice=notice-saved").into_response()),
+        Err(e @ DomainError::Invalid(_)) => Ok(point_form(
+            &ctx,
+            FormView::new(f.clone()).with_error(&ctx, &e, "name"),
+            "/admin/service-points/new".into(),
+            "points-new",
+        )),
+        Err(e) => Err(PageError(e, ctx.clone())),
+    }
+}
+
+async fn point_edit_page(
+    axum::extract::State(state): St,
+    axum::Extension(ctx): CtxRef,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    may(&ctx, Action::ManageServicePoints)?;
+    let sp = state
+        .services
+        .store
+        .service_point(&id)
+        .await
+        .ok()
+        .flatten()
+        .ok_or_else(|| PageError(DomainError::NotFound, ctx.clone()))?;
+    Ok(point_form(
+        &ctx,
+        FormView::new(point_values(&sp)),
+        format!("/admin/service-points/{id}/edit"),
+        "points-edit",
+    ))
+}
+
+async fn point_edit(
+    axum::extract::State(state): St,
+    axum::Extension(ctx): CtxRef,
+    Path(id): Path<String>,
+    Form(f): Form<Params>,
+) -> Result<Response, PageError> {
+    check_csrf(&ctx, &f)?;
+    let p = require_user(&ctx)?;
+    match state
+        .services
+        .update_service_point(p, &id, &point_input(&f))
+        .await
+    {
+        Ok(_) => Ok(Redirect::to("/admin/service-points?notice=notice-saved").into_response()),
+        Err(e @ DomainError::Invalid(_)) => Ok(point_form(
+            &ctx,
+            FormView::new(f.clone()).with_error(&ctx, &e, "name"),
+            format!("/admin/service-points/{id}/edit"),
+            "points-edit",
+        )),
+        Err(e) => Err(PageError(e, ctx.clone())),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "office.html")]
+struct OfficePage<'a> {
+    ctx: &'a Ctx,
+    office: Office,
+    departments: Vec<Department>,
+    can_manage: bool,
+    /// (user id, name, email, roles, removable)
+    staff: Vec<(String, String, String, String, bool)>,
+    dept_fields: Vec<Field>,
+    staff_fields: Vec<Field>,
+    form: FormView,
+    notice: Option<String>,
+}
+
+async fn office_page(
+    state: &State,
+    ctx: &Arc<Ctx>,
+    id: &str,
+    form: FormView,
+    notice: Option<String>,
+) -> Result<Response, PageError> {
+    let p = require_user(ctx)?;
+    let (office, departments) = state.services.office(p, id).await.map_err(err(ctx))?;
+    let can_manage = allowed(&p.actor(), Action::ManageStaff { office_id: id });
+    let staff = if can_manage {
+        state
+            .services
+            .office_staff(p, id)
+            .await
+            .map_err(err(ctx))?
+            .into_iter()
+            .map(|(u, gs): (User, _)| {
+                let roles = gs
+                    .iter()
+                    .map(|g: &okienko_domain::RoleGrant| {
+                        let dept = g
+                            .department_id
+                            .as_ref()
+                            .and_then(|d| departments.iter().find(|x| &x.id == d))
+                            .map(|d| format!(" ({})", d.code));
+                        format!("{}{}", ctx.t(g.role.label()), dept.unwrap_or_default())
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let removable = u.id != p.user.id;
+                (u.id, u.display_name, u.email, roles, removable)
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let mut dept_options = vec![(String::new(), ctx.t("f-department-none"))];
+    dept_options.extend(
+        departments
+            .iter()
+            .map(|d| (d.id.clone(), format!("{} – {}", d.code, d.name))),
+    );
+    let page = OfficePage {
+        ctx,
+        dept_fields: vec![
+            Field::new(ctx, "code", "f-code", "text", "").hint(ctx.t("f-code-hint")),
+            Field::new(ctx, "name", "f-name", "text", ""),
+        ],
+        staff_fields: vec![
+            Field::new(ctx, "email", "f-email", "email", "off"),
+            Field::new(ctx, "display_name", "f-display-name", "text", "off")
+                .hint(ctx.t("f-staff-name-hint")),
+            Field::new(ctx, "role", "f-role", "select", "").options(vec![
+                (
+                    Role::Official.as_str().into(),
+                    ctx.t(Role::Official.label()),
+                ),
+                (
+                    Role::OfficeAdmin.as_str().into(),
+                    ctx.t(Role::OfficeAdmin.label()),
+                ),
+            ]),
+            Field::new(ctx, "department_id", "f-department", "select", "").options(dept_options),
+        ],
+        office,
+        departments,
+        can_manage,
+        staff,
+        form,
+        notice,
+    };
+    Ok(if page.form.has_errors() {
+        render_invalid(&page)
+    } else {
+        render(&page)
+    })
+}
+
+async fn office(
+    axum::extract::State(state): St,
+    axum::Extension(ctx): CtxRef,
+    Path(id): Path<String>,
+    Query(q): Query<Params>,
+) -> Result<Response, PageError> {
+    office_page(&state, &ctx, &id, FormView::default(), notice(&ctx, &q)).await
+}
+
+async fn dept_new(
+    axum::extract::State(state): St,
+    axum::Extension(ctx): CtxRef,
+    Path(id): Path<String>,
+    Form(f): Form<Params>,
+) -> Result<Response, PageError> {
+    check_csrf(&ctx, &f)?;
+    let p = require_user(&ctx)?;
+    let g = |k: &str| f.get(k).map(String::as_str).unwrap_or("");
+    match state
+        .services
+        .create_department(p, &id, g("code"), g("name"))
+        .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/offices/{id}?notice=notice-saved")).into_response()),
+        Err(e @ DomainError::Invalid(_)) => {
+            office_page(
+                &state,
+                &ctx,
+                &id,
+                FormView::new(f.clone()).with_error(&ctx, &e, "code"),
+                None,
+            )
+            .await
+        }
+        Err(e) => Err(PageError(e, ctx.clone())),
+    }
+}
+
+async fn dept_delete(
+    axum::extract::State(state): St,
+    axum::Extension(ctx): CtxRef,
+    Path((id, dept)): Path<(String, String)>,
+    Form(f): Form<Params>,
+) -> Result<Response, PageError> {
+    check_csrf(&ctx, &f)?;
+    let p = require_user(&ctx)?;
+    state
+        .services
+        .delete_department(p, &id, &dept)
+        .await
+        .map_err(err(&ctx))?;
+    Ok(Redirect::to(&format!("/offices/{id}?notice=notice-deleted")).into_response())
+}
+
+async fn staff_add(
+    axum::extract::State(state): St,
+    axum::Extension(ctx): CtxRef,
+    Path(id): Path<String>,
+    Form(f): Form<Params>,
+) -> Result<Response, PageError> {
+    check_csrf(&ctx, &f)?;
+    let p = require_user(&ctx)?;
+    match state
+        .services
+        .add_staff(p, &id, &staff_input(&f), &texts(&ctx))
+        .await
+    {
+        Ok(_) => {
+            Ok(Redirect::to(&format!("/offices/{id}?notice=notice-staff-added")).into_response())
+        }
+        Err(e @ DomainError::Invalid(_)) => {
+            office_page(
+                &state,
+                &ctx,
+                &id,
+                FormView::new(f.clone()).with_error(&ctx, &e, "email"),
+                None,
+            )
+            .await
+        }
+        Err(e) => Err(PageError(e, ctx.clone())),
+    }
+}
+
+async fn staff_remove(
+    axum::extract::State(state): St,
+    axum::Extension(ctx): CtxRef,
+    Path((id, user)): Path<(String, String)>,
+    Form(f): Form<Params>,
+) -> Result<Response, PageError> {
+    check_csrf(&ctx, &f)?;
+    let p = require_user(&ctx)?;
+    match state.services.remove_staff(p, &id, &user).await {
+        Ok(()) => {
+            Ok(Redirect::to(&format!("/offices/{id}?notice=notice-staff-removed")).into_response())
+        }
+        Err(e @ DomainError::Invalid(_)) => {
+            office_page(
+                &state,
+                &ctx,
+                &id,
+                FormView::default().with_error(&ctx, &e, "email"),
+                None,
+            )
+            .await
+        }
+        Err(e) => Err(PageError(e, ctx.clone())),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "point.html")]
+struct PointPage<'a> {
+    ctx: &'a Ctx,
+    point: ServicePoint,
+    clerks: Vec<User>,
+    can_manage: bool,
+    clerk_fields: Vec<Field>,
+    form: FormView,
+    notice: Option<String>,
+}
+
+async fn point_page(
+    state: &State,
+    ctx: &Arc<Ctx>,
+    id: &str,
+    form: FormView,
+    notice: Option<String>,
+) -> Result<Response, PageError> {
+    let p = require_user(ctx)?;
+    let (point, clerks) = state
+        .services
+        .service_point(p, id)
+        .await
+        .map_err(err(ctx))?;
+    let page = PointPage {
+        ctx,
+        point,
+        clerks,
+        can_manage: allowed(
+            &p.actor(),
+            Action::ManageClerks {
+                service_point_id: id,
+            },
+        ),
+        clerk_fields: vec![
+            Field::new(ctx, "email", "f-email", "email", "off"),
+            Field::new(ctx, "display_name", "f-display-name", "text", "off")
+                .hint(ctx.t("f-staff-name-hint")),
+        ],
+        form,
+        notice,
+    };
+    Ok(if page.form.has_errors() {
+        render_invalid(&page)
+    } else {
+        render(&page)
+    })
+}
+
+async fn point(
+    axum::extract::State(state): St,
+    axum::Extension(ctx): CtxRef,
+    Path(id): Path<String>,
+    Query(q): Query<Params>,
+) -> Result<Response, PageError> {
+    point_page(&state, &ctx, &id, FormView::default(), notice(&ctx, &q)).await
+}
+
+async fn clerk_add(
+    axum::extract::State(state): St,
+    axum::Extension(ctx): CtxRef,
+    Path(id): Path<String>,
+    Form(f): Form<Params>,
+) -> Result<Response, PageError> {
+    check_csrf(&ctx, &f)?;
+    let p = require_user(&ctx)?;
+    match state
+        .services
+        .add_clerk(p, &id, &staff_input(&f), &texts(&ctx))
+        .await
+    {
+        Ok(_) => Ok(
+            Redirect::to(&format!("/service-points/{id}?notice=notice-staff-added"))
+                .into_response(),
+        ),
+        Err(e @ DomainError::Invalid(_)) => {
+            point_page(
+                &state,
+                &ctx,
+                &id,
+                FormView::new(f.clone()).with_error(&ctx, &e, "email"),
+                None,
+            )
+            .await
+        }
+        Err(e) => Err(PageError(e, ctx.clone())),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "audit.html")]
+struct AuditPage<'a> {
+    ctx: &'a Ctx,
+    status: String,
+    /// (seq, iso, written time, actor, action, object)
+    rows: Vec<(i64, String, String, String, String, String)>,
+}
+
+async fn audit(
+    axum::extract::State(state): St,
+    axum::Extension(ctx): CtxRef,
+) -> Result<Response, PageError> {
+    may(&ctx, Action::ReadAuditTrail)?;
+    let store = state.services.store.as_ref();
+    let status = match okienko_services::tracker::verify_audit(store).await {
+        Ok(Ok(n)) => ctx.ta("audit-ok", &[("count", &n.to_string())]),
+        Ok(Err(b)) => ctx.ta("audit-broken", &[("detail", &b.to_string())]),
+        Err(e) => return Err(PageError(DomainError::Internal(e.to_string()), ctx.clone())),
+    };
+    let (rows, _) = store
+        .audit_chain()
+        .await
+        .map_err(|e| PageError(DomainError::Internal(e.to_string()), ctx.clone()))?;
+    let rows = rows
+        .into_iter()
+        .rev()
+        .take(200)
+        .map(|(e, _)| {
+            let (iso, text) = when(&ctx, e.at);
+            (
+                e.seq,
+                iso,
+                text,
+                e.actor_id.unwrap_or_default(),
+                e.action,
+                e.object,
+            )
+        })
+        .collect();
+    Ok(render(&AuditPage {
+        ctx: &ctx,
+        status,
+        rows,
+    }))
+}

@@ -1,0 +1,31 @@
+#!/usr/bin/env python3
+"""Writes crates/i18n/locales/sr-Cyrl/main.ftl from sr-Latn: Serbian Latin maps to Cyrillic
+letter for letter (lj, nj, dž are single letters). Keys, placeables ({ $x }), links and the
+names okienko, NIP, REGON, PESEL, JSON, FreeOTP, Aegis, OR, GK stay as they are."""
+import re, pathlib
+
+root = pathlib.Path(__file__).resolve().parent.parent / "crates/i18n/locales"
+pairs = [("Lj", "Љ"), ("LJ", "Љ"), ("lj", "љ"), ("Nj", "Њ"), ("NJ", "Њ"), ("nj", "њ"), ("Dž", "Џ"), ("DŽ", "Џ"), ("dž", "џ")]
+single = dict(zip("ABVGDĐEŽZIJKLMNOPRSTĆUFHCČŠabvgdđežzijklmnoprstćufhcčš",
+                  "АБВГДЂЕЖЗИЈКЛМНОПРСТЋУФХЦЧШабвгдђежзијклмнопрстћуфхцчш"))
+keep = re.compile(r"(\{[^}]*\}|okienk\w*|NIP|REGON|PESEL|JSON|FreeOTP|Aegis|\bOR\b|\bGK\b|\d{2}-\d{3}|\S+@\S+|e-)")
+
+def translit(text):
+    out = []
+    for i, part in enumerate(keep.split(text)):
+        if i % 2 == 1:
+            out.append("е-" if part == "e-" else part)
+            continue
+        for a, b in pairs:
+            part = part.replace(a, b)
+        out.append("".join(single.get(c, c) for c in part))
+    return "".join(out)
+
+lines = []
+for line in (root / "sr-Latn/main.ftl").read_text(encoding="utf-8").splitlines():
+    if " = " in line and not line.startswith("#"):
+        k, v = line.split(" = ", 1)
+        lines.append(f"{k} = {translit(v)}")
+    else:
+        lines.append(line)
+(root / "sr-Cyrl/main.ftl").write_text("\n".join(lines) + "\n", encoding="utf-8")
