@@ -52,11 +52,15 @@ pub struct Running {
 }
 
 /// Binds, starts the job runner and serves until the task is dropped or the process ends.
-pub async fn start(s: &Settings, services: Services) -> anyhow::Result<Running> {
+pub async fn start(s: &Settings, mut services: Services) -> anyhow::Result<Running> {
     let listener = tokio::net::TcpListener::bind(&s.listen)
         .await
         .with_context(|| format!("listening on {}", s.listen))?;
     let addr = listener.local_addr()?;
+    if s.base_url.is_none() {
+        // Links in emails point where we really listen (port 0 picks one).
+        services.base_url = format!("http://{addr}");
+    }
     let state = Arc::new(AppState {
         services: services.clone(),
         secure_cookies: s.base_url().starts_with("https://"),

@@ -1,0 +1,590 @@
+//! Accounts over real HTTP: every demo account signs in on the web and through the API,
+//! registration with email verification, password reset, throttling, staff invitation with
+//! second-factor set-up, languages, the audit CLI and SMTP delivery.
+
+use crate::common::{link, tools_required, TestServer};
+use okienko_services::demo;
+use sqlx::Row;
+
+#[tokio::test]
+async fn every_demo_account_signs_in_on_the_web_and_through_the_api() {
+    let t = TestServer::seeded().await;
+    for (login, name, role, _, _) in demo::ACCOUNTS {
+        let token = t.demo_token(login).await;
+        let me: serde_json::Value = reqwest::Client::new()
+            .get(t.url("/api/v1/me"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .expect("me")
+            .json()
+            .await
+            .expect("json");
+        assert_eq!(me["display_name"], *name);
+        assert_eq!(me["roles"][0], role.as_str());
+        assert!(me["mailboxes"].is_array());
+        let c = t.demo_web(login).await;
+        let page = c
+            .get(t.url("/account"))
+            .send()
+            .await
+            .expect("account")
+            .text()
+            .await
+            .expect("text");
+        assert!(page.contains(name), "{login} sees their account page");
+    }
+    // Staff without a code are refused, with a clear problem.
+    let r = reqwest::Client::new()
+        .post(t.url("/api/v1/auth/token"))
+        .json(&serde_json::json!({"login": "anna.nowak@okienko.test", "password": demo::PASSWORD}))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), 401);
+    assert_eq!(r.headers()["content-type"], "application/problem+json");
+    // A used code cannot be replayed.
+    let code = t.totp();
+    let body = serde_json::json!({"login": "kasia.poczta@okienko.test", "password": demo::PASSWORD, "totp": code});
+    let c = reqwest::Client::new();
+    assert_eq!(
+        c.post(t.url("/api/v1/auth/token"))
+            .json(&body)
+            .send()
+            .await
+            .expect("1")
+            .status(),
+        200
+    );
+    assert_eq!(
+        c.post(t.url("/api/v1/auth/token"))
+            .json(&body)
+            .send()
+            .await
+            .expect("2")
+            .status(),
+        401
+    );
+    // Tokens are revocable.
+    let token = t.demo_token("jan.kowalski@okienko.test").await;
+    let r = c
+        .delete(t.url("/api/v1/auth/token"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("revoke");
+    assert_eq!(r.status(), 204);
+    assert_eq!(
+        c.get(t.url("/api/v1/me"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .expect("me")
+            .status(),
+        401
+    );
+    // ... and expire.
+    let token = t.demo_token("jan.kowalski@okienko.test").await;
+    t.clock.advance(time::Duration::hours(2));
+    assert_eq!(
+        c.get(t.url("/api/v1/me"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .expect("me")
+            .status(),
+        401
+    );
+}
+
+#[tokio::test]
+async fn registration_verification_reset_and_bad_input() {
+    let t = TestServer::start().await;
+    let c = t.browser();
+    // Bad input: a translated error summary, the typed values kept, nothing created.
+    let csrf = t.csrf(&c, "/register?lang=en").await;
+    let r = c
+        .post(t.url("/register"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("email", "not-an-email"),
+            ("display_name", "Ewa"),
+            ("password", "short"),
+        ])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.expect("text");
+    assert!(
+        html.contains("There is a problem") && html.contains("at least 12 characters"),
+        "{html}"
+    );
+    assert!(html.contains("value=\"not-an-email\""));
+    assert!(t
+        .services
+        .store
+        .user_by_email("not-an-email")
+        .await
+        .expect("db")
+        .is_none());
+    // A form without the CSRF token is refused.
+    let r = c
+        .post(t.url("/register"))
+        .form(&[("email", "ewa@example.pl")])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), 403);
+
+    let r = c
+        .post(t.url("/register"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("email", "Ewa@Example.pl"),
+            ("display_name", "Ewa Lis"),
+            ("password", "correct horse battery"),
+        ])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), 200);
+    // Not yet verified: sign-in says so.
+    let (_, r) = t
+        .web_login("ewa@example.pl", "correct horse battery", None)
+        .await;
+    assert_eq!(r.status(), 403);
+    t.run_jobs().await;
+    let mail = t
+        .outbox()
+        .into_iter()
+        .find(|m| m.contains("To: ewa@example.pl"))
+        .expect("verification email");
+    let verify = link(&mail, &t.url("/verify-email?token="));
+    assert_eq!(c.get(&verify).send().await.expect("verify").status(), 200);
+    assert_eq!(
+        c.get(&verify).send().await.expect("again").status(),
+        400,
+        "a link works once"
+    );
+    let (_, r) = t
+        .web_login("ewa@example.pl", "correct horse battery", None)
+        .await;
+    assert_eq!(r.status(), 303);
+
+    // Password reset.
+    let csrf = t.csrf(&c, "/password/forgot").await;
+    c.post(t.url("/password/forgot"))
+        .form(&[("csrf", csrf.as_str()), ("email", "ewa@example.pl")])
+        .send()
+        .await
+        .expect("forgot");
+    t.run_jobs().await;
+    let mail = t
+        .outbox()
+        .into_iter()
+        .find(|m| m.contains("/password/reset?token="))
+        .expect("reset email");
+    let reset = link(&mail, &t.url("/password/reset?token="));
+    let csrf = t.csrf(&c, reset.trim_start_matches(&t.base)).await;
+    let r = c
+        .post(&reset)
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("password", "a brand new passphrase"),
+        ])
+        .send()
+        .await
+        .expect("reset");
+    assert_eq!(r.status(), 200);
+    let (_, r) = t
+        .web_login("ewa@example.pl", "correct horse battery", None)
+        .await;
+    assert_eq!(r.status(), 401);
+    let (_, r) = t
+        .web_login("ewa@example.pl", "a brand new passphrase", None)
+        .await;
+    assert_eq!(r.status(), 303);
+}
+
+#[tokio::test]
+async fn sign_in_is_throttled_per_account() {
+    let t = TestServer::seeded().await;
+    for _ in 0..10 {
+        let (_, r) = t
+            .web_login("maria.wisniewska@okienko.test", "wrong password!", None)
+            .await;
+        assert_eq!(r.status(), 401);
+    }
+    let (_, r) = t
+        .web_login("maria.wisniewska@okienko.test", demo::PASSWORD, None)
+        .await;
+    assert_eq!(r.status(), 429, "throttled even with the right password");
+    t.clock.advance(time::Duration::minutes(16));
+    let (_, r) = t
+        .web_login("maria.wisniewska@okienko.test", demo::PASSWORD, None)
+        .await;
+    assert_eq!(r.status(), 303);
+}
+
+#[tokio::test]
+async fn new_staff_set_a_password_and_must_enrol_a_second_factor() {
+    let t = TestServer::seeded().await;
+    let admin = t.demo_web("urzad.admin@okienko.test").await;
+    let office = t.services.store.offices().await.expect("offices").remove(0);
+    let path = format!("/offices/{}", office.id);
+    let csrf = t.csrf(&admin, &path).await;
+    let r = admin
+        .post(t.url(&format!("{path}/staff")))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("email", "nowy@okienko.test"),
+            ("display_name", "Nowy Urzędnik"),
+            ("role", "official"),
+            ("department_id", ""),
+        ])
+        .send()
+        .await
+        .expect("add staff");
+    assert_eq!(r.status(), 303);
+    t.run_jobs().await;
+    let mail = t
+        .outbox()
+        .into_iter()
+        .find(|m| m.contains("To: nowy@okienko.test"))
+        .expect("invitation");
+    let setup = link(&mail, &t.url("/password/reset?token="));
+    let c = t.browser();
+    let csrf = t.csrf(&c, setup.trim_start_matches(&t.base)).await;
+    c.post(&setup)
+        .form(&[("csrf", csrf.as_str()), ("password", "staff passphrase 1")])
+        .send()
+        .await
+        .expect("set");
+    // Without a second factor: the API refuses, the web allows only the set-up page.
+    let r = reqwest::Client::new()
+        .post(t.url("/api/v1/auth/token"))
+        .json(&serde_json::json!({"login": "nowy@okienko.test", "password": "staff passphrase 1"}))
+        .send()
+        .await
+        .expect("token");
+    assert_eq!(r.status(), 401);
+    let (c, r) = t
+        .web_login("nowy@okienko.test", "staff passphrase 1", None)
+        .await;
+    assert_eq!(r.headers()["location"], "/account/totp");
+    let r = c.get(t.url(&path)).send().await.expect("office");
+    assert_eq!(
+        r.headers()["location"],
+        "/account/totp",
+        "nothing else until enrolled"
+    );
+    let page = c
+        .get(t.url("/account/totp"))
+        .send()
+        .await
+        .expect("totp")
+        .text()
+        .await
+        .expect("text");
+    let secret = page
+        .split("name=\"secret\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("secret")
+        .to_string();
+    let csrf = page
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("csrf")
+        .to_string();
+    let raw = okienko_domain::totp::decode_secret(&secret).expect("b32");
+    let now = {
+        use okienko_services::Clock;
+        t.clock.now().unix_timestamp() as u64
+    };
+    let wrong = c
+        .post(t.url("/account/totp"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("secret", &secret),
+            ("code", "000000"),
+        ])
+        .send()
+        .await
+        .expect("wrong");
+    assert_eq!(wrong.status(), 422);
+    let code = okienko_domain::totp::code_at(&raw, now);
+    let r = c
+        .post(t.url("/account/totp"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("secret", &secret),
+            ("code", &code),
+        ])
+        .send()
+        .await
+        .expect("enrol");
+    assert_eq!(r.status(), 303);
+    let r = c.get(t.url(&path)).send().await.expect("office");
+    assert_eq!(r.status(), 200, "a full session after enrolment");
+    // The new official's Data Tracker shows that the office admin read their data.
+    admin
+        .get(t.url(&path))
+        .send()
+        .await
+        .expect("staff list read");
+    let tracker = c
+        .get(t.url("/account/data-tracker?lang=en"))
+        .send()
+        .await
+        .expect("tracker")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        tracker.contains("Administrator Urzędu") && tracker.contains("Read personal data"),
+        "{tracker}"
+    );
+}
+
+#[tokio::test]
+async fn language_from_query_cookie_account_and_header() {
+    let t = TestServer::seeded().await;
+    let c = t.browser();
+    let html = c
+        .get(t.url("/"))
+        .send()
+        .await
+        .expect("get")
+        .text()
+        .await
+        .expect("text");
+    assert!(html.contains("<html lang=\"pl\""));
+    let r = c.get(t.url("/?lang=sr-Cyrl")).send().await.expect("get");
+    assert!(r.headers()["set-cookie"]
+        .to_str()
+        .expect("cookie")
+        .contains("okienko_lang=sr-Cyrl"));
+    let html = r.text().await.expect("text");
+    assert!(html.contains("<html lang=\"sr-Cyrl\"") && html.contains("Пријави се"));
+    let html = c
+        .get(t.url("/login"))
+        .send()
+        .await
+        .expect("get")
+        .text()
+        .await
+        .expect("text");
+    assert!(html.contains("<html lang=\"sr-Cyrl\""), "remembered");
+    let html = t
+        .browser()
+        .get(t.url("/"))
+        .header("accept-language", "en-GB,en;q=0.8")
+        .send()
+        .await
+        .expect("get")
+        .text()
+        .await
+        .expect("text");
+    assert!(html.contains("<html lang=\"en\""));
+    // Milan prefers Cyrillic: his pages are in it once he signs in.
+    let m = t.demo_web("milan.petrovic@okienko.test").await;
+    let html = m
+        .get(t.url("/account"))
+        .send()
+        .await
+        .expect("get")
+        .text()
+        .await
+        .expect("text");
+    assert!(html.contains("<html lang=\"sr-Cyrl\""));
+    // API problems follow the language too.
+    let r = reqwest::Client::new()
+        .post(t.url("/api/v1/auth/token?lang=sr-Latn"))
+        .body("{")
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), 422);
+    let v: serde_json::Value = r.json().await.expect("json");
+    assert_eq!(v["errors"][0]["field"], "body");
+    assert_eq!(v["title"], "Proveri unete podatke");
+}
+
+#[tokio::test]
+async fn operations_endpoints() {
+    let t = TestServer::seeded().await;
+    let c = reqwest::Client::new();
+    assert_eq!(
+        c.get(t.url("/healthz"))
+            .send()
+            .await
+            .expect("h")
+            .text()
+            .await
+            .expect("t"),
+        "ok"
+    );
+    let m = c
+        .get(t.url("/metrics"))
+        .send()
+        .await
+        .expect("m")
+        .text()
+        .await
+        .expect("t");
+    assert!(
+        m.contains("okienko_http_requests_total")
+            && m.contains("okienko_db_pool_connections")
+            && m.contains("okienko_jobs")
+    );
+    let spec: serde_json::Value = c
+        .get(t.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .expect("o")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(spec["openapi"], "3.1.0");
+    for p in [
+        "/api/v1/auth/token",
+        "/api/v1/me",
+        "/api/v1/offices",
+        "/api/v1/offices/{id}",
+        "/api/v1/service-points",
+        "/api/v1/me/data-tracker",
+    ] {
+        assert!(spec["paths"].get(p).is_some(), "{p} documented");
+    }
+    let r = c
+        .get(t.url("/api/v1/nothing-here"))
+        .send()
+        .await
+        .expect("404");
+    assert_eq!(r.status(), 404);
+    assert_eq!(r.headers()["content-type"], "application/problem+json");
+}
+
+#[tokio::test]
+async fn audit_verify_command_catches_edit_delete_and_reorder() {
+    let t = TestServer::seeded().await;
+    t.demo_web("jan.kowalski@okienko.test").await;
+    let db = t.data.join("okienko.db");
+    let run = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_okienko"))
+            .args(["audit", "verify", "--data"])
+            .arg(&t.data)
+            .output()
+            .expect("run okienko audit verify")
+    };
+    let out = run();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", db.display()))
+        .await
+        .expect("open");
+    let original: String = sqlx::query("SELECT object FROM audit_log WHERE seq = 3")
+        .fetch_one(&pool)
+        .await
+        .expect("row")
+        .get(0);
+    for (tamper, undo) in [
+        ("UPDATE audit_log SET object = 'forged' WHERE seq = 3", format!("UPDATE audit_log SET object = '{original}' WHERE seq = 3")),
+        (
+            "UPDATE audit_log SET seq = -1 WHERE seq = 4; UPDATE audit_log SET seq = 4 WHERE seq = 5; UPDATE audit_log SET seq = 5 WHERE seq = -1",
+            "UPDATE audit_log SET seq = -1 WHERE seq = 5; UPDATE audit_log SET seq = 5 WHERE seq = 4; UPDATE audit_log SET seq = 4 WHERE seq = -1".to_string(),
+        ),
+    ] {
+        sqlx::raw_sql(tamper).execute(&pool).await.expect("tamper");
+        let out = run();
+        assert_eq!(out.status.code(), Some(1), "{tamper}");
+        assert!(String::from_utf8_lossy(&out.stdout).contains("BROKEN"));
+        sqlx::raw_sql(&undo).execute(&pool).await.expect("undo");
+        assert!(run().status.success());
+    }
+    sqlx::query("DELETE FROM audit_log WHERE seq = 2")
+        .execute(&pool)
+        .await
+        .expect("delete");
+    let out = run();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("row 3"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+#[tokio::test]
+async fn email_goes_out_over_real_smtp() {
+    let probe = std::process::Command::new("python3")
+        .args(["-c", "import aiosmtpd"])
+        .output();
+    if !probe.is_ok_and(|o| o.status.success()) {
+        assert!(
+            !tools_required(),
+            "aiosmtpd is required (pip install aiosmtpd)"
+        );
+        eprintln!("SKIPPED: python3 aiosmtpd not installed");
+        return;
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("port")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let mut smtpd = tokio::process::Command::new("python3")
+        .args([
+            "-u",
+            "-m",
+            "aiosmtpd",
+            "-n",
+            "-c",
+            "aiosmtpd.handlers.Debugging",
+            "-l",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("start aiosmtpd");
+    for _ in 0..50 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let t = TestServer::start_with(|s| s.smtp_url = Some(format!("smtp://127.0.0.1:{port}"))).await;
+    let c = t.browser();
+    let csrf = t.csrf(&c, "/register?lang=en").await;
+    c.post(t.url("/register"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("email", "smtp@example.pl"),
+            ("display_name", "Ola"),
+            ("password", "correct horse battery"),
+        ])
+        .send()
+        .await
+        .expect("register");
+    t.run_jobs().await;
+    smtpd.start_kill().expect("stop");
+    let out = smtpd.wait_with_output().await.expect("output");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("smtp@example.pl") && text.contains("Confirm your email address"),
+        "{text}"
+    );
+    assert!(t.outbox().is_empty(), "sent over SMTP, not to the outbox");
+    let counts = t.services.store.job_counts().await.expect("counts");
+    assert_eq!((counts.pending, counts.failed), (0, 0));
+}

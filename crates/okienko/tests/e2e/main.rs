@@ -1,0 +1,8 @@
+//! End-to-end tests: a real server on port 0 with a fresh data folder per test, driven over
+//! real HTTP. The browser test drives headless Chromium through chromedriver.
+
+mod common;
+
+mod auth;
+mod browser;
+mod matrix;

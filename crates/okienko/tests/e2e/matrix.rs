@@ -1,0 +1,454 @@
+//! The authorization matrix: every route of the web and API layers, for every role and for
+//! someone of another office, answered as the policy says. A route added to the code but
+//! not to this table fails the test.
+
+use crate::common::TestServer;
+use okienko_domain::audit::AuditEvent;
+use okienko_domain::{Role, RoleGrant};
+use okienko_store::{Department, Office, ServicePoint, User};
+use std::collections::BTreeSet;
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Who {
+    Anonymous,
+    PlatformAdmin,
+    OfficeAdmin,
+    OfficialOr,
+    OfficialGk,
+    Clerk,
+    Citizen,
+    OtherCitizen,
+    Business,
+    /// An official of a second office.
+    OtherOfficial,
+}
+
+const EVERYONE: [Who; 10] = [
+    Who::Anonymous,
+    Who::PlatformAdmin,
+    Who::OfficeAdmin,
+    Who::OfficialOr,
+    Who::OfficialGk,
+    Who::Clerk,
+    Who::Citizen,
+    Who::OtherCitizen,
+    Who::Business,
+    Who::OtherOfficial,
+];
+
+fn login(w: Who) -> Option<&'static str> {
+    Some(match w {
+        Who::Anonymous => return None,
+        Who::PlatformAdmin => "admin@okienko.test",
+        Who::OfficeAdmin => "urzad.admin@okienko.test",
+        Who::OfficialOr => "anna.nowak@okienko.test",
+        Who::OfficialGk => "piotr.zielinski@okienko.test",
+        Who::Clerk => "kasia.poczta@okienko.test",
+        Who::Citizen => "jan.kowalski@okienko.test",
+        Who::OtherCitizen => "maria.wisniewska@okienko.test",
+        Who::Business => "firma@okienko.test",
+        Who::OtherOfficial => "inny.urzednik@okienko.test",
+    })
+}
+
+/// What a route answers: `ok` for those allowed, 404 for other signed-in people, and for
+/// anonymous visitors a redirect to sign in (pages) or 401 (API).
+struct Row {
+    method: &'static str,
+    /// The path as registered in the router.
+    route: &'static str,
+    allowed: &'static [Who],
+    ok: u16,
+    public: bool,
+}
+
+const ALL_SIGNED_IN: &[Who] = &[
+    Who::PlatformAdmin,
+    Who::OfficeAdmin,
+    Who::OfficialOr,
+    Who::OfficialGk,
+    Who::Clerk,
+    Who::Citizen,
+    Who::OtherCitizen,
+    Who::Business,
+    Who::OtherOfficial,
+];
+const PA: &[Who] = &[Who::PlatformAdmin];
+const OFFICE1_MANAGERS: &[Who] = &[Who::PlatformAdmin, Who::OfficeAdmin];
+const OFFICE1_STAFF: &[Who] = &[
+    Who::PlatformAdmin,
+    Who::OfficeAdmin,
+    Who::OfficialOr,
+    Who::OfficialGk,
+];
+const POINT1: &[Who] = &[Who::PlatformAdmin, Who::Clerk];
+
+fn table() -> Vec<Row> {
+    let r = |method, route, allowed, ok| Row {
+        method,
+        route,
+        allowed,
+        ok,
+        public: false,
+    };
+    let public = |method, route, ok| Row {
+        method,
+        route,
+        allowed: &EVERYONE,
+        ok,
+        public: true,
+    };
+    vec![
+        public("GET", "/", 200),
+        public("GET", "/static/style.css", 200),
+        public("GET", "/healthz", 200),
+        public("GET", "/metrics", 200),
+        public("GET", "/api/v1/openapi.json", 200),
+        public("GET", "/login", 200),
+        public("POST", "/login", 422),
+        public("GET", "/register", 200),
+        public("POST", "/register", 422),
+        public("GET", "/verify-email", 400),
+        public("GET", "/verify-email/resend", 200),
+        public("POST", "/verify-email/resend", 422),
+        public("GET", "/password/forgot", 200),
+        public("POST", "/password/forgot", 422),
+        public("GET", "/password/reset", 200),
+        public("POST", "/password/reset", 422),
+        public("POST", "/api/v1/auth/token", 422),
+        r("POST", "/logout", ALL_SIGNED_IN, 303),
+        r("GET", "/account", ALL_SIGNED_IN, 200),
+        r("GET", "/account/totp", ALL_SIGNED_IN, 200),
+        r("POST", "/account/totp", ALL_SIGNED_IN, 422),
+        r("POST", "/account/totp/disable", ALL_SIGNED_IN, 422),
+        r("GET", "/account/data-tracker", ALL_SIGNED_IN, 200),
+        r("GET", "/admin/offices", PA, 200),
+        r("GET", "/admin/offices/new", PA, 200),
+        r("POST", "/admin/offices/new", PA, 422),
+        r("GET", "/admin/offices/{id}/edit", PA, 200),
+        r("POST", "/admin/offices/{id}/edit", PA, 422),
+        r("GET", "/admin/service-points", PA, 200),
+        r("GET", "/admin/service-points/new", PA, 200),
+        r("POST", "/admin/service-points/new", PA, 422),
+        r("GET", "/admin/service-points/{id}/edit", PA, 200),
+        r("POST", "/admin/service-points/{id}/edit", PA, 422),
+        r("GET", "/admin/audit", PA, 200),
+        r("GET", "/offices/{id}", OFFICE1_STAFF, 200),
+        r("POST", "/offices/{id}/departments", OFFICE1_MANAGERS, 422),
+        r(
+            "POST",
+            "/offices/{id}/departments/{dept}/delete",
+            OFFICE1_MANAGERS,
+            303,
+        ),
+        r("POST", "/offices/{id}/staff", OFFICE1_MANAGERS, 422),
+        r(
+            "POST",
+            "/offices/{id}/staff/{user}/remove",
+            OFFICE1_MANAGERS,
+            303,
+        ),
+        r("GET", "/service-points/{id}", POINT1, 200),
+        r("POST", "/service-points/{id}/clerks", PA, 422),
+        r("DELETE", "/api/v1/auth/token", ALL_SIGNED_IN, 204),
+        r("GET", "/api/v1/me", ALL_SIGNED_IN, 200),
+        r("GET", "/api/v1/me/data-tracker", ALL_SIGNED_IN, 200),
+        r("GET", "/api/v1/offices", PA, 200),
+        r("POST", "/api/v1/offices", PA, 422),
+        r("GET", "/api/v1/offices/{id}", OFFICE1_STAFF, 200),
+        r("GET", "/api/v1/service-points", PA, 200),
+    ]
+}
+
+/// Every `.route("…")` registered in the web crate.
+fn registered_routes() -> BTreeSet<String> {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../web/src");
+    let mut out = BTreeSet::new();
+    let mut dirs = vec![std::path::PathBuf::from(root)];
+    while let Some(d) = dirs.pop() {
+        for e in std::fs::read_dir(d).expect("read src").flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                dirs.push(p);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                let text = std::fs::read_to_string(&p).expect("read");
+                for part in text.split(".route(\"").skip(1) {
+                    if let Some(path) = part.split('"').next() {
+                        out.insert(path.to_string());
+                    }
+                }
+            }
+        }
+    }
+    out.remove("/api/{*rest}");
+    out
+}
+
+struct World {
+    t: TestServer,
+    office1: String,
+    point1: String,
+}
+
+async fn world() -> World {
+    let t = TestServer::seeded().await;
+    let s = &t.services;
+    let office1 = s.store.offices().await.expect("offices").remove(0).id;
+    let point1 = s.store.service_points().await.expect("points").remove(0).id;
+    let ev = || AuditEvent::new(0, None, "test.setup", "matrix");
+    let o2 = Office {
+        id: "office-2".into(),
+        name: "Urząd Miasta Innego".into(),
+        nip: "1234563218".into(),
+        regon: "123456785".into(),
+        street: "ul. Inna 2".into(),
+        postal_code: "01-001".into(),
+        city: "Inne".into(),
+        created_at: 0,
+    };
+    s.store.create_office(&o2, &ev()).await.expect("office 2");
+    let p2 = ServicePoint {
+        id: "point-2".into(),
+        name: "UP Inne 2".into(),
+        street: "ul. Inna 3".into(),
+        postal_code: "01-001".into(),
+        city: "Inne".into(),
+        is_open: true,
+        created_at: 0,
+    };
+    s.store
+        .create_service_point(&p2, &ev())
+        .await
+        .expect("point 2");
+    let hash = s
+        .passwords
+        .hash(okienko_services::demo::PASSWORD)
+        .await
+        .expect("hash");
+    let other = User {
+        id: "other-official".into(),
+        email: "inny.urzednik@okienko.test".into(),
+        display_name: "Inny Urzędnik".into(),
+        password_hash: hash,
+        email_verified: true,
+        totp_secret: Some(okienko_services::demo::TOTP_SECRET.into()),
+        totp_last_step: None,
+        locale: None,
+        disabled: false,
+        created_at: 0,
+    };
+    let g = RoleGrant {
+        role: Role::Official,
+        office_id: Some("office-2".into()),
+        department_id: None,
+        service_point_id: None,
+    };
+    s.store
+        .create_user(&other, &[g], &ev())
+        .await
+        .expect("other official");
+    World { t, office1, point1 }
+}
+
+/// Makes a concrete path, creating a fresh department or staff member where the route
+/// removes one.
+async fn concrete(w: &World, route: &str, n: usize) -> String {
+    let s = &w.t.services;
+    let ev = || AuditEvent::new(0, None, "test.setup", "matrix");
+    let mut path = route.replace(
+        "{id}",
+        if route.contains("service-points") {
+            &w.point1
+        } else {
+            &w.office1
+        },
+    );
+    if path.contains("{dept}") {
+        let d = Department {
+            id: format!("dept-{n}"),
+            office_id: w.office1.clone(),
+            code: format!("T{}", char::from(b'A' + (n % 26) as u8)).repeat(1 + n / 26),
+            name: "Tymczasowy".into(),
+        };
+        s.store
+            .create_department(&d, &ev())
+            .await
+            .expect("temp dept");
+        path = path.replace("{dept}", &d.id);
+    }
+    if path.contains("{user}") {
+        let u = User {
+            id: format!("temp-{n}"),
+            email: format!("temp{n}@okienko.test"),
+            display_name: "Tymczasowy".into(),
+            password_hash: String::new(),
+            email_verified: true,
+            totp_secret: None,
+            totp_last_step: None,
+            locale: None,
+            disabled: false,
+            created_at: 0,
+        };
+        let g = RoleGrant {
+            role: Role::Official,
+            office_id: Some(w.office1.clone()),
+            department_id: None,
+            service_point_id: None,
+        };
+        s.store
+            .create_user(&u, &[g], &ev())
+            .await
+            .expect("temp user");
+        path = path.replace("{user}", &u.id);
+    }
+    path
+}
+
+#[tokio::test]
+async fn every_route_for_every_role() {
+    let table = table();
+    let in_table: BTreeSet<String> = table.iter().map(|r| r.route.to_string()).collect();
+    let missing: Vec<_> = registered_routes().difference(&in_table).cloned().collect();
+    assert!(
+        missing.is_empty(),
+        "routes without a row in the authorization matrix: {missing:?}"
+    );
+
+    let w = world().await;
+    let t = &w.t;
+    let mut n = 0;
+    let mut failures = Vec::new();
+    for who in EVERYONE {
+        let sign_in = || async {
+            match login(who) {
+                Some(l) => (t.demo_web(l).await, Some(t.demo_token(l).await)),
+                None => (t.browser(), None),
+            }
+        };
+        let (mut web, mut token) = sign_in().await;
+        for row in &table {
+            n += 1;
+            // Signing out and revoking end the session: sign in afresh after those rows.
+            if row.route == "/logout" || row.method == "DELETE" {
+                (web, token) = sign_in().await;
+            }
+            let path = concrete(&w, row.route, n).await;
+            let api = path.starts_with("/api/");
+            let csrf = if api {
+                String::new()
+            } else {
+                t.csrf(&web, "/register").await
+            };
+            let client = if api {
+                reqwest::Client::new()
+            } else {
+                web.clone()
+            };
+            let mut req = match row.method {
+                "GET" => client.get(t.url(&path)),
+                "POST" if api => client
+                    .post(t.url(&path))
+                    .header("content-type", "application/json")
+                    .body("{}"),
+                "POST" => client.post(t.url(&path)).form(&[("csrf", csrf.as_str())]),
+                "DELETE" => client.delete(t.url(&path)),
+                m => panic!("method {m}"),
+            };
+            if let (true, Some(tok)) = (api, &token) {
+                req = req.bearer_auth(tok);
+            }
+            let status = req.send().await.expect("request").status().as_u16();
+            let expected = if row.method == "GET" && row.route == "/login" && who != Who::Anonymous
+            {
+                303 // already signed in: sent on
+            } else if row.public || row.allowed.contains(&who) {
+                row.ok
+            } else if who == Who::Anonymous {
+                if api {
+                    401
+                } else {
+                    303
+                }
+            } else {
+                404
+            };
+            if status != expected {
+                failures.push(format!(
+                    "{who:?} {} {} -> {status}, expected {expected}",
+                    row.method, row.route
+                ));
+            }
+            if row.route == "/logout" || row.method == "DELETE" {
+                (web, token) = sign_in().await;
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {n} checks failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[tokio::test]
+async fn people_see_only_their_own_data_and_officials_only_their_office() {
+    let w = world().await;
+    let t = &w.t;
+    // The office admin reads the staff list: Anna's tracker shows it, Jan's shows nothing of hers.
+    let admin = t.demo_web("urzad.admin@okienko.test").await;
+    admin
+        .get(t.url(&format!("/offices/{}", w.office1)))
+        .send()
+        .await
+        .expect("staff list");
+    for (login, expect_read) in [
+        ("anna.nowak@okienko.test", true),
+        ("jan.kowalski@okienko.test", false),
+    ] {
+        let token = t.demo_token(login).await;
+        let items: serde_json::Value = reqwest::Client::new()
+            .get(t.url("/api/v1/me/data-tracker"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .expect("tracker")
+            .json()
+            .await
+            .expect("json");
+        let reads = items
+            .as_array()
+            .expect("array")
+            .iter()
+            .filter(|i| i["action"] == "person.read")
+            .count();
+        assert_eq!(reads > 0, expect_read, "{login}: {items}");
+    }
+    // An official of another office gets 404 for this office, in the API and on the web.
+    let token = t.demo_token("inny.urzednik@okienko.test").await;
+    let r = reqwest::Client::new()
+        .get(t.url(&format!("/api/v1/offices/{}", w.office1)))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(r.status(), 404);
+    let r = reqwest::Client::new()
+        .get(t.url("/api/v1/offices/office-2"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(r.status(), 200);
+    // The clerk of one point sees nothing of another.
+    let clerk = t.demo_web("kasia.poczta@okienko.test").await;
+    assert_eq!(
+        clerk
+            .get(t.url("/service-points/point-2"))
+            .send()
+            .await
+            .expect("get")
+            .status(),
+        404
+    );
+}
