@@ -429,17 +429,9 @@ impl Services {
     /// Resolves a session or API token to who holds it.
     pub async fn principal(&self, token: &str) -> Result<Option<Principal>, DomainError> {
         let now = self.now_ms();
-        let Some(session) = self
+        let Some((session, user)) = self
             .store
             .session(&hash_secret(token), now)
-            .await
-            .map_err(internal)?
-        else {
-            return Ok(None);
-        };
-        let Some(user) = self
-            .store
-            .user_by_id(&session.user_id)
             .await
             .map_err(internal)?
         else {

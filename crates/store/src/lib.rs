@@ -71,7 +71,8 @@ pub trait Store: Send + Sync {
 
     // Sessions and one-time tokens
     async fn create_session(&self, session: &Session) -> Result<()>;
-    async fn session(&self, token_hash: &str, now: Millis) -> Result<Option<Session>>;
+    /// An unexpired session with the user who holds it.
+    async fn session(&self, token_hash: &str, now: Millis) -> Result<Option<(Session, User)>>;
     async fn delete_session(&self, token_hash: &str) -> Result<()>;
     async fn delete_user_sessions(&self, user_id: &str) -> Result<()>;
     async fn create_token(

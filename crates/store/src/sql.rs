@@ -252,17 +252,6 @@ fn audit_from(r: &AnyRow) -> std::result::Result<AuditEntry, sqlx::Error> {
     })
 }
 
-fn session_from(r: &AnyRow) -> std::result::Result<Session, sqlx::Error> {
-    Ok(Session {
-        token_hash: r.try_get("token_hash")?,
-        user_id: r.try_get("user_id")?,
-        kind: r.try_get("kind")?,
-        csrf: r.try_get("csrf")?,
-        created_at: r.try_get("created_at")?,
-        expires_at: r.try_get("expires_at")?,
-    })
-}
-
 const USER_COLS: &str = "id, email, display_name, password_hash, email_verified, totp_secret, totp_last_step, locale, disabled, created_at";
 const OFFICE_COLS: &str = "id, name, nip, regon, street, postal_code, city, created_at";
 const POINT_COLS: &str = "id, name, street, postal_code, city, is_open, created_at";
@@ -493,15 +482,31 @@ impl Store for SqlStore {
         Ok(())
     }
 
-    async fn session(&self, token_hash: &str, now: Millis) -> Result<Option<Session>> {
+    async fn session(&self, token_hash: &str, now: Millis) -> Result<Option<(Session, User)>> {
+        // One query for the session and its holder: this runs on every signed-in request.
         let r = sqlx::query(
-            "SELECT token_hash, user_id, kind, csrf, created_at, expires_at FROM sessions WHERE token_hash = $1 AND expires_at > $2",
+            "SELECT s.token_hash, s.kind, s.csrf, s.created_at AS s_created_at, s.expires_at, \
+                    u.id, u.email, u.display_name, u.password_hash, u.email_verified, u.totp_secret, \
+                    u.totp_last_step, u.locale, u.disabled, u.created_at \
+             FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.expires_at > $2",
         )
         .bind(token_hash)
         .bind(now)
         .fetch_optional(&self.reader)
         .await?;
-        Ok(r.as_ref().map(session_from).transpose()?)
+        let Some(r) = r else {
+            return Ok(None);
+        };
+        let user = user_from(&r)?;
+        let session = Session {
+            token_hash: r.try_get("token_hash")?,
+            user_id: user.id.clone(),
+            kind: r.try_get("kind")?,
+            csrf: r.try_get("csrf")?,
+            created_at: r.try_get("s_created_at")?,
+            expires_at: r.try_get("expires_at")?,
+        };
+        Ok(Some((session, user)))
     }
 
     async fn delete_session(&self, token_hash: &str) -> Result<()> {
@@ -744,9 +749,8 @@ impl Store for SqlStore {
     }
 
     async fn audit_chain(&self) -> Result<(Vec<(AuditEntry, String)>, (i64, String))> {
-        // Storage order is the order of insertion; reading by `seq` would let a reordering
-        // that also renumbers rows slip through, so the verifier gets rows as inserted
-        // (rowid on SQLite, ctid-independent seq plus hash linkage on PostgreSQL).
+        // Rows come in `seq` order; the chain check needs each row to carry the next seq and
+        // the previous row's hash, so a renumbered (reordered) or missing row shows.
         let q = format!("SELECT {AUDIT_COLS}, hash FROM audit_log ORDER BY seq");
         let rows = sqlx::query(&q).fetch_all(&self.reader).await?;
         let mut out = Vec::with_capacity(rows.len());
