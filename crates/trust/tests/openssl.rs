@@ -114,7 +114,7 @@ fn detached_signature_verifies_in_openssl_and_ours_and_tampering_fails() {
     let sig = sign(
         &SignRequest::data(&file, true, now()),
         &p.seal,
-        &[p.inter.cert.clone()],
+        std::slice::from_ref(&p.inter.cert),
     )
     .expect("sign");
     std::fs::write(p.dir.join("doc.pdf"), &file).expect("w");
@@ -185,7 +185,7 @@ fn enveloping_signature_verifies_and_a_flipped_byte_fails() {
     let sig = sign(
         &SignRequest::data(doc, false, now()),
         &p.seal,
-        &[p.inter.cert.clone()],
+        std::slice::from_ref(&p.inter.cert),
     )
     .expect("sign");
     std::fs::write(p.dir.join("e.p7m"), &sig).expect("w");
@@ -310,7 +310,7 @@ fn signature_with_time_stamp_is_cades_t() {
     let sig = sign(
         &SignRequest::data(file, true, now()),
         &p.seal,
-        &[p.inter.cert.clone()],
+        std::slice::from_ref(&p.inter.cert),
     )
     .expect("sign");
     let token = p
@@ -358,7 +358,7 @@ fn expired_and_revoked_certificates_are_reported() {
     let sig = sign(
         &SignRequest::data(b"x", true, later),
         &p.seal,
-        &[p.inter.cert.clone()],
+        std::slice::from_ref(&p.inter.cert),
     )
     .expect("sign");
     let r = verify(&sig, Some(b"x"), &anchors(&p), &NoRevocation);
@@ -379,7 +379,7 @@ fn expired_and_revoked_certificates_are_reported() {
     let sig = sign(
         &SignRequest::data(b"x", true, now()),
         &p.seal,
-        &[p.inter.cert.clone()],
+        std::slice::from_ref(&p.inter.cert),
     )
     .expect("sign");
     let r = verify(&sig, Some(b"x"), &anchors(&p), &AllRevoked);
@@ -388,7 +388,7 @@ fn expired_and_revoked_certificates_are_reported() {
     let sig = sign(
         &SignRequest::data(b"x", true, now()),
         &p.tsa.pair,
-        &[p.inter.cert.clone()],
+        std::slice::from_ref(&p.inter.cert),
     )
     .expect("sign");
     assert!(verify(&sig, Some(b"x"), &anchors(&p), &NoRevocation)
@@ -443,7 +443,7 @@ proptest! {
 thread_local! {
     static FIXTURE: std::sync::Arc<(Tsa, Vec<u8>, Vec<Certificate>)> = {
         let p = setup();
-        let sig = sign(&SignRequest::data(b"fuzz", true, now()), &p.seal, &[p.inter.cert.clone()]).expect("sign");
+        let sig = sign(&SignRequest::data(b"fuzz", true, now()), &p.seal, std::slice::from_ref(&p.inter.cert)).expect("sign");
         let anchors = vec![p.root.cert.clone()];
         std::sync::Arc::new((p.tsa, sig, anchors))
     };
