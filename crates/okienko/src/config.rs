@@ -33,6 +33,13 @@ pub struct Flags {
     /// Public base URL for links in emails (default: http://LISTEN).
     #[arg(long, env = "OKIENKO_BASE_URL")]
     pub base_url: Option<String>,
+    /// A file holding the master key (64 hex characters) that seals private keys at rest.
+    /// Default: `master.key` in the data folder, created on first start.
+    #[arg(long, env = "OKIENKO_MASTER_KEY_FILE")]
+    pub master_key_file: Option<PathBuf>,
+    /// The installation's name, used in its certificates.
+    #[arg(long, env = "OKIENKO_NAME")]
+    pub name: Option<String>,
 }
 
 /// The TOML file's shape: the same names as the flags, with underscores.
@@ -46,6 +53,8 @@ struct FileConfig {
     smtp_url: Option<String>,
     mail_from: Option<String>,
     base_url: Option<String>,
+    master_key_file: Option<PathBuf>,
+    name: Option<String>,
 }
 
 /// Resolved settings.
@@ -58,6 +67,10 @@ pub struct Settings {
     pub smtp_url: Option<String>,
     pub mail_from: Option<String>,
     pub base_url: Option<String>,
+    /// The master key itself (`OKIENKO_MASTER_KEY`), or where to read it.
+    pub master_key: Option<String>,
+    pub master_key_file: Option<PathBuf>,
+    pub name: String,
 }
 
 fn secret_file(var: &str) -> anyhow::Result<Option<String>> {
@@ -105,6 +118,13 @@ impl Settings {
             smtp_url,
             mail_from: flags.mail_from.clone().or(file.mail_from),
             base_url: flags.base_url.clone().or(file.base_url),
+            master_key: std::env::var("OKIENKO_MASTER_KEY").ok(),
+            master_key_file: flags.master_key_file.clone().or(file.master_key_file),
+            name: flags
+                .name
+                .clone()
+                .or(file.name)
+                .unwrap_or_else(|| "okienko".into()),
         })
     }
 
@@ -123,6 +143,29 @@ impl Settings {
             .unwrap_or_else(|| self.data.join("blobs").display().to_string())
     }
 
+    /// The master key: from `OKIENKO_MASTER_KEY`, from the key file, or created in the data
+    /// folder on first start (readable by the owner only).
+    pub fn master_key(&self) -> anyhow::Result<String> {
+        if let Some(k) = &self.master_key {
+            return Ok(k.trim().to_string());
+        }
+        let path = self
+            .master_key_file
+            .clone()
+            .unwrap_or_else(|| self.data.join("master.key"));
+        if let Ok(k) = std::fs::read_to_string(&path) {
+            return Ok(k.trim().to_string());
+        }
+        if self.master_key_file.is_some() {
+            anyhow::bail!("cannot read the master key file {}", path.display());
+        }
+        std::fs::create_dir_all(&self.data)?;
+        let k = okienko_trust::keystore::MasterKey::generate_hex();
+        write_private(&path, &k)?;
+        tracing::warn!(file = %path.display(), "created a new master key; back it up: without it the keys cannot be opened");
+        Ok(k)
+    }
+
     pub fn base_url(&self) -> String {
         self.base_url
             .clone()
@@ -130,6 +173,21 @@ impl Settings {
             .trim_end_matches('/')
             .to_string()
     }
+}
+
+fn write_private(path: &std::path::Path, text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        o.mode(0o600);
+    }
+    let mut f = o.open(path)?;
+    f.write_all(text.as_bytes())?;
+    f.sync_all()?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! wrapper so that tests can start a real server in-process.
 
 pub mod bench;
+pub mod cli;
 pub mod config;
 
 use anyhow::Context;
@@ -34,12 +35,25 @@ pub async fn services(s: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Ser
             from,
         },
     };
+    let store = Arc::new(store) as Arc<dyn Store>;
+    let master = okienko_trust::keystore::MasterKey::parse(&s.master_key()?)?;
+    let pki =
+        okienko_services::pki::Pki::load_or_create(store.as_ref(), master, clock.now(), &s.name)
+            .await?;
+    let log = okienko_services::log::EvidenceLog::start(
+        store.clone(),
+        pki.log_key.clone(),
+        clock.clone(),
+    )
+    .await?;
     Ok(Services {
-        store: Arc::new(store) as Arc<dyn Store>,
+        store,
         clock,
         passwords: Hasher::new()?,
         mail,
         blobs,
+        pki: Arc::new(pki),
+        log,
         base_url: s.base_url(),
     })
 }

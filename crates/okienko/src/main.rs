@@ -26,8 +26,36 @@ enum Cmd {
         #[command(subcommand)]
         cmd: AuditCmd,
     },
+    /// Verify a CMS signature (detached over FILE, or enveloping); exit 0 valid, 1 invalid,
+    /// 2 usage or IO error.
+    Verify(VerifyArgs),
+    /// Evidence log tools.
+    Log {
+        #[command(subcommand)]
+        cmd: LogCmd,
+    },
     /// Measure sign-ins per hour and authenticated page latency against a child server.
     Bench(okienko::bench::BenchArgs),
+}
+
+#[derive(clap::Args)]
+struct VerifyArgs {
+    /// The signed file (for an enveloping signature: the document it should contain).
+    file: std::path::PathBuf,
+    /// The signature (.p7s / .p7m, DER).
+    #[arg(long)]
+    signature: std::path::PathBuf,
+    /// Trust anchors (PEM). Default: the installation's root from --data / --database-url.
+    #[arg(long)]
+    ca: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    flags: Flags,
+}
+
+#[derive(Subcommand)]
+enum LogCmd {
+    /// Recompute the evidence log and check every signed tree head; exit 1 if broken.
+    Verify(Flags),
 }
 
 #[derive(Subcommand)]
@@ -110,6 +138,18 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 },
             );
         }
+        Cmd::Verify(args) => {
+            return okienko::cli::verify(
+                &args.file,
+                &args.signature,
+                args.ca.as_deref(),
+                &args.flags,
+            )
+            .await
+        }
+        Cmd::Log {
+            cmd: LogCmd::Verify(flags),
+        } => return okienko::cli::log_verify(&flags).await,
         Cmd::Bench(args) => okienko::bench::run(args).await?,
     }
     Ok(ExitCode::SUCCESS)

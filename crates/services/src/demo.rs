@@ -111,6 +111,7 @@ pub async fn seed(s: &Services) -> Result<String, DomainError> {
             o
         }
     };
+    s.office_seal(&office.id).await?;
     let mut depts = s.store.departments(&office.id).await.map_err(internal)?;
     for (code, name) in [
         ("OR", "Referat Organizacyjny"),

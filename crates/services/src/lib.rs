@@ -5,10 +5,13 @@ pub mod accounts;
 pub mod blobs;
 pub mod clock;
 pub mod demo;
+pub mod evidence;
 pub mod jobs;
+pub mod log;
 pub mod mail;
 pub mod orgs;
 pub mod passwords;
+pub mod pki;
 pub mod tracker;
 
 use okienko_domain::DomainError;
@@ -25,6 +28,10 @@ pub struct Services {
     pub passwords: passwords::Hasher,
     pub mail: mail::Mailer,
     pub blobs: blobs::Blobs,
+    /// The installation's keys and certificates.
+    pub pki: Arc<pki::Pki>,
+    /// The Merkle evidence log.
+    pub log: log::EvidenceLog,
     /// The public base URL, for links in emails (e.g. `http://127.0.0.1:8080`).
     pub base_url: String,
 }

@@ -136,8 +136,29 @@ pub trait Store: Send + Sync {
     ) -> Result<()>;
     async fn job_counts(&self) -> Result<JobCounts>;
 
+    // Evidence log
+    /// Appends leaves (leaf_hash hex, leaf base64) after the current last one, in one
+    /// transaction; returns the index of the first. `expected_size` guards against a second
+    /// writer: the append fails with a conflict if the log does not have that many leaves.
+    async fn append_log_leaves(
+        &self,
+        expected_size: i64,
+        leaves: &[(String, String)],
+        at: Millis,
+    ) -> Result<i64>;
+    /// All leaf hashes in order (hex), for building proofs.
+    async fn log_leaf_hashes(&self) -> Result<Vec<String>>;
+    /// Leaves from `from` (inclusive), at most `limit`, in order.
+    async fn log_leaves(&self, from: i64, limit: i64) -> Result<Vec<LogLeaf>>;
+    async fn log_index_of(&self, leaf_hash: &str) -> Result<Option<i64>>;
+    async fn insert_tree_head(&self, head: &TreeHead) -> Result<()>;
+    async fn latest_tree_head(&self) -> Result<Option<TreeHead>>;
+    async fn tree_heads(&self) -> Result<Vec<TreeHead>>;
+
     // Settings (installation secrets and the like)
     async fn setting(&self, key: &str) -> Result<Option<String>>;
+    /// Stores `value`, replacing what was there.
+    async fn setting_put(&self, key: &str, value: &str) -> Result<()>;
     /// Stores `value` unless the key exists; returns the value now stored.
     async fn setting_init(&self, key: &str, value: &str) -> Result<String>;
 }

@@ -75,3 +75,21 @@ pub struct JobCounts {
     pub done: i64,
     pub failed: i64,
 }
+
+/// One leaf of the evidence log: the exact bytes and SHA-256(0x00 || bytes), both as stored
+/// (base64 and hex).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogLeaf {
+    pub idx: i64,
+    pub leaf_hash: String,
+    pub leaf_b64: String,
+}
+
+/// A signed tree head: root hash (hex) and signature (base64 DER ECDSA).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TreeHead {
+    pub tree_size: i64,
+    pub timestamp_ms: i64,
+    pub root_hash: String,
+    pub signature: String,
+}

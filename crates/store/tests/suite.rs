@@ -93,7 +93,7 @@ async fn migrations_apply_once_on_every_backend() {
             .await
             .expect("count")
             .get(0);
-        assert_eq!(n, 1);
+        assert_eq!(n, 2);
     }
     drop_all(stores).await;
 }
@@ -246,6 +246,8 @@ async fn sessions_tokens_and_throttling() {
         assert_eq!(s.login_failures_since("acct:a", 0).await.expect("count"), 0);
         assert_eq!(s.setting_init("k", "v1").await.expect("init"), "v1");
         assert_eq!(s.setting_init("k", "v2").await.expect("init"), "v1");
+        s.setting_put("k", "v3").await.expect("put");
+        assert_eq!(s.setting("k").await.expect("get").as_deref(), Some("v3"));
     }
     drop_all(stores).await;
 }
@@ -388,4 +390,38 @@ async fn unknown_url_scheme_is_an_error() {
         SqlStore::connect("/tmp/x.db").await,
         Err(StoreError::UnsupportedUrl(_))
     ));
+}
+
+#[tokio::test]
+async fn evidence_log_appends_in_order_and_refuses_a_stale_writer() {
+    let stores = fresh_stores().await;
+    for f in &stores {
+        let s = &f.store;
+        let batch: Vec<(String, String)> =
+            (0..5).map(|i| (format!("h{i}"), format!("l{i}"))).collect();
+        assert_eq!(s.append_log_leaves(0, &batch, 1).await.expect("append"), 0);
+        assert_eq!(
+            s.append_log_leaves(5, &batch[..2], 2)
+                .await
+                .expect("append"),
+            5
+        );
+        assert!(matches!(
+            s.append_log_leaves(5, &batch[..1], 3).await,
+            Err(StoreError::Conflict(_))
+        ));
+        assert_eq!(s.log_leaf_hashes().await.expect("hashes").len(), 7);
+        assert_eq!(s.log_leaves(5, 10).await.expect("leaves").len(), 2);
+        assert_eq!(s.log_index_of("h3").await.expect("idx"), Some(3));
+        let h = okienko_store::TreeHead {
+            tree_size: 7,
+            timestamp_ms: 10,
+            root_hash: "r".into(),
+            signature: "s".into(),
+        };
+        s.insert_tree_head(&h).await.expect("head");
+        assert_eq!(s.latest_tree_head().await.expect("latest"), Some(h.clone()));
+        assert_eq!(s.tree_heads().await.expect("heads"), vec![h]);
+    }
+    drop_all(stores).await;
 }

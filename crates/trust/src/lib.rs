@@ -37,3 +37,6 @@ pub fn sha256(data: &[u8]) -> [u8; 32] {
     use sha2::Digest;
     sha2::Sha256::digest(data).into()
 }
+
+pub use p256;
+pub use x509_cert;

@@ -187,7 +187,12 @@ pub fn cert_from_der(der: &[u8]) -> Result<Certificate> {
 
 /// Reads every certificate in a PEM bundle.
 pub fn certs_from_pem(pem: &str) -> Result<Vec<Certificate>> {
-    Certificate::load_pem_chain(pem.as_bytes()).map_err(TrustError::from)
+    // load_pem_chain underflows on input without a certificate: check first.
+    let t = pem.trim();
+    if !t.starts_with("-----BEGIN CERTIFICATE-----") || !t.ends_with("-----END CERTIFICATE-----") {
+        return Err(TrustError::Malformed("no PEM certificate".into()));
+    }
+    Certificate::load_pem_chain(t.as_bytes()).map_err(TrustError::from)
 }
 
 pub fn key_to_pkcs8(key: &SigningKey) -> Result<Vec<u8>> {

@@ -59,7 +59,10 @@ impl Ctx {
     /// Navigation for who is signed in: (href, label).
     pub fn nav(&self) -> Vec<(String, String)> {
         use okienko_domain::Role;
-        let mut out = vec![("/".to_string(), self.t("nav-home"))];
+        let mut out = vec![
+            ("/".to_string(), self.t("nav-home")),
+            ("/verify".to_string(), self.t("nav-verify")),
+        ];
         let Some(p) = self.principal.as_ref().filter(|_| self.signed_in()) else {
             return out;
         };

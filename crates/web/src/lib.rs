@@ -6,6 +6,7 @@ pub mod ctx;
 pub mod error;
 pub mod metrics;
 pub mod ops;
+pub mod trust;
 pub mod ui;
 
 use axum::Router;
@@ -28,6 +29,7 @@ pub fn app(state: State) -> Router {
         .merge(ui::routes())
         .merge(api::routes())
         .merge(ops::routes())
+        .merge(trust::routes())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             ctx::middleware,

@@ -25,8 +25,7 @@ impl TestServer {
     }
 
     pub async fn start_with(tweak: impl FnOnce(&mut Settings)) -> TestServer {
-        // chromedriver's client links rustls with two crypto back-ends: pick one.
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        install_crypto();
         let data = std::env::temp_dir().join(format!("okienko-e2e-{}", okienko_services::new_id()));
         let flags = Flags {
             data: Some(data.clone()),
@@ -199,4 +198,22 @@ pub fn link(text: &str, prefix: &str) -> String {
         .next()
         .expect("link")
         .to_string()
+}
+
+/// Percent-encodes a query value.
+pub fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// The WebDriver client links rustls with two crypto back-ends: pick one, once.
+pub fn install_crypto() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
 }

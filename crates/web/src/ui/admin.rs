@@ -44,6 +44,9 @@ pub fn routes() -> Router<State> {
         .route("/offices/{id}/departments/{dept}/delete", post(dept_delete))
         .route("/offices/{id}/staff", post(staff_add))
         .route("/offices/{id}/staff/{user}/remove", post(staff_remove))
+        .route("/offices/{id}/seal.pem", get(seal_pem))
+        .route("/offices/{id}/seal/rotate", post(seal_rotate))
+        .route("/offices/{id}/seal/import", post(seal_import))
         .route("/service-points/{id}", get(point))
         .route("/service-points/{id}/clerks", post(clerk_add))
 }
@@ -397,6 +400,9 @@ struct OfficePage<'a> {
     staff_fields: Vec<Field>,
     form: FormView,
     notice: Option<String>,
+    seal: Option<okienko_services::pki::SealInfo>,
+    seal_from: String,
+    seal_until: String,
 }
 
 async fn office_page(
@@ -436,6 +442,16 @@ async fn office_page(
     } else {
         Vec::new()
     };
+    let seal = state.services.office_seal_info(p, id).await.ok();
+    let (seal_from, seal_until) = seal
+        .as_ref()
+        .map(|s| {
+            (
+                when(ctx, okienko_domain::to_millis(s.not_before)).1,
+                when(ctx, okienko_domain::to_millis(s.not_after)).1,
+            )
+        })
+        .unwrap_or_default();
     let mut dept_options = vec![(String::new(), ctx.t("f-department-none"))];
     dept_options.extend(
         departments
@@ -470,12 +486,80 @@ async fn office_page(
         staff,
         form,
         notice,
+        seal,
+        seal_from,
+        seal_until,
     };
     Ok(if page.form.has_errors() {
         render_invalid(&page)
     } else {
         render(&page)
     })
+}
+
+async fn seal_pem(
+    axum::extract::State(state): St,
+    axum::Extension(ctx): CtxRef,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let p = require_user(&ctx)?;
+    let info = state
+        .services
+        .office_seal_info(p, &id)
+        .await
+        .map_err(err(&ctx))?;
+    Ok((
+        [(axum::http::header::CONTENT_TYPE, "application/x-pem-file")],
+        info.cert_pem,
+    )
+        .into_response())
+}
+
+async fn seal_rotate(
+    axum::extract::State(state): St,
+    axum::Extension(ctx): CtxRef,
+    Path(id): Path<String>,
+    Form(f): Form<Params>,
+) -> Result<Response, PageError> {
+    check_csrf(&ctx, &f)?;
+    let p = require_user(&ctx)?;
+    state
+        .services
+        .replace_office_seal(p, &id, None)
+        .await
+        .map_err(err(&ctx))?;
+    Ok(Redirect::to(&format!("/offices/{id}?notice=notice-seal-renewed")).into_response())
+}
+
+async fn seal_import(
+    axum::extract::State(state): St,
+    axum::Extension(ctx): CtxRef,
+    Path(id): Path<String>,
+    Form(f): Form<Params>,
+) -> Result<Response, PageError> {
+    check_csrf(&ctx, &f)?;
+    let p = require_user(&ctx)?;
+    let g = |k: &str| f.get(k).map(String::as_str).unwrap_or("");
+    match state
+        .services
+        .replace_office_seal(p, &id, Some((g("certificate"), g("key"))))
+        .await
+    {
+        Ok(()) => {
+            Ok(Redirect::to(&format!("/offices/{id}?notice=notice-seal-imported")).into_response())
+        }
+        Err(e @ DomainError::Invalid(_)) => {
+            office_page(
+                &state,
+                &ctx,
+                &id,
+                FormView::default().with_error(&ctx, &e, "certificate"),
+                None,
+            )
+            .await
+        }
+        Err(e) => Err(PageError(e, ctx.clone())),
+    }
 }
 
 async fn office(

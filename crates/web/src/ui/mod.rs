@@ -3,6 +3,7 @@
 
 mod account;
 mod admin;
+mod verify;
 
 use crate::ctx::{Ctx, CtxRef};
 use crate::error::PageError;
@@ -22,6 +23,7 @@ pub fn routes() -> Router<State> {
         .route("/static/style.css", get(stylesheet))
         .merge(account::routes())
         .merge(admin::routes())
+        .merge(verify::routes())
 }
 
 /// One input of a form.

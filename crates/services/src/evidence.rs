@@ -1,0 +1,42 @@
+//! Issuing evidence: a JSON document signed (enveloping CMS) with an office's seal or the
+//! platform's, and appended to the evidence log before anyone is told it exists.
+
+use crate::Services;
+use okienko_domain::DomainError;
+use okienko_trust::sign::{sign, SignRequest};
+
+/// A signed evidence document and its place in the log.
+#[derive(Debug, Clone)]
+pub struct Issued {
+    pub signed: Vec<u8>,
+    pub log_index: u64,
+}
+
+impl Services {
+    /// Signs `document` (exact bytes) with `office_id`'s seal (or the platform's evidence seal)
+    /// and appends the signature to the evidence log. Signing runs off the async runtime.
+    pub async fn issue_evidence(
+        &self,
+        document: Vec<u8>,
+        office_id: Option<&str>,
+    ) -> Result<Issued, DomainError> {
+        let signer = match office_id {
+            Some(o) => self.office_seal(o).await?,
+            None => self.pki.platform_seal.clone(),
+        };
+        let chain = vec![self.pki.intermediate.cert.clone()];
+        let at = self.clock.now();
+        let signed = tokio::task::spawn_blocking(move || {
+            sign(&SignRequest::data(&document, false, at), &signer, &chain)
+        })
+        .await
+        .map_err(|e| DomainError::Internal(e.to_string()))?
+        .map_err(|e| DomainError::Internal(e.to_string()))?;
+        let log_index = self
+            .log
+            .append(vec![signed.clone()])
+            .await
+            .map_err(|e| DomainError::Internal(e.to_string()))?;
+        Ok(Issued { signed, log_index })
+    }
+}

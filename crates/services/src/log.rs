@@ -1,0 +1,372 @@
+//! The evidence log service: one sequencer task appends leaves in batches (one transaction,
+//! one fsync per batch), keeps the tree's compact range in memory, and signs a tree head at
+//! least every second while there is new data. One sequencer per installation: a second
+//! writer is refused by the store (its expected size no longer matches).
+
+use crate::Clock;
+use base64::Engine;
+use okienko_store::{Store, TreeHead};
+use okienko_trust::merkle::{self, Hash};
+use okienko_trust::p256::ecdsa::{signature::Signer, DerSignature, SigningKey};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::{mpsc, oneshot, RwLock};
+
+const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
+
+/// A signed tree head as served at `/log/v1/sth`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedTreeHead {
+    pub tree_size: u64,
+    pub timestamp: u64,
+    pub root: Hash,
+    pub signature: Vec<u8>,
+}
+
+/// The peaks of the tree: perfect subtrees of decreasing size, from which the root of the
+/// whole tree follows in O(log n) (RFC 9162's MTH splits at the largest power of two).
+#[derive(Default, Clone)]
+struct CompactRange {
+    peaks: Vec<(u64, Hash)>,
+}
+
+impl CompactRange {
+    fn push(&mut self, h: Hash) {
+        let mut cur = (1u64, h);
+        while let Some(&(size, left)) = self.peaks.last() {
+            if size != cur.0 {
+                break;
+            }
+            self.peaks.pop();
+            cur = (size * 2, merkle::node_hash(&left, &cur.1));
+        }
+        self.peaks.push(cur);
+    }
+
+    fn root(&self) -> Hash {
+        let mut it = self.peaks.iter().rev();
+        match it.next() {
+            None => merkle::root(&[]),
+            Some(&(_, last)) => it.fold(last, |acc, (_, left)| merkle::node_hash(left, &acc)),
+        }
+    }
+}
+
+struct State {
+    hashes: Vec<Hash>,
+    range: CompactRange,
+    sth: Option<SignedTreeHead>,
+}
+
+struct Append {
+    leaves: Vec<Vec<u8>>,
+    reply: oneshot::Sender<Result<u64, String>>,
+}
+
+#[derive(Clone)]
+pub struct EvidenceLog {
+    tx: mpsc::Sender<Append>,
+    state: Arc<RwLock<State>>,
+}
+
+fn decode_hash(hex_text: &str) -> anyhow::Result<Hash> {
+    let v = hex::decode(hex_text)?;
+    v.try_into().map_err(|_| anyhow::anyhow!("bad leaf hash"))
+}
+
+pub fn sign_head(key: &SigningKey, tree_size: u64, timestamp: u64, root: &Hash) -> Vec<u8> {
+    let sig: DerSignature = key.sign(&merkle::tree_head_input(timestamp, tree_size, root));
+    sig.as_bytes().to_vec()
+}
+
+impl EvidenceLog {
+    /// Loads the log and starts its sequencer.
+    pub async fn start(
+        store: Arc<dyn Store>,
+        key: SigningKey,
+        clock: Arc<dyn Clock>,
+    ) -> anyhow::Result<Self> {
+        let hashes: Vec<Hash> = store
+            .log_leaf_hashes()
+            .await?
+            .iter()
+            .map(|h| decode_hash(h))
+            .collect::<anyhow::Result<_>>()?;
+        let mut range = CompactRange::default();
+        for h in &hashes {
+            range.push(*h);
+        }
+        let sth = match store.latest_tree_head().await? {
+            Some(h) => Some(SignedTreeHead {
+                tree_size: h.tree_size as u64,
+                timestamp: h.timestamp_ms as u64,
+                root: decode_hash(&h.root_hash)?,
+                signature: B64.decode(&h.signature)?,
+            }),
+            None => None,
+        };
+        let state = Arc::new(RwLock::new(State { hashes, range, sth }));
+        let (tx, rx) = mpsc::channel(4096);
+        tokio::spawn(sequencer(rx, state.clone(), store, key, clock));
+        Ok(EvidenceLog { tx, state })
+    }
+
+    /// Appends leaves; answers with the index of the first once they are committed.
+    pub async fn append(&self, leaves: Vec<Vec<u8>>) -> anyhow::Result<u64> {
+        let (reply, rx) = oneshot::channel();
+        self.tx
+            .send(Append { leaves, reply })
+            .await
+            .map_err(|_| anyhow::anyhow!("evidence log stopped"))?;
+        rx.await
+            .map_err(|_| anyhow::anyhow!("evidence log stopped"))?
+            .map_err(|e| anyhow::anyhow!(e))
+    }
+
+    pub async fn sth(&self) -> Option<SignedTreeHead> {
+        self.state.read().await.sth.clone()
+    }
+
+    pub async fn size(&self) -> u64 {
+        self.state.read().await.hashes.len() as u64
+    }
+
+    /// Inclusion proof of the leaf with this hash in the tree of `tree_size` leaves.
+    pub async fn proof_by_hash(
+        &self,
+        leaf_hash: &Hash,
+        tree_size: u64,
+    ) -> Option<(u64, Vec<Hash>)> {
+        let st = self.state.read().await;
+        let n = usize::try_from(tree_size)
+            .ok()
+            .filter(|n| *n <= st.hashes.len() && *n > 0)?;
+        let idx = st.hashes[..n].iter().position(|h| h == leaf_hash)?;
+        Some((idx as u64, merkle::inclusion_proof(idx, &st.hashes[..n])))
+    }
+
+    /// Consistency proof between two tree sizes, or None when they are not both in the log.
+    pub async fn consistency(&self, first: u64, second: u64) -> Option<Vec<Hash>> {
+        let st = self.state.read().await;
+        let (m, n) = (usize::try_from(first).ok()?, usize::try_from(second).ok()?);
+        if m > n || n > st.hashes.len() {
+            return None;
+        }
+        Some(merkle::consistency_proof(m, &st.hashes[..n]))
+    }
+}
+
+async fn sequencer(
+    mut rx: mpsc::Receiver<Append>,
+    state: Arc<RwLock<State>>,
+    store: Arc<dyn Store>,
+    key: SigningKey,
+    clock: Arc<dyn Clock>,
+) {
+    let mut tick = tokio::time::interval(Duration::from_millis(200));
+    let mut last_head = Instant::now() - Duration::from_secs(2);
+    loop {
+        tokio::select! {
+            msg = rx.recv() => {
+                let Some(first) = msg else { break };
+                let mut batch = vec![first];
+                let mut count = batch[0].leaves.len();
+                while count < 4000 {
+                    match rx.try_recv() {
+                        Ok(m) => {
+                            count += m.leaves.len();
+                            batch.push(m);
+                        }
+                        Err(_) => break,
+                    }
+                }
+                commit(&state, store.as_ref(), &clock, batch).await;
+            }
+            _ = tick.tick() => {}
+        }
+        if last_head.elapsed() >= Duration::from_secs(1) {
+            match sign_if_new(&state, store.as_ref(), &key, &clock).await {
+                Ok(true) => last_head = Instant::now(),
+                Ok(false) => {}
+                Err(e) => tracing::error!(error = %e, "signing a tree head"),
+            }
+        }
+    }
+}
+
+async fn commit(
+    state: &RwLock<State>,
+    store: &dyn Store,
+    clock: &Arc<dyn Clock>,
+    batch: Vec<Append>,
+) {
+    let mut rows = Vec::new();
+    let mut hashes = Vec::new();
+    for a in &batch {
+        for l in &a.leaves {
+            let h = merkle::leaf_hash(l);
+            rows.push((hex::encode(h), B64.encode(l)));
+            hashes.push(h);
+        }
+    }
+    let expected = state.read().await.hashes.len() as i64;
+    let at = okienko_domain::to_millis(clock.now());
+    match store.append_log_leaves(expected, &rows, at).await {
+        Ok(first) => {
+            {
+                let mut st = state.write().await;
+                for h in &hashes {
+                    st.range.push(*h);
+                }
+                st.hashes.extend(hashes);
+            }
+            let mut next = first as u64;
+            for a in batch {
+                let n = a.leaves.len() as u64;
+                let _ = a.reply.send(Ok(next));
+                next += n;
+            }
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "appending to the evidence log");
+            for a in batch {
+                let _ = a.reply.send(Err(e.to_string()));
+            }
+        }
+    }
+}
+
+async fn sign_if_new(
+    state: &RwLock<State>,
+    store: &dyn Store,
+    key: &SigningKey,
+    clock: &Arc<dyn Clock>,
+) -> anyhow::Result<bool> {
+    let (size, root, prev_ts) = {
+        let st = state.read().await;
+        let size = st.hashes.len() as u64;
+        if size == 0 || st.sth.as_ref().is_some_and(|s| s.tree_size == size) {
+            return Ok(false);
+        }
+        (
+            size,
+            st.range.root(),
+            st.sth.as_ref().map(|s| s.timestamp).unwrap_or(0),
+        )
+    };
+    // Tree heads never go back in time, whatever the clock does.
+    let timestamp = (okienko_domain::to_millis(clock.now()).max(0) as u64).max(prev_ts);
+    let signature = sign_head(key, size, timestamp, &root);
+    store
+        .insert_tree_head(&TreeHead {
+            tree_size: size as i64,
+            timestamp_ms: timestamp as i64,
+            root_hash: hex::encode(root),
+            signature: B64.encode(&signature),
+        })
+        .await?;
+    state.write().await.sth = Some(SignedTreeHead {
+        tree_size: size,
+        timestamp,
+        root,
+        signature,
+    });
+    Ok(true)
+}
+
+/// Recomputes the whole log from storage and checks every signed tree head against it.
+/// Returns (leaves, heads) checked, or the first problem found.
+pub async fn verify_log(
+    store: &dyn Store,
+    public_key: &okienko_trust::p256::ecdsa::VerifyingKey,
+) -> anyhow::Result<Result<(u64, u64), String>> {
+    use okienko_trust::p256::ecdsa::signature::Verifier;
+    let heads = store.tree_heads().await?;
+    let mut range = CompactRange::default();
+    let mut roots_at: std::collections::HashMap<u64, Hash> = std::collections::HashMap::new();
+    let wanted: std::collections::HashSet<u64> = heads.iter().map(|h| h.tree_size as u64).collect();
+    let mut next = 0i64;
+    loop {
+        let page = store.log_leaves(next, 10_000).await?;
+        if page.is_empty() {
+            break;
+        }
+        for l in &page {
+            if l.idx != next {
+                return Ok(Err(format!(
+                    "leaf {next} is missing (the next stored leaf is {})",
+                    l.idx
+                )));
+            }
+            let bytes = B64
+                .decode(&l.leaf_b64)
+                .map_err(|e| anyhow::anyhow!("leaf {}: {e}", l.idx))?;
+            let h = merkle::leaf_hash(&bytes);
+            if hex::encode(h) != l.leaf_hash {
+                return Ok(Err(format!(
+                    "leaf {} was modified (its hash does not match its bytes)",
+                    l.idx
+                )));
+            }
+            range.push(h);
+            next += 1;
+            if wanted.contains(&(next as u64)) {
+                roots_at.insert(next as u64, range.root());
+            }
+        }
+    }
+    let mut prev_ts = 0u64;
+    for h in &heads {
+        let size = h.tree_size as u64;
+        let Some(root) = roots_at.get(&size) else {
+            return Ok(Err(format!(
+                "the tree head for size {size} is beyond the {next} stored leaves (leaves removed)"
+            )));
+        };
+        if hex::encode(root) != h.root_hash {
+            return Ok(Err(format!("the tree head for size {size} does not match the leaves (modified, removed or reordered)")));
+        }
+        let sig = B64
+            .decode(&h.signature)
+            .ok()
+            .and_then(|s| okienko_trust::p256::ecdsa::DerSignature::try_from(s.as_slice()).ok());
+        let ok = sig.is_some_and(|s| {
+            public_key
+                .verify(
+                    &merkle::tree_head_input(h.timestamp_ms as u64, size, root),
+                    &s,
+                )
+                .is_ok()
+        });
+        if !ok {
+            return Ok(Err(format!(
+                "the signature of the tree head for size {size} does not verify"
+            )));
+        }
+        if (h.timestamp_ms as u64) < prev_ts {
+            return Ok(Err(format!(
+                "the tree head for size {size} is dated before the previous one (backdated)"
+            )));
+        }
+        prev_ts = h.timestamp_ms as u64;
+    }
+    Ok(Ok((next as u64, heads.len() as u64)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compact_range_root_matches_full_root() {
+        let leaves: Vec<Hash> = (0..70u32)
+            .map(|i| merkle::leaf_hash(&i.to_be_bytes()))
+            .collect();
+        let mut r = CompactRange::default();
+        assert_eq!(r.root(), merkle::root(&[]));
+        for (i, h) in leaves.iter().enumerate() {
+            r.push(*h);
+            assert_eq!(r.root(), merkle::root(&leaves[..=i]), "size {}", i + 1);
+        }
+    }
+}

@@ -1,0 +1,371 @@
+//! The installation's keys and certificates, created on first start and kept in the settings
+//! table with every private key sealed under the master key. Office seals are created per
+//! office on first use; an office admin can import an externally issued seal (PEM) instead,
+//! and rotating keeps old certificates for verification.
+
+use crate::accounts::Principal;
+use crate::{internal, Services};
+use okienko_domain::audit::AuditEvent;
+use okienko_domain::policy::{allowed, Action};
+use okienko_domain::DomainError;
+use okienko_store::Store;
+use okienko_trust::keystore::MasterKey;
+use okienko_trust::p256::ecdsa::SigningKey;
+use okienko_trust::pki::{self, KeyPair, LeafKind};
+use okienko_trust::tsa::Tsa;
+use okienko_trust::x509_cert::Certificate;
+use serde::{Deserialize, Serialize};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use time::OffsetDateTime;
+
+const PKI_KEY: &str = "pki.v1";
+
+#[derive(Serialize, Deserialize)]
+struct Sealed {
+    cert_pem: String,
+    key: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct PkiBlob {
+    root: Sealed,
+    intermediate: Sealed,
+    tsa: Sealed,
+    seal: Sealed,
+    log_key: String,
+    /// The log's public key (PEM), readable without the master key for `okienko log verify`.
+    log_public_pem: String,
+}
+
+/// An office's seal: the key in use and every certificate it had, newest first.
+#[derive(Serialize, Deserialize, Default)]
+struct OfficeSealBlob {
+    current: Option<Sealed>,
+    previous: Vec<String>,
+    imported: bool,
+}
+
+/// The installation PKI in memory.
+pub struct Pki {
+    pub root: Certificate,
+    pub intermediate: KeyPair,
+    pub tsa: Tsa,
+    /// The platform's own seal, for evidence the platform issues in its own name.
+    pub platform_seal: KeyPair,
+    pub log_key: SigningKey,
+    master: MasterKey,
+    serial: AtomicU64,
+}
+
+impl std::fmt::Debug for Pki {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Pki({})", self.root.tbs_certificate.subject)
+    }
+}
+
+fn seal_pair(master: &MasterKey, name: &str, p: &KeyPair) -> anyhow::Result<Sealed> {
+    Ok(Sealed {
+        cert_pem: pki::cert_pem(&p.cert)?,
+        key: master.seal(name, &pki::key_to_pkcs8(&p.key)?)?,
+    })
+}
+
+fn open_pair(master: &MasterKey, name: &str, s: &Sealed) -> anyhow::Result<KeyPair> {
+    let cert = pki::certs_from_pem(&s.cert_pem)?
+        .into_iter()
+        .next()
+        .ok_or_else(|| anyhow::anyhow!("no certificate for {name}"))?;
+    let key = pki::key_from_pkcs8(&master.open(name, &s.key)?)?;
+    Ok(KeyPair { key, cert })
+}
+
+impl Pki {
+    /// Loads the PKI, creating it on first start. Two instances starting together agree on
+    /// one PKI: the first to store it wins and the other loads that one.
+    pub async fn load_or_create(
+        store: &dyn Store,
+        master: MasterKey,
+        now: OffsetDateTime,
+        name: &str,
+    ) -> anyhow::Result<Pki> {
+        let text = match store.setting(PKI_KEY).await? {
+            Some(t) => t,
+            None => {
+                let o = format!("O={}", pki::dn_escape(name));
+                let root = pki::root(&format!("CN={} Root CA,{o}", pki::dn_escape(name)), now)?;
+                let inter = pki::intermediate(
+                    &root,
+                    &format!("CN={} Issuing CA,{o}", pki::dn_escape(name)),
+                    now,
+                )?;
+                let tsa = pki::leaf(
+                    &inter,
+                    &format!("CN={} Time-Stamping Authority,{o}", pki::dn_escape(name)),
+                    LeafKind::Tsa,
+                    now,
+                )?;
+                let seal = pki::leaf(
+                    &inter,
+                    &format!("CN={} Evidence Seal,{o}", pki::dn_escape(name)),
+                    LeafKind::Seal,
+                    now,
+                )?;
+                let log = pki::new_key();
+                let blob = PkiBlob {
+                    root: seal_pair(&master, "root", &root)?,
+                    intermediate: seal_pair(&master, "intermediate", &inter)?,
+                    tsa: seal_pair(&master, "tsa", &tsa)?,
+                    seal: seal_pair(&master, "seal", &seal)?,
+                    log_key: master.seal("log", &pki::key_to_pkcs8(&log)?)?,
+                    log_public_pem: pki::public_key_pem(&log)?,
+                };
+                let t = serde_json::to_string(&blob)?;
+                tracing::info!(
+                    "created the installation PKI (root, issuing CA, TSA, evidence seal, log key)"
+                );
+                store.setting_init(PKI_KEY, &t).await?
+            }
+        };
+        let blob: PkiBlob = serde_json::from_str(&text)?;
+        let root = open_pair(&master, "root", &blob.root)?.cert;
+        let intermediate = open_pair(&master, "intermediate", &blob.intermediate)?;
+        let tsa_pair = open_pair(&master, "tsa", &blob.tsa)?;
+        let platform_seal = open_pair(&master, "seal", &blob.seal)?;
+        let log_key = pki::key_from_pkcs8(&master.open("log", &blob.log_key)?)?;
+        let tsa = Tsa {
+            chain: vec![tsa_pair.cert.clone(), intermediate.cert.clone()],
+            pair: tsa_pair,
+            policy: okienko_trust::oids::DEFAULT_TSA_POLICY,
+        };
+        // Serial numbers: milliseconds in the high bits and a counter in the low 20, so they
+        // stay unique across restarts without a database round trip per stamp.
+        let serial = AtomicU64::new((okienko_domain::to_millis(now) as u64) << 20);
+        Ok(Pki {
+            root,
+            intermediate,
+            tsa,
+            platform_seal,
+            log_key,
+            master,
+            serial,
+        })
+    }
+
+    pub fn next_serial(&self) -> u64 {
+        self.serial.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// `/trust/ca.pem`: the root and the issuing CA.
+    pub fn ca_pem(&self) -> anyhow::Result<String> {
+        Ok(format!(
+            "{}{}",
+            pki::cert_pem(&self.root)?,
+            pki::cert_pem(&self.intermediate.cert)?
+        ))
+    }
+
+    pub fn anchors(&self) -> Vec<Certificate> {
+        vec![self.root.clone()]
+    }
+
+    /// Answers an RFC 3161 request.
+    pub fn time_stamp(&self, request: &[u8], at: OffsetDateTime) -> anyhow::Result<Vec<u8>> {
+        Ok(self.tsa.respond(request, self.next_serial(), at)?)
+    }
+}
+
+/// The installation's root certificate and the log's public key, read without the master
+/// key (for `okienko verify` and `okienko log verify`).
+pub async fn public_parts(store: &dyn Store) -> anyhow::Result<Option<(Certificate, String)>> {
+    let Some(text) = store.setting(PKI_KEY).await? else {
+        return Ok(None);
+    };
+    let blob: PkiBlob = serde_json::from_str(&text)?;
+    let root = pki::certs_from_pem(&blob.root.cert_pem)?
+        .into_iter()
+        .next()
+        .ok_or_else(|| anyhow::anyhow!("no root certificate"))?;
+    Ok(Some((root, blob.log_public_pem)))
+}
+
+impl Pki {
+    pub fn log_public_pem(&self) -> anyhow::Result<String> {
+        Ok(pki::public_key_pem(&self.log_key)?)
+    }
+    pub fn tsa_pem(&self) -> anyhow::Result<String> {
+        Ok(pki::cert_pem(&self.tsa.pair.cert)?)
+    }
+}
+
+/// What an office admin sees about their seal.
+pub struct SealInfo {
+    pub subject: String,
+    pub serial: String,
+    pub not_before: OffsetDateTime,
+    pub not_after: OffsetDateTime,
+    pub imported: bool,
+    pub previous: usize,
+    pub cert_pem: String,
+}
+
+fn office_key(office_id: &str) -> String {
+    format!("pki.office.{office_id}")
+}
+
+impl Services {
+    async fn office_seal_blob(&self, office_id: &str) -> Result<OfficeSealBlob, DomainError> {
+        let text = self
+            .store
+            .setting(&office_key(office_id))
+            .await
+            .map_err(internal)?;
+        Ok(text
+            .and_then(|t| serde_json::from_str(&t).ok())
+            .unwrap_or_default())
+    }
+
+    /// The office's seal, created under the installation's issuing CA on first use.
+    pub async fn office_seal(&self, office_id: &str) -> Result<KeyPair, DomainError> {
+        let ie = |e: anyhow::Error| DomainError::Internal(e.to_string());
+        let blob = self.office_seal_blob(office_id).await?;
+        if let Some(cur) = &blob.current {
+            return open_pair(&self.pki.master, &office_key(office_id), cur).map_err(ie);
+        }
+        let office = self
+            .store
+            .office(office_id)
+            .await
+            .map_err(internal)?
+            .ok_or(DomainError::NotFound)?;
+        let subject = format!(
+            "CN={},O={},serialNumber=NIP-{}",
+            pki::dn_escape(&office.name),
+            pki::dn_escape(&office.name),
+            office.nip
+        );
+        let pair = pki::leaf(
+            &self.pki.intermediate,
+            &subject,
+            LeafKind::Seal,
+            self.clock.now(),
+        )
+        .map_err(|e| DomainError::Internal(e.to_string()))?;
+        let blob = OfficeSealBlob {
+            current: Some(seal_pair(&self.pki.master, &office_key(office_id), &pair).map_err(ie)?),
+            previous: Vec::new(),
+            imported: false,
+        };
+        let text =
+            serde_json::to_string(&blob).map_err(|e| DomainError::Internal(e.to_string()))?;
+        let stored = self
+            .store
+            .setting_init(&office_key(office_id), &text)
+            .await
+            .map_err(internal)?;
+        let blob: OfficeSealBlob =
+            serde_json::from_str(&stored).map_err(|e| DomainError::Internal(e.to_string()))?;
+        let cur = blob
+            .current
+            .ok_or(DomainError::Internal("seal vanished".into()))?;
+        open_pair(&self.pki.master, &office_key(office_id), &cur).map_err(ie)
+    }
+
+    pub async fn office_seal_info(
+        &self,
+        p: &Principal,
+        office_id: &str,
+    ) -> Result<SealInfo, DomainError> {
+        if !allowed(&p.actor(), Action::ViewOffice { office_id }) {
+            return Err(DomainError::NotFound);
+        }
+        let pair = self.office_seal(office_id).await?;
+        let blob = self.office_seal_blob(office_id).await?;
+        let v = &pair.cert.tbs_certificate.validity;
+        Ok(SealInfo {
+            subject: pair.cert.tbs_certificate.subject.to_string(),
+            serial: hex::encode(pair.cert.tbs_certificate.serial_number.as_bytes()),
+            not_before: pki::from_x509_time(&v.not_before),
+            not_after: pki::from_x509_time(&v.not_after),
+            imported: blob.imported,
+            previous: blob.previous.len(),
+            cert_pem: pki::cert_pem(&pair.cert)
+                .map_err(|e| DomainError::Internal(e.to_string()))?,
+        })
+    }
+
+    /// Replaces the office's seal: with an imported certificate and key (PEM) when given,
+    /// otherwise with a fresh key under the installation's issuing CA. Old certificates are
+    /// kept so that what they signed still verifies.
+    pub async fn replace_office_seal(
+        &self,
+        p: &Principal,
+        office_id: &str,
+        import: Option<(&str, &str)>,
+    ) -> Result<(), DomainError> {
+        if !allowed(&p.actor(), Action::ManageStaff { office_id }) {
+            return Err(DomainError::NotFound);
+        }
+        let ie = |e: anyhow::Error| DomainError::Internal(e.to_string());
+        let current = self.office_seal(office_id).await?;
+        let mut blob = self.office_seal_blob(office_id).await?;
+        let (pair, imported) = match import {
+            Some((cert_pem, key_pem)) => {
+                let cert = pki::certs_from_pem(cert_pem)
+                    .ok()
+                    .and_then(|c| c.into_iter().next())
+                    .ok_or(DomainError::invalid("certificate", "err-seal-certificate"))?;
+                let key = pki::key_from_pem(key_pem)
+                    .map_err(|_| DomainError::invalid("key", "err-seal-key"))?;
+                if !pki::matches(&cert, &key) {
+                    return Err(DomainError::invalid("key", "err-seal-mismatch"));
+                }
+                if !pki::can_sign_documents(&cert) {
+                    return Err(DomainError::invalid("certificate", "err-seal-usage"));
+                }
+                (KeyPair { key, cert }, true)
+            }
+            None => {
+                let subject = current.cert.tbs_certificate.subject.to_string();
+                let pair = pki::leaf(
+                    &self.pki.intermediate,
+                    &subject,
+                    LeafKind::Seal,
+                    self.clock.now(),
+                )
+                .map_err(|e| DomainError::Internal(e.to_string()))?;
+                (pair, false)
+            }
+        };
+        blob.previous.insert(
+            0,
+            pki::cert_pem(&current.cert).map_err(|e| DomainError::Internal(e.to_string()))?,
+        );
+        blob.current =
+            Some(seal_pair(&self.pki.master, &office_key(office_id), &pair).map_err(ie)?);
+        blob.imported = imported;
+        let text =
+            serde_json::to_string(&blob).map_err(|e| DomainError::Internal(e.to_string()))?;
+        self.store
+            .setting_put(&office_key(office_id), &text)
+            .await
+            .map_err(internal)?;
+        let action = if imported {
+            "seal.import"
+        } else {
+            "seal.rotate"
+        };
+        self.store
+            .append_audit(&AuditEvent::new(
+                self.now_ms(),
+                Some(&p.user.id),
+                action,
+                office_id,
+            ))
+            .await
+            .map_err(internal)
+    }
+}
+
+/// Shared handle.
+pub type PkiRef = Arc<Pki>;
