@@ -36,6 +36,8 @@ enum Cmd {
     },
     /// Measure sign-ins per hour and authenticated page latency against a child server.
     Bench(okienko::bench::BenchArgs),
+    /// Measure signed-and-logged evidence per second and time stamps per second.
+    BenchTrust(okienko::bench::TrustBenchArgs),
 }
 
 #[derive(clap::Args)]
@@ -151,6 +153,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             cmd: LogCmd::Verify(flags),
         } => return okienko::cli::log_verify(&flags).await,
         Cmd::Bench(args) => okienko::bench::run(args).await?,
+        Cmd::BenchTrust(args) => okienko::bench::run_trust(args).await?,
     }
     Ok(ExitCode::SUCCESS)
 }

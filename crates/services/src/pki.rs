@@ -56,6 +56,8 @@ pub struct Pki {
     pub log_key: SigningKey,
     master: MasterKey,
     serial: AtomicU64,
+    /// Opened office seals, so signing does not unseal a key each time.
+    seals: std::sync::RwLock<std::collections::HashMap<String, KeyPair>>,
 }
 
 impl std::fmt::Debug for Pki {
@@ -149,6 +151,7 @@ impl Pki {
             log_key,
             master,
             serial,
+            seals: Default::default(),
         })
     }
 
@@ -227,6 +230,17 @@ impl Services {
 
     /// The office's seal, created under the installation's issuing CA on first use.
     pub async fn office_seal(&self, office_id: &str) -> Result<KeyPair, DomainError> {
+        if let Some(p) = self.pki.seals.read().ok().and_then(|m| m.get(office_id).cloned()) {
+            return Ok(p);
+        }
+        let pair = self.load_office_seal(office_id).await?;
+        if let Ok(mut m) = self.pki.seals.write() {
+            m.insert(office_id.to_string(), pair.clone());
+        }
+        Ok(pair)
+    }
+
+    async fn load_office_seal(&self, office_id: &str) -> Result<KeyPair, DomainError> {
         let ie = |e: anyhow::Error| DomainError::Internal(e.to_string());
         let blob = self.office_seal_blob(office_id).await?;
         if let Some(cur) = &blob.current {

@@ -126,25 +126,25 @@ impl Tsa {
 
     /// A token over `data` (SHA-256), for signatures okienko makes itself (CAdES-T).
     pub fn stamp(&self, data: &[u8], serial: u64, at: OffsetDateTime) -> Result<Vec<u8>> {
-        let req = TimeStampReq {
-            version: TspVersion::V1,
-            message_imprint: x509_tsp::MessageImprint {
-                hash_algorithm: spki::AlgorithmIdentifier {
-                    oid: const_oid::db::rfc5912::ID_SHA_256,
-                    parameters: None::<Any>,
-                },
-                hashed_message: der::asn1::OctetString::new(crate::sha256(data).to_vec())?,
-            },
-            req_policy: None,
-            nonce: None,
-            cert_req: true,
-            extensions: None,
-        };
-        let der = self.respond(&req.to_der()?, serial, at)?;
+        let der = self.respond(&request_der(data)?, serial, at)?;
         let resp = TimeStampResp::from_der(&der)?;
-        let token = resp
-            .time_stamp_token
-            .ok_or_else(|| TrustError::Invalid("time stamp refused".into()))?;
+        let token = resp.time_stamp_token.ok_or_else(|| TrustError::Invalid("time stamp refused".into()))?;
         Ok(token.to_der()?)
     }
+}
+
+/// A DER TimeStampReq for SHA-256 of `data`, asking for the TSA certificate.
+pub fn request_der(data: &[u8]) -> Result<Vec<u8>> {
+    let req = TimeStampReq {
+        version: TspVersion::V1,
+        message_imprint: x509_tsp::MessageImprint {
+            hash_algorithm: spki::AlgorithmIdentifier { oid: const_oid::db::rfc5912::ID_SHA_256, parameters: None::<Any> },
+            hashed_message: der::asn1::OctetString::new(crate::sha256(data).to_vec())?,
+        },
+        req_policy: None,
+        nonce: None,
+        cert_req: true,
+        extensions: None,
+    };
+    Ok(req.to_der()?)
 }
