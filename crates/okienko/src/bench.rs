@@ -229,10 +229,16 @@ pub async fn run_trust(args: TrustBenchArgs) -> anyhow::Result<()> {
     use std::sync::atomic::{AtomicU64, Ordering};
     use std::sync::Arc;
     let data = std::env::temp_dir().join(format!("okienko-bench-trust-{}", std::process::id()));
-    let flags = crate::config::Flags { data: Some(data.clone()), listen: Some("127.0.0.1:0".into()), ..Default::default() };
+    let flags = crate::config::Flags {
+        data: Some(data.clone()),
+        listen: Some("127.0.0.1:0".into()),
+        ..Default::default()
+    };
     let s = crate::config::Settings::resolve(&flags)?;
     let services = crate::services(&s, Arc::new(okienko_services::SystemClock)).await?;
-    okienko_services::demo::seed(&services).await.map_err(|e| anyhow::anyhow!("seed: {e}"))?;
+    okienko_services::demo::seed(&services)
+        .await
+        .map_err(|e| anyhow::anyhow!("seed: {e}"))?;
     let office = services.store.offices().await?.remove(0).id;
     let running = crate::start(&s, services.clone()).await?;
     let base = format!("http://{}", running.addr);
@@ -281,15 +287,27 @@ pub async fn run_trust(args: TrustBenchArgs) -> anyhow::Result<()> {
     println!("signed tree head now covers {size} entries");
 
     let req = okienko_trust::tsa::request_der(b"benchmark")?;
-    let http = reqwest::Client::builder().pool_max_idle_per_host(256).build()?;
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(256)
+        .build()?;
     let done = Arc::new(AtomicU64::new(0));
     let deadline = Instant::now() + Duration::from_secs(args.seconds);
     let mut tasks = Vec::new();
     for _ in 0..args.concurrency {
-        let (http, req, done, url) = (http.clone(), req.clone(), done.clone(), format!("{base}/tsa"));
+        let (http, req, done, url) = (
+            http.clone(),
+            req.clone(),
+            done.clone(),
+            format!("{base}/tsa"),
+        );
         tasks.push(tokio::spawn(async move {
             while Instant::now() < deadline {
-                let r = http.post(&url).header("content-type", "application/timestamp-query").body(req.clone()).send().await;
+                let r = http
+                    .post(&url)
+                    .header("content-type", "application/timestamp-query")
+                    .body(req.clone())
+                    .send()
+                    .await;
                 if let Ok(r) = r {
                     if r.status().is_success() && r.bytes().await.is_ok() {
                         done.fetch_add(1, Ordering::Relaxed);
@@ -304,9 +322,16 @@ pub async fn run_trust(args: TrustBenchArgs) -> anyhow::Result<()> {
     }
     let secs = t0.elapsed().as_secs_f64();
     let n = done.load(Ordering::Relaxed);
-    println!("time stamps: {n} through POST /tsa in {secs:.1} s with {} clients = {:.0}/s", args.concurrency, n as f64 / secs);
+    println!(
+        "time stamps: {n} through POST /tsa in {secs:.1} s with {} clients = {:.0}/s",
+        args.concurrency,
+        n as f64 / secs
+    );
     if let Some(kib) = vm_hwm_kib(std::process::id()) {
-        println!("peak RSS (server and load in one process): {:.1} MiB", kib as f64 / 1024.0);
+        println!(
+            "peak RSS (server and load in one process): {:.1} MiB",
+            kib as f64 / 1024.0
+        );
     }
     running.task.abort();
     let _ = std::fs::remove_dir_all(&data);

@@ -26,6 +26,7 @@ pub async fn verify(
         Ok(c) => c,
         Err(e) => return usage(format!("cannot read {}: {e}", signature.display())),
     };
+    let mut revocation: Box<dyn okienko_trust::verify::Revocation> = Box::new(NoRevocation);
     let anchors: Vec<Certificate> = match ca {
         Some(p) => match std::fs::read_to_string(p)
             .map_err(anyhow::Error::from)
@@ -50,13 +51,16 @@ pub async fn verify(
                     ))
                 }
             };
+            if let Ok(r) = okienko_services::pki::stored_revocation(&store).await {
+                revocation = Box::new(r);
+            }
             match okienko_services::pki::public_parts(&store).await {
                 Ok(Some((root, _))) => vec![root],
                 _ => return usage("no --ca given and the installation has no PKI yet".into()),
             }
         }
     };
-    let mut report = verify_cms(&sig, Some(&content), &anchors, &NoRevocation);
+    let mut report = verify_cms(&sig, Some(&content), &anchors, revocation.as_ref());
     let mut notes = Vec::new();
     if let Some(inner) = &report.content {
         if *inner != content && content != sig {

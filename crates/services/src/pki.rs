@@ -20,6 +20,29 @@ use std::sync::Arc;
 use time::OffsetDateTime;
 
 const PKI_KEY: &str = "pki.v1";
+const REVOKED_KEY: &str = "pki.revoked";
+
+/// A revoked certificate as stored: serial (hex), issuer and time (ms).
+#[derive(Serialize, Deserialize, Clone, Debug)]
+pub struct RevokedCert {
+    pub serial: String,
+    pub issuer: String,
+    pub at: i64,
+}
+
+/// Revocation data for the verifier.
+pub struct StoredRevocation(pub Vec<RevokedCert>);
+
+impl okienko_trust::verify::Revocation for StoredRevocation {
+    fn revoked_at(&self, cert: &Certificate) -> Option<OffsetDateTime> {
+        let serial = hex::encode(cert.tbs_certificate.serial_number.as_bytes());
+        let issuer = cert.tbs_certificate.issuer.to_string();
+        self.0
+            .iter()
+            .find(|r| r.serial == serial && r.issuer == issuer)
+            .map(|r| okienko_domain::from_millis(r.at))
+    }
+}
 
 #[derive(Serialize, Deserialize)]
 struct Sealed {
@@ -192,6 +215,15 @@ pub async fn public_parts(store: &dyn Store) -> anyhow::Result<Option<(Certifica
     Ok(Some((root, blob.log_public_pem)))
 }
 
+/// The revocation list, read without services (for `okienko verify`).
+pub async fn stored_revocation(store: &dyn Store) -> anyhow::Result<StoredRevocation> {
+    let text = store.setting(REVOKED_KEY).await?;
+    Ok(StoredRevocation(
+        text.and_then(|t| serde_json::from_str(&t).ok())
+            .unwrap_or_default(),
+    ))
+}
+
 impl Pki {
     pub fn log_public_pem(&self) -> anyhow::Result<String> {
         Ok(pki::public_key_pem(&self.log_key)?)
@@ -230,7 +262,13 @@ impl Services {
 
     /// The office's seal, created under the installation's issuing CA on first use.
     pub async fn office_seal(&self, office_id: &str) -> Result<KeyPair, DomainError> {
-        if let Some(p) = self.pki.seals.read().ok().and_then(|m| m.get(office_id).cloned()) {
+        if let Some(p) = self
+            .pki
+            .seals
+            .read()
+            .ok()
+            .and_then(|m| m.get(office_id).cloned())
+        {
             return Ok(p);
         }
         let pair = self.load_office_seal(office_id).await?;
@@ -308,6 +346,82 @@ impl Services {
         })
     }
 
+    pub async fn revoked(&self) -> Result<Vec<RevokedCert>, DomainError> {
+        let text = self.store.setting(REVOKED_KEY).await.map_err(internal)?;
+        Ok(text
+            .and_then(|t| serde_json::from_str(&t).ok())
+            .unwrap_or_default())
+    }
+
+    pub async fn revocation(&self) -> Result<StoredRevocation, DomainError> {
+        Ok(StoredRevocation(self.revoked().await?))
+    }
+
+    /// The issuing CA's CRL (DER), at `/trust/crl`.
+    pub async fn crl(&self) -> Result<Vec<u8>, DomainError> {
+        let entries = self
+            .revoked()
+            .await?
+            .into_iter()
+            .filter(|r| {
+                r.issuer
+                    == self
+                        .pki
+                        .intermediate
+                        .cert
+                        .tbs_certificate
+                        .subject
+                        .to_string()
+            })
+            .filter_map(|r| {
+                let bytes = hex::decode(&r.serial).ok()?;
+                let serial =
+                    okienko_trust::x509_cert::serial_number::SerialNumber::new(&bytes).ok()?;
+                Some(pki::RevokedEntry {
+                    serial,
+                    at: okienko_domain::from_millis(r.at),
+                })
+            })
+            .collect::<Vec<_>>();
+        pki::crl(&self.pki.intermediate, &entries, self.clock.now())
+            .map_err(|e| DomainError::Internal(e.to_string()))
+    }
+
+    /// Revokes the office's current seal (its key may be compromised) and issues a new one.
+    /// What the old key signed before now still verifies; anything dated later does not.
+    pub async fn revoke_office_seal(
+        &self,
+        p: &Principal,
+        office_id: &str,
+    ) -> Result<(), DomainError> {
+        if !allowed(&p.actor(), Action::ManageStaff { office_id }) {
+            return Err(DomainError::NotFound);
+        }
+        let old = self.office_seal(office_id).await?;
+        self.replace_office_seal(p, office_id, None).await?;
+        let mut list = self.revoked().await?;
+        list.push(RevokedCert {
+            serial: hex::encode(old.cert.tbs_certificate.serial_number.as_bytes()),
+            issuer: old.cert.tbs_certificate.issuer.to_string(),
+            at: self.now_ms(),
+        });
+        let text =
+            serde_json::to_string(&list).map_err(|e| DomainError::Internal(e.to_string()))?;
+        self.store
+            .setting_put(REVOKED_KEY, &text)
+            .await
+            .map_err(internal)?;
+        self.store
+            .append_audit(&AuditEvent::new(
+                self.now_ms(),
+                Some(&p.user.id),
+                "seal.revoke",
+                office_id,
+            ))
+            .await
+            .map_err(internal)
+    }
+
     /// Replaces the office's seal: with an imported certificate and key (PEM) when given,
     /// otherwise with a fresh key under the installation's issuing CA. Old certificates are
     /// kept so that what they signed still verifies.
@@ -364,6 +478,9 @@ impl Services {
             .setting_put(&office_key(office_id), &text)
             .await
             .map_err(internal)?;
+        if let Ok(mut m) = self.pki.seals.write() {
+            m.insert(office_id.to_string(), pair);
+        }
         let action = if imported {
             "seal.import"
         } else {

@@ -266,3 +266,50 @@ pub fn can_sign_documents(cert: &Certificate) -> bool {
             ku.0.contains(KeyUsages::DigitalSignature) || ku.0.contains(KeyUsages::NonRepudiation)
         })
 }
+
+/// A revoked certificate: its serial number and when it was revoked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RevokedEntry {
+    pub serial: SerialNumber,
+    pub at: OffsetDateTime,
+}
+
+/// A DER CRL (v2) signed by `ca`, valid for a week.
+pub fn crl(ca: &KeyPair, revoked: &[RevokedEntry], now: OffsetDateTime) -> Result<Vec<u8>> {
+    use signature::Signer;
+    use x509_cert::crl::{CertificateList, RevokedCert, TbsCertList};
+    let alg = spki::AlgorithmIdentifierOwned {
+        oid: const_oid::db::rfc5912::ECDSA_WITH_SHA_256,
+        parameters: None,
+    };
+    let entries = revoked
+        .iter()
+        .map(|r| {
+            Ok(RevokedCert {
+                serial_number: r.serial.clone(),
+                revocation_date: x509_time(r.at)?,
+                crl_entry_extensions: None,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let tbs = TbsCertList {
+        version: x509_cert::Version::V2,
+        signature: alg.clone(),
+        issuer: ca.cert.tbs_certificate.subject.clone(),
+        this_update: x509_time(now)?,
+        next_update: Some(x509_time(now + time::Duration::days(7))?),
+        revoked_certificates: if entries.is_empty() {
+            None
+        } else {
+            Some(entries)
+        },
+        crl_extensions: None,
+    };
+    let sig: DerSignature = ca.key.sign(&tbs.to_der()?);
+    let list = CertificateList {
+        tbs_cert_list: tbs,
+        signature_algorithm: alg,
+        signature: der::asn1::BitString::from_bytes(sig.as_bytes())?,
+    };
+    Ok(list.to_der()?)
+}

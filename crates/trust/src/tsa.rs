@@ -128,7 +128,9 @@ impl Tsa {
     pub fn stamp(&self, data: &[u8], serial: u64, at: OffsetDateTime) -> Result<Vec<u8>> {
         let der = self.respond(&request_der(data)?, serial, at)?;
         let resp = TimeStampResp::from_der(&der)?;
-        let token = resp.time_stamp_token.ok_or_else(|| TrustError::Invalid("time stamp refused".into()))?;
+        let token = resp
+            .time_stamp_token
+            .ok_or_else(|| TrustError::Invalid("time stamp refused".into()))?;
         Ok(token.to_der()?)
     }
 }
@@ -138,7 +140,10 @@ pub fn request_der(data: &[u8]) -> Result<Vec<u8>> {
     let req = TimeStampReq {
         version: TspVersion::V1,
         message_imprint: x509_tsp::MessageImprint {
-            hash_algorithm: spki::AlgorithmIdentifier { oid: const_oid::db::rfc5912::ID_SHA_256, parameters: None::<Any> },
+            hash_algorithm: spki::AlgorithmIdentifier {
+                oid: const_oid::db::rfc5912::ID_SHA_256,
+                parameters: None::<Any>,
+            },
             hashed_message: der::asn1::OctetString::new(crate::sha256(data).to_vec())?,
         },
         req_policy: None,

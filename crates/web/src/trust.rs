@@ -22,6 +22,7 @@ pub fn routes() -> Router<State> {
         .route("/trust/ca.pem", get(ca_pem))
         .route("/trust/tsa.pem", get(tsa_pem))
         .route("/trust/log-key.pem", get(log_key_pem))
+        .route("/trust/crl", get(crl))
         .route("/tsa", post(tsa))
         .route("/log/v1/sth", get(sth))
         .route("/log/v1/proof-by-hash", get(proof_by_hash))
@@ -45,6 +46,13 @@ async fn tsa_pem(axum::extract::State(state): St) -> Response {
 
 async fn log_key_pem(axum::extract::State(state): St) -> Response {
     pem(state.services.pki.log_public_pem())
+}
+
+async fn crl(axum::extract::State(state): St, axum::Extension(ctx): CtxRef) -> Response {
+    match state.services.crl().await {
+        Ok(der) => ([(header::CONTENT_TYPE, "application/pkix-crl")], der).into_response(),
+        Err(e) => ApiError(e, ctx.lang).into_response(),
+    }
 }
 
 async fn tsa(

@@ -277,3 +277,7 @@ seal-certificate = Certificate (PEM)
 seal-key = Private key (PEM, P-256)
 notice-seal-renewed = The seal was renewed. Earlier documents still verify with the old certificate.
 notice-seal-imported = The imported seal is in use from now on.
+seal-revoke = Revoke the seal (key compromised)
+seal-revoke-hint = Revoking puts the current certificate on the revocation list and issues a new seal. Documents signed before now stay valid.
+notice-seal-revoked = The seal was revoked and a new one issued.
+action-seal-revoke = Seal revoked

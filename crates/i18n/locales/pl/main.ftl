@@ -277,3 +277,7 @@ seal-certificate = Certyfikat (PEM)
 seal-key = Klucz prywatny (PEM, P-256)
 notice-seal-renewed = Pieczęć odnowiono. Wcześniejsze dokumenty nadal weryfikują się starym certyfikatem.
 notice-seal-imported = Od teraz używana jest zaimportowana pieczęć.
+seal-revoke = Unieważnij pieczęć (klucz zagrożony)
+seal-revoke-hint = Unieważnienie wpisuje obecny certyfikat na listę unieważnień i wydaje nową pieczęć. Dokumenty podpisane wcześniej pozostają ważne.
+notice-seal-revoked = Pieczęć unieważniono i wydano nową.
+action-seal-revoke = Unieważnienie pieczęci

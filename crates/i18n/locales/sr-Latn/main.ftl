@@ -277,3 +277,7 @@ seal-certificate = Sertifikat (PEM)
 seal-key = Privatni ključ (PEM, P-256)
 notice-seal-renewed = Pečat je obnovljen. Raniji dokumenti se i dalje proveravaju starim sertifikatom.
 notice-seal-imported = Od sada se koristi uvezeni pečat.
+seal-revoke = Opozovi pečat (ključ ugrožen)
+seal-revoke-hint = Opoziv upisuje trenutni sertifikat na listu opozvanih i izdaje novi pečat. Dokumenti potpisani ranije ostaju važeći.
+notice-seal-revoked = Pečat je opozvan i izdat je novi.
+action-seal-revoke = Opozvan pečat

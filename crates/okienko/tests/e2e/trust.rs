@@ -439,3 +439,117 @@ async fn verify_command_exit_codes() {
     );
     assert_eq!(code, 2);
 }
+
+#[tokio::test]
+async fn a_revoked_seal_is_on_the_crl_and_later_signatures_fail() {
+    if !openssl_available() {
+        return;
+    }
+    let t = TestServer::seeded().await;
+    let dir = t.data.clone();
+    let office = t
+        .services
+        .store
+        .offices()
+        .await
+        .expect("offices")
+        .remove(0)
+        .id;
+    let before = t
+        .services
+        .issue_evidence(b"{\"before\":true}".to_vec(), Some(&office))
+        .await
+        .expect("issue");
+    let old = t.services.office_seal(&office).await.expect("seal");
+    let admin = t.demo_web("urzad.admin@okienko.test").await;
+    let csrf = t.csrf(&admin, "/register").await;
+    let r = admin
+        .post(t.url(&format!("/offices/{office}/seal/revoke")))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .expect("revoke");
+    assert_eq!(r.status(), 303);
+    let new = t.services.office_seal(&office).await.expect("seal");
+    assert_ne!(new.cert, old.cert, "a new seal is issued");
+
+    std::fs::write(dir.join("ca.pem"), get_text(&t, "/trust/ca.pem").await).expect("w");
+    let crl = reqwest::get(t.url("/trust/crl"))
+        .await
+        .expect("crl")
+        .bytes()
+        .await
+        .expect("bytes");
+    std::fs::write(dir.join("crl.der"), &crl).expect("w");
+    let (ok, out) = openssl(
+        &[
+            "crl", "-inform", "DER", "-in", "crl.der", "-CAfile", "ca.pem", "-noout", "-text",
+        ],
+        &dir,
+    );
+    assert!(ok && out.contains("verify OK"), "{out}");
+    let serial = hex::encode_upper(old.cert.tbs_certificate.serial_number.as_bytes());
+    assert!(out.contains(&serial), "{out}");
+    let (ok, _) = openssl(
+        &["crl", "-inform", "DER", "-in", "crl.der", "-out", "crl.pem"],
+        &dir,
+    );
+    assert!(ok);
+    std::fs::write(
+        dir.join("old.pem"),
+        okienko_trust::pki::cert_pem(&old.cert).expect("pem"),
+    )
+    .expect("w");
+    let (ok, out) = openssl(
+        &[
+            "verify",
+            "-crl_check",
+            "-CAfile",
+            "ca.pem",
+            "-CRLfile",
+            "crl.pem",
+            "old.pem",
+        ],
+        &dir,
+    );
+    assert!(!ok && out.contains("revoked"), "{out}");
+
+    let html = verify_page(&t, before.signed.clone()).await;
+    assert!(
+        html.contains("The signature is valid"),
+        "signed before the revocation: {html}"
+    );
+    let later = okienko_trust::sign::sign(
+        &okienko_trust::sign::SignRequest::data(
+            b"{\"after\":true}",
+            false,
+            time::OffsetDateTime::now_utc() + time::Duration::minutes(1),
+        ),
+        &old,
+        std::slice::from_ref(&t.services.pki.intermediate.cert),
+    )
+    .expect("sign");
+    let html = verify_page(&t, later).await;
+    assert!(
+        html.contains("NOT valid") && html.contains("revoked before the time of signing"),
+        "{html}"
+    );
+}
+
+/// Uploads a signature to the public verifier and returns the report page.
+async fn verify_page(t: &TestServer, sig: Vec<u8>) -> String {
+    let c = t.browser();
+    let csrf = t.csrf(&c, "/verify?lang=en").await;
+    let form = reqwest::multipart::Form::new().text("csrf", csrf).part(
+        "signature",
+        reqwest::multipart::Part::bytes(sig).file_name("e.p7m"),
+    );
+    c.post(t.url("/verify"))
+        .multipart(form)
+        .send()
+        .await
+        .expect("post")
+        .text()
+        .await
+        .expect("text")
+}

@@ -47,6 +47,7 @@ pub fn routes() -> Router<State> {
         .route("/offices/{id}/seal.pem", get(seal_pem))
         .route("/offices/{id}/seal/rotate", post(seal_rotate))
         .route("/offices/{id}/seal/import", post(seal_import))
+        .route("/offices/{id}/seal/revoke", post(seal_revoke))
         .route("/service-points/{id}", get(point))
         .route("/service-points/{id}/clerks", post(clerk_add))
 }
@@ -529,6 +530,22 @@ async fn seal_rotate(
         .await
         .map_err(err(&ctx))?;
     Ok(Redirect::to(&format!("/offices/{id}?notice=notice-seal-renewed")).into_response())
+}
+
+async fn seal_revoke(
+    axum::extract::State(state): St,
+    axum::Extension(ctx): CtxRef,
+    Path(id): Path<String>,
+    Form(f): Form<Params>,
+) -> Result<Response, PageError> {
+    check_csrf(&ctx, &f)?;
+    let p = require_user(&ctx)?;
+    state
+        .services
+        .revoke_office_seal(p, &id)
+        .await
+        .map_err(err(&ctx))?;
+    Ok(Redirect::to(&format!("/offices/{id}?notice=notice-seal-revoked")).into_response())
 }
 
 async fn seal_import(

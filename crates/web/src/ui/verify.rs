@@ -11,7 +11,7 @@ use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
 use okienko_domain::DomainError;
-use okienko_trust::verify::{verify, NoRevocation, Report};
+use okienko_trust::verify::{verify, Report};
 use std::collections::HashMap;
 
 /// Signatures and files up to this size are accepted.
@@ -147,9 +147,13 @@ async fn check(
     let document = fields.remove("document").filter(|d| !d.is_empty());
     let s = &state.services;
     let anchors = s.pki.anchors();
+    let revocation = s
+        .revocation()
+        .await
+        .map_err(|e| PageError(e, ctx.clone()))?;
     let sig = signature.clone();
     let report = tokio::task::spawn_blocking(move || {
-        verify(&sig, document.as_deref(), &anchors, &NoRevocation)
+        verify(&sig, document.as_deref(), &anchors, &revocation)
     })
     .await
     .map_err(|e| PageError(DomainError::Internal(e.to_string()), ctx.clone()))?;
