@@ -416,7 +416,11 @@ fn expired_and_revoked_certificates_are_reported() {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(512))]
+    // 512 cases in the test suite; OKIENKO_FUZZ_CASES=N for a long fuzzing run.
+    #![proptest_config(ProptestConfig {
+        cases: std::env::var("OKIENKO_FUZZ_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(512),
+        ..ProptestConfig::default()
+    })]
     /// Parsing entry points never panic on arbitrary bytes or on mutations of a valid
     /// signature, time-stamp request or certificate; mutated signatures never verify unless
     /// the mutation left the signed bytes intact.
