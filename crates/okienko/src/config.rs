@@ -40,6 +40,9 @@ pub struct Flags {
     /// The installation's name, used in its certificates.
     #[arg(long, env = "OKIENKO_NAME")]
     pub name: Option<String>,
+    /// An external RFC 3161 TSA for signature time stamps (default: the built-in one).
+    #[arg(long, env = "OKIENKO_TSA_URL")]
+    pub tsa_url: Option<String>,
 }
 
 /// The TOML file's shape: the same names as the flags, with underscores.
@@ -55,6 +58,7 @@ struct FileConfig {
     base_url: Option<String>,
     master_key_file: Option<PathBuf>,
     name: Option<String>,
+    tsa_url: Option<String>,
 }
 
 /// Resolved settings.
@@ -71,6 +75,8 @@ pub struct Settings {
     pub master_key: Option<String>,
     pub master_key_file: Option<PathBuf>,
     pub name: String,
+    /// An external RFC 3161 TSA for signature time stamps (default: the built-in one).
+    pub tsa_url: Option<String>,
 }
 
 fn secret_file(var: &str) -> anyhow::Result<Option<String>> {
@@ -120,6 +126,7 @@ impl Settings {
             base_url: flags.base_url.clone().or(file.base_url),
             master_key: std::env::var("OKIENKO_MASTER_KEY").ok(),
             master_key_file: flags.master_key_file.clone().or(file.master_key_file),
+            tsa_url: flags.tsa_url.clone().or(file.tsa_url),
             name: flags
                 .name
                 .clone()

@@ -54,6 +54,7 @@ pub async fn services(s: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Ser
         blobs,
         pki: Arc::new(pki),
         log,
+        stamper: okienko_services::timestamp::TimeStamper::from_url(s.tsa_url.as_deref())?,
         base_url: s.base_url(),
     })
 }

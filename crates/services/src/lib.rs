@@ -12,6 +12,7 @@ pub mod mail;
 pub mod orgs;
 pub mod passwords;
 pub mod pki;
+pub mod timestamp;
 pub mod tracker;
 
 use okienko_domain::DomainError;
@@ -32,6 +33,8 @@ pub struct Services {
     pub pki: Arc<pki::Pki>,
     /// The Merkle evidence log.
     pub log: log::EvidenceLog,
+    /// Where signature time stamps come from: the built-in TSA or an external one.
+    pub stamper: timestamp::TimeStamper,
     /// The public base URL, for links in emails (e.g. `http://127.0.0.1:8080`).
     pub base_url: String,
 }

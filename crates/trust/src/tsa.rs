@@ -153,3 +153,33 @@ pub fn request_der(data: &[u8]) -> Result<Vec<u8>> {
     };
     Ok(req.to_der()?)
 }
+
+/// Takes the token out of a DER TimeStampResp from any TSA, after checking it was granted and
+/// that it certifies `data` (SHA-256 imprint).
+pub fn token_from_response(resp: &[u8], data: &[u8]) -> Result<Vec<u8>> {
+    let resp = TimeStampResp::from_der(resp)?;
+    if !matches!(
+        resp.status.status,
+        PkiStatus::Accepted | PkiStatus::GrantedWithMods
+    ) {
+        return Err(TrustError::Invalid(format!(
+            "the time-stamping authority refused ({:?})",
+            resp.status.status
+        )));
+    }
+    let token = resp
+        .time_stamp_token
+        .ok_or_else(|| TrustError::Invalid("the answer holds no token".into()))?;
+    let sd = token.content.decode_as::<cms::signed_data::SignedData>()?;
+    let content = sd
+        .encap_content_info
+        .econtent
+        .ok_or_else(|| TrustError::Invalid("the token holds no TSTInfo".into()))?;
+    let tst = TstInfo::from_der(content.value())?;
+    if tst.message_imprint.hash_algorithm.oid != const_oid::db::rfc5912::ID_SHA_256
+        || tst.message_imprint.hashed_message.as_bytes() != crate::sha256(data)
+    {
+        return Err(TrustError::Invalid("the token certifies other data".into()));
+    }
+    Ok(token.to_der()?)
+}

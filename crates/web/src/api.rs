@@ -28,13 +28,17 @@ pub fn routes() -> Router<State> {
         .route("/api/v1/offices", get(offices).post(create_office))
         .route("/api/v1/offices/{id}", get(office))
         .route("/api/v1/service-points", get(service_points))
+        .route(
+            "/api/v1/offices/{id}/seal-signatures",
+            post(seal_signature).layer(axum::extract::DefaultBodyLimit::max(60 * 1024 * 1024)),
+        )
         .route("/api/{*rest}", axum::routing::any(not_found))
 }
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "okienko API", version = "1", description = "Digital public services: accounts, organisations, audit."),
-    paths(token, revoke, me, tracker, offices, create_office, office, service_points),
+    paths(token, revoke, me, tracker, offices, create_office, office, service_points, seal_signature),
     components(schemas(TokenRequest, TokenResponse, Me, MailboxRef, TrustedProfileRef, TrackerItem, OfficeJson, OfficeInputJson, ServicePointJson, Problem, FieldProblem)),
     modifiers(&BearerAuth)
 )]
@@ -328,6 +332,68 @@ async fn service_points(
             })
             .collect(),
     ))
+}
+
+/// Seals a file with the office's electronic seal: a detached CMS signature (.p7s) with a
+/// signature time stamp (CAdES-T). Multipart part `file`. For the office's officials and admins.
+#[utoipa::path(post, path = "/api/v1/offices/{id}/seal-signatures", security(("bearer" = [])),
+    responses((status = 200, content_type = "application/pkcs7-signature", description = "DER CMS detached signature"), (status = 401, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn seal_signature(
+    axum::extract::State(state): St,
+    axum::Extension(ctx): CtxRef,
+    Path(id): Path<String>,
+    req: axum::extract::Request,
+) -> Result<Response, ApiError> {
+    use axum::extract::FromRequest;
+    let p = user(&ctx)?;
+    // Who may seal is decided before the upload is read.
+    if !okienko_domain::policy::allowed(
+        &p.actor(),
+        okienko_domain::policy::Action::ViewOffice { office_id: &id },
+    ) {
+        return Err(ApiError(DomainError::NotFound, ctx.lang));
+    }
+    let mut mp = axum::extract::Multipart::from_request(req, &())
+        .await
+        .map_err(|_| ApiError(DomainError::invalid("file", "err-upload"), ctx.lang))?;
+    let mut file: Option<(String, Vec<u8>)> = None;
+    loop {
+        match mp.next_field().await {
+            Ok(Some(f)) if f.name() == Some("file") => {
+                let name = f.file_name().unwrap_or("file").to_string();
+                let bytes = f
+                    .bytes()
+                    .await
+                    .map_err(|_| ApiError(DomainError::invalid("file", "err-upload"), ctx.lang))?;
+                file = Some((name, bytes.to_vec()));
+            }
+            Ok(Some(_)) => {}
+            Ok(None) => break,
+            Err(_) => {
+                return Err(ApiError(
+                    DomainError::invalid("file", "err-upload"),
+                    ctx.lang,
+                ))
+            }
+        }
+    }
+    let (name, bytes) = file.ok_or(ApiError(
+        DomainError::invalid("file", "err-file-missing"),
+        ctx.lang,
+    ))?;
+    let sig = state
+        .services
+        .seal_file(p, &id, &name, bytes)
+        .await
+        .map_err(|e| ApiError(e, ctx.lang))?;
+    Ok((
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "application/pkcs7-signature",
+        )],
+        sig,
+    )
+        .into_response())
 }
 
 async fn not_found(axum::Extension(ctx): CtxRef) -> ApiError {

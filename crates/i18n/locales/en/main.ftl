@@ -281,3 +281,6 @@ seal-revoke = Revoke the seal (key compromised)
 seal-revoke-hint = Revoking puts the current certificate on the revocation list and issues a new seal. Documents signed before now stay valid.
 notice-seal-revoked = The seal was revoked and a new one issued.
 action-seal-revoke = Seal revoked
+err-file-empty = The file is empty
+err-file-missing = Attach the file as the part named file
+action-seal-sign = Document sealed

@@ -281,3 +281,6 @@ seal-revoke = Unieważnij pieczęć (klucz zagrożony)
 seal-revoke-hint = Unieważnienie wpisuje obecny certyfikat na listę unieważnień i wydaje nową pieczęć. Dokumenty podpisane wcześniej pozostają ważne.
 notice-seal-revoked = Pieczęć unieważniono i wydano nową.
 action-seal-revoke = Unieważnienie pieczęci
+err-file-empty = Plik jest pusty
+err-file-missing = Dołącz plik jako część o nazwie file
+action-seal-sign = Opieczętowanie dokumentu

@@ -281,3 +281,6 @@ seal-revoke = Opozovi pečat (ključ ugrožen)
 seal-revoke-hint = Opoziv upisuje trenutni sertifikat na listu opozvanih i izdaje novi pečat. Dokumenti potpisani ranije ostaju važeći.
 notice-seal-revoked = Pečat je opozvan i izdat je novi.
 action-seal-revoke = Opozvan pečat
+err-file-empty = Datoteka je prazna
+err-file-missing = Priloži datoteku kao deo pod imenom file
+action-seal-sign = Dokument pečatiran

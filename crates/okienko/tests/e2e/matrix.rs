@@ -171,6 +171,12 @@ fn table() -> Vec<Row> {
         r("POST", "/api/v1/offices", PA, 422),
         r("GET", "/api/v1/offices/{id}", OFFICE1_STAFF, 200),
         r("GET", "/api/v1/service-points", PA, 200),
+        r(
+            "POST",
+            "/api/v1/offices/{id}/seal-signatures",
+            OFFICE1_STAFF,
+            422,
+        ),
     ]
 }
 

@@ -553,3 +553,99 @@ async fn verify_page(t: &TestServer, sig: Vec<u8>) -> String {
         .await
         .expect("text")
 }
+
+#[tokio::test]
+async fn officials_seal_files_with_a_time_stamp_from_an_external_tsa() {
+    if !openssl_available() {
+        return;
+    }
+    // A second installation plays the external time-stamping authority.
+    let external = TestServer::start().await;
+    let tsa_url = external.url("/tsa");
+    let t = TestServer::start_with(|s| s.tsa_url = Some(tsa_url.clone())).await;
+    okienko_services::demo::seed(&t.services)
+        .await
+        .expect("seed");
+    let office = t
+        .services
+        .store
+        .offices()
+        .await
+        .expect("offices")
+        .remove(0)
+        .id;
+    let file = b"DECYZJA nr 1/2026".to_vec();
+    let upload = |token: String| {
+        let url = t.url(&format!("/api/v1/offices/{office}/seal-signatures"));
+        let file = file.clone();
+        async move {
+            let form = reqwest::multipart::Form::new().part(
+                "file",
+                reqwest::multipart::Part::bytes(file).file_name("decyzja.txt"),
+            );
+            reqwest::Client::new()
+                .post(url)
+                .bearer_auth(token)
+                .multipart(form)
+                .send()
+                .await
+                .expect("post")
+        }
+    };
+    let r = upload(t.demo_token("anna.nowak@okienko.test").await).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "application/pkcs7-signature");
+    let sig = r.bytes().await.expect("bytes").to_vec();
+    let dir = t.data.clone();
+    std::fs::write(dir.join("ca.pem"), get_text(&t, "/trust/ca.pem").await).expect("w");
+    std::fs::write(dir.join("decyzja.txt"), &file).expect("w");
+    std::fs::write(dir.join("decyzja.p7s"), &sig).expect("w");
+    let (ok, out) = openssl(
+        &[
+            "cms",
+            "-verify",
+            "-binary",
+            "-inform",
+            "DER",
+            "-in",
+            "decyzja.p7s",
+            "-content",
+            "decyzja.txt",
+            "-CAfile",
+            "ca.pem",
+            "-out",
+            "/dev/null",
+        ],
+        &dir,
+    );
+    assert!(ok, "{out}");
+    use okienko_trust::verify::{verify, NoRevocation, Problem};
+    let both = vec![
+        t.services.pki.root.clone(),
+        external.services.pki.root.clone(),
+    ];
+    let r = verify(&sig, Some(&file), &both, &NoRevocation);
+    assert!(r.valid(), "{:?}", r.problems);
+    assert!(r
+        .signer
+        .as_deref()
+        .is_some_and(|s| s.contains("Urząd Gminy Przykładowo")));
+    assert!(r.time_stamp.is_some());
+    // The stamp came from the other installation: without its root it does not verify.
+    let own = verify(
+        &sig,
+        Some(&file),
+        &[t.services.pki.root.clone()],
+        &NoRevocation,
+    );
+    assert!(
+        own.problems
+            .iter()
+            .any(|p| matches!(p, Problem::TimeStampInvalid(_))),
+        "{:?}",
+        own.problems
+    );
+    // A citizen may not use the office's seal.
+    let r = upload(t.demo_token("jan.kowalski@okienko.test").await).await;
+    assert_eq!(r.status(), 404);
+}
