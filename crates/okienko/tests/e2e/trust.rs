@@ -635,7 +635,7 @@ async fn officials_seal_files_with_a_time_stamp_from_an_external_tsa() {
     let own = verify(
         &sig,
         Some(&file),
-        &[t.services.pki.root.clone()],
+        std::slice::from_ref(&t.services.pki.root),
         &NoRevocation,
     );
     assert!(
