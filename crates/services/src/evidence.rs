@@ -20,11 +20,13 @@ impl Services {
         document: Vec<u8>,
         office_id: Option<&str>,
     ) -> Result<Issued, DomainError> {
-        let signer = match office_id {
-            Some(o) => self.office_seal(o).await?,
-            None => self.pki.platform_seal.clone(),
+        let (signer, chain) = match office_id {
+            Some(o) => self.office_signer(o).await?,
+            None => (
+                self.pki.platform_seal.clone(),
+                vec![self.pki.intermediate.cert.clone()],
+            ),
         };
-        let chain = vec![self.pki.intermediate.cert.clone()];
         let at = self.clock.now();
         let signed = tokio::task::spawn_blocking(move || {
             sign(&SignRequest::data(&document, false, at), &signer, &chain)

@@ -67,6 +67,9 @@ struct OfficeSealBlob {
     current: Option<Sealed>,
     previous: Vec<String>,
     imported: bool,
+    /// For an imported seal: the certificates between it and its root (PEM).
+    #[serde(default)]
+    chain: Vec<String>,
 }
 
 /// The installation PKI in memory.
@@ -307,6 +310,7 @@ impl Services {
             current: Some(seal_pair(&self.pki.master, &office_key(office_id), &pair).map_err(ie)?),
             previous: Vec::new(),
             imported: false,
+            chain: Vec::new(),
         };
         let text =
             serde_json::to_string(&blob).map_err(|e| DomainError::Internal(e.to_string()))?;
@@ -321,6 +325,26 @@ impl Services {
             .current
             .ok_or(DomainError::Internal("seal vanished".into()))?;
         open_pair(&self.pki.master, &office_key(office_id), &cur).map_err(ie)
+    }
+
+    /// The office's seal with the certificates to send along with its signatures: the
+    /// installation's issuing CA, or an imported seal's own chain.
+    pub async fn office_signer(
+        &self,
+        office_id: &str,
+    ) -> Result<(KeyPair, Vec<Certificate>), DomainError> {
+        let pair = self.office_seal(office_id).await?;
+        let blob = self.office_seal_blob(office_id).await?;
+        if blob.imported {
+            let mut chain = Vec::new();
+            for pem in &blob.chain {
+                chain.extend(
+                    pki::certs_from_pem(pem).map_err(|e| DomainError::Internal(e.to_string()))?,
+                );
+            }
+            return Ok((pair, chain));
+        }
+        Ok((pair, vec![self.pki.intermediate.cert.clone()]))
     }
 
     pub async fn office_seal_info(
@@ -422,14 +446,14 @@ impl Services {
             .map_err(internal)
     }
 
-    /// Replaces the office's seal: with an imported certificate and key (PEM) when given,
-    /// otherwise with a fresh key under the installation's issuing CA. Old certificates are
-    /// kept so that what they signed still verifies.
+    /// Replaces the office's seal: with an imported seal when given, otherwise with a fresh
+    /// key under the installation's issuing CA. Old certificates are kept so that what they
+    /// signed still verifies.
     pub async fn replace_office_seal(
         &self,
         p: &Principal,
         office_id: &str,
-        import: Option<(&str, &str)>,
+        import: Option<SealImport<'_>>,
     ) -> Result<(), DomainError> {
         if !allowed(&p.actor(), Action::ManageStaff { office_id }) {
             return Err(DomainError::NotFound);
@@ -437,21 +461,23 @@ impl Services {
         let ie = |e: anyhow::Error| DomainError::Internal(e.to_string());
         let current = self.office_seal(office_id).await?;
         let mut blob = self.office_seal_blob(office_id).await?;
-        let (pair, imported) = match import {
-            Some((cert_pem, key_pem)) => {
-                let cert = pki::certs_from_pem(cert_pem)
-                    .ok()
-                    .and_then(|c| c.into_iter().next())
-                    .ok_or(DomainError::invalid("certificate", "err-seal-certificate"))?;
-                let key = pki::key_from_pem(key_pem)
+        let (pair, chain) = match import {
+            Some(SealImport::Pem { certificate, key }) => {
+                let mut certs = pki::certs_from_pem(certificate)
+                    .map_err(|_| DomainError::invalid("certificate", "err-seal-certificate"))?;
+                let key = pki::key_from_pem(key)
                     .map_err(|_| DomainError::invalid("key", "err-seal-key"))?;
-                if !pki::matches(&cert, &key) {
-                    return Err(DomainError::invalid("key", "err-seal-mismatch"));
-                }
-                if !pki::can_sign_documents(&cert) {
-                    return Err(DomainError::invalid("certificate", "err-seal-usage"));
-                }
-                (KeyPair { key, cert }, true)
+                let pos = certs
+                    .iter()
+                    .position(|c| pki::matches(c, &key))
+                    .ok_or(DomainError::invalid("key", "err-seal-mismatch"))?;
+                let cert = certs.remove(pos);
+                (KeyPair { key, cert }, Some(certs))
+            }
+            Some(SealImport::Pkcs12 { data, password }) => {
+                let (pair, rest) = pki::from_pkcs12(data, password)
+                    .map_err(|_| DomainError::invalid("file", "err-seal-p12"))?;
+                (pair, Some(rest))
             }
             None => {
                 let subject = current.cert.tbs_certificate.subject.to_string();
@@ -462,16 +488,25 @@ impl Services {
                     self.clock.now(),
                 )
                 .map_err(|e| DomainError::Internal(e.to_string()))?;
-                (pair, false)
+                (pair, None)
             }
         };
+        if !pki::can_sign_documents(&pair.cert) {
+            return Err(DomainError::invalid("certificate", "err-seal-usage"));
+        }
         blob.previous.insert(
             0,
             pki::cert_pem(&current.cert).map_err(|e| DomainError::Internal(e.to_string()))?,
         );
         blob.current =
             Some(seal_pair(&self.pki.master, &office_key(office_id), &pair).map_err(ie)?);
-        blob.imported = imported;
+        blob.imported = chain.is_some();
+        blob.chain = chain
+            .unwrap_or_default()
+            .iter()
+            .map(pki::cert_pem)
+            .collect::<Result<_, _>>()
+            .map_err(|e| DomainError::Internal(e.to_string()))?;
         let text =
             serde_json::to_string(&blob).map_err(|e| DomainError::Internal(e.to_string()))?;
         self.store
@@ -481,7 +516,7 @@ impl Services {
         if let Ok(mut m) = self.pki.seals.write() {
             m.insert(office_id.to_string(), pair);
         }
-        let action = if imported {
+        let action = if blob.imported {
             "seal.import"
         } else {
             "seal.rotate"
@@ -496,6 +531,14 @@ impl Services {
             .await
             .map_err(internal)
     }
+}
+
+/// An externally issued seal to import.
+pub enum SealImport<'a> {
+    /// Certificate (optionally followed by its chain) and P-256 private key, both PEM.
+    Pem { certificate: &'a str, key: &'a str },
+    /// A PKCS#12 file and its password.
+    Pkcs12 { data: &'a [u8], password: &'a str },
 }
 
 /// Shared handle.

@@ -82,8 +82,7 @@ impl Services {
         if content.is_empty() {
             return Err(DomainError::invalid("file", "err-file-empty"));
         }
-        let signer = self.office_seal(office_id).await?;
-        let chain = vec![self.pki.intermediate.cert.clone()];
+        let (signer, chain) = self.office_signer(office_id).await?;
         let at = self.clock.now();
         let digest = hex::encode(okienko_trust::sha256(&content));
         let signed = tokio::task::spawn_blocking(move || {

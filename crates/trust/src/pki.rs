@@ -313,3 +313,28 @@ pub fn crl(ca: &KeyPair, revoked: &[RevokedEntry], now: OffsetDateTime) -> Resul
     };
     Ok(list.to_der()?)
 }
+
+/// Reads a PKCS#12 file (`.p12` / `.pfx`): the private key, its certificate and the rest of
+/// the chain. The key must be P-256.
+pub fn from_pkcs12(data: &[u8], password: &str) -> Result<(KeyPair, Vec<Certificate>)> {
+    let store = p12_keystore::KeyStore::from_pkcs12(data, password).map_err(|e| {
+        TrustError::Key(format!(
+            "cannot open the PKCS#12 file (wrong password or damaged file): {e}"
+        ))
+    })?;
+    let (_, chain) = store
+        .private_key_chain()
+        .ok_or_else(|| TrustError::Key("the PKCS#12 file holds no private key".into()))?;
+    let key = key_from_pkcs8(chain.key())?;
+    let certs = chain
+        .chain()
+        .iter()
+        .map(|c| cert_from_der(c.as_der()))
+        .collect::<Result<Vec<_>>>()?;
+    let (leaf, rest): (Vec<_>, Vec<_>) = certs.into_iter().partition(|c| matches(c, &key));
+    let cert = leaf
+        .into_iter()
+        .next()
+        .ok_or_else(|| TrustError::Key("no certificate in the file belongs to its key".into()))?;
+    Ok((KeyPair { key, cert }, rest))
+}

@@ -284,3 +284,7 @@ action-seal-revoke = Seal revoked
 err-file-empty = The file is empty
 err-file-missing = Attach the file as the part named file
 action-seal-sign = Document sealed
+err-seal-p12 = Choose a PKCS#12 file (.p12 or .pfx) with a P-256 key, and give its password
+seal-import-p12 = Import a seal from a PKCS#12 file
+seal-p12-file = PKCS#12 file (.p12, .pfx)
+seal-p12-password = Password of the file

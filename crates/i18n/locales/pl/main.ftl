@@ -284,3 +284,7 @@ action-seal-revoke = Unieważnienie pieczęci
 err-file-empty = Plik jest pusty
 err-file-missing = Dołącz plik jako część o nazwie file
 action-seal-sign = Opieczętowanie dokumentu
+err-seal-p12 = Wybierz plik PKCS#12 (.p12 lub .pfx) z kluczem P-256 i podaj jego hasło
+seal-import-p12 = Importuj pieczęć z pliku PKCS#12
+seal-p12-file = Plik PKCS#12 (.p12, .pfx)
+seal-p12-password = Hasło pliku

@@ -284,3 +284,7 @@ action-seal-revoke = Опозван печат
 err-file-empty = Датотека је празна
 err-file-missing = Приложи датотеку као део под именом филе
 action-seal-sign = Документ печатиран
+err-seal-p12 = Изабери PKCS#12 датотеку (.p12 или .pfx) са кључем P-256 и унеси њену лозинку
+seal-import-p12 = Увези печат из PKCS#12 датотеке
+seal-p12-file = PKCS#12 датотека (.p12, .pfx)
+seal-p12-password = Лозинка датотеке

@@ -284,3 +284,7 @@ action-seal-revoke = Opozvan pečat
 err-file-empty = Datoteka je prazna
 err-file-missing = Priloži datoteku kao deo pod imenom file
 action-seal-sign = Dokument pečatiran
+err-seal-p12 = Izaberi PKCS#12 datoteku (.p12 ili .pfx) sa ključem P-256 i unesi njenu lozinku
+seal-import-p12 = Uvezi pečat iz PKCS#12 datoteke
+seal-p12-file = PKCS#12 datoteka (.p12, .pfx)
+seal-p12-password = Lozinka datoteke

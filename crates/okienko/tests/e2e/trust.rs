@@ -649,3 +649,210 @@ async fn officials_seal_files_with_a_time_stamp_from_an_external_tsa() {
     let r = upload(t.demo_token("jan.kowalski@okienko.test").await).await;
     assert_eq!(r.status(), 404);
 }
+
+#[tokio::test]
+async fn an_external_seal_imported_from_pkcs12_signs_from_then_on() {
+    if !openssl_available() {
+        return;
+    }
+    let t = TestServer::seeded().await;
+    let dir = t.data.join("external");
+    std::fs::create_dir_all(&dir).expect("dir");
+    for args in [
+        &[
+            "ecparam",
+            "-name",
+            "prime256v1",
+            "-genkey",
+            "-noout",
+            "-out",
+            "ca.key",
+        ][..],
+        &[
+            "req",
+            "-x509",
+            "-new",
+            "-key",
+            "ca.key",
+            "-subj",
+            "/CN=Test Qualified CA",
+            "-days",
+            "30",
+            "-out",
+            "extca.pem",
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "keyUsage=critical,keyCertSign,cRLSign",
+        ][..],
+        &[
+            "ecparam",
+            "-name",
+            "prime256v1",
+            "-genkey",
+            "-noout",
+            "-out",
+            "seal.key",
+        ][..],
+        &[
+            "req",
+            "-new",
+            "-key",
+            "seal.key",
+            "-subj",
+            "/CN=Urzad Gminy Przykladowo (kwalifikowana)",
+            "-out",
+            "seal.csr",
+        ][..],
+    ] {
+        let (ok, out) = openssl(args, &dir);
+        assert!(ok, "{args:?}: {out}");
+    }
+    std::fs::write(
+        dir.join("ext.cnf"),
+        "keyUsage=critical,digitalSignature,nonRepudiation\nbasicConstraints=CA:FALSE\n",
+    )
+    .expect("w");
+    for args in [
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "seal.csr",
+            "-CA",
+            "extca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-days",
+            "30",
+            "-out",
+            "seal.pem",
+            "-extfile",
+            "ext.cnf",
+        ][..],
+        &[
+            "pkcs12",
+            "-export",
+            "-inkey",
+            "seal.key",
+            "-in",
+            "seal.pem",
+            "-certfile",
+            "extca.pem",
+            "-passout",
+            "pass:tajne haslo",
+            "-out",
+            "seal.p12",
+        ][..],
+    ] {
+        let (ok, out) = openssl(args, &dir);
+        assert!(ok, "{args:?}: {out}");
+    }
+    let p12 = std::fs::read(dir.join("seal.p12")).expect("p12");
+    let office = t
+        .services
+        .store
+        .offices()
+        .await
+        .expect("offices")
+        .remove(0)
+        .id;
+    let admin = t.demo_web("urzad.admin@okienko.test").await;
+    let r = upload_p12(&t, &admin, &office, &p12, "wrong").await;
+    assert_eq!(r.status(), 422, "a wrong password is a clear error");
+    let r = upload_p12(&t, &admin, &office, &p12, "tajne haslo").await;
+    assert_eq!(r.status(), 303);
+    let page = admin
+        .get(t.url(&format!("/offices/{office}?lang=en")))
+        .send()
+        .await
+        .expect("get")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        page.contains("Imported (external certificate)") && page.contains("kwalifikowana"),
+        "{page}"
+    );
+
+    // From now on the office seals with the imported certificate, which verifies under the
+    // external CA with openssl.
+    let token = t.demo_token("anna.nowak@okienko.test").await;
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(b"pismo".to_vec()).file_name("pismo.txt"),
+    );
+    let r = reqwest::Client::new()
+        .post(t.url(&format!("/api/v1/offices/{office}/seal-signatures")))
+        .bearer_auth(token)
+        .multipart(form)
+        .send()
+        .await
+        .expect("seal");
+    assert_eq!(r.status(), 200);
+    std::fs::write(dir.join("pismo.p7s"), r.bytes().await.expect("b")).expect("w");
+    std::fs::write(dir.join("pismo.txt"), b"pismo").expect("w");
+    let (ok, out) = openssl(
+        &[
+            "cms",
+            "-verify",
+            "-binary",
+            "-inform",
+            "DER",
+            "-in",
+            "pismo.p7s",
+            "-content",
+            "pismo.txt",
+            "-CAfile",
+            "extca.pem",
+            "-out",
+            "/dev/null",
+        ],
+        &dir,
+    );
+    assert!(ok, "{out}");
+    let ev = t
+        .services
+        .issue_evidence(b"{\"x\":1}".to_vec(), Some(&office))
+        .await
+        .expect("evidence");
+    std::fs::write(dir.join("ev.p7m"), &ev.signed).expect("w");
+    let (ok, out) = openssl(
+        &[
+            "cms",
+            "-verify",
+            "-inform",
+            "DER",
+            "-in",
+            "ev.p7m",
+            "-CAfile",
+            "extca.pem",
+        ],
+        &dir,
+    );
+    assert!(ok, "{out}");
+}
+
+async fn upload_p12(
+    t: &TestServer,
+    admin: &reqwest::Client,
+    office: &str,
+    p12: &[u8],
+    password: &str,
+) -> reqwest::Response {
+    let csrf = t.csrf(admin, "/register").await;
+    let form = reqwest::multipart::Form::new()
+        .text("csrf", csrf)
+        .text("password", password.to_string())
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(p12.to_vec()).file_name("seal.p12"),
+        );
+    admin
+        .post(t.url(&format!("/offices/{office}/seal/import-p12")))
+        .multipart(form)
+        .send()
+        .await
+        .expect("post")
+}

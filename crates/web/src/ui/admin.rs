@@ -48,6 +48,10 @@ pub fn routes() -> Router<State> {
         .route("/offices/{id}/seal/rotate", post(seal_rotate))
         .route("/offices/{id}/seal/import", post(seal_import))
         .route("/offices/{id}/seal/revoke", post(seal_revoke))
+        .route(
+            "/offices/{id}/seal/import-p12",
+            post(seal_import_p12).layer(axum::extract::DefaultBodyLimit::max(1024 * 1024)),
+        )
         .route("/service-points/{id}", get(point))
         .route("/service-points/{id}/clerks", post(clerk_add))
 }
@@ -559,7 +563,14 @@ async fn seal_import(
     let g = |k: &str| f.get(k).map(String::as_str).unwrap_or("");
     match state
         .services
-        .replace_office_seal(p, &id, Some((g("certificate"), g("key"))))
+        .replace_office_seal(
+            p,
+            &id,
+            Some(okienko_services::pki::SealImport::Pem {
+                certificate: g("certificate"),
+                key: g("key"),
+            }),
+        )
         .await
     {
         Ok(()) => {
@@ -571,6 +582,69 @@ async fn seal_import(
                 &ctx,
                 &id,
                 FormView::default().with_error(&ctx, &e, "certificate"),
+                None,
+            )
+            .await
+        }
+        Err(e) => Err(PageError(e, ctx.clone())),
+    }
+}
+
+async fn seal_import_p12(
+    axum::extract::State(state): St,
+    axum::Extension(ctx): CtxRef,
+    Path(id): Path<String>,
+    req: axum::extract::Request,
+) -> Result<Response, PageError> {
+    let p = require_user(&ctx)?;
+    may(&ctx, Action::ManageStaff { office_id: &id })?;
+    let invalid = |code| {
+        office_page(
+            &state,
+            &ctx,
+            &id,
+            FormView::default().with_error(&ctx, &DomainError::invalid("file", code), "file"),
+            None,
+        )
+    };
+    let Ok(fields) = super::read_multipart(req).await else {
+        return invalid("err-upload").await;
+    };
+    let text = |k: &str| {
+        fields
+            .get(k)
+            .map(|v| String::from_utf8_lossy(v).to_string())
+            .unwrap_or_default()
+    };
+    check_csrf(
+        &ctx,
+        &[("csrf".to_string(), text("csrf"))].into_iter().collect(),
+    )?;
+    let Some(data) = fields.get("file").filter(|d| !d.is_empty()) else {
+        return invalid("err-seal-p12").await;
+    };
+    let password = text("password");
+    match state
+        .services
+        .replace_office_seal(
+            p,
+            &id,
+            Some(okienko_services::pki::SealImport::Pkcs12 {
+                data,
+                password: &password,
+            }),
+        )
+        .await
+    {
+        Ok(()) => {
+            Ok(Redirect::to(&format!("/offices/{id}?notice=notice-seal-imported")).into_response())
+        }
+        Err(e @ DomainError::Invalid(_)) => {
+            office_page(
+                &state,
+                &ctx,
+                &id,
+                FormView::default().with_error(&ctx, &e, "file"),
                 None,
             )
             .await

@@ -186,6 +186,21 @@ pub fn require_user(ctx: &Arc<Ctx>) -> Result<&okienko_services::accounts::Princ
         .ok_or_else(|| PageError(DomainError::Unauthenticated, ctx.clone()))
 }
 
+/// Reads a multipart form into its fields (name to bytes); an unreadable body is an error.
+pub async fn read_multipart(req: axum::extract::Request) -> Result<HashMap<String, Vec<u8>>, ()> {
+    use axum::extract::FromRequest;
+    let mut mp = axum::extract::Multipart::from_request(req, &())
+        .await
+        .map_err(|_| ())?;
+    let mut fields = HashMap::new();
+    while let Some(f) = mp.next_field().await.map_err(|_| ())? {
+        let name = f.name().unwrap_or("").to_string();
+        let bytes = f.bytes().await.map_err(|_| ())?;
+        fields.insert(name, bytes.to_vec());
+    }
+    Ok(fields)
+}
+
 pub fn url_encode(s: &str) -> String {
     let mut out = String::new();
     for b in s.bytes() {

@@ -6,7 +6,7 @@ use crate::ctx::{Ctx, CtxRef};
 use crate::error::PageError;
 use crate::State;
 use askama::Template;
-use axum::extract::{DefaultBodyLimit, Multipart};
+use axum::extract::DefaultBodyLimit;
 use axum::response::Response;
 use axum::routing::get;
 use axum::Router;
@@ -98,34 +98,14 @@ pub fn report_rows(ctx: &Ctx, r: &Report, log: Option<(u64, u64)>) -> Vec<(Strin
 async fn check(
     axum::extract::State(state): axum::extract::State<State>,
     axum::Extension(ctx): CtxRef,
-    mut mp: Multipart,
+    req: axum::extract::Request,
 ) -> Result<Response, PageError> {
-    let mut fields: HashMap<String, Vec<u8>> = HashMap::new();
-    loop {
-        match mp.next_field().await {
-            Ok(Some(f)) => {
-                let name = f.name().unwrap_or("").to_string();
-                match f.bytes().await {
-                    Ok(b) => {
-                        fields.insert(name, b.to_vec());
-                    }
-                    Err(_) => {
-                        return Err(PageError(
-                            DomainError::invalid("signature", "err-upload"),
-                            ctx.clone(),
-                        ))
-                    }
-                }
-            }
-            Ok(None) => break,
-            Err(_) => {
-                return Err(PageError(
-                    DomainError::invalid("signature", "err-upload"),
-                    ctx.clone(),
-                ))
-            }
-        }
-    }
+    let Ok(mut fields) = super::read_multipart(req).await else {
+        return Err(PageError(
+            DomainError::invalid("signature", "err-upload"),
+            ctx.clone(),
+        ));
+    };
     let text: HashMap<String, String> = fields
         .get("csrf")
         .map(|v| {
