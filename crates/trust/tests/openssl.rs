@@ -430,6 +430,7 @@ proptest! {
         let _ = verify(&noise, Some(b"x"), &[], &NoRevocation);
         let _ = p.0.respond(&noise, 1, now());
         let _ = pki::cert_from_der(&noise);
+        let _ = pki::from_pkcs12(&noise, "password");
         let mut m = p.1.clone();
         let i = pos % m.len();
         if m[i] != byte {
