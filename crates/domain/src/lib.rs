@@ -1,6 +1,7 @@
 //! okienko's domain: validated types, roles, the authorization policy, the audit chain
 //! and the rules that decide things. No IO here, and no clock: time is always passed in.
 
+pub mod address;
 pub mod audit;
 pub mod error;
 pub mod ids;

@@ -33,6 +33,8 @@ pub enum Action<'a> {
     ManageClerks { service_point_id: &'a str },
     /// Read the whole audit trail.
     ReadAuditTrail,
+    /// Find a person's or company's delivery address by PESEL or NIP (public-body senders).
+    LookupPrivateAddress,
 }
 
 impl Actor {
@@ -84,6 +86,7 @@ pub fn allowed(actor: &Actor, action: Action<'_>) -> bool {
             platform || actor.has_at_point(Role::Clerk, service_point_id)
         }
         Action::ManageClerks { .. } => platform,
+        Action::LookupPrivateAddress => actor.has(Role::Official) || actor.has(Role::OfficeAdmin),
     }
 }
 

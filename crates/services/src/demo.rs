@@ -4,7 +4,7 @@
 use crate::{internal, new_id, Services};
 use okienko_domain::audit::AuditEvent;
 use okienko_domain::{DomainError, Role, RoleGrant};
-use okienko_store::{Department, Office, ServicePoint, User};
+use okienko_store::{Department, Mailbox, Office, ServicePoint, User};
 
 pub const PASSWORD: &str = "okienko-demo";
 pub const TOTP_SECRET: &str = "JBSWY3DPEHPK3PXP";
@@ -201,5 +201,84 @@ pub async fn seed(s: &Services) -> Result<String, DomainError> {
             .await
             .map_err(internal)?;
     }
+    seed_mailboxes(s, &office.id).await?;
     Ok(office.id)
+}
+
+/// The contract's mailboxes: the office's (shared with Anna Nowak), Jan's, Maria's and the
+/// company's; Milan has none.
+async fn seed_mailboxes(s: &Services, office_id: &str) -> Result<(), DomainError> {
+    use crate::mailboxes::{COMPANY, PERSON};
+    let office_box = s.office_mailbox(office_id).await?;
+    let user = |login: &'static str| async move {
+        s.store
+            .user_by_email(login)
+            .await
+            .map_err(internal)?
+            .ok_or(DomainError::NotFound)
+    };
+    let anna = user("anna.nowak@okienko.test").await?;
+    if !s
+        .store
+        .mailboxes_of_user(&anna.id)
+        .await
+        .map_err(internal)?
+        .iter()
+        .any(|(m, _)| m.address == office_box.address)
+    {
+        let ev = AuditEvent::new(s.now_ms(), None, "mailbox.member", &office_box.address)
+            .subject(&anna.id)
+            .reason("demo seed");
+        s.store
+            .add_mailbox_member(&office_box.address, &anna.id, "official", &ev)
+            .await
+            .map_err(internal)?;
+    }
+    for (login, kind, pesel, nip, name) in [
+        (
+            "jan.kowalski@okienko.test",
+            PERSON,
+            Some("44051401359"),
+            None,
+            "Jan Kowalski",
+        ),
+        (
+            "maria.wisniewska@okienko.test",
+            PERSON,
+            Some("90031201428"),
+            None,
+            "Maria Wiśniewska",
+        ),
+        (
+            "firma@okienko.test",
+            COMPANY,
+            None,
+            Some("7770000005"),
+            "Przykładowa Firma sp. z o.o.",
+        ),
+    ] {
+        let u = user(login).await?;
+        if !s
+            .store
+            .mailboxes_of_user(&u.id)
+            .await
+            .map_err(internal)?
+            .is_empty()
+        {
+            continue;
+        }
+        let m = Mailbox {
+            address: String::new(),
+            kind: kind.into(),
+            name: name.into(),
+            owner_user_id: Some(u.id.clone()),
+            office_id: None,
+            pesel: pesel.map(str::to_string),
+            nip: nip.map(str::to_string),
+            city: "Przykładowo".into(),
+            created_at: 0,
+        };
+        s.create_mailbox(m, &[], None).await?;
+    }
+    Ok(())
 }

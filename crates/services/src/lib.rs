@@ -9,6 +9,7 @@ pub mod evidence;
 pub mod jobs;
 pub mod log;
 pub mod mail;
+pub mod mailboxes;
 pub mod orgs;
 pub mod passwords;
 pub mod pki;

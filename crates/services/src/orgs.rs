@@ -161,6 +161,9 @@ impl Services {
             .create_office(&office, &ev)
             .await
             .map_err(nip_conflict)?;
+        // Every office gets its seal and its public-body mailbox right away.
+        self.office_seal(&office.id).await?;
+        self.office_mailbox(&office.id).await?;
         Ok(office)
     }
 

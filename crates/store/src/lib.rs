@@ -155,6 +155,34 @@ pub trait Store: Send + Sync {
     async fn latest_tree_head(&self) -> Result<Option<TreeHead>>;
     async fn tree_heads(&self) -> Result<Vec<TreeHead>>;
 
+    // Mailboxes
+    /// Creates a mailbox with its members (user id, role).
+    async fn create_mailbox(
+        &self,
+        m: &Mailbox,
+        members: &[(String, String)],
+        audit: &AuditEvent,
+    ) -> Result<()>;
+    async fn add_mailbox_member(
+        &self,
+        address: &str,
+        user_id: &str,
+        role: &str,
+        audit: &AuditEvent,
+    ) -> Result<()>;
+    async fn mailbox(&self, address: &str) -> Result<Option<Mailbox>>;
+    /// Mailboxes a user owns or is a member of, with the user's role in each.
+    async fn mailboxes_of_user(&self, user_id: &str) -> Result<Vec<(Mailbox, String)>>;
+    async fn office_mailbox(&self, office_id: &str) -> Result<Option<Mailbox>>;
+    /// Public bodies whose name, NIP or city contains `q` (case-insensitive), by name.
+    async fn search_public_mailboxes(&self, q: &str, limit: i64) -> Result<Vec<Mailbox>>;
+    /// A person's or company's mailbox by exact PESEL or NIP.
+    async fn mailbox_by_identifier(
+        &self,
+        pesel: Option<&str>,
+        nip: Option<&str>,
+    ) -> Result<Option<Mailbox>>;
+
     // Settings (installation secrets and the like)
     async fn setting(&self, key: &str) -> Result<Option<String>>;
     /// Stores `value`, replacing what was there.

@@ -18,4 +18,9 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "evidence_log",
         sql: include_str!("../migrations/0002_evidence_log.sql"),
     },
+    Migration {
+        version: 3,
+        name: "mailboxes",
+        sql: include_str!("../migrations/0003_mailboxes.sql"),
+    },
 ];

@@ -93,3 +93,18 @@ pub struct TreeHead {
     pub root_hash: String,
     pub signature: String,
 }
+
+/// An electronic delivery mailbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mailbox {
+    pub address: String,
+    /// `person`, `company` or `public_body`.
+    pub kind: String,
+    pub name: String,
+    pub owner_user_id: Option<String>,
+    pub office_id: Option<String>,
+    pub pesel: Option<String>,
+    pub nip: Option<String>,
+    pub city: String,
+    pub created_at: Millis,
+}

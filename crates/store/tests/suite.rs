@@ -93,7 +93,7 @@ async fn migrations_apply_once_on_every_backend() {
             .await
             .expect("count")
             .get(0);
-        assert_eq!(n, 2);
+        assert_eq!(n, 3);
     }
     drop_all(stores).await;
 }
@@ -422,6 +422,127 @@ async fn evidence_log_appends_in_order_and_refuses_a_stale_writer() {
         s.insert_tree_head(&h).await.expect("head");
         assert_eq!(s.latest_tree_head().await.expect("latest"), Some(h.clone()));
         assert_eq!(s.tree_heads().await.expect("heads"), vec![h]);
+    }
+    drop_all(stores).await;
+}
+
+#[tokio::test]
+async fn mailboxes_register_and_members() {
+    let stores = fresh_stores().await;
+    for f in &stores {
+        let s = &f.store;
+        s.create_user(&user("u1", "a@x.pl"), &[], &ev("user.create"))
+            .await
+            .expect("user");
+        s.create_user(&user("u2", "b@x.pl"), &[], &ev("user.create"))
+            .await
+            .expect("user");
+        let office = Office {
+            id: "o1".into(),
+            name: "Urząd Gminy Przykładowo".into(),
+            nip: "5260001246".into(),
+            regon: "123456785".into(),
+            street: "Rynek 1".into(),
+            postal_code: "00-001".into(),
+            city: "Przykładowo".into(),
+            created_at: 1,
+        };
+        s.create_office(&office, &ev("office.create"))
+            .await
+            .expect("office");
+        let mb = |address: &str, kind: &str, name: &str| okienko_store::Mailbox {
+            address: address.into(),
+            kind: kind.into(),
+            name: name.into(),
+            owner_user_id: None,
+            office_id: None,
+            pesel: None,
+            nip: None,
+            city: "Przykładowo".into(),
+            created_at: 1,
+        };
+        let body = okienko_store::Mailbox {
+            office_id: Some("o1".into()),
+            nip: Some("5260001246".into()),
+            ..mb("AE:1", "public_body", "Urząd Gminy Przykładowo")
+        };
+        s.create_mailbox(
+            &body,
+            &[("u2".into(), "official".into())],
+            &ev("mailbox.create"),
+        )
+        .await
+        .expect("office mailbox");
+        let person = okienko_store::Mailbox {
+            owner_user_id: Some("u1".into()),
+            pesel: Some("44051401359".into()),
+            ..mb("AE:2", "person", "Jan Kowalski")
+        };
+        s.create_mailbox(&person, &[], &ev("mailbox.create"))
+            .await
+            .expect("person mailbox");
+        assert!(matches!(
+            s.create_mailbox(&person, &[], &ev("mailbox.create")).await,
+            Err(StoreError::Conflict(_))
+        ));
+        // The public register finds public bodies only, by name, NIP or city, any case.
+        assert_eq!(
+            s.search_public_mailboxes("urząd", 10)
+                .await
+                .expect("search")
+                .len(),
+            1
+        );
+        assert_eq!(
+            s.search_public_mailboxes("526000", 10)
+                .await
+                .expect("search")
+                .len(),
+            1
+        );
+        assert_eq!(
+            s.search_public_mailboxes("kowalski", 10)
+                .await
+                .expect("search")
+                .len(),
+            0
+        );
+        assert_eq!(
+            s.search_public_mailboxes("%", 10)
+                .await
+                .expect("search")
+                .len(),
+            1,
+            "only wildcards: public bodies, never persons"
+        );
+        assert_eq!(
+            s.mailbox_by_identifier(Some("44051401359"), None)
+                .await
+                .expect("lookup")
+                .map(|m| m.address),
+            Some("AE:2".into())
+        );
+        assert!(
+            s.mailbox_by_identifier(None, Some("5260001246"))
+                .await
+                .expect("lookup")
+                .is_none(),
+            "public bodies are not looked up by identifier"
+        );
+        assert_eq!(
+            s.office_mailbox("o1")
+                .await
+                .expect("office")
+                .map(|m| m.address),
+            Some("AE:1".into())
+        );
+        let of_u2 = s.mailboxes_of_user("u2").await.expect("of user");
+        assert_eq!(of_u2.len(), 1);
+        assert_eq!(of_u2[0].1, "official");
+        assert_eq!(
+            s.mailboxes_of_user("u1").await.expect("of user")[0].1,
+            "owner"
+        );
     }
     drop_all(stores).await;
 }

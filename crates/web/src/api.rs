@@ -28,6 +28,8 @@ pub fn routes() -> Router<State> {
         .route("/api/v1/offices", get(offices).post(create_office))
         .route("/api/v1/offices/{id}", get(office))
         .route("/api/v1/service-points", get(service_points))
+        .route("/api/v1/addresses", get(addresses))
+        .route("/api/v1/addresses/lookup", get(address_lookup))
         .route(
             "/api/v1/offices/{id}/seal-signatures",
             post(seal_signature).layer(axum::extract::DefaultBodyLimit::max(60 * 1024 * 1024)),
@@ -38,8 +40,8 @@ pub fn routes() -> Router<State> {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "okienko API", version = "1", description = "Digital public services: accounts, organisations, audit."),
-    paths(token, revoke, me, tracker, offices, create_office, office, service_points, seal_signature),
-    components(schemas(TokenRequest, TokenResponse, Me, MailboxRef, TrustedProfileRef, TrackerItem, OfficeJson, OfficeInputJson, ServicePointJson, Problem, FieldProblem)),
+    paths(token, revoke, me, tracker, offices, create_office, office, service_points, seal_signature, addresses, address_lookup),
+    components(schemas(TokenRequest, TokenResponse, Me, MailboxRef, AddressList, TrustedProfileRef, TrackerItem, OfficeJson, OfficeInputJson, ServicePointJson, Problem, FieldProblem)),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;
@@ -161,10 +163,82 @@ pub struct Me {
     trusted_profile: Option<TrustedProfileRef>,
 }
 
+#[derive(Serialize, ToSchema)]
+pub struct AddressList {
+    items: Vec<MailboxRef>,
+}
+
+fn mailbox_ref(m: okienko_store::Mailbox) -> MailboxRef {
+    MailboxRef {
+        address: m.address,
+        name: m.name,
+        kind: m.kind,
+    }
+}
+
+#[derive(Deserialize)]
+struct AddressQuery {
+    #[serde(default)]
+    q: String,
+}
+
+/// The public register of public bodies' delivery addresses: search by name, NIP or city.
+#[utoipa::path(get, path = "/api/v1/addresses", params(("q" = String, Query, description = "part of a name, NIP or city")),
+    responses((status = 200, body = AddressList), (status = 422, body = Problem)))]
+async fn addresses(
+    axum::extract::State(state): St,
+    axum::Extension(ctx): CtxRef,
+    axum::extract::Query(q): axum::extract::Query<AddressQuery>,
+) -> Result<Json<AddressList>, ApiError> {
+    let list = state
+        .services
+        .search_register(&q.q)
+        .await
+        .map_err(|e| ApiError(e, ctx.lang))?;
+    Ok(Json(AddressList {
+        items: list.into_iter().map(mailbox_ref).collect(),
+    }))
+}
+
+#[derive(Deserialize)]
+struct LookupQuery {
+    pesel: Option<String>,
+    nip: Option<String>,
+    #[serde(default)]
+    reason: String,
+}
+
+/// A person's or company's delivery address by exact PESEL or NIP; for public-body senders
+/// (officials) only, and recorded in the person's Data Tracker.
+#[utoipa::path(get, path = "/api/v1/addresses/lookup", security(("bearer" = [])),
+    params(("pesel" = Option<String>, Query), ("nip" = Option<String>, Query), ("reason" = Option<String>, Query)),
+    responses((status = 200, body = MailboxRef), (status = 401, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn address_lookup(
+    axum::extract::State(state): St,
+    axum::Extension(ctx): CtxRef,
+    axum::extract::Query(q): axum::extract::Query<LookupQuery>,
+) -> Result<Json<MailboxRef>, ApiError> {
+    let p = user(&ctx)?;
+    let m = state
+        .services
+        .lookup_private_address(p, q.pesel.as_deref(), q.nip.as_deref(), &q.reason)
+        .await
+        .map_err(|e| ApiError(e, ctx.lang))?;
+    Ok(Json(mailbox_ref(m)))
+}
+
 /// Who the token belongs to.
 #[utoipa::path(get, path = "/api/v1/me", security(("bearer" = [])), responses((status = 200, body = Me), (status = 401, body = Problem)))]
-async fn me(axum::Extension(ctx): CtxRef) -> Result<Json<Me>, ApiError> {
+async fn me(
+    axum::extract::State(state): St,
+    axum::Extension(ctx): CtxRef,
+) -> Result<Json<Me>, ApiError> {
     let p = user(&ctx)?;
+    let mailboxes = state
+        .services
+        .my_mailboxes(p)
+        .await
+        .map_err(|e| ApiError(e, ctx.lang))?;
     let mut roles: Vec<String> = p
         .grants
         .iter()
@@ -176,7 +250,7 @@ async fn me(axum::Extension(ctx): CtxRef) -> Result<Json<Me>, ApiError> {
         display_name: p.user.display_name.clone(),
         email: p.user.email.clone(),
         roles,
-        mailboxes: Vec::new(),
+        mailboxes: mailboxes.into_iter().map(|(m, _)| mailbox_ref(m)).collect(),
         trusted_profile: None,
     }))
 }

@@ -62,6 +62,7 @@ impl Ctx {
         let mut out = vec![
             ("/".to_string(), self.t("nav-home")),
             ("/verify".to_string(), self.t("nav-verify")),
+            ("/addresses".to_string(), self.t("nav-addresses")),
         ];
         let Some(p) = self.principal.as_ref().filter(|_| self.signed_in()) else {
             return out;

@@ -5,5 +5,6 @@ mod common;
 
 mod auth;
 mod browser;
+mod delivery;
 mod matrix;
 mod trust;

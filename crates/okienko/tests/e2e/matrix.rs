@@ -82,6 +82,12 @@ const OFFICE1_STAFF: &[Who] = &[
     Who::OfficialGk,
 ];
 const POINT1: &[Who] = &[Who::PlatformAdmin, Who::Clerk];
+const ANY_OFFICIAL: &[Who] = &[
+    Who::OfficeAdmin,
+    Who::OfficialOr,
+    Who::OfficialGk,
+    Who::OtherOfficial,
+];
 
 fn table() -> Vec<Row> {
     let r = |method, route, allowed, ok| Row {
@@ -117,6 +123,8 @@ fn table() -> Vec<Row> {
         public("POST", "/password/reset", 422),
         public("POST", "/api/v1/auth/token", 422),
         public("GET", "/verify", 200),
+        public("GET", "/addresses", 200),
+        public("GET", "/api/v1/addresses", 200),
         public("POST", "/verify", 422),
         public("GET", "/trust/ca.pem", 200),
         public("GET", "/trust/tsa.pem", 200),
@@ -183,6 +191,7 @@ fn table() -> Vec<Row> {
             OFFICE1_STAFF,
             422,
         ),
+        r("GET", "/api/v1/addresses/lookup", ANY_OFFICIAL, 422),
     ]
 }
 

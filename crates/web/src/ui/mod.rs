@@ -3,6 +3,7 @@
 
 mod account;
 mod admin;
+mod register;
 mod verify;
 
 use crate::ctx::{Ctx, CtxRef};
@@ -24,6 +25,7 @@ pub fn routes() -> Router<State> {
         .merge(account::routes())
         .merge(admin::routes())
         .merge(verify::routes())
+        .merge(register::routes())
 }
 
 /// One input of a form.
