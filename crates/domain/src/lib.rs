@@ -4,6 +4,7 @@
 pub mod address;
 pub mod audit;
 pub mod error;
+pub mod files;
 pub mod ids;
 pub mod policy;
 pub mod role;

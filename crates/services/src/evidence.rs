@@ -42,3 +42,38 @@ impl Services {
         Ok(Issued { signed, log_index })
     }
 }
+
+impl Services {
+    /// Signs several evidence documents with the platform's evidence seal and appends them to
+    /// the log in one go; answers once all are committed to the log.
+    pub async fn issue_platform_evidence(
+        &self,
+        documents: Vec<Vec<u8>>,
+    ) -> Result<Vec<Issued>, DomainError> {
+        let signer = self.pki.platform_seal.clone();
+        let chain = vec![self.pki.intermediate.cert.clone()];
+        let at = self.clock.now();
+        let signed = tokio::task::spawn_blocking(move || {
+            documents
+                .iter()
+                .map(|d| sign(&SignRequest::data(d, false, at), &signer, &chain))
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .await
+        .map_err(|e| DomainError::Internal(e.to_string()))?
+        .map_err(|e| DomainError::Internal(e.to_string()))?;
+        let first = self
+            .log
+            .append(signed.clone())
+            .await
+            .map_err(|e| DomainError::Internal(e.to_string()))?;
+        Ok(signed
+            .into_iter()
+            .enumerate()
+            .map(|(i, signed)| Issued {
+                signed,
+                log_index: first + i as u64,
+            })
+            .collect())
+    }
+}

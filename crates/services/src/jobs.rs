@@ -38,7 +38,16 @@ pub async fn run_once(s: &Services, limit: i64) -> anyhow::Result<usize> {
 
 /// Runs jobs until the process ends, polling every `interval` when idle.
 pub async fn run_forever(s: Services, interval: Duration) {
+    let mut last_sweep = std::time::Instant::now() - Duration::from_secs(3600);
     loop {
+        if last_sweep.elapsed() >= Duration::from_secs(60) {
+            last_sweep = std::time::Instant::now();
+            match s.deemed_delivery_sweep().await {
+                Ok(n) if n > 0 => tracing::info!(count = n, "deemed deliveries issued"),
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e, "deemed delivery sweep"),
+            }
+        }
         match run_once(&s, 20).await {
             Ok(n) if n > 0 => continue,
             Ok(_) => {}

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod blobs;
 pub mod clock;
+pub mod delivery;
 pub mod demo;
 pub mod evidence;
 pub mod jobs;

@@ -183,6 +183,57 @@ pub trait Store: Send + Sync {
         nip: Option<&str>,
     ) -> Result<Option<Mailbox>>;
 
+    // Messages
+    /// Stores a message with its deliveries, attachments and evidence in one transaction.
+    /// A second message with the same sender and idempotency key is a conflict.
+    async fn insert_message(
+        &self,
+        m: &Message,
+        deliveries: &[Delivery],
+        attachments: &[Attachment],
+        evidence: &[EvidenceRecord],
+    ) -> Result<()>;
+    async fn message_by_idempotency(&self, sender: &str, key: &str) -> Result<Option<String>>;
+    async fn message(&self, id: &str) -> Result<Option<Message>>;
+    async fn deliveries(&self, message_id: &str) -> Result<Vec<Delivery>>;
+    async fn attachments(&self, message_id: &str) -> Result<Vec<Attachment>>;
+    /// A mailbox's inbox or sent folder, newest first, after the keyset cursor (sent_at, id).
+    async fn list_messages(
+        &self,
+        address: &str,
+        sent: bool,
+        before: Option<(Millis, String)>,
+        limit: i64,
+    ) -> Result<Vec<MessageSummary>>;
+    /// Marks the first opening (unless already opened or deemed delivered) and stores its
+    /// evidence, in one transaction; false if it was not the first.
+    async fn mark_opened(
+        &self,
+        message_id: &str,
+        recipient: &str,
+        at: Millis,
+        evidence: &EvidenceRecord,
+    ) -> Result<bool>;
+    /// Deliveries that may be deemed delivered: deemable, unopened, not yet deemed, delivered
+    /// at or before `delivered_before`.
+    async fn due_for_deemed_delivery(
+        &self,
+        delivered_before: Millis,
+        limit: i64,
+    ) -> Result<Vec<Delivery>>;
+    /// Marks deemed delivery and stores its evidence, once; false if already opened or deemed.
+    async fn mark_deemed(
+        &self,
+        message_id: &str,
+        recipient: &str,
+        at: Millis,
+        evidence: &EvidenceRecord,
+    ) -> Result<bool>;
+    /// Recipients of several messages at once: (message id, recipient address).
+    async fn recipients_of(&self, message_ids: &[String]) -> Result<Vec<(String, String)>>;
+    async fn evidence_of_message(&self, message_id: &str) -> Result<Vec<EvidenceRecord>>;
+    async fn evidence(&self, id: &str) -> Result<Option<EvidenceRecord>>;
+
     // Settings (installation secrets and the like)
     async fn setting(&self, key: &str) -> Result<Option<String>>;
     /// Stores `value`, replacing what was there.

@@ -23,4 +23,9 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "mailboxes",
         sql: include_str!("../migrations/0003_mailboxes.sql"),
     },
+    Migration {
+        version: 4,
+        name: "messages",
+        sql: include_str!("../migrations/0004_messages.sql"),
+    },
 ];

@@ -108,3 +108,62 @@ pub struct Mailbox {
     pub city: String,
     pub created_at: Millis,
 }
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    pub id: String,
+    pub sender: String,
+    pub sender_user_id: Option<String>,
+    pub subject: String,
+    pub body: String,
+    pub sent_at: Millis,
+    pub idempotency_key: Option<String>,
+    pub reply_to: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivery {
+    pub message_id: String,
+    pub recipient: String,
+    pub sent_at: Millis,
+    pub delivered_at: Millis,
+    pub opened_at: Option<Millis>,
+    pub deemed_at: Option<Millis>,
+    pub deemable: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attachment {
+    pub message_id: String,
+    pub n: i64,
+    pub name: String,
+    pub size: i64,
+    pub sha256: String,
+    pub media_type: String,
+}
+
+/// A signed evidence document as stored: the JSON and the DER CMS (base64).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EvidenceRecord {
+    pub id: String,
+    pub message_id: Option<String>,
+    /// The recipient it concerns, or "" for the sender's own evidence.
+    pub recipient: String,
+    pub kind: String,
+    pub issued_at: Millis,
+    pub log_index: i64,
+    pub document: String,
+    pub signed_b64: String,
+}
+
+/// A line of a mailbox listing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageSummary {
+    pub id: String,
+    pub sender: String,
+    pub subject: String,
+    pub sent_at: Millis,
+    /// For the inbox: when this mailbox opened it. For the sent folder: None.
+    pub opened_at: Option<Millis>,
+    pub deemed_at: Option<Millis>,
+}

@@ -5,8 +5,8 @@
 
 use crate::migrations::MIGRATIONS;
 use crate::{
-    Department, Job, JobCounts, LogLeaf, Mailbox, Office, Result, ServicePoint, Session, Store,
-    StoreError, TreeHead, User,
+    Attachment, Delivery, Department, EvidenceRecord, Job, JobCounts, LogLeaf, Mailbox, Message,
+    MessageSummary, Office, Result, ServicePoint, Session, Store, StoreError, TreeHead, User,
 };
 use async_trait::async_trait;
 use okienko_domain::audit::{AuditEntry, AuditEvent};
@@ -279,6 +279,54 @@ fn mailbox_from(r: &AnyRow) -> std::result::Result<Mailbox, sqlx::Error> {
         city: r.try_get("city")?,
         created_at: r.try_get("created_at")?,
     })
+}
+
+const DELIVERY_COLS: &str =
+    "message_id, recipient, sent_at, delivered_at, opened_at, deemed_at, deemable";
+const EVIDENCE_COLS: &str =
+    "id, message_id, recipient, kind, issued_at, log_index, document, signed";
+
+fn delivery_from(r: &AnyRow) -> std::result::Result<Delivery, sqlx::Error> {
+    Ok(Delivery {
+        message_id: r.try_get("message_id")?,
+        recipient: r.try_get("recipient")?,
+        sent_at: r.try_get("sent_at")?,
+        delivered_at: r.try_get("delivered_at")?,
+        opened_at: r.try_get("opened_at")?,
+        deemed_at: r.try_get("deemed_at")?,
+        deemable: r.try_get::<i64, _>("deemable")? != 0,
+    })
+}
+
+fn evidence_from(r: &AnyRow) -> std::result::Result<EvidenceRecord, sqlx::Error> {
+    Ok(EvidenceRecord {
+        id: r.try_get("id")?,
+        message_id: r.try_get("message_id")?,
+        recipient: r.try_get("recipient")?,
+        kind: r.try_get("kind")?,
+        issued_at: r.try_get("issued_at")?,
+        log_index: r.try_get("log_index")?,
+        document: r.try_get("document")?,
+        signed_b64: r.try_get("signed")?,
+    })
+}
+
+async fn insert_evidence(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    e: &EvidenceRecord,
+) -> Result<()> {
+    sqlx::query("INSERT INTO evidence (id, message_id, recipient, kind, issued_at, log_index, document, signed) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
+        .bind(&e.id)
+        .bind(&e.message_id)
+        .bind(&e.recipient)
+        .bind(&e.kind)
+        .bind(e.issued_at)
+        .bind(e.log_index)
+        .bind(&e.document)
+        .bind(&e.signed_b64)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }
 
 const USER_COLS: &str = "id, email, display_name, password_hash, email_verified, totp_secret, totp_last_step, locale, disabled, created_at";
@@ -1108,6 +1156,270 @@ impl Store for SqlStore {
             .fetch_optional(&self.reader)
             .await?;
         Ok(r.as_ref().map(mailbox_from).transpose()?)
+    }
+
+    async fn insert_message(
+        &self,
+        m: &Message,
+        deliveries: &[Delivery],
+        attachments: &[Attachment],
+        evidence: &[EvidenceRecord],
+    ) -> Result<()> {
+        let mut tx = self.writer.begin().await?;
+        sqlx::query(
+            "INSERT INTO messages (id, sender, sender_user_id, subject, body, sent_at, idempotency_key, reply_to) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(&m.id)
+        .bind(&m.sender)
+        .bind(&m.sender_user_id)
+        .bind(&m.subject)
+        .bind(&m.body)
+        .bind(m.sent_at)
+        .bind(&m.idempotency_key)
+        .bind(&m.reply_to)
+        .execute(&mut *tx)
+        .await?;
+        for d in deliveries {
+            sqlx::query(
+                "INSERT INTO deliveries (message_id, recipient, sent_at, delivered_at, opened_at, deemed_at, deemable) VALUES ($1, $2, $3, $4, NULL, NULL, $5)",
+            )
+            .bind(&d.message_id)
+            .bind(&d.recipient)
+            .bind(d.sent_at)
+            .bind(d.delivered_at)
+            .bind(flag(d.deemable))
+            .execute(&mut *tx)
+            .await?;
+        }
+        for a in attachments {
+            sqlx::query("INSERT INTO attachments (message_id, n, name, size, sha256, media_type) VALUES ($1, $2, $3, $4, $5, $6)")
+                .bind(&a.message_id)
+                .bind(a.n)
+                .bind(&a.name)
+                .bind(a.size)
+                .bind(&a.sha256)
+                .bind(&a.media_type)
+                .execute(&mut *tx)
+                .await?;
+        }
+        for e in evidence {
+            insert_evidence(&mut tx, e).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn message_by_idempotency(&self, sender: &str, key: &str) -> Result<Option<String>> {
+        let r = sqlx::query("SELECT id FROM messages WHERE sender = $1 AND idempotency_key = $2")
+            .bind(sender)
+            .bind(key)
+            .fetch_optional(&self.writer)
+            .await?;
+        Ok(r.map(|r| r.try_get::<String, _>(0)).transpose()?)
+    }
+
+    async fn message(&self, id: &str) -> Result<Option<Message>> {
+        let r = sqlx::query("SELECT id, sender, sender_user_id, subject, body, sent_at, idempotency_key, reply_to FROM messages WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.reader)
+            .await?;
+        let Some(r) = r else { return Ok(None) };
+        Ok(Some(Message {
+            id: r.try_get("id")?,
+            sender: r.try_get("sender")?,
+            sender_user_id: r.try_get("sender_user_id")?,
+            subject: r.try_get("subject")?,
+            body: r.try_get("body")?,
+            sent_at: r.try_get("sent_at")?,
+            idempotency_key: r.try_get("idempotency_key")?,
+            reply_to: r.try_get("reply_to")?,
+        }))
+    }
+
+    async fn deliveries(&self, message_id: &str) -> Result<Vec<Delivery>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {DELIVERY_COLS} FROM deliveries WHERE message_id = $1 ORDER BY recipient"
+        ))
+        .bind(message_id)
+        .fetch_all(&self.reader)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(delivery_from)
+            .collect::<std::result::Result<_, _>>()?)
+    }
+
+    async fn attachments(&self, message_id: &str) -> Result<Vec<Attachment>> {
+        let rows = sqlx::query("SELECT message_id, n, name, size, sha256, media_type FROM attachments WHERE message_id = $1 ORDER BY n")
+            .bind(message_id)
+            .fetch_all(&self.reader)
+            .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            out.push(Attachment {
+                message_id: r.try_get("message_id")?,
+                n: r.try_get("n")?,
+                name: r.try_get("name")?,
+                size: r.try_get("size")?,
+                sha256: r.try_get("sha256")?,
+                media_type: r.try_get("media_type")?,
+            });
+        }
+        Ok(out)
+    }
+
+    async fn list_messages(
+        &self,
+        address: &str,
+        sent: bool,
+        before: Option<(Millis, String)>,
+        limit: i64,
+    ) -> Result<Vec<MessageSummary>> {
+        // Keyset pagination on (sent_at, id), newest first; both folders use an index.
+        let (cond, table) = if sent {
+            ("m.sender = $1", "messages m")
+        } else {
+            (
+                "d.recipient = $1",
+                "deliveries d JOIN messages m ON m.id = d.message_id",
+            )
+        };
+        let opened = if sent {
+            "NULL AS opened_at, NULL AS deemed_at"
+        } else {
+            "d.opened_at AS opened_at, d.deemed_at AS deemed_at"
+        };
+        let (at, id) = before.unwrap_or((i64::MAX, String::new()));
+        let key = if sent { "m.sent_at" } else { "d.sent_at" };
+        let idcol = if sent { "m.id" } else { "d.message_id" };
+        let sql = format!(
+            "SELECT m.id AS id, m.sender AS sender, m.subject AS subject, m.sent_at AS sent_at, {opened} FROM {table} \
+             WHERE {cond} AND ({key} < $2 OR ({key} = $2 AND {idcol} < $3) OR $4 = 1) \
+             ORDER BY {key} DESC, {idcol} DESC LIMIT $5"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(address)
+            .bind(at)
+            .bind(&id)
+            .bind(flag(id.is_empty() && at == i64::MAX))
+            .bind(limit)
+            .fetch_all(&self.reader)
+            .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            out.push(MessageSummary {
+                id: r.try_get("id")?,
+                sender: r.try_get("sender")?,
+                subject: r.try_get("subject")?,
+                sent_at: r.try_get("sent_at")?,
+                opened_at: r.try_get("opened_at")?,
+                deemed_at: r.try_get("deemed_at")?,
+            });
+        }
+        Ok(out)
+    }
+
+    async fn mark_opened(
+        &self,
+        message_id: &str,
+        recipient: &str,
+        at: Millis,
+        evidence: &EvidenceRecord,
+    ) -> Result<bool> {
+        let mut tx = self.writer.begin().await?;
+        let n = sqlx::query("UPDATE deliveries SET opened_at = $1 WHERE message_id = $2 AND recipient = $3 AND opened_at IS NULL AND deemed_at IS NULL")
+            .bind(at)
+            .bind(message_id)
+            .bind(recipient)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if n == 0 {
+            return Ok(false);
+        }
+        insert_evidence(&mut tx, evidence).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn due_for_deemed_delivery(
+        &self,
+        delivered_before: Millis,
+        limit: i64,
+    ) -> Result<Vec<Delivery>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {DELIVERY_COLS} FROM deliveries WHERE deemable = 1 AND opened_at IS NULL AND deemed_at IS NULL AND delivered_at <= $1 ORDER BY delivered_at LIMIT $2"
+        ))
+        .bind(delivered_before)
+        .bind(limit)
+        .fetch_all(&self.reader)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(delivery_from)
+            .collect::<std::result::Result<_, _>>()?)
+    }
+
+    async fn mark_deemed(
+        &self,
+        message_id: &str,
+        recipient: &str,
+        at: Millis,
+        evidence: &EvidenceRecord,
+    ) -> Result<bool> {
+        let mut tx = self.writer.begin().await?;
+        let n = sqlx::query("UPDATE deliveries SET deemed_at = $1 WHERE message_id = $2 AND recipient = $3 AND opened_at IS NULL AND deemed_at IS NULL")
+            .bind(at)
+            .bind(message_id)
+            .bind(recipient)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if n == 0 {
+            return Ok(false);
+        }
+        insert_evidence(&mut tx, evidence).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn recipients_of(&self, message_ids: &[String]) -> Result<Vec<(String, String)>> {
+        if message_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let params: Vec<String> = (1..=message_ids.len()).map(|i| format!("${i}")).collect();
+        let sql = format!("SELECT message_id, recipient FROM deliveries WHERE message_id IN ({}) ORDER BY message_id, recipient", params.join(", "));
+        let mut q = sqlx::query(&sql);
+        for id in message_ids {
+            q = q.bind(id);
+        }
+        let rows = q.fetch_all(&self.reader).await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            out.push((r.try_get::<String, _>(0)?, r.try_get::<String, _>(1)?));
+        }
+        Ok(out)
+    }
+
+    async fn evidence_of_message(&self, message_id: &str) -> Result<Vec<EvidenceRecord>> {
+        let rows = sqlx::query(&format!("SELECT {EVIDENCE_COLS} FROM evidence WHERE message_id = $1 ORDER BY issued_at, log_index"))
+            .bind(message_id)
+            .fetch_all(&self.reader)
+            .await?;
+        Ok(rows
+            .iter()
+            .map(evidence_from)
+            .collect::<std::result::Result<_, _>>()?)
+    }
+
+    async fn evidence(&self, id: &str) -> Result<Option<EvidenceRecord>> {
+        let r = sqlx::query(&format!(
+            "SELECT {EVIDENCE_COLS} FROM evidence WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&self.reader)
+        .await?;
+        Ok(r.as_ref().map(evidence_from).transpose()?)
     }
 
     async fn setting(&self, key: &str) -> Result<Option<String>> {

@@ -93,7 +93,7 @@ async fn migrations_apply_once_on_every_backend() {
             .await
             .expect("count")
             .get(0);
-        assert_eq!(n, 3);
+        assert_eq!(n, 4);
     }
     drop_all(stores).await;
 }
@@ -543,6 +543,170 @@ async fn mailboxes_register_and_members() {
             s.mailboxes_of_user("u1").await.expect("of user")[0].1,
             "owner"
         );
+    }
+    drop_all(stores).await;
+}
+
+#[tokio::test]
+async fn messages_deliveries_and_evidence_once() {
+    use okienko_store::{Attachment, Delivery, EvidenceRecord, Message};
+    let stores = fresh_stores().await;
+    for f in &stores {
+        let s = &f.store;
+        s.create_user(&user("u1", "a@x.pl"), &[], &ev("user.create"))
+            .await
+            .expect("user");
+        let mb = |address: &str, kind: &str| okienko_store::Mailbox {
+            address: address.into(),
+            kind: kind.into(),
+            name: address.into(),
+            owner_user_id: None,
+            office_id: None,
+            pesel: None,
+            nip: None,
+            city: String::new(),
+            created_at: 1,
+        };
+        s.create_mailbox(&mb("A", "public_body"), &[], &ev("mailbox.create"))
+            .await
+            .expect("a");
+        s.create_mailbox(&mb("B", "person"), &[], &ev("mailbox.create"))
+            .await
+            .expect("b");
+        let evr = |id: &str, msg: &str, recipient: &str, kind: &str| EvidenceRecord {
+            id: id.into(),
+            message_id: Some(msg.into()),
+            recipient: recipient.into(),
+            kind: kind.into(),
+            issued_at: 1,
+            log_index: 0,
+            document: "{}".into(),
+            signed_b64: String::new(),
+        };
+        for i in 0..5i64 {
+            let id = format!("m{i}");
+            let m = Message {
+                id: id.clone(),
+                sender: "A".into(),
+                sender_user_id: Some("u1".into()),
+                subject: format!("s{i}"),
+                body: "b".into(),
+                sent_at: 100 + i,
+                idempotency_key: Some(format!("k{i}")),
+                reply_to: None,
+            };
+            let d = Delivery {
+                message_id: id.clone(),
+                recipient: "B".into(),
+                sent_at: 100 + i,
+                delivered_at: 100 + i,
+                opened_at: None,
+                deemed_at: None,
+                deemable: true,
+            };
+            let a = Attachment {
+                message_id: id.clone(),
+                n: 0,
+                name: "a.pdf".into(),
+                size: 3,
+                sha256: "00".into(),
+                media_type: "application/pdf".into(),
+            };
+            s.insert_message(
+                &m,
+                &[d],
+                &[a],
+                &[evr(&format!("e{i}"), &id, "", "submission-acceptance")],
+            )
+            .await
+            .expect("insert");
+        }
+        // Same idempotency key: refused, nothing half-written.
+        let dup = Message {
+            id: "dup".into(),
+            sender: "A".into(),
+            sender_user_id: None,
+            subject: "x".into(),
+            body: "x".into(),
+            sent_at: 1,
+            idempotency_key: Some("k0".into()),
+            reply_to: None,
+        };
+        assert!(matches!(
+            s.insert_message(&dup, &[], &[], &[]).await,
+            Err(StoreError::Conflict(_))
+        ));
+        assert!(s.message("dup").await.expect("read").is_none());
+        assert_eq!(
+            s.message_by_idempotency("A", "k3")
+                .await
+                .expect("idem")
+                .as_deref(),
+            Some("m3")
+        );
+        // Keyset pages, newest first, in both folders.
+        for sent in [true, false] {
+            let addr = if sent { "A" } else { "B" };
+            let first = s.list_messages(addr, sent, None, 2).await.expect("page 1");
+            assert_eq!(
+                first.iter().map(|m| m.id.as_str()).collect::<Vec<_>>(),
+                vec!["m4", "m3"]
+            );
+            let last = first.last().expect("last");
+            let second = s
+                .list_messages(addr, sent, Some((last.sent_at, last.id.clone())), 10)
+                .await
+                .expect("page 2");
+            assert_eq!(
+                second.iter().map(|m| m.id.as_str()).collect::<Vec<_>>(),
+                vec!["m2", "m1", "m0"]
+            );
+        }
+        assert_eq!(
+            s.recipients_of(&["m1".into(), "m2".into()])
+                .await
+                .expect("recipients")
+                .len(),
+            2
+        );
+        // Opening and deeming happen once each, and exclude each other.
+        assert!(s
+            .mark_opened("m0", "B", 200, &evr("h0", "m0", "B", "content-handover"))
+            .await
+            .expect("open"));
+        assert!(!s
+            .mark_opened("m0", "B", 201, &evr("h0b", "m0", "B", "content-handover"))
+            .await
+            .expect("open again"));
+        let due = s.due_for_deemed_delivery(102, 10).await.expect("due");
+        assert_eq!(
+            due.iter()
+                .map(|d| d.message_id.as_str())
+                .collect::<Vec<_>>(),
+            vec!["m1", "m2"],
+            "opened m0 is not due"
+        );
+        assert!(s
+            .mark_deemed("m1", "B", 300, &evr("d1", "m1", "B", "deemed-delivery"))
+            .await
+            .expect("deem"));
+        assert!(!s
+            .mark_deemed("m1", "B", 301, &evr("d1b", "m1", "B", "deemed-delivery"))
+            .await
+            .expect("deem again"));
+        assert!(!s
+            .mark_opened("m1", "B", 302, &evr("h1", "m1", "B", "content-handover"))
+            .await
+            .expect("open after deemed"));
+        assert_eq!(
+            s.evidence_of_message("m1").await.expect("evidence").len(),
+            2
+        );
+        assert_eq!(
+            s.evidence("d1").await.expect("one").map(|e| e.kind),
+            Some("deemed-delivery".into())
+        );
+        assert_eq!(s.attachments("m1").await.expect("attachments").len(), 1);
     }
     drop_all(stores).await;
 }

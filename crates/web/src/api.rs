@@ -40,8 +40,13 @@ pub fn routes() -> Router<State> {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "okienko API", version = "1", description = "Digital public services: accounts, organisations, audit."),
-    paths(token, revoke, me, tracker, offices, create_office, office, service_points, seal_signature, addresses, address_lookup),
-    components(schemas(TokenRequest, TokenResponse, Me, MailboxRef, AddressList, TrustedProfileRef, TrackerItem, OfficeJson, OfficeInputJson, ServicePointJson, Problem, FieldProblem)),
+    paths(token, revoke, me, tracker, offices, create_office, office, service_points, seal_signature, addresses, address_lookup,
+        crate::api_delivery::send, crate::api_delivery::list, crate::api_delivery::read, crate::api_delivery::attachment,
+        crate::api_delivery::evidence_list, crate::api_delivery::evidence_json, crate::api_delivery::evidence_signed),
+    components(schemas(TokenRequest, TokenResponse, Me, MailboxRef, AddressList,
+        crate::api_delivery::MessageInput, crate::api_delivery::SentJson, crate::api_delivery::EvidenceRef, crate::api_delivery::ListJson,
+        crate::api_delivery::ListItem, crate::api_delivery::MessageJson, crate::api_delivery::AttachmentJson, crate::api_delivery::EvidenceListJson,
+        crate::api_delivery::EvidenceItem, TrustedProfileRef, TrackerItem, OfficeJson, OfficeInputJson, ServicePointJson, Problem, FieldProblem)),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;

@@ -2,6 +2,7 @@
 //! language and CSRF (`ctx`), error mapping (`error`) and operations endpoints (`ops`).
 
 pub mod api;
+pub mod api_delivery;
 pub mod ctx;
 pub mod error;
 pub mod metrics;
@@ -27,6 +28,7 @@ pub type State = Arc<AppState>;
 pub fn app(state: State) -> Router {
     Router::new()
         .merge(ui::routes())
+        .merge(api_delivery::routes())
         .merge(api::routes())
         .merge(ops::routes())
         .merge(trust::routes())

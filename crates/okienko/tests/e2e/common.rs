@@ -217,3 +217,28 @@ pub fn urlencode(s: &str) -> String {
 pub fn install_crypto() {
     let _ = rustls::crypto::ring::default_provider().install_default();
 }
+
+/// A principal for a user, as a signed-in session would give, for calling services directly.
+pub async fn principal(t: &TestServer, login: &str) -> okienko_services::accounts::Principal {
+    let user = t
+        .services
+        .store
+        .user_by_email(login)
+        .await
+        .expect("db")
+        .expect("user");
+    let grants = t.services.store.grants_of(&user.id).await.expect("grants");
+    let session = okienko_store::Session {
+        token_hash: String::new(),
+        user_id: user.id.clone(),
+        kind: "web".into(),
+        csrf: String::new(),
+        created_at: 0,
+        expires_at: i64::MAX,
+    };
+    okienko_services::accounts::Principal {
+        user,
+        grants,
+        session,
+    }
+}

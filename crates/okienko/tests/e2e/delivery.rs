@@ -146,3 +146,481 @@ async fn officials_look_up_a_person_by_pesel_and_the_person_sees_it() {
     assert_eq!(lookups[0]["actor"], "Anna Nowak");
     assert_eq!(lookups[0]["reason"], "decision OR.6220.1.2026");
 }
+
+async fn my_address(t: &TestServer, token: &str) -> String {
+    let (_, me) = get_json(t.url("/api/v1/me"), Some(token)).await;
+    me["mailboxes"][0]["address"]
+        .as_str()
+        .expect("a mailbox")
+        .to_string()
+}
+
+async fn send(
+    t: &TestServer,
+    token: &str,
+    from: &str,
+    to: &[&str],
+    subject: &str,
+    files: &[(&str, &[u8])],
+    key: Option<&str>,
+) -> (u16, serde_json::Value) {
+    let msg = serde_json::json!({"from": from, "to": to, "subject": subject, "body": "Treść wiadomości."});
+    let mut form = reqwest::multipart::Form::new().part(
+        "message",
+        reqwest::multipart::Part::text(msg.to_string())
+            .mime_str("application/json")
+            .expect("mime"),
+    );
+    for (name, bytes) in files {
+        form = form.part(
+            "attachment",
+            reqwest::multipart::Part::bytes(bytes.to_vec()).file_name(name.to_string()),
+        );
+    }
+    let mut req = reqwest::Client::new()
+        .post(t.url("/api/v1/messages"))
+        .bearer_auth(token)
+        .multipart(form);
+    if let Some(k) = key {
+        req = req.header("Idempotency-Key", k);
+    }
+    let r = req.send().await.expect("send");
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(serde_json::Value::Null))
+}
+
+#[tokio::test]
+async fn citizen_to_office_with_evidence_that_verifies_outside() {
+    let t = TestServer::seeded().await;
+    let jan = t.demo_token("jan.kowalski@okienko.test").await;
+    let anna = t.demo_token("anna.nowak@okienko.test").await;
+    let jan_box = my_address(&t, &jan).await;
+    let office_box = my_address(&t, &anna).await;
+    let pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n";
+    let (status, sent) = send(
+        &t,
+        &jan,
+        &jan_box,
+        &[&office_box],
+        "Wniosek o wydanie zaświadczenia",
+        &[("wniosek.pdf", pdf)],
+        Some("k-1"),
+    )
+    .await;
+    assert_eq!(status, 201, "{sent}");
+    let id = sent["id"].as_str().expect("id").to_string();
+    let kinds: Vec<&str> = sent["evidence"]
+        .as_array()
+        .expect("evidence")
+        .iter()
+        .filter_map(|e| e["type"].as_str())
+        .collect();
+    assert_eq!(kinds, vec!["submission-acceptance", "content-consignment"]);
+    // The same idempotency key returns the first result and creates nothing new.
+    let (status, again) = send(
+        &t,
+        &jan,
+        &jan_box,
+        &[&office_box],
+        "Wniosek o wydanie zaświadczenia",
+        &[("wniosek.pdf", pdf)],
+        Some("k-1"),
+    )
+    .await;
+    assert_eq!((status, again["id"].as_str()), (201, Some(id.as_str())));
+    let (_, sent_folder) = get_json(
+        t.url(&format!("/api/v1/mailboxes/{jan_box}/messages?folder=sent")),
+        Some(&jan),
+    )
+    .await;
+    assert_eq!(sent_folder["items"].as_array().map(Vec::len), Some(1));
+    assert_eq!(
+        sent_folder["items"][0]["to"][0].as_str(),
+        Some(office_box.as_str())
+    );
+
+    // The office's official finds it in the inbox and opens it: content-handover.
+    let (_, inbox) = get_json(
+        t.url(&format!(
+            "/api/v1/mailboxes/{office_box}/messages?folder=inbox"
+        )),
+        Some(&anna),
+    )
+    .await;
+    assert_eq!(inbox["items"][0]["id"].as_str(), Some(id.as_str()));
+    assert!(inbox["items"][0]["opened_at"].is_null());
+    let (status, m) = get_json(t.url(&format!("/api/v1/messages/{id}")), Some(&anna)).await;
+    assert_eq!(status, 200);
+    assert_eq!(m["attachments"][0]["media_type"], "application/pdf");
+    assert_eq!(
+        m["attachments"][0]["sha256"].as_str(),
+        Some(hex::encode(okienko_trust::sha256(pdf)).as_str())
+    );
+    let file = reqwest::Client::new()
+        .get(t.url(&format!("/api/v1/messages/{id}/attachments/0")))
+        .bearer_auth(&anna)
+        .send()
+        .await
+        .expect("get")
+        .bytes()
+        .await
+        .expect("bytes");
+    assert_eq!(&file[..], &pdf[..]);
+    // Another citizen sees nothing of it.
+    let maria = t.demo_token("maria.wisniewska@okienko.test").await;
+    assert_eq!(
+        get_json(t.url(&format!("/api/v1/messages/{id}")), Some(&maria))
+            .await
+            .0,
+        404
+    );
+    assert_eq!(
+        get_json(
+            t.url(&format!("/api/v1/mailboxes/{jan_box}/messages")),
+            Some(&maria)
+        )
+        .await
+        .0,
+        404
+    );
+
+    let (_, ev) = get_json(
+        t.url(&format!("/api/v1/messages/{id}/evidence")),
+        Some(&jan),
+    )
+    .await;
+    let items = ev["items"].as_array().expect("items").clone();
+    let kinds: Vec<&str> = items.iter().filter_map(|e| e["type"].as_str()).collect();
+    assert_eq!(
+        kinds,
+        vec![
+            "submission-acceptance",
+            "content-consignment",
+            "content-handover"
+        ]
+    );
+
+    // Every evidence document verifies with openssl and is in the signed log.
+    if std::process::Command::new("openssl")
+        .arg("version")
+        .output()
+        .is_err()
+    {
+        assert!(!crate::common::tools_required(), "openssl is required");
+        return;
+    }
+    let dir = t.data.clone();
+    let ca = reqwest::get(t.url("/trust/ca.pem"))
+        .await
+        .expect("ca")
+        .text()
+        .await
+        .expect("text");
+    std::fs::write(dir.join("ca.pem"), ca).expect("w");
+    let last = items
+        .iter()
+        .filter_map(|e| e["log_index"].as_u64())
+        .max()
+        .expect("index");
+    let head = loop {
+        let v: serde_json::Value = reqwest::get(t.url("/log/v1/sth"))
+            .await
+            .expect("sth")
+            .json()
+            .await
+            .expect("json");
+        if v["tree_size"].as_u64().unwrap_or(0) > last {
+            break v;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let size = head["tree_size"].as_u64().expect("size");
+    let root: [u8; 32] = b64
+        .decode(head["sha256_root_hash"].as_str().expect("root"))
+        .expect("b64")
+        .try_into()
+        .expect("32");
+    for e in &items {
+        let eid = e["id"].as_str().expect("id");
+        let signed = reqwest::Client::new()
+            .get(t.url(&format!("/api/v1/evidence/{eid}/signed")))
+            .bearer_auth(&jan)
+            .send()
+            .await
+            .expect("get")
+            .bytes()
+            .await
+            .expect("bytes");
+        std::fs::write(dir.join("e.p7m"), &signed).expect("w");
+        let out = std::process::Command::new("openssl")
+            .args([
+                "cms", "-verify", "-inform", "DER", "-in", "e.p7m", "-CAfile", "ca.pem",
+            ])
+            .current_dir(&dir)
+            .output()
+            .expect("openssl");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let content: serde_json::Value =
+            serde_json::from_slice(&out.stdout).expect("evidence JSON");
+        assert_eq!(content["evidence_id"], eid);
+        assert_eq!(content["message_id"], id.as_str());
+        assert_eq!(content["sender"], jan_box.as_str());
+        assert_eq!(
+            content["attachments"][0]["sha256"].as_str(),
+            Some(hex::encode(okienko_trust::sha256(pdf)).as_str())
+        );
+        let (_, json) = get_json(t.url(&format!("/api/v1/evidence/{eid}")), Some(&jan)).await;
+        assert_eq!(json, content, "the JSON served is exactly the signed one");
+        let leaf = okienko_trust::merkle::leaf_hash(&signed);
+        let url = format!(
+            "/log/v1/proof-by-hash?hash={}&tree_size={size}",
+            crate::common::urlencode(&b64.encode(leaf))
+        );
+        let proof: serde_json::Value = reqwest::get(t.url(&url))
+            .await
+            .expect("proof")
+            .json()
+            .await
+            .expect("json");
+        let path: Vec<[u8; 32]> = proof["audit_path"]
+            .as_array()
+            .expect("path")
+            .iter()
+            .map(|h| {
+                b64.decode(h.as_str().expect("s"))
+                    .expect("b64")
+                    .try_into()
+                    .expect("32")
+            })
+            .collect();
+        assert!(okienko_trust::merkle::verify_inclusion(
+            e["log_index"].as_u64().expect("idx"),
+            size,
+            &leaf,
+            &path,
+            &root
+        ));
+    }
+}
+
+#[tokio::test]
+async fn office_to_citizen_is_deemed_delivered_on_day_14_exactly_once() {
+    let t = TestServer::seeded().await;
+    let anna = t.demo_token("anna.nowak@okienko.test").await;
+    let jan = t.demo_token("jan.kowalski@okienko.test").await;
+    let office_box = my_address(&t, &anna).await;
+    let jan_box = my_address(&t, &jan).await;
+    let (status, unread) = send(
+        &t,
+        &anna,
+        &office_box,
+        &[&jan_box],
+        "Decyzja OR.6220.1.2026",
+        &[("decyzja.txt", "Decyzja".as_bytes())],
+        None,
+    )
+    .await;
+    assert_eq!(status, 201, "{unread}");
+    let (_, opened) = send(
+        &t,
+        &anna,
+        &office_box,
+        &[&jan_box],
+        "Zawiadomienie",
+        &[],
+        None,
+    )
+    .await;
+    let unread = unread["id"].as_str().expect("id").to_string();
+    let opened = opened["id"].as_str().expect("id").to_string();
+    // Jan opens the second one on day 3.
+    t.clock.advance(time::Duration::days(3));
+    let jan = t.demo_token("jan.kowalski@okienko.test").await;
+    assert_eq!(
+        get_json(t.url(&format!("/api/v1/messages/{opened}")), Some(&jan))
+            .await
+            .0,
+        200
+    );
+    // Day 14 minus a minute: nothing is deemed yet.
+    t.clock
+        .advance(time::Duration::days(11) - time::Duration::minutes(2));
+    assert_eq!(t.services.deemed_delivery_sweep().await.expect("sweep"), 0);
+    // Day 14: the unread one is deemed delivered, once; the opened one never.
+    t.clock.advance(time::Duration::minutes(3));
+    assert_eq!(t.services.deemed_delivery_sweep().await.expect("sweep"), 1);
+    assert_eq!(t.services.deemed_delivery_sweep().await.expect("sweep"), 0);
+    let anna = t.demo_token("anna.nowak@okienko.test").await;
+    assert_eq!(
+        kinds(&t, &anna, &unread).await,
+        vec![
+            "submission-acceptance",
+            "content-consignment",
+            "deemed-delivery"
+        ]
+    );
+    assert_eq!(
+        kinds(&t, &anna, &opened).await,
+        vec![
+            "submission-acceptance",
+            "content-consignment",
+            "content-handover"
+        ]
+    );
+    // Reading after deemed delivery issues no handover: receipt already happened.
+    let jan = t.demo_token("jan.kowalski@okienko.test").await;
+    assert_eq!(
+        get_json(t.url(&format!("/api/v1/messages/{unread}")), Some(&jan))
+            .await
+            .0,
+        200
+    );
+    assert_eq!(kinds(&t, &anna, &unread).await.len(), 3);
+    // Jan was told by email, without the content.
+    t.run_jobs().await;
+    let mail = t
+        .outbox()
+        .into_iter()
+        .find(|m| m.contains("To: jan.kowalski@okienko.test"))
+        .expect("notice");
+    assert!(!mail.contains("Decyzja"), "{mail}");
+}
+
+#[tokio::test]
+async fn bad_submissions_change_nothing_and_pages_chain() {
+    let t = TestServer::seeded().await;
+    let jan = t.demo_token("jan.kowalski@okienko.test").await;
+    let anna = t.demo_token("anna.nowak@okienko.test").await;
+    let jan_box = my_address(&t, &jan).await;
+    let office_box = my_address(&t, &anna).await;
+    let (status, v) = send(
+        &t,
+        &jan,
+        &jan_box,
+        &["AE:PL-00000-00000-AAAAA-00"],
+        "x",
+        &[],
+        None,
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert_eq!(v["errors"][0]["field"], "to");
+    let (status, v) = send(
+        &t,
+        &jan,
+        &jan_box,
+        &[&office_box],
+        "x",
+        &[("program.exe", b"MZ\x90\0")],
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, v["errors"][0]["field"].as_str()),
+        (422, Some("attachment"))
+    );
+    let (status, v) = send(&t, &jan, &office_box, &[&office_box], "x", &[], None).await;
+    assert_eq!(
+        (status, v["errors"][0]["field"].as_str()),
+        (422, Some("from")),
+        "not Jan's mailbox"
+    );
+    let (status, _) = send(&t, &jan, &jan_box, &[&office_box], "", &[], None).await;
+    assert_eq!(status, 422);
+    let r = reqwest::Client::new()
+        .post(t.url("/api/v1/messages"))
+        .bearer_auth(&jan)
+        .body("not multipart")
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), 422);
+    let (_, sent) = get_json(
+        t.url(&format!("/api/v1/mailboxes/{jan_box}/messages?folder=sent")),
+        Some(&jan),
+    )
+    .await;
+    assert_eq!(
+        sent["items"].as_array().map(Vec::len),
+        Some(0),
+        "nothing was sent"
+    );
+
+    for i in 0..5 {
+        t.clock.advance(time::Duration::seconds(1));
+        let (status, _) = send(
+            &t,
+            &jan,
+            &jan_box,
+            &[&office_box],
+            &format!("Pismo {i}"),
+            &[],
+            None,
+        )
+        .await;
+        assert_eq!(status, 201);
+    }
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let url = match &cursor {
+            Some(c) => format!("/api/v1/mailboxes/{office_box}/messages?limit=2&cursor={c}"),
+            None => format!("/api/v1/mailboxes/{office_box}/messages?limit=2"),
+        };
+        let (status, page) = get_json(t.url(&url), Some(&anna)).await;
+        assert_eq!(status, 200);
+        for it in page["items"].as_array().expect("items") {
+            seen.push(it["subject"].as_str().expect("subject").to_string());
+        }
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = Some(crate::common::urlencode(c)),
+            None => break,
+        }
+    }
+    assert_eq!(
+        seen,
+        vec!["Pismo 4", "Pismo 3", "Pismo 2", "Pismo 1", "Pismo 0"]
+    );
+    assert_eq!(
+        get_json(
+            t.url(&format!(
+                "/api/v1/mailboxes/{office_box}/messages?folder=spam"
+            )),
+            Some(&anna)
+        )
+        .await
+        .0,
+        422
+    );
+    assert_eq!(
+        get_json(
+            t.url(&format!(
+                "/api/v1/mailboxes/{office_box}/messages?cursor=zzz"
+            )),
+            Some(&anna)
+        )
+        .await
+        .0,
+        422
+    );
+}
+
+async fn kinds(t: &TestServer, token: &str, id: &str) -> Vec<String> {
+    let (_, v) = get_json(
+        t.url(&format!("/api/v1/messages/{id}/evidence")),
+        Some(token),
+    )
+    .await;
+    v["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|e| e["type"].as_str().map(str::to_string))
+        .collect()
+}

@@ -82,6 +82,8 @@ const OFFICE1_STAFF: &[Who] = &[
     Who::OfficialGk,
 ];
 const POINT1: &[Who] = &[Who::PlatformAdmin, Who::Clerk];
+/// Jan sent the test message to the office's mailbox, which Anna may use.
+const MESSAGE_PARTIES: &[Who] = &[Who::Citizen, Who::OfficialOr];
 const ANY_OFFICIAL: &[Who] = &[
     Who::OfficeAdmin,
     Who::OfficialOr,
@@ -192,6 +194,28 @@ fn table() -> Vec<Row> {
             422,
         ),
         r("GET", "/api/v1/addresses/lookup", ANY_OFFICIAL, 422),
+        r("POST", "/api/v1/messages", ALL_SIGNED_IN, 422),
+        r(
+            "GET",
+            "/api/v1/mailboxes/{address}/messages",
+            &[Who::OfficialOr],
+            200,
+        ),
+        r("GET", "/api/v1/messages/{id}", MESSAGE_PARTIES, 200),
+        r(
+            "GET",
+            "/api/v1/messages/{id}/attachments/{n}",
+            MESSAGE_PARTIES,
+            200,
+        ),
+        r(
+            "GET",
+            "/api/v1/messages/{id}/evidence",
+            MESSAGE_PARTIES,
+            200,
+        ),
+        r("GET", "/api/v1/evidence/{id}", MESSAGE_PARTIES, 200),
+        r("GET", "/api/v1/evidence/{id}/signed", MESSAGE_PARTIES, 200),
     ]
 }
 
@@ -223,6 +247,9 @@ struct World {
     t: TestServer,
     office1: String,
     point1: String,
+    office_mailbox: String,
+    message: String,
+    evidence: String,
 }
 
 async fn world() -> World {
@@ -282,7 +309,42 @@ async fn world() -> World {
         .create_user(&other, &[g], &ev())
         .await
         .expect("other official");
-    World { t, office1, point1 }
+    let office_mailbox = s
+        .office_mailbox(&office1)
+        .await
+        .expect("office mailbox")
+        .address;
+    let jan = crate::common::principal(&t, "jan.kowalski@okienko.test").await;
+    let jan_box = s
+        .my_mailboxes(&jan)
+        .await
+        .expect("boxes")
+        .remove(0)
+        .0
+        .address;
+    let sent = s
+        .send_message(
+            &jan,
+            okienko_services::delivery::Outgoing {
+                from: jan_box,
+                to: vec![office_mailbox.clone()],
+                subject: "Wniosek".into(),
+                body: "Treść".into(),
+                attachments: vec![("wniosek.pdf".into(), b"%PDF-1.4 test".to_vec())],
+                idempotency_key: None,
+            },
+        )
+        .await
+        .expect("send");
+    let evidence = sent.evidence[0].0.clone();
+    World {
+        t,
+        office1,
+        point1,
+        office_mailbox,
+        message: sent.id,
+        evidence,
+    }
 }
 
 /// Makes a concrete path, creating a fresh department or staff member where the route
@@ -290,14 +352,19 @@ async fn world() -> World {
 async fn concrete(w: &World, route: &str, n: usize) -> String {
     let s = &w.t.services;
     let ev = || AuditEvent::new(0, None, "test.setup", "matrix");
-    let mut path = route.replace(
-        "{id}",
-        if route.contains("service-points") {
-            &w.point1
-        } else {
-            &w.office1
-        },
-    );
+    let id = if route.contains("service-points") {
+        &w.point1
+    } else if route.starts_with("/api/v1/messages/") {
+        &w.message
+    } else if route.starts_with("/api/v1/evidence/") {
+        &w.evidence
+    } else {
+        &w.office1
+    };
+    let mut path = route
+        .replace("{id}", id)
+        .replace("{n}", "0")
+        .replace("{address}", &w.office_mailbox);
     if path.contains("{dept}") {
         let d = Department {
             id: format!("dept-{n}"),

@@ -1,0 +1,579 @@
+//! Registered electronic delivery: sending a message with attachments, reading it, and the
+//! evidence for every event (after ETSI EN 319 522-1 and the Polish proofs of sending and
+//! receipt), each a signed JSON document appended to the evidence log before anyone is told.
+//!
+//! Legal rules: a message to a public body counts as received when it reaches the mailbox; a
+//! message from a public body to a person or company counts as received when first opened,
+//! or 14 days after it reached the mailbox (deemed delivery), whichever comes first.
+
+use crate::accounts::Principal;
+use crate::mail::Email;
+use crate::mailboxes::PUBLIC_BODY;
+use crate::{internal, new_id, Services};
+use base64::Engine;
+use okienko_domain::address::Address;
+use okienko_domain::{DomainError, FieldErrors};
+use okienko_store::{Attachment, Delivery, EvidenceRecord, Mailbox, Message, StoreError};
+use serde_json::json;
+
+const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
+
+/// Limits of one message (the default configuration).
+pub const MAX_RECIPIENTS: usize = 15;
+pub const MAX_TOTAL_BYTES: usize = 50 * 1024 * 1024;
+pub const DEEMED_AFTER_MS: i64 = 14 * 24 * 3600 * 1000;
+
+pub struct Outgoing {
+    pub from: String,
+    pub to: Vec<String>,
+    pub subject: String,
+    pub body: String,
+    /// (file name, bytes)
+    pub attachments: Vec<(String, Vec<u8>)>,
+    pub idempotency_key: Option<String>,
+}
+
+/// What the sender gets back: the message id and the evidence issued so far.
+pub struct Sent {
+    pub id: String,
+    pub evidence: Vec<(String, String)>,
+}
+
+fn rfc3339(ms: i64) -> String {
+    okienko_domain::from_millis(ms)
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+/// SHA-256 of a message as the evidence cites it: subject, a blank line, body (UTF-8).
+pub fn message_sha256(subject: &str, body: &str) -> String {
+    hex::encode(okienko_trust::sha256(
+        format!("{subject}\n\n{body}").as_bytes(),
+    ))
+}
+
+impl Services {
+    async fn member_role(
+        &self,
+        p: &Principal,
+        address: &str,
+    ) -> Result<Option<String>, DomainError> {
+        Ok(self
+            .my_mailboxes(p)
+            .await?
+            .into_iter()
+            .find(|(m, _)| m.address == address)
+            .map(|(_, r)| r))
+    }
+
+    /// Signs and logs evidence documents about one message, one per event. Returns the
+    /// records to store.
+    async fn message_evidence_records(
+        &self,
+        m: &Message,
+        recipients: &[String],
+        attachments: &[Attachment],
+        events: Vec<EvidenceEvent>,
+    ) -> Result<Vec<EvidenceRecord>, DomainError> {
+        let now = self.now_ms();
+        let docs: Vec<(String, EvidenceEvent, Vec<u8>)> = events
+            .into_iter()
+            .map(|e| {
+                let id = format!("EV-{}", new_id());
+                let mut doc = json!({
+                    "evidence_id": id,
+                    "type": e.kind,
+                    "issuing_service": self.base_url,
+                    "message_id": m.id,
+                    "sender": m.sender,
+                    "recipients": recipients,
+                    "message_sha256": message_sha256(&m.subject, &m.body),
+                    "attachments": attachments.iter().map(|a| json!({"name": a.name, "size": a.size, "sha256": a.sha256})).collect::<Vec<_>>(),
+                    "submitted_at": rfc3339(m.sent_at),
+                    "event_time": rfc3339(e.at),
+                });
+                if let Some(o) = doc.as_object_mut() {
+                    if !e.recipient.is_empty() {
+                        o.insert("recipient".into(), json!(e.recipient));
+                    }
+                    if let Some(extra) = e.extra.as_object() {
+                        for (k, v) in extra {
+                            o.insert(k.clone(), v.clone());
+                        }
+                    }
+                }
+                let bytes = serde_json::to_vec_pretty(&doc).unwrap_or_default();
+                (id, e, bytes)
+            })
+            .collect();
+        let issued = self
+            .issue_platform_evidence(docs.iter().map(|d| d.2.clone()).collect())
+            .await?;
+        Ok(docs
+            .into_iter()
+            .zip(issued)
+            .map(|((id, e, doc), i)| EvidenceRecord {
+                id,
+                message_id: Some(m.id.clone()),
+                recipient: e.recipient,
+                kind: e.kind.into(),
+                issued_at: now,
+                log_index: i.log_index as i64,
+                document: String::from_utf8_lossy(&doc).to_string(),
+                signed_b64: B64.encode(&i.signed),
+            })
+            .collect())
+    }
+
+    /// Sends a message. Answers only after the message, its attachments and its evidence
+    /// (submission acceptance, and consignment to every recipient's mailbox) are committed and
+    /// the evidence is in the log. The same idempotency key from the same sender returns the
+    /// first result and creates nothing new.
+    pub async fn send_message(&self, p: &Principal, out: Outgoing) -> Result<Sent, DomainError> {
+        let from = Address::parse(&out.from)
+            .map_err(|c| DomainError::invalid("from", c))?
+            .to_string();
+        if self.member_role(p, &from).await?.is_none() {
+            return Err(DomainError::invalid("from", "err-from-not-yours"));
+        }
+        if let Some(key) = out.idempotency_key.as_deref() {
+            if let Some(id) = self
+                .store
+                .message_by_idempotency(&from, key)
+                .await
+                .map_err(internal)?
+            {
+                return self.sent_result(&id).await;
+            }
+        }
+        let sender_box = self
+            .store
+            .mailbox(&from)
+            .await
+            .map_err(internal)?
+            .ok_or(DomainError::NotFound)?;
+        let mut errs = FieldErrors::new();
+        let subject = out.subject.trim().to_string();
+        if subject.is_empty() || subject.chars().count() > 200 {
+            errs.add("subject", "err-subject");
+        }
+        if out.body.chars().count() > 100_000 {
+            errs.add("body", "err-body-long");
+        }
+        let mut recipients: Vec<Mailbox> = Vec::new();
+        if out.to.is_empty() {
+            errs.add("to", "err-to-missing");
+        } else if out.to.len() > MAX_RECIPIENTS {
+            errs.add("to", "err-to-too-many");
+        }
+        for t in out.to.iter().take(MAX_RECIPIENTS) {
+            match Address::parse(t) {
+                Err(c) => errs.add("to", c),
+                Ok(a) => match self.store.mailbox(a.as_str()).await.map_err(internal)? {
+                    Some(m) if !recipients.iter().any(|r| r.address == m.address) => {
+                        recipients.push(m)
+                    }
+                    Some(_) => {}
+                    None => errs.add("to", "err-to-unknown"),
+                },
+            }
+        }
+        let total: usize = out.attachments.iter().map(|(_, b)| b.len()).sum();
+        if total > MAX_TOTAL_BYTES {
+            errs.add("attachment", "err-attachments-too-large");
+        }
+        let mut types = Vec::new();
+        for (name, bytes) in &out.attachments {
+            match okienko_domain::files::sniff(name, bytes) {
+                Some(t) if !bytes.is_empty() => types.push(t),
+                _ => errs.add("attachment", "err-attachment-type"),
+            }
+        }
+        errs.finish()?;
+
+        let now = self.now_ms();
+        let id = new_id();
+        let mut attachments = Vec::new();
+        for (n, ((name, bytes), media_type)) in out.attachments.into_iter().zip(types).enumerate() {
+            let size = bytes.len() as i64;
+            let sha256 = self
+                .blobs
+                .put(bytes.into())
+                .await
+                .map_err(|e| DomainError::Internal(e.to_string()))?;
+            let name: String = name
+                .chars()
+                .filter(|c| !c.is_control() && *c != '/' && *c != '\\')
+                .take(200)
+                .collect();
+            attachments.push(Attachment {
+                message_id: id.clone(),
+                n: n as i64,
+                name,
+                size,
+                sha256,
+                media_type: media_type.into(),
+            });
+        }
+        let message = Message {
+            id: id.clone(),
+            sender: from.clone(),
+            sender_user_id: Some(p.user.id.clone()),
+            subject,
+            body: out.body,
+            sent_at: now,
+            idempotency_key: out.idempotency_key,
+            reply_to: None,
+        };
+        let to: Vec<String> = recipients.iter().map(|r| r.address.clone()).collect();
+        let deliveries: Vec<Delivery> = recipients
+            .iter()
+            .map(|r| Delivery {
+                message_id: id.clone(),
+                recipient: r.address.clone(),
+                sent_at: now,
+                delivered_at: now,
+                opened_at: None,
+                deemed_at: None,
+                deemable: sender_box.kind == PUBLIC_BODY && r.kind != PUBLIC_BODY,
+            })
+            .collect();
+        // Evidence: acceptance for the sender, consignment per recipient (for a public body,
+        // reaching its mailbox is its receipt).
+        let mut events = vec![EvidenceEvent {
+            kind: "submission-acceptance",
+            recipient: String::new(),
+            at: now,
+            extra: json!({}),
+        }];
+        for r in &recipients {
+            let extra = if r.kind == PUBLIC_BODY {
+                json!({"receipt_time": rfc3339(now), "legal_effect": "received on reaching the public body's mailbox"})
+            } else {
+                json!({})
+            };
+            events.push(EvidenceEvent {
+                kind: "content-consignment",
+                recipient: r.address.clone(),
+                at: now,
+                extra,
+            });
+        }
+        let records = self
+            .message_evidence_records(&message, &to, &attachments, events)
+            .await?;
+        match self
+            .store
+            .insert_message(&message, &deliveries, &attachments, &records)
+            .await
+        {
+            Ok(()) => {}
+            Err(StoreError::Conflict(_)) if message.idempotency_key.is_some() => {
+                // The same key raced in at the same time: answer with the first one.
+                let key = message.idempotency_key.as_deref().unwrap_or_default();
+                if let Some(first) = self
+                    .store
+                    .message_by_idempotency(&from, key)
+                    .await
+                    .map_err(internal)?
+                {
+                    return self.sent_result(&first).await;
+                }
+                return Err(DomainError::Conflict("err-conflict"));
+            }
+            Err(e) => return Err(internal(e)),
+        }
+        self.notify_recipients(&recipients).await;
+        Ok(Sent {
+            id,
+            evidence: records.into_iter().map(|r| (r.id, r.kind)).collect(),
+        })
+    }
+
+    async fn sent_result(&self, id: &str) -> Result<Sent, DomainError> {
+        let ev = self.store.evidence_of_message(id).await.map_err(internal)?;
+        Ok(Sent {
+            id: id.to_string(),
+            evidence: ev
+                .into_iter()
+                .filter(|e| e.kind != "content-handover" && e.kind != "deemed-delivery")
+                .map(|e| (e.id, e.kind))
+                .collect(),
+        })
+    }
+
+    /// Tells each recipient by email that something arrived (never what).
+    async fn notify_recipients(&self, recipients: &[Mailbox]) {
+        for r in recipients {
+            let Some(owner) = &r.owner_user_id else {
+                continue;
+            };
+            let Ok(Some(u)) = self.store.user_by_id(owner).await else {
+                continue;
+            };
+            if !u.email_verified {
+                continue;
+            }
+            let lang = u
+                .locale
+                .as_deref()
+                .and_then(okienko_i18n::Lang::parse)
+                .unwrap_or(okienko_i18n::Lang::Pl);
+            let link = format!("{}/mailboxes/{}", self.base_url, r.address);
+            let email = Email {
+                to: u.email.clone(),
+                subject: lang.t("mail-new-message-subject"),
+                body: lang.t_args("mail-new-message-body", &[("link", &link)]),
+            };
+            if let Err(e) = self
+                .mail
+                .queue(self.store.as_ref(), &email, self.now_ms())
+                .await
+            {
+                tracing::warn!(error = %e, "queueing a new-message notice");
+            }
+        }
+    }
+}
+
+/// One event to issue evidence for.
+struct EvidenceEvent {
+    kind: &'static str,
+    /// The recipient it concerns; empty for the sender's own evidence.
+    recipient: String,
+    at: i64,
+    extra: serde_json::Value,
+}
+
+/// What a reader of a message gets.
+pub struct Opened {
+    pub message: Message,
+    pub attachments: Vec<Attachment>,
+    pub deliveries: Vec<Delivery>,
+}
+
+/// A mailbox listing cursor: `sent_at.id` of the last item seen.
+pub fn cursor_of(sent_at: i64, id: &str) -> String {
+    format!("{sent_at}.{id}")
+}
+
+pub fn parse_cursor(c: &str) -> Option<(i64, String)> {
+    let (a, b) = c.split_once('.')?;
+    Some((a.parse().ok()?, b.to_string()))
+}
+
+impl Services {
+    /// May the principal see this message: sender side or a recipient side. Returns the
+    /// recipient mailboxes the principal stands for.
+    async fn message_access(
+        &self,
+        p: &Principal,
+        id: &str,
+    ) -> Result<(Message, Vec<Delivery>, Vec<String>), DomainError> {
+        let m = self
+            .store
+            .message(id)
+            .await
+            .map_err(internal)?
+            .ok_or(DomainError::NotFound)?;
+        let deliveries = self.store.deliveries(id).await.map_err(internal)?;
+        let mine: Vec<String> = self
+            .my_mailboxes(p)
+            .await?
+            .into_iter()
+            .map(|(m, _)| m.address)
+            .collect();
+        let as_recipient: Vec<String> = deliveries
+            .iter()
+            .filter(|d| mine.contains(&d.recipient))
+            .map(|d| d.recipient.clone())
+            .collect();
+        if !mine.contains(&m.sender) && as_recipient.is_empty() {
+            return Err(DomainError::NotFound);
+        }
+        Ok((m, deliveries, as_recipient))
+    }
+
+    /// Opens a message. A recipient's first opening issues `content-handover` evidence (and,
+    /// for a person or company receiving from a public body, that is the moment of receipt).
+    pub async fn open_message(&self, p: &Principal, id: &str) -> Result<Opened, DomainError> {
+        let (message, deliveries, as_recipient) = self.message_access(p, id).await?;
+        let attachments = self.store.attachments(id).await.map_err(internal)?;
+        for r in &as_recipient {
+            let Some(d) = deliveries.iter().find(|d| &d.recipient == r) else {
+                continue;
+            };
+            if d.opened_at.is_some() || d.deemed_at.is_some() {
+                continue;
+            }
+            let now = self.now_ms();
+            let to: Vec<String> = deliveries.iter().map(|d| d.recipient.clone()).collect();
+            let extra = json!({"receipt_time": rfc3339(now), "opened_by": p.user.display_name});
+            let event = EvidenceEvent {
+                kind: "content-handover",
+                recipient: r.clone(),
+                at: now,
+                extra,
+            };
+            let Some(rec) = self
+                .message_evidence_records(&message, &to, &attachments, vec![event])
+                .await?
+                .into_iter()
+                .next()
+            else {
+                continue;
+            };
+            // A concurrent first opening may win: then this evidence is simply not stored.
+            match self.store.mark_opened(&message.id, r, now, &rec).await {
+                Ok(_) | Err(StoreError::Conflict(_)) => {}
+                Err(e) => return Err(internal(e)),
+            }
+        }
+        let deliveries = self.store.deliveries(id).await.map_err(internal)?;
+        Ok(Opened {
+            message,
+            attachments,
+            deliveries,
+        })
+    }
+
+    pub async fn message_attachment(
+        &self,
+        p: &Principal,
+        id: &str,
+        n: i64,
+    ) -> Result<(Attachment, bytes::Bytes), DomainError> {
+        self.message_access(p, id).await?;
+        let a = self
+            .store
+            .attachments(id)
+            .await
+            .map_err(internal)?
+            .into_iter()
+            .find(|a| a.n == n)
+            .ok_or(DomainError::NotFound)?;
+        let bytes = self
+            .blobs
+            .get(&a.sha256)
+            .await
+            .map_err(|e| DomainError::Internal(e.to_string()))?;
+        Ok((a, bytes))
+    }
+
+    pub async fn message_evidence(
+        &self,
+        p: &Principal,
+        id: &str,
+    ) -> Result<Vec<EvidenceRecord>, DomainError> {
+        self.message_access(p, id).await?;
+        self.store.evidence_of_message(id).await.map_err(internal)
+    }
+
+    pub async fn evidence_record(
+        &self,
+        p: &Principal,
+        evidence_id: &str,
+    ) -> Result<EvidenceRecord, DomainError> {
+        let e = self
+            .store
+            .evidence(evidence_id)
+            .await
+            .map_err(internal)?
+            .ok_or(DomainError::NotFound)?;
+        let mid = e.message_id.clone().ok_or(DomainError::NotFound)?;
+        self.message_access(p, &mid).await?;
+        Ok(e)
+    }
+
+    /// A mailbox's inbox or sent folder, for its owner or members.
+    pub async fn list_mailbox(
+        &self,
+        p: &Principal,
+        address: &str,
+        sent: bool,
+        cursor: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<okienko_store::MessageSummary>, DomainError> {
+        if self.member_role(p, address).await?.is_none() {
+            return Err(DomainError::NotFound);
+        }
+        let before = match cursor.filter(|c| !c.is_empty()) {
+            Some(c) => Some(parse_cursor(c).ok_or(DomainError::invalid("cursor", "err-cursor"))?),
+            None => None,
+        };
+        self.store
+            .list_messages(address, sent, before, limit.clamp(1, 200))
+            .await
+            .map_err(internal)
+    }
+
+    /// Recipients of the listed messages, in one query.
+    pub async fn recipients_of(
+        &self,
+        ids: &[String],
+    ) -> Result<std::collections::HashMap<String, Vec<String>>, DomainError> {
+        let mut out: std::collections::HashMap<String, Vec<String>> =
+            std::collections::HashMap::new();
+        for (m, r) in self.store.recipients_of(ids).await.map_err(internal)? {
+            out.entry(m).or_default().push(r);
+        }
+        Ok(out)
+    }
+
+    /// Issues `deemed-delivery` for every unopened message from a public body that reached a
+    /// person's or company's mailbox 14 days ago or more. Safe to run from several places:
+    /// each delivery is deemed once. Returns how many were deemed.
+    pub async fn deemed_delivery_sweep(&self) -> Result<usize, DomainError> {
+        let now = self.now_ms();
+        let due = self
+            .store
+            .due_for_deemed_delivery(now - DEEMED_AFTER_MS, 500)
+            .await
+            .map_err(internal)?;
+        let mut n = 0;
+        for d in due {
+            let Some(message) = self.store.message(&d.message_id).await.map_err(internal)? else {
+                continue;
+            };
+            let attachments = self
+                .store
+                .attachments(&d.message_id)
+                .await
+                .map_err(internal)?;
+            let to: Vec<String> = self
+                .store
+                .deliveries(&d.message_id)
+                .await
+                .map_err(internal)?
+                .into_iter()
+                .map(|x| x.recipient)
+                .collect();
+            let deemed_at = d.delivered_at + DEEMED_AFTER_MS;
+            let extra = json!({"receipt_time": rfc3339(deemed_at), "legal_effect": "deemed delivered 14 days after reaching the mailbox", "delivered_at": rfc3339(d.delivered_at)});
+            let event = EvidenceEvent {
+                kind: "deemed-delivery",
+                recipient: d.recipient.clone(),
+                at: deemed_at,
+                extra,
+            };
+            let Some(rec) = self
+                .message_evidence_records(&message, &to, &attachments, vec![event])
+                .await?
+                .into_iter()
+                .next()
+            else {
+                continue;
+            };
+            match self
+                .store
+                .mark_deemed(&d.message_id, &d.recipient, deemed_at, &rec)
+                .await
+            {
+                Ok(true) => n += 1,
+                Ok(false) | Err(StoreError::Conflict(_)) => {}
+                Err(e) => return Err(internal(e)),
+            }
+        }
+        Ok(n)
+    }
+}

@@ -1,0 +1,404 @@
+//! The e-Delivery API (contract: e-Delivery): sending messages with attachments, mailbox
+//! listings, reading messages and attachments, and the evidence with its signed form.
+
+use crate::ctx::{Ctx, CtxRef};
+use crate::error::{ApiError, Problem};
+use crate::State;
+use axum::extract::{FromRequest, Path, Query};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use base64::Engine;
+use okienko_domain::DomainError;
+use okienko_services::accounts::Principal;
+use okienko_services::delivery::{cursor_of, Outgoing};
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use utoipa::ToSchema;
+
+type St = axum::extract::State<State>;
+const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
+
+pub fn routes() -> Router<State> {
+    Router::new()
+        .route(
+            "/api/v1/messages",
+            post(send).layer(axum::extract::DefaultBodyLimit::max(
+                okienko_services::delivery::MAX_TOTAL_BYTES + 1024 * 1024,
+            )),
+        )
+        .route("/api/v1/mailboxes/{address}/messages", get(list))
+        .route("/api/v1/messages/{id}", get(read))
+        .route("/api/v1/messages/{id}/attachments/{n}", get(attachment))
+        .route("/api/v1/messages/{id}/evidence", get(evidence_list))
+        .route("/api/v1/evidence/{id}", get(evidence_json))
+        .route("/api/v1/evidence/{id}/signed", get(evidence_signed))
+}
+
+fn user(ctx: &Arc<Ctx>) -> Result<&Principal, ApiError> {
+    ctx.principal
+        .as_ref()
+        .ok_or(ApiError(DomainError::Unauthenticated, ctx.lang))
+}
+
+fn rfc3339(ms: i64) -> String {
+    okienko_domain::from_millis(ms)
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct MessageInput {
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: Vec<String>,
+    #[serde(default)]
+    subject: String,
+    #[serde(default)]
+    body: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct EvidenceRef {
+    id: String,
+    #[serde(rename = "type")]
+    kind: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SentJson {
+    id: String,
+    evidence: Vec<EvidenceRef>,
+}
+
+/// Sends a message: multipart part `message` (JSON `{from, to, subject, body}`) and zero or
+/// more parts `attachment`. `Idempotency-Key`: the same key from the same sender returns the
+/// first result. 201 means the message and its evidence are committed and logged.
+#[utoipa::path(post, path = "/api/v1/messages", security(("bearer" = [])),
+    responses((status = 201, body = SentJson), (status = 401, body = Problem), (status = 422, body = Problem)))]
+async fn send(
+    axum::extract::State(state): St,
+    axum::Extension(ctx): CtxRef,
+    headers: HeaderMap,
+    req: axum::extract::Request,
+) -> Result<(StatusCode, Json<SentJson>), ApiError> {
+    let p = user(&ctx)?;
+    let bad = |field: &'static str, code: &'static str| {
+        ApiError(DomainError::invalid(field, code), ctx.lang)
+    };
+    let mut mp = axum::extract::Multipart::from_request(req, &())
+        .await
+        .map_err(|_| bad("message", "err-upload"))?;
+    let mut input: Option<MessageInput> = None;
+    let mut attachments = Vec::new();
+    while let Some(f) = mp
+        .next_field()
+        .await
+        .map_err(|_| bad("attachment", "err-upload"))?
+    {
+        let name = f.name().unwrap_or("").to_string();
+        let file_name = f.file_name().unwrap_or("attachment").to_string();
+        let bytes = f
+            .bytes()
+            .await
+            .map_err(|_| bad("attachment", "err-upload"))?;
+        match name.as_str() {
+            "message" => {
+                input =
+                    Some(serde_json::from_slice(&bytes).map_err(|_| bad("message", "err-json"))?)
+            }
+            "attachment" => attachments.push((file_name, bytes.to_vec())),
+            _ => {}
+        }
+    }
+    let input = input.ok_or_else(|| bad("message", "err-json"))?;
+    let key = headers
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .map(|s| s.trim().chars().take(200).collect::<String>())
+        .filter(|s| !s.is_empty());
+    let out = Outgoing {
+        from: input.from,
+        to: input.to,
+        subject: input.subject,
+        body: input.body,
+        attachments,
+        idempotency_key: key,
+    };
+    let sent = state
+        .services
+        .send_message(p, out)
+        .await
+        .map_err(|e| ApiError(e, ctx.lang))?;
+    Ok((
+        StatusCode::CREATED,
+        Json(SentJson {
+            id: sent.id,
+            evidence: sent
+                .evidence
+                .into_iter()
+                .map(|(id, kind)| EvidenceRef { id, kind })
+                .collect(),
+        }),
+    ))
+}
+
+#[derive(Deserialize)]
+struct ListQuery {
+    folder: Option<String>,
+    limit: Option<String>,
+    cursor: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ListItem {
+    id: String,
+    subject: String,
+    from: String,
+    to: Vec<String>,
+    sent_at: String,
+    opened_at: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ListJson {
+    items: Vec<ListItem>,
+    next_cursor: Option<String>,
+}
+
+/// A mailbox's inbox or sent folder, newest first, with keyset pagination.
+#[utoipa::path(get, path = "/api/v1/mailboxes/{address}/messages", security(("bearer" = [])),
+    params(("address" = String, Path), ("folder" = Option<String>, Query), ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
+    responses((status = 200, body = ListJson), (status = 401, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn list(
+    axum::extract::State(state): St,
+    axum::Extension(ctx): CtxRef,
+    Path(address): Path<String>,
+    Query(q): Query<ListQuery>,
+) -> Result<Json<ListJson>, ApiError> {
+    let p = user(&ctx)?;
+    let sent = match q.folder.as_deref().unwrap_or("inbox") {
+        "inbox" => false,
+        "sent" => true,
+        _ => {
+            return Err(ApiError(
+                DomainError::invalid("folder", "err-folder"),
+                ctx.lang,
+            ))
+        }
+    };
+    let limit = match q.limit.as_deref() {
+        None => 50,
+        Some(l) => l
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (1..=200).contains(n))
+            .ok_or(ApiError(
+                DomainError::invalid("limit", "err-limit"),
+                ctx.lang,
+            ))?,
+    };
+    let s = &state.services;
+    let rows = s
+        .list_mailbox(p, &address, sent, q.cursor.as_deref(), limit + 1)
+        .await
+        .map_err(|e| ApiError(e, ctx.lang))?;
+    let more = rows.len() as i64 > limit;
+    let rows: Vec<_> = rows.into_iter().take(limit as usize).collect();
+    let next_cursor = if more {
+        rows.last().map(|r| cursor_of(r.sent_at, &r.id))
+    } else {
+        None
+    };
+    let to = if sent {
+        s.recipients_of(&rows.iter().map(|r| r.id.clone()).collect::<Vec<_>>())
+            .await
+            .map_err(|e| ApiError(e, ctx.lang))?
+    } else {
+        Default::default()
+    };
+    let items = rows
+        .into_iter()
+        .map(|r| ListItem {
+            to: if sent {
+                to.get(&r.id).cloned().unwrap_or_default()
+            } else {
+                vec![address.clone()]
+            },
+            id: r.id,
+            subject: r.subject,
+            from: r.sender,
+            sent_at: rfc3339(r.sent_at),
+            opened_at: r.opened_at.map(rfc3339),
+        })
+        .collect();
+    Ok(Json(ListJson { items, next_cursor }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AttachmentJson {
+    name: String,
+    size: i64,
+    sha256: String,
+    media_type: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MessageJson {
+    id: String,
+    from: String,
+    to: Vec<String>,
+    subject: String,
+    body: String,
+    attachments: Vec<AttachmentJson>,
+    sent_at: String,
+}
+
+/// Reads a message. The recipient's first read issues `content-handover` evidence.
+#[utoipa::path(get, path = "/api/v1/messages/{id}", security(("bearer" = [])), responses((status = 200, body = MessageJson), (status = 401, body = Problem), (status = 404, body = Problem)))]
+async fn read(
+    axum::extract::State(state): St,
+    axum::Extension(ctx): CtxRef,
+    Path(id): Path<String>,
+) -> Result<Json<MessageJson>, ApiError> {
+    let p = user(&ctx)?;
+    let o = state
+        .services
+        .open_message(p, &id)
+        .await
+        .map_err(|e| ApiError(e, ctx.lang))?;
+    Ok(Json(MessageJson {
+        id: o.message.id,
+        from: o.message.sender,
+        to: o.deliveries.into_iter().map(|d| d.recipient).collect(),
+        subject: o.message.subject,
+        body: o.message.body,
+        attachments: o
+            .attachments
+            .into_iter()
+            .map(|a| AttachmentJson {
+                name: a.name,
+                size: a.size,
+                sha256: a.sha256,
+                media_type: a.media_type,
+            })
+            .collect(),
+        sent_at: rfc3339(o.message.sent_at),
+    }))
+}
+
+/// One attachment's bytes; `n` counts from 0 in the order of `attachments`.
+#[utoipa::path(get, path = "/api/v1/messages/{id}/attachments/{n}", security(("bearer" = [])), responses((status = 200, description = "the file"), (status = 404, body = Problem)))]
+async fn attachment(
+    axum::extract::State(state): St,
+    axum::Extension(ctx): CtxRef,
+    Path((id, n)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let p = user(&ctx)?;
+    let n: i64 = n
+        .parse()
+        .map_err(|_| ApiError(DomainError::NotFound, ctx.lang))?;
+    let (a, bytes) = state
+        .services
+        .message_attachment(p, &id, n)
+        .await
+        .map_err(|e| ApiError(e, ctx.lang))?;
+    let disposition = format!(
+        "attachment; filename=\"{}\"",
+        a.name.replace(['"', '\\'], "_")
+    );
+    Ok((
+        [
+            (header::CONTENT_TYPE, a.media_type),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct EvidenceItem {
+    id: String,
+    #[serde(rename = "type")]
+    kind: String,
+    issued_at: String,
+    log_index: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct EvidenceListJson {
+    items: Vec<EvidenceItem>,
+}
+
+/// The evidence issued about a message, for both parties.
+#[utoipa::path(get, path = "/api/v1/messages/{id}/evidence", security(("bearer" = [])), responses((status = 200, body = EvidenceListJson), (status = 404, body = Problem)))]
+async fn evidence_list(
+    axum::extract::State(state): St,
+    axum::Extension(ctx): CtxRef,
+    Path(id): Path<String>,
+) -> Result<Json<EvidenceListJson>, ApiError> {
+    let p = user(&ctx)?;
+    let list = state
+        .services
+        .message_evidence(p, &id)
+        .await
+        .map_err(|e| ApiError(e, ctx.lang))?;
+    Ok(Json(EvidenceListJson {
+        items: list
+            .into_iter()
+            .map(|e| EvidenceItem {
+                id: e.id,
+                kind: e.kind,
+                issued_at: rfc3339(e.issued_at),
+                log_index: e.log_index,
+            })
+            .collect(),
+    }))
+}
+
+/// The evidence document itself (JSON).
+#[utoipa::path(get, path = "/api/v1/evidence/{id}", security(("bearer" = [])), responses((status = 200, description = "the evidence JSON"), (status = 404, body = Problem)))]
+async fn evidence_json(
+    axum::extract::State(state): St,
+    axum::Extension(ctx): CtxRef,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let p = user(&ctx)?;
+    let e = state
+        .services
+        .evidence_record(p, &id)
+        .await
+        .map_err(|e| ApiError(e, ctx.lang))?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], e.document).into_response())
+}
+
+/// DER CMS SignedData enveloping exactly the evidence JSON; verifies with
+/// `openssl cms -verify -inform DER -CAfile ca.pem`.
+#[utoipa::path(get, path = "/api/v1/evidence/{id}/signed", security(("bearer" = [])), responses((status = 200, content_type = "application/pkcs7-mime", description = "DER CMS"), (status = 404, body = Problem)))]
+async fn evidence_signed(
+    axum::extract::State(state): St,
+    axum::Extension(ctx): CtxRef,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let p = user(&ctx)?;
+    let e = state
+        .services
+        .evidence_record(p, &id)
+        .await
+        .map_err(|e| ApiError(e, ctx.lang))?;
+    let der = B64
+        .decode(&e.signed_b64)
+        .map_err(|err| ApiError(DomainError::Internal(err.to_string()), ctx.lang))?;
+    let disposition = format!("attachment; filename=\"{}.p7m\"", e.id);
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/pkcs7-mime".to_string()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        der,
+    )
+        .into_response())
+}
