@@ -166,4 +166,7 @@ pub struct MessageSummary {
     /// For the inbox: when this mailbox opened it. For the sent folder: None.
     pub opened_at: Option<Millis>,
     pub deemed_at: Option<Millis>,
+    /// For the inbox: when it reached this mailbox, and whether it can be deemed delivered.
+    pub delivered_at: Option<Millis>,
+    pub deemable: bool,
 }

@@ -1285,9 +1285,9 @@ impl Store for SqlStore {
             )
         };
         let opened = if sent {
-            "NULL AS opened_at, NULL AS deemed_at"
+            "NULL AS opened_at, NULL AS deemed_at, NULL AS delivered_at, 0 AS deemable"
         } else {
-            "d.opened_at AS opened_at, d.deemed_at AS deemed_at"
+            "d.opened_at AS opened_at, d.deemed_at AS deemed_at, d.delivered_at AS delivered_at, d.deemable AS deemable"
         };
         let (at, id) = before.unwrap_or((i64::MAX, String::new()));
         let key = if sent { "m.sent_at" } else { "d.sent_at" };
@@ -1314,6 +1314,8 @@ impl Store for SqlStore {
                 sent_at: r.try_get("sent_at")?,
                 opened_at: r.try_get("opened_at")?,
                 deemed_at: r.try_get("deemed_at")?,
+                delivered_at: r.try_get("delivered_at")?,
+                deemable: r.try_get::<i64, _>("deemable")? != 0,
             });
         }
         Ok(out)

@@ -86,6 +86,7 @@ impl Ctx {
                 out.push((format!("/service-points/{sp}"), self.t("nav-my-point")));
             }
         }
+        out.push(("/mailboxes".into(), self.t("nav-mailbox")));
         out.push(("/account".into(), self.t("nav-account")));
         out.push(("/account/data-tracker".into(), self.t("nav-tracker")));
         out

@@ -216,6 +216,29 @@ fn table() -> Vec<Row> {
         ),
         r("GET", "/api/v1/evidence/{id}", MESSAGE_PARTIES, 200),
         r("GET", "/api/v1/evidence/{id}/signed", MESSAGE_PARTIES, 200),
+        r("GET", "/mailboxes", ALL_SIGNED_IN, 200),
+        r("GET", "/mailboxes/{address}", &[Who::OfficialOr], 200),
+        r(
+            "GET",
+            "/mailboxes/{address}/compose",
+            &[Who::OfficialOr],
+            200,
+        ),
+        r(
+            "POST",
+            "/mailboxes/{address}/compose",
+            &[Who::OfficialOr],
+            422,
+        ),
+        r("GET", "/messages/{id}", MESSAGE_PARTIES, 200),
+        r(
+            "GET",
+            "/messages/{id}/attachments/{n}",
+            MESSAGE_PARTIES,
+            200,
+        ),
+        r("GET", "/evidence/{id}", MESSAGE_PARTIES, 200),
+        r("GET", "/evidence/{id}/signed", MESSAGE_PARTIES, 200),
     ]
 }
 
@@ -354,9 +377,9 @@ async fn concrete(w: &World, route: &str, n: usize) -> String {
     let ev = || AuditEvent::new(0, None, "test.setup", "matrix");
     let id = if route.contains("service-points") {
         &w.point1
-    } else if route.starts_with("/api/v1/messages/") {
+    } else if route.starts_with("/api/v1/messages/") || route.starts_with("/messages/") {
         &w.message
-    } else if route.starts_with("/api/v1/evidence/") {
+    } else if route.starts_with("/api/v1/evidence/") || route.starts_with("/evidence/") {
         &w.evidence
     } else {
         &w.office1

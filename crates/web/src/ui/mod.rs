@@ -3,6 +3,7 @@
 
 mod account;
 mod admin;
+mod mailbox;
 mod register;
 mod verify;
 
@@ -26,6 +27,7 @@ pub fn routes() -> Router<State> {
         .merge(admin::routes())
         .merge(verify::routes())
         .merge(register::routes())
+        .merge(mailbox::routes())
 }
 
 /// One input of a form.

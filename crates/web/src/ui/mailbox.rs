@@ -1,0 +1,514 @@
+//! E-delivery pages: mailboxes, folders, writing a message with attachments, reading one with
+//! its evidence, and a human-readable view of each evidence document.
+
+use super::{check_csrf, render, render_invalid, require_user, when, FormView};
+use crate::ctx::{Ctx, CtxRef};
+use crate::error::PageError;
+use crate::State;
+use askama::Template;
+use axum::extract::{Path, Query};
+use axum::http::header;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::Router;
+use base64::Engine;
+use okienko_domain::DomainError;
+use okienko_services::delivery::{cursor_of, Outgoing, DEEMED_AFTER_MS};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+type St = axum::extract::State<State>;
+type Params = HashMap<String, String>;
+
+pub fn routes() -> Router<State> {
+    Router::new()
+        .route("/mailboxes", get(mailboxes))
+        .route("/mailboxes/{address}", get(folder))
+        .route(
+            "/mailboxes/{address}/compose",
+            get(compose_page)
+                .post(compose)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    okienko_services::delivery::MAX_TOTAL_BYTES + 1024 * 1024,
+                )),
+        )
+        .route("/messages/{id}", get(message))
+        .route("/messages/{id}/attachments/{n}", get(attachment))
+        .route("/evidence/{id}", get(evidence))
+        .route("/evidence/{id}/signed", get(evidence_signed))
+}
+
+fn err(ctx: &Arc<Ctx>) -> impl Fn(DomainError) -> PageError + '_ {
+    move |e| PageError(e, ctx.clone())
+}
+
+#[derive(Template)]
+#[template(path = "mailboxes.html")]
+struct MailboxesPage<'a> {
+    ctx: &'a Ctx,
+    boxes: Vec<(String, String)>,
+}
+
+async fn mailboxes(
+    axum::extract::State(state): St,
+    axum::Extension(ctx): CtxRef,
+) -> Result<Response, PageError> {
+    let p = require_user(&ctx)?;
+    let boxes = state.services.my_mailboxes(p).await.map_err(err(&ctx))?;
+    Ok(render(&MailboxesPage {
+        ctx: &ctx,
+        boxes: boxes
+            .into_iter()
+            .map(|(m, _)| (m.address, m.name))
+            .collect(),
+    }))
+}
+
+struct Row {
+    id: String,
+    subject: String,
+    party: String,
+    iso: String,
+    when: String,
+    status: String,
+    grey: bool,
+    remaining: String,
+}
+
+#[derive(Template)]
+#[template(path = "mailbox.html")]
+struct FolderPage<'a> {
+    ctx: &'a Ctx,
+    address: String,
+    name: String,
+    sent: bool,
+    folder_label: String,
+    rows: Vec<Row>,
+    next: Option<String>,
+    notice: Option<String>,
+}
+
+async fn folder(
+    axum::extract::State(state): St,
+    axum::Extension(ctx): CtxRef,
+    Path(address): Path<String>,
+    Query(q): Query<Params>,
+) -> Result<Response, PageError> {
+    let p = require_user(&ctx)?;
+    let s = &state.services;
+    let sent = q.get("folder").map(String::as_str) == Some("sent");
+    let mailbox = member(&state, &ctx, &address).await?;
+    const PAGE: i64 = 25;
+    let mut items = s
+        .list_mailbox(
+            p,
+            &address,
+            sent,
+            q.get("cursor").map(String::as_str),
+            PAGE + 1,
+        )
+        .await
+        .map_err(err(&ctx))?;
+    let next = if items.len() as i64 > PAGE {
+        items.truncate(PAGE as usize);
+        items
+            .last()
+            .map(|r| super::url_encode(&cursor_of(r.sent_at, &r.id)))
+    } else {
+        None
+    };
+    let to = if sent {
+        s.recipients_of(&items.iter().map(|r| r.id.clone()).collect::<Vec<_>>())
+            .await
+            .map_err(err(&ctx))?
+    } else {
+        HashMap::new()
+    };
+    let now = s.now_ms();
+    let rows = items
+        .into_iter()
+        .map(|r| {
+            let (iso, w) = when(&ctx, r.sent_at);
+            let (status, grey, remaining) = if sent {
+                (String::new(), false, String::new())
+            } else if r.deemed_at.is_some() {
+                (ctx.t("status-deemed"), false, String::new())
+            } else if r.opened_at.is_some() {
+                (ctx.t("status-opened"), true, String::new())
+            } else {
+                let remaining = match (r.deemable, r.delivered_at) {
+                    (true, Some(d)) => {
+                        let days = ((d + DEEMED_AFTER_MS - now).max(0) + 86_399_999) / 86_400_000;
+                        ctx.ta(
+                            "status-days-left",
+                            &[
+                                ("days", &days.to_string()),
+                                ("date", &when(&ctx, d + DEEMED_AFTER_MS).1),
+                            ],
+                        )
+                    }
+                    _ => String::new(),
+                };
+                (ctx.t("status-new"), false, remaining)
+            };
+            Row {
+                party: if sent {
+                    to.get(&r.id).map(|v| v.join(", ")).unwrap_or_default()
+                } else {
+                    r.sender.clone()
+                },
+                id: r.id,
+                subject: r.subject,
+                iso,
+                when: w,
+                status,
+                grey,
+                remaining,
+            }
+        })
+        .collect();
+    let notice = q
+        .get("notice")
+        .filter(|n| n.starts_with("notice-"))
+        .map(|n| ctx.t(n));
+    Ok(render(&FolderPage {
+        ctx: &ctx,
+        folder_label: ctx.t(if sent {
+            "mailbox-sent"
+        } else {
+            "mailbox-inbox"
+        }),
+        address,
+        name: mailbox.name,
+        sent,
+        rows,
+        next,
+        notice,
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "compose.html")]
+struct ComposePage<'a> {
+    ctx: &'a Ctx,
+    address: String,
+    form: FormView,
+}
+
+/// The mailbox, if the signed-in person may use it; 404 otherwise.
+async fn member(
+    state: &State,
+    ctx: &Arc<Ctx>,
+    address: &str,
+) -> Result<okienko_store::Mailbox, PageError> {
+    let p = require_user(ctx)?;
+    let boxes = state.services.my_mailboxes(p).await.map_err(err(ctx))?;
+    boxes
+        .into_iter()
+        .map(|(m, _)| m)
+        .find(|m| m.address == address)
+        .ok_or_else(|| PageError(DomainError::NotFound, ctx.clone()))
+}
+
+async fn compose_page(
+    axum::extract::State(state): St,
+    axum::Extension(ctx): CtxRef,
+    Path(address): Path<String>,
+    Query(q): Query<Params>,
+) -> Result<Response, PageError> {
+    member(&state, &ctx, &address).await?;
+    let mut values = Params::new();
+    if let Some(to) = q.get("to") {
+        values.insert("to".into(), to.clone());
+    }
+    Ok(render(&ComposePage {
+        ctx: &ctx,
+        address,
+        form: FormView::new(values),
+    }))
+}
+
+async fn compose(
+    axum::extract::State(state): St,
+    axum::Extension(ctx): CtxRef,
+    Path(address): Path<String>,
+    req: axum::extract::Request,
+) -> Result<Response, PageError> {
+    let p = require_user(&ctx)?;
+    member(&state, &ctx, &address).await?;
+    let Ok(mut fields) = read_multipart_files(req).await else {
+        let form = FormView::default().with_error(
+            &ctx,
+            &DomainError::invalid("attachment", "err-upload"),
+            "attachment",
+        );
+        return Ok(render_invalid(&ComposePage {
+            ctx: &ctx,
+            address,
+            form,
+        }));
+    };
+    let text = |f: &HashMap<String, Vec<(String, Vec<u8>)>>, k: &str| {
+        f.get(k)
+            .and_then(|v| v.first())
+            .map(|(_, b)| String::from_utf8_lossy(b).to_string())
+            .unwrap_or_default()
+    };
+    check_csrf(
+        &ctx,
+        &[("csrf".to_string(), text(&fields, "csrf"))]
+            .into_iter()
+            .collect(),
+    )?;
+    let values: Params = ["to", "subject", "body"]
+        .iter()
+        .map(|k| (k.to_string(), text(&fields, k)))
+        .collect();
+    let attachments: Vec<(String, Vec<u8>)> = fields
+        .remove("attachment")
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|(_, b)| !b.is_empty())
+        .collect();
+    let to: Vec<String> = values["to"]
+        .split([',', ';', '\n', ' '])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect();
+    let out = Outgoing {
+        from: address.clone(),
+        to,
+        subject: values["subject"].clone(),
+        body: values["body"].clone(),
+        attachments,
+        idempotency_key: None,
+    };
+    match state.services.send_message(p, out).await {
+        Ok(sent) => {
+            let ev = sent
+                .evidence
+                .first()
+                .map(|(id, _)| id.clone())
+                .unwrap_or_default();
+            Ok(Redirect::to(&format!(
+                "/messages/{}?sent={}",
+                sent.id,
+                super::url_encode(&ev)
+            ))
+            .into_response())
+        }
+        Err(e @ DomainError::Invalid(_)) => Ok(render_invalid(&ComposePage {
+            ctx: &ctx,
+            address,
+            form: FormView::new(values).with_error(&ctx, &e, "to"),
+        })),
+        Err(e) => Err(PageError(e, ctx.clone())),
+    }
+}
+
+/// A multipart form where a name may repeat (several attachments): name to (file name, bytes).
+async fn read_multipart_files(
+    req: axum::extract::Request,
+) -> Result<HashMap<String, Vec<(String, Vec<u8>)>>, ()> {
+    use axum::extract::FromRequest;
+    let mut mp = axum::extract::Multipart::from_request(req, &())
+        .await
+        .map_err(|_| ())?;
+    let mut out: HashMap<String, Vec<(String, Vec<u8>)>> = HashMap::new();
+    while let Some(f) = mp.next_field().await.map_err(|_| ())? {
+        let name = f.name().unwrap_or("").to_string();
+        let file = f.file_name().unwrap_or("").to_string();
+        let bytes = f.bytes().await.map_err(|_| ())?;
+        out.entry(name).or_default().push((file, bytes.to_vec()));
+    }
+    Ok(out)
+}
+
+#[derive(Template)]
+#[template(path = "message_view.html")]
+struct MessagePage<'a> {
+    ctx: &'a Ctx,
+    id: String,
+    subject: String,
+    from: String,
+    to: Vec<String>,
+    sent_iso: String,
+    sent_when: String,
+    body_lines: Vec<String>,
+    attachments: Vec<(i64, String, String)>,
+    /// (id, type label, recipient, time)
+    evidence: Vec<(String, String, String, String)>,
+    notice: Option<String>,
+}
+
+fn size_label(n: i64) -> String {
+    if n >= 1024 * 1024 {
+        format!("{:.1} MB", n as f64 / 1048576.0)
+    } else if n >= 1024 {
+        format!("{:.0} kB", n as f64 / 1024.0)
+    } else {
+        format!("{n} B")
+    }
+}
+
+async fn message(
+    axum::extract::State(state): St,
+    axum::Extension(ctx): CtxRef,
+    Path(id): Path<String>,
+    Query(q): Query<Params>,
+) -> Result<Response, PageError> {
+    let p = require_user(&ctx)?;
+    let s = &state.services;
+    let o = s.open_message(p, &id).await.map_err(err(&ctx))?;
+    let ev = s.message_evidence(p, &id).await.map_err(err(&ctx))?;
+    let (sent_iso, sent_when) = when(&ctx, o.message.sent_at);
+    let notice = q
+        .get("sent")
+        .map(|e| ctx.ta("notice-message-sent", &[("evidence", e)]));
+    Ok(render(&MessagePage {
+        ctx: &ctx,
+        id: o.message.id.clone(),
+        subject: o.message.subject.clone(),
+        from: o.message.sender.clone(),
+        to: o.deliveries.iter().map(|d| d.recipient.clone()).collect(),
+        sent_iso,
+        sent_when,
+        body_lines: o.message.body.lines().map(str::to_string).collect(),
+        attachments: o
+            .attachments
+            .iter()
+            .map(|a| (a.n, a.name.clone(), size_label(a.size)))
+            .collect(),
+        evidence: ev
+            .into_iter()
+            .map(|e| {
+                (
+                    e.id,
+                    ctx.t(&format!("evidence-{}", e.kind)),
+                    e.recipient,
+                    when(&ctx, e.issued_at).1,
+                )
+            })
+            .collect(),
+        notice,
+    }))
+}
+
+async fn attachment(
+    axum::extract::State(state): St,
+    axum::Extension(ctx): CtxRef,
+    Path((id, n)): Path<(String, String)>,
+) -> Result<Response, PageError> {
+    let p = require_user(&ctx)?;
+    let n: i64 = n
+        .parse()
+        .map_err(|_| PageError(DomainError::NotFound, ctx.clone()))?;
+    let (a, bytes) = state
+        .services
+        .message_attachment(p, &id, n)
+        .await
+        .map_err(err(&ctx))?;
+    let disposition = format!(
+        "attachment; filename=\"{}\"",
+        a.name.replace(['"', '\\'], "_")
+    );
+    Ok((
+        [
+            (header::CONTENT_TYPE, a.media_type),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+#[derive(Template)]
+#[template(path = "evidence_view.html")]
+struct EvidencePage<'a> {
+    ctx: &'a Ctx,
+    id: String,
+    kind: String,
+    explanation: String,
+    rows: Vec<(String, String)>,
+    document: String,
+}
+
+async fn evidence(
+    axum::extract::State(state): St,
+    axum::Extension(ctx): CtxRef,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let p = require_user(&ctx)?;
+    let e = state
+        .services
+        .evidence_record(p, &id)
+        .await
+        .map_err(err(&ctx))?;
+    let doc: serde_json::Value = serde_json::from_str(&e.document).unwrap_or_default();
+    let mut rows = Vec::new();
+    for key in [
+        "evidence_id",
+        "message_id",
+        "sender",
+        "recipient",
+        "event_time",
+        "receipt_time",
+        "submitted_at",
+        "message_sha256",
+        "issuing_service",
+    ] {
+        if let Some(v) = doc.get(key).and_then(|v| v.as_str()) {
+            rows.push((
+                ctx.t(&format!("evidence-field-{}", key.replace('_', "-"))),
+                v.to_string(),
+            ));
+        }
+    }
+    if let Some(list) = doc.get("attachments").and_then(|a| a.as_array()) {
+        for a in list {
+            rows.push((
+                ctx.t("evidence-field-attachment"),
+                format!(
+                    "{} — SHA-256 {}",
+                    a["name"].as_str().unwrap_or(""),
+                    a["sha256"].as_str().unwrap_or("")
+                ),
+            ));
+        }
+    }
+    rows.push((ctx.t("evidence-field-log-index"), e.log_index.to_string()));
+    Ok(render(&EvidencePage {
+        ctx: &ctx,
+        kind: ctx.t(&format!("evidence-{}", e.kind)),
+        explanation: ctx.t(&format!("evidence-{}-text", e.kind)),
+        id: e.id,
+        rows,
+        document: e.document,
+    }))
+}
+
+async fn evidence_signed(
+    axum::extract::State(state): St,
+    axum::Extension(ctx): CtxRef,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let p = require_user(&ctx)?;
+    let e = state
+        .services
+        .evidence_record(p, &id)
+        .await
+        .map_err(err(&ctx))?;
+    let der = base64::engine::general_purpose::STANDARD
+        .decode(&e.signed_b64)
+        .map_err(|x| PageError(DomainError::Internal(x.to_string()), ctx.clone()))?;
+    let disposition = format!("attachment; filename=\"{}.p7m\"", e.id);
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/pkcs7-mime".to_string()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        der,
+    )
+        .into_response())
+}
