@@ -49,6 +49,9 @@ impl FieldErrors {
 pub enum DomainError {
     #[error("invalid input")]
     Invalid(FieldErrors),
+    /// A submission refused for these reasons, with the evidence of the refusal.
+    #[error("submission rejected")]
+    Rejected(FieldErrors, String),
     #[error("not signed in")]
     Unauthenticated,
     #[error("wrong login, password or code")]
@@ -76,6 +79,7 @@ impl DomainError {
     pub fn code(&self) -> &'static str {
         match self {
             DomainError::Invalid(_) => "err-invalid",
+            DomainError::Rejected(..) => "err-rejected",
             DomainError::Unauthenticated => "err-unauthenticated",
             DomainError::BadCredentials => "err-bad-credentials",
             DomainError::TotpRequired => "err-totp-required",
@@ -86,6 +90,14 @@ impl DomainError {
             DomainError::TokenInvalid => "err-token-invalid",
             DomainError::Csrf => "err-csrf",
             DomainError::Internal(_) => "err-internal",
+        }
+    }
+
+    /// The field errors of an invalid or rejected input.
+    pub fn field_errors(&self) -> Option<&FieldErrors> {
+        match self {
+            DomainError::Invalid(f) | DomainError::Rejected(f, _) => Some(f),
+            _ => None,
         }
     }
 

@@ -189,7 +189,12 @@ impl Services {
                 _ => errs.add("attachment", "err-attachment-type"),
             }
         }
-        errs.finish()?;
+        if !errs.is_empty() {
+            let id = self
+                .reject_submission(&from, &out.to, &subject, &errs)
+                .await?;
+            return Err(DomainError::Rejected(errs, id));
+        }
 
         let now = self.now_ms();
         let id = new_id();
@@ -288,6 +293,51 @@ impl Services {
             id,
             evidence: records.into_iter().map(|r| (r.id, r.kind)).collect(),
         })
+    }
+
+    /// Issues `submission-rejection` evidence to the sender, with the reasons; nothing is
+    /// delivered. Returns the evidence id.
+    async fn reject_submission(
+        &self,
+        from: &str,
+        to: &[String],
+        subject: &str,
+        errs: &FieldErrors,
+    ) -> Result<String, DomainError> {
+        let now = self.now_ms();
+        let id = format!("EV-{}", new_id());
+        let reasons: Vec<serde_json::Value> = errs
+            .0
+            .iter()
+            .map(|e| json!({"field": e.field, "code": e.code, "text": okienko_i18n::Lang::En.t(e.code)}))
+            .collect();
+        let doc = json!({
+            "evidence_id": id,
+            "type": "submission-rejection",
+            "issuing_service": self.base_url,
+            "sender": from,
+            "recipients": to,
+            "subject_sha256": hex::encode(okienko_trust::sha256(subject.as_bytes())),
+            "reasons": reasons,
+            "event_time": rfc3339(now),
+        });
+        let bytes = serde_json::to_vec_pretty(&doc).unwrap_or_default();
+        let issued = self.issue_platform_evidence(vec![bytes.clone()]).await?;
+        let Some(i) = issued.into_iter().next() else {
+            return Err(DomainError::Internal("no evidence issued".into()));
+        };
+        let rec = EvidenceRecord {
+            id: id.clone(),
+            message_id: None,
+            recipient: from.to_string(),
+            kind: "submission-rejection".into(),
+            issued_at: now,
+            log_index: i.log_index as i64,
+            document: String::from_utf8_lossy(&bytes).to_string(),
+            signed_b64: B64.encode(&i.signed),
+        };
+        self.store.insert_evidence(&rec).await.map_err(internal)?;
+        Ok(id)
     }
 
     async fn sent_result(&self, id: &str) -> Result<Sent, DomainError> {
@@ -480,8 +530,17 @@ impl Services {
             .await
             .map_err(internal)?
             .ok_or(DomainError::NotFound)?;
-        let mid = e.message_id.clone().ok_or(DomainError::NotFound)?;
-        self.message_access(p, &mid).await?;
+        match &e.message_id {
+            Some(mid) => {
+                self.message_access(p, mid).await?;
+            }
+            // Evidence without a message (a rejection) belongs to the mailbox it names.
+            None => {
+                if self.member_role(p, &e.recipient).await?.is_none() {
+                    return Err(DomainError::NotFound);
+                }
+            }
+        }
         Ok(e)
     }
 

@@ -231,6 +231,8 @@ pub trait Store: Send + Sync {
     ) -> Result<bool>;
     /// Recipients of several messages at once: (message id, recipient address).
     async fn recipients_of(&self, message_ids: &[String]) -> Result<Vec<(String, String)>>;
+    /// Stores evidence not tied to a stored message (a rejected submission).
+    async fn insert_evidence(&self, e: &EvidenceRecord) -> Result<()>;
     async fn evidence_of_message(&self, message_id: &str) -> Result<Vec<EvidenceRecord>>;
     async fn evidence(&self, id: &str) -> Result<Option<EvidenceRecord>>;
 

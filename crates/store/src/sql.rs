@@ -1403,6 +1403,13 @@ impl Store for SqlStore {
         Ok(out)
     }
 
+    async fn insert_evidence(&self, e: &EvidenceRecord) -> Result<()> {
+        let mut tx = self.writer.begin().await?;
+        insert_evidence(&mut tx, e).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     async fn evidence_of_message(&self, message_id: &str) -> Result<Vec<EvidenceRecord>> {
         let rows = sqlx::query(&format!("SELECT {EVIDENCE_COLS} FROM evidence WHERE message_id = $1 ORDER BY issued_at, log_index"))
             .bind(message_id)

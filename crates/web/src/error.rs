@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 pub fn status_of(e: &DomainError) -> StatusCode {
     match e {
-        DomainError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        DomainError::Invalid(_) | DomainError::Rejected(..) => StatusCode::UNPROCESSABLE_ENTITY,
         DomainError::Unauthenticated | DomainError::BadCredentials | DomainError::TotpRequired => {
             StatusCode::UNAUTHORIZED
         }
@@ -43,6 +43,9 @@ pub struct Problem {
     pub detail: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldProblem>,
+    /// For a rejected submission: the `submission-rejection` evidence.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub evidence_id: Option<String>,
 }
 
 /// An error answered as `application/problem+json`.
@@ -55,8 +58,8 @@ impl IntoResponse for ApiError {
             tracing::error!(error = %msg, "internal error");
         }
         let status = status_of(&e);
-        let errors = match &e {
-            DomainError::Invalid(f) => {
+        let errors = match e.field_errors() {
+            Some(f) => {
                 f.0.iter()
                     .map(|fe| FieldProblem {
                         field: fe.field.to_string(),
@@ -65,7 +68,7 @@ impl IntoResponse for ApiError {
                     })
                     .collect()
             }
-            _ => Vec::new(),
+            None => Vec::new(),
         };
         let p = Problem {
             kind: format!("/problems/{}", e.code()),
@@ -73,6 +76,10 @@ impl IntoResponse for ApiError {
             status: status.as_u16(),
             detail: lang.t(&format!("{}-detail", e.code())),
             errors,
+            evidence_id: match &e {
+                DomainError::Rejected(_, id) => Some(id.clone()),
+                _ => None,
+            },
         };
         let body = serde_json::to_vec(&p).unwrap_or_default();
         (

@@ -376,3 +376,6 @@ evidence-field-attachment = Attachment
 evidence-field-log-index = Evidence log entry
 err-folder = Choose the inbox or the sent folder
 err-limit = Give a limit between 1 and 200
+err-rejected = The message was not accepted
+err-rejected-detail = Nothing was delivered. The evidence of the rejection names the reasons.
+notice-rejected = The message was not accepted and nothing was delivered. Evidence of the rejection: { $evidence }.

@@ -376,3 +376,6 @@ evidence-field-attachment = Załącznik
 evidence-field-log-index = Wpis w rejestrze dowodów
 err-folder = Wybierz folder odebranych lub wysłanych
 err-limit = Podaj limit od 1 do 200
+err-rejected = Wiadomości nie przyjęto
+err-rejected-detail = Nic nie doręczono. Dowód odrzucenia podaje przyczyny.
+notice-rejected = Wiadomości nie przyjęto i nic nie doręczono. Dowód odrzucenia: { $evidence }.

@@ -376,3 +376,6 @@ evidence-field-attachment = Прилог
 evidence-field-log-index = Унос у регистру доказа
 err-folder = Изабери примљене или послате
 err-limit = Унеси границу од 1 до 200
+err-rejected = Порука није примљена
+err-rejected-detail = Ништа није достављено. Доказ о одбијању наводи разлоге.
+notice-rejected = Порука није примљена и ништа није достављено. Доказ о одбијању: { $evidence }.

@@ -376,3 +376,6 @@ evidence-field-attachment = Prilog
 evidence-field-log-index = Unos u registru dokaza
 err-folder = Izaberi primljene ili poslate
 err-limit = Unesi granicu od 1 do 200
+err-rejected = Poruka nije primljena
+err-rejected-detail = Ništa nije dostavljeno. Dokaz o odbijanju navodi razloge.
+notice-rejected = Poruka nije primljena i ništa nije dostavljeno. Dokaz o odbijanju: { $evidence }.

@@ -511,6 +511,26 @@ async fn bad_submissions_change_nothing_and_pages_chain() {
     .await;
     assert_eq!(status, 422);
     assert_eq!(v["errors"][0]["field"], "to");
+    // A rejected submission gets its evidence, with the reason.
+    let rejection = v["evidence_id"]
+        .as_str()
+        .expect("rejection evidence")
+        .to_string();
+    let (status, doc) = get_json(t.url(&format!("/api/v1/evidence/{rejection}")), Some(&jan)).await;
+    assert_eq!(status, 200);
+    assert_eq!(doc["type"], "submission-rejection");
+    assert_eq!(doc["sender"].as_str(), Some(jan_box.as_str()));
+    assert_eq!(doc["reasons"][0]["code"], "err-address-check");
+    let maria = t.demo_token("maria.wisniewska@okienko.test").await;
+    assert_eq!(
+        get_json(
+            t.url(&format!("/api/v1/evidence/{rejection}")),
+            Some(&maria)
+        )
+        .await
+        .0,
+        404
+    );
     let (status, v) = send(
         &t,
         &jan,
@@ -530,6 +550,10 @@ async fn bad_submissions_change_nothing_and_pages_chain() {
         (status, v["errors"][0]["field"].as_str()),
         (422, Some("from")),
         "not Jan's mailbox"
+    );
+    assert!(
+        v["evidence_id"].is_null(),
+        "no evidence for a mailbox that is not the sender's"
     );
     let (status, _) = send(&t, &jan, &jan_box, &[&office_box], "", &[], None).await;
     assert_eq!(status, 422);

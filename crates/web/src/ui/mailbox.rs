@@ -193,6 +193,8 @@ struct ComposePage<'a> {
     ctx: &'a Ctx,
     address: String,
     form: FormView,
+    /// The refusal and its evidence, when a submission was rejected.
+    rejection: Option<String>,
 }
 
 /// The mailbox, if the signed-in person may use it; 404 otherwise.
@@ -225,6 +227,7 @@ async fn compose_page(
         ctx: &ctx,
         address,
         form: FormView::new(values),
+        rejection: None,
     }))
 }
 
@@ -246,6 +249,7 @@ async fn compose(
             ctx: &ctx,
             address,
             form,
+            rejection: None,
         }));
     };
     let text = |f: &HashMap<String, Vec<(String, Vec<u8>)>>, k: &str| {
@@ -298,11 +302,21 @@ async fn compose(
             ))
             .into_response())
         }
-        Err(e @ DomainError::Invalid(_)) => Ok(render_invalid(&ComposePage {
-            ctx: &ctx,
-            address,
-            form: FormView::new(values).with_error(&ctx, &e, "to"),
-        })),
+        Err(e @ (DomainError::Invalid(_) | DomainError::Rejected(..))) => {
+            let rejection = match &e {
+                DomainError::Rejected(_, id) => {
+                    Some(ctx.ta("notice-rejected", &[("evidence", id)]))
+                }
+                _ => None,
+            };
+            let form = FormView::new(values).with_error(&ctx, &e, "to");
+            Ok(render_invalid(&ComposePage {
+                ctx: &ctx,
+                address,
+                form,
+                rejection,
+            }))
+        }
         Err(e) => Err(PageError(e, ctx.clone())),
     }
 }

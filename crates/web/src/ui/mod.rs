@@ -98,7 +98,7 @@ impl FormView {
     /// else against `first_field`.
     pub fn with_error(mut self, ctx: &Ctx, e: &DomainError, first_field: &str) -> Self {
         match e {
-            DomainError::Invalid(fe) => {
+            DomainError::Invalid(fe) | DomainError::Rejected(fe, _) => {
                 for f in &fe.0 {
                     self.errors.push((f.field.to_string(), ctx.t(f.code)));
                 }
