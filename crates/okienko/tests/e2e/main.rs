@@ -5,6 +5,7 @@ mod common;
 
 mod auth;
 mod browser;
+mod crash;
 mod delivery;
 mod matrix;
 mod trust;

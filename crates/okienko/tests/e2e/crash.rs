@@ -1,0 +1,191 @@
+//! Nothing acknowledged is lost: the server is killed with SIGKILL at random moments while
+//! clients send messages; after every restart each message that got a 201 is there with its
+//! evidence, and the evidence log and the audit trail verify.
+
+use std::collections::HashSet;
+use std::process::Stdio;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("port")
+        .local_addr()
+        .expect("addr")
+        .port()
+}
+
+async fn start(data: &std::path::Path, port: u16) -> tokio::process::Child {
+    let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_okienko"))
+        .args(["demo", "--listen", &format!("127.0.0.1:{port}"), "--data"])
+        .arg(data)
+        .env("RUST_LOG", "error")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("start okienko");
+    let url = format!("http://127.0.0.1:{port}/healthz");
+    for _ in 0..300 {
+        if reqwest::get(&url)
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            return child;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("okienko did not start");
+}
+
+async fn token(base: &str, login: &str) -> String {
+    let r = reqwest::Client::new()
+        .post(format!("{base}/api/v1/auth/token"))
+        .json(&serde_json::json!({"login": login, "password": okienko_services::demo::PASSWORD}))
+        .send()
+        .await
+        .expect("token");
+    let v: serde_json::Value = r.json().await.expect("json");
+    v["access_token"].as_str().expect("token").to_string()
+}
+
+async fn first_mailbox(base: &str, token: &str) -> String {
+    let v: serde_json::Value = reqwest::Client::new()
+        .get(format!("{base}/api/v1/me"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("me")
+        .json()
+        .await
+        .expect("json");
+    v["mailboxes"][0]["address"]
+        .as_str()
+        .expect("mailbox")
+        .to_string()
+}
+
+#[tokio::test]
+async fn sigkill_at_random_moments_loses_nothing_acknowledged() {
+    let data = std::env::temp_dir().join(format!("okienko-crash-{}", okienko_services::new_id()));
+    let acknowledged: Arc<Mutex<Vec<String>>> = Arc::new(Mutex::new(Vec::new()));
+    let mut seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(7);
+    for round in 0..10 {
+        let port = free_port();
+        let base = format!("http://127.0.0.1:{port}");
+        let mut child = start(&data, port).await;
+        let jan = token(&base, "jan.kowalski@okienko.test").await;
+        let from = first_mailbox(&base, &jan).await;
+        let office = {
+            let v: serde_json::Value = reqwest::get(format!("{base}/api/v1/addresses?q=Przyk"))
+                .await
+                .expect("register")
+                .json()
+                .await
+                .expect("json");
+            v["items"][0]["address"]
+                .as_str()
+                .expect("office")
+                .to_string()
+        };
+        // Everything acknowledged so far is still there, with its evidence.
+        let before: Vec<String> = acknowledged.lock().map(|v| v.clone()).unwrap_or_default();
+        for id in &before {
+            let r = reqwest::Client::new()
+                .get(format!("{base}/api/v1/messages/{id}/evidence"))
+                .bearer_auth(&jan)
+                .send()
+                .await
+                .expect("evidence");
+            assert_eq!(r.status(), 200, "round {round}: message {id} lost");
+            let v: serde_json::Value = r.json().await.expect("json");
+            let kinds: HashSet<&str> = v["items"]
+                .as_array()
+                .expect("items")
+                .iter()
+                .filter_map(|e| e["type"].as_str())
+                .collect();
+            assert!(
+                kinds.contains("submission-acceptance") && kinds.contains("content-consignment"),
+                "round {round}: {id} {v}"
+            );
+        }
+        // Load: four clients sending; the server dies at a random moment.
+        let mut senders = Vec::new();
+        for w in 0..4 {
+            let (base, jan, from, office, acked) = (
+                base.clone(),
+                jan.clone(),
+                from.clone(),
+                office.clone(),
+                acknowledged.clone(),
+            );
+            senders.push(tokio::spawn(async move {
+                let client = reqwest::Client::new();
+                for i in 0.. {
+                    let msg = serde_json::json!({"from": from, "to": [office], "subject": format!("Pismo {round}-{w}-{i}"), "body": "x".repeat(2000)});
+                    let form = reqwest::multipart::Form::new()
+                        .part("message", reqwest::multipart::Part::text(msg.to_string()))
+                        .part("attachment", reqwest::multipart::Part::bytes(b"%PDF-1.4 crash test".to_vec()).file_name("a.pdf"));
+                    match client.post(format!("{base}/api/v1/messages")).bearer_auth(&jan).multipart(form).send().await {
+                        Ok(r) if r.status().as_u16() == 201 => {
+                            if let Ok(v) = r.json::<serde_json::Value>().await {
+                                if let (Some(id), Ok(mut a)) = (v["id"].as_str(), acked.lock()) {
+                                    a.push(id.to_string());
+                                }
+                            }
+                        }
+                        _ => break,
+                    }
+                }
+            }));
+        }
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let delay = 150 + (seed >> 33) % 700;
+        tokio::time::sleep(Duration::from_millis(delay)).await;
+        child.kill().await.expect("SIGKILL");
+        for s in senders {
+            let _ = s.await;
+        }
+    }
+    let total = acknowledged.lock().map(|v| v.len()).unwrap_or(0);
+    assert!(
+        total >= 10,
+        "the load produced acknowledged messages ({total})"
+    );
+    // A last start checks the final round, then the offline verifiers run on the data.
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut child = start(&data, port).await;
+    let jan = token(&base, "jan.kowalski@okienko.test").await;
+    for id in acknowledged.lock().map(|v| v.clone()).unwrap_or_default() {
+        let r = reqwest::Client::new()
+            .get(format!("{base}/api/v1/messages/{id}"))
+            .bearer_auth(&jan)
+            .send()
+            .await
+            .expect("message");
+        assert_eq!(r.status(), 200, "message {id} lost");
+    }
+    child.kill().await.expect("stop");
+    for args in [["log", "verify"], ["audit", "verify"]] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_okienko"))
+            .args(args)
+            .arg("--data")
+            .arg(&data)
+            .output()
+            .expect("verify");
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
+    eprintln!("crash test: {total} acknowledged messages survived 10 SIGKILLs");
+    let _ = std::fs::remove_dir_all(&data);
+}
