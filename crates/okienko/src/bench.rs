@@ -337,3 +337,273 @@ pub async fn run_trust(args: TrustBenchArgs) -> anyhow::Result<()> {
     let _ = std::fs::remove_dir_all(&data);
     Ok(())
 }
+
+#[derive(Args, Debug, Clone)]
+pub struct DeliveryBenchArgs {
+    /// Seconds per measurement.
+    #[arg(long, default_value_t = 10)]
+    pub seconds: u64,
+    /// Concurrent senders for the throughput measurement.
+    #[arg(long, default_value_t = 64)]
+    pub concurrency: usize,
+    /// Messages in the mailbox whose listing is measured.
+    #[arg(long, default_value_t = 100_000)]
+    pub mailbox_size: usize,
+}
+
+fn pdf_attachment(size: usize) -> Vec<u8> {
+    let mut v = b"%PDF-1.4\n".to_vec();
+    let mut x: u64 = 0x9E3779B97F4A7C15;
+    while v.len() < size {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        v.push(b'a' + (x % 26) as u8);
+    }
+    v
+}
+
+/// One benchmark client's view: who sends what to whom.
+#[derive(Clone)]
+struct Sender {
+    http: reqwest::Client,
+    base: String,
+    token: String,
+    from: String,
+    to: String,
+    body: std::sync::Arc<str>,
+    attachment: std::sync::Arc<Vec<u8>>,
+}
+
+impl Sender {
+    async fn send(&self, i: u64) -> Option<Duration> {
+        let msg = serde_json::json!({"from": self.from, "to": [self.to], "subject": format!("Benchmark {i}"), "body": &*self.body});
+        let form = reqwest::multipart::Form::new()
+            .part("message", reqwest::multipart::Part::text(msg.to_string()))
+            .part(
+                "attachment",
+                reqwest::multipart::Part::bytes(self.attachment.to_vec())
+                    .file_name("zalacznik.pdf"),
+            );
+        let t = Instant::now();
+        match self
+            .http
+            .post(format!("{}/api/v1/messages", self.base))
+            .bearer_auth(&self.token)
+            .multipart(form)
+            .send()
+            .await
+        {
+            Ok(r) if r.status().as_u16() == 201 => {
+                let _ = r.bytes().await;
+                Some(t.elapsed())
+            }
+            _ => None,
+        }
+    }
+}
+
+/// `okienko bench-delivery`: accepted messages per second through the HTTP API (10 KB body,
+/// one 100 KB attachment, evidence signed and logged), latency at a fixed 1,000 msg/s, and
+/// the latency of listing a mailbox that holds `--mailbox-size` messages. SQLite, in process.
+pub async fn run_delivery(args: DeliveryBenchArgs) -> anyhow::Result<()> {
+    use std::sync::Arc;
+    let data = std::env::temp_dir().join(format!("okienko-bench-delivery-{}", std::process::id()));
+    let flags = crate::config::Flags {
+        data: Some(data.clone()),
+        listen: Some("127.0.0.1:0".into()),
+        ..Default::default()
+    };
+    let s = crate::config::Settings::resolve(&flags)?;
+    let services = crate::services(&s, Arc::new(okienko_services::SystemClock)).await?;
+    okienko_services::demo::seed(&services)
+        .await
+        .map_err(|e| anyhow::anyhow!("seed: {e}"))?;
+    let running = crate::start(&s, services.clone()).await?;
+    let base = format!("http://{}", running.addr);
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(512)
+        .build()?;
+    let login = |l: &'static str| {
+        let (http, base) = (http.clone(), base.clone());
+        async move {
+            let v: serde_json::Value = http
+                .post(format!("{base}/api/v1/auth/token"))
+                .json(
+                    &serde_json::json!({"login": l, "password": okienko_services::demo::PASSWORD}),
+                )
+                .send()
+                .await?
+                .json()
+                .await?;
+            let token = v["access_token"].as_str().unwrap_or_default().to_string();
+            let me: serde_json::Value = http
+                .get(format!("{base}/api/v1/me"))
+                .bearer_auth(&token)
+                .send()
+                .await?
+                .json()
+                .await?;
+            anyhow::Ok((
+                token,
+                me["mailboxes"][0]["address"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+            ))
+        }
+    };
+    let (jan, jan_box) = login("jan.kowalski@okienko.test").await?;
+    let office = services.store.offices().await?.remove(0).id;
+    let office_box = services
+        .office_mailbox(&office)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?
+        .address;
+    let body = "Lorem ipsum dolor sit amet. ".repeat(370);
+    let attachment = pdf_attachment(100 * 1024);
+    println!("{} cores; message: {} B body, one {} B attachment; evidence signed (ECDSA P-256) and logged", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0), body.len(), attachment.len());
+    let sender = Sender {
+        http: http.clone(),
+        base: base.clone(),
+        token: jan.clone(),
+        from: jan_box.clone(),
+        to: office_box.clone(),
+        body: body.into(),
+        attachment: Arc::new(attachment),
+    };
+
+    // 1. Sustained throughput, closed loop.
+    let deadline = Instant::now() + Duration::from_secs(args.seconds);
+    let mut tasks = Vec::new();
+    for w in 0..args.concurrency {
+        let sender = sender.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut lat = Vec::new();
+            let mut i = (w as u64) << 32;
+            while Instant::now() < deadline {
+                if let Some(d) = sender.send(i).await {
+                    lat.push(d);
+                }
+                i += 1;
+            }
+            lat
+        }));
+    }
+    let t0 = Instant::now();
+    let mut lat = Vec::new();
+    for t in tasks {
+        lat.extend(t.await?);
+    }
+    let secs = t0.elapsed().as_secs_f64();
+    lat.sort();
+    println!(
+        "sustained: {} accepted in {secs:.1} s with {} senders = {:.0} msg/s; p50 {:.1} ms, p99 {:.1} ms",
+        lat.len(),
+        args.concurrency,
+        lat.len() as f64 / secs,
+        percentile(&lat, 0.5).as_secs_f64() * 1000.0,
+        percentile(&lat, 0.99).as_secs_f64() * 1000.0
+    );
+
+    // 2. A fixed offered rate of 1,000 msg/s, open loop.
+    let mut tick = tokio::time::interval(Duration::from_millis(1));
+    let end = Instant::now() + Duration::from_secs(args.seconds);
+    let mut handles = Vec::new();
+    let mut i = 1u64 << 48;
+    while Instant::now() < end {
+        tick.tick().await;
+        let sender = sender.clone();
+        i += 1;
+        handles.push(tokio::spawn(async move { sender.send(i).await }));
+    }
+    let offered = handles.len();
+    let mut lat = Vec::new();
+    for h in handles {
+        if let Some(d) = h.await? {
+            lat.push(d);
+        }
+    }
+    lat.sort();
+    println!(
+        "at 1,000 msg/s offered ({offered} sent): {} accepted; p50 {:.1} ms, p99 {:.1} ms",
+        lat.len(),
+        percentile(&lat, 0.5).as_secs_f64() * 1000.0,
+        percentile(&lat, 0.99).as_secs_f64() * 1000.0
+    );
+
+    // 3. Listing a mailbox of `mailbox_size` messages (filled through the store directly).
+    let (maria, maria_box) = login("maria.wisniewska@okienko.test").await?;
+    let t0 = Instant::now();
+    for chunk in 0..args.mailbox_size {
+        let id = format!("bench-{chunk:08}");
+        let at = 1_700_000_000_000 + chunk as i64;
+        let m = okienko_store::Message {
+            id: id.clone(),
+            sender: office_box.clone(),
+            sender_user_id: None,
+            subject: format!("Pismo {chunk}"),
+            body: String::new(),
+            sent_at: at,
+            idempotency_key: None,
+            reply_to: None,
+        };
+        let d = okienko_store::Delivery {
+            message_id: id,
+            recipient: maria_box.clone(),
+            sent_at: at,
+            delivered_at: at,
+            opened_at: None,
+            deemed_at: None,
+            deemable: true,
+        };
+        services.store.insert_message(&m, &[d], &[], &[]).await?;
+    }
+    println!(
+        "filled a mailbox with {} messages in {:.1} s",
+        args.mailbox_size,
+        t0.elapsed().as_secs_f64()
+    );
+    let deadline = Instant::now() + Duration::from_secs(args.seconds.min(5));
+    let mut tasks = Vec::new();
+    for _ in 0..16 {
+        let (http, url, token) = (
+            http.clone(),
+            format!("{base}/api/v1/mailboxes/{maria_box}/messages?limit=50"),
+            maria.clone(),
+        );
+        tasks.push(tokio::spawn(async move {
+            let mut lat = Vec::new();
+            while Instant::now() < deadline {
+                let t = Instant::now();
+                if let Ok(r) = http.get(&url).bearer_auth(&token).send().await {
+                    if r.status().is_success() && r.bytes().await.is_ok() {
+                        lat.push(t.elapsed());
+                    }
+                }
+            }
+            lat
+        }));
+    }
+    let mut lat = Vec::new();
+    for t in tasks {
+        lat.extend(t.await?);
+    }
+    lat.sort();
+    println!(
+        "listing 50 of {} messages, 16 clients: {} requests; p50 {:.2} ms, p99 {:.2} ms",
+        args.mailbox_size,
+        lat.len(),
+        percentile(&lat, 0.5).as_secs_f64() * 1000.0,
+        percentile(&lat, 0.99).as_secs_f64() * 1000.0
+    );
+    if let Some(kib) = vm_hwm_kib(std::process::id()) {
+        println!(
+            "peak RSS (server and load in one process): {:.1} MiB",
+            kib as f64 / 1024.0
+        );
+    }
+    running.task.abort();
+    let _ = std::fs::remove_dir_all(&data);
+    Ok(())
+}

@@ -38,6 +38,8 @@ enum Cmd {
     Bench(okienko::bench::BenchArgs),
     /// Measure signed-and-logged evidence per second and time stamps per second.
     BenchTrust(okienko::bench::TrustBenchArgs),
+    /// Measure e-delivery: accepted messages per second, latency at 1,000 msg/s, listing.
+    BenchDelivery(okienko::bench::DeliveryBenchArgs),
 }
 
 #[derive(clap::Args)]
@@ -154,6 +156,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => return okienko::cli::log_verify(&flags).await,
         Cmd::Bench(args) => okienko::bench::run(args).await?,
         Cmd::BenchTrust(args) => okienko::bench::run_trust(args).await?,
+        Cmd::BenchDelivery(args) => okienko::bench::run_delivery(args).await?,
     }
     Ok(ExitCode::SUCCESS)
 }
