@@ -84,6 +84,8 @@ pub struct Pki {
     serial: AtomicU64,
     /// Opened office seals, so signing does not unseal a key each time.
     seals: std::sync::RwLock<std::collections::HashMap<String, KeyPair>>,
+    /// The certificates sent along with each office's signatures.
+    chains: std::sync::RwLock<std::collections::HashMap<String, Vec<Certificate>>>,
 }
 
 impl std::fmt::Debug for Pki {
@@ -178,6 +180,7 @@ impl Pki {
             master,
             serial,
             seals: Default::default(),
+            chains: Default::default(),
         })
     }
 
@@ -334,17 +337,31 @@ impl Services {
         office_id: &str,
     ) -> Result<(KeyPair, Vec<Certificate>), DomainError> {
         let pair = self.office_seal(office_id).await?;
+        if let Some(chain) = self
+            .pki
+            .chains
+            .read()
+            .ok()
+            .and_then(|m| m.get(office_id).cloned())
+        {
+            return Ok((pair, chain));
+        }
         let blob = self.office_seal_blob(office_id).await?;
-        if blob.imported {
+        let chain = if blob.imported {
             let mut chain = Vec::new();
             for pem in &blob.chain {
                 chain.extend(
                     pki::certs_from_pem(pem).map_err(|e| DomainError::Internal(e.to_string()))?,
                 );
             }
-            return Ok((pair, chain));
+            chain
+        } else {
+            vec![self.pki.intermediate.cert.clone()]
+        };
+        if let Ok(mut m) = self.pki.chains.write() {
+            m.insert(office_id.to_string(), chain.clone());
         }
-        Ok((pair, vec![self.pki.intermediate.cert.clone()]))
+        Ok((pair, chain))
     }
 
     pub async fn office_seal_info(
@@ -515,6 +532,9 @@ impl Services {
             .map_err(internal)?;
         if let Ok(mut m) = self.pki.seals.write() {
             m.insert(office_id.to_string(), pair);
+        }
+        if let Ok(mut m) = self.pki.chains.write() {
+            m.remove(office_id);
         }
         let action = if blob.imported {
             "seal.import"
