@@ -123,26 +123,10 @@ impl Services {
         user: &User,
         texts: &dyn MailTexts,
     ) -> Result<(), DomainError> {
-        let now = self.now_ms();
-        let (token, hash) = new_secret();
-        self.store
-            .create_token("verify", &hash, &user.id, now + VERIFY_TOKEN_MS)
-            .await
-            .map_err(internal)?;
-        let (subject, body) =
-            texts.verify_email(&format!("{}/verify-email?token={token}", self.base_url));
-        self.mail
-            .queue(
-                self.store.as_ref(),
-                &Email {
-                    to: user.email.clone(),
-                    subject,
-                    body,
-                },
-                now,
-            )
-            .await
-            .map_err(|e| DomainError::Internal(e.to_string()))
+        self.email_link(user, "verify", VERIFY_TOKEN_MS, "/verify-email", |link| {
+            texts.verify_email(link)
+        })
+        .await
     }
 
     /// Sends a new verification link if the address belongs to an unverified account. Says
@@ -197,26 +181,10 @@ impl Services {
         else {
             return Ok(());
         };
-        let now = self.now_ms();
-        let (token, hash) = new_secret();
-        self.store
-            .create_token("reset", &hash, &user.id, now + RESET_TOKEN_MS)
-            .await
-            .map_err(internal)?;
-        let (subject, body) =
-            texts.reset_password(&format!("{}/password/reset?token={token}", self.base_url));
-        self.mail
-            .queue(
-                self.store.as_ref(),
-                &Email {
-                    to: user.email,
-                    subject,
-                    body,
-                },
-                now,
-            )
-            .await
-            .map_err(|e| DomainError::Internal(e.to_string()))
+        self.email_link(&user, "reset", RESET_TOKEN_MS, "/password/reset", |link| {
+            texts.reset_password(link)
+        })
+        .await
     }
 
     /// Sets a new password with a reset (or staff set-up) token; signs out every session.
@@ -269,26 +237,36 @@ impl Services {
         office: &str,
         texts: &dyn MailTexts,
     ) -> Result<(), DomainError> {
+        self.email_link(user, "setup", SETUP_TOKEN_MS, "/password/reset", |link| {
+            texts.staff_invitation(link, office)
+        })
+        .await
+    }
+
+    /// Creates a one-time token of `kind`, valid for `ttl_ms`, and emails the person a link
+    /// to `path?token=…` in the words `compose` gives (subject, body).
+    async fn email_link(
+        &self,
+        user: &User,
+        kind: &str,
+        ttl_ms: i64,
+        path: &str,
+        compose: impl FnOnce(&str) -> (String, String),
+    ) -> Result<(), DomainError> {
         let now = self.now_ms();
         let (token, hash) = new_secret();
         self.store
-            .create_token("setup", &hash, &user.id, now + SETUP_TOKEN_MS)
+            .create_token(kind, &hash, &user.id, now + ttl_ms)
             .await
             .map_err(internal)?;
-        let (subject, body) = texts.staff_invitation(
-            &format!("{}/password/reset?token={token}", self.base_url),
-            office,
-        );
+        let (subject, body) = compose(&format!("{}{path}?token={token}", self.base_url));
+        let email = Email {
+            to: user.email.clone(),
+            subject,
+            body,
+        };
         self.mail
-            .queue(
-                self.store.as_ref(),
-                &Email {
-                    to: user.email.clone(),
-                    subject,
-                    body,
-                },
-                now,
-            )
+            .queue(self.store.as_ref(), &email, now)
             .await
             .map_err(|e| DomainError::Internal(e.to_string()))
     }

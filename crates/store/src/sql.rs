@@ -140,6 +140,35 @@ impl SqlStore {
 
     /// Runs one statement and its audit event in a single transaction; `NotFound` when the
     /// statement touched no row.
+    /// Records the moment a delivery was received (`opened_at` or `deemed_at`) with its
+    /// evidence, in one transaction, unless it was already received either way.
+    async fn settle_delivery(
+        &self,
+        column: &'static str,
+        message_id: &str,
+        recipient: &str,
+        at: Millis,
+        evidence: &EvidenceRecord,
+    ) -> Result<bool> {
+        let mut tx = self.writer.begin().await?;
+        let sql = format!(
+            "UPDATE deliveries SET {column} = $1 WHERE message_id = $2 AND recipient = $3 AND opened_at IS NULL AND deemed_at IS NULL"
+        );
+        let n = sqlx::query(&sql)
+            .bind(at)
+            .bind(message_id)
+            .bind(recipient)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if n == 0 {
+            return Ok(false);
+        }
+        insert_evidence(&mut tx, evidence).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
     async fn exec_audited<'q>(
         &self,
         q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
@@ -1328,20 +1357,8 @@ impl Store for SqlStore {
         at: Millis,
         evidence: &EvidenceRecord,
     ) -> Result<bool> {
-        let mut tx = self.writer.begin().await?;
-        let n = sqlx::query("UPDATE deliveries SET opened_at = $1 WHERE message_id = $2 AND recipient = $3 AND opened_at IS NULL AND deemed_at IS NULL")
-            .bind(at)
-            .bind(message_id)
-            .bind(recipient)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        if n == 0 {
-            return Ok(false);
-        }
-        insert_evidence(&mut tx, evidence).await?;
-        tx.commit().await?;
-        Ok(true)
+        self.settle_delivery("opened_at", message_id, recipient, at, evidence)
+            .await
     }
 
     async fn due_for_deemed_delivery(
@@ -1369,20 +1386,8 @@ impl Store for SqlStore {
         at: Millis,
         evidence: &EvidenceRecord,
     ) -> Result<bool> {
-        let mut tx = self.writer.begin().await?;
-        let n = sqlx::query("UPDATE deliveries SET deemed_at = $1 WHERE message_id = $2 AND recipient = $3 AND opened_at IS NULL AND deemed_at IS NULL")
-            .bind(at)
-            .bind(message_id)
-            .bind(recipient)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        if n == 0 {
-            return Ok(false);
-        }
-        insert_evidence(&mut tx, evidence).await?;
-        tx.commit().await?;
-        Ok(true)
+        self.settle_delivery("deemed_at", message_id, recipient, at, evidence)
+            .await
     }
 
     async fn recipients_of(&self, message_ids: &[String]) -> Result<Vec<(String, String)>> {

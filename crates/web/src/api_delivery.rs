@@ -9,7 +9,6 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use base64::Engine;
 use okienko_domain::DomainError;
 use okienko_services::accounts::Principal;
 use okienko_services::delivery::{cursor_of, Outgoing};
@@ -18,7 +17,6 @@ use std::sync::Arc;
 use utoipa::ToSchema;
 
 type St = axum::extract::State<State>;
-const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 
 pub fn routes() -> Router<State> {
     Router::new()
@@ -305,18 +303,7 @@ async fn attachment(
         .message_attachment(p, &id, n)
         .await
         .map_err(|e| ApiError(e, ctx.lang))?;
-    let disposition = format!(
-        "attachment; filename=\"{}\"",
-        a.name.replace(['"', '\\'], "_")
-    );
-    Ok((
-        [
-            (header::CONTENT_TYPE, a.media_type),
-            (header::CONTENT_DISPOSITION, disposition),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(crate::downloads::attachment(a, bytes))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -389,16 +376,5 @@ async fn evidence_signed(
         .evidence_record(p, &id)
         .await
         .map_err(|e| ApiError(e, ctx.lang))?;
-    let der = B64
-        .decode(&e.signed_b64)
-        .map_err(|err| ApiError(DomainError::Internal(err.to_string()), ctx.lang))?;
-    let disposition = format!("attachment; filename=\"{}.p7m\"", e.id);
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/pkcs7-mime".to_string()),
-            (header::CONTENT_DISPOSITION, disposition),
-        ],
-        der,
-    )
-        .into_response())
+    crate::downloads::signed_evidence(&e).map_err(|x| ApiError(x, ctx.lang))
 }

@@ -4,6 +4,7 @@
 pub mod api;
 pub mod api_delivery;
 pub mod ctx;
+pub mod downloads;
 pub mod error;
 pub mod metrics;
 pub mod ops;

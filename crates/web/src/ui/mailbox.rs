@@ -7,11 +7,9 @@ use crate::error::PageError;
 use crate::State;
 use askama::Template;
 use axum::extract::{Path, Query};
-use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
-use base64::Engine;
 use okienko_domain::DomainError;
 use okienko_services::delivery::{cursor_of, Outgoing, DEEMED_AFTER_MS};
 use std::collections::HashMap;
@@ -423,18 +421,7 @@ async fn attachment(
         .message_attachment(p, &id, n)
         .await
         .map_err(err(&ctx))?;
-    let disposition = format!(
-        "attachment; filename=\"{}\"",
-        a.name.replace(['"', '\\'], "_")
-    );
-    Ok((
-        [
-            (header::CONTENT_TYPE, a.media_type),
-            (header::CONTENT_DISPOSITION, disposition),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(crate::downloads::attachment(a, bytes))
 }
 
 #[derive(Template)]
@@ -513,16 +500,5 @@ async fn evidence_signed(
         .evidence_record(p, &id)
         .await
         .map_err(err(&ctx))?;
-    let der = base64::engine::general_purpose::STANDARD
-        .decode(&e.signed_b64)
-        .map_err(|x| PageError(DomainError::Internal(x.to_string()), ctx.clone()))?;
-    let disposition = format!("attachment; filename=\"{}.p7m\"", e.id);
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/pkcs7-mime".to_string()),
-            (header::CONTENT_DISPOSITION, disposition),
-        ],
-        der,
-    )
-        .into_response())
+    crate::downloads::signed_evidence(&e).map_err(|x| PageError(x, ctx.clone()))
 }

@@ -1,0 +1,39 @@
+//! File answers shared by the pages and the API: an attachment, and a signed evidence
+//! document (DER CMS).
+
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use okienko_domain::DomainError;
+use okienko_store::{Attachment, EvidenceRecord};
+
+fn download(media_type: String, file_name: &str, bytes: impl IntoResponse) -> Response {
+    let disposition = format!(
+        "attachment; filename=\"{}\"",
+        file_name.replace(['"', '\\'], "_")
+    );
+    (
+        [
+            (header::CONTENT_TYPE, media_type),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+pub fn attachment(a: Attachment, bytes: bytes::Bytes) -> Response {
+    download(a.media_type, &a.name, bytes)
+}
+
+/// The evidence as `application/pkcs7-mime`, named after its number.
+pub fn signed_evidence(e: &EvidenceRecord) -> Result<Response, DomainError> {
+    let der = base64::engine::general_purpose::STANDARD
+        .decode(&e.signed_b64)
+        .map_err(|x| DomainError::Internal(x.to_string()))?;
+    Ok(download(
+        "application/pkcs7-mime".into(),
+        &format!("{}.p7m", e.id),
+        der,
+    ))
+}
