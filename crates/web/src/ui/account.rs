@@ -298,14 +298,57 @@ fn email_only_form(ctx: &Ctx, form: FormView, title: &str, intro: &str, action: 
     }
 }
 
+/// The two "send me a link" forms: which texts they show and where they post.
+#[derive(Clone, Copy)]
+enum LinkForm {
+    Resend,
+    Forgot,
+}
+
+impl LinkForm {
+    fn keys(self) -> (&'static str, &'static str, &'static str) {
+        match self {
+            LinkForm::Resend => ("resend-title", "resend-intro", "/verify-email/resend"),
+            LinkForm::Forgot => ("forgot-title", "forgot-intro", "/password/forgot"),
+        }
+    }
+
+    fn page(self, ctx: &Ctx, form: FormView) -> Response {
+        let (title, intro, action) = self.keys();
+        email_only_form(ctx, form, title, intro, action)
+    }
+
+    /// Sends the link (or, for an unknown address, quietly nothing) and says so.
+    async fn submit(
+        self,
+        state: &State,
+        ctx: &Arc<Ctx>,
+        f: &Params,
+    ) -> Result<Response, PageError> {
+        check_csrf(ctx, f)?;
+        let email = f.get("email").map(String::as_str).unwrap_or("");
+        let texts = Texts(ctx.lang);
+        let result = match self {
+            LinkForm::Resend => svc(state).resend_verification(email, &texts).await,
+            LinkForm::Forgot => svc(state).request_password_reset(email, &texts).await,
+        };
+        match result {
+            Ok(()) => Ok(message(
+                ctx,
+                "link-sent-title",
+                ctx.t("link-sent-text"),
+                None,
+            )),
+            Err(e @ DomainError::Invalid(_)) => {
+                Ok(self.page(ctx, FormView::new(f.clone()).with_error(ctx, &e, "email")))
+            }
+            Err(e) => Err(PageError(e, ctx.clone())),
+        }
+    }
+}
+
 async fn resend_page(axum::Extension(ctx): CtxRef) -> Response {
-    email_only_form(
-        &ctx,
-        FormView::default(),
-        "resend-title",
-        "resend-intro",
-        "/verify-email/resend",
-    )
+    LinkForm::Resend.page(&ctx, FormView::default())
 }
 
 async fn resend(
@@ -313,39 +356,11 @@ async fn resend(
     axum::Extension(ctx): CtxRef,
     Form(f): Form<Params>,
 ) -> Result<Response, PageError> {
-    check_csrf(&ctx, &f)?;
-    match svc(&state)
-        .resend_verification(
-            f.get("email").map(String::as_str).unwrap_or(""),
-            &Texts(ctx.lang),
-        )
-        .await
-    {
-        Ok(()) => Ok(message(
-            &ctx,
-            "link-sent-title",
-            ctx.t("link-sent-text"),
-            None,
-        )),
-        Err(e @ DomainError::Invalid(_)) => Ok(email_only_form(
-            &ctx,
-            FormView::new(f.clone()).with_error(&ctx, &e, "email"),
-            "resend-title",
-            "resend-intro",
-            "/verify-email/resend",
-        )),
-        Err(e) => Err(PageError(e, ctx.clone())),
-    }
+    LinkForm::Resend.submit(&state, &ctx, &f).await
 }
 
 async fn forgot_page(axum::Extension(ctx): CtxRef) -> Response {
-    email_only_form(
-        &ctx,
-        FormView::default(),
-        "forgot-title",
-        "forgot-intro",
-        "/password/forgot",
-    )
+    LinkForm::Forgot.page(&ctx, FormView::default())
 }
 
 async fn forgot(
@@ -353,29 +368,7 @@ async fn forgot(
     axum::Extension(ctx): CtxRef,
     Form(f): Form<Params>,
 ) -> Result<Response, PageError> {
-    check_csrf(&ctx, &f)?;
-    match svc(&state)
-        .request_password_reset(
-            f.get("email").map(String::as_str).unwrap_or(""),
-            &Texts(ctx.lang),
-        )
-        .await
-    {
-        Ok(()) => Ok(message(
-            &ctx,
-            "link-sent-title",
-            ctx.t("link-sent-text"),
-            None,
-        )),
-        Err(e @ DomainError::Invalid(_)) => Ok(email_only_form(
-            &ctx,
-            FormView::new(f.clone()).with_error(&ctx, &e, "email"),
-            "forgot-title",
-            "forgot-intro",
-            "/password/forgot",
-        )),
-        Err(e) => Err(PageError(e, ctx.clone())),
-    }
+    LinkForm::Forgot.submit(&state, &ctx, &f).await
 }
 
 fn reset_form(ctx: &Ctx, form: FormView, token: &str) -> Response {
