@@ -588,3 +588,98 @@ async fn email_goes_out_over_real_smtp() {
     let counts = t.services.store.job_counts().await.expect("counts");
     assert_eq!((counts.pending, counts.failed), (0, 0));
 }
+
+#[tokio::test]
+async fn platform_admin_creates_and_edits_offices_and_service_points() {
+    let t = TestServer::seeded().await;
+    let token = t.demo_token("admin@okienko.test").await;
+    let office = serde_json::json!({"name": "Urząd Miasta Testowo", "nip": "7770000005", "regon": "123456785", "street": "ul. Długa 5", "postal_code": "11-222", "city": "Testowo"});
+    let r = reqwest::Client::new()
+        .post(t.url("/api/v1/offices"))
+        .bearer_auth(&token)
+        .json(&office)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), 201);
+    let created: serde_json::Value = r.json().await.expect("json");
+    // A new office gets its public-body mailbox (in the register) and its seal right away.
+    let found: serde_json::Value = reqwest::get(t.url("/api/v1/addresses?q=Testowo"))
+        .await
+        .expect("register")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(found["items"][0]["name"], "Urząd Miasta Testowo");
+    let id = created["id"].as_str().expect("id");
+    assert!(t
+        .services
+        .office_seal_info(
+            &crate::common::principal(&t, "admin@okienko.test").await,
+            id
+        )
+        .await
+        .is_ok());
+    // The same NIP again is a clear field error.
+    let r = reqwest::Client::new()
+        .post(t.url("/api/v1/offices"))
+        .bearer_auth(&token)
+        .json(&office)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), 422);
+    let v: serde_json::Value = r.json().await.expect("json");
+    assert_eq!(v["errors"][0]["field"], "nip");
+
+    // On the web: edit the office, add a service point.
+    let admin = t.demo_web("admin@okienko.test").await;
+    let csrf = t.csrf(&admin, &format!("/admin/offices/{id}/edit")).await;
+    let mut form: Vec<(&str, String)> = office
+        .as_object()
+        .expect("obj")
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str().unwrap_or("").to_string()))
+        .collect();
+    form.retain(|(k, _)| *k != "name");
+    form.push(("name", "Urząd Miasta Testowo (zmieniony)".into()));
+    form.push(("csrf", csrf.clone()));
+    let r = admin
+        .post(t.url(&format!("/admin/offices/{id}/edit")))
+        .form(&form)
+        .send()
+        .await
+        .expect("edit");
+    assert_eq!(r.status(), 303);
+    let list = admin
+        .get(t.url("/admin/offices"))
+        .send()
+        .await
+        .expect("list")
+        .text()
+        .await
+        .expect("text");
+    assert!(list.contains("(zmieniony)"));
+    let point = [
+        ("csrf", csrf.as_str()),
+        ("name", "UP Testowo 2"),
+        ("street", "ul. Pocztowa 9"),
+        ("postal_code", "11-222"),
+        ("city", "Testowo"),
+        ("is_open", "1"),
+    ];
+    let r = admin
+        .post(t.url("/admin/service-points/new"))
+        .form(&point)
+        .send()
+        .await
+        .expect("new point");
+    assert_eq!(r.status(), 303);
+    let r = admin
+        .post(t.url("/admin/service-points/new"))
+        .form(&point)
+        .send()
+        .await
+        .expect("again");
+    assert_eq!(r.status(), 422, "a second point with the same name");
+}

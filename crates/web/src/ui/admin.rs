@@ -120,6 +120,23 @@ fn point_form(ctx: &Ctx, form: FormView, action: String, title_key: &str) -> Res
     }
 }
 
+/// After a save: on to `back`, or the form again with what was typed and what is wrong.
+fn saved<T>(
+    ctx: &Arc<Ctx>,
+    f: &Params,
+    result: Result<T, DomainError>,
+    back: &str,
+    again: impl FnOnce(FormView) -> Response,
+) -> Result<Response, PageError> {
+    match result {
+        Ok(_) => Ok(Redirect::to(back).into_response()),
+        Err(e @ DomainError::Invalid(_)) => {
+            Ok(again(FormView::new(f.clone()).with_error(ctx, &e, "name")))
+        }
+        Err(e) => Err(PageError(e, ctx.clone())),
+    }
+}
+
 fn office_values(o: &Office) -> Params {
     [
         ("name", &o.name),
@@ -231,16 +248,14 @@ async fn office_new(
 ) -> Result<Response, PageError> {
     check_csrf(&ctx, &f)?;
     let p = require_user(&ctx)?;
-    match state.services.create_office(p, &office_input(&f)).await {
-        Ok(_) => Ok(Redirect::to("/admin/offices?notice=notice-saved").into_response()),
-        Err(e @ DomainError::Invalid(_)) => Ok(office_form(
-            &ctx,
-            FormView::new(f.clone()).with_error(&ctx, &e, "name"),
-            "/admin/offices/new".into(),
-            "offices-new",
-        )),
-        Err(e) => Err(PageError(e, ctx.clone())),
-    }
+    let result = state.services.create_office(p, &office_input(&f)).await;
+    saved(
+        &ctx,
+        &f,
+        result,
+        "/admin/offices?notice=notice-saved",
+        |form| office_form(&ctx, form, "/admin/offices/new".into(), "offices-new"),
+    )
 }
 
 async fn office_edit_page(
@@ -273,20 +288,24 @@ async fn office_edit(
 ) -> Result<Response, PageError> {
     check_csrf(&ctx, &f)?;
     let p = require_user(&ctx)?;
-    match state
+    let result = state
         .services
         .update_office(p, &id, &office_input(&f))
-        .await
-    {
-        Ok(_) => Ok(Redirect::to("/admin/offices?notice=notice-saved").into_response()),
-        Err(e @ DomainError::Invalid(_)) => Ok(office_form(
-            &ctx,
-            FormView::new(f.clone()).with_error(&ctx, &e, "name"),
-            format!("/admin/offices/{id}/edit"),
-            "offices-edit",
-        )),
-        Err(e) => Err(PageError(e, ctx.clone())),
-    }
+        .await;
+    saved(
+        &ctx,
+        &f,
+        result,
+        "/admin/offices?notice=notice-saved",
+        |form| {
+            office_form(
+                &ctx,
+                form,
+                format!("/admin/offices/{id}/edit"),
+                "offices-edit",
+            )
+        },
+    )
 }
 
 #[derive(Template)]
@@ -330,20 +349,17 @@ async fn point_new(
 ) -> Result<Response, PageError> {
     check_csrf(&ctx, &f)?;
     let p = require_user(&ctx)?;
-    match state
+    let result = state
         .services
         .create_service_point(p, &point_input(&f))
-        .await
-    {
-        Ok(_) => Ok(Redirect::to("/admin/service-points?notice=notice-saved").into_response()),
-        Err(e @ DomainError::Invalid(_)) => Ok(point_form(
-            &ctx,
-            FormView::new(f.clone()).with_error(&ctx, &e, "name"),
-            "/admin/service-points/new".into(),
-            "points-new",
-        )),
-        Err(e) => Err(PageError(e, ctx.clone())),
-    }
+        .await;
+    saved(
+        &ctx,
+        &f,
+        result,
+        "/admin/service-points?notice=notice-saved",
+        |form| point_form(&ctx, form, "/admin/service-points/new".into(), "points-new"),
+    )
 }
 
 async fn point_edit_page(
@@ -376,20 +392,24 @@ async fn point_edit(
 ) -> Result<Response, PageError> {
     check_csrf(&ctx, &f)?;
     let p = require_user(&ctx)?;
-    match state
+    let result = state
         .services
         .update_service_point(p, &id, &point_input(&f))
-        .await
-    {
-        Ok(_) => Ok(Redirect::to("/admin/service-points?notice=notice-saved").into_response()),
-        Err(e @ DomainError::Invalid(_)) => Ok(point_form(
-            &ctx,
-            FormView::new(f.clone()).with_error(&ctx, &e, "name"),
-            format!("/admin/service-points/{id}/edit"),
-            "points-edit",
-        )),
-        Err(e) => Err(PageError(e, ctx.clone())),
-    }
+        .await;
+    saved(
+        &ctx,
+        &f,
+        result,
+        "/admin/service-points?notice=notice-saved",
+        |form| {
+            point_form(
+                &ctx,
+                form,
+                format!("/admin/service-points/{id}/edit"),
+                "points-edit",
+            )
+        },
+    )
 }
 
 #[derive(Template)]
