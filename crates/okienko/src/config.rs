@@ -43,6 +43,9 @@ pub struct Flags {
     /// An external RFC 3161 TSA for signature time stamps (default: the built-in one).
     #[arg(long, env = "OKIENKO_TSA_URL")]
     pub tsa_url: Option<String>,
+    /// The time-stamping policy OID the built-in TSA certifies under (default: a test arc).
+    #[arg(long, env = "OKIENKO_TSA_POLICY")]
+    pub tsa_policy: Option<String>,
 }
 
 /// The TOML file's shape: the same names as the flags, with underscores.
@@ -59,6 +62,7 @@ struct FileConfig {
     master_key_file: Option<PathBuf>,
     name: Option<String>,
     tsa_url: Option<String>,
+    tsa_policy: Option<String>,
 }
 
 /// Resolved settings.
@@ -77,6 +81,8 @@ pub struct Settings {
     pub name: String,
     /// An external RFC 3161 TSA for signature time stamps (default: the built-in one).
     pub tsa_url: Option<String>,
+    /// The built-in TSA's policy OID.
+    pub tsa_policy: Option<String>,
 }
 
 fn secret_file(var: &str) -> anyhow::Result<Option<String>> {
@@ -127,6 +133,7 @@ impl Settings {
             master_key: std::env::var("OKIENKO_MASTER_KEY").ok(),
             master_key_file: flags.master_key_file.clone().or(file.master_key_file),
             tsa_url: flags.tsa_url.clone().or(file.tsa_url),
+            tsa_policy: flags.tsa_policy.clone().or(file.tsa_policy),
             name: flags
                 .name
                 .clone()

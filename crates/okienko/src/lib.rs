@@ -37,9 +37,14 @@ pub async fn services(s: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Ser
     };
     let store = Arc::new(store) as Arc<dyn Store>;
     let master = okienko_trust::keystore::MasterKey::parse(&s.master_key()?)?;
-    let pki =
-        okienko_services::pki::Pki::load_or_create(store.as_ref(), master, clock.now(), &s.name)
-            .await?;
+    let pki = okienko_services::pki::Pki::load_or_create(
+        store.as_ref(),
+        master,
+        clock.now(),
+        &s.name,
+        s.tsa_policy.as_deref(),
+    )
+    .await?;
     let log = okienko_services::log::EvidenceLog::start(
         store.clone(),
         pki.log_key.clone(),

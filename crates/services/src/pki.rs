@@ -118,7 +118,15 @@ impl Pki {
         master: MasterKey,
         now: OffsetDateTime,
         name: &str,
+        tsa_policy: Option<&str>,
     ) -> anyhow::Result<Pki> {
+        let policy = match tsa_policy {
+            Some(p) => p
+                .trim()
+                .parse::<okienko_trust::oids::ObjectIdentifier>()
+                .map_err(|e| anyhow::anyhow!("TSA policy {p:?} is not an OID: {e}"))?,
+            None => okienko_trust::oids::DEFAULT_TSA_POLICY,
+        };
         let text = match store.setting(PKI_KEY).await? {
             Some(t) => t,
             None => {
@@ -166,7 +174,7 @@ impl Pki {
         let tsa = Tsa {
             chain: vec![tsa_pair.cert.clone(), intermediate.cert.clone()],
             pair: tsa_pair,
-            policy: okienko_trust::oids::DEFAULT_TSA_POLICY,
+            policy,
         };
         // Serial numbers: milliseconds in the high bits and a counter in the low 20, so they
         // stay unique across restarts without a database round trip per stamp.

@@ -1,6 +1,6 @@
 //! Object identifiers not in `const-oid` 0.9, and okienko's own.
 
-use const_oid::ObjectIdentifier;
+pub use const_oid::ObjectIdentifier;
 
 /// id-ct-TSTInfo (RFC 3161).
 pub const ID_CT_TST_INFO: ObjectIdentifier =

@@ -856,3 +856,38 @@ async fn upload_p12(
         .await
         .expect("post")
 }
+
+#[tokio::test]
+async fn the_tsa_certifies_under_the_configured_policy() {
+    if !openssl_available() {
+        return;
+    }
+    let t = TestServer::start_with(|s| s.tsa_policy = Some("1.3.6.1.4.1.55555.1.1".into())).await;
+    let req = okienko_trust::tsa::request_der(b"policy").expect("request");
+    let r = reqwest::Client::new()
+        .post(t.url("/tsa"))
+        .header("content-type", "application/timestamp-query")
+        .body(req)
+        .send()
+        .await
+        .expect("post");
+    std::fs::write(t.data.join("p.tsr"), r.bytes().await.expect("bytes")).expect("w");
+    let (ok, text) = openssl(&["ts", "-reply", "-in", "p.tsr", "-text"], &t.data);
+    assert!(
+        ok && text.contains("Policy OID: 1.3.6.1.4.1.55555.1.1"),
+        "{text}"
+    );
+    // A policy that is not an OID stops start-up with a clear message.
+    let data = std::env::temp_dir().join(format!("okienko-policy-{}", okienko_services::new_id()));
+    let flags = okienko::config::Flags {
+        data: Some(data),
+        tsa_policy: Some("not an oid".into()),
+        ..Default::default()
+    };
+    let s = okienko::config::Settings::resolve(&flags).expect("settings");
+    let err = okienko::services(&s, std::sync::Arc::new(okienko_services::SystemClock))
+        .await
+        .err()
+        .expect("refused");
+    assert!(format!("{err:#}").contains("not an OID"), "{err:#}");
+}
