@@ -23,18 +23,27 @@ impl Services {
             .await
             .map_err(internal)?;
         let mut out = Vec::new();
+        // The same few staff members recur: look each name up once.
+        let mut names: std::collections::HashMap<String, String> = std::collections::HashMap::new();
         for e in entries
             .into_iter()
             .filter(|e| e.actor_id.as_deref() != Some(p.user.id.as_str()))
         {
             let actor_name = match &e.actor_id {
-                Some(id) => self
-                    .store
-                    .user_by_id(id)
-                    .await
-                    .map_err(internal)?
-                    .map(|u| u.display_name)
-                    .unwrap_or_default(),
+                Some(id) => match names.get(id) {
+                    Some(n) => n.clone(),
+                    None => {
+                        let n = self
+                            .store
+                            .user_by_id(id)
+                            .await
+                            .map_err(internal)?
+                            .map(|u| u.display_name)
+                            .unwrap_or_default();
+                        names.insert(id.clone(), n.clone());
+                        n
+                    }
+                },
                 None => String::new(),
             };
             out.push(TrackerRow {

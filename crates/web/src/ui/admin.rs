@@ -269,8 +269,7 @@ async fn office_edit_page(
         .store
         .office(&id)
         .await
-        .ok()
-        .flatten()
+        .map_err(|e| PageError(DomainError::Internal(e.to_string()), ctx.clone()))?
         .ok_or_else(|| PageError(DomainError::NotFound, ctx.clone()))?;
     Ok(office_form(
         &ctx,
@@ -373,8 +372,7 @@ async fn point_edit_page(
         .store
         .service_point(&id)
         .await
-        .ok()
-        .flatten()
+        .map_err(|e| PageError(DomainError::Internal(e.to_string()), ctx.clone()))?
         .ok_or_else(|| PageError(DomainError::NotFound, ctx.clone()))?;
     Ok(point_form(
         &ctx,
