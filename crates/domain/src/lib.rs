@@ -9,6 +9,7 @@ pub mod ids;
 pub mod policy;
 pub mod role;
 pub mod totp;
+pub mod tracking;
 
 pub use error::{DomainError, FieldError, FieldErrors};
 pub use role::{Role, RoleGrant};

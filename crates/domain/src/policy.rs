@@ -35,6 +35,8 @@ pub enum Action<'a> {
     ReadAuditTrail,
     /// Find a person's or company's delivery address by PESEL or NIP (public-body senders).
     LookupPrivateAddress,
+    /// Print, dispatch and record the outcome of paper letters at a service point.
+    HandlePaper { service_point_id: &'a str },
 }
 
 impl Actor {
@@ -87,6 +89,8 @@ pub fn allowed(actor: &Actor, action: Action<'_>) -> bool {
         }
         Action::ManageClerks { .. } => platform,
         Action::LookupPrivateAddress => actor.has(Role::Official) || actor.has(Role::OfficeAdmin),
+        // The clerks of that post office only: printing is their work, not an admin's.
+        Action::HandlePaper { service_point_id } => actor.has_at_point(Role::Clerk, service_point_id),
     }
 }
 
@@ -137,5 +141,7 @@ mod tests {
                 service_point_id: "p2"
             }
         ));
+        assert!(allowed(&a, Action::HandlePaper { service_point_id: "p1" }));
+        assert!(!allowed(&a, Action::HandlePaper { service_point_id: "p2" }));
     }
 }

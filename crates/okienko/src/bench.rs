@@ -557,7 +557,16 @@ pub async fn run_delivery(args: DeliveryBenchArgs) -> anyhow::Result<()> {
             deemed_at: None,
             deemable: true,
         };
-        services.store.insert_message(&m, &[d], &[], &[]).await?;
+        services
+            .store
+            .insert_message(&okienko_store::NewMessage {
+                message: m,
+                deliveries: vec![d],
+                attachments: vec![],
+                evidence: vec![],
+                letters: vec![],
+            })
+            .await?;
     }
     println!(
         "filled a mailbox with {} messages in {:.1} s",

@@ -13,7 +13,10 @@ use crate::{internal, new_id, Services};
 use base64::Engine;
 use okienko_domain::address::Address;
 use okienko_domain::{DomainError, FieldErrors};
-use okienko_store::{Attachment, Delivery, EvidenceRecord, Mailbox, Message, StoreError};
+use crate::paper::PostalRecipient;
+use okienko_store::{
+    Attachment, Delivery, EvidenceRecord, Mailbox, Message, NewMessage, StoreError,
+};
 use serde_json::json;
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
@@ -31,6 +34,8 @@ pub struct Outgoing {
     /// (file name, bytes)
     pub attachments: Vec<(String, Vec<u8>)>,
     pub idempotency_key: Option<String>,
+    /// Recipients without an electronic address, reached on paper (public-body senders).
+    pub postal: Vec<PostalRecipient>,
 }
 
 /// What the sender gets back: the message id and the evidence issued so far.
@@ -39,7 +44,7 @@ pub struct Sent {
     pub evidence: Vec<(String, String)>,
 }
 
-fn rfc3339(ms: i64) -> String {
+pub(crate) fn rfc3339(ms: i64) -> String {
     okienko_domain::from_millis(ms)
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default()
@@ -68,7 +73,7 @@ impl Services {
 
     /// Signs and logs evidence documents about one message, one per event. Returns the
     /// records to store.
-    async fn message_evidence_records(
+    pub(crate) async fn message_evidence_records(
         &self,
         m: &Message,
         recipients: &[String],
@@ -161,9 +166,9 @@ impl Services {
             errs.add("body", "err-body-long");
         }
         let mut recipients: Vec<Mailbox> = Vec::new();
-        if out.to.is_empty() {
+        if out.to.is_empty() && out.postal.is_empty() {
             errs.add("to", "err-to-missing");
-        } else if out.to.len() > MAX_RECIPIENTS {
+        } else if out.to.len() + out.postal.len() > MAX_RECIPIENTS {
             errs.add("to", "err-to-too-many");
         }
         for t in out.to.iter().take(MAX_RECIPIENTS) {
@@ -189,15 +194,37 @@ impl Services {
                 _ => errs.add("attachment", "err-attachment-type"),
             }
         }
+        let points = self
+            .check_postal(&sender_box, &out.postal, &types, &mut errs)
+            .await?;
+        let id = new_id();
+        let letters = self
+            .render_letters(
+                &sender_box,
+                &id,
+                &subject,
+                &out.body,
+                &out.attachments,
+                &types,
+                &out.postal,
+                &points,
+                &mut errs,
+            )
+            .await?;
         if !errs.is_empty() {
-            let id = self
-                .reject_submission(&from, &out.to, &subject, &errs)
-                .await?;
+            let mut to = out.to.clone();
+            to.extend(
+                out.postal
+                    .iter()
+                    .map(|r| format!("PAPER:{}, {}", r.name.trim(), r.postal_code.trim())),
+            );
+            let id = self.reject_submission(&from, &to, &subject, &errs).await?;
             return Err(DomainError::Rejected(errs, id));
         }
+        let letters: Vec<okienko_store::PaperLetter> =
+            letters.into_iter().map(|p| p.letter).collect();
 
         let now = self.now_ms();
-        let id = new_id();
         let mut attachments = Vec::new();
         for (n, ((name, bytes), media_type)) in out.attachments.into_iter().zip(types).enumerate() {
             let size = bytes.len() as i64;
@@ -230,7 +257,8 @@ impl Services {
             idempotency_key: out.idempotency_key,
             reply_to: None,
         };
-        let to: Vec<String> = recipients.iter().map(|r| r.address.clone()).collect();
+        let mut to: Vec<String> = recipients.iter().map(|r| r.address.clone()).collect();
+        to.extend(letters.iter().map(crate::paper::paper_recipient));
         let deliveries: Vec<Delivery> = recipients
             .iter()
             .map(|r| Delivery {
@@ -245,11 +273,19 @@ impl Services {
             .collect();
         // Evidence: acceptance for the sender, consignment per recipient (for a public body,
         // reaching its mailbox is its receipt).
+        let paper: Vec<serde_json::Value> = letters
+            .iter()
+            .map(|l| json!({"tracking_number": l.tracking_number, "letter_sha256": l.pdf_sha256, "letter_pages": l.pages, "postal_code": l.postal_code}))
+            .collect();
         let mut events = vec![EvidenceEvent {
             kind: "submission-acceptance",
             recipient: String::new(),
             at: now,
-            extra: json!({}),
+            extra: if paper.is_empty() {
+                json!({})
+            } else {
+                json!({"paper_letters": paper})
+            },
         }];
         for r in &recipients {
             let extra = if r.kind == PUBLIC_BODY {
@@ -267,15 +303,18 @@ impl Services {
         let records = self
             .message_evidence_records(&message, &to, &attachments, events)
             .await?;
-        match self
-            .store
-            .insert_message(&message, &deliveries, &attachments, &records)
-            .await
-        {
+        let new = NewMessage {
+            message,
+            deliveries,
+            attachments,
+            evidence: records,
+            letters,
+        };
+        match self.store.insert_message(&new).await {
             Ok(()) => {}
-            Err(StoreError::Conflict(_)) if message.idempotency_key.is_some() => {
+            Err(StoreError::Conflict(_)) if new.message.idempotency_key.is_some() => {
                 // The same key raced in at the same time: answer with the first one.
-                let key = message.idempotency_key.as_deref().unwrap_or_default();
+                let key = new.message.idempotency_key.as_deref().unwrap_or_default();
                 if let Some(first) = self
                     .store
                     .message_by_idempotency(&from, key)
@@ -291,7 +330,7 @@ impl Services {
         self.notify_recipients(&recipients).await;
         Ok(Sent {
             id,
-            evidence: records.into_iter().map(|r| (r.id, r.kind)).collect(),
+            evidence: new.evidence.into_iter().map(|r| (r.id, r.kind)).collect(),
         })
     }
 
@@ -387,12 +426,12 @@ impl Services {
 }
 
 /// One event to issue evidence for.
-struct EvidenceEvent {
-    kind: &'static str,
+pub(crate) struct EvidenceEvent {
+    pub kind: &'static str,
     /// The recipient it concerns; empty for the sender's own evidence.
-    recipient: String,
-    at: i64,
-    extra: serde_json::Value,
+    pub recipient: String,
+    pub at: i64,
+    pub extra: serde_json::Value,
 }
 
 /// What a reader of a message gets.
@@ -457,7 +496,7 @@ impl Services {
                 continue;
             }
             let now = self.now_ms();
-            let to: Vec<String> = deliveries.iter().map(|d| d.recipient.clone()).collect();
+            let to = self.all_recipients(&message.id).await?;
             let extra = json!({"receipt_time": rfc3339(now), "opened_by": p.user.display_name});
             let event = EvidenceEvent {
                 kind: "content-handover",
@@ -566,6 +605,28 @@ impl Services {
             .map_err(internal)
     }
 
+    /// Every recipient of a message as evidence names them: mailbox addresses, then
+    /// `PAPER:<tracking number>` for letters sent by post.
+    pub(crate) async fn all_recipients(&self, message_id: &str) -> Result<Vec<String>, DomainError> {
+        let mut to: Vec<String> = self
+            .store
+            .deliveries(message_id)
+            .await
+            .map_err(internal)?
+            .into_iter()
+            .map(|d| d.recipient)
+            .collect();
+        to.extend(
+            self.store
+                .paper_letters_of_message(message_id)
+                .await
+                .map_err(internal)?
+                .iter()
+                .map(crate::paper::paper_recipient),
+        );
+        Ok(to)
+    }
+
     /// Recipients of the listed messages, in one query.
     pub async fn recipients_of(
         &self,
@@ -599,14 +660,7 @@ impl Services {
                 .attachments(&d.message_id)
                 .await
                 .map_err(internal)?;
-            let to: Vec<String> = self
-                .store
-                .deliveries(&d.message_id)
-                .await
-                .map_err(internal)?
-                .into_iter()
-                .map(|x| x.recipient)
-                .collect();
+            let to = self.all_recipients(&d.message_id).await?;
             let deemed_at = d.delivered_at + DEEMED_AFTER_MS;
             let extra = json!({"receipt_time": rfc3339(deemed_at), "legal_effect": "deemed delivered 14 days after reaching the mailbox", "delivered_at": rfc3339(d.delivered_at)});
             let event = EvidenceEvent {

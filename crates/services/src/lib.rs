@@ -12,6 +12,7 @@ pub mod log;
 pub mod mail;
 pub mod mailboxes;
 pub mod orgs;
+pub mod paper;
 pub mod passwords;
 pub mod pki;
 pub mod timestamp;

@@ -11,6 +11,9 @@ mod sql;
 pub use model::*;
 pub use sql::{Backend, SqlStore};
 
+/// How many migrations this build knows.
+pub const MIGRATION_COUNT: usize = migrations::MIGRATIONS.len();
+
 use async_trait::async_trait;
 use okienko_domain::audit::{AuditEntry, AuditEvent};
 use okienko_domain::{Millis, RoleGrant};
@@ -184,15 +187,18 @@ pub trait Store: Send + Sync {
     ) -> Result<Option<Mailbox>>;
 
     // Messages
-    /// Stores a message with its deliveries, attachments and evidence in one transaction.
-    /// A second message with the same sender and idempotency key is a conflict.
-    async fn insert_message(
-        &self,
-        m: &Message,
-        deliveries: &[Delivery],
-        attachments: &[Attachment],
-        evidence: &[EvidenceRecord],
-    ) -> Result<()>;
+    /// Stores messages, each with its deliveries, attachments, evidence and paper letters, in
+    /// one transaction (group commit). Each message succeeds or fails on its own: a second
+    /// message with the same sender and idempotency key is a conflict. The outer error means
+    /// nothing was stored.
+    async fn insert_messages(&self, batch: &[NewMessage]) -> Result<Vec<Result<()>>>;
+    /// Stores one message (see [`Store::insert_messages`]).
+    async fn insert_message(&self, m: &NewMessage) -> Result<()> {
+        self.insert_messages(std::slice::from_ref(m))
+            .await?
+            .pop()
+            .unwrap_or(Ok(()))
+    }
     async fn message_by_idempotency(&self, sender: &str, key: &str) -> Result<Option<String>>;
     async fn message(&self, id: &str) -> Result<Option<Message>>;
     async fn deliveries(&self, message_id: &str) -> Result<Vec<Delivery>>;
@@ -235,6 +241,44 @@ pub trait Store: Send + Sync {
     async fn insert_evidence(&self, e: &EvidenceRecord) -> Result<()>;
     async fn evidence_of_message(&self, message_id: &str) -> Result<Vec<EvidenceRecord>>;
     async fn evidence(&self, id: &str) -> Result<Option<EvidenceRecord>>;
+
+    // Hybrid paper channel
+    async fn paper_letters_of_message(&self, message_id: &str) -> Result<Vec<PaperLetter>>;
+    async fn paper_letter(&self, id: &str) -> Result<Option<PaperLetter>>;
+    async fn paper_letter_by_tracking(&self, tracking_number: &str) -> Result<Option<PaperLetter>>;
+    /// Letters waiting at a service point for its next print batch, oldest first.
+    async fn waiting_letters(&self, service_point_id: &str) -> Result<Vec<PaperLetter>>;
+    /// Makes a batch of every letter waiting at the batch's service point; returns how many
+    /// letters it holds (0: nothing waited and no batch was made).
+    async fn create_print_batch(&self, batch: &PrintBatch, audit: &AuditEvent) -> Result<i64>;
+    /// A service point's batches, newest first.
+    async fn print_batches(&self, service_point_id: &str, limit: i64) -> Result<Vec<PrintBatch>>;
+    async fn print_batch(&self, id: &str) -> Result<Option<PrintBatch>>;
+    async fn batch_letters(&self, batch_id: &str) -> Result<Vec<PaperLetter>>;
+    /// Moves a batch from status `from` to `to` (`printed` or `dispatched`), recording who
+    /// and when, with its evidence; false if the batch was not in `from`.
+    #[allow(clippy::too_many_arguments)]
+    async fn advance_print_batch(
+        &self,
+        id: &str,
+        from: &str,
+        to: &str,
+        by: &str,
+        at: Millis,
+        evidence: &[EvidenceRecord],
+        audit: &AuditEvent,
+    ) -> Result<bool>;
+    /// Records the outcome of a dispatched letter with its evidence, once; false if the letter
+    /// already has one or its batch is not dispatched.
+    async fn set_letter_outcome(
+        &self,
+        letter_id: &str,
+        outcome: &str,
+        by: &str,
+        at: Millis,
+        evidence: &EvidenceRecord,
+        audit: &AuditEvent,
+    ) -> Result<bool>;
 
     // Settings (installation secrets and the like)
     async fn setting(&self, key: &str) -> Result<Option<String>>;

@@ -28,4 +28,9 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "messages",
         sql: include_str!("../migrations/0004_messages.sql"),
     },
+    Migration {
+        version: 5,
+        name: "paper",
+        sql: include_str!("../migrations/0005_paper.sql"),
+    },
 ];

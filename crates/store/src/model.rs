@@ -170,3 +170,52 @@ pub struct MessageSummary {
     pub delivered_at: Option<Millis>,
     pub deemable: bool,
 }
+
+/// A message with everything stored with it in one transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewMessage {
+    pub message: Message,
+    pub deliveries: Vec<Delivery>,
+    pub attachments: Vec<Attachment>,
+    pub evidence: Vec<EvidenceRecord>,
+    pub letters: Vec<PaperLetter>,
+}
+
+/// One letter of the hybrid paper channel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaperLetter {
+    pub id: String,
+    pub message_id: String,
+    pub tracking_number: String,
+    pub verification_code: String,
+    pub recipient_name: String,
+    pub street: String,
+    pub postal_code: String,
+    pub city: String,
+    pub service_point_id: String,
+    pub batch_id: Option<String>,
+    pub pages: i64,
+    pub pdf_sha256: String,
+    pub created_at: Millis,
+    pub outcome: Option<String>,
+    pub outcome_at: Option<Millis>,
+    pub outcome_by: Option<String>,
+}
+
+/// The letters a service point prints in one go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PrintBatch {
+    pub id: String,
+    pub service_point_id: String,
+    /// `closed` (waiting to be printed), `printed` or `dispatched`.
+    pub status: String,
+    pub created_at: Millis,
+    pub created_by: String,
+    pub printed_at: Option<Millis>,
+    pub printed_by: Option<String>,
+    pub dispatched_at: Option<Millis>,
+    pub dispatched_by: Option<String>,
+    /// Number of letters and of pages in it.
+    pub letters: i64,
+    pub pages: i64,
+}

@@ -3,7 +3,10 @@
 
 use okienko_domain::audit::{verify_chain, AuditEvent};
 use okienko_domain::{Role, RoleGrant};
-use okienko_store::{Department, Office, ServicePoint, Session, SqlStore, Store, StoreError, User};
+use okienko_store::{
+    Department, NewMessage, Office, PaperLetter, PrintBatch, ServicePoint, Session, SqlStore, Store,
+    StoreError, User,
+};
 use sqlx::Row;
 
 struct Fresh {
@@ -93,7 +96,7 @@ async fn migrations_apply_once_on_every_backend() {
             .await
             .expect("count")
             .get(0);
-        assert_eq!(n, 4);
+        assert_eq!(n, okienko_store::MIGRATION_COUNT as i64);
     }
     drop_all(stores).await;
 }
@@ -612,12 +615,13 @@ async fn messages_deliveries_and_evidence_once() {
                 sha256: "00".into(),
                 media_type: "application/pdf".into(),
             };
-            s.insert_message(
-                &m,
-                &[d],
-                &[a],
-                &[evr(&format!("e{i}"), &id, "", "submission-acceptance")],
-            )
+            s.insert_message(&NewMessage {
+                message: m,
+                deliveries: vec![d],
+                attachments: vec![a],
+                evidence: vec![evr(&format!("e{i}"), &id, "", "submission-acceptance")],
+                letters: vec![],
+            })
             .await
             .expect("insert");
         }
@@ -633,7 +637,14 @@ async fn messages_deliveries_and_evidence_once() {
             reply_to: None,
         };
         assert!(matches!(
-            s.insert_message(&dup, &[], &[], &[]).await,
+            s.insert_message(&NewMessage {
+                message: dup,
+                deliveries: vec![],
+                attachments: vec![],
+                evidence: vec![],
+                letters: vec![],
+            })
+            .await,
             Err(StoreError::Conflict(_))
         ));
         assert!(s.message("dup").await.expect("read").is_none());
@@ -707,6 +718,142 @@ async fn messages_deliveries_and_evidence_once() {
             Some("deemed-delivery".into())
         );
         assert_eq!(s.attachments("m1").await.expect("attachments").len(), 1);
+
+        // Group commit with paper letters: one conflicting message fails alone.
+        s.create_service_point(
+            &ServicePoint {
+                id: "p1".into(),
+                name: "UP 1".into(),
+                street: "Pocztowa 1".into(),
+                postal_code: "00-001".into(),
+                city: "X".into(),
+                is_open: true,
+                created_at: 1,
+            },
+            &ev("point.create"),
+        )
+        .await
+        .expect("point");
+        let letter = |id: &str, msg: &str| PaperLetter {
+            id: id.into(),
+            message_id: msg.into(),
+            tracking_number: format!("T-{id}"),
+            verification_code: "CODE".into(),
+            recipient_name: "Jan".into(),
+            street: "Długa 1".into(),
+            postal_code: "00-950".into(),
+            city: "Warszawa".into(),
+            service_point_id: "p1".into(),
+            batch_id: None,
+            pages: 3,
+            pdf_sha256: "ab".into(),
+            created_at: 500,
+            outcome: None,
+            outcome_at: None,
+            outcome_by: None,
+        };
+        let paper = |id: &str, key: &str| NewMessage {
+            message: Message {
+                id: id.into(),
+                sender: "A".into(),
+                sender_user_id: None,
+                subject: "paper".into(),
+                body: "b".into(),
+                sent_at: 500,
+                idempotency_key: Some(key.into()),
+                reply_to: None,
+            },
+            deliveries: vec![],
+            attachments: vec![],
+            evidence: vec![evr(&format!("acc-{id}"), id, "", "submission-acceptance")],
+            letters: vec![letter(&format!("L{id}"), id)],
+        };
+        let results = s
+            .insert_messages(&[paper("p1", "pk1"), paper("p2", "k0"), paper("p3", "pk3")])
+            .await
+            .expect("group commit");
+        assert!(results[0].is_ok() && results[2].is_ok());
+        assert!(matches!(results[1], Err(StoreError::Conflict(_))));
+        assert!(s.message("p2").await.expect("read").is_none());
+        assert!(s.evidence("acc-p2").await.expect("read").is_none());
+        assert_eq!(s.waiting_letters("p1").await.expect("waiting").len(), 2);
+        assert_eq!(
+            s.paper_letter_by_tracking("T-Lp3")
+                .await
+                .expect("by tracking")
+                .map(|l| l.message_id),
+            Some("p3".into())
+        );
+        let batch = PrintBatch {
+            id: "b1".into(),
+            service_point_id: "p1".into(),
+            status: "closed".into(),
+            created_at: 600,
+            created_by: "u1".into(),
+            printed_at: None,
+            printed_by: None,
+            dispatched_at: None,
+            dispatched_by: None,
+            letters: 0,
+            pages: 0,
+        };
+        assert_eq!(
+            s.create_print_batch(&batch, &ev("paper.batch"))
+                .await
+                .expect("batch"),
+            2
+        );
+        let empty = PrintBatch {
+            id: "b2".into(),
+            ..batch.clone()
+        };
+        assert_eq!(
+            s.create_print_batch(&empty, &ev("paper.batch"))
+                .await
+                .expect("nothing waits"),
+            0
+        );
+        assert!(s.print_batch("b2").await.expect("read").is_none());
+        let b = s.print_batch("b1").await.expect("read").expect("made");
+        assert_eq!((b.letters, b.pages, b.status.as_str()), (2, 6, "closed"));
+        assert!(s.waiting_letters("p1").await.expect("waiting").is_empty());
+        // No outcome before dispatch; dispatch only after printing; each once.
+        let out = evr("out-1", "p1", "PAPER:T-Lp1", "paper-outcome");
+        assert!(!s
+            .set_letter_outcome("Lp1", "delivered", "u1", 700, &out, &ev("paper.outcome"))
+            .await
+            .expect("too early"));
+        let disp = [evr("disp-1", "p1", "PAPER:T-Lp1", "paper-dispatch")];
+        assert!(!s
+            .advance_print_batch("b1", "printed", "dispatched", "u1", 650, &disp, &ev("paper.dispatch"))
+            .await
+            .expect("not printed yet"));
+        assert!(s
+            .advance_print_batch("b1", "closed", "printed", "u1", 640, &[], &ev("paper.print"))
+            .await
+            .expect("printed"));
+        assert!(s
+            .advance_print_batch("b1", "printed", "dispatched", "u1", 650, &disp, &ev("paper.dispatch"))
+            .await
+            .expect("dispatched"));
+        assert!(s
+            .set_letter_outcome("Lp1", "delivered", "u1", 700, &out, &ev("paper.outcome"))
+            .await
+            .expect("outcome"));
+        let again = evr("out-2", "p1", "PAPER:T-Lp1", "paper-outcome");
+        assert!(!s
+            .set_letter_outcome("Lp1", "returned-other", "u1", 701, &again, &ev("paper.outcome"))
+            .await
+            .expect("once"));
+        let l = s.paper_letter("Lp1").await.expect("read").expect("letter");
+        assert_eq!(l.outcome.as_deref(), Some("delivered"));
+        assert_eq!(s.print_batches("p1", 10).await.expect("list").len(), 1);
+        assert_eq!(s.batch_letters("b1").await.expect("letters").len(), 2);
+        assert_eq!(
+            s.paper_letters_of_message("p1").await.expect("of message").len(),
+            1
+        );
+        verify(s).await.expect("audit chain intact");
     }
     drop_all(stores).await;
 }

@@ -56,6 +56,11 @@ pub struct MessageInput {
     subject: String,
     #[serde(default)]
     body: String,
+    /// Recipients without an electronic address, reached on paper through the post
+    /// (public-body senders only): `[{"name","street","postal_code","city"}]`.
+    #[serde(default)]
+    #[schema(value_type = Vec<Object>)]
+    postal: Vec<okienko_services::paper::PostalRecipient>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -124,6 +129,7 @@ async fn send(
         body: input.body,
         attachments,
         idempotency_key: key,
+        postal: input.postal,
     };
     let sent = state
         .services

@@ -355,6 +355,7 @@ async fn world() -> World {
                 body: "Treść".into(),
                 attachments: vec![("wniosek.pdf".into(), b"%PDF-1.4 test".to_vec())],
                 idempotency_key: None,
+                postal: Vec::new(),
             },
         )
         .await

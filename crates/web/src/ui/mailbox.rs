@@ -285,6 +285,7 @@ async fn compose(
         body: values["body"].clone(),
         attachments,
         idempotency_key: None,
+        postal: Vec::new(),
     };
     match state.services.send_message(p, out).await {
         Ok(sent) => {

@@ -1,0 +1,689 @@
+//! The hybrid paper channel: a public body may address a recipient who has no electronic
+//! address by post. The letter is rendered as an A4 PDF (cover page with tracking number and
+//! verification code, the letter, its attachments), waits at the service point that serves the
+//! recipient's postcode, is printed there in a batch, dispatched (`paper-dispatch` evidence)
+//! and its outcome recorded by the clerk (`paper-outcome` evidence; returned after notice
+//! counts as deemed delivery).
+
+use crate::accounts::Principal;
+use crate::{internal, new_id, Services};
+use okienko_domain::audit::AuditEvent;
+use okienko_domain::policy::{allowed, Action};
+use okienko_domain::{DomainError, FieldErrors};
+use okienko_store::{Attachment, Mailbox, Message, PaperLetter, PrintBatch, ServicePoint};
+use serde::Deserialize;
+use serde_json::json;
+
+/// A recipient addressed by post.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+pub struct PostalRecipient {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub street: String,
+    #[serde(default)]
+    pub postal_code: String,
+    #[serde(default)]
+    pub city: String,
+}
+
+/// What a clerk can record about a dispatched letter.
+pub const OUTCOMES: [&str; 5] = [
+    "delivered",
+    "delivered-household",
+    "picked-up",
+    "returned-after-notice",
+    "returned-other",
+];
+
+/// The evidence `recipient` of a paper letter.
+pub fn paper_recipient(l: &PaperLetter) -> String {
+    format!("PAPER:{}", l.tracking_number)
+}
+
+/// Chooses the open service point that serves a postcode: the one whose own postcode shares
+/// the longest prefix with it (same district first), ties by name. None if no point is open.
+pub fn serving_point<'a>(points: &'a [ServicePoint], postal_code: &str) -> Option<&'a ServicePoint> {
+    let shared = |p: &ServicePoint| {
+        p.postal_code
+            .chars()
+            .zip(postal_code.chars())
+            .take_while(|(a, b)| a == b)
+            .count()
+    };
+    points
+        .iter()
+        .filter(|p| p.is_open)
+        .max_by(|a, b| shared(a).cmp(&shared(b)).then_with(|| b.name.cmp(&a.name)))
+}
+
+/// A letter prepared for storing: the record and its PDF.
+pub(crate) struct Prepared {
+    pub letter: PaperLetter,
+    pub pdf: Vec<u8>,
+}
+
+fn verification_code() -> String {
+    use rand::Rng;
+    // Crockford's base32 alphabet: no I, L, O, U to misread on paper.
+    const ALPHABET: &[u8] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    let mut rng = rand::rngs::OsRng;
+    let c: String = (0..8)
+        .map(|_| char::from(ALPHABET[rng.gen_range(0..ALPHABET.len())]))
+        .collect();
+    format!("{}-{}", &c[..4], &c[4..])
+}
+
+fn labels() -> okienko_print::Labels {
+    let t = |k| okienko_i18n::Lang::Pl.t(k);
+    okienko_print::Labels {
+        cover_title: t("paper-cover-title"),
+        tracking_number: t("paper-tracking-number"),
+        verification_code: t("paper-verification-code"),
+        verify_at: t("paper-verify-at"),
+        sender: t("paper-sender"),
+        recipient: t("paper-recipient"),
+        pages: t("paper-pages"),
+        attachment: t("paper-attachment"),
+        page_of: t("paper-page"),
+    }
+}
+
+impl Services {
+    /// Checks postal recipients and the attachments they would get on paper, recording
+    /// problems in `errs`; returns the serving point of each recipient.
+    pub(crate) async fn check_postal(
+        &self,
+        sender: &Mailbox,
+        postal: &[PostalRecipient],
+        attachment_types: &[&str],
+        errs: &mut FieldErrors,
+    ) -> Result<Vec<ServicePoint>, DomainError> {
+        if postal.is_empty() {
+            return Ok(Vec::new());
+        }
+        if sender.kind != crate::mailboxes::PUBLIC_BODY {
+            errs.add("postal", "err-postal-public-only");
+            return Ok(Vec::new());
+        }
+        if attachment_types
+            .iter()
+            .any(|t| !okienko_print::printable(t))
+        {
+            errs.add("attachment", "err-attachment-not-printable");
+        }
+        let points = self.store.service_points().await.map_err(internal)?;
+        let mut out = Vec::new();
+        for r in postal {
+            let short = |s: &str, max: usize| s.trim().is_empty() || s.chars().count() > max;
+            if short(&r.name, 200) {
+                errs.add("postal", "err-postal-name");
+            }
+            if short(&r.street, 200) {
+                errs.add("postal", "err-postal-street");
+            }
+            if short(&r.city, 100) {
+                errs.add("postal", "err-postal-city");
+            }
+            match okienko_domain::ids::postal_code(&r.postal_code) {
+                Err(c) => errs.add("postal", c),
+                Ok(code) => match serving_point(&points, &code) {
+                    Some(p) => out.push(p.clone()),
+                    None => errs.add("postal", "err-no-service-point"),
+                },
+            }
+        }
+        Ok(out)
+    }
+
+    /// Renders one letter per postal recipient. Problems that only rendering finds (an
+    /// attachment that does not open, too many sheets) go to `errs`.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn render_letters(
+        &self,
+        sender: &Mailbox,
+        message_id: &str,
+        subject: &str,
+        body: &str,
+        attachments: &[(String, Vec<u8>)],
+        types: &[&'static str],
+        postal: &[PostalRecipient],
+        points: &[ServicePoint],
+        errs: &mut FieldErrors,
+    ) -> Result<Vec<Prepared>, DomainError> {
+        if postal.is_empty() || !errs.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut sender_lines = vec![sender.name.clone()];
+        if let Some(office) = match &sender.office_id {
+            Some(id) => self.store.office(id).await.map_err(internal)?,
+            None => None,
+        } {
+            sender_lines.push(office.street);
+            sender_lines.push(format!("{} {}", office.postal_code, office.city));
+        }
+        sender_lines.push(sender.address.clone());
+        let now = self.now_ms();
+        let date = okienko_domain::from_millis(now).date().to_string();
+        let mut jobs = Vec::new();
+        for (r, point) in postal.iter().zip(points) {
+            let serial = rand::Rng::gen_range(&mut rand::rngs::OsRng, 0..100_000_000u32);
+            let letter = PaperLetter {
+                id: new_id(),
+                message_id: message_id.to_string(),
+                tracking_number: okienko_domain::tracking::tracking_number(serial, "PL"),
+                verification_code: verification_code(),
+                recipient_name: r.name.trim().to_string(),
+                street: r.street.trim().to_string(),
+                postal_code: r.postal_code.trim().to_string(),
+                city: r.city.trim().to_string(),
+                service_point_id: point.id.clone(),
+                batch_id: None,
+                pages: 0,
+                pdf_sha256: String::new(),
+                created_at: now,
+                outcome: None,
+                outcome_at: None,
+                outcome_by: None,
+            };
+            jobs.push(letter);
+        }
+        let base = self.base_url.clone();
+        let (subject, body) = (subject.to_string(), body.to_string());
+        let attachments: Vec<(String, Vec<u8>, &'static str)> = attachments
+            .iter()
+            .zip(types)
+            .map(|((n, b), t)| (n.clone(), b.clone(), *t))
+            .collect();
+        // Rendering is CPU work: off the async threads.
+        let rendered = tokio::task::spawn_blocking(move || {
+            let labels = labels();
+            jobs.into_iter()
+                .map(|mut letter| {
+                    let verify_url = format!(
+                        "{base}/letters/verify?tracking={}",
+                        letter.tracking_number
+                    );
+                    let spec = okienko_print::Letter {
+                        labels: &labels,
+                        tracking_number: &letter.tracking_number,
+                        verification_code: &letter.verification_code,
+                        verify_url: &verify_url,
+                        sender_lines: sender_lines.clone(),
+                        recipient_lines: vec![
+                            letter.recipient_name.clone(),
+                            letter.street.clone(),
+                            format!("{} {}", letter.postal_code, letter.city),
+                        ],
+                        date: &date,
+                        subject: &subject,
+                        body: &body,
+                        attachments: attachments
+                            .iter()
+                            .map(|(name, bytes, t)| okienko_print::Appendix {
+                                name,
+                                media_type: t,
+                                bytes,
+                            })
+                            .collect(),
+                    };
+                    okienko_print::render_letter(&spec).map(|r| {
+                        letter.pages = r.pages as i64;
+                        Prepared { letter, pdf: r.pdf }
+                    })
+                })
+                .collect::<Vec<_>>()
+        })
+        .await
+        .map_err(|e| DomainError::Internal(e.to_string()))?;
+        let mut out = Vec::new();
+        for r in rendered {
+            match r {
+                Ok(p) => out.push(p),
+                Err(okienko_print::PrintError::Unprintable(_)) => {
+                    errs.add("attachment", "err-attachment-not-printable")
+                }
+                Err(okienko_print::PrintError::TooManySheets(_)) => {
+                    errs.add("postal", "err-letter-too-long")
+                }
+                Err(e) => return Err(DomainError::Internal(e.to_string())),
+            }
+        }
+        if !errs.is_empty() {
+            return Ok(Vec::new());
+        }
+        for p in &mut out {
+            p.letter.pdf_sha256 = self
+                .blobs
+                .put(std::mem::take(&mut p.pdf).into())
+                .await
+                .map_err(|e| DomainError::Internal(e.to_string()))?;
+        }
+        Ok(out)
+    }
+}
+
+/// A service point's paper work: letters waiting and batches made.
+pub struct PaperDesk {
+    pub point: ServicePoint,
+    pub waiting: Vec<PaperLetter>,
+    pub batches: Vec<PrintBatch>,
+}
+
+/// A batch with its letters.
+pub struct BatchView {
+    pub batch: PrintBatch,
+    pub point: ServicePoint,
+    pub letters: Vec<PaperLetter>,
+}
+
+/// What anyone holding a letter sees after typing its verification code.
+pub struct LetterCheck {
+    pub letter: PaperLetter,
+    pub sender_name: String,
+    pub sender_address: String,
+    pub sent_at: i64,
+    pub status: &'static str,
+}
+
+/// Where a letter is: waiting, in a batch, printed, dispatched, or its outcome.
+pub fn letter_status(l: &PaperLetter, batch: Option<&PrintBatch>) -> &'static str {
+    if let Some(o) = &l.outcome {
+        return OUTCOMES
+            .iter()
+            .find(|x| *x == o)
+            .copied()
+            .unwrap_or("returned-other");
+    }
+    match batch.map(|b| b.status.as_str()) {
+        None => "waiting",
+        Some("closed") => "batched",
+        Some("printed") => "printed",
+        _ => "dispatched",
+    }
+}
+
+impl Services {
+    /// The service point, if the principal may handle its paper and it is open.
+    async fn paper_point(&self, p: &Principal, point_id: &str) -> Result<ServicePoint, DomainError> {
+        if !allowed(
+            &p.actor(),
+            Action::HandlePaper {
+                service_point_id: point_id,
+            },
+        ) {
+            return Err(DomainError::NotFound);
+        }
+        let point = self
+            .store
+            .service_point(point_id)
+            .await
+            .map_err(internal)?
+            .ok_or(DomainError::NotFound)?;
+        if !point.is_open {
+            return Err(DomainError::Conflict("err-point-closed"));
+        }
+        Ok(point)
+    }
+
+    /// Service points where the principal handles paper.
+    pub async fn my_paper_points(&self, p: &Principal) -> Result<Vec<ServicePoint>, DomainError> {
+        let mut out = Vec::new();
+        for g in &p.grants {
+            if let Some(id) = &g.service_point_id {
+                if allowed(&p.actor(), Action::HandlePaper { service_point_id: id }) {
+                    if let Some(sp) = self.store.service_point(id).await.map_err(internal)? {
+                        if !out.iter().any(|x: &ServicePoint| x.id == sp.id) {
+                            out.push(sp);
+                        }
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    pub async fn paper_desk(&self, p: &Principal, point_id: &str) -> Result<PaperDesk, DomainError> {
+        let point = self.paper_point(p, point_id).await?;
+        Ok(PaperDesk {
+            waiting: self.store.waiting_letters(point_id).await.map_err(internal)?,
+            batches: self
+                .store
+                .print_batches(point_id, 50)
+                .await
+                .map_err(internal)?,
+            point,
+        })
+    }
+
+    /// Puts every letter waiting at the point into a new print batch.
+    pub async fn make_print_batch(
+        &self,
+        p: &Principal,
+        point_id: &str,
+    ) -> Result<PrintBatch, DomainError> {
+        self.paper_point(p, point_id).await?;
+        let now = self.now_ms();
+        let batch = PrintBatch {
+            id: new_id(),
+            service_point_id: point_id.to_string(),
+            status: "closed".into(),
+            created_at: now,
+            created_by: p.user.id.clone(),
+            printed_at: None,
+            printed_by: None,
+            dispatched_at: None,
+            dispatched_by: None,
+            letters: 0,
+            pages: 0,
+        };
+        let ev = AuditEvent::new(now, Some(&p.user.id), "paper.batch", &batch.id)
+            .reason(&format!("service point {point_id}"));
+        let n = self
+            .store
+            .create_print_batch(&batch, &ev)
+            .await
+            .map_err(internal)?;
+        if n == 0 {
+            return Err(DomainError::Conflict("err-nothing-waiting"));
+        }
+        self.store
+            .print_batch(&batch.id)
+            .await
+            .map_err(internal)?
+            .ok_or(DomainError::NotFound)
+    }
+
+    pub async fn print_batch_view(&self, p: &Principal, id: &str) -> Result<BatchView, DomainError> {
+        let batch = self
+            .store
+            .print_batch(id)
+            .await
+            .map_err(internal)?
+            .ok_or(DomainError::NotFound)?;
+        let point = self.paper_point(p, &batch.service_point_id).await?;
+        let letters = self.store.batch_letters(id).await.map_err(internal)?;
+        Ok(BatchView {
+            batch,
+            point,
+            letters,
+        })
+    }
+
+    /// The print-ready PDF of a batch: its letters one after the other.
+    pub async fn print_batch_pdf(&self, p: &Principal, id: &str) -> Result<Vec<u8>, DomainError> {
+        let view = self.print_batch_view(p, id).await?;
+        let mut pdfs = Vec::new();
+        for l in &view.letters {
+            pdfs.push(
+                self.blobs
+                    .get(&l.pdf_sha256)
+                    .await
+                    .map_err(|e| DomainError::Internal(e.to_string()))?,
+            );
+        }
+        tokio::task::spawn_blocking(move || {
+            let refs: Vec<&[u8]> = pdfs.iter().map(|b| b.as_ref()).collect();
+            okienko_print::concat(&refs)
+        })
+        .await
+        .map_err(|e| DomainError::Internal(e.to_string()))?
+        .map_err(|e| DomainError::Internal(e.to_string()))
+    }
+
+    /// Marks a batch printed.
+    pub async fn mark_batch_printed(&self, p: &Principal, id: &str) -> Result<(), DomainError> {
+        let view = self.print_batch_view(p, id).await?;
+        let now = self.now_ms();
+        let ev = AuditEvent::new(now, Some(&p.user.id), "paper.printed", id)
+            .reason(&format!("service point {}", view.point.id));
+        if !self
+            .store
+            .advance_print_batch(id, "closed", "printed", &p.user.id, now, &[], &ev)
+            .await
+            .map_err(internal)?
+        {
+            return Err(DomainError::Conflict("err-batch-state"));
+        }
+        Ok(())
+    }
+
+    /// Marks a printed batch handed to the post: `paper-dispatch` evidence for every letter.
+    pub async fn mark_batch_dispatched(&self, p: &Principal, id: &str) -> Result<(), DomainError> {
+        let view = self.print_batch_view(p, id).await?;
+        if view.batch.status != "printed" {
+            return Err(DomainError::Conflict("err-batch-state"));
+        }
+        let now = self.now_ms();
+        let mut records = Vec::new();
+        for l in &view.letters {
+            let extra = json!({
+                "dispatched_at_service_point": view.point.name,
+                "dispatched_by": p.user.display_name,
+            });
+            records.extend(self.paper_evidence(l, "paper-dispatch", now, extra).await?);
+        }
+        let ev = AuditEvent::new(now, Some(&p.user.id), "paper.dispatched", id)
+            .reason(&format!("service point {}", view.point.id));
+        if !self
+            .store
+            .advance_print_batch(id, "printed", "dispatched", &p.user.id, now, &records, &ev)
+            .await
+            .map_err(internal)?
+        {
+            return Err(DomainError::Conflict("err-batch-state"));
+        }
+        Ok(())
+    }
+
+    /// Records how a dispatched letter ended: `paper-outcome` evidence for the sender.
+    pub async fn record_letter_outcome(
+        &self,
+        p: &Principal,
+        letter_id: &str,
+        outcome: &str,
+    ) -> Result<PaperLetter, DomainError> {
+        let letter = self
+            .store
+            .paper_letter(letter_id)
+            .await
+            .map_err(internal)?
+            .ok_or(DomainError::NotFound)?;
+        let point = self.paper_point(p, &letter.service_point_id).await?;
+        let Some(outcome) = OUTCOMES.iter().find(|o| **o == outcome).copied() else {
+            return Err(DomainError::invalid("outcome", "err-outcome"));
+        };
+        let now = self.now_ms();
+        let t = crate::delivery::rfc3339(now);
+        let extra = match outcome {
+            "delivered" | "delivered-household" | "picked-up" => json!({
+                "outcome": outcome,
+                "receipt_time": t,
+                "recorded_at_service_point": point.name,
+            }),
+            "returned-after-notice" => json!({
+                "outcome": outcome,
+                "receipt_time": t,
+                "legal_effect": "deemed delivered: not collected after notice",
+                "recorded_at_service_point": point.name,
+            }),
+            _ => json!({
+                "outcome": outcome,
+                "legal_effect": "not delivered",
+                "recorded_at_service_point": point.name,
+            }),
+        };
+        let Some(rec) = self
+            .paper_evidence(&letter, "paper-outcome", now, extra)
+            .await?
+            .into_iter()
+            .next()
+        else {
+            return Err(DomainError::Internal("no evidence issued".into()));
+        };
+        let ev = AuditEvent::new(now, Some(&p.user.id), "paper.outcome", letter_id)
+            .reason(outcome);
+        if !self
+            .store
+            .set_letter_outcome(letter_id, outcome, &p.user.id, now, &rec, &ev)
+            .await
+            .map_err(internal)?
+        {
+            return Err(DomainError::Conflict("err-batch-state"));
+        }
+        self.store
+            .paper_letter(letter_id)
+            .await
+            .map_err(internal)?
+            .ok_or(DomainError::NotFound)
+    }
+
+    /// Signs and logs one evidence document about a paper letter.
+    async fn paper_evidence(
+        &self,
+        l: &PaperLetter,
+        kind: &'static str,
+        at: i64,
+        extra: serde_json::Value,
+    ) -> Result<Vec<okienko_store::EvidenceRecord>, DomainError> {
+        let message: Message = self
+            .store
+            .message(&l.message_id)
+            .await
+            .map_err(internal)?
+            .ok_or(DomainError::NotFound)?;
+        let attachments: Vec<Attachment> =
+            self.store.attachments(&l.message_id).await.map_err(internal)?;
+        let recipients = self.all_recipients(&l.message_id).await?;
+        let mut extra = extra;
+        if let Some(o) = extra.as_object_mut() {
+            o.insert("tracking_number".into(), json!(l.tracking_number));
+            o.insert(
+                "postal_recipient".into(),
+                json!({"name": l.recipient_name, "street": l.street, "postal_code": l.postal_code, "city": l.city}),
+            );
+            o.insert("letter_sha256".into(), json!(l.pdf_sha256));
+            o.insert("letter_pages".into(), json!(l.pages));
+        }
+        self.message_evidence_records(
+            &message,
+            &recipients,
+            &attachments,
+            vec![crate::delivery::EvidenceEvent {
+                kind,
+                recipient: paper_recipient(l),
+                at,
+                extra,
+            }],
+        )
+        .await
+    }
+
+    /// Checks a letter by its tracking number and verification code (anyone holding it).
+    pub async fn check_letter(
+        &self,
+        tracking: &str,
+        code: &str,
+    ) -> Result<LetterCheck, DomainError> {
+        let tracking = okienko_domain::tracking::parse(tracking)
+            .map_err(|c| DomainError::invalid("tracking", c))?;
+        let wrong = || DomainError::invalid("code", "err-verification-code");
+        let letter = self
+            .store
+            .paper_letter_by_tracking(&tracking)
+            .await
+            .map_err(internal)?
+            .ok_or_else(wrong)?;
+        let typed: String = code
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .collect::<String>()
+            .to_uppercase();
+        let expected: String = letter.verification_code.replace('-', "");
+        if !subtle_eq(typed.as_bytes(), expected.as_bytes()) {
+            return Err(wrong());
+        }
+        let message = self
+            .store
+            .message(&letter.message_id)
+            .await
+            .map_err(internal)?
+            .ok_or(DomainError::NotFound)?;
+        let sender = self
+            .store
+            .mailbox(&message.sender)
+            .await
+            .map_err(internal)?
+            .ok_or(DomainError::NotFound)?;
+        let batch = match &letter.batch_id {
+            Some(b) => self.store.print_batch(b).await.map_err(internal)?,
+            None => None,
+        };
+        Ok(LetterCheck {
+            status: letter_status(&letter, batch.as_ref()),
+            sender_name: sender.name,
+            sender_address: sender.address,
+            sent_at: message.sent_at,
+            letter,
+        })
+    }
+
+    /// The letter's PDF, for whoever checked it with its code.
+    pub async fn checked_letter_pdf(
+        &self,
+        tracking: &str,
+        code: &str,
+    ) -> Result<(String, bytes::Bytes), DomainError> {
+        let c = self.check_letter(tracking, code).await?;
+        let bytes = self
+            .blobs
+            .get(&c.letter.pdf_sha256)
+            .await
+            .map_err(|e| DomainError::Internal(e.to_string()))?;
+        Ok((c.letter.tracking_number, bytes))
+    }
+}
+
+/// Constant-time comparison of equal-length secrets (length itself is not secret here).
+fn subtle_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn point(id: &str, code: &str, open: bool) -> ServicePoint {
+        ServicePoint {
+            id: id.into(),
+            name: id.into(),
+            street: String::new(),
+            postal_code: code.into(),
+            city: String::new(),
+            is_open: open,
+            created_at: 0,
+        }
+    }
+
+    #[test]
+    fn the_nearest_open_point_serves_a_postcode() {
+        let points = vec![
+            point("warszawa", "00-950", true),
+            point("krakow", "30-001", true),
+            point("warszawa-closed", "00-951", false),
+        ];
+        let pick = |c| serving_point(&points, c).map(|p| p.id.as_str());
+        assert_eq!(pick("00-951"), Some("warszawa"));
+        assert_eq!(pick("31-100"), Some("krakow"));
+        assert!(serving_point(&[point("x", "00-001", false)], "00-001").is_none());
+    }
+
+    #[test]
+    fn codes_are_readable_and_unlike() {
+        let a = verification_code();
+        assert_eq!(a.len(), 9);
+        assert!(!a.contains(['I', 'L', 'O', 'U']));
+        assert_ne!(a, verification_code());
+        assert!(subtle_eq(b"AB", b"AB") && !subtle_eq(b"AB", b"AC") && !subtle_eq(b"A", b"AB"));
+    }
+}
