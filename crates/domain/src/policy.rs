@@ -90,7 +90,9 @@ pub fn allowed(actor: &Actor, action: Action<'_>) -> bool {
         Action::ManageClerks { .. } => platform,
         Action::LookupPrivateAddress => actor.has(Role::Official) || actor.has(Role::OfficeAdmin),
         // The clerks of that post office only: printing is their work, not an admin's.
-        Action::HandlePaper { service_point_id } => actor.has_at_point(Role::Clerk, service_point_id),
+        Action::HandlePaper { service_point_id } => {
+            actor.has_at_point(Role::Clerk, service_point_id)
+        }
     }
 }
 
@@ -141,7 +143,17 @@ mod tests {
                 service_point_id: "p2"
             }
         ));
-        assert!(allowed(&a, Action::HandlePaper { service_point_id: "p1" }));
-        assert!(!allowed(&a, Action::HandlePaper { service_point_id: "p2" }));
+        assert!(allowed(
+            &a,
+            Action::HandlePaper {
+                service_point_id: "p1"
+            }
+        ));
+        assert!(!allowed(
+            &a,
+            Action::HandlePaper {
+                service_point_id: "p2"
+            }
+        ));
     }
 }

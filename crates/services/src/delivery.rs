@@ -9,11 +9,11 @@
 use crate::accounts::Principal;
 use crate::mail::Email;
 use crate::mailboxes::PUBLIC_BODY;
+use crate::paper::PostalRecipient;
 use crate::{internal, new_id, Services};
 use base64::Engine;
 use okienko_domain::address::Address;
 use okienko_domain::{DomainError, FieldErrors};
-use crate::paper::PostalRecipient;
 use okienko_store::{
     Attachment, Delivery, EvidenceRecord, Mailbox, Message, NewMessage, StoreError,
 };
@@ -607,7 +607,10 @@ impl Services {
 
     /// Every recipient of a message as evidence names them: mailbox addresses, then
     /// `PAPER:<tracking number>` for letters sent by post.
-    pub(crate) async fn all_recipients(&self, message_id: &str) -> Result<Vec<String>, DomainError> {
+    pub(crate) async fn all_recipients(
+        &self,
+        message_id: &str,
+    ) -> Result<Vec<String>, DomainError> {
         let mut to: Vec<String> = self
             .store
             .deliveries(message_id)

@@ -43,7 +43,10 @@ pub fn paper_recipient(l: &PaperLetter) -> String {
 
 /// Chooses the open service point that serves a postcode: the one whose own postcode shares
 /// the longest prefix with it (same district first), ties by name. None if no point is open.
-pub fn serving_point<'a>(points: &'a [ServicePoint], postal_code: &str) -> Option<&'a ServicePoint> {
+pub fn serving_point<'a>(
+    points: &'a [ServicePoint],
+    postal_code: &str,
+) -> Option<&'a ServicePoint> {
     let shared = |p: &ServicePoint| {
         p.postal_code
             .chars()
@@ -200,10 +203,8 @@ impl Services {
             let labels = labels();
             jobs.into_iter()
                 .map(|mut letter| {
-                    let verify_url = format!(
-                        "{base}/letters/verify?tracking={}",
-                        letter.tracking_number
-                    );
+                    let verify_url =
+                        format!("{base}/letters/verify?tracking={}", letter.tracking_number);
                     let spec = okienko_print::Letter {
                         labels: &labels,
                         tracking_number: &letter.tracking_number,
@@ -305,7 +306,11 @@ pub fn letter_status(l: &PaperLetter, batch: Option<&PrintBatch>) -> &'static st
 
 impl Services {
     /// The service point, if the principal may handle its paper and it is open.
-    async fn paper_point(&self, p: &Principal, point_id: &str) -> Result<ServicePoint, DomainError> {
+    async fn paper_point(
+        &self,
+        p: &Principal,
+        point_id: &str,
+    ) -> Result<ServicePoint, DomainError> {
         if !allowed(
             &p.actor(),
             Action::HandlePaper {
@@ -331,7 +336,12 @@ impl Services {
         let mut out = Vec::new();
         for g in &p.grants {
             if let Some(id) = &g.service_point_id {
-                if allowed(&p.actor(), Action::HandlePaper { service_point_id: id }) {
+                if allowed(
+                    &p.actor(),
+                    Action::HandlePaper {
+                        service_point_id: id,
+                    },
+                ) {
                     if let Some(sp) = self.store.service_point(id).await.map_err(internal)? {
                         if !out.iter().any(|x: &ServicePoint| x.id == sp.id) {
                             out.push(sp);
@@ -343,10 +353,18 @@ impl Services {
         Ok(out)
     }
 
-    pub async fn paper_desk(&self, p: &Principal, point_id: &str) -> Result<PaperDesk, DomainError> {
+    pub async fn paper_desk(
+        &self,
+        p: &Principal,
+        point_id: &str,
+    ) -> Result<PaperDesk, DomainError> {
         let point = self.paper_point(p, point_id).await?;
         Ok(PaperDesk {
-            waiting: self.store.waiting_letters(point_id).await.map_err(internal)?,
+            waiting: self
+                .store
+                .waiting_letters(point_id)
+                .await
+                .map_err(internal)?,
             batches: self
                 .store
                 .print_batches(point_id, 50)
@@ -394,7 +412,11 @@ impl Services {
             .ok_or(DomainError::NotFound)
     }
 
-    pub async fn print_batch_view(&self, p: &Principal, id: &str) -> Result<BatchView, DomainError> {
+    pub async fn print_batch_view(
+        &self,
+        p: &Principal,
+        id: &str,
+    ) -> Result<BatchView, DomainError> {
         let batch = self
             .store
             .print_batch(id)
@@ -521,8 +543,7 @@ impl Services {
         else {
             return Err(DomainError::Internal("no evidence issued".into()));
         };
-        let ev = AuditEvent::new(now, Some(&p.user.id), "paper.outcome", letter_id)
-            .reason(outcome);
+        let ev = AuditEvent::new(now, Some(&p.user.id), "paper.outcome", letter_id).reason(outcome);
         if !self
             .store
             .set_letter_outcome(letter_id, outcome, &p.user.id, now, &rec, &ev)
@@ -552,8 +573,11 @@ impl Services {
             .await
             .map_err(internal)?
             .ok_or(DomainError::NotFound)?;
-        let attachments: Vec<Attachment> =
-            self.store.attachments(&l.message_id).await.map_err(internal)?;
+        let attachments: Vec<Attachment> = self
+            .store
+            .attachments(&l.message_id)
+            .await
+            .map_err(internal)?;
         let recipients = self.all_recipients(&l.message_id).await?;
         let mut extra = extra;
         if let Some(o) = extra.as_object_mut() {
@@ -685,5 +709,76 @@ mod tests {
         assert!(!a.contains(['I', 'L', 'O', 'U']));
         assert_ne!(a, verification_code());
         assert!(subtle_eq(b"AB", b"AB") && !subtle_eq(b"AB", b"AC") && !subtle_eq(b"A", b"AB"));
+    }
+}
+
+impl Services {
+    /// A message's paper letters with their status, for the sender's side only (empty for
+    /// anyone else).
+    pub async fn sent_letters(
+        &self,
+        p: &Principal,
+        message: &Message,
+    ) -> Result<Vec<(PaperLetter, &'static str)>, DomainError> {
+        if !self
+            .my_mailboxes(p)
+            .await?
+            .iter()
+            .any(|(m, _)| m.address == message.sender)
+        {
+            return Ok(Vec::new());
+        }
+        let mut out = Vec::new();
+        for l in self
+            .store
+            .paper_letters_of_message(&message.id)
+            .await
+            .map_err(internal)?
+        {
+            let batch = match &l.batch_id {
+                Some(b) => self.store.print_batch(b).await.map_err(internal)?,
+                None => None,
+            };
+            let status = letter_status(&l, batch.as_ref());
+            out.push((l, status));
+        }
+        Ok(out)
+    }
+
+    /// A letter's PDF for its sender or a clerk of the point that prints it.
+    pub async fn letter_pdf(
+        &self,
+        p: &Principal,
+        letter_id: &str,
+    ) -> Result<(PaperLetter, bytes::Bytes), DomainError> {
+        let l = self
+            .store
+            .paper_letter(letter_id)
+            .await
+            .map_err(internal)?
+            .ok_or(DomainError::NotFound)?;
+        let clerk = allowed(
+            &p.actor(),
+            Action::HandlePaper {
+                service_point_id: &l.service_point_id,
+            },
+        );
+        if !clerk {
+            let m = self
+                .store
+                .message(&l.message_id)
+                .await
+                .map_err(internal)?
+                .ok_or(DomainError::NotFound)?;
+            if self.sent_letters(p, &m).await?.is_empty() {
+                return Err(DomainError::NotFound);
+            }
+        }
+        let bytes = self
+            .blobs
+            .get(&l.pdf_sha256)
+            .await
+            .map_err(|e| DomainError::Internal(e.to_string()))?;
+        Ok((l, bytes))
     }
 }

@@ -1423,8 +1423,11 @@ impl Store for SqlStore {
     }
 
     async fn waiting_letters(&self, service_point_id: &str) -> Result<Vec<PaperLetter>> {
-        self.letters_where("service_point_id = $1 AND batch_id IS NULL", service_point_id)
-            .await
+        self.letters_where(
+            "service_point_id = $1 AND batch_id IS NULL",
+            service_point_id,
+        )
+        .await
     }
 
     async fn create_print_batch(&self, batch: &PrintBatch, audit: &AuditEvent) -> Result<i64> {
@@ -1438,12 +1441,18 @@ impl Store for SqlStore {
             .bind(limit)
             .fetch_all(&self.reader)
             .await?;
-        Ok(rows.iter().map(batch_from).collect::<std::result::Result<_, _>>()?)
+        Ok(rows
+            .iter()
+            .map(batch_from)
+            .collect::<std::result::Result<_, _>>()?)
     }
 
     async fn print_batch(&self, id: &str) -> Result<Option<PrintBatch>> {
         let q = format!("SELECT {BATCH_COLS} FROM print_batches b WHERE b.id = $1");
-        let r = sqlx::query(&q).bind(id).fetch_optional(&self.reader).await?;
+        let r = sqlx::query(&q)
+            .bind(id)
+            .fetch_optional(&self.reader)
+            .await?;
         Ok(r.as_ref().map(batch_from).transpose()?)
     }
 
@@ -1461,7 +1470,8 @@ impl Store for SqlStore {
         evidence: &[EvidenceRecord],
         audit: &AuditEvent,
     ) -> Result<bool> {
-        self.paper_advance(id, from, to, by, at, evidence, audit).await
+        self.paper_advance(id, from, to, by, at, evidence, audit)
+            .await
     }
 
     async fn set_letter_outcome(
@@ -1531,7 +1541,10 @@ async fn insert_grant(
     Ok(())
 }
 
-async fn insert_one_message(tx: &mut sqlx::Transaction<'_, sqlx::Any>, n: &NewMessage) -> Result<()> {
+async fn insert_one_message(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    n: &NewMessage,
+) -> Result<()> {
     let m = &n.message;
     sqlx::query(
         "INSERT INTO messages (id, sender, sender_user_id, subject, body, sent_at, idempotency_key, reply_to) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -1642,7 +1655,10 @@ impl SqlStore {
     async fn letters_where(&self, cond: &str, arg: &str) -> Result<Vec<PaperLetter>> {
         let q = format!("SELECT {LETTER_COLS} FROM paper_letters WHERE {cond} ORDER BY created_at, tracking_number");
         let rows = sqlx::query(&q).bind(arg).fetch_all(&self.reader).await?;
-        Ok(rows.iter().map(letter_from).collect::<std::result::Result<_, _>>()?)
+        Ok(rows
+            .iter()
+            .map(letter_from)
+            .collect::<std::result::Result<_, _>>()?)
     }
 
     async fn paper_insert_batch(&self, b: &PrintBatch, audit: &AuditEvent) -> Result<i64> {

@@ -4,8 +4,8 @@
 use okienko_domain::audit::{verify_chain, AuditEvent};
 use okienko_domain::{Role, RoleGrant};
 use okienko_store::{
-    Department, NewMessage, Office, PaperLetter, PrintBatch, ServicePoint, Session, SqlStore, Store,
-    StoreError, User,
+    Department, NewMessage, Office, PaperLetter, PrintBatch, ServicePoint, Session, SqlStore,
+    Store, StoreError, User,
 };
 use sqlx::Row;
 
@@ -825,15 +825,39 @@ async fn messages_deliveries_and_evidence_once() {
             .expect("too early"));
         let disp = [evr("disp-1", "p1", "PAPER:T-Lp1", "paper-dispatch")];
         assert!(!s
-            .advance_print_batch("b1", "printed", "dispatched", "u1", 650, &disp, &ev("paper.dispatch"))
+            .advance_print_batch(
+                "b1",
+                "printed",
+                "dispatched",
+                "u1",
+                650,
+                &disp,
+                &ev("paper.dispatch")
+            )
             .await
             .expect("not printed yet"));
         assert!(s
-            .advance_print_batch("b1", "closed", "printed", "u1", 640, &[], &ev("paper.print"))
+            .advance_print_batch(
+                "b1",
+                "closed",
+                "printed",
+                "u1",
+                640,
+                &[],
+                &ev("paper.print")
+            )
             .await
             .expect("printed"));
         assert!(s
-            .advance_print_batch("b1", "printed", "dispatched", "u1", 650, &disp, &ev("paper.dispatch"))
+            .advance_print_batch(
+                "b1",
+                "printed",
+                "dispatched",
+                "u1",
+                650,
+                &disp,
+                &ev("paper.dispatch")
+            )
             .await
             .expect("dispatched"));
         assert!(s
@@ -842,7 +866,14 @@ async fn messages_deliveries_and_evidence_once() {
             .expect("outcome"));
         let again = evr("out-2", "p1", "PAPER:T-Lp1", "paper-outcome");
         assert!(!s
-            .set_letter_outcome("Lp1", "returned-other", "u1", 701, &again, &ev("paper.outcome"))
+            .set_letter_outcome(
+                "Lp1",
+                "returned-other",
+                "u1",
+                701,
+                &again,
+                &ev("paper.outcome")
+            )
             .await
             .expect("once"));
         let l = s.paper_letter("Lp1").await.expect("read").expect("letter");
@@ -850,7 +881,10 @@ async fn messages_deliveries_and_evidence_once() {
         assert_eq!(s.print_batches("p1", 10).await.expect("list").len(), 1);
         assert_eq!(s.batch_letters("b1").await.expect("letters").len(), 2);
         assert_eq!(
-            s.paper_letters_of_message("p1").await.expect("of message").len(),
+            s.paper_letters_of_message("p1")
+                .await
+                .expect("of message")
+                .len(),
             1
         );
         verify(s).await.expect("audit chain intact");

@@ -1,7 +1,7 @@
 //! The e-Delivery API (contract: e-Delivery): sending messages with attachments, mailbox
 //! listings, reading messages and attachments, and the evidence with its signed form.
 
-use crate::ctx::{Ctx, CtxRef};
+use crate::ctx::CtxRef;
 use crate::error::{ApiError, Problem};
 use crate::State;
 use axum::extract::{FromRequest, Path, Query};
@@ -10,10 +10,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use okienko_domain::DomainError;
-use okienko_services::accounts::Principal;
 use okienko_services::delivery::{cursor_of, Outgoing};
 use serde::{Deserialize, Serialize};
-use std::sync::Arc;
 use utoipa::ToSchema;
 
 type St = axum::extract::State<State>;
@@ -34,13 +32,9 @@ pub fn routes() -> Router<State> {
         .route("/api/v1/evidence/{id}/signed", get(evidence_signed))
 }
 
-fn user(ctx: &Arc<Ctx>) -> Result<&Principal, ApiError> {
-    ctx.principal
-        .as_ref()
-        .ok_or(ApiError(DomainError::Unauthenticated, ctx.lang))
-}
+use crate::api::user;
 
-fn rfc3339(ms: i64) -> String {
+pub(crate) fn rfc3339(ms: i64) -> String {
     okienko_domain::from_millis(ms)
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default()
@@ -258,6 +252,9 @@ pub struct MessageJson {
     body: String,
     attachments: Vec<AttachmentJson>,
     sent_at: String,
+    /// For the sender: the letters sent on paper with their status.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    paper: Vec<crate::api_paper::LetterJson>,
 }
 
 /// Reads a message. The recipient's first read issues `content-handover` evidence.
@@ -273,7 +270,16 @@ async fn read(
         .open_message(p, &id)
         .await
         .map_err(|e| ApiError(e, ctx.lang))?;
+    let paper = state
+        .services
+        .sent_letters(p, &o.message)
+        .await
+        .map_err(|e| ApiError(e, ctx.lang))?
+        .into_iter()
+        .map(|(l, status)| crate::api_paper::letter_json(l, status))
+        .collect();
     Ok(Json(MessageJson {
+        paper,
         id: o.message.id,
         from: o.message.sender,
         to: o.deliveries.into_iter().map(|d| d.recipient).collect(),

@@ -84,6 +84,7 @@ impl Ctx {
             }
             if let (Some(sp), Role::Clerk) = (&g.service_point_id, g.role) {
                 out.push((format!("/service-points/{sp}"), self.t("nav-my-point")));
+                out.push((format!("/service-points/{sp}/paper"), self.t("nav-paper")));
             }
         }
         out.push(("/mailboxes".into(), self.t("nav-mailbox")));

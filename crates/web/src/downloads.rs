@@ -37,3 +37,8 @@ pub fn signed_evidence(e: &EvidenceRecord) -> Result<Response, DomainError> {
         der,
     ))
 }
+
+/// A PDF to save or print.
+pub fn pdf(file_name: &str, bytes: impl IntoResponse) -> Response {
+    download("application/pdf".into(), file_name, bytes)
+}

@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod api_delivery;
+pub mod api_paper;
 pub mod ctx;
 pub mod downloads;
 pub mod error;
@@ -30,6 +31,7 @@ pub fn app(state: State) -> Router {
     Router::new()
         .merge(ui::routes())
         .merge(api_delivery::routes())
+        .merge(api_paper::routes())
         .merge(api::routes())
         .merge(ops::routes())
         .merge(trust::routes())

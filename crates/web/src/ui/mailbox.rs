@@ -193,6 +193,8 @@ struct ComposePage<'a> {
     form: FormView,
     /// The refusal and its evidence, when a submission was rejected.
     rejection: Option<String>,
+    /// A public body's mailbox may also write to a postal address.
+    postal: bool,
 }
 
 /// The mailbox, if the signed-in person may use it; 404 otherwise.
@@ -216,7 +218,7 @@ async fn compose_page(
     Path(address): Path<String>,
     Query(q): Query<Params>,
 ) -> Result<Response, PageError> {
-    member(&state, &ctx, &address).await?;
+    let mb = member(&state, &ctx, &address).await?;
     let mut values = Params::new();
     if let Some(to) = q.get("to") {
         values.insert("to".into(), to.clone());
@@ -226,6 +228,7 @@ async fn compose_page(
         address,
         form: FormView::new(values),
         rejection: None,
+        postal: mb.kind == okienko_services::mailboxes::PUBLIC_BODY,
     }))
 }
 
@@ -236,7 +239,8 @@ async fn compose(
     req: axum::extract::Request,
 ) -> Result<Response, PageError> {
     let p = require_user(&ctx)?;
-    member(&state, &ctx, &address).await?;
+    let mb = member(&state, &ctx, &address).await?;
+    let postal_form = mb.kind == okienko_services::mailboxes::PUBLIC_BODY;
     let Ok(mut fields) = read_multipart_files(req).await else {
         let form = FormView::default().with_error(
             &ctx,
@@ -248,6 +252,7 @@ async fn compose(
             address,
             form,
             rejection: None,
+            postal: postal_form,
         }));
     };
     let text = |f: &HashMap<String, Vec<(String, Vec<u8>)>>, k: &str| {
@@ -262,10 +267,18 @@ async fn compose(
             .into_iter()
             .collect(),
     )?;
-    let values: Params = ["to", "subject", "body"]
-        .iter()
-        .map(|k| (k.to_string(), text(&fields, k)))
-        .collect();
+    let values: Params = [
+        "to",
+        "subject",
+        "body",
+        "postal_name",
+        "postal_street",
+        "postal_code",
+        "postal_city",
+    ]
+    .iter()
+    .map(|k| (k.to_string(), text(&fields, k)))
+    .collect();
     let attachments: Vec<(String, Vec<u8>)> = fields
         .remove("attachment")
         .unwrap_or_default()
@@ -278,6 +291,17 @@ async fn compose(
         .filter(|s| !s.is_empty())
         .map(str::to_string)
         .collect();
+    let postal_fields = ["postal_name", "postal_street", "postal_code", "postal_city"];
+    let postal = if postal_fields.iter().any(|k| !values[*k].trim().is_empty()) {
+        vec![okienko_services::paper::PostalRecipient {
+            name: values["postal_name"].clone(),
+            street: values["postal_street"].clone(),
+            postal_code: values["postal_code"].clone(),
+            city: values["postal_city"].clone(),
+        }]
+    } else {
+        Vec::new()
+    };
     let out = Outgoing {
         from: address.clone(),
         to,
@@ -285,7 +309,7 @@ async fn compose(
         body: values["body"].clone(),
         attachments,
         idempotency_key: None,
-        postal: Vec::new(),
+        postal,
     };
     match state.services.send_message(p, out).await {
         Ok(sent) => {
@@ -314,6 +338,7 @@ async fn compose(
                 address,
                 form,
                 rejection,
+                postal: postal_form,
             }))
         }
         Err(e) => Err(PageError(e, ctx.clone())),
@@ -352,6 +377,8 @@ struct MessagePage<'a> {
     attachments: Vec<(i64, String, String)>,
     /// (id, type label, recipient, time)
     evidence: Vec<(String, String, String, String)>,
+    /// For the sender: letters sent on paper (id, tracking number, recipient, status).
+    letters: Vec<(String, String, String, String)>,
     notice: Option<String>,
 }
 
@@ -375,6 +402,20 @@ async fn message(
     let s = &state.services;
     let o = s.open_message(p, &id).await.map_err(err(&ctx))?;
     let ev = s.message_evidence(p, &id).await.map_err(err(&ctx))?;
+    let letters = s
+        .sent_letters(p, &o.message)
+        .await
+        .map_err(err(&ctx))?
+        .into_iter()
+        .map(|(l, status)| {
+            (
+                l.id,
+                l.tracking_number,
+                format!("{}, {} {}", l.recipient_name, l.postal_code, l.city),
+                ctx.t(&format!("paper-status-{status}")),
+            )
+        })
+        .collect();
     let (sent_iso, sent_when) = when(&ctx, o.message.sent_at);
     let notice = q
         .get("sent")
@@ -404,6 +445,7 @@ async fn message(
                 )
             })
             .collect(),
+        letters,
         notice,
     }))
 }

@@ -4,6 +4,7 @@
 mod account;
 mod admin;
 mod mailbox;
+mod paper;
 mod register;
 mod verify;
 
@@ -28,6 +29,7 @@ pub fn routes() -> Router<State> {
         .merge(verify::routes())
         .merge(register::routes())
         .merge(mailbox::routes())
+        .merge(paper::routes())
 }
 
 /// One input of a form.
