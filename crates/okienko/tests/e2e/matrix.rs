@@ -84,6 +84,9 @@ const OFFICE1_STAFF: &[Who] = &[
 const POINT1: &[Who] = &[Who::PlatformAdmin, Who::Clerk];
 /// Jan sent the test message to the office's mailbox, which Anna may use.
 const MESSAGE_PARTIES: &[Who] = &[Who::Citizen, Who::OfficialOr];
+const CLERK1: &[Who] = &[Who::Clerk];
+/// Anna sent the paper letter from the office mailbox; Kasia's post office prints it.
+const LETTER_PARTIES: &[Who] = &[Who::OfficialOr, Who::Clerk];
 const ANY_OFFICIAL: &[Who] = &[
     Who::OfficeAdmin,
     Who::OfficialOr,
@@ -239,6 +242,32 @@ fn table() -> Vec<Row> {
         ),
         r("GET", "/evidence/{id}", MESSAGE_PARTIES, 200),
         r("GET", "/evidence/{id}/signed", MESSAGE_PARTIES, 200),
+        // Hybrid paper channel: only the clerks of the point that prints the letters.
+        r("GET", "/service-points/{id}/paper", CLERK1, 200),
+        // Nothing waits (every fresh letter is batched at once): the desk with a notice.
+        r("POST", "/service-points/{id}/paper/batches", CLERK1, 200),
+        r("GET", "/print-batches/{id}", CLERK1, 200),
+        r("GET", "/print-batches/{id}/pdf", CLERK1, 200),
+        r("POST", "/print-batches/{id}/printed", CLERK1, 303),
+        r("POST", "/print-batches/{id}/dispatched", CLERK1, 303),
+        r("POST", "/paper-letters/{id}/outcome", CLERK1, 422),
+        r("GET", "/paper-letters/{id}/pdf", LETTER_PARTIES, 200),
+        public("GET", "/letters/verify", 200),
+        public("POST", "/letters/verify", 422),
+        public("POST", "/letters/verify/pdf", 422),
+        r("GET", "/api/v1/service-points/{id}/paper", CLERK1, 200),
+        r(
+            "POST",
+            "/api/v1/service-points/{id}/print-batches",
+            CLERK1,
+            409,
+        ),
+        r("GET", "/api/v1/print-batches/{id}", CLERK1, 200),
+        r("GET", "/api/v1/print-batches/{id}/pdf", CLERK1, 200),
+        r("POST", "/api/v1/print-batches/{id}/printed", CLERK1, 200),
+        r("POST", "/api/v1/print-batches/{id}/dispatched", CLERK1, 200),
+        r("POST", "/api/v1/paper-letters/{id}/outcome", CLERK1, 422),
+        r("GET", "/api/v1/paper-letters/{id}/pdf", LETTER_PARTIES, 200),
     ]
 }
 
@@ -273,6 +302,51 @@ struct World {
     office_mailbox: String,
     message: String,
     evidence: String,
+    /// A paper letter from the office and the print batch (still to be printed) holding it.
+    letter: String,
+    batch: String,
+}
+
+/// Sends a fresh paper letter from the office to an address Kasia's post office serves and
+/// batches it at once; returns (letter id, batch id).
+async fn paper_letter(t: &TestServer, office_mailbox: &str) -> (String, String) {
+    let s = &t.services;
+    let anna = crate::common::principal(t, "anna.nowak@okienko.test").await;
+    let kasia = crate::common::principal(t, "kasia.poczta@okienko.test").await;
+    let point = s.my_paper_points(&kasia).await.expect("points").remove(0);
+    let sent = s
+        .send_message(
+            &anna,
+            okienko_services::delivery::Outgoing {
+                from: office_mailbox.to_string(),
+                to: vec![],
+                subject: "Decyzja".into(),
+                body: "Treść decyzji".into(),
+                attachments: vec![],
+                idempotency_key: None,
+                postal: vec![okienko_services::paper::PostalRecipient {
+                    name: "Zofia Bez Skrzynki".into(),
+                    street: "ul. Polna 1".into(),
+                    postal_code: point.postal_code.clone(),
+                    city: point.city.clone(),
+                }],
+            },
+        )
+        .await
+        .expect("paper letter");
+    let letter = s
+        .store
+        .paper_letters_of_message(&sent.id)
+        .await
+        .expect("letters")
+        .remove(0)
+        .id;
+    let batch = s
+        .make_print_batch(&kasia, &point.id)
+        .await
+        .expect("batch")
+        .id;
+    (letter, batch)
 }
 
 async fn world() -> World {
@@ -361,7 +435,10 @@ async fn world() -> World {
         .await
         .expect("send");
     let evidence = sent.evidence[0].0.clone();
+    let (letter, batch) = paper_letter(&t, &office_mailbox).await;
     World {
+        letter,
+        batch,
         t,
         office1,
         point1,
@@ -376,8 +453,34 @@ async fn world() -> World {
 async fn concrete(w: &World, route: &str, n: usize) -> String {
     let s = &w.t.services;
     let ev = || AuditEvent::new(0, None, "test.setup", "matrix");
-    let id = if route.contains("service-points") {
+    // Steps that change a batch or a letter get one of their own, in the right state.
+    let fresh;
+    let id = if route.contains("/printed")
+        || route.contains("/dispatched")
+        || route.contains("/outcome")
+    {
+        let kasia = crate::common::principal(&w.t, "kasia.poczta@okienko.test").await;
+        let (letter, batch) = paper_letter(&w.t, &w.office_mailbox).await;
+        if !route.contains("/printed") {
+            s.mark_batch_printed(&kasia, &batch).await.expect("printed");
+        }
+        if route.contains("/outcome") {
+            s.mark_batch_dispatched(&kasia, &batch)
+                .await
+                .expect("dispatched");
+        }
+        fresh = if route.contains("/outcome") {
+            letter
+        } else {
+            batch
+        };
+        &fresh
+    } else if route.contains("service-points") {
         &w.point1
+    } else if route.contains("print-batches") {
+        &w.batch
+    } else if route.contains("paper-letters") {
+        &w.letter
     } else if route.starts_with("/api/v1/messages/") || route.starts_with("/messages/") {
         &w.message
     } else if route.starts_with("/api/v1/evidence/") || route.starts_with("/evidence/") {
