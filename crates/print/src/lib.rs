@@ -319,30 +319,16 @@ fn a4() -> Result<PageSettings, PrintError> {
 pub fn render_letter(letter: &Letter<'_>) -> Result<Rendered, PrintError> {
     let fonts = Fonts::load()?;
     let (_, _, fw, _) = frame();
-    let mut blocks: Vec<Block> = Vec::new();
-    blocks.push(Block::Text {
-        lines: letter.sender_lines.clone(),
-        size: 10.0,
-        bold: false,
-    });
-    blocks.push(Block::Gap(14.0));
-    blocks.push(Block::Text {
-        lines: vec![letter.date.to_string()],
-        size: 10.0,
-        bold: false,
-    });
-    blocks.push(Block::Gap(10.0));
-    blocks.push(Block::Text {
-        lines: wrap(&fonts, letter.subject, 13.0, fw, true),
-        size: 13.0,
-        bold: true,
-    });
-    blocks.push(Block::Gap(10.0));
-    blocks.push(Block::Text {
-        lines: wrap(&fonts, letter.body, 11.0, fw, false),
-        size: 11.0,
-        bold: false,
-    });
+    let text = |lines: Vec<String>, size: f32, bold: bool| Block::Text { lines, size, bold };
+    let mut blocks: Vec<Block> = vec![
+        text(letter.sender_lines.clone(), 10.0, false),
+        Block::Gap(14.0),
+        text(vec![letter.date.to_string()], 10.0, false),
+        Block::Gap(10.0),
+        text(wrap(&fonts, letter.subject, 13.0, fw, true), 13.0, true),
+        Block::Gap(10.0),
+        text(wrap(&fonts, letter.body, 11.0, fw, false), 11.0, false),
+    ];
     for (n, a) in letter.attachments.iter().enumerate() {
         blocks.push(Block::NewPage);
         blocks.push(Block::Text {

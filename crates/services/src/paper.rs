@@ -396,7 +396,7 @@ impl Services {
             pages: 0,
         };
         let ev = AuditEvent::new(now, Some(&p.user.id), "paper.batch", &batch.id)
-            .reason(&format!("service point {point_id}"));
+            .reason(format!("service point {point_id}"));
         let n = self
             .store
             .create_print_batch(&batch, &ev)
@@ -458,7 +458,7 @@ impl Services {
         let view = self.print_batch_view(p, id).await?;
         let now = self.now_ms();
         let ev = AuditEvent::new(now, Some(&p.user.id), "paper.printed", id)
-            .reason(&format!("service point {}", view.point.id));
+            .reason(format!("service point {}", view.point.id));
         if !self
             .store
             .advance_print_batch(id, "closed", "printed", &p.user.id, now, &[], &ev)
@@ -486,7 +486,7 @@ impl Services {
             records.extend(self.paper_evidence(l, "paper-dispatch", now, extra).await?);
         }
         let ev = AuditEvent::new(now, Some(&p.user.id), "paper.dispatched", id)
-            .reason(&format!("service point {}", view.point.id));
+            .reason(format!("service point {}", view.point.id));
         if !self
             .store
             .advance_print_batch(id, "printed", "dispatched", &p.user.id, now, &records, &ev)
@@ -673,45 +673,6 @@ fn subtle_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn point(id: &str, code: &str, open: bool) -> ServicePoint {
-        ServicePoint {
-            id: id.into(),
-            name: id.into(),
-            street: String::new(),
-            postal_code: code.into(),
-            city: String::new(),
-            is_open: open,
-            created_at: 0,
-        }
-    }
-
-    #[test]
-    fn the_nearest_open_point_serves_a_postcode() {
-        let points = vec![
-            point("warszawa", "00-950", true),
-            point("krakow", "30-001", true),
-            point("warszawa-closed", "00-951", false),
-        ];
-        let pick = |c| serving_point(&points, c).map(|p| p.id.as_str());
-        assert_eq!(pick("00-951"), Some("warszawa"));
-        assert_eq!(pick("31-100"), Some("krakow"));
-        assert!(serving_point(&[point("x", "00-001", false)], "00-001").is_none());
-    }
-
-    #[test]
-    fn codes_are_readable_and_unlike() {
-        let a = verification_code();
-        assert_eq!(a.len(), 9);
-        assert!(!a.contains(['I', 'L', 'O', 'U']));
-        assert_ne!(a, verification_code());
-        assert!(subtle_eq(b"AB", b"AB") && !subtle_eq(b"AB", b"AC") && !subtle_eq(b"A", b"AB"));
-    }
-}
-
 impl Services {
     /// A message's paper letters with their status, for the sender's side only (empty for
     /// anyone else).
@@ -780,5 +741,44 @@ impl Services {
             .await
             .map_err(|e| DomainError::Internal(e.to_string()))?;
         Ok((l, bytes))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn point(id: &str, code: &str, open: bool) -> ServicePoint {
+        ServicePoint {
+            id: id.into(),
+            name: id.into(),
+            street: String::new(),
+            postal_code: code.into(),
+            city: String::new(),
+            is_open: open,
+            created_at: 0,
+        }
+    }
+
+    #[test]
+    fn the_nearest_open_point_serves_a_postcode() {
+        let points = vec![
+            point("warszawa", "00-950", true),
+            point("krakow", "30-001", true),
+            point("warszawa-closed", "00-951", false),
+        ];
+        let pick = |c| serving_point(&points, c).map(|p| p.id.as_str());
+        assert_eq!(pick("00-951"), Some("warszawa"));
+        assert_eq!(pick("31-100"), Some("krakow"));
+        assert!(serving_point(&[point("x", "00-001", false)], "00-001").is_none());
+    }
+
+    #[test]
+    fn codes_are_readable_and_unlike() {
+        let a = verification_code();
+        assert_eq!(a.len(), 9);
+        assert!(!a.contains(['I', 'L', 'O', 'U']));
+        assert_ne!(a, verification_code());
+        assert!(subtle_eq(b"AB", b"AB") && !subtle_eq(b"AB", b"AC") && !subtle_eq(b"A", b"AB"));
     }
 }

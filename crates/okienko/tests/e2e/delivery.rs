@@ -4,7 +4,7 @@
 use crate::common::TestServer;
 use okienko_domain::address::Address;
 
-async fn get_json(url: String, token: Option<&str>) -> (u16, serde_json::Value) {
+pub async fn get_json(url: String, token: Option<&str>) -> (u16, serde_json::Value) {
     let mut req = reqwest::Client::new().get(url);
     if let Some(t) = token {
         req = req.bearer_auth(t);
@@ -301,13 +301,36 @@ async fn citizen_to_office_with_evidence_that_verifies_outside() {
     );
 
     // Every evidence document verifies with openssl and is in the signed log.
+    let Some(contents) = verify_evidence_outside(&t, &jan, &items).await else {
+        return;
+    };
+    for (e, content) in items.iter().zip(contents) {
+        assert_eq!(content["evidence_id"], e["id"]);
+        assert_eq!(content["message_id"], id.as_str());
+        assert_eq!(content["sender"], jan_box.as_str());
+        assert_eq!(
+            content["attachments"][0]["sha256"].as_str(),
+            Some(hex::encode(okienko_trust::sha256(pdf)).as_str())
+        );
+    }
+}
+
+/// Checks evidence documents (items of `/api/v1/messages/{id}/evidence`) outside okienko:
+/// each signed form verifies with `openssl cms -verify` against the published CA, the JSON
+/// served is exactly the signed content, and its inclusion proof verifies against a signed
+/// tree head. Returns the contents, or None when openssl is missing and not required.
+pub async fn verify_evidence_outside(
+    t: &TestServer,
+    token: &str,
+    items: &[serde_json::Value],
+) -> Option<Vec<serde_json::Value>> {
     if std::process::Command::new("openssl")
         .arg("version")
         .output()
         .is_err()
     {
         assert!(!crate::common::tools_required(), "openssl is required");
-        return;
+        return None;
     }
     let dir = t.data.clone();
     let ca = reqwest::get(t.url("/trust/ca.pem"))
@@ -342,11 +365,12 @@ async fn citizen_to_office_with_evidence_that_verifies_outside() {
         .expect("b64")
         .try_into()
         .expect("32");
-    for e in &items {
+    let mut contents = Vec::new();
+    for e in items {
         let eid = e["id"].as_str().expect("id");
         let signed = reqwest::Client::new()
             .get(t.url(&format!("/api/v1/evidence/{eid}/signed")))
-            .bearer_auth(&jan)
+            .bearer_auth(token)
             .send()
             .await
             .expect("get")
@@ -369,13 +393,7 @@ async fn citizen_to_office_with_evidence_that_verifies_outside() {
         let content: serde_json::Value =
             serde_json::from_slice(&out.stdout).expect("evidence JSON");
         assert_eq!(content["evidence_id"], eid);
-        assert_eq!(content["message_id"], id.as_str());
-        assert_eq!(content["sender"], jan_box.as_str());
-        assert_eq!(
-            content["attachments"][0]["sha256"].as_str(),
-            Some(hex::encode(okienko_trust::sha256(pdf)).as_str())
-        );
-        let (_, json) = get_json(t.url(&format!("/api/v1/evidence/{eid}")), Some(&jan)).await;
+        let (_, json) = get_json(t.url(&format!("/api/v1/evidence/{eid}")), Some(token)).await;
         assert_eq!(json, content, "the JSON served is exactly the signed one");
         let leaf = okienko_trust::merkle::leaf_hash(&signed);
         let url = format!(
@@ -406,7 +424,9 @@ async fn citizen_to_office_with_evidence_that_verifies_outside() {
             &path,
             &root
         ));
+        contents.push(content);
     }
+    Some(contents)
 }
 
 #[tokio::test]

@@ -8,4 +8,5 @@ mod browser;
 mod crash;
 mod delivery;
 mod matrix;
+mod paper;
 mod trust;
