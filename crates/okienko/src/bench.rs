@@ -382,8 +382,14 @@ impl Sender {
             .part("message", reqwest::multipart::Part::text(msg.to_string()))
             .part(
                 "attachment",
-                reqwest::multipart::Part::bytes(self.attachment.to_vec())
-                    .file_name("zalacznik.pdf"),
+                reqwest::multipart::Part::bytes({
+                    // Every attachment different, so each is a new blob written and synced.
+                    let mut a = self.attachment.to_vec();
+                    let tag = format!("{i:016x}");
+                    a[9..25].copy_from_slice(tag.as_bytes());
+                    a
+                })
+                .file_name("zalacznik.pdf"),
             );
         let t = Instant::now();
         match self
@@ -535,38 +541,41 @@ pub async fn run_delivery(args: DeliveryBenchArgs) -> anyhow::Result<()> {
     // 3. Listing a mailbox of `mailbox_size` messages (filled through the store directly).
     let (maria, maria_box) = login("maria.wisniewska@okienko.test").await?;
     let t0 = Instant::now();
+    // In batches of 1,000 through the group-commit path.
+    let mut batch = Vec::new();
     for chunk in 0..args.mailbox_size {
         let id = format!("bench-{chunk:08}");
         let at = 1_700_000_000_000 + chunk as i64;
-        let m = okienko_store::Message {
-            id: id.clone(),
-            sender: office_box.clone(),
-            sender_user_id: None,
-            subject: format!("Pismo {chunk}"),
-            body: String::new(),
-            sent_at: at,
-            idempotency_key: None,
-            reply_to: None,
-        };
-        let d = okienko_store::Delivery {
-            message_id: id,
-            recipient: maria_box.clone(),
-            sent_at: at,
-            delivered_at: at,
-            opened_at: None,
-            deemed_at: None,
-            deemable: true,
-        };
-        services
-            .store
-            .insert_message(&okienko_store::NewMessage {
-                message: m,
-                deliveries: vec![d],
-                attachments: vec![],
-                evidence: vec![],
-                letters: vec![],
-            })
-            .await?;
+        batch.push(okienko_store::NewMessage {
+            message: okienko_store::Message {
+                id: id.clone(),
+                sender: office_box.clone(),
+                sender_user_id: None,
+                subject: format!("Pismo {chunk}"),
+                body: String::new(),
+                sent_at: at,
+                idempotency_key: None,
+                reply_to: None,
+            },
+            deliveries: vec![okienko_store::Delivery {
+                message_id: id,
+                recipient: maria_box.clone(),
+                sent_at: at,
+                delivered_at: at,
+                opened_at: None,
+                deemed_at: None,
+                deemable: true,
+            }],
+            attachments: vec![],
+            evidence: vec![],
+            letters: vec![],
+        });
+        if batch.len() == 1000 || chunk + 1 == args.mailbox_size {
+            for r in services.store.insert_messages(&batch).await? {
+                r?;
+            }
+            batch.clear();
+        }
     }
     println!(
         "filled a mailbox with {} messages in {:.1} s",

@@ -12,6 +12,8 @@ use std::sync::Arc;
 #[derive(Clone)]
 pub struct Blobs {
     inner: Arc<dyn ObjectStore>,
+    /// The folder, when blobs are local files: written here with fsync (see `put_local`).
+    local: Option<std::path::PathBuf>,
 }
 
 impl std::fmt::Debug for Blobs {
@@ -24,19 +26,24 @@ impl Blobs {
     /// `file://DIR` or a plain directory path for the local folder; `s3://bucket[/prefix]`
     /// with credentials from the standard `AWS_*` variables. Any other scheme is an error.
     pub fn open(url: &str) -> anyhow::Result<Self> {
-        let inner: Arc<dyn ObjectStore> = if let Some(bucket) = url.strip_prefix("s3://") {
+        if let Some(bucket) = url.strip_prefix("s3://") {
             if bucket.is_empty() {
                 anyhow::bail!("blob URL {url:?} names no bucket");
             }
-            Arc::new(AmazonS3Builder::from_env().with_url(url).build()?)
-        } else if let Some(dir) = url.strip_prefix("file://") {
-            Self::local(dir)?
-        } else if url.contains("://") {
-            anyhow::bail!("unsupported blob URL {url:?}: use a folder, file://DIR or s3://BUCKET");
-        } else {
-            Self::local(url)?
+            let inner = Arc::new(AmazonS3Builder::from_env().with_url(url).build()?);
+            return Ok(Blobs { inner, local: None });
+        }
+        let dir = match url.strip_prefix("file://") {
+            Some(dir) => dir,
+            None if url.contains("://") => anyhow::bail!(
+                "unsupported blob URL {url:?}: use a folder, file://DIR or s3://BUCKET"
+            ),
+            None => url,
         };
-        Ok(Blobs { inner })
+        Ok(Blobs {
+            inner: Self::local(dir)?,
+            local: Some(std::path::PathBuf::from(dir)),
+        })
     }
 
     fn local(dir: &str) -> anyhow::Result<Arc<dyn ObjectStore>> {
@@ -51,18 +58,51 @@ impl Blobs {
         Ok(Path::from(format!("sha256/{}/{}", &sha256[..2], sha256)))
     }
 
-    /// Stores bytes and returns their SHA-256 (hex).
+    /// Stores bytes durably and returns their SHA-256 (hex).
     pub async fn put(&self, data: Bytes) -> anyhow::Result<String> {
         let sha = hex::encode(Sha256::digest(&data));
-        self.inner
-            .put(&Self::path(&sha)?, PutPayload::from_bytes(data))
-            .await?;
+        match &self.local {
+            Some(root) => {
+                let dir = root.join("sha256").join(&sha[..2]);
+                let name = sha.clone();
+                tokio::task::spawn_blocking(move || put_local(&dir, &name, &data)).await??;
+            }
+            None => {
+                self.inner
+                    .put(&Self::path(&sha)?, PutPayload::from_bytes(data))
+                    .await?;
+            }
+        }
         Ok(sha)
     }
 
     pub async fn get(&self, sha256: &str) -> anyhow::Result<Bytes> {
         Ok(self.inner.get(&Self::path(sha256)?).await?.bytes().await?)
     }
+}
+
+/// Writes one blob so that it survives a power cut before `put` answers: a temporary file,
+/// fsync, rename into place, fsync of the folder. object_store's local store does not fsync,
+/// which is why this one path is written by hand. The same bytes stored again are not
+/// rewritten (renaming over an existing file makes ext4 flush it synchronously); the folder is
+/// still synced so an entry left by an interrupted earlier write is durable too.
+fn put_local(dir: &std::path::Path, name: &str, data: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let target = dir.join(name);
+    if !dir.exists() {
+        std::fs::create_dir_all(dir)?;
+        if let Some(parent) = dir.parent() {
+            std::fs::File::open(parent)?.sync_all()?;
+        }
+    }
+    if !target.exists() {
+        let tmp = dir.join(format!(".{name}.{}.tmp", crate::new_id()));
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(data)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, &target)?;
+    }
+    std::fs::File::open(dir)?.sync_all()
 }
 
 #[cfg(test)]
