@@ -486,6 +486,77 @@ pub fn render_letter(letter: &Letter<'_>) -> Result<Rendered, PrintError> {
     })
 }
 
+/// A one-document printout: a title, paragraphs, labelled values, and a verbatim appendix
+/// (e.g. the exact signed JSON of an evidence document).
+pub struct Sheet<'a> {
+    pub title: &'a str,
+    pub paragraphs: Vec<String>,
+    pub rows: Vec<(String, String)>,
+    pub appendix_title: &'a str,
+    pub appendix: &'a str,
+    /// Printed at the foot of every page.
+    pub footer: &'a str,
+}
+
+/// Renders a [`Sheet`] on A4 pages inside the same margins as letters.
+pub fn render_sheet(sheet: &Sheet<'_>) -> Result<Vec<u8>, PrintError> {
+    let fonts = Fonts::load()?;
+    let (_, _, fw, _) = frame();
+    let text = |lines: Vec<String>, size: f32, bold: bool| Block::Text { lines, size, bold };
+    let mut blocks = vec![
+        text(wrap(&fonts, sheet.title, 16.0, fw, true), 16.0, true),
+        Block::Gap(8.0),
+    ];
+    for p in &sheet.paragraphs {
+        blocks.push(text(wrap(&fonts, p, 10.0, fw, false), 10.0, false));
+        blocks.push(Block::Gap(6.0));
+    }
+    for (k, v) in &sheet.rows {
+        blocks.push(text(wrap(&fonts, k, 9.0, fw, true), 9.0, true));
+        blocks.push(text(wrap(&fonts, v, 10.0, fw, false), 10.0, false));
+        blocks.push(Block::Gap(4.0));
+    }
+    if !sheet.appendix.is_empty() {
+        blocks.push(Block::Gap(8.0));
+        blocks.push(text(
+            wrap(&fonts, sheet.appendix_title, 11.0, fw, true),
+            11.0,
+            true,
+        ));
+        blocks.push(text(
+            wrap(&fonts, sheet.appendix, 7.5, fw, false),
+            7.5,
+            false,
+        ));
+    }
+    let pages = layout(&blocks);
+    let total = pages.len();
+    let painter = Painter { fonts: &fonts };
+    let mut doc = Document::new();
+    for (i, ops) in pages.into_iter().enumerate() {
+        let mut page = doc.start_page_with(a4()?);
+        let mut s = page.surface();
+        for op in ops {
+            if let Op::Text {
+                x,
+                y,
+                size,
+                bold,
+                text,
+            } = op
+            {
+                painter.text(&mut s, x, y, size, bold, &text);
+            }
+        }
+        let (x, top, _, h) = frame();
+        let foot = format!("{}  ·  {} / {}", sheet.footer, i + 1, total);
+        painter.text(&mut s, x, top + h - 8.0, 7.0, false, &foot);
+        s.finish();
+        page.finish();
+    }
+    doc.finish().map_err(|e| PrintError::Pdf(format!("{e:?}")))
+}
+
 /// Joins letters into one print-ready PDF, page for page at their own size.
 pub fn concat(letters: &[&[u8]]) -> Result<Vec<u8>, PrintError> {
     let mut doc = Document::new();
@@ -601,6 +672,21 @@ mod tests {
         let long = "słowo ".repeat(120_000);
         let r = render_letter(&letter(&l, &long, vec![]));
         assert!(matches!(r, Err(PrintError::TooManySheets(n)) if n > MAX_SHEETS));
+    }
+
+    #[test]
+    fn a_sheet_renders_on_several_pages() {
+        let json = "{\"evidence_id\": \"EV-1\", \"type\": \"content-handover\"}\n".repeat(300);
+        let pdf = render_sheet(&Sheet {
+            title: "Dowód doręczenia",
+            paragraphs: vec!["Odbiorca otworzył wiadomość.".into()],
+            rows: vec![("Identyfikator".into(), "EV-1".into())],
+            appendix_title: "Treść podpisana",
+            appendix: &json,
+            footer: "okienko",
+        })
+        .expect("sheet");
+        assert!(pdf.starts_with(b"%PDF-"));
     }
 
     proptest::proptest! {

@@ -30,6 +30,7 @@ pub fn routes() -> Router<State> {
         .route("/api/v1/messages/{id}/evidence", get(evidence_list))
         .route("/api/v1/evidence/{id}", get(evidence_json))
         .route("/api/v1/evidence/{id}/signed", get(evidence_signed))
+        .route("/api/v1/evidence/{id}/pdf", get(evidence_pdf))
 }
 
 use crate::api::user;
@@ -389,4 +390,22 @@ async fn evidence_signed(
         .await
         .map_err(|e| ApiError(e, ctx.lang))?;
     crate::downloads::signed_evidence(&e).map_err(|x| ApiError(x, ctx.lang))
+}
+
+/// The evidence as a printable PDF in the request's language, with the exact signed JSON.
+#[utoipa::path(get, path = "/api/v1/evidence/{id}/pdf", security(("bearer" = [])), responses((status = 200, description = "application/pdf"), (status = 404, body = Problem)))]
+async fn evidence_pdf(
+    axum::extract::State(state): St,
+    axum::Extension(ctx): CtxRef,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let p = user(&ctx)?;
+    let e = state
+        .services
+        .evidence_record(p, &id)
+        .await
+        .map_err(|e| ApiError(e, ctx.lang))?;
+    crate::ui::evidence_pdf(&ctx, e)
+        .await
+        .map_err(|e| ApiError(e, ctx.lang))
 }

@@ -219,6 +219,7 @@ fn table() -> Vec<Row> {
         ),
         r("GET", "/api/v1/evidence/{id}", MESSAGE_PARTIES, 200),
         r("GET", "/api/v1/evidence/{id}/signed", MESSAGE_PARTIES, 200),
+        r("GET", "/api/v1/evidence/{id}/pdf", MESSAGE_PARTIES, 200),
         r("GET", "/mailboxes", ALL_SIGNED_IN, 200),
         r("GET", "/mailboxes/{address}", &[Who::OfficialOr], 200),
         r(
@@ -242,6 +243,7 @@ fn table() -> Vec<Row> {
         ),
         r("GET", "/evidence/{id}", MESSAGE_PARTIES, 200),
         r("GET", "/evidence/{id}/signed", MESSAGE_PARTIES, 200),
+        r("GET", "/evidence/{id}/pdf", MESSAGE_PARTIES, 200),
         // Hybrid paper channel: only the clerks of the point that prints the letters.
         r("GET", "/service-points/{id}/paper", CLERK1, 200),
         // Nothing waits (every fresh letter is batched at once): the desk with a notice.

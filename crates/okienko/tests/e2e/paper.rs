@@ -420,6 +420,21 @@ async fn office_letter_goes_by_post_with_evidence_and_print_rules() {
         );
     }
 
+    // A printable copy of the outcome evidence, readable and within the print rules.
+    let eid = items[2]["id"].as_str().expect("id");
+    let (s, epdf) = bytes(&t, &anna, &format!("/api/v1/evidence/{eid}/pdf")).await;
+    assert_eq!(s, 200);
+    let epath = t.data.join("evidence.pdf");
+    std::fs::write(&epath, &epdf).expect("write");
+    check_print_rules(&epath);
+    let text = Command::new("pdftotext")
+        .arg(&epath)
+        .arg("-")
+        .output()
+        .expect("pdftotext");
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains(eid) && text.contains(&tracking), "{text}");
+
     // Anyone holding the letter checks it with the tracking number and code.
     let code = t
         .services

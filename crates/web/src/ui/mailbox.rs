@@ -34,6 +34,7 @@ pub fn routes() -> Router<State> {
         .route("/messages/{id}/attachments/{n}", get(attachment))
         .route("/evidence/{id}", get(evidence))
         .route("/evidence/{id}/signed", get(evidence_signed))
+        .route("/evidence/{id}/pdf", get(evidence_printable))
 }
 
 fn err(ctx: &Arc<Ctx>) -> impl Fn(DomainError) -> PageError + '_ {
@@ -478,17 +479,12 @@ struct EvidencePage<'a> {
     document: String,
 }
 
-async fn evidence(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
-    Path(id): Path<String>,
-) -> Result<Response, PageError> {
-    let p = require_user(&ctx)?;
-    let e = state
-        .services
-        .evidence_record(p, &id)
-        .await
-        .map_err(err(&ctx))?;
+/// What a person reads about one evidence document: its type, what it means, and the
+/// fields that matter, in the page's language. Shared by the page and the printable PDF.
+pub(crate) fn evidence_rows(
+    ctx: &Ctx,
+    e: &okienko_store::EvidenceRecord,
+) -> (String, String, Vec<(String, String)>) {
     let doc: serde_json::Value = serde_json::from_str(&e.document).unwrap_or_default();
     let mut rows = Vec::new();
     for key in [
@@ -500,12 +496,20 @@ async fn evidence(
         "receipt_time",
         "submitted_at",
         "message_sha256",
+        "tracking_number",
+        "outcome",
+        "legal_effect",
         "issuing_service",
     ] {
         if let Some(v) = doc.get(key).and_then(|v| v.as_str()) {
+            let v = if key == "outcome" {
+                ctx.t(&format!("paper-status-{v}"))
+            } else {
+                v.to_string()
+            };
             rows.push((
                 ctx.t(&format!("evidence-field-{}", key.replace('_', "-"))),
-                v.to_string(),
+                v,
             ));
         }
     }
@@ -522,14 +526,72 @@ async fn evidence(
         }
     }
     rows.push((ctx.t("evidence-field-log-index"), e.log_index.to_string()));
+    (
+        ctx.t(&format!("evidence-{}", e.kind)),
+        ctx.t(&format!("evidence-{}-text", e.kind)),
+        rows,
+    )
+}
+
+/// The evidence as a printable A4 PDF in the reader's language, with the exact signed JSON.
+pub(crate) async fn evidence_pdf(
+    ctx: &Ctx,
+    e: okienko_store::EvidenceRecord,
+) -> Result<Response, DomainError> {
+    let (kind, explanation, rows) = evidence_rows(ctx, &e);
+    let note = ctx.t("evidence-pdf-note");
+    let appendix_title = ctx.t("evidence-document");
+    let footer = format!("{} · {}", e.id, kind);
+    let pdf = tokio::task::spawn_blocking(move || {
+        okienko_print::render_sheet(&okienko_print::Sheet {
+            title: &kind,
+            paragraphs: vec![explanation, note],
+            rows,
+            appendix_title: &appendix_title,
+            appendix: &e.document,
+            footer: &footer,
+        })
+    })
+    .await
+    .map_err(|x| DomainError::Internal(x.to_string()))?
+    .map_err(|x| DomainError::Internal(x.to_string()))?;
+    Ok(crate::downloads::pdf(&format!("{}.pdf", e.id), pdf))
+}
+
+async fn evidence(
+    axum::extract::State(state): St,
+    axum::Extension(ctx): CtxRef,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let p = require_user(&ctx)?;
+    let e = state
+        .services
+        .evidence_record(p, &id)
+        .await
+        .map_err(err(&ctx))?;
+    let (kind, explanation, rows) = evidence_rows(&ctx, &e);
     Ok(render(&EvidencePage {
         ctx: &ctx,
-        kind: ctx.t(&format!("evidence-{}", e.kind)),
-        explanation: ctx.t(&format!("evidence-{}-text", e.kind)),
+        kind,
+        explanation,
         id: e.id,
         rows,
         document: e.document,
     }))
+}
+
+async fn evidence_printable(
+    axum::extract::State(state): St,
+    axum::Extension(ctx): CtxRef,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let p = require_user(&ctx)?;
+    let e = state
+        .services
+        .evidence_record(p, &id)
+        .await
+        .map_err(err(&ctx))?;
+    evidence_pdf(&ctx, e).await.map_err(err(&ctx))
 }
 
 async fn evidence_signed(

@@ -4,6 +4,7 @@
 mod account;
 mod admin;
 mod mailbox;
+pub(crate) use mailbox::evidence_pdf;
 mod paper;
 mod register;
 mod verify;
