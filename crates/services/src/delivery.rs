@@ -17,6 +17,7 @@ use okienko_domain::{DomainError, FieldErrors};
 use okienko_store::{
     Attachment, Delivery, EvidenceRecord, Mailbox, Message, NewMessage, StoreError,
 };
+pub use okienko_store::{Folder, ListFilter};
 use serde_json::json;
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
@@ -36,6 +37,8 @@ pub struct Outgoing {
     pub idempotency_key: Option<String>,
     /// Recipients without an electronic address, reached on paper (public-body senders).
     pub postal: Vec<PostalRecipient>,
+    /// The message this one answers (the sender must be a party to it).
+    pub reply_to: Option<String>,
 }
 
 /// What the sender gets back: the message id and the evidence issued so far.
@@ -194,6 +197,13 @@ impl Services {
                 _ => errs.add("attachment", "err-attachment-type"),
             }
         }
+        if let Some(r) = out.reply_to.as_deref().filter(|r| !r.is_empty()) {
+            match self.message_access(p, r).await {
+                Ok(_) => {}
+                Err(DomainError::NotFound) => errs.add("reply_to", "err-reply-to"),
+                Err(e) => return Err(e),
+            }
+        }
         let points = self
             .check_postal(&sender_box, &out.postal, &types, &mut errs)
             .await?;
@@ -255,7 +265,7 @@ impl Services {
             body: out.body,
             sent_at: now,
             idempotency_key: out.idempotency_key,
-            reply_to: None,
+            reply_to: out.reply_to.filter(|r| !r.is_empty()),
         };
         let mut to: Vec<String> = recipients.iter().map(|r| r.address.clone()).collect();
         to.extend(letters.iter().map(crate::paper::paper_recipient));
@@ -441,6 +451,48 @@ pub struct Opened {
     pub deliveries: Vec<Delivery>,
 }
 
+/// A folder by its name in URLs: `inbox` (also empty), `sent`, `archive`.
+pub fn folder_named(name: &str) -> Result<Folder, DomainError> {
+    match name {
+        "" | "inbox" => Ok(Folder::Inbox),
+        "sent" => Ok(Folder::Sent),
+        "archive" => Ok(Folder::Archive),
+        _ => Err(DomainError::invalid("folder", "err-folder")),
+    }
+}
+
+/// A search of a folder from what a person typed: text, and dates `YYYY-MM-DD` (both days
+/// included). Empty values mean no limit.
+pub fn list_filter(text: &str, since: &str, until: &str) -> Result<ListFilter, DomainError> {
+    let mut errs = FieldErrors::new();
+    let day = |s: &str, field: &'static str, errs: &mut FieldErrors| -> Option<i64> {
+        let s = s.trim();
+        if s.is_empty() {
+            return None;
+        }
+        let f = time::macros::format_description!("[year]-[month]-[day]");
+        match time::Date::parse(s, &f) {
+            Ok(d) => Some(okienko_domain::to_millis(d.midnight().assume_utc())),
+            Err(_) => {
+                errs.add(field, "err-date");
+                None
+            }
+        }
+    };
+    let since_ms = day(since, "since", &mut errs);
+    let until_ms = day(until, "until", &mut errs).map(|d| d + 86_400_000);
+    errs.finish()?;
+    let text = text.trim();
+    if text.chars().count() > 100 {
+        return Err(DomainError::invalid("q", "err-search-long"));
+    }
+    Ok(ListFilter {
+        text: (!text.is_empty()).then(|| text.to_string()),
+        since: since_ms,
+        until: until_ms,
+    })
+}
+
 /// A mailbox listing cursor: `sent_at.id` of the last item seen.
 pub fn cursor_of(sent_at: i64, id: &str) -> String {
     format!("{sent_at}.{id}")
@@ -583,12 +635,14 @@ impl Services {
         Ok(e)
     }
 
-    /// A mailbox's inbox or sent folder, for its owner or members.
+    /// A mailbox folder (inbox, sent, archive), narrowed by a search, for its owner or
+    /// members.
     pub async fn list_mailbox(
         &self,
         p: &Principal,
         address: &str,
-        sent: bool,
+        folder: Folder,
+        filter: &ListFilter,
         cursor: Option<&str>,
         limit: i64,
     ) -> Result<Vec<okienko_store::MessageSummary>, DomainError> {
@@ -600,9 +654,66 @@ impl Services {
             None => None,
         };
         self.store
-            .list_messages(address, sent, before, limit.clamp(1, 200))
+            .list_messages(address, folder, filter, before, limit.clamp(1, 200))
             .await
             .map_err(internal)
+    }
+
+    /// Moves a message into or out of a mailbox's archive (for a member of that mailbox
+    /// which is a party to the message).
+    pub async fn archive_message(
+        &self,
+        p: &Principal,
+        address: &str,
+        id: &str,
+        archived: bool,
+    ) -> Result<(), DomainError> {
+        if self.member_role(p, address).await?.is_none() {
+            return Err(DomainError::NotFound);
+        }
+        let at = archived.then(|| self.now_ms());
+        if !self
+            .store
+            .set_archived(address, id, at)
+            .await
+            .map_err(internal)?
+        {
+            return Err(DomainError::NotFound);
+        }
+        Ok(())
+    }
+
+    /// The mailbox of the principal's through which they see an opened message (a recipient
+    /// side first), and whether it is archived there.
+    pub async fn mailbox_side(
+        &self,
+        o: &Opened,
+        boxes: &[(Mailbox, String)],
+    ) -> Result<Option<(String, bool)>, DomainError> {
+        let mine = |a: &str| boxes.iter().any(|(m, _)| m.address == a);
+        let side = match o.deliveries.iter().find(|d| mine(&d.recipient)) {
+            Some(d) => d.recipient.clone(),
+            None if mine(&o.message.sender) => o.message.sender.clone(),
+            None => return Ok(None),
+        };
+        let archived = self
+            .store
+            .is_archived(&side, &o.message.id)
+            .await
+            .map_err(internal)?;
+        Ok(Some((side, archived)))
+    }
+
+    /// The messages of a message's thread that the principal may read, oldest first.
+    pub async fn thread(&self, p: &Principal, id: &str) -> Result<Vec<Message>, DomainError> {
+        self.message_access(p, id).await?;
+        let mut out = Vec::new();
+        for m in self.store.thread_of(id).await.map_err(internal)? {
+            if self.message_access(p, &m.id).await.is_ok() {
+                out.push(m);
+            }
+        }
+        Ok(out)
     }
 
     /// Every recipient of a message as evidence names them: mailbox addresses, then

@@ -203,14 +203,28 @@ pub trait Store: Send + Sync {
     async fn message(&self, id: &str) -> Result<Option<Message>>;
     async fn deliveries(&self, message_id: &str) -> Result<Vec<Delivery>>;
     async fn attachments(&self, message_id: &str) -> Result<Vec<Attachment>>;
-    /// A mailbox's inbox or sent folder, newest first, after the keyset cursor (sent_at, id).
+    /// A mailbox folder, newest first, after the keyset cursor (sent_at, id), narrowed by
+    /// `filter`.
     async fn list_messages(
         &self,
         address: &str,
-        sent: bool,
+        folder: Folder,
+        filter: &ListFilter,
         before: Option<(Millis, String)>,
         limit: i64,
     ) -> Result<Vec<MessageSummary>>;
+    /// Moves a message into (`archived_at` set) or out of this mailbox's archive, on the
+    /// sides where the mailbox is a party; false if it is no party.
+    async fn set_archived(
+        &self,
+        address: &str,
+        message_id: &str,
+        archived_at: Option<Millis>,
+    ) -> Result<bool>;
+    /// Whether the message is in this mailbox's archive (on either side).
+    async fn is_archived(&self, address: &str, message_id: &str) -> Result<bool>;
+    /// Every message of the thread the message belongs to, oldest first.
+    async fn thread_of(&self, message_id: &str) -> Result<Vec<Message>>;
     /// Marks the first opening (unless already opened or deemed delivered) and stores its
     /// evidence, in one transaction; false if it was not the first.
     async fn mark_opened(

@@ -33,4 +33,9 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "paper",
         sql: include_str!("../migrations/0005_paper.sql"),
     },
+    Migration {
+        version: 6,
+        name: "threads_archive",
+        sql: include_str!("../migrations/0006_threads_archive.sql"),
+    },
 ];

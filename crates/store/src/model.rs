@@ -169,6 +169,26 @@ pub struct MessageSummary {
     /// For the inbox: when it reached this mailbox, and whether it can be deemed delivered.
     pub delivered_at: Option<Millis>,
     pub deemable: bool,
+    /// True when this mailbox sent it (sent folder, or archived from there).
+    pub outgoing: bool,
+}
+
+/// A mailbox folder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Folder {
+    Inbox,
+    Sent,
+    /// What this mailbox archived from its inbox or its sent folder.
+    Archive,
+}
+
+/// Narrows a folder listing: text in the subject, the sender's address or name
+/// (case-insensitive), and a time range `[since, until)`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ListFilter {
+    pub text: Option<String>,
+    pub since: Option<Millis>,
+    pub until: Option<Millis>,
 }
 
 /// A message with everything stored with it in one transaction.

@@ -5,9 +5,9 @@
 
 use crate::migrations::MIGRATIONS;
 use crate::{
-    Attachment, Delivery, Department, EvidenceRecord, Job, JobCounts, LogLeaf, Mailbox, Message,
-    MessageSummary, NewMessage, Office, PaperLetter, PrintBatch, Result, ServicePoint, Session,
-    Store, StoreError, TreeHead, User,
+    Attachment, Delivery, Department, EvidenceRecord, Folder, Job, JobCounts, ListFilter, LogLeaf,
+    Mailbox, Message, MessageSummary, NewMessage, Office, PaperLetter, PrintBatch, Result,
+    ServicePoint, Session, Store, StoreError, TreeHead, User,
 };
 use async_trait::async_trait;
 use okienko_domain::audit::{AuditEntry, AuditEvent};
@@ -1219,21 +1219,13 @@ impl Store for SqlStore {
     }
 
     async fn message(&self, id: &str) -> Result<Option<Message>> {
-        let r = sqlx::query("SELECT id, sender, sender_user_id, subject, body, sent_at, idempotency_key, reply_to FROM messages WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&self.reader)
-            .await?;
-        let Some(r) = r else { return Ok(None) };
-        Ok(Some(Message {
-            id: r.try_get("id")?,
-            sender: r.try_get("sender")?,
-            sender_user_id: r.try_get("sender_user_id")?,
-            subject: r.try_get("subject")?,
-            body: r.try_get("body")?,
-            sent_at: r.try_get("sent_at")?,
-            idempotency_key: r.try_get("idempotency_key")?,
-            reply_to: r.try_get("reply_to")?,
-        }))
+        let r = sqlx::query(&format!(
+            "SELECT {MESSAGE_COLS} FROM messages WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&self.reader)
+        .await?;
+        Ok(r.as_ref().map(message_from).transpose()?)
     }
 
     async fn deliveries(&self, message_id: &str) -> Result<Vec<Delivery>> {
@@ -1271,38 +1263,56 @@ impl Store for SqlStore {
     async fn list_messages(
         &self,
         address: &str,
-        sent: bool,
+        folder: Folder,
+        filter: &ListFilter,
         before: Option<(Millis, String)>,
         limit: i64,
     ) -> Result<Vec<MessageSummary>> {
-        // Keyset pagination on (sent_at, id), newest first; both folders use an index.
-        let (cond, table) = if sent {
-            ("m.sender = $1", "messages m")
-        } else {
-            (
-                "d.recipient = $1",
-                "deliveries d JOIN messages m ON m.id = d.message_id",
+        // Keyset pagination on (sent_at, id), newest first; the inbox and sent folders each
+        // walk an index, the archive merges both sides.
+        let narrow = "($6 IS NULL OR LOWER(m.subject) LIKE $6 OR LOWER(m.sender) LIKE $6 \
+             OR m.sender IN (SELECT address FROM mailboxes WHERE LOWER(name) LIKE $6)) \
+             AND ($7 IS NULL OR m.sent_at >= $7) AND ($8 IS NULL OR m.sent_at < $8)";
+        let inbox = |archived: &str| {
+            format!(
+                "SELECT m.id AS id, m.sender AS sender, m.subject AS subject, d.sent_at AS sent_at, d.opened_at AS opened_at, \
+                 d.deemed_at AS deemed_at, d.delivered_at AS delivered_at, d.deemable AS deemable, 0 AS outgoing \
+                 FROM deliveries d JOIN messages m ON m.id = d.message_id \
+                 WHERE d.recipient = $1 AND d.archived_at IS {archived} AND {narrow}"
             )
         };
-        let opened = if sent {
-            "NULL AS opened_at, NULL AS deemed_at, NULL AS delivered_at, 0 AS deemable"
-        } else {
-            "d.opened_at AS opened_at, d.deemed_at AS deemed_at, d.delivered_at AS delivered_at, d.deemable AS deemable"
+        let sent = |archived: &str| {
+            format!(
+                "SELECT m.id AS id, m.sender AS sender, m.subject AS subject, m.sent_at AS sent_at, NULL AS opened_at, \
+                 NULL AS deemed_at, NULL AS delivered_at, 0 AS deemable, 1 AS outgoing \
+                 FROM messages m WHERE m.sender = $1 AND m.sender_archived_at IS {archived} AND {narrow}"
+            )
+        };
+        let source = match folder {
+            Folder::Inbox => inbox("NULL"),
+            Folder::Sent => sent("NULL"),
+            Folder::Archive => format!("{} UNION ALL {}", inbox("NOT NULL"), sent("NOT NULL")),
         };
         let (at, id) = before.unwrap_or((i64::MAX, String::new()));
-        let key = if sent { "m.sent_at" } else { "d.sent_at" };
-        let idcol = if sent { "m.id" } else { "d.message_id" };
         let sql = format!(
-            "SELECT m.id AS id, m.sender AS sender, m.subject AS subject, m.sent_at AS sent_at, {opened} FROM {table} \
-             WHERE {cond} AND ({key} < $2 OR ({key} = $2 AND {idcol} < $3) OR $4 = 1) \
-             ORDER BY {key} DESC, {idcol} DESC LIMIT $5"
+            "SELECT * FROM ({source}) x WHERE (x.sent_at < $2 OR (x.sent_at = $2 AND x.id < $3) OR $4 = 1) \
+             ORDER BY x.sent_at DESC, x.id DESC LIMIT $5"
         );
+        let text = filter
+            .text
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(|t| format!("%{}%", t.to_lowercase().replace(['%', '_'], "")));
         let rows = sqlx::query(&sql)
             .bind(address)
             .bind(at)
             .bind(&id)
             .bind(flag(id.is_empty() && at == i64::MAX))
             .bind(limit)
+            .bind(text)
+            .bind(filter.since)
+            .bind(filter.until)
             .fetch_all(&self.reader)
             .await?;
         let mut out = Vec::with_capacity(rows.len());
@@ -1316,9 +1326,64 @@ impl Store for SqlStore {
                 deemed_at: r.try_get("deemed_at")?,
                 delivered_at: r.try_get("delivered_at")?,
                 deemable: r.try_get::<i64, _>("deemable")? != 0,
+                outgoing: r.try_get::<i64, _>("outgoing")? != 0,
             });
         }
         Ok(out)
+    }
+
+    async fn set_archived(
+        &self,
+        address: &str,
+        message_id: &str,
+        archived_at: Option<Millis>,
+    ) -> Result<bool> {
+        let mut tx = self.writer.begin().await?;
+        let a = sqlx::query(
+            "UPDATE deliveries SET archived_at = $1 WHERE recipient = $2 AND message_id = $3",
+        )
+        .bind(archived_at)
+        .bind(address)
+        .bind(message_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        let b = sqlx::query(
+            "UPDATE messages SET sender_archived_at = $1 WHERE sender = $2 AND id = $3",
+        )
+        .bind(archived_at)
+        .bind(address)
+        .bind(message_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        tx.commit().await?;
+        Ok(a + b > 0)
+    }
+
+    async fn is_archived(&self, address: &str, message_id: &str) -> Result<bool> {
+        let r = sqlx::query(
+            "SELECT 1 FROM deliveries WHERE recipient = $1 AND message_id = $2 AND archived_at IS NOT NULL \
+             UNION ALL SELECT 1 FROM messages WHERE sender = $1 AND id = $2 AND sender_archived_at IS NOT NULL",
+        )
+        .bind(address)
+        .bind(message_id)
+        .fetch_optional(&self.reader)
+        .await?;
+        Ok(r.is_some())
+    }
+
+    async fn thread_of(&self, message_id: &str) -> Result<Vec<Message>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {MESSAGE_COLS} FROM messages WHERE thread_id = (SELECT thread_id FROM messages WHERE id = $1) ORDER BY sent_at, id"
+        ))
+        .bind(message_id)
+        .fetch_all(&self.reader)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(message_from)
+            .collect::<std::result::Result<_, _>>()?)
     }
 
     async fn mark_opened(
@@ -1541,13 +1606,31 @@ async fn insert_grant(
     Ok(())
 }
 
+const MESSAGE_COLS: &str =
+    "id, sender, sender_user_id, subject, body, sent_at, idempotency_key, reply_to";
+
+fn message_from(r: &AnyRow) -> std::result::Result<Message, sqlx::Error> {
+    Ok(Message {
+        id: r.try_get("id")?,
+        sender: r.try_get("sender")?,
+        sender_user_id: r.try_get("sender_user_id")?,
+        subject: r.try_get("subject")?,
+        body: r.try_get("body")?,
+        sent_at: r.try_get("sent_at")?,
+        idempotency_key: r.try_get("idempotency_key")?,
+        reply_to: r.try_get("reply_to")?,
+    })
+}
+
 async fn insert_one_message(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     n: &NewMessage,
 ) -> Result<()> {
     let m = &n.message;
     sqlx::query(
-        "INSERT INTO messages (id, sender, sender_user_id, subject, body, sent_at, idempotency_key, reply_to) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        // A reply joins the thread of the message it answers; anything else starts one.
+        "INSERT INTO messages (id, sender, sender_user_id, subject, body, sent_at, idempotency_key, reply_to, thread_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, COALESCE((SELECT p.thread_id FROM messages p WHERE p.id = $8), $1))",
     )
     .bind(&m.id)
     .bind(&m.sender)

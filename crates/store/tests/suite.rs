@@ -4,8 +4,8 @@
 use okienko_domain::audit::{verify_chain, AuditEvent};
 use okienko_domain::{Role, RoleGrant};
 use okienko_store::{
-    Department, NewMessage, Office, PaperLetter, PrintBatch, ServicePoint, Session, SqlStore,
-    Store, StoreError, User,
+    Department, Folder, ListFilter, NewMessage, Office, PaperLetter, PrintBatch, ServicePoint,
+    Session, SqlStore, Store, StoreError, User,
 };
 use sqlx::Row;
 
@@ -658,14 +658,25 @@ async fn messages_deliveries_and_evidence_once() {
         // Keyset pages, newest first, in both folders.
         for sent in [true, false] {
             let addr = if sent { "A" } else { "B" };
-            let first = s.list_messages(addr, sent, None, 2).await.expect("page 1");
+            let folder = if sent { Folder::Sent } else { Folder::Inbox };
+            let none = ListFilter::default();
+            let first = s
+                .list_messages(addr, folder, &none, None, 2)
+                .await
+                .expect("page 1");
             assert_eq!(
                 first.iter().map(|m| m.id.as_str()).collect::<Vec<_>>(),
                 vec!["m4", "m3"]
             );
             let last = first.last().expect("last");
             let second = s
-                .list_messages(addr, sent, Some((last.sent_at, last.id.clone())), 10)
+                .list_messages(
+                    addr,
+                    folder,
+                    &none,
+                    Some((last.sent_at, last.id.clone())),
+                    10,
+                )
                 .await
                 .expect("page 2");
             assert_eq!(
@@ -718,6 +729,95 @@ async fn messages_deliveries_and_evidence_once() {
             Some("deemed-delivery".into())
         );
         assert_eq!(s.attachments("m1").await.expect("attachments").len(), 1);
+
+        // Archive: out of the inbox into the archive and back; search narrows a folder.
+        assert!(s.set_archived("B", "m3", Some(900)).await.expect("archive"));
+        assert!(!s
+            .set_archived("C", "m3", Some(900))
+            .await
+            .expect("no party"));
+        let ids =
+            |v: Vec<okienko_store::MessageSummary>| v.into_iter().map(|m| m.id).collect::<Vec<_>>();
+        let all = ListFilter::default();
+        assert_eq!(
+            ids(s
+                .list_messages("B", Folder::Inbox, &all, None, 10)
+                .await
+                .expect("inbox")),
+            vec!["m4", "m2", "m1", "m0"]
+        );
+        assert_eq!(
+            ids(s
+                .list_messages("B", Folder::Archive, &all, None, 10)
+                .await
+                .expect("archive")),
+            vec!["m3"]
+        );
+        assert!(s
+            .set_archived("A", "m4", Some(901))
+            .await
+            .expect("archive sent"));
+        let archived = s
+            .list_messages("A", Folder::Archive, &all, None, 10)
+            .await
+            .expect("archive");
+        assert_eq!(
+            archived
+                .iter()
+                .map(|m| (m.id.as_str(), m.outgoing))
+                .collect::<Vec<_>>(),
+            vec![("m4", true)]
+        );
+        assert!(s.is_archived("B", "m3").await.expect("is"));
+        assert!(!s.is_archived("B", "m2").await.expect("is not"));
+        assert!(s.set_archived("B", "m3", None).await.expect("back"));
+        let text = ListFilter {
+            text: Some("S2".into()),
+            ..ListFilter::default()
+        };
+        assert_eq!(
+            ids(s
+                .list_messages("B", Folder::Inbox, &text, None, 10)
+                .await
+                .expect("search")),
+            vec!["m2"]
+        );
+        let range = ListFilter {
+            text: None,
+            since: Some(101),
+            until: Some(103),
+        };
+        assert_eq!(
+            ids(s
+                .list_messages("B", Folder::Inbox, &range, None, 10)
+                .await
+                .expect("range")),
+            vec!["m2", "m1"]
+        );
+        // A reply joins the thread of what it answers.
+        let reply = NewMessage {
+            message: Message {
+                id: "r1".into(),
+                sender: "B".into(),
+                sender_user_id: None,
+                subject: "Re: s1".into(),
+                body: "b".into(),
+                sent_at: 150,
+                idempotency_key: None,
+                reply_to: Some("m1".into()),
+            },
+            deliveries: vec![],
+            attachments: vec![],
+            evidence: vec![],
+            letters: vec![],
+        };
+        s.insert_message(&reply).await.expect("reply");
+        let thread = s.thread_of("r1").await.expect("thread");
+        assert_eq!(
+            thread.iter().map(|m| m.id.as_str()).collect::<Vec<_>>(),
+            vec!["m1", "r1"]
+        );
+        assert_eq!(s.thread_of("m2").await.expect("alone").len(), 1);
 
         // Group commit with paper letters: one conflicting message fails alone.
         s.create_service_point(

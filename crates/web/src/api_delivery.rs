@@ -26,6 +26,10 @@ pub fn routes() -> Router<State> {
         )
         .route("/api/v1/mailboxes/{address}/messages", get(list))
         .route("/api/v1/messages/{id}", get(read))
+        .route(
+            "/api/v1/mailboxes/{address}/archive/{id}",
+            axum::routing::put(archive).delete(unarchive),
+        )
         .route("/api/v1/messages/{id}/attachments/{n}", get(attachment))
         .route("/api/v1/messages/{id}/evidence", get(evidence_list))
         .route("/api/v1/evidence/{id}", get(evidence_json))
@@ -56,6 +60,9 @@ pub struct MessageInput {
     #[serde(default)]
     #[schema(value_type = Vec<Object>)]
     postal: Vec<okienko_services::paper::PostalRecipient>,
+    /// The id of the message this one answers; the reply joins its thread.
+    #[serde(default)]
+    reply_to: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -125,6 +132,7 @@ async fn send(
         attachments,
         idempotency_key: key,
         postal: input.postal,
+        reply_to: input.reply_to,
     };
     let sent = state
         .services
@@ -149,6 +157,12 @@ struct ListQuery {
     folder: Option<String>,
     limit: Option<String>,
     cursor: Option<String>,
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    since: String,
+    #[serde(default)]
+    until: String,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -169,7 +183,7 @@ pub struct ListJson {
 
 /// A mailbox's inbox or sent folder, newest first, with keyset pagination.
 #[utoipa::path(get, path = "/api/v1/mailboxes/{address}/messages", security(("bearer" = [])),
-    params(("address" = String, Path), ("folder" = Option<String>, Query), ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query)),
+    params(("address" = String, Path), ("folder" = Option<String>, Query), ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query), ("q" = Option<String>, Query), ("since" = Option<String>, Query), ("until" = Option<String>, Query)),
     responses((status = 200, body = ListJson), (status = 401, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 async fn list(
     axum::extract::State(state): St,
@@ -178,16 +192,10 @@ async fn list(
     Query(q): Query<ListQuery>,
 ) -> Result<Json<ListJson>, ApiError> {
     let p = user(&ctx)?;
-    let sent = match q.folder.as_deref().unwrap_or("inbox") {
-        "inbox" => false,
-        "sent" => true,
-        _ => {
-            return Err(ApiError(
-                DomainError::invalid("folder", "err-folder"),
-                ctx.lang,
-            ))
-        }
-    };
+    let folder = okienko_services::delivery::folder_named(q.folder.as_deref().unwrap_or(""))
+        .map_err(|e| ApiError(e, ctx.lang))?;
+    let filter = okienko_services::delivery::list_filter(&q.q, &q.since, &q.until)
+        .map_err(|e| ApiError(e, ctx.lang))?;
     let limit = match q.limit.as_deref() {
         None => 50,
         Some(l) => l
@@ -201,7 +209,7 @@ async fn list(
     };
     let s = &state.services;
     let rows = s
-        .list_mailbox(p, &address, sent, q.cursor.as_deref(), limit + 1)
+        .list_mailbox(p, &address, folder, &filter, q.cursor.as_deref(), limit + 1)
         .await
         .map_err(|e| ApiError(e, ctx.lang))?;
     let more = rows.len() as i64 > limit;
@@ -211,7 +219,7 @@ async fn list(
     } else {
         None
     };
-    let to = if sent {
+    let to = if folder != okienko_services::delivery::Folder::Inbox {
         s.recipients_of(&rows.iter().map(|r| r.id.clone()).collect::<Vec<_>>())
             .await
             .map_err(|e| ApiError(e, ctx.lang))?
@@ -221,7 +229,7 @@ async fn list(
     let items = rows
         .into_iter()
         .map(|r| ListItem {
-            to: if sent {
+            to: if r.outgoing {
                 to.get(&r.id).cloned().unwrap_or_default()
             } else {
                 vec![address.clone()]
@@ -234,6 +242,14 @@ async fn list(
         })
         .collect();
     Ok(Json(ListJson { items, next_cursor }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ThreadItem {
+    id: String,
+    subject: String,
+    from: String,
+    sent_at: String,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -253,6 +269,10 @@ pub struct MessageJson {
     body: String,
     attachments: Vec<AttachmentJson>,
     sent_at: String,
+    /// The message this one answers, if any.
+    reply_to: Option<String>,
+    /// The messages of its thread the caller may read, oldest first (this one included).
+    thread: Vec<ThreadItem>,
     /// For the sender: the letters sent on paper with their status.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     paper: Vec<crate::api_paper::LetterJson>,
@@ -279,7 +299,22 @@ async fn read(
         .into_iter()
         .map(|(l, status)| crate::api_paper::letter_json(l, status))
         .collect();
+    let thread = state
+        .services
+        .thread(p, &id)
+        .await
+        .map_err(|e| ApiError(e, ctx.lang))?
+        .into_iter()
+        .map(|m| ThreadItem {
+            id: m.id,
+            subject: m.subject,
+            from: m.sender,
+            sent_at: rfc3339(m.sent_at),
+        })
+        .collect();
     Ok(Json(MessageJson {
+        reply_to: o.message.reply_to.clone(),
+        thread,
         paper,
         id: o.message.id,
         from: o.message.sender,
@@ -408,4 +443,43 @@ async fn evidence_pdf(
     crate::ui::evidence_pdf(&ctx, e)
         .await
         .map_err(|e| ApiError(e, ctx.lang))
+}
+
+async fn set_archived(
+    state: &State,
+    ctx: &crate::ctx::Ctx,
+    address: &str,
+    id: &str,
+    archived: bool,
+) -> Result<StatusCode, ApiError> {
+    let p = ctx
+        .principal
+        .as_ref()
+        .ok_or(ApiError(DomainError::Unauthenticated, ctx.lang))?;
+    state
+        .services
+        .archive_message(p, address, id, archived)
+        .await
+        .map_err(|e| ApiError(e, ctx.lang))?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Moves a message into the mailbox's archive (out of its inbox or sent folder).
+#[utoipa::path(put, path = "/api/v1/mailboxes/{address}/archive/{id}", security(("bearer" = [])), responses((status = 204), (status = 404, body = Problem)))]
+async fn archive(
+    axum::extract::State(state): St,
+    axum::Extension(ctx): CtxRef,
+    Path((address, id)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    set_archived(&state, &ctx, &address, &id, true).await
+}
+
+/// Moves a message out of the archive, back to the inbox or sent folder.
+#[utoipa::path(delete, path = "/api/v1/mailboxes/{address}/archive/{id}", security(("bearer" = [])), responses((status = 204), (status = 404, body = Problem)))]
+async fn unarchive(
+    axum::extract::State(state): St,
+    axum::Extension(ctx): CtxRef,
+    Path((address, id)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    set_archived(&state, &ctx, &address, &id, false).await
 }

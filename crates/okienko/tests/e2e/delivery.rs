@@ -668,3 +668,126 @@ async fn kinds(t: &TestServer, token: &str, id: &str) -> Vec<String> {
         .filter_map(|e| e["type"].as_str().map(str::to_string))
         .collect()
 }
+
+#[tokio::test]
+async fn replies_thread_archive_and_search() {
+    let t = TestServer::seeded().await;
+    let jan = t.demo_token("jan.kowalski@okienko.test").await;
+    let anna = t.demo_token("anna.nowak@okienko.test").await;
+    let maria = t.demo_token("maria.wisniewska@okienko.test").await;
+    let jan_box = my_address(&t, &jan).await;
+    let office_box = my_address(&t, &anna).await;
+    let maria_box = my_address(&t, &maria).await;
+    let (s, first) = send(
+        &t,
+        &jan,
+        &jan_box,
+        &[&office_box],
+        "Wniosek o dowód osobisty",
+        &[],
+        None,
+    )
+    .await;
+    assert_eq!(s, 201);
+    let first = first["id"].as_str().expect("id").to_string();
+    send(&t, &jan, &jan_box, &[&office_box], "Inna sprawa", &[], None).await;
+
+    // A reply joins the thread; someone who is no party cannot answer it.
+    let reply = |token: &str, from: &str, to: &str, reply_to: &str| {
+        let msg = serde_json::json!({"from": from, "to": [to], "subject": "Re: Wniosek", "body": "Odpowiedź.", "reply_to": reply_to});
+        let form = reqwest::multipart::Form::new()
+            .part("message", reqwest::multipart::Part::text(msg.to_string()));
+        reqwest::Client::new()
+            .post(t.url("/api/v1/messages"))
+            .bearer_auth(token.to_string())
+            .multipart(form)
+            .send()
+    };
+    t.clock.advance(time::Duration::minutes(5));
+    let r = reply(&anna, &office_box, &jan_box, &first)
+        .await
+        .expect("reply");
+    assert_eq!(r.status().as_u16(), 201);
+    let answer: serde_json::Value = r.json().await.expect("json");
+    let answer = answer["id"].as_str().expect("id").to_string();
+    let r = reply(&maria, &maria_box, &jan_box, &first)
+        .await
+        .expect("reply");
+    assert_eq!(r.status().as_u16(), 422);
+    assert!(r.text().await.expect("text").contains("err-reply-to"));
+    let (_, m) = get_json(t.url(&format!("/api/v1/messages/{answer}")), Some(&jan)).await;
+    assert_eq!(m["reply_to"], first.as_str());
+    let ids: Vec<&str> = m["thread"]
+        .as_array()
+        .expect("thread")
+        .iter()
+        .filter_map(|x| x["id"].as_str())
+        .collect();
+    assert_eq!(ids, vec![first.as_str(), answer.as_str()]);
+
+    // Search narrows a folder by subject text and dates; a bad date is a clear error.
+    let list = |q: &str| {
+        get_json(
+            t.url(&format!("/api/v1/mailboxes/{office_box}/messages?{q}")),
+            Some(&anna),
+        )
+    };
+    let (_, found) = list("q=dow%C3%B3d").await;
+    let subjects: Vec<&str> = found["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|x| x["subject"].as_str())
+        .collect();
+    assert_eq!(subjects, vec!["Wniosek o dowód osobisty"]);
+    let today = time::OffsetDateTime::now_utc().date();
+    let (_, by_date) = list(&format!("since={today}&until={today}")).await;
+    assert_eq!(by_date["items"].as_array().map(Vec::len), Some(2));
+    let (_, none) = list("since=2001-01-01&until=2001-01-02").await;
+    assert_eq!(none["items"].as_array().map(Vec::len), Some(0));
+    let (s, bad) = list("since=22.11.2026").await;
+    assert_eq!(s, 422);
+    assert!(bad.to_string().contains("since"), "{bad}");
+
+    // Archive: out of the inbox into the archive folder, and back.
+    let archive = |method: reqwest::Method| {
+        reqwest::Client::new()
+            .request(
+                method,
+                t.url(&format!("/api/v1/mailboxes/{office_box}/archive/{first}")),
+            )
+            .bearer_auth(anna.clone())
+            .send()
+    };
+    assert_eq!(
+        archive(reqwest::Method::PUT)
+            .await
+            .expect("put")
+            .status()
+            .as_u16(),
+        204
+    );
+    let (_, inbox) = list("folder=inbox").await;
+    assert!(!inbox.to_string().contains(&first));
+    let (_, archived) = list("folder=archive").await;
+    assert_eq!(archived["items"][0]["id"], first.as_str());
+    // The archive is the office's own: Jan's sent folder still shows it.
+    let (_, jan_sent) = get_json(
+        t.url(&format!("/api/v1/mailboxes/{jan_box}/messages?folder=sent")),
+        Some(&jan),
+    )
+    .await;
+    assert!(jan_sent.to_string().contains(&first));
+    assert_eq!(
+        archive(reqwest::Method::DELETE)
+            .await
+            .expect("delete")
+            .status()
+            .as_u16(),
+        204
+    );
+    let (_, inbox) = list("folder=inbox").await;
+    assert!(inbox.to_string().contains(&first));
+    let (s, _) = list("folder=trash").await;
+    assert_eq!(s, 422);
+}

@@ -206,6 +206,18 @@ fn table() -> Vec<Row> {
         ),
         r("GET", "/api/v1/messages/{id}", MESSAGE_PARTIES, 200),
         r(
+            "PUT",
+            "/api/v1/mailboxes/{address}/archive/{id}",
+            &[Who::OfficialOr],
+            204,
+        ),
+        r(
+            "DELETE",
+            "/api/v1/mailboxes/{address}/archive/{id}",
+            &[Who::OfficialOr],
+            204,
+        ),
+        r(
             "GET",
             "/api/v1/messages/{id}/attachments/{n}",
             MESSAGE_PARTIES,
@@ -235,6 +247,7 @@ fn table() -> Vec<Row> {
             422,
         ),
         r("GET", "/messages/{id}", MESSAGE_PARTIES, 200),
+        r("POST", "/messages/{id}/archive", MESSAGE_PARTIES, 303),
         r(
             "GET",
             "/messages/{id}/attachments/{n}",
@@ -326,6 +339,7 @@ async fn paper_letter(t: &TestServer, office_mailbox: &str) -> (String, String) 
                 body: "Treść decyzji".into(),
                 attachments: vec![],
                 idempotency_key: None,
+                reply_to: None,
                 postal: vec![okienko_services::paper::PostalRecipient {
                     name: "Zofia Bez Skrzynki".into(),
                     street: "ul. Polna 1".into(),
@@ -432,6 +446,7 @@ async fn world() -> World {
                 attachments: vec![("wniosek.pdf".into(), b"%PDF-1.4 test".to_vec())],
                 idempotency_key: None,
                 postal: Vec::new(),
+                reply_to: None,
             },
         )
         .await
@@ -483,7 +498,10 @@ async fn concrete(w: &World, route: &str, n: usize) -> String {
         &w.batch
     } else if route.contains("paper-letters") {
         &w.letter
-    } else if route.starts_with("/api/v1/messages/") || route.starts_with("/messages/") {
+    } else if route.starts_with("/api/v1/messages/")
+        || route.starts_with("/messages/")
+        || route.contains("/archive/")
+    {
         &w.message
     } else if route.starts_with("/api/v1/evidence/") || route.starts_with("/evidence/") {
         &w.evidence
@@ -582,6 +600,7 @@ async fn every_route_for_every_role() {
                     .header("content-type", "application/json")
                     .body("{}"),
                 "POST" => client.post(t.url(&path)).form(&[("csrf", csrf.as_str())]),
+                "PUT" => client.put(t.url(&path)),
                 "DELETE" => client.delete(t.url(&path)),
                 m => panic!("method {m}"),
             };

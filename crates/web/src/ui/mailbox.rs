@@ -31,6 +31,10 @@ pub fn routes() -> Router<State> {
                 )),
         )
         .route("/messages/{id}", get(message))
+        .route(
+            "/messages/{id}/archive",
+            axum::routing::post(archive_toggle),
+        )
         .route("/messages/{id}/attachments/{n}", get(attachment))
         .route("/evidence/{id}", get(evidence))
         .route("/evidence/{id}/signed", get(evidence_signed))
@@ -80,8 +84,15 @@ struct FolderPage<'a> {
     ctx: &'a Ctx,
     address: String,
     name: String,
-    sent: bool,
+    /// `inbox`, `sent` or `archive`.
+    folder: String,
     folder_label: String,
+    /// The folder's tabs: (name, label).
+    tabs: Vec<(String, String)>,
+    form: FormView,
+    /// The search as query parameters to carry to the next page ("" when none).
+    search_query: String,
+    searching: bool,
     rows: Vec<Row>,
     next: Option<String>,
     notice: Option<String>,
@@ -95,14 +106,66 @@ async fn folder(
 ) -> Result<Response, PageError> {
     let p = require_user(&ctx)?;
     let s = &state.services;
-    let sent = q.get("folder").map(String::as_str) == Some("sent");
     let mailbox = member(&state, &ctx, &address).await?;
+    let get = |k: &str| q.get(k).cloned().unwrap_or_default();
+    let folder_name = match get("folder").as_str() {
+        "sent" => "sent",
+        "archive" => "archive",
+        _ => "inbox",
+    };
+    let folder = okienko_services::delivery::folder_named(folder_name).map_err(err(&ctx))?;
+    let tabs: Vec<(String, String)> = ["inbox", "sent", "archive"]
+        .iter()
+        .map(|f| (f.to_string(), ctx.t(&format!("mailbox-{f}"))))
+        .collect();
+    let form = FormView::new(
+        ["q", "since", "until"]
+            .iter()
+            .map(|k| (k.to_string(), get(k)))
+            .collect(),
+    );
+    let searching = ["q", "since", "until"]
+        .iter()
+        .any(|k| !get(k).trim().is_empty());
+    let search_query = if searching {
+        format!(
+            "&q={}&since={}&until={}",
+            super::url_encode(&get("q")),
+            super::url_encode(&get("since")),
+            super::url_encode(&get("until"))
+        )
+    } else {
+        String::new()
+    };
+    let page = |rows, next, form, notice| FolderPage {
+        ctx: &ctx,
+        address: address.clone(),
+        name: mailbox.name.clone(),
+        folder: folder_name.to_string(),
+        folder_label: ctx.t(&format!("mailbox-{folder_name}")),
+        tabs: tabs.clone(),
+        form,
+        search_query: search_query.clone(),
+        searching,
+        rows,
+        next,
+        notice,
+    };
+    let filter =
+        match okienko_services::delivery::list_filter(&get("q"), &get("since"), &get("until")) {
+            Ok(f) => f,
+            Err(e) => {
+                let form = form.with_error(&ctx, &e, "q");
+                return Ok(render_invalid(&page(Vec::new(), None, form, None)));
+            }
+        };
     const PAGE: i64 = 25;
     let mut items = s
         .list_mailbox(
             p,
             &address,
-            sent,
+            folder,
+            &filter,
             q.get("cursor").map(String::as_str),
             PAGE + 1,
         )
@@ -116,20 +179,23 @@ async fn folder(
     } else {
         None
     };
-    let to = if sent {
-        s.recipients_of(&items.iter().map(|r| r.id.clone()).collect::<Vec<_>>())
-            .await
-            .map_err(err(&ctx))?
-    } else {
-        HashMap::new()
-    };
+    let to = s
+        .recipients_of(
+            &items
+                .iter()
+                .filter(|r| r.outgoing)
+                .map(|r| r.id.clone())
+                .collect::<Vec<_>>(),
+        )
+        .await
+        .map_err(err(&ctx))?;
     let now = s.now_ms();
     let rows = items
         .into_iter()
         .map(|r| {
             let (iso, w) = when(&ctx, r.sent_at);
-            let (status, grey, remaining) = if sent {
-                (String::new(), false, String::new())
+            let (status, grey, remaining) = if r.outgoing {
+                (ctx.t("status-sent"), true, String::new())
             } else if r.deemed_at.is_some() {
                 (ctx.t("status-deemed"), false, String::new())
             } else if r.opened_at.is_some() {
@@ -151,7 +217,7 @@ async fn folder(
                 (ctx.t("status-new"), false, remaining)
             };
             Row {
-                party: if sent {
+                party: if r.outgoing {
                     to.get(&r.id).map(|v| v.join(", ")).unwrap_or_default()
                 } else {
                     r.sender.clone()
@@ -170,20 +236,7 @@ async fn folder(
         .get("notice")
         .filter(|n| n.starts_with("notice-"))
         .map(|n| ctx.t(n));
-    Ok(render(&FolderPage {
-        ctx: &ctx,
-        folder_label: ctx.t(if sent {
-            "mailbox-sent"
-        } else {
-            "mailbox-inbox"
-        }),
-        address,
-        name: mailbox.name,
-        sent,
-        rows,
-        next,
-        notice,
-    }))
+    Ok(render(&page(rows, next, form, notice)))
 }
 
 #[derive(Template)]
@@ -223,6 +276,28 @@ async fn compose_page(
     let mut values = Params::new();
     if let Some(to) = q.get("to") {
         values.insert("to".into(), to.clone());
+    }
+    // A reply: to the other party, "Re:" subject, in the same thread.
+    if let Some(r) = q.get("reply_to").filter(|r| !r.is_empty()) {
+        let p = require_user(&ctx)?;
+        let o = state.services.open_message(p, r).await.map_err(err(&ctx))?;
+        let to = if o.message.sender == address {
+            o.deliveries
+                .iter()
+                .map(|d| d.recipient.clone())
+                .collect::<Vec<_>>()
+                .join(", ")
+        } else {
+            o.message.sender.clone()
+        };
+        let subject = if o.message.subject.starts_with("Re: ") {
+            o.message.subject.clone()
+        } else {
+            format!("Re: {}", o.message.subject)
+        };
+        values.insert("to".into(), to);
+        values.insert("subject".into(), subject);
+        values.insert("reply_to".into(), r.clone());
     }
     Ok(render(&ComposePage {
         ctx: &ctx,
@@ -272,6 +347,7 @@ async fn compose(
         "to",
         "subject",
         "body",
+        "reply_to",
         "postal_name",
         "postal_street",
         "postal_code",
@@ -311,6 +387,7 @@ async fn compose(
         attachments,
         idempotency_key: None,
         postal,
+        reply_to: Some(values["reply_to"].clone()).filter(|r| !r.is_empty()),
     };
     match state.services.send_message(p, out).await {
         Ok(sent) => {
@@ -380,6 +457,11 @@ struct MessagePage<'a> {
     evidence: Vec<(String, String, String, String)>,
     /// For the sender: letters sent on paper (id, tracking number, recipient, status).
     letters: Vec<(String, String, String, String)>,
+    /// Other messages of the thread: (id, subject, from, when).
+    thread: Vec<(String, String, String, String)>,
+    /// The mailbox of mine this message is in, whether it is archived there, and whether I
+    /// can answer from it.
+    mine: Option<(String, bool)>,
     notice: Option<String>,
 }
 
@@ -420,7 +502,25 @@ async fn message(
     let (sent_iso, sent_when) = when(&ctx, o.message.sent_at);
     let notice = q
         .get("sent")
-        .map(|e| ctx.ta("notice-message-sent", &[("evidence", e)]));
+        .map(|e| ctx.ta("notice-message-sent", &[("evidence", e)]))
+        .or_else(|| {
+            q.get("notice")
+                .filter(|n| n.starts_with("notice-"))
+                .map(|n| ctx.t(n))
+        });
+    let thread = s
+        .thread(p, &id)
+        .await
+        .map_err(err(&ctx))?
+        .into_iter()
+        .filter(|m| m.id != id)
+        .map(|m| {
+            let w = when(&ctx, m.sent_at).1;
+            (m.id, m.subject, m.sender, w)
+        })
+        .collect();
+    let boxes = s.my_mailboxes(p).await.map_err(err(&ctx))?;
+    let mine = s.mailbox_side(&o, &boxes).await.map_err(err(&ctx))?;
     Ok(render(&MessagePage {
         ctx: &ctx,
         id: o.message.id.clone(),
@@ -447,8 +547,46 @@ async fn message(
             })
             .collect(),
         letters,
+        thread,
+        mine,
         notice,
     }))
+}
+
+async fn archive_toggle(
+    axum::extract::State(state): St,
+    axum::Extension(ctx): CtxRef,
+    Path(id): Path<String>,
+    axum::Form(form): axum::Form<Params>,
+) -> Result<Response, PageError> {
+    let p = require_user(&ctx)?;
+    check_csrf(&ctx, &form)?;
+    let archived = form.get("archived").map(String::as_str) == Some("1");
+    // The mailbox named in the form, or the one through which the person sees the message.
+    let mailbox = match form.get("mailbox").filter(|m| !m.is_empty()) {
+        Some(m) => m.clone(),
+        None => {
+            let s = &state.services;
+            let o = s.open_message(p, &id).await.map_err(err(&ctx))?;
+            let boxes = s.my_mailboxes(p).await.map_err(err(&ctx))?;
+            s.mailbox_side(&o, &boxes)
+                .await
+                .map_err(err(&ctx))?
+                .map(|(m, _)| m)
+                .unwrap_or_default()
+        }
+    };
+    state
+        .services
+        .archive_message(p, &mailbox, &id, archived)
+        .await
+        .map_err(err(&ctx))?;
+    let notice = if archived {
+        "notice-archived"
+    } else {
+        "notice-unarchived"
+    };
+    Ok(Redirect::to(&format!("/messages/{id}?notice={notice}")).into_response())
 }
 
 async fn attachment(
