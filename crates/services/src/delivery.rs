@@ -141,8 +141,12 @@ impl Services {
         let from = Address::parse(&out.from)
             .map_err(|c| DomainError::invalid("from", c))?
             .to_string();
-        if self.member_role(p, &from).await?.is_none() {
-            return Err(DomainError::invalid("from", "err-from-not-yours"));
+        match self.member_role(p, &from).await? {
+            None => return Err(DomainError::invalid("from", "err-from-not-yours")),
+            Some(r) if !crate::mailboxes::may_send(&r) => {
+                return Err(DomainError::invalid("from", "err-from-read-only"))
+            }
+            Some(_) => {}
         }
         if let Some(key) = out.idempotency_key.as_deref() {
             if let Some(id) = self

@@ -149,3 +149,178 @@ impl Services {
         found.ok_or(DomainError::NotFound)
     }
 }
+
+/// Roles a member of a public body's mailbox may have: officials read and send, readers
+/// only read.
+pub const OFFICE_MEMBER_ROLES: [&str; 2] = ["official", "reader"];
+/// Roles of a company's representatives: administrators read, send and manage access;
+/// readers only read. The owner holds the mailbox itself.
+pub const COMPANY_MEMBER_ROLES: [&str; 2] = ["administrator", "reader"];
+
+/// Whether a role in a mailbox lets one send from it.
+pub fn may_send(role: &str) -> bool {
+    role != "reader"
+}
+
+/// A mailbox with the people who may use it, for whoever manages its access.
+pub struct MailboxAccess {
+    pub mailbox: Mailbox,
+    pub owner: Option<okienko_store::User>,
+    pub members: Vec<(okienko_store::User, String)>,
+    pub roles: &'static [&'static str],
+}
+
+impl Services {
+    /// Who manages access to a mailbox: for a public body, its office's administrators; for
+    /// a company or person, the owner and the company's administrators.
+    async fn manageable(&self, p: &Principal, address: &str) -> Result<Mailbox, DomainError> {
+        let m = self
+            .store
+            .mailbox(address)
+            .await
+            .map_err(internal)?
+            .ok_or(DomainError::NotFound)?;
+        let ok = match (&m.office_id, m.kind.as_str()) {
+            (Some(office), _) => allowed(&p.actor(), Action::ManageStaff { office_id: office }),
+            (None, PERSON) => m.owner_user_id.as_deref() == Some(p.user.id.as_str()),
+            (None, _) => {
+                m.owner_user_id.as_deref() == Some(p.user.id.as_str())
+                    || self
+                        .my_mailboxes(p)
+                        .await?
+                        .iter()
+                        .any(|(x, r)| x.address == m.address && r == "administrator")
+            }
+        };
+        if ok {
+            Ok(m)
+        } else {
+            Err(DomainError::NotFound)
+        }
+    }
+
+    fn member_roles(m: &Mailbox) -> &'static [&'static str] {
+        if m.kind == PUBLIC_BODY {
+            &OFFICE_MEMBER_ROLES
+        } else {
+            &COMPANY_MEMBER_ROLES
+        }
+    }
+
+    pub async fn mailbox_access(
+        &self,
+        p: &Principal,
+        address: &str,
+    ) -> Result<MailboxAccess, DomainError> {
+        let mailbox = self.manageable(p, address).await?;
+        let owner = match &mailbox.owner_user_id {
+            Some(u) => self.store.user_by_id(u).await.map_err(internal)?,
+            None => None,
+        };
+        let members = self
+            .store
+            .mailbox_members(address)
+            .await
+            .map_err(internal)?;
+        Ok(MailboxAccess {
+            roles: Self::member_roles(&mailbox),
+            mailbox,
+            owner,
+            members,
+        })
+    }
+
+    /// Grants someone (by email) a role in a mailbox. For a public body only the office's own
+    /// staff can be granted; a person's mailbox takes no members.
+    pub async fn grant_mailbox(
+        &self,
+        p: &Principal,
+        address: &str,
+        email: &str,
+        role: &str,
+    ) -> Result<(), DomainError> {
+        let m = self.manageable(p, address).await?;
+        let mut errs = okienko_domain::FieldErrors::new();
+        if m.kind == PERSON {
+            return Err(DomainError::invalid("email", "err-person-mailbox-members"));
+        }
+        let role = match Self::member_roles(&m).iter().find(|r| **r == role) {
+            Some(r) => *r,
+            None => {
+                errs.add("role", "err-mailbox-role");
+                ""
+            }
+        };
+        let user = match okienko_domain::ids::Email::parse(email) {
+            Err(c) => {
+                errs.add("email", c);
+                None
+            }
+            Ok(e) => match self
+                .store
+                .user_by_email(e.as_str())
+                .await
+                .map_err(internal)?
+            {
+                None => {
+                    errs.add("email", "err-no-such-user");
+                    None
+                }
+                Some(u) => Some(u),
+            },
+        };
+        errs.finish()?;
+        let Some(user) = user else {
+            return Err(DomainError::invalid("email", "err-no-such-user"));
+        };
+        if let Some(office) = &m.office_id {
+            let staff = self
+                .store
+                .grants_of(&user.id)
+                .await
+                .map_err(internal)?
+                .iter()
+                .any(|g| g.office_id.as_deref() == Some(office));
+            if !staff {
+                return Err(DomainError::invalid("email", "err-not-office-staff"));
+            }
+        }
+        if m.owner_user_id.as_deref() == Some(user.id.as_str()) {
+            return Err(DomainError::invalid("email", "err-already-member"));
+        }
+        let ev = AuditEvent::new(self.now_ms(), Some(&p.user.id), "mailbox.member", address)
+            .subject(&user.id)
+            .reason(role);
+        match self
+            .store
+            .add_mailbox_member(address, &user.id, role, &ev)
+            .await
+        {
+            Ok(()) => Ok(()),
+            Err(StoreError::Conflict(_)) => {
+                Err(DomainError::invalid("email", "err-already-member"))
+            }
+            Err(e) => Err(internal(e)),
+        }
+    }
+
+    pub async fn revoke_mailbox(
+        &self,
+        p: &Principal,
+        address: &str,
+        user_id: &str,
+    ) -> Result<(), DomainError> {
+        self.manageable(p, address).await?;
+        let ev = AuditEvent::new(
+            self.now_ms(),
+            Some(&p.user.id),
+            "mailbox.member.remove",
+            address,
+        )
+        .subject(user_id);
+        self.store
+            .remove_mailbox_member(address, user_id, &ev)
+            .await
+            .map_err(internal)
+    }
+}

@@ -173,6 +173,15 @@ pub trait Store: Send + Sync {
         role: &str,
         audit: &AuditEvent,
     ) -> Result<()>;
+    /// Removes a member; `NotFound` if the user is no member.
+    async fn remove_mailbox_member(
+        &self,
+        address: &str,
+        user_id: &str,
+        audit: &AuditEvent,
+    ) -> Result<()>;
+    /// The members of a mailbox (not its owner) with their roles, by name.
+    async fn mailbox_members(&self, address: &str) -> Result<Vec<(User, String)>>;
     async fn mailbox(&self, address: &str) -> Result<Option<Mailbox>>;
     /// Mailboxes a user owns or is a member of, with the user's role in each.
     async fn mailboxes_of_user(&self, user_id: &str) -> Result<Vec<(Mailbox, String)>>;

@@ -1117,6 +1117,37 @@ impl Store for SqlStore {
         self.exec_audited(q, audit).await
     }
 
+    async fn remove_mailbox_member(
+        &self,
+        address: &str,
+        user_id: &str,
+        audit: &AuditEvent,
+    ) -> Result<()> {
+        let q = sqlx::query("DELETE FROM mailbox_members WHERE address = $1 AND user_id = $2")
+            .bind(address)
+            .bind(user_id);
+        self.exec_audited(q, audit).await
+    }
+
+    async fn mailbox_members(&self, address: &str) -> Result<Vec<(User, String)>> {
+        let cols = USER_COLS
+            .split(", ")
+            .map(|c| format!("u.{c} AS {c}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let rows = sqlx::query(&format!(
+            "SELECT {cols}, mm.role AS role FROM mailbox_members mm JOIN users u ON u.id = mm.user_id WHERE mm.address = $1 ORDER BY u.display_name, u.id"
+        ))
+        .bind(address)
+        .fetch_all(&self.reader)
+        .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            out.push((user_from(r)?, r.try_get("role")?));
+        }
+        Ok(out)
+    }
+
     async fn mailbox(&self, address: &str) -> Result<Option<Mailbox>> {
         let q = format!("SELECT {MAILBOX_COLS} FROM mailboxes WHERE address = $1");
         let r = sqlx::query(&q)

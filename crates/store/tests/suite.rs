@@ -546,6 +546,31 @@ async fn mailboxes_register_and_members() {
             s.mailboxes_of_user("u1").await.expect("of user")[0].1,
             "owner"
         );
+        // Members listed with their roles, and removed once.
+        let office_box_addr = "AE:1".to_string();
+        let before = s.mailbox_members(&office_box_addr).await.expect("members");
+        assert_eq!(
+            before
+                .iter()
+                .map(|(u, r)| (u.id.as_str(), r.as_str()))
+                .collect::<Vec<_>>(),
+            vec![("u2", "official")]
+        );
+        for (u, _) in &before {
+            s.remove_mailbox_member(&office_box_addr, &u.id, &ev("mailbox.member.remove"))
+                .await
+                .expect("remove");
+            assert!(matches!(
+                s.remove_mailbox_member(&office_box_addr, &u.id, &ev("mailbox.member.remove"))
+                    .await,
+                Err(StoreError::NotFound)
+            ));
+        }
+        assert!(s
+            .mailbox_members(&office_box_addr)
+            .await
+            .expect("members")
+            .is_empty());
     }
     drop_all(stores).await;
 }

@@ -42,12 +42,12 @@ pub fn routes() -> Router<State> {
     info(title = "okienko API", version = "1", description = "Digital public services: accounts, organisations, audit."),
     paths(token, revoke, me, tracker, offices, create_office, office, service_points, seal_signature, addresses, address_lookup,
         crate::api_delivery::send, crate::api_delivery::list, crate::api_delivery::read, crate::api_delivery::attachment,
-        crate::api_delivery::evidence_list, crate::api_delivery::evidence_json, crate::api_delivery::evidence_signed, crate::api_delivery::evidence_pdf, crate::api_delivery::archive, crate::api_delivery::unarchive,
+        crate::api_delivery::evidence_list, crate::api_delivery::evidence_json, crate::api_delivery::evidence_signed, crate::api_delivery::evidence_pdf, crate::api_delivery::archive, crate::api_delivery::unarchive, crate::api_delivery::members, crate::api_delivery::member_add, crate::api_delivery::member_remove,
         crate::api_paper::desk, crate::api_paper::make_batch, crate::api_paper::batch, crate::api_paper::batch_pdf,
         crate::api_paper::printed, crate::api_paper::dispatched, crate::api_paper::outcome, crate::api_paper::letter_pdf),
     components(schemas(TokenRequest, TokenResponse, Me, MailboxRef, AddressList,
         crate::api_delivery::MessageInput, crate::api_delivery::SentJson, crate::api_delivery::EvidenceRef, crate::api_delivery::ListJson,
-        crate::api_delivery::ListItem, crate::api_delivery::MessageJson, crate::api_delivery::AttachmentJson, crate::api_delivery::ThreadItem, crate::api_delivery::EvidenceListJson,
+        crate::api_delivery::ListItem, crate::api_delivery::MessageJson, crate::api_delivery::AttachmentJson, crate::api_delivery::ThreadItem, crate::api_delivery::MemberJson, crate::api_delivery::MembersJson, crate::api_delivery::MemberInput, crate::api_delivery::EvidenceListJson,
         crate::api_delivery::EvidenceItem, crate::api_paper::LetterJson, crate::api_paper::BatchJson, crate::api_paper::DeskJson, crate::api_paper::OutcomeInput, TrustedProfileRef, TrackerItem, OfficeJson, OfficeInputJson, ServicePointJson, Problem, FieldProblem)),
     modifiers(&BearerAuth)
 )]

@@ -791,3 +791,128 @@ async fn replies_thread_archive_and_search() {
     let (s, _) = list("folder=trash").await;
     assert_eq!(s, 422);
 }
+
+#[tokio::test]
+async fn office_admin_and_company_owner_grant_mailbox_access() {
+    let t = TestServer::seeded().await;
+    let admin = t.demo_token("urzad.admin@okienko.test").await;
+    let anna = t.demo_token("anna.nowak@okienko.test").await;
+    let piotr = t.demo_token("piotr.zielinski@okienko.test").await;
+    let firma = t.demo_token("firma@okienko.test").await;
+    let maria = t.demo_token("maria.wisniewska@okienko.test").await;
+    let office_box = my_address(&t, &anna).await;
+    let firma_box = my_address(&t, &firma).await;
+    let jan_box = {
+        let jan = t.demo_token("jan.kowalski@okienko.test").await;
+        my_address(&t, &jan).await
+    };
+    let grant = |token: &str, address: &str, email: &str, role: &str| {
+        reqwest::Client::new()
+            .post(t.url(&format!("/api/v1/mailboxes/{address}/members")))
+            .bearer_auth(token.to_string())
+            .json(&serde_json::json!({"email": email, "role": role}))
+            .send()
+    };
+    // The office admin lists and grants; only the office's own staff can be granted.
+    let (s, list) = get_json(
+        t.url(&format!("/api/v1/mailboxes/{office_box}/members")),
+        Some(&admin),
+    )
+    .await;
+    assert_eq!(s, 200);
+    assert!(list.to_string().contains("anna.nowak@okienko.test"));
+    assert_eq!(
+        get_json(
+            t.url(&format!("/api/v1/mailboxes/{office_box}/members")),
+            Some(&anna)
+        )
+        .await
+        .0,
+        404
+    );
+    let r = grant(&admin, &office_box, "jan.kowalski@okienko.test", "official")
+        .await
+        .expect("grant");
+    assert_eq!(r.status().as_u16(), 422);
+    assert!(r.text().await.expect("t").contains("err-not-office-staff"));
+    let r = grant(
+        &admin,
+        &office_box,
+        "piotr.zielinski@okienko.test",
+        "reader",
+    )
+    .await
+    .expect("grant");
+    assert_eq!(r.status().as_u16(), 204);
+    // A reader sees the mailbox but cannot send from it.
+    assert_eq!(
+        get_json(
+            t.url(&format!("/api/v1/mailboxes/{office_box}/messages")),
+            Some(&piotr)
+        )
+        .await
+        .0,
+        200
+    );
+    let (s, r) = send(&t, &piotr, &office_box, &[&jan_box], "Pismo", &[], None).await;
+    assert_eq!(s, 422);
+    assert!(r.to_string().contains("err-from-read-only"), "{r}");
+
+    // A company's owner makes a representative its administrator, who then sends for it.
+    let r = grant(
+        &firma,
+        &firma_box,
+        "maria.wisniewska@okienko.test",
+        "administrator",
+    )
+    .await
+    .expect("grant");
+    assert_eq!(r.status().as_u16(), 204);
+    let (s, _) = send(
+        &t,
+        &maria,
+        &firma_box,
+        &[&office_box],
+        "Wniosek firmy",
+        &[],
+        None,
+    )
+    .await;
+    assert_eq!(s, 201);
+    let (_, list) = get_json(
+        t.url(&format!("/api/v1/mailboxes/{firma_box}/members")),
+        Some(&maria),
+    )
+    .await;
+    let maria_id = list["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|m| m["email"] == "maria.wisniewska@okienko.test")
+        .and_then(|m| m["user_id"].as_str())
+        .expect("maria")
+        .to_string();
+    let r = reqwest::Client::new()
+        .delete(t.url(&format!("/api/v1/mailboxes/{firma_box}/members/{maria_id}")))
+        .bearer_auth(&firma)
+        .send()
+        .await
+        .expect("delete");
+    assert_eq!(r.status().as_u16(), 204);
+    assert_eq!(
+        get_json(
+            t.url(&format!("/api/v1/mailboxes/{firma_box}/messages")),
+            Some(&maria)
+        )
+        .await
+        .0,
+        404
+    );
+    // Every grant and removal is in the audit trail, in the grantee's Data Tracker.
+    let (_, tracker) = get_json(t.url("/api/v1/me/data-tracker"), Some(&maria)).await;
+    let text = tracker.to_string();
+    assert!(
+        text.contains("mailbox.member") && text.contains("mailbox.member.remove"),
+        "{text}"
+    );
+}

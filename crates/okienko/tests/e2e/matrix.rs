@@ -246,6 +246,37 @@ fn table() -> Vec<Row> {
             &[Who::OfficialOr],
             422,
         ),
+        r("GET", "/mailboxes/{address}/members", OFFICE1_MANAGERS, 200),
+        r(
+            "POST",
+            "/mailboxes/{address}/members",
+            OFFICE1_MANAGERS,
+            422,
+        ),
+        r(
+            "POST",
+            "/mailboxes/{address}/members/{user}/remove",
+            OFFICE1_MANAGERS,
+            303,
+        ),
+        r(
+            "GET",
+            "/api/v1/mailboxes/{address}/members",
+            OFFICE1_MANAGERS,
+            200,
+        ),
+        r(
+            "POST",
+            "/api/v1/mailboxes/{address}/members",
+            OFFICE1_MANAGERS,
+            422,
+        ),
+        r(
+            "DELETE",
+            "/api/v1/mailboxes/{address}/members/{user}",
+            OFFICE1_MANAGERS,
+            204,
+        ),
         r("GET", "/messages/{id}", MESSAGE_PARTIES, 200),
         r("POST", "/messages/{id}/archive", MESSAGE_PARTIES, 303),
         r(
@@ -548,6 +579,12 @@ async fn concrete(w: &World, route: &str, n: usize) -> String {
             .create_user(&u, &[g], &ev())
             .await
             .expect("temp user");
+        if path.contains("/members/") {
+            s.store
+                .add_mailbox_member(&w.office_mailbox, &u.id, "reader", &ev())
+                .await
+                .expect("temp member");
+        }
         path = path.replace("{user}", &u.id);
     }
     path

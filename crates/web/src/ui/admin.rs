@@ -426,6 +426,8 @@ struct OfficePage<'a> {
     seal: Option<okienko_services::pki::SealInfo>,
     seal_from: String,
     seal_until: String,
+    /// The office's delivery address, for those who manage who may use it.
+    mailbox: Option<String>,
 }
 
 async fn office_page(
@@ -438,6 +440,18 @@ async fn office_page(
     let p = require_user(ctx)?;
     let (office, departments) = state.services.office(p, id).await.map_err(err(ctx))?;
     let can_manage = allowed(&p.actor(), Action::ManageStaff { office_id: id });
+    let mailbox = if can_manage {
+        Some(
+            state
+                .services
+                .office_mailbox(id)
+                .await
+                .map_err(|e| PageError(e, ctx.clone()))?
+                .address,
+        )
+    } else {
+        None
+    };
     let staff = if can_manage {
         state
             .services
@@ -483,6 +497,7 @@ async fn office_page(
     );
     let page = OfficePage {
         ctx,
+        mailbox,
         dept_fields: vec![
             Field::new(ctx, "code", "f-code", "text", "").hint(ctx.t("f-code-hint")),
             Field::new(ctx, "name", "f-name", "text", ""),

@@ -30,6 +30,14 @@ pub fn routes() -> Router<State> {
                     okienko_services::delivery::MAX_TOTAL_BYTES + 1024 * 1024,
                 )),
         )
+        .route(
+            "/mailboxes/{address}/members",
+            get(members).post(member_add),
+        )
+        .route(
+            "/mailboxes/{address}/members/{user}/remove",
+            axum::routing::post(member_remove),
+        )
         .route("/messages/{id}", get(message))
         .route(
             "/messages/{id}/archive",
@@ -93,6 +101,8 @@ struct FolderPage<'a> {
     /// The search as query parameters to carry to the next page ("" when none).
     search_query: String,
     searching: bool,
+    can_send: bool,
+    can_manage: bool,
     rows: Vec<Row>,
     next: Option<String>,
     notice: Option<String>,
@@ -106,7 +116,7 @@ async fn folder(
 ) -> Result<Response, PageError> {
     let p = require_user(&ctx)?;
     let s = &state.services;
-    let mailbox = member(&state, &ctx, &address).await?;
+    let (mailbox, role) = member_with_role(&state, &ctx, &address).await?;
     let get = |k: &str| q.get(k).cloned().unwrap_or_default();
     let folder_name = match get("folder").as_str() {
         "sent" => "sent",
@@ -147,6 +157,9 @@ async fn folder(
         form,
         search_query: search_query.clone(),
         searching,
+        can_send: okienko_services::mailboxes::may_send(&role),
+        can_manage: role == "owner" && mailbox.kind != okienko_services::mailboxes::PERSON
+            || role == "administrator",
         rows,
         next,
         notice,
@@ -251,19 +264,27 @@ struct ComposePage<'a> {
     postal: bool,
 }
 
+/// The mailbox and one's role in it, if the signed-in person may use it; 404 otherwise.
+async fn member_with_role(
+    state: &State,
+    ctx: &Arc<Ctx>,
+    address: &str,
+) -> Result<(okienko_store::Mailbox, String), PageError> {
+    let p = require_user(ctx)?;
+    let boxes = state.services.my_mailboxes(p).await.map_err(err(ctx))?;
+    boxes
+        .into_iter()
+        .find(|(m, _)| m.address == address)
+        .ok_or_else(|| PageError(DomainError::NotFound, ctx.clone()))
+}
+
 /// The mailbox, if the signed-in person may use it; 404 otherwise.
 async fn member(
     state: &State,
     ctx: &Arc<Ctx>,
     address: &str,
 ) -> Result<okienko_store::Mailbox, PageError> {
-    let p = require_user(ctx)?;
-    let boxes = state.services.my_mailboxes(p).await.map_err(err(ctx))?;
-    boxes
-        .into_iter()
-        .map(|(m, _)| m)
-        .find(|m| m.address == address)
-        .ok_or_else(|| PageError(DomainError::NotFound, ctx.clone()))
+    Ok(member_with_role(state, ctx, address).await?.0)
 }
 
 async fn compose_page(
@@ -744,4 +765,122 @@ async fn evidence_signed(
         .await
         .map_err(err(&ctx))?;
     crate::downloads::signed_evidence(&e).map_err(|x| PageError(x, ctx.clone()))
+}
+
+#[derive(Template)]
+#[template(path = "mailbox_members.html")]
+struct MembersPage<'a> {
+    ctx: &'a Ctx,
+    address: String,
+    name: String,
+    owner: Option<String>,
+    /// (user id, name, email, role label)
+    members: Vec<(String, String, String, String)>,
+    roles: Vec<(String, String)>,
+    form: FormView,
+    notice: Option<String>,
+}
+
+async fn members_page(
+    state: &State,
+    ctx: &Arc<Ctx>,
+    address: &str,
+    form: FormView,
+    notice: Option<String>,
+) -> Result<Response, PageError> {
+    let p = require_user(ctx)?;
+    let a = state
+        .services
+        .mailbox_access(p, address)
+        .await
+        .map_err(err(ctx))?;
+    let invalid = form.has_errors();
+    let page = MembersPage {
+        ctx,
+        address: a.mailbox.address.clone(),
+        name: a.mailbox.name.clone(),
+        owner: a.owner.map(|u| format!("{} ({})", u.display_name, u.email)),
+        members: a
+            .members
+            .into_iter()
+            .map(|(u, r)| {
+                (
+                    u.id,
+                    u.display_name,
+                    u.email,
+                    ctx.t(&format!("mailbox-role-{r}")),
+                )
+            })
+            .collect(),
+        roles: a
+            .roles
+            .iter()
+            .map(|r| (r.to_string(), ctx.t(&format!("mailbox-role-{r}"))))
+            .collect(),
+        form,
+        notice,
+    };
+    Ok(if invalid {
+        render_invalid(&page)
+    } else {
+        render(&page)
+    })
+}
+
+async fn members(
+    axum::extract::State(state): St,
+    axum::Extension(ctx): CtxRef,
+    Path(address): Path<String>,
+    Query(q): Query<Params>,
+) -> Result<Response, PageError> {
+    let notice = q
+        .get("notice")
+        .filter(|n| n.starts_with("notice-"))
+        .map(|n| ctx.t(n));
+    members_page(&state, &ctx, &address, FormView::default(), notice).await
+}
+
+async fn member_add(
+    axum::extract::State(state): St,
+    axum::Extension(ctx): CtxRef,
+    Path(address): Path<String>,
+    axum::Form(form): axum::Form<Params>,
+) -> Result<Response, PageError> {
+    let p = require_user(&ctx)?;
+    check_csrf(&ctx, &form)?;
+    let get = |k: &str| form.get(k).cloned().unwrap_or_default();
+    match state
+        .services
+        .grant_mailbox(p, &address, &get("email"), &get("role"))
+        .await
+    {
+        Ok(()) => Ok(Redirect::to(&format!(
+            "/mailboxes/{address}/members?notice=notice-member-added"
+        ))
+        .into_response()),
+        Err(e @ DomainError::Invalid(_)) => {
+            let view = FormView::new(form.clone()).with_error(&ctx, &e, "email");
+            members_page(&state, &ctx, &address, view, None).await
+        }
+        Err(e) => Err(PageError(e, ctx.clone())),
+    }
+}
+
+async fn member_remove(
+    axum::extract::State(state): St,
+    axum::Extension(ctx): CtxRef,
+    Path((address, user)): Path<(String, String)>,
+    axum::Form(form): axum::Form<Params>,
+) -> Result<Response, PageError> {
+    let p = require_user(&ctx)?;
+    check_csrf(&ctx, &form)?;
+    state
+        .services
+        .revoke_mailbox(p, &address, &user)
+        .await
+        .map_err(err(&ctx))?;
+    Ok(Redirect::to(&format!(
+        "/mailboxes/{address}/members?notice=notice-member-removed"
+    ))
+    .into_response())
 }
