@@ -46,6 +46,18 @@ pub struct Flags {
     /// The time-stamping policy OID the built-in TSA certifies under (default: a test arc).
     #[arg(long, env = "OKIENKO_TSA_POLICY")]
     pub tsa_policy: Option<String>,
+    /// Recipients of one e-delivery message (default 15).
+    #[arg(long, env = "OKIENKO_MAX_RECIPIENTS")]
+    pub max_recipients: Option<usize>,
+    /// Recipients of one message in a public body's bulk mode (default 1000).
+    #[arg(long, env = "OKIENKO_BULK_RECIPIENTS")]
+    pub bulk_recipients: Option<usize>,
+    /// Attachments of one message, in MB (default 50, at most 200).
+    #[arg(long, env = "OKIENKO_MAX_MESSAGE_MB")]
+    pub max_message_mb: Option<usize>,
+    /// Allowed attachment kinds, comma-separated (default: pdf,xml,xades,p7s,docx,odt,txt,rtf,jpg,png,tiff,zip).
+    #[arg(long, env = "OKIENKO_ATTACHMENT_TYPES")]
+    pub attachment_types: Option<String>,
 }
 
 /// The TOML file's shape: the same names as the flags, with underscores.
@@ -63,6 +75,10 @@ struct FileConfig {
     name: Option<String>,
     tsa_url: Option<String>,
     tsa_policy: Option<String>,
+    max_recipients: Option<usize>,
+    bulk_recipients: Option<usize>,
+    max_message_mb: Option<usize>,
+    attachment_types: Option<String>,
 }
 
 /// Resolved settings.
@@ -83,6 +99,8 @@ pub struct Settings {
     pub tsa_url: Option<String>,
     /// The built-in TSA's policy OID.
     pub tsa_policy: Option<String>,
+    /// What one e-delivery message may carry.
+    pub limits: okienko_services::delivery::Limits,
 }
 
 fn secret_file(var: &str) -> anyhow::Result<Option<String>> {
@@ -134,6 +152,16 @@ impl Settings {
             master_key_file: flags.master_key_file.clone().or(file.master_key_file),
             tsa_url: flags.tsa_url.clone().or(file.tsa_url),
             tsa_policy: flags.tsa_policy.clone().or(file.tsa_policy),
+            limits: okienko_services::delivery::Limits::configured(
+                flags.max_recipients.or(file.max_recipients),
+                flags.bulk_recipients.or(file.bulk_recipients),
+                flags.max_message_mb.or(file.max_message_mb),
+                flags
+                    .attachment_types
+                    .as_deref()
+                    .or(file.attachment_types.as_deref()),
+            )
+            .map_err(|e| anyhow::anyhow!("{e}"))?,
             name: flags
                 .name
                 .clone()

@@ -61,6 +61,7 @@ pub async fn services(s: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Ser
         log,
         stamper: okienko_services::timestamp::TimeStamper::from_url(s.tsa_url.as_deref())?,
         base_url: s.base_url(),
+        limits: Arc::new(s.limits.clone()),
     })
 }
 

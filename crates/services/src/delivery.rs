@@ -25,6 +25,100 @@ const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STA
 /// Limits of one message (the default configuration).
 pub const MAX_RECIPIENTS: usize = 15;
 pub const MAX_TOTAL_BYTES: usize = 50 * 1024 * 1024;
+/// Recipients of one message in bulk mode (public bodies only), by default.
+pub const BULK_RECIPIENTS: usize = 1000;
+/// The most an installation may allow per message; request bodies are cut above it.
+pub const MAX_CONFIGURABLE_BYTES: usize = 200 * 1024 * 1024;
+
+/// The attachment types by the names an operator configures them with.
+const TYPE_NAMES: [(&str, &str); 14] = [
+    ("pdf", "application/pdf"),
+    ("xml", "application/xml"),
+    ("xades", "application/xml"),
+    ("p7s", "application/pkcs7-signature"),
+    (
+        "docx",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ),
+    ("odt", "application/vnd.oasis.opendocument.text"),
+    ("txt", "text/plain"),
+    ("rtf", "application/rtf"),
+    ("jpg", "image/jpeg"),
+    ("jpeg", "image/jpeg"),
+    ("png", "image/png"),
+    ("tiff", "image/tiff"),
+    ("tif", "image/tiff"),
+    ("zip", "application/zip"),
+];
+
+/// What one message may carry: recipients (normally and in bulk mode), total attachment
+/// size, and the attachment types allowed (by content, from the default allow-list).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limits {
+    pub max_recipients: usize,
+    pub bulk_recipients: usize,
+    pub max_total_bytes: usize,
+    pub allowed_types: Vec<&'static str>,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_recipients: MAX_RECIPIENTS,
+            bulk_recipients: BULK_RECIPIENTS,
+            max_total_bytes: MAX_TOTAL_BYTES,
+            allowed_types: TYPE_NAMES.iter().map(|(_, t)| *t).collect(),
+        }
+    }
+}
+
+impl Limits {
+    /// From an operator's settings; `types` is a comma-separated list of file kinds
+    /// (pdf, xml, xades, p7s, docx, odt, txt, rtf, jpg, png, tiff, zip).
+    pub fn configured(
+        max_recipients: Option<usize>,
+        bulk_recipients: Option<usize>,
+        max_message_mb: Option<usize>,
+        types: Option<&str>,
+    ) -> Result<Limits, String> {
+        let d = Limits::default();
+        let max_total_bytes = max_message_mb.map_or(d.max_total_bytes, |mb| mb * 1024 * 1024);
+        if max_total_bytes == 0 || max_total_bytes > MAX_CONFIGURABLE_BYTES {
+            return Err(format!(
+                "the message size limit must be 1 to {} MB",
+                MAX_CONFIGURABLE_BYTES / 1024 / 1024
+            ));
+        }
+        let max_recipients = max_recipients.unwrap_or(d.max_recipients);
+        let bulk_recipients = bulk_recipients.unwrap_or(d.bulk_recipients);
+        if max_recipients == 0 || bulk_recipients < max_recipients || bulk_recipients > 100_000 {
+            return Err("recipient limits must be 1 ≤ normal ≤ bulk ≤ 100000".into());
+        }
+        let allowed_types = match types {
+            None => d.allowed_types,
+            Some(list) => {
+                let mut out = Vec::new();
+                for name in list
+                    .split(',')
+                    .map(|t| t.trim().to_lowercase())
+                    .filter(|t| !t.is_empty())
+                {
+                    let Some((_, t)) = TYPE_NAMES.iter().find(|(n, _)| *n == name) else {
+                        return Err(format!("unknown attachment type {name:?}"));
+                    };
+                    out.push(*t);
+                }
+                out
+            }
+        };
+        Ok(Limits {
+            max_recipients,
+            bulk_recipients,
+            max_total_bytes,
+            allowed_types,
+        })
+    }
+}
 pub const DEEMED_AFTER_MS: i64 = 14 * 24 * 3600 * 1000;
 
 pub struct Outgoing {
@@ -39,6 +133,8 @@ pub struct Outgoing {
     pub postal: Vec<PostalRecipient>,
     /// The message this one answers (the sender must be a party to it).
     pub reply_to: Option<String>,
+    /// Bulk mode: a public body writing to many recipients at once.
+    pub bulk: bool,
 }
 
 /// What the sender gets back: the message id and the evidence issued so far.
@@ -173,12 +269,21 @@ impl Services {
             errs.add("body", "err-body-long");
         }
         let mut recipients: Vec<Mailbox> = Vec::new();
+        let limits = &self.limits;
+        let max = if out.bulk {
+            if sender_box.kind != PUBLIC_BODY {
+                errs.add("to", "err-bulk-public-only");
+            }
+            limits.bulk_recipients
+        } else {
+            limits.max_recipients
+        };
         if out.to.is_empty() && out.postal.is_empty() {
             errs.add("to", "err-to-missing");
-        } else if out.to.len() + out.postal.len() > MAX_RECIPIENTS {
+        } else if out.to.len() + out.postal.len() > max {
             errs.add("to", "err-to-too-many");
         }
-        for t in out.to.iter().take(MAX_RECIPIENTS) {
+        for t in out.to.iter().take(max) {
             match Address::parse(t) {
                 Err(c) => errs.add("to", c),
                 Ok(a) => match self.store.mailbox(a.as_str()).await.map_err(internal)? {
@@ -191,13 +296,13 @@ impl Services {
             }
         }
         let total: usize = out.attachments.iter().map(|(_, b)| b.len()).sum();
-        if total > MAX_TOTAL_BYTES {
+        if total > limits.max_total_bytes {
             errs.add("attachment", "err-attachments-too-large");
         }
         let mut types = Vec::new();
         for (name, bytes) in &out.attachments {
             match okienko_domain::files::sniff(name, bytes) {
-                Some(t) if !bytes.is_empty() => types.push(t),
+                Some(t) if !bytes.is_empty() && limits.allowed_types.contains(&t) => types.push(t),
                 _ => errs.add("attachment", "err-attachment-type"),
             }
         }
@@ -806,5 +911,25 @@ impl Services {
             }
         }
         Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod limit_tests {
+    use super::Limits;
+
+    #[test]
+    fn limits_from_settings() {
+        assert_eq!(
+            Limits::configured(None, None, None, None),
+            Ok(Limits::default())
+        );
+        let l = Limits::configured(Some(5), Some(50), Some(10), Some("pdf, PNG")).expect("ok");
+        assert_eq!(l.allowed_types, vec!["application/pdf", "image/png"]);
+        assert_eq!(l.max_total_bytes, 10 * 1024 * 1024);
+        assert!(Limits::configured(None, None, Some(0), None).is_err());
+        assert!(Limits::configured(None, None, Some(500), None).is_err());
+        assert!(Limits::configured(Some(20), Some(10), None, None).is_err());
+        assert!(Limits::configured(None, None, None, Some("pdf,exe")).is_err());
     }
 }

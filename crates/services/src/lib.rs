@@ -40,6 +40,8 @@ pub struct Services {
     pub stamper: timestamp::TimeStamper,
     /// The public base URL, for links in emails (e.g. `http://127.0.0.1:8080`).
     pub base_url: String,
+    /// What one e-delivery message may carry.
+    pub limits: Arc<delivery::Limits>,
 }
 
 impl Services {

@@ -21,7 +21,7 @@ pub fn routes() -> Router<State> {
         .route(
             "/api/v1/messages",
             post(send).layer(axum::extract::DefaultBodyLimit::max(
-                okienko_services::delivery::MAX_TOTAL_BYTES + 1024 * 1024,
+                okienko_services::delivery::MAX_CONFIGURABLE_BYTES + 1024 * 1024,
             )),
         )
         .route("/api/v1/mailboxes/{address}/messages", get(list))
@@ -71,6 +71,9 @@ pub struct MessageInput {
     /// The id of the message this one answers; the reply joins its thread.
     #[serde(default)]
     reply_to: Option<String>,
+    /// Bulk mode (public bodies): up to 1,000 recipients by default.
+    #[serde(default)]
+    bulk: bool,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -141,6 +144,7 @@ async fn send(
         idempotency_key: key,
         postal: input.postal,
         reply_to: input.reply_to,
+        bulk: input.bulk,
     };
     let sent = state
         .services

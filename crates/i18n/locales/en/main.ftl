@@ -491,3 +491,4 @@ err-not-office-staff = Only staff of this office can use its mailbox
 err-already-member = This person can already use the mailbox
 err-person-mailbox-members = A person's own mailbox cannot be shared
 err-from-read-only = Your role in this mailbox lets you read, not send
+err-bulk-public-only = Only a public body may write to many recipients at once

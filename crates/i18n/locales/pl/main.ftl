@@ -491,3 +491,4 @@ err-not-office-staff = Ze skrzynki urzędu mogą korzystać tylko jego pracownic
 err-already-member = Ta osoba już może korzystać ze skrzynki
 err-person-mailbox-members = Własnej skrzynki osoby nie można udostępniać
 err-from-read-only = Twoja rola w tej skrzynce pozwala czytać, nie wysyłać
+err-bulk-public-only = Do wielu adresatów naraz może pisać tylko podmiot publiczny

@@ -491,3 +491,4 @@ err-not-office-staff = Sanduče organa mogu da koriste samo njegovi zaposleni
 err-already-member = Ova osoba već može da koristi sanduče
 err-person-mailbox-members = Lično sanduče osobe ne može da se deli
 err-from-read-only = Tvoja uloga u ovom sandučetu dozvoljava čitanje, ne slanje
+err-bulk-public-only = Mnogim primaocima odjednom može da piše samo organ javne vlasti

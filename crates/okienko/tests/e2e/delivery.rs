@@ -916,3 +916,72 @@ async fn office_admin_and_company_owner_grant_mailbox_access() {
         "{text}"
     );
 }
+
+#[tokio::test]
+async fn an_office_writes_to_a_thousand_recipients_in_bulk_mode() {
+    let t = TestServer::seeded().await;
+    let anna = t.demo_token("anna.nowak@okienko.test").await;
+    let jan = t.demo_token("jan.kowalski@okienko.test").await;
+    let office_box = my_address(&t, &anna).await;
+    let jan_box = my_address(&t, &jan).await;
+    let mut to = Vec::new();
+    for i in 0..1000 {
+        let m = okienko_store::Mailbox {
+            address: String::new(),
+            kind: "company".into(),
+            name: format!("Firma {i}"),
+            owner_user_id: None,
+            office_id: None,
+            pesel: None,
+            nip: None,
+            city: "Przykładowo".into(),
+            created_at: 0,
+        };
+        to.push(
+            t.services
+                .create_mailbox(m, &[], None)
+                .await
+                .expect("mailbox")
+                .address,
+        );
+    }
+    let post = |token: &str, from: &str, to: &[String], bulk: bool| {
+        let msg = serde_json::json!({"from": from, "to": to, "subject": "Obwieszczenie", "body": "Treść.", "bulk": bulk});
+        let form = reqwest::multipart::Form::new()
+            .part("message", reqwest::multipart::Part::text(msg.to_string()));
+        reqwest::Client::new()
+            .post(t.url("/api/v1/messages"))
+            .bearer_auth(token.to_string())
+            .multipart(form)
+            .send()
+    };
+    // Without bulk mode the usual limit holds; a person has no bulk mode.
+    let r = post(&anna, &office_box, &to, false).await.expect("post");
+    assert_eq!(r.status().as_u16(), 422);
+    assert!(r.text().await.expect("t").contains("err-to-too-many"));
+    let r = post(&jan, &jan_box, &to[..20], true).await.expect("post");
+    assert_eq!(r.status().as_u16(), 422);
+    assert!(r.text().await.expect("t").contains("err-bulk-public-only"));
+    let mut over = to.clone();
+    over.push(jan_box.clone());
+    let r = post(&anna, &office_box, &over, true).await.expect("post");
+    assert_eq!(r.status().as_u16(), 422);
+
+    let r = post(&anna, &office_box, &to, true).await.expect("post");
+    assert_eq!(r.status().as_u16(), 201);
+    let sent: serde_json::Value = r.json().await.expect("json");
+    let kinds = sent["evidence"].as_array().expect("evidence");
+    assert_eq!(kinds.len(), 1001);
+    assert_eq!(
+        kinds
+            .iter()
+            .filter(|e| e["type"] == "content-consignment")
+            .count(),
+        1000
+    );
+    let id = sent["id"].as_str().expect("id");
+    assert_eq!(
+        t.services.store.deliveries(id).await.expect("d").len(),
+        1000
+    );
+}

@@ -371,6 +371,7 @@ async fn paper_letter(t: &TestServer, office_mailbox: &str) -> (String, String) 
                 attachments: vec![],
                 idempotency_key: None,
                 reply_to: None,
+                bulk: false,
                 postal: vec![okienko_services::paper::PostalRecipient {
                     name: "Zofia Bez Skrzynki".into(),
                     street: "ul. Polna 1".into(),
@@ -478,6 +479,7 @@ async fn world() -> World {
                 idempotency_key: None,
                 postal: Vec::new(),
                 reply_to: None,
+                bulk: false,
             },
         )
         .await

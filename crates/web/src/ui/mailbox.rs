@@ -27,7 +27,7 @@ pub fn routes() -> Router<State> {
             get(compose_page)
                 .post(compose)
                 .layer(axum::extract::DefaultBodyLimit::max(
-                    okienko_services::delivery::MAX_TOTAL_BYTES + 1024 * 1024,
+                    okienko_services::delivery::MAX_CONFIGURABLE_BYTES + 1024 * 1024,
                 )),
         )
         .route(
@@ -409,6 +409,8 @@ async fn compose(
         idempotency_key: None,
         postal,
         reply_to: Some(values["reply_to"].clone()).filter(|r| !r.is_empty()),
+        // A public body may write to many at once; the form has no separate switch.
+        bulk: postal_form,
     };
     match state.services.send_message(p, out).await {
         Ok(sent) => {
