@@ -52,7 +52,6 @@ pub async fn services(s: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Ser
     )
     .await?;
     Ok(Services {
-        store,
         clock,
         passwords: Hasher::new()?,
         mail,
@@ -62,6 +61,8 @@ pub async fn services(s: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Ser
         stamper: okienko_services::timestamp::TimeStamper::from_url(s.tsa_url.as_deref())?,
         base_url: s.base_url(),
         limits: Arc::new(s.limits.clone()),
+        messages: okienko_services::writer::MessageWriter::start(store.clone()),
+        store,
     })
 }
 

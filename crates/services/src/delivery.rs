@@ -429,11 +429,17 @@ impl Services {
             evidence: records,
             letters,
         };
-        match self.store.insert_message(&new).await {
+        let key = new.message.idempotency_key.clone();
+        let evidence: Vec<(String, String)> = new
+            .evidence
+            .iter()
+            .map(|r| (r.id.clone(), r.kind.clone()))
+            .collect();
+        match self.messages.insert(new).await {
             Ok(()) => {}
-            Err(StoreError::Conflict(_)) if new.message.idempotency_key.is_some() => {
+            Err(StoreError::Conflict(_)) if key.is_some() => {
                 // The same key raced in at the same time: answer with the first one.
-                let key = new.message.idempotency_key.as_deref().unwrap_or_default();
+                let key = key.as_deref().unwrap_or_default();
                 if let Some(first) = self
                     .store
                     .message_by_idempotency(&from, key)
@@ -447,10 +453,7 @@ impl Services {
             Err(e) => return Err(internal(e)),
         }
         self.notify_recipients(&recipients).await;
-        Ok(Sent {
-            id,
-            evidence: new.evidence.into_iter().map(|r| (r.id, r.kind)).collect(),
-        })
+        Ok(Sent { id, evidence })
     }
 
     /// Issues `submission-rejection` evidence to the sender, with the reasons; nothing is

@@ -17,6 +17,7 @@ pub mod passwords;
 pub mod pki;
 pub mod timestamp;
 pub mod tracker;
+pub mod writer;
 
 use okienko_domain::DomainError;
 use okienko_store::{Store, StoreError};
@@ -42,6 +43,8 @@ pub struct Services {
     pub base_url: String,
     /// What one e-delivery message may carry.
     pub limits: Arc<delivery::Limits>,
+    /// Stores new messages in group commits.
+    pub messages: writer::MessageWriter,
 }
 
 impl Services {
