@@ -10,6 +10,7 @@ pub mod policy;
 pub mod role;
 pub mod totp;
 pub mod tracking;
+pub mod trusted;
 
 pub use error::{DomainError, FieldError, FieldErrors};
 pub use role::{Role, RoleGrant};

@@ -303,6 +303,34 @@ pub trait Store: Send + Sync {
         audit: &AuditEvent,
     ) -> Result<bool>;
 
+    // Trusted profiles
+    async fn create_tp_application(&self, a: &TpApplication, audit: &AuditEvent) -> Result<()>;
+    async fn tp_application(&self, number: &str) -> Result<Option<TpApplication>>;
+    /// A user's applications, newest first.
+    async fn tp_applications_of(&self, user_id: &str) -> Result<Vec<TpApplication>>;
+    /// Decides a pending application (confirmed with the profile it creates or replaces, or
+    /// refused with a reason), once; false if it was no longer pending.
+    #[allow(clippy::too_many_arguments)]
+    async fn decide_tp_application(
+        &self,
+        number: &str,
+        status: &str,
+        by: &str,
+        at: Millis,
+        service_point_id: Option<&str>,
+        reason: Option<&str>,
+        profile: Option<&TrustedProfile>,
+        audit: &AuditEvent,
+    ) -> Result<bool>;
+    async fn trusted_profile(&self, user_id: &str) -> Result<Option<TrustedProfile>>;
+    /// Revokes a profile; false if there was none in force.
+    async fn revoke_trusted_profile(
+        &self,
+        user_id: &str,
+        at: Millis,
+        audit: &AuditEvent,
+    ) -> Result<bool>;
+
     // Settings (installation secrets and the like)
     async fn setting(&self, key: &str) -> Result<Option<String>>;
     /// Stores `value`, replacing what was there.

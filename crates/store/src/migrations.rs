@@ -38,4 +38,9 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "threads_archive",
         sql: include_str!("../migrations/0006_threads_archive.sql"),
     },
+    Migration {
+        version: 7,
+        name: "trusted_profiles",
+        sql: include_str!("../migrations/0007_trusted_profiles.sql"),
+    },
 ];

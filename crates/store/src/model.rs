@@ -239,3 +239,39 @@ pub struct PrintBatch {
     pub letters: i64,
     pub pages: i64,
 }
+
+/// A citizen's application for a trusted profile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TpApplication {
+    pub number: String,
+    pub user_id: String,
+    pub pesel: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub id_document: String,
+    pub email: String,
+    pub phone: String,
+    pub created_at: Millis,
+    pub expires_at: Millis,
+    /// `pending`, `confirmed` or `refused`.
+    pub status: String,
+    pub decided_at: Option<Millis>,
+    pub decided_by: Option<String>,
+    pub service_point_id: Option<String>,
+    pub reason: Option<String>,
+}
+
+/// A confirmed trusted profile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrustedProfile {
+    pub user_id: String,
+    pub pesel: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub valid_from: Millis,
+    pub valid_until: Millis,
+    pub confirmed_by: String,
+    pub service_point_id: Option<String>,
+    pub application: String,
+    pub revoked_at: Option<Millis>,
+}

@@ -1016,3 +1016,109 @@ async fn messages_deliveries_and_evidence_once() {
     }
     drop_all(stores).await;
 }
+
+#[tokio::test]
+async fn trusted_profile_applications_are_decided_once() {
+    use okienko_store::{TpApplication, TrustedProfile};
+    let stores = fresh_stores().await;
+    for f in &stores {
+        let s = &f.store;
+        s.create_user(&user("c1", "c@x.pl"), &[], &ev("user.create"))
+            .await
+            .expect("citizen");
+        s.create_user(&user("k1", "k@x.pl"), &[], &ev("user.create"))
+            .await
+            .expect("clerk");
+        let app = |number: &str| TpApplication {
+            number: number.into(),
+            user_id: "c1".into(),
+            pesel: "44051401359".into(),
+            first_name: "Jan".into(),
+            last_name: "Kowalski".into(),
+            id_document: "ABA300000".into(),
+            email: "c@x.pl".into(),
+            phone: "+48 600 000 000".into(),
+            created_at: 1_000,
+            expires_at: 2_000,
+            status: "pending".into(),
+            decided_at: None,
+            decided_by: None,
+            service_point_id: None,
+            reason: None,
+        };
+        s.create_tp_application(&app("A1"), &ev("tp.apply"))
+            .await
+            .expect("apply");
+        s.create_tp_application(&app("A2"), &ev("tp.apply"))
+            .await
+            .expect("apply again");
+        assert!(matches!(
+            s.create_tp_application(&app("A1"), &ev("tp.apply")).await,
+            Err(StoreError::Conflict(_))
+        ));
+        assert_eq!(s.tp_applications_of("c1").await.expect("of").len(), 2);
+        let profile = TrustedProfile {
+            user_id: "c1".into(),
+            pesel: "44051401359".into(),
+            first_name: "Jan".into(),
+            last_name: "Kowalski".into(),
+            valid_from: 1_500,
+            valid_until: 9_000,
+            confirmed_by: "k1".into(),
+            service_point_id: None,
+            application: "A1".into(),
+            revoked_at: None,
+        };
+        assert!(s
+            .decide_tp_application(
+                "A1",
+                "confirmed",
+                "k1",
+                1_500,
+                None,
+                None,
+                Some(&profile),
+                &ev("tp.confirm")
+            )
+            .await
+            .expect("confirm"));
+        assert!(!s
+            .decide_tp_application(
+                "A1",
+                "refused",
+                "k1",
+                1_600,
+                None,
+                Some("x"),
+                None,
+                &ev("tp.refuse")
+            )
+            .await
+            .expect("second decision"));
+        assert_eq!(
+            s.trusted_profile("c1").await.expect("tp"),
+            Some(profile.clone())
+        );
+        assert_eq!(
+            s.tp_application("A1").await.expect("a").map(|a| a.status),
+            Some("confirmed".into())
+        );
+        assert!(s
+            .revoke_trusted_profile("c1", 3_000, &ev("tp.revoke"))
+            .await
+            .expect("revoke"));
+        assert!(!s
+            .revoke_trusted_profile("c1", 3_001, &ev("tp.revoke"))
+            .await
+            .expect("again"));
+        assert_eq!(
+            s.trusted_profile("c1")
+                .await
+                .expect("tp")
+                .and_then(|p| p.revoked_at),
+            Some(3_000)
+        );
+        verify(s).await.expect("audit chain intact");
+    }
+    drop_all(stores).await;
+}
