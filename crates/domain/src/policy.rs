@@ -37,6 +37,11 @@ pub enum Action<'a> {
     LookupPrivateAddress,
     /// Print, dispatch and record the outcome of paper letters at a service point.
     HandlePaper { service_point_id: &'a str },
+    /// Confirm or refuse a person's identity in person (trusted profile), at a post office
+    /// counter or an office's counter.
+    ConfirmIdentity,
+    /// Open one's own personal delivery mailbox (citizens).
+    OpenOwnMailbox,
 }
 
 impl Actor {
@@ -93,6 +98,8 @@ pub fn allowed(actor: &Actor, action: Action<'_>) -> bool {
         Action::HandlePaper { service_point_id } => {
             actor.has_at_point(Role::Clerk, service_point_id)
         }
+        Action::ConfirmIdentity => actor.has(Role::Clerk) || actor.has(Role::Official),
+        Action::OpenOwnMailbox => actor.has(Role::Citizen),
     }
 }
 

@@ -92,6 +92,11 @@ impl Lang {
     }
 
     /// The text for `key`; the key itself when no file has it (a test checks none is missing).
+    /// The text for `key`, or None when no language has it.
+    pub fn t_opt(self, key: &str) -> Option<String> {
+        LOCALES.try_lookup(&self.id(), key)
+    }
+
     pub fn t(self, key: &str) -> String {
         LOCALES
             .try_lookup(&self.id(), key)

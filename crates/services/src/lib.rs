@@ -17,6 +17,7 @@ pub mod passwords;
 pub mod pki;
 pub mod timestamp;
 pub mod tracker;
+pub mod trusted;
 pub mod writer;
 
 use okienko_domain::DomainError;

@@ -44,11 +44,12 @@ pub fn routes() -> Router<State> {
         crate::api_delivery::send, crate::api_delivery::list, crate::api_delivery::read, crate::api_delivery::attachment,
         crate::api_delivery::evidence_list, crate::api_delivery::evidence_json, crate::api_delivery::evidence_signed, crate::api_delivery::evidence_pdf, crate::api_delivery::archive, crate::api_delivery::unarchive, crate::api_delivery::members, crate::api_delivery::member_add, crate::api_delivery::member_remove,
         crate::api_paper::desk, crate::api_paper::make_batch, crate::api_paper::batch, crate::api_paper::batch_pdf,
-        crate::api_paper::printed, crate::api_paper::dispatched, crate::api_paper::outcome, crate::api_paper::letter_pdf),
+        crate::api_paper::printed, crate::api_paper::dispatched, crate::api_paper::outcome, crate::api_paper::letter_pdf,
+        crate::api_trusted::apply, crate::api_trusted::mine, crate::api_trusted::confirm, crate::api_trusted::refuse, crate::api_trusted::open_mailbox),
     components(schemas(TokenRequest, TokenResponse, Me, MailboxRef, AddressList,
         crate::api_delivery::MessageInput, crate::api_delivery::SentJson, crate::api_delivery::EvidenceRef, crate::api_delivery::ListJson,
         crate::api_delivery::ListItem, crate::api_delivery::MessageJson, crate::api_delivery::AttachmentJson, crate::api_delivery::ThreadItem, crate::api_delivery::MemberJson, crate::api_delivery::MembersJson, crate::api_delivery::MemberInput, crate::api_delivery::EvidenceListJson,
-        crate::api_delivery::EvidenceItem, crate::api_paper::LetterJson, crate::api_paper::BatchJson, crate::api_paper::DeskJson, crate::api_paper::OutcomeInput, TrustedProfileRef, TrackerItem, OfficeJson, OfficeInputJson, ServicePointJson, Problem, FieldProblem)),
+        crate::api_delivery::EvidenceItem, crate::api_paper::LetterJson, crate::api_paper::BatchJson, crate::api_paper::DeskJson, crate::api_paper::OutcomeInput, crate::api_trusted::ApplicationJson, crate::api_trusted::ProfileJson, crate::api_trusted::MineJson, crate::api_trusted::OpenedJson, TrustedProfileRef, TrackerItem, OfficeJson, OfficeInputJson, ServicePointJson, Problem, FieldProblem)),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;
@@ -253,13 +254,24 @@ async fn me(
         .map(|g| g.role.as_str().to_string())
         .collect();
     roles.dedup();
+    let now = state.services.now_ms();
+    let trusted_profile = state
+        .services
+        .my_trusted_profile(p)
+        .await
+        .map_err(|e| ApiError(e, ctx.lang))?
+        .0
+        .filter(|t| okienko_services::trusted::in_force(t, now))
+        .map(|t| TrustedProfileRef {
+            valid_until: crate::api_delivery::rfc3339(t.valid_until),
+        });
     Ok(Json(Me {
         id: p.user.id.clone(),
         display_name: p.user.display_name.clone(),
         email: p.user.email.clone(),
         roles,
         mailboxes: mailboxes.into_iter().map(|(m, _)| mailbox_ref(m)).collect(),
-        trusted_profile: None,
+        trusted_profile,
     }))
 }
 

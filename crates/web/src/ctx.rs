@@ -85,9 +85,13 @@ impl Ctx {
             if let (Some(sp), Role::Clerk) = (&g.service_point_id, g.role) {
                 out.push((format!("/service-points/{sp}"), self.t("nav-my-point")));
                 out.push((format!("/service-points/{sp}/paper"), self.t("nav-paper")));
+                if !out.iter().any(|(h, _)| h == "/counter/trusted-profile") {
+                    out.push(("/counter/trusted-profile".into(), self.t("nav-counter-tp")));
+                }
             }
         }
         out.push(("/mailboxes".into(), self.t("nav-mailbox")));
+        out.push(("/trusted-profile".into(), self.t("nav-trusted-profile")));
         out.push(("/account".into(), self.t("nav-account")));
         out.push(("/account/data-tracker".into(), self.t("nav-tracker")));
         out

@@ -74,7 +74,9 @@ impl IntoResponse for ApiError {
             kind: format!("/problems/{}", e.code()),
             title: lang.t(e.code()),
             status: status.as_u16(),
-            detail: lang.t(&format!("{}-detail", e.code())),
+            detail: lang
+                .t_opt(&format!("{}-detail", e.code()))
+                .unwrap_or_default(),
             errors,
             evidence_id: match &e {
                 DomainError::Rejected(_, id) => Some(id.clone()),
@@ -116,7 +118,10 @@ impl IntoResponse for PageError {
         let page = ErrorPage {
             ctx: &ctx,
             title: ctx.t(e.code()),
-            detail: ctx.t(&format!("{}-detail", e.code())),
+            detail: ctx
+                .lang
+                .t_opt(&format!("{}-detail", e.code()))
+                .unwrap_or_default(),
         };
         match page.render() {
             Ok(html) => (status_of(&e), axum::response::Html(html)).into_response(),

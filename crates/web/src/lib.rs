@@ -4,6 +4,7 @@
 pub mod api;
 pub mod api_delivery;
 pub mod api_paper;
+pub mod api_trusted;
 pub mod ctx;
 pub mod downloads;
 pub mod error;
@@ -32,6 +33,7 @@ pub fn app(state: State) -> Router {
         .merge(ui::routes())
         .merge(api_delivery::routes())
         .merge(api_paper::routes())
+        .merge(api_trusted::routes())
         .merge(api::routes())
         .merge(ops::routes())
         .merge(trust::routes())

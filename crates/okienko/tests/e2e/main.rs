@@ -10,3 +10,4 @@ mod delivery;
 mod matrix;
 mod paper;
 mod trust;
+mod trusted;

@@ -85,6 +85,14 @@ const POINT1: &[Who] = &[Who::PlatformAdmin, Who::Clerk];
 /// Jan sent the test message to the office's mailbox, which Anna may use.
 const MESSAGE_PARTIES: &[Who] = &[Who::Citizen, Who::OfficialOr];
 const CLERK1: &[Who] = &[Who::Clerk];
+/// Who confirms identities: clerks at their post office, officials at their office.
+const COUNTER: &[Who] = &[
+    Who::OfficialOr,
+    Who::OfficialGk,
+    Who::Clerk,
+    Who::OtherOfficial,
+];
+const CITIZENS: &[Who] = &[Who::Citizen, Who::OtherCitizen];
 /// Anna sent the paper letter from the office mailbox; Kasia's post office prints it.
 const LETTER_PARTIES: &[Who] = &[Who::OfficialOr, Who::Clerk];
 const ANY_OFFICIAL: &[Who] = &[
@@ -233,6 +241,32 @@ fn table() -> Vec<Row> {
         r("GET", "/api/v1/evidence/{id}/signed", MESSAGE_PARTIES, 200),
         r("GET", "/api/v1/evidence/{id}/pdf", MESSAGE_PARTIES, 200),
         r("GET", "/mailboxes", ALL_SIGNED_IN, 200),
+        r("GET", "/trusted-profile", ALL_SIGNED_IN, 200),
+        r("POST", "/trusted-profile", ALL_SIGNED_IN, 422),
+        r("POST", "/trusted-profile/revoke", ALL_SIGNED_IN, 200),
+        r("GET", "/counter/trusted-profile", COUNTER, 200),
+        r("POST", "/counter/trusted-profile", COUNTER, 422),
+        r("POST", "/mailboxes/open", CITIZENS, 303),
+        r("GET", "/api/v1/trusted-profile", ALL_SIGNED_IN, 200),
+        r(
+            "POST",
+            "/api/v1/trusted-profile/applications",
+            ALL_SIGNED_IN,
+            422,
+        ),
+        r(
+            "POST",
+            "/api/v1/counter/trusted-profile/confirmations",
+            COUNTER,
+            422,
+        ),
+        r(
+            "POST",
+            "/api/v1/counter/trusted-profile/refusals",
+            COUNTER,
+            422,
+        ),
+        r("POST", "/api/v1/mailboxes", CITIZENS, 200),
         r("GET", "/mailboxes/{address}", &[Who::OfficialOr], 200),
         r(
             "GET",

@@ -7,6 +7,7 @@ mod mailbox;
 pub(crate) use mailbox::evidence_pdf;
 mod paper;
 mod register;
+mod trusted;
 mod verify;
 
 use crate::ctx::{Ctx, CtxRef};
@@ -31,6 +32,7 @@ pub fn routes() -> Router<State> {
         .merge(register::routes())
         .merge(mailbox::routes())
         .merge(paper::routes())
+        .merge(trusted::routes())
 }
 
 /// One input of a form.

@@ -1,0 +1,235 @@
+//! Trusted profile at the counter over the API: apply, confirm in person by number and
+//! PESEL, and only then open one's own delivery mailbox.
+
+use crate::common::TestServer;
+use crate::delivery::get_json;
+use okienko_domain::audit::AuditEvent;
+use okienko_domain::{Role, RoleGrant};
+
+async fn citizen(t: &TestServer, id: &str) -> String {
+    let hash = t
+        .services
+        .passwords
+        .hash(okienko_services::demo::PASSWORD)
+        .await
+        .expect("hash");
+    let u = okienko_store::User {
+        id: id.into(),
+        email: format!("{id}@okienko.test"),
+        display_name: id.into(),
+        password_hash: hash,
+        email_verified: true,
+        totp_secret: None,
+        totp_last_step: None,
+        locale: None,
+        disabled: false,
+        created_at: 0,
+    };
+    let g = RoleGrant {
+        role: Role::Citizen,
+        office_id: None,
+        department_id: None,
+        service_point_id: None,
+    };
+    t.services
+        .store
+        .create_user(&u, &[g], &AuditEvent::new(0, None, "test.setup", id))
+        .await
+        .expect("user");
+    t.demo_token(&u.email).await
+}
+
+async fn post(
+    t: &TestServer,
+    token: &str,
+    path: &str,
+    body: serde_json::Value,
+) -> (u16, serde_json::Value) {
+    let r = reqwest::Client::new()
+        .post(t.url(path))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .expect("post");
+    let s = r.status().as_u16();
+    (s, r.json().await.unwrap_or(serde_json::Value::Null))
+}
+
+fn application(pesel: &str, card: &str) -> serde_json::Value {
+    serde_json::json!({"pesel": pesel, "first_name": "Ewa", "last_name": "Nowicka", "id_document_number": card, "email": "ewa@okienko.test", "phone": "+48 600 700 800"})
+}
+
+#[tokio::test]
+async fn confirmed_at_the_counter_then_a_mailbox_opens() {
+    let t = TestServer::seeded().await;
+    let ewa = citizen(&t, "ewa").await;
+    let kasia = t.demo_token("kasia.poczta@okienko.test").await;
+    let jan = t.demo_token("jan.kowalski@okienko.test").await;
+    const PESEL: &str = "85122410001";
+
+    let (s, r) = post(&t, &ewa, "/api/v1/mailboxes", serde_json::json!({})).await;
+    assert_eq!(s, 409, "{r}");
+    assert!(r.to_string().contains("err-needs-trusted-profile"));
+
+    // Bad input is refused with the field named, nothing stored.
+    let (s, r) = post(
+        &t,
+        &ewa,
+        "/api/v1/trusted-profile/applications",
+        application("90031201429", "ABA300000"),
+    )
+    .await;
+    assert_eq!(s, 422);
+    assert!(r.to_string().contains("err-pesel-checksum"), "{r}");
+    let (s, r) = post(
+        &t,
+        &ewa,
+        "/api/v1/trusted-profile/applications",
+        application(PESEL, "ABA400000"),
+    )
+    .await;
+    assert_eq!(s, 422);
+    assert!(r.to_string().contains("err-id-card-checksum"), "{r}");
+    let (s, app) = post(
+        &t,
+        &ewa,
+        "/api/v1/trusted-profile/applications",
+        application(PESEL, "aba 300000"),
+    )
+    .await;
+    assert_eq!(s, 201, "{app}");
+    let number = app["number"].as_str().expect("number").to_string();
+    assert!(app["expires_at"].as_str().is_some());
+    let (s, r) = post(
+        &t,
+        &ewa,
+        "/api/v1/trusted-profile/applications",
+        application(PESEL, "ABA300000"),
+    )
+    .await;
+    assert_eq!(
+        (
+            s,
+            r["type"]
+                .as_str()
+                .map(|t| t.trim_start_matches("/problems/"))
+        ),
+        (409, Some("err-application-pending")),
+        "{r}"
+    );
+
+    // The counter: never by browsing; by number together with the PESEL.
+    let confirm = |pesel: &str, card: &str| serde_json::json!({"number": number, "pesel": pesel, "id_document_number": card});
+    let path = "/api/v1/counter/trusted-profile/confirmations";
+    assert_eq!(
+        post(&t, &jan, path, confirm(PESEL, "ABA300000")).await.0,
+        404
+    );
+    let (s, r) = post(&t, &kasia, path, confirm("44051401359", "ABA300000")).await;
+    assert_eq!(s, 422);
+    assert!(r.to_string().contains("err-application-not-found"));
+    let (s, r) = post(&t, &kasia, path, confirm(PESEL, "AXA000000")).await;
+    assert_eq!(s, 422, "{r}");
+    let (s, r) = post(&t, &kasia, path, confirm(PESEL, "ABA300000")).await;
+    assert_eq!(s, 201, "{r}");
+    let until = time::OffsetDateTime::parse(
+        r["valid_until"].as_str().expect("until"),
+        &time::format_description::well_known::Rfc3339,
+    )
+    .expect("time");
+    let years = (until - time::OffsetDateTime::now_utc()).whole_days();
+    assert!((1094..=1097).contains(&years), "{years}");
+    let (s, r) = post(&t, &kasia, path, confirm(PESEL, "ABA300000")).await;
+    assert_eq!(
+        (
+            s,
+            r["type"]
+                .as_str()
+                .map(|t| t.trim_start_matches("/problems/"))
+        ),
+        (409, Some("err-application-decided"))
+    );
+
+    // Now the mailbox opens, once.
+    let (_, me) = get_json(t.url("/api/v1/me"), Some(&ewa)).await;
+    assert!(me["trusted_profile"]["valid_until"].is_string(), "{me}");
+    let (s, opened) = post(&t, &ewa, "/api/v1/mailboxes", serde_json::json!({})).await;
+    assert_eq!(s, 201);
+    let address = opened["address"].as_str().expect("address").to_string();
+    assert!(okienko_domain::address::Address::parse(&address).is_ok());
+    let (s, again) = post(&t, &ewa, "/api/v1/mailboxes", serde_json::json!({})).await;
+    assert_eq!(
+        (s, again["address"].as_str()),
+        (200, Some(address.as_str()))
+    );
+    // Officials find her by PESEL now.
+    let anna = t.demo_token("anna.nowak@okienko.test").await;
+    let (s, found) = get_json(
+        t.url(&format!(
+            "/api/v1/addresses/lookup?pesel={PESEL}&reason=test"
+        )),
+        Some(&anna),
+    )
+    .await;
+    assert_eq!(s, 200, "{found}");
+    assert!(found.to_string().contains(&address), "{found}");
+
+    // Who, where and when is in her Data Tracker.
+    let (_, tracker) = get_json(t.url("/api/v1/me/data-tracker"), Some(&ewa)).await;
+    let text = tracker.to_string();
+    assert!(
+        text.contains("trusted_profile.confirm") && text.contains("Katarzyna"),
+        "{text}"
+    );
+
+    // An application not shown within 14 days expires; a closed post office confirms nothing.
+    let zofia = citizen(&t, "zofia").await;
+    let (_, app) = post(
+        &t,
+        &zofia,
+        "/api/v1/trusted-profile/applications",
+        application("44051401359", "ABA300000"),
+    )
+    .await;
+    let late = serde_json::json!({"number": app["number"], "pesel": "44051401359", "id_document_number": "ABA300000"});
+    t.clock.advance(time::Duration::days(15));
+    // Tokens last an hour of (fake) time: sign the clerk in again.
+    let kasia = t.demo_token("kasia.poczta@okienko.test").await;
+    let (s, r) = post(&t, &kasia, path, late.clone()).await;
+    assert_eq!(
+        (
+            s,
+            r["type"]
+                .as_str()
+                .map(|t| t.trim_start_matches("/problems/"))
+        ),
+        (409, Some("err-application-expired")),
+        "{r}"
+    );
+    let kasia_p = crate::common::principal(&t, "kasia.poczta@okienko.test").await;
+    let mut point = t
+        .services
+        .my_paper_points(&kasia_p)
+        .await
+        .expect("points")
+        .remove(0);
+    point.is_open = false;
+    t.services
+        .store
+        .update_service_point(&point, &AuditEvent::new(0, None, "test.close", "point"))
+        .await
+        .expect("close");
+    let kasia = t.demo_token("kasia.poczta@okienko.test").await;
+    let (s, r) = post(&t, &kasia, path, late).await;
+    assert_eq!(
+        (
+            s,
+            r["type"]
+                .as_str()
+                .map(|t| t.trim_start_matches("/problems/"))
+        ),
+        (409, Some("err-point-closed")),
+        "{r}"
+    );
+}

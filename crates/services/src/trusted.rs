@@ -1,0 +1,452 @@
+//! Trusted profiles: a citizen applies online; a clerk at a post office counter (or an
+//! official at an office's counter) finds the application by its number together with the
+//! PESEL, compares the ID document in person and confirms or refuses. A confirmed profile is
+//! valid three years; it can be renewed within six months of expiry. Every step is in the
+//! audit trail with who, where and when, and the citizen sees it in the Data Tracker.
+
+use crate::accounts::Principal;
+use crate::{internal, Services};
+use okienko_domain::audit::AuditEvent;
+use okienko_domain::ids::{Email, Pesel};
+use okienko_domain::policy::{allowed, Action};
+use okienko_domain::trusted::{self, IdCard};
+use okienko_domain::{DomainError, FieldErrors, Role};
+use okienko_store::{Mailbox, StoreError, TpApplication, TrustedProfile};
+use serde::Deserialize;
+
+/// What a citizen fills in to apply.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ApplicationInput {
+    #[serde(default)]
+    pub pesel: String,
+    #[serde(default)]
+    pub first_name: String,
+    #[serde(default)]
+    pub last_name: String,
+    #[serde(default)]
+    pub id_document_number: String,
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub phone: String,
+}
+
+/// What a clerk types at the counter.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct CounterInput {
+    #[serde(default)]
+    pub number: String,
+    #[serde(default)]
+    pub pesel: String,
+    #[serde(default)]
+    pub id_document_number: String,
+}
+
+fn phone(s: &str) -> Result<String, &'static str> {
+    let t = s.trim();
+    let digits = t.chars().filter(char::is_ascii_digit).count();
+    if (9..=15).contains(&digits)
+        && t.chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '+' | ' ' | '-'))
+    {
+        Ok(t.to_string())
+    } else {
+        Err("err-phone")
+    }
+}
+
+fn name(s: &str) -> Result<String, &'static str> {
+    let t = s.trim();
+    if t.is_empty() || t.chars().count() > 100 {
+        Err("err-name")
+    } else {
+        Ok(t.to_string())
+    }
+}
+
+/// The application's short number, read aloud at the counter: eight digits.
+fn application_number() -> String {
+    use rand::Rng;
+    let n: u32 = rand::rngs::OsRng.gen_range(0..100_000_000);
+    format!("{:04}-{:04}", n / 10_000, n % 10_000)
+}
+
+fn normalize_number(s: &str) -> String {
+    let d: String = s.chars().filter(char::is_ascii_digit).collect();
+    if d.len() == 8 {
+        format!("{}-{}", &d[..4], &d[4..])
+    } else {
+        s.trim().to_string()
+    }
+}
+
+/// Whether a profile is in force at `now`.
+pub fn in_force(p: &TrustedProfile, now: i64) -> bool {
+    p.revoked_at.is_none() && now < p.valid_until
+}
+
+/// Where a counter decision is taken: the clerk's open post office, or none for an
+/// official at an office's counter.
+struct Counter {
+    point_id: Option<String>,
+    label: String,
+}
+
+impl Services {
+    /// A citizen's application. One may wait at a time; a profile in force is renewed only
+    /// within six months of its expiry.
+    pub async fn apply_trusted_profile(
+        &self,
+        p: &Principal,
+        input: &ApplicationInput,
+    ) -> Result<TpApplication, DomainError> {
+        let mut errs = FieldErrors::new();
+        let pesel = errs.check("pesel", Pesel::parse(&input.pesel));
+        let first = errs.check("first_name", name(&input.first_name));
+        let last = errs.check("last_name", name(&input.last_name));
+        let card = errs.check(
+            "id_document_number",
+            IdCard::parse(&input.id_document_number),
+        );
+        let email = errs.check("email", Email::parse(&input.email));
+        let phone = errs.check("phone", phone(&input.phone));
+        errs.finish()?;
+        let (Some(pesel), Some(first), Some(last), Some(card), Some(email), Some(phone)) =
+            (pesel, first, last, card, email, phone)
+        else {
+            return Err(DomainError::invalid("pesel", "err-pesel-format"));
+        };
+        let now = self.now_ms();
+        if let Some(tp) = self
+            .store
+            .trusted_profile(&p.user.id)
+            .await
+            .map_err(internal)?
+        {
+            if in_force(&tp, now) && !trusted::may_extend(tp.valid_until, now) {
+                return Err(DomainError::Conflict("err-profile-not-due"));
+            }
+        }
+        if self
+            .store
+            .tp_applications_of(&p.user.id)
+            .await
+            .map_err(internal)?
+            .iter()
+            .any(|a| a.status == "pending" && a.expires_at > now)
+        {
+            return Err(DomainError::Conflict("err-application-pending"));
+        }
+        for _ in 0..5 {
+            let a = TpApplication {
+                number: application_number(),
+                user_id: p.user.id.clone(),
+                pesel: pesel.as_str().to_string(),
+                first_name: first.clone(),
+                last_name: last.clone(),
+                id_document: card.as_str().to_string(),
+                email: email.as_str().to_string(),
+                phone: phone.clone(),
+                created_at: now,
+                expires_at: trusted::application_expires(now),
+                status: "pending".into(),
+                decided_at: None,
+                decided_by: None,
+                service_point_id: None,
+                reason: None,
+            };
+            let ev = AuditEvent::new(now, Some(&p.user.id), "trusted_profile.apply", &a.number)
+                .subject(&p.user.id);
+            match self.store.create_tp_application(&a, &ev).await {
+                Ok(()) => return Ok(a),
+                Err(StoreError::Conflict(_)) => continue,
+                Err(e) => return Err(internal(e)),
+            }
+        }
+        Err(DomainError::Internal("no free application number".into()))
+    }
+
+    /// The counter the principal decides at: a clerk's open service point, or an office's
+    /// counter for an official. A clerk whose every service point is closed is refused.
+    async fn counter(&self, p: &Principal) -> Result<Counter, DomainError> {
+        if !allowed(&p.actor(), Action::ConfirmIdentity) {
+            return Err(DomainError::NotFound);
+        }
+        let mut closed = false;
+        for g in p.grants.iter().filter(|g| g.role == Role::Clerk) {
+            let Some(id) = &g.service_point_id else {
+                continue;
+            };
+            match self.store.service_point(id).await.map_err(internal)? {
+                Some(sp) if sp.is_open => {
+                    return Ok(Counter {
+                        label: sp.name,
+                        point_id: Some(sp.id),
+                    })
+                }
+                Some(_) => closed = true,
+                None => {}
+            }
+        }
+        if let Some(office) = p
+            .grants
+            .iter()
+            .find(|g| g.role == Role::Official)
+            .and_then(|g| g.office_id.clone())
+        {
+            let label = match self.store.office(&office).await.map_err(internal)? {
+                Some(o) => o.name,
+                None => office,
+            };
+            return Ok(Counter {
+                point_id: None,
+                label,
+            });
+        }
+        if closed {
+            return Err(DomainError::Conflict("err-point-closed"));
+        }
+        Err(DomainError::NotFound)
+    }
+
+    /// Finds a pending, unexpired application by its number and the applicant's PESEL.
+    /// Anything else that does not match looks the same: not found.
+    async fn application_at_counter(
+        &self,
+        number: &str,
+        pesel: &str,
+    ) -> Result<TpApplication, DomainError> {
+        let pesel = Pesel::parse(pesel).map_err(|c| DomainError::invalid("pesel", c))?;
+        let a = self
+            .store
+            .tp_application(&normalize_number(number))
+            .await
+            .map_err(internal)?
+            .filter(|a| a.pesel == pesel.as_str())
+            .ok_or_else(|| DomainError::invalid("number", "err-application-not-found"))?;
+        if a.status != "pending" {
+            return Err(DomainError::Conflict("err-application-decided"));
+        }
+        if a.expires_at <= self.now_ms() {
+            return Err(DomainError::Conflict("err-application-expired"));
+        }
+        Ok(a)
+    }
+
+    /// Shows the application a clerk found (to compare with the document in hand).
+    pub async fn find_application(
+        &self,
+        p: &Principal,
+        number: &str,
+        pesel: &str,
+    ) -> Result<TpApplication, DomainError> {
+        self.counter(p).await?;
+        self.application_at_counter(number, pesel).await
+    }
+
+    /// Confirms an application after comparing the ID document in person.
+    pub async fn confirm_trusted_profile(
+        &self,
+        p: &Principal,
+        input: &CounterInput,
+    ) -> Result<TrustedProfile, DomainError> {
+        let counter = self.counter(p).await?;
+        let a = self
+            .application_at_counter(&input.number, &input.pesel)
+            .await?;
+        let card = IdCard::parse(&input.id_document_number)
+            .map_err(|c| DomainError::invalid("id_document_number", c))?;
+        if card.as_str() != a.id_document {
+            return Err(DomainError::invalid(
+                "id_document_number",
+                "err-id-document-mismatch",
+            ));
+        }
+        let now = self.now_ms();
+        // A renewal continues from the old expiry; a first profile from today.
+        let from = match self
+            .store
+            .trusted_profile(&a.user_id)
+            .await
+            .map_err(internal)?
+        {
+            Some(old) if in_force(&old, now) => old.valid_until,
+            _ => now,
+        };
+        let profile = TrustedProfile {
+            user_id: a.user_id.clone(),
+            pesel: a.pesel.clone(),
+            first_name: a.first_name.clone(),
+            last_name: a.last_name.clone(),
+            valid_from: now,
+            valid_until: trusted::profile_valid_until(from),
+            confirmed_by: p.user.id.clone(),
+            service_point_id: counter.point_id.clone(),
+            application: a.number.clone(),
+            revoked_at: None,
+        };
+        let ev = AuditEvent::new(now, Some(&p.user.id), "trusted_profile.confirm", &a.number)
+            .subject(&a.user_id)
+            .reason(format!(
+                "identity confirmed in person at {} by {}",
+                counter.label, p.user.display_name
+            ));
+        if !self
+            .store
+            .decide_tp_application(
+                &a.number,
+                "confirmed",
+                &p.user.id,
+                now,
+                counter.point_id.as_deref(),
+                None,
+                Some(&profile),
+                &ev,
+            )
+            .await
+            .map_err(internal)?
+        {
+            return Err(DomainError::Conflict("err-application-decided"));
+        }
+        Ok(profile)
+    }
+
+    /// Refuses an application, with the reason the citizen will read.
+    pub async fn refuse_trusted_profile(
+        &self,
+        p: &Principal,
+        input: &CounterInput,
+        reason: &str,
+    ) -> Result<(), DomainError> {
+        let counter = self.counter(p).await?;
+        let a = self
+            .application_at_counter(&input.number, &input.pesel)
+            .await?;
+        let reason = reason.trim();
+        if reason.is_empty() || reason.chars().count() > 500 {
+            return Err(DomainError::invalid("reason", "err-reason"));
+        }
+        let now = self.now_ms();
+        let ev = AuditEvent::new(now, Some(&p.user.id), "trusted_profile.refuse", &a.number)
+            .subject(&a.user_id)
+            .reason(format!(
+                "refused at {} by {}: {reason}",
+                counter.label, p.user.display_name
+            ));
+        if !self
+            .store
+            .decide_tp_application(
+                &a.number,
+                "refused",
+                &p.user.id,
+                now,
+                counter.point_id.as_deref(),
+                Some(reason),
+                None,
+                &ev,
+            )
+            .await
+            .map_err(internal)?
+        {
+            return Err(DomainError::Conflict("err-application-decided"));
+        }
+        Ok(())
+    }
+
+    /// One's own profile and applications.
+    pub async fn my_trusted_profile(
+        &self,
+        p: &Principal,
+    ) -> Result<(Option<TrustedProfile>, Vec<TpApplication>), DomainError> {
+        Ok((
+            self.store
+                .trusted_profile(&p.user.id)
+                .await
+                .map_err(internal)?,
+            self.store
+                .tp_applications_of(&p.user.id)
+                .await
+                .map_err(internal)?,
+        ))
+    }
+
+    /// Revokes one's own profile.
+    pub async fn revoke_my_trusted_profile(&self, p: &Principal) -> Result<(), DomainError> {
+        let now = self.now_ms();
+        let ev = AuditEvent::new(now, Some(&p.user.id), "trusted_profile.revoke", &p.user.id)
+            .subject(&p.user.id);
+        if self
+            .store
+            .revoke_trusted_profile(&p.user.id, now, &ev)
+            .await
+            .map_err(internal)?
+        {
+            Ok(())
+        } else {
+            Err(DomainError::NotFound)
+        }
+    }
+
+    /// Opens the citizen's own delivery mailbox; needs a trusted profile in force (the
+    /// identity confirmed in person). Returns the existing one if already open.
+    pub async fn open_my_mailbox(&self, p: &Principal) -> Result<(Mailbox, bool), DomainError> {
+        if !allowed(&p.actor(), Action::OpenOwnMailbox) {
+            return Err(DomainError::NotFound);
+        }
+        if let Some((m, _)) = self
+            .my_mailboxes(p)
+            .await?
+            .into_iter()
+            .find(|(m, r)| m.kind == crate::mailboxes::PERSON && r == "owner")
+        {
+            return Ok((m, false));
+        }
+        let tp = self
+            .store
+            .trusted_profile(&p.user.id)
+            .await
+            .map_err(internal)?
+            .filter(|tp| in_force(tp, self.now_ms()))
+            .ok_or(DomainError::Conflict("err-needs-trusted-profile"))?;
+        // One PESEL, one person, one mailbox.
+        if self
+            .store
+            .mailbox_by_identifier(Some(&tp.pesel), None)
+            .await
+            .map_err(internal)?
+            .is_some()
+        {
+            return Err(DomainError::Conflict("err-pesel-has-mailbox"));
+        }
+        let m = Mailbox {
+            address: String::new(),
+            kind: crate::mailboxes::PERSON.into(),
+            name: format!("{} {}", tp.first_name, tp.last_name),
+            owner_user_id: Some(p.user.id.clone()),
+            office_id: None,
+            pesel: Some(tp.pesel),
+            nip: None,
+            city: String::new(),
+            created_at: 0,
+        };
+        Ok((self.create_mailbox(m, &[], Some(&p.user.id)).await?, true))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phones_names_and_numbers() {
+        assert!(phone("+48 600 700 800").is_ok());
+        assert!(phone("600-700-800").is_ok());
+        assert!(phone("12345").is_err());
+        assert!(phone("600 700 800 ext").is_err());
+        assert!(name("  ").is_err());
+        assert_eq!(normalize_number("1234 5678"), "1234-5678");
+        let n = application_number();
+        assert_eq!(n.len(), 9);
+        assert_eq!(normalize_number(&n), n);
+    }
+}

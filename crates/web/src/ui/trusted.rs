@@ -1,0 +1,320 @@
+//! Trusted profile pages: the citizen's application and status, the counter where a clerk
+//! confirms identity in person (one task per screen, keyboard first), and opening one's own
+//! delivery mailbox.
+
+use super::{check_csrf, render, render_invalid, require_user, when, Field, FormView};
+use crate::ctx::{Ctx, CtxRef};
+use crate::error::PageError;
+use crate::State;
+use askama::Template;
+use axum::extract::Query;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use okienko_domain::DomainError;
+use okienko_services::trusted::{in_force, ApplicationInput, CounterInput};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+type St = axum::extract::State<State>;
+type Params = HashMap<String, String>;
+
+pub fn routes() -> Router<State> {
+    Router::new()
+        .route("/trusted-profile", get(status).post(apply))
+        .route("/trusted-profile/revoke", post(revoke))
+        .route("/counter/trusted-profile", get(counter).post(counter_step))
+        .route("/mailboxes/open", post(open_mailbox))
+}
+
+#[derive(Template)]
+#[template(path = "trusted_profile.html")]
+struct StatusPage<'a> {
+    ctx: &'a Ctx,
+    /// Valid until (text), when a profile is in force.
+    valid_until: Option<String>,
+    /// (number, expires, status label, reason)
+    applications: Vec<(String, String, String, String)>,
+    can_apply: bool,
+    has_mailbox: bool,
+    fields: Vec<Field>,
+    form: FormView,
+    notice: Option<String>,
+}
+
+async fn status_page(
+    state: &State,
+    ctx: &Arc<Ctx>,
+    form: FormView,
+    notice: Option<String>,
+) -> Result<Response, PageError> {
+    let p = require_user(ctx)?;
+    let s = &state.services;
+    let (tp, apps) = s
+        .my_trusted_profile(p)
+        .await
+        .map_err(|e| PageError(e, ctx.clone()))?;
+    let now = s.now_ms();
+    let tp = tp.filter(|t| in_force(t, now));
+    let pending = apps
+        .iter()
+        .any(|a| a.status == "pending" && a.expires_at > now);
+    let has_mailbox = s
+        .my_mailboxes(p)
+        .await
+        .map_err(|e| PageError(e, ctx.clone()))?
+        .iter()
+        .any(|(m, r)| m.kind == okienko_services::mailboxes::PERSON && r == "owner");
+    let field = |name, label, kind, auto| Field::new(ctx, name, label, kind, auto);
+    let invalid = form.has_errors();
+    let page = StatusPage {
+        ctx,
+        can_apply: !pending
+            && tp
+                .as_ref()
+                .is_none_or(|t| okienko_domain::trusted::may_extend(t.valid_until, now)),
+        valid_until: tp.map(|t| when(ctx, t.valid_until).1),
+        applications: apps
+            .into_iter()
+            .map(|a| {
+                let status = if a.status == "pending" && a.expires_at <= now {
+                    "expired".to_string()
+                } else {
+                    a.status
+                };
+                (
+                    a.number,
+                    when(ctx, a.expires_at).1,
+                    ctx.t(&format!("tp-status-{status}")),
+                    a.reason.unwrap_or_default(),
+                )
+            })
+            .collect(),
+        has_mailbox,
+        fields: vec![
+            field("pesel", "f-pesel", "text", "off").hint(ctx.t("f-pesel-hint")),
+            field("first_name", "f-first-name", "text", "given-name"),
+            field("last_name", "f-last-name", "text", "family-name"),
+            field("id_document_number", "f-id-document", "text", "off")
+                .hint(ctx.t("f-id-document-hint")),
+            field("email", "f-email", "email", "email"),
+            field("phone", "f-phone", "tel", "tel"),
+        ],
+        form,
+        notice,
+    };
+    Ok(if invalid {
+        render_invalid(&page)
+    } else {
+        render(&page)
+    })
+}
+
+async fn status(
+    axum::extract::State(state): St,
+    axum::Extension(ctx): CtxRef,
+    Query(q): Query<Params>,
+) -> Result<Response, PageError> {
+    let notice = q
+        .get("notice")
+        .filter(|n| n.starts_with("notice-"))
+        .map(|n| ctx.t(n));
+    status_page(&state, &ctx, FormView::default(), notice).await
+}
+
+async fn apply(
+    axum::extract::State(state): St,
+    axum::Extension(ctx): CtxRef,
+    Form(form): Form<Params>,
+) -> Result<Response, PageError> {
+    let p = require_user(&ctx)?;
+    check_csrf(&ctx, &form)?;
+    let get = |k: &str| form.get(k).cloned().unwrap_or_default();
+    let input = ApplicationInput {
+        pesel: get("pesel"),
+        first_name: get("first_name"),
+        last_name: get("last_name"),
+        id_document_number: get("id_document_number"),
+        email: get("email"),
+        phone: get("phone"),
+    };
+    match state.services.apply_trusted_profile(p, &input).await {
+        Ok(a) => {
+            let text = ctx.ta("notice-tp-applied", &[("number", &a.number)]);
+            status_page(&state, &ctx, FormView::default(), Some(text)).await
+        }
+        Err(e @ DomainError::Invalid(_)) => {
+            let view = FormView::new(form.clone()).with_error(&ctx, &e, "pesel");
+            status_page(&state, &ctx, view, None).await
+        }
+        Err(DomainError::Conflict(code)) => {
+            status_page(&state, &ctx, FormView::default(), Some(ctx.t(code))).await
+        }
+        Err(e) => Err(PageError(e, ctx.clone())),
+    }
+}
+
+async fn revoke(
+    axum::extract::State(state): St,
+    axum::Extension(ctx): CtxRef,
+    Form(form): Form<Params>,
+) -> Result<Response, PageError> {
+    let p = require_user(&ctx)?;
+    check_csrf(&ctx, &form)?;
+    match state.services.revoke_my_trusted_profile(p).await {
+        Ok(()) => Ok(Redirect::to("/trusted-profile?notice=notice-tp-revoked").into_response()),
+        Err(DomainError::NotFound) => {
+            status_page(
+                &state,
+                &ctx,
+                FormView::default(),
+                Some(ctx.t("err-no-profile")),
+            )
+            .await
+        }
+        Err(e) => Err(PageError(e, ctx.clone())),
+    }
+}
+
+async fn open_mailbox(
+    axum::extract::State(state): St,
+    axum::Extension(ctx): CtxRef,
+    Form(form): Form<Params>,
+) -> Result<Response, PageError> {
+    let p = require_user(&ctx)?;
+    check_csrf(&ctx, &form)?;
+    match state.services.open_my_mailbox(p).await {
+        Ok((m, _)) => Ok(Redirect::to(&format!(
+            "/mailboxes/{}?notice=notice-mailbox-opened",
+            m.address
+        ))
+        .into_response()),
+        Err(DomainError::Conflict(code)) => {
+            status_page(&state, &ctx, FormView::default(), Some(ctx.t(code))).await
+        }
+        Err(e) => Err(PageError(e, ctx.clone())),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "counter_trusted.html")]
+struct CounterPage<'a> {
+    ctx: &'a Ctx,
+    form: FormView,
+    found: Option<Found>,
+    notice: Option<String>,
+}
+
+async fn counter_page(
+    ctx: &Arc<Ctx>,
+    form: FormView,
+    found: Option<Found>,
+    notice: Option<String>,
+) -> Response {
+    let page = CounterPage {
+        ctx,
+        form,
+        found,
+        notice,
+    };
+    if page.form.has_errors() {
+        render_invalid(&page)
+    } else {
+        render(&page)
+    }
+}
+
+async fn counter(axum::Extension(ctx): CtxRef) -> Result<Response, PageError> {
+    let p = require_user(&ctx)?;
+    // Only those who confirm identities see the counter.
+    if !okienko_domain::policy::allowed(&p.actor(), okienko_domain::policy::Action::ConfirmIdentity)
+    {
+        return Err(PageError(DomainError::NotFound, ctx.clone()));
+    }
+    Ok(counter_page(&ctx, FormView::default(), None, None).await)
+}
+
+/// One screen, three steps: find (number and PESEL), then confirm (typing the document's
+/// number from the card in hand) or refuse (with a reason).
+async fn counter_step(
+    axum::extract::State(state): St,
+    axum::Extension(ctx): CtxRef,
+    Form(form): Form<Params>,
+) -> Result<Response, PageError> {
+    let p = require_user(&ctx)?;
+    check_csrf(&ctx, &form)?;
+    let get = |k: &str| form.get(k).cloned().unwrap_or_default();
+    let s = &state.services;
+    let input = CounterInput {
+        number: get("number"),
+        pesel: get("pesel"),
+        id_document_number: get("id_document_number"),
+    };
+    let step = get("step");
+    let result = match step.as_str() {
+        "confirm" => s.confirm_trusted_profile(p, &input).await.map(|tp| {
+            Step::Decided(ctx.ta(
+                "notice-tp-confirmed",
+                &[("until", &when(&ctx, tp.valid_until).1)],
+            ))
+        }),
+        "refuse" => s
+            .refuse_trusted_profile(p, &input, &get("reason"))
+            .await
+            .map(|()| Step::Decided(ctx.t("notice-tp-refused"))),
+        _ => s
+            .find_application(p, &input.number, &input.pesel)
+            .await
+            .map(|a| Step::Found(found(a))),
+    };
+    match result {
+        // A decision: back to an empty screen for the next person.
+        Ok(Step::Decided(notice)) => {
+            Ok(counter_page(&ctx, FormView::default(), None, Some(notice)).await)
+        }
+        Ok(Step::Found(f)) => {
+            Ok(counter_page(&ctx, FormView::new(form.clone()), Some(f), None).await)
+        }
+        Err(e @ DomainError::Invalid(_)) => {
+            let view = FormView::new(form.clone()).with_error(&ctx, &e, "number");
+            // A mismatched document keeps the application on screen.
+            let again = if matches!(step.as_str(), "confirm" | "refuse") {
+                s.find_application(p, &input.number, &input.pesel)
+                    .await
+                    .ok()
+                    .map(found)
+            } else {
+                None
+            };
+            Ok(counter_page(&ctx, view, again, None).await)
+        }
+        Err(DomainError::Conflict(code)) => {
+            let view = FormView::new(form.clone()).with_error(
+                &ctx,
+                &DomainError::Conflict(code),
+                "number",
+            );
+            Ok(counter_page(&ctx, view, None, None).await)
+        }
+        Err(e) => Err(PageError(e, ctx.clone())),
+    }
+}
+
+/// What one counter step ended in.
+enum Step {
+    Decided(String),
+    Found(Found),
+}
+
+/// An application as the clerk sees it: number, PESEL, first and last name, date of birth.
+/// The document number is not shown: the clerk types it from the card in hand.
+type Found = (String, String, String, String, String);
+
+fn found(a: okienko_store::TpApplication) -> Found {
+    let birth = okienko_domain::ids::Pesel::parse(&a.pesel)
+        .ok()
+        .and_then(|p| p.birth_date())
+        .map(|d| d.to_string())
+        .unwrap_or_default();
+    (a.number, a.pesel, a.first_name, a.last_name, birth)
+}
