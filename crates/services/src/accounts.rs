@@ -336,19 +336,7 @@ impl Services {
         ) {
             (Some(_), None) => return Err(DomainError::TotpRequired),
             (Some(secret), Some(code)) => {
-                let secret = totp::decode_secret(secret)
-                    .ok_or(DomainError::Internal("bad TOTP secret".into()))?;
-                let unix = (now / 1000).max(0) as u64;
-                let step = totp::verify(&secret, code, unix, user.totp_last_step);
-                let fresh = match step {
-                    Some(s) => self
-                        .store
-                        .advance_totp_step(&user.id, s)
-                        .await
-                        .map_err(internal)?,
-                    None => false,
-                };
-                if !fresh {
+                if !self.totp_fresh(&user, secret, code, now).await? {
                     return fail().await;
                 }
             }
@@ -478,6 +466,60 @@ impl Services {
     }
 
     /// Turns the second factor off (citizens only; staff must keep it), after the password.
+    /// Whether a TOTP code is right now and not used before (it is then marked used).
+    async fn totp_fresh(
+        &self,
+        user: &User,
+        secret: &str,
+        code: &str,
+        now: i64,
+    ) -> Result<bool, DomainError> {
+        let secret =
+            totp::decode_secret(secret).ok_or(DomainError::Internal("bad TOTP secret".into()))?;
+        let unix = (now / 1000).max(0) as u64;
+        match totp::verify(&secret, code, unix, user.totp_last_step) {
+            Some(step) => self
+                .store
+                .advance_totp_step(&user.id, step)
+                .await
+                .map_err(internal),
+            None => Ok(false),
+        }
+    }
+
+    /// Asks the signed-in person to prove it is them again before a weighty act (a trusted
+    /// signature): their password, and their one-time code if they enrolled one.
+    pub async fn reauthenticate(
+        &self,
+        p: &Principal,
+        password: &str,
+        code: Option<&str>,
+    ) -> Result<(), DomainError> {
+        let user = self
+            .store
+            .user_by_id(&p.user.id)
+            .await
+            .map_err(internal)?
+            .ok_or(DomainError::Unauthenticated)?;
+        if !self
+            .passwords
+            .verify(password, Some(&user.password_hash))
+            .await
+        {
+            return Err(DomainError::invalid("password", "err-password-wrong"));
+        }
+        if let Some(secret) = &user.totp_secret {
+            let code = code.map(str::trim).filter(|c| !c.is_empty());
+            let Some(code) = code else {
+                return Err(DomainError::invalid("totp", "err-totp-required"));
+            };
+            if !self.totp_fresh(&user, secret, code, self.now_ms()).await? {
+                return Err(DomainError::invalid("totp", "err-totp-wrong"));
+            }
+        }
+        Ok(())
+    }
+
     pub async fn disable_totp(&self, p: &Principal, password: &str) -> Result<(), DomainError> {
         if p.is_staff() {
             return Err(DomainError::invalid("password", "err-totp-staff"));

@@ -571,3 +571,38 @@ pub enum SealImport<'a> {
 
 /// Shared handle.
 pub type PkiRef = Arc<Pki>;
+
+/// Where the trusted-signature certificate and its sealed key are kept.
+const TRUSTED_SIGNER: &str = "pki.trusted-signature";
+
+impl Services {
+    /// The installation's trusted-signature certificate (a document-signing certificate
+    /// under the issuing CA), made on first use, with the chain sent along with signatures.
+    pub async fn trusted_signer(&self) -> Result<(KeyPair, Vec<Certificate>), DomainError> {
+        let ie = |e: anyhow::Error| DomainError::Internal(e.to_string());
+        let stored = match self.store.setting(TRUSTED_SIGNER).await.map_err(internal)? {
+            Some(text) => text,
+            None => {
+                let pair = pki::leaf(
+                    &self.pki.intermediate,
+                    "CN=okienko trusted signature,O=okienko",
+                    LeafKind::Signature,
+                    self.clock.now(),
+                )
+                .map_err(|e| DomainError::Internal(e.to_string()))?;
+                let sealed = seal_pair(&self.pki.master, TRUSTED_SIGNER, &pair).map_err(ie)?;
+                let text = serde_json::to_string(&sealed)
+                    .map_err(|e| DomainError::Internal(e.to_string()))?;
+                // Two first uses at once agree on the one stored first.
+                self.store
+                    .setting_init(TRUSTED_SIGNER, &text)
+                    .await
+                    .map_err(internal)?
+            }
+        };
+        let sealed: Sealed =
+            serde_json::from_str(&stored).map_err(|e| DomainError::Internal(e.to_string()))?;
+        let pair = open_pair(&self.pki.master, TRUSTED_SIGNER, &sealed).map_err(ie)?;
+        Ok((pair, vec![self.pki.intermediate.cert.clone()]))
+    }
+}

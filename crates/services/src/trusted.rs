@@ -450,3 +450,62 @@ mod tests {
         assert_eq!(normalize_number(&n), n);
     }
 }
+
+impl Services {
+    /// A trusted signature: a detached CMS signature over the file with the installation's
+    /// trusted-signature certificate, carrying the signer's name and PESEL as a signed
+    /// attribute, time-stamped (CAdES-T). The person confirms with their password (and
+    /// one-time code if enrolled) before each signature; each signature is in their Data
+    /// Tracker.
+    pub async fn sign_trusted(
+        &self,
+        p: &Principal,
+        name: &str,
+        content: Vec<u8>,
+        password: &str,
+        code: Option<&str>,
+    ) -> Result<Vec<u8>, DomainError> {
+        use okienko_trust::sign::{
+            add_signature_timestamp, sign, signature_value, signer_person, SignRequest,
+        };
+        let now = self.now_ms();
+        let tp = self
+            .store
+            .trusted_profile(&p.user.id)
+            .await
+            .map_err(internal)?
+            .filter(|tp| in_force(tp, now))
+            .ok_or(DomainError::Conflict("err-needs-trusted-profile-sign"))?;
+        if content.is_empty() {
+            return Err(DomainError::invalid("file", "err-file-empty"));
+        }
+        self.reauthenticate(p, password, code).await?;
+        let (signer, chain) = self.trusted_signer().await?;
+        let at = self.clock.now();
+        let digest = hex::encode(okienko_trust::sha256(&content));
+        let person = format!("{} {}", tp.first_name, tp.last_name);
+        let serial = format!("PNOPL-{}", tp.pesel);
+        let signed = tokio::task::spawn_blocking(move || {
+            let mut req = SignRequest::data(&content, true, at);
+            req.extra_signed.push(signer_person(&person, &serial)?);
+            sign(&req, &signer, &chain)
+        })
+        .await
+        .map_err(|e| DomainError::Internal(e.to_string()))?
+        .map_err(|e| DomainError::Internal(e.to_string()))?;
+        let sv = signature_value(&signed).map_err(|e| DomainError::Internal(e.to_string()))?;
+        let token = self.time_stamp_token(&sv).await?;
+        let out = add_signature_timestamp(&signed, &token)
+            .map_err(|e| DomainError::Internal(e.to_string()))?;
+        let name: String = name.chars().filter(|c| !c.is_control()).take(200).collect();
+        let ev = AuditEvent::new(
+            self.now_ms(),
+            Some(&p.user.id),
+            "trusted_signature.sign",
+            format!("{name} (SHA-256 {digest})"),
+        )
+        .subject(&p.user.id);
+        self.store.append_audit(&ev).await.map_err(internal)?;
+        Ok(out)
+    }
+}

@@ -24,6 +24,55 @@ pub struct EssCertIdV2 {
     pub cert_hash: OctetString,
 }
 
+/// SignerAttributeV2 (ETSI EN 319 122-1) with claimed attributes only, e.g. the signing
+/// person's common name and serial number (`PNOPL-` and the PESEL, as ETSI EN 319 412-1
+/// writes a national personal number).
+#[derive(Clone, Debug, Eq, PartialEq, Sequence)]
+pub struct SignerAttributeV2 {
+    #[asn1(context_specific = "0", tag_mode = "IMPLICIT", optional = "true")]
+    pub claimed_attributes: Option<Vec<Attribute>>,
+}
+
+/// The signer-attributes-v2 signed attribute claiming a person: common name and serial
+/// number.
+pub fn signer_person(name: &str, serial_number: &str) -> Result<Attribute> {
+    let cn = attribute(
+        const_oid::db::rfc4519::CN,
+        Any::from_der(&der::asn1::Utf8StringRef::new(name)?.to_der()?)?,
+    )?;
+    let sn = attribute(
+        const_oid::db::rfc4519::SERIAL_NUMBER,
+        Any::from_der(&der::asn1::PrintableStringRef::new(serial_number)?.to_der()?)?,
+    )?;
+    let v = SignerAttributeV2 {
+        claimed_attributes: Some(vec![cn, sn]),
+    };
+    attribute(
+        crate::oids::ID_AA_ETS_SIGNER_ATTR_V2,
+        Any::from_der(&v.to_der()?)?,
+    )
+}
+
+/// The claimed attributes' values as text, joined: "Jan Kowalski, PNOPL-44051401359".
+pub fn claimed_text(value: &Any) -> Option<String> {
+    let v: SignerAttributeV2 = value.decode_as().ok()?;
+    let texts: Vec<String> = v
+        .claimed_attributes?
+        .iter()
+        .filter_map(|a| a.values.iter().next())
+        .filter_map(|v| {
+            v.decode_as::<der::asn1::Utf8StringRef<'_>>()
+                .map(|s| s.as_str().to_string())
+                .or_else(|_| {
+                    v.decode_as::<der::asn1::PrintableStringRef<'_>>()
+                        .map(|s| s.as_str().to_string())
+                })
+                .ok()
+        })
+        .collect();
+    (!texts.is_empty()).then(|| texts.join(", "))
+}
+
 /// SigningCertificateV2 (RFC 5035), without policies.
 #[derive(Clone, Debug, Eq, PartialEq, Sequence)]
 pub struct SigningCertificateV2 {

@@ -394,14 +394,18 @@ fn check_signed_data(
         }
     }
     for a in signed_attrs.iter() {
-        if let Some(text) = a
-            .values
-            .iter()
-            .next()
-            .and_then(|v| v.decode_as::<der::asn1::Utf8StringRef<'_>>().ok())
-        {
-            r.attributes
-                .push((a.oid.to_string(), text.as_str().to_string()));
+        let Some(v) = a.values.iter().next() else {
+            continue;
+        };
+        let text = if a.oid == crate::oids::ID_AA_ETS_SIGNER_ATTR_V2 {
+            crate::sign::claimed_text(v)
+        } else {
+            v.decode_as::<der::asn1::Utf8StringRef<'_>>()
+                .ok()
+                .map(|t| t.as_str().to_string())
+        };
+        if let Some(text) = text {
+            r.attributes.push((a.oid.to_string(), text));
         }
     }
     // The signature over the DER SET OF signed attributes.

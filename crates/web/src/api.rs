@@ -45,7 +45,7 @@ pub fn routes() -> Router<State> {
         crate::api_delivery::evidence_list, crate::api_delivery::evidence_json, crate::api_delivery::evidence_signed, crate::api_delivery::evidence_pdf, crate::api_delivery::archive, crate::api_delivery::unarchive, crate::api_delivery::members, crate::api_delivery::member_add, crate::api_delivery::member_remove,
         crate::api_paper::desk, crate::api_paper::make_batch, crate::api_paper::batch, crate::api_paper::batch_pdf,
         crate::api_paper::printed, crate::api_paper::dispatched, crate::api_paper::outcome, crate::api_paper::letter_pdf,
-        crate::api_trusted::apply, crate::api_trusted::mine, crate::api_trusted::confirm, crate::api_trusted::refuse, crate::api_trusted::open_mailbox),
+        crate::api_trusted::apply, crate::api_trusted::mine, crate::api_trusted::confirm, crate::api_trusted::refuse, crate::api_trusted::open_mailbox, crate::api_trusted::sign_trusted),
     components(schemas(TokenRequest, TokenResponse, Me, MailboxRef, AddressList,
         crate::api_delivery::MessageInput, crate::api_delivery::SentJson, crate::api_delivery::EvidenceRef, crate::api_delivery::ListJson,
         crate::api_delivery::ListItem, crate::api_delivery::MessageJson, crate::api_delivery::AttachmentJson, crate::api_delivery::ThreadItem, crate::api_delivery::MemberJson, crate::api_delivery::MembersJson, crate::api_delivery::MemberInput, crate::api_delivery::EvidenceListJson,

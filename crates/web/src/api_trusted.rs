@@ -27,6 +27,12 @@ pub fn routes() -> Router<State> {
         )
         .route("/api/v1/counter/trusted-profile/refusals", post(refuse))
         .route("/api/v1/mailboxes", post(open_mailbox))
+        .route(
+            "/api/v1/signatures/trusted",
+            post(sign_trusted).layer(axum::extract::DefaultBodyLimit::max(
+                okienko_services::delivery::MAX_CONFIGURABLE_BYTES,
+            )),
+        )
 }
 
 #[derive(Serialize, ToSchema)]
@@ -182,4 +188,67 @@ async fn open_mailbox(
         StatusCode::OK
     };
     Ok((status, Json(OpenedJson { address: m.address })))
+}
+
+/// A trusted signature over a file (multipart parts `file`, `password`, and `totp` when
+/// two-step sign-in is on): a detached CMS signature naming the person (ETSI
+/// signer-attributes-v2: name and PNOPL-PESEL), time-stamped, verifiable with
+/// `openssl cms -verify -binary -inform DER -content FILE -CAfile ca.pem`.
+#[utoipa::path(post, path = "/api/v1/signatures/trusted", security(("bearer" = [])),
+    responses((status = 200, description = "application/pkcs7-signature"), (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn sign_trusted(
+    axum::extract::State(state): St,
+    axum::Extension(ctx): CtxRef,
+    req: axum::extract::Request,
+) -> Result<axum::response::Response, ApiError> {
+    use axum::extract::FromRequest;
+    use axum::response::IntoResponse;
+    let p = user(&ctx)?;
+    let bad = |code| ApiError(okienko_domain::DomainError::invalid("file", code), ctx.lang);
+    let mut mp = axum::extract::Multipart::from_request(req, &())
+        .await
+        .map_err(|_| bad("err-upload"))?;
+    let (mut file, mut name, mut password, mut totp) =
+        (Vec::new(), String::new(), String::new(), String::new());
+    while let Some(f) = mp.next_field().await.map_err(|_| bad("err-upload"))? {
+        let field = f.name().unwrap_or("").to_string();
+        let file_name = f.file_name().unwrap_or("").to_string();
+        let bytes = f.bytes().await.map_err(|_| bad("err-upload"))?;
+        match field.as_str() {
+            "file" => {
+                file = bytes.to_vec();
+                name = file_name;
+            }
+            "password" => password = String::from_utf8_lossy(&bytes).to_string(),
+            "totp" => totp = String::from_utf8_lossy(&bytes).to_string(),
+            _ => {}
+        }
+    }
+    let sig = state
+        .services
+        .sign_trusted(p, &name, file, &password, Some(&totp))
+        .await
+        .map_err(|e| ApiError(e, ctx.lang))?;
+    let file_name = if name.is_empty() {
+        "signature".to_string()
+    } else {
+        name
+    };
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/pkcs7-signature".to_string(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!(
+                    "attachment; filename=\"{}.p7s\"",
+                    file_name.replace(['"', '\\'], "_")
+                ),
+            ),
+        ],
+        sig,
+    )
+        .into_response())
 }

@@ -183,8 +183,133 @@ async fn confirmed_at_the_counter_then_a_mailbox_opens() {
         "{text}"
     );
 
+    // A trusted signature: only with a profile, only with the right password; it verifies
+    // with openssl and the verifier page names the person.
+    let doc = "Wniosek o wydanie zaświadczenia.\n".as_bytes().to_vec();
+    let sign = |token: &str, password: &str, file: Vec<u8>| {
+        let form = reqwest::multipart::Form::new()
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(file).file_name("wniosek.txt"),
+            )
+            .text("password", password.to_string());
+        reqwest::Client::new()
+            .post(t.url("/api/v1/signatures/trusted"))
+            .bearer_auth(token.to_string())
+            .multipart(form)
+            .send()
+    };
+    let zofia_token = citizen(&t, "zofia").await;
+    let r = sign(&zofia_token, okienko_services::demo::PASSWORD, doc.clone())
+        .await
+        .expect("sign");
+    assert_eq!(r.status().as_u16(), 409);
+    let r = sign(&ewa, "wrong password", doc.clone())
+        .await
+        .expect("sign");
+    assert_eq!(r.status().as_u16(), 422);
+    assert!(r.text().await.expect("t").contains("err-password-wrong"));
+    let r = sign(&ewa, okienko_services::demo::PASSWORD, doc.clone())
+        .await
+        .expect("sign");
+    assert_eq!(r.status().as_u16(), 200);
+    assert_eq!(
+        r.headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok()),
+        Some("application/pkcs7-signature")
+    );
+    let sig = r.bytes().await.expect("bytes").to_vec();
+    if std::process::Command::new("openssl")
+        .arg("version")
+        .output()
+        .is_ok()
+    {
+        let dir = t.data.clone();
+        std::fs::write(dir.join("wniosek.txt"), &doc).expect("w");
+        std::fs::write(dir.join("wniosek.p7s"), &sig).expect("w");
+        let ca = reqwest::get(t.url("/trust/ca.pem"))
+            .await
+            .expect("ca")
+            .text()
+            .await
+            .expect("t");
+        std::fs::write(dir.join("ca.pem"), ca).expect("w");
+        let out = std::process::Command::new("openssl")
+            .args([
+                "cms",
+                "-verify",
+                "-binary",
+                "-inform",
+                "DER",
+                "-in",
+                "wniosek.p7s",
+                "-content",
+                "wniosek.txt",
+                "-CAfile",
+                "ca.pem",
+                "-out",
+                "/dev/null",
+            ])
+            .current_dir(&dir)
+            .output()
+            .expect("openssl");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        // The signed attribute, as openssl prints it.
+        let dump = std::process::Command::new("openssl")
+            .args([
+                "cms",
+                "-cmsout",
+                "-print",
+                "-inform",
+                "DER",
+                "-in",
+                "wniosek.p7s",
+            ])
+            .current_dir(&dir)
+            .output()
+            .expect("openssl");
+        let dump = String::from_utf8_lossy(&dump.stdout);
+        assert!(
+            dump.contains("0.4.0.19122.1.1") && dump.contains("PNOPL-85122410001"),
+            "{dump}"
+        );
+    } else {
+        assert!(!crate::common::tools_required(), "openssl is required");
+    }
+    let web = t.browser();
+    let csrf = t.csrf(&web, "/verify").await;
+    let form = reqwest::multipart::Form::new()
+        .text("csrf", csrf)
+        .part(
+            "document",
+            reqwest::multipart::Part::bytes(doc.clone()).file_name("wniosek.txt"),
+        )
+        .part(
+            "signature",
+            reqwest::multipart::Part::bytes(sig).file_name("wniosek.p7s"),
+        );
+    let page = web
+        .post(t.url("/verify?lang=en"))
+        .multipart(form)
+        .send()
+        .await
+        .expect("verify")
+        .text()
+        .await
+        .expect("page");
+    assert!(
+        page.contains("Signed by (trusted signature)")
+            && page.contains("Ewa Nowicka, PNOPL-85122410001"),
+        "{page}"
+    );
+
     // An application not shown within 14 days expires; a closed post office confirms nothing.
-    let zofia = citizen(&t, "zofia").await;
+    let zofia = zofia_token;
     let (_, app) = post(
         &t,
         &zofia,

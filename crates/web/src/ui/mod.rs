@@ -210,6 +210,25 @@ pub async fn read_multipart(req: axum::extract::Request) -> Result<HashMap<Strin
     Ok(fields)
 }
 
+/// Reads a multipart form into its fields: name to (file name, bytes); the last of a repeated
+/// name wins.
+pub async fn read_multipart_named(
+    req: axum::extract::Request,
+) -> Result<HashMap<String, (String, Vec<u8>)>, ()> {
+    use axum::extract::FromRequest;
+    let mut mp = axum::extract::Multipart::from_request(req, &())
+        .await
+        .map_err(|_| ())?;
+    let mut fields = HashMap::new();
+    while let Some(f) = mp.next_field().await.map_err(|_| ())? {
+        let name = f.name().unwrap_or("").to_string();
+        let file = f.file_name().unwrap_or("").to_string();
+        let bytes = f.bytes().await.map_err(|_| ())?;
+        fields.insert(name, (file, bytes.to_vec()));
+    }
+    Ok(fields)
+}
+
 pub fn url_encode(s: &str) -> String {
     let mut out = String::new();
     for b in s.bytes() {

@@ -58,7 +58,11 @@ pub fn report_rows(ctx: &Ctx, r: &Report, log: Option<(u64, u64)>) -> Vec<(Strin
         rows.push((ctx.t("verify-signer"), s.clone()));
     }
     for (oid, text) in &r.attributes {
-        rows.push((ctx.t("verify-attribute"), format!("{text} ({oid})")));
+        if *oid == okienko_trust::oids::ID_AA_ETS_SIGNER_ATTR_V2.to_string() {
+            rows.push((ctx.t("verify-signed-for"), text.clone()));
+        } else {
+            rows.push((ctx.t("verify-attribute"), format!("{text} ({oid})")));
+        }
     }
     if let Some(s) = &r.issuer {
         rows.push((ctx.t("verify-issuer"), s.clone()));
