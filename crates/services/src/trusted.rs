@@ -433,24 +433,6 @@ impl Services {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn phones_names_and_numbers() {
-        assert!(phone("+48 600 700 800").is_ok());
-        assert!(phone("600-700-800").is_ok());
-        assert!(phone("12345").is_err());
-        assert!(phone("600 700 800 ext").is_err());
-        assert!(name("  ").is_err());
-        assert_eq!(normalize_number("1234 5678"), "1234-5678");
-        let n = application_number();
-        assert_eq!(n.len(), 9);
-        assert_eq!(normalize_number(&n), n);
-    }
-}
-
 impl Services {
     /// A trusted signature: a detached CMS signature over the file with the installation's
     /// trusted-signature certificate, carrying the signer's name and PESEL as a signed
@@ -507,5 +489,23 @@ impl Services {
         .subject(&p.user.id);
         self.store.append_audit(&ev).await.map_err(internal)?;
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phones_names_and_numbers() {
+        assert!(phone("+48 600 700 800").is_ok());
+        assert!(phone("600-700-800").is_ok());
+        assert!(phone("12345").is_err());
+        assert!(phone("600 700 800 ext").is_err());
+        assert!(name("  ").is_err());
+        assert_eq!(normalize_number("1234 5678"), "1234-5678");
+        let n = application_number();
+        assert_eq!(n.len(), 9);
+        assert_eq!(normalize_number(&n), n);
     }
 }
