@@ -36,6 +36,17 @@ async fn start_browser() -> Option<(
     tokio::process::Child,
     std::path::PathBuf,
 )> {
+    start_browser_downloading(None).await
+}
+
+/// A headless Chromium that saves downloads into `downloads` when given.
+async fn start_browser_downloading(
+    downloads: Option<&std::path::Path>,
+) -> Option<(
+    fantoccini::Client,
+    tokio::process::Child,
+    std::path::PathBuf,
+)> {
     let (Some(driver), Some(chromium)) = (which("chromedriver"), which("chromium")) else {
         assert!(
             !tools_required(),
@@ -66,7 +77,12 @@ async fn start_browser() -> Option<(
             "binary": chromium,
             "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
                      "--no-first-run", "--disable-background-networking", "--disable-component-update",
-                     "--disable-sync", "--lang=en-US", format!("--user-data-dir={}", profile.display())]
+                     "--disable-sync", "--lang=en-US", format!("--user-data-dir={}", profile.display())],
+            "prefs": {
+                "download.default_directory": downloads.map(|d| d.display().to_string()).unwrap_or_default(),
+                "download.prompt_for_download": false,
+                "safebrowsing.enabled": false
+            }
         }),
     );
     for _ in 0..50 {
@@ -354,4 +370,142 @@ async fn a_message_with_an_attachment_goes_from_citizen_to_office_with_evidence_
     assert!(page.contains("The recipient opened the message"), "{page}");
     b.close().await.expect("close");
     let _ = std::fs::remove_dir_all(profile);
+}
+
+/// Waits for a finished download in `dir` whose name ends with `suffix`.
+async fn downloaded(dir: &std::path::Path, suffix: &str) -> Vec<u8> {
+    for _ in 0..100 {
+        if let Ok(entries) = std::fs::read_dir(dir) {
+            for e in entries.flatten() {
+                let name = e.file_name().to_string_lossy().to_string();
+                if name.ends_with(suffix) {
+                    if let Ok(b) = std::fs::read(e.path()) {
+                        if !b.is_empty() {
+                            return b;
+                        }
+                    }
+                }
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("no download ending in {suffix} in {}", dir.display());
+}
+
+async fn fill(b: &fantoccini::Client, id: &str, text: &str) {
+    b.find(Locator::Id(id))
+        .await
+        .expect(id)
+        .send_keys(text)
+        .await
+        .expect("type");
+}
+
+async fn click(b: &fantoccini::Client, css: &str) {
+    b.find(Locator::Css(css))
+        .await
+        .expect(css)
+        .click()
+        .await
+        .expect("click");
+}
+
+#[tokio::test]
+async fn apply_confirm_at_the_counter_and_sign_a_file() {
+    let dir = std::env::temp_dir().join(format!("okienko-dl-{}", okienko_services::new_id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let Some((b, _driver, profile)) = start_browser_downloading(Some(&dir)).await else {
+        return;
+    };
+    let t = TestServer::seeded().await;
+
+    // Maria applies for a trusted profile.
+    sign_in(&b, &t, "maria.wisniewska@okienko.test", None).await;
+    b.goto(&t.url("/trusted-profile")).await.expect("goto");
+    wait_text(&b, "main", "Apply").await;
+    fill(&b, "f-pesel", "90031201428").await;
+    fill(&b, "f-first_name", "Maria").await;
+    fill(&b, "f-last_name", "Wiśniewska").await;
+    fill(&b, "f-id_document_number", "ABA300000").await;
+    fill(&b, "f-email", "maria.wisniewska@okienko.test").await;
+    fill(&b, "f-phone", "600 700 800").await;
+    click(
+        &b,
+        "main form[action='/trusted-profile'] button[type=submit]",
+    )
+    .await;
+    let page = wait_text(&b, "main", "Application sent").await;
+    let number = page
+        .split_whitespace()
+        .find(|w| w.len() == 9 && w.as_bytes()[4] == b'-')
+        .expect("application number")
+        .to_string();
+    click(&b, "header form button").await;
+    wait_text(&b, "header", "Sign in").await;
+
+    // Kasia confirms at her counter: finds it by number and PESEL, types the card number.
+    sign_in(&b, &t, "kasia.poczta@okienko.test", Some(t.totp())).await;
+    b.goto(&t.url("/counter/trusted-profile"))
+        .await
+        .expect("goto");
+    wait_text(&b, "main", "Confirm identity").await;
+    fill(&b, "f-number", &number).await;
+    fill(&b, "f-pesel", "90031201428").await;
+    click(&b, "main button").await;
+    wait_text(&b, "main", "Wiśniewska").await;
+    fill(&b, "f-id_document_number", "ABA300000").await;
+    click(&b, "main form input[value=confirm] ~ button").await;
+    wait_text(&b, "main", "Identity confirmed").await;
+    click(&b, "header form button").await;
+    wait_text(&b, "header", "Sign in").await;
+
+    // Maria signs a file with her password.
+    sign_in(&b, &t, "maria.wisniewska@okienko.test", None).await;
+    b.goto(&t.url("/signatures/trusted")).await.expect("goto");
+    wait_text(&b, "main", "Sign with the trusted signature").await;
+    let file = t.data.join("oswiadczenie.txt");
+    std::fs::write(&file, "Oświadczam, że dane są prawdziwe.\n").expect("write");
+    fill(&b, "f-file", file.to_str().expect("path")).await;
+    fill(&b, "f-password", demo::PASSWORD).await;
+    click(&b, "main form button[type=submit]").await;
+    let sig = downloaded(&dir, ".p7s").await;
+
+    // OpenSSL accepts it; the verifier page names Maria.
+    let sig_path = t.data.join("oswiadczenie.txt.p7s");
+    std::fs::write(&sig_path, &sig).expect("write");
+    let ca = reqwest::get(t.url("/trust/ca.pem"))
+        .await
+        .expect("ca")
+        .text()
+        .await
+        .expect("t");
+    std::fs::write(t.data.join("ca.pem"), ca).expect("write");
+    let out = std::process::Command::new("openssl")
+        .args(["cms", "-verify", "-binary", "-inform", "DER", "-in"])
+        .arg(&sig_path)
+        .arg("-content")
+        .arg(&file)
+        .arg("-CAfile")
+        .arg(t.data.join("ca.pem"))
+        .args(["-out", "/dev/null"])
+        .output()
+        .expect("openssl");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    b.goto(&t.url("/verify")).await.expect("goto");
+    wait_text(&b, "main", "").await;
+    fill(&b, "f-document", file.to_str().expect("path")).await;
+    fill(&b, "f-signature", sig_path.to_str().expect("path")).await;
+    click(&b, "main form button[type=submit]").await;
+    let report = wait_text(&b, "main", "Signed by (trusted signature)").await;
+    assert!(
+        report.contains("Maria Wiśniewska, PNOPL-90031201428"),
+        "{report}"
+    );
+    b.close().await.expect("close");
+    let _ = std::fs::remove_dir_all(profile);
+    let _ = std::fs::remove_dir_all(dir);
 }
