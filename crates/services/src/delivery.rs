@@ -651,8 +651,24 @@ impl Services {
     /// for a person or company receiving from a public body, that is the moment of receipt).
     pub async fn open_message(&self, p: &Principal, id: &str) -> Result<Opened, DomainError> {
         let (message, deliveries, as_recipient) = self.message_access(p, id).await?;
-        let attachments = self.store.attachments(id).await.map_err(internal)?;
-        for r in &as_recipient {
+        let extra = json!({"opened_by": p.user.display_name});
+        self.hand_over(message, deliveries, &as_recipient, extra)
+            .await
+    }
+
+    /// Records the first handover of a message to each of `recipients` that has not yet
+    /// received it (`content-handover` evidence with `extra` and the receipt time), and
+    /// returns the message as it now stands.
+    pub(crate) async fn hand_over(
+        &self,
+        message: Message,
+        deliveries: Vec<Delivery>,
+        recipients: &[String],
+        extra: serde_json::Value,
+    ) -> Result<Opened, DomainError> {
+        let id = message.id.clone();
+        let attachments = self.store.attachments(&id).await.map_err(internal)?;
+        for r in recipients {
             let Some(d) = deliveries.iter().find(|d| &d.recipient == r) else {
                 continue;
             };
@@ -661,7 +677,10 @@ impl Services {
             }
             let now = self.now_ms();
             let to = self.all_recipients(&message.id).await?;
-            let extra = json!({"receipt_time": rfc3339(now), "opened_by": p.user.display_name});
+            let mut extra = extra.clone();
+            if let Some(o) = extra.as_object_mut() {
+                o.insert("receipt_time".into(), json!(rfc3339(now)));
+            }
             let event = EvidenceEvent {
                 kind: "content-handover",
                 recipient: r.clone(),
@@ -682,7 +701,7 @@ impl Services {
                 Err(e) => return Err(internal(e)),
             }
         }
-        let deliveries = self.store.deliveries(id).await.map_err(internal)?;
+        let deliveries = self.store.deliveries(&id).await.map_err(internal)?;
         Ok(Opened {
             message,
             attachments,

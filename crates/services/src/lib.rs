@@ -18,6 +18,7 @@ pub mod pki;
 pub mod timestamp;
 pub mod tracker;
 pub mod trusted;
+pub mod visits;
 pub mod writer;
 
 use okienko_domain::DomainError;

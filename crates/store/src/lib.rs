@@ -331,6 +331,14 @@ pub trait Store: Send + Sync {
         audit: &AuditEvent,
     ) -> Result<bool>;
 
+    // Assisted visits at a counter
+    async fn create_visit(&self, v: &CounterVisit, audit: &AuditEvent) -> Result<()>;
+    async fn visit(&self, id: &str) -> Result<Option<CounterVisit>>;
+    /// Ends an open visit; false if it was already over.
+    async fn end_visit(&self, id: &str, at: Millis, audit: &AuditEvent) -> Result<bool>;
+    /// A trusted profile by PESEL (in force or not), for the counter.
+    async fn trusted_profile_by_pesel(&self, pesel: &str) -> Result<Option<TrustedProfile>>;
+
     // Settings (installation secrets and the like)
     async fn setting(&self, key: &str) -> Result<Option<String>>;
     /// Stores `value`, replacing what was there.

@@ -43,4 +43,9 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "trusted_profiles",
         sql: include_str!("../migrations/0007_trusted_profiles.sql"),
     },
+    Migration {
+        version: 8,
+        name: "counter_visits",
+        sql: include_str!("../migrations/0008_counter_visits.sql"),
+    },
 ];

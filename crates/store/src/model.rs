@@ -275,3 +275,15 @@ pub struct TrustedProfile {
     pub application: String,
     pub revoked_at: Option<Millis>,
 }
+
+/// An assisted visit at a counter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CounterVisit {
+    pub id: String,
+    pub service_point_id: String,
+    pub clerk_id: String,
+    pub citizen_id: String,
+    pub consent_at: Millis,
+    pub started_at: Millis,
+    pub ended_at: Option<Millis>,
+}

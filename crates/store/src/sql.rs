@@ -5,9 +5,10 @@
 
 use crate::migrations::MIGRATIONS;
 use crate::{
-    Attachment, Delivery, Department, EvidenceRecord, Folder, Job, JobCounts, ListFilter, LogLeaf,
-    Mailbox, Message, MessageSummary, NewMessage, Office, PaperLetter, PrintBatch, Result,
-    ServicePoint, Session, Store, StoreError, TpApplication, TreeHead, TrustedProfile, User,
+    Attachment, CounterVisit, Delivery, Department, EvidenceRecord, Folder, Job, JobCounts,
+    ListFilter, LogLeaf, Mailbox, Message, MessageSummary, NewMessage, Office, PaperLetter,
+    PrintBatch, Result, ServicePoint, Session, Store, StoreError, TpApplication, TreeHead,
+    TrustedProfile, User,
 };
 use async_trait::async_trait;
 use okienko_domain::audit::{AuditEntry, AuditEvent};
@@ -1717,6 +1718,65 @@ impl Store for SqlStore {
             Ok(()) => Ok(true),
             Err(StoreError::NotFound) => Ok(false),
             Err(e) => Err(e),
+        }
+    }
+
+    async fn create_visit(&self, v: &CounterVisit, audit: &AuditEvent) -> Result<()> {
+        let q = sqlx::query(
+            "INSERT INTO counter_visits (id, service_point_id, clerk_id, citizen_id, consent_at, started_at, ended_at) VALUES ($1, $2, $3, $4, $5, $6, NULL)",
+        )
+        .bind(&v.id)
+        .bind(&v.service_point_id)
+        .bind(&v.clerk_id)
+        .bind(&v.citizen_id)
+        .bind(v.consent_at)
+        .bind(v.started_at);
+        self.exec_audited(q, audit).await
+    }
+
+    async fn visit(&self, id: &str) -> Result<Option<CounterVisit>> {
+        let r = sqlx::query(
+            "SELECT id, service_point_id, clerk_id, citizen_id, consent_at, started_at, ended_at FROM counter_visits WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.reader)
+        .await?;
+        let Some(r) = r else { return Ok(None) };
+        Ok(Some(CounterVisit {
+            id: r.try_get("id")?,
+            service_point_id: r.try_get("service_point_id")?,
+            clerk_id: r.try_get("clerk_id")?,
+            citizen_id: r.try_get("citizen_id")?,
+            consent_at: r.try_get("consent_at")?,
+            started_at: r.try_get("started_at")?,
+            ended_at: r.try_get("ended_at")?,
+        }))
+    }
+
+    async fn end_visit(&self, id: &str, at: Millis, audit: &AuditEvent) -> Result<bool> {
+        let q = sqlx::query(
+            "UPDATE counter_visits SET ended_at = $1 WHERE id = $2 AND ended_at IS NULL",
+        )
+        .bind(at)
+        .bind(id);
+        match self.exec_audited(q, audit).await {
+            Ok(()) => Ok(true),
+            Err(StoreError::NotFound) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn trusted_profile_by_pesel(&self, pesel: &str) -> Result<Option<TrustedProfile>> {
+        let r = sqlx::query("SELECT user_id FROM trusted_profiles WHERE pesel = $1 ORDER BY valid_until DESC LIMIT 1")
+            .bind(pesel)
+            .fetch_optional(&self.reader)
+            .await?;
+        match r {
+            Some(r) => {
+                self.trusted_profile(&r.try_get::<String, _>("user_id")?)
+                    .await
+            }
+            None => Ok(None),
         }
     }
 

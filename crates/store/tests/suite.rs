@@ -1103,6 +1103,51 @@ async fn trusted_profile_applications_are_decided_once() {
             s.tp_application("A1").await.expect("a").map(|a| a.status),
             Some("confirmed".into())
         );
+        assert_eq!(
+            s.trusted_profile_by_pesel("44051401359")
+                .await
+                .expect("by pesel")
+                .map(|p| p.user_id),
+            Some("c1".into())
+        );
+        s.create_service_point(
+            &ServicePoint {
+                id: "p1".into(),
+                name: "UP".into(),
+                street: "x".into(),
+                postal_code: "00-001".into(),
+                city: "X".into(),
+                is_open: true,
+                created_at: 1,
+            },
+            &ev("point.create"),
+        )
+        .await
+        .expect("point");
+        let visit = okienko_store::CounterVisit {
+            id: "v1".into(),
+            service_point_id: "p1".into(),
+            clerk_id: "k1".into(),
+            citizen_id: "c1".into(),
+            consent_at: 1_700,
+            started_at: 1_700,
+            ended_at: None,
+        };
+        s.create_visit(&visit, &ev("visit.start"))
+            .await
+            .expect("visit");
+        assert!(s
+            .end_visit("v1", 1_800, &ev("visit.end"))
+            .await
+            .expect("end"));
+        assert!(!s
+            .end_visit("v1", 1_900, &ev("visit.end"))
+            .await
+            .expect("again"));
+        assert_eq!(
+            s.visit("v1").await.expect("read").and_then(|v| v.ended_at),
+            Some(1_800)
+        );
         assert!(s
             .revoke_trusted_profile("c1", 3_000, &ev("tp.revoke"))
             .await

@@ -242,6 +242,11 @@ fn table() -> Vec<Row> {
         r("GET", "/api/v1/evidence/{id}/pdf", MESSAGE_PARTIES, 200),
         r("GET", "/mailboxes", ALL_SIGNED_IN, 200),
         r("GET", "/trusted-profile", ALL_SIGNED_IN, 200),
+        r("GET", "/counter/visits", CLERK1, 200),
+        r("POST", "/counter/visits", CLERK1, 422),
+        r("GET", "/counter/visits/{id}", CLERK1, 200),
+        r("POST", "/counter/visits/{id}/print", CLERK1, 422),
+        r("POST", "/counter/visits/{id}/end", CLERK1, 303),
         r("GET", "/signatures/trusted", ALL_SIGNED_IN, 200),
         r("POST", "/signatures/trusted", ALL_SIGNED_IN, 422),
         r("POST", "/api/v1/signatures/trusted", ALL_SIGNED_IN, 422),
@@ -523,6 +528,64 @@ async fn world() -> World {
         .expect("send");
     let evidence = sent.evidence[0].0.clone();
     let (letter, batch) = paper_letter(&t, &office_mailbox).await;
+    // A citizen who is no actor of the table (so no row revokes her profile) has a trusted
+    // profile confirmed at Kasia's counter, for assisted visits.
+    let ewa = User {
+        id: "visit-citizen".into(),
+        email: "ewa.wizyta@okienko.test".into(),
+        display_name: "Ewa Wizyta".into(),
+        password_hash: String::new(),
+        email_verified: true,
+        totp_secret: None,
+        totp_last_step: None,
+        locale: None,
+        disabled: false,
+        created_at: 0,
+    };
+    let citizen = RoleGrant {
+        role: Role::Citizen,
+        office_id: None,
+        department_id: None,
+        service_point_id: None,
+    };
+    s.store
+        .create_user(&ewa, &[citizen], &ev())
+        .await
+        .expect("visit citizen");
+    let jan_id = ewa.id.clone();
+    let now = s.now_ms();
+    let app = okienko_store::TpApplication {
+        number: "0000-0001".into(),
+        user_id: jan_id.clone(),
+        pesel: "85122410001".into(),
+        first_name: "Ewa".into(),
+        last_name: "Wizyta".into(),
+        id_document: "ABA300000".into(),
+        email: "ewa.wizyta@okienko.test".into(),
+        phone: "600700800".into(),
+        created_at: now,
+        expires_at: now + 1_000_000,
+        status: "pending".into(),
+        decided_at: None,
+        decided_by: None,
+        service_point_id: None,
+        reason: None,
+    };
+    s.store
+        .create_tp_application(&app, &AuditEvent::new(now, None, "test.setup", "tp"))
+        .await
+        .expect("application");
+    let kasia = crate::common::principal(&t, "kasia.poczta@okienko.test").await;
+    s.confirm_trusted_profile(
+        &kasia,
+        &okienko_services::trusted::CounterInput {
+            number: "0000-0001".into(),
+            pesel: "85122410001".into(),
+            id_document_number: "ABA300000".into(),
+        },
+    )
+    .await
+    .expect("confirmed");
     World {
         letter,
         batch,
@@ -561,6 +624,22 @@ async fn concrete(w: &World, route: &str, n: usize) -> String {
         } else {
             batch
         };
+        &fresh
+    } else if route.starts_with("/counter/visits/") {
+        // A fresh visit of Kasia's for Ewa each time (ending one uses it up).
+        let kasia = crate::common::principal(&w.t, "kasia.poczta@okienko.test").await;
+        let v = s
+            .start_visit(
+                &kasia,
+                &okienko_services::visits::VisitInput {
+                    pesel: "85122410001".into(),
+                    id_document_number: "ABA300000".into(),
+                    consent: true,
+                },
+            )
+            .await
+            .expect("visit");
+        fresh = v.id;
         &fresh
     } else if route.contains("service-points") {
         &w.point1

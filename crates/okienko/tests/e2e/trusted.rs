@@ -183,6 +183,127 @@ async fn confirmed_at_the_counter_then_a_mailbox_opens() {
         "{text}"
     );
 
+    // Assisted service: the office writes to Ewa; at the counter, with her consent, Kasia
+    // prints it for her, which hands it over; nobody acts for her outside the visit.
+    let (_, me) = get_json(t.url("/api/v1/me"), Some(&anna)).await;
+    let office_box = me["mailboxes"][0]["address"]
+        .as_str()
+        .expect("box")
+        .to_string();
+    let msg = serde_json::json!({"from": office_box, "to": [address], "subject": "Decyzja", "body": "Treść decyzji."});
+    let r = reqwest::Client::new()
+        .post(t.url("/api/v1/messages"))
+        .bearer_auth(&anna)
+        .multipart(
+            reqwest::multipart::Form::new()
+                .part("message", reqwest::multipart::Part::text(msg.to_string())),
+        )
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(r.status().as_u16(), 201);
+    let sent: serde_json::Value = r.json().await.expect("json");
+    let message_id = sent["id"].as_str().expect("id").to_string();
+    let clerk = t.demo_web("kasia.poczta@okienko.test").await;
+    let csrf = t.csrf(&clerk, "/counter/visits").await;
+    let start = |consent: &'static str, card: &'static str| {
+        clerk
+            .post(t.url("/counter/visits?lang=en"))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("pesel", PESEL),
+                ("id_document_number", card),
+                ("consent", consent),
+            ])
+            .send()
+    };
+    let r = start("", "ABA300000").await.expect("post");
+    assert_eq!(r.status().as_u16(), 422);
+    assert!(r.text().await.expect("t").contains("consent"));
+    let r = start("1", "AXA000000").await.expect("post");
+    assert_eq!(r.status().as_u16(), 422);
+    let r = start("1", "ABA300000").await.expect("post");
+    assert_eq!(r.status().as_u16(), 303);
+    let visit_path = r
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .expect("location")
+        .to_string();
+    let page = clerk
+        .get(t.url(&format!("{visit_path}?lang=en")))
+        .send()
+        .await
+        .expect("get")
+        .text()
+        .await
+        .expect("t");
+    assert!(
+        page.contains("Decyzja") && page.contains("Print and hand over"),
+        "{page}"
+    );
+    let anna_web = t.demo_web("anna.nowak@okienko.test").await;
+    assert_eq!(
+        anna_web
+            .get(t.url(&visit_path))
+            .send()
+            .await
+            .expect("get")
+            .status()
+            .as_u16(),
+        404
+    );
+    let r = clerk
+        .post(t.url(&format!("{visit_path}/print")))
+        .form(&[("csrf", csrf.as_str()), ("message", message_id.as_str())])
+        .send()
+        .await
+        .expect("print");
+    assert_eq!(r.status().as_u16(), 200);
+    let pdf = r.bytes().await.expect("pdf");
+    assert!(pdf.starts_with(b"%PDF-"));
+    let (_, ev) = get_json(
+        t.url(&format!("/api/v1/messages/{message_id}/evidence")),
+        Some(&anna),
+    )
+    .await;
+    let handover = ev["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|e| e["type"] == "content-handover")
+        .and_then(|e| e["id"].as_str())
+        .expect("handover")
+        .to_string();
+    let (_, doc) = get_json(t.url(&format!("/api/v1/evidence/{handover}")), Some(&anna)).await;
+    assert!(
+        doc["handed_over_at_counter"].is_string() && doc["by_clerk"] == "Katarzyna Pocztowa",
+        "{doc}"
+    );
+    let r = clerk
+        .post(t.url(&format!("{visit_path}/end")))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .expect("end");
+    assert_eq!(r.status().as_u16(), 303);
+    assert_eq!(
+        clerk
+            .get(t.url(&visit_path))
+            .send()
+            .await
+            .expect("get")
+            .status()
+            .as_u16(),
+        404
+    );
+    let (_, tracker) = get_json(t.url("/api/v1/me/data-tracker"), Some(&ewa)).await;
+    let text = tracker.to_string();
+    assert!(
+        text.contains("by clerk Katarzyna Pocztowa for citizen"),
+        "{text}"
+    );
+
     // A trusted signature: only with a profile, only with the right password; it verifies
     // with openssl and the verifier page names the person.
     let doc = "Wniosek o wydanie zaświadczenia.\n".as_bytes().to_vec();

@@ -3,6 +3,7 @@
 
 mod account;
 mod admin;
+mod counter;
 mod mailbox;
 pub(crate) use mailbox::evidence_pdf;
 mod paper;
@@ -33,6 +34,7 @@ pub fn routes() -> Router<State> {
         .merge(mailbox::routes())
         .merge(paper::routes())
         .merge(trusted::routes())
+        .merge(counter::routes())
 }
 
 /// One input of a form.

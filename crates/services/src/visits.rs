@@ -1,0 +1,299 @@
+//! Assisted service at a post office counter: with the citizen present, identified by the
+//! PESEL and ID card of their trusted profile, and their consent recorded, a clerk acts for
+//! them — sees their e-delivery inbox and prints a message for them (which hands it over:
+//! `content-handover` evidence "handed over at counter X by clerk Y"). A clerk can do none of
+//! this outside an open visit of their own; every step is in the citizen's Data Tracker as
+//! "by clerk Y for citizen Z at point X".
+
+use crate::accounts::Principal;
+use crate::trusted::in_force;
+use crate::{internal, new_id, Services};
+use okienko_domain::audit::AuditEvent;
+use okienko_domain::ids::Pesel;
+use okienko_domain::trusted::IdCard;
+use okienko_domain::{DomainError, FieldErrors, Role};
+use okienko_store::{CounterVisit, MessageSummary, ServicePoint, User};
+use serde::Deserialize;
+
+/// What the clerk types to start a visit.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct VisitInput {
+    #[serde(default)]
+    pub pesel: String,
+    #[serde(default)]
+    pub id_document_number: String,
+    /// The citizen said yes to the clerk acting for them.
+    #[serde(default)]
+    pub consent: bool,
+}
+
+/// An open visit as the clerk's screen shows it.
+pub struct VisitView {
+    pub visit: CounterVisit,
+    pub point: ServicePoint,
+    pub citizen: User,
+    /// The citizen's own delivery mailbox and its inbox, newest first.
+    pub mailbox: Option<String>,
+    pub inbox: Vec<MessageSummary>,
+}
+
+impl Services {
+    /// The clerk's open service point.
+    async fn clerk_point(&self, p: &Principal) -> Result<ServicePoint, DomainError> {
+        let mut closed = false;
+        for g in p.grants.iter().filter(|g| g.role == Role::Clerk) {
+            let Some(id) = &g.service_point_id else {
+                continue;
+            };
+            match self.store.service_point(id).await.map_err(internal)? {
+                Some(sp) if sp.is_open => return Ok(sp),
+                Some(_) => closed = true,
+                None => {}
+            }
+        }
+        if closed {
+            Err(DomainError::Conflict("err-point-closed"))
+        } else {
+            Err(DomainError::NotFound)
+        }
+    }
+
+    /// Starts an assisted visit: the citizen is identified by PESEL and the ID card their
+    /// trusted profile was confirmed with, and consents.
+    pub async fn start_visit(
+        &self,
+        p: &Principal,
+        input: &VisitInput,
+    ) -> Result<CounterVisit, DomainError> {
+        let point = self.clerk_point(p).await?;
+        let mut errs = FieldErrors::new();
+        let pesel = errs.check("pesel", Pesel::parse(&input.pesel));
+        let card = errs.check(
+            "id_document_number",
+            IdCard::parse(&input.id_document_number),
+        );
+        if !input.consent {
+            errs.add("consent", "err-consent");
+        }
+        errs.finish()?;
+        let (Some(pesel), Some(card)) = (pesel, card) else {
+            return Err(DomainError::invalid("pesel", "err-pesel-format"));
+        };
+        let now = self.now_ms();
+        let unknown = || DomainError::invalid("pesel", "err-visit-no-profile");
+        let tp = self
+            .store
+            .trusted_profile_by_pesel(pesel.as_str())
+            .await
+            .map_err(internal)?
+            .filter(|tp| in_force(tp, now))
+            .ok_or_else(unknown)?;
+        let app = self
+            .store
+            .tp_application(&tp.application)
+            .await
+            .map_err(internal)?
+            .ok_or_else(unknown)?;
+        if app.id_document != card.as_str() {
+            return Err(DomainError::invalid(
+                "id_document_number",
+                "err-id-document-mismatch",
+            ));
+        }
+        let visit = CounterVisit {
+            id: new_id(),
+            service_point_id: point.id.clone(),
+            clerk_id: p.user.id.clone(),
+            citizen_id: tp.user_id.clone(),
+            consent_at: now,
+            started_at: now,
+            ended_at: None,
+        };
+        let ev = AuditEvent::new(now, Some(&p.user.id), "counter.visit.start", &visit.id)
+            .subject(&tp.user_id)
+            .reason(format!(
+                "assisted visit by clerk {} for citizen {} {} at {}; consent recorded",
+                p.user.display_name, tp.first_name, tp.last_name, point.name
+            ));
+        self.store
+            .create_visit(&visit, &ev)
+            .await
+            .map_err(internal)?;
+        Ok(visit)
+    }
+
+    /// The principal's own open visit, or not found: a clerk acts for a citizen only within
+    /// a visit they started and have not ended.
+    async fn my_open_visit(
+        &self,
+        p: &Principal,
+        id: &str,
+    ) -> Result<(CounterVisit, ServicePoint, User), DomainError> {
+        let v = self
+            .store
+            .visit(id)
+            .await
+            .map_err(internal)?
+            .filter(|v| v.clerk_id == p.user.id && v.ended_at.is_none())
+            .ok_or(DomainError::NotFound)?;
+        let point = self.clerk_point(p).await?;
+        if point.id != v.service_point_id {
+            return Err(DomainError::NotFound);
+        }
+        let citizen = self
+            .store
+            .user_by_id(&v.citizen_id)
+            .await
+            .map_err(internal)?
+            .ok_or(DomainError::NotFound)?;
+        Ok((v, point, citizen))
+    }
+
+    async fn citizen_mailbox(&self, citizen: &User) -> Result<Option<String>, DomainError> {
+        Ok(self
+            .store
+            .mailboxes_of_user(&citizen.id)
+            .await
+            .map_err(internal)?
+            .into_iter()
+            .find(|(m, r)| m.kind == crate::mailboxes::PERSON && r == "owner")
+            .map(|(m, _)| m.address))
+    }
+
+    pub async fn visit_view(&self, p: &Principal, id: &str) -> Result<VisitView, DomainError> {
+        let (visit, point, citizen) = self.my_open_visit(p, id).await?;
+        let mailbox = self.citizen_mailbox(&citizen).await?;
+        let inbox = match &mailbox {
+            Some(a) => self
+                .store
+                .list_messages(
+                    a,
+                    okienko_store::Folder::Inbox,
+                    &okienko_store::ListFilter::default(),
+                    None,
+                    50,
+                )
+                .await
+                .map_err(internal)?,
+            None => Vec::new(),
+        };
+        let ev = AuditEvent::new(self.now_ms(), Some(&p.user.id), "counter.inbox.view", id)
+            .subject(&citizen.id)
+            .reason(format!(
+                "inbox shown by clerk {} for citizen {} at {}",
+                p.user.display_name, citizen.display_name, point.name
+            ));
+        self.store.append_audit(&ev).await.map_err(internal)?;
+        Ok(VisitView {
+            visit,
+            point,
+            citizen,
+            mailbox,
+            inbox,
+        })
+    }
+
+    /// Prints one of the citizen's messages at the counter: a PDF to hand over, and — if it
+    /// had not reached them yet — its `content-handover` evidence naming the counter and
+    /// the clerk.
+    pub async fn print_for_citizen(
+        &self,
+        p: &Principal,
+        visit_id: &str,
+        message_id: &str,
+        labels: PrintLabels,
+    ) -> Result<Vec<u8>, DomainError> {
+        let (_, point, citizen) = self.my_open_visit(p, visit_id).await?;
+        let mailbox = self
+            .citizen_mailbox(&citizen)
+            .await?
+            .ok_or(DomainError::NotFound)?;
+        let message = self
+            .store
+            .message(message_id)
+            .await
+            .map_err(internal)?
+            .ok_or(DomainError::NotFound)?;
+        let deliveries = self.store.deliveries(message_id).await.map_err(internal)?;
+        if !deliveries.iter().any(|d| d.recipient == mailbox) {
+            return Err(DomainError::NotFound);
+        }
+        let extra = serde_json::json!({
+            "opened_by": citizen.display_name,
+            "handed_over_at_counter": point.name,
+            "by_clerk": p.user.display_name,
+        });
+        let o = self
+            .hand_over(message, deliveries, std::slice::from_ref(&mailbox), extra)
+            .await?;
+        let ev = AuditEvent::new(
+            self.now_ms(),
+            Some(&p.user.id),
+            "counter.message.print",
+            message_id,
+        )
+        .subject(&citizen.id)
+        .reason(format!(
+            "message printed by clerk {} for citizen {} at {}",
+            p.user.display_name, citizen.display_name, point.name
+        ));
+        self.store.append_audit(&ev).await.map_err(internal)?;
+        let when = crate::delivery::rfc3339(o.message.sent_at);
+        let rows = vec![
+            (labels.from, o.message.sender.clone()),
+            (labels.to, mailbox),
+            (labels.sent, when),
+        ];
+        let mut appendix = o.message.body.clone();
+        for a in &o.attachments {
+            appendix.push_str(&format!(
+                "\n\n{}: {} ({} B, SHA-256 {})",
+                labels.attachment, a.name, a.size, a.sha256
+            ));
+        }
+        let footer = format!("{} · {}", point.name, o.message.id);
+        let subject = o.message.subject.clone();
+        tokio::task::spawn_blocking(move || {
+            okienko_print::render_sheet(&okienko_print::Sheet {
+                title: &subject,
+                paragraphs: vec![labels.note],
+                rows,
+                appendix_title: &labels.body,
+                appendix: &appendix,
+                footer: &footer,
+            })
+        })
+        .await
+        .map_err(|e| DomainError::Internal(e.to_string()))?
+        .map_err(|e| DomainError::Internal(e.to_string()))
+    }
+
+    pub async fn end_visit(&self, p: &Principal, id: &str) -> Result<(), DomainError> {
+        let (visit, point, citizen) = self.my_open_visit(p, id).await?;
+        let ev = AuditEvent::new(self.now_ms(), Some(&p.user.id), "counter.visit.end", id)
+            .subject(&citizen.id)
+            .reason(format!(
+                "assisted visit by clerk {} for citizen {} at {} ended",
+                p.user.display_name, citizen.display_name, point.name
+            ));
+        if !self
+            .store
+            .end_visit(&visit.id, self.now_ms(), &ev)
+            .await
+            .map_err(internal)?
+        {
+            return Err(DomainError::NotFound);
+        }
+        Ok(())
+    }
+}
+
+/// The words of a printout, in the language it is printed in.
+pub struct PrintLabels {
+    pub from: String,
+    pub to: String,
+    pub sent: String,
+    pub body: String,
+    pub attachment: String,
+    pub note: String,
+}
