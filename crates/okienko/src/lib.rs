@@ -62,6 +62,7 @@ pub async fn services(s: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Ser
         base_url: s.base_url(),
         limits: Arc::new(s.limits.clone()),
         messages: okienko_services::writer::MessageWriter::start(store.clone()),
+        receipts: Arc::new(tokio::sync::Mutex::new(())),
         store,
     })
 }

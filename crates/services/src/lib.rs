@@ -47,6 +47,8 @@ pub struct Services {
     pub limits: Arc<delivery::Limits>,
     /// Stores new messages in group commits.
     pub messages: writer::MessageWriter,
+    /// Cash receipts are numbered one at a time.
+    pub receipts: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Services {

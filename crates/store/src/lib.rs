@@ -339,6 +339,20 @@ pub trait Store: Send + Sync {
     /// A trusted profile by PESEL (in force or not), for the counter.
     async fn trusted_profile_by_pesel(&self, pesel: &str) -> Result<Option<TrustedProfile>>;
 
+    // Cash at the counter
+    /// The number the next receipt of a service point gets.
+    async fn next_receipt_number(&self, service_point_id: &str) -> Result<i64>;
+    /// Stores a receipt; a conflict if its number is taken (ask for the next and retry).
+    async fn insert_receipt(&self, r: &CashReceipt, audit: &AuditEvent) -> Result<()>;
+    async fn receipt(&self, id: &str) -> Result<Option<CashReceipt>>;
+    /// A service point's receipts paid in `[from, until)`, by number.
+    async fn receipts_between(
+        &self,
+        service_point_id: &str,
+        from: Millis,
+        until: Millis,
+    ) -> Result<Vec<CashReceipt>>;
+
     // Settings (installation secrets and the like)
     async fn setting(&self, key: &str) -> Result<Option<String>>;
     /// Stores `value`, replacing what was there.

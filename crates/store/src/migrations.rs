@@ -48,4 +48,9 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "counter_visits",
         sql: include_str!("../migrations/0008_counter_visits.sql"),
     },
+    Migration {
+        version: 9,
+        name: "cash_receipts",
+        sql: include_str!("../migrations/0009_cash_receipts.sql"),
+    },
 ];

@@ -287,3 +287,23 @@ pub struct CounterVisit {
     pub started_at: Millis,
     pub ended_at: Option<Millis>,
 }
+
+/// A cash receipt issued at a counter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CashReceipt {
+    pub id: String,
+    pub service_point_id: String,
+    /// Consecutive per service point, from 1.
+    pub number: i64,
+    pub visit_id: String,
+    pub clerk_id: String,
+    pub citizen_id: String,
+    /// In grosze.
+    pub amount: i64,
+    pub title: String,
+    pub paid_at: Millis,
+    /// The receipt's JSON, and its enveloping CMS signature (base64).
+    pub document: String,
+    pub signed_b64: String,
+    pub log_index: i64,
+}

@@ -5,10 +5,10 @@
 
 use crate::migrations::MIGRATIONS;
 use crate::{
-    Attachment, CounterVisit, Delivery, Department, EvidenceRecord, Folder, Job, JobCounts,
-    ListFilter, LogLeaf, Mailbox, Message, MessageSummary, NewMessage, Office, PaperLetter,
-    PrintBatch, Result, ServicePoint, Session, Store, StoreError, TpApplication, TreeHead,
-    TrustedProfile, User,
+    Attachment, CashReceipt, CounterVisit, Delivery, Department, EvidenceRecord, Folder, Job,
+    JobCounts, ListFilter, LogLeaf, Mailbox, Message, MessageSummary, NewMessage, Office,
+    PaperLetter, PrintBatch, Result, ServicePoint, Session, Store, StoreError, TpApplication,
+    TreeHead, TrustedProfile, User,
 };
 use async_trait::async_trait;
 use okienko_domain::audit::{AuditEntry, AuditEvent};
@@ -1780,6 +1780,66 @@ impl Store for SqlStore {
         }
     }
 
+    async fn next_receipt_number(&self, service_point_id: &str) -> Result<i64> {
+        let r = sqlx::query(
+            "SELECT CAST(COALESCE(MAX(number), 0) + 1 AS BIGINT) AS n FROM cash_receipts WHERE service_point_id = $1",
+        )
+        .bind(service_point_id)
+        .fetch_one(&self.writer)
+        .await?;
+        Ok(r.try_get("n")?)
+    }
+
+    async fn insert_receipt(&self, r: &CashReceipt, audit: &AuditEvent) -> Result<()> {
+        let q = sqlx::query(
+            "INSERT INTO cash_receipts (id, service_point_id, number, visit_id, clerk_id, citizen_id, amount, title, paid_at, document, signed, log_index) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+        )
+        .bind(&r.id)
+        .bind(&r.service_point_id)
+        .bind(r.number)
+        .bind(&r.visit_id)
+        .bind(&r.clerk_id)
+        .bind(&r.citizen_id)
+        .bind(r.amount)
+        .bind(&r.title)
+        .bind(r.paid_at)
+        .bind(&r.document)
+        .bind(&r.signed_b64)
+        .bind(r.log_index);
+        self.exec_audited(q, audit).await
+    }
+
+    async fn receipt(&self, id: &str) -> Result<Option<CashReceipt>> {
+        let r = sqlx::query(&format!(
+            "SELECT {RECEIPT_COLS} FROM cash_receipts WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&self.reader)
+        .await?;
+        Ok(r.as_ref().map(receipt_from).transpose()?)
+    }
+
+    async fn receipts_between(
+        &self,
+        service_point_id: &str,
+        from: Millis,
+        until: Millis,
+    ) -> Result<Vec<CashReceipt>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {RECEIPT_COLS} FROM cash_receipts WHERE service_point_id = $1 AND paid_at >= $2 AND paid_at < $3 ORDER BY number"
+        ))
+        .bind(service_point_id)
+        .bind(from)
+        .bind(until)
+        .fetch_all(&self.reader)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(receipt_from)
+            .collect::<std::result::Result<_, _>>()?)
+    }
+
     async fn setting(&self, key: &str) -> Result<Option<String>> {
         let r = sqlx::query("SELECT value FROM settings WHERE key = $1")
             .bind(key)
@@ -2084,5 +2144,24 @@ fn tpa_from(r: &AnyRow) -> std::result::Result<TpApplication, sqlx::Error> {
         decided_by: r.try_get("decided_by")?,
         service_point_id: r.try_get("service_point_id")?,
         reason: r.try_get("reason")?,
+    })
+}
+
+const RECEIPT_COLS: &str = "id, service_point_id, number, visit_id, clerk_id, citizen_id, amount, title, paid_at, document, signed, log_index";
+
+fn receipt_from(r: &AnyRow) -> std::result::Result<CashReceipt, sqlx::Error> {
+    Ok(CashReceipt {
+        id: r.try_get("id")?,
+        service_point_id: r.try_get("service_point_id")?,
+        number: r.try_get("number")?,
+        visit_id: r.try_get("visit_id")?,
+        clerk_id: r.try_get("clerk_id")?,
+        citizen_id: r.try_get("citizen_id")?,
+        amount: r.try_get("amount")?,
+        title: r.try_get("title")?,
+        paid_at: r.try_get("paid_at")?,
+        document: r.try_get("document")?,
+        signed_b64: r.try_get("signed")?,
+        log_index: r.try_get("log_index")?,
     })
 }

@@ -1136,6 +1136,39 @@ async fn trusted_profile_applications_are_decided_once() {
         s.create_visit(&visit, &ev("visit.start"))
             .await
             .expect("visit");
+        let receipt = |id: &str, number: i64, amount: i64, at: i64| okienko_store::CashReceipt {
+            id: id.into(),
+            service_point_id: "p1".into(),
+            number,
+            visit_id: "v1".into(),
+            clerk_id: "k1".into(),
+            citizen_id: "c1".into(),
+            amount,
+            title: "opłata".into(),
+            paid_at: at,
+            document: "{}".into(),
+            signed_b64: String::new(),
+            log_index: 0,
+        };
+        assert_eq!(s.next_receipt_number("p1").await.expect("n"), 1);
+        s.insert_receipt(&receipt("r1", 1, 1250, 1_750), &ev("cash.receipt"))
+            .await
+            .expect("r1");
+        assert!(matches!(
+            s.insert_receipt(&receipt("r1b", 1, 100, 1_751), &ev("cash.receipt"))
+                .await,
+            Err(StoreError::Conflict(_))
+        ));
+        assert_eq!(s.next_receipt_number("p1").await.expect("n"), 2);
+        s.insert_receipt(&receipt("r2", 2, 5000, 1_760), &ev("cash.receipt"))
+            .await
+            .expect("r2");
+        let day = s.receipts_between("p1", 1_700, 1_800).await.expect("day");
+        assert_eq!(day.iter().map(|r| r.amount).sum::<i64>(), 6250);
+        assert_eq!(
+            s.receipt("r2").await.expect("read").map(|r| r.number),
+            Some(2)
+        );
         assert!(s
             .end_visit("v1", 1_800, &ev("visit.end"))
             .await

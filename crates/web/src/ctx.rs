@@ -91,6 +91,9 @@ impl Ctx {
                 if !out.iter().any(|(h, _)| h == "/counter/visits") {
                     out.push(("/counter/visits".into(), self.t("nav-visits")));
                 }
+                if !out.iter().any(|(h, _)| h == "/counter/cash-report") {
+                    out.push(("/counter/cash-report".into(), self.t("cash-report")));
+                }
             }
         }
         out.push(("/mailboxes".into(), self.t("nav-mailbox")));

@@ -247,6 +247,11 @@ fn table() -> Vec<Row> {
         r("GET", "/counter/visits/{id}", CLERK1, 200),
         r("POST", "/counter/visits/{id}/print", CLERK1, 422),
         r("POST", "/counter/visits/{id}/end", CLERK1, 303),
+        r("POST", "/counter/visits/{id}/cash", CLERK1, 422),
+        r("GET", "/counter/receipts/{id}", CLERK1, 200),
+        r("GET", "/counter/receipts/{id}/pdf", CLERK1, 200),
+        r("GET", "/counter/receipts/{id}/signed", CLERK1, 200),
+        r("GET", "/counter/cash-report", CLERK1, 200),
         r("GET", "/signatures/trusted", ALL_SIGNED_IN, 200),
         r("POST", "/signatures/trusted", ALL_SIGNED_IN, 422),
         r("POST", "/api/v1/signatures/trusted", ALL_SIGNED_IN, 422),
@@ -625,7 +630,7 @@ async fn concrete(w: &World, route: &str, n: usize) -> String {
             batch
         };
         &fresh
-    } else if route.starts_with("/counter/visits/") {
+    } else if route.starts_with("/counter/visits/") || route.starts_with("/counter/receipts/") {
         // A fresh visit of Kasia's for Ewa each time (ending one uses it up).
         let kasia = crate::common::principal(&w.t, "kasia.poczta@okienko.test").await;
         let v = s
@@ -639,7 +644,14 @@ async fn concrete(w: &World, route: &str, n: usize) -> String {
             )
             .await
             .expect("visit");
-        fresh = v.id;
+        fresh = if route.starts_with("/counter/receipts/") {
+            s.take_cash(&kasia, &v.id, "12,50", "Opłata skarbowa")
+                .await
+                .expect("receipt")
+                .id
+        } else {
+            v.id
+        };
         &fresh
     } else if route.contains("service-points") {
         &w.point1

@@ -280,6 +280,131 @@ async fn confirmed_at_the_counter_then_a_mailbox_opens() {
         doc["handed_over_at_counter"].is_string() && doc["by_clerk"] == "Katarzyna Pocztowa",
         "{doc}"
     );
+    // Cash for fees: receipts numbered at the point; the day's report is their sum; a
+    // signed receipt verifies with openssl and on the verifier page.
+    let pay = |amount: &'static str, title: &'static str| {
+        clerk
+            .post(t.url(&format!("{visit_path}/cash?lang=en")))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("amount", amount),
+                ("title", title),
+            ])
+            .send()
+    };
+    let r = pay("12,345", "Opłata").await.expect("pay");
+    assert_eq!(r.status().as_u16(), 422);
+    let mut receipts = Vec::new();
+    for (amount, title) in [("12,50", "Opłata skarbowa"), ("17", "Odpis aktu")] {
+        let r = pay(amount, title).await.expect("pay");
+        assert_eq!(r.status().as_u16(), 303);
+        receipts.push(
+            r.headers()
+                .get("location")
+                .and_then(|v| v.to_str().ok())
+                .expect("location")
+                .to_string(),
+        );
+    }
+    let report = clerk
+        .get(t.url("/counter/cash-report?lang=en"))
+        .send()
+        .await
+        .expect("report")
+        .text()
+        .await
+        .expect("t");
+    assert!(
+        report.contains("<strong id=\"cash-total\">29.50 PLN</strong>"),
+        "{report}"
+    );
+    let store_total: i64 = {
+        let kasia_p = crate::common::principal(&t, "kasia.poczta@okienko.test").await;
+        t.services
+            .cash_report(&kasia_p, None)
+            .await
+            .expect("report")
+            .receipts
+            .iter()
+            .map(|r| r.amount)
+            .sum()
+    };
+    assert_eq!(store_total, 2950);
+    let p7m = clerk
+        .get(t.url(&format!("{}/signed", receipts[1])))
+        .send()
+        .await
+        .expect("signed")
+        .bytes()
+        .await
+        .expect("bytes");
+    let pdf = clerk
+        .get(t.url(&format!("{}/pdf", receipts[1])))
+        .send()
+        .await
+        .expect("pdf")
+        .bytes()
+        .await
+        .expect("bytes");
+    assert!(pdf.starts_with(b"%PDF-"));
+    if std::process::Command::new("openssl")
+        .arg("version")
+        .output()
+        .is_ok()
+    {
+        let dir = t.data.clone();
+        std::fs::write(dir.join("receipt.p7m"), &p7m).expect("w");
+        let ca = reqwest::get(t.url("/trust/ca.pem"))
+            .await
+            .expect("ca")
+            .text()
+            .await
+            .expect("t");
+        std::fs::write(dir.join("ca.pem"), ca).expect("w");
+        let out = std::process::Command::new("openssl")
+            .args([
+                "cms",
+                "-verify",
+                "-inform",
+                "DER",
+                "-in",
+                "receipt.p7m",
+                "-CAfile",
+                "ca.pem",
+            ])
+            .current_dir(&dir)
+            .output()
+            .expect("openssl");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let receipt: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        assert_eq!(
+            (receipt["number"].as_i64(), receipt["amount"].as_str()),
+            (Some(2), Some("17.00"))
+        );
+    }
+    let verify_web = t.browser();
+    let vcsrf = t.csrf(&verify_web, "/verify").await;
+    let page = verify_web
+        .post(t.url("/verify?lang=en"))
+        .multipart(reqwest::multipart::Form::new().text("csrf", vcsrf).part(
+            "signature",
+            reqwest::multipart::Part::bytes(p7m.to_vec()).file_name("receipt.p7m"),
+        ))
+        .send()
+        .await
+        .expect("verify")
+        .text()
+        .await
+        .expect("t");
+    assert!(
+        page.contains("Odpis aktu") && page.contains("cash-receipt"),
+        "{page}"
+    );
+
     let r = clerk
         .post(t.url(&format!("{visit_path}/end")))
         .form(&[("csrf", csrf.as_str())])

@@ -24,6 +24,11 @@ pub fn routes() -> Router<State> {
         .route("/counter/visits/{id}", get(visit))
         .route("/counter/visits/{id}/print", post(print))
         .route("/counter/visits/{id}/end", post(end))
+        .route("/counter/visits/{id}/cash", post(cash))
+        .route("/counter/receipts/{id}", get(receipt))
+        .route("/counter/receipts/{id}/pdf", get(receipt_pdf))
+        .route("/counter/receipts/{id}/signed", get(receipt_signed))
+        .route("/counter/cash-report", get(cash_report))
 }
 
 /// The printout's words in the page's language.
@@ -188,4 +193,191 @@ async fn end(
         .await
         .map_err(|e| PageError(e, ctx.clone()))?;
     Ok(Redirect::to("/counter/visits?ended=1").into_response())
+}
+
+async fn cash(
+    axum::extract::State(state): St,
+    axum::Extension(ctx): CtxRef,
+    Path(id): Path<String>,
+    Form(form): Form<Params>,
+) -> Result<Response, PageError> {
+    let p = require_user(&ctx)?;
+    check_csrf(&ctx, &form)?;
+    let get = |k: &str| form.get(k).cloned().unwrap_or_default();
+    match state
+        .services
+        .take_cash(p, &id, &get("amount"), &get("title"))
+        .await
+    {
+        Ok(r) => Ok(Redirect::to(&format!("/counter/receipts/{}", r.id)).into_response()),
+        Err(DomainError::Invalid(fe)) => {
+            let text =
+                fe.0.iter()
+                    .map(|f| ctx.t(f.code))
+                    .collect::<Vec<_>>()
+                    .join(" ");
+            visit_page(&state, &ctx, &id, Some(text)).await
+        }
+        Err(e) => Err(PageError(e, ctx.clone())),
+    }
+}
+
+/// A receipt's lines in the page's language.
+fn receipt_rows(ctx: &Ctx, r: &okienko_store::CashReceipt) -> Vec<(String, String)> {
+    let doc: serde_json::Value = serde_json::from_str(&r.document).unwrap_or_default();
+    let s = |k: &str| doc[k].as_str().unwrap_or("").to_string();
+    vec![
+        (ctx.t("receipt-number"), r.number.to_string()),
+        (
+            ctx.t("receipt-point"),
+            doc["service_point"]["name"]
+                .as_str()
+                .unwrap_or("")
+                .to_string(),
+        ),
+        (
+            ctx.t("receipt-amount"),
+            format!("{} PLN", okienko_services::visits::format_amount(r.amount)),
+        ),
+        (ctx.t("receipt-title"), r.title.clone()),
+        (ctx.t("receipt-paid-at"), when(ctx, r.paid_at).1),
+        (ctx.t("receipt-clerk"), s("clerk")),
+        (ctx.t("receipt-payer"), s("payer")),
+        (ctx.t("receipt-id"), r.id.clone()),
+    ]
+}
+
+#[derive(Template)]
+#[template(path = "receipt.html")]
+struct ReceiptPage<'a> {
+    ctx: &'a Ctx,
+    id: String,
+    visit: String,
+    rows: Vec<(String, String)>,
+}
+
+async fn receipt(
+    axum::extract::State(state): St,
+    axum::Extension(ctx): CtxRef,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let p = require_user(&ctx)?;
+    let r = state
+        .services
+        .receipt(p, &id)
+        .await
+        .map_err(|e| PageError(e, ctx.clone()))?;
+    Ok(render(&ReceiptPage {
+        ctx: &ctx,
+        rows: receipt_rows(&ctx, &r),
+        id: r.id,
+        visit: r.visit_id,
+    }))
+}
+
+async fn receipt_pdf(
+    axum::extract::State(state): St,
+    axum::Extension(ctx): CtxRef,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let p = require_user(&ctx)?;
+    let r = state
+        .services
+        .receipt(p, &id)
+        .await
+        .map_err(|e| PageError(e, ctx.clone()))?;
+    let rows = receipt_rows(&ctx, &r);
+    let title = ctx.ta("receipt-heading", &[("number", &r.number.to_string())]);
+    let note = ctx.t("receipt-verify-note");
+    let appendix_title = ctx.t("evidence-document");
+    let footer = r.id.clone();
+    let document = r.document.clone();
+    let pdf = tokio::task::spawn_blocking(move || {
+        okienko_print::render_sheet(&okienko_print::Sheet {
+            title: &title,
+            paragraphs: vec![note],
+            rows,
+            appendix_title: &appendix_title,
+            appendix: &document,
+            footer: &footer,
+        })
+    })
+    .await
+    .map_err(|e| PageError(DomainError::Internal(e.to_string()), ctx.clone()))?
+    .map_err(|e| PageError(DomainError::Internal(e.to_string()), ctx.clone()))?;
+    Ok(crate::downloads::pdf(&format!("{}.pdf", r.id), pdf))
+}
+
+async fn receipt_signed(
+    axum::extract::State(state): St,
+    axum::Extension(ctx): CtxRef,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let p = require_user(&ctx)?;
+    let r = state
+        .services
+        .receipt(p, &id)
+        .await
+        .map_err(|e| PageError(e, ctx.clone()))?;
+    let rec = okienko_store::EvidenceRecord {
+        id: r.id,
+        message_id: None,
+        recipient: String::new(),
+        kind: "cash-receipt".into(),
+        issued_at: r.paid_at,
+        log_index: r.log_index,
+        document: r.document,
+        signed_b64: r.signed_b64,
+    };
+    crate::downloads::signed_evidence(&rec).map_err(|e| PageError(e, ctx.clone()))
+}
+
+#[derive(Template)]
+#[template(path = "cash_report.html")]
+struct ReportPage<'a> {
+    ctx: &'a Ctx,
+    point: String,
+    day: String,
+    /// (receipt id, number, time, title, amount)
+    rows: Vec<(String, i64, String, String, String)>,
+    total: String,
+}
+
+async fn cash_report(
+    axum::extract::State(state): St,
+    axum::Extension(ctx): CtxRef,
+    axum::extract::Query(q): axum::extract::Query<Params>,
+) -> Result<Response, PageError> {
+    let p = require_user(&ctx)?;
+    let day = match q.get("date").filter(|d| !d.is_empty()) {
+        Some(d) => Some(
+            time::Date::parse(d, time::macros::format_description!("[year]-[month]-[day]"))
+                .map_err(|_| PageError(DomainError::invalid("date", "err-date"), ctx.clone()))?,
+        ),
+        None => None,
+    };
+    let r = state
+        .services
+        .cash_report(p, day)
+        .await
+        .map_err(|e| PageError(e, ctx.clone()))?;
+    Ok(render(&ReportPage {
+        ctx: &ctx,
+        point: r.point.name.clone(),
+        day: r.day.to_string(),
+        rows: r
+            .receipts
+            .iter()
+            .map(|x| {
+                (
+                    x.id.clone(),
+                    x.number,
+                    when(&ctx, x.paid_at).1,
+                    x.title.clone(),
+                    okienko_services::visits::format_amount(x.amount),
+                )
+            })
+            .collect(),
+        total: okienko_services::visits::format_amount(r.total),
+    }))
 }
