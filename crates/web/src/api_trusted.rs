@@ -202,7 +202,6 @@ async fn sign_trusted(
     req: axum::extract::Request,
 ) -> Result<axum::response::Response, ApiError> {
     use axum::extract::FromRequest;
-    use axum::response::IntoResponse;
     let p = user(&ctx)?;
     let bad = |code| ApiError(okienko_domain::DomainError::invalid("file", code), ctx.lang);
     let mut mp = axum::extract::Multipart::from_request(req, &())
@@ -229,26 +228,5 @@ async fn sign_trusted(
         .sign_trusted(p, &name, file, &password, Some(&totp))
         .await
         .map_err(|e| ApiError(e, ctx.lang))?;
-    let file_name = if name.is_empty() {
-        "signature".to_string()
-    } else {
-        name
-    };
-    Ok((
-        [
-            (
-                axum::http::header::CONTENT_TYPE,
-                "application/pkcs7-signature".to_string(),
-            ),
-            (
-                axum::http::header::CONTENT_DISPOSITION,
-                format!(
-                    "attachment; filename=\"{}.p7s\"",
-                    file_name.replace(['"', '\\'], "_")
-                ),
-            ),
-        ],
-        sig,
-    )
-        .into_response())
+    Ok(crate::downloads::detached_signature(&name, sig))
 }

@@ -42,3 +42,17 @@ pub fn signed_evidence(e: &EvidenceRecord) -> Result<Response, DomainError> {
 pub fn pdf(file_name: &str, bytes: impl IntoResponse) -> Response {
     download("application/pdf".into(), file_name, bytes)
 }
+
+/// A detached signature (`.p7s`) to keep beside the signed file `file_name`.
+pub fn detached_signature(file_name: &str, der: Vec<u8>) -> Response {
+    let name = if file_name.is_empty() {
+        "signature".to_string()
+    } else {
+        file_name.to_string()
+    };
+    download(
+        "application/pkcs7-signature".into(),
+        &format!("{name}.p7s"),
+        der,
+    )
+}

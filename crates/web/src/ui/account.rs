@@ -1,9 +1,7 @@
 //! Sign-in, registration, email verification, password reset, the account page, the second
 //! factor and the Data Tracker.
 
-use super::{
-    check_csrf, message, render, render_invalid, require_user, when, Field, FormPage, FormView,
-};
+use super::{check_csrf, message, render, require_user, when, Field, FormPage, FormView};
 use crate::ctx::{set_cookie, Ctx, CtxRef, SESSION_COOKIE};
 use crate::error::PageError;
 use crate::State;
@@ -103,11 +101,7 @@ fn login_form(ctx: &Ctx, form: FormView, next: &str) -> Response {
             ("/verify-email/resend".into(), ctx.t("login-resend")),
         ],
     };
-    if page.form.has_errors() {
-        render_invalid(&page)
-    } else {
-        render(&page)
-    }
+    super::render_form(&page, page.form.has_errors())
 }
 
 async fn login_page(axum::Extension(ctx): CtxRef, Query(q): Query<Params>) -> Response {
@@ -207,11 +201,7 @@ fn register_form(ctx: &Ctx, form: FormView) -> Response {
         submit: ctx.t("register-submit"),
         links: vec![("/login".into(), ctx.t("register-have-account"))],
     };
-    if page.form.has_errors() {
-        render_invalid(&page)
-    } else {
-        render(&page)
-    }
+    super::render_form(&page, page.form.has_errors())
 }
 
 async fn register_page(axum::Extension(ctx): CtxRef) -> Response {
@@ -291,11 +281,7 @@ fn email_only_form(ctx: &Ctx, form: FormView, title: &str, intro: &str, action: 
         submit: ctx.t("send-link"),
         links: vec![],
     };
-    if page.form.has_errors() {
-        render_invalid(&page)
-    } else {
-        render(&page)
-    }
+    super::render_form(&page, page.form.has_errors())
 }
 
 /// The two "send me a link" forms: which texts they show and where they post.
@@ -389,11 +375,7 @@ fn reset_form(ctx: &Ctx, form: FormView, token: &str) -> Response {
         submit: ctx.t("reset-submit"),
         links: vec![],
     };
-    if page.form.has_errors() {
-        render_invalid(&page)
-    } else {
-        render(&page)
-    }
+    super::render_form(&page, page.form.has_errors())
 }
 
 async fn reset_page(axum::Extension(ctx): CtxRef, Query(q): Query<Params>) -> Response {
@@ -496,11 +478,7 @@ fn totp_form(ctx: &Ctx, secret: String, form: FormView) -> Response {
         fields: vec![Field::new(ctx, "code", "f-totp", "text", "one-time-code")],
         form,
     };
-    if page.form.has_errors() {
-        render_invalid(&page)
-    } else {
-        render(&page)
-    }
+    super::render_form(&page, page.form.has_errors())
 }
 
 async fn totp_page(axum::Extension(ctx): CtxRef) -> Result<Response, PageError> {

@@ -2,7 +2,7 @@
 //! and staff (office admin), a service point's clerks, and the audit trail.
 
 use super::account::texts;
-use super::{check_csrf, render, render_invalid, require_user, when, Field, FormPage, FormView};
+use super::{check_csrf, render, require_user, when, Field, FormPage, FormView};
 use crate::ctx::{Ctx, CtxRef};
 use crate::error::PageError;
 use crate::State;
@@ -92,11 +92,7 @@ fn office_form(ctx: &Ctx, form: FormView, action: String, title_key: &str) -> Re
         submit: ctx.t("save"),
         links: vec![],
     };
-    if page.form.has_errors() {
-        render_invalid(&page)
-    } else {
-        render(&page)
-    }
+    super::render_form(&page, page.form.has_errors())
 }
 
 fn point_form(ctx: &Ctx, form: FormView, action: String, title_key: &str) -> Response {
@@ -113,11 +109,7 @@ fn point_form(ctx: &Ctx, form: FormView, action: String, title_key: &str) -> Res
         submit: ctx.t("save"),
         links: vec![],
     };
-    if page.form.has_errors() {
-        render_invalid(&page)
-    } else {
-        render(&page)
-    }
+    super::render_form(&page, page.form.has_errors())
 }
 
 /// After a save: on to `back`, or the form again with what was typed and what is wrong.
@@ -528,11 +520,7 @@ async fn office_page(
         seal_from,
         seal_until,
     };
-    Ok(if page.form.has_errors() {
-        render_invalid(&page)
-    } else {
-        render(&page)
-    })
+    Ok(super::render_form(&page, page.form.has_errors()))
 }
 
 async fn seal_pem(
@@ -839,11 +827,7 @@ async fn point_page(
         form,
         notice,
     };
-    Ok(if page.form.has_errors() {
-        render_invalid(&page)
-    } else {
-        render(&page)
-    })
+    Ok(super::render_form(&page, page.form.has_errors()))
 }
 
 async fn point(

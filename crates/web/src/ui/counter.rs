@@ -144,11 +144,7 @@ async fn visit_page(
             .collect(),
         error,
     };
-    Ok(if invalid {
-        render_invalid(&page)
-    } else {
-        render(&page)
-    })
+    Ok(super::render_form(&page, invalid))
 }
 
 async fn visit(

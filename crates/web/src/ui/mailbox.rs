@@ -822,11 +822,7 @@ async fn members_page(
         form,
         notice,
     };
-    Ok(if invalid {
-        render_invalid(&page)
-    } else {
-        render(&page)
-    })
+    Ok(super::render_form(&page, invalid))
 }
 
 async fn members(

@@ -167,6 +167,15 @@ pub fn render_invalid<T: Template>(t: &T) -> Response {
     r
 }
 
+/// Renders a form page: answered 422 when it carries errors, 200 otherwise.
+pub fn render_form<T: Template>(t: &T, invalid: bool) -> Response {
+    if invalid {
+        render_invalid(t)
+    } else {
+        render(t)
+    }
+}
+
 pub fn message(ctx: &Ctx, title_key: &str, text: String, link: Option<(&str, &str)>) -> Response {
     render(&MessagePage {
         ctx,

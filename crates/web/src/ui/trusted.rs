@@ -111,11 +111,7 @@ async fn status_page(
         form,
         notice,
     };
-    Ok(if invalid {
-        render_invalid(&page)
-    } else {
-        render(&page)
-    })
+    Ok(super::render_form(&page, invalid))
 }
 
 async fn status(
@@ -225,11 +221,7 @@ async fn counter_page(
         found,
         notice,
     };
-    if page.form.has_errors() {
-        render_invalid(&page)
-    } else {
-        render(&page)
-    }
+    super::render_form(&page, page.form.has_errors())
 }
 
 async fn counter(axum::Extension(ctx): CtxRef) -> Result<Response, PageError> {
@@ -384,30 +376,7 @@ async fn sign(
         .sign_trusted(p, &name, content, &text("password"), Some(&text("totp")))
         .await
     {
-        Ok(sig) => {
-            let file = if name.is_empty() {
-                "signature".into()
-            } else {
-                name
-            };
-            Ok((
-                [
-                    (
-                        axum::http::header::CONTENT_TYPE,
-                        "application/pkcs7-signature".to_string(),
-                    ),
-                    (
-                        axum::http::header::CONTENT_DISPOSITION,
-                        format!(
-                            "attachment; filename=\"{}.p7s\"",
-                            file.replace(['"', '\\'], "_")
-                        ),
-                    ),
-                ],
-                sig,
-            )
-                .into_response())
-        }
+        Ok(sig) => Ok(crate::downloads::detached_signature(&name, sig)),
         Err(e @ DomainError::Invalid(_)) => {
             let form = FormView::default().with_error(&ctx, &e, "file");
             Ok(render_invalid(&SignPage {
