@@ -268,6 +268,65 @@ impl Services {
         .map_err(|e| DomainError::Internal(e.to_string()))
     }
 
+    /// Sends an e-delivery message from the citizen's mailbox on their behalf, within the
+    /// visit; the citizen's Data Tracker says which clerk sent it where.
+    pub async fn send_for_citizen(
+        &self,
+        p: &Principal,
+        visit_id: &str,
+        to: Vec<String>,
+        subject: &str,
+        body: &str,
+    ) -> Result<crate::delivery::Sent, DomainError> {
+        let (_, point, citizen) = self.my_open_visit(p, visit_id).await?;
+        let from = self
+            .citizen_mailbox(&citizen)
+            .await?
+            .ok_or(DomainError::Conflict("err-visit-no-mailbox"))?;
+        let now = self.now_ms();
+        let acting = Principal {
+            grants: self.store.grants_of(&citizen.id).await.map_err(internal)?,
+            session: okienko_store::Session {
+                token_hash: String::new(),
+                user_id: citizen.id.clone(),
+                kind: "counter".into(),
+                csrf: String::new(),
+                created_at: now,
+                expires_at: now,
+            },
+            user: citizen.clone(),
+        };
+        let sent = self
+            .send_message(
+                &acting,
+                crate::delivery::Outgoing {
+                    from,
+                    to,
+                    subject: subject.to_string(),
+                    body: body.to_string(),
+                    attachments: Vec::new(),
+                    idempotency_key: None,
+                    postal: Vec::new(),
+                    reply_to: None,
+                    bulk: false,
+                },
+            )
+            .await?;
+        let ev = AuditEvent::new(
+            self.now_ms(),
+            Some(&p.user.id),
+            "counter.message.send",
+            &sent.id,
+        )
+        .subject(&citizen.id)
+        .reason(format!(
+            "message sent by clerk {} for citizen {} at {}",
+            p.user.display_name, citizen.display_name, point.name
+        ));
+        self.store.append_audit(&ev).await.map_err(internal)?;
+        Ok(sent)
+    }
+
     pub async fn end_visit(&self, p: &Principal, id: &str) -> Result<(), DomainError> {
         let (visit, point, citizen) = self.my_open_visit(p, id).await?;
         let ev = AuditEvent::new(self.now_ms(), Some(&p.user.id), "counter.visit.end", id)

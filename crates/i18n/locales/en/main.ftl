@@ -593,3 +593,6 @@ receipt-back = Back to the visit
 receipt-verify-note = The signed receipt (.p7m with the same identifier) is in the public evidence log; anyone can check it on the verification page or with OpenSSL.
 err-amount = Enter an amount from 0.01 to 100000.00 PLN, e.g. 12,50
 err-cash-title = Say what the payment is for (at most 200 characters)
+visit-send = Send a message for the person
+visit-send-button = Send from their mailbox
+err-visit-no-mailbox = This person has no delivery mailbox yet

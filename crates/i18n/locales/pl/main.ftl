@@ -593,3 +593,6 @@ receipt-back = Wróć do wizyty
 receipt-verify-note = Podpisane potwierdzenie (.p7m o tym samym identyfikatorze) jest w publicznym rejestrze dowodów; każdy może je sprawdzić na stronie weryfikacji lub w OpenSSL.
 err-amount = Wpisz kwotę od 0,01 do 100000,00 zł, np. 12,50
 err-cash-title = Podaj tytuł wpłaty (najwyżej 200 znaków)
+visit-send = Wyślij wiadomość w imieniu osoby
+visit-send-button = Wyślij z jej skrzynki
+err-visit-no-mailbox = Ta osoba nie ma jeszcze skrzynki do doręczeń

@@ -593,3 +593,6 @@ receipt-back = Nazad na posetu
 receipt-verify-note = Potpisana potvrda (.p7m sa istim identifikatorom) je u javnom registru dokaza; svako može da je proveri na stranici za proveru ili u OpenSSL-u.
 err-amount = Unesi iznos od 0,01 do 100000,00 PLN, npr. 12,50
 err-cash-title = Navedi svrhu uplate (najviše 200 znakova)
+visit-send = Pošalji poruku u ime osobe
+visit-send-button = Pošalji iz njenog sandučeta
+err-visit-no-mailbox = Ova osoba još nema sanduče za dostavu

@@ -280,6 +280,27 @@ async fn confirmed_at_the_counter_then_a_mailbox_opens() {
         doc["handed_over_at_counter"].is_string() && doc["by_clerk"] == "Katarzyna Pocztowa",
         "{doc}"
     );
+    // A message sent for her from her mailbox, with the clerk named in her Data Tracker.
+    let r = clerk
+        .post(t.url(&format!("{visit_path}/send")))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("to", office_box.as_str()),
+            ("subject", "Odwołanie"),
+            ("body", "Wnoszę odwołanie."),
+        ])
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(r.status().as_u16(), 303);
+    let (_, inbox) = get_json(
+        t.url(&format!("/api/v1/mailboxes/{office_box}/messages")),
+        Some(&anna),
+    )
+    .await;
+    assert_eq!(inbox["items"][0]["subject"], "Odwołanie");
+    assert_eq!(inbox["items"][0]["from"], address.as_str());
+
     // Cash for fees: receipts numbered at the point; the day's report is their sum; a
     // signed receipt verifies with openssl and on the verifier page.
     let pay = |amount: &'static str, title: &'static str| {
@@ -426,6 +447,10 @@ async fn confirmed_at_the_counter_then_a_mailbox_opens() {
     let text = tracker.to_string();
     assert!(
         text.contains("by clerk Katarzyna Pocztowa for citizen"),
+        "{text}"
+    );
+    assert!(
+        text.contains("message sent by clerk Katarzyna Pocztowa"),
         "{text}"
     );
 

@@ -25,6 +25,7 @@ pub fn routes() -> Router<State> {
         .route("/counter/visits/{id}/print", post(print))
         .route("/counter/visits/{id}/end", post(end))
         .route("/counter/visits/{id}/cash", post(cash))
+        .route("/counter/visits/{id}/send", post(send))
         .route("/counter/receipts/{id}", get(receipt))
         .route("/counter/receipts/{id}/pdf", get(receipt_pdf))
         .route("/counter/receipts/{id}/signed", get(receipt_signed))
@@ -106,6 +107,7 @@ struct VisitPage<'a> {
     /// (message id, subject, from, when, status)
     inbox: Vec<(String, String, String, String, String)>,
     error: Option<String>,
+    notice: Option<String>,
 }
 
 async fn visit_page(
@@ -113,6 +115,16 @@ async fn visit_page(
     ctx: &Arc<Ctx>,
     id: &str,
     error: Option<String>,
+) -> Result<Response, PageError> {
+    visit_page_with(state, ctx, id, error, None).await
+}
+
+async fn visit_page_with(
+    state: &State,
+    ctx: &Arc<Ctx>,
+    id: &str,
+    error: Option<String>,
+    notice: Option<String>,
 ) -> Result<Response, PageError> {
     let p = require_user(ctx)?;
     let v = state
@@ -143,6 +155,7 @@ async fn visit_page(
             })
             .collect(),
         error,
+        notice,
     };
     Ok(super::render_form(&page, invalid))
 }
@@ -151,8 +164,62 @@ async fn visit(
     axum::extract::State(state): St,
     axum::Extension(ctx): CtxRef,
     Path(id): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<Params>,
 ) -> Result<Response, PageError> {
-    visit_page(&state, &ctx, &id, None).await
+    let notice = q
+        .get("sent")
+        .map(|e| ctx.ta("notice-message-sent", &[("evidence", e)]));
+    visit_page_with(&state, &ctx, &id, None, notice).await
+}
+
+async fn send(
+    axum::extract::State(state): St,
+    axum::Extension(ctx): CtxRef,
+    Path(id): Path<String>,
+    Form(form): Form<Params>,
+) -> Result<Response, PageError> {
+    let p = require_user(&ctx)?;
+    check_csrf(&ctx, &form)?;
+    let get = |k: &str| form.get(k).cloned().unwrap_or_default();
+    let to: Vec<String> = get("to")
+        .split([',', ';', '\n', ' '])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect();
+    match state
+        .services
+        .send_for_citizen(p, &id, to, &get("subject"), &get("body"))
+        .await
+    {
+        Ok(sent) => {
+            let ev = sent
+                .evidence
+                .first()
+                .map(|(e, _)| e.clone())
+                .unwrap_or_default();
+            Ok(Redirect::to(&format!(
+                "/counter/visits/{id}?sent={}",
+                super::url_encode(&ev)
+            ))
+            .into_response())
+        }
+        Err(
+            e @ (DomainError::Invalid(_) | DomainError::Rejected(..) | DomainError::Conflict(_)),
+        ) => {
+            let text = match &e {
+                DomainError::Invalid(fe) | DomainError::Rejected(fe, _) => {
+                    fe.0.iter()
+                        .map(|f| ctx.t(f.code))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                }
+                other => ctx.t(other.code()),
+            };
+            visit_page(&state, &ctx, &id, Some(text)).await
+        }
+        Err(e) => Err(PageError(e, ctx.clone())),
+    }
 }
 
 async fn print(
