@@ -391,6 +391,8 @@ pub struct CashReport {
     pub day: time::Date,
     pub receipts: Vec<okienko_store::CashReceipt>,
     pub total: i64,
+    /// The rest of the counter's day: identity decisions, visits, prints.
+    pub counter: okienko_store::CounterDay,
 }
 
 impl Services {
@@ -517,7 +519,13 @@ impl Services {
             .await
             .map_err(internal)?;
         let total = receipts.iter().map(|r| r.amount).sum();
+        let counter = self
+            .store
+            .counter_day(&point.id, from, from + 86_400_000)
+            .await
+            .map_err(internal)?;
         Ok(CashReport {
+            counter,
             point,
             day,
             receipts,

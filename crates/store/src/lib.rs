@@ -345,6 +345,14 @@ pub trait Store: Send + Sync {
     /// Stores a receipt; a conflict if its number is taken (ask for the next and retry).
     async fn insert_receipt(&self, r: &CashReceipt, audit: &AuditEvent) -> Result<()>;
     async fn receipt(&self, id: &str) -> Result<Option<CashReceipt>>;
+    /// Identity decisions, assisted visits and printed messages at a service point in
+    /// `[from, until)`.
+    async fn counter_day(
+        &self,
+        service_point_id: &str,
+        from: Millis,
+        until: Millis,
+    ) -> Result<CounterDay>;
     /// A service point's receipts paid in `[from, until)`, by number.
     async fn receipts_between(
         &self,

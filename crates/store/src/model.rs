@@ -307,3 +307,12 @@ pub struct CashReceipt {
     pub signed_b64: String,
     pub log_index: i64,
 }
+
+/// What a service point's counter did in a day.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CounterDay {
+    pub confirmations: i64,
+    pub refusals: i64,
+    pub visits: i64,
+    pub prints: i64,
+}

@@ -5,10 +5,10 @@
 
 use crate::migrations::MIGRATIONS;
 use crate::{
-    Attachment, CashReceipt, CounterVisit, Delivery, Department, EvidenceRecord, Folder, Job,
-    JobCounts, ListFilter, LogLeaf, Mailbox, Message, MessageSummary, NewMessage, Office,
-    PaperLetter, PrintBatch, Result, ServicePoint, Session, Store, StoreError, TpApplication,
-    TreeHead, TrustedProfile, User,
+    Attachment, CashReceipt, CounterDay, CounterVisit, Delivery, Department, EvidenceRecord,
+    Folder, Job, JobCounts, ListFilter, LogLeaf, Mailbox, Message, MessageSummary, NewMessage,
+    Office, PaperLetter, PrintBatch, Result, ServicePoint, Session, Store, StoreError,
+    TpApplication, TreeHead, TrustedProfile, User,
 };
 use async_trait::async_trait;
 use okienko_domain::audit::{AuditEntry, AuditEvent};
@@ -1778,6 +1778,33 @@ impl Store for SqlStore {
             }
             None => Ok(None),
         }
+    }
+
+    async fn counter_day(
+        &self,
+        service_point_id: &str,
+        from: Millis,
+        until: Millis,
+    ) -> Result<CounterDay> {
+        let r = sqlx::query(
+            "SELECT \
+             (SELECT COUNT(*) FROM tp_applications WHERE service_point_id = $1 AND status = 'confirmed' AND decided_at >= $2 AND decided_at < $3) AS confirmations, \
+             (SELECT COUNT(*) FROM tp_applications WHERE service_point_id = $1 AND status = 'refused' AND decided_at >= $2 AND decided_at < $3) AS refusals, \
+             (SELECT COUNT(*) FROM counter_visits WHERE service_point_id = $1 AND started_at >= $2 AND started_at < $3) AS visits, \
+             (SELECT COUNT(*) FROM audit_log a WHERE a.action = 'counter.message.print' AND a.at >= $2 AND a.at < $3 \
+                AND a.actor_id IN (SELECT user_id FROM role_grants WHERE service_point_id = $1)) AS prints",
+        )
+        .bind(service_point_id)
+        .bind(from)
+        .bind(until)
+        .fetch_one(&self.reader)
+        .await?;
+        Ok(CounterDay {
+            confirmations: r.try_get("confirmations")?,
+            refusals: r.try_get("refusals")?,
+            visits: r.try_get("visits")?,
+            prints: r.try_get("prints")?,
+        })
     }
 
     async fn next_receipt_number(&self, service_point_id: &str) -> Result<i64> {

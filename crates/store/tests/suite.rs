@@ -1164,6 +1164,11 @@ async fn trusted_profile_applications_are_decided_once() {
             .await
             .expect("r2");
         let day = s.receipts_between("p1", 1_700, 1_800).await.expect("day");
+        let counter = s
+            .counter_day("p1", 1_000, 2_000)
+            .await
+            .expect("counter day");
+        assert_eq!((counter.visits, counter.prints), (1, 0));
         assert_eq!(day.iter().map(|r| r.amount).sum::<i64>(), 6250);
         assert_eq!(
             s.receipt("r2").await.expect("read").map(|r| r.number),

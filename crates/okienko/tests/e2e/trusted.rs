@@ -351,6 +351,10 @@ async fn confirmed_at_the_counter_then_a_mailbox_opens() {
             .sum()
     };
     assert_eq!(store_total, 2950);
+    assert!(
+        report.contains("Identities confirmed") && report.contains("Messages printed"),
+        "{report}"
+    );
     let p7m = clerk
         .get(t.url(&format!("{}/signed", receipts[1])))
         .send()

@@ -404,6 +404,8 @@ struct ReportPage<'a> {
     /// (receipt id, number, time, title, amount)
     rows: Vec<(String, i64, String, String, String)>,
     total: String,
+    /// (label, count) of the counter's day.
+    summary: Vec<(String, String)>,
 }
 
 async fn cash_report(
@@ -442,5 +444,19 @@ async fn cash_report(
             })
             .collect(),
         total: okienko_services::visits::format_amount(r.total),
+        summary: vec![
+            (
+                ctx.t("summary-confirmations"),
+                r.counter.confirmations.to_string(),
+            ),
+            (ctx.t("summary-refusals"), r.counter.refusals.to_string()),
+            (ctx.t("summary-visits"), r.counter.visits.to_string()),
+            (ctx.t("summary-prints"), r.counter.prints.to_string()),
+            (ctx.t("summary-receipts"), r.receipts.len().to_string()),
+            (
+                ctx.t("cash-total"),
+                format!("{} PLN", okienko_services::visits::format_amount(r.total)),
+            ),
+        ],
     }))
 }
