@@ -42,6 +42,8 @@ pub enum Action<'a> {
     ConfirmIdentity,
     /// Open one's own personal delivery mailbox (citizens).
     OpenOwnMailbox,
+    /// Revoke someone's trusted profile (e.g. a stolen identity).
+    RevokeTrustedProfile,
 }
 
 impl Actor {
@@ -100,6 +102,7 @@ pub fn allowed(actor: &Actor, action: Action<'_>) -> bool {
         }
         Action::ConfirmIdentity => actor.has(Role::Clerk) || actor.has(Role::Official),
         Action::OpenOwnMailbox => actor.has(Role::Citizen),
+        Action::RevokeTrustedProfile => platform,
     }
 }
 

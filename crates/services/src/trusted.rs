@@ -387,6 +387,52 @@ impl Services {
         }
     }
 
+    /// An administrator revokes someone's trusted profile (found by the email they sign in
+    /// with), with the reason the person reads in their Data Tracker.
+    pub async fn admin_revoke_trusted_profile(
+        &self,
+        p: &Principal,
+        email: &str,
+        reason: &str,
+    ) -> Result<(), DomainError> {
+        if !allowed(&p.actor(), Action::RevokeTrustedProfile) {
+            return Err(DomainError::NotFound);
+        }
+        let mut errs = FieldErrors::new();
+        let email = errs.check("email", Email::parse(email));
+        let reason = reason.trim();
+        if reason.is_empty() || reason.chars().count() > 500 {
+            errs.add("reason", "err-reason");
+        }
+        errs.finish()?;
+        let Some(email) = email else {
+            return Err(DomainError::invalid("email", "err-email-missing"));
+        };
+        let user = self
+            .store
+            .user_by_email(email.as_str())
+            .await
+            .map_err(internal)?
+            .ok_or_else(|| DomainError::invalid("email", "err-no-such-user"))?;
+        let now = self.now_ms();
+        let ev = AuditEvent::new(now, Some(&p.user.id), "trusted_profile.revoke", &user.id)
+            .subject(&user.id)
+            .reason(format!(
+                "revoked by administrator {}: {reason}",
+                p.user.display_name
+            ));
+        if self
+            .store
+            .revoke_trusted_profile(&user.id, now, &ev)
+            .await
+            .map_err(internal)?
+        {
+            Ok(())
+        } else {
+            Err(DomainError::invalid("email", "err-no-profile"))
+        }
+    }
+
     /// Opens the citizen's own delivery mailbox; needs a trusted profile in force (the
     /// identity confirmed in person). Returns the existing one if already open.
     pub async fn open_my_mailbox(&self, p: &Principal) -> Result<(Mailbox, bool), DomainError> {

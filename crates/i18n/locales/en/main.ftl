@@ -602,3 +602,7 @@ summary-refusals = Applications refused
 summary-visits = Assisted visits
 summary-prints = Messages printed
 summary-receipts = Cash receipts
+admin-tp-title = Revoke a trusted profile
+admin-tp-intro = For a stolen or misused identity: the trusted profile stops at once, and the person reads the reason in their Data Tracker.
+admin-tp-revoke = Revoke the profile
+notice-tp-revoked-admin = The trusted profile is revoked.

@@ -602,3 +602,7 @@ summary-refusals = Odrzucone wnioski
 summary-visits = Wizyty z asystą
 summary-prints = Wydrukowane wiadomości
 summary-receipts = Potwierdzenia wpłat
+admin-tp-title = Unieważnij profil zaufany
+admin-tp-intro = Przy skradzionej lub nadużytej tożsamości: profil zaufany przestaje działać od razu, a osoba zobaczy powód w swoim rejestrze dostępu.
+admin-tp-revoke = Unieważnij profil
+notice-tp-revoked-admin = Profil zaufany unieważniony.

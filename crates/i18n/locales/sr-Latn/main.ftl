@@ -602,3 +602,7 @@ summary-refusals = Odbijeni zahtevi
 summary-visits = Posete uz pomoć
 summary-prints = Odštampane poruke
 summary-receipts = Potvrde o uplati
+admin-tp-title = Opozovi pouzdani profil
+admin-tp-intro = Kod ukradenog ili zloupotrebljenog identiteta: pouzdani profil odmah prestaje da važi, a osoba vidi razlog u svom pregledu pristupa.
+admin-tp-revoke = Opozovi profil
+notice-tp-revoked-admin = Pouzdani profil je opozvan.

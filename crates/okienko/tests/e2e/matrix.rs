@@ -242,6 +242,8 @@ fn table() -> Vec<Row> {
         r("GET", "/api/v1/evidence/{id}/pdf", MESSAGE_PARTIES, 200),
         r("GET", "/mailboxes", ALL_SIGNED_IN, 200),
         r("GET", "/trusted-profile", ALL_SIGNED_IN, 200),
+        r("GET", "/admin/trusted-profiles", PA, 200),
+        r("POST", "/admin/trusted-profiles", PA, 422),
         r("GET", "/counter/visits", CLERK1, 200),
         r("POST", "/counter/visits", CLERK1, 422),
         r("GET", "/counter/visits/{id}", CLERK1, 200),

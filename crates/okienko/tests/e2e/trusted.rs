@@ -583,6 +583,34 @@ async fn confirmed_at_the_counter_then_a_mailbox_opens() {
         "{page}"
     );
 
+    // An administrator revokes her profile; she reads why, and cannot sign any more.
+    let admin = t.demo_web("admin@okienko.test").await;
+    let acsrf = t.csrf(&admin, "/admin/trusted-profiles").await;
+    let r = admin
+        .post(t.url("/admin/trusted-profiles?lang=en"))
+        .form(&[
+            ("csrf", acsrf.as_str()),
+            ("email", "ewa@okienko.test"),
+            ("reason", "dowód zgłoszony jako skradziony"),
+        ])
+        .send()
+        .await
+        .expect("revoke");
+    assert_eq!(r.status().as_u16(), 200);
+    assert!(r
+        .text()
+        .await
+        .expect("t")
+        .contains("The trusted profile is revoked"));
+    let r = sign(&ewa, okienko_services::demo::PASSWORD, doc.clone())
+        .await
+        .expect("sign");
+    assert_eq!(r.status().as_u16(), 409);
+    let (_, tracker) = get_json(t.url("/api/v1/me/data-tracker"), Some(&ewa)).await;
+    assert!(tracker
+        .to_string()
+        .contains("dowód zgłoszony jako skradziony"));
+
     // An application not shown within 14 days expires; a closed post office confirms nothing.
     let zofia = zofia_token;
     let (_, app) = post(

@@ -26,6 +26,10 @@ pub fn routes() -> Router<State> {
         .route("/counter/trusted-profile", get(counter).post(counter_step))
         .route("/mailboxes/open", post(open_mailbox))
         .route(
+            "/admin/trusted-profiles",
+            get(admin_page).post(admin_revoke),
+        )
+        .route(
             "/signatures/trusted",
             get(sign_page)
                 .post(sign)
@@ -390,6 +394,61 @@ async fn sign(
             form: FormView::default(),
             notice: Some(ctx.t(code)),
         })),
+        Err(e) => Err(PageError(e, ctx.clone())),
+    }
+}
+
+fn admin_form(ctx: &Ctx, form: FormView, notice: Option<String>) -> Response {
+    let page = super::FormPage {
+        ctx,
+        title: ctx.t("admin-tp-title"),
+        intro: notice.unwrap_or_else(|| ctx.t("admin-tp-intro")),
+        action: "/admin/trusted-profiles".into(),
+        fields: vec![
+            Field::new(ctx, "email", "f-email", "email", "off"),
+            Field::new(ctx, "reason", "counter-reason", "text", "off"),
+        ],
+        submit: ctx.t("admin-tp-revoke"),
+        links: Vec::new(),
+        form,
+    };
+    super::render_form(&page, page.form.has_errors())
+}
+
+async fn admin_page(axum::Extension(ctx): CtxRef) -> Result<Response, PageError> {
+    let p = require_user(&ctx)?;
+    if !okienko_domain::policy::allowed(
+        &p.actor(),
+        okienko_domain::policy::Action::RevokeTrustedProfile,
+    ) {
+        return Err(PageError(DomainError::NotFound, ctx.clone()));
+    }
+    Ok(admin_form(&ctx, FormView::default(), None))
+}
+
+async fn admin_revoke(
+    axum::extract::State(state): St,
+    axum::Extension(ctx): CtxRef,
+    Form(form): Form<Params>,
+) -> Result<Response, PageError> {
+    let p = require_user(&ctx)?;
+    check_csrf(&ctx, &form)?;
+    let get = |k: &str| form.get(k).cloned().unwrap_or_default();
+    match state
+        .services
+        .admin_revoke_trusted_profile(p, &get("email"), &get("reason"))
+        .await
+    {
+        Ok(()) => Ok(admin_form(
+            &ctx,
+            FormView::default(),
+            Some(ctx.t("notice-tp-revoked-admin")),
+        )),
+        Err(e @ DomainError::Invalid(_)) => Ok(admin_form(
+            &ctx,
+            FormView::new(form.clone()).with_error(&ctx, &e, "email"),
+            None,
+        )),
         Err(e) => Err(PageError(e, ctx.clone())),
     }
 }
