@@ -247,6 +247,26 @@ mod tests {
         }
 
         #[test]
+        fn any_valid_pesel_parses_with_its_birth_date_and_any_digit_change_is_caught(
+            day in 1u32..=28, month in 1u32..=12, year in 1800i32..2300, serial in 0u32..10_000,
+            pos in 0usize..11, delta in 1u32..10,
+        ) {
+            let offset = match year { 1800..=1899 => 80, 1900..=1999 => 0, 2000..=2099 => 20, 2100..=2199 => 40, _ => 60 };
+            let ten = format!("{:02}{:02}{:02}{:04}", year % 100, month + offset, day, serial);
+            let d: Vec<u32> = ten.chars().filter_map(|c| c.to_digit(10)).collect();
+            let check = (10 - weighted(&d, &[1, 3, 7, 9, 1, 3, 7, 9, 1, 3]) % 10) % 10;
+            let good = format!("{ten}{check}");
+            let parsed = Pesel::parse(&good);
+            prop_assert!(parsed.is_ok(), "{good}");
+            let birth = parsed.ok().and_then(|p| p.birth_date());
+            prop_assert_eq!(birth.map(|b| (b.year(), u8::from(b.month()) as u32, b.day() as u32)), Some((year, month, day)));
+            let mut bad: Vec<u32> = good.chars().filter_map(|c| c.to_digit(10)).collect();
+            bad[pos] = (bad[pos] + delta) % 10;
+            let bad: String = bad.iter().map(|d| char::from_digit(*d, 10).unwrap_or('0')).collect();
+            prop_assert!(Pesel::parse(&bad).is_err(), "{bad}");
+        }
+
+        #[test]
         fn pesel_single_digit_change_is_caught(pos in 0usize..11, delta in 1u32..10) {
             let mut d: Vec<u32> = "44051401359".chars().filter_map(|c| c.to_digit(10)).collect();
             d[pos] = (d[pos] + delta) % 10;

@@ -606,3 +606,7 @@ admin-tp-title = Revoke a trusted profile
 admin-tp-intro = For a stolen or misused identity: the trusted profile stops at once, and the person reads the reason in their Data Tracker.
 admin-tp-revoke = Revoke the profile
 notice-tp-revoked-admin = The trusted profile is revoked.
+receipt-check-title = Check a receipt
+receipt-check-found = The receipt is genuine
+receipt-check-button = Check
+err-receipt-unknown = No receipt has this identifier

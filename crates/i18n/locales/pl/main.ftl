@@ -606,3 +606,7 @@ admin-tp-title = Unieważnij profil zaufany
 admin-tp-intro = Przy skradzionej lub nadużytej tożsamości: profil zaufany przestaje działać od razu, a osoba zobaczy powód w swoim rejestrze dostępu.
 admin-tp-revoke = Unieważnij profil
 notice-tp-revoked-admin = Profil zaufany unieważniony.
+receipt-check-title = Sprawdź potwierdzenie wpłaty
+receipt-check-found = Potwierdzenie jest autentyczne
+receipt-check-button = Sprawdź
+err-receipt-unknown = Żadne potwierdzenie nie ma tego identyfikatora

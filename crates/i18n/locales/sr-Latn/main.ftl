@@ -606,3 +606,7 @@ admin-tp-title = Opozovi pouzdani profil
 admin-tp-intro = Kod ukradenog ili zloupotrebljenog identiteta: pouzdani profil odmah prestaje da važi, a osoba vidi razlog u svom pregledu pristupa.
 admin-tp-revoke = Opozovi profil
 notice-tp-revoked-admin = Pouzdani profil je opozvan.
+receipt-check-title = Proveri potvrdu o uplati
+receipt-check-found = Potvrda je verodostojna
+receipt-check-button = Proveri
+err-receipt-unknown = Nijedna potvrda nema ovaj identifikator

@@ -350,6 +350,8 @@ fn table() -> Vec<Row> {
         r("POST", "/paper-letters/{id}/outcome", CLERK1, 422),
         r("GET", "/paper-letters/{id}/pdf", LETTER_PARTIES, 200),
         public("GET", "/letters/verify", 200),
+        public("GET", "/receipts/verify", 200),
+        public("GET", "/receipts/verify/signed", 422),
         public("POST", "/letters/verify", 422),
         public("POST", "/letters/verify/pdf", 422),
         r("GET", "/api/v1/service-points/{id}/paper", CLERK1, 200),

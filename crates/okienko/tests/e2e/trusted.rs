@@ -411,6 +411,35 @@ async fn confirmed_at_the_counter_then_a_mailbox_opens() {
             (Some(2), Some("17.00"))
         );
     }
+    // The printed receipt carries its identifier; anyone checks it there, without signing in.
+    let rid = receipts[1].rsplit('/').next().expect("id").to_string();
+    let public = reqwest::get(t.url(&format!("/receipts/verify?id={rid}&lang=en")))
+        .await
+        .expect("check")
+        .text()
+        .await
+        .expect("t");
+    assert!(
+        public.contains("The receipt is genuine")
+            && public.contains("17.00 PLN")
+            && !public.contains("Nowicka"),
+        "{public}"
+    );
+    let signed_again = reqwest::get(t.url(&format!("/receipts/verify/signed?id={rid}")))
+        .await
+        .expect("signed")
+        .bytes()
+        .await
+        .expect("bytes");
+    assert_eq!(signed_again, p7m);
+    assert_eq!(
+        reqwest::get(t.url("/receipts/verify?id=RC-nope"))
+            .await
+            .expect("check")
+            .status()
+            .as_u16(),
+        404
+    );
     let verify_web = t.browser();
     let vcsrf = t.csrf(&verify_web, "/verify").await;
     let page = verify_web

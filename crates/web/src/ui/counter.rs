@@ -30,6 +30,8 @@ pub fn routes() -> Router<State> {
         .route("/counter/receipts/{id}/pdf", get(receipt_pdf))
         .route("/counter/receipts/{id}/signed", get(receipt_signed))
         .route("/counter/cash-report", get(cash_report))
+        .route("/receipts/verify", get(receipt_check))
+        .route("/receipts/verify/signed", get(receipt_check_signed))
 }
 
 /// The printout's words in the page's language.
@@ -351,7 +353,12 @@ async fn receipt_pdf(
         .map_err(|e| PageError(e, ctx.clone()))?;
     let rows = receipt_rows(&ctx, &r);
     let title = ctx.ta("receipt-heading", &[("number", &r.number.to_string())]);
-    let note = ctx.t("receipt-verify-note");
+    let note = format!(
+        "{} {}/receipts/verify?id={}",
+        ctx.t("receipt-verify-note"),
+        state.services.base_url,
+        r.id
+    );
     let appendix_title = ctx.t("evidence-document");
     let footer = r.id.clone();
     let document = r.document.clone();
@@ -459,4 +466,93 @@ async fn cash_report(
             ),
         ],
     }))
+}
+
+#[derive(Template)]
+#[template(path = "receipt_check.html")]
+struct CheckPage<'a> {
+    ctx: &'a Ctx,
+    id: String,
+    rows: Vec<(String, String)>,
+    error: Option<String>,
+}
+
+/// Anyone holding a printed receipt checks it by the identifier printed on it: what was paid,
+/// where and when, and the signed receipt to verify.
+async fn receipt_check(
+    axum::extract::State(state): St,
+    axum::Extension(ctx): CtxRef,
+    axum::extract::Query(q): axum::extract::Query<Params>,
+) -> Response {
+    let id = q
+        .get("id")
+        .map(|s| s.trim().to_string())
+        .unwrap_or_default();
+    if id.is_empty() {
+        return render(&CheckPage {
+            ctx: &ctx,
+            id,
+            rows: Vec::new(),
+            error: None,
+        });
+    }
+    match state.services.store.receipt(&id).await {
+        Ok(Some(r)) => {
+            let mut rows = receipt_rows(&ctx, &r);
+            // The payer's and clerk's names stay on the paper, not on a public page.
+            rows.retain(|(k, _)| *k != ctx.t("receipt-payer") && *k != ctx.t("receipt-clerk"));
+            render(&CheckPage {
+                ctx: &ctx,
+                id,
+                rows,
+                error: None,
+            })
+        }
+        Ok(None) => {
+            let mut r = render(&CheckPage {
+                ctx: &ctx,
+                id,
+                rows: Vec::new(),
+                error: Some(ctx.t("err-receipt-unknown")),
+            });
+            *r.status_mut() = axum::http::StatusCode::NOT_FOUND;
+            r
+        }
+        Err(_) => crate::error::internal_response(),
+    }
+}
+
+async fn receipt_check_signed(
+    axum::extract::State(state): St,
+    axum::Extension(ctx): CtxRef,
+    axum::extract::Query(q): axum::extract::Query<Params>,
+) -> Result<Response, PageError> {
+    let id = q
+        .get("id")
+        .map(|s| s.trim().to_string())
+        .unwrap_or_default();
+    if id.is_empty() {
+        return Err(PageError(
+            DomainError::invalid("id", "err-receipt-unknown"),
+            ctx.clone(),
+        ));
+    }
+    let r = state
+        .services
+        .store
+        .receipt(&id)
+        .await
+        .map_err(|e| PageError(DomainError::Internal(e.to_string()), ctx.clone()))?
+        .ok_or_else(|| PageError(DomainError::NotFound, ctx.clone()))?;
+    let rec = okienko_store::EvidenceRecord {
+        id: r.id,
+        message_id: None,
+        recipient: String::new(),
+        kind: "cash-receipt".into(),
+        issued_at: r.paid_at,
+        log_index: r.log_index,
+        document: r.document,
+        signed_b64: r.signed_b64,
+    };
+    crate::downloads::signed_evidence(&rec).map_err(|e| PageError(e, ctx.clone()))
 }
