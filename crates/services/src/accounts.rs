@@ -309,7 +309,20 @@ impl Services {
         {
             return Err(DomainError::Throttled);
         }
-        let user = self.store.user_by_email(&email).await.map_err(internal)?;
+        let user = if email.len() == 11 && email.bytes().all(|b| b.is_ascii_digit()) {
+            // People registered at a counter (often without email) sign in with their PESEL.
+            match self
+                .store
+                .trusted_profile_by_pesel(&email)
+                .await
+                .map_err(internal)?
+            {
+                Some(tp) => self.store.user_by_id(&tp.user_id).await.map_err(internal)?,
+                None => None,
+            }
+        } else {
+            self.store.user_by_email(&email).await.map_err(internal)?
+        };
         let ok = self
             .passwords
             .verify(password, user.as_ref().map(|u| u.password_hash.as_str()))

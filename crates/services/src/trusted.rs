@@ -80,6 +80,43 @@ fn normalize_number(s: &str) -> String {
     }
 }
 
+/// A person registered entirely at a counter (no computer or email needed).
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct CounterRegistration {
+    #[serde(default)]
+    pub pesel: String,
+    #[serde(default)]
+    pub first_name: String,
+    #[serde(default)]
+    pub last_name: String,
+    #[serde(default)]
+    pub id_document_number: String,
+    #[serde(default)]
+    pub phone: String,
+    /// Optional.
+    #[serde(default)]
+    pub email: String,
+}
+
+/// The one-time activation code printed for someone registered at a counter: twelve
+/// characters of Crockford's alphabet (no I, L, O, U), shown in groups of four.
+fn activation_code() -> String {
+    use rand::Rng;
+    const ALPHABET: &[u8] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    let mut rng = rand::rngs::OsRng;
+    (0..12)
+        .map(|_| char::from(ALPHABET[rng.gen_range(0..ALPHABET.len())]))
+        .collect()
+}
+
+/// An activation code as typed: case and separators do not matter.
+pub fn normalize_code(s: &str) -> String {
+    s.chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect::<String>()
+        .to_uppercase()
+}
+
 /// Whether a profile is in force at `now`.
 pub fn in_force(p: &TrustedProfile, now: i64) -> bool {
     p.revoked_at.is_none() && now < p.valid_until
@@ -207,6 +244,176 @@ impl Services {
             return Err(DomainError::Conflict("err-point-closed"));
         }
         Err(DomainError::NotFound)
+    }
+
+    /// Registers a person entirely at the counter, identity checked in person: their account
+    /// (sign-in with PESEL, or email if they have one), a trusted profile in force, and a
+    /// one-time activation code to print for them (valid 14 days) with which they set their
+    /// password. Returns the code as printed (`XXXX-XXXX-XXXX`).
+    pub async fn register_at_counter(
+        &self,
+        p: &Principal,
+        input: &CounterRegistration,
+    ) -> Result<(okienko_store::User, String), DomainError> {
+        let counter = self.counter(p).await?;
+        let mut errs = FieldErrors::new();
+        let pesel = errs.check("pesel", Pesel::parse(&input.pesel));
+        let first = errs.check("first_name", name(&input.first_name));
+        let last = errs.check("last_name", name(&input.last_name));
+        let card = errs.check(
+            "id_document_number",
+            IdCard::parse(&input.id_document_number),
+        );
+        let phone_no = if input.phone.trim().is_empty() {
+            Some(String::new())
+        } else {
+            errs.check("phone", phone(&input.phone))
+        };
+        let email = if input.email.trim().is_empty() {
+            None
+        } else {
+            errs.check("email", Email::parse(&input.email))
+        };
+        errs.finish()?;
+        let (Some(pesel), Some(first), Some(last), Some(card), Some(phone_no)) =
+            (pesel, first, last, card, phone_no)
+        else {
+            return Err(DomainError::invalid("pesel", "err-pesel-format"));
+        };
+        if self
+            .store
+            .trusted_profile_by_pesel(pesel.as_str())
+            .await
+            .map_err(internal)?
+            .is_some()
+        {
+            return Err(DomainError::invalid("pesel", "err-pesel-registered"));
+        }
+        let now = self.now_ms();
+        // Without email, an address that can never receive mail (RFC 2606 `.invalid`).
+        let login = match &email {
+            Some(e) => e.as_str().to_string(),
+            None => format!("{}@counter.okienko.invalid", pesel.as_str()),
+        };
+        let user = okienko_store::User {
+            id: crate::new_id(),
+            email: login,
+            display_name: format!("{first} {last}"),
+            password_hash: String::new(),
+            email_verified: false,
+            totp_secret: None,
+            totp_last_step: None,
+            locale: None,
+            disabled: false,
+            created_at: now,
+        };
+        let ev = AuditEvent::new(now, Some(&p.user.id), "user.register_at_counter", &user.id)
+            .subject(&user.id)
+            .reason(format!(
+                "registered in person at {} by {}",
+                counter.label, p.user.display_name
+            ));
+        match self
+            .store
+            .create_user(
+                &user,
+                &[okienko_domain::RoleGrant::plain(Role::Citizen)],
+                &ev,
+            )
+            .await
+        {
+            Ok(()) => {}
+            Err(StoreError::Conflict(_)) => {
+                return Err(DomainError::invalid("email", "err-email-taken"))
+            }
+            Err(e) => return Err(internal(e)),
+        }
+        let app = TpApplication {
+            number: application_number(),
+            user_id: user.id.clone(),
+            pesel: pesel.as_str().to_string(),
+            first_name: first.clone(),
+            last_name: last.clone(),
+            id_document: card.as_str().to_string(),
+            email: email.map(|e| e.as_str().to_string()).unwrap_or_default(),
+            phone: phone_no,
+            created_at: now,
+            expires_at: trusted::application_expires(now),
+            status: "pending".into(),
+            decided_at: None,
+            decided_by: None,
+            service_point_id: None,
+            reason: None,
+        };
+        let ev = AuditEvent::new(now, Some(&p.user.id), "trusted_profile.apply", &app.number)
+            .subject(&user.id)
+            .reason(format!("applied in person at {}", counter.label));
+        self.store
+            .create_tp_application(&app, &ev)
+            .await
+            .map_err(internal)?;
+        let profile = TrustedProfile {
+            user_id: user.id.clone(),
+            pesel: app.pesel.clone(),
+            first_name: first,
+            last_name: last,
+            valid_from: now,
+            valid_until: trusted::profile_valid_until(now),
+            confirmed_by: p.user.id.clone(),
+            service_point_id: counter.point_id.clone(),
+            application: app.number.clone(),
+            revoked_at: None,
+        };
+        let ev = AuditEvent::new(
+            now,
+            Some(&p.user.id),
+            "trusted_profile.confirm",
+            &app.number,
+        )
+        .subject(&user.id)
+        .reason(format!(
+            "identity confirmed in person at {} by {}",
+            counter.label, p.user.display_name
+        ));
+        self.store
+            .decide_tp_application(
+                &app.number,
+                "confirmed",
+                &p.user.id,
+                now,
+                counter.point_id.as_deref(),
+                None,
+                Some(&profile),
+                &ev,
+            )
+            .await
+            .map_err(internal)?;
+        let code = activation_code();
+        self.store
+            .create_token(
+                "reset",
+                &crate::hash_secret(&code),
+                &user.id,
+                now + trusted::APPLICATION_VALID,
+            )
+            .await
+            .map_err(internal)?;
+        let printed = format!("{}-{}-{}", &code[..4], &code[4..8], &code[8..]);
+        Ok((user, printed))
+    }
+
+    /// Activates an account registered at a counter: the printed code and a new password.
+    pub async fn activate(&self, code: &str, password: &str) -> Result<(), DomainError> {
+        let code = normalize_code(code);
+        if code.len() != 12 {
+            return Err(DomainError::invalid("code", "err-activation-code"));
+        }
+        match self.reset_password(&code, password).await {
+            Err(DomainError::TokenInvalid) => {
+                Err(DomainError::invalid("code", "err-activation-code"))
+            }
+            other => other,
+        }
     }
 
     /// Finds a pending, unexpired application by its number and the applicant's PESEL.

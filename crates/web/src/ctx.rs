@@ -89,6 +89,9 @@ impl Ctx {
                 if !out.iter().any(|(h, _)| h == "/counter/trusted-profile") {
                     out.push(("/counter/trusted-profile".into(), self.t("nav-counter-tp")));
                 }
+                if !out.iter().any(|(h, _)| h == "/counter/register") {
+                    out.push(("/counter/register".into(), self.t("counter-register-title")));
+                }
                 if !out.iter().any(|(h, _)| h == "/counter/visits") {
                     out.push(("/counter/visits".into(), self.t("nav-visits")));
                 }

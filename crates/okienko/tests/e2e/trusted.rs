@@ -690,3 +690,105 @@ async fn confirmed_at_the_counter_then_a_mailbox_opens() {
         "{r}"
     );
 }
+
+#[tokio::test]
+async fn a_person_without_email_is_registered_at_the_counter_and_activates() {
+    let t = TestServer::seeded().await;
+    let clerk = t.demo_web("kasia.poczta@okienko.test").await;
+    let csrf = t.csrf(&clerk, "/counter/register").await;
+    let register = |pesel: &'static str| {
+        clerk
+            .post(t.url("/counter/register?lang=en"))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("pesel", pesel),
+                ("first_name", "Stanisław"),
+                ("last_name", "Bez-Komputera"),
+                ("id_document_number", "ABA300000"),
+                ("phone", ""),
+                ("email", ""),
+            ])
+            .send()
+    };
+    let r = register("92051712349").await.expect("post");
+    assert_eq!(r.status().as_u16(), 422, "a wrong PESEL changes nothing");
+    let r = register("92051712348").await.expect("post");
+    assert_eq!(r.status().as_u16(), 200);
+    assert_eq!(
+        r.headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok()),
+        Some("application/pdf")
+    );
+    let pdf = r.bytes().await.expect("pdf");
+    let path = t.data.join("activation.pdf");
+    std::fs::write(&path, &pdf).expect("write");
+    let Ok(out) = std::process::Command::new("pdftotext")
+        .arg(&path)
+        .arg("-")
+        .output()
+    else {
+        assert!(!crate::common::tools_required(), "pdftotext is required");
+        return;
+    };
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let code = text
+        .split_whitespace()
+        .find(|w| w.len() == 14 && w.matches('-').count() == 2)
+        .expect("activation code on the sheet")
+        .to_string();
+    // Registering the same PESEL again is refused.
+    assert_eq!(
+        register("92051712348")
+            .await
+            .expect("post")
+            .status()
+            .as_u16(),
+        422
+    );
+
+    // At home (or at a library), the person activates with the printed code.
+    let web = t.browser();
+    let csrf = t.csrf(&web, "/activate").await;
+    let activate = |code: String| {
+        web.post(t.url("/activate?lang=en"))
+            .form(&[
+                ("csrf", csrf.clone()),
+                ("code", code),
+                ("password", "moje bardzo dobre hasło".into()),
+            ])
+            .send()
+    };
+    assert_eq!(
+        activate("0000-0000-0000".into())
+            .await
+            .expect("post")
+            .status()
+            .as_u16(),
+        422
+    );
+    let r = activate(code.to_lowercase()).await.expect("post");
+    assert_eq!(r.status().as_u16(), 200);
+    assert_eq!(
+        activate(code).await.expect("post").status().as_u16(),
+        422,
+        "once only"
+    );
+    // Signs in with the PESEL, and has a trusted profile in force.
+    let r = reqwest::Client::new()
+        .post(t.url("/api/v1/auth/token"))
+        .json(&serde_json::json!({"login": "92051712348", "password": "moje bardzo dobre hasło"}))
+        .send()
+        .await
+        .expect("token");
+    assert_eq!(r.status().as_u16(), 200);
+    let token: serde_json::Value = r.json().await.expect("json");
+    let token = token["access_token"].as_str().expect("token").to_string();
+    let (_, me) = get_json(t.url("/api/v1/me"), Some(&token)).await;
+    assert!(me["trusted_profile"]["valid_until"].is_string(), "{me}");
+    let (_, tracker) = get_json(t.url("/api/v1/me/data-tracker"), Some(&token)).await;
+    assert!(
+        tracker.to_string().contains("registered in person at"),
+        "{tracker}"
+    );
+}

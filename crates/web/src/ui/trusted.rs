@@ -25,6 +25,8 @@ pub fn routes() -> Router<State> {
         .route("/trusted-profile/revoke", post(revoke))
         .route("/counter/trusted-profile", get(counter).post(counter_step))
         .route("/mailboxes/open", post(open_mailbox))
+        .route("/counter/register", get(register_page).post(register))
+        .route("/activate", get(activate_page).post(activate))
         .route(
             "/admin/trusted-profiles",
             get(admin_page).post(admin_revoke),
@@ -449,6 +451,158 @@ async fn admin_revoke(
             FormView::new(form.clone()).with_error(&ctx, &e, "email"),
             None,
         )),
+        Err(e) => Err(PageError(e, ctx.clone())),
+    }
+}
+
+fn register_form(ctx: &Ctx, form: FormView) -> Response {
+    let field = |name, label, kind| Field::new(ctx, name, label, kind, "off");
+    let page = super::FormPage {
+        ctx,
+        title: ctx.t("counter-register-title"),
+        intro: ctx.t("counter-register-intro"),
+        action: "/counter/register".into(),
+        fields: vec![
+            field("pesel", "f-pesel", "text"),
+            field("first_name", "f-first-name", "text"),
+            field("last_name", "f-last-name", "text"),
+            field("id_document_number", "f-id-document", "text"),
+            field("phone", "f-phone", "tel").hint(ctx.t("f-optional")),
+            field("email", "f-email", "email").hint(ctx.t("f-optional")),
+        ],
+        submit: ctx.t("counter-register-button"),
+        links: Vec::new(),
+        form,
+    };
+    super::render_form(&page, page.form.has_errors())
+}
+
+async fn register_page(axum::Extension(ctx): CtxRef) -> Result<Response, PageError> {
+    let p = require_user(&ctx)?;
+    if !okienko_domain::policy::allowed(&p.actor(), okienko_domain::policy::Action::ConfirmIdentity)
+    {
+        return Err(PageError(DomainError::NotFound, ctx.clone()));
+    }
+    Ok(register_form(&ctx, FormView::default()))
+}
+
+/// Registers the person and answers with the sheet to print and hand over: how to sign in
+/// and the one-time activation code.
+async fn register(
+    axum::extract::State(state): St,
+    axum::Extension(ctx): CtxRef,
+    Form(form): Form<Params>,
+) -> Result<Response, PageError> {
+    let p = require_user(&ctx)?;
+    check_csrf(&ctx, &form)?;
+    let get = |k: &str| form.get(k).cloned().unwrap_or_default();
+    let input = okienko_services::trusted::CounterRegistration {
+        pesel: get("pesel"),
+        first_name: get("first_name"),
+        last_name: get("last_name"),
+        id_document_number: get("id_document_number"),
+        phone: get("phone"),
+        email: get("email"),
+    };
+    match state.services.register_at_counter(p, &input).await {
+        Ok((user, code)) => {
+            let login = if user.email.ends_with(".invalid") {
+                ctx.t("activation-login-pesel")
+            } else {
+                user.email.clone()
+            };
+            let rows = vec![
+                (ctx.t("f-display-name"), user.display_name.clone()),
+                (ctx.t("activation-login"), login),
+                (ctx.t("activation-code"), code),
+                (
+                    ctx.t("activation-where"),
+                    format!("{}/activate", state.services.base_url),
+                ),
+            ];
+            let title = ctx.t("activation-title");
+            let note = ctx.t("activation-note");
+            let pdf = tokio::task::spawn_blocking(move || {
+                okienko_print::render_sheet(&okienko_print::Sheet {
+                    title: &title,
+                    paragraphs: vec![note],
+                    rows,
+                    appendix_title: "",
+                    appendix: "",
+                    footer: "okienko",
+                })
+            })
+            .await
+            .map_err(|e| PageError(DomainError::Internal(e.to_string()), ctx.clone()))?
+            .map_err(|e| PageError(DomainError::Internal(e.to_string()), ctx.clone()))?;
+            Ok(crate::downloads::pdf("activation.pdf", pdf))
+        }
+        Err(e @ DomainError::Invalid(_)) => {
+            let mut values = form.clone();
+            values.remove("id_document_number");
+            Ok(register_form(
+                &ctx,
+                FormView::new(values).with_error(&ctx, &e, "pesel"),
+            ))
+        }
+        Err(e) => Err(PageError(e, ctx.clone())),
+    }
+}
+
+fn activate_form(ctx: &Ctx, form: FormView) -> Response {
+    let page = super::FormPage {
+        ctx,
+        title: ctx.t("activation-page-title"),
+        intro: ctx.t("activation-page-intro"),
+        action: "/activate".into(),
+        fields: vec![
+            Field::new(ctx, "code", "activation-code", "text", "off"),
+            Field::new(
+                ctx,
+                "password",
+                "f-new-password",
+                "password",
+                "new-password",
+            )
+            .hint(ctx.t("f-new-password-hint")),
+        ],
+        submit: ctx.t("activation-button"),
+        links: Vec::new(),
+        form,
+    };
+    super::render_form(&page, page.form.has_errors())
+}
+
+async fn activate_page(axum::Extension(ctx): CtxRef) -> Response {
+    activate_form(&ctx, FormView::default())
+}
+
+async fn activate(
+    axum::extract::State(state): St,
+    axum::Extension(ctx): CtxRef,
+    Form(form): Form<Params>,
+) -> Result<Response, PageError> {
+    check_csrf(&ctx, &form)?;
+    let get = |k: &str| form.get(k).cloned().unwrap_or_default();
+    match state
+        .services
+        .activate(&get("code"), &get("password"))
+        .await
+    {
+        Ok(()) => Ok(super::message(
+            &ctx,
+            "activation-done-title",
+            ctx.t("activation-done"),
+            Some(("/login", "nav-sign-in")),
+        )),
+        Err(e @ DomainError::Invalid(_)) => {
+            let mut values = form.clone();
+            values.remove("password");
+            Ok(activate_form(
+                &ctx,
+                FormView::new(values).with_error(&ctx, &e, "code"),
+            ))
+        }
         Err(e) => Err(PageError(e, ctx.clone())),
     }
 }
