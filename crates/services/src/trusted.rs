@@ -209,22 +209,18 @@ impl Services {
         if !allowed(&p.actor(), Action::ConfirmIdentity) {
             return Err(DomainError::NotFound);
         }
-        let mut closed = false;
-        for g in p.grants.iter().filter(|g| g.role == Role::Clerk) {
-            let Some(id) = &g.service_point_id else {
-                continue;
-            };
-            match self.store.service_point(id).await.map_err(internal)? {
-                Some(sp) if sp.is_open => {
-                    return Ok(Counter {
-                        label: sp.name,
-                        point_id: Some(sp.id),
-                    })
-                }
-                Some(_) => closed = true,
-                None => {}
+        // A clerk decides at their open post office (the one rule of `clerk_point`).
+        let closed = match self.clerk_point(p).await {
+            Ok(sp) => {
+                return Ok(Counter {
+                    label: sp.name,
+                    point_id: Some(sp.id),
+                })
             }
-        }
+            Err(DomainError::Conflict(_)) => true,
+            Err(DomainError::NotFound) => false,
+            Err(e) => return Err(e),
+        };
         if let Some(office) = p
             .grants
             .iter()

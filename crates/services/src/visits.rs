@@ -38,8 +38,9 @@ pub struct VisitView {
 }
 
 impl Services {
-    /// The clerk's open service point.
-    async fn clerk_point(&self, p: &Principal) -> Result<ServicePoint, DomainError> {
+    /// The clerk's open service point: `err-point-closed` when all of theirs are closed,
+    /// not found for anyone who is no clerk.
+    pub(crate) async fn clerk_point(&self, p: &Principal) -> Result<ServicePoint, DomainError> {
         let mut closed = false;
         for g in p.grants.iter().filter(|g| g.role == Role::Clerk) {
             let Some(id) = &g.service_point_id else {

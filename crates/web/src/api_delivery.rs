@@ -459,15 +459,12 @@ async fn evidence_pdf(
 
 async fn set_archived(
     state: &State,
-    ctx: &crate::ctx::Ctx,
+    ctx: &std::sync::Arc<crate::ctx::Ctx>,
     address: &str,
     id: &str,
     archived: bool,
 ) -> Result<StatusCode, ApiError> {
-    let p = ctx
-        .principal
-        .as_ref()
-        .ok_or(ApiError(DomainError::Unauthenticated, ctx.lang))?;
+    let p = user(ctx)?;
     state
         .services
         .archive_message(p, address, id, archived)

@@ -389,17 +389,7 @@ async fn receipt_signed(
         .receipt(p, &id)
         .await
         .map_err(|e| PageError(e, ctx.clone()))?;
-    let rec = okienko_store::EvidenceRecord {
-        id: r.id,
-        message_id: None,
-        recipient: String::new(),
-        kind: "cash-receipt".into(),
-        issued_at: r.paid_at,
-        log_index: r.log_index,
-        document: r.document,
-        signed_b64: r.signed_b64,
-    };
-    crate::downloads::signed_evidence(&rec).map_err(|e| PageError(e, ctx.clone()))
+    signed_receipt(r).map_err(|e| PageError(e, ctx.clone()))
 }
 
 #[derive(Template)]
@@ -544,7 +534,12 @@ async fn receipt_check_signed(
         .await
         .map_err(|e| PageError(DomainError::Internal(e.to_string()), ctx.clone()))?
         .ok_or_else(|| PageError(DomainError::NotFound, ctx.clone()))?;
-    let rec = okienko_store::EvidenceRecord {
+    signed_receipt(r).map_err(|e| PageError(e, ctx.clone()))
+}
+
+/// A receipt's signed form (`.p7m`), served like any signed evidence document.
+fn signed_receipt(r: okienko_store::CashReceipt) -> Result<Response, DomainError> {
+    crate::downloads::signed_evidence(&okienko_store::EvidenceRecord {
         id: r.id,
         message_id: None,
         recipient: String::new(),
@@ -553,6 +548,5 @@ async fn receipt_check_signed(
         log_index: r.log_index,
         document: r.document,
         signed_b64: r.signed_b64,
-    };
-    crate::downloads::signed_evidence(&rec).map_err(|e| PageError(e, ctx.clone()))
+    })
 }
