@@ -51,6 +51,7 @@ pub async fn services(s: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Ser
         clock.clone(),
     )
     .await?;
+    let messages = okienko_services::writer::MessageWriter::start(store.clone(), blobs.clone());
     Ok(Services {
         clock,
         passwords: Hasher::new()?,
@@ -61,7 +62,7 @@ pub async fn services(s: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Ser
         stamper: okienko_services::timestamp::TimeStamper::from_url(s.tsa_url.as_deref())?,
         base_url: s.base_url(),
         limits: Arc::new(s.limits.clone()),
-        messages: okienko_services::writer::MessageWriter::start(store.clone()),
+        messages,
         receipts: Arc::new(tokio::sync::Mutex::new(())),
         store,
     })

@@ -19,6 +19,7 @@ use okienko_store::{
 };
 pub use okienko_store::{Folder, ListFilter};
 use serde_json::json;
+use sha2::{Digest, Sha256};
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 
@@ -162,12 +163,20 @@ impl Services {
         p: &Principal,
         address: &str,
     ) -> Result<Option<String>, DomainError> {
+        Ok(self.membership(p, address).await?.map(|(_, r)| r))
+    }
+
+    /// The mailbox at `address` and `p`'s role in it, when `p` is a member.
+    async fn membership(
+        &self,
+        p: &Principal,
+        address: &str,
+    ) -> Result<Option<(Mailbox, String)>, DomainError> {
         Ok(self
             .my_mailboxes(p)
             .await?
             .into_iter()
-            .find(|(m, _)| m.address == address)
-            .map(|(_, r)| r))
+            .find(|(m, _)| m.address == address))
     }
 
     /// Signs and logs evidence documents about one message, one per event. Returns the
@@ -237,13 +246,13 @@ impl Services {
         let from = Address::parse(&out.from)
             .map_err(|c| DomainError::invalid("from", c))?
             .to_string();
-        match self.member_role(p, &from).await? {
+        let sender_box = match self.membership(p, &from).await? {
             None => return Err(DomainError::invalid("from", "err-from-not-yours")),
-            Some(r) if !crate::mailboxes::may_send(&r) => {
+            Some((_, r)) if !crate::mailboxes::may_send(&r) => {
                 return Err(DomainError::invalid("from", "err-from-read-only"))
             }
-            Some(_) => {}
-        }
+            Some((m, _)) => m,
+        };
         if let Some(key) = out.idempotency_key.as_deref() {
             if let Some(id) = self
                 .store
@@ -254,12 +263,6 @@ impl Services {
                 return self.sent_result(&id).await;
             }
         }
-        let sender_box = self
-            .store
-            .mailbox(&from)
-            .await
-            .map_err(internal)?
-            .ok_or(DomainError::NotFound)?;
         let mut errs = FieldErrors::new();
         let subject = out.subject.trim().to_string();
         if subject.is_empty() || subject.chars().count() > 200 {
@@ -340,18 +343,22 @@ impl Services {
             let id = self.reject_submission(&from, &to, &subject, &errs).await?;
             return Err(DomainError::Rejected(errs, id));
         }
-        let letters: Vec<okienko_store::PaperLetter> =
-            letters.into_iter().map(|p| p.letter).collect();
+        // Bytes the message writer stores with the message: letters' PDFs and attachments.
+        let mut blobs: Vec<(String, bytes::Bytes)> = Vec::new();
+        let letters: Vec<okienko_store::PaperLetter> = letters
+            .into_iter()
+            .map(|p| {
+                blobs.push((p.letter.pdf_sha256.clone(), p.pdf.into()));
+                p.letter
+            })
+            .collect();
 
         let now = self.now_ms();
         let mut attachments = Vec::new();
         for (n, ((name, bytes), media_type)) in out.attachments.into_iter().zip(types).enumerate() {
             let size = bytes.len() as i64;
-            let sha256 = self
-                .blobs
-                .put(bytes.into())
-                .await
-                .map_err(|e| DomainError::Internal(e.to_string()))?;
+            let sha256 = hex::encode(Sha256::digest(&bytes));
+            blobs.push((sha256.clone(), bytes.into()));
             let name: String = name
                 .chars()
                 .filter(|c| !c.is_control() && *c != '/' && *c != '\\')
@@ -435,7 +442,7 @@ impl Services {
             .iter()
             .map(|r| (r.id.clone(), r.kind.clone()))
             .collect();
-        match self.messages.insert(new).await {
+        match self.messages.insert(new, blobs).await {
             Ok(()) => {}
             Err(StoreError::Conflict(_)) if key.is_some() => {
                 // The same key raced in at the same time: answer with the first one.
@@ -724,11 +731,7 @@ impl Services {
             .into_iter()
             .find(|a| a.n == n)
             .ok_or(DomainError::NotFound)?;
-        let bytes = self
-            .blobs
-            .get(&a.sha256)
-            .await
-            .map_err(|e| DomainError::Internal(e.to_string()))?;
+        let bytes = self.blob(&a.sha256).await?;
         Ok((a, bytes))
     }
 

@@ -53,14 +53,23 @@ impl Services {
         let signer = self.pki.platform_seal.clone();
         let chain = vec![self.pki.intermediate.cert.clone()];
         let at = self.clock.now();
-        let signed = tokio::task::spawn_blocking(move || {
+        let few = documents.len() <= 4;
+        let sign_all = move || {
             documents
                 .iter()
                 .map(|d| sign(&SignRequest::data(d, false, at), &signer, &chain))
                 .collect::<Result<Vec<_>, _>>()
-        })
-        .await
-        .map_err(|e| DomainError::Internal(e.to_string()))?
+        };
+        // A few signatures (tens of microseconds each) are made right here; handing them to
+        // the blocking pool would cost more in thread switches than the signing itself. Many
+        // (a bulk message) go to the blocking pool so the runtime is not held up.
+        let signed = if few {
+            sign_all()
+        } else {
+            tokio::task::spawn_blocking(sign_all)
+                .await
+                .map_err(|e| DomainError::Internal(e.to_string()))?
+        }
         .map_err(|e| DomainError::Internal(e.to_string()))?;
         let first = self
             .log

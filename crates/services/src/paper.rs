@@ -13,6 +13,7 @@ use okienko_domain::{DomainError, FieldErrors};
 use okienko_store::{Attachment, Mailbox, Message, PaperLetter, PrintBatch, ServicePoint};
 use serde::Deserialize;
 use serde_json::json;
+use sha2::{Digest, Sha256};
 
 /// A recipient addressed by post.
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
@@ -253,12 +254,9 @@ impl Services {
         if !errs.is_empty() {
             return Ok(Vec::new());
         }
+        // The PDF is stored with the message, by the message writer.
         for p in &mut out {
-            p.letter.pdf_sha256 = self
-                .blobs
-                .put(std::mem::take(&mut p.pdf).into())
-                .await
-                .map_err(|e| DomainError::Internal(e.to_string()))?;
+            p.letter.pdf_sha256 = hex::encode(Sha256::digest(&p.pdf));
         }
         Ok(out)
     }
@@ -437,12 +435,7 @@ impl Services {
         let view = self.print_batch_view(p, id).await?;
         let mut pdfs = Vec::new();
         for l in &view.letters {
-            pdfs.push(
-                self.blobs
-                    .get(&l.pdf_sha256)
-                    .await
-                    .map_err(|e| DomainError::Internal(e.to_string()))?,
-            );
+            pdfs.push(self.blob(&l.pdf_sha256).await?);
         }
         tokio::task::spawn_blocking(move || {
             let refs: Vec<&[u8]> = pdfs.iter().map(|b| b.as_ref()).collect();
@@ -659,11 +652,7 @@ impl Services {
         code: &str,
     ) -> Result<(String, bytes::Bytes), DomainError> {
         let c = self.check_letter(tracking, code).await?;
-        let bytes = self
-            .blobs
-            .get(&c.letter.pdf_sha256)
-            .await
-            .map_err(|e| DomainError::Internal(e.to_string()))?;
+        let bytes = self.blob(&c.letter.pdf_sha256).await?;
         Ok((c.letter.tracking_number, bytes))
     }
 }
@@ -735,11 +724,7 @@ impl Services {
                 return Err(DomainError::NotFound);
             }
         }
-        let bytes = self
-            .blobs
-            .get(&l.pdf_sha256)
-            .await
-            .map_err(|e| DomainError::Internal(e.to_string()))?;
+        let bytes = self.blob(&l.pdf_sha256).await?;
         Ok((l, bytes))
     }
 }

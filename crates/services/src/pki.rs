@@ -107,7 +107,7 @@ fn open_pair(master: &MasterKey, name: &str, s: &Sealed) -> anyhow::Result<KeyPa
         .next()
         .ok_or_else(|| anyhow::anyhow!("no certificate for {name}"))?;
     let key = pki::key_from_pkcs8(&master.open(name, &s.key)?)?;
-    Ok(KeyPair { key, cert })
+    Ok(KeyPair::new(key, cert))
 }
 
 impl Pki {
@@ -497,7 +497,7 @@ impl Services {
                     .position(|c| pki::matches(c, &key))
                     .ok_or(DomainError::invalid("key", "err-seal-mismatch"))?;
                 let cert = certs.remove(pos);
-                (KeyPair { key, cert }, Some(certs))
+                (KeyPair::new(key, cert), Some(certs))
             }
             Some(SealImport::Pkcs12 { data, password }) => {
                 let (pair, rest) = pki::from_pkcs12(data, password)

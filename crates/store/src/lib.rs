@@ -8,6 +8,7 @@ mod migrations;
 mod model;
 mod sql;
 
+pub mod cache;
 pub use model::*;
 pub use sql::{Backend, SqlStore};
 
@@ -200,14 +201,24 @@ pub trait Store: Send + Sync {
     /// one transaction (group commit). Each message succeeds or fails on its own: a second
     /// message with the same sender and idempotency key is a conflict. The outer error means
     /// nothing was stored.
-    async fn insert_messages(&self, batch: &[NewMessage]) -> Result<Vec<Result<()>>>;
+    /// `packed` are the places of blobs the batch's attachments were just packed into (a
+    /// blob already known keeps its first place).
+    async fn insert_messages(
+        &self,
+        packed: &[PackedBlob],
+        batch: &[NewMessage],
+    ) -> Result<Vec<Result<()>>>;
     /// Stores one message (see [`Store::insert_messages`]).
     async fn insert_message(&self, m: &NewMessage) -> Result<()> {
-        self.insert_messages(std::slice::from_ref(m))
+        self.insert_messages(&[], std::slice::from_ref(m))
             .await?
             .pop()
             .unwrap_or(Ok(()))
     }
+    /// Where a packed blob is, if it is packed.
+    async fn packed_blob(&self, sha256: &str) -> Result<Option<PackedBlob>>;
+    /// Which of these blobs are already packed.
+    async fn packed_among(&self, sha256s: &[String]) -> Result<Vec<String>>;
     async fn message_by_idempotency(&self, sender: &str, key: &str) -> Result<Option<String>>;
     async fn message(&self, id: &str) -> Result<Option<Message>>;
     async fn deliveries(&self, message_id: &str) -> Result<Vec<Delivery>>;

@@ -53,4 +53,9 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "cash_receipts",
         sql: include_str!("../migrations/0009_cash_receipts.sql"),
     },
+    Migration {
+        version: 10,
+        name: "blob_packs",
+        sql: include_str!("../migrations/0010_blob_packs.sql"),
+    },
 ];

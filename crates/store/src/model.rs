@@ -201,6 +201,15 @@ pub struct NewMessage {
     pub letters: Vec<PaperLetter>,
 }
 
+/// Where a blob's bytes are in the pack files: pack number, byte offset, length.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PackedBlob {
+    pub sha256: String,
+    pub pack: i64,
+    pub offset: i64,
+    pub length: i64,
+}
+
 /// One letter of the hybrid paper channel.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PaperLetter {

@@ -3,11 +3,12 @@
 //! transaction never has to upgrade a read lock) and a pool of readers (WAL lets them run
 //! beside the writer); PostgreSQL uses one pool for both.
 
+use crate::cache::ReadCache;
 use crate::migrations::MIGRATIONS;
 use crate::{
     Attachment, CashReceipt, CounterDay, CounterVisit, Delivery, Department, EvidenceRecord,
     Folder, Job, JobCounts, ListFilter, LogLeaf, Mailbox, Message, MessageSummary, NewMessage,
-    Office, PaperLetter, PrintBatch, Result, ServicePoint, Session, Store, StoreError,
+    Office, PackedBlob, PaperLetter, PrintBatch, Result, ServicePoint, Session, Store, StoreError,
     TpApplication, TreeHead, TrustedProfile, User,
 };
 use async_trait::async_trait;
@@ -16,6 +17,7 @@ use okienko_domain::{Millis, Role, RoleGrant};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Executor, Row};
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,6 +31,7 @@ pub struct SqlStore {
     backend: Backend,
     writer: AnyPool,
     reader: AnyPool,
+    cache: Arc<ReadCache>,
 }
 
 impl From<sqlx::Error> for StoreError {
@@ -72,6 +75,7 @@ impl SqlStore {
                     backend,
                     writer: pool.clone(),
                     reader: pool,
+                    cache: Arc::default(),
                 })
             }
             Backend::Sqlite => {
@@ -97,6 +101,7 @@ impl SqlStore {
                     backend,
                     writer,
                     reader,
+                    cache: Arc::default(),
                 })
             }
         }
@@ -104,6 +109,8 @@ impl SqlStore {
 
     /// The writer pool, for tests that tamper with rows on purpose.
     pub fn raw_pool(&self) -> &AnyPool {
+        // Whatever the caller changes, nothing cached is trusted afterwards.
+        self.cache.changed();
         &self.writer
     }
 
@@ -433,6 +440,7 @@ impl Store for SqlStore {
         }
         Self::audit_in(&mut tx, audit).await?;
         tx.commit().await?;
+        self.cache.changed();
         Ok(())
     }
 
@@ -458,12 +466,16 @@ impl Store for SqlStore {
         let q = sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
             .bind(hash)
             .bind(user_id);
-        self.exec_audited(q, audit).await
+        let r = self.exec_audited(q, audit).await;
+        self.cache.changed();
+        r
     }
 
     async fn set_email_verified(&self, user_id: &str, audit: &AuditEvent) -> Result<()> {
         let q = sqlx::query("UPDATE users SET email_verified = 1 WHERE id = $1").bind(user_id);
-        self.exec_audited(q, audit).await
+        let r = self.exec_audited(q, audit).await;
+        self.cache.changed();
+        r
     }
 
     async fn set_totp(
@@ -476,7 +488,9 @@ impl Store for SqlStore {
             sqlx::query("UPDATE users SET totp_secret = $1, totp_last_step = NULL WHERE id = $2")
                 .bind(secret)
                 .bind(user_id);
-        self.exec_audited(q, audit).await
+        let r = self.exec_audited(q, audit).await;
+        self.cache.changed();
+        r
     }
 
     async fn advance_totp_step(&self, user_id: &str, step: i64) -> Result<bool> {
@@ -488,6 +502,7 @@ impl Store for SqlStore {
         .execute(&self.writer)
         .await?
         .rows_affected();
+        self.cache.changed();
         Ok(n == 1)
     }
 
@@ -497,20 +512,27 @@ impl Store for SqlStore {
             .bind(user_id)
             .execute(&self.writer)
             .await?;
+        self.cache.changed();
         Ok(())
     }
 
     async fn grants_of(&self, user_id: &str) -> Result<Vec<RoleGrant>> {
+        if let Some(hit) = self.cache.grants(user_id) {
+            return Ok(hit);
+        }
+        let generation = self.cache.generation();
         let rows = sqlx::query(
             "SELECT role, office_id, department_id, service_point_id FROM role_grants WHERE user_id = $1 ORDER BY created_at, id",
         )
         .bind(user_id)
         .fetch_all(&self.reader)
         .await?;
-        Ok(rows
+        let grants: Vec<RoleGrant> = rows
             .iter()
             .map(grant_from)
-            .collect::<std::result::Result<_, _>>()?)
+            .collect::<std::result::Result<_, _>>()?;
+        self.cache.keep_grants(generation, user_id, grants.clone());
+        Ok(grants)
     }
 
     async fn add_grant(&self, user_id: &str, grant: &RoleGrant, audit: &AuditEvent) -> Result<()> {
@@ -518,6 +540,7 @@ impl Store for SqlStore {
         insert_grant(&mut tx, user_id, grant, audit.at).await?;
         Self::audit_in(&mut tx, audit).await?;
         tx.commit().await?;
+        self.cache.changed();
         Ok(())
     }
 
@@ -530,7 +553,9 @@ impl Store for SqlStore {
         let q = sqlx::query("DELETE FROM role_grants WHERE user_id = $1 AND office_id = $2")
             .bind(user_id)
             .bind(office_id);
-        self.exec_audited(q, audit).await
+        let r = self.exec_audited(q, audit).await;
+        self.cache.changed();
+        r
     }
 
     async fn office_staff(&self, office_id: &str) -> Result<Vec<(User, Vec<RoleGrant>)>> {
@@ -591,6 +616,10 @@ impl Store for SqlStore {
     }
 
     async fn session(&self, token_hash: &str, now: Millis) -> Result<Option<(Session, User)>> {
+        if let Some(hit) = self.cache.session(token_hash) {
+            return Ok((hit.0.expires_at > now).then_some(hit));
+        }
+        let generation = self.cache.generation();
         // One query for the session and its holder: this runs on every signed-in request.
         let r = sqlx::query(
             "SELECT s.token_hash, s.kind, s.csrf, s.created_at AS s_created_at, s.expires_at, \
@@ -614,6 +643,8 @@ impl Store for SqlStore {
             created_at: r.try_get("s_created_at")?,
             expires_at: r.try_get("expires_at")?,
         };
+        self.cache
+            .keep_session(generation, token_hash, (session.clone(), user.clone()));
         Ok(Some((session, user)))
     }
 
@@ -622,6 +653,7 @@ impl Store for SqlStore {
             .bind(token_hash)
             .execute(&self.writer)
             .await?;
+        self.cache.changed();
         Ok(())
     }
 
@@ -630,6 +662,7 @@ impl Store for SqlStore {
             .bind(user_id)
             .execute(&self.writer)
             .await?;
+        self.cache.changed();
         Ok(())
     }
 
@@ -831,6 +864,7 @@ impl Store for SqlStore {
         }
         Self::audit_in(&mut tx, audit).await?;
         tx.commit().await?;
+        self.cache.changed();
         Ok(())
     }
 
@@ -979,26 +1013,28 @@ impl Store for SqlStore {
         let mut tx = self.writer.begin().await?;
         // The count is read inside the writing transaction: on SQLite the single writer
         // serialises appends; on PostgreSQL a second writer's rows make the primary keys clash.
-        let size: i64 = sqlx::query("SELECT COUNT(*) FROM log_leaves")
-            .fetch_one(&mut *tx)
-            .await?
-            .try_get(0)?;
+        // MAX on the primary key, not COUNT(*), which reads the whole table on SQLite; the
+        // indexes are 0, 1, 2, … without gaps, so both give the size.
+        let size: i64 =
+            sqlx::query("SELECT CAST(COALESCE(MAX(idx) + 1, 0) AS BIGINT) FROM log_leaves")
+                .fetch_one(&mut *tx)
+                .await?
+                .try_get(0)?;
         if size != expected_size {
             return Err(StoreError::Conflict(format!(
                 "log has {size} leaves, expected {expected_size}"
             )));
         }
-        for (i, (hash, leaf)) in leaves.iter().enumerate() {
-            sqlx::query(
-                "INSERT INTO log_leaves (idx, leaf_hash, leaf, added_at) VALUES ($1, $2, $3, $4)",
-            )
-            .bind(size + i as i64)
-            .bind(hash)
-            .bind(leaf)
-            .bind(at)
-            .execute(&mut *tx)
-            .await?;
-        }
+        let numbered: Vec<(i64, &(String, String))> = (size..).zip(leaves.iter()).collect();
+        insert_rows(
+            &mut tx,
+            "log_leaves (idx, leaf_hash, leaf, added_at)",
+            4,
+            &numbered,
+            |k| marks(k, 4),
+            |q, (idx, (hash, leaf))| q.bind(*idx).bind(hash).bind(leaf).bind(at),
+        )
+        .await?;
         tx.commit().await?;
         Ok(size)
     }
@@ -1100,6 +1136,7 @@ impl Store for SqlStore {
         }
         Self::audit_in(&mut tx, audit).await?;
         tx.commit().await?;
+        self.cache.changed();
         Ok(())
     }
 
@@ -1115,7 +1152,9 @@ impl Store for SqlStore {
                 .bind(address)
                 .bind(user_id)
                 .bind(role);
-        self.exec_audited(q, audit).await
+        let r = self.exec_audited(q, audit).await;
+        self.cache.changed();
+        r
     }
 
     async fn remove_mailbox_member(
@@ -1127,7 +1166,9 @@ impl Store for SqlStore {
         let q = sqlx::query("DELETE FROM mailbox_members WHERE address = $1 AND user_id = $2")
             .bind(address)
             .bind(user_id);
-        self.exec_audited(q, audit).await
+        let r = self.exec_audited(q, audit).await;
+        self.cache.changed();
+        r
     }
 
     async fn mailbox_members(&self, address: &str) -> Result<Vec<(User, String)>> {
@@ -1150,15 +1191,27 @@ impl Store for SqlStore {
     }
 
     async fn mailbox(&self, address: &str) -> Result<Option<Mailbox>> {
+        if let Some(hit) = self.cache.mailbox(address) {
+            return Ok(Some(hit));
+        }
+        let generation = self.cache.generation();
         let q = format!("SELECT {MAILBOX_COLS} FROM mailboxes WHERE address = $1");
         let r = sqlx::query(&q)
             .bind(address)
             .fetch_optional(&self.reader)
             .await?;
-        Ok(r.as_ref().map(mailbox_from).transpose()?)
+        let m = r.as_ref().map(mailbox_from).transpose()?;
+        if let Some(m) = &m {
+            self.cache.keep_mailbox(generation, address, m.clone());
+        }
+        Ok(m)
     }
 
     async fn mailboxes_of_user(&self, user_id: &str) -> Result<Vec<(Mailbox, String)>> {
+        if let Some(hit) = self.cache.memberships(user_id) {
+            return Ok(hit);
+        }
+        let generation = self.cache.generation();
         let q = format!(
             "SELECT {MAILBOX_COLS}, 'owner' AS role FROM mailboxes WHERE owner_user_id = $1 \
              UNION ALL \
@@ -1173,6 +1226,8 @@ impl Store for SqlStore {
         for r in &rows {
             out.push((mailbox_from(r)?, r.try_get::<String, _>("role")?));
         }
+        self.cache
+            .keep_memberships(generation, user_id, out.clone());
         Ok(out)
     }
 
@@ -1220,13 +1275,41 @@ impl Store for SqlStore {
         Ok(r.as_ref().map(mailbox_from).transpose()?)
     }
 
-    async fn insert_messages(&self, batch: &[NewMessage]) -> Result<Vec<Result<()>>> {
+    async fn insert_messages(
+        &self,
+        packed: &[PackedBlob],
+        batch: &[NewMessage],
+    ) -> Result<Vec<Result<()>>> {
         let mut tx = self.writer.begin().await?;
+        // A blob packed twice keeps its first place.
+        let places: Vec<String> = (0..packed.len().min(500))
+            .map(|k| marks(k * 4 + 1, 4))
+            .collect();
+        for part in packed.chunks(500) {
+            let sql = format!(
+                "INSERT INTO packed_blobs (sha256, pack, pack_offset, length) VALUES {} ON CONFLICT (sha256) DO NOTHING",
+                places[..part.len()].join(", ")
+            );
+            let mut q = sqlx::query(&sql);
+            for b in part {
+                q = q.bind(&b.sha256).bind(b.pack).bind(b.offset).bind(b.length);
+            }
+            q.execute(&mut *tx).await?;
+        }
+        // All at once; only when that fails (a repeated idempotency key) one by one, so that
+        // one conflict does not undo the others.
+        let all: Vec<&NewMessage> = batch.iter().collect();
+        let mut sp = sqlx::Connection::begin(&mut *tx).await?;
+        if insert_message_rows(&mut sp, &all).await.is_ok() {
+            sp.commit().await?;
+            tx.commit().await?;
+            return Ok(batch.iter().map(|_| Ok(())).collect());
+        }
+        sp.rollback().await?;
         let mut out = Vec::with_capacity(batch.len());
         for m in batch {
-            // A savepoint each, so one conflict does not undo the others.
             let mut sp = sqlx::Connection::begin(&mut *tx).await?;
-            match insert_one_message(&mut sp, m).await {
+            match insert_message_rows(&mut sp, &[m]).await {
                 Ok(()) => {
                     sp.commit().await?;
                     out.push(Ok(()));
@@ -1239,6 +1322,44 @@ impl Store for SqlStore {
         }
         tx.commit().await?;
         Ok(out)
+    }
+
+    async fn packed_blob(&self, sha256: &str) -> Result<Option<PackedBlob>> {
+        let r = sqlx::query(
+            "SELECT sha256, pack, pack_offset, length FROM packed_blobs WHERE sha256 = $1",
+        )
+        .bind(sha256)
+        .fetch_optional(&self.reader)
+        .await?;
+        Ok(match r {
+            None => None,
+            Some(r) => Some(PackedBlob {
+                sha256: r.try_get(0)?,
+                pack: r.try_get(1)?,
+                offset: r.try_get(2)?,
+                length: r.try_get(3)?,
+            }),
+        })
+    }
+
+    async fn packed_among(&self, sha256s: &[String]) -> Result<Vec<String>> {
+        if sha256s.is_empty() {
+            return Ok(Vec::new());
+        }
+        let marks: Vec<String> = (1..=sha256s.len()).map(|i| format!("${i}")).collect();
+        let q = format!(
+            "SELECT sha256 FROM packed_blobs WHERE sha256 IN ({})",
+            marks.join(", ")
+        );
+        let mut query = sqlx::query(&q);
+        for h in sha256s {
+            query = query.bind(h);
+        }
+        let rows = query.fetch_all(&self.writer).await?;
+        Ok(rows
+            .iter()
+            .map(|r| r.try_get::<String, _>(0))
+            .collect::<std::result::Result<_, _>>()?)
     }
 
     async fn message_by_idempotency(&self, sender: &str, key: &str) -> Result<Option<String>> {
@@ -1937,73 +2058,170 @@ fn message_from(r: &AnyRow) -> std::result::Result<Message, sqlx::Error> {
     })
 }
 
-async fn insert_one_message(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    n: &NewMessage,
+type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
+
+/// Inserts `rows` with as few statements as the backends allow: `INSERT INTO {head} VALUES
+/// (…), (…), …` with `row` giving each row's value list (placeholders numbered from the
+/// argument) and `bind` binding that row's values in order. One statement per row costs a
+/// round trip to the database thread each, which was most of the cost of storing a message.
+async fn insert_rows<T: Sync>(
+    conn: &mut sqlx::AnyConnection,
+    head: &str,
+    per_row: usize,
+    rows: &[T],
+    row: impl Fn(usize) -> String,
+    bind: impl for<'a> Fn(AnyQuery<'a>, &'a T) -> AnyQuery<'a>,
 ) -> Result<()> {
-    let m = &n.message;
-    sqlx::query(
-        // A reply joins the thread of the message it answers; anything else starts one.
-        "INSERT INTO messages (id, sender, sender_user_id, subject, body, sent_at, idempotency_key, reply_to, thread_id) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, COALESCE((SELECT p.thread_id FROM messages p WHERE p.id = $8), $1))",
-    )
-    .bind(&m.id)
-    .bind(&m.sender)
-    .bind(&m.sender_user_id)
-    .bind(&m.subject)
-    .bind(&m.body)
-    .bind(m.sent_at)
-    .bind(&m.idempotency_key)
-    .bind(&m.reply_to)
-    .execute(&mut **tx)
-    .await?;
-    for d in &n.deliveries {
-        sqlx::query(
-            "INSERT INTO deliveries (message_id, recipient, sent_at, delivered_at, opened_at, deemed_at, deemable) VALUES ($1, $2, $3, $4, NULL, NULL, $5)",
-        )
-        .bind(&d.message_id)
-        .bind(&d.recipient)
-        .bind(d.sent_at)
-        .bind(d.delivered_at)
-        .bind(flag(d.deemable))
-        .execute(&mut **tx)
-        .await?;
-    }
-    for a in &n.attachments {
-        sqlx::query("INSERT INTO attachments (message_id, n, name, size, sha256, media_type) VALUES ($1, $2, $3, $4, $5, $6)")
-            .bind(&a.message_id)
-            .bind(a.n)
-            .bind(&a.name)
-            .bind(a.size)
-            .bind(&a.sha256)
-            .bind(&a.media_type)
-            .execute(&mut **tx)
-            .await?;
-    }
-    for l in &n.letters {
-        sqlx::query(
-            "INSERT INTO paper_letters (id, message_id, tracking_number, verification_code, recipient_name, street, postal_code, city, service_point_id, batch_id, pages, pdf_sha256, created_at, outcome, outcome_at, outcome_by) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL, $10, $11, $12, NULL, NULL, NULL)",
-        )
-        .bind(&l.id)
-        .bind(&l.message_id)
-        .bind(&l.tracking_number)
-        .bind(&l.verification_code)
-        .bind(&l.recipient_name)
-        .bind(&l.street)
-        .bind(&l.postal_code)
-        .bind(&l.city)
-        .bind(&l.service_point_id)
-        .bind(l.pages)
-        .bind(&l.pdf_sha256)
-        .bind(l.created_at)
-        .execute(&mut **tx)
-        .await?;
-    }
-    for e in &n.evidence {
-        insert_evidence(tx, e).await?;
+    // Eight rows a statement: the few statement texts this makes (8 rows, then 1 to 7 for
+    // the rest) stay in sqlx's prepared-statement cache instead of being parsed each time,
+    // and binding stays cheap (sqlx finds each SQLite parameter by walking the list).
+    let chunk = 8;
+    for part in rows.chunks(chunk) {
+        let values: Vec<String> = (0..part.len()).map(|k| row(k * per_row + 1)).collect();
+        let sql = format!("INSERT INTO {head} VALUES {}", values.join(", "));
+        let mut q = sqlx::query(&sql);
+        for r in part {
+            q = bind(q, r);
+        }
+        q.execute(&mut *conn).await?;
     }
     Ok(())
+}
+
+/// `($n, $n+1, …)` for `count` values.
+fn marks(first: usize, count: usize) -> String {
+    let v: Vec<String> = (first..first + count).map(|i| format!("${i}")).collect();
+    format!("({})", v.join(", "))
+}
+
+/// Stores messages with their deliveries, attachments, paper letters and evidence, each
+/// table in as few statements as possible.
+async fn insert_message_rows(conn: &mut sqlx::AnyConnection, batch: &[&NewMessage]) -> Result<()> {
+    let messages: Vec<&Message> = batch.iter().map(|n| &n.message).collect();
+    insert_rows(
+        conn,
+        "messages (id, sender, sender_user_id, subject, body, sent_at, idempotency_key, reply_to, thread_id)",
+        8,
+        &messages,
+        // A reply joins the thread of the message it answers; anything else starts one.
+        |k| {
+            format!(
+                "(${a}, ${b}, ${c}, ${d}, ${e}, ${f}, ${g}, ${h}, COALESCE((SELECT p.thread_id FROM messages p WHERE p.id = ${h}), ${a}))",
+                a = k,
+                b = k + 1,
+                c = k + 2,
+                d = k + 3,
+                e = k + 4,
+                f = k + 5,
+                g = k + 6,
+                h = k + 7
+            )
+        },
+        |q, m| {
+            q.bind(&m.id)
+                .bind(&m.sender)
+                .bind(&m.sender_user_id)
+                .bind(&m.subject)
+                .bind(&m.body)
+                .bind(m.sent_at)
+                .bind(&m.idempotency_key)
+                .bind(&m.reply_to)
+        },
+    )
+    .await?;
+    let deliveries: Vec<&Delivery> = batch.iter().flat_map(|n| &n.deliveries).collect();
+    insert_rows(
+        conn,
+        "deliveries (message_id, recipient, sent_at, delivered_at, opened_at, deemed_at, deemable)",
+        5,
+        &deliveries,
+        |k| {
+            format!(
+                "(${}, ${}, ${}, ${}, NULL, NULL, ${})",
+                k,
+                k + 1,
+                k + 2,
+                k + 3,
+                k + 4
+            )
+        },
+        |q, d| {
+            q.bind(&d.message_id)
+                .bind(&d.recipient)
+                .bind(d.sent_at)
+                .bind(d.delivered_at)
+                .bind(flag(d.deemable))
+        },
+    )
+    .await?;
+    let attachments: Vec<&Attachment> = batch.iter().flat_map(|n| &n.attachments).collect();
+    insert_rows(
+        conn,
+        "attachments (message_id, n, name, size, sha256, media_type)",
+        6,
+        &attachments,
+        |k| marks(k, 6),
+        |q, a| {
+            q.bind(&a.message_id)
+                .bind(a.n)
+                .bind(&a.name)
+                .bind(a.size)
+                .bind(&a.sha256)
+                .bind(&a.media_type)
+        },
+    )
+    .await?;
+    let letters: Vec<&PaperLetter> = batch.iter().flat_map(|n| &n.letters).collect();
+    insert_rows(
+        conn,
+        "paper_letters (id, message_id, tracking_number, verification_code, recipient_name, street, postal_code, city, service_point_id, batch_id, pages, pdf_sha256, created_at, outcome, outcome_at, outcome_by)",
+        12,
+        &letters,
+        |k| {
+            let v: Vec<String> = (k..k + 9).map(|i| format!("${i}")).collect();
+            format!(
+                "({}, NULL, ${}, ${}, ${}, NULL, NULL, NULL)",
+                v.join(", "),
+                k + 9,
+                k + 10,
+                k + 11
+            )
+        },
+        |q, l| {
+            q.bind(&l.id)
+                .bind(&l.message_id)
+                .bind(&l.tracking_number)
+                .bind(&l.verification_code)
+                .bind(&l.recipient_name)
+                .bind(&l.street)
+                .bind(&l.postal_code)
+                .bind(&l.city)
+                .bind(&l.service_point_id)
+                .bind(l.pages)
+                .bind(&l.pdf_sha256)
+                .bind(l.created_at)
+        },
+    )
+    .await?;
+    let evidence: Vec<&EvidenceRecord> = batch.iter().flat_map(|n| &n.evidence).collect();
+    insert_rows(
+        conn,
+        "evidence (id, message_id, recipient, kind, issued_at, log_index, document, signed)",
+        8,
+        &evidence,
+        |k| marks(k, 8),
+        |q, e| {
+            q.bind(&e.id)
+                .bind(&e.message_id)
+                .bind(&e.recipient)
+                .bind(&e.kind)
+                .bind(e.issued_at)
+                .bind(e.log_index)
+                .bind(&e.document)
+                .bind(&e.signed_b64)
+        },
+    )
+    .await
 }
 
 const LETTER_COLS: &str = "id, message_id, tracking_number, verification_code, recipient_name, street, postal_code, city, service_point_id, batch_id, pages, pdf_sha256, created_at, outcome, outcome_at, outcome_by";

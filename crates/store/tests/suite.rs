@@ -894,7 +894,10 @@ async fn messages_deliveries_and_evidence_once() {
             letters: vec![letter(&format!("L{id}"), id)],
         };
         let results = s
-            .insert_messages(&[paper("p1", "pk1"), paper("p2", "k0"), paper("p3", "pk3")])
+            .insert_messages(
+                &[],
+                &[paper("p1", "pk1"), paper("p2", "k0"), paper("p3", "pk3")],
+            )
             .await
             .expect("group commit");
         assert!(results[0].is_ok() && results[2].is_ok());
@@ -1013,6 +1016,82 @@ async fn messages_deliveries_and_evidence_once() {
             1
         );
         verify(s).await.expect("audit chain intact");
+    }
+    drop_all(stores).await;
+}
+
+#[tokio::test]
+async fn packed_blobs_are_indexed_with_their_batch_and_keep_their_first_place() {
+    use okienko_store::{Message, PackedBlob};
+    let stores = fresh_stores().await;
+    for f in &stores {
+        let s = &f.store;
+        let place = |sha: &str, pack: i64, offset: i64| PackedBlob {
+            sha256: sha.into(),
+            pack,
+            offset,
+            length: 10,
+        };
+        let message = |id: &str| NewMessage {
+            message: Message {
+                id: id.into(),
+                sender: "A".into(),
+                sender_user_id: None,
+                subject: "s".into(),
+                body: String::new(),
+                sent_at: 1,
+                idempotency_key: Some("same".into()),
+                reply_to: None,
+            },
+            deliveries: vec![],
+            attachments: vec![],
+            evidence: vec![],
+            letters: vec![],
+        };
+        let mailbox = okienko_store::Mailbox {
+            address: "A".into(),
+            kind: "public_body".into(),
+            name: "A".into(),
+            owner_user_id: None,
+            office_id: None,
+            pesel: None,
+            nip: None,
+            city: String::new(),
+            created_at: 1,
+        };
+        s.create_mailbox(&mailbox, &[], &ev("mailbox.create"))
+            .await
+            .expect("mailbox");
+        // The second message conflicts (same idempotency key); the places still count.
+        let results = s
+            .insert_messages(
+                &[place("aa", 1, 44), place("bb", 1, 98)],
+                &[message("m1"), message("m2")],
+            )
+            .await
+            .expect("batch");
+        assert!(results[0].is_ok());
+        assert!(matches!(results[1], Err(StoreError::Conflict(_))));
+        assert_eq!(
+            s.packed_blob("aa").await.expect("read"),
+            Some(place("aa", 1, 44))
+        );
+        // Packed again later: the first place stays.
+        s.insert_messages(&[place("aa", 2, 44)], &[])
+            .await
+            .expect("again");
+        assert_eq!(
+            s.packed_blob("aa").await.expect("read"),
+            Some(place("aa", 1, 44))
+        );
+        assert_eq!(s.packed_blob("cc").await.expect("read"), None);
+        let mut known = s
+            .packed_among(&["cc".into(), "bb".into(), "aa".into()])
+            .await
+            .expect("among");
+        known.sort();
+        assert_eq!(known, vec!["aa".to_string(), "bb".to_string()]);
+        assert!(s.packed_among(&[]).await.expect("none").is_empty());
     }
     drop_all(stores).await;
 }

@@ -8,6 +8,7 @@ use p256::ecdsa::{DerSignature, SigningKey};
 use p256::pkcs8::{DecodePrivateKey, EncodePrivateKey};
 use spki::SubjectPublicKeyInfoOwned;
 use std::str::FromStr;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 use time::OffsetDateTime;
 use x509_cert::builder::{Builder, CertificateBuilder, Profile};
@@ -23,6 +24,80 @@ use x509_cert::Certificate;
 pub struct KeyPair {
     pub key: SigningKey,
     pub cert: Certificate,
+    /// The same key loaded into ring, made on first use (see [`FastKey`]).
+    fast: Arc<OnceLock<Option<FastKey>>>,
+}
+
+impl KeyPair {
+    pub fn new(key: SigningKey, cert: Certificate) -> Self {
+        KeyPair {
+            key,
+            cert,
+            fast: Arc::default(),
+        }
+    }
+
+    /// The key for signing many documents: ring's when it takes the key, else p256's.
+    pub fn fast(&self) -> Option<&FastKey> {
+        self.fast
+            .get_or_init(|| FastKey::new(&self.key).ok())
+            .as_ref()
+    }
+}
+
+/// An ECDSA P-256 key held by ring, for the signatures made per message (evidence, seals).
+/// p256's portable field arithmetic costs several times more per signature than ring's
+/// assembly, and evidence is signed for every message, so the hot path signs with ring while
+/// certificates, keys and verification stay with RustCrypto. Both make the same standard
+/// ECDSA-with-SHA256 signatures.
+pub struct FastKey {
+    pair: ring::signature::EcdsaKeyPair,
+    verifying: p256::ecdsa::VerifyingKey,
+    rng: ring::rand::SystemRandom,
+}
+
+impl FastKey {
+    pub fn new(key: &SigningKey) -> Result<Self> {
+        let rng = ring::rand::SystemRandom::new();
+        let pkcs8 = key_to_pkcs8(key)?;
+        let pair = ring::signature::EcdsaKeyPair::from_pkcs8(
+            &ring::signature::ECDSA_P256_SHA256_ASN1_SIGNING,
+            &pkcs8,
+            &rng,
+        )
+        .map_err(|e| TrustError::Key(e.to_string()))?;
+        Ok(FastKey {
+            pair,
+            verifying: *key.verifying_key(),
+            rng,
+        })
+    }
+}
+
+impl signature::Keypair for FastKey {
+    type VerifyingKey = p256::ecdsa::VerifyingKey;
+    fn verifying_key(&self) -> Self::VerifyingKey {
+        self.verifying
+    }
+}
+
+impl spki::SignatureAlgorithmIdentifier for FastKey {
+    type Params = der::asn1::AnyRef<'static>;
+    const SIGNATURE_ALGORITHM_IDENTIFIER: spki::AlgorithmIdentifier<Self::Params> =
+        spki::AlgorithmIdentifier {
+            oid: const_oid::db::rfc5912::ECDSA_WITH_SHA_256,
+            parameters: None,
+        };
+}
+
+impl signature::Signer<DerSignature> for FastKey {
+    fn try_sign(&self, msg: &[u8]) -> std::result::Result<DerSignature, signature::Error> {
+        let sig = self
+            .pair
+            .sign(&self.rng, msg)
+            .map_err(|_| signature::Error::new())?;
+        DerSignature::from_bytes(sig.as_ref())
+    }
 }
 
 impl std::fmt::Debug for KeyPair {
@@ -141,7 +216,7 @@ fn build(
 pub fn root(subject: &str, now: OffsetDateTime) -> Result<KeyPair> {
     let key = new_key();
     let cert = build(Profile::Root, subject, &key, &key, now, 20, None)?;
-    Ok(KeyPair { key, cert })
+    Ok(KeyPair::new(key, cert))
 }
 
 /// An intermediate CA under `ca`, valid 10 years.
@@ -152,7 +227,7 @@ pub fn intermediate(ca: &KeyPair, subject: &str, now: OffsetDateTime) -> Result<
         path_len_constraint: Some(0),
     };
     let cert = build(profile, subject, &key, &ca.key, now, 10, None)?;
-    Ok(KeyPair { key, cert })
+    Ok(KeyPair::new(key, cert))
 }
 
 /// A leaf certificate under `ca`: digitalSignature and nonRepudiation; a TSA certificate also
@@ -170,7 +245,7 @@ pub fn leaf(ca: &KeyPair, subject: &str, kind: LeafKind, now: OffsetDateTime) ->
         ]))
     });
     let cert = build(profile, subject, &key, &ca.key, now, 3, eku)?;
-    Ok(KeyPair { key, cert })
+    Ok(KeyPair::new(key, cert))
 }
 
 pub fn cert_pem(cert: &Certificate) -> Result<String> {
@@ -336,5 +411,5 @@ pub fn from_pkcs12(data: &[u8], password: &str) -> Result<(KeyPair, Vec<Certific
         .into_iter()
         .next()
         .ok_or_else(|| TrustError::Key("no certificate in the file belongs to its key".into()))?;
-    Ok((KeyPair { key, cert }, rest))
+    Ok((KeyPair::new(key, cert), rest))
 }

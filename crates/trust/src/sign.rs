@@ -12,7 +12,7 @@ use cms::signed_data::{EncapsulatedContentInfo, SignedData, SignerIdentifier};
 use const_oid::ObjectIdentifier;
 use der::asn1::{OctetString, SetOfVec};
 use der::{Any, Decode, Encode, Sequence, Tag};
-use p256::ecdsa::{DerSignature, SigningKey};
+use p256::ecdsa::DerSignature;
 use spki::AlgorithmIdentifierOwned;
 use time::OffsetDateTime;
 use x509_cert::attr::{Attribute, AttributeValue};
@@ -156,8 +156,26 @@ pub fn sign(req: &SignRequest<'_>, signer: &KeyPair, chain: &[Certificate]) -> R
     } else {
         None
     };
-    let key: &SigningKey = &signer.key;
-    let mut sib = SignerInfoBuilder::new(key, sid, sha256_alg(), &eci, external)
+    match signer.fast() {
+        Some(key) => build(req, key, sid, &eci, external, signer, chain),
+        None => build(req, &signer.key, sid, &eci, external, signer, chain),
+    }
+}
+
+fn build<S>(
+    req: &SignRequest<'_>,
+    key: &S,
+    sid: SignerIdentifier,
+    eci: &EncapsulatedContentInfo,
+    external: Option<&[u8]>,
+    signer: &KeyPair,
+    chain: &[Certificate],
+) -> Result<Vec<u8>>
+where
+    S: signature::Keypair + spki::DynSignatureAlgorithmIdentifier + signature::Signer<DerSignature>,
+    S::VerifyingKey: spki::EncodePublicKey,
+{
+    let mut sib = SignerInfoBuilder::new(key, sid, sha256_alg(), eci, external)
         .map_err(|e| TrustError::Key(e.to_string()))?;
     sib.add_signed_attribute(signing_time(req.at)?)
         .map_err(|e| TrustError::Key(e.to_string()))?;
@@ -167,7 +185,7 @@ pub fn sign(req: &SignRequest<'_>, signer: &KeyPair, chain: &[Certificate]) -> R
         sib.add_signed_attribute(a.clone())
             .map_err(|e| TrustError::Key(e.to_string()))?;
     }
-    let mut b = SignedDataBuilder::new(&eci);
+    let mut b = SignedDataBuilder::new(eci);
     b.add_digest_algorithm(sha256_alg())
         .map_err(|e| TrustError::Key(e.to_string()))?;
     b.add_certificate(CertificateChoices::Certificate(signer.cert.clone()))
@@ -177,7 +195,7 @@ pub fn sign(req: &SignRequest<'_>, signer: &KeyPair, chain: &[Certificate]) -> R
         b.add_certificate(CertificateChoices::Certificate(c.clone()))
             .map_err(|e| TrustError::Key(e.to_string()))?;
     }
-    b.add_signer_info::<SigningKey, DerSignature>(sib)
+    b.add_signer_info::<S, DerSignature>(sib)
         .map_err(|e| TrustError::Key(e.to_string()))?;
     let ci = b.build().map_err(|e| TrustError::Key(e.to_string()))?;
     Ok(ci.to_der()?)

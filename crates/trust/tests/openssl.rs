@@ -110,6 +110,8 @@ fn detached_signature_verifies_in_openssl_and_ours_and_tampering_fails() {
         return;
     }
     let p = setup();
+    // Signatures are made by ring's key (the fast path), not p256's fallback.
+    assert!(p.seal.fast().is_some(), "ring takes the P-256 key");
     let file = b"%PDF-1.4 a decision of the office\n".to_vec();
     let sig = sign(
         &SignRequest::data(&file, true, now()),
