@@ -47,11 +47,11 @@ pub async fn services(s: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Ser
     .await?;
     let log = okienko_services::log::EvidenceLog::start(
         store.clone(),
+        blobs.clone(),
         pki.log_key.clone(),
         clock.clone(),
     )
     .await?;
-    let messages = okienko_services::writer::MessageWriter::start(store.clone(), blobs.clone());
     Ok(Services {
         clock,
         passwords: Hasher::new()?,
@@ -62,7 +62,6 @@ pub async fn services(s: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Ser
         stamper: okienko_services::timestamp::TimeStamper::from_url(s.tsa_url.as_deref())?,
         base_url: s.base_url(),
         limits: Arc::new(s.limits.clone()),
-        messages,
         receipts: Arc::new(tokio::sync::Mutex::new(())),
         store,
     })

@@ -257,6 +257,37 @@ impl Blobs {
     }
 }
 
+impl Blobs {
+    /// Stores the blobs of a batch about to be committed (SHA-256 hex, bytes; one list per
+    /// message): packed with one write and one sync when blobs are local (returning the new
+    /// places, which the batch's transaction records), else put one by one into the object
+    /// store. Blobs already packed are not packed again.
+    pub async fn store_for_commit(
+        &self,
+        store: &dyn okienko_store::Store,
+        data: Vec<Vec<(String, Bytes)>>,
+    ) -> anyhow::Result<Vec<PackedBlob>> {
+        let mut seen = std::collections::HashSet::new();
+        let mut pending: Vec<(String, Bytes)> = Vec::new();
+        for (key, bytes) in data.into_iter().flatten() {
+            if seen.insert(key.clone()) {
+                pending.push((key, bytes));
+            }
+        }
+        if !self.packs() {
+            for (_, bytes) in pending {
+                self.put(bytes).await?;
+            }
+            return Ok(Vec::new());
+        }
+        let keys: Vec<String> = pending.iter().map(|(k, _)| k.clone()).collect();
+        let known: std::collections::HashSet<String> =
+            store.packed_among(&keys).await?.into_iter().collect();
+        pending.retain(|(k, _)| !known.contains(k));
+        self.pack(pending).await
+    }
+}
+
 impl crate::Services {
     /// A stored blob's bytes, from the packs or the object store.
     pub async fn blob(&self, sha256: &str) -> Result<Bytes, okienko_domain::DomainError> {

@@ -188,7 +188,35 @@ impl Services {
         attachments: &[Attachment],
         events: Vec<EvidenceEvent>,
     ) -> Result<Vec<EvidenceRecord>, DomainError> {
+        let signed = self
+            .sign_message_evidence(m, recipients, attachments, events)
+            .await?;
+        let first = self
+            .log
+            .append(signed.iter().map(|(_, s)| s.clone()).collect())
+            .await
+            .map_err(|e| DomainError::Internal(e.to_string()))?;
+        Ok(signed
+            .into_iter()
+            .enumerate()
+            .map(|(i, (mut r, _))| {
+                r.log_index = (first + i as u64) as i64;
+                r
+            })
+            .collect())
+    }
+
+    /// Signs evidence documents about one message, one per event. Returns the records (not
+    /// yet numbered in the log) with their signed bytes, which become their log leaves.
+    async fn sign_message_evidence(
+        &self,
+        m: &Message,
+        recipients: &[String],
+        attachments: &[Attachment],
+        events: Vec<EvidenceEvent>,
+    ) -> Result<Vec<(EvidenceRecord, Vec<u8>)>, DomainError> {
         let now = self.now_ms();
+        let message_hash = message_sha256(&m.subject, &m.body);
         let docs: Vec<(String, EvidenceEvent, Vec<u8>)> = events
             .into_iter()
             .map(|e| {
@@ -200,7 +228,7 @@ impl Services {
                     "message_id": m.id,
                     "sender": m.sender,
                     "recipients": recipients,
-                    "message_sha256": message_sha256(&m.subject, &m.body),
+                    "message_sha256": message_hash,
                     "attachments": attachments.iter().map(|a| json!({"name": a.name, "size": a.size, "sha256": a.sha256})).collect::<Vec<_>>(),
                     "submitted_at": rfc3339(m.sent_at),
                     "event_time": rfc3339(e.at),
@@ -219,21 +247,24 @@ impl Services {
                 (id, e, bytes)
             })
             .collect();
-        let issued = self
-            .issue_platform_evidence(docs.iter().map(|d| d.2.clone()).collect())
+        let signed = self
+            .sign_platform_evidence(docs.iter().map(|d| d.2.clone()).collect())
             .await?;
         Ok(docs
             .into_iter()
-            .zip(issued)
-            .map(|((id, e, doc), i)| EvidenceRecord {
-                id,
-                message_id: Some(m.id.clone()),
-                recipient: e.recipient,
-                kind: e.kind.into(),
-                issued_at: now,
-                log_index: i.log_index as i64,
-                document: String::from_utf8_lossy(&doc).to_string(),
-                signed_b64: B64.encode(&i.signed),
+            .zip(signed)
+            .map(|((id, e, doc), signed)| {
+                let record = EvidenceRecord {
+                    id,
+                    message_id: Some(m.id.clone()),
+                    recipient: e.recipient,
+                    kind: e.kind.into(),
+                    issued_at: now,
+                    log_index: -1,
+                    document: String::from_utf8_lossy(&doc).to_string(),
+                    signed_b64: B64.encode(&signed),
+                };
+                (record, signed)
             })
             .collect())
     }
@@ -426,9 +457,11 @@ impl Services {
                 extra,
             });
         }
-        let records = self
-            .message_evidence_records(&message, &to, &attachments, events)
-            .await?;
+        let (records, leaves): (Vec<EvidenceRecord>, Vec<Vec<u8>>) = self
+            .sign_message_evidence(&message, &to, &attachments, events)
+            .await?
+            .into_iter()
+            .unzip();
         let new = NewMessage {
             message,
             deliveries,
@@ -442,7 +475,13 @@ impl Services {
             .iter()
             .map(|r| (r.id.clone(), r.kind.clone()))
             .collect();
-        match self.messages.insert(new, blobs).await {
+        // The evidence goes into the log and the message into its mailboxes in one commit.
+        let stored = self
+            .log
+            .append_message(leaves, (new, blobs))
+            .await
+            .map_err(|e| DomainError::Internal(e.to_string()))?;
+        match stored {
             Ok(()) => {}
             Err(StoreError::Conflict(_)) if key.is_some() => {
                 // The same key raced in at the same time: answer with the first one.

@@ -50,6 +50,27 @@ impl Services {
         &self,
         documents: Vec<Vec<u8>>,
     ) -> Result<Vec<Issued>, DomainError> {
+        let signed = self.sign_platform_evidence(documents).await?;
+        let first = self
+            .log
+            .append(signed.clone())
+            .await
+            .map_err(|e| DomainError::Internal(e.to_string()))?;
+        Ok(signed
+            .into_iter()
+            .enumerate()
+            .map(|(i, signed)| Issued {
+                signed,
+                log_index: first + i as u64,
+            })
+            .collect())
+    }
+
+    /// Signs evidence documents with the platform's evidence seal (not yet in the log).
+    pub async fn sign_platform_evidence(
+        &self,
+        documents: Vec<Vec<u8>>,
+    ) -> Result<Vec<Vec<u8>>, DomainError> {
         let signer = self.pki.platform_seal.clone();
         let chain = vec![self.pki.intermediate.cert.clone()];
         let at = self.clock.now();
@@ -69,20 +90,7 @@ impl Services {
             tokio::task::spawn_blocking(sign_all)
                 .await
                 .map_err(|e| DomainError::Internal(e.to_string()))?
-        }
-        .map_err(|e| DomainError::Internal(e.to_string()))?;
-        let first = self
-            .log
-            .append(signed.clone())
-            .await
-            .map_err(|e| DomainError::Internal(e.to_string()))?;
-        Ok(signed
-            .into_iter()
-            .enumerate()
-            .map(|(i, signed)| Issued {
-                signed,
-                log_index: first + i as u64,
-            })
-            .collect())
+        };
+        signed.map_err(|e| DomainError::Internal(e.to_string()))
     }
 }

@@ -19,7 +19,6 @@ pub mod timestamp;
 pub mod tracker;
 pub mod trusted;
 pub mod visits;
-pub mod writer;
 
 use okienko_domain::DomainError;
 use okienko_store::{Store, StoreError};
@@ -46,7 +45,6 @@ pub struct Services {
     /// What one e-delivery message may carry.
     pub limits: Arc<delivery::Limits>,
     /// Stores new messages in group commits.
-    pub messages: writer::MessageWriter,
     /// Cash receipts are numbered one at a time.
     pub receipts: Arc<tokio::sync::Mutex<()>>,
 }

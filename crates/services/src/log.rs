@@ -3,9 +3,11 @@
 //! least every second while there is new data. One sequencer per installation: a second
 //! writer is refused by the store (its expected size no longer matches).
 
+use crate::blobs::Blobs;
 use crate::Clock;
 use base64::Engine;
-use okienko_store::{Store, TreeHead};
+use bytes::Bytes;
+use okienko_store::{NewMessage, Store, StoreError, TreeHead};
 use okienko_trust::merkle::{self, Hash};
 use okienko_trust::p256::ecdsa::{signature::Signer, DerSignature, SigningKey};
 use std::sync::Arc;
@@ -58,15 +60,31 @@ struct State {
     sth: Option<SignedTreeHead>,
 }
 
+/// A message stored in the same transaction as its evidence's leaves: the message (its
+/// evidence records in the order of the leaves) and the blobs it refers to.
+pub type MessageToStore = (NewMessage, Vec<(String, Bytes)>);
+
+/// The first leaf's index and the message's own result (a repeated idempotency key), or why
+/// nothing was committed.
+type Appended = Result<(u64, Result<(), StoreError>), String>;
+
 struct Append {
     leaves: Vec<Vec<u8>>,
-    reply: oneshot::Sender<Result<u64, String>>,
+    message: Option<MessageToStore>,
+    reply: oneshot::Sender<Appended>,
 }
 
 #[derive(Clone)]
 pub struct EvidenceLog {
     tx: mpsc::Sender<Append>,
     state: Arc<RwLock<State>>,
+}
+
+/// Where the sequencer commits: the store, and the blobs messages refer to.
+struct Sink {
+    store: Arc<dyn Store>,
+    blobs: Blobs,
+    clock: Arc<dyn Clock>,
 }
 
 fn decode_hash(hex_text: &str) -> anyhow::Result<Hash> {
@@ -83,6 +101,7 @@ impl EvidenceLog {
     /// Loads the log and starts its sequencer.
     pub async fn start(
         store: Arc<dyn Store>,
+        blobs: Blobs,
         key: SigningKey,
         clock: Arc<dyn Clock>,
     ) -> anyhow::Result<Self> {
@@ -107,15 +126,44 @@ impl EvidenceLog {
         };
         let state = Arc::new(RwLock::new(State { hashes, range, sth }));
         let (tx, rx) = mpsc::channel(4096);
-        tokio::spawn(sequencer(rx, state.clone(), store, key, clock));
+        let sink = Sink {
+            store,
+            blobs,
+            clock,
+        };
+        tokio::spawn(sequencer(rx, state.clone(), sink, key));
         Ok(EvidenceLog { tx, state })
     }
 
     /// Appends leaves; answers with the index of the first once they are committed.
     pub async fn append(&self, leaves: Vec<Vec<u8>>) -> anyhow::Result<u64> {
+        Ok(self.submit(leaves, None).await?.0)
+    }
+
+    /// Appends a message's evidence (`leaves`, in the order of its evidence records) and
+    /// stores the message in the same transaction, its records numbered by their leaves.
+    /// Concurrent messages share one commit. Answers once both are durable; the inner result
+    /// is the message's own (a conflict for a repeated idempotency key).
+    pub async fn append_message(
+        &self,
+        leaves: Vec<Vec<u8>>,
+        message: MessageToStore,
+    ) -> anyhow::Result<Result<(), StoreError>> {
+        Ok(self.submit(leaves, Some(message)).await?.1)
+    }
+
+    async fn submit(
+        &self,
+        leaves: Vec<Vec<u8>>,
+        message: Option<MessageToStore>,
+    ) -> anyhow::Result<(u64, Result<(), StoreError>)> {
         let (reply, rx) = oneshot::channel();
         self.tx
-            .send(Append { leaves, reply })
+            .send(Append {
+                leaves,
+                message,
+                reply,
+            })
             .await
             .map_err(|_| anyhow::anyhow!("evidence log stopped"))?;
         rx.await
@@ -159,10 +207,10 @@ impl EvidenceLog {
 async fn sequencer(
     mut rx: mpsc::Receiver<Append>,
     state: Arc<RwLock<State>>,
-    store: Arc<dyn Store>,
+    sink: Sink,
     key: SigningKey,
-    clock: Arc<dyn Clock>,
 ) {
+    let (store, clock) = (sink.store.clone(), sink.clock.clone());
     let mut tick = tokio::time::interval(Duration::from_millis(200));
     let mut last_head = Instant::now() - Duration::from_secs(2);
     loop {
@@ -180,7 +228,7 @@ async fn sequencer(
                         Err(_) => break,
                     }
                 }
-                commit(&state, store.as_ref(), &clock, batch).await;
+                commit(&state, &sink, batch).await;
             }
             _ = tick.tick() => {}
         }
@@ -194,15 +242,12 @@ async fn sequencer(
     }
 }
 
-async fn commit(
-    state: &RwLock<State>,
-    store: &dyn Store,
-    clock: &Arc<dyn Clock>,
-    batch: Vec<Append>,
-) {
+async fn commit(state: &RwLock<State>, sink: &Sink, mut batch: Vec<Append>) {
     let mut rows = Vec::new();
     let mut hashes = Vec::new();
+    let mut offsets = Vec::with_capacity(batch.len());
     for a in &batch {
+        offsets.push(rows.len() as u64);
         for l in &a.leaves {
             let h = merkle::leaf_hash(l);
             rows.push((hex::encode(h), B64.encode(l)));
@@ -210,9 +255,39 @@ async fn commit(
         }
     }
     let expected = state.read().await.hashes.len() as i64;
-    let at = okienko_domain::to_millis(clock.now());
-    match store.append_log_leaves(expected, &rows, at).await {
-        Ok(first) => {
+    // Messages in the batch, their evidence records numbered by where their leaves go.
+    let mut messages = Vec::new();
+    let mut blobs = Vec::new();
+    let mut senders = Vec::new();
+    for (k, a) in batch.iter_mut().enumerate() {
+        if let Some((mut m, b)) = a.message.take() {
+            for (j, e) in m.evidence.iter_mut().enumerate() {
+                e.log_index = expected + (offsets[k] + j as u64) as i64;
+            }
+            messages.push(m);
+            blobs.push(b);
+            senders.push(k);
+        }
+    }
+    let at = okienko_domain::to_millis(sink.clock.now());
+    let store = sink.store.as_ref();
+    let stored = if messages.is_empty() {
+        store
+            .append_log_leaves(expected, &rows, at)
+            .await
+            .map(|first| (first, Vec::new()))
+            .map_err(|e| e.to_string())
+    } else {
+        match sink.blobs.store_for_commit(store, blobs).await {
+            Ok(places) => store
+                .append_log_and_messages(expected, &rows, at, &places, &messages)
+                .await
+                .map_err(|e| e.to_string()),
+            Err(e) => Err(e.to_string()),
+        }
+    };
+    match stored {
+        Ok((first, results)) => {
             {
                 let mut st = state.write().await;
                 for h in &hashes {
@@ -220,17 +295,20 @@ async fn commit(
                 }
                 st.hashes.extend(hashes);
             }
-            let mut next = first as u64;
-            for a in batch {
-                let n = a.leaves.len() as u64;
-                let _ = a.reply.send(Ok(next));
-                next += n;
+            let mut own: Vec<Option<Result<(), StoreError>>> = batch.iter().map(|_| None).collect();
+            for (k, r) in senders.into_iter().zip(results) {
+                own[k] = Some(r);
+            }
+            for ((a, offset), r) in batch.into_iter().zip(offsets).zip(own) {
+                let _ = a
+                    .reply
+                    .send(Ok((first as u64 + offset, r.unwrap_or(Ok(())))));
             }
         }
         Err(e) => {
             tracing::error!(error = %e, "appending to the evidence log");
             for a in batch {
-                let _ = a.reply.send(Err(e.to_string()));
+                let _ = a.reply.send(Err(e.clone()));
             }
         }
     }

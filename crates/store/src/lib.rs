@@ -150,6 +150,17 @@ pub trait Store: Send + Sync {
         leaves: &[(String, String)],
         at: Millis,
     ) -> Result<i64>;
+    /// Appends log leaves and stores messages in one transaction (one commit for both): the
+    /// leaves as [`Store::append_log_leaves`], then the messages as
+    /// [`Store::insert_messages`]. Returns the first leaf's index and each message's result.
+    async fn append_log_and_messages(
+        &self,
+        expected_size: i64,
+        leaves: &[(String, String)],
+        at: Millis,
+        packed: &[PackedBlob],
+        batch: &[NewMessage],
+    ) -> Result<(i64, Vec<Result<()>>)>;
     /// All leaf hashes in order (hex), for building proofs.
     async fn log_leaf_hashes(&self) -> Result<Vec<String>>;
     /// Leaves from `from` (inclusive), at most `limit`, in order.

@@ -173,7 +173,7 @@ impl SqlStore {
         if n == 0 {
             return Ok(false);
         }
-        insert_evidence(&mut tx, evidence).await?;
+        insert_evidence(&mut tx, &[evidence]).await?;
         tx.commit().await?;
         Ok(true)
     }
@@ -321,8 +321,19 @@ fn mailbox_from(r: &AnyRow) -> std::result::Result<Mailbox, sqlx::Error> {
 
 const DELIVERY_COLS: &str =
     "message_id, recipient, sent_at, delivered_at, opened_at, deemed_at, deemable";
+/// Evidence rows with their signed bytes: kept in the row, or, when they are exactly the log
+/// leaf the row points at (marked `=log`, which no base64 text can be), read from there.
+/// Signed evidence is most of what a message adds to the database, and it is in the log
+/// anyway.
 const EVIDENCE_COLS: &str =
-    "id, message_id, recipient, kind, issued_at, log_index, document, signed";
+    "e.id, e.message_id, e.recipient, e.kind, e.issued_at, e.log_index, e.document, \
+     CASE WHEN e.signed = '=log' THEN l.leaf ELSE e.signed END AS signed";
+const EVIDENCE_FROM: &str = "evidence e LEFT JOIN log_leaves l ON l.idx = e.log_index";
+/// The stored `signed` value of a new evidence row, given the row's log index (`$i`) and
+/// signed bytes (`$s`).
+fn evidence_signed_sql(i: usize, s: usize) -> String {
+    format!("CASE WHEN (SELECT l.leaf FROM log_leaves l WHERE l.idx = ${i}) = ${s} THEN '=log' ELSE ${s} END")
+}
 
 fn delivery_from(r: &AnyRow) -> std::result::Result<Delivery, sqlx::Error> {
     Ok(Delivery {
@@ -349,22 +360,28 @@ fn evidence_from(r: &AnyRow) -> std::result::Result<EvidenceRecord, sqlx::Error>
     })
 }
 
-async fn insert_evidence(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    e: &EvidenceRecord,
-) -> Result<()> {
-    sqlx::query("INSERT INTO evidence (id, message_id, recipient, kind, issued_at, log_index, document, signed) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
-        .bind(&e.id)
-        .bind(&e.message_id)
-        .bind(&e.recipient)
-        .bind(&e.kind)
-        .bind(e.issued_at)
-        .bind(e.log_index)
-        .bind(&e.document)
-        .bind(&e.signed_b64)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
+async fn insert_evidence(conn: &mut sqlx::AnyConnection, rows: &[&EvidenceRecord]) -> Result<()> {
+    insert_rows(
+        conn,
+        "evidence (id, message_id, recipient, kind, issued_at, log_index, document, signed)",
+        8,
+        rows,
+        |k| {
+            let v: Vec<String> = (k..k + 7).map(|i| format!("${i}")).collect();
+            format!("({}, {})", v.join(", "), evidence_signed_sql(k + 5, k + 7))
+        },
+        |q, e| {
+            q.bind(&e.id)
+                .bind(&e.message_id)
+                .bind(&e.recipient)
+                .bind(&e.kind)
+                .bind(e.issued_at)
+                .bind(e.log_index)
+                .bind(&e.document)
+                .bind(&e.signed_b64)
+        },
+    )
+    .await
 }
 
 const USER_COLS: &str = "id, email, display_name, password_hash, email_verified, totp_secret, totp_last_step, locale, disabled, created_at";
@@ -1011,32 +1028,24 @@ impl Store for SqlStore {
         at: Millis,
     ) -> Result<i64> {
         let mut tx = self.writer.begin().await?;
-        // The count is read inside the writing transaction: on SQLite the single writer
-        // serialises appends; on PostgreSQL a second writer's rows make the primary keys clash.
-        // MAX on the primary key, not COUNT(*), which reads the whole table on SQLite; the
-        // indexes are 0, 1, 2, … without gaps, so both give the size.
-        let size: i64 =
-            sqlx::query("SELECT CAST(COALESCE(MAX(idx) + 1, 0) AS BIGINT) FROM log_leaves")
-                .fetch_one(&mut *tx)
-                .await?
-                .try_get(0)?;
-        if size != expected_size {
-            return Err(StoreError::Conflict(format!(
-                "log has {size} leaves, expected {expected_size}"
-            )));
-        }
-        let numbered: Vec<(i64, &(String, String))> = (size..).zip(leaves.iter()).collect();
-        insert_rows(
-            &mut tx,
-            "log_leaves (idx, leaf_hash, leaf, added_at)",
-            4,
-            &numbered,
-            |k| marks(k, 4),
-            |q, (idx, (hash, leaf))| q.bind(*idx).bind(hash).bind(leaf).bind(at),
-        )
-        .await?;
+        let first = append_leaves_in(&mut tx, expected_size, leaves, at).await?;
         tx.commit().await?;
-        Ok(size)
+        Ok(first)
+    }
+
+    async fn append_log_and_messages(
+        &self,
+        expected_size: i64,
+        leaves: &[(String, String)],
+        at: Millis,
+        packed: &[PackedBlob],
+        batch: &[NewMessage],
+    ) -> Result<(i64, Vec<Result<()>>)> {
+        let mut tx = self.writer.begin().await?;
+        let first = append_leaves_in(&mut tx, expected_size, leaves, at).await?;
+        let results = insert_messages_in(&mut tx, packed, batch).await?;
+        tx.commit().await?;
+        Ok((first, results))
     }
 
     async fn log_leaf_hashes(&self) -> Result<Vec<String>> {
@@ -1281,47 +1290,9 @@ impl Store for SqlStore {
         batch: &[NewMessage],
     ) -> Result<Vec<Result<()>>> {
         let mut tx = self.writer.begin().await?;
-        // A blob packed twice keeps its first place.
-        let places: Vec<String> = (0..packed.len().min(500))
-            .map(|k| marks(k * 4 + 1, 4))
-            .collect();
-        for part in packed.chunks(500) {
-            let sql = format!(
-                "INSERT INTO packed_blobs (sha256, pack, pack_offset, length) VALUES {} ON CONFLICT (sha256) DO NOTHING",
-                places[..part.len()].join(", ")
-            );
-            let mut q = sqlx::query(&sql);
-            for b in part {
-                q = q.bind(&b.sha256).bind(b.pack).bind(b.offset).bind(b.length);
-            }
-            q.execute(&mut *tx).await?;
-        }
-        // All at once; only when that fails (a repeated idempotency key) one by one, so that
-        // one conflict does not undo the others.
-        let all: Vec<&NewMessage> = batch.iter().collect();
-        let mut sp = sqlx::Connection::begin(&mut *tx).await?;
-        if insert_message_rows(&mut sp, &all).await.is_ok() {
-            sp.commit().await?;
-            tx.commit().await?;
-            return Ok(batch.iter().map(|_| Ok(())).collect());
-        }
-        sp.rollback().await?;
-        let mut out = Vec::with_capacity(batch.len());
-        for m in batch {
-            let mut sp = sqlx::Connection::begin(&mut *tx).await?;
-            match insert_message_rows(&mut sp, &[m]).await {
-                Ok(()) => {
-                    sp.commit().await?;
-                    out.push(Ok(()));
-                }
-                Err(e) => {
-                    sp.rollback().await?;
-                    out.push(Err(e));
-                }
-            }
-        }
+        let results = insert_messages_in(&mut tx, packed, batch).await?;
         tx.commit().await?;
-        Ok(out)
+        Ok(results)
     }
 
     async fn packed_blob(&self, sha256: &str) -> Result<Option<PackedBlob>> {
@@ -1598,14 +1569,12 @@ impl Store for SqlStore {
     }
 
     async fn insert_evidence(&self, e: &EvidenceRecord) -> Result<()> {
-        let mut tx = self.writer.begin().await?;
-        insert_evidence(&mut tx, e).await?;
-        tx.commit().await?;
-        Ok(())
+        let mut conn = self.writer.acquire().await?;
+        insert_evidence(&mut conn, &[e]).await
     }
 
     async fn evidence_of_message(&self, message_id: &str) -> Result<Vec<EvidenceRecord>> {
-        let rows = sqlx::query(&format!("SELECT {EVIDENCE_COLS} FROM evidence WHERE message_id = $1 ORDER BY issued_at, log_index"))
+        let rows = sqlx::query(&format!("SELECT {EVIDENCE_COLS} FROM {EVIDENCE_FROM} WHERE e.message_id = $1 ORDER BY e.issued_at, e.log_index"))
             .bind(message_id)
             .fetch_all(&self.reader)
             .await?;
@@ -1617,7 +1586,7 @@ impl Store for SqlStore {
 
     async fn evidence(&self, id: &str) -> Result<Option<EvidenceRecord>> {
         let r = sqlx::query(&format!(
-            "SELECT {EVIDENCE_COLS} FROM evidence WHERE id = $1"
+            "SELECT {EVIDENCE_COLS} FROM {EVIDENCE_FROM} WHERE e.id = $1"
         ))
         .bind(id)
         .fetch_optional(&self.reader)
@@ -2058,6 +2027,86 @@ fn message_from(r: &AnyRow) -> std::result::Result<Message, sqlx::Error> {
     })
 }
 
+/// Stores messages inside `tx` (see [`Store::insert_messages`]).
+async fn insert_messages_in(
+    tx: &mut sqlx::AnyConnection,
+    packed: &[PackedBlob],
+    batch: &[NewMessage],
+) -> Result<Vec<Result<()>>> {
+    // A blob packed twice keeps its first place.
+    let places: Vec<String> = (0..packed.len().min(500))
+        .map(|k| marks(k * 4 + 1, 4))
+        .collect();
+    for part in packed.chunks(500) {
+        let sql = format!(
+            "INSERT INTO packed_blobs (sha256, pack, pack_offset, length) VALUES {} ON CONFLICT (sha256) DO NOTHING",
+            places[..part.len()].join(", ")
+        );
+        let mut q = sqlx::query(&sql);
+        for b in part {
+            q = q.bind(&b.sha256).bind(b.pack).bind(b.offset).bind(b.length);
+        }
+        q.execute(&mut *tx).await?;
+    }
+    // All at once; only when that fails (a repeated idempotency key) one by one, so that
+    // one conflict does not undo the others.
+    let all: Vec<&NewMessage> = batch.iter().collect();
+    let mut sp = sqlx::Connection::begin(&mut *tx).await?;
+    if insert_message_rows(&mut sp, &all).await.is_ok() {
+        sp.commit().await?;
+        return Ok(batch.iter().map(|_| Ok(())).collect());
+    }
+    sp.rollback().await?;
+    let mut out = Vec::with_capacity(batch.len());
+    for m in batch {
+        let mut sp = sqlx::Connection::begin(&mut *tx).await?;
+        match insert_message_rows(&mut sp, &[m]).await {
+            Ok(()) => {
+                sp.commit().await?;
+                out.push(Ok(()));
+            }
+            Err(e) => {
+                sp.rollback().await?;
+                out.push(Err(e));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Appends log leaves inside `tx` (see [`Store::append_log_leaves`]).
+async fn append_leaves_in(
+    tx: &mut sqlx::AnyConnection,
+    expected_size: i64,
+    leaves: &[(String, String)],
+    at: Millis,
+) -> Result<i64> {
+    // The count is read inside the writing transaction: on SQLite the single writer
+    // serialises appends; on PostgreSQL a second writer's rows make the primary keys clash.
+    // MAX on the primary key, not COUNT(*), which reads the whole table on SQLite; the
+    // indexes are 0, 1, 2, … without gaps, so both give the size.
+    let size: i64 = sqlx::query("SELECT CAST(COALESCE(MAX(idx) + 1, 0) AS BIGINT) FROM log_leaves")
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get(0)?;
+    if size != expected_size {
+        return Err(StoreError::Conflict(format!(
+            "log has {size} leaves, expected {expected_size}"
+        )));
+    }
+    let numbered: Vec<(i64, &(String, String))> = (size..).zip(leaves.iter()).collect();
+    insert_rows(
+        tx,
+        "log_leaves (idx, leaf_hash, leaf, added_at)",
+        4,
+        &numbered,
+        |k| marks(k, 4),
+        |q, (idx, (hash, leaf))| q.bind(*idx).bind(hash).bind(leaf).bind(at),
+    )
+    .await?;
+    Ok(size)
+}
+
 type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
 
 /// Inserts `rows` with as few statements as the backends allow: `INSERT INTO {head} VALUES
@@ -2204,24 +2253,7 @@ async fn insert_message_rows(conn: &mut sqlx::AnyConnection, batch: &[&NewMessag
     )
     .await?;
     let evidence: Vec<&EvidenceRecord> = batch.iter().flat_map(|n| &n.evidence).collect();
-    insert_rows(
-        conn,
-        "evidence (id, message_id, recipient, kind, issued_at, log_index, document, signed)",
-        8,
-        &evidence,
-        |k| marks(k, 8),
-        |q, e| {
-            q.bind(&e.id)
-                .bind(&e.message_id)
-                .bind(&e.recipient)
-                .bind(&e.kind)
-                .bind(e.issued_at)
-                .bind(e.log_index)
-                .bind(&e.document)
-                .bind(&e.signed_b64)
-        },
-    )
-    .await
+    insert_evidence(conn, &evidence).await
 }
 
 const LETTER_COLS: &str = "id, message_id, tracking_number, verification_code, recipient_name, street, postal_code, city, service_point_id, batch_id, pages, pdf_sha256, created_at, outcome, outcome_at, outcome_by";
@@ -2330,9 +2362,8 @@ impl SqlStore {
             tx.rollback().await?;
             return Ok(false);
         }
-        for e in evidence {
-            insert_evidence(&mut tx, e).await?;
-        }
+        let rows: Vec<&EvidenceRecord> = evidence.iter().collect();
+        insert_evidence(&mut tx, &rows).await?;
         Self::audit_in(&mut tx, audit).await?;
         tx.commit().await?;
         Ok(true)
@@ -2363,7 +2394,7 @@ impl SqlStore {
             tx.rollback().await?;
             return Ok(false);
         }
-        insert_evidence(&mut tx, evidence).await?;
+        insert_evidence(&mut tx, &[evidence]).await?;
         Self::audit_in(&mut tx, audit).await?;
         tx.commit().await?;
         Ok(true)

@@ -425,6 +425,45 @@ async fn evidence_log_appends_in_order_and_refuses_a_stale_writer() {
         s.insert_tree_head(&h).await.expect("head");
         assert_eq!(s.latest_tree_head().await.expect("latest"), Some(h.clone()));
         assert_eq!(s.tree_heads().await.expect("heads"), vec![h]);
+
+        // Evidence whose signed bytes are its log leaf is stored once (in the log) and read
+        // back whole; other evidence keeps its own bytes.
+        let record = |id: &str, log_index: i64, signed: &str| okienko_store::EvidenceRecord {
+            id: id.into(),
+            message_id: None,
+            recipient: String::new(),
+            kind: "submission-rejection".into(),
+            issued_at: 1,
+            log_index,
+            document: "{}".into(),
+            signed_b64: signed.into(),
+        };
+        s.insert_evidence(&record("same", 3, "l3"))
+            .await
+            .expect("same");
+        s.insert_evidence(&record("other", 4, "not-the-leaf"))
+            .await
+            .expect("other");
+        assert_eq!(
+            s.evidence("same")
+                .await
+                .expect("read")
+                .map(|e| e.signed_b64),
+            Some("l3".to_string())
+        );
+        assert_eq!(
+            s.evidence("other")
+                .await
+                .expect("read")
+                .map(|e| e.signed_b64),
+            Some("not-the-leaf".to_string())
+        );
+        let stored: String = sqlx::query("SELECT signed FROM evidence WHERE id = 'same'")
+            .fetch_one(s.raw_pool())
+            .await
+            .expect("raw")
+            .get(0);
+        assert_eq!(stored, "=log");
     }
     drop_all(stores).await;
 }
