@@ -65,6 +65,11 @@ async fn first_mailbox(base: &str, token: &str) -> String {
         .to_string()
 }
 
+/// A message's attachment, different for every message so each is a new blob in a pack.
+fn attachment(tag: &str) -> Vec<u8> {
+    format!("%PDF-1.4 crash test {tag}\n{}", "z".repeat(20_000)).into_bytes()
+}
+
 #[tokio::test]
 async fn sigkill_at_random_moments_loses_nothing_acknowledged() {
     let data = std::env::temp_dir().join(format!("okienko-crash-{}", okienko_services::new_id()));
@@ -129,7 +134,7 @@ async fn sigkill_at_random_moments_loses_nothing_acknowledged() {
                     let msg = serde_json::json!({"from": from, "to": [office], "subject": format!("Pismo {round}-{w}-{i}"), "body": "x".repeat(2000)});
                     let form = reqwest::multipart::Form::new()
                         .part("message", reqwest::multipart::Part::text(msg.to_string()))
-                        .part("attachment", reqwest::multipart::Part::bytes(b"%PDF-1.4 crash test".to_vec()).file_name("a.pdf"));
+                        .part("attachment", reqwest::multipart::Part::bytes(attachment(&format!("{round}-{w}-{i}"))).file_name("a.pdf"));
                     match client.post(format!("{base}/api/v1/messages")).bearer_auth(&jan).multipart(form).send().await {
                         Ok(r) if r.status().as_u16() == 201 => {
                             if let Ok(v) = r.json::<serde_json::Value>().await {
@@ -171,6 +176,22 @@ async fn sigkill_at_random_moments_loses_nothing_acknowledged() {
             .await
             .expect("message");
         assert_eq!(r.status(), 200, "message {id} lost");
+        // Its attachment is whole: the bytes that were sent.
+        let v: serde_json::Value = r.json().await.expect("json");
+        let subject = v["subject"].as_str().expect("subject").to_string();
+        let tag = subject.trim_start_matches("Pismo ");
+        let file = reqwest::Client::new()
+            .get(format!("{base}/api/v1/messages/{id}/attachments/0"))
+            .bearer_auth(&jan)
+            .send()
+            .await
+            .expect("attachment");
+        assert_eq!(file.status(), 200, "attachment of {id}");
+        assert_eq!(
+            file.bytes().await.expect("bytes").to_vec(),
+            attachment(tag),
+            "attachment of {id}"
+        );
     }
     child.kill().await.expect("stop");
     for args in [["log", "verify"], ["audit", "verify"]] {
