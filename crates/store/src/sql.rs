@@ -32,6 +32,8 @@ pub struct SqlStore {
     writer: AnyPool,
     reader: AnyPool,
     cache: Arc<ReadCache>,
+    /// Held while any clone of the store lives; background work stops when it goes.
+    _alive: Arc<()>,
 }
 
 impl From<sqlx::Error> for StoreError {
@@ -76,6 +78,7 @@ impl SqlStore {
                     writer: pool.clone(),
                     reader: pool,
                     cache: Arc::default(),
+                    _alive: Arc::default(),
                 })
             }
             Backend::Sqlite => {
@@ -85,23 +88,27 @@ impl SqlStore {
                     .min_connections(1)
                     .idle_timeout(None)
                     .max_lifetime(None)
-                    .after_connect(sqlite_pragmas)
+                    .after_connect(sqlite_writer_pragmas)
                     .connect_with(opts.clone())
                     .await?;
+                let alive = Arc::new(());
                 let reader = if memory {
                     writer.clone()
                 } else {
-                    AnyPoolOptions::new()
+                    let reader = AnyPoolOptions::new()
                         .max_connections(8)
                         .after_connect(sqlite_pragmas)
                         .connect_with(opts)
-                        .await?
+                        .await?;
+                    checkpoints(reader.clone(), Arc::downgrade(&alive));
+                    reader
                 };
                 Ok(SqlStore {
                     backend,
                     writer,
                     reader,
                     cache: Arc::default(),
+                    _alive: alive,
                 })
             }
         }
@@ -206,6 +213,42 @@ fn sqlite_pragmas(
         .await?;
         Ok(())
     })
+}
+
+/// The SQLite writer connection also gets a 64 MiB page cache, so a batch's pages are not
+/// spilled to the WAL and written again before it commits, and no automatic checkpoint:
+/// copying the WAL into the database would otherwise happen inside a commit, while every
+/// sender waits. `checkpoints` does it in the background instead.
+fn sqlite_writer_pragmas(
+    conn: &mut sqlx::AnyConnection,
+    meta: sqlx::pool::PoolConnectionMetadata,
+) -> futures_core::future::BoxFuture<'_, std::result::Result<(), sqlx::Error>> {
+    Box::pin(async move {
+        sqlite_pragmas(conn, meta).await?;
+        conn.execute("PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 0;")
+            .await?;
+        Ok(())
+    })
+}
+
+/// Checkpoints the WAL of a SQLite file every half second on a reader connection (PASSIVE:
+/// alongside the writer, never blocking it), until the store is dropped.
+fn checkpoints(reader: AnyPool, alive: std::sync::Weak<()>) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_millis(500));
+        loop {
+            tick.tick().await;
+            if alive.strong_count() == 0 {
+                break;
+            }
+            if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+                .execute(&reader)
+                .await
+            {
+                tracing::warn!(error = %e, "checkpointing the SQLite WAL");
+            }
+        }
+    });
 }
 
 /// Splits a migration file into statements (they hold no `;` inside literals), dropping
