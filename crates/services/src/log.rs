@@ -2,6 +2,10 @@
 //! one fsync per batch), keeps the tree's compact range in memory, and signs a tree head at
 //! least every second while there is new data. One sequencer per installation: a second
 //! writer is refused by the store (its expected size no longer matches).
+//!
+//! New messages come through here too (group commit): a batch's attachments are packed and
+//! synced, then its leaves and its messages are committed in one transaction, so a message
+//! and its evidence are durable together and concurrent senders share the syncs.
 
 use crate::blobs::Blobs;
 use crate::Clock;
@@ -219,7 +223,9 @@ async fn sequencer(
                 let Some(first) = msg else { break };
                 let mut batch = vec![first];
                 let mut count = batch[0].leaves.len();
-                while count < 4000 {
+                // Bounded so that a backlog is worked off in commits of a few megabytes
+                // each rather than one long one that everyone waits for.
+                while count < 1024 {
                     match rx.try_recv() {
                         Ok(m) => {
                             count += m.leaves.len();

@@ -231,11 +231,12 @@ fn sqlite_writer_pragmas(
     })
 }
 
-/// Checkpoints the WAL of a SQLite file every half second on a reader connection (PASSIVE:
-/// alongside the writer, never blocking it), until the store is dropped.
+/// Checkpoints the WAL of a SQLite file every 100 ms on a reader connection (PASSIVE:
+/// alongside the writer, never blocking it), until the store is dropped. Often and small:
+/// a large checkpoint's writes and sync hold up the commits' syncs on the same disk.
 fn checkpoints(reader: AnyPool, alive: std::sync::Weak<()>) {
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_millis(500));
+        let mut tick = tokio::time::interval(Duration::from_millis(100));
         loop {
             tick.tick().await;
             if alive.strong_count() == 0 {
