@@ -2,12 +2,6 @@ use clap::{Parser, Subcommand};
 use okienko::config::{Flags, Settings};
 use std::process::ExitCode;
 
-/// mimalloc instead of glibc's malloc: a message's life allocates and frees many buffers
-/// across threads, where glibc's allocator spent about a tenth of the CPU on 2 cores and
-/// kept memory it had freed.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 #[derive(Parser)]
 #[command(
     name = "okienko",
