@@ -2,9 +2,9 @@
 //! A blob's key is its SHA-256, so storing the same bytes twice keeps one copy.
 //!
 //! Message attachments in a local folder go into append-only pack files instead of a file
-//! each: the message writer appends a whole batch's attachments with one write and one
-//! fdatasync, then commits the batch with the blobs' places (table `packed_blobs`) in the
-//! same transaction. A file per blob costs an inode, a file fsync and a folder fsync each,
+//! each: the evidence log's sequencer (`log.rs`) appends a whole batch's attachments with one
+//! write and one fdatasync, then commits the batch with the blobs' places (table
+//! `packed_blobs`) in the same transaction. A file per blob costs an inode, a file fsync and a folder fsync each,
 //! which on 2 cores capped the platform at a few hundred messages per second.
 
 use bytes::Bytes;
@@ -55,45 +55,33 @@ impl Packs {
         &self,
         slot: &'a mut Option<OpenPack>,
     ) -> std::io::Result<&'a mut OpenPack> {
-        use std::fs::OpenOptions;
-        if slot.is_none() {
-            std::fs::create_dir_all(&self.dir)?;
-            let newest = std::fs::read_dir(&self.dir)?
-                .filter_map(|e| e.ok())
-                .filter_map(|e| {
-                    e.file_name()
-                        .to_str()?
-                        .strip_suffix(".pack")?
-                        .parse::<i64>()
-                        .ok()
-                })
-                .max()
-                .unwrap_or(1);
-            let file = OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(self.path(newest))?;
-            let len = file.metadata()?.len();
-            std::fs::File::open(&self.dir)?.sync_all()?;
-            *slot = Some(OpenPack {
-                number: newest,
-                file,
-                len,
-            });
-        }
-        let full = slot.as_ref().is_some_and(|p| p.len >= PACK_LIMIT);
-        if full {
-            let number = slot.as_ref().map_or(1, |p| p.number + 1);
-            let file = OpenOptions::new()
+        let number = match slot.as_ref() {
+            Some(p) if p.len < PACK_LIMIT => None,
+            Some(p) => Some(p.number + 1),
+            None => {
+                std::fs::create_dir_all(&self.dir)?;
+                let newest = std::fs::read_dir(&self.dir)?
+                    .filter_map(|e| e.ok())
+                    .filter_map(|e| {
+                        e.file_name()
+                            .to_str()?
+                            .strip_suffix(".pack")?
+                            .parse::<i64>()
+                            .ok()
+                    })
+                    .max()
+                    .unwrap_or(1);
+                Some(newest)
+            }
+        };
+        if let Some(number) = number {
+            let file = std::fs::OpenOptions::new()
                 .create(true)
                 .append(true)
                 .open(self.path(number))?;
+            let len = file.metadata()?.len();
             std::fs::File::open(&self.dir)?.sync_all()?;
-            *slot = Some(OpenPack {
-                number,
-                file,
-                len: 0,
-            });
+            *slot = Some(OpenPack { number, file, len });
         }
         slot.as_mut()
             .ok_or_else(|| std::io::Error::other("no pack open"))

@@ -374,7 +374,7 @@ impl Services {
             let id = self.reject_submission(&from, &to, &subject, &errs).await?;
             return Err(DomainError::Rejected(errs, id));
         }
-        // Bytes the message writer stores with the message: letters' PDFs and attachments.
+        // Bytes stored with the message in its commit: letters' PDFs and attachments.
         let mut blobs: Vec<(String, bytes::Bytes)> = Vec::new();
         let letters: Vec<okienko_store::PaperLetter> = letters
             .into_iter()

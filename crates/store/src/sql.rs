@@ -408,6 +408,7 @@ async fn insert_evidence(conn: &mut sqlx::AnyConnection, rows: &[&EvidenceRecord
     insert_rows(
         conn,
         "evidence (id, message_id, recipient, kind, issued_at, log_index, document, signed)",
+        "",
         8,
         rows,
         |k| {
@@ -2078,20 +2079,16 @@ async fn insert_messages_in(
     batch: &[NewMessage],
 ) -> Result<Vec<Result<()>>> {
     // A blob packed twice keeps its first place.
-    let places: Vec<String> = (0..packed.len().min(500))
-        .map(|k| marks(k * 4 + 1, 4))
-        .collect();
-    for part in packed.chunks(500) {
-        let sql = format!(
-            "INSERT INTO packed_blobs (sha256, pack, pack_offset, length) VALUES {} ON CONFLICT (sha256) DO NOTHING",
-            places[..part.len()].join(", ")
-        );
-        let mut q = sqlx::query(&sql);
-        for b in part {
-            q = q.bind(&b.sha256).bind(b.pack).bind(b.offset).bind(b.length);
-        }
-        q.execute(&mut *tx).await?;
-    }
+    insert_rows(
+        tx,
+        "packed_blobs (sha256, pack, pack_offset, length)",
+        " ON CONFLICT (sha256) DO NOTHING",
+        4,
+        packed,
+        |k| marks(k, 4),
+        |q, b| q.bind(&b.sha256).bind(b.pack).bind(b.offset).bind(b.length),
+    )
+    .await?;
     // All at once; only when that fails (a repeated idempotency key) one by one, so that
     // one conflict does not undo the others.
     let all: Vec<&NewMessage> = batch.iter().collect();
@@ -2142,6 +2139,7 @@ async fn append_leaves_in(
     insert_rows(
         tx,
         "log_leaves (idx, leaf_hash, leaf, added_at)",
+        "",
         4,
         &numbered,
         |k| marks(k, 4),
@@ -2154,12 +2152,13 @@ async fn append_leaves_in(
 type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
 
 /// Inserts `rows` with as few statements as the backends allow: `INSERT INTO {head} VALUES
-/// (…), (…), …` with `row` giving each row's value list (placeholders numbered from the
+/// (…), (…), … {tail}` with `row` giving each row's value list (placeholders numbered from the
 /// argument) and `bind` binding that row's values in order. One statement per row costs a
 /// round trip to the database thread each, which was most of the cost of storing a message.
 async fn insert_rows<T: Sync>(
     conn: &mut sqlx::AnyConnection,
     head: &str,
+    tail: &str,
     per_row: usize,
     rows: &[T],
     row: impl Fn(usize) -> String,
@@ -2171,7 +2170,7 @@ async fn insert_rows<T: Sync>(
     let chunk = 8;
     for part in rows.chunks(chunk) {
         let values: Vec<String> = (0..part.len()).map(|k| row(k * per_row + 1)).collect();
-        let sql = format!("INSERT INTO {head} VALUES {}", values.join(", "));
+        let sql = format!("INSERT INTO {head} VALUES {}{tail}", values.join(", "));
         let mut q = sqlx::query(&sql);
         for r in part {
             q = bind(q, r);
@@ -2194,6 +2193,7 @@ async fn insert_message_rows(conn: &mut sqlx::AnyConnection, batch: &[&NewMessag
     insert_rows(
         conn,
         "messages (id, sender, sender_user_id, subject, body, sent_at, idempotency_key, reply_to, thread_id)",
+        "",
         8,
         &messages,
         // A reply joins the thread of the message it answers; anything else starts one.
@@ -2226,6 +2226,7 @@ async fn insert_message_rows(conn: &mut sqlx::AnyConnection, batch: &[&NewMessag
     insert_rows(
         conn,
         "deliveries (message_id, recipient, sent_at, delivered_at, opened_at, deemed_at, deemable)",
+        "",
         5,
         &deliveries,
         |k| {
@@ -2251,6 +2252,7 @@ async fn insert_message_rows(conn: &mut sqlx::AnyConnection, batch: &[&NewMessag
     insert_rows(
         conn,
         "attachments (message_id, n, name, size, sha256, media_type)",
+        "",
         6,
         &attachments,
         |k| marks(k, 6),
@@ -2268,6 +2270,7 @@ async fn insert_message_rows(conn: &mut sqlx::AnyConnection, batch: &[&NewMessag
     insert_rows(
         conn,
         "paper_letters (id, message_id, tracking_number, verification_code, recipient_name, street, postal_code, city, service_point_id, batch_id, pages, pdf_sha256, created_at, outcome, outcome_at, outcome_by)",
+        "",
         12,
         &letters,
         |k| {
