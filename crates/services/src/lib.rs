@@ -87,6 +87,4 @@ pub fn hash_secret(token: &str) -> String {
     hex::encode(sha2::Sha256::digest(token.as_bytes()))
 }
 
-pub fn new_id() -> String {
-    uuid::Uuid::new_v4().to_string()
-}
+pub use okienko_store::new_id;

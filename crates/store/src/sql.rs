@@ -5,6 +5,7 @@
 
 use crate::cache::ReadCache;
 use crate::migrations::MIGRATIONS;
+use crate::new_id;
 use crate::{
     Attachment, CashReceipt, CounterDay, CounterVisit, Delivery, Department, EvidenceRecord,
     Folder, Job, JobCounts, ListFilter, LogLeaf, Mailbox, Message, MessageSummary, NewMessage,
@@ -49,10 +50,6 @@ impl From<sqlx::Error> for StoreError {
 
 fn flag(b: bool) -> i64 {
     i64::from(b)
-}
-
-fn new_id() -> String {
-    uuid::Uuid::new_v4().to_string()
 }
 
 impl SqlStore {
