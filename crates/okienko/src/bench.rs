@@ -28,6 +28,20 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[i.min(sorted.len() - 1)]
 }
 
+/// CPU time (user and system) this process has used so far, from /proc (Linux).
+fn cpu_seconds() -> f64 {
+    std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|s| {
+            // Fields after the command name, which is in parentheses and may hold spaces.
+            let rest = s.rsplit_once(')')?.1.split_whitespace().collect::<Vec<_>>();
+            let ticks: f64 =
+                rest.get(11)?.parse::<f64>().ok()? + rest.get(12)?.parse::<f64>().ok()?;
+            Some(ticks / 100.0)
+        })
+        .unwrap_or(0.0)
+}
+
 fn vm_hwm_kib(pid: u32) -> Option<u64> {
     let s = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     s.lines()
@@ -501,19 +515,23 @@ pub async fn run_delivery(args: DeliveryBenchArgs) -> anyhow::Result<()> {
         }));
     }
     let t0 = Instant::now();
+    let cpu0 = cpu_seconds();
     let mut lat = Vec::new();
     for t in tasks {
         lat.extend(t.await?);
     }
     let secs = t0.elapsed().as_secs_f64();
+    let cpu = cpu_seconds() - cpu0;
     lat.sort();
     println!(
-        "sustained: {} accepted in {secs:.1} s with {} senders = {:.0} msg/s; p50 {:.1} ms, p99 {:.1} ms",
+        "sustained: {} accepted in {secs:.1} s with {} senders = {:.0} msg/s; p50 {:.1} ms, p99 {:.1} ms; CPU {:.0} µs per message ({:.0} % of a core; server and load generator)",
         lat.len(),
         args.concurrency,
         lat.len() as f64 / secs,
         percentile(&lat, 0.5).as_secs_f64() * 1000.0,
-        percentile(&lat, 0.99).as_secs_f64() * 1000.0
+        percentile(&lat, 0.99).as_secs_f64() * 1000.0,
+        cpu * 1e6 / lat.len().max(1) as f64,
+        cpu * 100.0 / secs,
     );
 
     // 2. A fixed offered rate of 1,000 msg/s, open loop.

@@ -71,23 +71,28 @@ impl Services {
         &self,
         documents: Vec<Vec<u8>>,
     ) -> Result<Vec<Vec<u8>>, DomainError> {
-        let signer = self.pki.platform_seal.clone();
-        let chain = vec![self.pki.intermediate.cert.clone()];
         let at = self.clock.now();
-        let few = documents.len() <= 4;
-        let sign_all = move || {
-            documents
-                .iter()
-                .map(|d| sign(&SignRequest::data(d, false, at), &signer, &chain))
-                .collect::<Result<Vec<_>, _>>()
-        };
-        // A few signatures (tens of microseconds each) are made right here; handing them to
-        // the blocking pool would cost more in thread switches than the signing itself. Many
-        // (a bulk message) go to the blocking pool so the runtime is not held up.
-        let signed = if few {
-            sign_all()
+        let sign_all =
+            move |signer: &okienko_trust::pki::KeyPair, chain: &[_], documents: &[Vec<u8>]| {
+                documents
+                    .iter()
+                    .map(|d| sign(&SignRequest::data(d, false, at), signer, chain))
+                    .collect::<Result<Vec<_>, _>>()
+            };
+        // A few signatures (tens of microseconds each) are made right here, with the keys
+        // borrowed; handing them to the blocking pool would cost more in thread switches and
+        // copies than the signing itself. Many (a bulk message) go to the blocking pool so the
+        // runtime is not held up.
+        let signed = if documents.len() <= 4 {
+            sign_all(
+                &self.pki.platform_seal,
+                std::slice::from_ref(&self.pki.intermediate.cert),
+                &documents,
+            )
         } else {
-            tokio::task::spawn_blocking(sign_all)
+            let signer = self.pki.platform_seal.clone();
+            let chain = [self.pki.intermediate.cert.clone()];
+            tokio::task::spawn_blocking(move || sign_all(&signer, &chain, &documents))
                 .await
                 .map_err(|e| DomainError::Internal(e.to_string()))?
         };

@@ -26,6 +26,9 @@ pub struct KeyPair {
     pub cert: Certificate,
     /// The same key loaded into ring, made on first use (see [`FastKey`]).
     fast: Arc<OnceLock<Option<FastKey>>>,
+    /// The DER parts of a CMS signature that stay the same, made on first use (see
+    /// `sign::Prepared`).
+    pub(crate) prepared: Arc<OnceLock<std::result::Result<crate::sign::Prepared, String>>>,
 }
 
 impl KeyPair {
@@ -34,6 +37,7 @@ impl KeyPair {
             key,
             cert,
             fast: Arc::default(),
+            prepared: Arc::default(),
         }
     }
 
