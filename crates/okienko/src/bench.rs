@@ -575,6 +575,7 @@ pub async fn run_delivery(args: DeliveryBenchArgs) -> anyhow::Result<()> {
                 sender_user_id: None,
                 subject: format!("Pismo {chunk}"),
                 body: String::new(),
+                body_sha256: None,
                 sent_at: at,
                 idempotency_key: None,
                 reply_to: None,

@@ -561,10 +561,8 @@ impl Services {
         extra: serde_json::Value,
     ) -> Result<Vec<okienko_store::EvidenceRecord>, DomainError> {
         let message: Message = self
-            .store
-            .message(&l.message_id)
-            .await
-            .map_err(internal)?
+            .stored_message(&l.message_id)
+            .await?
             .ok_or(DomainError::NotFound)?;
         let attachments: Vec<Attachment> = self
             .store
@@ -621,10 +619,8 @@ impl Services {
             return Err(wrong());
         }
         let message = self
-            .store
-            .message(&letter.message_id)
-            .await
-            .map_err(internal)?
+            .stored_message(&letter.message_id)
+            .await?
             .ok_or(DomainError::NotFound)?;
         let sender = self
             .store
@@ -715,10 +711,8 @@ impl Services {
         );
         if !clerk {
             let m = self
-                .store
-                .message(&l.message_id)
-                .await
-                .map_err(internal)?
+                .stored_message(&l.message_id)
+                .await?
                 .ok_or(DomainError::NotFound)?;
             if self.sent_letters(p, &m).await?.is_empty() {
                 return Err(DomainError::NotFound);

@@ -210,10 +210,8 @@ impl Services {
             .await?
             .ok_or(DomainError::NotFound)?;
         let message = self
-            .store
-            .message(message_id)
-            .await
-            .map_err(internal)?
+            .stored_message(message_id)
+            .await?
             .ok_or(DomainError::NotFound)?;
         let deliveries = self.store.deliveries(message_id).await.map_err(internal)?;
         if !deliveries.iter().any(|d| d.recipient == mailbox) {

@@ -58,4 +58,9 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "blob_packs",
         sql: include_str!("../migrations/0010_blob_packs.sql"),
     },
+    Migration {
+        version: 11,
+        name: "message_body_blobs",
+        sql: include_str!("../migrations/0011_message_body_blobs.sql"),
+    },
 ];

@@ -115,7 +115,11 @@ pub struct Message {
     pub sender: String,
     pub sender_user_id: Option<String>,
     pub subject: String,
+    /// The body; empty when `body_sha256` is set and it has not been loaded.
     pub body: String,
+    /// Set when the body is kept as a blob (long bodies, see the services' `send_message`):
+    /// its SHA-256 in the blob store.
+    pub body_sha256: Option<String>,
     pub sent_at: Millis,
     pub idempotency_key: Option<String>,
     pub reply_to: Option<String>,

@@ -2054,7 +2054,7 @@ async fn insert_grant(
 }
 
 const MESSAGE_COLS: &str =
-    "id, sender, sender_user_id, subject, body, sent_at, idempotency_key, reply_to";
+    "id, sender, sender_user_id, subject, body, body_sha256, sent_at, idempotency_key, reply_to";
 
 fn message_from(r: &AnyRow) -> std::result::Result<Message, sqlx::Error> {
     Ok(Message {
@@ -2063,6 +2063,7 @@ fn message_from(r: &AnyRow) -> std::result::Result<Message, sqlx::Error> {
         sender_user_id: r.try_get("sender_user_id")?,
         subject: r.try_get("subject")?,
         body: r.try_get("body")?,
+        body_sha256: r.try_get("body_sha256")?,
         sent_at: r.try_get("sent_at")?,
         idempotency_key: r.try_get("idempotency_key")?,
         reply_to: r.try_get("reply_to")?,
@@ -2189,14 +2190,14 @@ async fn insert_message_rows(conn: &mut sqlx::AnyConnection, batch: &[&NewMessag
     let messages: Vec<&Message> = batch.iter().map(|n| &n.message).collect();
     insert_rows(
         conn,
-        "messages (id, sender, sender_user_id, subject, body, sent_at, idempotency_key, reply_to, thread_id)",
+        "messages (id, sender, sender_user_id, subject, body, body_sha256, sent_at, idempotency_key, reply_to, thread_id)",
         "",
-        8,
+        9,
         &messages,
         // A reply joins the thread of the message it answers; anything else starts one.
         |k| {
             format!(
-                "(${a}, ${b}, ${c}, ${d}, ${e}, ${f}, ${g}, ${h}, COALESCE((SELECT p.thread_id FROM messages p WHERE p.id = ${h}), ${a}))",
+                "(${a}, ${b}, ${c}, ${d}, ${e}, ${i}, ${f}, ${g}, ${h}, COALESCE((SELECT p.thread_id FROM messages p WHERE p.id = ${h}), ${a}))",
                 a = k,
                 b = k + 1,
                 c = k + 2,
@@ -2204,7 +2205,8 @@ async fn insert_message_rows(conn: &mut sqlx::AnyConnection, batch: &[&NewMessag
                 e = k + 4,
                 f = k + 5,
                 g = k + 6,
-                h = k + 7
+                h = k + 7,
+                i = k + 8
             )
         },
         |q, m| {
@@ -2216,6 +2218,7 @@ async fn insert_message_rows(conn: &mut sqlx::AnyConnection, batch: &[&NewMessag
                 .bind(m.sent_at)
                 .bind(&m.idempotency_key)
                 .bind(&m.reply_to)
+                .bind(&m.body_sha256)
         },
     )
     .await?;
