@@ -5,7 +5,9 @@
 //!
 //! New messages come through here too (group commit): a batch's attachments are packed and
 //! synced, then its leaves and its messages are committed in one transaction, so a message
-//! and its evidence are durable together and concurrent senders share the syncs.
+//! and its evidence are durable together and concurrent senders share the syncs. Packing and
+//! committing are two tasks, so batch N+1's blobs are written while batch N commits; commits
+//! stay in order.
 
 use crate::blobs::Blobs;
 use crate::Clock;
@@ -208,10 +210,64 @@ impl EvidenceLog {
     }
 }
 
+/// A batch whose blobs are packed and synced, on its way to its commit.
+struct Packed {
+    batch: Vec<Append>,
+    places: Result<Vec<okienko_store::PackedBlob>, String>,
+}
+
+/// Takes batches off the queue and packs their blobs, then hands them to the committer. Two
+/// stages, so that one batch's blobs are written and synced while the batch before it is
+/// being committed; the hand-over holds one batch, so order is kept and memory bounded.
 async fn sequencer(
     mut rx: mpsc::Receiver<Append>,
     state: Arc<RwLock<State>>,
     sink: Sink,
+    key: SigningKey,
+) {
+    let (to_commit, committing) = mpsc::channel::<Packed>(1);
+    let sink = Arc::new(sink);
+    let committer = tokio::spawn(committer(committing, state, sink.clone(), key));
+    while let Some(first) = rx.recv().await {
+        let mut batch = vec![first];
+        let mut count = batch[0].leaves.len();
+        // Bounded so that a backlog is worked off in commits of a few megabytes each rather
+        // than one long one that everyone waits for.
+        while count < 1024 {
+            match rx.try_recv() {
+                Ok(m) => {
+                    count += m.leaves.len();
+                    batch.push(m);
+                }
+                Err(_) => break,
+            }
+        }
+        let blobs: Vec<Vec<(String, Bytes)>> = batch
+            .iter_mut()
+            .filter_map(|a| a.message.as_mut().map(|(_, b)| std::mem::take(b)))
+            .collect();
+        let places = if blobs.iter().all(|b| b.is_empty()) {
+            Ok(Vec::new())
+        } else {
+            sink.blobs
+                .store_for_commit(sink.store.as_ref(), blobs)
+                .await
+                .map_err(|e| e.to_string())
+        };
+        if to_commit.send(Packed { batch, places }).await.is_err() {
+            break;
+        }
+    }
+    drop(to_commit);
+    let _ = committer.await;
+}
+
+/// Commits packed batches in order, and signs a tree head at least every second while there
+/// is new data.
+async fn committer(
+    mut rx: mpsc::Receiver<Packed>,
+    state: Arc<RwLock<State>>,
+    sink: Arc<Sink>,
     key: SigningKey,
 ) {
     let (store, clock) = (sink.store.clone(), sink.clock.clone());
@@ -219,22 +275,9 @@ async fn sequencer(
     let mut last_head = Instant::now() - Duration::from_secs(2);
     loop {
         tokio::select! {
-            msg = rx.recv() => {
-                let Some(first) = msg else { break };
-                let mut batch = vec![first];
-                let mut count = batch[0].leaves.len();
-                // Bounded so that a backlog is worked off in commits of a few megabytes
-                // each rather than one long one that everyone waits for.
-                while count < 1024 {
-                    match rx.try_recv() {
-                        Ok(m) => {
-                            count += m.leaves.len();
-                            batch.push(m);
-                        }
-                        Err(_) => break,
-                    }
-                }
-                commit(&state, &sink, batch).await;
+            p = rx.recv() => {
+                let Some(p) = p else { break };
+                commit(&state, &sink, p).await;
             }
             _ = tick.tick() => {}
         }
@@ -248,7 +291,8 @@ async fn sequencer(
     }
 }
 
-async fn commit(state: &RwLock<State>, sink: &Sink, mut batch: Vec<Append>) {
+async fn commit(state: &RwLock<State>, sink: &Sink, packed: Packed) {
+    let Packed { mut batch, places } = packed;
     let mut rows = Vec::new();
     let mut hashes = Vec::new();
     let mut offsets = Vec::with_capacity(batch.len());
@@ -263,34 +307,29 @@ async fn commit(state: &RwLock<State>, sink: &Sink, mut batch: Vec<Append>) {
     let expected = state.read().await.hashes.len() as i64;
     // Messages in the batch, their evidence records numbered by where their leaves go.
     let mut messages = Vec::new();
-    let mut blobs = Vec::new();
     let mut senders = Vec::new();
     for (k, a) in batch.iter_mut().enumerate() {
-        if let Some((mut m, b)) = a.message.take() {
+        if let Some((mut m, _)) = a.message.take() {
             for (j, e) in m.evidence.iter_mut().enumerate() {
                 e.log_index = expected + (offsets[k] + j as u64) as i64;
             }
             messages.push(m);
-            blobs.push(b);
             senders.push(k);
         }
     }
     let at = okienko_domain::to_millis(sink.clock.now());
     let store = sink.store.as_ref();
-    let stored = if messages.is_empty() {
-        store
+    let stored = match places {
+        Err(e) => Err(e),
+        Ok(_) if messages.is_empty() => store
             .append_log_leaves(expected, &rows, at)
             .await
             .map(|first| (first, Vec::new()))
-            .map_err(|e| e.to_string())
-    } else {
-        match sink.blobs.store_for_commit(store, blobs).await {
-            Ok(places) => store
-                .append_log_and_messages(expected, &rows, at, &places, &messages)
-                .await
-                .map_err(|e| e.to_string()),
-            Err(e) => Err(e.to_string()),
-        }
+            .map_err(|e| e.to_string()),
+        Ok(places) => store
+            .append_log_and_messages(expected, &rows, at, &places, &messages)
+            .await
+            .map_err(|e| e.to_string()),
     };
     match stored {
         Ok((first, results)) => {
