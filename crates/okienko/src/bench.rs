@@ -381,39 +381,62 @@ fn pdf_attachment(size: usize) -> Vec<u8> {
 #[derive(Clone)]
 struct Sender {
     http: reqwest::Client,
-    base: String,
-    token: String,
-    from: String,
-    to: String,
-    body: std::sync::Arc<str>,
-    attachment: std::sync::Arc<Vec<u8>>,
+    url: String,
+    auth: String,
+    content_type: String,
+    /// The whole multipart body, written out once: each send copies it and writes its number
+    /// into the subject and into the attachment, so every attachment is a new blob.
+    template: std::sync::Arc<Vec<u8>>,
+    /// Where the 16 hex digits of the number go: in the subject, in the attachment.
+    marks: [usize; 2],
 }
 
 impl Sender {
-    async fn send(&self, i: u64) -> Option<Duration> {
+    fn new(
+        http: reqwest::Client,
+        base: &str,
+        token: &str,
+        (from, to): (&str, &str),
+        text: &str,
+        attachment: &[u8],
+    ) -> Self {
         // The multipart body is written out here rather than by reqwest's form builder, which
         // streams it in chunks: the load generator shares the 2 cores with the server, so it
         // should cost as little as it can.
         const BOUNDARY: &str = "okienko-bench-boundary-7f3a9c";
-        let msg = serde_json::json!({"from": self.from, "to": [self.to], "subject": format!("Benchmark {i}"), "body": &*self.body});
-        let mut body = Vec::with_capacity(self.attachment.len() + self.body.len() + 512);
-        body.extend_from_slice(
-            format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"message\"\r\n\r\n{msg}\r\n--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"attachment\"; filename=\"zalacznik.pdf\"\r\nContent-Type: application/pdf\r\n\r\n").as_bytes(),
-        );
-        let start = body.len();
-        body.extend_from_slice(&self.attachment);
-        // Every attachment different, so each is a new blob written and synced.
-        body[start + 9..start + 25].copy_from_slice(format!("{i:016x}").as_bytes());
+        const NUMBER: &str = "0000000000000000";
+        let msg = serde_json::json!({"from": from, "to": [to], "subject": format!("Benchmark {NUMBER}"), "body": text});
+        let mut body = format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"message\"\r\n\r\n{msg}\r\n--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"attachment\"; filename=\"zalacznik.pdf\"\r\nContent-Type: application/pdf\r\n\r\n").into_bytes();
+        let subject = body
+            .windows(NUMBER.len())
+            .position(|w| w == NUMBER.as_bytes())
+            .unwrap_or(0);
+        // After the attachment's "%PDF-1.4\n".
+        let unique = body.len() + 9;
+        body.extend_from_slice(attachment);
         body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
+        Sender {
+            http,
+            url: format!("{base}/api/v1/messages"),
+            auth: format!("Bearer {token}"),
+            content_type: format!("multipart/form-data; boundary={BOUNDARY}"),
+            template: std::sync::Arc::new(body),
+            marks: [subject, unique],
+        }
+    }
+
+    async fn send(&self, i: u64) -> Option<Duration> {
+        let mut body = self.template.to_vec();
+        let number = format!("{i:016x}");
+        for at in self.marks {
+            body[at..at + 16].copy_from_slice(number.as_bytes());
+        }
         let t = Instant::now();
         match self
             .http
-            .post(format!("{}/api/v1/messages", self.base))
-            .bearer_auth(&self.token)
-            .header(
-                "content-type",
-                format!("multipart/form-data; boundary={BOUNDARY}"),
-            )
+            .post(&self.url)
+            .header("authorization", &self.auth)
+            .header("content-type", &self.content_type)
             .body(body)
             .send()
             .await
@@ -487,15 +510,14 @@ pub async fn run_delivery(args: DeliveryBenchArgs) -> anyhow::Result<()> {
     let body = "Lorem ipsum dolor sit amet. ".repeat(370);
     let attachment = pdf_attachment(100 * 1024);
     println!("{} cores; message: {} B body, one {} B attachment; evidence signed (ECDSA P-256) and logged", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0), body.len(), attachment.len());
-    let sender = Sender {
-        http: http.clone(),
-        base: base.clone(),
-        token: jan.clone(),
-        from: jan_box.clone(),
-        to: office_box.clone(),
-        body: body.into(),
-        attachment: Arc::new(attachment),
-    };
+    let sender = Sender::new(
+        http.clone(),
+        &base,
+        &jan,
+        (&jan_box, &office_box),
+        &body,
+        &attachment,
+    );
 
     // 1. Sustained throughput, closed loop.
     let deadline = Instant::now() + Duration::from_secs(args.seconds);

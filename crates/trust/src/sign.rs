@@ -217,8 +217,9 @@ impl KeyPair {
 /// A DER TLV of `tag` around the concatenation of `parts`.
 fn tlv(tag: Tag, parts: &[&[u8]]) -> Result<Vec<u8>> {
     let len: usize = parts.iter().map(|p| p.len()).sum();
-    let mut out = der::Header::new(tag, len)?.to_der()?;
-    out.reserve(len);
+    let header = der::Header::new(tag, len)?;
+    let mut out = Vec::with_capacity(usize::try_from(header.encoded_len()?)? + len);
+    header.encode_to_vec(&mut out)?;
     for p in parts {
         out.extend_from_slice(p);
     }
