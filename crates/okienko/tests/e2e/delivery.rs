@@ -155,6 +155,11 @@ async fn my_address(t: &TestServer, token: &str) -> String {
         .to_string()
 }
 
+/// A body long enough to be kept as a blob rather than in the message's row.
+fn long_body() -> String {
+    "Treść wiadomości, długa jak pismo urzędowe. ".repeat(60)
+}
+
 async fn send(
     t: &TestServer,
     token: &str,
@@ -164,7 +169,7 @@ async fn send(
     files: &[(&str, &[u8])],
     key: Option<&str>,
 ) -> (u16, serde_json::Value) {
-    let msg = serde_json::json!({"from": from, "to": to, "subject": subject, "body": "Treść wiadomości."});
+    let msg = serde_json::json!({"from": from, "to": to, "subject": subject, "body": long_body()});
     let mut form = reqwest::multipart::Form::new().part(
         "message",
         reqwest::multipart::Part::text(msg.to_string())
@@ -251,6 +256,7 @@ async fn citizen_to_office_with_evidence_that_verifies_outside() {
     assert!(inbox["items"][0]["opened_at"].is_null());
     let (status, m) = get_json(t.url(&format!("/api/v1/messages/{id}")), Some(&anna)).await;
     assert_eq!(status, 200);
+    assert_eq!(m["body"].as_str(), Some(long_body().as_str()));
     assert_eq!(m["attachments"][0]["media_type"], "application/pdf");
     assert_eq!(
         m["attachments"][0]["sha256"].as_str(),
@@ -311,6 +317,17 @@ async fn citizen_to_office_with_evidence_that_verifies_outside() {
         assert_eq!(
             content["attachments"][0]["sha256"].as_str(),
             Some(hex::encode(okienko_trust::sha256(pdf)).as_str())
+        );
+        // The long body, stored as a blob, is read back whole for the later evidence too.
+        assert_eq!(
+            content["message_sha256"].as_str(),
+            Some(
+                okienko_services::delivery::message_sha256(
+                    "Wniosek o wydanie zaświadczenia",
+                    &long_body()
+                )
+                .as_str()
+            )
         );
     }
 }
