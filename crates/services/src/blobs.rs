@@ -38,6 +38,8 @@ struct OpenPack {
     file: std::fs::File,
     /// Where the next batch goes: the file's length rounded up to `ALIGN`.
     len: u64,
+    /// Written with direct I/O.
+    direct: bool,
     /// The batch being written (see `AlignedWriter`), kept between batches.
     buf: Vec<u8>,
 }
@@ -114,19 +116,22 @@ impl<'a> AlignedWriter<'a> {
 
 /// Opens a pack for writing, with direct I/O where the system and file system allow it (not
 /// on tmpfs, for one), else buffered: the bytes on disk are the same either way.
-fn open_for_append(path: &std::path::Path) -> std::io::Result<std::fs::File> {
+/// Returns the file and whether it is direct.
+fn open_for_append(path: &std::path::Path, direct: bool) -> std::io::Result<(std::fs::File, bool)> {
     let mut options = std::fs::OpenOptions::new();
     options.create(true).write(true);
     #[cfg(target_os = "linux")]
-    {
+    if direct {
         use std::os::unix::fs::OpenOptionsExt;
         let mut direct = options.clone();
         direct.custom_flags(libc::O_DIRECT);
         if let Ok(f) = direct.open(path) {
-            return Ok(f);
+            return Ok((f, true));
         }
     }
-    options.open(path)
+    #[cfg(not(target_os = "linux"))]
+    let _ = direct;
+    Ok((options.open(path)?, false))
 }
 
 /// A pack is closed and the next one started once it holds this many bytes.
@@ -165,7 +170,7 @@ impl Packs {
             }
         };
         if let Some(number) = number {
-            let file = open_for_append(&self.path(number))?;
+            let (file, direct) = open_for_append(&self.path(number), true)?;
             let len = round_up(file.metadata()?.len());
             std::fs::File::open(&self.dir)?.sync_all()?;
             let buf = slot.take().map(|p| p.buf).unwrap_or_default();
@@ -173,6 +178,7 @@ impl Packs {
                 number,
                 file,
                 len,
+                direct,
                 buf,
             });
         }
@@ -187,37 +193,17 @@ impl Packs {
             .lock()
             .map_err(|_| std::io::Error::other("pack lock poisoned"))?;
         let pack = self.open_current(&mut slot)?;
-        let start = pack.len;
-        let mut places = Vec::with_capacity(blobs.len());
-        let mut out = AlignedWriter::new(&pack.file, &mut pack.buf, start);
-        let mut at = start;
-        let written = (|| {
-            for (sha, data) in blobs {
-                let hash = hex::decode(sha)
-                    .map_err(|_| std::io::Error::other("blob key is not a SHA-256"))?;
-                out.put(RECORD_MAGIC)?;
-                out.put(&hash)?;
-                out.put(&(data.len() as u64).to_be_bytes())?;
-                out.put(data)?;
-                places.push(PackedBlob {
-                    sha256: sha.clone(),
-                    pack: pack.number,
-                    offset: (at + RECORD_HEADER) as i64,
-                    length: data.len() as i64,
-                });
-                at += RECORD_HEADER + data.len() as u64;
+        match write_batch(pack, blobs) {
+            // A device that wants direct I/O aligned to more than ALIGN refuses the write:
+            // the pack is reopened buffered and the batch written again after what is there.
+            Err(e) if pack.direct && e.kind() == std::io::ErrorKind::InvalidInput => {
+                tracing::warn!(error = %e, pack = pack.number, "direct I/O refused; writing packs buffered");
+                pack.file = open_for_append(&self.path(pack.number), false)?.0;
+                pack.direct = false;
+                write_batch(pack, blobs)
             }
-            out.finish()
-        })();
-        // Whatever reached the file counts towards its length, even after a failed write: a
-        // torn record is never indexed, and later records go after it.
-        pack.len = match &written {
-            Ok(end) => *end,
-            Err(_) => round_up(pack.file.metadata().map(|m| m.len()).unwrap_or(at).max(at)),
-        };
-        written?;
-        pack.file.sync_data()?;
-        Ok(places)
+            r => r,
+        }
     }
 
     fn read(&self, b: &PackedBlob) -> std::io::Result<Vec<u8>> {
@@ -229,6 +215,41 @@ impl Packs {
         file.read_exact_at(&mut buf, offset)?;
         Ok(buf)
     }
+}
+
+/// Writes a batch of blobs at the end of `pack` and syncs it; returns their places.
+fn write_batch(pack: &mut OpenPack, blobs: &[(String, Bytes)]) -> std::io::Result<Vec<PackedBlob>> {
+    let start = pack.len;
+    let mut places = Vec::with_capacity(blobs.len());
+    let mut out = AlignedWriter::new(&pack.file, &mut pack.buf, start);
+    let mut at = start;
+    let written = (|| {
+        for (sha, data) in blobs {
+            let hash =
+                hex::decode(sha).map_err(|_| std::io::Error::other("blob key is not a SHA-256"))?;
+            out.put(RECORD_MAGIC)?;
+            out.put(&hash)?;
+            out.put(&(data.len() as u64).to_be_bytes())?;
+            out.put(data)?;
+            places.push(PackedBlob {
+                sha256: sha.clone(),
+                pack: pack.number,
+                offset: (at + RECORD_HEADER) as i64,
+                length: data.len() as i64,
+            });
+            at += RECORD_HEADER + data.len() as u64;
+        }
+        out.finish()
+    })();
+    // Whatever reached the file counts towards its length, even after a failed write: a
+    // torn record is never indexed, and later records go after it.
+    pack.len = match &written {
+        Ok(end) => *end,
+        Err(_) => round_up(pack.file.metadata().map(|m| m.len()).unwrap_or(at).max(at)),
+    };
+    written?;
+    pack.file.sync_data()?;
+    Ok(places)
 }
 
 impl std::fmt::Debug for Blobs {
