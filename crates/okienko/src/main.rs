@@ -34,6 +34,11 @@ enum Cmd {
         #[command(subcommand)]
         cmd: LogCmd,
     },
+    /// Blob store tools.
+    Blobs {
+        #[command(subcommand)]
+        cmd: BlobsCmd,
+    },
     /// Measure sign-ins per hour and authenticated page latency against a child server.
     Bench(okienko::bench::BenchArgs),
     /// Measure signed-and-logged evidence per second and time stamps per second.
@@ -59,6 +64,13 @@ struct VerifyArgs {
 #[derive(Subcommand)]
 enum LogCmd {
     /// Recompute the evidence log and check every signed tree head; exit 1 if broken.
+    Verify(Flags),
+}
+
+#[derive(Subcommand)]
+enum BlobsCmd {
+    /// Read every pack file and check every packed blob the database points at: there, whole,
+    /// and matching its SHA-256; exit 1 if any is not.
     Verify(Flags),
 }
 
@@ -154,6 +166,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Cmd::Log {
             cmd: LogCmd::Verify(flags),
         } => return okienko::cli::log_verify(&flags).await,
+        Cmd::Blobs {
+            cmd: BlobsCmd::Verify(flags),
+        } => return okienko::cli::blobs_verify(&flags).await,
         Cmd::Bench(args) => okienko::bench::run(args).await?,
         Cmd::BenchTrust(args) => okienko::bench::run_trust(args).await?,
         Cmd::BenchDelivery(args) => okienko::bench::run_delivery(args).await?,

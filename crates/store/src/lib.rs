@@ -238,6 +238,8 @@ pub trait Store: Send + Sync {
     async fn packed_blob(&self, sha256: &str) -> Result<Option<PackedBlob>>;
     /// Which of these blobs are already packed.
     async fn packed_among(&self, sha256s: &[String]) -> Result<Vec<String>>;
+    /// Packed blobs' places in the order of their SHA-256, after `after`, at most `limit`.
+    async fn packed_blobs_after(&self, after: &str, limit: i64) -> Result<Vec<PackedBlob>>;
     async fn message_by_idempotency(&self, sender: &str, key: &str) -> Result<Option<String>>;
     async fn message(&self, id: &str) -> Result<Option<Message>>;
     async fn deliveries(&self, message_id: &str) -> Result<Vec<Delivery>>;

@@ -1355,6 +1355,26 @@ impl Store for SqlStore {
         })
     }
 
+    async fn packed_blobs_after(&self, after: &str, limit: i64) -> Result<Vec<PackedBlob>> {
+        let rows = sqlx::query(
+            "SELECT sha256, pack, pack_offset, length FROM packed_blobs WHERE sha256 > $1 ORDER BY sha256 LIMIT $2",
+        )
+        .bind(after)
+        .bind(limit)
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(PackedBlob {
+                    sha256: r.try_get(0)?,
+                    pack: r.try_get(1)?,
+                    offset: r.try_get(2)?,
+                    length: r.try_get(3)?,
+                })
+            })
+            .collect()
+    }
+
     async fn packed_among(&self, sha256s: &[String]) -> Result<Vec<String>> {
         if sha256s.is_empty() {
             return Ok(Vec::new());

@@ -1136,6 +1136,20 @@ async fn packed_blobs_are_indexed_with_their_batch_and_keep_their_first_place() 
         known.sort();
         assert_eq!(known, vec!["aa".to_string(), "bb".to_string()]);
         assert!(s.packed_among(&[]).await.expect("none").is_empty());
+        // Listed in pages, in the order of their hashes.
+        assert_eq!(
+            s.packed_blobs_after("", 1).await.expect("page"),
+            vec![place("aa", 1, 44)]
+        );
+        assert_eq!(
+            s.packed_blobs_after("aa", 10).await.expect("page"),
+            vec![place("bb", 1, 98)]
+        );
+        assert!(s
+            .packed_blobs_after("bb", 10)
+            .await
+            .expect("page")
+            .is_empty());
     }
     drop_all(stores).await;
 }

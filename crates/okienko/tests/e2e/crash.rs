@@ -194,7 +194,7 @@ async fn sigkill_at_random_moments_loses_nothing_acknowledged() {
         );
     }
     child.kill().await.expect("stop");
-    for args in [["log", "verify"], ["audit", "verify"]] {
+    for args in [["log", "verify"], ["audit", "verify"], ["blobs", "verify"]] {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_okienko"))
             .args(args)
             .arg("--data")
