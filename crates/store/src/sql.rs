@@ -1338,41 +1338,27 @@ impl Store for SqlStore {
     }
 
     async fn packed_blob(&self, sha256: &str) -> Result<Option<PackedBlob>> {
-        let r = sqlx::query(
-            "SELECT sha256, pack, pack_offset, length FROM packed_blobs WHERE sha256 = $1",
-        )
+        let r = sqlx::query(&format!(
+            "SELECT {PACKED_COLS} FROM packed_blobs WHERE sha256 = $1"
+        ))
         .bind(sha256)
         .fetch_optional(&self.reader)
         .await?;
-        Ok(match r {
-            None => None,
-            Some(r) => Some(PackedBlob {
-                sha256: r.try_get(0)?,
-                pack: r.try_get(1)?,
-                offset: r.try_get(2)?,
-                length: r.try_get(3)?,
-            }),
-        })
+        Ok(r.as_ref().map(packed_blob_from).transpose()?)
     }
 
     async fn packed_blobs_after(&self, after: &str, limit: i64) -> Result<Vec<PackedBlob>> {
-        let rows = sqlx::query(
-            "SELECT sha256, pack, pack_offset, length FROM packed_blobs WHERE sha256 > $1 ORDER BY sha256 LIMIT $2",
-        )
+        let rows = sqlx::query(&format!(
+            "SELECT {PACKED_COLS} FROM packed_blobs WHERE sha256 > $1 ORDER BY sha256 LIMIT $2"
+        ))
         .bind(after)
         .bind(limit)
         .fetch_all(&self.reader)
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(PackedBlob {
-                    sha256: r.try_get(0)?,
-                    pack: r.try_get(1)?,
-                    offset: r.try_get(2)?,
-                    length: r.try_get(3)?,
-                })
-            })
-            .collect()
+        Ok(rows
+            .iter()
+            .map(packed_blob_from)
+            .collect::<std::result::Result<_, _>>()?)
     }
 
     async fn packed_among(&self, sha256s: &[String]) -> Result<Vec<String>> {
@@ -2071,6 +2057,17 @@ async fn insert_grant(
     .execute(&mut **tx)
     .await?;
     Ok(())
+}
+
+const PACKED_COLS: &str = "sha256, pack, pack_offset, length";
+
+fn packed_blob_from(r: &AnyRow) -> std::result::Result<PackedBlob, sqlx::Error> {
+    Ok(PackedBlob {
+        sha256: r.try_get(0)?,
+        pack: r.try_get(1)?,
+        offset: r.try_get(2)?,
+        length: r.try_get(3)?,
+    })
 }
 
 const MESSAGE_COLS: &str =
