@@ -114,8 +114,8 @@ impl<'a> AlignedWriter<'a> {
     }
 }
 
-/// Opens a pack for writing, with direct I/O where the system and file system allow it (not
-/// on tmpfs, for one), else buffered: the bytes on disk are the same either way.
+/// Opens a pack for writing, with direct I/O where the system and file system allow it (some
+/// refuse O_DIRECT at open), else buffered: the bytes on disk are the same either way.
 /// Returns the file and whether it is direct.
 fn open_for_append(path: &std::path::Path, direct: bool) -> std::io::Result<(std::fs::File, bool)> {
     let mut options = std::fs::OpenOptions::new();

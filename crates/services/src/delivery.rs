@@ -410,7 +410,7 @@ impl Services {
                 media_type: media_type.into(),
             });
         }
-        let message = Message {
+        let mut message = Message {
             id: id.clone(),
             sender: from.clone(),
             sender_user_id: Some(p.user.id.clone()),
@@ -469,7 +469,6 @@ impl Services {
             .await?
             .into_iter()
             .unzip();
-        let mut message = message;
         if message.body.len() > BODY_INLINE_MAX {
             let body = bytes::Bytes::from(std::mem::take(&mut message.body).into_bytes());
             let sha = hex::encode(Sha256::digest(&body));
