@@ -70,6 +70,12 @@ pub enum DomainError {
     TokenInvalid,
     #[error("form expired")]
     Csrf,
+    /// The request is larger than this kind of request may be.
+    #[error("request too large")]
+    TooLarge,
+    /// Too much is being received at once; try again shortly.
+    #[error("busy")]
+    Busy,
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -89,6 +95,8 @@ impl DomainError {
             DomainError::Conflict(c) => c,
             DomainError::TokenInvalid => "err-token-invalid",
             DomainError::Csrf => "err-csrf",
+            DomainError::TooLarge => "err-too-large",
+            DomainError::Busy => "err-busy",
             DomainError::Internal(_) => "err-internal",
         }
     }

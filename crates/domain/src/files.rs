@@ -1,9 +1,40 @@
-//! What an uploaded file really is, judged by its first bytes (and, where the bytes are a
-//! container or plain text, its name). Only the types of the allow-list are recognised.
+//! What an uploaded file really is, judged by its first bytes and its name together: the
+//! content decides the type, and the name must end in an extension of that very type (a
+//! `.bat`, `.hta`, `.html`, `.jar`, `.docm` or `.svg` is refused whatever it contains, and so
+//! is a PDF named `.exe`). Only the types of the allow-list are recognised.
+
+/// The extensions a file of each recognised type may carry.
+const EXTENSIONS: [(&str, &[&str]); 11] = [
+    ("application/pdf", &["pdf"]),
+    ("image/png", &["png"]),
+    ("image/jpeg", &["jpg", "jpeg"]),
+    ("image/tiff", &["tif", "tiff"]),
+    (
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        &["docx"],
+    ),
+    ("application/vnd.oasis.opendocument.text", &["odt"]),
+    ("application/zip", &["zip"]),
+    ("application/rtf", &["rtf"]),
+    ("application/pkcs7-signature", &["p7s", "p7m", "p7"]),
+    ("application/xml", &["xml", "xades"]),
+    ("text/plain", &["txt"]),
+];
 
 /// The default allow-list of e-delivery attachments: pdf, xml, xades/p7s, docx, odt, txt, rtf,
-/// jpg, png, tiff, zip.
+/// jpg, png, tiff, zip. None when the content is none of these or the name's extension is not
+/// one of its type's.
 pub fn sniff(name: &str, bytes: &[u8]) -> Option<&'static str> {
+    let t = sniff_content(name, bytes)?;
+    let lower = name.to_lowercase();
+    let ext = lower.rsplit_once('.').map(|(_, e)| e)?;
+    EXTENSIONS
+        .iter()
+        .any(|(k, exts)| *k == t && exts.contains(&ext))
+        .then_some(t)
+}
+
+fn sniff_content(name: &str, bytes: &[u8]) -> Option<&'static str> {
     let lower = name.to_lowercase();
     let ext = lower.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
     let starts = |p: &[u8]| bytes.starts_with(p);
@@ -44,7 +75,7 @@ pub fn sniff(name: &str, bytes: &[u8]) -> Option<&'static str> {
     if t.starts_with("<?xml") || (t.starts_with('<') && matches!(ext, "xml" | "xades")) {
         return Some("application/xml");
     }
-    if ext == "txt" || ext.is_empty() {
+    if ext == "txt" {
         return Some("text/plain");
     }
     None
@@ -59,8 +90,8 @@ mod tests {
         assert_eq!(sniff("a.pdf", b"%PDF-1.7 ..."), Some("application/pdf"));
         assert_eq!(
             sniff("renamed.txt", b"%PDF-1.7"),
-            Some("application/pdf"),
-            "the content decides"
+            None,
+            "the content decides the type, and the name must agree"
         );
         assert_eq!(
             sniff("x.docx", b"PK\x03\x04...."),
@@ -78,5 +109,27 @@ mod tests {
             "binary is not text"
         );
         assert_eq!(sniff("page.html", b"<html>"), None);
+    }
+
+    #[test]
+    fn dangerous_names_are_refused_whatever_the_content() {
+        for (name, bytes) in [
+            ("run.bat", b"@echo off\r\n".as_slice()),
+            ("app.hta", b"<?xml version=\"1.0\"?><html/>"),
+            ("page.html", b"<?xml version=\"1.0\"?><html/>"),
+            ("tool.jar", b"PK\x03\x04...."),
+            ("macro.docm", b"PK\x03\x04...."),
+            ("image.svg", b"<?xml version=\"1.0\"?><svg/>"),
+            ("invoice.pdf.exe", b"%PDF-1.7"),
+            ("README", b"plain words"),
+        ] {
+            assert_eq!(sniff(name, bytes), None, "{name}");
+        }
+        assert_eq!(sniff("Decyzja.PDF", b"%PDF-1.7"), Some("application/pdf"));
+        assert_eq!(sniff("skan.jpeg", b"\xff\xd8\xff\xe0"), Some("image/jpeg"));
+        assert_eq!(
+            sniff("podpis.xades", b"<ds:Signature/>"),
+            Some("application/xml")
+        );
     }
 }

@@ -67,12 +67,13 @@ pub fn new_password(s: &str) -> Parsed<&str> {
     }
 }
 
-/// A person's or body's name: trimmed, 1..=200 characters, no control characters.
+/// A person's or body's name: trimmed, 1..=200 characters, no control or bidirectional
+/// override characters.
 pub fn name(s: &str) -> Parsed<String> {
     let t = s.trim();
     if t.is_empty() {
         Err("err-name-missing")
-    } else if t.chars().count() > 200 || t.chars().any(char::is_control) {
+    } else if t.chars().count() > 200 || !crate::text::clean_line(t) {
         Err("err-name-invalid")
     } else {
         Ok(t.to_string())

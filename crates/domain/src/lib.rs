@@ -8,6 +8,7 @@ pub mod files;
 pub mod ids;
 pub mod policy;
 pub mod role;
+pub mod text;
 pub mod totp;
 pub mod tracking;
 pub mod trusted;

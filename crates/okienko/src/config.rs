@@ -58,6 +58,12 @@ pub struct Flags {
     /// Allowed attachment kinds, comma-separated (default: pdf,xml,xades,p7s,docx,odt,txt,rtf,jpg,png,tiff,zip).
     #[arg(long, env = "OKIENKO_ATTACHMENT_TYPES")]
     pub attachment_types: Option<String>,
+    /// Reverse proxies (addresses or CIDRs, comma-separated) whose X-Forwarded-For is believed.
+    #[arg(long, env = "OKIENKO_TRUSTED_PROXIES")]
+    pub trusted_proxies: Option<String>,
+    /// Who may read /metrics without a token (addresses or CIDRs; default 127.0.0.1,::1).
+    #[arg(long, env = "OKIENKO_METRICS_ALLOW")]
+    pub metrics_allow: Option<String>,
 }
 
 /// The TOML file's shape: the same names as the flags, with underscores.
@@ -79,6 +85,8 @@ struct FileConfig {
     bulk_recipients: Option<usize>,
     max_message_mb: Option<usize>,
     attachment_types: Option<String>,
+    trusted_proxies: Option<String>,
+    metrics_allow: Option<String>,
 }
 
 /// Resolved settings.
@@ -101,6 +109,11 @@ pub struct Settings {
     pub tsa_policy: Option<String>,
     /// What one e-delivery message may carry.
     pub limits: okienko_services::delivery::Limits,
+    /// The program whose `render-worker` command renders documents from outside (default:
+    /// this one).
+    pub worker_exe: PathBuf,
+    /// Trusted proxies, who may read /metrics, and its token (`OKIENKO_METRICS_TOKEN`).
+    pub net: okienko_web::net::NetConfig,
 }
 
 fn secret_file(var: &str) -> anyhow::Result<Option<String>> {
@@ -167,6 +180,29 @@ impl Settings {
                 .clone()
                 .or(file.name)
                 .unwrap_or_else(|| "okienko".into()),
+            worker_exe: std::env::current_exe().unwrap_or_else(|_| PathBuf::from("okienko")),
+            net: okienko_web::net::NetConfig {
+                trusted_proxies: okienko_web::net::Net::parse_list(
+                    flags
+                        .trusted_proxies
+                        .as_deref()
+                        .or(file.trusted_proxies.as_deref())
+                        .unwrap_or(""),
+                )
+                .map_err(|e| anyhow::anyhow!("trusted proxies: {e}"))?,
+                metrics_allow: okienko_web::net::Net::parse_list(
+                    flags
+                        .metrics_allow
+                        .as_deref()
+                        .or(file.metrics_allow.as_deref())
+                        .unwrap_or("127.0.0.1,::1"),
+                )
+                .map_err(|e| anyhow::anyhow!("metrics networks: {e}"))?,
+                metrics_token: std::env::var("OKIENKO_METRICS_TOKEN")
+                    .ok()
+                    .or(secret_file("OKIENKO_METRICS_TOKEN_FILE")?)
+                    .filter(|t| !t.trim().is_empty()),
+            },
         })
     }
 

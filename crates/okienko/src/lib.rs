@@ -63,6 +63,7 @@ pub async fn services(s: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Ser
         base_url: s.base_url(),
         limits: Arc::new(s.limits.clone()),
         receipts: Arc::new(tokio::sync::Mutex::new(())),
+        sandbox: okienko_services::sandbox::Sandbox::new(s.worker_exe.clone()),
         store,
     })
 }
@@ -88,6 +89,8 @@ pub async fn start(s: &Settings, mut services: Services) -> anyhow::Result<Runni
         services: services.clone(),
         secure_cookies: s.base_url().starts_with("https://"),
         metrics: Metrics::new(),
+        uploads: okienko_web::limits::Budget::new(512),
+        net: s.net.clone(),
     });
     let app = okienko_web::app(state).into_make_service_with_connect_info::<SocketAddr>();
     let runner = tokio::spawn(okienko_services::jobs::run_forever(

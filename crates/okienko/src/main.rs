@@ -81,6 +81,13 @@ enum AuditCmd {
 }
 
 fn main() -> ExitCode {
+    // The document worker starts bare (no runtime, no threads, no logging) and limits itself
+    // before it reads anything: see okienko_services::sandbox.
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("render-worker") {
+        let code = okienko_services::sandbox::worker_main(&args[2..]);
+        return ExitCode::from(code.clamp(0, 255) as u8);
+    }
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()

@@ -79,6 +79,105 @@ pub struct Rendered {
     pub pages: usize,
 }
 
+/// The largest image a letter takes (about A4 at 600 dpi): decoding costs memory in
+/// proportion to the pixels, not to the file's size.
+pub const MAX_IMAGE_PIXELS: u64 = 40_000_000;
+
+/// Width and height of a PNG or JPEG, read from its header without decoding it.
+pub fn image_size(media_type: &str, b: &[u8]) -> Option<(u32, u32)> {
+    let be32 = |i: usize| Some(u32::from_be_bytes(b.get(i..i + 4)?.try_into().ok()?));
+    let be16 = |i: usize| Some(u16::from_be_bytes(b.get(i..i + 2)?.try_into().ok()?) as u32);
+    match media_type {
+        "image/png" if b.get(12..16) == Some(b"IHDR") => Some((be32(16)?, be32(20)?)),
+        "image/jpeg" => {
+            let mut i = 2;
+            loop {
+                if *b.get(i)? != 0xFF {
+                    return None;
+                }
+                let m = *b.get(i + 1)?;
+                match m {
+                    0xFF => i += 1,
+                    0x01 | 0xD0..=0xD8 => i += 2,
+                    0xC0..=0xCF if !matches!(m, 0xC4 | 0xC8 | 0xCC) => {
+                        return Some((be16(i + 7)?, be16(i + 5)?));
+                    }
+                    _ => i += 2 + be16(i + 2)? as usize,
+                }
+            }
+        }
+        _ => None,
+    }
+}
+
+/// The deepest nesting of arrays and dictionaries an attached PDF may have. Real documents
+/// stay within a dozen; the parser recurses once per level, so a hostile file nested
+/// thousands deep would exhaust any stack.
+pub const MAX_PDF_NESTING: usize = 256;
+
+/// How deep arrays and dictionaries nest in the uncompressed syntax of a PDF (strings,
+/// comments and stream contents skipped). Objects inside compressed object streams are not
+/// seen here: those stay behind the worker's stack limit.
+pub fn pdf_nesting(b: &[u8]) -> usize {
+    let (mut depth, mut max, mut i) = (0usize, 0usize, 0usize);
+    while i < b.len() {
+        match b[i] {
+            b'%' => {
+                while i < b.len() && b[i] != b'\n' && b[i] != b'\r' {
+                    i += 1;
+                }
+            }
+            b'(' => {
+                // A literal string: balanced parentheses, backslash escapes.
+                let mut open = 0usize;
+                while i < b.len() {
+                    match b[i] {
+                        b'\\' => i += 1,
+                        b'(' => open += 1,
+                        b')' => {
+                            open -= 1;
+                            if open == 0 {
+                                break;
+                            }
+                        }
+                        _ => {}
+                    }
+                    i += 1;
+                }
+            }
+            b'<' if b.get(i + 1) == Some(&b'<') => {
+                depth += 1;
+                max = max.max(depth);
+                i += 1;
+            }
+            b'>' if b.get(i + 1) == Some(&b'>') => {
+                depth = depth.saturating_sub(1);
+                i += 1;
+            }
+            b'<' => {
+                while i < b.len() && b[i] != b'>' {
+                    i += 1;
+                }
+            }
+            b'[' => {
+                depth += 1;
+                max = max.max(depth);
+            }
+            b']' => depth = depth.saturating_sub(1),
+            b's' if b[i..].starts_with(b"stream") && !b[i..].starts_with(b"streamx") => {
+                // Stream data is not syntax: skip to its end.
+                match b[i..].windows(9).position(|w| w == b"endstream") {
+                    Some(p) => i += p + 8,
+                    None => break,
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    max
+}
+
 /// Whether a file of this media type can be appended to a paper letter.
 pub fn printable(media_type: &str) -> bool {
     matches!(
@@ -345,6 +444,9 @@ pub fn render_letter(letter: &Letter<'_>) -> Result<Rendered, PrintError> {
         blocks.push(Block::Gap(6.0));
         match a.media_type {
             "application/pdf" => {
+                if pdf_nesting(a.bytes) > MAX_PDF_NESTING {
+                    return Err(PrintError::Unprintable(n));
+                }
                 let pdf = krilla::pdf::Pdf::new(Arc::new(a.bytes.to_vec()))
                     .map_err(|_| PrintError::Unprintable(n))?;
                 let dims: Vec<(f32, f32)> =
@@ -355,6 +457,10 @@ pub fn render_letter(letter: &Letter<'_>) -> Result<Rendered, PrintError> {
                 blocks.push(Block::PdfPages(PdfDocument::new(Arc::new(pdf)), dims));
             }
             "image/png" | "image/jpeg" => {
+                match image_size(a.media_type, a.bytes) {
+                    Some((w, h)) if w > 0 && h > 0 && w as u64 * h as u64 <= MAX_IMAGE_PIXELS => {}
+                    _ => return Err(PrintError::Unprintable(n)),
+                }
                 let data: krilla::Data = a.bytes.to_vec().into();
                 let img = if a.media_type == "image/png" {
                     krilla::image::Image::from_png(data, true)
@@ -672,6 +778,55 @@ mod tests {
         let long = "słowo ".repeat(120_000);
         let r = render_letter(&letter(&l, &long, vec![]));
         assert!(matches!(r, Err(PrintError::TooManySheets(n)) if n > MAX_SHEETS));
+    }
+
+    #[test]
+    fn huge_images_are_refused_from_their_header_before_decoding() {
+        // A PNG header claiming 20,000 × 20,000 pixels (1.6 GB decoded) in 33 bytes.
+        let mut png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+        png.extend_from_slice(&20_000u32.to_be_bytes());
+        png.extend_from_slice(&20_000u32.to_be_bytes());
+        png.extend_from_slice(&[8, 6, 0, 0, 0, 0, 0, 0, 0]);
+        assert_eq!(image_size("image/png", &png), Some((20_000, 20_000)));
+        let l = labels();
+        let att = |bytes| {
+            vec![Appendix {
+                name: "big.png",
+                media_type: "image/png",
+                bytes,
+            }]
+        };
+        let r = render_letter(&letter(&l, "x", att(&png)));
+        assert_eq!(r.err(), Some(PrintError::Unprintable(0)));
+        // A JPEG's size comes from its frame header (after an APP0 segment).
+        let jpeg = [
+            0xFF, 0xD8, 0xFF, 0xE0, 0, 4, 0, 0, 0xFF, 0xC0, 0, 11, 8, 0x01, 0x02, 0x03, 0x04,
+        ];
+        assert_eq!(image_size("image/jpeg", &jpeg), Some((0x0304, 0x0102)));
+        assert_eq!(image_size("image/jpeg", &[0xFF, 0xD8, 0xFF]), None);
+        assert_eq!(image_size("image/png", b"\x89PNG"), None);
+    }
+
+    #[test]
+    fn nesting_is_measured_outside_strings_and_streams() {
+        assert_eq!(pdf_nesting(b"<< /A [1 [2] << /B 3 >>] >>"), 3);
+        assert_eq!(pdf_nesting(b"(a [[[ string \\) still [[[) [x]"), 1);
+        assert_eq!(pdf_nesting(b"% [[[[ comment\n[1]"), 1);
+        assert_eq!(pdf_nesting(b"<4142> [<<>>]"), 2);
+        assert_eq!(
+            pdf_nesting(b"<< /Length 6 >>\nstream\n[[[[[[\nendstream [1]"),
+            1
+        );
+        let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+        assert_eq!(pdf_nesting(deep.as_bytes()), 100_000);
+    }
+
+    proptest::proptest! {
+        /// Any bytes at all: the scan ends and never panics.
+        #[test]
+        fn nesting_scan_takes_any_bytes(b in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..2000)) {
+            let _ = pdf_nesting(&b);
+        }
     }
 
     #[test]

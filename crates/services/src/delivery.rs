@@ -26,6 +26,8 @@ const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STA
 /// Limits of one message (the default configuration).
 pub const MAX_RECIPIENTS: usize = 15;
 pub const MAX_TOTAL_BYTES: usize = 50 * 1024 * 1024;
+/// Attachments of one message.
+pub const MAX_ATTACHMENTS: usize = 100;
 /// Recipients of one message in bulk mode (public bodies only), by default.
 pub const BULK_RECIPIENTS: usize = 1000;
 /// The most an installation may allow per message; request bodies are cut above it.
@@ -233,7 +235,10 @@ impl Services {
                     "issuing_service": self.base_url,
                     "message_id": m.id,
                     "sender": m.sender,
-                    "recipients": recipients,
+                    // Evidence about one recipient names only them: recipients of one
+                    // message never learn of each other. Evidence about the submission
+                    // (the sender's) names them all.
+                    "recipients": if e.recipient.is_empty() { recipients.to_vec() } else { vec![e.recipient.clone()] },
                     "message_sha256": message_hash,
                     "attachments": attachments.iter().map(|a| json!({"name": a.name, "size": a.size, "sha256": a.sha256})).collect::<Vec<_>>(),
                     "submitted_at": rfc3339(m.sent_at),
@@ -302,11 +307,16 @@ impl Services {
         }
         let mut errs = FieldErrors::new();
         let subject = out.subject.trim().to_string();
-        if subject.is_empty() || subject.chars().count() > 200 {
+        if subject.is_empty()
+            || subject.chars().count() > 200
+            || !okienko_domain::text::clean_line(&subject)
+        {
             errs.add("subject", "err-subject");
         }
         if out.body.chars().count() > 100_000 {
             errs.add("body", "err-body-long");
+        } else if !okienko_domain::text::clean_text(&out.body) {
+            errs.add("body", "err-body-controls");
         }
         let mut recipients: Vec<Mailbox> = Vec::new();
         let limits = &self.limits;
@@ -340,7 +350,18 @@ impl Services {
             errs.add("attachment", "err-attachments-too-large");
         }
         let mut types = Vec::new();
-        for (name, bytes) in &out.attachments {
+        if out.attachments.len() > MAX_ATTACHMENTS {
+            errs.add("attachment", "err-attachments-too-many");
+        }
+        for (name, bytes) in out.attachments.iter().take(MAX_ATTACHMENTS) {
+            if name.trim().is_empty()
+                || name.chars().count() > 200
+                || !okienko_domain::text::clean_line(name)
+                || name.contains(['/', '\\'])
+            {
+                errs.add("attachment", "err-attachment-name");
+                continue;
+            }
             match okienko_domain::files::sniff(name, bytes) {
                 Some(t) if !bytes.is_empty() && limits.allowed_types.contains(&t) => types.push(t),
                 _ => errs.add("attachment", "err-attachment-type"),
@@ -724,11 +745,35 @@ impl Services {
 
     /// Opens a message. A recipient's first opening issues `content-handover` evidence (and,
     /// for a person or company receiving from a public body, that is the moment of receipt).
+    /// A recipient sees the sender and their own delivery only, never the other recipients;
+    /// the sender sees every delivery.
     pub async fn open_message(&self, p: &Principal, id: &str) -> Result<Opened, DomainError> {
         let (message, deliveries, as_recipient) = self.message_access(p, id).await?;
+        let sender_side = self.is_sender_side(p, &message).await?;
         let extra = json!({"opened_by": p.user.display_name});
-        self.hand_over(message, deliveries, &as_recipient, extra)
-            .await
+        let mut o = self
+            .hand_over(message, deliveries, &as_recipient, extra)
+            .await?;
+        if !sender_side {
+            o.deliveries.retain(|d| as_recipient.contains(&d.recipient));
+        }
+        Ok(o)
+    }
+
+    async fn is_sender_side(&self, p: &Principal, m: &Message) -> Result<bool, DomainError> {
+        Ok(self.member_role(p, &m.sender).await?.is_some())
+    }
+
+    /// Whether the principal may see this evidence of a message: the sender side sees all of
+    /// it; a recipient only what names their own mailbox as its one recipient.
+    async fn may_see_evidence(
+        &self,
+        p: &Principal,
+        m: &Message,
+        as_recipient: &[String],
+        e: &EvidenceRecord,
+    ) -> Result<bool, DomainError> {
+        Ok(self.is_sender_side(p, m).await? || as_recipient.contains(&e.recipient))
     }
 
     /// Records the first handover of a message to each of `recipients` that has not yet
@@ -808,8 +853,14 @@ impl Services {
         p: &Principal,
         id: &str,
     ) -> Result<Vec<EvidenceRecord>, DomainError> {
-        self.message_access(p, id).await?;
-        self.store.evidence_of_message(id).await.map_err(internal)
+        let (m, _, as_recipient) = self.message_access(p, id).await?;
+        let mut out = Vec::new();
+        for e in self.store.evidence_of_message(id).await.map_err(internal)? {
+            if self.may_see_evidence(p, &m, &as_recipient, &e).await? {
+                out.push(e);
+            }
+        }
+        Ok(out)
     }
 
     pub async fn evidence_record(
@@ -825,7 +876,10 @@ impl Services {
             .ok_or(DomainError::NotFound)?;
         match &e.message_id {
             Some(mid) => {
-                self.message_access(p, mid).await?;
+                let (m, _, as_recipient) = self.message_access(p, mid).await?;
+                if !self.may_see_evidence(p, &m, &as_recipient, &e).await? {
+                    return Err(DomainError::NotFound);
+                }
             }
             // Evidence without a message (a rejection) belongs to the mailbox it names.
             None => {

@@ -15,6 +15,7 @@ pub mod orgs;
 pub mod paper;
 pub mod passwords;
 pub mod pki;
+pub mod sandbox;
 pub mod timestamp;
 pub mod tracker;
 pub mod trusted;
@@ -47,6 +48,8 @@ pub struct Services {
     /// Stores new messages in group commits.
     /// Cash receipts are numbered one at a time.
     pub receipts: Arc<tokio::sync::Mutex<()>>,
+    /// Where documents from outside are parsed and rendered: a limited worker process.
+    pub sandbox: sandbox::Sandbox,
 }
 
 impl Services {

@@ -78,7 +78,7 @@ fn verification_code() -> String {
     format!("{}-{}", &c[..4], &c[4..])
 }
 
-fn labels() -> okienko_print::Labels {
+pub(crate) fn labels() -> okienko_print::Labels {
     let t = |k| okienko_i18n::Lang::Pl.t(k);
     okienko_print::Labels {
         cover_title: t("paper-cover-title"),
@@ -119,7 +119,11 @@ impl Services {
         let points = self.store.service_points().await.map_err(internal)?;
         let mut out = Vec::new();
         for r in postal {
-            let short = |s: &str, max: usize| s.trim().is_empty() || s.chars().count() > max;
+            let short = |s: &str, max: usize| {
+                s.trim().is_empty()
+                    || s.chars().count() > max
+                    || !okienko_domain::text::clean_line(s)
+            };
             if short(&r.name, 200) {
                 errs.add("postal", "err-postal-name");
             }
@@ -193,63 +197,50 @@ impl Services {
             jobs.push(letter);
         }
         let base = self.base_url.clone();
-        let (subject, body) = (subject.to_string(), body.to_string());
-        let attachments: Vec<(String, Vec<u8>, &'static str)> = attachments
-            .iter()
-            .zip(types)
-            .map(|((n, b), t)| (n.clone(), b.clone(), *t))
-            .collect();
-        // Rendering is CPU work: off the async threads.
-        let rendered = tokio::task::spawn_blocking(move || {
-            let labels = labels();
-            jobs.into_iter()
-                .map(|mut letter| {
-                    let verify_url =
-                        format!("{base}/letters/verify?tracking={}", letter.tracking_number);
-                    let spec = okienko_print::Letter {
-                        labels: &labels,
-                        tracking_number: &letter.tracking_number,
-                        verification_code: &letter.verification_code,
-                        verify_url: &verify_url,
-                        sender_lines: sender_lines.clone(),
-                        recipient_lines: vec![
-                            letter.recipient_name.clone(),
-                            letter.street.clone(),
-                            format!("{} {}", letter.postal_code, letter.city),
-                        ],
-                        date: &date,
-                        subject: &subject,
-                        body: &body,
-                        attachments: attachments
-                            .iter()
-                            .map(|(name, bytes, t)| okienko_print::Appendix {
-                                name,
-                                media_type: t,
-                                bytes,
-                            })
-                            .collect(),
-                    };
-                    okienko_print::render_letter(&spec).map(|r| {
-                        letter.pages = r.pages as i64;
-                        Prepared { letter, pdf: r.pdf }
-                    })
+        let job = crate::sandbox::LettersJob {
+            sender_lines,
+            date,
+            subject: subject.to_string(),
+            body: body.to_string(),
+            attachments: attachments
+                .iter()
+                .zip(types)
+                .map(|((n, b), t)| (n.clone(), t.to_string(), b.len() as u64))
+                .collect(),
+            letters: jobs
+                .iter()
+                .map(|l| crate::sandbox::LetterSpec {
+                    tracking_number: l.tracking_number.clone(),
+                    verification_code: l.verification_code.clone(),
+                    verify_url: format!("{base}/letters/verify?tracking={}", l.tracking_number),
+                    recipient_lines: vec![
+                        l.recipient_name.clone(),
+                        l.street.clone(),
+                        format!("{} {}", l.postal_code, l.city),
+                    ],
                 })
-                .collect::<Vec<_>>()
-        })
-        .await
-        .map_err(|e| DomainError::Internal(e.to_string()))?;
+                .collect(),
+        };
+        let files = attachments
+            .iter()
+            .map(|(_, b)| bytes::Bytes::copy_from_slice(b))
+            .collect();
+        // Attachments came from outside: parsed and rendered only in a limited worker.
         let mut out = Vec::new();
-        for r in rendered {
-            match r {
-                Ok(p) => out.push(p),
-                Err(okienko_print::PrintError::Unprintable(_)) => {
-                    errs.add("attachment", "err-attachment-not-printable")
+        match self.sandbox.letters(job, files).await {
+            Ok(rendered) => {
+                for (mut letter, r) in jobs.into_iter().zip(rendered) {
+                    letter.pages = r.pages as i64;
+                    out.push(Prepared { letter, pdf: r.pdf });
                 }
-                Err(okienko_print::PrintError::TooManySheets(_)) => {
-                    errs.add("postal", "err-letter-too-long")
-                }
-                Err(e) => return Err(DomainError::Internal(e.to_string())),
             }
+            Err(crate::sandbox::Refusal::Unprintable) => {
+                errs.add("attachment", "err-attachment-not-printable")
+            }
+            Err(crate::sandbox::Refusal::TooManySheets) => {
+                errs.add("postal", "err-letter-too-long")
+            }
+            Err(crate::sandbox::Refusal::TooLarge) => errs.add("postal", "err-letters-too-large"),
         }
         if !errs.is_empty() {
             return Ok(Vec::new());
@@ -437,13 +428,11 @@ impl Services {
         for l in &view.letters {
             pdfs.push(self.blob(&l.pdf_sha256).await?);
         }
-        tokio::task::spawn_blocking(move || {
-            let refs: Vec<&[u8]> = pdfs.iter().map(|b| b.as_ref()).collect();
-            okienko_print::concat(&refs)
-        })
-        .await
-        .map_err(|e| DomainError::Internal(e.to_string()))?
-        .map_err(|e| DomainError::Internal(e.to_string()))
+        // Our own letters, but they carry attached PDFs' pages: joined in a worker too.
+        self.sandbox
+            .concat(pdfs)
+            .await
+            .map_err(|e| DomainError::Internal(format!("joining the batch: {e:?}")))
     }
 
     /// Marks a batch printed.

@@ -57,7 +57,7 @@ fn phone(s: &str) -> Result<String, &'static str> {
 
 fn name(s: &str) -> Result<String, &'static str> {
     let t = s.trim();
-    if t.is_empty() || t.chars().count() > 100 {
+    if t.is_empty() || t.chars().count() > 100 || !okienko_domain::text::clean_line(t) {
         Err("err-name")
     } else {
         Ok(t.to_string())
@@ -130,6 +130,42 @@ struct Counter {
 }
 
 impl Services {
+    /// One PESEL, one person: whether this PESEL belongs to another account (its trusted
+    /// profile not revoked, or its delivery mailbox), or this account already has a profile
+    /// for another PESEL. The database holds to the first rule too, under any race.
+    async fn pesel_conflict(
+        &self,
+        user_id: &str,
+        pesel: &str,
+    ) -> Result<Option<&'static str>, DomainError> {
+        if let Some(tp) = self
+            .store
+            .trusted_profile(user_id)
+            .await
+            .map_err(internal)?
+        {
+            if tp.pesel != pesel {
+                return Ok(Some("err-pesel-not-yours"));
+            }
+        }
+        let by_profile = self
+            .store
+            .trusted_profile_by_pesel(pesel)
+            .await
+            .map_err(internal)?;
+        let by_mailbox = self
+            .store
+            .mailbox_by_identifier(Some(pesel), None)
+            .await
+            .map_err(internal)?;
+        if by_profile.is_some_and(|tp| tp.user_id != user_id)
+            || by_mailbox.is_some_and(|m| m.owner_user_id.as_deref() != Some(user_id))
+        {
+            return Ok(Some("err-pesel-registered"));
+        }
+        Ok(None)
+    }
+
     /// A citizen's application. One may wait at a time; a profile in force is renewed only
     /// within six months of its expiry.
     pub async fn apply_trusted_profile(
@@ -153,6 +189,9 @@ impl Services {
         else {
             return Err(DomainError::invalid("pesel", "err-pesel-format"));
         };
+        if let Some(code) = self.pesel_conflict(&p.user.id, pesel.as_str()).await? {
+            return Err(DomainError::invalid("pesel", code));
+        }
         let now = self.now_ms();
         if let Some(tp) = self
             .store
@@ -276,14 +315,9 @@ impl Services {
         else {
             return Err(DomainError::invalid("pesel", "err-pesel-format"));
         };
-        if self
-            .store
-            .trusted_profile_by_pesel(pesel.as_str())
-            .await
-            .map_err(internal)?
-            .is_some()
-        {
-            return Err(DomainError::invalid("pesel", "err-pesel-registered"));
+        // A new account: any profile or mailbox for this PESEL belongs to someone else.
+        if let Some(code) = self.pesel_conflict("", pesel.as_str()).await? {
+            return Err(DomainError::invalid("pesel", code));
         }
         let now = self.now_ms();
         // Without email, an address that can never receive mail (RFC 2606 `.invalid`).
@@ -465,6 +499,9 @@ impl Services {
                 "err-id-document-mismatch",
             ));
         }
+        if let Some(code) = self.pesel_conflict(&a.user_id, &a.pesel).await? {
+            return Err(DomainError::invalid("pesel", code));
+        }
         let now = self.now_ms();
         // A renewal continues from the old expiry; a first profile from today.
         let from = match self
@@ -507,7 +544,11 @@ impl Services {
                 &ev,
             )
             .await
-            .map_err(internal)?
+            .map_err(|e| match e {
+                // Another counter confirmed this PESEL for another account a moment ago.
+                StoreError::Conflict(_) => DomainError::invalid("pesel", "err-pesel-registered"),
+                e => internal(e),
+            })?
         {
             return Err(DomainError::Conflict("err-application-decided"));
         }

@@ -368,7 +368,7 @@ pub trait Store: Send + Sync {
     async fn visit(&self, id: &str) -> Result<Option<CounterVisit>>;
     /// Ends an open visit; false if it was already over.
     async fn end_visit(&self, id: &str, at: Millis, audit: &AuditEvent) -> Result<bool>;
-    /// A trusted profile by PESEL (in force or not), for the counter.
+    /// The trusted profile not revoked for a PESEL (at most one: the database holds to it).
     async fn trusted_profile_by_pesel(&self, pesel: &str) -> Result<Option<TrustedProfile>>;
 
     // Cash at the counter

@@ -63,4 +63,9 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "message_body_blobs",
         sql: include_str!("../migrations/0011_message_body_blobs.sql"),
     },
+    Migration {
+        version: 12,
+        name: "one_pesel_one_person",
+        sql: include_str!("../migrations/0012_one_pesel_one_person.sql"),
+    },
 ];

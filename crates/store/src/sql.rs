@@ -1905,7 +1905,7 @@ impl Store for SqlStore {
     }
 
     async fn trusted_profile_by_pesel(&self, pesel: &str) -> Result<Option<TrustedProfile>> {
-        let r = sqlx::query("SELECT user_id FROM trusted_profiles WHERE pesel = $1 ORDER BY valid_until DESC LIMIT 1")
+        let r = sqlx::query("SELECT user_id FROM trusted_profiles WHERE pesel = $1 AND revoked_at IS NULL ORDER BY valid_until DESC LIMIT 1")
             .bind(pesel)
             .fetch_optional(&self.reader)
             .await?;

@@ -1247,6 +1247,40 @@ async fn trusted_profile_applications_are_decided_once() {
                 .map(|p| p.user_id),
             Some("c1".into())
         );
+        // One PESEL, one person: another account's profile for the same PESEL is refused by
+        // the database, and the application stays pending.
+        s.create_user(&user("c2", "m@x.pl"), &[], &ev("user.create"))
+            .await
+            .expect("second citizen");
+        let mut other = app("M1");
+        other.user_id = "c2".into();
+        s.create_tp_application(&other, &ev("tp.apply"))
+            .await
+            .expect("apply with the same PESEL");
+        let stolen = TrustedProfile {
+            user_id: "c2".into(),
+            application: "M1".into(),
+            ..profile.clone()
+        };
+        assert!(matches!(
+            s.decide_tp_application(
+                "M1",
+                "confirmed",
+                "k1",
+                1_600,
+                None,
+                None,
+                Some(&stolen),
+                &ev("tp.confirm")
+            )
+            .await,
+            Err(StoreError::Conflict(_))
+        ));
+        assert_eq!(
+            s.tp_application("M1").await.expect("a").map(|a| a.status),
+            Some("pending".into())
+        );
+        assert_eq!(s.trusted_profile("c2").await.expect("tp"), None);
         s.create_service_point(
             &ServicePoint {
                 id: "p1".into(),

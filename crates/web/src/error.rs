@@ -22,6 +22,8 @@ pub fn status_of(e: &DomainError) -> StatusCode {
         DomainError::Conflict(_) => StatusCode::CONFLICT,
         DomainError::TokenInvalid => StatusCode::BAD_REQUEST,
         DomainError::Csrf => StatusCode::FORBIDDEN,
+        DomainError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        DomainError::Busy => StatusCode::SERVICE_UNAVAILABLE,
         DomainError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }

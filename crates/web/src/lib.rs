@@ -8,7 +8,9 @@ pub mod api_trusted;
 pub mod ctx;
 pub mod downloads;
 pub mod error;
+pub mod limits;
 pub mod metrics;
+pub mod net;
 pub mod ops;
 pub mod trust;
 pub mod ui;
@@ -23,6 +25,10 @@ pub struct AppState {
     /// Mark cookies `Secure` (when served over HTTPS).
     pub secure_cookies: bool,
     pub metrics: metrics::Metrics,
+    /// The memory budget of request bodies being received.
+    pub uploads: limits::Budget,
+    /// Trusted proxies and who may read `/metrics`.
+    pub net: net::NetConfig,
 }
 
 pub type State = Arc<AppState>;
@@ -37,6 +43,10 @@ pub fn app(state: State) -> Router {
         .merge(api::routes())
         .merge(ops::routes())
         .merge(trust::routes())
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            limits::guard,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             ctx::middleware,

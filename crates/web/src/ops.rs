@@ -16,7 +16,29 @@ async fn healthz() -> &'static str {
     "ok"
 }
 
-async fn metrics(axum::extract::State(state): axum::extract::State<State>) -> Response {
+/// Only from the configured networks (loopback by default) or with the metrics token.
+async fn metrics(
+    axum::extract::State(state): axum::extract::State<State>,
+    axum::Extension(ctx): crate::ctx::CtxRef,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    let net = &state.net;
+    let by_token = net.metrics_token.as_deref().is_some_and(|t| {
+        let given = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or("");
+        okienko_services::hash_secret(given) == okienko_services::hash_secret(t)
+    });
+    let by_network = ctx
+        .client_ip
+        .parse()
+        .is_ok_and(|ip| net.metrics_allow.iter().any(|n| n.contains(ip)));
+    if !(by_token || by_network) {
+        return crate::error::ApiError(okienko_domain::DomainError::NotFound, ctx.lang)
+            .into_response();
+    }
     let (size, idle) = state.services.store.pool_stats();
     let jobs = state.services.store.job_counts().await.unwrap_or_default();
     let body = state.metrics.render(size, idle, jobs);

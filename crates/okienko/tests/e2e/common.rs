@@ -33,6 +33,8 @@ impl TestServer {
             ..Flags::default()
         };
         let mut s = Settings::resolve(&flags).expect("settings");
+        // The test binary is not okienko: documents are rendered by the real worker.
+        s.worker_exe = PathBuf::from(env!("CARGO_BIN_EXE_okienko"));
         tweak(&mut s);
         let clock = Arc::new(FakeClock::new(time::OffsetDateTime::now_utc()));
         let services = okienko::services(&s, clock.clone())

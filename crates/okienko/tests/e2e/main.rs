@@ -9,5 +9,6 @@ mod crash;
 mod delivery;
 mod matrix;
 mod paper;
+mod security;
 mod trust;
 mod trusted;

@@ -541,7 +541,15 @@ async fn world() -> World {
         )
         .await
         .expect("send");
-    let evidence = sent.evidence[0].0.clone();
+    // The consignment to the office: evidence both parties see (the submission acceptance
+    // names every recipient, so it is the sender's alone).
+    let evidence = sent
+        .evidence
+        .iter()
+        .find(|(_, kind)| kind == "content-consignment")
+        .expect("consignment")
+        .0
+        .clone();
     let (letter, batch) = paper_letter(&t, &office_mailbox).await;
     // A citizen who is no actor of the table (so no row revokes her profile) has a trusted
     // profile confirmed at Kasia's counter, for assisted visits.

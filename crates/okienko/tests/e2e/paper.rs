@@ -35,7 +35,7 @@ fn outside_pdf(dir: &std::path::Path) -> Option<Vec<u8>> {
     Some(std::fs::read(out).expect("read"))
 }
 
-async fn send_paper(
+pub(crate) async fn send_paper(
     t: &TestServer,
     token: &str,
     from: &str,

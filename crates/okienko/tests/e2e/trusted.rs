@@ -6,7 +6,7 @@ use crate::delivery::get_json;
 use okienko_domain::audit::AuditEvent;
 use okienko_domain::{Role, RoleGrant};
 
-async fn citizen(t: &TestServer, id: &str) -> String {
+pub(crate) async fn citizen(t: &TestServer, id: &str) -> String {
     let hash = t
         .services
         .passwords
@@ -39,7 +39,7 @@ async fn citizen(t: &TestServer, id: &str) -> String {
     t.demo_token(&u.email).await
 }
 
-async fn post(
+pub(crate) async fn post(
     t: &TestServer,
     token: &str,
     path: &str,
@@ -56,7 +56,7 @@ async fn post(
     (s, r.json().await.unwrap_or(serde_json::Value::Null))
 }
 
-fn application(pesel: &str, card: &str) -> serde_json::Value {
+pub(crate) fn application(pesel: &str, card: &str) -> serde_json::Value {
     serde_json::json!({"pesel": pesel, "first_name": "Ewa", "last_name": "Nowicka", "id_document_number": card, "email": "ewa@okienko.test", "phone": "+48 600 700 800"})
 }
 
@@ -646,10 +646,10 @@ async fn confirmed_at_the_counter_then_a_mailbox_opens() {
         &t,
         &zofia,
         "/api/v1/trusted-profile/applications",
-        application("44051401359", "ABA300000"),
+        application("72051401239", "ABA300000"),
     )
     .await;
-    let late = serde_json::json!({"number": app["number"], "pesel": "44051401359", "id_document_number": "ABA300000"});
+    let late = serde_json::json!({"number": app["number"], "pesel": "72051401239", "id_document_number": "ABA300000"});
     t.clock.advance(time::Duration::days(15));
     // Tokens last an hour of (fake) time: sign the clerk in again.
     let kasia = t.demo_token("kasia.poczta@okienko.test").await;

@@ -70,10 +70,9 @@ fn session_cookie(ctx: &Ctx, token: &str) -> axum::http::HeaderValue {
 
 /// Only local paths are followed after sign-in (no open redirect).
 fn safe_next(next: Option<&String>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.clone(),
-        _ => "/".into(),
-    }
+    next.and_then(|n| okienko_domain::text::local_path(n))
+        .unwrap_or("/")
+        .to_string()
 }
 
 fn login_form(ctx: &Ctx, form: FormView, next: &str) -> Response {

@@ -277,7 +277,8 @@ async fn home(
     let notice = q
         .get("notice")
         .filter(|n| n.starts_with("notice-"))
-        .map(|n| ctx.t(n));
+        // Only our own notices: a key we do not know shows nothing (no text from the link).
+        .and_then(|n| ctx.lang.t_opt(n));
     render(&HomePage { ctx: &ctx, notice })
 }
 
