@@ -4,6 +4,8 @@
 pub mod bench;
 pub mod cli;
 pub mod config;
+pub mod fuzz;
+pub mod http;
 
 use anyhow::Context;
 use config::Settings;
@@ -92,18 +94,13 @@ pub async fn start(s: &Settings, mut services: Services) -> anyhow::Result<Runni
         uploads: okienko_web::limits::Budget::new(512),
         net: s.net.clone(),
     });
-    let app = okienko_web::app(state).into_make_service_with_connect_info::<SocketAddr>();
+    let app = okienko_web::app(state);
     let runner = tokio::spawn(okienko_services::jobs::run_forever(
         services.clone(),
         std::time::Duration::from_millis(500),
     ));
     let task = tokio::spawn(async move {
-        if let Err(e) = axum::serve(listener, app)
-            .with_graceful_shutdown(shutdown())
-            .await
-        {
-            tracing::error!(error = %e, "server stopped");
-        }
+        http::serve(listener, app, shutdown()).await;
         runner.abort();
     });
     Ok(Running {

@@ -45,6 +45,8 @@ enum Cmd {
     BenchTrust(okienko::bench::TrustBenchArgs),
     /// Measure e-delivery: accepted messages per second, latency at 1,000 msg/s, listing.
     BenchDelivery(okienko::bench::DeliveryBenchArgs),
+    /// Feed generated hostile documents to the document entry points (pdf, image, verify).
+    FuzzDocuments(okienko::fuzz::FuzzArgs),
 }
 
 #[derive(clap::Args)]
@@ -179,6 +181,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Cmd::Bench(args) => okienko::bench::run(args).await?,
         Cmd::BenchTrust(args) => okienko::bench::run_trust(args).await?,
         Cmd::BenchDelivery(args) => okienko::bench::run_delivery(args).await?,
+        Cmd::FuzzDocuments(args) => okienko::fuzz::run(args).await?,
     }
     Ok(ExitCode::SUCCESS)
 }

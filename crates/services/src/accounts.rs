@@ -10,8 +10,27 @@ use okienko_domain::{totp, DomainError, FieldErrors, Role, RoleGrant};
 use okienko_store::{Session, User};
 
 /// Failed sign-ins allowed per account, and per client address, within the window.
+/// Sign-in attempts on one account from one address (then that address waits; the owner
+/// signing in from elsewhere does not).
 pub const MAX_FAILURES_PER_ACCOUNT: i64 = 10;
+/// Sign-in attempts on one account from everywhere together: only a distributed attack
+/// reaches it.
+pub const MAX_ATTEMPTS_PER_ACCOUNT_ANYWHERE: i64 = 200;
 pub const MAX_FAILURES_PER_IP: i64 = 100;
+/// Requests that send email, from one client address, in the throttling window.
+pub const MAX_MAIL_REQUESTS_PER_IP: i64 = 20;
+/// Emails to one address in the throttling window.
+pub const MAX_MAILS_PER_ADDRESS: i64 = 3;
+/// Password re-checks (before a trusted signature and other confirmations) per person.
+pub const MAX_RECHECKS: i64 = 5;
+/// Logins of people registered at a counter: `<PESEL>@counter.okienko.invalid`. Nobody can
+/// register an address in this (reserved, RFC 2606) domain.
+pub const COUNTER_DOMAIN: &str = "counter.okienko.invalid";
+/// How long a link confirming a new email address works.
+pub const EMAIL_CHANGE_MS: i64 = 14 * 24 * 3600 * 1000;
+
+/// Longest login accepted (an email address has at most 254 characters).
+pub const MAX_LOGIN_CHARS: usize = 254;
 pub const THROTTLE_WINDOW_MS: i64 = 15 * 60 * 1000;
 pub const WEB_SESSION_MS: i64 = 12 * 3600 * 1000;
 pub const API_TOKEN_MS: i64 = 3600 * 1000;
@@ -31,6 +50,10 @@ pub trait MailTexts: Sync {
     fn verify_email(&self, link: &str) -> (String, String);
     fn reset_password(&self, link: &str) -> (String, String);
     fn staff_invitation(&self, link: &str, office: &str) -> (String, String);
+    /// To the owner of an address someone tried to register again.
+    fn account_exists(&self, link: &str) -> (String, String);
+    /// To an existing account invited to a staff role: accept (or ignore) at the link.
+    fn staff_offer(&self, link: &str, place: &str) -> (String, String);
 }
 
 /// Who is signed in, with their roles.
@@ -62,7 +85,22 @@ pub enum SignIn {
     MustEnrolTotp(Principal, String),
 }
 
+/// What a person sends to turn on (or replace) their second factor.
+pub struct TotpOffer<'a> {
+    /// The secret the installation offered, and its seal.
+    pub secret: &'a str,
+    pub seal: &'a str,
+    /// A code from the app for the new secret.
+    pub code: &'a str,
+    /// The password, and a code of the current second factor if there is one.
+    pub password: &'a str,
+    pub current_code: &'a str,
+}
+
 impl Services {
+    /// Registers a citizen. Whether the address already has an account is not revealed: the
+    /// answer is the same, and the address's owner gets an email saying someone tried.
+    /// Throttled per client address; mails to one address are limited too.
     pub async fn register(
         &self,
         email: &str,
@@ -70,7 +108,9 @@ impl Services {
         password: &str,
         locale: &str,
         texts: &dyn MailTexts,
-    ) -> Result<User, DomainError> {
+        client_ip: &str,
+    ) -> Result<(), DomainError> {
+        self.throttle_mail_requests(client_ip).await?;
         let mut errs = FieldErrors::new();
         let email = errs.check("email", EmailAddr::parse(email));
         let name = errs.check("display_name", ids::name(display_name));
@@ -79,6 +119,9 @@ impl Services {
         let (Some(email), Some(name)) = (email, name) else {
             return Err(DomainError::Internal("validation".into()));
         };
+        if email.as_str().ends_with(".invalid") {
+            return Err(DomainError::invalid("email", "err-email-invalid"));
+        }
         if self
             .store
             .user_by_email(email.as_str())
@@ -86,7 +129,20 @@ impl Services {
             .map_err(internal)?
             .is_some()
         {
-            return Err(DomainError::invalid("email", "err-email-taken"));
+            if self.may_mail(email.as_str()).await? {
+                let link = format!("{}/password/forgot", self.base_url);
+                let (subject, body) = texts.account_exists(&link);
+                let mail = Email {
+                    to: email.as_str().to_string(),
+                    subject,
+                    body,
+                };
+                self.mail
+                    .queue(self.store.as_ref(), &mail, self.now_ms())
+                    .await
+                    .map_err(|e| DomainError::Internal(e.to_string()))?;
+            }
+            return Ok(());
         }
         let hash = self
             .passwords
@@ -115,7 +171,42 @@ impl Services {
                 other => other,
             })?;
         self.send_verification(&user, texts).await?;
-        Ok(user)
+        Ok(())
+    }
+
+    /// Requests that send email (registration, verification again, password reset) from one
+    /// client address: at most [`MAX_MAIL_REQUESTS_PER_IP`] in the throttling window.
+    async fn throttle_mail_requests(&self, client_ip: &str) -> Result<(), DomainError> {
+        let now = self.now_ms();
+        let n = self
+            .store
+            .count_attempt(
+                &[format!("mail-ip:{client_ip}")],
+                now,
+                now - THROTTLE_WINDOW_MS,
+            )
+            .await
+            .map_err(internal)?;
+        if n.first().is_some_and(|n| *n > MAX_MAIL_REQUESTS_PER_IP) {
+            return Err(DomainError::Throttled);
+        }
+        Ok(())
+    }
+
+    /// Whether one more email may go to this address now (at most [`MAX_MAILS_PER_ADDRESS`] in
+    /// the window, whoever asks): nobody can flood someone's mailbox through okienko.
+    async fn may_mail(&self, email: &str) -> Result<bool, DomainError> {
+        let now = self.now_ms();
+        let n = self
+            .store
+            .count_attempt(
+                &[format!("mail-to:{}", hash_secret(&email.to_lowercase()))],
+                now,
+                now - THROTTLE_WINDOW_MS,
+            )
+            .await
+            .map_err(internal)?;
+        Ok(n.first().is_some_and(|n| *n <= MAX_MAILS_PER_ADDRESS))
     }
 
     async fn send_verification(
@@ -135,7 +226,9 @@ impl Services {
         &self,
         email: &str,
         texts: &dyn MailTexts,
+        client_ip: &str,
     ) -> Result<(), DomainError> {
+        self.throttle_mail_requests(client_ip).await?;
         let email = EmailAddr::parse(email).map_err(|c| DomainError::invalid("email", c))?;
         if let Some(u) = self
             .store
@@ -143,7 +236,7 @@ impl Services {
             .await
             .map_err(internal)?
         {
-            if !u.email_verified {
+            if !u.email_verified && self.may_mail(email.as_str()).await? {
                 self.send_verification(&u, texts).await?;
             }
         }
@@ -166,12 +259,104 @@ impl Services {
             .map_err(internal)
     }
 
+    /// Sends a link to `email` that makes it this account's login once the account's owner
+    /// opens it signed in: the address is then shown to be theirs by both.
+    pub(crate) async fn offer_email(
+        &self,
+        user: &User,
+        email: &str,
+        texts: &dyn MailTexts,
+    ) -> Result<(), DomainError> {
+        let now = self.now_ms();
+        let (token, hash) = new_secret();
+        self.store
+            .create_token(
+                &format!("email:{email}"),
+                &hash,
+                &user.id,
+                now + EMAIL_CHANGE_MS,
+            )
+            .await
+            .map_err(internal)?;
+        let link = format!(
+            "{}/account/email/confirm?token={token}&email={}",
+            self.base_url,
+            crate::url_encode(email)
+        );
+        let (subject, body) = texts.verify_email(&link);
+        self.mail
+            .queue(
+                self.store.as_ref(),
+                &Email {
+                    to: email.to_string(),
+                    subject,
+                    body,
+                },
+                now,
+            )
+            .await
+            .map_err(|e| DomainError::Internal(e.to_string()))
+    }
+
+    /// A signed-in person asks for `email` to become their login: a link goes there, which
+    /// only they (signed in) can use.
+    pub async fn offer_email_again(
+        &self,
+        p: &Principal,
+        email: &str,
+        texts: &dyn MailTexts,
+    ) -> Result<(), DomainError> {
+        let email = EmailAddr::parse(email).map_err(|c| DomainError::invalid("email", c))?;
+        if email.as_str().ends_with(".invalid") {
+            return Err(DomainError::invalid("email", "err-email-invalid"));
+        }
+        if !self.may_mail(email.as_str()).await? {
+            return Err(DomainError::Throttled);
+        }
+        self.offer_email(&p.user, email.as_str(), texts).await
+    }
+
+    /// Makes an offered email this account's login: only for the account it was offered to,
+    /// signed in.
+    pub async fn confirm_email(
+        &self,
+        p: &Principal,
+        token: &str,
+        email: &str,
+    ) -> Result<(), DomainError> {
+        let email = EmailAddr::parse(email).map_err(|_| DomainError::TokenInvalid)?;
+        let now = self.now_ms();
+        let owner = self
+            .store
+            .consume_token(
+                &format!("email:{}", email.as_str()),
+                &hash_secret(token),
+                now,
+            )
+            .await
+            .map_err(internal)?;
+        if owner.as_deref() != Some(p.user.id.as_str()) {
+            return Err(DomainError::TokenInvalid);
+        }
+        let ev = AuditEvent::new(now, Some(&p.user.id), "user.email_confirmed", &p.user.id)
+            .subject(&p.user.id);
+        self.store
+            .set_email(&p.user.id, email.as_str(), &ev)
+            .await
+            .map_err(|e| match store_err("err-email-taken")(e) {
+                DomainError::Conflict(c) => DomainError::invalid("email", c),
+                other => other,
+            })
+    }
+
     /// Sends a reset link if the account exists; answers the same either way.
     pub async fn request_password_reset(
         &self,
         email: &str,
         texts: &dyn MailTexts,
+        client_ip: &str,
     ) -> Result<(), DomainError> {
+        self.throttle_mail_requests(client_ip).await?;
         let email = EmailAddr::parse(email).map_err(|c| DomainError::invalid("email", c))?;
         let Some(user) = self
             .store
@@ -181,6 +366,9 @@ impl Services {
         else {
             return Ok(());
         };
+        if !self.may_mail(email.as_str()).await? {
+            return Ok(());
+        }
         self.email_link(&user, "reset", RESET_TOKEN_MS, "/password/reset", |link| {
             texts.reset_password(link)
         })
@@ -231,6 +419,23 @@ impl Services {
     }
 
     /// Creates a password set-up link for a newly added staff member and emails it.
+    pub(crate) async fn send_staff_offer(
+        &self,
+        user: &User,
+        grant: &str,
+        place: &str,
+        texts: &dyn MailTexts,
+    ) -> Result<(), DomainError> {
+        self.email_link(
+            user,
+            &format!("staff:{grant}"),
+            SETUP_TOKEN_MS,
+            &format!("/staff/accept?grant={}", crate::url_encode(grant)),
+            |link| texts.staff_offer(link, place),
+        )
+        .await
+    }
+
     pub(crate) async fn send_staff_setup(
         &self,
         user: &User,
@@ -259,7 +464,8 @@ impl Services {
             .create_token(kind, &hash, &user.id, now + ttl_ms)
             .await
             .map_err(internal)?;
-        let (subject, body) = compose(&format!("{}{path}?token={token}", self.base_url));
+        let sep = if path.contains('?') { '&' } else { '?' };
+        let (subject, body) = compose(&format!("{}{path}{sep}token={token}", self.base_url));
         let email = Email {
             to: user.email.clone(),
             subject,
@@ -288,24 +494,34 @@ impl Services {
         if password.is_empty() {
             errs.add("password", "err-password-missing");
         }
+        if login.chars().count() > MAX_LOGIN_CHARS || password.len() > 1024 {
+            errs.add("login", "err-email-invalid");
+        }
         errs.finish()?;
         let email = login.trim().to_lowercase();
         let now = self.now_ms();
-        let acct_key = format!("acct:{email}");
+        // Keys hold a hash of the login, never the login itself.
+        let account = crate::hash_secret(&email);
+        let acct_ip_key = format!("acct-ip:{account}:{client_ip}");
+        let acct_key = format!("acct:{account}");
         let ip_key = format!("ip:{client_ip}");
-        let since = now - THROTTLE_WINDOW_MS;
-        if self
+        // Counted before the password is checked, so concurrent guesses cannot slip past.
+        let counts = self
             .store
-            .login_failures_since(&acct_key, since)
+            .count_attempt(
+                &[acct_ip_key.clone(), acct_key.clone(), ip_key],
+                now,
+                now - THROTTLE_WINDOW_MS,
+            )
             .await
-            .map_err(internal)?
-            >= MAX_FAILURES_PER_ACCOUNT
-            || self
-                .store
-                .login_failures_since(&ip_key, since)
-                .await
-                .map_err(internal)?
-                >= MAX_FAILURES_PER_IP
+            .map_err(internal)?;
+        if counts
+            .first()
+            .is_some_and(|n| *n > MAX_FAILURES_PER_ACCOUNT)
+            || counts
+                .get(1)
+                .is_some_and(|n| *n > MAX_ATTEMPTS_PER_ACCOUNT_ANYWHERE)
+            || counts.get(2).is_some_and(|n| *n > MAX_FAILURES_PER_IP)
         {
             return Err(DomainError::Throttled);
         }
@@ -327,13 +543,7 @@ impl Services {
             .passwords
             .verify(password, user.as_ref().map(|u| u.password_hash.as_str()))
             .await;
-        let fail = || async {
-            self.store
-                .record_login_failure(&[acct_key.clone(), ip_key.clone()], now)
-                .await
-                .map_err(internal)?;
-            Err::<SignIn, _>(DomainError::BadCredentials)
-        };
+        let fail = || async { Err::<SignIn, _>(DomainError::BadCredentials) };
         let Some(user) = user.filter(|u| ok && !u.disabled) else {
             return fail().await;
         };
@@ -361,10 +571,9 @@ impl Services {
             }
             (None, _) => {}
         }
-        self.store
-            .clear_login_failures(&acct_key)
-            .await
-            .map_err(internal)?;
+        for k in [&acct_ip_key, &acct_key] {
+            self.store.clear_login_failures(k).await.map_err(internal)?;
+        }
         let ev = AuditEvent::new(now, Some(&user.id), "user.sign_in", kind).subject(&user.id);
         self.store.append_audit(&ev).await.map_err(internal)?;
         let (token, session) = self.new_session(&user.id, kind).await?;
@@ -442,17 +651,45 @@ impl Services {
         totp::encode_secret(&b)
     }
 
-    /// Turns on the second factor once the person proves their app produces codes for
-    /// `secret`. A limited enrolment session becomes a full one (returns its new token).
-    pub async fn enrol_totp(
+    /// The seal that proves this installation offered `secret` to this session: a client can
+    /// only enrol a secret the server generated for it, never one it chose.
+    pub async fn totp_offer_seal(
         &self,
         p: &Principal,
         secret: &str,
-        code: &str,
+    ) -> Result<String, DomainError> {
+        let key = self
+            .store
+            .setting_init("totp-offer-key", &crate::new_secret().0)
+            .await
+            .map_err(internal)?;
+        Ok(crate::hash_secret(&format!(
+            "totp-offer:{key}:{}:{secret}",
+            p.session.token_hash
+        )))
+    }
+
+    /// Turns on the second factor once the person proves their app produces codes for
+    /// `secret`, which must be one this installation offered to this session (`seal`). Outside
+    /// the enrolment that follows a staff member's first sign-in, the password is asked again,
+    /// and replacing a second factor also takes a code from the current one. A limited
+    /// enrolment session becomes a full one (returns its new token).
+    pub async fn enrol_totp(
+        &self,
+        p: &Principal,
+        offer: &TotpOffer<'_>,
     ) -> Result<Option<String>, DomainError> {
-        let code = ids::totp_code(code).map_err(|c| DomainError::invalid("code", c))?;
+        let secret = offer.secret;
+        if offer.seal != self.totp_offer_seal(p, secret).await? {
+            return Err(DomainError::invalid("code", "err-totp-offer"));
+        }
+        if p.session.kind != WEB_ENROL {
+            self.reauthenticate(p, offer.password, Some(offer.current_code))
+                .await?;
+        }
+        let code = ids::totp_code(offer.code).map_err(|c| DomainError::invalid("code", c))?;
         let raw = totp::decode_secret(secret)
-            .filter(|s| s.len() >= 10)
+            .filter(|s| s.len() >= 20)
             .ok_or(DomainError::invalid("code", "err-totp-wrong"))?;
         let now = self.now_ms();
         let step = totp::verify(&raw, &code, (now / 1000).max(0) as u64, None)
@@ -514,13 +751,7 @@ impl Services {
             .await
             .map_err(internal)?
             .ok_or(DomainError::Unauthenticated)?;
-        if !self
-            .passwords
-            .verify(password, Some(&user.password_hash))
-            .await
-        {
-            return Err(DomainError::invalid("password", "err-password-wrong"));
-        }
+        self.recheck_password(&user, password).await?;
         if let Some(secret) = &user.totp_secret {
             let code = code.map(str::trim).filter(|c| !c.is_empty());
             let Some(code) = code else {
@@ -533,17 +764,44 @@ impl Services {
         Ok(())
     }
 
+    /// Checks a signed-in person's password again, at most [`MAX_RECHECKS`] times in the
+    /// throttling window (then `Throttled` until it passes), so a session left open cannot
+    /// be used to guess the password.
+    pub(crate) async fn recheck_password(
+        &self,
+        user: &User,
+        password: &str,
+    ) -> Result<(), DomainError> {
+        let now = self.now_ms();
+        let key = format!("recheck:{}", user.id);
+        let n = self
+            .store
+            .count_attempt(std::slice::from_ref(&key), now, now - THROTTLE_WINDOW_MS)
+            .await
+            .map_err(internal)?;
+        if n.first().is_some_and(|n| *n > MAX_RECHECKS) {
+            return Err(DomainError::Throttled);
+        }
+        if password.len() > 1024
+            || !self
+                .passwords
+                .verify(password, Some(&user.password_hash))
+                .await
+        {
+            return Err(DomainError::invalid("password", "err-password-wrong"));
+        }
+        self.store
+            .clear_login_failures(&key)
+            .await
+            .map_err(internal)?;
+        Ok(())
+    }
+
     pub async fn disable_totp(&self, p: &Principal, password: &str) -> Result<(), DomainError> {
         if p.is_staff() {
             return Err(DomainError::invalid("password", "err-totp-staff"));
         }
-        if !self
-            .passwords
-            .verify(password, Some(&p.user.password_hash))
-            .await
-        {
-            return Err(DomainError::invalid("password", "err-password-wrong"));
-        }
+        self.recheck_password(&p.user, password).await?;
         let now = self.now_ms();
         let ev = AuditEvent::new(now, Some(&p.user.id), "user.totp_disable", &p.user.id)
             .subject(&p.user.id);

@@ -158,6 +158,38 @@ pub(crate) fn rfc3339(ms: i64) -> String {
 /// is what bounds how many messages a second the platform accepts.
 const BODY_INLINE_MAX: usize = 2048;
 
+/// What makes two sends the same message, for a repeated idempotency key.
+struct Fingerprint {
+    to: Vec<String>,
+    subject: String,
+    body_sha256: String,
+    attachments: Vec<String>,
+    postal: usize,
+}
+
+impl Fingerprint {
+    fn of(out: &Outgoing) -> Fingerprint {
+        let mut to: Vec<String> = out
+            .to
+            .iter()
+            .map(|t| Address::parse(t).map(|a| a.to_string()).unwrap_or_default())
+            .collect();
+        to.sort();
+        to.dedup();
+        Fingerprint {
+            to,
+            subject: out.subject.trim().to_string(),
+            body_sha256: hex::encode(Sha256::digest(out.body.as_bytes())),
+            attachments: out
+                .attachments
+                .iter()
+                .map(|(_, b)| hex::encode(Sha256::digest(b)))
+                .collect(),
+            postal: out.postal.len(),
+        }
+    }
+}
+
 /// SHA-256 of a message as the evidence cites it: subject, a blank line, body (UTF-8).
 pub fn message_sha256(subject: &str, body: &str) -> String {
     hex::encode(okienko_trust::sha256(
@@ -295,13 +327,15 @@ impl Services {
             }
             Some((m, _)) => m,
         };
-        if let Some(key) = out.idempotency_key.as_deref() {
+        let retry = out.idempotency_key.as_ref().map(|_| Fingerprint::of(&out));
+        if let (Some(key), Some(retry)) = (out.idempotency_key.as_deref(), &retry) {
             if let Some(id) = self
                 .store
                 .message_by_idempotency(&from, key)
                 .await
                 .map_err(internal)?
             {
+                self.same_request(&id, retry).await?;
                 return self.sent_result(&id).await;
             }
         }
@@ -526,6 +560,9 @@ impl Services {
                     .await
                     .map_err(internal)?
                 {
+                    if let Some(retry) = &retry {
+                        self.same_request(&first, retry).await?;
+                    }
                     return self.sent_result(&first).await;
                 }
                 return Err(DomainError::Conflict("err-conflict"));
@@ -534,6 +571,46 @@ impl Services {
         }
         self.notify_recipients(&recipients).await;
         Ok(Sent { id, evidence })
+    }
+
+    /// A repeated idempotency key must come with the same message (recipients, subject,
+    /// text, attachments, letters): otherwise it is refused, never answered with the first
+    /// message as if it were this one (as the IETF Idempotency-Key draft asks).
+    async fn same_request(&self, id: &str, out: &Fingerprint) -> Result<(), DomainError> {
+        let mismatch = || DomainError::invalid("idempotency_key", "err-idempotency-mismatch");
+        let m = self.stored_message(id).await?.ok_or_else(mismatch)?;
+        let mut stored: Vec<String> = self
+            .store
+            .deliveries(id)
+            .await
+            .map_err(internal)?
+            .into_iter()
+            .map(|d| d.recipient)
+            .collect();
+        stored.sort();
+        let hashes: Vec<String> = self
+            .store
+            .attachments(id)
+            .await
+            .map_err(internal)?
+            .into_iter()
+            .map(|a| a.sha256)
+            .collect();
+        let letters = self
+            .store
+            .paper_letters_of_message(id)
+            .await
+            .map_err(internal)?
+            .len();
+        if m.subject != out.subject
+            || hex::encode(Sha256::digest(m.body.as_bytes())) != out.body_sha256
+            || out.to != stored
+            || out.attachments != hashes
+            || letters != out.postal
+        {
+            return Err(mismatch());
+        }
+        Ok(())
     }
 
     /// Issues `submission-rejection` evidence to the sender, with the reasons; nothing is

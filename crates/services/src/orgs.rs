@@ -362,10 +362,14 @@ impl Services {
                 {
                     return Err(DomainError::invalid("email", "err-staff-exists"));
                 }
-                self.store
-                    .add_grant(&u.id, &grant, &ev(&u.id))
-                    .await
-                    .map_err(internal)?;
+                // An existing account becomes staff only when its owner accepts: being staff
+                // changes how they sign in (a second factor) and what the API lets them do.
+                let key = grant_key(&grant);
+                let ev = AuditEvent::new(now, Some(&p.user.id), "staff.invite", &key)
+                    .subject(&u.id)
+                    .reason(format!("invited to {place}"));
+                self.store.append_audit(&ev).await.map_err(internal)?;
+                self.send_staff_offer(&u, &key, place, texts).await?;
                 Ok(u)
             }
             None => {
@@ -392,6 +396,65 @@ impl Services {
                 Ok(user)
             }
         }
+    }
+
+    /// What a staff invitation offers: the role and the place's name. For the invited
+    /// person, signed in.
+    pub async fn staff_offer(&self, key: &str) -> Result<(Role, String), DomainError> {
+        let grant = parse_grant_key(key).ok_or(DomainError::TokenInvalid)?;
+        let place = match (&grant.office_id, &grant.service_point_id) {
+            (Some(o), _) => self
+                .store
+                .office(o)
+                .await
+                .map_err(internal)?
+                .map(|o| o.name),
+            (None, Some(sp)) => self
+                .store
+                .service_point(sp)
+                .await
+                .map_err(internal)?
+                .map(|s| s.name),
+            _ => None,
+        };
+        Ok((grant.role, place.ok_or(DomainError::TokenInvalid)?))
+    }
+
+    /// The invited person accepts a staff role: the grant is added, and every session of
+    /// theirs ends (they sign in again, now with the rules for staff).
+    pub async fn accept_staff(
+        &self,
+        p: &Principal,
+        token: &str,
+        key: &str,
+    ) -> Result<(), DomainError> {
+        let grant = parse_grant_key(key).ok_or(DomainError::TokenInvalid)?;
+        self.staff_offer(key).await?;
+        let now = self.now_ms();
+        let owner = self
+            .store
+            .consume_token(&format!("staff:{key}"), &crate::hash_secret(token), now)
+            .await
+            .map_err(internal)?;
+        if owner.as_deref() != Some(p.user.id.as_str()) {
+            return Err(DomainError::TokenInvalid);
+        }
+        let ev = AuditEvent::new(
+            now,
+            Some(&p.user.id),
+            "staff.grant",
+            format!("{}:{}", grant.role.as_str(), p.user.id),
+        )
+        .subject(&p.user.id)
+        .reason("invitation accepted");
+        self.store
+            .add_grant(&p.user.id, &grant, &ev)
+            .await
+            .map_err(internal)?;
+        self.store
+            .delete_user_sessions(&p.user.id)
+            .await
+            .map_err(internal)
     }
 
     pub async fn remove_staff(
@@ -522,4 +585,35 @@ impl Services {
         self.grant_staff(p, email, &input.display_name, grant, &sp.name, texts)
             .await
     }
+}
+
+/// A staff grant written as one string (role, office, department, service point), carried in
+/// an invitation link and in its token's kind, so the token opens exactly this grant.
+fn grant_key(g: &RoleGrant) -> String {
+    let o = |s: &Option<String>| s.clone().unwrap_or_default();
+    format!(
+        "{}|{}|{}|{}",
+        g.role.as_str(),
+        o(&g.office_id),
+        o(&g.department_id),
+        o(&g.service_point_id)
+    )
+}
+
+fn parse_grant_key(key: &str) -> Option<RoleGrant> {
+    let mut parts = key.split('|');
+    let role = Role::parse(parts.next()?).ok()?;
+    let opt = |s: Option<&str>| s.filter(|s| !s.is_empty()).map(str::to_string);
+    let g = RoleGrant {
+        role,
+        office_id: opt(parts.next()),
+        department_id: opt(parts.next()),
+        service_point_id: opt(parts.next()),
+    };
+    let staff = match role {
+        Role::OfficeAdmin | Role::Official => g.office_id.is_some(),
+        Role::Clerk => g.service_point_id.is_some(),
+        _ => false,
+    };
+    (staff && parts.next().is_none()).then_some(g)
 }

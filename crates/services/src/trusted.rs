@@ -289,6 +289,7 @@ impl Services {
         &self,
         p: &Principal,
         input: &CounterRegistration,
+        texts: &dyn crate::accounts::MailTexts,
     ) -> Result<(okienko_store::User, String), DomainError> {
         let counter = self.counter(p).await?;
         let mut errs = FieldErrors::new();
@@ -320,11 +321,12 @@ impl Services {
             return Err(DomainError::invalid("pesel", code));
         }
         let now = self.now_ms();
-        // Without email, an address that can never receive mail (RFC 2606 `.invalid`).
-        let login = match &email {
-            Some(e) => e.as_str().to_string(),
-            None => format!("{}@counter.okienko.invalid", pesel.as_str()),
-        };
+        // The login is the PESEL (an address that can never receive mail, RFC 2606
+        // `.invalid`). An email the clerk typed is not trusted as the login: nobody has shown
+        // it is theirs, and "forgot password" on it would hand over a confirmed identity. It
+        // gets a confirmation link that works only for the person signed in to this account
+        // (after activating it with the printed code): then it becomes their login.
+        let login = format!("{}@{}", pesel.as_str(), crate::accounts::COUNTER_DOMAIN);
         let user = okienko_store::User {
             id: crate::new_id(),
             email: login,
@@ -365,7 +367,10 @@ impl Services {
             first_name: first.clone(),
             last_name: last.clone(),
             id_document: card.as_str().to_string(),
-            email: email.map(|e| e.as_str().to_string()).unwrap_or_default(),
+            email: email
+                .as_ref()
+                .map(|e| e.as_str().to_string())
+                .unwrap_or_default(),
             phone: phone_no,
             created_at: now,
             expires_at: trusted::application_expires(now),
@@ -428,6 +433,9 @@ impl Services {
             )
             .await
             .map_err(internal)?;
+        if let Some(e) = &email {
+            self.offer_email(&user, e.as_str(), texts).await?;
+        }
         let printed = format!("{}-{}-{}", &code[..4], &code[4..8], &code[8..]);
         Ok((user, printed))
     }

@@ -63,6 +63,8 @@ pub trait Store: Send + Sync {
     async fn user_by_email(&self, email: &str) -> Result<Option<User>>;
     async fn set_password(&self, user_id: &str, hash: &str, audit: &AuditEvent) -> Result<()>;
     async fn set_email_verified(&self, user_id: &str, audit: &AuditEvent) -> Result<()>;
+    /// Changes an account's email (its login), proven by its owner; Conflict if taken.
+    async fn set_email(&self, user_id: &str, email: &str, audit: &AuditEvent) -> Result<()>;
     async fn set_totp(&self, user_id: &str, secret: Option<&str>, audit: &AuditEvent)
         -> Result<()>;
     /// Records the last accepted TOTP step; false if `step` is not newer (a replay).
@@ -103,8 +105,11 @@ pub trait Store: Send + Sync {
     ) -> Result<Option<String>>;
 
     // Login throttling
-    async fn record_login_failure(&self, keys: &[String], at: Millis) -> Result<()>;
-    async fn login_failures_since(&self, key: &str, since: Millis) -> Result<i64>;
+    /// Records an attempt under each key (committed), removes attempts older than `since`
+    /// (of every key), then counts each key's attempts since `since`, this one included.
+    /// Counting after committing makes concurrent attempts see each other: the n-th attempt
+    /// to commit counts at least n.
+    async fn count_attempt(&self, keys: &[String], at: Millis, since: Millis) -> Result<Vec<i64>>;
     async fn clear_login_failures(&self, key: &str) -> Result<()>;
 
     // Organisation

@@ -68,4 +68,9 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "one_pesel_one_person",
         sql: include_str!("../migrations/0012_one_pesel_one_person.sql"),
     },
+    Migration {
+        version: 13,
+        name: "login_attempts",
+        sql: include_str!("../migrations/0013_login_attempts.sql"),
+    },
 ];

@@ -537,6 +537,15 @@ impl Store for SqlStore {
         r
     }
 
+    async fn set_email(&self, user_id: &str, email: &str, audit: &AuditEvent) -> Result<()> {
+        let q = sqlx::query("UPDATE users SET email = $1, email_verified = 1 WHERE id = $2")
+            .bind(email)
+            .bind(user_id);
+        let r = self.exec_audited(q, audit).await;
+        self.cache.changed();
+        r
+    }
+
     async fn set_totp(
         &self,
         user_id: &str,
@@ -759,7 +768,7 @@ impl Store for SqlStore {
         Ok(r.map(|r| r.try_get::<String, _>(0)).transpose()?)
     }
 
-    async fn record_login_failure(&self, keys: &[String], at: Millis) -> Result<()> {
+    async fn count_attempt(&self, keys: &[String], at: Millis, since: Millis) -> Result<Vec<i64>> {
         let mut tx = self.writer.begin().await?;
         for k in keys {
             sqlx::query("INSERT INTO login_failures (key, at) VALUES ($1, $2)")
@@ -768,17 +777,21 @@ impl Store for SqlStore {
                 .execute(&mut *tx)
                 .await?;
         }
-        tx.commit().await?;
-        Ok(())
-    }
-
-    async fn login_failures_since(&self, key: &str, since: Millis) -> Result<i64> {
-        let r = sqlx::query("SELECT COUNT(*) FROM login_failures WHERE key = $1 AND at >= $2")
-            .bind(key)
+        sqlx::query("DELETE FROM login_failures WHERE at < $1")
             .bind(since)
-            .fetch_one(&self.reader)
+            .execute(&mut *tx)
             .await?;
-        Ok(r.try_get::<i64, _>(0)?)
+        tx.commit().await?;
+        let mut out = Vec::new();
+        for k in keys {
+            let r = sqlx::query("SELECT COUNT(*) FROM login_failures WHERE key = $1 AND at >= $2")
+                .bind(k)
+                .bind(since)
+                .fetch_one(&self.writer)
+                .await?;
+            out.push(r.try_get::<i64, _>(0)?);
+        }
+        Ok(out)
     }
 
     async fn clear_login_failures(&self, key: &str) -> Result<()> {

@@ -234,19 +234,45 @@ async fn sessions_tokens_and_throttling() {
             s.consume_token("reset", "t2", 50).await.expect("reuse"),
             None
         );
-        s.record_login_failure(&["acct:a".into(), "ip:1".into()], 10)
-            .await
-            .expect("fail");
-        s.record_login_failure(&["acct:a".into()], 20)
-            .await
-            .expect("fail");
-        assert_eq!(s.login_failures_since("acct:a", 0).await.expect("count"), 2);
         assert_eq!(
-            s.login_failures_since("acct:a", 15).await.expect("count"),
-            1
+            s.count_attempt(&["acct:a".into(), "ip:1".into()], 10, 0)
+                .await
+                .expect("attempt"),
+            vec![1, 1]
+        );
+        assert_eq!(
+            s.count_attempt(&["acct:a".into()], 20, 0)
+                .await
+                .expect("attempt"),
+            vec![2]
+        );
+        // Older attempts are pruned (the table does not grow for ever) and not counted.
+        assert_eq!(
+            s.count_attempt(&["ip:1".into()], 30, 15)
+                .await
+                .expect("attempt"),
+            vec![1]
         );
         s.clear_login_failures("acct:a").await.expect("clear");
-        assert_eq!(s.login_failures_since("acct:a", 0).await.expect("count"), 0);
+        assert_eq!(
+            s.count_attempt(&["acct:a".into()], 40, 0)
+                .await
+                .expect("attempt"),
+            vec![1]
+        );
+        // Concurrent attempts see each other: 20 at once count 1..=20, each number once.
+        let race = ["acct:race".to_string()];
+        let mut counts: Vec<i64> = futures_join_all((0..20).map(|_| s.count_attempt(&race, 50, 0)))
+            .await
+            .into_iter()
+            .map(|r| r.expect("attempt")[0])
+            .collect();
+        counts.sort_unstable();
+        assert_eq!(*counts.last().expect("max"), 20);
+        assert!(
+            counts.iter().filter(|c| **c <= 10).count() <= 10,
+            "{counts:?}"
+        );
         assert_eq!(s.setting_init("k", "v1").await.expect("init"), "v1");
         assert_eq!(s.setting_init("k", "v2").await.expect("init"), "v1");
         s.setting_put("k", "v3").await.expect("put");
@@ -1375,4 +1401,34 @@ async fn trusted_profile_applications_are_decided_once() {
         verify(s).await.expect("audit chain intact");
     }
     drop_all(stores).await;
+}
+
+/// Polls futures together in this task (the store is borrowed, so they cannot be spawned).
+async fn futures_join_all<F: std::future::Future>(
+    fs: impl IntoIterator<Item = F>,
+) -> Vec<F::Output> {
+    use std::task::Poll;
+    let mut fs: Vec<_> = fs.into_iter().map(|f| Some(Box::pin(f))).collect();
+    let mut out: Vec<Option<F::Output>> = fs.iter().map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut pending = false;
+        for (i, f) in fs.iter_mut().enumerate() {
+            if let Some(fut) = f {
+                match fut.as_mut().poll(cx) {
+                    Poll::Ready(v) => {
+                        out[i] = Some(v);
+                        *f = None;
+                    }
+                    Poll::Pending => pending = true,
+                }
+            }
+        }
+        if pending {
+            Poll::Pending
+        } else {
+            Poll::Ready(())
+        }
+    })
+    .await;
+    out.into_iter().flatten().collect()
 }

@@ -19,7 +19,8 @@ pub const CSRF_COOKIE: &str = "okienko_csrf";
 pub struct Ctx {
     pub lang: Lang,
     pub principal: Option<Principal>,
-    /// The double-submit CSRF token: the same value is in a cookie and in every form.
+    /// The CSRF token every form carries: the session's own when signed in, else the
+    /// double-submit cookie's.
     pub csrf: String,
     /// The path and query of this page without `lang`, for the language switch.
     pub path: String,
@@ -256,9 +257,14 @@ pub async fn middleware(
     }
 
     let existing_csrf = cookie(&headers, CSRF_COOKIE).filter(|c| c.len() == 64);
-    let csrf = existing_csrf
-        .clone()
-        .unwrap_or_else(|| okienko_services::new_secret().0);
+    // A signed-in person's forms carry their session's own token (kept on the server, bound
+    // to the session); before signing in, the double-submit cookie's.
+    let csrf = match principal.as_ref().filter(|p| !p.session.csrf.is_empty()) {
+        Some(p) if !is_api => p.session.csrf.clone(),
+        _ => existing_csrf
+            .clone()
+            .unwrap_or_else(|| okienko_services::new_secret().0),
+    };
 
     // A staff member who still has to set up a second factor may only do that (or leave).
     if let Some(p) = &principal {
@@ -272,6 +278,7 @@ pub async fn middleware(
         }
     }
 
+    let set_csrf_cookie = existing_csrf.is_none() && !is_api && principal.is_none();
     let ctx = Arc::new(Ctx {
         lang,
         principal,
@@ -298,7 +305,7 @@ pub async fn middleware(
             ),
         );
     }
-    if existing_csrf.is_none() && !is_api {
+    if set_csrf_cookie {
         h.append(
             SET_COOKIE,
             set_cookie(

@@ -86,6 +86,66 @@ pub async fn guard(
         None
     };
     let (parts, body) = req.into_parts();
-    let body = axum::body::Body::new(http_body_util::Limited::new(body, max as usize));
+    let body = axum::body::Body::new(Stalling::new(http_body_util::Limited::new(
+        body,
+        max as usize,
+    )));
     next.run(Request::from_parts(parts, body)).await
+}
+
+/// How long a request body may go without sending anything before it is cut off.
+pub const BODY_STALL: Duration = Duration::from_secs(20);
+
+/// A body that fails when no data arrives for [`BODY_STALL`]: a client trickling a body (or
+/// sending none after its headers) cannot hold a connection and its memory for long.
+struct Stalling<B> {
+    inner: std::pin::Pin<Box<B>>,
+    idle: std::pin::Pin<Box<tokio::time::Sleep>>,
+}
+
+impl<B> Stalling<B> {
+    fn new(inner: B) -> Self {
+        Stalling {
+            inner: Box::pin(inner),
+            idle: Box::pin(tokio::time::sleep(BODY_STALL)),
+        }
+    }
+}
+
+impl<B> http_body::Body for Stalling<B>
+where
+    B: http_body::Body,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    type Data = B::Data;
+    type Error = Box<dyn std::error::Error + Send + Sync>;
+
+    fn poll_frame(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        use std::future::Future;
+        use std::task::Poll;
+        let this = self.get_mut();
+        match this.inner.as_mut().poll_frame(cx) {
+            Poll::Ready(frame) => {
+                this.idle
+                    .as_mut()
+                    .reset(tokio::time::Instant::now() + BODY_STALL);
+                Poll::Ready(frame.map(|f| f.map_err(Into::into)))
+            }
+            Poll::Pending => match this.idle.as_mut().poll(cx) {
+                Poll::Ready(()) => Poll::Ready(Some(Err("the request body stalled".into()))),
+                Poll::Pending => Poll::Pending,
+            },
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.inner.size_hint()
+    }
 }

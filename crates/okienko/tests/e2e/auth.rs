@@ -299,6 +299,31 @@ async fn new_staff_set_a_password_and_must_enrol_a_second_factor() {
         .and_then(|s| s.split('"').next())
         .expect("csrf")
         .to_string();
+    let seal = page
+        .split("name=\"seal\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("seal")
+        .to_string();
+    // A secret the client chose itself is refused (weak secrets cannot be slipped in).
+    let chosen = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
+    let chosen_code = {
+        use okienko_services::Clock;
+        let raw = okienko_domain::totp::decode_secret(chosen).expect("b32");
+        okienko_domain::totp::code_at(&raw, t.clock.now().unix_timestamp() as u64)
+    };
+    let r = c
+        .post(t.url("/account/totp"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("secret", chosen),
+            ("seal", &seal),
+            ("code", &chosen_code),
+        ])
+        .send()
+        .await
+        .expect("chosen");
+    assert_eq!(r.status(), 422, "a secret the server did not offer");
     let raw = okienko_domain::totp::decode_secret(&secret).expect("b32");
     let now = {
         use okienko_services::Clock;
@@ -309,6 +334,7 @@ async fn new_staff_set_a_password_and_must_enrol_a_second_factor() {
         .form(&[
             ("csrf", csrf.as_str()),
             ("secret", &secret),
+            ("seal", &seal),
             ("code", "000000"),
         ])
         .send()
@@ -321,6 +347,7 @@ async fn new_staff_set_a_password_and_must_enrol_a_second_factor() {
         .form(&[
             ("csrf", csrf.as_str()),
             ("secret", &secret),
+            ("seal", &seal),
             ("code", &code),
         ])
         .send()

@@ -153,6 +153,10 @@ fn table() -> Vec<Row> {
         r("POST", "/account/totp", ALL_SIGNED_IN, 422),
         r("POST", "/account/totp/disable", ALL_SIGNED_IN, 422),
         r("GET", "/account/data-tracker", ALL_SIGNED_IN, 200),
+        r("GET", "/account/email/confirm", ALL_SIGNED_IN, 200),
+        r("POST", "/account/email/confirm", ALL_SIGNED_IN, 400),
+        r("GET", "/staff/accept", ALL_SIGNED_IN, 400),
+        r("POST", "/staff/accept", ALL_SIGNED_IN, 400),
         r("GET", "/admin/offices", PA, 200),
         r("GET", "/admin/offices/new", PA, 200),
         r("POST", "/admin/offices/new", PA, 422),
@@ -355,7 +359,6 @@ fn table() -> Vec<Row> {
         public("POST", "/activate", 422),
         r("GET", "/counter/register", COUNTER, 200),
         r("POST", "/counter/register", COUNTER, 422),
-        public("GET", "/receipts/verify/signed", 422),
         public("POST", "/letters/verify", 422),
         public("POST", "/letters/verify/pdf", 422),
         r("GET", "/api/v1/service-points/{id}/paper", CLERK1, 200),
@@ -386,8 +389,13 @@ fn registered_routes() -> BTreeSet<String> {
                 dirs.push(p);
             } else if p.extension().is_some_and(|x| x == "rs") {
                 let text = std::fs::read_to_string(&p).expect("read");
-                for part in text.split(".route(\"").skip(1) {
-                    if let Some(path) = part.split('"').next() {
+                // `.route("/path"` or, where rustfmt breaks the line, `.route(\n "/path"`.
+                for part in text.split(".route(").skip(1) {
+                    if let Some(path) = part
+                        .trim_start()
+                        .strip_prefix('"')
+                        .and_then(|p| p.split('"').next())
+                    {
                         out.insert(path.to_string());
                     }
                 }

@@ -425,13 +425,18 @@ async fn confirmed_at_the_counter_then_a_mailbox_opens() {
             && !public.contains("Nowicka"),
         "{public}"
     );
-    let signed_again = reqwest::get(t.url(&format!("/receipts/verify/signed?id={rid}")))
-        .await
-        .expect("signed")
-        .bytes()
-        .await
-        .expect("bytes");
-    assert_eq!(signed_again, p7m);
+    // Finding 18: the public page gives the signed receipt's fingerprint, not the signed
+    // receipt (which names the payer and the clerk).
+    let fingerprint = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&p7m));
+    assert!(public.contains(&fingerprint), "{public}");
+    assert_eq!(
+        reqwest::get(t.url(&format!("/receipts/verify/signed?id={rid}")))
+            .await
+            .expect("signed")
+            .status()
+            .as_u16(),
+        404
+    );
     assert_eq!(
         reqwest::get(t.url("/receipts/verify?id=RC-nope"))
             .await

@@ -33,6 +33,11 @@ pub fn routes() -> Router<State> {
         .route("/account/totp", get(totp_page).post(totp_enrol))
         .route("/account/totp/disable", post(totp_disable))
         .route("/account/data-tracker", get(tracker))
+        .route(
+            "/account/email/confirm",
+            get(email_confirm_page).post(email_confirm),
+        )
+        .route("/staff/accept", get(staff_accept_page).post(staff_accept))
 }
 
 /// Email texts in one language.
@@ -43,6 +48,22 @@ impl MailTexts for Texts {
         (
             self.0.t("mail-verify-subject"),
             self.0.t_args("mail-verify-body", &[("link", link)]),
+        )
+    }
+    fn staff_offer(&self, link: &str, place: &str) -> (String, String) {
+        (
+            self.0
+                .t_args("mail-staff-offer-subject", &[("office", place)]),
+            self.0.t_args(
+                "mail-staff-offer-body",
+                &[("office", place), ("link", link)],
+            ),
+        )
+    }
+    fn account_exists(&self, link: &str) -> (String, String) {
+        (
+            self.0.t("mail-exists-subject"),
+            self.0.t_args("mail-exists-body", &[("link", link)]),
         )
     }
     fn reset_password(&self, link: &str) -> (String, String) {
@@ -221,13 +242,17 @@ async fn register(
             get("password"),
             ctx.lang.code(),
             &Texts(ctx.lang),
+            &ctx.client_ip,
         )
         .await
     {
-        Ok(u) => Ok(message(
+        Ok(()) => Ok(message(
             &ctx,
             "register-done-title",
-            ctx.ta("register-done-text", &[("email", &u.email)]),
+            ctx.ta(
+                "register-done-text",
+                &[("email", &get("email").trim().to_lowercase())],
+            ),
             None,
         )),
         Err(e @ DomainError::Invalid(_)) => {
@@ -237,6 +262,138 @@ async fn register(
                 &ctx,
                 FormView::new(values).with_error(&ctx, &e, "email"),
             ))
+        }
+        Err(e) => Err(PageError(e, ctx.clone())),
+    }
+}
+
+/// An invitation to a staff role, for the invited person signed in: what it is, and a
+/// button to accept.
+async fn staff_accept_page(
+    axum::extract::State(state): axum::extract::State<State>,
+    axum::Extension(ctx): CtxRef,
+    Query(q): Query<Params>,
+) -> Result<Response, PageError> {
+    require_user(&ctx)?;
+    let get = |k: &str| q.get(k).map(String::as_str).unwrap_or("");
+    let (role, place) = match svc(&state).staff_offer(get("grant")).await {
+        Ok(x) => x,
+        Err(DomainError::TokenInvalid) => {
+            let mut r = message(
+                &ctx,
+                "err-token-invalid",
+                ctx.t("err-token-invalid-detail"),
+                Some(("/account", "nav-account")),
+            );
+            *r.status_mut() = axum::http::StatusCode::BAD_REQUEST;
+            return Ok(r);
+        }
+        Err(e) => return Err(PageError(e, ctx.clone())),
+    };
+    let page = FormPage {
+        ctx: &ctx,
+        title: ctx.t("staff-accept-title"),
+        intro: ctx.ta(
+            "staff-accept-intro",
+            &[("role", &ctx.t(role.label())), ("office", &place)],
+        ),
+        action: format!(
+            "/staff/accept?token={}&grant={}",
+            super::url_encode(get("token")),
+            super::url_encode(get("grant"))
+        ),
+        fields: Vec::new(),
+        form: FormView::default(),
+        submit: ctx.t("staff-accept-submit"),
+        links: vec![("/account".into(), ctx.t("staff-accept-ignore"))],
+    };
+    Ok(super::render_form(&page, false))
+}
+
+async fn staff_accept(
+    axum::extract::State(state): axum::extract::State<State>,
+    axum::Extension(ctx): CtxRef,
+    Query(q): Query<Params>,
+    Form(f): Form<Params>,
+) -> Result<Response, PageError> {
+    check_csrf(&ctx, &f)?;
+    let p = require_user(&ctx)?;
+    let get = |k: &str| q.get(k).map(String::as_str).unwrap_or("");
+    match svc(&state)
+        .accept_staff(p, get("token"), get("grant"))
+        .await
+    {
+        // Every session ended: signing in again brings the rules for staff.
+        Ok(()) => Ok((
+            [(
+                SET_COOKIE,
+                set_cookie(SESSION_COOKIE, "", Some(0), true, ctx.secure_cookies, "Lax"),
+            )],
+            Redirect::to("/?notice=notice-staff-accepted"),
+        )
+            .into_response()),
+        Err(DomainError::TokenInvalid) => {
+            let mut r = message(
+                &ctx,
+                "err-token-invalid",
+                ctx.t("err-token-invalid-detail"),
+                Some(("/account", "nav-account")),
+            );
+            *r.status_mut() = axum::http::StatusCode::BAD_REQUEST;
+            Ok(r)
+        }
+        Err(e) => Err(PageError(e, ctx.clone())),
+    }
+}
+
+/// A link that makes an email address the signed-in person's login (sent when a clerk
+/// typed it at counter registration): it works only for the account it was sent for.
+async fn email_confirm_page(
+    axum::Extension(ctx): CtxRef,
+    Query(q): Query<Params>,
+) -> Result<Response, PageError> {
+    require_user(&ctx)?;
+    let get = |k: &str| q.get(k).map(String::as_str).unwrap_or("");
+    let page = FormPage {
+        ctx: &ctx,
+        title: ctx.t("email-confirm-title"),
+        intro: ctx.ta("email-confirm-intro", &[("email", get("email"))]),
+        action: format!(
+            "/account/email/confirm?token={}&email={}",
+            super::url_encode(get("token")),
+            super::url_encode(get("email"))
+        ),
+        fields: Vec::new(),
+        form: FormView::default(),
+        submit: ctx.t("email-confirm-submit"),
+        links: Vec::new(),
+    };
+    Ok(super::render_form(&page, false))
+}
+
+async fn email_confirm(
+    axum::extract::State(state): axum::extract::State<State>,
+    axum::Extension(ctx): CtxRef,
+    Query(q): Query<Params>,
+    Form(f): Form<Params>,
+) -> Result<Response, PageError> {
+    check_csrf(&ctx, &f)?;
+    let p = require_user(&ctx)?;
+    let get = |k: &str| q.get(k).map(String::as_str).unwrap_or("");
+    match svc(&state)
+        .confirm_email(p, get("token"), get("email"))
+        .await
+    {
+        Ok(()) => Ok(Redirect::to("/account?notice=notice-email-confirmed").into_response()),
+        Err(DomainError::TokenInvalid) => {
+            let mut r = message(
+                &ctx,
+                "err-token-invalid",
+                ctx.t("err-token-invalid-detail"),
+                Some(("/account", "nav-account")),
+            );
+            *r.status_mut() = axum::http::StatusCode::BAD_REQUEST;
+            Ok(r)
         }
         Err(e) => Err(PageError(e, ctx.clone())),
     }
@@ -314,8 +471,16 @@ impl LinkForm {
         let email = f.get("email").map(String::as_str).unwrap_or("");
         let texts = Texts(ctx.lang);
         let result = match self {
-            LinkForm::Resend => svc(state).resend_verification(email, &texts).await,
-            LinkForm::Forgot => svc(state).request_password_reset(email, &texts).await,
+            LinkForm::Resend => {
+                svc(state)
+                    .resend_verification(email, &texts, &ctx.client_ip)
+                    .await
+            }
+            LinkForm::Forgot => {
+                svc(state)
+                    .request_password_reset(email, &texts, &ctx.client_ip)
+                    .await
+            }
         };
         match result {
             Ok(()) => Ok(message(
@@ -429,7 +594,7 @@ async fn account(
     let notice = q
         .get("notice")
         .filter(|n| n.starts_with("notice-"))
-        .map(|n| ctx.t(n));
+        .and_then(|n| ctx.lang.t_opt(n));
     Ok(render(&AccountPage {
         ctx: &ctx,
         roles,
@@ -443,13 +608,14 @@ struct TotpPage<'a> {
     ctx: &'a Ctx,
     required: bool,
     secret: String,
+    seal: String,
     secret_spaced: String,
     uri: String,
     fields: Vec<Field>,
     form: FormView,
 }
 
-fn totp_form(ctx: &Ctx, secret: String, form: FormView) -> Response {
+fn totp_form(ctx: &Ctx, secret: String, seal: String, form: FormView) -> Response {
     let email = ctx
         .principal
         .as_ref()
@@ -461,32 +627,67 @@ fn totp_form(ctx: &Ctx, secret: String, form: FormView) -> Response {
         .map(|c| String::from_utf8_lossy(c).to_string())
         .collect::<Vec<_>>()
         .join(" ");
+    let required = ctx
+        .principal
+        .as_ref()
+        .is_some_and(|p| p.session.kind == WEB_ENROL);
+    let replacing = ctx
+        .principal
+        .as_ref()
+        .is_some_and(|p| p.user.totp_secret.is_some());
+    // Outside the first enrolment the password is asked again; replacing a second factor
+    // also takes a code from the current one.
+    let mut fields = Vec::new();
+    if !required {
+        fields.push(Field::new(
+            ctx,
+            "password",
+            "f-password",
+            "password",
+            "current-password",
+        ));
+    }
+    if replacing {
+        fields.push(
+            Field::new(
+                ctx,
+                "current_code",
+                "f-totp-current",
+                "text",
+                "one-time-code",
+            )
+            .hint(ctx.t("f-totp-current-hint")),
+        );
+    }
+    fields.push(Field::new(ctx, "code", "f-totp", "text", "one-time-code"));
     let page = TotpPage {
         ctx,
-        required: ctx
-            .principal
-            .as_ref()
-            .is_some_and(|p| p.session.kind == WEB_ENROL),
+        required,
         uri: format!(
             "otpauth://totp/okienko:{}?secret={}&issuer=okienko",
             super::url_encode(&email),
             secret
         ),
         secret,
+        seal,
         secret_spaced: spaced,
-        fields: vec![Field::new(ctx, "code", "f-totp", "text", "one-time-code")],
+        fields,
         form,
     };
     super::render_form(&page, page.form.has_errors())
 }
 
-async fn totp_page(axum::Extension(ctx): CtxRef) -> Result<Response, PageError> {
-    require_user(&ctx)?;
-    Ok(totp_form(
-        &ctx,
-        Services::new_totp_secret(),
-        FormView::default(),
-    ))
+async fn totp_page(
+    axum::extract::State(state): axum::extract::State<State>,
+    axum::Extension(ctx): CtxRef,
+) -> Result<Response, PageError> {
+    let p = require_user(&ctx)?;
+    let secret = Services::new_totp_secret();
+    let seal = svc(&state)
+        .totp_offer_seal(p, &secret)
+        .await
+        .map_err(|e| PageError(e, ctx.clone()))?;
+    Ok(totp_form(&ctx, secret, seal, FormView::default()))
 }
 
 async fn totp_enrol(
@@ -497,10 +698,16 @@ async fn totp_enrol(
     check_csrf(&ctx, &f)?;
     let p = require_user(&ctx)?;
     let secret = f.get("secret").cloned().unwrap_or_default();
-    match svc(&state)
-        .enrol_totp(p, &secret, f.get("code").map(String::as_str).unwrap_or(""))
-        .await
-    {
+    let seal = f.get("seal").cloned().unwrap_or_default();
+    let get = |k: &str| f.get(k).map(String::as_str).unwrap_or("");
+    let offer = okienko_services::accounts::TotpOffer {
+        secret: &secret,
+        seal: &seal,
+        code: get("code"),
+        password: get("password"),
+        current_code: get("current_code"),
+    };
+    match svc(&state).enrol_totp(p, &offer).await {
         Ok(Some(token)) => Ok((
             [(SET_COOKIE, session_cookie(&ctx, &token))],
             Redirect::to("/account?notice=notice-totp-on"),
@@ -510,6 +717,7 @@ async fn totp_enrol(
         Err(e @ DomainError::Invalid(_)) => Ok(totp_form(
             &ctx,
             secret,
+            seal,
             FormView::default().with_error(&ctx, &e, "code"),
         )),
         Err(e) => Err(PageError(e, ctx.clone())),

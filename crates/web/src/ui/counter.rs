@@ -31,7 +31,6 @@ pub fn routes() -> Router<State> {
         .route("/counter/receipts/{id}/signed", get(receipt_signed))
         .route("/counter/cash-report", get(cash_report))
         .route("/receipts/verify", get(receipt_check))
-        .route("/receipts/verify/signed", get(receipt_check_signed))
 }
 
 /// The printout's words in the page's language.
@@ -489,8 +488,19 @@ async fn receipt_check(
     match state.services.store.receipt(&id).await {
         Ok(Some(r)) => {
             let mut rows = receipt_rows(&ctx, &r);
-            // The payer's and clerk's names stay on the paper, not on a public page.
+            // The payer's and clerk's names stay on the paper, not on a public page; nor is the
+            // signed receipt (which names them) given out here: its fingerprint is shown, so
+            // whoever holds it compares, and the payer and the counter download it signed in.
             rows.retain(|(k, _)| *k != ctx.t("receipt-payer") && *k != ctx.t("receipt-clerk"));
+            let signed = base64::Engine::decode(
+                &base64::engine::general_purpose::STANDARD,
+                r.signed_b64.as_bytes(),
+            )
+            .unwrap_or_default();
+            rows.push((
+                ctx.t("receipt-signed-sha256"),
+                hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&signed)),
+            ));
             render(&CheckPage {
                 ctx: &ctx,
                 id,
@@ -510,31 +520,6 @@ async fn receipt_check(
         }
         Err(_) => crate::error::internal_response(),
     }
-}
-
-async fn receipt_check_signed(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
-    axum::extract::Query(q): axum::extract::Query<Params>,
-) -> Result<Response, PageError> {
-    let id = q
-        .get("id")
-        .map(|s| s.trim().to_string())
-        .unwrap_or_default();
-    if id.is_empty() {
-        return Err(PageError(
-            DomainError::invalid("id", "err-receipt-unknown"),
-            ctx.clone(),
-        ));
-    }
-    let r = state
-        .services
-        .store
-        .receipt(&id)
-        .await
-        .map_err(|e| PageError(DomainError::Internal(e.to_string()), ctx.clone()))?
-        .ok_or_else(|| PageError(DomainError::NotFound, ctx.clone()))?;
-    signed_receipt(r).map_err(|e| PageError(e, ctx.clone()))
 }
 
 /// A receipt's signed form (`.p7m`), served like any signed evidence document.

@@ -240,17 +240,7 @@ pub async fn read_multipart_named(
     Ok(fields)
 }
 
-pub fn url_encode(s: &str) -> String {
-    let mut out = String::new();
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~/".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
+pub use okienko_services::url_encode;
 
 /// A time written out in the page's language, and its machine-readable form.
 pub fn when(ctx: &Ctx, ms: i64) -> (String, String) {

@@ -504,14 +504,15 @@ async fn register(
         phone: get("phone"),
         email: get("email"),
     };
-    match state.services.register_at_counter(p, &input).await {
+    let texts = super::account::Texts(ctx.lang);
+    match state.services.register_at_counter(p, &input, &texts).await {
         Ok((user, code)) => {
             let login = if user.email.ends_with(".invalid") {
                 ctx.t("activation-login-pesel")
             } else {
                 user.email.clone()
             };
-            let rows = vec![
+            let mut rows = vec![
                 (ctx.t("f-display-name"), user.display_name.clone()),
                 (ctx.t("activation-login"), login),
                 (ctx.t("activation-code"), code),
@@ -520,6 +521,13 @@ async fn register(
                     format!("{}/activate", state.services.base_url),
                 ),
             ];
+            let typed = input.email.trim();
+            if !typed.is_empty() {
+                rows.push((
+                    ctx.t("activation-email"),
+                    ctx.ta("activation-email-note", &[("email", typed)]),
+                ));
+            }
             let title = ctx.t("activation-title");
             let note = ctx.t("activation-note");
             let pdf = tokio::task::spawn_blocking(move || {
