@@ -116,6 +116,17 @@ pub struct Settings {
     pub net: okienko_web::net::NetConfig,
 }
 
+/// A list of networks from the flag, else the file, else the default.
+fn nets(
+    what: &str,
+    flag: Option<&str>,
+    file: Option<&str>,
+    default: &str,
+) -> anyhow::Result<Vec<okienko_web::net::Net>> {
+    okienko_web::net::Net::parse_list(flag.or(file).unwrap_or(default))
+        .map_err(|e| anyhow::anyhow!("{what}: {e}"))
+}
+
 fn secret_file(var: &str) -> anyhow::Result<Option<String>> {
     match std::env::var_os(var) {
         Some(path) => {
@@ -182,22 +193,18 @@ impl Settings {
                 .unwrap_or_else(|| "okienko".into()),
             worker_exe: std::env::current_exe().unwrap_or_else(|_| PathBuf::from("okienko")),
             net: okienko_web::net::NetConfig {
-                trusted_proxies: okienko_web::net::Net::parse_list(
-                    flags
-                        .trusted_proxies
-                        .as_deref()
-                        .or(file.trusted_proxies.as_deref())
-                        .unwrap_or(""),
-                )
-                .map_err(|e| anyhow::anyhow!("trusted proxies: {e}"))?,
-                metrics_allow: okienko_web::net::Net::parse_list(
-                    flags
-                        .metrics_allow
-                        .as_deref()
-                        .or(file.metrics_allow.as_deref())
-                        .unwrap_or("127.0.0.1,::1"),
-                )
-                .map_err(|e| anyhow::anyhow!("metrics networks: {e}"))?,
+                trusted_proxies: nets(
+                    "trusted proxies",
+                    flags.trusted_proxies.as_deref(),
+                    file.trusted_proxies.as_deref(),
+                    "",
+                )?,
+                metrics_allow: nets(
+                    "metrics networks",
+                    flags.metrics_allow.as_deref(),
+                    file.metrics_allow.as_deref(),
+                    "127.0.0.1,::1",
+                )?,
                 metrics_token: std::env::var("OKIENKO_METRICS_TOKEN")
                     .ok()
                     .or(secret_file("OKIENKO_METRICS_TOKEN_FILE")?)

@@ -23,7 +23,8 @@ pub struct FuzzArgs {
     pub seed: u64,
 }
 
-fn pdf(objects: &[String]) -> Vec<u8> {
+/// A PDF made of these objects (1 is the catalog), with a correct cross-reference table.
+pub fn pdf(objects: &[String]) -> Vec<u8> {
     let mut out = b"%PDF-1.7\n".to_vec();
     let mut offsets = Vec::new();
     for (i, o) in objects.iter().enumerate() {

@@ -20,27 +20,7 @@ pub fn nested_pdf(depth: usize) -> Vec<u8> {
             content.len()
         ),
     ];
-    let mut pdf = b"%PDF-1.7\n".to_vec();
-    let mut offsets = Vec::new();
-    for (i, o) in objects.iter().enumerate() {
-        offsets.push(pdf.len());
-        pdf.extend_from_slice(format!("{} 0 obj\n{o}\nendobj\n", i + 1).as_bytes());
-    }
-    let xref = pdf.len();
-    pdf.extend_from_slice(
-        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
-    );
-    for o in offsets {
-        pdf.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
-    }
-    pdf.extend_from_slice(
-        format!(
-            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
-            objects.len() + 1
-        )
-        .as_bytes(),
-    );
-    pdf
+    okienko::fuzz::pdf(&objects)
 }
 
 /// A PNG whose header claims 20,000 × 20,000 pixels.
@@ -966,16 +946,11 @@ async fn an_email_typed_at_the_counter_is_proven_before_it_counts() {
     assert_eq!(r.status(), 303, "the confirmed address is now the login");
 }
 
-/// Finding 10: an existing account becomes staff only when its owner accepts the invitation.
-#[tokio::test]
-async fn existing_accounts_become_staff_only_by_accepting() {
-    let t = TestServer::seeded().await;
-    let admin = t.demo_web("urzad.admin@okienko.test").await;
-    let office = t.services.store.offices().await.expect("offices").remove(0);
-    let path = format!("/offices/{}", office.id);
-    let csrf = t.csrf(&admin, &path).await;
-    let r = admin
-        .post(t.url(&format!("{path}/staff")))
+/// The office admin invites Maria (who has a citizen's account) as an official.
+async fn invite_maria(t: &TestServer, admin: &reqwest::Client, office_path: &str) -> u16 {
+    let csrf = t.csrf(admin, office_path).await;
+    admin
+        .post(t.url(&format!("{office_path}/staff")))
         .form(&[
             ("csrf", csrf.as_str()),
             ("email", "maria.wisniewska@okienko.test"),
@@ -985,8 +960,19 @@ async fn existing_accounts_become_staff_only_by_accepting() {
         ])
         .send()
         .await
-        .expect("add staff");
-    assert_eq!(r.status(), 303);
+        .expect("add staff")
+        .status()
+        .as_u16()
+}
+
+/// Finding 10: an existing account becomes staff only when its owner accepts the invitation.
+#[tokio::test]
+async fn existing_accounts_become_staff_only_by_accepting() {
+    let t = TestServer::seeded().await;
+    let admin = t.demo_web("urzad.admin@okienko.test").await;
+    let office = t.services.store.offices().await.expect("offices").remove(0);
+    let path = format!("/offices/{}", office.id);
+    assert_eq!(invite_maria(&t, &admin, &path).await, 303);
     // Nothing changed for Maria yet: no staff role, the API still answers her.
     assert!(!t.is_staff("maria.wisniewska@okienko.test").await);
     let maria_p = crate::common::principal(&t, "maria.wisniewska@okienko.test").await;
@@ -1019,19 +1005,8 @@ async fn existing_accounts_become_staff_only_by_accepting() {
     assert_eq!(r.status(), 400);
     let maria = t.demo_web("maria.wisniewska@okienko.test").await;
     // (Jan used up the link: the admin invites again.)
-    let csrf = t.csrf(&admin, &format!("/offices/{}", office.id)).await;
-    admin
-        .post(t.url(&format!("/offices/{}/staff", office.id)))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("email", "maria.wisniewska@okienko.test"),
-            ("display_name", ""),
-            ("role", "official"),
-            ("department_id", ""),
-        ])
-        .send()
-        .await
-        .expect("again");
+    let office_path = format!("/offices/{}", office.id);
+    assert_eq!(invite_maria(&t, &admin, &office_path).await, 303);
     t.run_jobs().await;
     let link = t
         .outbox()

@@ -267,6 +267,18 @@ async fn register(
     }
 }
 
+/// A link (invitation, email confirmation) that is wrong, used or not this person's.
+fn link_used_up(ctx: &Ctx) -> Response {
+    let mut r = message(
+        ctx,
+        "err-token-invalid",
+        ctx.t("err-token-invalid-detail"),
+        Some(("/account", "nav-account")),
+    );
+    *r.status_mut() = axum::http::StatusCode::BAD_REQUEST;
+    r
+}
+
 /// An invitation to a staff role, for the invited person signed in: what it is, and a
 /// button to accept.
 async fn staff_accept_page(
@@ -278,16 +290,7 @@ async fn staff_accept_page(
     let get = |k: &str| q.get(k).map(String::as_str).unwrap_or("");
     let (role, place) = match svc(&state).staff_offer(get("grant")).await {
         Ok(x) => x,
-        Err(DomainError::TokenInvalid) => {
-            let mut r = message(
-                &ctx,
-                "err-token-invalid",
-                ctx.t("err-token-invalid-detail"),
-                Some(("/account", "nav-account")),
-            );
-            *r.status_mut() = axum::http::StatusCode::BAD_REQUEST;
-            return Ok(r);
-        }
+        Err(DomainError::TokenInvalid) => return Ok(link_used_up(&ctx)),
         Err(e) => return Err(PageError(e, ctx.clone())),
     };
     let page = FormPage {
@@ -332,16 +335,7 @@ async fn staff_accept(
             Redirect::to("/?notice=notice-staff-accepted"),
         )
             .into_response()),
-        Err(DomainError::TokenInvalid) => {
-            let mut r = message(
-                &ctx,
-                "err-token-invalid",
-                ctx.t("err-token-invalid-detail"),
-                Some(("/account", "nav-account")),
-            );
-            *r.status_mut() = axum::http::StatusCode::BAD_REQUEST;
-            Ok(r)
-        }
+        Err(DomainError::TokenInvalid) => Ok(link_used_up(&ctx)),
         Err(e) => Err(PageError(e, ctx.clone())),
     }
 }
@@ -385,16 +379,7 @@ async fn email_confirm(
         .await
     {
         Ok(()) => Ok(Redirect::to("/account?notice=notice-email-confirmed").into_response()),
-        Err(DomainError::TokenInvalid) => {
-            let mut r = message(
-                &ctx,
-                "err-token-invalid",
-                ctx.t("err-token-invalid-detail"),
-                Some(("/account", "nav-account")),
-            );
-            *r.status_mut() = axum::http::StatusCode::BAD_REQUEST;
-            Ok(r)
-        }
+        Err(DomainError::TokenInvalid) => Ok(link_used_up(&ctx)),
         Err(e) => Err(PageError(e, ctx.clone())),
     }
 }
