@@ -1043,3 +1043,41 @@ async fn existing_accounts_become_staff_only_by_accepting() {
         .await;
     assert_eq!(r.headers()["location"], "/account/totp");
 }
+
+/// Finding 6 (and the worker's limits): the letters of one message together are bounded,
+/// and a worker that runs over its time is stopped; either way the answer is a refusal.
+#[tokio::test]
+async fn the_render_worker_is_bounded() {
+    use okienko_services::sandbox::{LetterSpec, LettersJob, Refusal, Sandbox};
+    let job = |letters: usize| LettersJob {
+        sender_lines: vec!["Urząd".into()],
+        date: "2026-11-25".into(),
+        subject: "Decyzja".into(),
+        body: "Treść ".repeat(2_000),
+        attachments: Vec::new(),
+        letters: (0..letters)
+            .map(|_| LetterSpec {
+                tracking_number: "RR123456785PL".into(),
+                verification_code: "ABCD-EFGH".into(),
+                verify_url: "http://127.0.0.1/letters/verify".into(),
+                recipient_lines: vec!["Zofia".into()],
+            })
+            .collect(),
+    };
+    let exe = std::path::PathBuf::from(env!("CARGO_BIN_EXE_okienko"));
+    let ok = Sandbox::new(exe.clone());
+    let one = ok.letters(job(1), Vec::new()).await.ok().expect("renders");
+    assert!(one[0].pdf.starts_with(b"%PDF-"));
+    let mut small = Sandbox::new(exe.clone());
+    small.max_output_bytes = one[0].pdf.len() as u64 * 2;
+    assert_eq!(
+        small.letters(job(5), Vec::new()).await.err(),
+        Some(Refusal::TooLarge)
+    );
+    let mut hasty = Sandbox::new(exe);
+    hasty.wall = std::time::Duration::from_millis(1);
+    assert_eq!(
+        hasty.letters(job(50), Vec::new()).await.err(),
+        Some(Refusal::Unprintable)
+    );
+}
