@@ -509,7 +509,7 @@ impl Services {
         let counts = self
             .store
             .count_attempt(
-                &[acct_ip_key.clone(), acct_key.clone(), ip_key],
+                &[acct_ip_key.clone(), acct_key.clone(), ip_key.clone()],
                 now,
                 now - THROTTLE_WINDOW_MS,
             )
@@ -574,6 +574,12 @@ impl Services {
         for k in [&acct_ip_key, &acct_key] {
             self.store.clear_login_failures(k).await.map_err(internal)?;
         }
+        // A sign-in that succeeded does not count against its address (an office behind
+        // one address signs many people in).
+        self.store
+            .forget_attempt(&ip_key, now)
+            .await
+            .map_err(internal)?;
         let ev = AuditEvent::new(now, Some(&user.id), "user.sign_in", kind).subject(&user.id);
         self.store.append_audit(&ev).await.map_err(internal)?;
         let (token, session) = self.new_session(&user.id, kind).await?;

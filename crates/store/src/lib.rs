@@ -111,6 +111,8 @@ pub trait Store: Send + Sync {
     /// to commit counts at least n.
     async fn count_attempt(&self, keys: &[String], at: Millis, since: Millis) -> Result<Vec<i64>>;
     async fn clear_login_failures(&self, key: &str) -> Result<()>;
+    /// Removes the attempt recorded under `key` at `at` (a sign-in that succeeded).
+    async fn forget_attempt(&self, key: &str, at: Millis) -> Result<()>;
 
     // Organisation
     async fn create_office(&self, office: &Office, audit: &AuditEvent) -> Result<()>;

@@ -794,6 +794,15 @@ impl Store for SqlStore {
         Ok(out)
     }
 
+    async fn forget_attempt(&self, key: &str, at: Millis) -> Result<()> {
+        sqlx::query("DELETE FROM login_failures WHERE key = $1 AND at = $2")
+            .bind(key)
+            .bind(at)
+            .execute(&self.writer)
+            .await?;
+        Ok(())
+    }
+
     async fn clear_login_failures(&self, key: &str) -> Result<()> {
         sqlx::query("DELETE FROM login_failures WHERE key = $1")
             .bind(key)

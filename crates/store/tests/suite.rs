@@ -253,6 +253,13 @@ async fn sessions_tokens_and_throttling() {
                 .expect("attempt"),
             vec![1]
         );
+        s.forget_attempt("ip:1", 30).await.expect("forget");
+        assert_eq!(
+            s.count_attempt(&["ip:1".into()], 31, 15)
+                .await
+                .expect("attempt"),
+            vec![1]
+        );
         s.clear_login_failures("acct:a").await.expect("clear");
         assert_eq!(
             s.count_attempt(&["acct:a".into()], 40, 0)

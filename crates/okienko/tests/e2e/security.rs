@@ -1081,3 +1081,19 @@ async fn the_render_worker_is_bounded() {
         Some(Refusal::Unprintable)
     );
 }
+
+/// Sign-ins that succeed do not count against their address: an office behind one address
+/// signs in more people than the per-address limit of guesses.
+#[tokio::test]
+async fn successful_sign_ins_do_not_exhaust_an_address() {
+    let t = TestServer::seeded().await;
+    for _ in 0..(okienko_services::accounts::MAX_FAILURES_PER_IP + 5) {
+        let r = reqwest::Client::new()
+            .post(t.url("/api/v1/auth/token"))
+            .json(&serde_json::json!({"login": "jan.kowalski@okienko.test", "password": okienko_services::demo::PASSWORD}))
+            .send()
+            .await
+            .expect("token");
+        assert_eq!(r.status(), 200);
+    }
+}
