@@ -92,6 +92,7 @@ pub enum Refusal {
 }
 
 /// A rendered letter: its PDF and number of pages.
+#[derive(Debug)]
 pub struct RenderedLetter {
     pub pdf: Vec<u8>,
     pub pages: usize,

@@ -1066,7 +1066,7 @@ async fn the_render_worker_is_bounded() {
     };
     let exe = std::path::PathBuf::from(env!("CARGO_BIN_EXE_okienko"));
     let ok = Sandbox::new(exe.clone());
-    let one = ok.letters(job(1), Vec::new()).await.ok().expect("renders");
+    let one = ok.letters(job(1), Vec::new()).await.expect("renders");
     assert!(one[0].pdf.starts_with(b"%PDF-"));
     let mut small = Sandbox::new(exe.clone());
     small.max_output_bytes = one[0].pdf.len() as u64 * 2;
