@@ -851,6 +851,19 @@ impl okienko_services::accounts::MailTexts for PlainTexts {
 #[tokio::test]
 async fn an_email_typed_at_the_counter_is_proven_before_it_counts() {
     let t = TestServer::seeded().await;
+    // Nobody can register the login a counter registration will use.
+    let r = t
+        .services
+        .register(
+            "72051401239@counter.okienko.invalid",
+            "Squatter",
+            "correct horse battery",
+            "pl",
+            &PlainTexts,
+            "1.2.3.4",
+        )
+        .await;
+    assert!(format!("{r:?}").contains("err-email-invalid"), "{r:?}");
     let clerk = crate::common::principal(&t, "kasia.poczta@okienko.test").await;
     let (user, code) = t
         .services
