@@ -901,21 +901,7 @@ async fn an_email_typed_at_the_counter_is_proven_before_it_counts() {
     let path = link.trim_start_matches(&t.base).to_string();
     // Someone else, signed in, cannot use the link.
     let maria = t.demo_web("maria.wisniewska@okienko.test").await;
-    let html = maria
-        .get(t.url(&path))
-        .send()
-        .await
-        .expect("page")
-        .text()
-        .await
-        .expect("html");
-    let r = maria
-        .post(t.url(&path))
-        .form(&[("csrf", form_token(&html).as_str())])
-        .send()
-        .await
-        .expect("post");
-    assert_eq!(r.status(), 400);
+    assert_eq!(press_link_button(&t, &maria, &path).await, 400);
     // The person, after activating with the printed code, can (with a new link).
     t.services
         .activate(&code, "a long new passphrase")
@@ -938,21 +924,7 @@ async fn an_email_typed_at_the_counter_is_proven_before_it_counts() {
         .await;
     assert_eq!(r.status(), 303);
     let path = link.trim_start_matches(&t.base).to_string();
-    let html = c
-        .get(t.url(&path))
-        .send()
-        .await
-        .expect("page")
-        .text()
-        .await
-        .expect("html");
-    let r = c
-        .post(t.url(&path))
-        .form(&[("csrf", form_token(&html).as_str())])
-        .send()
-        .await
-        .expect("post");
-    assert_eq!(r.status(), 303);
+    assert_eq!(press_link_button(&t, &c, &path).await, 303);
     let (_, r) = t
         .web_login("ala.nowak@example.pl", "a long new passphrase", None)
         .await;
@@ -1001,21 +973,7 @@ async fn existing_accounts_become_staff_only_by_accepting() {
     let path = link.trim_start_matches(&t.base).to_string();
     // Jan cannot accept it for her.
     let jan = t.demo_web("jan.kowalski@okienko.test").await;
-    let html = jan
-        .get(t.url(&path))
-        .send()
-        .await
-        .expect("page")
-        .text()
-        .await
-        .expect("html");
-    let r = jan
-        .post(t.url(&path))
-        .form(&[("csrf", form_token(&html).as_str())])
-        .send()
-        .await
-        .expect("post");
-    assert_eq!(r.status(), 400);
+    assert_eq!(press_link_button(&t, &jan, &path).await, 400);
     let maria = t.demo_web("maria.wisniewska@okienko.test").await;
     // (Jan used up the link: the admin invites again.)
     let office_path = format!("/offices/{}", office.id);
@@ -1029,21 +987,7 @@ async fn existing_accounts_become_staff_only_by_accepting() {
         .find(|l| *l != link)
         .expect("second invitation");
     let path = link.trim_start_matches(&t.base).to_string();
-    let html = maria
-        .get(t.url(&path))
-        .send()
-        .await
-        .expect("page")
-        .text()
-        .await
-        .expect("html");
-    let r = maria
-        .post(t.url(&path))
-        .form(&[("csrf", form_token(&html).as_str())])
-        .send()
-        .await
-        .expect("accept");
-    assert_eq!(r.status(), 303);
+    assert_eq!(press_link_button(&t, &maria, &path).await, 303);
     let maria_p = crate::common::principal(&t, "maria.wisniewska@okienko.test").await;
     assert!(maria_p.grants.iter().any(|g| g.role.is_staff()));
     // Signed out; signing in again leads to setting up the second factor.
@@ -1109,4 +1053,23 @@ async fn successful_sign_ins_do_not_exhaust_an_address() {
             .expect("token");
         assert_eq!(r.status(), 200);
     }
+}
+
+/// Opens an emailed link's page signed in and presses its one button; the answer's status.
+async fn press_link_button(t: &TestServer, c: &reqwest::Client, path: &str) -> u16 {
+    let html = c
+        .get(t.url(path))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    c.post(t.url(path))
+        .form(&[("csrf", form_token(&html).as_str())])
+        .send()
+        .await
+        .expect("post")
+        .status()
+        .as_u16()
 }

@@ -267,6 +267,29 @@ async fn register(
     }
 }
 
+/// The page an emailed link opens for the signed-in person: what it does, and one button
+/// that does it (posting back to the link's own address).
+fn link_form(
+    ctx: &Ctx,
+    title_key: &str,
+    intro: String,
+    action: &str,
+    submit_key: &str,
+    links: Vec<(String, String)>,
+) -> Response {
+    let page = FormPage {
+        ctx,
+        title: ctx.t(title_key),
+        intro,
+        action: action.to_string(),
+        fields: Vec::new(),
+        form: FormView::default(),
+        submit: ctx.t(submit_key),
+        links,
+    };
+    super::render_form(&page, false)
+}
+
 /// A link (invitation, email confirmation) that is wrong, used or not this person's.
 fn link_used_up(ctx: &Ctx) -> Response {
     let mut r = message(
@@ -293,24 +316,21 @@ async fn staff_accept_page(
         Err(DomainError::TokenInvalid) => return Ok(link_used_up(&ctx)),
         Err(e) => return Err(PageError(e, ctx.clone())),
     };
-    let page = FormPage {
-        ctx: &ctx,
-        title: ctx.t("staff-accept-title"),
-        intro: ctx.ta(
+    Ok(link_form(
+        &ctx,
+        "staff-accept-title",
+        ctx.ta(
             "staff-accept-intro",
             &[("role", &ctx.t(role.label())), ("office", &place)],
         ),
-        action: format!(
+        &format!(
             "/staff/accept?token={}&grant={}",
             super::url_encode(get("token")),
             super::url_encode(get("grant"))
         ),
-        fields: Vec::new(),
-        form: FormView::default(),
-        submit: ctx.t("staff-accept-submit"),
-        links: vec![("/account".into(), ctx.t("staff-accept-ignore"))],
-    };
-    Ok(super::render_form(&page, false))
+        "staff-accept-submit",
+        vec![("/account".into(), ctx.t("staff-accept-ignore"))],
+    ))
 }
 
 async fn staff_accept(
@@ -348,21 +368,18 @@ async fn email_confirm_page(
 ) -> Result<Response, PageError> {
     require_user(&ctx)?;
     let get = |k: &str| q.get(k).map(String::as_str).unwrap_or("");
-    let page = FormPage {
-        ctx: &ctx,
-        title: ctx.t("email-confirm-title"),
-        intro: ctx.ta("email-confirm-intro", &[("email", get("email"))]),
-        action: format!(
+    Ok(link_form(
+        &ctx,
+        "email-confirm-title",
+        ctx.ta("email-confirm-intro", &[("email", get("email"))]),
+        &format!(
             "/account/email/confirm?token={}&email={}",
             super::url_encode(get("token")),
             super::url_encode(get("email"))
         ),
-        fields: Vec::new(),
-        form: FormView::default(),
-        submit: ctx.t("email-confirm-submit"),
-        links: Vec::new(),
-    };
-    Ok(super::render_form(&page, false))
+        "email-confirm-submit",
+        Vec::new(),
+    ))
 }
 
 async fn email_confirm(
