@@ -255,8 +255,10 @@ pub fn worker_main(args: &[String]) -> i32 {
 
 #[cfg(target_os = "linux")]
 fn limit_self(memory: u64, cpu: u64) -> std::io::Result<()> {
-    use rustix::process::{setrlimit, Resource, Rlimit};
-    let set = |r, n: u64| {
+    use rustix::process::{getrlimit, setrlimit, Resource, Rlimit};
+    // Never above a hard limit already in place (raising it would be refused).
+    let set = |r: Resource, n: u64| {
+        let n = getrlimit(r).maximum.map_or(n, |hard| hard.min(n));
         setrlimit(
             r,
             Rlimit {
