@@ -43,7 +43,6 @@ pub async fn serve(
             },
             _ = &mut shutdown => break,
         };
-        let _ = stream.set_nodelay(true);
         let svc = app
             .clone()
             .map_request(move |mut r: axum::extract::Request| {

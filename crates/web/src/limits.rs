@@ -97,17 +97,21 @@ pub async fn guard(
 pub const BODY_STALL: Duration = Duration::from_secs(20);
 
 /// A body that fails when no data arrives for [`BODY_STALL`]: a client trickling a body (or
-/// sending none after its headers) cannot hold a connection and its memory for long.
+/// sending none after its headers) cannot hold a connection and its memory for long. The
+/// timer is armed only when the body has to wait, and moved on only when it fires: a frame
+/// costs one clock read, not a timer update.
 struct Stalling<B> {
     inner: std::pin::Pin<Box<B>>,
-    idle: std::pin::Pin<Box<tokio::time::Sleep>>,
+    last: tokio::time::Instant,
+    idle: Option<std::pin::Pin<Box<tokio::time::Sleep>>>,
 }
 
 impl<B> Stalling<B> {
     fn new(inner: B) -> Self {
         Stalling {
             inner: Box::pin(inner),
-            idle: Box::pin(tokio::time::sleep(BODY_STALL)),
+            last: tokio::time::Instant::now(),
+            idle: None,
         }
     }
 }
@@ -129,15 +133,25 @@ where
         let this = self.get_mut();
         match this.inner.as_mut().poll_frame(cx) {
             Poll::Ready(frame) => {
-                this.idle
-                    .as_mut()
-                    .reset(tokio::time::Instant::now() + BODY_STALL);
+                this.last = tokio::time::Instant::now();
                 Poll::Ready(frame.map(|f| f.map_err(Into::into)))
             }
-            Poll::Pending => match this.idle.as_mut().poll(cx) {
-                Poll::Ready(()) => Poll::Ready(Some(Err("the request body stalled".into()))),
-                Poll::Pending => Poll::Pending,
-            },
+            Poll::Pending => {
+                let deadline = this.last + BODY_STALL;
+                let idle = this
+                    .idle
+                    .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
+                loop {
+                    match idle.as_mut().poll(cx) {
+                        Poll::Pending => return Poll::Pending,
+                        Poll::Ready(()) if tokio::time::Instant::now() >= deadline => {
+                            return Poll::Ready(Some(Err("the request body stalled".into())))
+                        }
+                        // Data came since the timer was set: wait from the last frame on.
+                        Poll::Ready(()) => idle.as_mut().reset(deadline),
+                    }
+                }
+            }
         }
     }
 
