@@ -136,6 +136,16 @@ impl Report {
     pub fn valid(&self) -> bool {
         self.problems.is_empty()
     }
+
+    /// Whether nothing could be checked (not a signature, or a separate signature without
+    /// the file it signs): that says nothing about the signature, it is not "invalid".
+    pub fn cannot_check(&self) -> bool {
+        !self.problems.is_empty()
+            && self
+                .problems
+                .iter()
+                .all(|p| matches!(p, Problem::Malformed(_) | Problem::NoContent))
+    }
 }
 
 /// Revocation lookup: when (if ever) a certificate was revoked.

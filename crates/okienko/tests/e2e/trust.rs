@@ -306,6 +306,27 @@ async fn evidence_is_signed_logged_and_provable() {
         html.contains("NOT valid") && html.contains("changed after it was signed"),
         "{html}"
     );
+    // A PDF given instead of a signature: that cannot be checked; it is not "invalid".
+    let form = reqwest::multipart::Form::new()
+        .text("csrf", csrf.clone())
+        .part(
+            "signature",
+            reqwest::multipart::Part::bytes(b"%PDF-1.7 not a signature".to_vec())
+                .file_name("letter.pdf"),
+        );
+    let html = c
+        .post(t.url("/verify"))
+        .multipart(form)
+        .send()
+        .await
+        .expect("post")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        html.contains("cannot be checked") && !html.contains("NOT valid"),
+        "{html}"
+    );
     let form = reqwest::multipart::Form::new().text("csrf", csrf);
     let r = c
         .post(t.url("/verify"))

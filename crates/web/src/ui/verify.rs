@@ -38,6 +38,8 @@ struct VerifyPage<'a> {
 struct ReportPage<'a> {
     ctx: &'a Ctx,
     valid: bool,
+    /// Nothing could be checked (a warning, not a verdict on the signature).
+    unchecked: bool,
     verdict: String,
     reasons: Vec<String>,
     rows: Vec<(String, String)>,
@@ -149,6 +151,7 @@ async fn check(
         .await
         .map(|(i, _)| (i, size));
     let valid = report.valid();
+    let unchecked = report.cannot_check();
     let content = report
         .content
         .as_ref()
@@ -157,13 +160,20 @@ async fn check(
     Ok(render(&ReportPage {
         ctx: &ctx,
         valid,
+        unchecked,
         verdict: ctx.t(if valid {
             "verify-valid"
+        } else if unchecked {
+            "verify-unchecked"
         } else {
             "verify-invalid"
         }),
         reasons: report.problems.iter().map(|p| ctx.t(p.code())).collect(),
-        rows: report_rows(&ctx, &report, log),
+        rows: if unchecked {
+            Vec::new()
+        } else {
+            report_rows(&ctx, &report, log)
+        },
         content,
     }))
 }
