@@ -710,3 +710,30 @@ async fn platform_admin_creates_and_edits_offices_and_service_points() {
         .expect("again");
     assert_eq!(r.status(), 422, "a second point with the same name");
 }
+
+/// Every action the audit trail records has a name in every language, so "Who looked at my
+/// data" never shows a raw key (the actions are read from the services' source).
+#[test]
+fn every_audited_action_has_a_name_in_every_language() {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../services/src");
+    let mut actions = std::collections::BTreeSet::new();
+    for e in std::fs::read_dir(root).expect("services").flatten() {
+        let text = std::fs::read_to_string(e.path()).expect("read");
+        for part in text.split("AuditEvent::new(").skip(1) {
+            // The third argument: `now, Some(&actor), "the.action", ...`.
+            let args: Vec<&str> = part.splitn(4, ',').collect();
+            if let Some(a) = args.get(2).map(|a| a.trim()) {
+                if let Some(a) = a.strip_prefix('"').and_then(|a| a.strip_suffix('"')) {
+                    actions.insert(a.to_string());
+                }
+            }
+        }
+    }
+    assert!(actions.len() > 30, "{actions:?}");
+    for lang in okienko_i18n::Lang::ALL {
+        for a in &actions {
+            let key = format!("action-{}", a.replace('.', "-"));
+            assert!(lang.t_opt(&key).is_some(), "{key} in {}", lang.code());
+        }
+    }
+}
