@@ -29,6 +29,9 @@ pub const COUNTER_DOMAIN: &str = "counter.okienko.invalid";
 /// How long a link confirming a new email address works.
 pub const EMAIL_CHANGE_MS: i64 = 14 * 24 * 3600 * 1000;
 
+/// The setting holding the key that seals offered TOTP secrets.
+const TOTP_OFFER_KEY: &str = "totp-offer-key";
+
 /// Longest login accepted (an email address has at most 254 characters).
 pub const MAX_LOGIN_CHARS: usize = 254;
 pub const THROTTLE_WINDOW_MS: i64 = 15 * 60 * 1000;
@@ -664,11 +667,15 @@ impl Services {
         p: &Principal,
         secret: &str,
     ) -> Result<String, DomainError> {
-        let key = self
-            .store
-            .setting_init("totp-offer-key", &crate::new_secret().0)
-            .await
-            .map_err(internal)?;
+        // Read first: the key is written once, by whichever instance needs it first.
+        let key = match self.store.setting(TOTP_OFFER_KEY).await.map_err(internal)? {
+            Some(k) => k,
+            None => self
+                .store
+                .setting_init(TOTP_OFFER_KEY, &crate::new_secret().0)
+                .await
+                .map_err(internal)?,
+        };
         Ok(crate::hash_secret(&format!(
             "totp-offer:{key}:{}:{secret}",
             p.session.token_hash

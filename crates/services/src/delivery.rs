@@ -579,14 +579,7 @@ impl Services {
     async fn same_request(&self, id: &str, out: &Fingerprint) -> Result<(), DomainError> {
         let mismatch = || DomainError::invalid("idempotency_key", "err-idempotency-mismatch");
         let m = self.stored_message(id).await?.ok_or_else(mismatch)?;
-        let mut stored: Vec<String> = self
-            .store
-            .deliveries(id)
-            .await
-            .map_err(internal)?
-            .into_iter()
-            .map(|d| d.recipient)
-            .collect();
+        let mut stored = self.delivered_to(id).await?;
         stored.sort();
         let hashes: Vec<String> = self
             .store
@@ -841,16 +834,16 @@ impl Services {
         Ok(self.member_role(p, &m.sender).await?.is_some())
     }
 
-    /// Whether the principal may see this evidence of a message: the sender side sees all of
-    /// it; a recipient only what names their own mailbox as its one recipient.
-    async fn may_see_evidence(
+    /// Which evidence of a message the principal may see: the sender side all of it; a
+    /// recipient only what names their own mailbox as its one recipient.
+    async fn evidence_visible(
         &self,
         p: &Principal,
-        m: &Message,
-        as_recipient: &[String],
-        e: &EvidenceRecord,
-    ) -> Result<bool, DomainError> {
-        Ok(self.is_sender_side(p, m).await? || as_recipient.contains(&e.recipient))
+        id: &str,
+    ) -> Result<impl Fn(&EvidenceRecord) -> bool, DomainError> {
+        let (m, _, as_recipient) = self.message_access(p, id).await?;
+        let sender_side = self.is_sender_side(p, &m).await?;
+        Ok(move |e: &EvidenceRecord| sender_side || as_recipient.contains(&e.recipient))
     }
 
     /// Records the first handover of a message to each of `recipients` that has not yet
@@ -930,14 +923,10 @@ impl Services {
         p: &Principal,
         id: &str,
     ) -> Result<Vec<EvidenceRecord>, DomainError> {
-        let (m, _, as_recipient) = self.message_access(p, id).await?;
-        let mut out = Vec::new();
-        for e in self.store.evidence_of_message(id).await.map_err(internal)? {
-            if self.may_see_evidence(p, &m, &as_recipient, &e).await? {
-                out.push(e);
-            }
-        }
-        Ok(out)
+        let visible = self.evidence_visible(p, id).await?;
+        let mut all = self.store.evidence_of_message(id).await.map_err(internal)?;
+        all.retain(|e| visible(e));
+        Ok(all)
     }
 
     pub async fn evidence_record(
@@ -953,8 +942,7 @@ impl Services {
             .ok_or(DomainError::NotFound)?;
         match &e.message_id {
             Some(mid) => {
-                let (m, _, as_recipient) = self.message_access(p, mid).await?;
-                if !self.may_see_evidence(p, &m, &as_recipient, &e).await? {
+                if !self.evidence_visible(p, mid).await?(&e) {
                     return Err(DomainError::NotFound);
                 }
             }
@@ -1049,20 +1037,25 @@ impl Services {
         Ok(out)
     }
 
-    /// Every recipient of a message as evidence names them: mailbox addresses, then
-    /// `PAPER:<tracking number>` for letters sent by post.
-    pub(crate) async fn all_recipients(
-        &self,
-        message_id: &str,
-    ) -> Result<Vec<String>, DomainError> {
-        let mut to: Vec<String> = self
+    /// The mailboxes a message was delivered to.
+    async fn delivered_to(&self, message_id: &str) -> Result<Vec<String>, DomainError> {
+        Ok(self
             .store
             .deliveries(message_id)
             .await
             .map_err(internal)?
             .into_iter()
             .map(|d| d.recipient)
-            .collect();
+            .collect())
+    }
+
+    /// Every recipient of a message as evidence names them: mailbox addresses, then
+    /// `PAPER:<tracking number>` for letters sent by post.
+    pub(crate) async fn all_recipients(
+        &self,
+        message_id: &str,
+    ) -> Result<Vec<String>, DomainError> {
+        let mut to = self.delivered_to(message_id).await?;
         to.extend(
             self.store
                 .paper_letters_of_message(message_id)

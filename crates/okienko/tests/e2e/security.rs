@@ -700,6 +700,18 @@ async fn security_headers_and_notices() {
     let c = t.demo_web("jan.kowalski@okienko.test").await;
     let r = c.get(t.url("/mailboxes")).send().await.expect("page");
     assert_eq!(r.headers()["cache-control"], "no-store");
+    // Every page's banner, not only the home page's.
+    for page in ["/mailboxes", "/trusted-profile", "/account"] {
+        let html = c
+            .get(t.url(&format!("{page}?notice=notice-Call-0700-evil")))
+            .send()
+            .await
+            .expect("page")
+            .text()
+            .await
+            .expect("html");
+        assert!(!html.contains(">notice-Call"), "{page}: {html}");
+    }
 }
 
 /// Finding 16: a signed-in person's forms take only their session's own token.

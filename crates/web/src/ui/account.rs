@@ -593,10 +593,7 @@ async fn account(
 ) -> Result<Response, PageError> {
     let p = require_user(&ctx)?;
     let roles = p.grants.iter().map(|g| ctx.t(g.role.label())).collect();
-    let notice = q
-        .get("notice")
-        .filter(|n| n.starts_with("notice-"))
-        .and_then(|n| ctx.lang.t_opt(n));
+    let notice = super::notice(&ctx, &q);
     Ok(render(&AccountPage {
         ctx: &ctx,
         roles,

@@ -2,7 +2,7 @@
 //! and staff (office admin), a service point's clerks, and the audit trail.
 
 use super::account::texts;
-use super::{check_csrf, render, require_user, when, Field, FormPage, FormView};
+use super::{check_csrf, notice, render, require_user, when, Field, FormPage, FormView};
 use crate::ctx::{Ctx, CtxRef};
 use crate::error::PageError;
 use crate::State;
@@ -58,12 +58,6 @@ pub fn routes() -> Router<State> {
 
 fn err(ctx: &Arc<Ctx>) -> impl Fn(DomainError) -> PageError + '_ {
     move |e| PageError(e, ctx.clone())
-}
-
-fn notice(ctx: &Ctx, q: &Params) -> Option<String> {
-    q.get("notice")
-        .filter(|n| n.starts_with("notice-"))
-        .map(|n| ctx.t(n))
 }
 
 fn address_fields(ctx: &Ctx) -> Vec<Field> {

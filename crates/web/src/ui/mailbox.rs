@@ -245,10 +245,7 @@ async fn folder(
             }
         })
         .collect();
-    let notice = q
-        .get("notice")
-        .filter(|n| n.starts_with("notice-"))
-        .map(|n| ctx.t(n));
+    let notice = super::notice(&ctx, &q);
     Ok(render(&page(rows, next, form, notice)))
 }
 
@@ -526,11 +523,7 @@ async fn message(
     let notice = q
         .get("sent")
         .map(|e| ctx.ta("notice-message-sent", &[("evidence", e)]))
-        .or_else(|| {
-            q.get("notice")
-                .filter(|n| n.starts_with("notice-"))
-                .map(|n| ctx.t(n))
-        });
+        .or_else(|| super::notice(&ctx, &q));
     let thread = s
         .thread(p, &id)
         .await
@@ -831,10 +824,7 @@ async fn members(
     Path(address): Path<String>,
     Query(q): Query<Params>,
 ) -> Result<Response, PageError> {
-    let notice = q
-        .get("notice")
-        .filter(|n| n.starts_with("notice-"))
-        .map(|n| ctx.t(n));
+    let notice = super::notice(&ctx, &q);
     members_page(&state, &ctx, &address, FormView::default(), notice).await
 }
 

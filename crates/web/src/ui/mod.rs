@@ -260,15 +260,19 @@ pub fn when(ctx: &Ctx, ms: i64) -> (String, String) {
     (iso, text)
 }
 
+/// The notice a page was sent to show (`?notice=notice-…`): only our own texts; a key we
+/// do not know shows nothing, so a link cannot put its words in the banner.
+pub fn notice(ctx: &Ctx, q: &HashMap<String, String>) -> Option<String> {
+    q.get("notice")
+        .filter(|n| n.starts_with("notice-"))
+        .and_then(|n| ctx.lang.t_opt(n))
+}
+
 async fn home(
     axum::Extension(ctx): CtxRef,
     axum::extract::Query(q): axum::extract::Query<HashMap<String, String>>,
 ) -> Response {
-    let notice = q
-        .get("notice")
-        .filter(|n| n.starts_with("notice-"))
-        // Only our own notices: a key we do not know shows nothing (no text from the link).
-        .and_then(|n| ctx.lang.t_opt(n));
+    let notice = notice(&ctx, &q);
     render(&HomePage { ctx: &ctx, notice })
 }
 

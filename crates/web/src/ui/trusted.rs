@@ -125,10 +125,7 @@ async fn status(
     axum::Extension(ctx): CtxRef,
     Query(q): Query<Params>,
 ) -> Result<Response, PageError> {
-    let notice = q
-        .get("notice")
-        .filter(|n| n.starts_with("notice-"))
-        .map(|n| ctx.t(n));
+    let notice = super::notice(&ctx, &q);
     status_page(&state, &ctx, FormView::default(), notice).await
 }
 
