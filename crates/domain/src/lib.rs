@@ -6,6 +6,7 @@ pub mod audit;
 pub mod error;
 pub mod files;
 pub mod ids;
+pub mod notices;
 pub mod policy;
 pub mod role;
 pub mod text;

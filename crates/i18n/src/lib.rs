@@ -113,6 +113,19 @@ impl Lang {
             .try_lookup_with_args(&self.id(), key, &map)
             .unwrap_or_else(|| key.to_string())
     }
+
+    /// The text for `key` with `$count` as a number (so that the language's plural forms
+    /// apply) and other named arguments as text.
+    pub fn t_count(self, key: &str, count: i64, args: &[(&str, &str)]) -> String {
+        let mut map: HashMap<Cow<'static, str>, FluentValue<'_>> = args
+            .iter()
+            .map(|(k, v)| (Cow::Owned(k.to_string()), FluentValue::from(v.to_string())))
+            .collect();
+        map.insert(Cow::Borrowed("count"), FluentValue::from(count));
+        LOCALES
+            .try_lookup_with_args(&self.id(), key, &map)
+            .unwrap_or_else(|| key.to_string())
+    }
 }
 
 #[cfg(test)]

@@ -7,7 +7,6 @@
 //! or 14 days after it reached the mailbox (deemed delivery), whichever comes first.
 
 use crate::accounts::Principal;
-use crate::mail::Email;
 use crate::mailboxes::PUBLIC_BODY;
 use crate::paper::PostalRecipient;
 use crate::{internal, new_id, Services};
@@ -536,6 +535,11 @@ impl Services {
             attachments,
             evidence: records,
             letters,
+            // The recipients' owners are told in this same commit (see `crate::notices`).
+            notify: recipients
+                .iter()
+                .filter_map(|r| r.owner_user_id.clone())
+                .collect(),
         };
         let key = new.message.idempotency_key.clone();
         let evidence: Vec<(String, String)> = new
@@ -569,7 +573,6 @@ impl Services {
             }
             Err(e) => return Err(internal(e)),
         }
-        self.notify_recipients(&recipients).await;
         Ok(Sent { id, evidence })
     }
 
@@ -661,39 +664,6 @@ impl Services {
                 .map(|e| (e.id, e.kind))
                 .collect(),
         })
-    }
-
-    /// Tells each recipient by email that something arrived (never what).
-    async fn notify_recipients(&self, recipients: &[Mailbox]) {
-        for r in recipients {
-            let Some(owner) = &r.owner_user_id else {
-                continue;
-            };
-            let Ok(Some(u)) = self.store.user_by_id(owner).await else {
-                continue;
-            };
-            if !u.email_verified {
-                continue;
-            }
-            let lang = u
-                .locale
-                .as_deref()
-                .and_then(okienko_i18n::Lang::parse)
-                .unwrap_or(okienko_i18n::Lang::Pl);
-            let link = format!("{}/mailboxes/{}", self.base_url, r.address);
-            let email = Email {
-                to: u.email.clone(),
-                subject: lang.t("mail-new-message-subject"),
-                body: lang.t_args("mail-new-message-body", &[("link", &link)]),
-            };
-            if let Err(e) = self
-                .mail
-                .queue(self.store.as_ref(), &email, self.now_ms())
-                .await
-            {
-                tracing::warn!(error = %e, "queueing a new-message notice");
-            }
-        }
     }
 }
 

@@ -10,20 +10,23 @@ pub fn backoff_ms(attempt: i64) -> i64 {
     (5_000i64 << exp).min(3_600_000)
 }
 
-/// Runs one round: claims up to `limit` due jobs and runs them. Returns how many ran.
+/// Runs one round: turns due notices of new messages into emails, then claims up to `limit`
+/// due jobs and runs them, marking the successful ones done together. Returns how many ran.
 pub async fn run_once(s: &Services, limit: i64) -> anyhow::Result<usize> {
+    let notices = crate::notices::send_due(s, limit).await?;
     let now = s.now_ms();
     let jobs = s.store.claim_jobs(now, 60_000, limit).await?;
     let n = jobs.len();
+    let mut done = Vec::with_capacity(n);
     for job in jobs {
         let result = match job.kind.as_str() {
             crate::mail::JOB_KIND => s.mail.deliver(&job.payload).await,
             other => Err(anyhow::anyhow!("unknown job kind {other}")),
         };
-        let now = s.now_ms();
         match result {
-            Ok(()) => s.store.complete_job(&job.id, now).await?,
+            Ok(()) => done.push(job.id),
             Err(e) => {
+                let now = s.now_ms();
                 let retry =
                     (job.attempts < job.max_attempts).then(|| now + backoff_ms(job.attempts));
                 tracing::warn!(job = %job.id, kind = %job.kind, attempt = job.attempts, error = %e, "job failed");
@@ -33,7 +36,8 @@ pub async fn run_once(s: &Services, limit: i64) -> anyhow::Result<usize> {
             }
         }
     }
-    Ok(n)
+    s.store.complete_jobs(&done, s.now_ms()).await?;
+    Ok(n + notices)
 }
 
 /// Runs jobs until the process ends, polling every `interval` when idle.

@@ -11,6 +11,7 @@ pub mod jobs;
 pub mod log;
 pub mod mail;
 pub mod mailboxes;
+pub mod notices;
 pub mod orgs;
 pub mod paper;
 pub mod passwords;

@@ -6,10 +6,12 @@
 
 mod migrations;
 mod model;
+pub mod notices;
 mod sql;
 
 pub mod cache;
 pub use model::*;
+pub use notices::NoticeStore;
 pub use sql::{Backend, SqlStore};
 
 /// A new identifier: a UUID of version 7, which starts with the time it was made, so rows
@@ -45,7 +47,7 @@ pub type Result<T> = std::result::Result<T, StoreError>;
 /// Everything okienko keeps. Every method that changes data takes the audit event describing
 /// the change and commits both in one transaction.
 #[async_trait]
-pub trait Store: Send + Sync {
+pub trait Store: NoticeStore + Send + Sync {
     fn backend(&self) -> Backend;
     /// Applies pending migrations; returns the versions applied now.
     async fn migrate(&self) -> Result<Vec<i64>>;
@@ -144,7 +146,8 @@ pub trait Store: Send + Sync {
     ) -> Result<String>;
     /// Leases up to `limit` due jobs until `now + lease_ms`; no two callers get the same job.
     async fn claim_jobs(&self, now: Millis, lease_ms: i64, limit: i64) -> Result<Vec<Job>>;
-    async fn complete_job(&self, id: &str, now: Millis) -> Result<()>;
+    /// Marks jobs done, in one statement.
+    async fn complete_jobs(&self, ids: &[String], now: Millis) -> Result<()>;
     /// Records a failure; retries at `retry_at`, or gives up when it is `None`.
     async fn fail_job(
         &self,

@@ -73,4 +73,9 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "login_attempts",
         sql: include_str!("../migrations/0013_login_attempts.sql"),
     },
+    Migration {
+        version: 14,
+        name: "notices",
+        sql: include_str!("../migrations/0014_notices.sql"),
+    },
 ];

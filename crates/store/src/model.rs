@@ -203,6 +203,8 @@ pub struct NewMessage {
     pub attachments: Vec<Attachment>,
     pub evidence: Vec<EvidenceRecord>,
     pub letters: Vec<PaperLetter>,
+    /// People to tell of the message by email (user ids; see [`crate::notices`]).
+    pub notify: Vec<String>,
 }
 
 /// Where a blob's bytes are in the pack files: pack number, byte offset, length.

@@ -325,7 +325,9 @@ async fn jobs_are_claimed_once_and_retried() {
             .await
             .expect("give up");
         for j in a.iter().skip(1).chain(&b) {
-            s.complete_job(&j.id, 300).await.expect("done");
+            s.complete_jobs(std::slice::from_ref(&j.id), 300)
+                .await
+                .expect("done");
         }
         let c = s.job_counts().await.expect("counts");
         assert_eq!((c.pending, c.done, c.failed), (1, 19, 1));
@@ -719,6 +721,7 @@ async fn messages_deliveries_and_evidence_once() {
                 attachments: vec![a],
                 evidence: vec![evr(&format!("e{i}"), &id, "", "submission-acceptance")],
                 letters: vec![],
+                notify: vec![],
             })
             .await
             .expect("insert");
@@ -742,6 +745,7 @@ async fn messages_deliveries_and_evidence_once() {
                 attachments: vec![],
                 evidence: vec![],
                 letters: vec![],
+                notify: vec![],
             })
             .await,
             Err(StoreError::Conflict(_))
@@ -910,6 +914,7 @@ async fn messages_deliveries_and_evidence_once() {
             attachments: vec![],
             evidence: vec![],
             letters: vec![],
+            notify: vec![],
         };
         s.insert_message(&reply).await.expect("reply");
         let thread = s.thread_of("r1").await.expect("thread");
@@ -968,6 +973,7 @@ async fn messages_deliveries_and_evidence_once() {
             attachments: vec![],
             evidence: vec![evr(&format!("acc-{id}"), id, "", "submission-acceptance")],
             letters: vec![letter(&format!("L{id}"), id)],
+            notify: vec![],
         };
         let results = s
             .insert_messages(
@@ -1124,6 +1130,7 @@ async fn packed_blobs_are_indexed_with_their_batch_and_keep_their_first_place() 
             attachments: vec![],
             evidence: vec![],
             letters: vec![],
+            notify: vec![],
         };
         let mailbox = okienko_store::Mailbox {
             address: "A".into(),
@@ -1438,4 +1445,113 @@ async fn futures_join_all<F: std::future::Future>(
     })
     .await;
     out.into_iter().flatten().collect()
+}
+
+#[tokio::test]
+async fn notices_count_up_in_the_message_commit_and_go_once_per_interval() {
+    use okienko_domain::notices::INTERVAL_MS;
+    use okienko_store::notices::SentNotice;
+    use okienko_store::{Message, NoticeStore};
+    let stores = fresh_stores().await;
+    for f in &stores {
+        let s = &f.store;
+        s.create_user(&user("u1", "u1@example.com"), &[], &ev("user.create"))
+            .await
+            .expect("user");
+        let message = |id: &str, at: i64| NewMessage {
+            message: Message {
+                id: id.into(),
+                sender: "A".into(),
+                sender_user_id: None,
+                subject: "s".into(),
+                body: String::new(),
+                body_sha256: None,
+                sent_at: at,
+                idempotency_key: None,
+                reply_to: None,
+            },
+            deliveries: vec![],
+            attachments: vec![],
+            evidence: vec![],
+            letters: vec![],
+            notify: vec!["u1".into()],
+        };
+        let mailbox = okienko_store::Mailbox {
+            address: "A".into(),
+            kind: "public_body".into(),
+            name: "A".into(),
+            owner_user_id: None,
+            office_id: None,
+            pesel: None,
+            nip: None,
+            city: String::new(),
+            created_at: 1,
+        };
+        s.create_mailbox(&mailbox, &[], &ev("mailbox.create"))
+            .await
+            .expect("mailbox");
+        // Two messages in one commit (one row, counted twice) and a third on its own.
+        for r in s
+            .insert_messages(&[], &[message("m1", 1_000), message("m2", 1_000)])
+            .await
+            .expect("batch")
+        {
+            r.expect("stored");
+        }
+        s.insert_message(&message("m3", 1_000)).await.expect("m3");
+        // Due at once; two workers claim it concurrently and only one gets it.
+        let (a, b) = tokio::join!(
+            s.claim_notices(1_000, 60_000, 10),
+            s.claim_notices(1_000, 60_000, 10)
+        );
+        let mut got: Vec<_> = a.expect("a").into_iter().chain(b.expect("b")).collect();
+        assert_eq!(got.len(), 1);
+        let due = got.remove(0);
+        assert_eq!((due.user_id.as_str(), due.pending), ("u1", 3));
+        // A message arriving while the notice is out stays pending for the next one.
+        s.insert_message(&message("m4", 1_500)).await.expect("m4");
+        s.finish_notices(
+            &[SentNotice {
+                user_id: "u1".into(),
+                told: 3,
+                email_payload: Some("{}".into()),
+            }],
+            "email",
+            2_000,
+        )
+        .await
+        .expect("finish");
+        assert_eq!(s.job_counts().await.expect("jobs").pending, 1);
+        assert_eq!(
+            s.notice_state("u1").await.expect("state"),
+            Some((1, 2_000 + INTERVAL_MS, Some(2_000)))
+        );
+        // Nothing more until the interval is over, however many arrive.
+        s.insert_message(&message("m5", 3_000)).await.expect("m5");
+        assert!(s
+            .claim_notices(2_000 + INTERVAL_MS - 1, 60_000, 10)
+            .await
+            .expect("early")
+            .is_empty());
+        let due = s
+            .claim_notices(2_000 + INTERVAL_MS, 60_000, 10)
+            .await
+            .expect("due");
+        assert_eq!(due.len(), 1);
+        assert_eq!(due[0].pending, 2);
+        // A claim that is never finished (a crash) is taken again when its lease is over.
+        assert!(s
+            .claim_notices(2_000 + INTERVAL_MS + 59_999, 60_000, 10)
+            .await
+            .expect("leased")
+            .is_empty());
+        assert_eq!(
+            s.claim_notices(2_000 + INTERVAL_MS + 60_000, 60_000, 10)
+                .await
+                .expect("again")
+                .len(),
+            1
+        );
+    }
+    drop_all(stores).await;
 }

@@ -50,7 +50,7 @@ pub fn routes() -> Router<State> {
         crate::api_delivery::MessageInput, crate::api_delivery::SentJson, crate::api_delivery::EvidenceRef, crate::api_delivery::ListJson,
         crate::api_delivery::ListItem, crate::api_delivery::MessageJson, crate::api_delivery::AttachmentJson, crate::api_delivery::ThreadItem, crate::api_delivery::MemberJson, crate::api_delivery::MembersJson, crate::api_delivery::MemberInput, crate::api_delivery::EvidenceListJson,
         crate::api_delivery::EvidenceItem, crate::api_paper::LetterJson, crate::api_paper::BatchJson, crate::api_paper::DeskJson, crate::api_paper::OutcomeInput, crate::api_trusted::ApplicationJson, crate::api_trusted::ProfileJson, crate::api_trusted::MineJson, crate::api_trusted::OpenedJson, TrustedProfileRef, TrackerItem, OfficeJson, OfficeInputJson, ServicePointJson, Problem, FieldProblem)),
-    modifiers(&BearerAuth)
+    modifiers(&BearerAuth, &ProblemAnswers)
 )]
 pub struct ApiDoc;
 
@@ -64,6 +64,68 @@ impl utoipa::Modify for BearerAuth {
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
+    }
+}
+
+/// Every operation's error answers, as they are sent: `application/problem+json` with the
+/// [`Problem`] schema. An operation may answer 400 (a malformed link or token), 401 (no or a
+/// spent token), 403 (not allowed, unproven email), 404 (no such thing, or not yours), 409 (a
+/// conflict), 422 (invalid input, with the fields), 429 (too many attempts) and 503 (the
+/// server's request budget is spent, try again); one that takes a body also 413 (too large,
+/// refused before it is read). Answers an operation declares itself keep their description.
+struct ProblemAnswers;
+
+impl utoipa::Modify for ProblemAnswers {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+        let problem = ContentBuilder::new()
+            .schema(Some(Ref::from_schema_name("Problem")))
+            .build();
+        let texts = [
+            ("400", "a malformed request, link or token"),
+            ("401", "not signed in, or the token is spent"),
+            ("403", "not allowed"),
+            ("404", "no such thing, or not yours to see"),
+            ("409", "a conflict with what is stored"),
+            (
+                "413",
+                "the body is larger than allowed (refused before reading it)",
+            ),
+            ("422", "invalid input; `errors` names the fields"),
+            ("429", "too many attempts; try again later"),
+            ("503", "the server is busy; try again"),
+        ];
+        for item in openapi.paths.paths.values_mut() {
+            let ops = [
+                (&mut item.get, false),
+                (&mut item.delete, false),
+                (&mut item.post, true),
+                (&mut item.put, true),
+                (&mut item.patch, true),
+            ];
+            for (op, has_body) in ops {
+                let Some(op) = op.as_mut() else { continue };
+                for (code, text) in texts {
+                    if code == "413" && !has_body {
+                        continue;
+                    }
+                    let answers = &mut op.responses.responses;
+                    let description = match answers.get(code) {
+                        Some(RefOr::T(r)) => r.description.clone(),
+                        _ => text.to_string(),
+                    };
+                    answers.insert(
+                        code.to_string(),
+                        RefOr::T(
+                            ResponseBuilder::new()
+                                .description(description)
+                                .content("application/problem+json", problem.clone())
+                                .build(),
+                        ),
+                    );
+                }
+            }
+        }
     }
 }
 

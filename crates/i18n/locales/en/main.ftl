@@ -303,8 +303,16 @@ err-lookup-missing = Give a PESEL or a NIP
 action-register-lookup = Your delivery address was looked up
 action-mailbox-create = Mailbox opened
 action-mailbox-member = Access to a mailbox granted
-mail-new-message-subject = New message in your e-delivery mailbox
-mail-new-message-body = A new message is waiting in your mailbox. Sign in to read it: { $link }
+mail-new-messages-subject =
+    { $count ->
+        [one] New message in your e-delivery mailbox
+       *[other] { $count } new messages in your e-delivery mailbox
+    }
+mail-new-messages-body =
+    { $count ->
+        [one] A new message is waiting in your mailbox. Sign in to read it: { $link }
+       *[other] { $count } new messages are waiting in your mailbox. Sign in to read them: { $link }
+    }
 err-from-not-yours = You can send only from a mailbox you may use
 err-subject = Enter a subject of at most 200 characters
 err-body-long = The text may have at most 100,000 characters

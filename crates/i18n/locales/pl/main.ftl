@@ -303,8 +303,17 @@ err-lookup-missing = Podaj PESEL lub NIP
 action-register-lookup = Wyszukano Twój adres do doręczeń
 action-mailbox-create = Założenie skrzynki
 action-mailbox-member = Nadanie dostępu do skrzynki
-mail-new-message-subject = Nowa wiadomość w skrzynce do doręczeń
-mail-new-message-body = W Twojej skrzynce czeka nowa wiadomość. Zaloguj się, aby ją odczytać: { $link }
+mail-new-messages-subject =
+    { $count ->
+        [one] Nowa wiadomość w skrzynce do doręczeń
+       *[other] Nowe wiadomości w skrzynce do doręczeń ({ $count })
+    }
+mail-new-messages-body =
+    { $count ->
+        [one] W Twojej skrzynce czeka nowa wiadomość. Zaloguj się, aby ją odczytać: { $link }
+        [few] W Twojej skrzynce czekają { $count } nowe wiadomości. Zaloguj się, aby je odczytać: { $link }
+       *[other] W Twojej skrzynce czeka { $count } nowych wiadomości. Zaloguj się, aby je odczytać: { $link }
+    }
 err-from-not-yours = Możesz wysyłać tylko ze skrzynki, do której masz dostęp
 err-subject = Wpisz temat, najwyżej 200 znaków
 err-body-long = Treść może mieć najwyżej 100 000 znaków

@@ -303,8 +303,17 @@ err-lookup-missing = Унеси PESEL или NIP
 action-register-lookup = Тражена је твоја адреса за доставу
 action-mailbox-create = Отворено сандуче
 action-mailbox-member = Додељен приступ сандучету
-mail-new-message-subject = Нова порука у сандучету за доставу
-mail-new-message-body = У твом сандучету чека нова порука. Пријави се да је прочиташ: { $link }
+mail-new-messages-subject =
+    { $count ->
+        [one] Нова порука у сандучету за доставу
+       *[other] Нове поруке у сандучету за доставу ({ $count })
+    }
+mail-new-messages-body =
+    { $count ->
+        [one] У твом сандучету чека { $count } нова порука. Пријави се да је прочиташ: { $link }
+        [few] У твом сандучету чекају { $count } нове поруке. Пријави се да их прочиташ: { $link }
+       *[other] У твом сандучету чека { $count } нових порука. Пријави се да их прочиташ: { $link }
+    }
 err-from-not-yours = Можеш слати само из сандучета којем имаш приступ
 err-subject = Унеси наслов од највише 200 знакова
 err-body-long = Текст може имати највише 100.000 знакова

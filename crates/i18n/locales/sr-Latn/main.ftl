@@ -303,8 +303,17 @@ err-lookup-missing = Unesi PESEL ili NIP
 action-register-lookup = Tražena je tvoja adresa za dostavu
 action-mailbox-create = Otvoreno sanduče
 action-mailbox-member = Dodeljen pristup sandučetu
-mail-new-message-subject = Nova poruka u sandučetu za dostavu
-mail-new-message-body = U tvom sandučetu čeka nova poruka. Prijavi se da je pročitaš: { $link }
+mail-new-messages-subject =
+    { $count ->
+        [one] Nova poruka u sandučetu za dostavu
+       *[other] Nove poruke u sandučetu za dostavu ({ $count })
+    }
+mail-new-messages-body =
+    { $count ->
+        [one] U tvom sandučetu čeka { $count } nova poruka. Prijavi se da je pročitaš: { $link }
+        [few] U tvom sandučetu čekaju { $count } nove poruke. Prijavi se da ih pročitaš: { $link }
+       *[other] U tvom sandučetu čeka { $count } novih poruka. Prijavi se da ih pročitaš: { $link }
+    }
 err-from-not-yours = Možeš slati samo iz sandučeta kojem imaš pristup
 err-subject = Unesi naslov od najviše 200 znakova
 err-body-long = Tekst može imati najviše 100.000 znakova

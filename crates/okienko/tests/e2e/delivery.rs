@@ -519,14 +519,20 @@ async fn office_to_citizen_is_deemed_delivered_on_day_14_exactly_once() {
         200
     );
     assert_eq!(kinds(&t, &anna, &unread).await.len(), 3);
-    // Jan was told by email, without the content.
+    // Jan was told of both messages by one email, without their content.
     t.run_jobs().await;
-    let mail = t
+    let mails: Vec<String> = t
         .outbox()
         .into_iter()
-        .find(|m| m.contains("To: jan.kowalski@okienko.test"))
-        .expect("notice");
-    assert!(!mail.contains("Decyzja"), "{mail}");
+        .filter(|m| m.contains("To: jan.kowalski@okienko.test"))
+        .collect();
+    assert_eq!(mails.len(), 1, "{mails:?}");
+    assert!(
+        mails[0].contains("czekają 2 nowe wiadomości"),
+        "{}",
+        mails[0]
+    );
+    assert!(!mails[0].contains("Decyzja"), "{}", mails[0]);
 }
 
 #[tokio::test]

@@ -3,6 +3,8 @@
 //! transaction never has to upgrade a read lock) and a pool of readers (WAL lets them run
 //! beside the writer); PostgreSQL uses one pool for both.
 
+mod notices;
+
 use crate::cache::ReadCache;
 use crate::migrations::MIGRATIONS;
 use crate::new_id;
@@ -1039,12 +1041,18 @@ impl Store for SqlStore {
         Ok(jobs)
     }
 
-    async fn complete_job(&self, id: &str, now: Millis) -> Result<()> {
-        sqlx::query("UPDATE jobs SET done_at = $1, locked_until = NULL WHERE id = $2")
-            .bind(now)
-            .bind(id)
-            .execute(&self.writer)
-            .await?;
+    async fn complete_jobs(&self, ids: &[String], now: Millis) -> Result<()> {
+        for part in ids.chunks(64) {
+            let q = format!(
+                "UPDATE jobs SET done_at = $1, locked_until = NULL WHERE id IN {}",
+                marks(2, part.len())
+            );
+            let mut q = sqlx::query(&q).bind(now);
+            for id in part {
+                q = q.bind(id);
+            }
+            q.execute(&self.writer).await?;
+        }
         Ok(())
     }
 
@@ -2339,7 +2347,16 @@ async fn insert_message_rows(conn: &mut sqlx::AnyConnection, batch: &[&NewMessag
     )
     .await?;
     let evidence: Vec<&EvidenceRecord> = batch.iter().flat_map(|n| &n.evidence).collect();
-    insert_evidence(conn, &evidence).await
+    insert_evidence(conn, &evidence).await?;
+    // One row per person however many of the batch's messages reach them, in a fixed order
+    // (two instances' commits then lock the rows in the same order).
+    let mut counts: std::collections::BTreeMap<&str, i64> = Default::default();
+    for u in batch.iter().flat_map(|n| &n.notify) {
+        *counts.entry(u.as_str()).or_default() += 1;
+    }
+    let now = batch.iter().map(|n| n.message.sent_at).max().unwrap_or(0);
+    let counts: Vec<(&str, i64)> = counts.into_iter().collect();
+    notices::add_pending(conn, &counts, now).await
 }
 
 const LETTER_COLS: &str = "id, message_id, tracking_number, verification_code, recipient_name, street, postal_code, city, service_point_id, batch_id, pages, pdf_sha256, created_at, outcome, outcome_at, outcome_by";
