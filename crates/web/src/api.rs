@@ -77,7 +77,9 @@ struct ProblemAnswers;
 
 impl utoipa::Modify for ProblemAnswers {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+        use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        use utoipa::openapi::{ContentBuilder, Ref, RefOr, Required, ResponseBuilder};
         let problem = ContentBuilder::new()
             .schema(Some(Ref::from_schema_name("Problem")))
             .build();
@@ -95,7 +97,37 @@ impl utoipa::Modify for ProblemAnswers {
             ("429", "too many attempts; try again later"),
             ("503", "the server is busy; try again"),
         ];
-        for item in openapi.paths.paths.values_mut() {
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            // Path segments in braces are parameters; those an operation does not describe
+            // are added as text.
+            let names: Vec<&str> = path
+                .split('/')
+                .filter_map(|seg| seg.strip_prefix('{')?.strip_suffix('}'))
+                .collect();
+            for op in [
+                &mut item.get,
+                &mut item.delete,
+                &mut item.post,
+                &mut item.put,
+                &mut item.patch,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                let params = op.parameters.get_or_insert_with(Vec::new);
+                for name in &names {
+                    if !params.iter().any(|p| p.name == *name) {
+                        params.push(
+                            ParameterBuilder::new()
+                                .name(*name)
+                                .parameter_in(ParameterIn::Path)
+                                .required(Required::True)
+                                .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+                                .build(),
+                        );
+                    }
+                }
+            }
             let ops = [
                 (&mut item.get, false),
                 (&mut item.delete, false),
@@ -106,7 +138,7 @@ impl utoipa::Modify for ProblemAnswers {
             for (op, has_body) in ops {
                 let Some(op) = op.as_mut() else { continue };
                 for (code, text) in texts {
-                    if code == "413" && !has_body {
+                    if (code == "413" || code == "415") && !has_body {
                         continue;
                     }
                     let answers = &mut op.responses.responses;

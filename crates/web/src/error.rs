@@ -132,6 +132,51 @@ impl IntoResponse for PageError {
     }
 }
 
+/// Every error answered under `/api/` is problem+json, also where axum answers by itself
+/// before a handler runs (a query or path segment that does not parse, a wrong method or
+/// media type): its text becomes the problem's `detail`, under a translated title.
+pub async fn api_problems(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    if !req.uri().path().starts_with("/api/") {
+        return next.run(req).await;
+    }
+    let lang = req
+        .extensions()
+        .get::<Arc<Ctx>>()
+        .map(|c| c.lang)
+        .unwrap_or(Lang::Pl);
+    let res = next.run(req).await;
+    let status = res.status();
+    let is_problem = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
+    if status.as_u16() < 400 || is_problem {
+        return res;
+    }
+    let (mut parts, body) = res.into_parts();
+    let detail = match axum::body::to_bytes(body, 4096).await {
+        Ok(b) => String::from_utf8_lossy(&b).into_owned(),
+        Err(_) => String::new(),
+    };
+    let p = Problem {
+        kind: "/problems/err-request".into(),
+        title: lang.t("err-request"),
+        status: status.as_u16(),
+        detail,
+        errors: Vec::new(),
+        evidence_id: None,
+    };
+    parts.headers.remove(header::CONTENT_LENGTH);
+    parts.headers.insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static("application/problem+json"),
+    );
+    Response::from_parts(
+        parts,
+        axum::body::Body::from(serde_json::to_vec(&p).unwrap_or_default()),
+    )
+}
+
 pub fn internal_response() -> Response {
     (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
 }

@@ -47,6 +47,7 @@ pub fn app(state: State) -> Router {
             state.clone(),
             limits::guard,
         ))
+        .layer(axum::middleware::from_fn(error::api_problems))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             ctx::middleware,

@@ -686,3 +686,4 @@ action-trusted_profile-revoke = Trusted profile revoked
 action-trusted_signature-sign = Trusted signature made
 action-user-email_confirmed = New email address confirmed
 action-user-register_at_counter = Registered at a counter
+err-request = The request could not be read (its address, parameters or body)

@@ -687,3 +687,4 @@ action-trusted_profile-revoke = Unieważnienie profilu zaufanego
 action-trusted_signature-sign = Złożenie podpisu zaufanego
 action-user-email_confirmed = Potwierdzenie nowego adresu e-mail
 action-user-register_at_counter = Rejestracja przy okienku
+err-request = Nie udało się odczytać zapytania (adresu, parametrów lub treści)

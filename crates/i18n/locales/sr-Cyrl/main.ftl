@@ -687,3 +687,4 @@ action-trusted_profile-revoke = Опозив поузданог профила
 action-trusted_signature-sign = Поуздани потпис
 action-user-email_confirmed = Потврда нове адресе е-поште
 action-user-register_at_counter = Регистрација на шалтеру
+err-request = Захтев није могао да се прочита (адреса, параметри или садржај)

@@ -687,3 +687,4 @@ action-trusted_profile-revoke = Opoziv pouzdanog profila
 action-trusted_signature-sign = Pouzdani potpis
 action-user-email_confirmed = Potvrda nove adrese e-pošte
 action-user-register_at_counter = Registracija na šalteru
+err-request = Zahtev nije mogao da se pročita (adresa, parametri ili sadržaj)
