@@ -3,6 +3,7 @@
 
 use okienko_domain::audit::{verify_chain, AuditEvent};
 use okienko_domain::{Role, RoleGrant};
+use okienko_store::prelude::*;
 use okienko_store::{
     Department, Folder, ListFilter, NewMessage, Office, PaperLetter, PrintBatch, ServicePoint,
     Session, SqlStore, Store, StoreError, User,
@@ -1451,7 +1452,7 @@ async fn futures_join_all<F: std::future::Future>(
 async fn notices_count_up_in_the_message_commit_and_go_once_per_interval() {
     use okienko_domain::notices::INTERVAL_MS;
     use okienko_store::notices::SentNotice;
-    use okienko_store::{Message, NoticeStore};
+    use okienko_store::Message;
     let stores = fresh_stores().await;
     for f in &stores {
         let s = &f.store;

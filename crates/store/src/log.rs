@@ -1,0 +1,40 @@
+//! The evidence log: a Merkle tree of every signed record, and its signed tree heads.
+
+use crate::*;
+use async_trait::async_trait;
+#[allow(unused_imports)]
+use okienko_domain::audit::{AuditEntry, AuditEvent};
+#[allow(unused_imports)]
+use okienko_domain::{Millis, RoleGrant};
+
+#[async_trait]
+pub trait LogStore: Send + Sync {
+    /// Appends leaves (leaf_hash hex, leaf base64) after the current last one, in one
+    /// transaction; returns the index of the first. `expected_size` guards against a second
+    /// writer: the append fails with a conflict if the log does not have that many leaves.
+    async fn append_log_leaves(
+        &self,
+        expected_size: i64,
+        leaves: &[(String, String)],
+        at: Millis,
+    ) -> Result<i64>;
+    /// Appends log leaves and stores messages in one transaction (one commit for both): the
+    /// leaves as [`Self::append_log_leaves`], then the messages as
+    /// [`crate::DeliveryStore::insert_messages`]. Returns the first leaf's index and each message's result.
+    async fn append_log_and_messages(
+        &self,
+        expected_size: i64,
+        leaves: &[(String, String)],
+        at: Millis,
+        packed: &[PackedBlob],
+        batch: &[NewMessage],
+    ) -> Result<(i64, Vec<Result<()>>)>;
+    /// All leaf hashes in order (hex), for building proofs.
+    async fn log_leaf_hashes(&self) -> Result<Vec<String>>;
+    /// Leaves from `from` (inclusive), at most `limit`, in order.
+    async fn log_leaves(&self, from: i64, limit: i64) -> Result<Vec<LogLeaf>>;
+    async fn log_index_of(&self, leaf_hash: &str) -> Result<Option<i64>>;
+    async fn insert_tree_head(&self, head: &TreeHead) -> Result<()>;
+    async fn latest_tree_head(&self) -> Result<Option<TreeHead>>;
+    async fn tree_heads(&self) -> Result<Vec<TreeHead>>;
+}

@@ -1,0 +1,171 @@
+//! [`crate::CounterStore`] in SQL.
+
+use super::*;
+
+#[async_trait]
+impl crate::CounterStore for SqlStore {
+    async fn create_visit(&self, v: &CounterVisit, audit: &AuditEvent) -> Result<()> {
+        let q = sqlx::query(
+            "INSERT INTO counter_visits (id, service_point_id, clerk_id, citizen_id, consent_at, started_at, ended_at) VALUES ($1, $2, $3, $4, $5, $6, NULL)",
+        )
+        .bind(&v.id)
+        .bind(&v.service_point_id)
+        .bind(&v.clerk_id)
+        .bind(&v.citizen_id)
+        .bind(v.consent_at)
+        .bind(v.started_at);
+        self.exec_audited(q, audit).await
+    }
+
+    async fn visit(&self, id: &str) -> Result<Option<CounterVisit>> {
+        let r = sqlx::query(
+            "SELECT id, service_point_id, clerk_id, citizen_id, consent_at, started_at, ended_at FROM counter_visits WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.reader)
+        .await?;
+        let Some(r) = r else { return Ok(None) };
+        Ok(Some(CounterVisit {
+            id: r.try_get("id")?,
+            service_point_id: r.try_get("service_point_id")?,
+            clerk_id: r.try_get("clerk_id")?,
+            citizen_id: r.try_get("citizen_id")?,
+            consent_at: r.try_get("consent_at")?,
+            started_at: r.try_get("started_at")?,
+            ended_at: r.try_get("ended_at")?,
+        }))
+    }
+
+    async fn end_visit(&self, id: &str, at: Millis, audit: &AuditEvent) -> Result<bool> {
+        let q = sqlx::query(
+            "UPDATE counter_visits SET ended_at = $1 WHERE id = $2 AND ended_at IS NULL",
+        )
+        .bind(at)
+        .bind(id);
+        match self.exec_audited(q, audit).await {
+            Ok(()) => Ok(true),
+            Err(StoreError::NotFound) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn trusted_profile_by_pesel(&self, pesel: &str) -> Result<Option<TrustedProfile>> {
+        let r = sqlx::query("SELECT user_id FROM trusted_profiles WHERE pesel = $1 AND revoked_at IS NULL ORDER BY valid_until DESC LIMIT 1")
+            .bind(pesel)
+            .fetch_optional(&self.reader)
+            .await?;
+        match r {
+            Some(r) => {
+                self.trusted_profile(&r.try_get::<String, _>("user_id")?)
+                    .await
+            }
+            None => Ok(None),
+        }
+    }
+
+    async fn counter_day(
+        &self,
+        service_point_id: &str,
+        from: Millis,
+        until: Millis,
+    ) -> Result<CounterDay> {
+        let r = sqlx::query(
+            "SELECT \
+             (SELECT COUNT(*) FROM tp_applications WHERE service_point_id = $1 AND status = 'confirmed' AND decided_at >= $2 AND decided_at < $3) AS confirmations, \
+             (SELECT COUNT(*) FROM tp_applications WHERE service_point_id = $1 AND status = 'refused' AND decided_at >= $2 AND decided_at < $3) AS refusals, \
+             (SELECT COUNT(*) FROM counter_visits WHERE service_point_id = $1 AND started_at >= $2 AND started_at < $3) AS visits, \
+             (SELECT COUNT(*) FROM audit_log a WHERE a.action = 'counter.message.print' AND a.at >= $2 AND a.at < $3 \
+                AND a.actor_id IN (SELECT user_id FROM role_grants WHERE service_point_id = $1)) AS prints",
+        )
+        .bind(service_point_id)
+        .bind(from)
+        .bind(until)
+        .fetch_one(&self.reader)
+        .await?;
+        Ok(CounterDay {
+            confirmations: r.try_get("confirmations")?,
+            refusals: r.try_get("refusals")?,
+            visits: r.try_get("visits")?,
+            prints: r.try_get("prints")?,
+        })
+    }
+
+    async fn next_receipt_number(&self, service_point_id: &str) -> Result<i64> {
+        let r = sqlx::query(
+            "SELECT CAST(COALESCE(MAX(number), 0) + 1 AS BIGINT) AS n FROM cash_receipts WHERE service_point_id = $1",
+        )
+        .bind(service_point_id)
+        .fetch_one(&self.writer)
+        .await?;
+        Ok(r.try_get("n")?)
+    }
+
+    async fn insert_receipt(&self, r: &CashReceipt, audit: &AuditEvent) -> Result<()> {
+        let q = sqlx::query(
+            "INSERT INTO cash_receipts (id, service_point_id, number, visit_id, clerk_id, citizen_id, amount, title, paid_at, document, signed, log_index) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+        )
+        .bind(&r.id)
+        .bind(&r.service_point_id)
+        .bind(r.number)
+        .bind(&r.visit_id)
+        .bind(&r.clerk_id)
+        .bind(&r.citizen_id)
+        .bind(r.amount)
+        .bind(&r.title)
+        .bind(r.paid_at)
+        .bind(&r.document)
+        .bind(&r.signed_b64)
+        .bind(r.log_index);
+        self.exec_audited(q, audit).await
+    }
+
+    async fn receipt(&self, id: &str) -> Result<Option<CashReceipt>> {
+        let r = sqlx::query(&format!(
+            "SELECT {RECEIPT_COLS} FROM cash_receipts WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&self.reader)
+        .await?;
+        Ok(r.as_ref().map(receipt_from).transpose()?)
+    }
+
+    async fn receipts_between(
+        &self,
+        service_point_id: &str,
+        from: Millis,
+        until: Millis,
+    ) -> Result<Vec<CashReceipt>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {RECEIPT_COLS} FROM cash_receipts WHERE service_point_id = $1 AND paid_at >= $2 AND paid_at < $3 ORDER BY number"
+        ))
+        .bind(service_point_id)
+        .bind(from)
+        .bind(until)
+        .fetch_all(&self.reader)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(receipt_from)
+            .collect::<std::result::Result<_, _>>()?)
+    }
+}
+
+pub(super) const RECEIPT_COLS: &str = "id, service_point_id, number, visit_id, clerk_id, citizen_id, amount, title, paid_at, document, signed, log_index";
+
+pub(super) fn receipt_from(r: &AnyRow) -> std::result::Result<CashReceipt, sqlx::Error> {
+    Ok(CashReceipt {
+        id: r.try_get("id")?,
+        service_point_id: r.try_get("service_point_id")?,
+        number: r.try_get("number")?,
+        visit_id: r.try_get("visit_id")?,
+        clerk_id: r.try_get("clerk_id")?,
+        citizen_id: r.try_get("citizen_id")?,
+        amount: r.try_get("amount")?,
+        title: r.try_get("title")?,
+        paid_at: r.try_get("paid_at")?,
+        document: r.try_get("document")?,
+        signed_b64: r.try_get("signed")?,
+        log_index: r.try_get("log_index")?,
+    })
+}

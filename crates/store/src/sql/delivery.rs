@@ -1,0 +1,596 @@
+//! [`crate::DeliveryStore`] in SQL.
+
+use super::*;
+
+#[async_trait]
+impl crate::DeliveryStore for SqlStore {
+    async fn insert_messages(
+        &self,
+        packed: &[PackedBlob],
+        batch: &[NewMessage],
+    ) -> Result<Vec<Result<()>>> {
+        let mut tx = self.writer.begin().await?;
+        let results = insert_messages_in(&mut tx, packed, batch).await?;
+        tx.commit().await?;
+        Ok(results)
+    }
+
+    async fn packed_blob(&self, sha256: &str) -> Result<Option<PackedBlob>> {
+        let r = sqlx::query(&format!(
+            "SELECT {PACKED_COLS} FROM packed_blobs WHERE sha256 = $1"
+        ))
+        .bind(sha256)
+        .fetch_optional(&self.reader)
+        .await?;
+        Ok(r.as_ref().map(packed_blob_from).transpose()?)
+    }
+
+    async fn packed_blobs_after(&self, after: &str, limit: i64) -> Result<Vec<PackedBlob>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {PACKED_COLS} FROM packed_blobs WHERE sha256 > $1 ORDER BY sha256 LIMIT $2"
+        ))
+        .bind(after)
+        .bind(limit)
+        .fetch_all(&self.reader)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(packed_blob_from)
+            .collect::<std::result::Result<_, _>>()?)
+    }
+
+    async fn packed_among(&self, sha256s: &[String]) -> Result<Vec<String>> {
+        if sha256s.is_empty() {
+            return Ok(Vec::new());
+        }
+        let marks: Vec<String> = (1..=sha256s.len()).map(|i| format!("${i}")).collect();
+        let q = format!(
+            "SELECT sha256 FROM packed_blobs WHERE sha256 IN ({})",
+            marks.join(", ")
+        );
+        let mut query = sqlx::query(&q);
+        for h in sha256s {
+            query = query.bind(h);
+        }
+        let rows = query.fetch_all(&self.writer).await?;
+        Ok(rows
+            .iter()
+            .map(|r| r.try_get::<String, _>(0))
+            .collect::<std::result::Result<_, _>>()?)
+    }
+
+    async fn message_by_idempotency(&self, sender: &str, key: &str) -> Result<Option<String>> {
+        let r = sqlx::query("SELECT id FROM messages WHERE sender = $1 AND idempotency_key = $2")
+            .bind(sender)
+            .bind(key)
+            .fetch_optional(&self.writer)
+            .await?;
+        Ok(r.map(|r| r.try_get::<String, _>(0)).transpose()?)
+    }
+
+    async fn message(&self, id: &str) -> Result<Option<Message>> {
+        let r = sqlx::query(&format!(
+            "SELECT {MESSAGE_COLS} FROM messages WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&self.reader)
+        .await?;
+        Ok(r.as_ref().map(message_from).transpose()?)
+    }
+
+    async fn deliveries(&self, message_id: &str) -> Result<Vec<Delivery>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {DELIVERY_COLS} FROM deliveries WHERE message_id = $1 ORDER BY recipient"
+        ))
+        .bind(message_id)
+        .fetch_all(&self.reader)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(delivery_from)
+            .collect::<std::result::Result<_, _>>()?)
+    }
+
+    async fn attachments(&self, message_id: &str) -> Result<Vec<Attachment>> {
+        let rows = sqlx::query("SELECT message_id, n, name, size, sha256, media_type FROM attachments WHERE message_id = $1 ORDER BY n")
+            .bind(message_id)
+            .fetch_all(&self.reader)
+            .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            out.push(Attachment {
+                message_id: r.try_get("message_id")?,
+                n: r.try_get("n")?,
+                name: r.try_get("name")?,
+                size: r.try_get("size")?,
+                sha256: r.try_get("sha256")?,
+                media_type: r.try_get("media_type")?,
+            });
+        }
+        Ok(out)
+    }
+
+    async fn list_messages(
+        &self,
+        address: &str,
+        folder: Folder,
+        filter: &ListFilter,
+        before: Option<(Millis, String)>,
+        limit: i64,
+    ) -> Result<Vec<MessageSummary>> {
+        // Keyset pagination on (sent_at, id), newest first; the inbox and sent folders each
+        // walk an index, the archive merges both sides.
+        let narrow = "($6 IS NULL OR LOWER(m.subject) LIKE $6 OR LOWER(m.sender) LIKE $6 \
+             OR m.sender IN (SELECT address FROM mailboxes WHERE LOWER(name) LIKE $6)) \
+             AND ($7 IS NULL OR m.sent_at >= $7) AND ($8 IS NULL OR m.sent_at < $8)";
+        let inbox = |archived: &str| {
+            format!(
+                "SELECT m.id AS id, m.sender AS sender, m.subject AS subject, d.sent_at AS sent_at, d.opened_at AS opened_at, \
+                 d.deemed_at AS deemed_at, d.delivered_at AS delivered_at, d.deemable AS deemable, 0 AS outgoing \
+                 FROM deliveries d JOIN messages m ON m.id = d.message_id \
+                 WHERE d.recipient = $1 AND d.archived_at IS {archived} AND {narrow}"
+            )
+        };
+        let sent = |archived: &str| {
+            format!(
+                "SELECT m.id AS id, m.sender AS sender, m.subject AS subject, m.sent_at AS sent_at, NULL AS opened_at, \
+                 NULL AS deemed_at, NULL AS delivered_at, 0 AS deemable, 1 AS outgoing \
+                 FROM messages m WHERE m.sender = $1 AND m.sender_archived_at IS {archived} AND {narrow}"
+            )
+        };
+        let source = match folder {
+            Folder::Inbox => inbox("NULL"),
+            Folder::Sent => sent("NULL"),
+            Folder::Archive => format!("{} UNION ALL {}", inbox("NOT NULL"), sent("NOT NULL")),
+        };
+        let (at, id) = before.unwrap_or((i64::MAX, String::new()));
+        let sql = format!(
+            "SELECT * FROM ({source}) x WHERE (x.sent_at < $2 OR (x.sent_at = $2 AND x.id < $3) OR $4 = 1) \
+             ORDER BY x.sent_at DESC, x.id DESC LIMIT $5"
+        );
+        let text = filter
+            .text
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(|t| format!("%{}%", t.to_lowercase().replace(['%', '_'], "")));
+        let rows = sqlx::query(&sql)
+            .bind(address)
+            .bind(at)
+            .bind(&id)
+            .bind(flag(id.is_empty() && at == i64::MAX))
+            .bind(limit)
+            .bind(text)
+            .bind(filter.since)
+            .bind(filter.until)
+            .fetch_all(&self.reader)
+            .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            out.push(MessageSummary {
+                id: r.try_get("id")?,
+                sender: r.try_get("sender")?,
+                subject: r.try_get("subject")?,
+                sent_at: r.try_get("sent_at")?,
+                opened_at: r.try_get("opened_at")?,
+                deemed_at: r.try_get("deemed_at")?,
+                delivered_at: r.try_get("delivered_at")?,
+                deemable: r.try_get::<i64, _>("deemable")? != 0,
+                outgoing: r.try_get::<i64, _>("outgoing")? != 0,
+            });
+        }
+        Ok(out)
+    }
+
+    async fn set_archived(
+        &self,
+        address: &str,
+        message_id: &str,
+        archived_at: Option<Millis>,
+    ) -> Result<bool> {
+        let mut tx = self.writer.begin().await?;
+        let a = sqlx::query(
+            "UPDATE deliveries SET archived_at = $1 WHERE recipient = $2 AND message_id = $3",
+        )
+        .bind(archived_at)
+        .bind(address)
+        .bind(message_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        let b = sqlx::query(
+            "UPDATE messages SET sender_archived_at = $1 WHERE sender = $2 AND id = $3",
+        )
+        .bind(archived_at)
+        .bind(address)
+        .bind(message_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        tx.commit().await?;
+        Ok(a + b > 0)
+    }
+
+    async fn is_archived(&self, address: &str, message_id: &str) -> Result<bool> {
+        let r = sqlx::query(
+            "SELECT 1 FROM deliveries WHERE recipient = $1 AND message_id = $2 AND archived_at IS NOT NULL \
+             UNION ALL SELECT 1 FROM messages WHERE sender = $1 AND id = $2 AND sender_archived_at IS NOT NULL",
+        )
+        .bind(address)
+        .bind(message_id)
+        .fetch_optional(&self.reader)
+        .await?;
+        Ok(r.is_some())
+    }
+
+    async fn thread_of(&self, message_id: &str) -> Result<Vec<Message>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {MESSAGE_COLS} FROM messages WHERE thread_id = (SELECT thread_id FROM messages WHERE id = $1) ORDER BY sent_at, id"
+        ))
+        .bind(message_id)
+        .fetch_all(&self.reader)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(message_from)
+            .collect::<std::result::Result<_, _>>()?)
+    }
+
+    async fn mark_opened(
+        &self,
+        message_id: &str,
+        recipient: &str,
+        at: Millis,
+        evidence: &EvidenceRecord,
+    ) -> Result<bool> {
+        self.settle_delivery("opened_at", message_id, recipient, at, evidence)
+            .await
+    }
+
+    async fn due_for_deemed_delivery(
+        &self,
+        delivered_before: Millis,
+        limit: i64,
+    ) -> Result<Vec<Delivery>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {DELIVERY_COLS} FROM deliveries WHERE deemable = 1 AND opened_at IS NULL AND deemed_at IS NULL AND delivered_at <= $1 ORDER BY delivered_at LIMIT $2"
+        ))
+        .bind(delivered_before)
+        .bind(limit)
+        .fetch_all(&self.reader)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(delivery_from)
+            .collect::<std::result::Result<_, _>>()?)
+    }
+
+    async fn mark_deemed(
+        &self,
+        message_id: &str,
+        recipient: &str,
+        at: Millis,
+        evidence: &EvidenceRecord,
+    ) -> Result<bool> {
+        self.settle_delivery("deemed_at", message_id, recipient, at, evidence)
+            .await
+    }
+
+    async fn recipients_of(&self, message_ids: &[String]) -> Result<Vec<(String, String)>> {
+        if message_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let params: Vec<String> = (1..=message_ids.len()).map(|i| format!("${i}")).collect();
+        let sql = format!("SELECT message_id, recipient FROM deliveries WHERE message_id IN ({}) ORDER BY message_id, recipient", params.join(", "));
+        let mut q = sqlx::query(&sql);
+        for id in message_ids {
+            q = q.bind(id);
+        }
+        let rows = q.fetch_all(&self.reader).await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            out.push((r.try_get::<String, _>(0)?, r.try_get::<String, _>(1)?));
+        }
+        Ok(out)
+    }
+
+    async fn insert_evidence(&self, e: &EvidenceRecord) -> Result<()> {
+        let mut conn = self.writer.acquire().await?;
+        insert_evidence(&mut conn, &[e]).await
+    }
+
+    async fn evidence_of_message(&self, message_id: &str) -> Result<Vec<EvidenceRecord>> {
+        let rows = sqlx::query(&format!("SELECT {EVIDENCE_COLS} FROM {EVIDENCE_FROM} WHERE e.message_id = $1 ORDER BY e.issued_at, e.log_index"))
+            .bind(message_id)
+            .fetch_all(&self.reader)
+            .await?;
+        Ok(rows
+            .iter()
+            .map(evidence_from)
+            .collect::<std::result::Result<_, _>>()?)
+    }
+
+    async fn evidence(&self, id: &str) -> Result<Option<EvidenceRecord>> {
+        let r = sqlx::query(&format!(
+            "SELECT {EVIDENCE_COLS} FROM {EVIDENCE_FROM} WHERE e.id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&self.reader)
+        .await?;
+        Ok(r.as_ref().map(evidence_from).transpose()?)
+    }
+}
+
+pub(super) const DELIVERY_COLS: &str =
+    "message_id, recipient, sent_at, delivered_at, opened_at, deemed_at, deemable";
+
+/// Evidence rows with their signed bytes: kept in the row, or, when they are exactly the log
+/// leaf the row points at (marked `=log`, which no base64 text can be), read from there.
+/// Signed evidence is most of what a message adds to the database, and it is in the log
+/// anyway.
+pub(super) const EVIDENCE_COLS: &str =
+    "e.id, e.message_id, e.recipient, e.kind, e.issued_at, e.log_index, e.document, \
+     CASE WHEN e.signed = '=log' THEN l.leaf ELSE e.signed END AS signed";
+
+pub(super) const EVIDENCE_FROM: &str = "evidence e LEFT JOIN log_leaves l ON l.idx = e.log_index";
+
+/// The stored `signed` value of a new evidence row, given the row's log index (`$i`) and
+/// signed bytes (`$s`).
+pub(super) fn evidence_signed_sql(i: usize, s: usize) -> String {
+    format!("CASE WHEN (SELECT l.leaf FROM log_leaves l WHERE l.idx = ${i}) = ${s} THEN '=log' ELSE ${s} END")
+}
+
+pub(super) fn delivery_from(r: &AnyRow) -> std::result::Result<Delivery, sqlx::Error> {
+    Ok(Delivery {
+        message_id: r.try_get("message_id")?,
+        recipient: r.try_get("recipient")?,
+        sent_at: r.try_get("sent_at")?,
+        delivered_at: r.try_get("delivered_at")?,
+        opened_at: r.try_get("opened_at")?,
+        deemed_at: r.try_get("deemed_at")?,
+        deemable: r.try_get::<i64, _>("deemable")? != 0,
+    })
+}
+
+pub(super) fn evidence_from(r: &AnyRow) -> std::result::Result<EvidenceRecord, sqlx::Error> {
+    Ok(EvidenceRecord {
+        id: r.try_get("id")?,
+        message_id: r.try_get("message_id")?,
+        recipient: r.try_get("recipient")?,
+        kind: r.try_get("kind")?,
+        issued_at: r.try_get("issued_at")?,
+        log_index: r.try_get("log_index")?,
+        document: r.try_get("document")?,
+        signed_b64: r.try_get("signed")?,
+    })
+}
+
+pub(super) async fn insert_evidence(
+    conn: &mut sqlx::AnyConnection,
+    rows: &[&EvidenceRecord],
+) -> Result<()> {
+    insert_rows(
+        conn,
+        "evidence (id, message_id, recipient, kind, issued_at, log_index, document, signed)",
+        "",
+        8,
+        rows,
+        |k| {
+            let v: Vec<String> = (k..k + 7).map(|i| format!("${i}")).collect();
+            format!("({}, {})", v.join(", "), evidence_signed_sql(k + 5, k + 7))
+        },
+        |q, e| {
+            q.bind(&e.id)
+                .bind(&e.message_id)
+                .bind(&e.recipient)
+                .bind(&e.kind)
+                .bind(e.issued_at)
+                .bind(e.log_index)
+                .bind(&e.document)
+                .bind(&e.signed_b64)
+        },
+    )
+    .await
+}
+
+pub(super) const PACKED_COLS: &str = "sha256, pack, pack_offset, length";
+
+pub(super) fn packed_blob_from(r: &AnyRow) -> std::result::Result<PackedBlob, sqlx::Error> {
+    Ok(PackedBlob {
+        sha256: r.try_get(0)?,
+        pack: r.try_get(1)?,
+        offset: r.try_get(2)?,
+        length: r.try_get(3)?,
+    })
+}
+
+pub(super) const MESSAGE_COLS: &str =
+    "id, sender, sender_user_id, subject, body, body_sha256, sent_at, idempotency_key, reply_to";
+
+pub(super) fn message_from(r: &AnyRow) -> std::result::Result<Message, sqlx::Error> {
+    Ok(Message {
+        id: r.try_get("id")?,
+        sender: r.try_get("sender")?,
+        sender_user_id: r.try_get("sender_user_id")?,
+        subject: r.try_get("subject")?,
+        body: r.try_get("body")?,
+        body_sha256: r.try_get("body_sha256")?,
+        sent_at: r.try_get("sent_at")?,
+        idempotency_key: r.try_get("idempotency_key")?,
+        reply_to: r.try_get("reply_to")?,
+    })
+}
+
+/// Stores messages inside `tx` (see [`Store::insert_messages`]).
+pub(super) async fn insert_messages_in(
+    tx: &mut sqlx::AnyConnection,
+    packed: &[PackedBlob],
+    batch: &[NewMessage],
+) -> Result<Vec<Result<()>>> {
+    // A blob packed twice keeps its first place.
+    insert_rows(
+        tx,
+        "packed_blobs (sha256, pack, pack_offset, length)",
+        " ON CONFLICT (sha256) DO NOTHING",
+        4,
+        packed,
+        |k| marks(k, 4),
+        |q, b| q.bind(&b.sha256).bind(b.pack).bind(b.offset).bind(b.length),
+    )
+    .await?;
+    // All at once; only when that fails (a repeated idempotency key) one by one, so that
+    // one conflict does not undo the others.
+    let all: Vec<&NewMessage> = batch.iter().collect();
+    let mut sp = sqlx::Connection::begin(&mut *tx).await?;
+    if insert_message_rows(&mut sp, &all).await.is_ok() {
+        sp.commit().await?;
+        return Ok(batch.iter().map(|_| Ok(())).collect());
+    }
+    sp.rollback().await?;
+    let mut out = Vec::with_capacity(batch.len());
+    for m in batch {
+        let mut sp = sqlx::Connection::begin(&mut *tx).await?;
+        match insert_message_rows(&mut sp, &[m]).await {
+            Ok(()) => {
+                sp.commit().await?;
+                out.push(Ok(()));
+            }
+            Err(e) => {
+                sp.rollback().await?;
+                out.push(Err(e));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Stores messages with their deliveries, attachments, paper letters and evidence, each
+/// table in as few statements as possible.
+pub(super) async fn insert_message_rows(
+    conn: &mut sqlx::AnyConnection,
+    batch: &[&NewMessage],
+) -> Result<()> {
+    let messages: Vec<&Message> = batch.iter().map(|n| &n.message).collect();
+    insert_rows(
+        conn,
+        "messages (id, sender, sender_user_id, subject, body, body_sha256, sent_at, idempotency_key, reply_to, thread_id)",
+        "",
+        9,
+        &messages,
+        // A reply joins the thread of the message it answers; anything else starts one.
+        |k| {
+            format!(
+                "(${a}, ${b}, ${c}, ${d}, ${e}, ${i}, ${f}, ${g}, ${h}, COALESCE((SELECT p.thread_id FROM messages p WHERE p.id = ${h}), ${a}))",
+                a = k,
+                b = k + 1,
+                c = k + 2,
+                d = k + 3,
+                e = k + 4,
+                f = k + 5,
+                g = k + 6,
+                h = k + 7,
+                i = k + 8
+            )
+        },
+        |q, m| {
+            q.bind(&m.id)
+                .bind(&m.sender)
+                .bind(&m.sender_user_id)
+                .bind(&m.subject)
+                .bind(&m.body)
+                .bind(m.sent_at)
+                .bind(&m.idempotency_key)
+                .bind(&m.reply_to)
+                .bind(&m.body_sha256)
+        },
+    )
+    .await?;
+    let deliveries: Vec<&Delivery> = batch.iter().flat_map(|n| &n.deliveries).collect();
+    insert_rows(
+        conn,
+        "deliveries (message_id, recipient, sent_at, delivered_at, opened_at, deemed_at, deemable)",
+        "",
+        5,
+        &deliveries,
+        |k| {
+            format!(
+                "(${}, ${}, ${}, ${}, NULL, NULL, ${})",
+                k,
+                k + 1,
+                k + 2,
+                k + 3,
+                k + 4
+            )
+        },
+        |q, d| {
+            q.bind(&d.message_id)
+                .bind(&d.recipient)
+                .bind(d.sent_at)
+                .bind(d.delivered_at)
+                .bind(flag(d.deemable))
+        },
+    )
+    .await?;
+    let attachments: Vec<&Attachment> = batch.iter().flat_map(|n| &n.attachments).collect();
+    insert_rows(
+        conn,
+        "attachments (message_id, n, name, size, sha256, media_type)",
+        "",
+        6,
+        &attachments,
+        |k| marks(k, 6),
+        |q, a| {
+            q.bind(&a.message_id)
+                .bind(a.n)
+                .bind(&a.name)
+                .bind(a.size)
+                .bind(&a.sha256)
+                .bind(&a.media_type)
+        },
+    )
+    .await?;
+    let letters: Vec<&PaperLetter> = batch.iter().flat_map(|n| &n.letters).collect();
+    insert_rows(
+        conn,
+        "paper_letters (id, message_id, tracking_number, verification_code, recipient_name, street, postal_code, city, service_point_id, batch_id, pages, pdf_sha256, created_at, outcome, outcome_at, outcome_by)",
+        "",
+        12,
+        &letters,
+        |k| {
+            let v: Vec<String> = (k..k + 9).map(|i| format!("${i}")).collect();
+            format!(
+                "({}, NULL, ${}, ${}, ${}, NULL, NULL, NULL)",
+                v.join(", "),
+                k + 9,
+                k + 10,
+                k + 11
+            )
+        },
+        |q, l| {
+            q.bind(&l.id)
+                .bind(&l.message_id)
+                .bind(&l.tracking_number)
+                .bind(&l.verification_code)
+                .bind(&l.recipient_name)
+                .bind(&l.street)
+                .bind(&l.postal_code)
+                .bind(&l.city)
+                .bind(&l.service_point_id)
+                .bind(l.pages)
+                .bind(&l.pdf_sha256)
+                .bind(l.created_at)
+        },
+    )
+    .await?;
+    let evidence: Vec<&EvidenceRecord> = batch.iter().flat_map(|n| &n.evidence).collect();
+    insert_evidence(conn, &evidence).await?;
+    // One row per person however many of the batch's messages reach them, in a fixed order
+    // (two instances' commits then lock the rows in the same order).
+    let mut counts: std::collections::BTreeMap<&str, i64> = Default::default();
+    for u in batch.iter().flat_map(|n| &n.notify) {
+        *counts.entry(u.as_str()).or_default() += 1;
+    }
+    let now = batch.iter().map(|n| n.message.sent_at).max().unwrap_or(0);
+    let counts: Vec<(&str, i64)> = counts.into_iter().collect();
+    notices::add_pending(conn, &counts, now).await
+}
