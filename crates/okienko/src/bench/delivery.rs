@@ -3,6 +3,7 @@
 //! connection counts, driven from this process against a server in another one: `okienko
 //! demo` started as a child on a fresh data folder, or any seeded demo given by `--target`.
 
+use super::wire::{self, Client};
 use super::{percentile, DemoServer};
 use clap::Args;
 use std::time::{Duration, Instant};
@@ -45,12 +46,9 @@ fn pdf_attachment(size: usize) -> Vec<u8> {
 /// One benchmark client's view: who sends what to whom.
 #[derive(Clone)]
 struct Sender {
-    http: reqwest::Client,
-    url: String,
-    auth: String,
-    content_type: String,
-    /// The whole multipart body, written out once: each send copies it and writes its number
-    /// into the subject and into the attachment, so every attachment is a new blob.
+    client: std::sync::Arc<Client>,
+    /// The whole request, written out once: each send copies it and writes its number into
+    /// the subject and into the attachment, so every attachment is a new blob.
     template: std::sync::Arc<Vec<u8>>,
     /// Where the 16 hex digits of the number go: in the subject, in the attachment.
     marks: [usize; 2],
@@ -58,8 +56,7 @@ struct Sender {
 
 impl Sender {
     fn new(
-        http: reqwest::Client,
-        base: &str,
+        client: &std::sync::Arc<Client>,
         token: &str,
         (from, to): (&str, &str),
         text: &str,
@@ -88,37 +85,39 @@ impl Sender {
             body.extend_from_slice(b"\r\n");
         }
         body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+        let auth = format!("Bearer {token}");
+        let content_type = format!("multipart/form-data; boundary={BOUNDARY}");
+        let request = wire::request(
+            "POST",
+            "/api/v1/messages",
+            &[("Authorization", &auth), ("Content-Type", &content_type)],
+            &body,
+        );
+        // The body's place in the request: after the head, which grew by the two headers.
+        let shift = request.len() - body.len();
         Sender {
-            http,
-            url: format!("{base}/api/v1/messages"),
-            auth: format!("Bearer {token}"),
-            content_type: format!("multipart/form-data; boundary={BOUNDARY}"),
-            template: std::sync::Arc::new(body),
-            marks: [subject, unique],
+            client: client.clone(),
+            template: std::sync::Arc::new(request),
+            marks: [subject + shift, unique + shift],
         }
     }
 
     async fn send(&self, i: u64) -> Option<Duration> {
-        let mut body = self.template.to_vec();
+        self.try_send(i).await.ok()
+    }
+
+    /// The latency of an accepted message, or the status it got instead (0: no answer).
+    async fn try_send(&self, i: u64) -> Result<Duration, u16> {
+        let mut request = self.template.to_vec();
         let number = format!("{i:016x}");
         for at in self.marks {
-            body[at..at + 16].copy_from_slice(number.as_bytes());
+            request[at..at + 16].copy_from_slice(number.as_bytes());
         }
         let t = Instant::now();
-        match self
-            .http
-            .post(&self.url)
-            .header("authorization", &self.auth)
-            .header("content-type", &self.content_type)
-            .body(body)
-            .send()
-            .await
-        {
-            Ok(r) if r.status().as_u16() == 201 => {
-                let _ = r.bytes().await;
-                Some(t.elapsed())
-            }
-            _ => None,
+        match self.client.request(&request).await {
+            Some((201, _)) => Ok(t.elapsed()),
+            Some((status, _)) => Err(status),
+            None => Err(0),
         }
     }
 }
@@ -174,31 +173,40 @@ async fn closed_loop(
     connections: usize,
     seconds: u64,
     first: u64,
-) -> anyhow::Result<(Vec<Duration>, u64)> {
+) -> anyhow::Result<(Vec<Duration>, String)> {
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let mut tasks = Vec::new();
     for w in 0..connections {
         let sender = sender.clone();
         tasks.push(tokio::spawn(async move {
-            let (mut lat, mut failed) = (Vec::new(), 0u64);
+            let (mut lat, mut failed) = (Vec::new(), std::collections::BTreeMap::new());
             let mut i = first + ((w as u64) << 32);
             while Instant::now() < deadline {
-                match sender.send(i).await {
-                    Some(d) => lat.push(d),
-                    None => failed += 1,
+                match sender.try_send(i).await {
+                    Ok(d) => lat.push(d),
+                    Err(status) => *failed.entry(status).or_insert(0u64) += 1,
                 }
                 i += 1;
             }
             (lat, failed)
         }));
     }
-    let (mut lat, mut failed) = (Vec::new(), 0);
+    let (mut lat, mut failed) = (Vec::new(), std::collections::BTreeMap::new());
     for t in tasks {
         let (l, f) = t.await?;
         lat.extend(l);
-        failed += f;
+        for (status, n) in f {
+            *failed.entry(status).or_insert(0) += n;
+        }
     }
     lat.sort();
+    // "none", or each status that came instead of 201 with its count (0: no answer).
+    let failed = if failed.is_empty() {
+        "none".to_string()
+    } else {
+        let v: Vec<String> = failed.iter().map(|(s, n)| format!("{n} × {s}")).collect();
+        v.join(", ")
+    };
     Ok((lat, failed))
 }
 
@@ -233,12 +241,12 @@ pub async fn run_delivery(args: DeliveryBenchArgs) -> anyhow::Result<()> {
         body.len(),
         attachment.len()
     );
+    let client = std::sync::Arc::new(Client::new(&base).await?);
     let directions = [
         (
             "person -> office",
             Sender::new(
-                http.clone(),
-                &base,
+                &client,
                 &jan,
                 (&jan_box, &office_box),
                 &body,
@@ -248,8 +256,7 @@ pub async fn run_delivery(args: DeliveryBenchArgs) -> anyhow::Result<()> {
         (
             "office -> person",
             Sender::new(
-                http.clone(),
-                &base,
+                &client,
                 &anna,
                 (&office_box, &jan_box),
                 &body,
@@ -266,19 +273,22 @@ pub async fn run_delivery(args: DeliveryBenchArgs) -> anyhow::Result<()> {
     for (name, sender) in &directions {
         for &c in &args.connections {
             let cpu0 = server.as_ref().map(DemoServer::cpu_seconds);
+            let load0 = super::cpu_seconds_of("self");
             let t0 = Instant::now();
             let (lat, failed) = closed_loop(sender, c, args.seconds, first).await?;
             first += 1 << 40;
             let secs = t0.elapsed().as_secs_f64();
+            let per = |cpu: f64| cpu * 1e6 / lat.len().max(1) as f64;
+            let load = per(super::cpu_seconds_of("self") - load0);
             let cpu = match (cpu0, &server) {
                 (Some(c0), Some(s)) => format!(
-                    "; server CPU {:.0} µs/message",
-                    (s.cpu_seconds() - c0) * 1e6 / lat.len().max(1) as f64
+                    "; CPU per message: server {:.0} µs, load {load:.0} µs",
+                    per(s.cpu_seconds() - c0)
                 ),
-                _ => String::new(),
+                _ => format!("; load CPU {load:.0} µs per message"),
             };
             println!(
-                "{name}, {c:>3} connections: {:>6} accepted in {secs:.1} s = {:>5.0} msg/s; p50 {:.1} ms, p99 {:.1} ms ({failed} failed){cpu}",
+                "{name}, {c:>3} connections: {:>6} accepted in {secs:.1} s = {:>5.0} msg/s; p50 {:.1} ms, p99 {:.1} ms (failed: {failed}){cpu}",
                 lat.len(),
                 lat.len() as f64 / secs,
                 ms(percentile(&lat, 0.5)),
@@ -319,14 +329,7 @@ pub async fn run_delivery(args: DeliveryBenchArgs) -> anyhow::Result<()> {
     if args.mailbox_size > 0 {
         // The office fills Maria's mailbox through the API (text only), then Maria lists it.
         let (maria, maria_box) = sign_in(&http, &base, "maria.wisniewska@okienko.test").await?;
-        let filler = Sender::new(
-            http.clone(),
-            &base,
-            &anna,
-            (&office_box, &maria_box),
-            "Pismo.",
-            None,
-        );
+        let filler = Sender::new(&client, &anna, (&office_box, &maria_box), "Pismo.", None);
         let t0 = Instant::now();
         let done = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let mut tasks = Vec::new();
@@ -353,20 +356,21 @@ pub async fn run_delivery(args: DeliveryBenchArgs) -> anyhow::Result<()> {
         );
         let deadline = Instant::now() + Duration::from_secs(args.seconds.min(5));
         let mut tasks = Vec::new();
+        let auth = format!("Bearer {maria}");
+        let list = std::sync::Arc::new(wire::request(
+            "GET",
+            &format!("/api/v1/mailboxes/{maria_box}/messages?limit=50"),
+            &[("Authorization", &auth)],
+            &[],
+        ));
         for _ in 0..16 {
-            let (http, url, token) = (
-                http.clone(),
-                format!("{base}/api/v1/mailboxes/{maria_box}/messages?limit=50"),
-                maria.clone(),
-            );
+            let (client, list) = (client.clone(), list.clone());
             tasks.push(tokio::spawn(async move {
                 let mut lat = Vec::new();
                 while Instant::now() < deadline {
                     let t = Instant::now();
-                    if let Ok(r) = http.get(&url).bearer_auth(&token).send().await {
-                        if r.status().is_success() && r.bytes().await.is_ok() {
-                            lat.push(t.elapsed());
-                        }
+                    if let Some((200, _)) = client.request(&list).await {
+                        lat.push(t.elapsed());
                     }
                 }
                 lat

@@ -3,6 +3,7 @@
 
 pub mod delivery;
 pub mod trust;
+mod wire;
 
 pub use delivery::{run_delivery, DeliveryBenchArgs};
 pub use trust::{run_trust, TrustBenchArgs};
