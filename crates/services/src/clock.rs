@@ -42,3 +42,10 @@ impl Clock for FakeClock {
             .unwrap_or(OffsetDateTime::UNIX_EPOCH)
     }
 }
+
+/// A time in milliseconds since 1970 as RFC 3339 (UTC), as evidence documents write it.
+pub fn rfc3339(ms: i64) -> String {
+    okienko_domain::from_millis(ms)
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}

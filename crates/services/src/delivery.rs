@@ -7,6 +7,8 @@
 //! or 14 days after it reached the mailbox (deemed delivery), whichever comes first.
 
 use crate::accounts::Principal;
+use crate::clock::rfc3339;
+use crate::evidence::EvidenceEvent;
 use crate::mailboxes::PUBLIC_BODY;
 use crate::paper::PostalRecipient;
 use crate::{internal, new_id, Services};
@@ -143,12 +145,6 @@ pub struct Outgoing {
 pub struct Sent {
     pub id: String,
     pub evidence: Vec<(String, String)>,
-}
-
-pub(crate) fn rfc3339(ms: i64) -> String {
-    okienko_domain::from_millis(ms)
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
 }
 
 /// A body longer than this is stored as a blob with the attachments (in the same synced pack
@@ -665,15 +661,6 @@ impl Services {
                 .collect(),
         })
     }
-}
-
-/// One event to issue evidence for.
-pub(crate) struct EvidenceEvent {
-    pub kind: &'static str,
-    /// The recipient it concerns; empty for the sender's own evidence.
-    pub recipient: String,
-    pub at: i64,
-    pub extra: serde_json::Value,
 }
 
 /// What a reader of a message gets.

@@ -99,3 +99,12 @@ impl Services {
         signed.map_err(|e| DomainError::Internal(e.to_string()))
     }
 }
+
+/// One event to issue evidence for.
+pub(crate) struct EvidenceEvent {
+    pub kind: &'static str,
+    /// The recipient it concerns; empty for the sender's own evidence.
+    pub recipient: String,
+    pub at: i64,
+    pub extra: serde_json::Value,
+}

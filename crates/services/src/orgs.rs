@@ -55,7 +55,7 @@ fn deny() -> DomainError {
     DomainError::NotFound
 }
 
-fn check(p: &Principal, a: Action<'_>) -> Result<(), DomainError> {
+pub(crate) fn check(p: &Principal, a: Action<'_>) -> Result<(), DomainError> {
     if allowed(&p.actor(), a) {
         Ok(())
     } else {
@@ -187,6 +187,30 @@ impl Services {
             .await
             .map_err(nip_conflict)?;
         Ok(office)
+    }
+
+    /// An office to edit, for those who manage offices.
+    pub async fn office_to_edit(&self, p: &Principal, id: &str) -> Result<Office, DomainError> {
+        check(p, Action::ManageOffices)?;
+        self.store
+            .office(id)
+            .await
+            .map_err(internal)?
+            .ok_or(DomainError::NotFound)
+    }
+
+    /// A service point to edit, for those who manage service points.
+    pub async fn service_point_to_edit(
+        &self,
+        p: &Principal,
+        id: &str,
+    ) -> Result<ServicePoint, DomainError> {
+        check(p, Action::ManageServicePoints)?;
+        self.store
+            .service_point(id)
+            .await
+            .map_err(internal)?
+            .ok_or(DomainError::NotFound)
     }
 
     /// An office the principal may see, with its departments.

@@ -78,21 +78,6 @@ fn verification_code() -> String {
     format!("{}-{}", &c[..4], &c[4..])
 }
 
-pub(crate) fn labels() -> okienko_print::Labels {
-    let t = |k| okienko_i18n::Lang::Pl.t(k);
-    okienko_print::Labels {
-        cover_title: t("paper-cover-title"),
-        tracking_number: t("paper-tracking-number"),
-        verification_code: t("paper-verification-code"),
-        verify_at: t("paper-verify-at"),
-        sender: t("paper-sender"),
-        recipient: t("paper-recipient"),
-        pages: t("paper-pages"),
-        attachment: t("paper-attachment"),
-        page_of: t("paper-page"),
-    }
-}
-
 impl Services {
     /// Checks postal recipients and the attachments they would get on paper, recording
     /// problems in `errs`; returns the serving point of each recipient.
@@ -498,7 +483,7 @@ impl Services {
             return Err(DomainError::invalid("outcome", "err-outcome"));
         };
         let now = self.now_ms();
-        let t = crate::delivery::rfc3339(now);
+        let t = crate::clock::rfc3339(now);
         let extra = match outcome {
             "delivered" | "delivered-household" | "picked-up" => json!({
                 "outcome": outcome,
@@ -573,7 +558,7 @@ impl Services {
             &message,
             &recipients,
             &attachments,
-            vec![crate::delivery::EvidenceEvent {
+            vec![crate::evidence::EvidenceEvent {
                 kind,
                 recipient: paper_recipient(l),
                 at,
@@ -681,6 +666,25 @@ impl Services {
     }
 
     /// A letter's PDF for its sender or a clerk of the point that prints it.
+    /// The print batch a letter is in, for a clerk of its service point.
+    pub async fn letter_batch(&self, p: &Principal, id: &str) -> Result<String, DomainError> {
+        let l = self
+            .store
+            .paper_letter(id)
+            .await
+            .map_err(internal)?
+            .ok_or(DomainError::NotFound)?;
+        if !allowed(
+            &p.actor(),
+            Action::HandlePaper {
+                service_point_id: &l.service_point_id,
+            },
+        ) {
+            return Err(DomainError::NotFound);
+        }
+        Ok(l.batch_id.unwrap_or_default())
+    }
+
     pub async fn letter_pdf(
         &self,
         p: &Principal,

@@ -316,7 +316,7 @@ fn serve_one(input: &mut impl Read, out: &mut impl Write) -> std::io::Result<()>
             for (_, _, len) in &job.attachments {
                 files.push(read_bytes(input, *len, INPUT_CAP)?);
             }
-            let labels = crate::paper::labels();
+            let labels = labels();
             for l in &job.letters {
                 let spec = okienko_print::Letter {
                     labels: &labels,
@@ -364,4 +364,20 @@ fn serve_one(input: &mut impl Read, out: &mut impl Write) -> std::io::Result<()>
         }
     }
     Ok(())
+}
+
+/// The printed labels of a letter (in Polish: the letters go through the Polish post).
+pub(crate) fn labels() -> okienko_print::Labels {
+    let t = |k| okienko_i18n::Lang::Pl.t(k);
+    okienko_print::Labels {
+        cover_title: t("paper-cover-title"),
+        tracking_number: t("paper-tracking-number"),
+        verification_code: t("paper-verification-code"),
+        verify_at: t("paper-verify-at"),
+        sender: t("paper-sender"),
+        recipient: t("paper-recipient"),
+        pages: t("paper-pages"),
+        attachment: t("paper-attachment"),
+        page_of: t("paper-page"),
+    }
 }

@@ -13,7 +13,32 @@ pub struct TrackerRow {
     pub actor_name: String,
 }
 
+/// The audit trail as its readers see it: whether the chain holds, and the newest entries.
+pub struct AuditTrail {
+    pub chain: Result<u64, ChainBreak>,
+    pub newest: Vec<AuditEntry>,
+}
+
 impl Services {
+    /// The audit trail, for those who may read it: the chain checked, the newest `limit`.
+    pub async fn audit_trail(
+        &self,
+        p: &Principal,
+        limit: usize,
+    ) -> Result<AuditTrail, DomainError> {
+        crate::orgs::check(p, okienko_domain::policy::Action::ReadAuditTrail)?;
+        let (rows, head) = self.store.audit_chain().await.map_err(internal)?;
+        let chain = verify_chain(rows.iter().map(|(e, h)| (e, h.as_str())), (head.0, &head.1));
+        let newest = rows.into_iter().rev().take(limit).map(|(e, _)| e).collect();
+        Ok(AuditTrail { chain, newest })
+    }
+
+    /// Counts for the operator's metrics: the store's open and idle connections, the jobs.
+    pub async fn store_stats(&self) -> ((u32, u32), okienko_store::JobCounts) {
+        let jobs = self.store.job_counts().await.unwrap_or_default();
+        (self.store.pool_stats(), jobs)
+    }
+
     /// Staff reads and changes of the principal's own data, newest first (their own actions
     /// are left out: they know about those).
     pub async fn data_tracker(&self, p: &Principal) -> Result<Vec<TrackerRow>, DomainError> {

@@ -237,7 +237,7 @@ impl Services {
             p.user.display_name, citizen.display_name, point.name
         ));
         self.store.append_audit(&ev).await.map_err(internal)?;
-        let when = crate::delivery::rfc3339(o.message.sent_at);
+        let when = crate::clock::rfc3339(o.message.sent_at);
         let rows = vec![
             (labels.from, o.message.sender.clone()),
             (labels.to, mailbox),
@@ -434,7 +434,7 @@ impl Services {
             "amount": format_amount(amount),
             "currency": "PLN",
             "title": title,
-            "paid_at": crate::delivery::rfc3339(now),
+            "paid_at": crate::clock::rfc3339(now),
             "clerk": p.user.display_name,
             "payer": citizen.display_name,
             "visit_id": visit.id,
@@ -476,6 +476,14 @@ impl Services {
             .await
             .map_err(internal)?;
         Ok(receipt)
+    }
+
+    /// A receipt by its number, for the public check page (which shows no names).
+    pub async fn receipt_to_check(
+        &self,
+        id: &str,
+    ) -> Result<Option<okienko_store::CashReceipt>, DomainError> {
+        self.store.receipt(id).await.map_err(internal)
     }
 
     /// A receipt, for a clerk of its service point or the person who paid.

@@ -228,7 +228,7 @@ pub async fn middleware(
             Ok(p) => p.filter(|p| (p.session.kind == okienko_services::accounts::API) == is_api),
             Err(e) => {
                 tracing::error!(error = %e, "session lookup");
-                return crate::error::internal_response();
+                return internal_response();
             }
         },
         _ => None,
@@ -319,4 +319,13 @@ pub async fn middleware(
         );
     }
     resp
+}
+
+/// A bare 500, for when even an error page cannot be made.
+pub fn internal_response() -> Response {
+    (
+        axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+        "internal error",
+    )
+        .into_response()
 }

@@ -1,6 +1,7 @@
 //! The one mapping of domain errors to HTTP: problem+json for the API, an HTML page for the
 //! browser. Messages are translated; codes are stable.
 
+pub use crate::ctx::internal_response;
 use crate::ctx::Ctx;
 use askama::Template;
 use axum::http::{header, StatusCode};
@@ -111,8 +112,11 @@ impl IntoResponse for PageError {
         let PageError(e, ctx) = self;
         if matches!(e, DomainError::Unauthenticated) {
             let next = ctx.path.clone();
-            return Redirect::to(&format!("/login?next={}", crate::ui::url_encode(&next)))
-                .into_response();
+            return Redirect::to(&format!(
+                "/login?next={}",
+                okienko_services::url_encode(&next)
+            ))
+            .into_response();
         }
         if let DomainError::Internal(msg) = &e {
             tracing::error!(error = %msg, "internal error");
@@ -175,8 +179,4 @@ pub async fn api_problems(req: axum::extract::Request, next: axum::middleware::N
         parts,
         axum::body::Body::from(serde_json::to_vec(&p).unwrap_or_default()),
     )
-}
-
-pub fn internal_response() -> Response {
-    (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
 }

@@ -2,9 +2,6 @@
 //! language and CSRF (`ctx`), error mapping (`error`) and operations endpoints (`ops`).
 
 pub mod api;
-pub mod api_delivery;
-pub mod api_paper;
-pub mod api_trusted;
 pub mod ctx;
 pub mod downloads;
 pub mod error;
@@ -37,9 +34,6 @@ pub type State = Arc<AppState>;
 pub fn app(state: State) -> Router {
     Router::new()
         .merge(ui::routes())
-        .merge(api_delivery::routes())
-        .merge(api_paper::routes())
-        .merge(api_trusted::routes())
         .merge(api::routes())
         .merge(ops::routes())
         .merge(trust::routes())

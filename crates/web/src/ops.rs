@@ -39,8 +39,7 @@ async fn metrics(
         return crate::error::ApiError(okienko_domain::DomainError::NotFound, ctx.lang)
             .into_response();
     }
-    let (size, idle) = state.services.store.pool_stats();
-    let jobs = state.services.store.job_counts().await.unwrap_or_default();
+    let ((size, idle), jobs) = state.services.store_stats().await;
     let body = state.metrics.render(size, idle, jobs);
     (
         [(

@@ -1,7 +1,7 @@
 //! Sign-in, registration, email verification, password reset, the account page, the second
 //! factor and the Data Tracker.
 
-use super::{check_csrf, message, render, require_user, when, Field, FormPage, FormView};
+use super::common::{check_csrf, message, render, require_user, when, Field, FormPage, FormView};
 use crate::ctx::{set_cookie, Ctx, CtxRef, SESSION_COOKIE};
 use crate::error::PageError;
 use crate::State;
@@ -101,7 +101,7 @@ fn login_form(ctx: &Ctx, form: FormView, next: &str) -> Response {
         ctx,
         title: ctx.t("login-title"),
         intro: String::new(),
-        action: format!("/login?next={}", super::url_encode(next)),
+        action: format!("/login?next={}", super::common::url_encode(next)),
         fields: vec![
             Field::new(ctx, "login", "f-email", "email", "username"),
             Field::new(
@@ -121,7 +121,7 @@ fn login_form(ctx: &Ctx, form: FormView, next: &str) -> Response {
             ("/verify-email/resend".into(), ctx.t("login-resend")),
         ],
     };
-    super::render_form(&page, page.form.has_errors())
+    super::common::render_form(&page, page.form.has_errors())
 }
 
 async fn login_page(axum::Extension(ctx): CtxRef, Query(q): Query<Params>) -> Response {
@@ -221,7 +221,7 @@ fn register_form(ctx: &Ctx, form: FormView) -> Response {
         submit: ctx.t("register-submit"),
         links: vec![("/login".into(), ctx.t("register-have-account"))],
     };
-    super::render_form(&page, page.form.has_errors())
+    super::common::render_form(&page, page.form.has_errors())
 }
 
 async fn register_page(axum::Extension(ctx): CtxRef) -> Response {
@@ -287,7 +287,7 @@ fn link_form(
         submit: ctx.t(submit_key),
         links,
     };
-    super::render_form(&page, false)
+    super::common::render_form(&page, false)
 }
 
 /// A link (invitation, email confirmation) that is wrong, used or not this person's.
@@ -325,8 +325,8 @@ async fn staff_accept_page(
         ),
         &format!(
             "/staff/accept?token={}&grant={}",
-            super::url_encode(get("token")),
-            super::url_encode(get("grant"))
+            super::common::url_encode(get("token")),
+            super::common::url_encode(get("grant"))
         ),
         "staff-accept-submit",
         vec![("/account".into(), ctx.t("staff-accept-ignore"))],
@@ -374,8 +374,8 @@ async fn email_confirm_page(
         ctx.ta("email-confirm-intro", &[("email", get("email"))]),
         &format!(
             "/account/email/confirm?token={}&email={}",
-            super::url_encode(get("token")),
-            super::url_encode(get("email"))
+            super::common::url_encode(get("token")),
+            super::common::url_encode(get("email"))
         ),
         "email-confirm-submit",
         Vec::new(),
@@ -439,7 +439,7 @@ fn email_only_form(ctx: &Ctx, form: FormView, title: &str, intro: &str, action: 
         submit: ctx.t("send-link"),
         links: vec![],
     };
-    super::render_form(&page, page.form.has_errors())
+    super::common::render_form(&page, page.form.has_errors())
 }
 
 /// The two "send me a link" forms: which texts they show and where they post.
@@ -528,7 +528,7 @@ fn reset_form(ctx: &Ctx, form: FormView, token: &str) -> Response {
         ctx,
         title: ctx.t("reset-title"),
         intro: String::new(),
-        action: format!("/password/reset?token={}", super::url_encode(token)),
+        action: format!("/password/reset?token={}", super::common::url_encode(token)),
         fields: vec![Field::new(
             ctx,
             "password",
@@ -541,7 +541,7 @@ fn reset_form(ctx: &Ctx, form: FormView, token: &str) -> Response {
         submit: ctx.t("reset-submit"),
         links: vec![],
     };
-    super::render_form(&page, page.form.has_errors())
+    super::common::render_form(&page, page.form.has_errors())
 }
 
 async fn reset_page(axum::Extension(ctx): CtxRef, Query(q): Query<Params>) -> Response {
@@ -593,7 +593,7 @@ async fn account(
 ) -> Result<Response, PageError> {
     let p = require_user(&ctx)?;
     let roles = p.grants.iter().map(|g| ctx.t(g.role.label())).collect();
-    let notice = super::notice(&ctx, &q);
+    let notice = super::common::notice(&ctx, &q);
     Ok(render(&AccountPage {
         ctx: &ctx,
         roles,
@@ -664,7 +664,7 @@ fn totp_form(ctx: &Ctx, secret: String, seal: String, form: FormView) -> Respons
         required,
         uri: format!(
             "otpauth://totp/okienko:{}?secret={}&issuer=okienko",
-            super::url_encode(&email),
+            super::common::url_encode(&email),
             secret
         ),
         secret,
@@ -673,7 +673,7 @@ fn totp_form(ctx: &Ctx, secret: String, seal: String, form: FormView) -> Respons
         fields,
         form,
     };
-    super::render_form(&page, page.form.has_errors())
+    super::common::render_form(&page, page.form.has_errors())
 }
 
 async fn totp_page(

@@ -2,7 +2,7 @@
 //! and staff (office admin), a service point's clerks, and the audit trail.
 
 use super::account::texts;
-use super::{check_csrf, notice, render, require_user, when, Field, FormPage, FormView};
+use super::common::{check_csrf, notice, render, require_user, when, Field, FormPage, FormView};
 use crate::ctx::{Ctx, CtxRef};
 use crate::error::PageError;
 use crate::State;
@@ -86,7 +86,7 @@ fn office_form(ctx: &Ctx, form: FormView, action: String, title_key: &str) -> Re
         submit: ctx.t("save"),
         links: vec![],
     };
-    super::render_form(&page, page.form.has_errors())
+    super::common::render_form(&page, page.form.has_errors())
 }
 
 fn point_form(ctx: &Ctx, form: FormView, action: String, title_key: &str) -> Response {
@@ -103,7 +103,7 @@ fn point_form(ctx: &Ctx, form: FormView, action: String, title_key: &str) -> Res
         submit: ctx.t("save"),
         links: vec![],
     };
-    super::render_form(&page, page.form.has_errors())
+    super::common::render_form(&page, page.form.has_errors())
 }
 
 /// After a save: on to `back`, or the form again with what was typed and what is wrong.
@@ -249,14 +249,11 @@ async fn office_edit_page(
     axum::Extension(ctx): CtxRef,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    may(&ctx, Action::ManageOffices)?;
     let o = state
         .services
-        .store
-        .office(&id)
+        .office_to_edit(require_user(&ctx)?, &id)
         .await
-        .map_err(|e| PageError(DomainError::Internal(e.to_string()), ctx.clone()))?
-        .ok_or_else(|| PageError(DomainError::NotFound, ctx.clone()))?;
+        .map_err(|e| PageError(e, ctx.clone()))?;
     Ok(office_form(
         &ctx,
         FormView::new(office_values(&o)),
@@ -352,14 +349,11 @@ async fn point_edit_page(
     axum::Extension(ctx): CtxRef,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    may(&ctx, Action::ManageServicePoints)?;
     let sp = state
         .services
-        .store
-        .service_point(&id)
+        .service_point_to_edit(require_user(&ctx)?, &id)
         .await
-        .map_err(|e| PageError(DomainError::Internal(e.to_string()), ctx.clone()))?
-        .ok_or_else(|| PageError(DomainError::NotFound, ctx.clone()))?;
+        .map_err(|e| PageError(e, ctx.clone()))?;
     Ok(point_form(
         &ctx,
         FormView::new(point_values(&sp)),
@@ -514,7 +508,7 @@ async fn office_page(
         seal_from,
         seal_until,
     };
-    Ok(super::render_form(&page, page.form.has_errors()))
+    Ok(super::common::render_form(&page, page.form.has_errors()))
 }
 
 async fn seal_pem(
@@ -622,7 +616,7 @@ async fn seal_import_p12(
             None,
         )
     };
-    let Ok(fields) = super::read_multipart(req).await else {
+    let Ok(fields) = super::common::read_multipart(req).await else {
         return invalid("err-upload").await;
     };
     let text = |k: &str| {
@@ -821,7 +815,7 @@ async fn point_page(
         form,
         notice,
     };
-    Ok(super::render_form(&page, page.form.has_errors()))
+    Ok(super::common::render_form(&page, page.form.has_errors()))
 }
 
 async fn point(
@@ -877,22 +871,19 @@ async fn audit(
     axum::extract::State(state): St,
     axum::Extension(ctx): CtxRef,
 ) -> Result<Response, PageError> {
-    may(&ctx, Action::ReadAuditTrail)?;
-    let store = state.services.store.as_ref();
-    let status = match okienko_services::tracker::verify_audit(store).await {
-        Ok(Ok(n)) => ctx.ta("audit-ok", &[("count", &n.to_string())]),
-        Ok(Err(b)) => ctx.ta("audit-broken", &[("detail", &b.to_string())]),
-        Err(e) => return Err(PageError(DomainError::Internal(e.to_string()), ctx.clone())),
-    };
-    let (rows, _) = store
-        .audit_chain()
+    let trail = state
+        .services
+        .audit_trail(require_user(&ctx)?, 200)
         .await
-        .map_err(|e| PageError(DomainError::Internal(e.to_string()), ctx.clone()))?;
-    let rows = rows
+        .map_err(|e| PageError(e, ctx.clone()))?;
+    let status = match trail.chain {
+        Ok(n) => ctx.ta("audit-ok", &[("count", &n.to_string())]),
+        Err(b) => ctx.ta("audit-broken", &[("detail", &b.to_string())]),
+    };
+    let rows = trail
+        .newest
         .into_iter()
-        .rev()
-        .take(200)
-        .map(|(e, _)| {
+        .map(|e| {
             let (iso, text) = when(&ctx, e.at);
             (
                 e.seq,

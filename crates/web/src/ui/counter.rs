@@ -1,7 +1,7 @@
 //! Assisted service at the counter: start a visit with the citizen present (PESEL, ID card,
 //! consent), see and print their e-delivery messages, end the visit.
 
-use super::{check_csrf, render, render_invalid, require_user, when, FormView};
+use super::common::{check_csrf, render, render_invalid, require_user, when, FormView};
 use crate::ctx::{Ctx, CtxRef};
 use crate::error::PageError;
 use crate::State;
@@ -158,7 +158,7 @@ async fn visit_page_with(
         error,
         notice,
     };
-    Ok(super::render_form(&page, invalid))
+    Ok(super::common::render_form(&page, invalid))
 }
 
 async fn visit(
@@ -201,7 +201,7 @@ async fn send(
                 .unwrap_or_default();
             Ok(Redirect::to(&format!(
                 "/counter/visits/{id}?sent={}",
-                super::url_encode(&ev)
+                super::common::url_encode(&ev)
             ))
             .into_response())
         }
@@ -485,7 +485,7 @@ async fn receipt_check(
             error: None,
         });
     }
-    match state.services.store.receipt(&id).await {
+    match state.services.receipt_to_check(&id).await {
         Ok(Some(r)) => {
             let mut rows = receipt_rows(&ctx, &r);
             // The payer's and clerk's names stay on the paper, not on a public page; nor is the

@@ -1,7 +1,7 @@
 //! E-delivery pages: mailboxes, folders, writing a message with attachments, reading one with
 //! its evidence, and a human-readable view of each evidence document.
 
-use super::{check_csrf, render, render_invalid, require_user, when, FormView};
+use super::common::{check_csrf, render, render_invalid, require_user, when, FormView};
 use crate::ctx::{Ctx, CtxRef};
 use crate::error::PageError;
 use crate::State;
@@ -140,9 +140,9 @@ async fn folder(
     let search_query = if searching {
         format!(
             "&q={}&since={}&until={}",
-            super::url_encode(&get("q")),
-            super::url_encode(&get("since")),
-            super::url_encode(&get("until"))
+            super::common::url_encode(&get("q")),
+            super::common::url_encode(&get("since")),
+            super::common::url_encode(&get("until"))
         )
     } else {
         String::new()
@@ -188,7 +188,7 @@ async fn folder(
         items.truncate(PAGE as usize);
         items
             .last()
-            .map(|r| super::url_encode(&cursor_of(r.sent_at, &r.id)))
+            .map(|r| super::common::url_encode(&cursor_of(r.sent_at, &r.id)))
     } else {
         None
     };
@@ -245,7 +245,7 @@ async fn folder(
             }
         })
         .collect();
-    let notice = super::notice(&ctx, &q);
+    let notice = super::common::notice(&ctx, &q);
     Ok(render(&page(rows, next, form, notice)))
 }
 
@@ -419,7 +419,7 @@ async fn compose(
             Ok(Redirect::to(&format!(
                 "/messages/{}?sent={}",
                 sent.id,
-                super::url_encode(&ev)
+                super::common::url_encode(&ev)
             ))
             .into_response())
         }
@@ -523,7 +523,7 @@ async fn message(
     let notice = q
         .get("sent")
         .map(|e| ctx.ta("notice-message-sent", &[("evidence", e)]))
-        .or_else(|| super::notice(&ctx, &q));
+        .or_else(|| super::common::notice(&ctx, &q));
     let thread = s
         .thread(p, &id)
         .await
@@ -815,7 +815,7 @@ async fn members_page(
         form,
         notice,
     };
-    Ok(super::render_form(&page, invalid))
+    Ok(super::common::render_form(&page, invalid))
 }
 
 async fn members(
@@ -824,7 +824,7 @@ async fn members(
     Path(address): Path<String>,
     Query(q): Query<Params>,
 ) -> Result<Response, PageError> {
-    let notice = super::notice(&ctx, &q);
+    let notice = super::common::notice(&ctx, &q);
     members_page(&state, &ctx, &address, FormView::default(), notice).await
 }
 

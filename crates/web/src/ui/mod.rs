@@ -3,30 +3,26 @@
 
 mod account;
 mod admin;
+mod common;
 mod counter;
+mod home;
 mod mailbox;
-pub(crate) use mailbox::evidence_pdf;
 mod paper;
 mod register;
 mod trusted;
 mod verify;
 
-use crate::ctx::{Ctx, CtxRef};
-use crate::error::PageError;
+pub(crate) use common::when;
+pub(crate) use mailbox::evidence_pdf;
+
 use crate::State;
-use askama::Template;
-use axum::http::header;
-use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
-use okienko_domain::DomainError;
-use std::collections::HashMap;
-use std::sync::Arc;
 
 pub fn routes() -> Router<State> {
     Router::new()
-        .route("/", get(home))
-        .route("/static/style.css", get(stylesheet))
+        .route("/", get(home::home))
+        .route("/static/style.css", get(home::stylesheet))
         .merge(account::routes())
         .merge(admin::routes())
         .merge(verify::routes())
@@ -35,254 +31,4 @@ pub fn routes() -> Router<State> {
         .merge(paper::routes())
         .merge(trusted::routes())
         .merge(counter::routes())
-}
-
-/// One input of a form.
-pub struct Field {
-    pub name: &'static str,
-    pub label: String,
-    pub hint: String,
-    /// `text`, `email`, `password`, `checkbox` or `select`.
-    pub kind: &'static str,
-    pub autocomplete: &'static str,
-    pub options: Vec<(String, String)>,
-}
-
-impl Field {
-    pub fn new(
-        ctx: &Ctx,
-        name: &'static str,
-        label_key: &str,
-        kind: &'static str,
-        autocomplete: &'static str,
-    ) -> Self {
-        Field {
-            name,
-            label: ctx.t(label_key),
-            hint: String::new(),
-            kind,
-            autocomplete,
-            options: Vec::new(),
-        }
-    }
-    pub fn hint(mut self, text: String) -> Self {
-        self.hint = text;
-        self
-    }
-    pub fn options(mut self, options: Vec<(String, String)>) -> Self {
-        self.options = options;
-        self
-    }
-}
-
-/// What a person typed, and what is wrong with it (field, translated message).
-#[derive(Default)]
-pub struct FormView {
-    pub values: HashMap<String, String>,
-    pub errors: Vec<(String, String)>,
-}
-
-impl FormView {
-    pub fn new(values: HashMap<String, String>) -> Self {
-        FormView {
-            values,
-            errors: Vec::new(),
-        }
-    }
-    pub fn value(&self, f: &str) -> &str {
-        self.values.get(f).map(String::as_str).unwrap_or("")
-    }
-    pub fn error(&self, f: &str) -> Option<&str> {
-        self.errors
-            .iter()
-            .find(|(k, _)| k == f)
-            .map(|(_, m)| m.as_str())
-    }
-    pub fn has_errors(&self) -> bool {
-        !self.errors.is_empty()
-    }
-    /// Records a domain error against the form: field errors where they belong, anything
-    /// else against `first_field`.
-    pub fn with_error(mut self, ctx: &Ctx, e: &DomainError, first_field: &str) -> Self {
-        match e {
-            DomainError::Invalid(fe) | DomainError::Rejected(fe, _) => {
-                for f in &fe.0 {
-                    self.errors.push((f.field.to_string(), ctx.t(f.code)));
-                }
-            }
-            other => self
-                .errors
-                .push((first_field.to_string(), ctx.t(other.code()))),
-        }
-        self
-    }
-}
-
-#[derive(Template)]
-#[template(path = "form.html")]
-pub struct FormPage<'a> {
-    pub ctx: &'a Ctx,
-    pub title: String,
-    pub intro: String,
-    pub action: String,
-    pub fields: Vec<Field>,
-    pub form: FormView,
-    pub submit: String,
-    pub links: Vec<(String, String)>,
-}
-
-#[derive(Template)]
-#[template(path = "message.html")]
-pub struct MessagePage<'a> {
-    pub ctx: &'a Ctx,
-    pub title: String,
-    pub text: String,
-    pub link: Option<(String, String)>,
-}
-
-#[derive(Template)]
-#[template(path = "home.html")]
-struct HomePage<'a> {
-    ctx: &'a Ctx,
-    notice: Option<String>,
-}
-
-/// Renders a template; a rendering failure is an internal error, logged.
-pub fn render<T: Template>(t: &T) -> Response {
-    match t.render() {
-        Ok(html) => Html(html).into_response(),
-        Err(e) => {
-            tracing::error!(error = %e, "template");
-            crate::error::internal_response()
-        }
-    }
-}
-
-/// Renders a form page again with its errors, answered 422 so tools notice.
-pub fn render_invalid<T: Template>(t: &T) -> Response {
-    let mut r = render(t);
-    if r.status().is_success() {
-        *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    r
-}
-
-/// Renders a form page: answered 422 when it carries errors, 200 otherwise.
-pub fn render_form<T: Template>(t: &T, invalid: bool) -> Response {
-    if invalid {
-        render_invalid(t)
-    } else {
-        render(t)
-    }
-}
-
-pub fn message(ctx: &Ctx, title_key: &str, text: String, link: Option<(&str, &str)>) -> Response {
-    render(&MessagePage {
-        ctx,
-        title: ctx.t(title_key),
-        text,
-        link: link.map(|(h, k)| (h.to_string(), ctx.t(k))),
-    })
-}
-
-/// Checks the form's CSRF token against the cookie's.
-pub fn check_csrf(ctx: &Arc<Ctx>, form: &HashMap<String, String>) -> Result<(), PageError> {
-    match form.get("csrf") {
-        Some(t) if t.len() == ctx.csrf.len() && constant_eq(t.as_bytes(), ctx.csrf.as_bytes()) => {
-            Ok(())
-        }
-        _ => Err(PageError(DomainError::Csrf, ctx.clone())),
-    }
-}
-
-fn constant_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
-/// The signed-in principal, or a redirect to the sign-in page.
-pub fn require_user(ctx: &Arc<Ctx>) -> Result<&okienko_services::accounts::Principal, PageError> {
-    ctx.principal
-        .as_ref()
-        .ok_or_else(|| PageError(DomainError::Unauthenticated, ctx.clone()))
-}
-
-/// Reads a multipart form into its fields (name to bytes); an unreadable body is an error.
-pub async fn read_multipart(req: axum::extract::Request) -> Result<HashMap<String, Vec<u8>>, ()> {
-    use axum::extract::FromRequest;
-    let mut mp = axum::extract::Multipart::from_request(req, &())
-        .await
-        .map_err(|_| ())?;
-    let mut fields = HashMap::new();
-    while let Some(f) = mp.next_field().await.map_err(|_| ())? {
-        let name = f.name().unwrap_or("").to_string();
-        let bytes = f.bytes().await.map_err(|_| ())?;
-        fields.insert(name, bytes.to_vec());
-    }
-    Ok(fields)
-}
-
-/// Reads a multipart form into its fields: name to (file name, bytes); the last of a repeated
-/// name wins.
-pub async fn read_multipart_named(
-    req: axum::extract::Request,
-) -> Result<HashMap<String, (String, Vec<u8>)>, ()> {
-    use axum::extract::FromRequest;
-    let mut mp = axum::extract::Multipart::from_request(req, &())
-        .await
-        .map_err(|_| ())?;
-    let mut fields = HashMap::new();
-    while let Some(f) = mp.next_field().await.map_err(|_| ())? {
-        let name = f.name().unwrap_or("").to_string();
-        let file = f.file_name().unwrap_or("").to_string();
-        let bytes = f.bytes().await.map_err(|_| ())?;
-        fields.insert(name, (file, bytes.to_vec()));
-    }
-    Ok(fields)
-}
-
-pub use okienko_services::url_encode;
-
-/// A time written out in the page's language, and its machine-readable form.
-pub fn when(ctx: &Ctx, ms: i64) -> (String, String) {
-    let t = okienko_domain::from_millis(ms);
-    let iso = t
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default();
-    let month = ctx.t(&format!("month-{}", u8::from(t.month())));
-    let text = format!(
-        "{} {} {}, {:02}:{:02} UTC",
-        t.day(),
-        month,
-        t.year(),
-        t.hour(),
-        t.minute()
-    );
-    (iso, text)
-}
-
-/// The notice a page was sent to show (`?notice=notice-…`): only our own texts; a key we
-/// do not know shows nothing, so a link cannot put its words in the banner.
-pub fn notice(ctx: &Ctx, q: &HashMap<String, String>) -> Option<String> {
-    q.get("notice")
-        .filter(|n| n.starts_with("notice-"))
-        .and_then(|n| ctx.lang.t_opt(n))
-}
-
-async fn home(
-    axum::Extension(ctx): CtxRef,
-    axum::extract::Query(q): axum::extract::Query<HashMap<String, String>>,
-) -> Response {
-    let notice = notice(&ctx, &q);
-    render(&HomePage { ctx: &ctx, notice })
-}
-
-async fn stylesheet() -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=3600"),
-        ],
-        include_str!("../../static/style.css"),
-    )
-        .into_response()
 }

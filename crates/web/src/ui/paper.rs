@@ -2,7 +2,7 @@
 //! (download, printed, handed to the post) and each letter's outcome; and the public page where
 //! anyone holding a letter checks it by its tracking number and verification code.
 
-use super::{check_csrf, render, render_invalid, require_user, when, FormView};
+use super::common::{check_csrf, render, render_invalid, require_user, when, FormView};
 use crate::ctx::{Ctx, CtxRef};
 use crate::error::PageError;
 use crate::State;
@@ -282,18 +282,16 @@ async fn outcome(
         .into_response()),
         Err(e @ (DomainError::Invalid(_) | DomainError::Conflict(_))) => {
             // Back to the batch with the reason; the letter tells which batch.
-            let l = state
+            let batch = state
                 .services
-                .store
-                .paper_letter(&id)
+                .letter_batch(p, &id)
                 .await
-                .map_err(|x| PageError(DomainError::Internal(x.to_string()), ctx.clone()))?
-                .ok_or_else(|| PageError(DomainError::NotFound, ctx.clone()))?;
+                .map_err(|x| PageError(x, ctx.clone()))?;
             let text = match &e {
                 DomainError::Invalid(fe) => fe.0.first().map(|f| ctx.t(f.code)),
                 other => Some(ctx.t(other.code())),
             };
-            let mut r = batch_page(&state, &ctx, &l.batch_id.unwrap_or_default(), text).await?;
+            let mut r = batch_page(&state, &ctx, &batch, text).await?;
             *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
             Ok(r)
         }

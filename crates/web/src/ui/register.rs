@@ -1,6 +1,6 @@
 //! The public address register: anyone finds a public body's delivery address.
 
-use super::{render, render_invalid, FormView};
+use super::common::{render, render_invalid, FormView};
 use crate::ctx::{Ctx, CtxRef};
 use crate::error::PageError;
 use crate::State;

@@ -2,7 +2,7 @@
 //! confirms identity in person (one task per screen, keyboard first), and opening one's own
 //! delivery mailbox.
 
-use super::{check_csrf, render, render_invalid, require_user, when, Field, FormView};
+use super::common::{check_csrf, render, render_invalid, require_user, when, Field, FormView};
 use crate::ctx::{Ctx, CtxRef};
 use crate::error::PageError;
 use crate::State;
@@ -117,7 +117,7 @@ async fn status_page(
         form,
         notice,
     };
-    Ok(super::render_form(&page, invalid))
+    Ok(super::common::render_form(&page, invalid))
 }
 
 async fn status(
@@ -125,7 +125,7 @@ async fn status(
     axum::Extension(ctx): CtxRef,
     Query(q): Query<Params>,
 ) -> Result<Response, PageError> {
-    let notice = super::notice(&ctx, &q);
+    let notice = super::common::notice(&ctx, &q);
     status_page(&state, &ctx, FormView::default(), notice).await
 }
 
@@ -224,7 +224,7 @@ async fn counter_page(
         found,
         notice,
     };
-    super::render_form(&page, page.form.has_errors())
+    super::common::render_form(&page, page.form.has_errors())
 }
 
 async fn counter(axum::Extension(ctx): CtxRef) -> Result<Response, PageError> {
@@ -347,7 +347,7 @@ async fn sign(
     req: axum::extract::Request,
 ) -> Result<Response, PageError> {
     let p = require_user(&ctx)?;
-    let Ok(fields) = super::read_multipart_named(req).await else {
+    let Ok(fields) = super::common::read_multipart_named(req).await else {
         let form = FormView::default().with_error(
             &ctx,
             &DomainError::invalid("file", "err-upload"),
@@ -398,7 +398,7 @@ async fn sign(
 }
 
 fn admin_form(ctx: &Ctx, form: FormView, notice: Option<String>) -> Response {
-    let page = super::FormPage {
+    let page = super::common::FormPage {
         ctx,
         title: ctx.t("admin-tp-title"),
         intro: notice.unwrap_or_else(|| ctx.t("admin-tp-intro")),
@@ -411,7 +411,7 @@ fn admin_form(ctx: &Ctx, form: FormView, notice: Option<String>) -> Response {
         links: Vec::new(),
         form,
     };
-    super::render_form(&page, page.form.has_errors())
+    super::common::render_form(&page, page.form.has_errors())
 }
 
 async fn admin_page(axum::Extension(ctx): CtxRef) -> Result<Response, PageError> {
@@ -454,7 +454,7 @@ async fn admin_revoke(
 
 fn register_form(ctx: &Ctx, form: FormView) -> Response {
     let field = |name, label, kind| Field::new(ctx, name, label, kind, "off");
-    let page = super::FormPage {
+    let page = super::common::FormPage {
         ctx,
         title: ctx.t("counter-register-title"),
         intro: ctx.t("counter-register-intro"),
@@ -471,7 +471,7 @@ fn register_form(ctx: &Ctx, form: FormView) -> Response {
         links: Vec::new(),
         form,
     };
-    super::render_form(&page, page.form.has_errors())
+    super::common::render_form(&page, page.form.has_errors())
 }
 
 async fn register_page(axum::Extension(ctx): CtxRef) -> Result<Response, PageError> {
@@ -555,7 +555,7 @@ async fn register(
 }
 
 fn activate_form(ctx: &Ctx, form: FormView) -> Response {
-    let page = super::FormPage {
+    let page = super::common::FormPage {
         ctx,
         title: ctx.t("activation-page-title"),
         intro: ctx.t("activation-page-intro"),
@@ -575,7 +575,7 @@ fn activate_form(ctx: &Ctx, form: FormView) -> Response {
         links: Vec::new(),
         form,
     };
-    super::render_form(&page, page.form.has_errors())
+    super::common::render_form(&page, page.form.has_errors())
 }
 
 async fn activate_page(axum::Extension(ctx): CtxRef) -> Response {
@@ -594,7 +594,7 @@ async fn activate(
         .activate(&get("code"), &get("password"))
         .await
     {
-        Ok(()) => Ok(super::message(
+        Ok(()) => Ok(super::common::message(
             &ctx,
             "activation-done-title",
             ctx.t("activation-done"),

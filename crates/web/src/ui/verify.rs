@@ -1,7 +1,7 @@
 //! The public verifier: anyone uploads a signature (and the signed file, for a detached one)
 //! and gets a plain-language report in their language. No account needed.
 
-use super::{check_csrf, render, render_invalid, when, FormView};
+use super::common::{check_csrf, render, render_invalid, when, FormView};
 use crate::ctx::{Ctx, CtxRef};
 use crate::error::PageError;
 use crate::State;
@@ -106,7 +106,7 @@ async fn check(
     axum::Extension(ctx): CtxRef,
     req: axum::extract::Request,
 ) -> Result<Response, PageError> {
-    let Ok(mut fields) = super::read_multipart(req).await else {
+    let Ok(mut fields) = super::common::read_multipart(req).await else {
         return Err(PageError(
             DomainError::invalid("signature", "err-upload"),
             ctx.clone(),

@@ -2,8 +2,8 @@
 //! batches, the print-ready PDF, printed / dispatched steps and each letter's outcome (clerks
 //! of that point); a letter's PDF (its sender or those clerks).
 
-use crate::api::{parse, user};
-use crate::api_delivery::rfc3339;
+use super::common::rfc3339;
+use super::common::{parse, user};
 use crate::ctx::CtxRef;
 use crate::error::{ApiError, Problem};
 use crate::State;
@@ -19,6 +19,15 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 type St = axum::extract::State<State>;
+
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(
+        desk, make_batch, batch, batch_pdf, printed, dispatched, outcome, letter_pdf
+    ),
+    components(schemas(LetterJson, BatchJson, DeskJson, OutcomeInput))
+)]
+pub struct Doc;
 
 pub fn routes() -> Router<State> {
     Router::new()

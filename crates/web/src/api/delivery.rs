@@ -16,6 +16,41 @@ use utoipa::ToSchema;
 
 type St = axum::extract::State<State>;
 
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(
+        send,
+        list,
+        read,
+        attachment,
+        evidence_list,
+        evidence_json,
+        evidence_signed,
+        evidence_pdf,
+        archive,
+        unarchive,
+        members,
+        member_add,
+        member_remove
+    ),
+    components(schemas(
+        MessageInput,
+        SentJson,
+        EvidenceRef,
+        ListJson,
+        ListItem,
+        MessageJson,
+        AttachmentJson,
+        ThreadItem,
+        MemberJson,
+        MembersJson,
+        MemberInput,
+        EvidenceListJson,
+        EvidenceItem
+    ))
+)]
+pub struct Doc;
+
 pub fn routes() -> Router<State> {
     Router::new()
         .route(
@@ -45,13 +80,7 @@ pub fn routes() -> Router<State> {
         .route("/api/v1/evidence/{id}/pdf", get(evidence_pdf))
 }
 
-use crate::api::user;
-
-pub(crate) fn rfc3339(ms: i64) -> String {
-    okienko_domain::from_millis(ms)
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
-}
+use super::common::{rfc3339, user};
 
 #[derive(Deserialize, ToSchema)]
 pub struct MessageInput {
@@ -287,7 +316,7 @@ pub struct MessageJson {
     thread: Vec<ThreadItem>,
     /// For the sender: the letters sent on paper with their status.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    paper: Vec<crate::api_paper::LetterJson>,
+    paper: Vec<super::paper::LetterJson>,
 }
 
 /// Reads a message. The recipient's first read issues `content-handover` evidence.
@@ -309,7 +338,7 @@ async fn read(
         .await
         .map_err(|e| ApiError(e, ctx.lang))?
         .into_iter()
-        .map(|(l, status)| crate::api_paper::letter_json(l, status))
+        .map(|(l, status)| super::paper::letter_json(l, status))
         .collect();
     let thread = state
         .services
@@ -562,7 +591,7 @@ async fn member_add(
     body: axum::body::Bytes,
 ) -> Result<StatusCode, ApiError> {
     let p = user(&ctx)?;
-    let input: MemberInput = crate::api::parse(&ctx, &body)?;
+    let input: MemberInput = super::common::parse(&ctx, &body)?;
     state
         .services
         .grant_mailbox(p, &address, &input.email, &input.role)

@@ -2,8 +2,8 @@
 //! citizen applies, a clerk confirms or refuses at the counter, a citizen with a profile in
 //! force opens their delivery mailbox.
 
-use crate::api::{parse, user};
-use crate::api_delivery::rfc3339;
+use super::common::rfc3339;
+use super::common::{parse, user};
 use crate::ctx::CtxRef;
 use crate::error::{ApiError, Problem};
 use crate::State;
@@ -16,6 +16,13 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 type St = axum::extract::State<State>;
+
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(apply, mine, confirm, refuse, open_mailbox, sign_trusted),
+    components(schemas(ApplicationJson, ProfileJson, MineJson, OpenedJson))
+)]
+pub struct Doc;
 
 pub fn routes() -> Router<State> {
     Router::new()
