@@ -30,6 +30,12 @@ pub struct AppState {
 
 pub type State = Arc<AppState>;
 
+/// The application state as a handler takes it.
+pub type St = axum::extract::State<State>;
+
+/// A submitted form, by field name.
+pub type Params = std::collections::HashMap<String, String>;
+
 /// The whole HTTP application.
 pub fn app(state: State) -> Router {
     Router::new()

@@ -3,6 +3,7 @@
 
 use crate::ctx::CtxRef;
 use crate::error::ApiError;
+use crate::St;
 use crate::State;
 use axum::body::Bytes;
 use axum::extract::Query;
@@ -15,7 +16,6 @@ use okienko_domain::DomainError;
 use serde::{Deserialize, Serialize};
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
-type St = axum::extract::State<State>;
 
 pub fn routes() -> Router<State> {
     Router::new()

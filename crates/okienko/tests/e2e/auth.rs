@@ -717,8 +717,19 @@ async fn platform_admin_creates_and_edits_offices_and_service_points() {
 fn every_audited_action_has_a_name_in_every_language() {
     let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../services/src");
     let mut actions = std::collections::BTreeSet::new();
-    for e in std::fs::read_dir(root).expect("services").flatten() {
-        let text = std::fs::read_to_string(e.path()).expect("read");
+    let mut files = Vec::new();
+    let mut dirs = vec![std::path::PathBuf::from(root)];
+    while let Some(d) = dirs.pop() {
+        for e in std::fs::read_dir(d).expect("services").flatten() {
+            if e.path().is_dir() {
+                dirs.push(e.path());
+            } else {
+                files.push(e.path());
+            }
+        }
+    }
+    for path in files {
+        let text = std::fs::read_to_string(path).expect("read");
         for part in text.split("AuditEvent::new(").skip(1) {
             // The third argument: `now, Some(&actor), "the.action", ...`.
             let args: Vec<&str> = part.splitn(4, ',').collect();

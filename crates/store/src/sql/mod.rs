@@ -7,6 +7,7 @@ mod accounts;
 mod audit;
 mod counter;
 mod delivery;
+mod evidence;
 mod jobs;
 mod log;
 mod mailboxes;
@@ -19,6 +20,7 @@ mod trusted;
 use crate::prelude::*;
 use accounts::*;
 use delivery::*;
+use evidence::*;
 
 use crate::cache::ReadCache;
 use crate::migrations::MIGRATIONS;

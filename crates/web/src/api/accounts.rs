@@ -3,6 +3,7 @@
 use super::common::{parse, user};
 use crate::ctx::CtxRef;
 use crate::error::{ApiError, Problem};
+use crate::St;
 use crate::State;
 use axum::body::Bytes;
 use axum::http::StatusCode;
@@ -12,8 +13,6 @@ use okienko_domain::DomainError;
 use okienko_services::accounts::{SignIn, API, API_TOKEN_MS};
 use serde::{Deserialize, Serialize};
 use utoipa::{OpenApi, ToSchema};
-
-type St = axum::extract::State<State>;
 
 pub fn routes() -> Router<State> {
     Router::new()

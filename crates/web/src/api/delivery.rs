@@ -3,6 +3,7 @@
 
 use crate::ctx::CtxRef;
 use crate::error::{ApiError, Problem};
+use crate::St;
 use crate::State;
 use axum::extract::{FromRequest, Path, Query};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -13,8 +14,6 @@ use okienko_domain::DomainError;
 use okienko_services::delivery::{cursor_of, Outgoing};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-
-type St = axum::extract::State<State>;
 
 #[derive(utoipa::OpenApi)]
 #[openapi(
@@ -29,9 +28,6 @@ type St = axum::extract::State<State>;
         evidence_pdf,
         archive,
         unarchive,
-        members,
-        member_add,
-        member_remove
     ),
     components(schemas(
         MessageInput,
@@ -42,9 +38,6 @@ type St = axum::extract::State<State>;
         MessageJson,
         AttachmentJson,
         ThreadItem,
-        MemberJson,
-        MembersJson,
-        MemberInput,
         EvidenceListJson,
         EvidenceItem
     ))
@@ -61,14 +54,6 @@ pub fn routes() -> Router<State> {
         )
         .route("/api/v1/mailboxes/{address}/messages", get(list))
         .route("/api/v1/messages/{id}", get(read))
-        .route(
-            "/api/v1/mailboxes/{address}/members",
-            get(members).post(member_add),
-        )
-        .route(
-            "/api/v1/mailboxes/{address}/members/{user}",
-            axum::routing::delete(member_remove),
-        )
         .route(
             "/api/v1/mailboxes/{address}/archive/{id}",
             axum::routing::put(archive).delete(unarchive),
@@ -520,98 +505,4 @@ async fn unarchive(
     Path((address, id)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
     set_archived(&state, &ctx, &address, &id, false).await
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct MemberJson {
-    user_id: String,
-    name: String,
-    email: String,
-    /// owner, official, administrator or reader
-    role: String,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct MembersJson {
-    items: Vec<MemberJson>,
-    /// Roles that can be granted in this mailbox.
-    roles: Vec<String>,
-}
-
-/// Who may use a mailbox (for the office's administrators, or a company's owner and
-/// administrators).
-#[utoipa::path(get, path = "/api/v1/mailboxes/{address}/members", security(("bearer" = [])), responses((status = 200, body = MembersJson), (status = 404, body = Problem)))]
-async fn members(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
-    Path(address): Path<String>,
-) -> Result<Json<MembersJson>, ApiError> {
-    let p = user(&ctx)?;
-    let a = state
-        .services
-        .mailbox_access(p, &address)
-        .await
-        .map_err(|e| ApiError(e, ctx.lang))?;
-    let mut items: Vec<MemberJson> = a
-        .owner
-        .into_iter()
-        .map(|u| MemberJson {
-            user_id: u.id,
-            name: u.display_name,
-            email: u.email,
-            role: "owner".into(),
-        })
-        .collect();
-    items.extend(a.members.into_iter().map(|(u, role)| MemberJson {
-        user_id: u.id,
-        name: u.display_name,
-        email: u.email,
-        role,
-    }));
-    Ok(Json(MembersJson {
-        items,
-        roles: a.roles.iter().map(|r| r.to_string()).collect(),
-    }))
-}
-
-#[derive(Deserialize, ToSchema)]
-pub struct MemberInput {
-    #[serde(default)]
-    email: String,
-    #[serde(default)]
-    role: String,
-}
-
-/// Gives someone (by the email they sign in with) a role in a mailbox.
-#[utoipa::path(post, path = "/api/v1/mailboxes/{address}/members", security(("bearer" = [])), request_body = MemberInput, responses((status = 204), (status = 404, body = Problem), (status = 422, body = Problem)))]
-async fn member_add(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
-    Path(address): Path<String>,
-    body: axum::body::Bytes,
-) -> Result<StatusCode, ApiError> {
-    let p = user(&ctx)?;
-    let input: MemberInput = super::common::parse(&ctx, &body)?;
-    state
-        .services
-        .grant_mailbox(p, &address, &input.email, &input.role)
-        .await
-        .map_err(|e| ApiError(e, ctx.lang))?;
-    Ok(StatusCode::NO_CONTENT)
-}
-
-/// Takes someone's access to a mailbox away.
-#[utoipa::path(delete, path = "/api/v1/mailboxes/{address}/members/{user}", security(("bearer" = [])), responses((status = 204), (status = 404, body = Problem)))]
-async fn member_remove(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
-    Path((address, member)): Path<(String, String)>,
-) -> Result<StatusCode, ApiError> {
-    let p = user(&ctx)?;
-    state
-        .services
-        .revoke_mailbox(p, &address, &member)
-        .await
-        .map_err(|e| ApiError(e, ctx.lang))?;
-    Ok(StatusCode::NO_CONTENT)
 }

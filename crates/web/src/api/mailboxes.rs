@@ -1,26 +1,38 @@
 //! The register of delivery addresses: public bodies by name, people and companies by
-//! identifier (for officials).
+//! identifier (for officials); who may use a mailbox.
 
 use super::accounts::{mailbox_ref, MailboxRef};
-use super::common::user;
+use super::common::{parse, user};
 use crate::ctx::CtxRef;
 use crate::error::{ApiError, Problem};
+use crate::St;
 use crate::State;
+use axum::extract::Path;
+use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use utoipa::{OpenApi, ToSchema};
 
-type St = axum::extract::State<State>;
-
 pub fn routes() -> Router<State> {
     Router::new()
         .route("/api/v1/addresses", get(addresses))
         .route("/api/v1/addresses/lookup", get(address_lookup))
+        .route(
+            "/api/v1/mailboxes/{address}/members",
+            get(members).post(member_add),
+        )
+        .route(
+            "/api/v1/mailboxes/{address}/members/{user}",
+            axum::routing::delete(member_remove),
+        )
 }
 
 #[derive(OpenApi)]
-#[openapi(paths(addresses, address_lookup), components(schemas(AddressList)))]
+#[openapi(
+    paths(addresses, address_lookup, members, member_add, member_remove),
+    components(schemas(AddressList, MemberJson, MembersJson, MemberInput))
+)]
 pub struct Doc;
 
 #[derive(Serialize, ToSchema)]
@@ -77,4 +89,98 @@ async fn address_lookup(
         .await
         .map_err(|e| ApiError(e, ctx.lang))?;
     Ok(Json(mailbox_ref(m)))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MemberJson {
+    user_id: String,
+    name: String,
+    email: String,
+    /// owner, official, administrator or reader
+    role: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MembersJson {
+    items: Vec<MemberJson>,
+    /// Roles that can be granted in this mailbox.
+    roles: Vec<String>,
+}
+
+/// Who may use a mailbox (for the office's administrators, or a company's owner and
+/// administrators).
+#[utoipa::path(get, path = "/api/v1/mailboxes/{address}/members", security(("bearer" = [])), responses((status = 200, body = MembersJson), (status = 404, body = Problem)))]
+async fn members(
+    axum::extract::State(state): St,
+    axum::Extension(ctx): CtxRef,
+    Path(address): Path<String>,
+) -> Result<Json<MembersJson>, ApiError> {
+    let p = user(&ctx)?;
+    let a = state
+        .services
+        .mailbox_access(p, &address)
+        .await
+        .map_err(|e| ApiError(e, ctx.lang))?;
+    let mut items: Vec<MemberJson> = a
+        .owner
+        .into_iter()
+        .map(|u| MemberJson {
+            user_id: u.id,
+            name: u.display_name,
+            email: u.email,
+            role: "owner".into(),
+        })
+        .collect();
+    items.extend(a.members.into_iter().map(|(u, role)| MemberJson {
+        user_id: u.id,
+        name: u.display_name,
+        email: u.email,
+        role,
+    }));
+    Ok(Json(MembersJson {
+        items,
+        roles: a.roles.iter().map(|r| r.to_string()).collect(),
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct MemberInput {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    role: String,
+}
+
+/// Gives someone (by the email they sign in with) a role in a mailbox.
+#[utoipa::path(post, path = "/api/v1/mailboxes/{address}/members", security(("bearer" = [])), request_body = MemberInput, responses((status = 204), (status = 404, body = Problem), (status = 422, body = Problem)))]
+async fn member_add(
+    axum::extract::State(state): St,
+    axum::Extension(ctx): CtxRef,
+    Path(address): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<StatusCode, ApiError> {
+    let p = user(&ctx)?;
+    let input: MemberInput = parse(&ctx, &body)?;
+    state
+        .services
+        .grant_mailbox(p, &address, &input.email, &input.role)
+        .await
+        .map_err(|e| ApiError(e, ctx.lang))?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Takes someone's access to a mailbox away.
+#[utoipa::path(delete, path = "/api/v1/mailboxes/{address}/members/{user}", security(("bearer" = [])), responses((status = 204), (status = 404, body = Problem)))]
+async fn member_remove(
+    axum::extract::State(state): St,
+    axum::Extension(ctx): CtxRef,
+    Path((address, member)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    let p = user(&ctx)?;
+    state
+        .services
+        .revoke_mailbox(p, &address, &member)
+        .await
+        .map_err(|e| ApiError(e, ctx.lang))?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -6,6 +6,7 @@ use super::common::rfc3339;
 use super::common::{parse, user};
 use crate::ctx::CtxRef;
 use crate::error::{ApiError, Problem};
+use crate::St;
 use crate::State;
 use axum::body::Bytes;
 use axum::extract::Path;
@@ -17,8 +18,6 @@ use okienko_services::paper::letter_status;
 use okienko_store::{PaperLetter, PrintBatch};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-
-type St = axum::extract::State<State>;
 
 #[derive(utoipa::OpenApi)]
 #[openapi(

@@ -6,6 +6,7 @@ use super::common::rfc3339;
 use super::common::{parse, user};
 use crate::ctx::CtxRef;
 use crate::error::{ApiError, Problem};
+use crate::St;
 use crate::State;
 use axum::body::Bytes;
 use axum::http::StatusCode;
@@ -14,8 +15,6 @@ use axum::{Json, Router};
 use okienko_services::trusted::{ApplicationInput, CounterInput};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-
-type St = axum::extract::State<State>;
 
 #[derive(utoipa::OpenApi)]
 #[openapi(

@@ -1,9 +1,10 @@
 //! Sign-in, registration, email verification, password reset, the account page, the second
 //! factor and the Data Tracker.
 
-use super::common::{check_csrf, message, render, require_user, when, Field, FormPage, FormView};
+use super::common::{check_csrf, message, render, require_user, Field, FormPage, FormView};
 use crate::ctx::{set_cookie, Ctx, CtxRef, SESSION_COOKIE};
 use crate::error::PageError;
+use crate::Params;
 use crate::State;
 use askama::Template;
 use axum::extract::{Form, Query};
@@ -13,12 +14,9 @@ use axum::routing::{get, post};
 use axum::Router;
 use okienko_domain::DomainError;
 use okienko_i18n::Lang;
-use okienko_services::accounts::{MailTexts, SignIn, WEB, WEB_ENROL};
+use okienko_services::accounts::{MailTexts, SignIn, WEB};
 use okienko_services::Services;
-use std::collections::HashMap;
 use std::sync::Arc;
-
-type Params = HashMap<String, String>;
 
 pub fn routes() -> Router<State> {
     Router::new()
@@ -30,14 +28,6 @@ pub fn routes() -> Router<State> {
         .route("/password/forgot", get(forgot_page).post(forgot))
         .route("/password/reset", get(reset_page).post(reset))
         .route("/account", get(account))
-        .route("/account/totp", get(totp_page).post(totp_enrol))
-        .route("/account/totp/disable", post(totp_disable))
-        .route("/account/data-tracker", get(tracker))
-        .route(
-            "/account/email/confirm",
-            get(email_confirm_page).post(email_confirm),
-        )
-        .route("/staff/accept", get(staff_accept_page).post(staff_accept))
 }
 
 /// Email texts in one language.
@@ -81,16 +71,16 @@ impl MailTexts for Texts {
     }
 }
 
-fn svc(state: &State) -> &Services {
+pub(super) fn svc(state: &State) -> &Services {
     &state.services
 }
 
-fn session_cookie(ctx: &Ctx, token: &str) -> axum::http::HeaderValue {
+pub(super) fn session_cookie(ctx: &Ctx, token: &str) -> axum::http::HeaderValue {
     set_cookie(SESSION_COOKIE, token, None, true, ctx.secure_cookies, "Lax")
 }
 
 /// Only local paths are followed after sign-in (no open redirect).
-fn safe_next(next: Option<&String>) -> String {
+pub(super) fn safe_next(next: Option<&String>) -> String {
     next.and_then(|n| okienko_domain::text::local_path(n))
         .unwrap_or("/")
         .to_string()
@@ -269,7 +259,7 @@ async fn register(
 
 /// The page an emailed link opens for the signed-in person: what it does, and one button
 /// that does it (posting back to the link's own address).
-fn link_form(
+pub(super) fn link_form(
     ctx: &Ctx,
     title_key: &str,
     intro: String,
@@ -291,7 +281,7 @@ fn link_form(
 }
 
 /// A link (invitation, email confirmation) that is wrong, used or not this person's.
-fn link_used_up(ctx: &Ctx) -> Response {
+pub(super) fn link_used_up(ctx: &Ctx) -> Response {
     let mut r = message(
         ctx,
         "err-token-invalid",
@@ -300,105 +290,6 @@ fn link_used_up(ctx: &Ctx) -> Response {
     );
     *r.status_mut() = axum::http::StatusCode::BAD_REQUEST;
     r
-}
-
-/// An invitation to a staff role, for the invited person signed in: what it is, and a
-/// button to accept.
-async fn staff_accept_page(
-    axum::extract::State(state): axum::extract::State<State>,
-    axum::Extension(ctx): CtxRef,
-    Query(q): Query<Params>,
-) -> Result<Response, PageError> {
-    require_user(&ctx)?;
-    let get = |k: &str| q.get(k).map(String::as_str).unwrap_or("");
-    let (role, place) = match svc(&state).staff_offer(get("grant")).await {
-        Ok(x) => x,
-        Err(DomainError::TokenInvalid) => return Ok(link_used_up(&ctx)),
-        Err(e) => return Err(PageError(e, ctx.clone())),
-    };
-    Ok(link_form(
-        &ctx,
-        "staff-accept-title",
-        ctx.ta(
-            "staff-accept-intro",
-            &[("role", &ctx.t(role.label())), ("office", &place)],
-        ),
-        &format!(
-            "/staff/accept?token={}&grant={}",
-            super::common::url_encode(get("token")),
-            super::common::url_encode(get("grant"))
-        ),
-        "staff-accept-submit",
-        vec![("/account".into(), ctx.t("staff-accept-ignore"))],
-    ))
-}
-
-async fn staff_accept(
-    axum::extract::State(state): axum::extract::State<State>,
-    axum::Extension(ctx): CtxRef,
-    Query(q): Query<Params>,
-    Form(f): Form<Params>,
-) -> Result<Response, PageError> {
-    check_csrf(&ctx, &f)?;
-    let p = require_user(&ctx)?;
-    let get = |k: &str| q.get(k).map(String::as_str).unwrap_or("");
-    match svc(&state)
-        .accept_staff(p, get("token"), get("grant"))
-        .await
-    {
-        // Every session ended: signing in again brings the rules for staff.
-        Ok(()) => Ok((
-            [(
-                SET_COOKIE,
-                set_cookie(SESSION_COOKIE, "", Some(0), true, ctx.secure_cookies, "Lax"),
-            )],
-            Redirect::to("/?notice=notice-staff-accepted"),
-        )
-            .into_response()),
-        Err(DomainError::TokenInvalid) => Ok(link_used_up(&ctx)),
-        Err(e) => Err(PageError(e, ctx.clone())),
-    }
-}
-
-/// A link that makes an email address the signed-in person's login (sent when a clerk
-/// typed it at counter registration): it works only for the account it was sent for.
-async fn email_confirm_page(
-    axum::Extension(ctx): CtxRef,
-    Query(q): Query<Params>,
-) -> Result<Response, PageError> {
-    require_user(&ctx)?;
-    let get = |k: &str| q.get(k).map(String::as_str).unwrap_or("");
-    Ok(link_form(
-        &ctx,
-        "email-confirm-title",
-        ctx.ta("email-confirm-intro", &[("email", get("email"))]),
-        &format!(
-            "/account/email/confirm?token={}&email={}",
-            super::common::url_encode(get("token")),
-            super::common::url_encode(get("email"))
-        ),
-        "email-confirm-submit",
-        Vec::new(),
-    ))
-}
-
-async fn email_confirm(
-    axum::extract::State(state): axum::extract::State<State>,
-    axum::Extension(ctx): CtxRef,
-    Query(q): Query<Params>,
-    Form(f): Form<Params>,
-) -> Result<Response, PageError> {
-    check_csrf(&ctx, &f)?;
-    let p = require_user(&ctx)?;
-    let get = |k: &str| q.get(k).map(String::as_str).unwrap_or("");
-    match svc(&state)
-        .confirm_email(p, get("token"), get("email"))
-        .await
-    {
-        Ok(()) => Ok(Redirect::to("/account?notice=notice-email-confirmed").into_response()),
-        Err(DomainError::TokenInvalid) => Ok(link_used_up(&ctx)),
-        Err(e) => Err(PageError(e, ctx.clone())),
-    }
 }
 
 async fn verify_email(
@@ -599,186 +490,6 @@ async fn account(
         roles,
         notice,
     }))
-}
-
-#[derive(Template)]
-#[template(path = "totp.html")]
-struct TotpPage<'a> {
-    ctx: &'a Ctx,
-    required: bool,
-    secret: String,
-    seal: String,
-    secret_spaced: String,
-    uri: String,
-    fields: Vec<Field>,
-    form: FormView,
-}
-
-fn totp_form(ctx: &Ctx, secret: String, seal: String, form: FormView) -> Response {
-    let email = ctx
-        .principal
-        .as_ref()
-        .map(|p| p.user.email.clone())
-        .unwrap_or_default();
-    let spaced = secret
-        .as_bytes()
-        .chunks(4)
-        .map(|c| String::from_utf8_lossy(c).to_string())
-        .collect::<Vec<_>>()
-        .join(" ");
-    let required = ctx
-        .principal
-        .as_ref()
-        .is_some_and(|p| p.session.kind == WEB_ENROL);
-    let replacing = ctx
-        .principal
-        .as_ref()
-        .is_some_and(|p| p.user.totp_secret.is_some());
-    // Outside the first enrolment the password is asked again; replacing a second factor
-    // also takes a code from the current one.
-    let mut fields = Vec::new();
-    if !required {
-        fields.push(Field::new(
-            ctx,
-            "password",
-            "f-password",
-            "password",
-            "current-password",
-        ));
-    }
-    if replacing {
-        fields.push(
-            Field::new(
-                ctx,
-                "current_code",
-                "f-totp-current",
-                "text",
-                "one-time-code",
-            )
-            .hint(ctx.t("f-totp-current-hint")),
-        );
-    }
-    fields.push(Field::new(ctx, "code", "f-totp", "text", "one-time-code"));
-    let page = TotpPage {
-        ctx,
-        required,
-        uri: format!(
-            "otpauth://totp/okienko:{}?secret={}&issuer=okienko",
-            super::common::url_encode(&email),
-            secret
-        ),
-        secret,
-        seal,
-        secret_spaced: spaced,
-        fields,
-        form,
-    };
-    super::common::render_form(&page, page.form.has_errors())
-}
-
-async fn totp_page(
-    axum::extract::State(state): axum::extract::State<State>,
-    axum::Extension(ctx): CtxRef,
-) -> Result<Response, PageError> {
-    let p = require_user(&ctx)?;
-    let secret = Services::new_totp_secret();
-    let seal = svc(&state)
-        .totp_offer_seal(p, &secret)
-        .await
-        .map_err(|e| PageError(e, ctx.clone()))?;
-    Ok(totp_form(&ctx, secret, seal, FormView::default()))
-}
-
-async fn totp_enrol(
-    axum::extract::State(state): axum::extract::State<State>,
-    axum::Extension(ctx): CtxRef,
-    Form(f): Form<Params>,
-) -> Result<Response, PageError> {
-    check_csrf(&ctx, &f)?;
-    let p = require_user(&ctx)?;
-    let secret = f.get("secret").cloned().unwrap_or_default();
-    let seal = f.get("seal").cloned().unwrap_or_default();
-    let get = |k: &str| f.get(k).map(String::as_str).unwrap_or("");
-    let offer = okienko_services::accounts::TotpOffer {
-        secret: &secret,
-        seal: &seal,
-        code: get("code"),
-        password: get("password"),
-        current_code: get("current_code"),
-    };
-    match svc(&state).enrol_totp(p, &offer).await {
-        Ok(Some(token)) => Ok((
-            [(SET_COOKIE, session_cookie(&ctx, &token))],
-            Redirect::to("/account?notice=notice-totp-on"),
-        )
-            .into_response()),
-        Ok(None) => Ok(Redirect::to("/account?notice=notice-totp-on").into_response()),
-        Err(e @ DomainError::Invalid(_)) => Ok(totp_form(
-            &ctx,
-            secret,
-            seal,
-            FormView::default().with_error(&ctx, &e, "code"),
-        )),
-        Err(e) => Err(PageError(e, ctx.clone())),
-    }
-}
-
-async fn totp_disable(
-    axum::extract::State(state): axum::extract::State<State>,
-    axum::Extension(ctx): CtxRef,
-    Form(f): Form<Params>,
-) -> Result<Response, PageError> {
-    check_csrf(&ctx, &f)?;
-    let p = require_user(&ctx)?;
-    match svc(&state)
-        .disable_totp(p, f.get("password").map(String::as_str).unwrap_or(""))
-        .await
-    {
-        Ok(()) => Ok(Redirect::to("/account?notice=notice-totp-off").into_response()),
-        Err(e @ DomainError::Invalid(_)) => {
-            let text = match &e {
-                DomainError::Invalid(fe) => fe.0.first().map(|x| ctx.t(x.code)).unwrap_or_default(),
-                _ => String::new(),
-            };
-            let mut r = message(&ctx, "err-invalid", text, Some(("/account", "nav-account")));
-            *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-            Ok(r)
-        }
-        Err(e) => Err(PageError(e, ctx.clone())),
-    }
-}
-
-#[derive(Template)]
-#[template(path = "tracker.html")]
-struct TrackerPage<'a> {
-    ctx: &'a Ctx,
-    /// (iso time, written time, who, what, why)
-    rows: Vec<(String, String, String, String, String)>,
-}
-
-async fn tracker(
-    axum::extract::State(state): axum::extract::State<State>,
-    axum::Extension(ctx): CtxRef,
-) -> Result<Response, PageError> {
-    let p = require_user(&ctx)?;
-    let rows = svc(&state)
-        .data_tracker(p)
-        .await
-        .map_err(|e| PageError(e, ctx.clone()))?;
-    let rows = rows
-        .into_iter()
-        .map(|r| {
-            let (iso, text) = when(&ctx, r.entry.at);
-            (
-                iso,
-                text,
-                r.actor_name,
-                ctx.t(&format!("action-{}", r.entry.action.replace('.', "-"))),
-                r.entry.reason,
-            )
-        })
-        .collect();
-    Ok(render(&TrackerPage { ctx: &ctx, rows }))
 }
 
 pub(crate) fn texts(ctx: &Arc<Ctx>) -> Texts {

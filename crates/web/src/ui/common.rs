@@ -232,3 +232,8 @@ pub fn notice(ctx: &Ctx, q: &HashMap<String, String>) -> Option<String> {
         .filter(|n| n.starts_with("notice-"))
         .and_then(|n| ctx.lang.t_opt(n))
 }
+
+/// Turns a use case's error into the page for it.
+pub fn err(ctx: &Arc<Ctx>) -> impl Fn(DomainError) -> PageError + '_ {
+    move |e| PageError(e, ctx.clone())
+}

@@ -5,6 +5,7 @@ use super::common::{check_csrf, render, render_invalid, require_user, when, Form
 use crate::ctx::{Ctx, CtxRef};
 use crate::error::PageError;
 use crate::State;
+use crate::{Params, St};
 use askama::Template;
 use axum::extract::Path;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -12,11 +13,7 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use okienko_domain::DomainError;
 use okienko_services::visits::{PrintLabels, VisitInput};
-use std::collections::HashMap;
 use std::sync::Arc;
-
-type St = axum::extract::State<State>;
-type Params = HashMap<String, String>;
 
 pub fn routes() -> Router<State> {
     Router::new()

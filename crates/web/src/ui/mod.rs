@@ -5,15 +5,20 @@ mod account;
 mod admin;
 mod common;
 mod counter;
+mod delivery;
 mod home;
+mod links;
 mod mailbox;
+mod offices;
 mod paper;
 mod register;
+mod security;
+mod signing;
 mod trusted;
 mod verify;
 
 pub(crate) use common::when;
-pub(crate) use mailbox::evidence_pdf;
+pub(crate) use delivery::evidence_pdf;
 
 use crate::State;
 use axum::routing::get;
@@ -24,11 +29,16 @@ pub fn routes() -> Router<State> {
         .route("/", get(home::home))
         .route("/static/style.css", get(home::stylesheet))
         .merge(account::routes())
+        .merge(security::routes())
+        .merge(links::routes())
         .merge(admin::routes())
+        .merge(offices::routes())
         .merge(verify::routes())
         .merge(register::routes())
         .merge(mailbox::routes())
+        .merge(delivery::routes())
         .merge(paper::routes())
         .merge(trusted::routes())
+        .merge(signing::routes())
         .merge(counter::routes())
 }

@@ -2,10 +2,11 @@
 //! (download, printed, handed to the post) and each letter's outcome; and the public page where
 //! anyone holding a letter checks it by its tracking number and verification code.
 
-use super::common::{check_csrf, render, render_invalid, require_user, when, FormView};
+use super::common::{check_csrf, err, render, render_invalid, require_user, when, FormView};
 use crate::ctx::{Ctx, CtxRef};
 use crate::error::PageError;
 use crate::State;
+use crate::{Params, St};
 use askama::Template;
 use axum::extract::Path;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -14,11 +15,7 @@ use axum::{Form, Router};
 use okienko_domain::DomainError;
 use okienko_services::paper::{letter_status, OUTCOMES};
 use okienko_store::{PaperLetter, PrintBatch};
-use std::collections::HashMap;
 use std::sync::Arc;
-
-type St = axum::extract::State<State>;
-type Params = HashMap<String, String>;
 
 pub fn routes() -> Router<State> {
     Router::new()
@@ -32,10 +29,6 @@ pub fn routes() -> Router<State> {
         .route("/paper-letters/{id}/pdf", get(letter_pdf))
         .route("/letters/verify", get(check_page).post(check))
         .route("/letters/verify/pdf", post(check_pdf))
-}
-
-fn err(ctx: &Arc<Ctx>) -> impl Fn(DomainError) -> PageError + '_ {
-    move |e| PageError(e, ctx.clone())
 }
 
 /// A letter as a table row.

@@ -1,0 +1,209 @@
+//! Staff of an office: adding officials and admins (new accounts, or an emailed offer to an existing one), accepting the offer, removing them.
+
+use super::*;
+
+impl Services {
+    /// Gives a person a staff role in the office. A new person gets an account and an email
+    /// with a link to set their password; they set up a second factor at first sign-in.
+    pub async fn add_staff(
+        &self,
+        p: &Principal,
+        office_id: &str,
+        input: &StaffInput,
+        texts: &dyn MailTexts,
+    ) -> Result<User, DomainError> {
+        check(p, Action::ManageStaff { office_id })?;
+        let office = self
+            .store
+            .office(office_id)
+            .await
+            .map_err(internal)?
+            .ok_or(DomainError::NotFound)?;
+        let mut errs = FieldErrors::new();
+        let email = errs.check("email", Email::parse(&input.email));
+        let role = errs.check(
+            "role",
+            Role::parse(&input.role).and_then(|r| match r {
+                Role::OfficeAdmin | Role::Official => Ok(r),
+                _ => Err("err-role-invalid"),
+            }),
+        );
+        let depts = self.store.departments(office_id).await.map_err(internal)?;
+        let dept = if input.department_id.is_empty() {
+            None
+        } else {
+            let d = depts
+                .iter()
+                .find(|d| d.id == input.department_id)
+                .map(|d| d.id.clone());
+            if d.is_none() {
+                errs.add("department_id", "err-department-unknown");
+            }
+            d
+        };
+        errs.finish()?;
+        let (Some(email), Some(role)) = (email, role) else {
+            return Err(DomainError::Internal("validation".into()));
+        };
+        let grant = RoleGrant {
+            role,
+            office_id: Some(office_id.to_string()),
+            department_id: dept,
+            service_point_id: None,
+        };
+        self.grant_staff(p, email, &input.display_name, grant, &office.name, texts)
+            .await
+    }
+
+    pub(crate) async fn grant_staff(
+        &self,
+        p: &Principal,
+        email: Email,
+        display_name: &str,
+        grant: RoleGrant,
+        place: &str,
+        texts: &dyn MailTexts,
+    ) -> Result<User, DomainError> {
+        let now = self.now_ms();
+        let existing = self
+            .store
+            .user_by_email(email.as_str())
+            .await
+            .map_err(internal)?;
+        let ev = |u: &str| {
+            AuditEvent::new(
+                now,
+                Some(&p.user.id),
+                "staff.grant",
+                format!("{}:{}", grant.role.as_str(), u),
+            )
+            .subject(u)
+        };
+        match existing {
+            Some(u) => {
+                if self
+                    .store
+                    .grants_of(&u.id)
+                    .await
+                    .map_err(internal)?
+                    .contains(&grant)
+                {
+                    return Err(DomainError::invalid("email", "err-staff-exists"));
+                }
+                // An existing account becomes staff only when its owner accepts: being staff
+                // changes how they sign in (a second factor) and what the API lets them do.
+                let key = grant_key(&grant);
+                let ev = AuditEvent::new(now, Some(&p.user.id), "staff.invite", &key)
+                    .subject(&u.id)
+                    .reason(format!("invited to {place}"));
+                self.store.append_audit(&ev).await.map_err(internal)?;
+                self.send_staff_offer(&u, &key, place, texts).await?;
+                Ok(u)
+            }
+            None => {
+                let name =
+                    ids::name(display_name).map_err(|c| DomainError::invalid("display_name", c))?;
+                let user = User {
+                    id: new_id(),
+                    email: email.as_str().to_string(),
+                    display_name: name,
+                    // No password works until the person sets one through the emailed link.
+                    password_hash: String::new(),
+                    email_verified: false,
+                    totp_secret: None,
+                    totp_last_step: None,
+                    locale: None,
+                    disabled: false,
+                    created_at: now,
+                };
+                self.store
+                    .create_user(&user, std::slice::from_ref(&grant), &ev(&user.id))
+                    .await
+                    .map_err(internal)?;
+                self.send_staff_setup(&user, place, texts).await?;
+                Ok(user)
+            }
+        }
+    }
+
+    /// What a staff invitation offers: the role and the place's name. For the invited
+    /// person, signed in.
+    pub async fn staff_offer(&self, key: &str) -> Result<(Role, String), DomainError> {
+        let grant = parse_grant_key(key).ok_or(DomainError::TokenInvalid)?;
+        let place = match (&grant.office_id, &grant.service_point_id) {
+            (Some(o), _) => self
+                .store
+                .office(o)
+                .await
+                .map_err(internal)?
+                .map(|o| o.name),
+            (None, Some(sp)) => self
+                .store
+                .service_point(sp)
+                .await
+                .map_err(internal)?
+                .map(|s| s.name),
+            _ => None,
+        };
+        Ok((grant.role, place.ok_or(DomainError::TokenInvalid)?))
+    }
+
+    /// The invited person accepts a staff role: the grant is added, and every session of
+    /// theirs ends (they sign in again, now with the rules for staff).
+    pub async fn accept_staff(
+        &self,
+        p: &Principal,
+        token: &str,
+        key: &str,
+    ) -> Result<(), DomainError> {
+        let grant = parse_grant_key(key).ok_or(DomainError::TokenInvalid)?;
+        self.staff_offer(key).await?;
+        let now = self.now_ms();
+        let owner = self
+            .store
+            .consume_token(&format!("staff:{key}"), &crate::hash_secret(token), now)
+            .await
+            .map_err(internal)?;
+        if owner.as_deref() != Some(p.user.id.as_str()) {
+            return Err(DomainError::TokenInvalid);
+        }
+        let ev = AuditEvent::new(
+            now,
+            Some(&p.user.id),
+            "staff.grant",
+            format!("{}:{}", grant.role.as_str(), p.user.id),
+        )
+        .subject(&p.user.id)
+        .reason("invitation accepted");
+        self.store
+            .add_grant(&p.user.id, &grant, &ev)
+            .await
+            .map_err(internal)?;
+        self.store
+            .delete_user_sessions(&p.user.id)
+            .await
+            .map_err(internal)
+    }
+
+    pub async fn remove_staff(
+        &self,
+        p: &Principal,
+        office_id: &str,
+        user_id: &str,
+    ) -> Result<(), DomainError> {
+        check(p, Action::ManageStaff { office_id })?;
+        if user_id == p.user.id {
+            return Err(DomainError::invalid("user", "err-staff-self"));
+        }
+        let ev = AuditEvent::new(self.now_ms(), Some(&p.user.id), "staff.revoke", user_id)
+            .subject(user_id);
+        self.store
+            .remove_office_grants(user_id, office_id, &ev)
+            .await
+            .map_err(internal)?;
+        self.store
+            .delete_user_sessions(user_id)
+            .await
+            .map_err(internal)
+    }
+}

@@ -1,0 +1,327 @@
+//! A delivered message and its evidence: reading (the handover is recorded), archiving, attachments, evidence documents as JSON, signed CMS and PDF.
+
+use super::common::{check_csrf, err, render, require_user, when};
+use crate::ctx::{Ctx, CtxRef};
+use crate::error::PageError;
+use crate::State;
+use crate::{Params, St};
+use askama::Template;
+use axum::extract::{Path, Query};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::Router;
+use okienko_domain::DomainError;
+
+pub fn routes() -> Router<State> {
+    Router::new()
+        .route("/messages/{id}", get(message))
+        .route(
+            "/messages/{id}/archive",
+            axum::routing::post(archive_toggle),
+        )
+        .route("/messages/{id}/attachments/{n}", get(attachment))
+        .route("/evidence/{id}", get(evidence))
+        .route("/evidence/{id}/signed", get(evidence_signed))
+        .route("/evidence/{id}/pdf", get(evidence_printable))
+}
+
+#[derive(Template)]
+#[template(path = "message_view.html")]
+pub(crate) struct MessagePage<'a> {
+    ctx: &'a Ctx,
+    id: String,
+    subject: String,
+    from: String,
+    to: Vec<String>,
+    sent_iso: String,
+    sent_when: String,
+    body_lines: Vec<String>,
+    attachments: Vec<(i64, String, String)>,
+    /// (id, type label, recipient, time)
+    evidence: Vec<(String, String, String, String)>,
+    /// For the sender: letters sent on paper (id, tracking number, recipient, status).
+    letters: Vec<(String, String, String, String)>,
+    /// Other messages of the thread: (id, subject, from, when).
+    thread: Vec<(String, String, String, String)>,
+    /// The mailbox of mine this message is in, whether it is archived there, and whether I
+    /// can answer from it.
+    mine: Option<(String, bool)>,
+    notice: Option<String>,
+}
+
+pub(crate) fn size_label(n: i64) -> String {
+    if n >= 1024 * 1024 {
+        format!("{:.1} MB", n as f64 / 1048576.0)
+    } else if n >= 1024 {
+        format!("{:.0} kB", n as f64 / 1024.0)
+    } else {
+        format!("{n} B")
+    }
+}
+
+pub(crate) async fn message(
+    axum::extract::State(state): St,
+    axum::Extension(ctx): CtxRef,
+    Path(id): Path<String>,
+    Query(q): Query<Params>,
+) -> Result<Response, PageError> {
+    let p = require_user(&ctx)?;
+    let s = &state.services;
+    let o = s.open_message(p, &id).await.map_err(err(&ctx))?;
+    let ev = s.message_evidence(p, &id).await.map_err(err(&ctx))?;
+    let letters = s
+        .sent_letters(p, &o.message)
+        .await
+        .map_err(err(&ctx))?
+        .into_iter()
+        .map(|(l, status)| {
+            (
+                l.id,
+                l.tracking_number,
+                format!("{}, {} {}", l.recipient_name, l.postal_code, l.city),
+                ctx.t(&format!("paper-status-{status}")),
+            )
+        })
+        .collect();
+    let (sent_iso, sent_when) = when(&ctx, o.message.sent_at);
+    let notice = q
+        .get("sent")
+        .map(|e| ctx.ta("notice-message-sent", &[("evidence", e)]))
+        .or_else(|| super::common::notice(&ctx, &q));
+    let thread = s
+        .thread(p, &id)
+        .await
+        .map_err(err(&ctx))?
+        .into_iter()
+        .filter(|m| m.id != id)
+        .map(|m| {
+            let w = when(&ctx, m.sent_at).1;
+            (m.id, m.subject, m.sender, w)
+        })
+        .collect();
+    let boxes = s.my_mailboxes(p).await.map_err(err(&ctx))?;
+    let mine = s.mailbox_side(&o, &boxes).await.map_err(err(&ctx))?;
+    Ok(render(&MessagePage {
+        ctx: &ctx,
+        id: o.message.id.clone(),
+        subject: o.message.subject.clone(),
+        from: o.message.sender.clone(),
+        to: o.deliveries.iter().map(|d| d.recipient.clone()).collect(),
+        sent_iso,
+        sent_when,
+        body_lines: o.message.body.lines().map(str::to_string).collect(),
+        attachments: o
+            .attachments
+            .iter()
+            .map(|a| (a.n, a.name.clone(), size_label(a.size)))
+            .collect(),
+        evidence: ev
+            .into_iter()
+            .map(|e| {
+                (
+                    e.id,
+                    ctx.t(&format!("evidence-{}", e.kind)),
+                    e.recipient,
+                    when(&ctx, e.issued_at).1,
+                )
+            })
+            .collect(),
+        letters,
+        thread,
+        mine,
+        notice,
+    }))
+}
+
+pub(crate) async fn archive_toggle(
+    axum::extract::State(state): St,
+    axum::Extension(ctx): CtxRef,
+    Path(id): Path<String>,
+    axum::Form(form): axum::Form<Params>,
+) -> Result<Response, PageError> {
+    let p = require_user(&ctx)?;
+    check_csrf(&ctx, &form)?;
+    let archived = form.get("archived").map(String::as_str) == Some("1");
+    // The mailbox named in the form, or the one through which the person sees the message.
+    let mailbox = match form.get("mailbox").filter(|m| !m.is_empty()) {
+        Some(m) => m.clone(),
+        None => {
+            let s = &state.services;
+            let o = s.open_message(p, &id).await.map_err(err(&ctx))?;
+            let boxes = s.my_mailboxes(p).await.map_err(err(&ctx))?;
+            s.mailbox_side(&o, &boxes)
+                .await
+                .map_err(err(&ctx))?
+                .map(|(m, _)| m)
+                .unwrap_or_default()
+        }
+    };
+    state
+        .services
+        .archive_message(p, &mailbox, &id, archived)
+        .await
+        .map_err(err(&ctx))?;
+    let notice = if archived {
+        "notice-archived"
+    } else {
+        "notice-unarchived"
+    };
+    Ok(Redirect::to(&format!("/messages/{id}?notice={notice}")).into_response())
+}
+
+pub(crate) async fn attachment(
+    axum::extract::State(state): St,
+    axum::Extension(ctx): CtxRef,
+    Path((id, n)): Path<(String, String)>,
+) -> Result<Response, PageError> {
+    let p = require_user(&ctx)?;
+    let n: i64 = n
+        .parse()
+        .map_err(|_| PageError(DomainError::NotFound, ctx.clone()))?;
+    let (a, bytes) = state
+        .services
+        .message_attachment(p, &id, n)
+        .await
+        .map_err(err(&ctx))?;
+    Ok(crate::downloads::attachment(a, bytes))
+}
+
+#[derive(Template)]
+#[template(path = "evidence_view.html")]
+pub(crate) struct EvidencePage<'a> {
+    ctx: &'a Ctx,
+    id: String,
+    kind: String,
+    explanation: String,
+    rows: Vec<(String, String)>,
+    document: String,
+}
+
+/// What a person reads about one evidence document: its type, what it means, and the
+/// fields that matter, in the page's language. Shared by the page and the printable PDF.
+pub(crate) fn evidence_rows(
+    ctx: &Ctx,
+    e: &okienko_store::EvidenceRecord,
+) -> (String, String, Vec<(String, String)>) {
+    let doc: serde_json::Value = serde_json::from_str(&e.document).unwrap_or_default();
+    let mut rows = Vec::new();
+    for key in [
+        "evidence_id",
+        "message_id",
+        "sender",
+        "recipient",
+        "event_time",
+        "receipt_time",
+        "submitted_at",
+        "message_sha256",
+        "tracking_number",
+        "outcome",
+        "legal_effect",
+        "issuing_service",
+    ] {
+        if let Some(v) = doc.get(key).and_then(|v| v.as_str()) {
+            let v = if key == "outcome" {
+                ctx.t(&format!("paper-status-{v}"))
+            } else {
+                v.to_string()
+            };
+            rows.push((
+                ctx.t(&format!("evidence-field-{}", key.replace('_', "-"))),
+                v,
+            ));
+        }
+    }
+    if let Some(list) = doc.get("attachments").and_then(|a| a.as_array()) {
+        for a in list {
+            rows.push((
+                ctx.t("evidence-field-attachment"),
+                format!(
+                    "{} — SHA-256 {}",
+                    a["name"].as_str().unwrap_or(""),
+                    a["sha256"].as_str().unwrap_or("")
+                ),
+            ));
+        }
+    }
+    rows.push((ctx.t("evidence-field-log-index"), e.log_index.to_string()));
+    (
+        ctx.t(&format!("evidence-{}", e.kind)),
+        ctx.t(&format!("evidence-{}-text", e.kind)),
+        rows,
+    )
+}
+
+/// The evidence as a printable A4 PDF in the reader's language, with the exact signed JSON.
+pub(crate) async fn evidence_pdf(
+    ctx: &Ctx,
+    e: okienko_store::EvidenceRecord,
+) -> Result<Response, DomainError> {
+    let (kind, explanation, rows) = evidence_rows(ctx, &e);
+    let note = ctx.t("evidence-pdf-note");
+    let appendix_title = ctx.t("evidence-document");
+    let footer = format!("{} · {}", e.id, kind);
+    let pdf = tokio::task::spawn_blocking(move || {
+        okienko_print::render_sheet(&okienko_print::Sheet {
+            title: &kind,
+            paragraphs: vec![explanation, note],
+            rows,
+            appendix_title: &appendix_title,
+            appendix: &e.document,
+            footer: &footer,
+        })
+    })
+    .await
+    .map_err(|x| DomainError::Internal(x.to_string()))?
+    .map_err(|x| DomainError::Internal(x.to_string()))?;
+    Ok(crate::downloads::pdf(&format!("{}.pdf", e.id), pdf))
+}
+
+pub(crate) async fn evidence(
+    axum::extract::State(state): St,
+    axum::Extension(ctx): CtxRef,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let p = require_user(&ctx)?;
+    let e = state
+        .services
+        .evidence_record(p, &id)
+        .await
+        .map_err(err(&ctx))?;
+    let (kind, explanation, rows) = evidence_rows(&ctx, &e);
+    Ok(render(&EvidencePage {
+        ctx: &ctx,
+        kind,
+        explanation,
+        id: e.id,
+        rows,
+        document: e.document,
+    }))
+}
+
+pub(crate) async fn evidence_printable(
+    axum::extract::State(state): St,
+    axum::Extension(ctx): CtxRef,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let p = require_user(&ctx)?;
+    let e = state
+        .services
+        .evidence_record(p, &id)
+        .await
+        .map_err(err(&ctx))?;
+    evidence_pdf(&ctx, e).await.map_err(err(&ctx))
+}
+
+pub(crate) async fn evidence_signed(
+    axum::extract::State(state): St,
+    axum::Extension(ctx): CtxRef,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let p = require_user(&ctx)?;
+    let e = state
+        .services
+        .evidence_record(p, &id)
+        .await
+        .map_err(err(&ctx))?;
+    crate::downloads::signed_evidence(&e).map_err(|x| PageError(x, ctx.clone()))
+}
