@@ -28,7 +28,7 @@ impl Services {
     ) -> Result<AuditTrail, DomainError> {
         crate::orgs::check(p, okienko_domain::policy::Action::ReadAuditTrail)?;
         let (rows, head) = self.store.audit_chain().await.map_err(internal)?;
-        let chain = verify_chain(rows.iter().map(|(e, h)| (e, h.as_str())), (head.0, &head.1));
+        let chain = chain_holds(&rows, &head);
         let newest = rows.into_iter().rev().take(limit).map(|(e, _)| e).collect();
         Ok(AuditTrail { chain, newest })
     }
@@ -81,10 +81,12 @@ impl Services {
 }
 
 /// Recomputes the audit chain; returns the number of rows or the first break.
+/// Whether the stored entries, with their hashes, make the chain the recorded head closes.
+fn chain_holds(rows: &[(AuditEntry, String)], head: &(i64, String)) -> Result<u64, ChainBreak> {
+    verify_chain(rows.iter().map(|(e, h)| (e, h.as_str())), (head.0, &head.1))
+}
+
 pub async fn verify_audit(store: &dyn Store) -> anyhow::Result<Result<u64, ChainBreak>> {
     let (rows, head) = store.audit_chain().await?;
-    Ok(verify_chain(
-        rows.iter().map(|(e, h)| (e, h.as_str())),
-        (head.0, &head.1),
-    ))
+    Ok(chain_holds(&rows, &head))
 }

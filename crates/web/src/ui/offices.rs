@@ -227,7 +227,7 @@ pub(crate) async fn seal_import(
     check_csrf(&ctx, &f)?;
     let p = require_user(&ctx)?;
     let g = |k: &str| f.get(k).map(String::as_str).unwrap_or("");
-    match state
+    let result = state
         .services
         .replace_office_seal(
             p,
@@ -237,23 +237,16 @@ pub(crate) async fn seal_import(
                 key: g("key"),
             }),
         )
-        .await
-    {
-        Ok(()) => {
-            Ok(Redirect::to(&format!("/offices/{id}?notice=notice-seal-imported")).into_response())
-        }
-        Err(e @ DomainError::Invalid(_)) => {
-            office_page(
-                &state,
-                &ctx,
-                &id,
-                FormView::default().with_error(&ctx, &e, "certificate"),
-                None,
-            )
-            .await
-        }
-        Err(e) => Err(PageError(e, ctx.clone())),
-    }
+        .await;
+    office_answer(
+        &state,
+        &ctx,
+        &id,
+        result.map(|_| ()),
+        "notice-seal-imported",
+        (&None, "certificate"),
+    )
+    .await
 }
 
 pub(crate) async fn seal_import_p12(
@@ -290,7 +283,7 @@ pub(crate) async fn seal_import_p12(
         return invalid("err-seal-p12").await;
     };
     let password = text("password");
-    match state
+    let result = state
         .services
         .replace_office_seal(
             p,
@@ -300,20 +293,33 @@ pub(crate) async fn seal_import_p12(
                 password: &password,
             }),
         )
-        .await
-    {
-        Ok(()) => {
-            Ok(Redirect::to(&format!("/offices/{id}?notice=notice-seal-imported")).into_response())
-        }
+        .await;
+    office_answer(
+        &state,
+        &ctx,
+        &id,
+        result.map(|_| ()),
+        "notice-seal-imported",
+        (&None, "file"),
+    )
+    .await
+}
+
+/// Where an office form's use case leads: back to the office page with `notice`, or, when the
+/// input was invalid, the page again with the error at the field (and what was typed).
+async fn office_answer(
+    state: &State,
+    ctx: &Arc<Ctx>,
+    id: &str,
+    result: Result<(), DomainError>,
+    notice: &str,
+    (typed, field): (&Option<Params>, &str),
+) -> Result<Response, PageError> {
+    match result {
+        Ok(()) => Ok(Redirect::to(&format!("/offices/{id}?notice={notice}")).into_response()),
         Err(e @ DomainError::Invalid(_)) => {
-            office_page(
-                &state,
-                &ctx,
-                &id,
-                FormView::default().with_error(&ctx, &e, "file"),
-                None,
-            )
-            .await
+            let form = typed.clone().map(FormView::new).unwrap_or_default();
+            office_page(state, ctx, id, form.with_error(ctx, &e, field), None).await
         }
         Err(e) => Err(PageError(e, ctx.clone())),
     }
@@ -337,24 +343,19 @@ pub(crate) async fn dept_new(
     check_csrf(&ctx, &f)?;
     let p = require_user(&ctx)?;
     let g = |k: &str| f.get(k).map(String::as_str).unwrap_or("");
-    match state
+    let result = state
         .services
         .create_department(p, &id, g("code"), g("name"))
-        .await
-    {
-        Ok(_) => Ok(Redirect::to(&format!("/offices/{id}?notice=notice-saved")).into_response()),
-        Err(e @ DomainError::Invalid(_)) => {
-            office_page(
-                &state,
-                &ctx,
-                &id,
-                FormView::new(f.clone()).with_error(&ctx, &e, "code"),
-                None,
-            )
-            .await
-        }
-        Err(e) => Err(PageError(e, ctx.clone())),
-    }
+        .await;
+    office_answer(
+        &state,
+        &ctx,
+        &id,
+        result.map(|_| ()),
+        "notice-saved",
+        (&Some(f.clone()), "code"),
+    )
+    .await
 }
 
 pub(crate) async fn dept_delete(
@@ -381,26 +382,19 @@ pub(crate) async fn staff_add(
 ) -> Result<Response, PageError> {
     check_csrf(&ctx, &f)?;
     let p = require_user(&ctx)?;
-    match state
+    let result = state
         .services
         .add_staff(p, &id, &staff_input(&f), &texts(&ctx))
-        .await
-    {
-        Ok(_) => {
-            Ok(Redirect::to(&format!("/offices/{id}?notice=notice-staff-added")).into_response())
-        }
-        Err(e @ DomainError::Invalid(_)) => {
-            office_page(
-                &state,
-                &ctx,
-                &id,
-                FormView::new(f.clone()).with_error(&ctx, &e, "email"),
-                None,
-            )
-            .await
-        }
-        Err(e) => Err(PageError(e, ctx.clone())),
-    }
+        .await;
+    office_answer(
+        &state,
+        &ctx,
+        &id,
+        result.map(|_| ()),
+        "notice-staff-added",
+        (&Some(f.clone()), "email"),
+    )
+    .await
 }
 
 pub(crate) async fn staff_remove(
@@ -411,22 +405,16 @@ pub(crate) async fn staff_remove(
 ) -> Result<Response, PageError> {
     check_csrf(&ctx, &f)?;
     let p = require_user(&ctx)?;
-    match state.services.remove_staff(p, &id, &user).await {
-        Ok(()) => {
-            Ok(Redirect::to(&format!("/offices/{id}?notice=notice-staff-removed")).into_response())
-        }
-        Err(e @ DomainError::Invalid(_)) => {
-            office_page(
-                &state,
-                &ctx,
-                &id,
-                FormView::default().with_error(&ctx, &e, "email"),
-                None,
-            )
-            .await
-        }
-        Err(e) => Err(PageError(e, ctx.clone())),
-    }
+    let result = state.services.remove_staff(p, &id, &user).await;
+    office_answer(
+        &state,
+        &ctx,
+        &id,
+        result,
+        "notice-staff-removed",
+        (&None, "email"),
+    )
+    .await
 }
 
 #[derive(Template)]
