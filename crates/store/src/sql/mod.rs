@@ -218,16 +218,13 @@ impl SqlStore {
 }
 
 /// SQLite connection set-up: WAL with FULL sync, so a commit is on disk before we answer.
-/// Every SQLite connection: WAL, full sync, foreign keys; the file memory-mapped, so that a
-/// reader whose page cache is dropped after each write (the WAL changed) reads pages in place
-/// instead of copying them back into a fresh cache (measured: a third of a reader's cost).
 fn sqlite_pragmas(
     conn: &mut sqlx::AnyConnection,
     _meta: sqlx::pool::PoolConnectionMetadata,
 ) -> futures_core::future::BoxFuture<'_, std::result::Result<(), sqlx::Error>> {
     Box::pin(async move {
         conn.execute(
-            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA mmap_size = 1073741824;",
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
         )
         .await?;
         Ok(())
