@@ -5,7 +5,8 @@
 //!
 //! New messages come through here too (group commit): a batch's attachments are packed and
 //! synced, then its leaves and its messages are committed in one transaction, so a message
-//! and its evidence are durable together and concurrent senders share the syncs. Packing and
+//! and its evidence are durable together and concurrent senders share the syncs. A cash
+//! receipt is committed the same way, with its row and audit event. Packing and
 //! committing are two tasks, so batch N+1's blobs are written while batch N commits; commits
 //! stay in order.
 
@@ -77,8 +78,16 @@ type Appended = Result<(u64, Result<(), StoreError>), String>;
 struct Append {
     leaves: Vec<Vec<u8>>,
     message: Option<MessageToStore>,
+    /// A cash receipt (its one leaf is `leaves[0]`), stored with its audit event.
+    receipt: Option<ReceiptToStore>,
     reply: oneshot::Sender<Appended>,
 }
+
+/// A signed cash receipt and its audit event, stored in the commit that logs it.
+pub type ReceiptToStore = (
+    okienko_store::CashReceipt,
+    okienko_domain::audit::AuditEvent,
+);
 
 #[derive(Clone)]
 pub struct EvidenceLog {
@@ -143,7 +152,7 @@ impl EvidenceLog {
 
     /// Appends leaves; answers with the index of the first once they are committed.
     pub async fn append(&self, leaves: Vec<Vec<u8>>) -> anyhow::Result<u64> {
-        Ok(self.submit(leaves, None).await?.0)
+        Ok(self.submit(leaves, None, None).await?.0)
     }
 
     /// Appends a message's evidence (`leaves`, in the order of its evidence records) and
@@ -155,19 +164,31 @@ impl EvidenceLog {
         leaves: Vec<Vec<u8>>,
         message: MessageToStore,
     ) -> anyhow::Result<Result<(), StoreError>> {
-        Ok(self.submit(leaves, Some(message)).await?.1)
+        Ok(self.submit(leaves, Some(message), None).await?.1)
+    }
+
+    /// Appends a signed receipt (`leaf`) and stores the receipt, numbered by its leaf, with its
+    /// audit event in the same transaction. Returns its log index once both are durable.
+    pub async fn append_receipt(
+        &self,
+        leaf: Vec<u8>,
+        receipt: ReceiptToStore,
+    ) -> anyhow::Result<u64> {
+        Ok(self.submit(vec![leaf], None, Some(receipt)).await?.0)
     }
 
     async fn submit(
         &self,
         leaves: Vec<Vec<u8>>,
         message: Option<MessageToStore>,
+        receipt: Option<ReceiptToStore>,
     ) -> anyhow::Result<(u64, Result<(), StoreError>)> {
         let (reply, rx) = oneshot::channel();
         self.tx
             .send(Append {
                 leaves,
                 message,
+                receipt,
                 reply,
             })
             .await
@@ -308,6 +329,7 @@ async fn commit(state: &RwLock<State>, sink: &Sink, packed: Packed) {
     // Messages in the batch, their evidence records numbered by where their leaves go.
     let mut messages = Vec::new();
     let mut senders = Vec::new();
+    let mut receipts = Vec::new();
     for (k, a) in batch.iter_mut().enumerate() {
         if let Some((mut m, _)) = a.message.take() {
             for (j, e) in m.evidence.iter_mut().enumerate() {
@@ -316,18 +338,22 @@ async fn commit(state: &RwLock<State>, sink: &Sink, packed: Packed) {
             messages.push(m);
             senders.push(k);
         }
+        if let Some((mut r, ev)) = a.receipt.take() {
+            r.log_index = expected + offsets[k] as i64;
+            receipts.push((r, ev));
+        }
     }
     let at = okienko_domain::to_millis(sink.clock.now());
     let store = sink.store.as_ref();
     let stored = match places {
         Err(e) => Err(e),
-        Ok(_) if messages.is_empty() => store
+        Ok(_) if messages.is_empty() && receipts.is_empty() => store
             .append_log_leaves(expected, &rows, at)
             .await
             .map(|first| (first, Vec::new()))
             .map_err(|e| e.to_string()),
         Ok(places) => store
-            .append_log_and_messages(expected, &rows, at, &places, &messages)
+            .append_log_and_messages(expected, &rows, at, &places, &messages, &receipts)
             .await
             .map_err(|e| e.to_string()),
     };

@@ -416,7 +416,9 @@ impl Services {
             return Err(DomainError::invalid("amount", "err-amount"));
         };
         // One receipt at a time per installation process, so numbers are consecutive and
-        // no signed receipt is ever made for a number that then goes to another payment.
+        // no signed receipt is ever made for a number that then goes to another payment; the
+        // database's unique (service point, number) refuses a number another instance took,
+        // and then nothing of this receipt is logged or stored.
         let _guard = self.receipts.lock().await;
         let number = self
             .store
@@ -441,14 +443,14 @@ impl Services {
         });
         let bytes =
             serde_json::to_vec_pretty(&doc).map_err(|e| DomainError::Internal(e.to_string()))?;
-        let issued = self
-            .issue_platform_evidence(vec![bytes.clone()])
+        let signed = self
+            .sign_platform_evidence(vec![bytes.clone()])
             .await?
             .into_iter()
             .next()
             .ok_or(DomainError::Internal("no signature".into()))?;
         use base64::Engine;
-        let receipt = okienko_store::CashReceipt {
+        let mut receipt = okienko_store::CashReceipt {
             id: id.clone(),
             service_point_id: point.id.clone(),
             number,
@@ -459,8 +461,9 @@ impl Services {
             title: title.to_string(),
             paid_at: now,
             document: String::from_utf8_lossy(&bytes).to_string(),
-            signed_b64: base64::engine::general_purpose::STANDARD.encode(&issued.signed),
-            log_index: issued.log_index as i64,
+            signed_b64: base64::engine::general_purpose::STANDARD.encode(&signed),
+            // Set by the log's commit, which stores the receipt with its leaf.
+            log_index: -1,
         };
         let ev = AuditEvent::new(now, Some(&p.user.id), "counter.cash", &id)
             .subject(&citizen.id)
@@ -471,10 +474,13 @@ impl Services {
                 citizen.display_name,
                 point.name
             ));
-        self.store
-            .insert_receipt(&receipt, &ev)
+        // Signed, appended to the evidence log and stored with its audit event in one commit.
+        let index = self
+            .log
+            .append_receipt(signed, (receipt.clone(), ev))
             .await
-            .map_err(internal)?;
+            .map_err(|e| DomainError::Internal(e.to_string()))?;
+        receipt.log_index = index as i64;
         Ok(receipt)
     }
 

@@ -18,9 +18,12 @@ pub trait LogStore: Send + Sync {
         leaves: &[(String, String)],
         at: Millis,
     ) -> Result<i64>;
-    /// Appends log leaves and stores messages in one transaction (one commit for both): the
-    /// leaves as [`Self::append_log_leaves`], then the messages as
-    /// [`crate::DeliveryStore::insert_messages`]. Returns the first leaf's index and each message's result.
+    /// Appends log leaves and stores the signed records they belong to in one transaction (one
+    /// commit for all): the leaves as [`Self::append_log_leaves`], then the messages as
+    /// [`crate::DeliveryStore::insert_messages`], then the cash receipts with their audit
+    /// events. Returns the first leaf's index and each message's result; a receipt whose
+    /// number is taken (another instance) fails the whole commit, so no leaf is left without
+    /// its row.
     async fn append_log_and_messages(
         &self,
         expected_size: i64,
@@ -28,6 +31,7 @@ pub trait LogStore: Send + Sync {
         at: Millis,
         packed: &[PackedBlob],
         batch: &[NewMessage],
+        receipts: &[(CashReceipt, AuditEvent)],
     ) -> Result<(i64, Vec<Result<()>>)>;
     /// All leaf hashes in order (hex), for building proofs.
     async fn log_leaf_hashes(&self) -> Result<Vec<String>>;

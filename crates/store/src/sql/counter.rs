@@ -101,23 +101,11 @@ impl crate::CounterStore for SqlStore {
     }
 
     async fn insert_receipt(&self, r: &CashReceipt, audit: &AuditEvent) -> Result<()> {
-        let q = sqlx::query(
-            "INSERT INTO cash_receipts (id, service_point_id, number, visit_id, clerk_id, citizen_id, amount, title, paid_at, document, signed, log_index) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-        )
-        .bind(&r.id)
-        .bind(&r.service_point_id)
-        .bind(r.number)
-        .bind(&r.visit_id)
-        .bind(&r.clerk_id)
-        .bind(&r.citizen_id)
-        .bind(r.amount)
-        .bind(&r.title)
-        .bind(r.paid_at)
-        .bind(&r.document)
-        .bind(&r.signed_b64)
-        .bind(r.log_index);
-        self.exec_audited(q, audit).await
+        let mut tx = self.writer.begin().await?;
+        insert_receipt_in(&mut tx, r).await?;
+        Self::audit_in(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     async fn receipt(&self, id: &str) -> Result<Option<CashReceipt>> {
@@ -168,4 +156,30 @@ pub(super) fn receipt_from(r: &AnyRow) -> std::result::Result<CashReceipt, sqlx:
         signed_b64: r.try_get("signed")?,
         log_index: r.try_get("log_index")?,
     })
+}
+
+/// Stores a receipt inside `tx`; a conflict if its number is taken.
+pub(super) async fn insert_receipt_in(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    r: &CashReceipt,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO cash_receipts (id, service_point_id, number, visit_id, clerk_id, citizen_id, amount, title, paid_at, document, signed, log_index) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+    )
+    .bind(&r.id)
+    .bind(&r.service_point_id)
+    .bind(r.number)
+    .bind(&r.visit_id)
+    .bind(&r.clerk_id)
+    .bind(&r.citizen_id)
+    .bind(r.amount)
+    .bind(&r.title)
+    .bind(r.paid_at)
+    .bind(&r.document)
+    .bind(&r.signed_b64)
+    .bind(r.log_index)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }

@@ -23,10 +23,15 @@ impl crate::LogStore for SqlStore {
         at: Millis,
         packed: &[PackedBlob],
         batch: &[NewMessage],
+        receipts: &[(CashReceipt, AuditEvent)],
     ) -> Result<(i64, Vec<Result<()>>)> {
         let mut tx = self.writer.begin().await?;
         let first = append_leaves_in(&mut tx, expected_size, leaves, at).await?;
         let results = insert_messages_in(&mut tx, packed, batch).await?;
+        for (r, ev) in receipts {
+            super::counter::insert_receipt_in(&mut tx, r).await?;
+            Self::audit_in(&mut tx, ev).await?;
+        }
         tx.commit().await?;
         Ok((first, results))
     }
