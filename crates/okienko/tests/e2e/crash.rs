@@ -1,6 +1,7 @@
 //! Nothing acknowledged is lost: the server is killed with SIGKILL at random moments while
-//! clients send messages; after every restart each message that got a 201 is there with its
-//! evidence, and the evidence log and the audit trail verify.
+//! clients send messages and a clerk takes cash at a counter; after every restart each message
+//! that got a 201 is there with its evidence, each receipt that was given out is there, signed
+//! and in the evidence log, and the evidence log and the audit trail verify.
 
 use std::collections::HashSet;
 use std::process::Stdio;
@@ -70,10 +71,200 @@ fn attachment(tag: &str) -> Vec<u8> {
     format!("%PDF-1.4 crash test {tag}\n{}", "z".repeat(20_000)).into_bytes()
 }
 
+/// The demo's one-time code for staff, for the 30-second step after `after` (a code is
+/// accepted once per step).
+async fn staff_code(after: Option<u64>) -> (String, u64) {
+    loop {
+        let unix = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        if after.is_none_or(|a| unix / 30 > a / 30) {
+            let secret = okienko_domain::totp::decode_secret(okienko_services::demo::TOTP_SECRET)
+                .expect("secret");
+            return (okienko_domain::totp::code_at(&secret, unix), unix);
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
+/// Gives Jan a confirmed trusted profile and opens a counter visit for him by Kasia, the
+/// clerk; returns her signed-in web client, the visit's path and its form token.
+async fn open_counter_visit(base: &str, jan: &str) -> (reqwest::Client, String, String) {
+    let api = reqwest::Client::new();
+    const PESEL: &str = "44051401359";
+    let r = api
+        .post(format!("{base}/api/v1/trusted-profile/applications"))
+        .bearer_auth(jan)
+        .json(&serde_json::json!({"pesel": PESEL, "first_name": "Jan", "last_name": "Kowalski", "id_document_number": "ABA300000", "email": "jan.kowalski@okienko.test", "phone": "+48 600 700 800"}))
+        .send()
+        .await
+        .expect("apply");
+    assert_eq!(
+        r.status(),
+        201,
+        "apply: {}",
+        r.text().await.unwrap_or_default()
+    );
+    let number = r.json::<serde_json::Value>().await.expect("json")["number"]
+        .as_str()
+        .expect("number")
+        .to_string();
+    let (code, at) = staff_code(None).await;
+    let kasia: serde_json::Value = api
+        .post(format!("{base}/api/v1/auth/token"))
+        .json(&serde_json::json!({"login": "kasia.poczta@okienko.test", "password": okienko_services::demo::PASSWORD, "totp": code}))
+        .send()
+        .await
+        .expect("token")
+        .json()
+        .await
+        .expect("json");
+    let kasia = kasia["access_token"].as_str().expect("clerk token");
+    let r = api
+        .post(format!("{base}/api/v1/counter/trusted-profile/confirmations"))
+        .bearer_auth(kasia)
+        .json(&serde_json::json!({"number": number, "pesel": PESEL, "id_document_number": "ABA300000"}))
+        .send()
+        .await
+        .expect("confirm");
+    assert_eq!(
+        r.status(),
+        201,
+        "confirm: {}",
+        r.text().await.unwrap_or_default()
+    );
+    // The web sign-in needs the next step's code.
+    let (code, _) = staff_code(Some(at)).await;
+    let web = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let csrf = |html: String| {
+        html.split("name=\"csrf\" value=\"")
+            .nth(1)
+            .and_then(|s| s.split('"').next())
+            .expect("csrf")
+            .to_string()
+    };
+    let page = |path: String| {
+        let web = web.clone();
+        async move {
+            web.get(path)
+                .send()
+                .await
+                .expect("get")
+                .text()
+                .await
+                .expect("text")
+        }
+    };
+    let token = csrf(page(format!("{base}/login")).await);
+    let r = web
+        .post(format!("{base}/login"))
+        .form(&[
+            ("csrf", token.as_str()),
+            ("login", "kasia.poczta@okienko.test"),
+            ("password", okienko_services::demo::PASSWORD),
+            ("code", code.as_str()),
+        ])
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(r.status(), 303, "clerk web sign-in");
+    let token = csrf(page(format!("{base}/counter/visits")).await);
+    let r = web
+        .post(format!("{base}/counter/visits"))
+        .form(&[
+            ("csrf", token.as_str()),
+            ("pesel", PESEL),
+            ("id_document_number", "ABA300000"),
+            ("consent", "1"),
+        ])
+        .send()
+        .await
+        .expect("visit");
+    assert_eq!(
+        r.status(),
+        303,
+        "visit: {}",
+        r.text().await.unwrap_or_default()
+    );
+    let visit = r
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .expect("location")
+        .to_string();
+    (web, visit, token)
+}
+
+/// A receipt the clerk was given (its page's path) is there, and its signed bytes are a leaf
+/// of the evidence log.
+async fn receipt_is_kept(base: &str, clerk: &reqwest::Client, path: &str, tree_size: u64) {
+    use base64::Engine;
+    let r = clerk
+        .get(format!("{base}{path}"))
+        .send()
+        .await
+        .expect("receipt");
+    assert_eq!(r.status(), 200, "receipt {path} lost");
+    let signed = clerk
+        .get(format!("{base}{path}/signed"))
+        .send()
+        .await
+        .expect("signed");
+    assert_eq!(signed.status(), 200, "signed receipt {path}");
+    let leaf = okienko_trust::merkle::leaf_hash(&signed.bytes().await.expect("bytes"));
+    let hash = base64::engine::general_purpose::STANDARD.encode(leaf);
+    let proof = reqwest::Client::new()
+        .get(format!("{base}/log/v1/proof-by-hash"))
+        .query(&[
+            ("hash", hash.as_str()),
+            ("tree_size", &tree_size.to_string()),
+        ])
+        .send()
+        .await
+        .expect("proof");
+    assert_eq!(proof.status(), 200, "receipt {path} is not in the log");
+}
+
+/// The signed tree head's size once it covers everything committed before the restart.
+async fn settled_tree_size(base: &str) -> u64 {
+    let mut last = 0;
+    for _ in 0..20 {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let v: serde_json::Value = reqwest::get(format!("{base}/log/v1/sth"))
+            .await
+            .expect("sth")
+            .json()
+            .await
+            .expect("json");
+        let size = v["tree_size"].as_u64().unwrap_or(0);
+        if size == last && size > 0 {
+            return size;
+        }
+        last = size;
+    }
+    last
+}
+
 #[tokio::test]
 async fn sigkill_at_random_moments_loses_nothing_acknowledged() {
     let data = std::env::temp_dir().join(format!("okienko-crash-{}", okienko_services::new_id()));
     let acknowledged: Arc<Mutex<Vec<String>>> = Arc::new(Mutex::new(Vec::new()));
+    let receipts: Arc<Mutex<Vec<String>>> = Arc::new(Mutex::new(Vec::new()));
+    // A clerk with a visit open at the counter, kept across restarts (sessions are stored).
+    let (clerk, visit, csrf) = {
+        let port = free_port();
+        let base = format!("http://127.0.0.1:{port}");
+        let mut child = start(&data, port).await;
+        let jan = token(&base, "jan.kowalski@okienko.test").await;
+        let opened = open_counter_visit(&base, &jan).await;
+        child.kill().await.expect("stop");
+        opened
+    };
     let mut seed = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_nanos() as u64)
@@ -118,8 +309,52 @@ async fn sigkill_at_random_moments_loses_nothing_acknowledged() {
                 "round {round}: {id} {v}"
             );
         }
-        // Load: four clients sending; the server dies at a random moment.
+        let given: Vec<String> = receipts.lock().map(|v| v.clone()).unwrap_or_default();
+        if !given.is_empty() {
+            let size = settled_tree_size(&base).await;
+            for path in &given {
+                receipt_is_kept(&base, &clerk, path, size).await;
+            }
+        }
+        // Load: four clients sending and a clerk taking cash; the server dies at a random
+        // moment.
         let mut senders = Vec::new();
+        {
+            let (base, clerk, visit, csrf, given) = (
+                base.clone(),
+                clerk.clone(),
+                visit.clone(),
+                csrf.clone(),
+                receipts.clone(),
+            );
+            senders.push(tokio::spawn(async move {
+                for i in 0.. {
+                    let title = format!("Opłata {round}-{i}");
+                    let r = clerk
+                        .post(format!("{base}{visit}/cash"))
+                        .form(&[
+                            ("csrf", csrf.as_str()),
+                            ("amount", "12,50"),
+                            ("title", title.as_str()),
+                        ])
+                        .send()
+                        .await;
+                    match r {
+                        Ok(r) if r.status().as_u16() == 303 => {
+                            let path = r
+                                .headers()
+                                .get("location")
+                                .and_then(|v| v.to_str().ok())
+                                .map(str::to_string);
+                            if let (Some(path), Ok(mut g)) = (path, given.lock()) {
+                                g.push(path);
+                            }
+                        }
+                        _ => break,
+                    }
+                }
+            }));
+        }
         for w in 0..4 {
             let (base, jan, from, office, acked) = (
                 base.clone(),
@@ -168,6 +403,16 @@ async fn sigkill_at_random_moments_loses_nothing_acknowledged() {
     let base = format!("http://127.0.0.1:{port}");
     let mut child = start(&data, port).await;
     let jan = token(&base, "jan.kowalski@okienko.test").await;
+    let given: Vec<String> = receipts.lock().map(|v| v.clone()).unwrap_or_default();
+    assert!(
+        given.len() >= 5,
+        "the clerk was given receipts ({})",
+        given.len()
+    );
+    let size = settled_tree_size(&base).await;
+    for path in &given {
+        receipt_is_kept(&base, &clerk, path, size).await;
+    }
     for id in acknowledged.lock().map(|v| v.clone()).unwrap_or_default() {
         let r = reqwest::Client::new()
             .get(format!("{base}/api/v1/messages/{id}"))
@@ -207,6 +452,9 @@ async fn sigkill_at_random_moments_loses_nothing_acknowledged() {
             String::from_utf8_lossy(&out.stdout)
         );
     }
-    eprintln!("crash test: {total} acknowledged messages survived 10 SIGKILLs");
+    eprintln!(
+        "crash test: {total} acknowledged messages and {} receipts survived 10 SIGKILLs",
+        given.len()
+    );
     let _ = std::fs::remove_dir_all(&data);
 }
