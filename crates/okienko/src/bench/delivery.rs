@@ -26,6 +26,11 @@ pub struct DeliveryBenchArgs {
     /// The started demo's database (e.g. a postgres:// URL); SQLite in a fresh folder if unset.
     #[arg(long)]
     pub database_url: Option<String>,
+    /// Which way to send: `both` (a person to the office, then the office to a person, on
+    /// the same growing database), `person` (only a person to the office) or `office` (only
+    /// the office to a person).
+    #[arg(long, default_value = "both", value_parser = ["both", "person", "office"])]
+    pub direction: String,
     /// Messages put into a mailbox (through the API) whose listing is then measured; 0 skips.
     #[arg(long, default_value_t = 100_000)]
     pub mailbox_size: usize,
@@ -272,7 +277,14 @@ pub async fn run_delivery(args: DeliveryBenchArgs) -> anyhow::Result<()> {
         .as_secs()
         & 0xffff)
         << 48;
-    for (name, sender) in &directions {
+    let chosen = directions
+        .iter()
+        .filter(|(name, _)| match args.direction.as_str() {
+            "person" => name.starts_with("person"),
+            "office" => name.starts_with("office"),
+            _ => true,
+        });
+    for (name, sender) in chosen {
         for &c in &args.connections {
             let cpu0 = server.as_ref().map(DemoServer::cpu_seconds);
             let load0 = super::cpu_seconds_of("self");
