@@ -33,6 +33,12 @@ pub struct Email {
 
 pub const JOB_KIND: &str = "email";
 
+/// Whether mail can reach the address: not one in the reserved `.invalid` domain (RFC 2606;
+/// the logins of people registered at a counter).
+pub fn can_receive(to: &str) -> bool {
+    !to.trim_end_matches('>').ends_with(".invalid")
+}
+
 impl Mailer {
     /// Parses `smtp://host:port`; anything else is an error.
     pub fn smtp_from_url(url: &str, from: &str) -> anyhow::Result<Self> {
@@ -57,7 +63,7 @@ impl Mailer {
     /// Queues an email. Addresses in the reserved `.invalid` domain (RFC 2606; the logins of
     /// people registered at a counter) can receive nothing and are skipped.
     pub async fn queue(&self, store: &dyn Store, email: &Email, now: i64) -> anyhow::Result<()> {
-        if email.to.trim_end_matches('>').ends_with(".invalid") {
+        if !can_receive(&email.to) {
             return Ok(());
         }
         let payload = serde_json::to_string(email)?;

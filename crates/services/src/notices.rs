@@ -18,7 +18,7 @@ pub async fn send_due(s: &Services, limit: i64) -> anyhow::Result<usize> {
         let user = s.store.user_by_id(&d.user_id).await?;
         // Only to a proven address that can receive mail (not a counter login, `.invalid`).
         let email = user
-            .filter(|u| u.email_verified && !u.email.ends_with(".invalid"))
+            .filter(|u| u.email_verified && crate::mail::can_receive(&u.email))
             .map(|u| {
                 let lang = u
                     .locale
