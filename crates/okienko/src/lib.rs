@@ -64,7 +64,6 @@ pub async fn services(s: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Ser
         stamper: okienko_services::timestamp::TimeStamper::from_url(s.tsa_url.as_deref())?,
         base_url: s.base_url(),
         limits: Arc::new(s.limits.clone()),
-        receipts: Arc::new(tokio::sync::Mutex::new(())),
         sandbox: okienko_services::sandbox::Sandbox::new(s.worker_exe.clone()),
         store,
     })

@@ -47,8 +47,6 @@ pub struct Services {
     /// What one e-delivery message may carry.
     pub limits: Arc<delivery::Limits>,
     /// Stores new messages in group commits.
-    /// Cash receipts are numbered one at a time.
-    pub receipts: Arc<tokio::sync::Mutex<()>>,
     /// Where documents from outside are parsed and rendered: a limited worker process.
     pub sandbox: sandbox::Sandbox,
 }

@@ -390,6 +390,9 @@ pub struct CashReport {
     pub day: time::Date,
     pub receipts: Vec<okienko_store::CashReceipt>,
     pub total: i64,
+    /// Numbers between the day's first and last receipt that no receipt carries: taken for
+    /// a payment whose receipt never reached its commit (at most 100 are named).
+    pub unused: Vec<i64>,
     /// The rest of the counter's day: identity decisions, visits, prints.
     pub counter: okienko_store::CounterDay,
 }
@@ -415,11 +418,9 @@ impl Services {
         let Some(amount) = amount else {
             return Err(DomainError::invalid("amount", "err-amount"));
         };
-        // One receipt at a time per installation process, so numbers are consecutive and
-        // no signed receipt is ever made for a number that then goes to another payment; the
-        // database's unique (service point, number) refuses a number another instance took,
-        // and then nothing of this receipt is logged or stored.
-        let _guard = self.receipts.lock().await;
+        // The database hands the number out (once, whichever instance asks), so no signed
+        // receipt is ever made for a number that goes to another payment. A number whose
+        // receipt then fails to commit stays unused, and the cash report names it.
         let number = self
             .store
             .next_receipt_number(&point.id)
@@ -537,14 +538,29 @@ impl Services {
             .counter_day(&point.id, from, from + 86_400_000)
             .await
             .map_err(internal)?;
+        let unused = unused_numbers(receipts.iter().map(|r| r.number));
         Ok(CashReport {
             counter,
             point,
             day,
             receipts,
             total,
+            unused,
         })
     }
+}
+
+/// The numbers missing between consecutive ones of an ascending run (the first 100).
+pub fn unused_numbers(numbers: impl IntoIterator<Item = i64>) -> Vec<i64> {
+    let mut out = Vec::new();
+    let mut prev: Option<i64> = None;
+    for n in numbers {
+        if let Some(p) = prev {
+            out.extend((p + 1..n).take(100 - out.len()));
+        }
+        prev = Some(n);
+    }
+    out
 }
 
 #[cfg(test)]
@@ -562,6 +578,13 @@ mod tests {
         assert!(parse_amount("-3").is_err());
         assert!(parse_amount("100000.01").is_err());
         assert_eq!(format_amount(1250), "12.50");
+    }
+
+    #[test]
+    fn gaps_in_numbers() {
+        assert!(unused_numbers([3, 4, 5]).is_empty());
+        assert_eq!(unused_numbers([1, 2, 5, 7]), vec![3, 4, 6]);
+        assert_eq!(unused_numbers([1, 1_000_000]).len(), 100);
     }
 
     proptest! {

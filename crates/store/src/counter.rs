@@ -16,7 +16,8 @@ pub trait CounterStore: Send + Sync {
     /// The trusted profile not revoked for a PESEL (at most one: the database holds to it).
     async fn trusted_profile_by_pesel(&self, pesel: &str) -> Result<Option<TrustedProfile>>;
 
-    /// The number the next receipt of a service point gets.
+    /// Takes the next receipt number of a service point, for good: the database hands each
+    /// number out once, whichever instance asks.
     async fn next_receipt_number(&self, service_point_id: &str) -> Result<i64>;
     /// Stores a receipt; a conflict if its number is taken (ask for the next and retry).
     async fn insert_receipt(&self, r: &CashReceipt, audit: &AuditEvent) -> Result<()>;

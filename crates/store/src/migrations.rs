@@ -78,4 +78,9 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "notices",
         sql: include_str!("../migrations/0014_notices.sql"),
     },
+    Migration {
+        version: 15,
+        name: "receipt_numbers",
+        sql: include_str!("../migrations/0015_receipt_numbers.sql"),
+    },
 ];

@@ -1375,6 +1375,19 @@ async fn trusted_profile_applications_are_decided_once() {
         s.insert_receipt(&receipt("r2", 2, 5000, 1_760), &ev("cash.receipt"))
             .await
             .expect("r2");
+        // Asked at once over many connections, as two instances would: each number once.
+        let asks: Vec<_> = (0..24)
+            .map(|_| {
+                let s = s.clone();
+                tokio::spawn(async move { s.next_receipt_number("p1").await })
+            })
+            .collect();
+        let mut got = Vec::new();
+        for a in asks {
+            got.push(a.await.expect("join").expect("number"));
+        }
+        got.sort_unstable();
+        assert_eq!(got, (3..27).collect::<Vec<i64>>());
         let day = s.receipts_between("p1", 1_700, 1_800).await.expect("day");
         let counter = s
             .counter_day("p1", 1_000, 2_000)

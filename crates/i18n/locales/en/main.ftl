@@ -687,3 +687,4 @@ action-trusted_signature-sign = Trusted signature made
 action-user-email_confirmed = New email address confirmed
 action-user-register_at_counter = Registered at a counter
 err-request = The request could not be read (its address, parameters or body)
+cash-unused = Receipt numbers not issued that day (the payment was not recorded): { $numbers }. No money was taken under them.

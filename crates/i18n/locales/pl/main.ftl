@@ -688,3 +688,4 @@ action-trusted_signature-sign = Złożenie podpisu zaufanego
 action-user-email_confirmed = Potwierdzenie nowego adresu e-mail
 action-user-register_at_counter = Rejestracja przy okienku
 err-request = Nie udało się odczytać zapytania (adresu, parametrów lub treści)
+cash-unused = Numery paragonów niewydane tego dnia (płatność nie została zapisana): { $numbers }. Pod tymi numerami nie przyjęto pieniędzy.

@@ -688,3 +688,4 @@ action-trusted_signature-sign = Поуздани потпис
 action-user-email_confirmed = Потврда нове адресе е-поште
 action-user-register_at_counter = Регистрација на шалтеру
 err-request = Захтев није могао да се прочита (адреса, параметри или садржај)
+cash-unused = Бројеви признаница који тог дана нису издати (уплата није забележена): { $numbers }. Под њима није примљен новац.

@@ -688,3 +688,4 @@ action-trusted_signature-sign = Pouzdani potpis
 action-user-email_confirmed = Potvrda nove adrese e-pošte
 action-user-register_at_counter = Registracija na šalteru
 err-request = Zahtev nije mogao da se pročita (adresa, parametri ili sadržaj)
+cash-unused = Brojevi priznanica koji tog dana nisu izdati (uplata nije zabeležena): { $numbers }. Pod njima nije primljen novac.

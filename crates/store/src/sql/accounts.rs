@@ -33,20 +33,12 @@ impl crate::AccountStore for SqlStore {
 
     async fn user_by_id(&self, id: &str) -> Result<Option<User>> {
         let q = format!("SELECT {USER_COLS} FROM users WHERE id = $1");
-        let r = sqlx::query(&q)
-            .bind(id)
-            .fetch_optional(&self.reader)
-            .await?;
-        Ok(r.as_ref().map(user_from).transpose()?)
+        self.opt(sqlx::query(&q).bind(id), user_from).await
     }
 
     async fn user_by_email(&self, email: &str) -> Result<Option<User>> {
         let q = format!("SELECT {USER_COLS} FROM users WHERE email = $1");
-        let r = sqlx::query(&q)
-            .bind(email)
-            .fetch_optional(&self.reader)
-            .await?;
-        Ok(r.as_ref().map(user_from).transpose()?)
+        self.opt(sqlx::query(&q).bind(email), user_from).await
     }
 
     async fn set_password(&self, user_id: &str, hash: &str, audit: &AuditEvent) -> Result<()> {
@@ -186,14 +178,8 @@ impl crate::AccountStore for SqlStore {
         let q = format!(
             "SELECT {USER_COLS} FROM users WHERE id IN (SELECT user_id FROM role_grants WHERE service_point_id = $1) ORDER BY display_name, id"
         );
-        let rows = sqlx::query(&q)
-            .bind(service_point_id)
-            .fetch_all(&self.reader)
-            .await?;
-        Ok(rows
-            .iter()
-            .map(user_from)
-            .collect::<std::result::Result<_, _>>()?)
+        self.all(sqlx::query(&q).bind(service_point_id), user_from)
+            .await
     }
 
     async fn create_session(&self, s: &Session) -> Result<()> {

@@ -15,15 +15,8 @@ impl crate::AuditStore for SqlStore {
         let q = format!(
             "SELECT {AUDIT_COLS} FROM audit_log WHERE subject_id = $1 ORDER BY seq DESC LIMIT $2"
         );
-        let rows = sqlx::query(&q)
-            .bind(subject_id)
-            .bind(limit)
-            .fetch_all(&self.reader)
-            .await?;
-        Ok(rows
-            .iter()
-            .map(audit_from)
-            .collect::<std::result::Result<_, _>>()?)
+        self.all(sqlx::query(&q).bind(subject_id).bind(limit), audit_from)
+            .await
     }
 
     async fn audit_chain(&self) -> Result<(Vec<(AuditEntry, String)>, (i64, String))> {

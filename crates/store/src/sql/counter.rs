@@ -91,13 +91,17 @@ impl crate::CounterStore for SqlStore {
     }
 
     async fn next_receipt_number(&self, service_point_id: &str) -> Result<i64> {
+        // One statement, so atomic on both backends: PostgreSQL locks the point's row until
+        // the commit, SQLite has one writer.
         let r = sqlx::query(
-            "SELECT CAST(COALESCE(MAX(number), 0) + 1 AS BIGINT) AS n FROM cash_receipts WHERE service_point_id = $1",
+            "INSERT INTO receipt_numbers (service_point_id, last) VALUES ($1, 1) \
+             ON CONFLICT (service_point_id) DO UPDATE SET last = receipt_numbers.last + 1 \
+             RETURNING last",
         )
         .bind(service_point_id)
         .fetch_one(&self.writer)
         .await?;
-        Ok(r.try_get("n")?)
+        Ok(r.try_get("last")?)
     }
 
     async fn insert_receipt(&self, r: &CashReceipt, audit: &AuditEvent) -> Result<()> {
@@ -109,13 +113,14 @@ impl crate::CounterStore for SqlStore {
     }
 
     async fn receipt(&self, id: &str) -> Result<Option<CashReceipt>> {
-        let r = sqlx::query(&format!(
-            "SELECT {RECEIPT_COLS} FROM cash_receipts WHERE id = $1"
-        ))
-        .bind(id)
-        .fetch_optional(&self.reader)
-        .await?;
-        Ok(r.as_ref().map(receipt_from).transpose()?)
+        self.opt(
+            sqlx::query(&format!(
+                "SELECT {RECEIPT_COLS} FROM cash_receipts WHERE id = $1"
+            ))
+            .bind(id),
+            receipt_from,
+        )
+        .await
     }
 
     async fn receipts_between(
@@ -124,18 +129,12 @@ impl crate::CounterStore for SqlStore {
         from: Millis,
         until: Millis,
     ) -> Result<Vec<CashReceipt>> {
-        let rows = sqlx::query(&format!(
+        self.all(sqlx::query(&format!(
             "SELECT {RECEIPT_COLS} FROM cash_receipts WHERE service_point_id = $1 AND paid_at >= $2 AND paid_at < $3 ORDER BY number"
         ))
         .bind(service_point_id)
         .bind(from)
-        .bind(until)
-        .fetch_all(&self.reader)
-        .await?;
-        Ok(rows
-            .iter()
-            .map(receipt_from)
-            .collect::<std::result::Result<_, _>>()?)
+        .bind(until), receipt_from).await
     }
 }
 

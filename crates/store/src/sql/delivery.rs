@@ -16,27 +16,26 @@ impl crate::DeliveryStore for SqlStore {
     }
 
     async fn packed_blob(&self, sha256: &str) -> Result<Option<PackedBlob>> {
-        let r = sqlx::query(&format!(
-            "SELECT {PACKED_COLS} FROM packed_blobs WHERE sha256 = $1"
-        ))
-        .bind(sha256)
-        .fetch_optional(&self.reader)
-        .await?;
-        Ok(r.as_ref().map(packed_blob_from).transpose()?)
+        self.opt(
+            sqlx::query(&format!(
+                "SELECT {PACKED_COLS} FROM packed_blobs WHERE sha256 = $1"
+            ))
+            .bind(sha256),
+            packed_blob_from,
+        )
+        .await
     }
 
     async fn packed_blobs_after(&self, after: &str, limit: i64) -> Result<Vec<PackedBlob>> {
-        let rows = sqlx::query(&format!(
-            "SELECT {PACKED_COLS} FROM packed_blobs WHERE sha256 > $1 ORDER BY sha256 LIMIT $2"
-        ))
-        .bind(after)
-        .bind(limit)
-        .fetch_all(&self.reader)
-        .await?;
-        Ok(rows
-            .iter()
-            .map(packed_blob_from)
-            .collect::<std::result::Result<_, _>>()?)
+        self.all(
+            sqlx::query(&format!(
+                "SELECT {PACKED_COLS} FROM packed_blobs WHERE sha256 > $1 ORDER BY sha256 LIMIT $2"
+            ))
+            .bind(after)
+            .bind(limit),
+            packed_blob_from,
+        )
+        .await
     }
 
     async fn packed_among(&self, sha256s: &[String]) -> Result<Vec<String>> {
@@ -69,26 +68,25 @@ impl crate::DeliveryStore for SqlStore {
     }
 
     async fn message(&self, id: &str) -> Result<Option<Message>> {
-        let r = sqlx::query(&format!(
-            "SELECT {MESSAGE_COLS} FROM messages WHERE id = $1"
-        ))
-        .bind(id)
-        .fetch_optional(&self.reader)
-        .await?;
-        Ok(r.as_ref().map(message_from).transpose()?)
+        self.opt(
+            sqlx::query(&format!(
+                "SELECT {MESSAGE_COLS} FROM messages WHERE id = $1"
+            ))
+            .bind(id),
+            message_from,
+        )
+        .await
     }
 
     async fn deliveries(&self, message_id: &str) -> Result<Vec<Delivery>> {
-        let rows = sqlx::query(&format!(
-            "SELECT {DELIVERY_COLS} FROM deliveries WHERE message_id = $1 ORDER BY recipient"
-        ))
-        .bind(message_id)
-        .fetch_all(&self.reader)
-        .await?;
-        Ok(rows
-            .iter()
-            .map(delivery_from)
-            .collect::<std::result::Result<_, _>>()?)
+        self.all(
+            sqlx::query(&format!(
+                "SELECT {DELIVERY_COLS} FROM deliveries WHERE message_id = $1 ORDER BY recipient"
+            ))
+            .bind(message_id),
+            delivery_from,
+        )
+        .await
     }
 
     async fn attachments(&self, message_id: &str) -> Result<Vec<Attachment>> {
@@ -224,16 +222,10 @@ impl crate::DeliveryStore for SqlStore {
     }
 
     async fn thread_of(&self, message_id: &str) -> Result<Vec<Message>> {
-        let rows = sqlx::query(&format!(
+        self.all(sqlx::query(&format!(
             "SELECT {MESSAGE_COLS} FROM messages WHERE thread_id = (SELECT thread_id FROM messages WHERE id = $1) ORDER BY sent_at, id"
         ))
-        .bind(message_id)
-        .fetch_all(&self.reader)
-        .await?;
-        Ok(rows
-            .iter()
-            .map(message_from)
-            .collect::<std::result::Result<_, _>>()?)
+        .bind(message_id), message_from).await
     }
 
     async fn mark_opened(
@@ -252,17 +244,11 @@ impl crate::DeliveryStore for SqlStore {
         delivered_before: Millis,
         limit: i64,
     ) -> Result<Vec<Delivery>> {
-        let rows = sqlx::query(&format!(
+        self.all(sqlx::query(&format!(
             "SELECT {DELIVERY_COLS} FROM deliveries WHERE deemable = 1 AND opened_at IS NULL AND deemed_at IS NULL AND delivered_at <= $1 ORDER BY delivered_at LIMIT $2"
         ))
         .bind(delivered_before)
-        .bind(limit)
-        .fetch_all(&self.reader)
-        .await?;
-        Ok(rows
-            .iter()
-            .map(delivery_from)
-            .collect::<std::result::Result<_, _>>()?)
+        .bind(limit), delivery_from).await
     }
 
     async fn mark_deemed(
@@ -300,24 +286,19 @@ impl crate::DeliveryStore for SqlStore {
     }
 
     async fn evidence_of_message(&self, message_id: &str) -> Result<Vec<EvidenceRecord>> {
-        let rows = sqlx::query(&format!("SELECT {EVIDENCE_COLS} FROM {EVIDENCE_FROM} WHERE e.message_id = $1 ORDER BY e.issued_at, e.log_index"))
-            .bind(message_id)
-            .fetch_all(&self.reader)
-            .await?;
-        Ok(rows
-            .iter()
-            .map(evidence_from)
-            .collect::<std::result::Result<_, _>>()?)
+        self.all(sqlx::query(&format!("SELECT {EVIDENCE_COLS} FROM {EVIDENCE_FROM} WHERE e.message_id = $1 ORDER BY e.issued_at, e.log_index"))
+            .bind(message_id), evidence_from).await
     }
 
     async fn evidence(&self, id: &str) -> Result<Option<EvidenceRecord>> {
-        let r = sqlx::query(&format!(
-            "SELECT {EVIDENCE_COLS} FROM {EVIDENCE_FROM} WHERE e.id = $1"
-        ))
-        .bind(id)
-        .fetch_optional(&self.reader)
-        .await?;
-        Ok(r.as_ref().map(evidence_from).transpose()?)
+        self.opt(
+            sqlx::query(&format!(
+                "SELECT {EVIDENCE_COLS} FROM {EVIDENCE_FROM} WHERE e.id = $1"
+            ))
+            .bind(id),
+            evidence_from,
+        )
+        .await
     }
 }
 

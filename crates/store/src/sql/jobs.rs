@@ -26,35 +26,27 @@ impl crate::JobStore for SqlStore {
     }
 
     async fn claim_jobs(&self, now: Millis, lease_ms: i64, limit: i64) -> Result<Vec<Job>> {
-        // PostgreSQL: SKIP LOCKED lets several instances claim side by side without waiting
-        // or double-claiming. SQLite has one writer, so the plain statement is already atomic.
-        let lock = match self.backend {
-            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
-            Backend::Sqlite => "",
-        };
-        let q = format!(
-            "UPDATE jobs SET locked_until = $1, attempts = attempts + 1 WHERE id IN (\
-               SELECT id FROM jobs WHERE done_at IS NULL AND failed_at IS NULL AND run_at <= $2 \
-               AND (locked_until IS NULL OR locked_until <= $2) ORDER BY run_at LIMIT $3{lock}) \
-             RETURNING id, kind, payload, attempts, max_attempts"
-        );
-        let rows = sqlx::query(&q)
-            .bind(now + lease_ms)
-            .bind(now)
-            .bind(limit)
-            .fetch_all(&self.writer)
-            .await?;
-        let mut jobs = Vec::with_capacity(rows.len());
-        for r in &rows {
-            jobs.push(Job {
-                id: r.try_get("id")?,
-                kind: r.try_get("kind")?,
-                payload: r.try_get("payload")?,
-                attempts: r.try_get("attempts")?,
-                max_attempts: r.try_get("max_attempts")?,
-            });
-        }
-        Ok(jobs)
+        self.claim(
+            &Claim {
+                table: "jobs",
+                key: "id",
+                set: "locked_until = $1, attempts = attempts + 1",
+                due: "done_at IS NULL AND failed_at IS NULL AND run_at <= $2 \
+                      AND (locked_until IS NULL OR locked_until <= $2) ORDER BY run_at",
+                returning: "id, kind, payload, attempts, max_attempts",
+            },
+            (now, lease_ms, limit),
+            |r| {
+                Ok(Job {
+                    id: r.try_get("id")?,
+                    kind: r.try_get("kind")?,
+                    payload: r.try_get("payload")?,
+                    attempts: r.try_get("attempts")?,
+                    max_attempts: r.try_get("max_attempts")?,
+                })
+            },
+        )
+        .await
     }
 
     async fn complete_jobs(&self, ids: &[String], now: Millis) -> Result<()> {

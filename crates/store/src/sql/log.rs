@@ -85,20 +85,11 @@ impl crate::LogStore for SqlStore {
     }
 
     async fn latest_tree_head(&self) -> Result<Option<TreeHead>> {
-        let r = sqlx::query("SELECT tree_size, timestamp_ms, root_hash, signature FROM log_tree_heads ORDER BY tree_size DESC LIMIT 1")
-            .fetch_optional(&self.reader)
-            .await?;
-        Ok(r.as_ref().map(head_from).transpose()?)
+        self.opt(sqlx::query("SELECT tree_size, timestamp_ms, root_hash, signature FROM log_tree_heads ORDER BY tree_size DESC LIMIT 1"), head_from).await
     }
 
     async fn tree_heads(&self) -> Result<Vec<TreeHead>> {
-        let rows = sqlx::query("SELECT tree_size, timestamp_ms, root_hash, signature FROM log_tree_heads ORDER BY tree_size")
-            .fetch_all(&self.reader)
-            .await?;
-        Ok(rows
-            .iter()
-            .map(head_from)
-            .collect::<std::result::Result<_, _>>()?)
+        self.all(sqlx::query("SELECT tree_size, timestamp_ms, root_hash, signature FROM log_tree_heads ORDER BY tree_size"), head_from).await
     }
 }
 

@@ -133,11 +133,8 @@ impl crate::MailboxStore for SqlStore {
 
     async fn office_mailbox(&self, office_id: &str) -> Result<Option<Mailbox>> {
         let q = format!("SELECT {MAILBOX_COLS} FROM mailboxes WHERE office_id = $1 AND kind = 'public_body' ORDER BY created_at LIMIT 1");
-        let r = sqlx::query(&q)
-            .bind(office_id)
-            .fetch_optional(&self.reader)
-            .await?;
-        Ok(r.as_ref().map(mailbox_from).transpose()?)
+        self.opt(sqlx::query(&q).bind(office_id), mailbox_from)
+            .await
     }
 
     async fn search_public_mailboxes(&self, q: &str, limit: i64) -> Result<Vec<Mailbox>> {
@@ -146,15 +143,8 @@ impl crate::MailboxStore for SqlStore {
             "SELECT {MAILBOX_COLS} FROM mailboxes WHERE kind = 'public_body' \
              AND (LOWER(name) LIKE $1 OR nip LIKE $1 OR LOWER(city) LIKE $1) ORDER BY name, address LIMIT $2"
         );
-        let rows = sqlx::query(&sql)
-            .bind(like)
-            .bind(limit)
-            .fetch_all(&self.reader)
-            .await?;
-        Ok(rows
-            .iter()
-            .map(mailbox_from)
-            .collect::<std::result::Result<_, _>>()?)
+        self.all(sqlx::query(&sql).bind(like).bind(limit), mailbox_from)
+            .await
     }
 
     async fn mailbox_by_identifier(
@@ -168,11 +158,7 @@ impl crate::MailboxStore for SqlStore {
             (None, None) => return Ok(None),
         };
         let q = format!("SELECT {MAILBOX_COLS} FROM mailboxes WHERE {col} = $1 AND kind <> 'public_body' ORDER BY created_at LIMIT 1");
-        let r = sqlx::query(&q)
-            .bind(val)
-            .fetch_optional(&self.reader)
-            .await?;
-        Ok(r.as_ref().map(mailbox_from).transpose()?)
+        self.opt(sqlx::query(&q).bind(val), mailbox_from).await
     }
 }
 

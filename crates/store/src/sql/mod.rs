@@ -40,6 +40,19 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// A table of work that instances claim for a while: `set` takes the lease (`$1`, its end),
+/// `due` picks and orders the rows due at `$2`.
+pub(super) struct Claim {
+    table: &'static str,
+    key: &'static str,
+    set: &'static str,
+    due: &'static str,
+    returning: &'static str,
+}
+
+/// A statement with its parameters bound, for either backend.
+type Query<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
@@ -201,11 +214,66 @@ impl SqlStore {
         Ok(true)
     }
 
-    async fn exec_audited<'q>(
+    /// Every row a read query returns, each made into a `T` by `from` (on a reader).
+    async fn all<'q, T>(
         &self,
-        q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
-        ev: &AuditEvent,
-    ) -> Result<()> {
+        q: Query<'q>,
+        from: fn(&AnyRow) -> std::result::Result<T, sqlx::Error>,
+    ) -> Result<Vec<T>> {
+        let rows = q.fetch_all(&self.reader).await?;
+        Ok(rows
+            .iter()
+            .map(from)
+            .collect::<std::result::Result<_, _>>()?)
+    }
+
+    /// The one row a read query may return, made into a `T` by `from` (on a reader).
+    async fn opt<'q, T>(
+        &self,
+        q: Query<'q>,
+        from: fn(&AnyRow) -> std::result::Result<T, sqlx::Error>,
+    ) -> Result<Option<T>> {
+        let r = q.fetch_optional(&self.reader).await?;
+        Ok(r.as_ref().map(from).transpose()?)
+    }
+
+    /// Claims up to `limit` due rows of a work table (jobs, notices) for `lease_ms`, and returns
+    /// them. PostgreSQL: SKIP LOCKED lets several instances claim side by side without waiting
+    /// or double-claiming. SQLite has one writer, so the plain statement is already atomic.
+    async fn claim<T>(
+        &self,
+        c: &Claim,
+        (now, lease_ms, limit): (Millis, i64, i64),
+        from: fn(&AnyRow) -> std::result::Result<T, sqlx::Error>,
+    ) -> Result<Vec<T>> {
+        let lock = match self.backend {
+            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
+            Backend::Sqlite => "",
+        };
+        let Claim {
+            table,
+            key,
+            set,
+            due,
+            returning,
+        } = c;
+        let q = format!(
+            "UPDATE {table} SET {set} WHERE {key} IN (\
+               SELECT {key} FROM {table} WHERE {due} LIMIT $3{lock}) RETURNING {returning}"
+        );
+        let rows = sqlx::query(&q)
+            .bind(now + lease_ms)
+            .bind(now)
+            .bind(limit)
+            .fetch_all(&self.writer)
+            .await?;
+        Ok(rows
+            .iter()
+            .map(from)
+            .collect::<std::result::Result<_, _>>()?)
+    }
+
+    async fn exec_audited<'q>(&self, q: Query<'q>, ev: &AuditEvent) -> Result<()> {
         let mut tx = self.writer.begin().await?;
         let n = q.execute(&mut *tx).await?.rows_affected();
         if n == 0 {

@@ -1,6 +1,6 @@
 //! [`NoticeStore`] in SQL.
 
-use super::{insert_rows, marks, Backend, SqlStore};
+use super::{insert_rows, marks, Claim, SqlStore};
 use crate::notices::{DueNotice, NoticeStore, SentNotice};
 use crate::{new_id, Result};
 use async_trait::async_trait;
@@ -45,30 +45,24 @@ impl NoticeStore for SqlStore {
         lease_ms: i64,
         limit: i64,
     ) -> Result<Vec<DueNotice>> {
-        let lock = match self.backend {
-            Backend::Postgres => " FOR UPDATE SKIP LOCKED",
-            Backend::Sqlite => "",
-        };
-        let q = format!(
-            "UPDATE notices SET claimed_until = $1 WHERE user_id IN (\
-               SELECT user_id FROM notices WHERE pending > 0 AND due_at <= $2 \
-               AND (claimed_until IS NULL OR claimed_until <= $2) ORDER BY due_at LIMIT $3{lock}) \
-             RETURNING user_id, pending"
-        );
-        let rows = sqlx::query(&q)
-            .bind(now + lease_ms)
-            .bind(now)
-            .bind(limit)
-            .fetch_all(&self.writer)
-            .await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for r in &rows {
-            out.push(DueNotice {
-                user_id: r.try_get("user_id")?,
-                pending: r.try_get("pending")?,
-            });
-        }
-        Ok(out)
+        self.claim(
+            &Claim {
+                table: "notices",
+                key: "user_id",
+                set: "claimed_until = $1",
+                due: "pending > 0 AND due_at <= $2 \
+                      AND (claimed_until IS NULL OR claimed_until <= $2) ORDER BY due_at",
+                returning: "user_id, pending",
+            },
+            (now, lease_ms, limit),
+            |r| {
+                Ok(DueNotice {
+                    user_id: r.try_get("user_id")?,
+                    pending: r.try_get("pending")?,
+                })
+            },
+        )
+        .await
     }
 
     async fn finish_notices(&self, sent: &[SentNotice], job_kind: &str, now: Millis) -> Result<()> {

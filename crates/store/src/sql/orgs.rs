@@ -35,20 +35,12 @@ impl crate::OrgStore for SqlStore {
 
     async fn office(&self, id: &str) -> Result<Option<Office>> {
         let q = format!("SELECT {OFFICE_COLS} FROM offices WHERE id = $1");
-        let r = sqlx::query(&q)
-            .bind(id)
-            .fetch_optional(&self.reader)
-            .await?;
-        Ok(r.as_ref().map(office_from).transpose()?)
+        self.opt(sqlx::query(&q).bind(id), office_from).await
     }
 
     async fn offices(&self) -> Result<Vec<Office>> {
         let q = format!("SELECT {OFFICE_COLS} FROM offices ORDER BY name, id");
-        let rows = sqlx::query(&q).fetch_all(&self.reader).await?;
-        Ok(rows
-            .iter()
-            .map(office_from)
-            .collect::<std::result::Result<_, _>>()?)
+        self.all(sqlx::query(&q), office_from).await
     }
 
     async fn create_service_point(&self, p: &ServicePoint, audit: &AuditEvent) -> Result<()> {
@@ -80,20 +72,12 @@ impl crate::OrgStore for SqlStore {
 
     async fn service_point(&self, id: &str) -> Result<Option<ServicePoint>> {
         let q = format!("SELECT {POINT_COLS} FROM service_points WHERE id = $1");
-        let r = sqlx::query(&q)
-            .bind(id)
-            .fetch_optional(&self.reader)
-            .await?;
-        Ok(r.as_ref().map(point_from).transpose()?)
+        self.opt(sqlx::query(&q).bind(id), point_from).await
     }
 
     async fn service_points(&self) -> Result<Vec<ServicePoint>> {
         let q = format!("SELECT {POINT_COLS} FROM service_points ORDER BY name, id");
-        let rows = sqlx::query(&q).fetch_all(&self.reader).await?;
-        Ok(rows
-            .iter()
-            .map(point_from)
-            .collect::<std::result::Result<_, _>>()?)
+        self.all(sqlx::query(&q), point_from).await
     }
 
     async fn create_department(&self, d: &Department, audit: &AuditEvent) -> Result<()> {
@@ -108,16 +92,10 @@ impl crate::OrgStore for SqlStore {
     }
 
     async fn departments(&self, office_id: &str) -> Result<Vec<Department>> {
-        let rows = sqlx::query(
+        self.all(sqlx::query(
             "SELECT id, office_id, code, name FROM departments WHERE office_id = $1 ORDER BY code",
         )
-        .bind(office_id)
-        .fetch_all(&self.reader)
-        .await?;
-        Ok(rows
-            .iter()
-            .map(dept_from)
-            .collect::<std::result::Result<_, _>>()?)
+        .bind(office_id), dept_from).await
     }
 
     async fn delete_department(&self, office_id: &str, id: &str, audit: &AuditEvent) -> Result<()> {

@@ -33,24 +33,16 @@ impl crate::PaperStore for SqlStore {
 
     async fn print_batches(&self, service_point_id: &str, limit: i64) -> Result<Vec<PrintBatch>> {
         let q = format!("SELECT {BATCH_COLS} FROM print_batches b WHERE b.service_point_id = $1 ORDER BY b.created_at DESC, b.id LIMIT $2");
-        let rows = sqlx::query(&q)
-            .bind(service_point_id)
-            .bind(limit)
-            .fetch_all(&self.reader)
-            .await?;
-        Ok(rows
-            .iter()
-            .map(batch_from)
-            .collect::<std::result::Result<_, _>>()?)
+        self.all(
+            sqlx::query(&q).bind(service_point_id).bind(limit),
+            batch_from,
+        )
+        .await
     }
 
     async fn print_batch(&self, id: &str) -> Result<Option<PrintBatch>> {
         let q = format!("SELECT {BATCH_COLS} FROM print_batches b WHERE b.id = $1");
-        let r = sqlx::query(&q)
-            .bind(id)
-            .fetch_optional(&self.reader)
-            .await?;
-        Ok(r.as_ref().map(batch_from).transpose()?)
+        self.opt(sqlx::query(&q).bind(id), batch_from).await
     }
 
     async fn batch_letters(&self, batch_id: &str) -> Result<Vec<PaperLetter>> {
@@ -131,11 +123,7 @@ pub(super) fn batch_from(r: &AnyRow) -> std::result::Result<PrintBatch, sqlx::Er
 impl SqlStore {
     async fn letters_where(&self, cond: &str, arg: &str) -> Result<Vec<PaperLetter>> {
         let q = format!("SELECT {LETTER_COLS} FROM paper_letters WHERE {cond} ORDER BY created_at, tracking_number");
-        let rows = sqlx::query(&q).bind(arg).fetch_all(&self.reader).await?;
-        Ok(rows
-            .iter()
-            .map(letter_from)
-            .collect::<std::result::Result<_, _>>()?)
+        self.all(sqlx::query(&q).bind(arg), letter_from).await
     }
 
     async fn paper_insert_batch(&self, b: &PrintBatch, audit: &AuditEvent) -> Result<i64> {

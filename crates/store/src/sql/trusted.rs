@@ -23,26 +23,21 @@ impl crate::TrustedStore for SqlStore {
     }
 
     async fn tp_application(&self, number: &str) -> Result<Option<TpApplication>> {
-        let r = sqlx::query(&format!(
-            "SELECT {TPA_COLS} FROM tp_applications WHERE number = $1"
-        ))
-        .bind(number)
-        .fetch_optional(&self.reader)
-        .await?;
-        Ok(r.as_ref().map(tpa_from).transpose()?)
+        self.opt(
+            sqlx::query(&format!(
+                "SELECT {TPA_COLS} FROM tp_applications WHERE number = $1"
+            ))
+            .bind(number),
+            tpa_from,
+        )
+        .await
     }
 
     async fn tp_applications_of(&self, user_id: &str) -> Result<Vec<TpApplication>> {
-        let rows = sqlx::query(&format!(
+        self.all(sqlx::query(&format!(
             "SELECT {TPA_COLS} FROM tp_applications WHERE user_id = $1 ORDER BY created_at DESC, number"
         ))
-        .bind(user_id)
-        .fetch_all(&self.reader)
-        .await?;
-        Ok(rows
-            .iter()
-            .map(tpa_from)
-            .collect::<std::result::Result<_, _>>()?)
+        .bind(user_id), tpa_from).await
     }
 
     async fn decide_tp_application(

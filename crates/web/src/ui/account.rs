@@ -1,7 +1,9 @@
 //! Sign-in, registration, email verification, password reset, the account page, the second
 //! factor and the Data Tracker.
 
-use super::common::{check_csrf, message, render, require_user, Field, FormPage, FormView};
+use super::common::{
+    check_csrf, message, render, require_user, CsrfForm, Field, FormPage, FormView,
+};
 use crate::ctx::{set_cookie, Ctx, CtxRef, SESSION_COOKIE};
 use crate::error::PageError;
 use crate::Params;
@@ -125,9 +127,8 @@ async fn login(
     axum::extract::State(state): axum::extract::State<State>,
     axum::Extension(ctx): CtxRef,
     Query(q): Query<Params>,
-    Form(f): Form<Params>,
+    CsrfForm(f): CsrfForm,
 ) -> Result<Response, PageError> {
-    check_csrf(&ctx, &f)?;
     let get = |k: &str| f.get(k).map(String::as_str).unwrap_or("");
     let next = safe_next(q.get("next"));
     let result = svc(&state)
@@ -170,9 +171,8 @@ async fn login(
 async fn logout(
     axum::extract::State(state): axum::extract::State<State>,
     axum::Extension(ctx): CtxRef,
-    Form(f): Form<Params>,
+    CsrfForm(_f): CsrfForm,
 ) -> Result<Response, PageError> {
-    check_csrf(&ctx, &f)?;
     if let Some(p) = &ctx.principal {
         svc(&state)
             .sign_out(p)
@@ -221,9 +221,8 @@ async fn register_page(axum::Extension(ctx): CtxRef) -> Response {
 async fn register(
     axum::extract::State(state): axum::extract::State<State>,
     axum::Extension(ctx): CtxRef,
-    Form(f): Form<Params>,
+    CsrfForm(f): CsrfForm,
 ) -> Result<Response, PageError> {
-    check_csrf(&ctx, &f)?;
     let get = |k: &str| f.get(k).map(String::as_str).unwrap_or("");
     match svc(&state)
         .register(
@@ -447,9 +446,8 @@ async fn reset(
     axum::extract::State(state): axum::extract::State<State>,
     axum::Extension(ctx): CtxRef,
     Query(q): Query<Params>,
-    Form(f): Form<Params>,
+    CsrfForm(f): CsrfForm,
 ) -> Result<Response, PageError> {
-    check_csrf(&ctx, &f)?;
     let token = q.get("token").map(String::as_str).unwrap_or("");
     match svc(&state)
         .reset_password(token, f.get("password").map(String::as_str).unwrap_or(""))

@@ -1,15 +1,13 @@
 //! Organisation pages: offices and service points (platform admin), an office's departments
 //! and staff (office admin), a service point's clerks, and the audit trail.
 
-use super::common::{
-    check_csrf, err, notice, render, require_user, when, Field, FormPage, FormView,
-};
+use super::common::{err, notice, render, require_user, when, CsrfForm, Field, FormPage, FormView};
 use crate::ctx::{Ctx, CtxRef};
 use crate::error::PageError;
 use crate::State;
 use crate::{Params, St};
 use askama::Template;
-use axum::extract::{Form, Path, Query};
+use axum::extract::{Path, Query};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::Router;
@@ -199,9 +197,8 @@ async fn office_new_page(axum::Extension(ctx): CtxRef) -> Result<Response, PageE
 async fn office_new(
     axum::extract::State(state): St,
     axum::Extension(ctx): CtxRef,
-    Form(f): Form<Params>,
+    CsrfForm(f): CsrfForm,
 ) -> Result<Response, PageError> {
-    check_csrf(&ctx, &f)?;
     let p = require_user(&ctx)?;
     let result = state.services.create_office(p, &office_input(&f)).await;
     saved(
@@ -235,9 +232,8 @@ async fn office_edit(
     axum::extract::State(state): St,
     axum::Extension(ctx): CtxRef,
     Path(id): Path<String>,
-    Form(f): Form<Params>,
+    CsrfForm(f): CsrfForm,
 ) -> Result<Response, PageError> {
-    check_csrf(&ctx, &f)?;
     let p = require_user(&ctx)?;
     let result = state
         .services
@@ -296,9 +292,8 @@ async fn point_new_page(axum::Extension(ctx): CtxRef) -> Result<Response, PageEr
 async fn point_new(
     axum::extract::State(state): St,
     axum::Extension(ctx): CtxRef,
-    Form(f): Form<Params>,
+    CsrfForm(f): CsrfForm,
 ) -> Result<Response, PageError> {
-    check_csrf(&ctx, &f)?;
     let p = require_user(&ctx)?;
     let result = state
         .services
@@ -335,9 +330,8 @@ async fn point_edit(
     axum::extract::State(state): St,
     axum::Extension(ctx): CtxRef,
     Path(id): Path<String>,
-    Form(f): Form<Params>,
+    CsrfForm(f): CsrfForm,
 ) -> Result<Response, PageError> {
-    check_csrf(&ctx, &f)?;
     let p = require_user(&ctx)?;
     let result = state
         .services

@@ -160,6 +160,31 @@ pub fn check_csrf(ctx: &Arc<Ctx>, form: &HashMap<String, String>) -> Result<(), 
     }
 }
 
+/// A form posted from one of our pages: its fields, once its CSRF token matched the page's.
+/// A body that is not a form, or a missing or wrong token, is refused with the error page
+/// before the handler runs (and changes nothing).
+pub struct CsrfForm(pub HashMap<String, String>);
+
+impl<S: Send + Sync> axum::extract::FromRequest<S> for CsrfForm {
+    type Rejection = Response;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Response> {
+        let Some(ctx) = req.extensions().get::<Arc<Ctx>>().cloned() else {
+            // Every page route runs behind the context middleware; without it, refuse plainly.
+            return Err(axum::http::StatusCode::BAD_REQUEST.into_response());
+        };
+        let axum::extract::Form(form) =
+            axum::extract::Form::<HashMap<String, String>>::from_request(req, state)
+                .await
+                .map_err(|_| {
+                    PageError(DomainError::invalid("form", "err-request"), ctx.clone())
+                        .into_response()
+                })?;
+        check_csrf(&ctx, &form).map_err(IntoResponse::into_response)?;
+        Ok(CsrfForm(form))
+    }
+}
+
 fn constant_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }

@@ -1,7 +1,7 @@
 //! Assisted service at the counter: start a visit with the citizen present (PESEL, ID card,
 //! consent), see and print their e-delivery messages, end the visit.
 
-use super::common::{check_csrf, render, render_invalid, require_user, when, FormView};
+use super::common::{render, render_invalid, require_user, when, CsrfForm, FormView};
 use crate::ctx::{Ctx, CtxRef};
 use crate::error::PageError;
 use crate::State;
@@ -10,7 +10,7 @@ use askama::Template;
 use axum::extract::Path;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Form, Router};
+use axum::Router;
 use okienko_domain::DomainError;
 use okienko_services::visits::{PrintLabels, VisitInput};
 use std::sync::Arc;
@@ -68,10 +68,9 @@ async fn start_page(
 async fn start(
     axum::extract::State(state): St,
     axum::Extension(ctx): CtxRef,
-    Form(form): Form<Params>,
+    CsrfForm(form): CsrfForm,
 ) -> Result<Response, PageError> {
     let p = require_user(&ctx)?;
-    check_csrf(&ctx, &form)?;
     let get = |k: &str| form.get(k).cloned().unwrap_or_default();
     let input = VisitInput {
         pesel: get("pesel"),
@@ -174,10 +173,9 @@ async fn send(
     axum::extract::State(state): St,
     axum::Extension(ctx): CtxRef,
     Path(id): Path<String>,
-    Form(form): Form<Params>,
+    CsrfForm(form): CsrfForm,
 ) -> Result<Response, PageError> {
     let p = require_user(&ctx)?;
-    check_csrf(&ctx, &form)?;
     let get = |k: &str| form.get(k).cloned().unwrap_or_default();
     let to: Vec<String> = get("to")
         .split([',', ';', '\n', ' '])
@@ -224,10 +222,9 @@ async fn print(
     axum::extract::State(state): St,
     axum::Extension(ctx): CtxRef,
     Path(id): Path<String>,
-    Form(form): Form<Params>,
+    CsrfForm(form): CsrfForm,
 ) -> Result<Response, PageError> {
     let p = require_user(&ctx)?;
-    check_csrf(&ctx, &form)?;
     let message = form.get("message").cloned().unwrap_or_default();
     if message.is_empty() {
         return visit_page(&state, &ctx, &id, Some(ctx.t("err-message-choose"))).await;
@@ -244,10 +241,9 @@ async fn end(
     axum::extract::State(state): St,
     axum::Extension(ctx): CtxRef,
     Path(id): Path<String>,
-    Form(form): Form<Params>,
+    CsrfForm(_form): CsrfForm,
 ) -> Result<Response, PageError> {
     let p = require_user(&ctx)?;
-    check_csrf(&ctx, &form)?;
     state
         .services
         .end_visit(p, &id)
@@ -260,10 +256,9 @@ async fn cash(
     axum::extract::State(state): St,
     axum::Extension(ctx): CtxRef,
     Path(id): Path<String>,
-    Form(form): Form<Params>,
+    CsrfForm(form): CsrfForm,
 ) -> Result<Response, PageError> {
     let p = require_user(&ctx)?;
-    check_csrf(&ctx, &form)?;
     let get = |k: &str| form.get(k).cloned().unwrap_or_default();
     match state
         .services
@@ -397,6 +392,8 @@ struct ReportPage<'a> {
     /// (receipt id, number, time, title, amount)
     rows: Vec<(String, i64, String, String, String)>,
     total: String,
+    /// Receipt numbers of the day that no receipt carries, e.g. "14, 15".
+    unused: String,
     /// (label, count) of the counter's day.
     summary: Vec<(String, String)>,
 }
@@ -437,6 +434,12 @@ async fn cash_report(
             })
             .collect(),
         total: okienko_services::visits::format_amount(r.total),
+        unused: r
+            .unused
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(", "),
         summary: vec![
             (
                 ctx.t("summary-confirmations"),

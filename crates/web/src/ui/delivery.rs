@@ -1,6 +1,6 @@
 //! A delivered message and its evidence: reading (the handover is recorded), archiving, attachments, evidence documents as JSON, signed CMS and PDF.
 
-use super::common::{check_csrf, err, render, require_user, when};
+use super::common::{err, render, require_user, when, CsrfForm};
 use crate::ctx::{Ctx, CtxRef};
 use crate::error::PageError;
 use crate::State;
@@ -137,10 +137,9 @@ pub(crate) async fn archive_toggle(
     axum::extract::State(state): St,
     axum::Extension(ctx): CtxRef,
     Path(id): Path<String>,
-    axum::Form(form): axum::Form<Params>,
+    CsrfForm(form): CsrfForm,
 ) -> Result<Response, PageError> {
     let p = require_user(&ctx)?;
-    check_csrf(&ctx, &form)?;
     let archived = form.get("archived").map(String::as_str) == Some("1");
     // The mailbox named in the form, or the one through which the person sees the message.
     let mailbox = match form.get("mailbox").filter(|m| !m.is_empty()) {

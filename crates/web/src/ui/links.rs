@@ -1,12 +1,12 @@
 //! Pages of emailed links that need the person signed in: accepting a staff offer, confirming a new email address.
 
 use super::account::{link_form, link_used_up, svc};
-use super::common::{check_csrf, require_user};
+use super::common::{require_user, CsrfForm};
 use crate::ctx::{set_cookie, CtxRef, SESSION_COOKIE};
 use crate::error::PageError;
 use crate::Params;
 use crate::State;
-use axum::extract::{Form, Query};
+use axum::extract::Query;
 use axum::http::header::SET_COOKIE;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -57,9 +57,8 @@ pub(crate) async fn staff_accept(
     axum::extract::State(state): axum::extract::State<State>,
     axum::Extension(ctx): CtxRef,
     Query(q): Query<Params>,
-    Form(f): Form<Params>,
+    CsrfForm(_f): CsrfForm,
 ) -> Result<Response, PageError> {
-    check_csrf(&ctx, &f)?;
     let p = require_user(&ctx)?;
     let get = |k: &str| q.get(k).map(String::as_str).unwrap_or("");
     match svc(&state)
@@ -106,9 +105,8 @@ pub(crate) async fn email_confirm(
     axum::extract::State(state): axum::extract::State<State>,
     axum::Extension(ctx): CtxRef,
     Query(q): Query<Params>,
-    Form(f): Form<Params>,
+    CsrfForm(_f): CsrfForm,
 ) -> Result<Response, PageError> {
-    check_csrf(&ctx, &f)?;
     let p = require_user(&ctx)?;
     let get = |k: &str| q.get(k).map(String::as_str).unwrap_or("");
     match svc(&state)

@@ -1,7 +1,9 @@
 //! E-delivery pages: mailboxes, folders, writing a message with attachments, reading one with
 //! its evidence, and a human-readable view of each evidence document.
 
-use super::common::{check_csrf, err, render, render_invalid, require_user, when, FormView};
+use super::common::{
+    check_csrf, err, render, render_invalid, require_user, when, CsrfForm, FormView,
+};
 use crate::ctx::{Ctx, CtxRef};
 use crate::error::PageError;
 use crate::State;
@@ -516,10 +518,9 @@ async fn member_add(
     axum::extract::State(state): St,
     axum::Extension(ctx): CtxRef,
     Path(address): Path<String>,
-    axum::Form(form): axum::Form<Params>,
+    CsrfForm(form): CsrfForm,
 ) -> Result<Response, PageError> {
     let p = require_user(&ctx)?;
-    check_csrf(&ctx, &form)?;
     let get = |k: &str| form.get(k).cloned().unwrap_or_default();
     match state
         .services
@@ -542,10 +543,9 @@ async fn member_remove(
     axum::extract::State(state): St,
     axum::Extension(ctx): CtxRef,
     Path((address, user)): Path<(String, String)>,
-    axum::Form(form): axum::Form<Params>,
+    CsrfForm(_form): CsrfForm,
 ) -> Result<Response, PageError> {
     let p = require_user(&ctx)?;
-    check_csrf(&ctx, &form)?;
     state
         .services
         .revoke_mailbox(p, &address, &user)

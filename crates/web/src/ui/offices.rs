@@ -2,13 +2,13 @@
 
 use super::account::texts;
 use super::admin::may;
-use super::common::{check_csrf, err, notice, require_user, when, Field, FormView};
+use super::common::{check_csrf, err, notice, require_user, when, CsrfForm, Field, FormView};
 use crate::ctx::{Ctx, CtxRef};
 use crate::error::PageError;
 use crate::State;
 use crate::{Params, St};
 use askama::Template;
-use axum::extract::{Form, Path, Query};
+use axum::extract::{Path, Query};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
@@ -190,9 +190,8 @@ pub(crate) async fn seal_rotate(
     axum::extract::State(state): St,
     axum::Extension(ctx): CtxRef,
     Path(id): Path<String>,
-    Form(f): Form<Params>,
+    CsrfForm(_f): CsrfForm,
 ) -> Result<Response, PageError> {
-    check_csrf(&ctx, &f)?;
     let p = require_user(&ctx)?;
     state
         .services
@@ -206,9 +205,8 @@ pub(crate) async fn seal_revoke(
     axum::extract::State(state): St,
     axum::Extension(ctx): CtxRef,
     Path(id): Path<String>,
-    Form(f): Form<Params>,
+    CsrfForm(_f): CsrfForm,
 ) -> Result<Response, PageError> {
-    check_csrf(&ctx, &f)?;
     let p = require_user(&ctx)?;
     state
         .services
@@ -222,9 +220,8 @@ pub(crate) async fn seal_import(
     axum::extract::State(state): St,
     axum::Extension(ctx): CtxRef,
     Path(id): Path<String>,
-    Form(f): Form<Params>,
+    CsrfForm(f): CsrfForm,
 ) -> Result<Response, PageError> {
-    check_csrf(&ctx, &f)?;
     let p = require_user(&ctx)?;
     let g = |k: &str| f.get(k).map(String::as_str).unwrap_or("");
     let result = state
@@ -338,9 +335,8 @@ pub(crate) async fn dept_new(
     axum::extract::State(state): St,
     axum::Extension(ctx): CtxRef,
     Path(id): Path<String>,
-    Form(f): Form<Params>,
+    CsrfForm(f): CsrfForm,
 ) -> Result<Response, PageError> {
-    check_csrf(&ctx, &f)?;
     let p = require_user(&ctx)?;
     let g = |k: &str| f.get(k).map(String::as_str).unwrap_or("");
     let result = state
@@ -362,9 +358,8 @@ pub(crate) async fn dept_delete(
     axum::extract::State(state): St,
     axum::Extension(ctx): CtxRef,
     Path((id, dept)): Path<(String, String)>,
-    Form(f): Form<Params>,
+    CsrfForm(_f): CsrfForm,
 ) -> Result<Response, PageError> {
-    check_csrf(&ctx, &f)?;
     let p = require_user(&ctx)?;
     state
         .services
@@ -378,9 +373,8 @@ pub(crate) async fn staff_add(
     axum::extract::State(state): St,
     axum::Extension(ctx): CtxRef,
     Path(id): Path<String>,
-    Form(f): Form<Params>,
+    CsrfForm(f): CsrfForm,
 ) -> Result<Response, PageError> {
-    check_csrf(&ctx, &f)?;
     let p = require_user(&ctx)?;
     let result = state
         .services
@@ -401,9 +395,8 @@ pub(crate) async fn staff_remove(
     axum::extract::State(state): St,
     axum::Extension(ctx): CtxRef,
     Path((id, user)): Path<(String, String)>,
-    Form(f): Form<Params>,
+    CsrfForm(_f): CsrfForm,
 ) -> Result<Response, PageError> {
-    check_csrf(&ctx, &f)?;
     let p = require_user(&ctx)?;
     let result = state.services.remove_staff(p, &id, &user).await;
     office_answer(
@@ -476,9 +469,8 @@ pub(crate) async fn clerk_add(
     axum::extract::State(state): St,
     axum::Extension(ctx): CtxRef,
     Path(id): Path<String>,
-    Form(f): Form<Params>,
+    CsrfForm(f): CsrfForm,
 ) -> Result<Response, PageError> {
-    check_csrf(&ctx, &f)?;
     let p = require_user(&ctx)?;
     match state
         .services

@@ -2,7 +2,9 @@
 //! (download, printed, handed to the post) and each letter's outcome; and the public page where
 //! anyone holding a letter checks it by its tracking number and verification code.
 
-use super::common::{check_csrf, err, render, render_invalid, require_user, when, FormView};
+use super::common::{
+    check_csrf, err, render, render_invalid, require_user, when, CsrfForm, FormView,
+};
 use crate::ctx::{Ctx, CtxRef};
 use crate::error::PageError;
 use crate::State;
@@ -118,10 +120,9 @@ async fn make_batch(
     axum::extract::State(state): St,
     axum::Extension(ctx): CtxRef,
     Path(id): Path<String>,
-    Form(form): Form<Params>,
+    CsrfForm(_form): CsrfForm,
 ) -> Result<Response, PageError> {
     let p = require_user(&ctx)?;
-    check_csrf(&ctx, &form)?;
     match state.services.make_print_batch(p, &id).await {
         Ok(b) => Ok(Redirect::to(&format!("/print-batches/{}?made=1", b.id)).into_response()),
         Err(DomainError::Conflict("err-nothing-waiting")) => {
@@ -262,10 +263,9 @@ async fn outcome(
     axum::extract::State(state): St,
     axum::Extension(ctx): CtxRef,
     Path(id): Path<String>,
-    Form(form): Form<Params>,
+    CsrfForm(form): CsrfForm,
 ) -> Result<Response, PageError> {
     let p = require_user(&ctx)?;
-    check_csrf(&ctx, &form)?;
     let chosen = form.get("outcome").cloned().unwrap_or_default();
     match state.services.record_letter_outcome(p, &id, &chosen).await {
         Ok(l) => Ok(Redirect::to(&format!(
@@ -332,9 +332,8 @@ async fn check_page(
 async fn check(
     axum::extract::State(state): St,
     axum::Extension(ctx): CtxRef,
-    Form(form): Form<Params>,
+    CsrfForm(form): CsrfForm,
 ) -> Result<Response, PageError> {
-    check_csrf(&ctx, &form)?;
     let get = |k: &str| form.get(k).cloned().unwrap_or_default();
     match state
         .services
@@ -386,9 +385,8 @@ async fn check(
 async fn check_pdf(
     axum::extract::State(state): St,
     axum::Extension(ctx): CtxRef,
-    Form(form): Form<Params>,
+    CsrfForm(form): CsrfForm,
 ) -> Result<Response, PageError> {
-    check_csrf(&ctx, &form)?;
     let get = |k: &str| form.get(k).cloned().unwrap_or_default();
     let (tracking, bytes) = state
         .services

@@ -1,13 +1,11 @@
 //! The account's security: the second factor (TOTP) and the Data Tracker of staff reads of one's data.
 
 use super::account::{session_cookie, svc};
-use super::common::{check_csrf, message, render, require_user, when, Field, FormView};
+use super::common::{message, render, require_user, when, CsrfForm, Field, FormView};
 use crate::ctx::{Ctx, CtxRef};
 use crate::error::PageError;
-use crate::Params;
 use crate::State;
 use askama::Template;
-use axum::extract::Form;
 use axum::http::header::SET_COOKIE;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -114,9 +112,8 @@ pub(crate) async fn totp_page(
 pub(crate) async fn totp_enrol(
     axum::extract::State(state): axum::extract::State<State>,
     axum::Extension(ctx): CtxRef,
-    Form(f): Form<Params>,
+    CsrfForm(f): CsrfForm,
 ) -> Result<Response, PageError> {
-    check_csrf(&ctx, &f)?;
     let p = require_user(&ctx)?;
     let secret = f.get("secret").cloned().unwrap_or_default();
     let seal = f.get("seal").cloned().unwrap_or_default();
@@ -148,9 +145,8 @@ pub(crate) async fn totp_enrol(
 pub(crate) async fn totp_disable(
     axum::extract::State(state): axum::extract::State<State>,
     axum::Extension(ctx): CtxRef,
-    Form(f): Form<Params>,
+    CsrfForm(f): CsrfForm,
 ) -> Result<Response, PageError> {
-    check_csrf(&ctx, &f)?;
     let p = require_user(&ctx)?;
     match svc(&state)
         .disable_totp(p, f.get("password").map(String::as_str).unwrap_or(""))

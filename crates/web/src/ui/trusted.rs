@@ -2,7 +2,7 @@
 //! confirms identity in person (one task per screen, keyboard first), and opening one's own
 //! delivery mailbox.
 
-use super::common::{check_csrf, require_user, when, Field, FormView};
+use super::common::{require_user, when, CsrfForm, Field, FormView};
 use crate::ctx::{Ctx, CtxRef};
 use crate::error::PageError;
 use crate::State;
@@ -11,7 +11,7 @@ use askama::Template;
 use axum::extract::Query;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Form, Router};
+use axum::Router;
 use okienko_domain::DomainError;
 use okienko_services::trusted::{in_force, ApplicationInput, CounterInput};
 use std::sync::Arc;
@@ -121,10 +121,9 @@ async fn status(
 async fn apply(
     axum::extract::State(state): St,
     axum::Extension(ctx): CtxRef,
-    Form(form): Form<Params>,
+    CsrfForm(form): CsrfForm,
 ) -> Result<Response, PageError> {
     let p = require_user(&ctx)?;
-    check_csrf(&ctx, &form)?;
     let get = |k: &str| form.get(k).cloned().unwrap_or_default();
     let input = ApplicationInput {
         pesel: get("pesel"),
@@ -153,10 +152,9 @@ async fn apply(
 async fn revoke(
     axum::extract::State(state): St,
     axum::Extension(ctx): CtxRef,
-    Form(form): Form<Params>,
+    CsrfForm(_form): CsrfForm,
 ) -> Result<Response, PageError> {
     let p = require_user(&ctx)?;
-    check_csrf(&ctx, &form)?;
     match state.services.revoke_my_trusted_profile(p).await {
         Ok(()) => Ok(Redirect::to("/trusted-profile?notice=notice-tp-revoked").into_response()),
         Err(DomainError::NotFound) => {
@@ -175,10 +173,9 @@ async fn revoke(
 async fn open_mailbox(
     axum::extract::State(state): St,
     axum::Extension(ctx): CtxRef,
-    Form(form): Form<Params>,
+    CsrfForm(_form): CsrfForm,
 ) -> Result<Response, PageError> {
     let p = require_user(&ctx)?;
-    check_csrf(&ctx, &form)?;
     match state.services.open_my_mailbox(p).await {
         Ok((m, _)) => Ok(Redirect::to(&format!(
             "/mailboxes/{}?notice=notice-mailbox-opened",
@@ -231,10 +228,9 @@ async fn counter(axum::Extension(ctx): CtxRef) -> Result<Response, PageError> {
 async fn counter_step(
     axum::extract::State(state): St,
     axum::Extension(ctx): CtxRef,
-    Form(form): Form<Params>,
+    CsrfForm(form): CsrfForm,
 ) -> Result<Response, PageError> {
     let p = require_user(&ctx)?;
-    check_csrf(&ctx, &form)?;
     let get = |k: &str| form.get(k).cloned().unwrap_or_default();
     let s = &state.services;
     let input = CounterInput {
@@ -342,10 +338,9 @@ async fn admin_page(axum::Extension(ctx): CtxRef) -> Result<Response, PageError>
 async fn admin_revoke(
     axum::extract::State(state): St,
     axum::Extension(ctx): CtxRef,
-    Form(form): Form<Params>,
+    CsrfForm(form): CsrfForm,
 ) -> Result<Response, PageError> {
     let p = require_user(&ctx)?;
-    check_csrf(&ctx, &form)?;
     let get = |k: &str| form.get(k).cloned().unwrap_or_default();
     match state
         .services
@@ -402,10 +397,9 @@ async fn register_page(axum::Extension(ctx): CtxRef) -> Result<Response, PageErr
 async fn register(
     axum::extract::State(state): St,
     axum::Extension(ctx): CtxRef,
-    Form(form): Form<Params>,
+    CsrfForm(form): CsrfForm,
 ) -> Result<Response, PageError> {
     let p = require_user(&ctx)?;
-    check_csrf(&ctx, &form)?;
     let get = |k: &str| form.get(k).cloned().unwrap_or_default();
     let input = okienko_services::trusted::CounterRegistration {
         pesel: get("pesel"),
@@ -499,9 +493,8 @@ async fn activate_page(axum::Extension(ctx): CtxRef) -> Response {
 async fn activate(
     axum::extract::State(state): St,
     axum::Extension(ctx): CtxRef,
-    Form(form): Form<Params>,
+    CsrfForm(form): CsrfForm,
 ) -> Result<Response, PageError> {
-    check_csrf(&ctx, &form)?;
     let get = |k: &str| form.get(k).cloned().unwrap_or_default();
     match state
         .services
