@@ -13,144 +13,243 @@ use axum::routing::get;
 use axum::Router;
 use okienko_domain::policy::{allowed, Action};
 use okienko_domain::DomainError;
+use okienko_services::accounts::Principal;
 use okienko_services::orgs::{OfficeInput, PointInput};
 use okienko_store::{Office, ServicePoint};
 use std::sync::Arc;
 
 pub fn routes() -> Router<State> {
-    Router::new()
-        .route("/admin/offices", get(offices))
-        .route("/admin/offices/new", get(office_new_page).post(office_new))
-        .route(
-            "/admin/offices/{id}/edit",
-            get(office_edit_page).post(office_edit),
-        )
+    let mut r = Router::new();
+    for kind in [Kind::Office, Kind::Point] {
+        let base = kind.base();
+        r = r
+            .route(
+                &format!("{base}/new"),
+                get(move |c| new_page(kind, c)).post(move |s, c, f| create(kind, s, c, f)),
+            )
+            .route(
+                &format!("{base}/{{id}}/edit"),
+                get(move |s, c, i| edit_page(kind, s, c, i))
+                    .post(move |s, c, i, f| edit(kind, s, c, i, f)),
+            );
+    }
+    r.route("/admin/offices", get(offices))
         .route("/admin/service-points", get(points))
-        .route(
-            "/admin/service-points/new",
-            get(point_new_page).post(point_new),
-        )
-        .route(
-            "/admin/service-points/{id}/edit",
-            get(point_edit_page).post(point_edit),
-        )
         .route("/admin/audit", get(audit))
 }
 
-fn address_fields(ctx: &Ctx) -> Vec<Field> {
-    vec![
-        Field::new(ctx, "street", "f-street", "text", "street-address"),
-        Field::new(ctx, "postal_code", "f-postal-code", "text", "postal-code")
-            .hint(ctx.t("f-postal-code-hint")),
-        Field::new(ctx, "city", "f-city", "text", "address-level2"),
-    ]
+/// The two kinds of organisation the platform admin keeps: offices and service points. One
+/// set of form pages serves both.
+#[derive(Clone, Copy)]
+enum Kind {
+    Office,
+    Point,
 }
 
-fn office_form(ctx: &Ctx, form: FormView, action: String, title_key: &str) -> Response {
-    let mut fields = vec![
-        Field::new(ctx, "name", "f-name", "text", "organization"),
-        Field::new(ctx, "nip", "f-nip", "text", "").hint(ctx.t("f-nip-hint")),
-        Field::new(ctx, "regon", "f-regon", "text", "").hint(ctx.t("f-regon-hint")),
-    ];
-    fields.extend(address_fields(ctx));
-    let page = FormPage {
-        ctx,
-        title: ctx.t(title_key),
-        intro: String::new(),
-        action,
-        fields,
-        form,
-        submit: ctx.t("save"),
-        links: vec![],
-    };
-    super::common::render_form(&page, page.form.has_errors())
+impl Kind {
+    fn base(self) -> &'static str {
+        match self {
+            Kind::Office => "/admin/offices",
+            Kind::Point => "/admin/service-points",
+        }
+    }
+
+    fn may(self) -> Action<'static> {
+        match self {
+            Kind::Office => Action::ManageOffices,
+            Kind::Point => Action::ManageServicePoints,
+        }
+    }
+
+    /// The form; `id` is the one edited, None for a new one.
+    fn form(self, ctx: &Ctx, form: FormView, id: Option<&str>) -> Response {
+        let address = [
+            Field::new(ctx, "street", "f-street", "text", "street-address"),
+            Field::new(ctx, "postal_code", "f-postal-code", "text", "postal-code")
+                .hint(ctx.t("f-postal-code-hint")),
+            Field::new(ctx, "city", "f-city", "text", "address-level2"),
+        ];
+        let mut fields = vec![Field::new(ctx, "name", "f-name", "text", "organization")];
+        let title = match self {
+            Kind::Office => {
+                fields.push(Field::new(ctx, "nip", "f-nip", "text", "").hint(ctx.t("f-nip-hint")));
+                fields.push(
+                    Field::new(ctx, "regon", "f-regon", "text", "").hint(ctx.t("f-regon-hint")),
+                );
+                fields.extend(address);
+                if id.is_some() {
+                    "offices-edit"
+                } else {
+                    "offices-new"
+                }
+            }
+            Kind::Point => {
+                fields.extend(address);
+                fields.push(Field::new(ctx, "is_open", "f-is-open", "checkbox", ""));
+                if id.is_some() {
+                    "points-edit"
+                } else {
+                    "points-new"
+                }
+            }
+        };
+        let action = match id {
+            Some(id) => format!("{}/{id}/edit", self.base()),
+            None => format!("{}/new", self.base()),
+        };
+        let page = FormPage {
+            ctx,
+            title: ctx.t(title),
+            intro: String::new(),
+            action,
+            fields,
+            form,
+            submit: ctx.t("save"),
+            links: vec![],
+        };
+        super::common::render_form(&page, page.form.has_errors())
+    }
+
+    /// What the edit form starts with: the organisation as it is.
+    async fn values(self, state: &State, p: &Principal, id: &str) -> Result<Params, DomainError> {
+        let s = &state.services;
+        let (fields, open): (Vec<(&str, String)>, bool) = match self {
+            Kind::Office => {
+                let o = s.office_to_edit(p, id).await?;
+                let fields = vec![("nip", o.nip), ("regon", o.regon), ("name", o.name)];
+                (with_address(fields, o.street, o.postal_code, o.city), false)
+            }
+            Kind::Point => {
+                let sp = s.service_point_to_edit(p, id).await?;
+                let fields = vec![("name", sp.name)];
+                (
+                    with_address(fields, sp.street, sp.postal_code, sp.city),
+                    sp.is_open,
+                )
+            }
+        };
+        let mut m: Params = fields.into_iter().map(|(k, v)| (k.into(), v)).collect();
+        if open {
+            m.insert("is_open".into(), "1".into());
+        }
+        Ok(m)
+    }
+
+    /// Creates (`id` None) or updates the organisation from the form.
+    async fn save(
+        self,
+        state: &State,
+        p: &Principal,
+        id: Option<&str>,
+        f: &Params,
+    ) -> Result<(), DomainError> {
+        let g = |k: &str| f.get(k).cloned().unwrap_or_default();
+        let s = &state.services;
+        match self {
+            Kind::Office => {
+                let input = OfficeInput {
+                    name: g("name"),
+                    nip: g("nip"),
+                    regon: g("regon"),
+                    street: g("street"),
+                    postal_code: g("postal_code"),
+                    city: g("city"),
+                };
+                match id {
+                    Some(id) => s.update_office(p, id, &input).await.map(drop),
+                    None => s.create_office(p, &input).await.map(drop),
+                }
+            }
+            Kind::Point => {
+                let input = PointInput {
+                    name: g("name"),
+                    street: g("street"),
+                    postal_code: g("postal_code"),
+                    city: g("city"),
+                    is_open: f.get("is_open").cloned(),
+                };
+                match id {
+                    Some(id) => s.update_service_point(p, id, &input).await.map(drop),
+                    None => s.create_service_point(p, &input).await.map(drop),
+                }
+            }
+        }
+    }
 }
 
-fn point_form(ctx: &Ctx, form: FormView, action: String, title_key: &str) -> Response {
-    let mut fields = vec![Field::new(ctx, "name", "f-name", "text", "organization")];
-    fields.extend(address_fields(ctx));
-    fields.push(Field::new(ctx, "is_open", "f-is-open", "checkbox", ""));
-    let page = FormPage {
-        ctx,
-        title: ctx.t(title_key),
-        intro: String::new(),
-        action,
-        fields,
-        form,
-        submit: ctx.t("save"),
-        links: vec![],
-    };
-    super::common::render_form(&page, page.form.has_errors())
+fn with_address(
+    mut fields: Vec<(&'static str, String)>,
+    street: String,
+    postal_code: String,
+    city: String,
+) -> Vec<(&'static str, String)> {
+    fields.extend([
+        ("street", street),
+        ("postal_code", postal_code),
+        ("city", city),
+    ]);
+    fields
 }
 
-/// After a save: on to `back`, or the form again with what was typed and what is wrong.
-fn saved<T>(
+/// After a save: back to the list with a notice, or the form again with what was typed and
+/// what is wrong.
+fn saved(
+    kind: Kind,
     ctx: &Arc<Ctx>,
-    f: &Params,
-    result: Result<T, DomainError>,
-    back: &str,
-    again: impl FnOnce(FormView) -> Response,
+    f: Params,
+    id: Option<&str>,
+    result: Result<(), DomainError>,
 ) -> Result<Response, PageError> {
     match result {
-        Ok(_) => Ok(Redirect::to(back).into_response()),
+        Ok(()) => Ok(Redirect::to(&format!("{}?notice=notice-saved", kind.base())).into_response()),
         Err(e @ DomainError::Invalid(_)) => {
-            Ok(again(FormView::new(f.clone()).with_error(ctx, &e, "name")))
+            Ok(kind.form(ctx, FormView::new(f).with_error(ctx, &e, "name"), id))
         }
         Err(e) => Err(PageError(e, ctx.clone())),
     }
 }
 
-fn office_values(o: &Office) -> Params {
-    [
-        ("name", &o.name),
-        ("nip", &o.nip),
-        ("regon", &o.regon),
-        ("street", &o.street),
-        ("postal_code", &o.postal_code),
-        ("city", &o.city),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v.clone()))
-    .collect()
+async fn new_page(kind: Kind, axum::Extension(ctx): CtxRef) -> Result<Response, PageError> {
+    may(&ctx, kind.may())?;
+    let mut v = Params::new();
+    if let Kind::Point = kind {
+        v.insert("is_open".into(), "1".into());
+    }
+    Ok(kind.form(&ctx, FormView::new(v), None))
 }
 
-fn point_values(p: &ServicePoint) -> Params {
-    let mut m: Params = [
-        ("name", &p.name),
-        ("street", &p.street),
-        ("postal_code", &p.postal_code),
-        ("city", &p.city),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v.clone()))
-    .collect();
-    if p.is_open {
-        m.insert("is_open".into(), "1".into());
-    }
-    m
+async fn create(
+    kind: Kind,
+    axum::extract::State(state): St,
+    axum::Extension(ctx): CtxRef,
+    CsrfForm(f): CsrfForm,
+) -> Result<Response, PageError> {
+    let result = kind.save(&state, require_user(&ctx)?, None, &f).await;
+    saved(kind, &ctx, f, None, result)
 }
 
-fn office_input(f: &Params) -> OfficeInput {
-    let g = |k: &str| f.get(k).cloned().unwrap_or_default();
-    OfficeInput {
-        name: g("name"),
-        nip: g("nip"),
-        regon: g("regon"),
-        street: g("street"),
-        postal_code: g("postal_code"),
-        city: g("city"),
-    }
+async fn edit_page(
+    kind: Kind,
+    axum::extract::State(state): St,
+    axum::Extension(ctx): CtxRef,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let values = kind
+        .values(&state, require_user(&ctx)?, &id)
+        .await
+        .map_err(err(&ctx))?;
+    Ok(kind.form(&ctx, FormView::new(values), Some(&id)))
 }
 
-fn point_input(f: &Params) -> PointInput {
-    let g = |k: &str| f.get(k).cloned().unwrap_or_default();
-    PointInput {
-        name: g("name"),
-        street: g("street"),
-        postal_code: g("postal_code"),
-        city: g("city"),
-        is_open: f.get("is_open").cloned(),
-    }
+async fn edit(
+    kind: Kind,
+    axum::extract::State(state): St,
+    axum::Extension(ctx): CtxRef,
+    Path(id): Path<String>,
+    CsrfForm(f): CsrfForm,
+) -> Result<Response, PageError> {
+    let result = kind.save(&state, require_user(&ctx)?, Some(&id), &f).await;
+    saved(kind, &ctx, f, Some(&id), result)
 }
 
 #[derive(Template)]
@@ -175,86 +274,6 @@ async fn offices(
     }))
 }
 
-pub(super) fn may(ctx: &Arc<Ctx>, action: Action<'_>) -> Result<(), PageError> {
-    let p = require_user(ctx)?;
-    if allowed(&p.actor(), action) {
-        Ok(())
-    } else {
-        Err(PageError(DomainError::NotFound, ctx.clone()))
-    }
-}
-
-async fn office_new_page(axum::Extension(ctx): CtxRef) -> Result<Response, PageError> {
-    may(&ctx, Action::ManageOffices)?;
-    Ok(office_form(
-        &ctx,
-        FormView::default(),
-        "/admin/offices/new".into(),
-        "offices-new",
-    ))
-}
-
-async fn office_new(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
-    CsrfForm(f): CsrfForm,
-) -> Result<Response, PageError> {
-    let p = require_user(&ctx)?;
-    let result = state.services.create_office(p, &office_input(&f)).await;
-    saved(
-        &ctx,
-        &f,
-        result,
-        "/admin/offices?notice=notice-saved",
-        |form| office_form(&ctx, form, "/admin/offices/new".into(), "offices-new"),
-    )
-}
-
-async fn office_edit_page(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
-    Path(id): Path<String>,
-) -> Result<Response, PageError> {
-    let o = state
-        .services
-        .office_to_edit(require_user(&ctx)?, &id)
-        .await
-        .map_err(|e| PageError(e, ctx.clone()))?;
-    Ok(office_form(
-        &ctx,
-        FormView::new(office_values(&o)),
-        format!("/admin/offices/{id}/edit"),
-        "offices-edit",
-    ))
-}
-
-async fn office_edit(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
-    Path(id): Path<String>,
-    CsrfForm(f): CsrfForm,
-) -> Result<Response, PageError> {
-    let p = require_user(&ctx)?;
-    let result = state
-        .services
-        .update_office(p, &id, &office_input(&f))
-        .await;
-    saved(
-        &ctx,
-        &f,
-        result,
-        "/admin/offices?notice=notice-saved",
-        |form| {
-            office_form(
-                &ctx,
-                form,
-                format!("/admin/offices/{id}/edit"),
-                "offices-edit",
-            )
-        },
-    )
-}
-
 #[derive(Template)]
 #[template(path = "points.html")]
 struct PointsPage<'a> {
@@ -277,80 +296,13 @@ async fn points(
     }))
 }
 
-async fn point_new_page(axum::Extension(ctx): CtxRef) -> Result<Response, PageError> {
-    may(&ctx, Action::ManageServicePoints)?;
-    let mut v = Params::new();
-    v.insert("is_open".into(), "1".into());
-    Ok(point_form(
-        &ctx,
-        FormView::new(v),
-        "/admin/service-points/new".into(),
-        "points-new",
-    ))
-}
-
-async fn point_new(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
-    CsrfForm(f): CsrfForm,
-) -> Result<Response, PageError> {
-    let p = require_user(&ctx)?;
-    let result = state
-        .services
-        .create_service_point(p, &point_input(&f))
-        .await;
-    saved(
-        &ctx,
-        &f,
-        result,
-        "/admin/service-points?notice=notice-saved",
-        |form| point_form(&ctx, form, "/admin/service-points/new".into(), "points-new"),
-    )
-}
-
-async fn point_edit_page(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
-    Path(id): Path<String>,
-) -> Result<Response, PageError> {
-    let sp = state
-        .services
-        .service_point_to_edit(require_user(&ctx)?, &id)
-        .await
-        .map_err(|e| PageError(e, ctx.clone()))?;
-    Ok(point_form(
-        &ctx,
-        FormView::new(point_values(&sp)),
-        format!("/admin/service-points/{id}/edit"),
-        "points-edit",
-    ))
-}
-
-async fn point_edit(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
-    Path(id): Path<String>,
-    CsrfForm(f): CsrfForm,
-) -> Result<Response, PageError> {
-    let p = require_user(&ctx)?;
-    let result = state
-        .services
-        .update_service_point(p, &id, &point_input(&f))
-        .await;
-    saved(
-        &ctx,
-        &f,
-        result,
-        "/admin/service-points?notice=notice-saved",
-        |form| {
-            point_form(
-                &ctx,
-                form,
-                format!("/admin/service-points/{id}/edit"),
-                "points-edit",
-            )
-        },
-    )
+pub(super) fn may(ctx: &Arc<Ctx>, action: Action<'_>) -> Result<(), PageError> {
+    let p = require_user(ctx)?;
+    if allowed(&p.actor(), action) {
+        Ok(())
+    } else {
+        Err(PageError(DomainError::NotFound, ctx.clone()))
+    }
 }
 
 #[derive(Template)]
