@@ -9,6 +9,7 @@ pub mod ids;
 pub mod notices;
 pub mod policy;
 pub mod role;
+pub mod status;
 pub mod text;
 pub mod totp;
 pub mod tracking;

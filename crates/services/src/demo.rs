@@ -1,7 +1,7 @@
 //! The demo installation of the public contract: an office with two departments, a post
 //! office service point and one account per role. Seeding is idempotent.
 
-use crate::{internal, new_id, Services};
+use crate::{new_id, Services};
 use okienko_domain::audit::AuditEvent;
 use okienko_domain::{DomainError, Role, RoleGrant};
 use okienko_store::{Department, Mailbox, Office, ServicePoint, User};
@@ -87,8 +87,7 @@ pub async fn seed(s: &Services) -> Result<String, DomainError> {
     let office = match s
         .store
         .offices()
-        .await
-        .map_err(internal)?
+        .await?
         .into_iter()
         .find(|o| o.name == OFFICE_NAME)
     {
@@ -106,13 +105,12 @@ pub async fn seed(s: &Services) -> Result<String, DomainError> {
             };
             s.store
                 .create_office(&o, &ev("office.create", &o.id))
-                .await
-                .map_err(internal)?;
+                .await?;
             o
         }
     };
     s.office_seal(&office.id).await?;
-    let mut depts = s.store.departments(&office.id).await.map_err(internal)?;
+    let mut depts = s.store.departments(&office.id).await?;
     for (code, name) in [
         ("OR", "Referat Organizacyjny"),
         ("GK", "Referat Gospodarki Komunalnej"),
@@ -126,16 +124,14 @@ pub async fn seed(s: &Services) -> Result<String, DomainError> {
             };
             s.store
                 .create_department(&d, &ev("department.create", &d.id))
-                .await
-                .map_err(internal)?;
+                .await?;
             depts.push(d);
         }
     }
     let point = match s
         .store
         .service_points()
-        .await
-        .map_err(internal)?
+        .await?
         .into_iter()
         .find(|p| p.name == POINT_NAME)
     {
@@ -152,18 +148,12 @@ pub async fn seed(s: &Services) -> Result<String, DomainError> {
             };
             s.store
                 .create_service_point(&p, &ev("service_point.create", &p.id))
-                .await
-                .map_err(internal)?;
+                .await?;
             p
         }
     };
     for (login, name, role, dept, locale) in ACCOUNTS {
-        if s.store
-            .user_by_email(login)
-            .await
-            .map_err(internal)?
-            .is_some()
-        {
+        if s.store.user_by_email(login).await?.is_some() {
             continue;
         }
         let hash = s
@@ -198,8 +188,7 @@ pub async fn seed(s: &Services) -> Result<String, DomainError> {
                 &[grant],
                 &ev("user.create", &user.id).subject(&user.id),
             )
-            .await
-            .map_err(internal)?;
+            .await?;
     }
     seed_mailboxes(s, &office.id).await?;
     Ok(office.id)
@@ -213,16 +202,14 @@ async fn seed_mailboxes(s: &Services, office_id: &str) -> Result<(), DomainError
     let user = |login: &'static str| async move {
         s.store
             .user_by_email(login)
-            .await
-            .map_err(internal)?
+            .await?
             .ok_or(DomainError::NotFound)
     };
     let anna = user("anna.nowak@okienko.test").await?;
     if !s
         .store
         .mailboxes_of_user(&anna.id)
-        .await
-        .map_err(internal)?
+        .await?
         .iter()
         .any(|(m, _)| m.address == office_box.address)
     {
@@ -231,8 +218,7 @@ async fn seed_mailboxes(s: &Services, office_id: &str) -> Result<(), DomainError
             .reason("demo seed");
         s.store
             .add_mailbox_member(&office_box.address, &anna.id, "official", &ev)
-            .await
-            .map_err(internal)?;
+            .await?;
     }
     for (login, kind, pesel, nip, name) in [
         (
@@ -258,13 +244,7 @@ async fn seed_mailboxes(s: &Services, office_id: &str) -> Result<(), DomainError
         ),
     ] {
         let u = user(login).await?;
-        if !s
-            .store
-            .mailboxes_of_user(&u.id)
-            .await
-            .map_err(internal)?
-            .is_empty()
-        {
+        if !s.store.mailboxes_of_user(&u.id).await?.is_empty() {
             continue;
         }
         let m = Mailbox {

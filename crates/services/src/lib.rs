@@ -62,15 +62,7 @@ impl Services {
 pub(crate) fn store_err(conflict: &'static str) -> impl Fn(StoreError) -> DomainError {
     move |e| match e {
         StoreError::Conflict(_) => DomainError::Conflict(conflict),
-        StoreError::NotFound => DomainError::NotFound,
-        other => DomainError::Internal(other.to_string()),
-    }
-}
-
-pub(crate) fn internal(e: StoreError) -> DomainError {
-    match e {
-        StoreError::NotFound => DomainError::NotFound,
-        other => DomainError::Internal(other.to_string()),
+        other => DomainError::from(other),
     }
 }
 

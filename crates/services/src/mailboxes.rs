@@ -1,7 +1,7 @@
 //! Electronic delivery addresses and mailboxes, and the public address register.
 
 use crate::accounts::Principal;
-use crate::{internal, Services};
+use crate::Services;
 use okienko_domain::address::Address;
 use okienko_domain::audit::AuditEvent;
 use okienko_domain::ids::{Nip, Pesel};
@@ -44,7 +44,7 @@ impl Services {
             match self.store.create_mailbox(&m, members, &ev).await {
                 Ok(()) => return Ok(m),
                 Err(StoreError::Conflict(_)) => continue,
-                Err(e) => return Err(internal(e)),
+                Err(e) => return Err(e.into()),
             }
         }
         Err(DomainError::Internal("no free address".into()))
@@ -52,19 +52,13 @@ impl Services {
 
     /// The office's public-body mailbox, opened on first use.
     pub async fn office_mailbox(&self, office_id: &str) -> Result<Mailbox, DomainError> {
-        if let Some(m) = self
-            .store
-            .office_mailbox(office_id)
-            .await
-            .map_err(internal)?
-        {
+        if let Some(m) = self.store.office_mailbox(office_id).await? {
             return Ok(m);
         }
         let o = self
             .store
             .office(office_id)
-            .await
-            .map_err(internal)?
+            .await?
             .ok_or(DomainError::NotFound)?;
         let m = Mailbox {
             address: String::new(),
@@ -85,7 +79,7 @@ impl Services {
         self.store
             .mailboxes_of_user(&p.user.id)
             .await
-            .map_err(internal)
+            .map_err(DomainError::from)
     }
 
     /// The public register: public bodies by name, NIP or city. Anyone may search it.
@@ -97,7 +91,7 @@ impl Services {
         self.store
             .search_public_mailboxes(q, 50)
             .await
-            .map_err(internal)
+            .map_err(DomainError::from)
     }
 
     /// A person's or company's address by exact PESEL or NIP, for public-body senders only.
@@ -129,8 +123,7 @@ impl Services {
                 pesel.as_ref().map(Pesel::as_str),
                 nip.as_ref().map(Nip::as_str),
             )
-            .await
-            .map_err(internal)?;
+            .await?;
         let object = match (&pesel, &nip) {
             (Some(p), _) => format!("PESEL {}", p.as_str()),
             (_, Some(n)) => format!("NIP {}", n.as_str()),
@@ -145,7 +138,7 @@ impl Services {
         if let Some(owner) = found.as_ref().and_then(|m| m.owner_user_id.as_deref()) {
             ev = ev.subject(owner);
         }
-        self.store.append_audit(&ev).await.map_err(internal)?;
+        self.store.append_audit(&ev).await?;
         found.ok_or(DomainError::NotFound)
     }
 }
@@ -177,8 +170,7 @@ impl Services {
         let m = self
             .store
             .mailbox(address)
-            .await
-            .map_err(internal)?
+            .await?
             .ok_or(DomainError::NotFound)?;
         let ok = match (&m.office_id, m.kind.as_str()) {
             (Some(office), _) => allowed(&p.actor(), Action::ManageStaff { office_id: office }),
@@ -214,14 +206,10 @@ impl Services {
     ) -> Result<MailboxAccess, DomainError> {
         let mailbox = self.manageable(p, address).await?;
         let owner = match &mailbox.owner_user_id {
-            Some(u) => self.store.user_by_id(u).await.map_err(internal)?,
+            Some(u) => self.store.user_by_id(u).await?,
             None => None,
         };
-        let members = self
-            .store
-            .mailbox_members(address)
-            .await
-            .map_err(internal)?;
+        let members = self.store.mailbox_members(address).await?;
         Ok(MailboxAccess {
             roles: Self::member_roles(&mailbox),
             mailbox,
@@ -256,12 +244,7 @@ impl Services {
                 errs.add("email", c);
                 None
             }
-            Ok(e) => match self
-                .store
-                .user_by_email(e.as_str())
-                .await
-                .map_err(internal)?
-            {
+            Ok(e) => match self.store.user_by_email(e.as_str()).await? {
                 None => {
                     errs.add("email", "err-no-such-user");
                     None
@@ -277,8 +260,7 @@ impl Services {
             let staff = self
                 .store
                 .grants_of(&user.id)
-                .await
-                .map_err(internal)?
+                .await?
                 .iter()
                 .any(|g| g.office_id.as_deref() == Some(office));
             if !staff {
@@ -300,7 +282,7 @@ impl Services {
             Err(StoreError::Conflict(_)) => {
                 Err(DomainError::invalid("email", "err-already-member"))
             }
-            Err(e) => Err(internal(e)),
+            Err(e) => Err(e.into()),
         }
     }
 
@@ -321,6 +303,6 @@ impl Services {
         self.store
             .remove_mailbox_member(address, user_id, &ev)
             .await
-            .map_err(internal)
+            .map_err(DomainError::from)
     }
 }

@@ -2,7 +2,7 @@
 //! external RFC 3161 TSA at a configured URL.
 
 use crate::accounts::Principal;
-use crate::{internal, Services};
+use crate::Services;
 use okienko_domain::audit::AuditEvent;
 use okienko_domain::policy::{allowed, Action};
 use okienko_domain::DomainError;
@@ -101,7 +101,7 @@ impl Services {
             "seal.sign",
             format!("{office_id}:{name}:{digest}"),
         );
-        self.store.append_audit(&ev).await.map_err(internal)?;
+        self.store.append_audit(&ev).await?;
         Ok(out)
     }
 }

@@ -1,7 +1,7 @@
 //! The Data Tracker ("who looked at my data") and the audit chain check.
 
 use crate::accounts::Principal;
-use crate::{internal, Services};
+use crate::Services;
 use okienko_domain::audit::{verify_chain, AuditEntry, ChainBreak};
 use okienko_domain::DomainError;
 use okienko_store::Store;
@@ -27,7 +27,7 @@ impl Services {
         limit: usize,
     ) -> Result<AuditTrail, DomainError> {
         crate::orgs::check(p, okienko_domain::policy::Action::ReadAuditTrail)?;
-        let (rows, head) = self.store.audit_chain().await.map_err(internal)?;
+        let (rows, head) = self.store.audit_chain().await?;
         let chain = chain_holds(&rows, &head);
         let newest = rows.into_iter().rev().take(limit).map(|(e, _)| e).collect();
         Ok(AuditTrail { chain, newest })
@@ -42,11 +42,7 @@ impl Services {
     /// Staff reads and changes of the principal's own data, newest first (their own actions
     /// are left out: they know about those).
     pub async fn data_tracker(&self, p: &Principal) -> Result<Vec<TrackerRow>, DomainError> {
-        let entries = self
-            .store
-            .audit_for_subject(&p.user.id, 500)
-            .await
-            .map_err(internal)?;
+        let entries = self.store.audit_for_subject(&p.user.id, 500).await?;
         let mut out = Vec::new();
         // The same few staff members recur: look each name up once.
         let mut names: std::collections::HashMap<String, String> = std::collections::HashMap::new();
@@ -61,8 +57,7 @@ impl Services {
                         let n = self
                             .store
                             .user_by_id(id)
-                            .await
-                            .map_err(internal)?
+                            .await?
                             .map(|u| u.display_name)
                             .unwrap_or_default();
                         names.insert(id.clone(), n.clone());

@@ -7,7 +7,7 @@
 
 use crate::accounts::Principal;
 use crate::trusted::in_force;
-use crate::{internal, new_id, Services};
+use crate::{new_id, Services};
 use okienko_domain::audit::AuditEvent;
 use okienko_domain::ids::Pesel;
 use okienko_domain::trusted::IdCard;
@@ -46,7 +46,7 @@ impl Services {
             let Some(id) = &g.service_point_id else {
                 continue;
             };
-            match self.store.service_point(id).await.map_err(internal)? {
+            match self.store.service_point(id).await? {
                 Some(sp) if sp.is_open => return Ok(sp),
                 Some(_) => closed = true,
                 None => {}
@@ -85,15 +85,13 @@ impl Services {
         let tp = self
             .store
             .trusted_profile_by_pesel(pesel.as_str())
-            .await
-            .map_err(internal)?
+            .await?
             .filter(|tp| in_force(tp, now))
             .ok_or_else(unknown)?;
         let app = self
             .store
             .tp_application(&tp.application)
-            .await
-            .map_err(internal)?
+            .await?
             .ok_or_else(unknown)?;
         if app.id_document != card.as_str() {
             return Err(DomainError::invalid(
@@ -116,10 +114,7 @@ impl Services {
                 "assisted visit by clerk {} for citizen {} {} at {}; consent recorded",
                 p.user.display_name, tp.first_name, tp.last_name, point.name
             ));
-        self.store
-            .create_visit(&visit, &ev)
-            .await
-            .map_err(internal)?;
+        self.store.create_visit(&visit, &ev).await?;
         Ok(visit)
     }
 
@@ -133,8 +128,7 @@ impl Services {
         let v = self
             .store
             .visit(id)
-            .await
-            .map_err(internal)?
+            .await?
             .filter(|v| v.clerk_id == p.user.id && v.ended_at.is_none())
             .ok_or(DomainError::NotFound)?;
         let point = self.clerk_point(p).await?;
@@ -144,8 +138,7 @@ impl Services {
         let citizen = self
             .store
             .user_by_id(&v.citizen_id)
-            .await
-            .map_err(internal)?
+            .await?
             .ok_or(DomainError::NotFound)?;
         Ok((v, point, citizen))
     }
@@ -154,8 +147,7 @@ impl Services {
         Ok(self
             .store
             .mailboxes_of_user(&citizen.id)
-            .await
-            .map_err(internal)?
+            .await?
             .into_iter()
             .find(|(m, r)| m.kind == crate::mailboxes::PERSON && r == "owner")
             .map(|(m, _)| m.address))
@@ -165,17 +157,17 @@ impl Services {
         let (visit, point, citizen) = self.my_open_visit(p, id).await?;
         let mailbox = self.citizen_mailbox(&citizen).await?;
         let inbox = match &mailbox {
-            Some(a) => self
-                .store
-                .list_messages(
-                    a,
-                    okienko_store::Folder::Inbox,
-                    &okienko_store::ListFilter::default(),
-                    None,
-                    50,
-                )
-                .await
-                .map_err(internal)?,
+            Some(a) => {
+                self.store
+                    .list_messages(
+                        a,
+                        okienko_store::Folder::Inbox,
+                        &okienko_store::ListFilter::default(),
+                        None,
+                        50,
+                    )
+                    .await?
+            }
             None => Vec::new(),
         };
         let ev = AuditEvent::new(self.now_ms(), Some(&p.user.id), "counter.inbox.view", id)
@@ -184,7 +176,7 @@ impl Services {
                 "inbox shown by clerk {} for citizen {} at {}",
                 p.user.display_name, citizen.display_name, point.name
             ));
-        self.store.append_audit(&ev).await.map_err(internal)?;
+        self.store.append_audit(&ev).await?;
         Ok(VisitView {
             visit,
             point,
@@ -213,7 +205,7 @@ impl Services {
             .stored_message(message_id)
             .await?
             .ok_or(DomainError::NotFound)?;
-        let deliveries = self.store.deliveries(message_id).await.map_err(internal)?;
+        let deliveries = self.store.deliveries(message_id).await?;
         if !deliveries.iter().any(|d| d.recipient == mailbox) {
             return Err(DomainError::NotFound);
         }
@@ -236,7 +228,7 @@ impl Services {
             "message printed by clerk {} for citizen {} at {}",
             p.user.display_name, citizen.display_name, point.name
         ));
-        self.store.append_audit(&ev).await.map_err(internal)?;
+        self.store.append_audit(&ev).await?;
         let when = crate::clock::rfc3339(o.message.sent_at);
         let rows = vec![
             (labels.from, o.message.sender.clone()),
@@ -284,7 +276,7 @@ impl Services {
             .ok_or(DomainError::Conflict("err-visit-no-mailbox"))?;
         let now = self.now_ms();
         let acting = Principal {
-            grants: self.store.grants_of(&citizen.id).await.map_err(internal)?,
+            grants: self.store.grants_of(&citizen.id).await?,
             session: okienko_store::Session {
                 token_hash: String::new(),
                 user_id: citizen.id.clone(),
@@ -322,7 +314,7 @@ impl Services {
             "message sent by clerk {} for citizen {} at {}",
             p.user.display_name, citizen.display_name, point.name
         ));
-        self.store.append_audit(&ev).await.map_err(internal)?;
+        self.store.append_audit(&ev).await?;
         Ok(sent)
     }
 
@@ -334,12 +326,7 @@ impl Services {
                 "assisted visit by clerk {} for citizen {} at {} ended",
                 p.user.display_name, citizen.display_name, point.name
             ));
-        if !self
-            .store
-            .end_visit(&visit.id, self.now_ms(), &ev)
-            .await
-            .map_err(internal)?
-        {
+        if !self.store.end_visit(&visit.id, self.now_ms(), &ev).await? {
             return Err(DomainError::NotFound);
         }
         Ok(())
@@ -421,11 +408,7 @@ impl Services {
         // The database hands the number out (once, whichever instance asks), so no signed
         // receipt is ever made for a number that goes to another payment. A number whose
         // receipt then fails to commit stays unused, and the cash report names it.
-        let number = self
-            .store
-            .next_receipt_number(&point.id)
-            .await
-            .map_err(internal)?;
+        let number = self.store.next_receipt_number(&point.id).await?;
         let now = self.now_ms();
         let id = format!("RC-{}", new_id());
         let doc = serde_json::json!({
@@ -490,7 +473,7 @@ impl Services {
         &self,
         id: &str,
     ) -> Result<Option<okienko_store::CashReceipt>, DomainError> {
-        self.store.receipt(id).await.map_err(internal)
+        self.store.receipt(id).await.map_err(DomainError::from)
     }
 
     /// A receipt, for a clerk of its service point or the person who paid.
@@ -499,12 +482,7 @@ impl Services {
         p: &Principal,
         id: &str,
     ) -> Result<okienko_store::CashReceipt, DomainError> {
-        let r = self
-            .store
-            .receipt(id)
-            .await
-            .map_err(internal)?
-            .ok_or(DomainError::NotFound)?;
+        let r = self.store.receipt(id).await?.ok_or(DomainError::NotFound)?;
         let clerk = okienko_domain::policy::allowed(
             &p.actor(),
             okienko_domain::policy::Action::HandlePaper {
@@ -530,14 +508,12 @@ impl Services {
         let receipts = self
             .store
             .receipts_between(&point.id, from, from + 86_400_000)
-            .await
-            .map_err(internal)?;
+            .await?;
         let total = receipts.iter().map(|r| r.amount).sum();
         let counter = self
             .store
             .counter_day(&point.id, from, from + 86_400_000)
-            .await
-            .map_err(internal)?;
+            .await?;
         let unused = unused_numbers(receipts.iter().map(|r| r.number));
         Ok(CashReport {
             counter,

@@ -73,6 +73,18 @@ pub enum StoreError {
 
 pub type Result<T> = std::result::Result<T, StoreError>;
 
+/// A storage failure as a use case reports it: a missing row is `NotFound`, anything else
+/// (a conflict the use case did not expect included) is internal. A use case that expects a
+/// conflict maps it to its own code first.
+impl From<StoreError> for okienko_domain::DomainError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => okienko_domain::DomainError::NotFound,
+            other => okienko_domain::DomainError::Internal(other.to_string()),
+        }
+    }
+}
+
 /// Everything okienko keeps. Every method that changes data takes the audit event describing
 /// the change and commits both in one transaction.
 #[async_trait]

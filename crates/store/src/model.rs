@@ -242,8 +242,7 @@ pub struct PaperLetter {
 pub struct PrintBatch {
     pub id: String,
     pub service_point_id: String,
-    /// `closed` (waiting to be printed), `printed` or `dispatched`.
-    pub status: String,
+    pub status: okienko_domain::status::BatchStatus,
     pub created_at: Millis,
     pub created_by: String,
     pub printed_at: Option<Millis>,
@@ -268,8 +267,7 @@ pub struct TpApplication {
     pub phone: String,
     pub created_at: Millis,
     pub expires_at: Millis,
-    /// `pending`, `confirmed` or `refused`.
-    pub status: String,
+    pub status: okienko_domain::status::ApplicationStatus,
     pub decided_at: Option<Millis>,
     pub decided_by: Option<String>,
     pub service_point_id: Option<String>,

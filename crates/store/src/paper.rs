@@ -27,8 +27,8 @@ pub trait PaperStore: Send + Sync {
     async fn advance_print_batch(
         &self,
         id: &str,
-        from: &str,
-        to: &str,
+        from: okienko_domain::status::BatchStatus,
+        to: okienko_domain::status::BatchStatus,
         by: &str,
         at: Millis,
         evidence: &[EvidenceRecord],

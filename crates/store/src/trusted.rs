@@ -19,7 +19,7 @@ pub trait TrustedStore: Send + Sync {
     async fn decide_tp_application(
         &self,
         number: &str,
-        status: &str,
+        status: okienko_domain::status::ApplicationStatus,
         by: &str,
         at: Millis,
         service_point_id: Option<&str>,

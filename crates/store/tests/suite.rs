@@ -2,6 +2,7 @@
 //! `OKIENKO_TEST_DATABASE_URL` points at PostgreSQL, on a fresh PostgreSQL database too.
 
 use okienko_domain::audit::{verify_chain, AuditEvent};
+use okienko_domain::status::{ApplicationStatus, BatchStatus};
 use okienko_domain::{Role, RoleGrant};
 use okienko_store::prelude::*;
 use okienko_store::{
@@ -998,7 +999,7 @@ async fn messages_deliveries_and_evidence_once() {
         let batch = PrintBatch {
             id: "b1".into(),
             service_point_id: "p1".into(),
-            status: "closed".into(),
+            status: BatchStatus::Closed,
             created_at: 600,
             created_by: "u1".into(),
             printed_at: None,
@@ -1038,8 +1039,8 @@ async fn messages_deliveries_and_evidence_once() {
         assert!(!s
             .advance_print_batch(
                 "b1",
-                "printed",
-                "dispatched",
+                BatchStatus::Printed,
+                BatchStatus::Dispatched,
                 "u1",
                 650,
                 &disp,
@@ -1050,8 +1051,8 @@ async fn messages_deliveries_and_evidence_once() {
         assert!(s
             .advance_print_batch(
                 "b1",
-                "closed",
-                "printed",
+                BatchStatus::Closed,
+                BatchStatus::Printed,
                 "u1",
                 640,
                 &[],
@@ -1062,8 +1063,8 @@ async fn messages_deliveries_and_evidence_once() {
         assert!(s
             .advance_print_batch(
                 "b1",
-                "printed",
-                "dispatched",
+                BatchStatus::Printed,
+                BatchStatus::Dispatched,
                 "u1",
                 650,
                 &disp,
@@ -1218,7 +1219,7 @@ async fn trusted_profile_applications_are_decided_once() {
             phone: "+48 600 000 000".into(),
             created_at: 1_000,
             expires_at: 2_000,
-            status: "pending".into(),
+            status: ApplicationStatus::Pending,
             decided_at: None,
             decided_by: None,
             service_point_id: None,
@@ -1250,7 +1251,7 @@ async fn trusted_profile_applications_are_decided_once() {
         assert!(s
             .decide_tp_application(
                 "A1",
-                "confirmed",
+                ApplicationStatus::Confirmed,
                 "k1",
                 1_500,
                 None,
@@ -1263,7 +1264,7 @@ async fn trusted_profile_applications_are_decided_once() {
         assert!(!s
             .decide_tp_application(
                 "A1",
-                "refused",
+                ApplicationStatus::Refused,
                 "k1",
                 1_600,
                 None,
@@ -1279,7 +1280,7 @@ async fn trusted_profile_applications_are_decided_once() {
         );
         assert_eq!(
             s.tp_application("A1").await.expect("a").map(|a| a.status),
-            Some("confirmed".into())
+            Some(ApplicationStatus::Confirmed)
         );
         assert_eq!(
             s.trusted_profile_by_pesel("44051401359")
@@ -1306,7 +1307,7 @@ async fn trusted_profile_applications_are_decided_once() {
         assert!(matches!(
             s.decide_tp_application(
                 "M1",
-                "confirmed",
+                ApplicationStatus::Confirmed,
                 "k1",
                 1_600,
                 None,
@@ -1319,7 +1320,7 @@ async fn trusted_profile_applications_are_decided_once() {
         ));
         assert_eq!(
             s.tp_application("M1").await.expect("a").map(|a| a.status),
-            Some("pending".into())
+            Some(ApplicationStatus::Pending)
         );
         assert_eq!(s.trusted_profile("c2").await.expect("tp"), None);
         s.create_service_point(

@@ -596,7 +596,7 @@ async fn world() -> World {
         phone: "600700800".into(),
         created_at: now,
         expires_at: now + 1_000_000,
-        status: "pending".into(),
+        status: okienko_domain::status::ApplicationStatus::Pending,
         decided_at: None,
         decided_by: None,
         service_point_id: None,

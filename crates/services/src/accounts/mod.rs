@@ -2,7 +2,7 @@
 //! second factor, sessions and API tokens.
 
 use crate::mail::Email;
-use crate::{hash_secret, internal, new_id, new_secret, store_err, Services};
+use crate::{hash_secret, new_id, new_secret, store_err, Services};
 use okienko_domain::audit::AuditEvent;
 use okienko_domain::ids::{self, Email as EmailAddr};
 use okienko_domain::policy::Actor;
@@ -169,8 +169,7 @@ impl Services {
                 now,
                 now - THROTTLE_WINDOW_MS,
             )
-            .await
-            .map_err(internal)?;
+            .await?;
         if counts
             .first()
             .is_some_and(|n| *n > MAX_FAILURES_PER_ACCOUNT)
@@ -183,17 +182,12 @@ impl Services {
         }
         let user = if email.len() == 11 && email.bytes().all(|b| b.is_ascii_digit()) {
             // People registered at a counter (often without email) sign in with their PESEL.
-            match self
-                .store
-                .trusted_profile_by_pesel(&email)
-                .await
-                .map_err(internal)?
-            {
-                Some(tp) => self.store.user_by_id(&tp.user_id).await.map_err(internal)?,
+            match self.store.trusted_profile_by_pesel(&email).await? {
+                Some(tp) => self.store.user_by_id(&tp.user_id).await?,
                 None => None,
             }
         } else {
-            self.store.user_by_email(&email).await.map_err(internal)?
+            self.store.user_by_email(&email).await?
         };
         let ok = self
             .passwords
@@ -206,7 +200,7 @@ impl Services {
         if !user.email_verified {
             return Err(DomainError::EmailNotVerified);
         }
-        let grants = self.store.grants_of(&user.id).await.map_err(internal)?;
+        let grants = self.store.grants_of(&user.id).await?;
         let staff = grants.iter().any(|g| g.role.is_staff());
         let mut kind = kind;
         match (
@@ -228,16 +222,13 @@ impl Services {
             (None, _) => {}
         }
         for k in [&acct_ip_key, &acct_key] {
-            self.store.clear_login_failures(k).await.map_err(internal)?;
+            self.store.clear_login_failures(k).await?;
         }
         // A sign-in that succeeded does not count against its address (an office behind
         // one address signs many people in).
-        self.store
-            .forget_attempt(&ip_key, now)
-            .await
-            .map_err(internal)?;
+        self.store.forget_attempt(&ip_key, now).await?;
         let ev = AuditEvent::new(now, Some(&user.id), "user.sign_in", kind).subject(&user.id);
-        self.store.append_audit(&ev).await.map_err(internal)?;
+        self.store.append_audit(&ev).await?;
         let (token, session) = self.new_session(&user.id, kind).await?;
         let p = Principal {
             user,
@@ -272,25 +263,20 @@ impl Services {
             created_at: now,
             expires_at: now + ttl,
         };
-        self.store.create_session(&s).await.map_err(internal)?;
+        self.store.create_session(&s).await?;
         Ok((token, s))
     }
 
     /// Resolves a session or API token to who holds it.
     pub async fn principal(&self, token: &str) -> Result<Option<Principal>, DomainError> {
         let now = self.now_ms();
-        let Some((session, user)) = self
-            .store
-            .session(&hash_secret(token), now)
-            .await
-            .map_err(internal)?
-        else {
+        let Some((session, user)) = self.store.session(&hash_secret(token), now).await? else {
             return Ok(None);
         };
         if user.disabled {
             return Ok(None);
         }
-        let grants = self.store.grants_of(&user.id).await.map_err(internal)?;
+        let grants = self.store.grants_of(&user.id).await?;
         Ok(Some(Principal {
             user,
             grants,
@@ -302,13 +288,13 @@ impl Services {
         self.store
             .delete_session(&p.session.token_hash)
             .await
-            .map_err(internal)
+            .map_err(DomainError::from)
     }
 
     pub async fn set_locale(&self, p: &Principal, locale: &str) -> Result<(), DomainError> {
         self.store
             .set_locale(&p.user.id, locale)
             .await
-            .map_err(internal)
+            .map_err(DomainError::from)
     }
 }

@@ -27,13 +27,7 @@ impl Services {
         if email.as_str().ends_with(".invalid") {
             return Err(DomainError::invalid("email", "err-email-invalid"));
         }
-        if self
-            .store
-            .user_by_email(email.as_str())
-            .await
-            .map_err(internal)?
-            .is_some()
-        {
+        if self.store.user_by_email(email.as_str()).await?.is_some() {
             if self.may_mail(email.as_str()).await? {
                 let link = format!("{}/password/forgot", self.base_url);
                 let (subject, body) = texts.account_exists(&link);
@@ -90,8 +84,7 @@ impl Services {
                 now,
                 now - THROTTLE_WINDOW_MS,
             )
-            .await
-            .map_err(internal)?;
+            .await?;
         if n.first().is_some_and(|n| *n > MAX_MAIL_REQUESTS_PER_IP) {
             return Err(DomainError::Throttled);
         }
@@ -109,8 +102,7 @@ impl Services {
                 now,
                 now - THROTTLE_WINDOW_MS,
             )
-            .await
-            .map_err(internal)?;
+            .await?;
         Ok(n.first().is_some_and(|n| *n <= MAX_MAILS_PER_ADDRESS))
     }
 
@@ -135,12 +127,7 @@ impl Services {
     ) -> Result<(), DomainError> {
         self.throttle_mail_requests(client_ip).await?;
         let email = EmailAddr::parse(email).map_err(|c| DomainError::invalid("email", c))?;
-        if let Some(u) = self
-            .store
-            .user_by_email(email.as_str())
-            .await
-            .map_err(internal)?
-        {
+        if let Some(u) = self.store.user_by_email(email.as_str()).await? {
             if !u.email_verified && self.may_mail(email.as_str()).await? {
                 self.send_verification(&u, texts).await?;
             }
@@ -153,15 +140,14 @@ impl Services {
         let user_id = self
             .store
             .consume_token("verify", &hash_secret(token), now)
-            .await
-            .map_err(internal)?
+            .await?
             .ok_or(DomainError::TokenInvalid)?;
         let ev =
             AuditEvent::new(now, Some(&user_id), "user.verify_email", &user_id).subject(&user_id);
         self.store
             .set_email_verified(&user_id, &ev)
             .await
-            .map_err(internal)
+            .map_err(DomainError::from)
     }
 
     /// Sends a link to `email` that makes it this account's login once the account's owner
@@ -181,8 +167,7 @@ impl Services {
                 &user.id,
                 now + EMAIL_CHANGE_MS,
             )
-            .await
-            .map_err(internal)?;
+            .await?;
         let link = format!(
             "{}/account/email/confirm?token={token}&email={}",
             self.base_url,
@@ -238,8 +223,7 @@ impl Services {
                 &hash_secret(token),
                 now,
             )
-            .await
-            .map_err(internal)?;
+            .await?;
         if owner.as_deref() != Some(p.user.id.as_str()) {
             return Err(DomainError::TokenInvalid);
         }
@@ -263,12 +247,7 @@ impl Services {
     ) -> Result<(), DomainError> {
         self.throttle_mail_requests(client_ip).await?;
         let email = EmailAddr::parse(email).map_err(|c| DomainError::invalid("email", c))?;
-        let Some(user) = self
-            .store
-            .user_by_email(email.as_str())
-            .await
-            .map_err(internal)?
-        else {
+        let Some(user) = self.store.user_by_email(email.as_str()).await? else {
             return Ok(());
         };
         if !self.may_mail(email.as_str()).await? {
@@ -285,18 +264,12 @@ impl Services {
         ids::new_password(password).map_err(|c| DomainError::invalid("password", c))?;
         let now = self.now_ms();
         let hash = hash_secret(token);
-        let user_id = match self
-            .store
-            .consume_token("reset", &hash, now)
-            .await
-            .map_err(internal)?
-        {
+        let user_id = match self.store.consume_token("reset", &hash, now).await? {
             Some(u) => u,
             None => self
                 .store
                 .consume_token("setup", &hash, now)
-                .await
-                .map_err(internal)?
+                .await?
                 .ok_or(DomainError::TokenInvalid)?,
         };
         let pw = self
@@ -306,21 +279,15 @@ impl Services {
             .map_err(|e| DomainError::Internal(e.to_string()))?;
         let ev =
             AuditEvent::new(now, Some(&user_id), "user.reset_password", &user_id).subject(&user_id);
-        self.store
-            .set_password(&user_id, &pw, &ev)
-            .await
-            .map_err(internal)?;
+        self.store.set_password(&user_id, &pw, &ev).await?;
         // Reaching the link proves control of the address.
         let ev =
             AuditEvent::new(now, Some(&user_id), "user.verify_email", &user_id).subject(&user_id);
-        self.store
-            .set_email_verified(&user_id, &ev)
-            .await
-            .map_err(internal)?;
+        self.store.set_email_verified(&user_id, &ev).await?;
         self.store
             .delete_user_sessions(&user_id)
             .await
-            .map_err(internal)
+            .map_err(DomainError::from)
     }
 
     /// Creates a one-time token of `kind`, valid for `ttl_ms`, and emails the person a link
@@ -337,8 +304,7 @@ impl Services {
         let (token, hash) = new_secret();
         self.store
             .create_token(kind, &hash, &user.id, now + ttl_ms)
-            .await
-            .map_err(internal)?;
+            .await?;
         let sep = if path.contains('?') { '&' } else { '?' };
         let (subject, body) = compose(&format!("{}{path}{sep}token={token}", self.base_url));
         let email = Email {

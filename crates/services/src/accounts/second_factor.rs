@@ -19,13 +19,13 @@ impl Services {
         secret: &str,
     ) -> Result<String, DomainError> {
         // Read first: the key is written once, by whichever instance needs it first.
-        let key = match self.store.setting(TOTP_OFFER_KEY).await.map_err(internal)? {
+        let key = match self.store.setting(TOTP_OFFER_KEY).await? {
             Some(k) => k,
-            None => self
-                .store
-                .setting_init(TOTP_OFFER_KEY, &crate::new_secret().0)
-                .await
-                .map_err(internal)?,
+            None => {
+                self.store
+                    .setting_init(TOTP_OFFER_KEY, &crate::new_secret().0)
+                    .await?
+            }
         };
         Ok(crate::hash_secret(&format!(
             "totp-offer:{key}:{}:{secret}",
@@ -60,19 +60,10 @@ impl Services {
             .ok_or(DomainError::invalid("code", "err-totp-wrong"))?;
         let ev = AuditEvent::new(now, Some(&p.user.id), "user.totp_enrol", &p.user.id)
             .subject(&p.user.id);
-        self.store
-            .set_totp(&p.user.id, Some(secret), &ev)
-            .await
-            .map_err(internal)?;
-        self.store
-            .advance_totp_step(&p.user.id, step)
-            .await
-            .map_err(internal)?;
+        self.store.set_totp(&p.user.id, Some(secret), &ev).await?;
+        self.store.advance_totp_step(&p.user.id, step).await?;
         if p.session.kind == WEB_ENROL {
-            self.store
-                .delete_session(&p.session.token_hash)
-                .await
-                .map_err(internal)?;
+            self.store.delete_session(&p.session.token_hash).await?;
             let (token, _) = self.new_session(&p.user.id, WEB).await?;
             return Ok(Some(token));
         }
@@ -96,7 +87,7 @@ impl Services {
                 .store
                 .advance_totp_step(&user.id, step)
                 .await
-                .map_err(internal),
+                .map_err(DomainError::from),
             None => Ok(false),
         }
     }
@@ -112,8 +103,7 @@ impl Services {
         let user = self
             .store
             .user_by_id(&p.user.id)
-            .await
-            .map_err(internal)?
+            .await?
             .ok_or(DomainError::Unauthenticated)?;
         self.recheck_password(&user, password).await?;
         if let Some(secret) = &user.totp_secret {
@@ -141,8 +131,7 @@ impl Services {
         let n = self
             .store
             .count_attempt(std::slice::from_ref(&key), now, now - THROTTLE_WINDOW_MS)
-            .await
-            .map_err(internal)?;
+            .await?;
         if n.first().is_some_and(|n| *n > MAX_RECHECKS) {
             return Err(DomainError::Throttled);
         }
@@ -154,10 +143,7 @@ impl Services {
         {
             return Err(DomainError::invalid("password", "err-password-wrong"));
         }
-        self.store
-            .clear_login_failures(&key)
-            .await
-            .map_err(internal)?;
+        self.store.clear_login_failures(&key).await?;
         Ok(())
     }
 
@@ -172,6 +158,6 @@ impl Services {
         self.store
             .set_totp(&p.user.id, None, &ev)
             .await
-            .map_err(internal)
+            .map_err(DomainError::from)
     }
 }

@@ -536,12 +536,7 @@ impl crate::Services {
     /// A stored blob's bytes, from the packs or the object store.
     pub async fn blob(&self, sha256: &str) -> Result<Bytes, okienko_domain::DomainError> {
         let fail = |e: anyhow::Error| okienko_domain::DomainError::Internal(e.to_string());
-        match self
-            .store
-            .packed_blob(sha256)
-            .await
-            .map_err(crate::internal)?
-        {
+        match self.store.packed_blob(sha256).await? {
             Some(place) => self.blobs.read_packed(&place).await.map_err(fail),
             None => self.blobs.get(sha256).await.map_err(fail),
         }

@@ -11,7 +11,7 @@ use crate::clock::rfc3339;
 use crate::evidence::EvidenceEvent;
 use crate::mailboxes::PUBLIC_BODY;
 use crate::paper::PostalRecipient;
-use crate::{internal, new_id, Services};
+use crate::{new_id, Services};
 use base64::Engine;
 use okienko_domain::address::Address;
 use okienko_domain::{DomainError, FieldErrors};
@@ -212,12 +212,7 @@ impl Services {
         };
         let retry = out.idempotency_key.as_ref().map(|_| Fingerprint::of(&out));
         if let (Some(key), Some(retry)) = (out.idempotency_key.as_deref(), &retry) {
-            if let Some(id) = self
-                .store
-                .message_by_idempotency(&from, key)
-                .await
-                .map_err(internal)?
-            {
+            if let Some(id) = self.store.message_by_idempotency(&from, key).await? {
                 self.same_request(&id, retry).await?;
                 return self.sent_result(&id).await;
             }
@@ -253,7 +248,7 @@ impl Services {
         for t in out.to.iter().take(max) {
             match Address::parse(t) {
                 Err(c) => errs.add("to", c),
-                Ok(a) => match self.store.mailbox(a.as_str()).await.map_err(internal)? {
+                Ok(a) => match self.store.mailbox(a.as_str()).await? {
                     Some(m) if !recipients.iter().any(|r| r.address == m.address) => {
                         recipients.push(m)
                     }
@@ -442,12 +437,7 @@ impl Services {
             Err(StoreError::Conflict(_)) if key.is_some() => {
                 // The same key raced in at the same time: answer with the first one.
                 let key = key.as_deref().unwrap_or_default();
-                if let Some(first) = self
-                    .store
-                    .message_by_idempotency(&from, key)
-                    .await
-                    .map_err(internal)?
-                {
+                if let Some(first) = self.store.message_by_idempotency(&from, key).await? {
                     if let Some(retry) = &retry {
                         self.same_request(&first, retry).await?;
                     }
@@ -455,7 +445,7 @@ impl Services {
                 }
                 return Err(DomainError::Conflict("err-conflict"));
             }
-            Err(e) => return Err(internal(e)),
+            Err(e) => return Err(e.into()),
         }
         Ok(Sent { id, evidence })
     }

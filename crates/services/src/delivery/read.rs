@@ -5,7 +5,7 @@ use super::*;
 impl Services {
     /// A stored message with its body, loaded from the blob store when it is kept there.
     pub(crate) async fn stored_message(&self, id: &str) -> Result<Option<Message>, DomainError> {
-        match self.store.message(id).await.map_err(internal)? {
+        match self.store.message(id).await? {
             Some(m) => Ok(Some(self.with_body(m).await?)),
             None => Ok(None),
         }
@@ -32,7 +32,7 @@ impl Services {
             .stored_message(id)
             .await?
             .ok_or(DomainError::NotFound)?;
-        let deliveries = self.store.deliveries(id).await.map_err(internal)?;
+        let deliveries = self.store.deliveries(id).await?;
         let mine: Vec<String> = self
             .my_mailboxes(p)
             .await?
@@ -98,7 +98,7 @@ impl Services {
         extra: serde_json::Value,
     ) -> Result<Opened, DomainError> {
         let id = message.id.clone();
-        let attachments = self.store.attachments(&id).await.map_err(internal)?;
+        let attachments = self.store.attachments(&id).await?;
         for r in recipients {
             let Some(d) = deliveries.iter().find(|d| &d.recipient == r) else {
                 continue;
@@ -129,10 +129,10 @@ impl Services {
             // A concurrent first opening may win: then this evidence is simply not stored.
             match self.store.mark_opened(&message.id, r, now, &rec).await {
                 Ok(_) | Err(StoreError::Conflict(_)) => {}
-                Err(e) => return Err(internal(e)),
+                Err(e) => return Err(e.into()),
             }
         }
-        let deliveries = self.store.deliveries(&id).await.map_err(internal)?;
+        let deliveries = self.store.deliveries(&id).await?;
         Ok(Opened {
             message,
             attachments,
@@ -150,8 +150,7 @@ impl Services {
         let a = self
             .store
             .attachments(id)
-            .await
-            .map_err(internal)?
+            .await?
             .into_iter()
             .find(|a| a.n == n)
             .ok_or(DomainError::NotFound)?;
@@ -165,7 +164,7 @@ impl Services {
         id: &str,
     ) -> Result<Vec<EvidenceRecord>, DomainError> {
         let visible = self.evidence_visible(p, id).await?;
-        let mut all = self.store.evidence_of_message(id).await.map_err(internal)?;
+        let mut all = self.store.evidence_of_message(id).await?;
         all.retain(|e| visible(e));
         Ok(all)
     }
@@ -178,8 +177,7 @@ impl Services {
         let e = self
             .store
             .evidence(evidence_id)
-            .await
-            .map_err(internal)?
+            .await?
             .ok_or(DomainError::NotFound)?;
         match &e.message_id {
             Some(mid) => {
@@ -218,7 +216,7 @@ impl Services {
         self.store
             .list_messages(address, folder, filter, before, limit.clamp(1, 200))
             .await
-            .map_err(internal)
+            .map_err(DomainError::from)
     }
 
     /// Moves a message into or out of a mailbox's archive (for a member of that mailbox
@@ -234,12 +232,7 @@ impl Services {
             return Err(DomainError::NotFound);
         }
         let at = archived.then(|| self.now_ms());
-        if !self
-            .store
-            .set_archived(address, id, at)
-            .await
-            .map_err(internal)?
-        {
+        if !self.store.set_archived(address, id, at).await? {
             return Err(DomainError::NotFound);
         }
         Ok(())
@@ -258,11 +251,7 @@ impl Services {
             None if mine(&o.message.sender) => o.message.sender.clone(),
             None => return Ok(None),
         };
-        let archived = self
-            .store
-            .is_archived(&side, &o.message.id)
-            .await
-            .map_err(internal)?;
+        let archived = self.store.is_archived(&side, &o.message.id).await?;
         Ok(Some((side, archived)))
     }
 
@@ -270,7 +259,7 @@ impl Services {
     pub async fn thread(&self, p: &Principal, id: &str) -> Result<Vec<Message>, DomainError> {
         self.message_access(p, id).await?;
         let mut out = Vec::new();
-        for m in self.store.thread_of(id).await.map_err(internal)? {
+        for m in self.store.thread_of(id).await? {
             if self.message_access(p, &m.id).await.is_ok() {
                 out.push(self.with_body(m).await?);
             }
@@ -283,8 +272,7 @@ impl Services {
         Ok(self
             .store
             .deliveries(message_id)
-            .await
-            .map_err(internal)?
+            .await?
             .into_iter()
             .map(|d| d.recipient)
             .collect())
@@ -300,8 +288,7 @@ impl Services {
         to.extend(
             self.store
                 .paper_letters_of_message(message_id)
-                .await
-                .map_err(internal)?
+                .await?
                 .iter()
                 .map(crate::paper::paper_recipient),
         );
@@ -315,7 +302,7 @@ impl Services {
     ) -> Result<std::collections::HashMap<String, Vec<String>>, DomainError> {
         let mut out: std::collections::HashMap<String, Vec<String>> =
             std::collections::HashMap::new();
-        for (m, r) in self.store.recipients_of(ids).await.map_err(internal)? {
+        for (m, r) in self.store.recipients_of(ids).await? {
             out.entry(m).or_default().push(r);
         }
         Ok(out)
@@ -329,18 +316,13 @@ impl Services {
         let due = self
             .store
             .due_for_deemed_delivery(now - DEEMED_AFTER_MS, 500)
-            .await
-            .map_err(internal)?;
+            .await?;
         let mut n = 0;
         for d in due {
             let Some(message) = self.stored_message(&d.message_id).await? else {
                 continue;
             };
-            let attachments = self
-                .store
-                .attachments(&d.message_id)
-                .await
-                .map_err(internal)?;
+            let attachments = self.store.attachments(&d.message_id).await?;
             let to = self.all_recipients(&d.message_id).await?;
             let deemed_at = d.delivered_at + DEEMED_AFTER_MS;
             let extra = json!({"receipt_time": rfc3339(deemed_at), "legal_effect": "deemed delivered 14 days after reaching the mailbox", "delivered_at": rfc3339(d.delivered_at)});
@@ -365,7 +347,7 @@ impl Services {
             {
                 Ok(true) => n += 1,
                 Ok(false) | Err(StoreError::Conflict(_)) => {}
-                Err(e) => return Err(internal(e)),
+                Err(e) => return Err(e.into()),
             }
         }
         Ok(n)

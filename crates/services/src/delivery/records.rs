@@ -132,17 +132,11 @@ impl Services {
         let hashes: Vec<String> = self
             .store
             .attachments(id)
-            .await
-            .map_err(internal)?
+            .await?
             .into_iter()
             .map(|a| a.sha256)
             .collect();
-        let letters = self
-            .store
-            .paper_letters_of_message(id)
-            .await
-            .map_err(internal)?
-            .len();
+        let letters = self.store.paper_letters_of_message(id).await?.len();
         if m.subject != out.subject
             || hex::encode(Sha256::digest(m.body.as_bytes())) != out.body_sha256
             || out.to != stored
@@ -195,12 +189,12 @@ impl Services {
             document: String::from_utf8_lossy(&bytes).to_string(),
             signed_b64: B64.encode(&i.signed),
         };
-        self.store.insert_evidence(&rec).await.map_err(internal)?;
+        self.store.insert_evidence(&rec).await?;
         Ok(id)
     }
 
     pub(crate) async fn sent_result(&self, id: &str) -> Result<Sent, DomainError> {
-        let ev = self.store.evidence_of_message(id).await.map_err(internal)?;
+        let ev = self.store.evidence_of_message(id).await?;
         Ok(Sent {
             id: id.to_string(),
             evidence: ev

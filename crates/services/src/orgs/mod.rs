@@ -1,7 +1,7 @@
 //! Offices, service points, departments and staff. Every action asks the policy first.
 
 use crate::accounts::{MailTexts, Principal};
-use crate::{internal, new_id, store_err, Services};
+use crate::{new_id, store_err, Services};
 use okienko_domain::audit::AuditEvent;
 use okienko_domain::ids::{self, Email, Nip, Regon};
 use okienko_domain::policy::{allowed, Action};
@@ -146,7 +146,7 @@ fn name_conflict(e: okienko_store::StoreError) -> DomainError {
 impl Services {
     pub async fn offices(&self, p: &Principal) -> Result<Vec<Office>, DomainError> {
         check(p, Action::ManageOffices)?;
-        self.store.offices().await.map_err(internal)
+        self.store.offices().await.map_err(DomainError::from)
     }
 
     pub async fn create_office(
@@ -175,12 +175,7 @@ impl Services {
         input: &OfficeInput,
     ) -> Result<Office, DomainError> {
         check(p, Action::ManageOffices)?;
-        let old = self
-            .store
-            .office(id)
-            .await
-            .map_err(internal)?
-            .ok_or(DomainError::NotFound)?;
+        let old = self.store.office(id).await?.ok_or(DomainError::NotFound)?;
         let office = input.validate(old.id, old.created_at)?;
         let ev = AuditEvent::new(self.now_ms(), Some(&p.user.id), "office.update", &office.id);
         self.store
@@ -193,11 +188,7 @@ impl Services {
     /// An office to edit, for those who manage offices.
     pub async fn office_to_edit(&self, p: &Principal, id: &str) -> Result<Office, DomainError> {
         check(p, Action::ManageOffices)?;
-        self.store
-            .office(id)
-            .await
-            .map_err(internal)?
-            .ok_or(DomainError::NotFound)
+        self.store.office(id).await?.ok_or(DomainError::NotFound)
     }
 
     /// A service point to edit, for those who manage service points.
@@ -209,8 +200,7 @@ impl Services {
         check(p, Action::ManageServicePoints)?;
         self.store
             .service_point(id)
-            .await
-            .map_err(internal)?
+            .await?
             .ok_or(DomainError::NotFound)
     }
 
@@ -221,13 +211,8 @@ impl Services {
         id: &str,
     ) -> Result<(Office, Vec<Department>), DomainError> {
         check(p, Action::ViewOffice { office_id: id })?;
-        let office = self
-            .store
-            .office(id)
-            .await
-            .map_err(internal)?
-            .ok_or(DomainError::NotFound)?;
-        let depts = self.store.departments(id).await.map_err(internal)?;
+        let office = self.store.office(id).await?.ok_or(DomainError::NotFound)?;
+        let depts = self.store.departments(id).await?;
         Ok((office, depts))
     }
 
@@ -239,13 +224,13 @@ impl Services {
         office_id: &str,
     ) -> Result<Vec<(User, Vec<RoleGrant>)>, DomainError> {
         check(p, Action::ManageStaff { office_id })?;
-        let staff = self.store.office_staff(office_id).await.map_err(internal)?;
+        let staff = self.store.office_staff(office_id).await?;
         let now = self.now_ms();
         for (u, _) in staff.iter().filter(|(u, _)| u.id != p.user.id) {
             let ev = AuditEvent::new(now, Some(&p.user.id), "person.read", "staff list")
                 .subject(&u.id)
                 .reason("office staff administration");
-            self.store.append_audit(&ev).await.map_err(internal)?;
+            self.store.append_audit(&ev).await?;
         }
         Ok(staff)
     }
@@ -260,8 +245,7 @@ impl Services {
         check(p, Action::ManageDepartments { office_id })?;
         self.store
             .office(office_id)
-            .await
-            .map_err(internal)?
+            .await?
             .ok_or(DomainError::NotFound)?;
         let mut errs = FieldErrors::new();
         let code = errs.check("code", ids::department_code(code));
@@ -297,12 +281,12 @@ impl Services {
         self.store
             .delete_department(office_id, id, &ev)
             .await
-            .map_err(internal)
+            .map_err(DomainError::from)
     }
 
     pub async fn service_points(&self, p: &Principal) -> Result<Vec<ServicePoint>, DomainError> {
         check(p, Action::ManageServicePoints)?;
-        self.store.service_points().await.map_err(internal)
+        self.store.service_points().await.map_err(DomainError::from)
     }
 
     pub async fn create_service_point(
@@ -331,8 +315,7 @@ impl Services {
         let old = self
             .store
             .service_point(id)
-            .await
-            .map_err(internal)?
+            .await?
             .ok_or(DomainError::NotFound)?;
         let sp = input.validate(old.id, old.created_at)?;
         let ev = AuditEvent::new(
@@ -363,16 +346,15 @@ impl Services {
         let sp = self
             .store
             .service_point(id)
-            .await
-            .map_err(internal)?
+            .await?
             .ok_or(DomainError::NotFound)?;
-        let clerks = self.store.point_clerks(id).await.map_err(internal)?;
+        let clerks = self.store.point_clerks(id).await?;
         let now = self.now_ms();
         for u in clerks.iter().filter(|u| u.id != p.user.id) {
             let ev = AuditEvent::new(now, Some(&p.user.id), "person.read", "clerk list")
                 .subject(&u.id)
                 .reason("service point administration");
-            self.store.append_audit(&ev).await.map_err(internal)?;
+            self.store.append_audit(&ev).await?;
         }
         Ok((sp, clerks))
     }
@@ -393,8 +375,7 @@ impl Services {
         let sp = self
             .store
             .service_point(point_id)
-            .await
-            .map_err(internal)?
+            .await?
             .ok_or(DomainError::NotFound)?;
         let email = Email::parse(&input.email).map_err(|c| DomainError::invalid("email", c))?;
         let grant = RoleGrant {

@@ -16,8 +16,7 @@ impl Services {
         let office = self
             .store
             .office(office_id)
-            .await
-            .map_err(internal)?
+            .await?
             .ok_or(DomainError::NotFound)?;
         let mut errs = FieldErrors::new();
         let email = errs.check("email", Email::parse(&input.email));
@@ -28,7 +27,7 @@ impl Services {
                 _ => Err("err-role-invalid"),
             }),
         );
-        let depts = self.store.departments(office_id).await.map_err(internal)?;
+        let depts = self.store.departments(office_id).await?;
         let dept = if input.department_id.is_empty() {
             None
         } else {
@@ -65,11 +64,7 @@ impl Services {
         texts: &dyn MailTexts,
     ) -> Result<User, DomainError> {
         let now = self.now_ms();
-        let existing = self
-            .store
-            .user_by_email(email.as_str())
-            .await
-            .map_err(internal)?;
+        let existing = self.store.user_by_email(email.as_str()).await?;
         let ev = |u: &str| {
             AuditEvent::new(
                 now,
@@ -81,13 +76,7 @@ impl Services {
         };
         match existing {
             Some(u) => {
-                if self
-                    .store
-                    .grants_of(&u.id)
-                    .await
-                    .map_err(internal)?
-                    .contains(&grant)
-                {
+                if self.store.grants_of(&u.id).await?.contains(&grant) {
                     return Err(DomainError::invalid("email", "err-staff-exists"));
                 }
                 // An existing account becomes staff only when its owner accepts: being staff
@@ -96,7 +85,7 @@ impl Services {
                 let ev = AuditEvent::new(now, Some(&p.user.id), "staff.invite", &key)
                     .subject(&u.id)
                     .reason(format!("invited to {place}"));
-                self.store.append_audit(&ev).await.map_err(internal)?;
+                self.store.append_audit(&ev).await?;
                 self.send_staff_offer(&u, &key, place, texts).await?;
                 Ok(u)
             }
@@ -118,8 +107,7 @@ impl Services {
                 };
                 self.store
                     .create_user(&user, std::slice::from_ref(&grant), &ev(&user.id))
-                    .await
-                    .map_err(internal)?;
+                    .await?;
                 self.send_staff_setup(&user, place, texts).await?;
                 Ok(user)
             }
@@ -131,18 +119,8 @@ impl Services {
     pub async fn staff_offer(&self, key: &str) -> Result<(Role, String), DomainError> {
         let grant = parse_grant_key(key).ok_or(DomainError::TokenInvalid)?;
         let place = match (&grant.office_id, &grant.service_point_id) {
-            (Some(o), _) => self
-                .store
-                .office(o)
-                .await
-                .map_err(internal)?
-                .map(|o| o.name),
-            (None, Some(sp)) => self
-                .store
-                .service_point(sp)
-                .await
-                .map_err(internal)?
-                .map(|s| s.name),
+            (Some(o), _) => self.store.office(o).await?.map(|o| o.name),
+            (None, Some(sp)) => self.store.service_point(sp).await?.map(|s| s.name),
             _ => None,
         };
         Ok((grant.role, place.ok_or(DomainError::TokenInvalid)?))
@@ -162,8 +140,7 @@ impl Services {
         let owner = self
             .store
             .consume_token(&format!("staff:{key}"), &crate::hash_secret(token), now)
-            .await
-            .map_err(internal)?;
+            .await?;
         if owner.as_deref() != Some(p.user.id.as_str()) {
             return Err(DomainError::TokenInvalid);
         }
@@ -175,14 +152,11 @@ impl Services {
         )
         .subject(&p.user.id)
         .reason("invitation accepted");
-        self.store
-            .add_grant(&p.user.id, &grant, &ev)
-            .await
-            .map_err(internal)?;
+        self.store.add_grant(&p.user.id, &grant, &ev).await?;
         self.store
             .delete_user_sessions(&p.user.id)
             .await
-            .map_err(internal)
+            .map_err(DomainError::from)
     }
 
     pub async fn remove_staff(
@@ -199,11 +173,10 @@ impl Services {
             .subject(user_id);
         self.store
             .remove_office_grants(user_id, office_id, &ev)
-            .await
-            .map_err(internal)?;
+            .await?;
         self.store
             .delete_user_sessions(user_id)
             .await
-            .map_err(internal)
+            .map_err(DomainError::from)
     }
 }

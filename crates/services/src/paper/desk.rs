@@ -20,8 +20,7 @@ impl Services {
         let point = self
             .store
             .service_point(point_id)
-            .await
-            .map_err(internal)?
+            .await?
             .ok_or(DomainError::NotFound)?;
         if !point.is_open {
             return Err(DomainError::Conflict("err-point-closed"));
@@ -40,7 +39,7 @@ impl Services {
                         service_point_id: id,
                     },
                 ) {
-                    if let Some(sp) = self.store.service_point(id).await.map_err(internal)? {
+                    if let Some(sp) = self.store.service_point(id).await? {
                         if !out.iter().any(|x: &ServicePoint| x.id == sp.id) {
                             out.push(sp);
                         }
@@ -58,16 +57,8 @@ impl Services {
     ) -> Result<PaperDesk, DomainError> {
         let point = self.paper_point(p, point_id).await?;
         Ok(PaperDesk {
-            waiting: self
-                .store
-                .waiting_letters(point_id)
-                .await
-                .map_err(internal)?,
-            batches: self
-                .store
-                .print_batches(point_id, 50)
-                .await
-                .map_err(internal)?,
+            waiting: self.store.waiting_letters(point_id).await?,
+            batches: self.store.print_batches(point_id, 50).await?,
             point,
         })
     }
@@ -83,7 +74,7 @@ impl Services {
         let batch = PrintBatch {
             id: new_id(),
             service_point_id: point_id.to_string(),
-            status: "closed".into(),
+            status: okienko_domain::status::BatchStatus::Closed,
             created_at: now,
             created_by: p.user.id.clone(),
             printed_at: None,
@@ -95,18 +86,13 @@ impl Services {
         };
         let ev = AuditEvent::new(now, Some(&p.user.id), "paper.batch", &batch.id)
             .reason(format!("service point {point_id}"));
-        let n = self
-            .store
-            .create_print_batch(&batch, &ev)
-            .await
-            .map_err(internal)?;
+        let n = self.store.create_print_batch(&batch, &ev).await?;
         if n == 0 {
             return Err(DomainError::Conflict("err-nothing-waiting"));
         }
         self.store
             .print_batch(&batch.id)
-            .await
-            .map_err(internal)?
+            .await?
             .ok_or(DomainError::NotFound)
     }
 
@@ -118,11 +104,10 @@ impl Services {
         let batch = self
             .store
             .print_batch(id)
-            .await
-            .map_err(internal)?
+            .await?
             .ok_or(DomainError::NotFound)?;
         let point = self.paper_point(p, &batch.service_point_id).await?;
-        let letters = self.store.batch_letters(id).await.map_err(internal)?;
+        let letters = self.store.batch_letters(id).await?;
         Ok(BatchView {
             batch,
             point,
@@ -152,9 +137,16 @@ impl Services {
             .reason(format!("service point {}", view.point.id));
         if !self
             .store
-            .advance_print_batch(id, "closed", "printed", &p.user.id, now, &[], &ev)
-            .await
-            .map_err(internal)?
+            .advance_print_batch(
+                id,
+                okienko_domain::status::BatchStatus::Closed,
+                okienko_domain::status::BatchStatus::Printed,
+                &p.user.id,
+                now,
+                &[],
+                &ev,
+            )
+            .await?
         {
             return Err(DomainError::Conflict("err-batch-state"));
         }
@@ -164,7 +156,7 @@ impl Services {
     /// Marks a printed batch handed to the post: `paper-dispatch` evidence for every letter.
     pub async fn mark_batch_dispatched(&self, p: &Principal, id: &str) -> Result<(), DomainError> {
         let view = self.print_batch_view(p, id).await?;
-        if view.batch.status != "printed" {
+        if view.batch.status != okienko_domain::status::BatchStatus::Printed {
             return Err(DomainError::Conflict("err-batch-state"));
         }
         let now = self.now_ms();
@@ -180,9 +172,16 @@ impl Services {
             .reason(format!("service point {}", view.point.id));
         if !self
             .store
-            .advance_print_batch(id, "printed", "dispatched", &p.user.id, now, &records, &ev)
-            .await
-            .map_err(internal)?
+            .advance_print_batch(
+                id,
+                okienko_domain::status::BatchStatus::Printed,
+                okienko_domain::status::BatchStatus::Dispatched,
+                &p.user.id,
+                now,
+                &records,
+                &ev,
+            )
+            .await?
         {
             return Err(DomainError::Conflict("err-batch-state"));
         }
@@ -199,8 +198,7 @@ impl Services {
         let letter = self
             .store
             .paper_letter(letter_id)
-            .await
-            .map_err(internal)?
+            .await?
             .ok_or(DomainError::NotFound)?;
         let point = self.paper_point(p, &letter.service_point_id).await?;
         let Some(outcome) = OUTCOMES.iter().find(|o| **o == outcome).copied() else {
@@ -238,15 +236,13 @@ impl Services {
         if !self
             .store
             .set_letter_outcome(letter_id, outcome, &p.user.id, now, &rec, &ev)
-            .await
-            .map_err(internal)?
+            .await?
         {
             return Err(DomainError::Conflict("err-batch-state"));
         }
         self.store
             .paper_letter(letter_id)
-            .await
-            .map_err(internal)?
+            .await?
             .ok_or(DomainError::NotFound)
     }
 
@@ -262,11 +258,7 @@ impl Services {
             .stored_message(&l.message_id)
             .await?
             .ok_or(DomainError::NotFound)?;
-        let attachments: Vec<Attachment> = self
-            .store
-            .attachments(&l.message_id)
-            .await
-            .map_err(internal)?;
+        let attachments: Vec<Attachment> = self.store.attachments(&l.message_id).await?;
         let recipients = self.all_recipients(&l.message_id).await?;
         let mut extra = extra;
         if let Some(o) = extra.as_object_mut() {
@@ -304,8 +296,7 @@ impl Services {
         let letter = self
             .store
             .paper_letter_by_tracking(&tracking)
-            .await
-            .map_err(internal)?
+            .await?
             .ok_or_else(wrong)?;
         let typed: String = code
             .chars()
@@ -323,11 +314,10 @@ impl Services {
         let sender = self
             .store
             .mailbox(&message.sender)
-            .await
-            .map_err(internal)?
+            .await?
             .ok_or(DomainError::NotFound)?;
         let batch = match &letter.batch_id {
-            Some(b) => self.store.print_batch(b).await.map_err(internal)?,
+            Some(b) => self.store.print_batch(b).await?,
             None => None,
         };
         Ok(LetterCheck {

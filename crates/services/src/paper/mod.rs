@@ -6,7 +6,7 @@
 //! counts as deemed delivery).
 
 use crate::accounts::Principal;
-use crate::{internal, new_id, Services};
+use crate::{new_id, Services};
 use okienko_domain::audit::AuditEvent;
 use okienko_domain::policy::{allowed, Action};
 use okienko_domain::{DomainError, FieldErrors};
@@ -102,7 +102,7 @@ impl Services {
         {
             errs.add("attachment", "err-attachment-not-printable");
         }
-        let points = self.store.service_points().await.map_err(internal)?;
+        let points = self.store.service_points().await?;
         let mut out = Vec::new();
         for r in postal {
             let short = |s: &str, max: usize| {
@@ -150,7 +150,7 @@ impl Services {
         }
         let mut sender_lines = vec![sender.name.clone()];
         if let Some(office) = match &sender.office_id {
-            Some(id) => self.store.office(id).await.map_err(internal)?,
+            Some(id) => self.store.office(id).await?,
             None => None,
         } {
             sender_lines.push(office.street);
@@ -271,11 +271,11 @@ pub fn letter_status(l: &PaperLetter, batch: Option<&PrintBatch>) -> &'static st
             .copied()
             .unwrap_or("returned-other");
     }
-    match batch.map(|b| b.status.as_str()) {
+    match batch.map(|b| b.status) {
         None => "waiting",
-        Some("closed") => "batched",
-        Some("printed") => "printed",
-        _ => "dispatched",
+        Some(okienko_domain::status::BatchStatus::Closed) => "batched",
+        Some(okienko_domain::status::BatchStatus::Printed) => "printed",
+        Some(okienko_domain::status::BatchStatus::Dispatched) => "dispatched",
     }
 }
 
@@ -301,14 +301,9 @@ impl Services {
             return Ok(Vec::new());
         }
         let mut out = Vec::new();
-        for l in self
-            .store
-            .paper_letters_of_message(&message.id)
-            .await
-            .map_err(internal)?
-        {
+        for l in self.store.paper_letters_of_message(&message.id).await? {
             let batch = match &l.batch_id {
-                Some(b) => self.store.print_batch(b).await.map_err(internal)?,
+                Some(b) => self.store.print_batch(b).await?,
                 None => None,
             };
             let status = letter_status(&l, batch.as_ref());
@@ -323,8 +318,7 @@ impl Services {
         let l = self
             .store
             .paper_letter(id)
-            .await
-            .map_err(internal)?
+            .await?
             .ok_or(DomainError::NotFound)?;
         if !allowed(
             &p.actor(),
@@ -345,8 +339,7 @@ impl Services {
         let l = self
             .store
             .paper_letter(letter_id)
-            .await
-            .map_err(internal)?
+            .await?
             .ok_or(DomainError::NotFound)?;
         let clerk = allowed(
             &p.actor(),

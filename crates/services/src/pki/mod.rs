@@ -4,7 +4,7 @@
 //! and rotating keeps old certificates for verification.
 
 use crate::accounts::Principal;
-use crate::{internal, Services};
+use crate::Services;
 use okienko_domain::audit::AuditEvent;
 use okienko_domain::policy::{allowed, Action};
 use okienko_domain::DomainError;
@@ -282,7 +282,7 @@ impl Services {
     /// under the issuing CA), made on first use, with the chain sent along with signatures.
     pub async fn trusted_signer(&self) -> Result<(KeyPair, Vec<Certificate>), DomainError> {
         let ie = |e: anyhow::Error| DomainError::Internal(e.to_string());
-        let stored = match self.store.setting(TRUSTED_SIGNER).await.map_err(internal)? {
+        let stored = match self.store.setting(TRUSTED_SIGNER).await? {
             Some(text) => text,
             None => {
                 let pair = pki::leaf(
@@ -296,10 +296,7 @@ impl Services {
                 let text = serde_json::to_string(&sealed)
                     .map_err(|e| DomainError::Internal(e.to_string()))?;
                 // Two first uses at once agree on the one stored first.
-                self.store
-                    .setting_init(TRUSTED_SIGNER, &text)
-                    .await
-                    .map_err(internal)?
+                self.store.setting_init(TRUSTED_SIGNER, &text).await?
             }
         };
         let sealed: Sealed =

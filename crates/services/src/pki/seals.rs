@@ -7,11 +7,7 @@ impl Services {
         &self,
         office_id: &str,
     ) -> Result<OfficeSealBlob, DomainError> {
-        let text = self
-            .store
-            .setting(&office_key(office_id))
-            .await
-            .map_err(internal)?;
+        let text = self.store.setting(&office_key(office_id)).await?;
         Ok(text
             .and_then(|t| serde_json::from_str(&t).ok())
             .unwrap_or_default())
@@ -44,8 +40,7 @@ impl Services {
         let office = self
             .store
             .office(office_id)
-            .await
-            .map_err(internal)?
+            .await?
             .ok_or(DomainError::NotFound)?;
         let subject = format!(
             "CN={},O={},serialNumber=NIP-{}",
@@ -71,8 +66,7 @@ impl Services {
         let stored = self
             .store
             .setting_init(&office_key(office_id), &text)
-            .await
-            .map_err(internal)?;
+            .await?;
         let blob: OfficeSealBlob =
             serde_json::from_str(&stored).map_err(|e| DomainError::Internal(e.to_string()))?;
         let cur = blob
@@ -139,7 +133,7 @@ impl Services {
     }
 
     pub async fn revoked(&self) -> Result<Vec<RevokedCert>, DomainError> {
-        let text = self.store.setting(REVOKED_KEY).await.map_err(internal)?;
+        let text = self.store.setting(REVOKED_KEY).await?;
         Ok(text
             .and_then(|t| serde_json::from_str(&t).ok())
             .unwrap_or_default())
@@ -199,10 +193,7 @@ impl Services {
         });
         let text =
             serde_json::to_string(&list).map_err(|e| DomainError::Internal(e.to_string()))?;
-        self.store
-            .setting_put(REVOKED_KEY, &text)
-            .await
-            .map_err(internal)?;
+        self.store.setting_put(REVOKED_KEY, &text).await?;
         self.store
             .append_audit(&AuditEvent::new(
                 self.now_ms(),
@@ -211,7 +202,7 @@ impl Services {
                 office_id,
             ))
             .await
-            .map_err(internal)
+            .map_err(DomainError::from)
     }
 
     /// Replaces the office's seal: with an imported seal when given, otherwise with a fresh
@@ -279,8 +270,7 @@ impl Services {
             serde_json::to_string(&blob).map_err(|e| DomainError::Internal(e.to_string()))?;
         self.store
             .setting_put(&office_key(office_id), &text)
-            .await
-            .map_err(internal)?;
+            .await?;
         if let Ok(mut m) = self.pki.seals.write() {
             m.insert(office_id.to_string(), pair);
         }
@@ -300,6 +290,6 @@ impl Services {
                 office_id,
             ))
             .await
-            .map_err(internal)
+            .map_err(DomainError::from)
     }
 }

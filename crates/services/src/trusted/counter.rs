@@ -23,8 +23,7 @@ impl Services {
         let tp = self
             .store
             .trusted_profile(&p.user.id)
-            .await
-            .map_err(internal)?
+            .await?
             .filter(|tp| in_force(tp, now))
             .ok_or(DomainError::Conflict("err-needs-trusted-profile-sign"))?;
         if content.is_empty() {
@@ -56,7 +55,7 @@ impl Services {
             format!("{name} (SHA-256 {digest})"),
         )
         .subject(&p.user.id);
-        self.store.append_audit(&ev).await.map_err(internal)?;
+        self.store.append_audit(&ev).await?;
         Ok(out)
     }
 }
@@ -86,7 +85,7 @@ impl Services {
             .find(|g| g.role == Role::Official)
             .and_then(|g| g.office_id.clone())
         {
-            let label = match self.store.office(&office).await.map_err(internal)? {
+            let label = match self.store.office(&office).await? {
                 Some(o) => o.name,
                 None => office,
             };
@@ -178,7 +177,7 @@ impl Services {
             Err(StoreError::Conflict(_)) => {
                 return Err(DomainError::invalid("email", "err-email-taken"))
             }
-            Err(e) => return Err(internal(e)),
+            Err(e) => return Err(e.into()),
         }
         let app = TpApplication {
             number: application_number(),
@@ -194,7 +193,7 @@ impl Services {
             phone: phone_no,
             created_at: now,
             expires_at: trusted::application_expires(now),
-            status: "pending".into(),
+            status: okienko_domain::status::ApplicationStatus::Pending,
             decided_at: None,
             decided_by: None,
             service_point_id: None,
@@ -203,10 +202,7 @@ impl Services {
         let ev = AuditEvent::new(now, Some(&p.user.id), "trusted_profile.apply", &app.number)
             .subject(&user.id)
             .reason(format!("applied in person at {}", counter.label));
-        self.store
-            .create_tp_application(&app, &ev)
-            .await
-            .map_err(internal)?;
+        self.store.create_tp_application(&app, &ev).await?;
         let profile = TrustedProfile {
             user_id: user.id.clone(),
             pesel: app.pesel.clone(),
@@ -233,7 +229,7 @@ impl Services {
         self.store
             .decide_tp_application(
                 &app.number,
-                "confirmed",
+                okienko_domain::status::ApplicationStatus::Confirmed,
                 &p.user.id,
                 now,
                 counter.point_id.as_deref(),
@@ -241,8 +237,7 @@ impl Services {
                 Some(&profile),
                 &ev,
             )
-            .await
-            .map_err(internal)?;
+            .await?;
         let code = activation_code();
         self.store
             .create_token(
@@ -251,8 +246,7 @@ impl Services {
                 &user.id,
                 now + trusted::APPLICATION_VALID,
             )
-            .await
-            .map_err(internal)?;
+            .await?;
         if let Some(e) = &email {
             self.offer_email(&user, e.as_str(), texts).await?;
         }
@@ -285,11 +279,10 @@ impl Services {
         let a = self
             .store
             .tp_application(&normalize_number(number))
-            .await
-            .map_err(internal)?
+            .await?
             .filter(|a| a.pesel == pesel.as_str())
             .ok_or_else(|| DomainError::invalid("number", "err-application-not-found"))?;
-        if a.status != "pending" {
+        if a.status != okienko_domain::status::ApplicationStatus::Pending {
             return Err(DomainError::Conflict("err-application-decided"));
         }
         if a.expires_at <= self.now_ms() {

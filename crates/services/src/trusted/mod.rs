@@ -5,7 +5,7 @@
 //! audit trail with who, where and when, and the citizen sees it in the Data Tracker.
 
 use crate::accounts::Principal;
-use crate::{internal, Services};
+use crate::Services;
 use okienko_domain::audit::AuditEvent;
 use okienko_domain::ids::{Email, Pesel};
 use okienko_domain::policy::{allowed, Action};
@@ -139,26 +139,13 @@ impl Services {
         user_id: &str,
         pesel: &str,
     ) -> Result<Option<&'static str>, DomainError> {
-        if let Some(tp) = self
-            .store
-            .trusted_profile(user_id)
-            .await
-            .map_err(internal)?
-        {
+        if let Some(tp) = self.store.trusted_profile(user_id).await? {
             if tp.pesel != pesel {
                 return Ok(Some("err-pesel-not-yours"));
             }
         }
-        let by_profile = self
-            .store
-            .trusted_profile_by_pesel(pesel)
-            .await
-            .map_err(internal)?;
-        let by_mailbox = self
-            .store
-            .mailbox_by_identifier(Some(pesel), None)
-            .await
-            .map_err(internal)?;
+        let by_profile = self.store.trusted_profile_by_pesel(pesel).await?;
+        let by_mailbox = self.store.mailbox_by_identifier(Some(pesel), None).await?;
         if by_profile.is_some_and(|tp| tp.user_id != user_id)
             || by_mailbox.is_some_and(|m| m.owner_user_id.as_deref() != Some(user_id))
         {
@@ -194,12 +181,7 @@ impl Services {
             return Err(DomainError::invalid("pesel", code));
         }
         let now = self.now_ms();
-        if let Some(tp) = self
-            .store
-            .trusted_profile(&p.user.id)
-            .await
-            .map_err(internal)?
-        {
+        if let Some(tp) = self.store.trusted_profile(&p.user.id).await? {
             if in_force(&tp, now) && !trusted::may_extend(tp.valid_until, now) {
                 return Err(DomainError::Conflict("err-profile-not-due"));
             }
@@ -207,10 +189,11 @@ impl Services {
         if self
             .store
             .tp_applications_of(&p.user.id)
-            .await
-            .map_err(internal)?
+            .await?
             .iter()
-            .any(|a| a.status == "pending" && a.expires_at > now)
+            .any(|a| {
+                a.status == okienko_domain::status::ApplicationStatus::Pending && a.expires_at > now
+            })
         {
             return Err(DomainError::Conflict("err-application-pending"));
         }
@@ -226,7 +209,7 @@ impl Services {
                 phone: phone.clone(),
                 created_at: now,
                 expires_at: trusted::application_expires(now),
-                status: "pending".into(),
+                status: okienko_domain::status::ApplicationStatus::Pending,
                 decided_at: None,
                 decided_by: None,
                 service_point_id: None,
@@ -237,7 +220,7 @@ impl Services {
             match self.store.create_tp_application(&a, &ev).await {
                 Ok(()) => return Ok(a),
                 Err(StoreError::Conflict(_)) => continue,
-                Err(e) => return Err(internal(e)),
+                Err(e) => return Err(e.into()),
             }
         }
         Err(DomainError::Internal("no free application number".into()))
@@ -277,12 +260,7 @@ impl Services {
         }
         let now = self.now_ms();
         // A renewal continues from the old expiry; a first profile from today.
-        let from = match self
-            .store
-            .trusted_profile(&a.user_id)
-            .await
-            .map_err(internal)?
-        {
+        let from = match self.store.trusted_profile(&a.user_id).await? {
             Some(old) if in_force(&old, now) => old.valid_until,
             _ => now,
         };
@@ -308,7 +286,7 @@ impl Services {
             .store
             .decide_tp_application(
                 &a.number,
-                "confirmed",
+                okienko_domain::status::ApplicationStatus::Confirmed,
                 &p.user.id,
                 now,
                 counter.point_id.as_deref(),
@@ -320,7 +298,7 @@ impl Services {
             .map_err(|e| match e {
                 // Another counter confirmed this PESEL for another account a moment ago.
                 StoreError::Conflict(_) => DomainError::invalid("pesel", "err-pesel-registered"),
-                e => internal(e),
+                e => e.into(),
             })?
         {
             return Err(DomainError::Conflict("err-application-decided"));
@@ -354,7 +332,7 @@ impl Services {
             .store
             .decide_tp_application(
                 &a.number,
-                "refused",
+                okienko_domain::status::ApplicationStatus::Refused,
                 &p.user.id,
                 now,
                 counter.point_id.as_deref(),
@@ -362,8 +340,7 @@ impl Services {
                 None,
                 &ev,
             )
-            .await
-            .map_err(internal)?
+            .await?
         {
             return Err(DomainError::Conflict("err-application-decided"));
         }
@@ -376,14 +353,8 @@ impl Services {
         p: &Principal,
     ) -> Result<(Option<TrustedProfile>, Vec<TpApplication>), DomainError> {
         Ok((
-            self.store
-                .trusted_profile(&p.user.id)
-                .await
-                .map_err(internal)?,
-            self.store
-                .tp_applications_of(&p.user.id)
-                .await
-                .map_err(internal)?,
+            self.store.trusted_profile(&p.user.id).await?,
+            self.store.tp_applications_of(&p.user.id).await?,
         ))
     }
 
@@ -395,8 +366,7 @@ impl Services {
         if self
             .store
             .revoke_trusted_profile(&p.user.id, now, &ev)
-            .await
-            .map_err(internal)?
+            .await?
         {
             Ok(())
         } else {
@@ -428,8 +398,7 @@ impl Services {
         let user = self
             .store
             .user_by_email(email.as_str())
-            .await
-            .map_err(internal)?
+            .await?
             .ok_or_else(|| DomainError::invalid("email", "err-no-such-user"))?;
         let now = self.now_ms();
         let ev = AuditEvent::new(now, Some(&p.user.id), "trusted_profile.revoke", &user.id)
@@ -441,8 +410,7 @@ impl Services {
         if self
             .store
             .revoke_trusted_profile(&user.id, now, &ev)
-            .await
-            .map_err(internal)?
+            .await?
         {
             Ok(())
         } else {
@@ -467,16 +435,14 @@ impl Services {
         let tp = self
             .store
             .trusted_profile(&p.user.id)
-            .await
-            .map_err(internal)?
+            .await?
             .filter(|tp| in_force(tp, self.now_ms()))
             .ok_or(DomainError::Conflict("err-needs-trusted-profile"))?;
         // One PESEL, one person, one mailbox.
         if self
             .store
             .mailbox_by_identifier(Some(&tp.pesel), None)
-            .await
-            .map_err(internal)?
+            .await?
             .is_some()
         {
             return Err(DomainError::Conflict("err-pesel-has-mailbox"));

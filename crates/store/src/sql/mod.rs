@@ -80,6 +80,12 @@ impl From<sqlx::Error> for StoreError {
     }
 }
 
+/// A status column read back as its type; a word no variant has is a decode error.
+fn status_of<T>(r: &AnyRow, parse: fn(&str) -> Option<T>) -> std::result::Result<T, sqlx::Error> {
+    let word: String = r.try_get("status")?;
+    parse(&word).ok_or_else(|| sqlx::Error::Decode(format!("unknown status {word:?}").into()))
+}
+
 fn flag(b: bool) -> i64 {
     i64::from(b)
 }

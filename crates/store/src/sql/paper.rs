@@ -52,8 +52,8 @@ impl crate::PaperStore for SqlStore {
     async fn advance_print_batch(
         &self,
         id: &str,
-        from: &str,
-        to: &str,
+        from: okienko_domain::status::BatchStatus,
+        to: okienko_domain::status::BatchStatus,
         by: &str,
         at: Millis,
         evidence: &[EvidenceRecord],
@@ -108,7 +108,7 @@ pub(super) fn batch_from(r: &AnyRow) -> std::result::Result<PrintBatch, sqlx::Er
     Ok(PrintBatch {
         id: r.try_get("id")?,
         service_point_id: r.try_get("service_point_id")?,
-        status: r.try_get("status")?,
+        status: status_of(r, okienko_domain::status::BatchStatus::parse)?,
         created_at: r.try_get("created_at")?,
         created_by: r.try_get("created_by")?,
         printed_at: r.try_get("printed_at")?,
@@ -154,24 +154,25 @@ impl SqlStore {
     async fn paper_advance(
         &self,
         id: &str,
-        from: &str,
-        to: &str,
+        from: okienko_domain::status::BatchStatus,
+        to: okienko_domain::status::BatchStatus,
         by: &str,
         at: Millis,
         evidence: &[EvidenceRecord],
         audit: &AuditEvent,
     ) -> Result<bool> {
+        use okienko_domain::status::BatchStatus;
         let sql = match to {
-            "printed" => "UPDATE print_batches SET status = 'printed', printed_at = $1, printed_by = $2 WHERE id = $3 AND status = $4",
-            "dispatched" => "UPDATE print_batches SET status = 'dispatched', dispatched_at = $1, dispatched_by = $2 WHERE id = $3 AND status = $4",
-            other => return Err(StoreError::Db(format!("no batch status {other}"))),
+            BatchStatus::Printed => "UPDATE print_batches SET status = 'printed', printed_at = $1, printed_by = $2 WHERE id = $3 AND status = $4",
+            BatchStatus::Dispatched => "UPDATE print_batches SET status = 'dispatched', dispatched_at = $1, dispatched_by = $2 WHERE id = $3 AND status = $4",
+            BatchStatus::Closed => return Err(StoreError::Db("a batch is closed only when made".into())),
         };
         let mut tx = self.writer.begin().await?;
         let n = sqlx::query(sql)
             .bind(at)
             .bind(by)
             .bind(id)
-            .bind(from)
+            .bind(from.as_str())
             .execute(&mut *tx)
             .await?
             .rows_affected();

@@ -43,7 +43,7 @@ impl crate::TrustedStore for SqlStore {
     async fn decide_tp_application(
         &self,
         number: &str,
-        status: &str,
+        status: okienko_domain::status::ApplicationStatus,
         by: &str,
         at: Millis,
         service_point_id: Option<&str>,
@@ -56,7 +56,7 @@ impl crate::TrustedStore for SqlStore {
             "UPDATE tp_applications SET status = $1, decided_at = $2, decided_by = $3, service_point_id = $4, reason = $5 \
              WHERE number = $6 AND status = 'pending'",
         )
-        .bind(status)
+        .bind(status.as_str())
         .bind(at)
         .bind(by)
         .bind(service_point_id)
@@ -151,7 +151,7 @@ pub(super) fn tpa_from(r: &AnyRow) -> std::result::Result<TpApplication, sqlx::E
         phone: r.try_get("phone")?,
         created_at: r.try_get("created_at")?,
         expires_at: r.try_get("expires_at")?,
-        status: r.try_get("status")?,
+        status: status_of(r, okienko_domain::status::ApplicationStatus::parse)?,
         decided_at: r.try_get("decided_at")?,
         decided_by: r.try_get("decided_by")?,
         service_point_id: r.try_get("service_point_id")?,

@@ -92,7 +92,7 @@ fn batch_json(b: PrintBatch, items: Vec<LetterJson>) -> BatchJson {
     BatchJson {
         id: b.id,
         service_point_id: b.service_point_id,
-        status: b.status,
+        status: b.status.to_string(),
         created_at: rfc3339(b.created_at),
         printed_at: b.printed_at.map(rfc3339),
         dispatched_at: b.dispatched_at.map(rfc3339),

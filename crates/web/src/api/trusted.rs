@@ -114,7 +114,7 @@ async fn mine(
             .map(|a| ApplicationJson {
                 number: a.number,
                 expires_at: rfc3339(a.expires_at),
-                status: Some(a.status),
+                status: Some(a.status.to_string()),
                 reason: a.reason,
             })
             .collect(),

@@ -167,7 +167,7 @@ async fn batch_page(
         point_name: v.point.name.clone(),
         when: when(ctx, v.batch.created_at).1,
         status: ctx.t(&format!("paper-batch-{}", v.batch.status)),
-        state: v.batch.status.clone(),
+        state: v.batch.status.to_string(),
         pages: v.batch.pages,
         letters: v
             .letters

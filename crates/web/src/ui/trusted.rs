@@ -59,9 +59,9 @@ async fn status_page(
         .map_err(|e| PageError(e, ctx.clone()))?;
     let now = s.now_ms();
     let tp = tp.filter(|t| in_force(t, now));
-    let pending = apps
-        .iter()
-        .any(|a| a.status == "pending" && a.expires_at > now);
+    let pending = apps.iter().any(|a| {
+        a.status == okienko_domain::status::ApplicationStatus::Pending && a.expires_at > now
+    });
     let has_mailbox = s
         .my_mailboxes(p)
         .await
@@ -80,10 +80,12 @@ async fn status_page(
         applications: apps
             .into_iter()
             .map(|a| {
-                let status = if a.status == "pending" && a.expires_at <= now {
+                let status = if a.status == okienko_domain::status::ApplicationStatus::Pending
+                    && a.expires_at <= now
+                {
                     "expired".to_string()
                 } else {
-                    a.status
+                    a.status.to_string()
                 };
                 (
                     a.number,
