@@ -135,7 +135,7 @@ impl SqlStore {
                         .after_connect(sqlite_pragmas)
                         .connect_with(opts)
                         .await?;
-                    checkpoints(reader.clone(), Arc::downgrade(&alive));
+                    checkpoints(reader.clone(), writer.clone(), Arc::downgrade(&alive));
                     reader
                 };
                 Ok(SqlStore {
@@ -324,16 +324,24 @@ fn sqlite_writer_pragmas(
 /// Checkpoints the WAL of a SQLite file every 100 ms on a reader connection (PASSIVE:
 /// alongside the writer, never blocking it), until the store is dropped. Often and small:
 /// a large checkpoint's writes and sync hold up the commits' syncs on the same disk.
-fn checkpoints(reader: AnyPool, alive: std::sync::Weak<()>) {
+///
+/// Under a steady stream of commits that alone never lets the WAL start again from its
+/// beginning: a restart needs every frame copied at the moment the writer begins, and the
+/// writer has always added some since. So once a second the writer itself, between two
+/// commits, copies what is left (little, the readers did the rest); its next commit then
+/// writes the WAL from the start. Without this the WAL grew by gigabytes in a minute, every
+/// frame landing on a fresh page of the file, and lookups in the WAL index grew with it.
+fn checkpoints(reader: AnyPool, writer: AnyPool, alive: std::sync::Weak<()>) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_millis(100));
-        loop {
+        for n in 1u64.. {
             tick.tick().await;
             if alive.strong_count() == 0 {
                 break;
             }
+            let pool = if n % 10 == 0 { &writer } else { &reader };
             if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
-                .execute(&reader)
+                .execute(pool)
                 .await
             {
                 tracing::warn!(error = %e, "checkpointing the SQLite WAL");
