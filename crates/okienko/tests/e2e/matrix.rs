@@ -540,7 +540,7 @@ async fn world() -> World {
                 to: vec![office_mailbox.clone()],
                 subject: "Wniosek".into(),
                 body: "Treść".into(),
-                attachments: vec![("wniosek.pdf".into(), b"%PDF-1.4 test".to_vec())],
+                attachments: vec![("wniosek.pdf".into(), b"%PDF-1.4 test".to_vec().into())],
                 idempotency_key: None,
                 postal: Vec::new(),
                 reply_to: None,

@@ -133,7 +133,7 @@ pub struct Outgoing {
     pub subject: String,
     pub body: String,
     /// (file name, bytes)
-    pub attachments: Vec<(String, Vec<u8>)>,
+    pub attachments: Vec<(String, bytes::Bytes)>,
     pub idempotency_key: Option<String>,
     /// Recipients without an electronic address, reached on paper (public-body senders).
     pub postal: Vec<PostalRecipient>,

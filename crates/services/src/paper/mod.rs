@@ -139,7 +139,7 @@ impl Services {
         message_id: &str,
         subject: &str,
         body: &str,
-        attachments: &[(String, Vec<u8>)],
+        attachments: &[(String, bytes::Bytes)],
         types: &[&'static str],
         postal: &[PostalRecipient],
         points: &[ServicePoint],
@@ -207,10 +207,7 @@ impl Services {
                 })
                 .collect(),
         };
-        let files = attachments
-            .iter()
-            .map(|(_, b)| bytes::Bytes::copy_from_slice(b))
-            .collect();
+        let files = attachments.iter().map(|(_, b)| b.clone()).collect();
         // Attachments came from outside: parsed and rendered only in a limited worker.
         let mut out = Vec::new();
         match self.sandbox.letters(job, files).await {

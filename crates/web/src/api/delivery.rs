@@ -139,7 +139,7 @@ async fn send(
                 input =
                     Some(serde_json::from_slice(&bytes).map_err(|_| bad("message", "err-json"))?)
             }
-            "attachment" => attachments.push((file_name, bytes.to_vec())),
+            "attachment" => attachments.push((file_name, bytes)),
             _ => {}
         }
     }

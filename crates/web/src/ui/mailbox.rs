@@ -361,11 +361,12 @@ async fn compose(
     .iter()
     .map(|k| (k.to_string(), text(&fields, k)))
     .collect();
-    let attachments: Vec<(String, Vec<u8>)> = fields
+    let attachments: Vec<(String, bytes::Bytes)> = fields
         .remove("attachment")
         .unwrap_or_default()
         .into_iter()
         .filter(|(_, b)| !b.is_empty())
+        .map(|(n, b)| (n, b.into()))
         .collect();
     let to: Vec<String> = values["to"]
         .split([',', ';', '\n', ' '])
