@@ -2,12 +2,6 @@ use clap::{Parser, Subcommand};
 use okienko::config::{Flags, Settings};
 use std::process::ExitCode;
 
-/// mimalloc instead of the system allocator: a message's request allocates and frees buffers
-/// of ~100 KB many times a second on every core, and glibc's malloc spent a tenth of the
-/// server's CPU on it (`perf` on `bench-delivery`).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 #[derive(Parser)]
 #[command(
     name = "okienko",
