@@ -792,7 +792,10 @@ async fn every_route_for_every_role() {
                     .post(t.url(&path))
                     .header("content-type", "application/json")
                     .body("{}"),
-                "POST" => client.post(t.url(&path)).form(&[("csrf", csrf.as_str())]),
+                // Confirmed, so destructive acts run (without it they only ask).
+                "POST" => client
+                    .post(t.url(&path))
+                    .form(&[("csrf", csrf.as_str()), ("confirm", "yes")]),
                 "PUT" => client.put(t.url(&path)),
                 "DELETE" => client.delete(t.url(&path)),
                 m => panic!("method {m}"),

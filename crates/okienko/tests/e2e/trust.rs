@@ -484,9 +484,27 @@ async fn a_revoked_seal_is_on_the_crl_and_later_signatures_fail() {
     let old = t.services.office_seal(&office).await.expect("seal");
     let admin = t.demo_web("urzad.admin@okienko.test").await;
     let csrf = t.csrf(&admin, "/register").await;
+    // Without its confirmation the act only asks, and changes nothing.
     let r = admin
         .post(t.url(&format!("/offices/{office}/seal/revoke")))
         .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .expect("ask");
+    assert_eq!(r.status(), 200);
+    let page = r.text().await.expect("page");
+    assert!(
+        page.contains(r#"name="confirm" value="yes""#) && page.contains("button danger"),
+        "{page}"
+    );
+    let same = t.services.office_seal(&office).await.expect("seal");
+    assert_eq!(
+        same.cert, old.cert,
+        "nothing changed before the confirmation"
+    );
+    let r = admin
+        .post(t.url(&format!("/offices/{office}/seal/revoke")))
+        .form(&[("csrf", csrf.as_str()), ("confirm", "yes")])
         .send()
         .await
         .expect("revoke");

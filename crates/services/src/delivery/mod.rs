@@ -328,7 +328,7 @@ impl Services {
         for (n, ((name, bytes), media_type)) in out.attachments.into_iter().zip(types).enumerate() {
             let size = bytes.len() as i64;
             let sha256 = hex::encode(Sha256::digest(&bytes));
-            blobs.push((sha256.clone(), bytes.into()));
+            blobs.push((sha256.clone(), bytes));
             let name: String = name
                 .chars()
                 .filter(|c| !c.is_control() && *c != '/' && *c != '\\')

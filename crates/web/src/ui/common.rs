@@ -185,6 +185,50 @@ impl<S: Send + Sync> axum::extract::FromRequest<S> for CsrfForm {
     }
 }
 
+/// Whether a destructive act's form came back from its confirmation page.
+pub fn confirmed(form: &HashMap<String, String>) -> bool {
+    form.get("confirm").is_some_and(|v| v == "yes")
+}
+
+#[derive(Template)]
+#[template(path = "confirm.html")]
+struct ConfirmPage<'a> {
+    ctx: &'a Ctx,
+    question: String,
+    detail: String,
+    yes: String,
+    action: &'a str,
+    back: &'a str,
+    fields: Vec<(&'a str, &'a str)>,
+}
+
+/// Asks once more before a destructive act, and changes nothing: the question (`key`), what
+/// the act does (`key-detail`) and a red button (`key-yes`) that posts the same form to
+/// `action` again with `confirm=yes`, or back to `back`.
+pub fn confirm_page(
+    ctx: &Ctx,
+    key: &str,
+    action: &str,
+    back: &str,
+    form: &HashMap<String, String>,
+) -> Response {
+    let mut fields: Vec<(&str, &str)> = form
+        .iter()
+        .filter(|(k, _)| !matches!(k.as_str(), "csrf" | "confirm"))
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    fields.sort_unstable();
+    render(&ConfirmPage {
+        ctx,
+        question: ctx.t(key),
+        detail: ctx.t(&format!("{key}-detail")),
+        yes: ctx.t(&format!("{key}-yes")),
+        action,
+        back,
+        fields,
+    })
+}
+
 fn constant_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }

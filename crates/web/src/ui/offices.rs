@@ -2,7 +2,9 @@
 
 use super::account::texts;
 use super::admin::may;
-use super::common::{check_csrf, err, notice, require_user, when, CsrfForm, Field, FormView};
+use super::common::{
+    check_csrf, confirm_page, confirmed, err, notice, require_user, when, CsrfForm, Field, FormView,
+};
 use crate::ctx::{Ctx, CtxRef};
 use crate::error::PageError;
 use crate::State;
@@ -205,9 +207,22 @@ pub(crate) async fn seal_revoke(
     axum::extract::State(state): St,
     axum::Extension(ctx): CtxRef,
     Path(id): Path<String>,
-    CsrfForm(_f): CsrfForm,
+    CsrfForm(f): CsrfForm,
 ) -> Result<Response, PageError> {
     let p = require_user(&ctx)?;
+    if !confirmed(&f) {
+        let (action, back) = (
+            format!("/offices/{id}/seal/revoke"),
+            format!("/offices/{id}"),
+        );
+        return Ok(confirm_page(
+            &ctx,
+            "confirm-seal-revoke",
+            &action,
+            &back,
+            &f,
+        ));
+    }
     state
         .services
         .revoke_office_seal(p, &id)
@@ -358,9 +373,20 @@ pub(crate) async fn dept_delete(
     axum::extract::State(state): St,
     axum::Extension(ctx): CtxRef,
     Path((id, dept)): Path<(String, String)>,
-    CsrfForm(_f): CsrfForm,
+    CsrfForm(f): CsrfForm,
 ) -> Result<Response, PageError> {
     let p = require_user(&ctx)?;
+    if !confirmed(&f) {
+        let action = format!("/offices/{id}/departments/{dept}/delete");
+        let back = format!("/offices/{id}");
+        return Ok(confirm_page(
+            &ctx,
+            "confirm-dept-delete",
+            &action,
+            &back,
+            &f,
+        ));
+    }
     state
         .services
         .delete_department(p, &id, &dept)
@@ -395,9 +421,20 @@ pub(crate) async fn staff_remove(
     axum::extract::State(state): St,
     axum::Extension(ctx): CtxRef,
     Path((id, user)): Path<(String, String)>,
-    CsrfForm(_f): CsrfForm,
+    CsrfForm(f): CsrfForm,
 ) -> Result<Response, PageError> {
     let p = require_user(&ctx)?;
+    if !confirmed(&f) {
+        let action = format!("/offices/{id}/staff/{user}/remove");
+        let back = format!("/offices/{id}");
+        return Ok(confirm_page(
+            &ctx,
+            "confirm-staff-remove",
+            &action,
+            &back,
+            &f,
+        ));
+    }
     let result = state.services.remove_staff(p, &id, &user).await;
     office_answer(
         &state,

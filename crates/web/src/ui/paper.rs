@@ -3,7 +3,7 @@
 //! anyone holding a letter checks it by its tracking number and verification code.
 
 use super::common::{
-    check_csrf, err, render, render_invalid, require_user, when, CsrfForm, FormView,
+    confirm_page, confirmed, err, render, render_invalid, require_user, when, CsrfForm, FormView,
 };
 use crate::ctx::{Ctx, CtxRef};
 use crate::error::PageError;
@@ -13,7 +13,7 @@ use askama::Template;
 use axum::extract::Path;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Form, Router};
+use axum::Router;
 use okienko_domain::DomainError;
 use okienko_services::paper::{letter_status, OUTCOMES};
 use okienko_store::{PaperLetter, PrintBatch};
@@ -220,7 +220,20 @@ async fn batch_step(
     dispatched: bool,
 ) -> Result<Response, PageError> {
     let p = require_user(ctx)?;
-    check_csrf(ctx, form)?;
+    if !confirmed(form) {
+        let (key, step) = if dispatched {
+            ("confirm-batch-dispatched", "dispatched")
+        } else {
+            ("confirm-batch-printed", "printed")
+        };
+        return Ok(confirm_page(
+            ctx,
+            key,
+            &format!("/print-batches/{id}/{step}"),
+            &format!("/print-batches/{id}"),
+            form,
+        ));
+    }
     let s = &state.services;
     let r = if dispatched {
         s.mark_batch_dispatched(p, id).await
@@ -245,7 +258,7 @@ async fn printed(
     axum::extract::State(state): St,
     axum::Extension(ctx): CtxRef,
     Path(id): Path<String>,
-    Form(form): Form<Params>,
+    CsrfForm(form): CsrfForm,
 ) -> Result<Response, PageError> {
     batch_step(&state, &ctx, &id, &form, false).await
 }
@@ -254,7 +267,7 @@ async fn dispatched(
     axum::extract::State(state): St,
     axum::Extension(ctx): CtxRef,
     Path(id): Path<String>,
-    Form(form): Form<Params>,
+    CsrfForm(form): CsrfForm,
 ) -> Result<Response, PageError> {
     batch_step(&state, &ctx, &id, &form, true).await
 }

@@ -2,7 +2,7 @@
 //! confirms identity in person (one task per screen, keyboard first), and opening one's own
 //! delivery mailbox.
 
-use super::common::{require_user, when, CsrfForm, Field, FormView};
+use super::common::{confirm_page, confirmed, require_user, when, CsrfForm, Field, FormView};
 use crate::ctx::{Ctx, CtxRef};
 use crate::error::PageError;
 use crate::State;
@@ -154,9 +154,18 @@ async fn apply(
 async fn revoke(
     axum::extract::State(state): St,
     axum::Extension(ctx): CtxRef,
-    CsrfForm(_form): CsrfForm,
+    CsrfForm(form): CsrfForm,
 ) -> Result<Response, PageError> {
     let p = require_user(&ctx)?;
+    if !confirmed(&form) {
+        return Ok(confirm_page(
+            &ctx,
+            "confirm-tp-revoke",
+            "/trusted-profile/revoke",
+            "/trusted-profile",
+            &form,
+        ));
+    }
     match state.services.revoke_my_trusted_profile(p).await {
         Ok(()) => Ok(Redirect::to("/trusted-profile?notice=notice-tp-revoked").into_response()),
         Err(DomainError::NotFound) => {
@@ -241,6 +250,15 @@ async fn counter_step(
         id_document_number: get("id_document_number"),
     };
     let step = get("step");
+    if step == "refuse" && !confirmed(&form) {
+        return Ok(confirm_page(
+            &ctx,
+            "confirm-tp-refuse",
+            "/counter/trusted-profile",
+            "/counter/trusted-profile",
+            &form,
+        ));
+    }
     let result = match step.as_str() {
         "confirm" => s.confirm_trusted_profile(p, &input).await.map(|tp| {
             Step::Decided(ctx.ta(
