@@ -300,6 +300,7 @@ impl Services {
                     postal: Vec::new(),
                     reply_to: None,
                     bulk: false,
+                    correctable: false,
                 },
             )
             .await?;

@@ -1008,3 +1008,34 @@ async fn an_office_writes_to_a_thousand_recipients_in_bulk_mode() {
         1000
     );
 }
+
+/// A form that can still be corrected is not a submission: the compose page answers a
+/// mistake with the field to correct, and no rejection evidence is issued or logged.
+#[tokio::test]
+async fn a_form_with_mistakes_issues_no_evidence() {
+    let t = TestServer::seeded().await;
+    let jan = t.demo_token("jan.kowalski@okienko.test").await;
+    let anna = t.demo_token("anna.nowak@okienko.test").await;
+    let jan_box = my_address(&t, &jan).await;
+    let office_box = my_address(&t, &anna).await;
+    let web = t.demo_web("jan.kowalski@okienko.test").await;
+    let path = format!("/mailboxes/{jan_box}/compose");
+    let csrf = t.csrf(&web, &path).await;
+    let logged = t.services.log.size().await;
+    let form = reqwest::multipart::Form::new()
+        .text("csrf", csrf)
+        .text("to", office_box)
+        .text("subject", "")
+        .text("body", "Proszę o wydanie zaświadczenia.");
+    let r = web
+        .post(t.url(&path))
+        .multipart(form)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), 422);
+    let page = r.text().await.expect("page");
+    assert!(page.contains("href=\"#f-subject\""), "{page}");
+    assert!(!page.contains("EV-"), "no rejection evidence: {page}");
+    assert_eq!(t.services.log.size().await, logged, "nothing was logged");
+}

@@ -437,6 +437,7 @@ async fn paper_letter(t: &TestServer, office_mailbox: &str) -> (String, String) 
                 idempotency_key: None,
                 reply_to: None,
                 bulk: false,
+                correctable: false,
                 postal: vec![okienko_services::paper::PostalRecipient {
                     name: "Zofia Bez Skrzynki".into(),
                     street: "ul. Polna 1".into(),
@@ -545,6 +546,7 @@ async fn world() -> World {
                 postal: Vec::new(),
                 reply_to: None,
                 bulk: false,
+                correctable: false,
             },
         )
         .await

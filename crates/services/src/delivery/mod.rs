@@ -141,6 +141,10 @@ pub struct Outgoing {
     pub reply_to: Option<String>,
     /// Bulk mode: a public body writing to many recipients at once.
     pub bulk: bool,
+    /// From a form the sender is still filling in (the compose page): what is wrong comes back
+    /// as field errors to correct, and no rejection evidence is issued, for a form that can
+    /// still be corrected is not yet a submission. An API submission is one as it stands.
+    pub correctable: bool,
 }
 
 /// What the sender gets back: the message id and the evidence issued so far.
@@ -304,6 +308,9 @@ impl Services {
             )
             .await?;
         if !errs.is_empty() {
+            if out.correctable {
+                return Err(DomainError::Invalid(errs));
+            }
             let mut to = out.to.clone();
             to.extend(
                 out.postal

@@ -159,6 +159,7 @@ async fn send(
         postal: input.postal,
         reply_to: input.reply_to,
         bulk: input.bulk,
+        correctable: false,
     };
     let sent = state
         .services

@@ -396,6 +396,7 @@ async fn compose(
         reply_to: Some(values["reply_to"].clone()).filter(|r| !r.is_empty()),
         // A public body may write to many at once; the form has no separate switch.
         bulk: postal_form,
+        correctable: true,
     };
     match state.services.send_message(p, out).await {
         Ok(sent) => {
