@@ -153,6 +153,10 @@ impl Sandbox {
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::null())
             .env_clear()
+            // The binary's allocator (mimalloc) would reserve a 1 GiB arena at start, before
+            // the worker limits its address space; that reservation alone would exceed the
+            // limit and every later allocation would fail. 4 MiB at a time fits under it.
+            .env("MIMALLOC_ARENA_RESERVE", "4M")
             .kill_on_drop(true)
             .spawn()
             .map_err(|e| {

@@ -526,13 +526,20 @@ async fn office_to_citizen_is_deemed_delivered_on_day_14_exactly_once() {
         .into_iter()
         .filter(|m| m.contains("To: jan.kowalski@okienko.test"))
         .collect();
-    assert_eq!(mails.len(), 1, "{mails:?}");
-    assert!(
-        mails[0].contains("czekają 2 nowe wiadomości"),
-        "{}",
-        mails[0]
-    );
-    assert!(!mails[0].contains("Decyzja"), "{}", mails[0]);
+    // One email for both, unless the server's own job runner told him of the first before the
+    // second arrived (then the second came in a later notice): never one per message beyond
+    // that, and never their content.
+    match mails.as_slice() {
+        [one] => assert!(one.contains("czekają 2 nowe wiadomości"), "{one}"),
+        [first, second] => assert!(
+            [first, second]
+                .iter()
+                .all(|m| m.contains("czeka nowa wiadomość")),
+            "{mails:?}"
+        ),
+        _ => panic!("{mails:?}"),
+    }
+    assert!(mails.iter().all(|m| !m.contains("Decyzja")), "{mails:?}");
 }
 
 #[tokio::test]
