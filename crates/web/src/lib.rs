@@ -43,6 +43,7 @@ pub fn app(state: State) -> Router {
         .merge(api::routes())
         .merge(ops::routes())
         .merge(trust::routes())
+        .fallback(ui::not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             limits::guard,

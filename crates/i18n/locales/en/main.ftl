@@ -712,3 +712,7 @@ confirm-batch-printed-yes = Yes, all letters are printed
 confirm-batch-dispatched = Mark the batch as handed to the carrier?
 confirm-batch-dispatched-detail = Each letter gets signed evidence of dispatch in the evidence log.
 confirm-batch-dispatched-yes = Yes, the batch was handed over
+legal-received-public-body = Received when it reached the public body's mailbox
+legal-deemed-14-days = Deemed delivered 14 days after it reached the mailbox
+legal-deemed-not-collected = Deemed delivered: not collected after the notice
+legal-not-delivered = Not delivered

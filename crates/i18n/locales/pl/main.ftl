@@ -713,3 +713,7 @@ confirm-batch-printed-yes = Tak, wszystkie listy są wydrukowane
 confirm-batch-dispatched = Oznaczyć partię jako przekazaną do doręczenia?
 confirm-batch-dispatched-detail = Każdy list otrzyma podpisany dowód nadania w rejestrze dowodów.
 confirm-batch-dispatched-yes = Tak, partia została przekazana
+legal-received-public-body = Doręczona z chwilą wpływu do skrzynki podmiotu publicznego
+legal-deemed-14-days = Uznana za doręczoną po 14 dniach od wpływu do skrzynki
+legal-deemed-not-collected = Uznana za doręczoną: nieodebrana po awizo
+legal-not-delivered = Niedoręczona

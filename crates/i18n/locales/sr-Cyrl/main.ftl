@@ -713,3 +713,7 @@ confirm-batch-printed-yes = Да, сва писма су одштампана
 confirm-batch-dispatched = Означити пакет као предат за доставу?
 confirm-batch-dispatched-detail = Свако писмо добија потписани доказ о отпреми у регистру доказа.
 confirm-batch-dispatched-yes = Да, пакет је предат
+legal-received-public-body = Примљено у тренутку приспећа у сандуче јавног органа
+legal-deemed-14-days = Сматра се достављеним 14 дана након приспећа у сандуче
+legal-deemed-not-collected = Сматра се достављеним: није преузето после обавештења
+legal-not-delivered = Није достављено

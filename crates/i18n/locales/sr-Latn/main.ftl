@@ -713,3 +713,7 @@ confirm-batch-printed-yes = Da, sva pisma su odštampana
 confirm-batch-dispatched = Označiti paket kao predat za dostavu?
 confirm-batch-dispatched-detail = Svako pismo dobija potpisani dokaz o otpremi u registru dokaza.
 confirm-batch-dispatched-yes = Da, paket je predat
+legal-received-public-body = Primljeno u trenutku prispeća u sanduče javnog organa
+legal-deemed-14-days = Smatra se dostavljenim 14 dana nakon prispeća u sanduče
+legal-deemed-not-collected = Smatra se dostavljenim: nije preuzeto posle obaveštenja
+legal-not-delivered = Nije dostavljeno

@@ -1089,3 +1089,25 @@ async fn press_link_button(t: &TestServer, c: &reqwest::Client, path: &str) -> u
         .status()
         .as_u16()
 }
+
+/// An address no route knows gets the site's own page (or problem+json under the API), never
+/// an empty answer.
+#[tokio::test]
+async fn unknown_addresses_get_the_branded_not_found() {
+    let t = TestServer::start().await;
+    let r = reqwest::get(t.url("/no-such-page?lang=en"))
+        .await
+        .expect("get");
+    assert_eq!(r.status(), 404);
+    assert!(r.headers()["content-type"]
+        .to_str()
+        .expect("type")
+        .starts_with("text/html"));
+    let page = r.text().await.expect("page");
+    assert!(page.contains("<main") && page.contains("okienko"), "{page}");
+    let r = reqwest::get(t.url("/api/v1/no-such-thing"))
+        .await
+        .expect("get");
+    assert_eq!(r.status(), 404);
+    assert_eq!(r.headers()["content-type"], "application/problem+json");
+}

@@ -219,10 +219,19 @@ pub(crate) fn evidence_rows(
         "issuing_service",
     ] {
         if let Some(v) = doc.get(key).and_then(|v| v.as_str()) {
-            let v = if key == "outcome" {
-                ctx.t(&format!("paper-status-{v}"))
-            } else {
-                v.to_string()
+            let v = match key {
+                "outcome" => ctx.t(&format!("paper-status-{v}")),
+                "legal_effect" => legal_effect(ctx, v),
+                "event_time" | "receipt_time" | "submitted_at" => {
+                    match time::OffsetDateTime::parse(
+                        v,
+                        &time::format_description::well_known::Rfc3339,
+                    ) {
+                        Ok(t) => when(ctx, okienko_domain::to_millis(t)).1,
+                        Err(_) => v.to_string(),
+                    }
+                }
+                _ => v.to_string(),
             };
             rows.push((
                 ctx.t(&format!("evidence-field-{}", key.replace('_', "-"))),
@@ -323,4 +332,17 @@ pub(crate) async fn evidence_signed(
         .await
         .map_err(err(&ctx))?;
     crate::downloads::signed_evidence(&e).map_err(|x| PageError(x, ctx.clone()))
+}
+
+/// The legal effect an evidence document states (in English, as signed), in the reader's
+/// language; a statement this page does not know is shown as signed.
+fn legal_effect(ctx: &Ctx, signed: &str) -> String {
+    let key = match signed {
+        "received on reaching the public body's mailbox" => "legal-received-public-body",
+        "deemed delivered 14 days after reaching the mailbox" => "legal-deemed-14-days",
+        "deemed delivered: not collected after notice" => "legal-deemed-not-collected",
+        "not delivered" => "legal-not-delivered",
+        _ => return signed.to_string(),
+    };
+    ctx.t(key)
 }

@@ -24,6 +24,12 @@ use crate::State;
 use axum::routing::get;
 use axum::Router;
 
+/// Any address no route knows: the site's own "page not found", in the person's language
+/// (under `/api/` it becomes problem+json like every API error).
+pub(crate) async fn not_found(axum::Extension(ctx): crate::ctx::CtxRef) -> crate::error::PageError {
+    crate::error::PageError(okienko_domain::DomainError::NotFound, ctx)
+}
+
 pub fn routes() -> Router<State> {
     Router::new()
         .route("/", get(home::home))
