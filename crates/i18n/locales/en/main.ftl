@@ -716,3 +716,4 @@ legal-received-public-body = Received when it reached the public body's mailbox
 legal-deemed-14-days = Deemed delivered 14 days after it reached the mailbox
 legal-deemed-not-collected = Deemed delivered: not collected after the notice
 legal-not-delivered = Not delivered
+paper-outcome-choose = — choose what happened —

@@ -717,3 +717,4 @@ legal-received-public-body = Примљено у тренутку приспећ
 legal-deemed-14-days = Сматра се достављеним 14 дана након приспећа у сандуче
 legal-deemed-not-collected = Сматра се достављеним: није преузето после обавештења
 legal-not-delivered = Није достављено
+paper-outcome-choose = — изаберите шта се догодило —

@@ -717,3 +717,4 @@ legal-received-public-body = Primljeno u trenutku prispeća u sanduče javnog or
 legal-deemed-14-days = Smatra se dostavljenim 14 dana nakon prispeća u sanduče
 legal-deemed-not-collected = Smatra se dostavljenim: nije preuzeto posle obaveštenja
 legal-not-delivered = Nije dostavljeno
+paper-outcome-choose = — izaberite šta se dogodilo —
