@@ -3,6 +3,7 @@
 
 pub mod address;
 pub mod audit;
+pub mod country;
 pub mod error;
 pub mod files;
 pub mod ids;

@@ -46,6 +46,10 @@ pub struct Flags {
     /// The time-stamping policy OID the built-in TSA certifies under (default: a test arc).
     #[arg(long, env = "OKIENKO_TSA_POLICY")]
     pub tsa_policy: Option<String>,
+    /// The country served, `pl` or `rs` (default pl): dates and times are shown in its
+    /// civil time (Europe/Warsaw or Europe/Belgrade).
+    #[arg(long, env = "OKIENKO_COUNTRY")]
+    pub country: Option<String>,
     /// Recipients of one e-delivery message (default 15).
     #[arg(long, env = "OKIENKO_MAX_RECIPIENTS")]
     pub max_recipients: Option<usize>,
@@ -81,6 +85,7 @@ struct FileConfig {
     name: Option<String>,
     tsa_url: Option<String>,
     tsa_policy: Option<String>,
+    country: Option<String>,
     max_recipients: Option<usize>,
     bulk_recipients: Option<usize>,
     max_message_mb: Option<usize>,
@@ -109,6 +114,8 @@ pub struct Settings {
     pub tsa_policy: Option<String>,
     /// What one e-delivery message may carry.
     pub limits: okienko_services::delivery::Limits,
+    /// The country served.
+    pub country: okienko_domain::country::Country,
     /// The program whose `render-worker` command renders documents from outside (default:
     /// this one).
     pub worker_exe: PathBuf,
@@ -176,6 +183,11 @@ impl Settings {
             master_key_file: flags.master_key_file.clone().or(file.master_key_file),
             tsa_url: flags.tsa_url.clone().or(file.tsa_url),
             tsa_policy: flags.tsa_policy.clone().or(file.tsa_policy),
+            country: match flags.country.clone().or(file.country) {
+                None => okienko_domain::country::Country::default(),
+                Some(c) => okienko_domain::country::Country::parse(&c)
+                    .ok_or_else(|| anyhow::anyhow!("country: {c:?} is neither pl nor rs"))?,
+            },
             limits: okienko_services::delivery::Limits::configured(
                 flags.max_recipients.or(file.max_recipients),
                 flags.bulk_recipients.or(file.bulk_recipients),

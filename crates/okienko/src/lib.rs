@@ -65,6 +65,7 @@ pub async fn services(s: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Ser
         base_url: s.base_url(),
         limits: Arc::new(s.limits.clone()),
         sandbox: okienko_services::sandbox::Sandbox::new(s.worker_exe.clone()),
+        country: s.country,
         store,
     })
 }

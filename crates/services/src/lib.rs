@@ -49,6 +49,8 @@ pub struct Services {
     /// Stores new messages in group commits.
     /// Where documents from outside are parsed and rendered: a limited worker process.
     pub sandbox: sandbox::Sandbox,
+    /// The country the installation serves (its civil time, and more as profiles grow).
+    pub country: okienko_domain::country::Country,
 }
 
 impl Services {

@@ -497,24 +497,23 @@ impl Services {
         }
     }
 
-    /// The clerk's service point's cash report for a day (UTC).
+    /// The clerk's service point's cash report for a civil day of the installation's country.
     pub async fn cash_report(
         &self,
         p: &Principal,
         day: Option<time::Date>,
     ) -> Result<CashReport, DomainError> {
         let point = self.clerk_point(p).await?;
-        let day = day.unwrap_or_else(|| self.clock.now().date());
-        let from = okienko_domain::to_millis(day.midnight().assume_utc());
-        let receipts = self
-            .store
-            .receipts_between(&point.id, from, from + 86_400_000)
-            .await?;
+        let day = day.unwrap_or_else(|| self.country.local(self.clock.now()).date());
+        let from = okienko_domain::to_millis(self.country.day_start(day));
+        // The next civil day's start: 23 or 25 hours later on the days the clocks change.
+        let until = day
+            .next_day()
+            .map(|d| okienko_domain::to_millis(self.country.day_start(d)))
+            .unwrap_or(from + 86_400_000);
+        let receipts = self.store.receipts_between(&point.id, from, until).await?;
         let total = receipts.iter().map(|r| r.amount).sum();
-        let counter = self
-            .store
-            .counter_day(&point.id, from, from + 86_400_000)
-            .await?;
+        let counter = self.store.counter_day(&point.id, from, until).await?;
         let unused = unused_numbers(receipts.iter().map(|r| r.number));
         Ok(CashReport {
             counter,

@@ -26,6 +26,8 @@ pub struct Ctx {
     pub path: String,
     pub client_ip: String,
     pub secure_cookies: bool,
+    /// The installation's country: dates and times are shown in its civil time.
+    pub country: okienko_domain::country::Country,
 }
 
 pub type CtxRef = axum::Extension<Arc<Ctx>>;
@@ -286,6 +288,7 @@ pub async fn middleware(
         path: path_without_lang(&uri),
         client_ip,
         secure_cookies: state.secure_cookies,
+        country: state.services.country,
     });
     req.extensions_mut().insert(ctx);
     let signed_in = ctx_signed_in(&req);

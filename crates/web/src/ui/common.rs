@@ -276,15 +276,16 @@ pub async fn read_multipart_named(
 
 pub use okienko_services::url_encode;
 
-/// A time written out in the page's language, and its machine-readable form.
+/// A time written out in the page's language and the installation's civil time, and its
+/// machine-readable form (with the offset).
 pub fn when(ctx: &Ctx, ms: i64) -> (String, String) {
-    let t = okienko_domain::from_millis(ms);
+    let t = ctx.country.local(okienko_domain::from_millis(ms));
     let iso = t
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default();
     let month = ctx.t(&format!("month-{}", u8::from(t.month())));
     let text = format!(
-        "{} {} {}, {:02}:{:02} UTC",
+        "{} {} {}, {:02}:{:02}",
         t.day(),
         month,
         t.year(),
