@@ -29,6 +29,14 @@ impl Country {
         }
     }
 
+    /// The ISO 4217 code of the money its offices take.
+    pub fn currency(self) -> &'static str {
+        match self {
+            Country::Poland => "PLN",
+            Country::Serbia => "RSD",
+        }
+    }
+
     /// The IANA name of its time zone.
     pub fn zone(self) -> &'static str {
         match self {

@@ -336,7 +336,7 @@ async fn confirmed_at_the_counter_then_a_mailbox_opens() {
         .await
         .expect("t");
     assert!(
-        report.contains("<strong id=\"cash-total\">29.50 PLN</strong>"),
+        report.contains("<strong id=\"cash-total\">PLN\u{a0}29.50</strong>"),
         "{report}"
     );
     let store_total: i64 = {
@@ -421,7 +421,7 @@ async fn confirmed_at_the_counter_then_a_mailbox_opens() {
         .expect("t");
     assert!(
         public.contains("The receipt is genuine")
-            && public.contains("17.00 PLN")
+            && public.contains("PLN\u{a0}17.00")
             && !public.contains("Nowicka"),
         "{public}"
     );

@@ -295,6 +295,31 @@ pub fn when(ctx: &Ctx, ms: i64) -> (String, String) {
     (iso, text)
 }
 
+/// An amount of money (in hundredths) written as the page's language writes it, in the
+/// installation's currency: `1 234,50 zł`, `PLN 1,234.50`, `1.234,50 PLN`.
+pub fn money(ctx: &Ctx, hundredths: i64) -> String {
+    let (group, decimal) = match ctx.lang.code() {
+        "en" => (",", "."),
+        "pl" => ("\u{a0}", ","),
+        _ => (".", ","),
+    };
+    let sign = if hundredths < 0 { "-" } else { "" };
+    let units = (hundredths / 100).unsigned_abs().to_string();
+    let mut grouped = String::new();
+    for (i, c) in units.chars().enumerate() {
+        if i > 0 && (units.len() - i) % 3 == 0 {
+            grouped.push_str(group);
+        }
+        grouped.push(c);
+    }
+    let amount = format!("{sign}{grouped}{decimal}{:02}", (hundredths % 100).abs());
+    match (ctx.lang.code(), ctx.country.currency()) {
+        ("pl", "PLN") => format!("{amount}\u{a0}zł"),
+        ("en", currency) => format!("{currency}\u{a0}{amount}"),
+        (_, currency) => format!("{amount}\u{a0}{currency}"),
+    }
+}
+
 /// The notice a page was sent to show (`?notice=notice-…`): only our own texts; a key we
 /// do not know shows nothing, so a link cannot put its words in the banner.
 pub fn notice(ctx: &Ctx, q: &HashMap<String, String>) -> Option<String> {
@@ -306,4 +331,35 @@ pub fn notice(ctx: &Ctx, q: &HashMap<String, String>) -> Option<String> {
 /// Turns a use case's error into the page for it.
 pub fn err(ctx: &Arc<Ctx>) -> impl Fn(DomainError) -> PageError + '_ {
     move |e| PageError(e, ctx.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use okienko_domain::country::Country;
+    use okienko_i18n::Lang;
+
+    fn ctx(lang: Lang, country: Country) -> Ctx {
+        Ctx {
+            lang,
+            principal: None,
+            csrf: String::new(),
+            path: "/".into(),
+            client_ip: String::new(),
+            secure_cookies: false,
+            country,
+        }
+    }
+
+    #[test]
+    fn money_as_each_language_writes_it() {
+        let pl = Country::Poland;
+        assert_eq!(money(&ctx(Lang::Pl, pl), 123_450), "1\u{a0}234,50\u{a0}zł");
+        assert_eq!(money(&ctx(Lang::Pl, pl), 1_700), "17,00\u{a0}zł");
+        assert_eq!(money(&ctx(Lang::En, pl), 123_450), "PLN\u{a0}1,234.50");
+        assert_eq!(
+            money(&ctx(Lang::SrCyrl, Country::Serbia), 100_000_005),
+            "1.000.000,05\u{a0}RSD"
+        );
+    }
 }

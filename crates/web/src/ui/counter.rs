@@ -1,7 +1,7 @@
 //! Assisted service at the counter: start a visit with the citizen present (PESEL, ID card,
 //! consent), see and print their e-delivery messages, end the visit.
 
-use super::common::{render, render_invalid, require_user, when, CsrfForm, FormView};
+use super::common::{money, render, render_invalid, require_user, when, CsrfForm, FormView};
 use crate::ctx::{Ctx, CtxRef};
 use crate::error::PageError;
 use crate::State;
@@ -291,10 +291,7 @@ fn receipt_rows(ctx: &Ctx, r: &okienko_store::CashReceipt) -> Vec<(String, Strin
                 .unwrap_or("")
                 .to_string(),
         ),
-        (
-            ctx.t("receipt-amount"),
-            format!("{} PLN", okienko_services::visits::format_amount(r.amount)),
-        ),
+        (ctx.t("receipt-amount"), money(ctx, r.amount)),
         (ctx.t("receipt-title"), r.title.clone()),
         (ctx.t("receipt-paid-at"), when(ctx, r.paid_at).1),
         (ctx.t("receipt-clerk"), s("clerk")),
@@ -429,11 +426,11 @@ async fn cash_report(
                     x.number,
                     when(&ctx, x.paid_at).1,
                     x.title.clone(),
-                    okienko_services::visits::format_amount(x.amount),
+                    money(&ctx, x.amount),
                 )
             })
             .collect(),
-        total: okienko_services::visits::format_amount(r.total),
+        total: money(&ctx, r.total),
         unused: r
             .unused
             .iter()
@@ -449,10 +446,7 @@ async fn cash_report(
             (ctx.t("summary-visits"), r.counter.visits.to_string()),
             (ctx.t("summary-prints"), r.counter.prints.to_string()),
             (ctx.t("summary-receipts"), r.receipts.len().to_string()),
-            (
-                ctx.t("cash-total"),
-                format!("{} PLN", okienko_services::visits::format_amount(r.total)),
-            ),
+            (ctx.t("cash-total"), money(&ctx, r.total)),
         ],
     }))
 }
