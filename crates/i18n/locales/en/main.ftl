@@ -717,3 +717,4 @@ legal-deemed-14-days = Deemed delivered 14 days after it reached the mailbox
 legal-deemed-not-collected = Deemed delivered: not collected after the notice
 legal-not-delivered = Not delivered
 paper-outcome-choose = — choose what happened —
+datetime = { $day } { $month } { $year }, { $time }

@@ -718,3 +718,4 @@ legal-deemed-14-days = Uznana za doręczoną po 14 dniach od wpływu do skrzynki
 legal-deemed-not-collected = Uznana za doręczoną: nieodebrana po awizo
 legal-not-delivered = Niedoręczona
 paper-outcome-choose = — wybierz, co się stało —
+datetime = { $day } { $month } { $year }, { $time }

@@ -718,3 +718,4 @@ legal-deemed-14-days = Сматра се достављеним 14 дана на
 legal-deemed-not-collected = Сматра се достављеним: није преузето после обавештења
 legal-not-delivered = Није достављено
 paper-outcome-choose = — изаберите шта се догодило —
+datetime = { $day }. { $month } { $year }. у { $time }

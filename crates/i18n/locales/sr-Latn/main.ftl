@@ -718,3 +718,4 @@ legal-deemed-14-days = Smatra se dostavljenim 14 dana nakon prispeća u sanduče
 legal-deemed-not-collected = Smatra se dostavljenim: nije preuzeto posle obaveštenja
 legal-not-delivered = Nije dostavljeno
 paper-outcome-choose = — izaberite šta se dogodilo —
+datetime = { $day }. { $month } { $year }. u { $time }

@@ -284,13 +284,14 @@ pub fn when(ctx: &Ctx, ms: i64) -> (String, String) {
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default();
     let month = ctx.t(&format!("month-{}", u8::from(t.month())));
-    let text = format!(
-        "{} {} {}, {:02}:{:02}",
-        t.day(),
-        month,
-        t.year(),
-        t.hour(),
-        t.minute()
+    let text = ctx.ta(
+        "datetime",
+        &[
+            ("day", &t.day().to_string()),
+            ("month", &month),
+            ("year", &t.year().to_string()),
+            ("time", &format!("{:02}:{:02}", t.hour(), t.minute())),
+        ],
     );
     (iso, text)
 }
