@@ -308,7 +308,7 @@ pub fn money(ctx: &Ctx, hundredths: i64) -> String {
     let units = (hundredths / 100).unsigned_abs().to_string();
     let mut grouped = String::new();
     for (i, c) in units.chars().enumerate() {
-        if i > 0 && (units.len() - i) % 3 == 0 {
+        if i > 0 && (units.len() - i).is_multiple_of(3) {
             grouped.push_str(group);
         }
         grouped.push(c);
