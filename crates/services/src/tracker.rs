@@ -17,6 +17,8 @@ pub struct TrackerRow {
 pub struct AuditTrail {
     pub chain: Result<u64, ChainBreak>,
     pub newest: Vec<AuditEntry>,
+    /// The names of the people who acted in `newest`, by user id.
+    pub names: std::collections::HashMap<String, String>,
 }
 
 impl Services {
@@ -29,8 +31,33 @@ impl Services {
         crate::orgs::check(p, okienko_domain::policy::Action::ReadAuditTrail)?;
         let (rows, head) = self.store.audit_chain().await?;
         let chain = chain_holds(&rows, &head);
-        let newest = rows.into_iter().rev().take(limit).map(|(e, _)| e).collect();
-        Ok(AuditTrail { chain, newest })
+        let newest: Vec<AuditEntry> = rows.into_iter().rev().take(limit).map(|(e, _)| e).collect();
+        let names = self.actor_names(&newest).await?;
+        Ok(AuditTrail {
+            chain,
+            newest,
+            names,
+        })
+    }
+
+    /// The display names of the entries' actors, each looked up once (the same few recur).
+    async fn actor_names(
+        &self,
+        entries: &[AuditEntry],
+    ) -> Result<std::collections::HashMap<String, String>, DomainError> {
+        let mut names = std::collections::HashMap::new();
+        for id in entries.iter().filter_map(|e| e.actor_id.as_ref()) {
+            if !names.contains_key(id) {
+                let name = self
+                    .store
+                    .user_by_id(id)
+                    .await?
+                    .map(|u| u.display_name)
+                    .unwrap_or_default();
+                names.insert(id.clone(), name);
+            }
+        }
+        Ok(names)
     }
 
     /// Counts for the operator's metrics: the store's open and idle connections, the jobs.
@@ -42,36 +69,25 @@ impl Services {
     /// Staff reads and changes of the principal's own data, newest first (their own actions
     /// are left out: they know about those).
     pub async fn data_tracker(&self, p: &Principal) -> Result<Vec<TrackerRow>, DomainError> {
-        let entries = self.store.audit_for_subject(&p.user.id, 500).await?;
-        let mut out = Vec::new();
-        // The same few staff members recur: look each name up once.
-        let mut names: std::collections::HashMap<String, String> = std::collections::HashMap::new();
-        for e in entries
+        let entries: Vec<AuditEntry> = self
+            .store
+            .audit_for_subject(&p.user.id, 500)
+            .await?
             .into_iter()
             .filter(|e| e.actor_id.as_deref() != Some(p.user.id.as_str()))
-        {
-            let actor_name = match &e.actor_id {
-                Some(id) => match names.get(id) {
-                    Some(n) => n.clone(),
-                    None => {
-                        let n = self
-                            .store
-                            .user_by_id(id)
-                            .await?
-                            .map(|u| u.display_name)
-                            .unwrap_or_default();
-                        names.insert(id.clone(), n.clone());
-                        n
-                    }
-                },
-                None => String::new(),
-            };
-            out.push(TrackerRow {
+            .collect();
+        let names = self.actor_names(&entries).await?;
+        Ok(entries
+            .into_iter()
+            .map(|e| TrackerRow {
+                actor_name: e
+                    .actor_id
+                    .as_ref()
+                    .and_then(|id| names.get(id).cloned())
+                    .unwrap_or_default(),
                 entry: e,
-                actor_name,
-            });
-        }
-        Ok(out)
+            })
+            .collect())
     }
 }
 

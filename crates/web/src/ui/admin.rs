@@ -336,8 +336,14 @@ async fn audit(
                 e.seq,
                 iso,
                 text,
-                e.actor_id.unwrap_or_default(),
-                e.action,
+                e.actor_id
+                    .as_ref()
+                    .and_then(|id| trail.names.get(id).filter(|n| !n.is_empty()).cloned())
+                    .or(e.actor_id)
+                    .unwrap_or_default(),
+                ctx.lang
+                    .t_opt(&format!("action-{}", e.action.replace('.', "-")))
+                    .unwrap_or(e.action),
                 e.object,
             )
         })
