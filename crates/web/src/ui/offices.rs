@@ -237,26 +237,35 @@ pub(crate) async fn seal_import(
     Path(id): Path<String>,
     CsrfForm(f): CsrfForm,
 ) -> Result<Response, PageError> {
-    let p = require_user(&ctx)?;
     let g = |k: &str| f.get(k).map(String::as_str).unwrap_or("");
+    let pem = okienko_services::pki::SealImport::Pem {
+        certificate: g("certificate"),
+        key: g("key"),
+    };
+    import_seal(&state, &ctx, &id, pem, "certificate").await
+}
+
+/// Replaces the office's seal with an imported one and comes back to the office page, with
+/// the reason at `field` when the import was refused.
+async fn import_seal(
+    state: &State,
+    ctx: &Arc<Ctx>,
+    id: &str,
+    import: okienko_services::pki::SealImport<'_>,
+    field: &str,
+) -> Result<Response, PageError> {
+    let p = require_user(ctx)?;
     let result = state
         .services
-        .replace_office_seal(
-            p,
-            &id,
-            Some(okienko_services::pki::SealImport::Pem {
-                certificate: g("certificate"),
-                key: g("key"),
-            }),
-        )
+        .replace_office_seal(p, id, Some(import))
         .await;
     office_answer(
-        &state,
-        &ctx,
-        &id,
+        state,
+        ctx,
+        id,
         result.map(|_| ()),
         "notice-seal-imported",
-        (&None, "certificate"),
+        (&None, field),
     )
     .await
 }
@@ -267,7 +276,7 @@ pub(crate) async fn seal_import_p12(
     Path(id): Path<String>,
     req: axum::extract::Request,
 ) -> Result<Response, PageError> {
-    let p = require_user(&ctx)?;
+    require_user(&ctx)?;
     may(&ctx, Action::ManageStaff { office_id: &id })?;
     let invalid = |code| {
         office_page(
@@ -295,26 +304,11 @@ pub(crate) async fn seal_import_p12(
         return invalid("err-seal-p12").await;
     };
     let password = text("password");
-    let result = state
-        .services
-        .replace_office_seal(
-            p,
-            &id,
-            Some(okienko_services::pki::SealImport::Pkcs12 {
-                data,
-                password: &password,
-            }),
-        )
-        .await;
-    office_answer(
-        &state,
-        &ctx,
-        &id,
-        result.map(|_| ()),
-        "notice-seal-imported",
-        (&None, "file"),
-    )
-    .await
+    let p12 = okienko_services::pki::SealImport::Pkcs12 {
+        data,
+        password: &password,
+    };
+    import_seal(&state, &ctx, &id, p12, "file").await
 }
 
 /// Where an office form's use case leads: back to the office page with `notice`, or, when the
