@@ -289,6 +289,31 @@ impl Painter<'_> {
         );
     }
 
+    /// Paints one laid-out page.
+    fn ops(&self, s: &mut Surface<'_>, ops: Vec<Op>) {
+        for op in ops {
+            match op {
+                Op::Text {
+                    x,
+                    y,
+                    size,
+                    bold,
+                    text,
+                } => self.text(s, x, y, size, bold, &text),
+                Op::Image(img, x, y, size) => {
+                    s.push_transform(&Transform::from_translate(x, y));
+                    s.draw_image(img, size);
+                    s.pop();
+                }
+                Op::PdfPage(pdf, i, x, y, size) => {
+                    s.push_transform(&Transform::from_translate(x, y));
+                    s.draw_pdf_page(&pdf, size, i);
+                    s.pop();
+                }
+            }
+        }
+    }
+
     fn rule(&self, s: &mut Surface<'_>, x1: f32, y: f32, x2: f32) {
         let mut pb = PathBuilder::new();
         pb.move_to(x1, y);
@@ -324,59 +349,12 @@ pub fn render_letter(letter: &Letter<'_>) -> Result<Rendered, PrintError> {
         Block::Gap(10.0),
         text(wrap(&fonts, letter.body, 11.0, fw, false), 11.0, false),
     ];
-    for (n, a) in letter.attachments.iter().enumerate() {
-        blocks.push(Block::NewPage);
-        blocks.push(Block::Text {
-            lines: wrap(
-                &fonts,
-                &format!("{} {}: {}", letter.labels.attachment, n + 1, a.name),
-                9.0,
-                fw,
-                true,
-            ),
-            size: 9.0,
-            bold: true,
-        });
-        blocks.push(Block::Gap(6.0));
-        match a.media_type {
-            "application/pdf" => {
-                if pdf_nesting(a.bytes) > MAX_PDF_NESTING {
-                    return Err(PrintError::Unprintable(n));
-                }
-                let pdf = krilla::pdf::Pdf::new(Arc::new(a.bytes.to_vec()))
-                    .map_err(|_| PrintError::Unprintable(n))?;
-                let dims: Vec<(f32, f32)> =
-                    pdf.pages().iter().map(|p| p.render_dimensions()).collect();
-                if dims.is_empty() || dims.iter().any(|(w, h)| *w <= 0.0 || *h <= 0.0) {
-                    return Err(PrintError::Unprintable(n));
-                }
-                blocks.push(Block::PdfPages(PdfDocument::new(Arc::new(pdf)), dims));
-            }
-            "image/png" | "image/jpeg" => {
-                match image_size(a.media_type, a.bytes) {
-                    Some((w, h)) if w > 0 && h > 0 && w as u64 * h as u64 <= MAX_IMAGE_PIXELS => {}
-                    _ => return Err(PrintError::Unprintable(n)),
-                }
-                let data: krilla::Data = a.bytes.to_vec().into();
-                let img = if a.media_type == "image/png" {
-                    krilla::image::Image::from_png(data, true)
-                } else {
-                    krilla::image::Image::from_jpeg(data, true)
-                }
-                .map_err(|_| PrintError::Unprintable(n))?;
-                blocks.push(Block::Image(img));
-            }
-            "text/plain" | "application/xml" => {
-                let text = std::str::from_utf8(a.bytes).map_err(|_| PrintError::Unprintable(n))?;
-                blocks.push(Block::Text {
-                    lines: wrap(&fonts, text, 9.0, fw, false),
-                    size: 9.0,
-                    bold: false,
-                });
-            }
-            _ => return Err(PrintError::Unprintable(n)),
-        }
-    }
+    append_files(
+        &fonts,
+        &letter.labels.attachment,
+        &letter.attachments,
+        &mut blocks,
+    )?;
     let laid = layout(&blocks);
     let pages = 1 + laid.len();
     if pages > MAX_SHEETS {
@@ -454,27 +432,7 @@ pub fn render_letter(letter: &Letter<'_>) -> Result<Rendered, PrintError> {
         let mut page = doc.start_page_with(a4()?);
         let mut s = page.surface();
         page_no += 1;
-        for op in ops {
-            match op {
-                Op::Text {
-                    x,
-                    y,
-                    size,
-                    bold,
-                    text,
-                } => painter.text(&mut s, x, y, size, bold, &text),
-                Op::Image(img, x, y, size) => {
-                    s.push_transform(&Transform::from_translate(x, y));
-                    s.draw_image(img, size);
-                    s.pop();
-                }
-                Op::PdfPage(pdf, i, x, y, size) => {
-                    s.push_transform(&Transform::from_translate(x, y));
-                    s.draw_pdf_page(&pdf, size, i);
-                    s.pop();
-                }
-            }
-        }
+        painter.ops(&mut s, ops);
         footer(&mut s, page_no);
         s.finish();
         page.finish();
@@ -498,6 +456,75 @@ pub struct Sheet<'a> {
     pub appendix: &'a str,
     /// Printed at the foot of every page.
     pub footer: &'a str,
+    /// Files printed after the sheet, each under `attachment_label` and its name. Files from
+    /// outside are rendered only in the sandboxed worker.
+    pub attachment_label: &'a str,
+    pub attachments: Vec<Appendix<'a>>,
+}
+
+/// Appends files from outside on pages of their own, each under a heading with its number and
+/// name: PDF pages at their size, images scaled into the frame, text wrapped.
+fn append_files(
+    fonts: &Fonts,
+    label: &str,
+    files: &[Appendix<'_>],
+    blocks: &mut Vec<Block>,
+) -> Result<(), PrintError> {
+    let (_, _, fw, _) = frame();
+    for (n, a) in files.iter().enumerate() {
+        blocks.push(Block::NewPage);
+        blocks.push(Block::Text {
+            lines: wrap(
+                fonts,
+                &format!("{} {}: {}", label, n + 1, a.name),
+                9.0,
+                fw,
+                true,
+            ),
+            size: 9.0,
+            bold: true,
+        });
+        blocks.push(Block::Gap(6.0));
+        match a.media_type {
+            "application/pdf" => {
+                if pdf_nesting(a.bytes) > MAX_PDF_NESTING {
+                    return Err(PrintError::Unprintable(n));
+                }
+                let pdf = krilla::pdf::Pdf::new(Arc::new(a.bytes.to_vec()))
+                    .map_err(|_| PrintError::Unprintable(n))?;
+                let dims: Vec<(f32, f32)> =
+                    pdf.pages().iter().map(|p| p.render_dimensions()).collect();
+                if dims.is_empty() || dims.iter().any(|(w, h)| *w <= 0.0 || *h <= 0.0) {
+                    return Err(PrintError::Unprintable(n));
+                }
+                blocks.push(Block::PdfPages(PdfDocument::new(Arc::new(pdf)), dims));
+            }
+            "image/png" | "image/jpeg" => {
+                match image_size(a.media_type, a.bytes) {
+                    Some((w, h)) if w > 0 && h > 0 && w as u64 * h as u64 <= MAX_IMAGE_PIXELS => {}
+                    _ => return Err(PrintError::Unprintable(n)),
+                }
+                let data: krilla::Data = a.bytes.to_vec().into();
+                let img = if a.media_type == "image/png" {
+                    krilla::image::Image::from_png(data, true)
+                } else {
+                    krilla::image::Image::from_jpeg(data, true)
+                }
+                .map_err(|_| PrintError::Unprintable(n))?;
+                blocks.push(Block::Image(img));
+            }
+            "text/plain" | "application/xml" => {
+                let text = std::str::from_utf8(a.bytes).map_err(|_| PrintError::Unprintable(n))?;
+                blocks.push(Block::Text {
+                    lines: wrap(fonts, text, 9.0, fw, false),
+                    size: 9.0,
+                    bold: false,
+                });
+            }
+            _ => return Err(PrintError::Unprintable(n)),
+        }
+    }
+    Ok(())
 }
 
 /// Renders a [`Sheet`] on A4 pages inside the same margins as letters.
@@ -531,25 +558,25 @@ pub fn render_sheet(sheet: &Sheet<'_>) -> Result<Vec<u8>, PrintError> {
             false,
         ));
     }
+    if !sheet.attachments.is_empty() {
+        append_files(
+            &fonts,
+            sheet.attachment_label,
+            &sheet.attachments,
+            &mut blocks,
+        )?;
+    }
     let pages = layout(&blocks);
+    if pages.len() > MAX_SHEETS {
+        return Err(PrintError::TooManySheets(pages.len()));
+    }
     let total = pages.len();
     let painter = Painter { fonts: &fonts };
     let mut doc = Document::new();
     for (i, ops) in pages.into_iter().enumerate() {
         let mut page = doc.start_page_with(a4()?);
         let mut s = page.surface();
-        for op in ops {
-            if let Op::Text {
-                x,
-                y,
-                size,
-                bold,
-                text,
-            } = op
-            {
-                painter.text(&mut s, x, y, size, bold, &text);
-            }
-        }
+        painter.ops(&mut s, ops);
         let (x, top, _, h) = frame();
         let foot = format!("{}  ·  {} / {}", sheet.footer, i + 1, total);
         painter.text(&mut s, x, top + h - 8.0, 7.0, false, &foot);

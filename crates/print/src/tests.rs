@@ -149,6 +149,8 @@ fn a_sheet_renders_on_several_pages() {
         appendix_title: "Treść podpisana",
         appendix: &json,
         footer: "okienko",
+        attachment_label: "",
+        attachments: Vec::new(),
     })
     .expect("sheet");
     assert!(pdf.starts_with(b"%PDF-"));

@@ -73,9 +73,24 @@ pub struct LettersJob {
     pub letters: Vec<LetterSpec>,
 }
 
+/// A one-document printout with files from outside after it (see `okienko_print::Sheet`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SheetJob {
+    pub title: String,
+    pub paragraphs: Vec<String>,
+    pub rows: Vec<(String, String)>,
+    pub appendix_title: String,
+    pub appendix: String,
+    pub footer: String,
+    pub attachment_label: String,
+    /// (name, media type, length); the bytes follow the header in this order.
+    pub attachments: Vec<(String, String, u64)>,
+}
+
 #[derive(Debug, Serialize, Deserialize)]
 enum Job {
     Letters(LettersJob),
+    Sheet(SheetJob),
     /// Join PDFs (lengths; the bytes follow) into one.
     Concat(Vec<u64>),
 }
@@ -121,6 +136,20 @@ impl Sandbox {
                 _ => Err(Refusal::Unprintable),
             })
             .collect()
+    }
+
+    /// Renders a sheet followed by its attachments in a worker.
+    pub async fn sheet(
+        &self,
+        job: SheetJob,
+        attachments: Vec<bytes::Bytes>,
+    ) -> Result<Vec<u8>, Refusal> {
+        let mut r = self.run(Job::Sheet(job), attachments, 1).await?;
+        match r.pop() {
+            Some((OK, _, pdf)) => Ok(pdf),
+            Some((TOO_MANY_SHEETS, _, _)) => Err(Refusal::TooManySheets),
+            _ => Err(Refusal::Unprintable),
+        }
     }
 
     /// Joins PDFs in a worker.
@@ -332,27 +361,32 @@ fn serve_one(input: &mut impl Read, out: &mut impl Write) -> std::io::Result<()>
                     date: &job.date,
                     subject: &job.subject,
                     body: &job.body,
-                    attachments: job
-                        .attachments
-                        .iter()
-                        .zip(&files)
-                        .map(|((name, t, _), bytes)| okienko_print::Appendix {
-                            name,
-                            media_type: t,
-                            bytes,
-                        })
-                        .collect(),
+                    attachments: appendices(&job.attachments, &files),
                 };
                 match okienko_print::render_letter(&spec) {
                     Ok(r) => frame(out, OK, r.pages, &r.pdf)?,
-                    Err(okienko_print::PrintError::TooManySheets(_)) => {
-                        frame(out, TOO_MANY_SHEETS, 0, &[])?
-                    }
-                    Err(okienko_print::PrintError::Unprintable(_)) => {
-                        frame(out, UNPRINTABLE, 0, &[])?
-                    }
-                    Err(_) => frame(out, FAILED, 0, &[])?,
+                    Err(e) => frame(out, refusal_tag(&e), 0, &[])?,
                 }
+            }
+        }
+        Job::Sheet(job) => {
+            let mut files = Vec::new();
+            for (_, _, len) in &job.attachments {
+                files.push(read_bytes(input, *len, INPUT_CAP)?);
+            }
+            let sheet = okienko_print::Sheet {
+                title: &job.title,
+                paragraphs: job.paragraphs.clone(),
+                rows: job.rows.clone(),
+                appendix_title: &job.appendix_title,
+                appendix: &job.appendix,
+                footer: &job.footer,
+                attachment_label: &job.attachment_label,
+                attachments: appendices(&job.attachments, &files),
+            };
+            match okienko_print::render_sheet(&sheet) {
+                Ok(pdf) => frame(out, OK, 0, &pdf)?,
+                Err(e) => frame(out, refusal_tag(&e), 0, &[])?,
             }
         }
         Job::Concat(lens) => {
@@ -368,6 +402,29 @@ fn serve_one(input: &mut impl Read, out: &mut impl Write) -> std::io::Result<()>
         }
     }
     Ok(())
+}
+
+fn appendices<'a>(
+    specs: &'a [(String, String, u64)],
+    files: &'a [Vec<u8>],
+) -> Vec<okienko_print::Appendix<'a>> {
+    specs
+        .iter()
+        .zip(files)
+        .map(|((name, t, _), bytes)| okienko_print::Appendix {
+            name,
+            media_type: t,
+            bytes,
+        })
+        .collect()
+}
+
+fn refusal_tag(e: &okienko_print::PrintError) -> u8 {
+    match e {
+        okienko_print::PrintError::TooManySheets(_) => TOO_MANY_SHEETS,
+        okienko_print::PrintError::Unprintable(_) => UNPRINTABLE,
+        _ => FAILED,
+    }
 }
 
 /// The printed labels of a letter (in Polish: the letters go through the Polish post).

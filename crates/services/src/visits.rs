@@ -209,13 +209,55 @@ impl Services {
         if !deliveries.iter().any(|d| d.recipient == mailbox) {
             return Err(DomainError::NotFound);
         }
+        // The printout is made before the hand-over is recorded: a message that cannot be
+        // printed has not been handed over. The attachments follow the covering text, page
+        // for page (the citizen leaves with the document, not its hash); they came from
+        // outside, so they are rendered in the limited worker.
+        let attachments = self.store.attachments(message_id).await?;
+        let mut files = Vec::with_capacity(attachments.len());
+        for a in &attachments {
+            files.push(self.blob(&a.sha256).await?);
+        }
+        let name_of = |address: String, name: Option<String>| match name {
+            Some(n) => format!("{n} ({address})"),
+            None => address,
+        };
+        let sender_name = self.store.mailbox(&message.sender).await?.map(|m| m.name);
+        let job = crate::sandbox::SheetJob {
+            title: message.subject.clone(),
+            paragraphs: vec![labels.note],
+            rows: vec![
+                (labels.from, name_of(message.sender.clone(), sender_name)),
+                (
+                    labels.to,
+                    name_of(mailbox.clone(), Some(citizen.display_name.clone())),
+                ),
+                (labels.sent, (labels.when)(message.sent_at)),
+            ],
+            appendix_title: labels.body,
+            appendix: message.body.clone(),
+            footer: format!("{} · {}", point.name, message.id),
+            attachment_label: labels.attachment,
+            attachments: attachments
+                .iter()
+                .zip(&files)
+                .map(|(a, f)| (a.name.clone(), a.media_type.clone(), f.len() as u64))
+                .collect(),
+        };
+        let pdf = self.sandbox.sheet(job, files).await.map_err(|r| match r {
+            crate::sandbox::Refusal::TooManySheets | crate::sandbox::Refusal::TooLarge => {
+                DomainError::invalid("message", "err-letter-too-long")
+            }
+            crate::sandbox::Refusal::Unprintable => {
+                DomainError::invalid("message", "err-attachment-not-printable")
+            }
+        })?;
         let extra = serde_json::json!({
             "opened_by": citizen.display_name,
             "handed_over_at_counter": point.name,
             "by_clerk": p.user.display_name,
         });
-        let o = self
-            .hand_over(message, deliveries, std::slice::from_ref(&mailbox), extra)
+        self.hand_over(message, deliveries, std::slice::from_ref(&mailbox), extra)
             .await?;
         let ev = AuditEvent::new(
             self.now_ms(),
@@ -229,34 +271,7 @@ impl Services {
             p.user.display_name, citizen.display_name, point.name
         ));
         self.store.append_audit(&ev).await?;
-        let when = crate::clock::rfc3339(o.message.sent_at);
-        let rows = vec![
-            (labels.from, o.message.sender.clone()),
-            (labels.to, mailbox),
-            (labels.sent, when),
-        ];
-        let mut appendix = o.message.body.clone();
-        for a in &o.attachments {
-            appendix.push_str(&format!(
-                "\n\n{}: {} ({} B, SHA-256 {})",
-                labels.attachment, a.name, a.size, a.sha256
-            ));
-        }
-        let footer = format!("{} · {}", point.name, o.message.id);
-        let subject = o.message.subject.clone();
-        tokio::task::spawn_blocking(move || {
-            okienko_print::render_sheet(&okienko_print::Sheet {
-                title: &subject,
-                paragraphs: vec![labels.note],
-                rows,
-                appendix_title: &labels.body,
-                appendix: &appendix,
-                footer: &footer,
-            })
-        })
-        .await
-        .map_err(|e| DomainError::Internal(e.to_string()))?
-        .map_err(|e| DomainError::Internal(e.to_string()))
+        Ok(pdf)
     }
 
     /// Sends an e-delivery message from the citizen's mailbox on their behalf, within the
@@ -336,6 +351,8 @@ impl Services {
 
 /// The words of a printout, in the language it is printed in.
 pub struct PrintLabels {
+    /// Writes a time as the printout's language does.
+    pub when: Box<dyn Fn(i64) -> String + Send + Sync>,
     pub from: String,
     pub to: String,
     pub sent: String,

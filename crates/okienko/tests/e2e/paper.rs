@@ -16,7 +16,7 @@ fn tool(name: &str) -> bool {
 }
 
 /// A PDF made by Ghostscript (not by okienko), to attach.
-fn outside_pdf(dir: &std::path::Path) -> Option<Vec<u8>> {
+pub(crate) fn outside_pdf(dir: &std::path::Path) -> Option<Vec<u8>> {
     if !tool("gs") {
         return None;
     }

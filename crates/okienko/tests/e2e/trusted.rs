@@ -191,13 +191,23 @@ async fn confirmed_at_the_counter_then_a_mailbox_opens() {
         .expect("box")
         .to_string();
     let msg = serde_json::json!({"from": office_box, "to": [address], "subject": "Decyzja", "body": "Treść decyzji."});
+    // With a certificate made elsewhere (Ghostscript), which the print must carry.
+    let certificate = crate::paper::outside_pdf(&t.data);
+    let mut form = reqwest::multipart::Form::new()
+        .part("message", reqwest::multipart::Part::text(msg.to_string()));
+    if let Some(pdf) = &certificate {
+        form = form.part(
+            "attachment",
+            reqwest::multipart::Part::bytes(pdf.clone())
+                .file_name("zaswiadczenie.pdf")
+                .mime_str("application/pdf")
+                .expect("mime"),
+        );
+    }
     let r = reqwest::Client::new()
         .post(t.url("/api/v1/messages"))
         .bearer_auth(&anna)
-        .multipart(
-            reqwest::multipart::Form::new()
-                .part("message", reqwest::multipart::Part::text(msg.to_string())),
-        )
+        .multipart(form)
         .send()
         .await
         .expect("send");
@@ -262,6 +272,26 @@ async fn confirmed_at_the_counter_then_a_mailbox_opens() {
     assert_eq!(r.status().as_u16(), 200);
     let pdf = r.bytes().await.expect("pdf");
     assert!(pdf.starts_with(b"%PDF-"));
+    // The citizen leaves with the document itself, read back by poppler's pdftotext: the
+    // covering text with names, then both pages of the certificate.
+    if certificate.is_some() {
+        let path = t.data.join("counter-print.pdf");
+        std::fs::write(&path, &pdf).expect("write");
+        let out = std::process::Command::new("pdftotext")
+            .arg(&path)
+            .arg("-")
+            .output()
+            .expect("pdftotext");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.contains("Decyzja")
+                && text.contains("Ewa")
+                && text.contains("zaswiadczenie.pdf")
+                && text.contains("Attachment page one")
+                && text.contains("Attachment page two"),
+            "{text}"
+        );
+    }
     let (_, ev) = get_json(
         t.url(&format!("/api/v1/messages/{message_id}/evidence")),
         Some(&anna),

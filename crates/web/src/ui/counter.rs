@@ -31,8 +31,10 @@ pub fn routes() -> Router<State> {
 }
 
 /// The printout's words in the page's language.
-pub(crate) fn print_labels(ctx: &Ctx) -> PrintLabels {
+pub(crate) fn print_labels(ctx: &Arc<Ctx>) -> PrintLabels {
+    let c = ctx.clone();
     PrintLabels {
+        when: Box::new(move |ms| crate::ui::common::when(&c, ms).1),
         from: ctx.t("mailbox-from"),
         to: ctx.t("mailbox-to"),
         sent: ctx.t("mailbox-date"),
@@ -229,12 +231,20 @@ async fn print(
     if message.is_empty() {
         return visit_page(&state, &ctx, &id, Some(ctx.t("err-message-choose"))).await;
     }
-    let pdf = state
+    match state
         .services
         .print_for_citizen(p, &id, &message, print_labels(&ctx))
         .await
-        .map_err(|e| PageError(e, ctx.clone()))?;
-    Ok(crate::downloads::pdf(&format!("{message}.pdf"), pdf))
+    {
+        Ok(pdf) => Ok(crate::downloads::pdf(&format!("{message}.pdf"), pdf)),
+        // A message that cannot be printed: said on the visit page, where the clerk can
+        // still send it to the citizen's mailbox instead.
+        Err(DomainError::Invalid(f)) => {
+            let code = f.0.first().map_or("err-invalid", |e| e.code);
+            visit_page(&state, &ctx, &id, Some(ctx.t(code))).await
+        }
+        Err(e) => Err(PageError(e, ctx.clone())),
+    }
 }
 
 async fn end(
@@ -358,6 +368,8 @@ async fn receipt_pdf(
             appendix_title: &appendix_title,
             appendix: &document,
             footer: &footer,
+            attachment_label: "",
+            attachments: Vec::new(),
         })
     })
     .await

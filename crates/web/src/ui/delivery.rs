@@ -276,6 +276,8 @@ pub(crate) async fn evidence_pdf(
             appendix_title: &appendix_title,
             appendix: &e.document,
             footer: &footer,
+            attachment_label: "",
+            attachments: Vec::new(),
         })
     })
     .await

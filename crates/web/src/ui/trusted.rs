@@ -463,6 +463,8 @@ async fn register(
                     appendix_title: "",
                     appendix: "",
                     footer: "okienko",
+                    attachment_label: "",
+                    attachments: Vec::new(),
                 })
             })
             .await
