@@ -103,6 +103,11 @@ impl Lang {
             .unwrap_or_else(|| key.to_string())
     }
 
+    /// Whether `key` has a text in this language.
+    pub fn has(self, key: &str) -> bool {
+        LOCALES.try_lookup(&self.id(), key).is_some()
+    }
+
     /// The text for `key` with named arguments.
     pub fn t_args(self, key: &str, args: &[(&str, &str)]) -> String {
         let map: HashMap<Cow<'static, str>, FluentValue<'_>> = args

@@ -9,6 +9,9 @@ use okienko_domain::policy::{allowed, Action};
 use okienko_domain::DomainError;
 use okienko_store::{Mailbox, StoreError};
 
+/// The reason recorded for a register look-up when the official gave none.
+pub const DEFAULT_LOOKUP_REASON: &str = "delivery address lookup";
+
 pub const PERSON: &str = "person";
 pub const COMPANY: &str = "company";
 pub const PUBLIC_BODY: &str = "public_body";
@@ -131,7 +134,7 @@ impl Services {
         };
         let mut ev = AuditEvent::new(self.now_ms(), Some(&p.user.id), "register.lookup", object)
             .reason(if reason.trim().is_empty() {
-                "delivery address lookup"
+                DEFAULT_LOOKUP_REASON
             } else {
                 reason.trim()
             });

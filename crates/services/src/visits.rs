@@ -170,13 +170,23 @@ impl Services {
             }
             None => Vec::new(),
         };
-        let ev = AuditEvent::new(self.now_ms(), Some(&p.user.id), "counter.inbox.view", id)
-            .subject(&citizen.id)
-            .reason(format!(
-                "inbox shown by clerk {} for citizen {} at {}",
-                p.user.display_name, citizen.display_name, point.name
-            ));
-        self.store.append_audit(&ev).await?;
+        // The inbox shown during a visit is one event in the citizen's Data Tracker, however
+        // often the clerk's page reloads.
+        let shown_before = self
+            .store
+            .audit_for_subject(&citizen.id, 200)
+            .await?
+            .iter()
+            .any(|e| e.action == "counter.inbox.view" && e.object == id);
+        if mailbox.is_some() && !shown_before {
+            let ev = AuditEvent::new(self.now_ms(), Some(&p.user.id), "counter.inbox.view", id)
+                .subject(&citizen.id)
+                .reason(format!(
+                    "inbox shown by clerk {} for citizen {} at {}",
+                    p.user.display_name, citizen.display_name, point.name
+                ));
+            self.store.append_audit(&ev).await?;
+        }
         Ok(VisitView {
             visit,
             point,

@@ -33,6 +33,9 @@ pub struct Ctx {
 pub type CtxRef = axum::Extension<Arc<Ctx>>;
 
 impl Ctx {
+    pub fn has(&self, key: &str) -> bool {
+        self.lang.has(key)
+    }
     pub fn t(&self, key: &str) -> String {
         self.lang.t(key)
     }

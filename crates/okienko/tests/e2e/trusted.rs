@@ -331,6 +331,47 @@ async fn confirmed_at_the_counter_then_a_mailbox_opens() {
     assert_eq!(inbox["items"][0]["subject"], "Odwołanie");
     assert_eq!(inbox["items"][0]["from"], address.as_str());
 
+    // Her Data Tracker: one row for each thing done with her data, however often the
+    // clerk's page reloaded, each translated, with the clerk's name and the purpose.
+    for _ in 0..3 {
+        let r = clerk.get(t.url(&visit_path)).send().await.expect("get");
+        assert_eq!(r.status().as_u16(), 200);
+    }
+    let (ewa_web, r) = t
+        .web_login("ewa@okienko.test", okienko_services::demo::PASSWORD, None)
+        .await;
+    assert_eq!(r.status().as_u16(), 303);
+    for (lang, shown, purpose) in [
+        (
+            "pl",
+            "Podgląd Twojej skrzynki przy okienku",
+            "Pokazanie Ci Twojej skrzynki",
+        ),
+        (
+            "en",
+            "Your mailbox viewed at the counter",
+            "Showing you your mailbox",
+        ),
+    ] {
+        let page = ewa_web
+            .get(t.url(&format!("/account/data-tracker?lang={lang}")))
+            .send()
+            .await
+            .expect("tracker")
+            .text()
+            .await
+            .expect("t");
+        assert_eq!(page.matches(shown).count(), 1, "{lang}: {page}");
+        assert_eq!(page.matches(purpose).count(), 1, "{lang}: {page}");
+        assert!(
+            page.contains("Katarzyna Pocztowa")
+                && !page.contains("action-")
+                && !page.contains("purpose-")
+                && !page.contains("inbox shown by"),
+            "{lang}: {page}"
+        );
+    }
+
     // Cash for fees: receipts numbered at the point; the day's report is their sum; a
     // signed receipt verifies with openssl and on the verifier page.
     let pay = |amount: &'static str, title: &'static str| {

@@ -174,6 +174,24 @@ pub(crate) struct TrackerPage<'a> {
     rows: Vec<(String, String, String, String, String)>,
 }
 
+/// Why a person's data was used, in the page's language. The audit keeps the operator's
+/// own words; the person reads the purpose of that kind of act, and, for a look-up in the
+/// register, the reason the official typed.
+fn purpose(ctx: &Ctx, action: &str, reason: &str) -> String {
+    let key = format!("purpose-{action}");
+    let text = if ctx.has(&key) {
+        ctx.t(&key)
+    } else {
+        ctx.t("purpose-service")
+    };
+    match action {
+        "register-lookup" if reason != okienko_services::mailboxes::DEFAULT_LOOKUP_REASON => {
+            format!("{text} ({reason})")
+        }
+        _ => text,
+    }
+}
+
 pub(crate) async fn tracker(
     axum::extract::State(state): axum::extract::State<State>,
     axum::Extension(ctx): CtxRef,
@@ -187,12 +205,17 @@ pub(crate) async fn tracker(
         .into_iter()
         .map(|r| {
             let (iso, text) = when(&ctx, r.entry.at);
+            let key = r.entry.action.replace(['.', '_'], "-");
             (
                 iso,
                 text,
-                r.actor_name,
+                if r.actor_name.is_empty() {
+                    ctx.t("tracker-system")
+                } else {
+                    r.actor_name
+                },
                 ctx.t(&format!("action-{}", r.entry.action.replace('.', "-"))),
-                r.entry.reason,
+                purpose(&ctx, &key, &r.entry.reason),
             )
         })
         .collect();
