@@ -29,6 +29,16 @@ impl Country {
         }
     }
 
+    /// The language people and offices most likely write messages in (BCP 47), for the
+    /// `lang` of text they typed: screen readers pronounce it right, and a page in another
+    /// language is not mistaken for a mixed one.
+    pub fn content_lang(self) -> &'static str {
+        match self {
+            Country::Poland => "pl",
+            Country::Serbia => "sr",
+        }
+    }
+
     /// The ISO 4217 code of the money its offices take.
     pub fn currency(self) -> &'static str {
         match self {

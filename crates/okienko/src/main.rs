@@ -140,6 +140,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .await
                 .map_err(|e| anyhow::anyhow!("seeding: {e}"))?;
             let r = okienko::start(&s, services).await?;
+            okienko_services::demo::showcase(&r.services)
+                .await
+                .map_err(|e| anyhow::anyhow!("seeding the showcase: {e}"))?;
             println!(
                 "{}",
                 okienko::demo_accounts_text(&format!("http://{}", r.addr))

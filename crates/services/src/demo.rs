@@ -1,6 +1,7 @@
 //! The demo installation of the public contract: an office with two departments, a post
 //! office service point and one account per role. Seeding is idempotent.
 
+use crate::accounts::Principal;
 use crate::{new_id, Services};
 use okienko_domain::audit::AuditEvent;
 use okienko_domain::{DomainError, Role, RoleGrant};
@@ -259,6 +260,145 @@ async fn seed_mailboxes(s: &Services, office_id: &str) -> Result<(), DomainError
             created_at: 0,
         };
         s.create_mailbox(m, &[], None).await?;
+    }
+    Ok(())
+}
+
+/// A principal for a demo account, as a signed-in session would give.
+async fn demo_principal(s: &Services, login: &str) -> Result<Principal, DomainError> {
+    let user = s
+        .store
+        .user_by_email(login)
+        .await?
+        .ok_or(DomainError::NotFound)?;
+    let grants = s.store.grants_of(&user.id).await?;
+    let session = okienko_store::Session {
+        token_hash: String::new(),
+        user_id: user.id.clone(),
+        kind: "web".into(),
+        csrf: String::new(),
+        created_at: 0,
+        expires_at: i64::MAX,
+    };
+    Ok(Principal {
+        user,
+        grants,
+        session,
+    })
+}
+
+/// What a newcomer to the demo should find working at first sight (run by `okienko demo`,
+/// not by the tests' seed, whose worlds start empty): Jan Kowalski with the trusted profile
+/// confirmed at the post office counter, and letters from the office in his inbox, with
+/// their evidence. Idempotent: nothing is added twice.
+pub async fn showcase(s: &Services) -> Result<(), DomainError> {
+    let jan = demo_principal(s, "jan.kowalski@okienko.test").await?;
+    if s.store.trusted_profile(&jan.user.id).await?.is_none() {
+        let app = s
+            .apply_trusted_profile(
+                &jan,
+                &crate::trusted::ApplicationInput {
+                    pesel: "44051401359".into(),
+                    first_name: "Jan".into(),
+                    last_name: "Kowalski".into(),
+                    id_document_number: "ABA300000".into(),
+                    email: "jan.kowalski@okienko.test".into(),
+                    phone: "+48 600 700 800".into(),
+                },
+            )
+            .await?;
+        let kasia = demo_principal(s, "kasia.poczta@okienko.test").await?;
+        s.confirm_trusted_profile(
+            &kasia,
+            &crate::trusted::CounterInput {
+                number: app.number,
+                pesel: "44051401359".into(),
+                id_document_number: "ABA300000".into(),
+            },
+        )
+        .await?;
+    }
+    let jan_box = s
+        .store
+        .mailboxes_of_user(&jan.user.id)
+        .await?
+        .into_iter()
+        .map(|(m, _)| m.address)
+        .next()
+        .ok_or(DomainError::NotFound)?;
+    let office_box = s
+        .store
+        .offices()
+        .await?
+        .into_iter()
+        .find(|o| o.name == OFFICE_NAME)
+        .ok_or(DomainError::NotFound)?;
+    let office_box = s.office_mailbox(&office_box.id).await?.address;
+    let anna = demo_principal(s, "anna.nowak@okienko.test").await?;
+    let letters = [
+        (
+            "Decyzja w sprawie podatku od nieruchomości na 2027 rok",
+            "Szanowny Panie,\n\nw załączeniu przesyłamy decyzję ustalającą wysokość podatku od nieruchomości na 2027 rok. Podatek można zapłacić w trzech ratach: do 15 marca, 15 maja i 15 września.\n\nOd decyzji przysługuje odwołanie do Samorządowego Kolegium Odwoławczego za pośrednictwem Wójta Gminy w terminie 14 dni od dnia doręczenia.\n\nZ poważaniem\nAnna Nowak\nReferat Organizacyjny",
+        ),
+        (
+            "Zawiadomienie o gotowym dowodzie osobistym",
+            "Szanowny Panie,\n\nuprzejmie informujemy, że Pana nowy dowód osobisty jest gotowy do odbioru w Urzędzie Gminy Przykładowo, pokój 12, od poniedziałku do piątku w godzinach 8:00–15:00. Prosimy zabrać dotychczasowy dowód.\n\nZ poważaniem\nAnna Nowak",
+        ),
+    ];
+    let inbox = s
+        .store
+        .list_messages(
+            &jan_box,
+            okienko_store::Folder::Inbox,
+            &okienko_store::ListFilter::default(),
+            None,
+            50,
+        )
+        .await?;
+    for (n, (subject, body)) in letters.into_iter().enumerate() {
+        if inbox.iter().any(|m| m.subject == subject) {
+            continue;
+        }
+        // The decision itself, as the office would attach it.
+        let attachments = if n == 0 {
+            let pdf = okienko_print::render_sheet(&okienko_print::Sheet {
+                title: "Decyzja nr FN.3120.1.2026",
+                paragraphs: vec![
+                    "Na podstawie art. 6 ust. 1 i art. 7 ustawy z dnia 12 stycznia 1991 r. o podatkach i opłatach lokalnych ustalam wysokość podatku od nieruchomości na 2027 rok.".into(),
+                ],
+                rows: vec![
+                    ("Podatnik".into(), "Jan Kowalski".into()),
+                    ("Nieruchomość".into(), "ul. Lipowa 5, 01-234 Przykładowo".into()),
+                    ("Podatek na 2027 rok".into(), "412,00 zł".into()),
+                    ("Raty".into(), "15 marca: 138,00 zł · 15 maja: 137,00 zł · 15 września: 137,00 zł".into()),
+                ],
+                appendix_title: "",
+                appendix: "",
+                footer: OFFICE_NAME,
+                attachment_label: "",
+                attachments: Vec::new(),
+            })
+            .map_err(|e| DomainError::Internal(e.to_string()))?;
+            vec![("decyzja-FN.3120.1.2026.pdf".to_string(), pdf.into())]
+        } else {
+            Vec::new()
+        };
+        s.send_message(
+            &anna,
+            crate::delivery::Outgoing {
+                from: office_box.clone(),
+                to: vec![jan_box.clone()],
+                subject: subject.into(),
+                body: body.into(),
+                attachments,
+                idempotency_key: Some(format!("demo-showcase-{n}")),
+                postal: Vec::new(),
+                reply_to: None,
+                bulk: false,
+                correctable: false,
+            },
+        )
+        .await?;
     }
     Ok(())
 }

@@ -51,6 +51,16 @@ pub trait AccountStore: Send + Sync {
         user_id: &str,
         expires_at: Millis,
     ) -> Result<()>;
+    /// Makes `token_hash` the user's only unused token of its kind (a reprinted activation
+    /// code: the sheet printed before stops working), with the audit entry, in one commit.
+    async fn replace_token(
+        &self,
+        kind: &str,
+        token_hash: &str,
+        user_id: &str,
+        expires_at: Millis,
+        audit: &AuditEvent,
+    ) -> Result<()>;
     /// Marks an unexpired, unused token as used and returns its user.
     async fn consume_token(
         &self,

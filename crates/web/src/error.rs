@@ -100,6 +100,8 @@ impl IntoResponse for ApiError {
 #[template(path = "error.html")]
 struct ErrorPage<'a> {
     ctx: &'a Ctx,
+    /// The HTTP status, on the page for tests and for people who report it.
+    status: u16,
     title: String,
     detail: String,
 }
@@ -123,6 +125,7 @@ impl IntoResponse for PageError {
         }
         let page = ErrorPage {
             ctx: &ctx,
+            status: status_of(&e).as_u16(),
             title: ctx.t(e.code()),
             detail: ctx
                 .lang

@@ -31,7 +31,7 @@ fn which(cmd: &str) -> Option<String> {
 }
 
 /// A headless Chromium under chromedriver, or None (after a notice) when not installed.
-async fn start_browser() -> Option<(
+pub(crate) async fn start_browser() -> Option<(
     fantoccini::Client,
     tokio::process::Child,
     std::path::PathBuf,
@@ -212,7 +212,12 @@ async fn citizen_and_staff_sign_in_and_switch_to_cyrillic() {
     let _ = std::fs::remove_dir_all(profile);
 }
 
-async fn sign_in(b: &fantoccini::Client, t: &TestServer, login: &str, code: Option<String>) {
+pub(crate) async fn sign_in(
+    b: &fantoccini::Client,
+    t: &TestServer,
+    login: &str,
+    code: Option<String>,
+) {
     b.goto(&t.url("/login?lang=en")).await.expect("goto");
     wait_text(b, "main", "").await;
     b.find(Locator::Id("f-login"))

@@ -15,3 +15,4 @@ mod paper;
 mod security;
 mod trust;
 mod trusted;
+mod walk;

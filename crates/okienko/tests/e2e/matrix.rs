@@ -9,7 +9,7 @@ use okienko_store::{Department, Office, ServicePoint, User};
 use std::collections::BTreeSet;
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Who {
+pub(crate) enum Who {
     Anonymous,
     PlatformAdmin,
     OfficeAdmin,
@@ -23,7 +23,7 @@ enum Who {
     OtherOfficial,
 }
 
-const EVERYONE: [Who; 10] = [
+pub(crate) const EVERYONE: [Who; 10] = [
     Who::Anonymous,
     Who::PlatformAdmin,
     Who::OfficeAdmin,
@@ -36,7 +36,7 @@ const EVERYONE: [Who; 10] = [
     Who::OtherOfficial,
 ];
 
-fn login(w: Who) -> Option<&'static str> {
+pub(crate) fn login(w: Who) -> Option<&'static str> {
     Some(match w {
         Who::Anonymous => return None,
         Who::PlatformAdmin => "admin@okienko.test",
@@ -53,13 +53,13 @@ fn login(w: Who) -> Option<&'static str> {
 
 /// What a route answers: `ok` for those allowed, 404 for other signed-in people, and for
 /// anonymous visitors a redirect to sign in (pages) or 401 (API).
-struct Row {
-    method: &'static str,
+pub(crate) struct Row {
+    pub(crate) method: &'static str,
     /// The path as registered in the router.
-    route: &'static str,
-    allowed: &'static [Who],
-    ok: u16,
-    public: bool,
+    pub(crate) route: &'static str,
+    pub(crate) allowed: &'static [Who],
+    pub(crate) ok: u16,
+    pub(crate) public: bool,
 }
 
 const ALL_SIGNED_IN: &[Who] = &[
@@ -102,7 +102,7 @@ const ANY_OFFICIAL: &[Who] = &[
     Who::OtherOfficial,
 ];
 
-fn table() -> Vec<Row> {
+pub(crate) fn table() -> Vec<Row> {
     let r = |method, route, allowed, ok| Row {
         method,
         route,
@@ -359,6 +359,8 @@ fn table() -> Vec<Row> {
         public("POST", "/activate", 422),
         r("GET", "/counter/register", COUNTER, 200),
         r("POST", "/counter/register", COUNTER, 422),
+        r("GET", "/counter/register/{id}", COUNTER, 200),
+        r("POST", "/counter/register/{id}/sheet", COUNTER, 200),
         public("POST", "/letters/verify", 422),
         public("POST", "/letters/verify/pdf", 422),
         r("GET", "/api/v1/service-points/{id}/paper", CLERK1, 200),
@@ -406,8 +408,8 @@ fn registered_routes() -> BTreeSet<String> {
     out
 }
 
-struct World {
-    t: TestServer,
+pub(crate) struct World {
+    pub(crate) t: TestServer,
     office1: String,
     point1: String,
     office_mailbox: String,
@@ -416,6 +418,7 @@ struct World {
     /// A paper letter from the office and the print batch (still to be printed) holding it.
     letter: String,
     batch: String,
+    visit_citizen: String,
 }
 
 /// Sends a fresh paper letter from the office to an address Kasia's post office serves and
@@ -463,7 +466,7 @@ async fn paper_letter(t: &TestServer, office_mailbox: &str) -> (String, String) 
     (letter, batch)
 }
 
-async fn world() -> World {
+pub(crate) async fn world() -> World {
     let t = TestServer::seeded().await;
     let s = &t.services;
     let office1 = s.store.offices().await.expect("offices").remove(0).id;
@@ -620,6 +623,7 @@ async fn world() -> World {
     .await
     .expect("confirmed");
     World {
+        visit_citizen: "visit-citizen".into(),
         letter,
         batch,
         t,
@@ -633,7 +637,7 @@ async fn world() -> World {
 
 /// Makes a concrete path, creating a fresh department or staff member where the route
 /// removes one.
-async fn concrete(w: &World, route: &str, n: usize) -> String {
+pub(crate) async fn concrete(w: &World, route: &str, n: usize) -> String {
     let s = &w.t.services;
     let ev = || AuditEvent::new(0, None, "test.setup", "matrix");
     // Steps that change a batch or a letter get one of their own, in the right state.
@@ -658,6 +662,9 @@ async fn concrete(w: &World, route: &str, n: usize) -> String {
             batch
         };
         &fresh
+    } else if route.starts_with("/counter/register/") {
+        // Ewa was registered with a confirmed identity and has not activated her account.
+        &w.visit_citizen
     } else if route.starts_with("/counter/visits/") || route.starts_with("/counter/receipts/") {
         // A fresh visit of Kasia's for Ewa each time (ending one uses it up).
         let kasia = crate::common::principal(&w.t, "kasia.poczta@okienko.test").await;

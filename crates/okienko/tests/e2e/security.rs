@@ -881,7 +881,7 @@ async fn an_email_typed_at_the_counter_is_proven_before_it_counts() {
         .await;
     assert!(format!("{r:?}").contains("err-email-invalid"), "{r:?}");
     let clerk = crate::common::principal(&t, "kasia.poczta@okienko.test").await;
-    let (user, code) = t
+    let user = t
         .services
         .register_at_counter(
             &clerk,
@@ -897,6 +897,11 @@ async fn an_email_typed_at_the_counter_is_proven_before_it_counts() {
         )
         .await
         .expect("registered");
+    let (_, code) = t
+        .services
+        .activation_sheet(&clerk, &user.id)
+        .await
+        .expect("sheet");
     assert_eq!(user.email, "72051401239@counter.okienko.invalid");
     // "Forgot password" on the typed address finds no account.
     t.services

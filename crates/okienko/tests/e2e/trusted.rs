@@ -285,7 +285,8 @@ async fn confirmed_at_the_counter_then_a_mailbox_opens() {
         let text = String::from_utf8_lossy(&out.stdout);
         assert!(
             text.contains("Decyzja")
-                && text.contains("Ewa")
+                && text.contains("ewa (AE:PL-")
+                && text.contains("Urząd Gminy Przykładowo (AE:PL-")
                 && text.contains("zaswiadczenie.pdf")
                 && text.contains("Attachment page one")
                 && text.contains("Attachment page two"),
@@ -772,6 +773,7 @@ async fn a_person_without_email_is_registered_at_the_counter_and_activates() {
     let t = TestServer::seeded().await;
     let clerk = t.demo_web("kasia.poczta@okienko.test").await;
     let csrf = t.csrf(&clerk, "/counter/register").await;
+    let clerk_csrf = csrf.clone();
     let register = |pesel: &'static str| {
         clerk
             .post(t.url("/counter/register?lang=en"))
@@ -789,30 +791,66 @@ async fn a_person_without_email_is_registered_at_the_counter_and_activates() {
     let r = register("92051712349").await.expect("post");
     assert_eq!(r.status().as_u16(), 422, "a wrong PESEL changes nothing");
     let r = register("92051712348").await.expect("post");
-    assert_eq!(r.status().as_u16(), 200);
     assert_eq!(
-        r.headers()
-            .get("content-type")
-            .and_then(|v| v.to_str().ok()),
-        Some("application/pdf")
+        r.status().as_u16(),
+        303,
+        "on to the page that prints the sheet"
     );
-    let pdf = r.bytes().await.expect("pdf");
-    let path = t.data.join("activation.pdf");
-    std::fs::write(&path, &pdf).expect("write");
-    let Ok(out) = std::process::Command::new("pdftotext")
-        .arg(&path)
-        .arg("-")
-        .output()
-    else {
+    let page_path = r
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .expect("location")
+        .to_string();
+    let page = clerk
+        .get(t.url(&format!("{page_path}?lang=en")))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("t");
+    assert!(
+        page.contains("Account opened") && page.contains("Stanisław Bez-Komputera"),
+        "{page}"
+    );
+    // Each print makes a new code; the sheet printed before stops working.
+    let print_sheet = || async {
+        let r = clerk
+            .post(t.url(&format!("{page_path}/sheet")))
+            .form(&[("csrf", csrf.as_str())])
+            .send()
+            .await
+            .expect("sheet");
+        assert_eq!(r.status().as_u16(), 200);
+        assert_eq!(
+            r.headers()
+                .get("content-type")
+                .and_then(|v| v.to_str().ok()),
+            Some("application/pdf")
+        );
+        let pdf = r.bytes().await.expect("pdf");
+        let path = t.data.join("activation.pdf");
+        std::fs::write(&path, &pdf).expect("write");
+        let out = std::process::Command::new("pdftotext")
+            .arg(&path)
+            .arg("-")
+            .output()
+            .ok()?;
+        let text = String::from_utf8_lossy(&out.stdout).to_string();
+        Some(
+            text.split_whitespace()
+                .find(|w| w.len() == 14 && w.matches('-').count() == 2)
+                .expect("activation code on the sheet")
+                .to_string(),
+        )
+    };
+    let Some(first) = print_sheet().await else {
         assert!(!crate::common::tools_required(), "pdftotext is required");
         return;
     };
-    let text = String::from_utf8_lossy(&out.stdout).to_string();
-    let code = text
-        .split_whitespace()
-        .find(|w| w.len() == 14 && w.matches('-').count() == 2)
-        .expect("activation code on the sheet")
-        .to_string();
+    let code = print_sheet().await.expect("second sheet");
+    assert_ne!(first, code);
     // Registering the same PESEL again is refused.
     assert_eq!(
         register("92051712348")
@@ -835,14 +873,9 @@ async fn a_person_without_email_is_registered_at_the_counter_and_activates() {
             ])
             .send()
     };
-    assert_eq!(
-        activate("0000-0000-0000".into())
-            .await
-            .expect("post")
-            .status()
-            .as_u16(),
-        422
-    );
+    for wrong in ["0000-0000-0000".to_string(), first] {
+        assert_eq!(activate(wrong).await.expect("post").status().as_u16(), 422);
+    }
     let r = activate(code.to_lowercase()).await.expect("post");
     assert_eq!(r.status().as_u16(), 200);
     assert_eq!(
@@ -867,4 +900,13 @@ async fn a_person_without_email_is_registered_at_the_counter_and_activates() {
         tracker.to_string().contains("registered in person at"),
         "{tracker}"
     );
+    // Activated: no more sheets for this account.
+    let r = clerk
+        .post(t.url(&format!("{page_path}/sheet")))
+        .form(&[("csrf", clerk_csrf.as_str())])
+        .send()
+        .await
+        .expect("sheet");
+    let status = r.status().as_u16();
+    assert_eq!(status, 409, "{}", r.text().await.expect("t"));
 }

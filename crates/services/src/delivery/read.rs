@@ -295,6 +295,23 @@ impl Services {
         Ok(to)
     }
 
+    /// The names of mailboxes by address, each looked up once, for showing people and offices
+    /// by name beside their address. An address that is not known here keeps no name.
+    pub async fn mailbox_names(
+        &self,
+        addresses: &[String],
+    ) -> Result<std::collections::HashMap<String, String>, DomainError> {
+        let mut out = std::collections::HashMap::new();
+        for a in addresses {
+            if !out.contains_key(a) {
+                if let Some(m) = self.store.mailbox(a).await? {
+                    out.insert(a.clone(), m.name);
+                }
+            }
+        }
+        Ok(out)
+    }
+
     /// Recipients of the listed messages, in one query.
     pub async fn recipients_of(
         &self,

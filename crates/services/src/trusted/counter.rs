@@ -102,14 +102,14 @@ impl Services {
 
     /// Registers a person entirely at the counter, identity checked in person: their account
     /// (sign-in with PESEL, or email if they have one), a trusted profile in force, and a
-    /// one-time activation code to print for them (valid 14 days) with which they set their
-    /// password. Returns the code as printed (`XXXX-XXXX-XXXX`).
+    /// one-time activation code to print for them (see [`Services::activation_sheet`]) with
+    /// which they set their password.
     pub async fn register_at_counter(
         &self,
         p: &Principal,
         input: &CounterRegistration,
         texts: &dyn crate::accounts::MailTexts,
-    ) -> Result<(okienko_store::User, String), DomainError> {
+    ) -> Result<okienko_store::User, DomainError> {
         let counter = self.counter(p).await?;
         let mut errs = FieldErrors::new();
         let pesel = errs.check("pesel", Pesel::parse(&input.pesel));
@@ -238,18 +238,63 @@ impl Services {
                 &ev,
             )
             .await?;
+        if let Some(e) = &email {
+            self.offer_email(&user, e.as_str(), texts).await?;
+        }
+        Ok(user)
+    }
+
+    /// A person registered at a counter who has not activated the account yet, for the
+    /// counter staff to see and print the activation sheet for.
+    pub async fn counter_registration(
+        &self,
+        p: &Principal,
+        user_id: &str,
+    ) -> Result<okienko_store::User, DomainError> {
+        self.counter(p).await?;
+        let user = self
+            .store
+            .user_by_id(user_id)
+            .await?
+            .ok_or(DomainError::NotFound)?;
+        // Only an account that was opened with a confirmed identity and has no password yet:
+        // once activated, the person resets their own password.
+        if self.store.trusted_profile(&user.id).await?.is_none() {
+            return Err(DomainError::NotFound);
+        }
+        if !user.password_hash.is_empty() {
+            return Err(DomainError::Conflict("err-already-activated"));
+        }
+        Ok(user)
+    }
+
+    /// A new one-time activation code (valid 14 days) for the sheet the clerk prints and hands
+    /// over; a sheet printed before stops working. Returns the code as printed
+    /// (`XXXX-XXXX-XXXX`).
+    pub async fn activation_sheet(
+        &self,
+        p: &Principal,
+        user_id: &str,
+    ) -> Result<(okienko_store::User, String), DomainError> {
+        let counter = self.counter(p).await?;
+        let user = self.counter_registration(p, user_id).await?;
+        let now = self.now_ms();
         let code = activation_code();
+        let ev = AuditEvent::new(now, Some(&p.user.id), "user.activation_code", &user.id)
+            .subject(&user.id)
+            .reason(format!(
+                "activation code printed at {} by {}",
+                counter.label, p.user.display_name
+            ));
         self.store
-            .create_token(
+            .replace_token(
                 "reset",
                 &crate::hash_secret(&code),
                 &user.id,
                 now + trusted::APPLICATION_VALID,
+                &ev,
             )
             .await?;
-        if let Some(e) = &email {
-            self.offer_email(&user, e.as_str(), texts).await?;
-        }
         let printed = format!("{}-{}-{}", &code[..4], &code[4..8], &code[8..]);
         Ok((user, printed))
     }

@@ -265,6 +265,34 @@ impl crate::AccountStore for SqlStore {
         Ok(())
     }
 
+    async fn replace_token(
+        &self,
+        kind: &str,
+        token_hash: &str,
+        user_id: &str,
+        expires_at: Millis,
+        audit: &AuditEvent,
+    ) -> Result<()> {
+        let mut tx = self.writer.begin().await?;
+        sqlx::query(
+            "DELETE FROM one_time_tokens WHERE user_id = $1 AND kind = $2 AND used_at IS NULL",
+        )
+        .bind(user_id)
+        .bind(kind)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("INSERT INTO one_time_tokens (token_hash, kind, user_id, expires_at) VALUES ($1, $2, $3, $4)")
+            .bind(token_hash)
+            .bind(kind)
+            .bind(user_id)
+            .bind(expires_at)
+            .execute(&mut *tx)
+            .await?;
+        Self::audit_in(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     async fn consume_token(
         &self,
         kind: &str,

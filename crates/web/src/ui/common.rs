@@ -276,6 +276,9 @@ pub async fn read_multipart_named(
 
 pub use okienko_services::url_encode;
 
+/// A person or office by name (empty when not known here) and their delivery address.
+pub type Named = (String, String);
+
 /// A time written out in the page's language and the installation's civil time, and its
 /// machine-readable form (with the offset).
 pub fn when(ctx: &Ctx, ms: i64) -> (String, String) {

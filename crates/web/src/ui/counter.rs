@@ -103,8 +103,8 @@ struct VisitPage<'a> {
     point: String,
     started: String,
     mailbox: Option<String>,
-    /// (message id, subject, from, when, status)
-    inbox: Vec<(String, String, String, String, String)>,
+    /// (message id, subject, sender, when, status)
+    inbox: Vec<(String, String, super::common::Named, String, String)>,
     error: Option<String>,
     notice: Option<String>,
 }
@@ -132,6 +132,12 @@ async fn visit_page_with(
         .await
         .map_err(|e| PageError(e, ctx.clone()))?;
     let invalid = error.is_some();
+    let senders: Vec<String> = v.inbox.iter().map(|m| m.sender.clone()).collect();
+    let names = state
+        .services
+        .mailbox_names(&senders)
+        .await
+        .map_err(|e| PageError(e, ctx.clone()))?;
     let page = VisitPage {
         ctx,
         id: v.visit.id.clone(),
@@ -150,7 +156,8 @@ async fn visit_page_with(
                 } else {
                     ctx.t("status-new")
                 };
-                (m.id, m.subject, m.sender, when(ctx, m.sent_at).1, status)
+                let from = (names.get(&m.sender).cloned().unwrap_or_default(), m.sender);
+                (m.id, m.subject, from, when(ctx, m.sent_at).1, status)
             })
             .collect(),
         error,

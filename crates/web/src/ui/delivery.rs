@@ -31,8 +31,9 @@ pub(crate) struct MessagePage<'a> {
     ctx: &'a Ctx,
     id: String,
     subject: String,
-    from: String,
-    to: Vec<String>,
+    /// (name, address): people and offices by name, their address beside it.
+    from: (String, String),
+    to: Vec<(String, String)>,
     sent_iso: String,
     sent_when: String,
     body_lines: Vec<String>,
@@ -101,12 +102,17 @@ pub(crate) async fn message(
         .collect();
     let boxes = s.my_mailboxes(p).await.map_err(err(&ctx))?;
     let mine = s.mailbox_side(&o, &boxes).await.map_err(err(&ctx))?;
+    let addresses: Vec<String> = std::iter::once(o.message.sender.clone())
+        .chain(o.deliveries.iter().map(|d| d.recipient.clone()))
+        .collect();
+    let names = s.mailbox_names(&addresses).await.map_err(err(&ctx))?;
+    let named = |a: &String| (names.get(a).cloned().unwrap_or_default(), a.clone());
     Ok(render(&MessagePage {
         ctx: &ctx,
         id: o.message.id.clone(),
         subject: o.message.subject.clone(),
-        from: o.message.sender.clone(),
-        to: o.deliveries.iter().map(|d| d.recipient.clone()).collect(),
+        from: named(&o.message.sender),
+        to: o.deliveries.iter().map(|d| named(&d.recipient)).collect(),
         sent_iso,
         sent_when,
         body_lines: o.message.body.lines().map(str::to_string).collect(),
@@ -121,7 +127,10 @@ pub(crate) async fn message(
                 (
                     e.id,
                     ctx.t(&format!("evidence-{}", e.kind)),
-                    e.recipient,
+                    match names.get(&e.recipient) {
+                        Some(n) => format!("{n} ({})", e.recipient),
+                        None => e.recipient,
+                    },
                     when(&ctx, e.issued_at).1,
                 )
             })

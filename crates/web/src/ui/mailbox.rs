@@ -65,7 +65,8 @@ async fn mailboxes(
 struct Row {
     id: String,
     subject: String,
-    party: String,
+    /// (name, address) of the sender or the recipients.
+    parties: Vec<(String, String)>,
     iso: String,
     when: String,
     status: String,
@@ -82,6 +83,8 @@ struct FolderPage<'a> {
     /// `inbox`, `sent` or `archive`.
     folder: String,
     folder_label: String,
+    /// The name of the column of the other party: from, to, or either.
+    party_label: String,
     /// The folder's tabs: (name, label).
     tabs: Vec<(String, String)>,
     form: FormView,
@@ -140,6 +143,11 @@ async fn folder(
         name: mailbox.name.clone(),
         folder: folder_name.to_string(),
         folder_label: ctx.t(&format!("mailbox-{folder_name}")),
+        party_label: ctx.t(match folder_name {
+            "sent" => "mailbox-to",
+            "inbox" => "mailbox-from",
+            _ => "mailbox-party",
+        }),
         tabs: tabs.clone(),
         form,
         search_query: search_query.clone(),
@@ -189,6 +197,14 @@ async fn folder(
         )
         .await
         .map_err(err(&ctx))?;
+    let parties: Vec<String> = items
+        .iter()
+        .filter(|r| !r.outgoing)
+        .map(|r| r.sender.clone())
+        .chain(to.values().flatten().cloned())
+        .collect();
+    let names = s.mailbox_names(&parties).await.map_err(err(&ctx))?;
+    let named = |a: &String| (names.get(a).cloned().unwrap_or_default(), a.clone());
     let now = s.now_ms();
     let rows = items
         .into_iter()
@@ -217,10 +233,12 @@ async fn folder(
                 (ctx.t("status-new"), false, remaining)
             };
             Row {
-                party: if r.outgoing {
-                    to.get(&r.id).map(|v| v.join(", ")).unwrap_or_default()
+                parties: if r.outgoing {
+                    to.get(&r.id)
+                        .map(|v| v.iter().map(named).collect())
+                        .unwrap_or_default()
                 } else {
-                    r.sender.clone()
+                    vec![named(&r.sender)]
                 },
                 id: r.id,
                 subject: r.subject,

@@ -23,6 +23,8 @@ pub fn routes() -> Router<State> {
         .route("/counter/trusted-profile", get(counter).post(counter_step))
         .route("/mailboxes/open", post(open_mailbox))
         .route("/counter/register", get(register_page).post(register))
+        .route("/counter/register/{id}", get(registered))
+        .route("/counter/register/{id}/sheet", post(activation_sheet))
         .route("/activate", get(activate_page).post(activate))
         .route(
             "/admin/trusted-profiles",
@@ -431,47 +433,9 @@ async fn register(
     };
     let texts = super::account::Texts(ctx.lang);
     match state.services.register_at_counter(p, &input, &texts).await {
-        Ok((user, code)) => {
-            let login = if user.email.ends_with(".invalid") {
-                ctx.t("activation-login-pesel")
-            } else {
-                user.email.clone()
-            };
-            let mut rows = vec![
-                (ctx.t("f-display-name"), user.display_name.clone()),
-                (ctx.t("activation-login"), login),
-                (ctx.t("activation-code"), code),
-                (
-                    ctx.t("activation-where"),
-                    format!("{}/activate", state.services.base_url),
-                ),
-            ];
-            let typed = input.email.trim();
-            if !typed.is_empty() {
-                rows.push((
-                    ctx.t("activation-email"),
-                    ctx.ta("activation-email-note", &[("email", typed)]),
-                ));
-            }
-            let title = ctx.t("activation-title");
-            let note = ctx.t("activation-note");
-            let pdf = tokio::task::spawn_blocking(move || {
-                okienko_print::render_sheet(&okienko_print::Sheet {
-                    title: &title,
-                    paragraphs: vec![note],
-                    rows,
-                    appendix_title: "",
-                    appendix: "",
-                    footer: "okienko",
-                    attachment_label: "",
-                    attachments: Vec::new(),
-                })
-            })
-            .await
-            .map_err(|e| PageError(DomainError::Internal(e.to_string()), ctx.clone()))?
-            .map_err(|e| PageError(DomainError::Internal(e.to_string()), ctx.clone()))?;
-            Ok(crate::downloads::pdf("activation.pdf", pdf))
-        }
+        // On to the page that prints the sheet: the form is not left filled in to be sent
+        // twice, and the sheet can be printed again there.
+        Ok(user) => Ok(Redirect::to(&format!("/counter/register/{}", user.id)).into_response()),
         Err(e @ DomainError::Invalid(_)) => {
             let mut values = form.clone();
             values.remove("id_document_number");
@@ -482,6 +446,86 @@ async fn register(
         }
         Err(e) => Err(PageError(e, ctx.clone())),
     }
+}
+
+#[derive(Template)]
+#[template(path = "counter_registered.html")]
+struct RegisteredPage<'a> {
+    ctx: &'a Ctx,
+    id: String,
+    name: String,
+    login: String,
+}
+
+/// How a person registered at a counter signs in: with their PESEL until an email is theirs.
+fn login_of(ctx: &Ctx, user: &okienko_store::User) -> String {
+    if user.email.ends_with(".invalid") {
+        ctx.t("activation-login-pesel")
+    } else {
+        user.email.clone()
+    }
+}
+
+/// The account is open: print the activation sheet (again, if need be).
+async fn registered(
+    axum::extract::State(state): St,
+    axum::Extension(ctx): CtxRef,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> Result<Response, PageError> {
+    let p = require_user(&ctx)?;
+    let user = state
+        .services
+        .counter_registration(p, &id)
+        .await
+        .map_err(|e| PageError(e, ctx.clone()))?;
+    Ok(crate::ui::common::render(&RegisteredPage {
+        ctx: &ctx,
+        login: login_of(&ctx, &user),
+        name: user.display_name,
+        id: user.id,
+    }))
+}
+
+/// The sheet to hand over: how to sign in and a new one-time activation code.
+async fn activation_sheet(
+    axum::extract::State(state): St,
+    axum::Extension(ctx): CtxRef,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    CsrfForm(_form): CsrfForm,
+) -> Result<Response, PageError> {
+    let p = require_user(&ctx)?;
+    let (user, code) = state
+        .services
+        .activation_sheet(p, &id)
+        .await
+        .map_err(|e| PageError(e, ctx.clone()))?;
+    let rows = vec![
+        (ctx.t("f-display-name"), user.display_name.clone()),
+        (ctx.t("activation-login"), login_of(&ctx, &user)),
+        (ctx.t("activation-code"), code),
+        (
+            ctx.t("activation-where"),
+            format!("{}/activate", state.services.base_url),
+        ),
+    ];
+    let title = ctx.t("activation-title");
+    let note = ctx.t("activation-note");
+    let pdf = tokio::task::spawn_blocking(move || {
+        okienko_print::render_sheet(&okienko_print::Sheet {
+            title: &title,
+            paragraphs: vec![note],
+            rows,
+            appendix_title: "",
+            appendix: "",
+            footer: "okienko",
+            attachment_label: "",
+            attachments: Vec::new(),
+        })
+    })
+    .await
+    .map_err(|e| PageError(DomainError::Internal(e.to_string()), ctx.clone()))?
+    .map_err(|e| PageError(DomainError::Internal(e.to_string()), ctx.clone()))?;
+    Ok(crate::downloads::pdf("activation.pdf", pdf))
 }
 
 fn activate_form(ctx: &Ctx, form: FormView) -> Response {

@@ -1,0 +1,171 @@
+#!/usr/bin/env python3
+"""Screenshots of the running demo for docs/screenshots/: the citizen's mailbox, the evidence
+page and a counter visit, each at 375 px (a phone) and 1280 px (a desk).
+
+Starts `okienko demo` in a fresh temporary folder, drives headless Chromium through
+chromedriver (the W3C WebDriver protocol, spoken here with the standard library only), signs
+in as Jan Kowalski and as the clerk Katarzyna Pocztowa the way a person would, and saves the
+PNGs. Usage:
+
+    cargo build --release && python3 tools/screenshots.py [target/release/okienko]
+"""
+
+import base64
+import hashlib
+import hmac
+import json
+import os
+import shutil
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+PASSWORD = "okienko-demo"
+TOTP_SECRET = "JBSWY3DPEHPK3PXP"
+OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "docs", "screenshots")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def totp(secret, at=None):
+    key = base64.b32decode(secret)
+    step = int((at or time.time()) // 30)
+    mac = hmac.new(key, struct.pack(">Q", step), hashlib.sha1).digest()
+    o = mac[-1] & 15
+    return "%06d" % ((struct.unpack(">I", mac[o:o + 4])[0] & 0x7FFFFFFF) % 1000000)
+
+
+def call(method, url, body=None, token=None):
+    data = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(url, data=data, method=method)
+    req.add_header("content-type", "application/json")
+    if token:
+        req.add_header("authorization", "Bearer " + token)
+    with urllib.request.urlopen(req, timeout=60) as r:
+        text = r.read()
+    return json.loads(text) if text else None
+
+
+class Browser:
+    """A WebDriver session: just what the screenshots need."""
+
+    def __init__(self, driver_url, chromium):
+        self.base = driver_url
+        caps = {"capabilities": {"alwaysMatch": {"goog:chromeOptions": {
+            "binary": chromium,
+            "args": ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+                     "--disable-dev-shm-usage", "--lang=pl-PL", "--force-device-scale-factor=1"],
+        }}}}
+        self.sid = call("POST", self.base + "/session", caps)["value"]["sessionId"]
+
+    def cmd(self, method, path, body=None):
+        return call(method, "%s/session/%s%s" % (self.base, self.sid, path), body)["value"]
+
+    def go(self, url):
+        self.cmd("POST", "/url", {"url": url})
+
+    def find(self, css):
+        el = self.cmd("POST", "/element", {"using": "css selector", "value": css})
+        return list(el.values())[0]
+
+    def type(self, css, text):
+        self.cmd("POST", "/element/%s/value" % self.find(css), {"text": text})
+
+    def click(self, css):
+        self.cmd("POST", "/element/%s/click" % self.find(css), {})
+
+    def script(self, js):
+        return self.cmd("POST", "/execute/sync", {"script": js, "args": []})
+
+    def shot(self, name, width):
+        # The whole page: the window as tall as the document (WebDriver shows the viewport).
+        self.cmd("POST", "/window/rect", {"width": width, "height": 900})
+        height = self.script("return document.documentElement.scrollHeight")
+        self.cmd("POST", "/window/rect", {"width": width, "height": min(max(height, 600), 4000)})
+        png = base64.b64decode(self.cmd("GET", "/screenshot"))
+        path = os.path.join(OUT, "%s-%d.png" % (name, width))
+        with open(path, "wb") as f:
+            f.write(png)
+        print("wrote", os.path.relpath(path))
+
+    def quit(self):
+        call("DELETE", "%s/session/%s" % (self.base, self.sid))
+
+
+def main():
+    exe = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "target/release/okienko")
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    driver = shutil.which("chromedriver")
+    if not (chromium and driver):
+        sys.exit("chromium and chromedriver are needed (apt install chromium chromium-driver)")
+    os.makedirs(OUT, exist_ok=True)
+    work = tempfile.mkdtemp(prefix="okienko-shots-")
+    port, dport = free_port(), free_port()
+    base = "http://127.0.0.1:%d" % port
+    demo = subprocess.Popen([exe, "demo", "--listen", "127.0.0.1:%d" % port], cwd=work,
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    cd = subprocess.Popen([driver, "--port=%d" % dport], stdout=subprocess.DEVNULL,
+                          stderr=subprocess.DEVNULL)
+    try:
+        for line in demo.stdout:
+            if line.startswith("okienko demo at"):
+                break
+        time.sleep(0.5)
+        b = Browser("http://127.0.0.1:%d" % dport, chromium)
+
+        # Jan: his mailbox, a letter of the office opened, its evidence.
+        token = call("POST", base + "/api/v1/auth/token",
+                     {"login": "jan.kowalski@okienko.test", "password": PASSWORD})["access_token"]
+        me = call("GET", base + "/api/v1/me", token=token)
+        address = me["mailboxes"][0]["address"]
+        items = call("GET", "%s/api/v1/mailboxes/%s/messages" % (base, address), token=token)["items"]
+        decision = [m for m in items if m["subject"].startswith("Decyzja")][0]["id"]
+        b.go(base + "/login")
+        b.type("#f-login", "jan.kowalski@okienko.test")
+        b.type("#f-password", PASSWORD)
+        b.click("main button[type=submit]")
+        time.sleep(0.5)
+        b.go("%s/mailboxes/%s" % (base, address))
+        for w in (375, 1280):
+            b.shot("mailbox", w)
+        b.go("%s/messages/%s" % (base, decision))
+        evidence = call("GET", "%s/api/v1/messages/%s/evidence" % (base, decision), token=token)
+        receipt = [e for e in evidence["items"] if e["type"] == "content-handover"][0]["id"]
+        b.go("%s/evidence/%s" % (base, receipt))
+        for w in (375, 1280):
+            b.shot("evidence", w)
+
+        # Katarzyna at the post office counter: Jan's visit, his identity checked.
+        b.cmd("DELETE", "/cookie")
+        b.go(base + "/login")
+        b.type("#f-login", "kasia.poczta@okienko.test")
+        b.type("#f-password", PASSWORD)
+        b.type("#f-code", totp(TOTP_SECRET))
+        b.click("main button[type=submit]")
+        time.sleep(0.5)
+        b.go(base + "/counter/visits")
+        b.type("#f-pesel", "44051401359")
+        b.type("#f-id_document_number", "ABA300000")
+        b.click("#f-consent")
+        b.click("main form[action=\"/counter/visits\"] button")
+        time.sleep(0.5)
+        for w in (375, 1280):
+            b.shot("counter-visit", w)
+        b.quit()
+    finally:
+        cd.terminate()
+        demo.terminate()
+        demo.wait()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
