@@ -747,3 +747,4 @@ counter-registered-another = Register another person
 err-already-activated = This account is already active: the password is changed with “Forgot password”.
 action-user-activation_code = Activation code printed
 purpose-user-activation-code = Handing you the sheet to activate the account opened at the counter
+nav-menu = Menu

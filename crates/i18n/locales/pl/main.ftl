@@ -748,3 +748,4 @@ counter-registered-another = Zarejestruj kolejną osobę
 err-already-activated = To konto jest już aktywne: hasło zmienia się przez „Nie pamiętam hasła”.
 action-user-activation_code = Wydruk kodu aktywacyjnego
 purpose-user-activation-code = Wydanie Ci arkusza, którym aktywujesz konto założone przy okienku
+nav-menu = Menu

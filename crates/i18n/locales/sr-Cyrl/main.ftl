@@ -748,3 +748,4 @@ counter-registered-another = Региструј следећу особу
 err-already-activated = Овај налог је већ активан: лозинка се мења преко „Заборављена лозинка”.
 action-user-activation_code = Штампа активационог кода
 purpose-user-activation-code = Предаја листа којим активирате налог отворен на шалтеру
+nav-menu = Мени

@@ -748,3 +748,4 @@ counter-registered-another = Registruj sledeću osobu
 err-already-activated = Ovaj nalog je već aktivan: lozinka se menja preko „Zaboravljena lozinka”.
 action-user-activation_code = Štampa aktivacionog koda
 purpose-user-activation-code = Predaja lista kojim aktivirate nalog otvoren na šalteru
+nav-menu = Meni

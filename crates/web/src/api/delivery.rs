@@ -467,7 +467,7 @@ async fn evidence_pdf(
         .evidence_record(p, &id)
         .await
         .map_err(|e| ApiError(e, ctx.lang))?;
-    crate::ui::evidence_pdf(&ctx, e)
+    crate::ui::evidence_pdf(&ctx, &state.services, e)
         .await
         .map_err(|e| ApiError(e, ctx.lang))
 }

@@ -207,11 +207,27 @@ pub(crate) struct EvidencePage<'a> {
 
 /// What a person reads about one evidence document: its type, what it means, and the
 /// fields that matter, in the page's language. Shared by the page and the printable PDF.
-pub(crate) fn evidence_rows(
+/// The sender and recipient of an evidence document shown by name, the address beside it.
+async fn evidence_rows_named(
+    ctx: &Ctx,
+    services: &okienko_services::Services,
+    e: &okienko_store::EvidenceRecord,
+) -> Result<(String, String, Vec<(String, String)>), DomainError> {
+    let doc: serde_json::Value = serde_json::from_str(&e.document).unwrap_or_default();
+    let parties: Vec<String> = ["sender", "recipient"]
+        .iter()
+        .filter_map(|k| doc.get(*k).and_then(|v| v.as_str()).map(str::to_string))
+        .collect();
+    let names = services.mailbox_names(&parties).await?;
+    Ok(evidence_rows(ctx, e, &doc, &names))
+}
+
+fn evidence_rows(
     ctx: &Ctx,
     e: &okienko_store::EvidenceRecord,
+    doc: &serde_json::Value,
+    names: &std::collections::HashMap<String, String>,
 ) -> (String, String, Vec<(String, String)>) {
-    let doc: serde_json::Value = serde_json::from_str(&e.document).unwrap_or_default();
     let mut rows = Vec::new();
     for key in [
         "evidence_id",
@@ -230,6 +246,10 @@ pub(crate) fn evidence_rows(
         if let Some(v) = doc.get(key).and_then(|v| v.as_str()) {
             let v = match key {
                 "outcome" => ctx.t(&format!("paper-status-{v}")),
+                "sender" | "recipient" => match names.get(v) {
+                    Some(n) => format!("{n} ({v})"),
+                    None => v.to_string(),
+                },
                 "legal_effect" => legal_effect(ctx, v),
                 "event_time" | "receipt_time" | "submitted_at" => {
                     match time::OffsetDateTime::parse(
@@ -271,9 +291,10 @@ pub(crate) fn evidence_rows(
 /// The evidence as a printable A4 PDF in the reader's language, with the exact signed JSON.
 pub(crate) async fn evidence_pdf(
     ctx: &Ctx,
+    services: &okienko_services::Services,
     e: okienko_store::EvidenceRecord,
 ) -> Result<Response, DomainError> {
-    let (kind, explanation, rows) = evidence_rows(ctx, &e);
+    let (kind, explanation, rows) = evidence_rows_named(ctx, services, &e).await?;
     let note = ctx.t("evidence-pdf-note");
     let appendix_title = ctx.t("evidence-document");
     let footer = format!("{} · {}", e.id, kind);
@@ -306,7 +327,9 @@ pub(crate) async fn evidence(
         .evidence_record(p, &id)
         .await
         .map_err(err(&ctx))?;
-    let (kind, explanation, rows) = evidence_rows(&ctx, &e);
+    let (kind, explanation, rows) = evidence_rows_named(&ctx, &state.services, &e)
+        .await
+        .map_err(err(&ctx))?;
     Ok(render(&EvidencePage {
         ctx: &ctx,
         kind,
@@ -328,7 +351,9 @@ pub(crate) async fn evidence_printable(
         .evidence_record(p, &id)
         .await
         .map_err(err(&ctx))?;
-    evidence_pdf(&ctx, e).await.map_err(err(&ctx))
+    evidence_pdf(&ctx, &state.services, e)
+        .await
+        .map_err(err(&ctx))
 }
 
 pub(crate) async fn evidence_signed(
