@@ -97,6 +97,42 @@ impl Services {
             .map_err(DomainError::from)
     }
 
+    /// The recipients typed in a form: delivery addresses, or public bodies by their name as
+    /// the register shows it (a name that fits one office exactly). Items are separated by
+    /// commas, semicolons or lines; addresses also by spaces. Anything else is one clear error
+    /// for the field, not one per word.
+    pub async fn resolve_recipients(&self, typed: &str) -> Result<Vec<String>, DomainError> {
+        use okienko_domain::address::Address;
+        let mut out = Vec::new();
+        let mut unknown = false;
+        for item in typed.split([',', ';', '\n']).map(str::trim) {
+            if item.is_empty() {
+                continue;
+            }
+            let words: Vec<&str> = item.split_whitespace().collect();
+            if words.iter().all(|w| Address::parse(w).is_ok()) {
+                out.extend(words.iter().map(|w| w.to_string()));
+                continue;
+            }
+            let wanted = item.to_lowercase();
+            let found: Vec<Mailbox> = self
+                .search_register(item)
+                .await
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|m| m.name.to_lowercase() == wanted)
+                .collect();
+            match found.as_slice() {
+                [one] => out.push(one.address.clone()),
+                _ => unknown = true,
+            }
+        }
+        if unknown {
+            return Err(DomainError::invalid("to", "err-recipient-unknown"));
+        }
+        Ok(out)
+    }
+
     /// A person's or company's address by exact PESEL or NIP, for public-body senders only.
     /// Every lookup is recorded, and a person sees it in their Data Tracker.
     pub async fn lookup_private_address(

@@ -748,3 +748,5 @@ err-already-activated = This account is already active: the password is changed 
 action-user-activation_code = Activation code printed
 purpose-user-activation-code = Handing you the sheet to activate the account opened at the counter
 nav-menu = Menu
+addresses-write = Write
+err-recipient-unknown = We could not find that recipient. Type a delivery address (e.g. AE:PL-…) or the full name of an office as the address register shows it; separate several recipients with commas.

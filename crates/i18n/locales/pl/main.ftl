@@ -749,3 +749,5 @@ err-already-activated = To konto jest już aktywne: hasło zmienia się przez �
 action-user-activation_code = Wydruk kodu aktywacyjnego
 purpose-user-activation-code = Wydanie Ci arkusza, którym aktywujesz konto założone przy okienku
 nav-menu = Menu
+addresses-write = Napisz
+err-recipient-unknown = Nie znaleźliśmy takiego adresata. Wpisz adres do doręczeń (np. AE:PL-…) albo pełną nazwę urzędu, jak w bazie adresów; kilku adresatów rozdziel przecinkami.

@@ -749,3 +749,5 @@ err-already-activated = Ovaj nalog je već aktivan: lozinka se menja preko „Za
 action-user-activation_code = Štampa aktivacionog koda
 purpose-user-activation-code = Predaja lista kojim aktivirate nalog otvoren na šalteru
 nav-menu = Meni
+addresses-write = Piši
+err-recipient-unknown = Nismo pronašli tog primaoca. Upišite adresu za dostavu (npr. AE:PL-…) ili pun naziv organa kao u registru adresa; više primalaca odvojite zarezima.

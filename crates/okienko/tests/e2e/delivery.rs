@@ -1046,3 +1046,68 @@ async fn a_form_with_mistakes_issues_no_evidence() {
     assert!(!page.contains("EV-"), "no rejection evidence: {page}");
     assert_eq!(t.services.log.size().await, logged, "nothing was logged");
 }
+
+/// A person writes to an office found in the public register: "Write" leads to their own
+/// compose form with the address filled in, and the office's name as the register shows it
+/// is a recipient too. A name that fits no office is one clear error, not one per word.
+#[tokio::test]
+async fn a_citizen_writes_to_an_office_by_its_name() {
+    let t = TestServer::seeded().await;
+    let jan = t.demo_token("jan.kowalski@okienko.test").await;
+    let anna = t.demo_token("anna.nowak@okienko.test").await;
+    let jan_box = my_address(&t, &jan).await;
+    let office_box = my_address(&t, &anna).await;
+    let web = t.demo_web("jan.kowalski@okienko.test").await;
+    let register = web
+        .get(t.url("/addresses?q=Przyk%C5%82adowo&lang=en"))
+        .send()
+        .await
+        .expect("register")
+        .text()
+        .await
+        .expect("t");
+    let link = format!("/write?to={office_box}");
+    assert!(register.contains(&link), "{register}");
+    let r = web.get(t.url(&link)).send().await.expect("write");
+    assert_eq!(r.status(), 303);
+    let compose = r
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .expect("location")
+        .to_string();
+    assert!(
+        compose.starts_with(&format!("/mailboxes/{jan_box}/compose?to=")),
+        "{compose}"
+    );
+    let path = format!("/mailboxes/{jan_box}/compose");
+    let csrf = t.csrf(&web, &path).await;
+    let send = |to: &'static str| {
+        let form = reqwest::multipart::Form::new()
+            .text("csrf", csrf.clone())
+            .text("to", to)
+            .text("subject", "Wniosek o zaświadczenie")
+            .text("body", "Proszę o wydanie zaświadczenia.");
+        web.post(t.url(&format!("{path}?lang=en")))
+            .multipart(form)
+            .send()
+    };
+    let r = send("Urząd Nieistniejący Zupełnie").await.expect("post");
+    assert_eq!(r.status(), 422);
+    let page = r.text().await.expect("page");
+    assert_eq!(
+        page.matches("We could not find that recipient").count(),
+        2,
+        "once in the summary, once at the field: {page}"
+    );
+    let r = send(okienko_services::demo::OFFICE_NAME)
+        .await
+        .expect("post");
+    assert_eq!(r.status(), 303);
+    let (_, inbox) = get_json(
+        t.url(&format!("/api/v1/mailboxes/{office_box}/messages")),
+        Some(&anna),
+    )
+    .await;
+    assert_eq!(inbox["items"][0]["subject"], "Wniosek o zaświadczenie");
+}

@@ -245,6 +245,7 @@ pub(crate) fn table() -> Vec<Row> {
         r("GET", "/api/v1/evidence/{id}/signed", MESSAGE_PARTIES, 200),
         r("GET", "/api/v1/evidence/{id}/pdf", MESSAGE_PARTIES, 200),
         r("GET", "/mailboxes", ALL_SIGNED_IN, 200),
+        r("GET", "/write", ALL_SIGNED_IN, 303),
         r("GET", "/trusted-profile", ALL_SIGNED_IN, 200),
         r("GET", "/admin/trusted-profiles", PA, 200),
         r("POST", "/admin/trusted-profiles", PA, 422),

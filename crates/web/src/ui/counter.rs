@@ -186,17 +186,16 @@ async fn send(
 ) -> Result<Response, PageError> {
     let p = require_user(&ctx)?;
     let get = |k: &str| form.get(k).cloned().unwrap_or_default();
-    let to: Vec<String> = get("to")
-        .split([',', ';', '\n', ' '])
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
-        .collect();
-    match state
-        .services
-        .send_for_citizen(p, &id, to, &get("subject"), &get("body"))
-        .await
-    {
+    let sent = match state.services.resolve_recipients(&get("to")).await {
+        Ok(to) => {
+            state
+                .services
+                .send_for_citizen(p, &id, to, &get("subject"), &get("body"))
+                .await
+        }
+        Err(e) => Err(e),
+    };
+    match sent {
         Ok(sent) => {
             let ev = sent
                 .evidence

@@ -21,6 +21,7 @@ use std::sync::Arc;
 pub fn routes() -> Router<State> {
     Router::new()
         .route("/mailboxes", get(mailboxes))
+        .route("/write", get(write))
         .route("/mailboxes/{address}", get(folder))
         .route(
             "/mailboxes/{address}/compose",
@@ -60,6 +61,29 @@ async fn mailboxes(
             .map(|(m, _)| (m.address, m.name))
             .collect(),
     }))
+}
+
+/// "Write to this office" from the public register: the compose form of one's own mailbox
+/// (a person's or company's before an office's they work for), the recipient filled in.
+/// Without a mailbox: the page that says how to open one.
+async fn write(
+    axum::extract::State(state): St,
+    axum::Extension(ctx): CtxRef,
+    Query(q): Query<Params>,
+) -> Result<Response, PageError> {
+    let p = require_user(&ctx)?;
+    let to = q.get("to").cloned().unwrap_or_default();
+    let mut boxes = state.services.my_mailboxes(p).await.map_err(err(&ctx))?;
+    boxes.sort_by_key(|(_, role)| role != "owner");
+    Ok(match boxes.first() {
+        Some((m, _)) => Redirect::to(&format!(
+            "/mailboxes/{}/compose?to={}",
+            m.address,
+            super::common::url_encode(&to)
+        )),
+        None => Redirect::to("/mailboxes"),
+    }
+    .into_response())
 }
 
 struct Row {
@@ -386,12 +410,19 @@ async fn compose(
         .filter(|(_, b)| !b.is_empty())
         .map(|(n, b)| (n, b.into()))
         .collect();
-    let to: Vec<String> = values["to"]
-        .split([',', ';', '\n', ' '])
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
-        .collect();
+    let to = match state.services.resolve_recipients(&values["to"]).await {
+        Ok(to) => to,
+        Err(e) => {
+            let form = FormView::new(values).with_error(&ctx, &e, "to");
+            return Ok(render_invalid(&ComposePage {
+                ctx: &ctx,
+                address,
+                form,
+                rejection: None,
+                postal: postal_form,
+            }));
+        }
+    };
     let postal_fields = ["postal_name", "postal_street", "postal_code", "postal_city"];
     let postal = if postal_fields.iter().any(|k| !values[*k].trim().is_empty()) {
         vec![okienko_services::paper::PostalRecipient {
