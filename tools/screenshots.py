@@ -136,7 +136,7 @@ def main():
         b.go("%s/mailboxes/%s" % (base, address))
         for w in (375, 1280):
             b.shot("mailbox", w)
-        b.go("%s/messages/%s" % (base, decision))
+        b.go("%s/messages/%s?open=1" % (base, decision))
         evidence = call("GET", "%s/api/v1/messages/%s/evidence" % (base, decision), token=token)
         receipt = [e for e in evidence["items"] if e["type"] == "content-handover"][0]["id"]
         b.go("%s/evidence/%s" % (base, receipt))

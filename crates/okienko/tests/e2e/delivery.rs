@@ -1111,3 +1111,77 @@ async fn a_citizen_writes_to_an_office_by_its_name() {
     .await;
     assert_eq!(inbox["items"][0]["subject"], "Wniosek o zaświadczenie");
 }
+
+/// Opening a public body's letter is receiving it: the page says so, and when the letter
+/// would be deemed delivered anyway, before anything is recorded; the letter opens (and the
+/// evidence of receipt is issued) only when the person chooses to open it.
+#[tokio::test]
+async fn a_person_is_told_before_opening_an_official_letter_counts_as_receipt() {
+    let t = TestServer::seeded().await;
+    let jan = t.demo_token("jan.kowalski@okienko.test").await;
+    let anna = t.demo_token("anna.nowak@okienko.test").await;
+    let jan_box = my_address(&t, &jan).await;
+    let office_box = my_address(&t, &anna).await;
+    let msg = serde_json::json!({"from": office_box, "to": [jan_box], "subject": "Decyzja", "body": "Treść decyzji."});
+    let r = reqwest::Client::new()
+        .post(t.url("/api/v1/messages"))
+        .bearer_auth(&anna)
+        .multipart(
+            reqwest::multipart::Form::new()
+                .part("message", reqwest::multipart::Part::text(msg.to_string())),
+        )
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(r.status().as_u16(), 201);
+    let id = r.json::<serde_json::Value>().await.expect("json")["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let handovers = || async {
+        let (_, ev) = get_json(
+            t.url(&format!("/api/v1/messages/{id}/evidence")),
+            Some(&anna),
+        )
+        .await;
+        ev["items"].as_array().map_or(0, |a| {
+            a.iter().filter(|e| e["type"] == "content-handover").count()
+        })
+    };
+    let web = t.demo_web("jan.kowalski@okienko.test").await;
+    let page = web
+        .get(t.url(&format!("/messages/{id}?lang=en")))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("t");
+    assert!(
+        page.contains("Open the letter from Urząd Gminy Przykładowo?")
+            && page.contains("Opening the letter is receiving it.")
+            && !page.contains("Treść decyzji"),
+        "{page}"
+    );
+    assert_eq!(handovers().await, 0, "asking records nothing");
+    let page = web
+        .get(t.url(&format!("/messages/{id}?open=1&lang=en")))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("t");
+    assert!(page.contains("Treść decyzji"), "{page}");
+    assert_eq!(handovers().await, 1);
+    // Opened: no more asking.
+    let page = web
+        .get(t.url(&format!("/messages/{id}?lang=en")))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("t");
+    assert!(page.contains("Treść decyzji"), "{page}");
+}

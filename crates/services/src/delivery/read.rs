@@ -67,6 +67,30 @@ impl Services {
         Ok(o)
     }
 
+    /// Whether opening this message now would be the principal's legal receipt of it: a
+    /// letter from a public body to their person's or company's mailbox, neither opened nor
+    /// deemed delivered yet. Returns the sender's address and when it would be deemed
+    /// delivered anyway, for the warning shown before opening.
+    pub async fn opening_is_receipt(
+        &self,
+        p: &Principal,
+        id: &str,
+    ) -> Result<Option<(String, i64)>, DomainError> {
+        let (message, deliveries, as_recipient) = self.message_access(p, id).await?;
+        if self.is_sender_side(p, &message).await? {
+            return Ok(None);
+        }
+        Ok(deliveries
+            .iter()
+            .find(|d| {
+                as_recipient.contains(&d.recipient)
+                    && d.deemable
+                    && d.opened_at.is_none()
+                    && d.deemed_at.is_none()
+            })
+            .map(|d| (message.sender.clone(), d.delivered_at + DEEMED_AFTER_MS)))
+    }
+
     pub(crate) async fn is_sender_side(
         &self,
         p: &Principal,

@@ -60,6 +60,16 @@ pub(crate) fn size_label(n: i64) -> String {
     }
 }
 
+#[derive(Template)]
+#[template(path = "open_letter.html")]
+struct OpenLetterPage<'a> {
+    ctx: &'a Ctx,
+    id: String,
+    title: String,
+    detail: String,
+    back: String,
+}
+
 pub(crate) async fn message(
     axum::extract::State(state): St,
     axum::Extension(ctx): CtxRef,
@@ -68,6 +78,32 @@ pub(crate) async fn message(
 ) -> Result<Response, PageError> {
     let p = require_user(&ctx)?;
     let s = &state.services;
+    // Opening a public body's letter is receiving it, with legal effect: said before it is
+    // opened, with the day it would be deemed delivered anyway.
+    if q.get("open").map(String::as_str) != Some("1") {
+        if let Some((sender, deemed)) = s.opening_is_receipt(p, &id).await.map_err(err(&ctx))? {
+            let names = s
+                .mailbox_names(std::slice::from_ref(&sender))
+                .await
+                .map_err(err(&ctx))?;
+            let name = names.get(&sender).cloned().unwrap_or(sender);
+            let back = s
+                .my_mailboxes(p)
+                .await
+                .map_err(err(&ctx))?
+                .into_iter()
+                .next()
+                .map(|(m, _)| format!("/mailboxes/{}", m.address))
+                .unwrap_or_else(|| "/mailboxes".into());
+            return Ok(render(&OpenLetterPage {
+                ctx: &ctx,
+                title: ctx.ta("open-letter-title", &[("sender", &name)]),
+                detail: ctx.ta("open-letter-detail", &[("date", &when(&ctx, deemed).1)]),
+                id,
+                back,
+            }));
+        }
+    }
     let o = s.open_message(p, &id).await.map_err(err(&ctx))?;
     let ev = s.message_evidence(p, &id).await.map_err(err(&ctx))?;
     let letters = s
