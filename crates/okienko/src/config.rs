@@ -50,6 +50,10 @@ pub struct Flags {
     /// civil time (Europe/Warsaw or Europe/Belgrade).
     #[arg(long, env = "OKIENKO_COUNTRY")]
     pub country: Option<String>,
+    /// Whether every official of an office reads and sends from the office's mailbox by
+    /// their role (default true); false: only the members the office admin adds.
+    #[arg(long, env = "OKIENKO_OFFICIALS_SHARE_OFFICE_MAILBOX")]
+    pub officials_share_office_mailbox: Option<bool>,
     /// Recipients of one e-delivery message (default 15).
     #[arg(long, env = "OKIENKO_MAX_RECIPIENTS")]
     pub max_recipients: Option<usize>,
@@ -86,6 +90,7 @@ struct FileConfig {
     tsa_url: Option<String>,
     tsa_policy: Option<String>,
     country: Option<String>,
+    officials_share_office_mailbox: Option<bool>,
     max_recipients: Option<usize>,
     bulk_recipients: Option<usize>,
     max_message_mb: Option<usize>,
@@ -116,6 +121,8 @@ pub struct Settings {
     pub limits: okienko_services::delivery::Limits,
     /// The country served.
     pub country: okienko_domain::country::Country,
+    /// Officials use their office's mailbox by their role, not only by membership.
+    pub officials_share_office_mailbox: bool,
     /// The program whose `render-worker` command renders documents from outside (default:
     /// this one).
     pub worker_exe: PathBuf,
@@ -188,6 +195,10 @@ impl Settings {
                 Some(c) => okienko_domain::country::Country::parse(&c)
                     .ok_or_else(|| anyhow::anyhow!("country: {c:?} is neither pl nor rs"))?,
             },
+            officials_share_office_mailbox: flags
+                .officials_share_office_mailbox
+                .or(file.officials_share_office_mailbox)
+                .unwrap_or(true),
             limits: okienko_services::delivery::Limits::configured(
                 flags.max_recipients.or(file.max_recipients),
                 flags.bulk_recipients.or(file.bulk_recipients),

@@ -66,6 +66,7 @@ pub async fn services(s: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Ser
         limits: Arc::new(s.limits.clone()),
         sandbox: okienko_services::sandbox::Sandbox::new(s.worker_exe.clone()),
         country: s.country,
+        officials_share_office_mailbox: s.officials_share_office_mailbox,
         store,
     })
 }

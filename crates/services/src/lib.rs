@@ -51,6 +51,9 @@ pub struct Services {
     pub sandbox: sandbox::Sandbox,
     /// The country the installation serves (its civil time, and more as profiles grow).
     pub country: okienko_domain::country::Country,
+    /// Every official of an office uses the office's mailbox by their role (reading and
+    /// sending; the office admin reads), besides the members added by name.
+    pub officials_share_office_mailbox: bool,
 }
 
 impl Services {

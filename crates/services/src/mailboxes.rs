@@ -79,10 +79,25 @@ impl Services {
 
     /// The mailboxes the principal may use, with their role in each.
     pub async fn my_mailboxes(&self, p: &Principal) -> Result<Vec<(Mailbox, String)>, DomainError> {
-        self.store
-            .mailboxes_of_user(&p.user.id)
-            .await
-            .map_err(DomainError::from)
+        let mut boxes = self.store.mailboxes_of_user(&p.user.id).await?;
+        if self.officials_share_office_mailbox {
+            for g in &p.grants {
+                let role = match g.role {
+                    okienko_domain::Role::Official => "official",
+                    okienko_domain::Role::OfficeAdmin => "reader",
+                    _ => continue,
+                };
+                let Some(office) = &g.office_id else {
+                    continue;
+                };
+                if let Some(m) = self.store.office_mailbox(office).await? {
+                    if !boxes.iter().any(|(b, _)| b.address == m.address) {
+                        boxes.push((m, role.into()));
+                    }
+                }
+            }
+        }
+        Ok(boxes)
     }
 
     /// The public register: public bodies by name, NIP or city. Anyone may search it.

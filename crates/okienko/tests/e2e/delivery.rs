@@ -23,7 +23,9 @@ async fn demo_mailboxes_have_valid_addresses() {
         ("firma@okienko.test", Some("company")),
         ("anna.nowak@okienko.test", Some("public_body")),
         ("milan.petrovic@okienko.test", None),
-        ("piotr.zielinski@okienko.test", None),
+        // An official of the office uses its mailbox by role.
+        ("piotr.zielinski@okienko.test", Some("public_body")),
+        ("kasia.poczta@okienko.test", None),
     ] {
         let token = t.demo_token(login).await;
         let (status, me) = get_json(t.url("/api/v1/me"), Some(&token)).await;
@@ -1184,4 +1186,52 @@ async fn a_person_is_told_before_opening_an_official_letter_counts_as_receipt() 
         .await
         .expect("t");
     assert!(page.contains("Treść decyzji"), "{page}");
+}
+
+/// Every official of an office uses its mailbox by their role (the office admin reads it);
+/// an installation that turns this off leaves it to the members the office admin adds.
+#[tokio::test]
+async fn officials_use_their_office_mailbox_by_role_unless_configured_otherwise() {
+    for (share, expected) in [(true, true), (false, false)] {
+        let t = TestServer::start_with(|s| s.officials_share_office_mailbox = share).await;
+        okienko_services::demo::seed(&t.services)
+            .await
+            .expect("seed");
+        let anna = t.demo_token("anna.nowak@okienko.test").await;
+        let office_box = my_address(&t, &anna).await;
+        for login in ["piotr.zielinski@okienko.test", "urzad.admin@okienko.test"] {
+            let token = t.demo_token(login).await;
+            let (_, me) = get_json(t.url("/api/v1/me"), Some(&token)).await;
+            let has = me["mailboxes"]
+                .as_array()
+                .is_some_and(|m| m.iter().any(|b| b["address"] == office_box.as_str()));
+            assert_eq!(has, expected, "{login} with sharing {share}: {me}");
+            let (status, _) = get_json(
+                t.url(&format!("/api/v1/mailboxes/{office_box}/messages")),
+                Some(&token),
+            )
+            .await;
+            assert_eq!(status == 200, expected, "{login} with sharing {share}");
+        }
+        // The office admin reads; only officials send.
+        if share {
+            let admin = t.demo_token("urzad.admin@okienko.test").await;
+            let msg = serde_json::json!({"from": office_box, "to": [office_box], "subject": "Test", "body": "Test"});
+            let r = reqwest::Client::new()
+                .post(t.url("/api/v1/messages"))
+                .bearer_auth(&admin)
+                .multipart(
+                    reqwest::multipart::Form::new()
+                        .part("message", reqwest::multipart::Part::text(msg.to_string())),
+                )
+                .send()
+                .await
+                .expect("send");
+            assert!(
+                r.status().is_client_error(),
+                "a reader does not send: {}",
+                r.status()
+            );
+        }
+    }
 }

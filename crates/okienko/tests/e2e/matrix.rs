@@ -82,8 +82,16 @@ const OFFICE1_STAFF: &[Who] = &[
     Who::OfficialGk,
 ];
 const POINT1: &[Who] = &[Who::PlatformAdmin, Who::Clerk];
-/// Jan sent the test message to the office's mailbox, which Anna may use.
-const MESSAGE_PARTIES: &[Who] = &[Who::Citizen, Who::OfficialOr];
+/// The office's mailbox: Anna by membership, every official of the office by role, the
+/// office admin to read.
+const OFFICE1_MAILBOX: &[Who] = &[Who::OfficeAdmin, Who::OfficialOr, Who::OfficialGk];
+/// Jan sent the test message to the office's mailbox.
+const MESSAGE_PARTIES: &[Who] = &[
+    Who::Citizen,
+    Who::OfficeAdmin,
+    Who::OfficialOr,
+    Who::OfficialGk,
+];
 const CLERK1: &[Who] = &[Who::Clerk];
 /// Who confirms identities: clerks at their post office, officials at their office.
 const COUNTER: &[Who] = &[
@@ -94,7 +102,12 @@ const COUNTER: &[Who] = &[
 ];
 const CITIZENS: &[Who] = &[Who::Citizen, Who::OtherCitizen];
 /// Anna sent the paper letter from the office mailbox; Kasia's post office prints it.
-const LETTER_PARTIES: &[Who] = &[Who::OfficialOr, Who::Clerk];
+const LETTER_PARTIES: &[Who] = &[
+    Who::OfficeAdmin,
+    Who::OfficialOr,
+    Who::OfficialGk,
+    Who::Clerk,
+];
 const ANY_OFFICIAL: &[Who] = &[
     Who::OfficeAdmin,
     Who::OfficialOr,
@@ -213,20 +226,20 @@ pub(crate) fn table() -> Vec<Row> {
         r(
             "GET",
             "/api/v1/mailboxes/{address}/messages",
-            &[Who::OfficialOr],
+            OFFICE1_MAILBOX,
             200,
         ),
         r("GET", "/api/v1/messages/{id}", MESSAGE_PARTIES, 200),
         r(
             "PUT",
             "/api/v1/mailboxes/{address}/archive/{id}",
-            &[Who::OfficialOr],
+            OFFICE1_MAILBOX,
             204,
         ),
         r(
             "DELETE",
             "/api/v1/mailboxes/{address}/archive/{id}",
-            &[Who::OfficialOr],
+            OFFICE1_MAILBOX,
             204,
         ),
         r(
@@ -289,19 +302,9 @@ pub(crate) fn table() -> Vec<Row> {
             422,
         ),
         r("POST", "/api/v1/mailboxes", CITIZENS, 200),
-        r("GET", "/mailboxes/{address}", &[Who::OfficialOr], 200),
-        r(
-            "GET",
-            "/mailboxes/{address}/compose",
-            &[Who::OfficialOr],
-            200,
-        ),
-        r(
-            "POST",
-            "/mailboxes/{address}/compose",
-            &[Who::OfficialOr],
-            422,
-        ),
+        r("GET", "/mailboxes/{address}", OFFICE1_MAILBOX, 200),
+        r("GET", "/mailboxes/{address}/compose", OFFICE1_MAILBOX, 200),
+        r("POST", "/mailboxes/{address}/compose", OFFICE1_MAILBOX, 422),
         r("GET", "/mailboxes/{address}/members", OFFICE1_MANAGERS, 200),
         r(
             "POST",
