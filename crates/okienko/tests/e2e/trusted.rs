@@ -387,6 +387,14 @@ async fn confirmed_at_the_counter_then_a_mailbox_opens() {
     };
     let r = pay("12,345", "Opłata").await.expect("pay");
     assert_eq!(r.status().as_u16(), 422);
+    // What was typed stays, the mistake is said at its field.
+    let page = r.text().await.expect("t");
+    assert!(
+        page.contains("id=\"e-amount\"")
+            && page.contains("value=\"Opłata\"")
+            && page.contains("value=\"12,345\""),
+        "{page}"
+    );
     let mut receipts = Vec::new();
     for (amount, title) in [("12,50", "Opłata skarbowa"), ("17", "Odpis aktu")] {
         let r = pay(amount, title).await.expect("pay");

@@ -107,6 +107,8 @@ struct VisitPage<'a> {
     inbox: Vec<(String, String, super::common::Named, String, String)>,
     error: Option<String>,
     notice: Option<String>,
+    /// The send or cash form as typed, with its mistakes at their fields.
+    form: FormView,
 }
 
 async fn visit_page(
@@ -125,13 +127,24 @@ async fn visit_page_with(
     error: Option<String>,
     notice: Option<String>,
 ) -> Result<Response, PageError> {
+    visit_page_full(state, ctx, id, error, notice, FormView::default()).await
+}
+
+async fn visit_page_full(
+    state: &State,
+    ctx: &Arc<Ctx>,
+    id: &str,
+    error: Option<String>,
+    notice: Option<String>,
+    form: FormView,
+) -> Result<Response, PageError> {
     let p = require_user(ctx)?;
     let v = state
         .services
         .visit_view(p, id)
         .await
         .map_err(|e| PageError(e, ctx.clone()))?;
-    let invalid = error.is_some();
+    let invalid = error.is_some() || form.has_errors();
     let senders: Vec<String> = v.inbox.iter().map(|m| m.sender.clone()).collect();
     let names = state
         .services
@@ -162,6 +175,7 @@ async fn visit_page_with(
             .collect(),
         error,
         notice,
+        form,
     };
     Ok(super::common::render_form(&page, invalid))
 }
@@ -208,19 +222,13 @@ async fn send(
             ))
             .into_response())
         }
-        Err(
-            e @ (DomainError::Invalid(_) | DomainError::Rejected(..) | DomainError::Conflict(_)),
-        ) => {
-            let text = match &e {
-                DomainError::Invalid(fe) | DomainError::Rejected(fe, _) => {
-                    fe.0.iter()
-                        .map(|f| ctx.t(f.code))
-                        .collect::<Vec<_>>()
-                        .join(" ")
-                }
-                other => ctx.t(other.code()),
-            };
-            visit_page(&state, &ctx, &id, Some(text)).await
+        // The message stays as typed, each mistake at its field.
+        Err(e @ (DomainError::Invalid(_) | DomainError::Rejected(..))) => {
+            let form = FormView::new(form).with_error(&ctx, &e, "to");
+            visit_page_full(&state, &ctx, &id, None, None, form).await
+        }
+        Err(e @ DomainError::Conflict(_)) => {
+            visit_page(&state, &ctx, &id, Some(ctx.t(e.code()))).await
         }
         Err(e) => Err(PageError(e, ctx.clone())),
     }
@@ -282,13 +290,10 @@ async fn cash(
         .await
     {
         Ok(r) => Ok(Redirect::to(&format!("/counter/receipts/{}", r.id)).into_response()),
-        Err(DomainError::Invalid(fe)) => {
-            let text =
-                fe.0.iter()
-                    .map(|f| ctx.t(f.code))
-                    .collect::<Vec<_>>()
-                    .join(" ");
-            visit_page(&state, &ctx, &id, Some(text)).await
+        // The amount and title stay as typed, each mistake at its field.
+        Err(e @ DomainError::Invalid(_)) => {
+            let form = FormView::new(form).with_error(&ctx, &e, "amount");
+            visit_page_full(&state, &ctx, &id, None, None, form).await
         }
         Err(e) => Err(PageError(e, ctx.clone())),
     }
