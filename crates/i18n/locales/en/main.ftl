@@ -755,3 +755,4 @@ open-letter-receipt = Opening the letter is receiving it.
 open-letter-detail = From that moment the letter is delivered and its time limits run, such as the time to appeal; the office receives the evidence of receipt. If you do not open it, it is deemed delivered on { $date }.
 open-letter-yes = Open the letter
 open-letter-no = Not now
+compose-kept = Files chosen before (they will be attached; untick one to leave it out)

@@ -756,3 +756,4 @@ open-letter-receipt = Otwarcie listu to jego odbiór.
 open-letter-detail = Od tej chwili list jest doręczony i biegną terminy, np. na odwołanie; urząd dostanie dowód odbioru. Jeśli go nie otworzysz, zostanie uznany za doręczony { $date }.
 open-letter-yes = Otwórz list
 open-letter-no = Nie teraz
+compose-kept = Wybrane wcześniej pliki (zostaną dołączone; odznacz, aby usunąć)

@@ -756,3 +756,4 @@ open-letter-receipt = Otvaranje pisma je njegov prijem.
 open-letter-detail = Od tog trenutka pismo je dostavljeno i teku rokovi, npr. za žalbu; organ dobija dokaz o prijemu. Ako ga ne otvorite, smatraće se dostavljenim { $date }.
 open-letter-yes = Otvori pismo
 open-letter-no = Ne sada
+compose-kept = Ranije izabrane datoteke (biće priložene; isključite da biste izostavili)

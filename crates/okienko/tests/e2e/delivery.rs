@@ -1032,10 +1032,17 @@ async fn a_form_with_mistakes_issues_no_evidence() {
     let csrf = t.csrf(&web, &path).await;
     let logged = t.services.log.size().await;
     let form = reqwest::multipart::Form::new()
-        .text("csrf", csrf)
-        .text("to", office_box)
+        .text("csrf", csrf.clone())
+        .text("to", office_box.clone())
         .text("subject", "")
-        .text("body", "Proszę o wydanie zaświadczenia.");
+        .text("body", "Proszę o wydanie zaświadczenia.")
+        .part(
+            "attachment",
+            reqwest::multipart::Part::bytes(b"%PDF-1.4 wniosek".to_vec())
+                .file_name("wniosek.pdf")
+                .mime_str("application/pdf")
+                .expect("mime"),
+        );
     let r = web
         .post(t.url(&path))
         .multipart(form)
@@ -1047,6 +1054,38 @@ async fn a_form_with_mistakes_issues_no_evidence() {
     assert!(page.contains("href=\"#f-subject\""), "{page}");
     assert!(!page.contains("EV-"), "no rejection evidence: {page}");
     assert_eq!(t.services.log.size().await, logged, "nothing was logged");
+    // The chosen file is kept for the next try: the person does not choose it again.
+    assert!(page.contains("wniosek.pdf"), "{page}");
+    let token = page
+        .split("name=\"kept\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("kept file")
+        .to_string();
+    let send = |kept: String| {
+        let form = reqwest::multipart::Form::new()
+            .text("csrf", csrf.clone())
+            .text("to", office_box.clone())
+            .text("subject", "Wniosek")
+            .text("body", "Proszę o wydanie zaświadczenia.")
+            .text("kept", kept);
+        web.post(t.url(&path)).multipart(form).send()
+    };
+    // A token not made for this session brings nothing.
+    let mut forged = token.clone();
+    forged.pop();
+    forged.push(if token.ends_with('0') { '1' } else { '0' });
+    assert_eq!(send(forged).await.expect("post").status(), 422);
+    let r = send(token).await.expect("post");
+    assert_eq!(r.status(), 303);
+    let (_, inbox) = get_json(
+        t.url(&format!("/api/v1/mailboxes/{office_box}/messages")),
+        Some(&anna),
+    )
+    .await;
+    let id = inbox["items"][0]["id"].as_str().expect("id").to_string();
+    let (_, m) = get_json(t.url(&format!("/api/v1/messages/{id}")), Some(&anna)).await;
+    assert_eq!(m["attachments"][0]["name"], "wniosek.pdf", "{m}");
 }
 
 /// A person writes to an office found in the public register: "Write" leads to their own

@@ -22,6 +22,8 @@ pub use okienko_store::{Folder, ListFilter};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 mod read;
+mod uploads;
+pub use uploads::KeptFile;
 mod records;
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;

@@ -288,6 +288,9 @@ struct ComposePage<'a> {
     rejection: Option<String>,
     /// A public body's mailbox may also write to a postal address.
     postal: bool,
+    /// Files chosen before the form came back with mistakes, kept for the next sending.
+    /// (token, name, size)
+    kept: Vec<(String, String, String)>,
 }
 
 /// The mailbox and one's role in it, if the signed-in person may use it; 404 otherwise.
@@ -352,6 +355,7 @@ async fn compose_page(
         form: FormView::new(values),
         rejection: None,
         postal: mb.kind == okienko_services::mailboxes::PUBLIC_BODY,
+        kept: Vec::new(),
     }))
 }
 
@@ -376,6 +380,7 @@ async fn compose(
             form,
             rejection: None,
             postal: postal_form,
+            kept: Vec::new(),
         }));
     };
     let text = |f: &HashMap<String, Vec<(String, Vec<u8>)>>, k: &str| {
@@ -410,18 +415,54 @@ async fn compose(
         .filter(|(_, b)| !b.is_empty())
         .map(|(n, b)| (n, b.into()))
         .collect();
-    let to = match state.services.resolve_recipients(&values["to"]).await {
-        Ok(to) => to,
-        Err(e) => {
-            let form = FormView::new(values).with_error(&ctx, &e, "to");
-            return Ok(render_invalid(&ComposePage {
+    // Files kept from an earlier try of this form come first, in the order chosen.
+    let mut kept_files = Vec::new();
+    for token in fields.remove("kept").unwrap_or_default() {
+        let token = String::from_utf8_lossy(&token.1).to_string();
+        kept_files.push(
+            state
+                .services
+                .kept_upload(p, &token)
+                .await
+                .map_err(err(&ctx))?,
+        );
+    }
+    let attachments: Vec<(String, bytes::Bytes)> =
+        kept_files.into_iter().chain(attachments).collect();
+    // A form that comes back keeps its files: the person does not choose them again.
+    let back = |values: Params, e: DomainError, field: &'static str| {
+        let ctx = ctx.clone();
+        let address = address.clone();
+        let files = attachments.clone();
+        let services = state.services.clone();
+        async move {
+            let kept = services
+                .keep_uploads(p, &files)
+                .await
+                .map_err(err(&ctx))?
+                .into_iter()
+                .map(|k| (k.token, k.name, super::delivery::size_label(k.size as i64)))
+                .collect();
+            let rejection = match &e {
+                DomainError::Rejected(_, id) => {
+                    Some(ctx.ta("notice-rejected", &[("evidence", id)]))
+                }
+                _ => None,
+            };
+            let form = FormView::new(values).with_error(&ctx, &e, field);
+            Ok::<Response, PageError>(render_invalid(&ComposePage {
                 ctx: &ctx,
                 address,
                 form,
-                rejection: None,
+                rejection,
                 postal: postal_form,
-            }));
+                kept,
+            }))
         }
+    };
+    let to = match state.services.resolve_recipients(&values["to"]).await {
+        Ok(to) => to,
+        Err(e) => return back(values, e, "to").await,
     };
     let postal_fields = ["postal_name", "postal_street", "postal_code", "postal_city"];
     let postal = if postal_fields.iter().any(|k| !values[*k].trim().is_empty()) {
@@ -439,7 +480,7 @@ async fn compose(
         to,
         subject: values["subject"].clone(),
         body: values["body"].clone(),
-        attachments,
+        attachments: attachments.clone(),
         idempotency_key: None,
         postal,
         reply_to: Some(values["reply_to"].clone()).filter(|r| !r.is_empty()),
@@ -462,20 +503,7 @@ async fn compose(
             .into_response())
         }
         Err(e @ (DomainError::Invalid(_) | DomainError::Rejected(..))) => {
-            let rejection = match &e {
-                DomainError::Rejected(_, id) => {
-                    Some(ctx.ta("notice-rejected", &[("evidence", id)]))
-                }
-                _ => None,
-            };
-            let form = FormView::new(values).with_error(&ctx, &e, "to");
-            Ok(render_invalid(&ComposePage {
-                ctx: &ctx,
-                address,
-                form,
-                rejection,
-                postal: postal_form,
-            }))
+            back(values, e, "to").await
         }
         Err(e) => Err(PageError(e, ctx.clone())),
     }
