@@ -8,6 +8,13 @@ in as Jan Kowalski and as the clerk Katarzyna Pocztowa the way a person would, a
 PNGs. Usage:
 
     cargo build --release && python3 tools/screenshots.py [target/release/okienko]
+
+To look at other pages while working on them (PNGs go to /tmp/look, not into the repo):
+
+    python3 tools/screenshots.py target/debug/okienko --look LOGIN /path [/path ...]
+
+LOGIN is a demo account (e.g. jan.kowalski@okienko.test; staff get their one-time code);
+add ?lang=en to a path for another language.
 """
 
 import base64
@@ -100,8 +107,37 @@ class Browser:
         call("DELETE", "%s/session/%s" % (self.base, self.sid))
 
 
+def sign_in(b, base, login):
+    b.cmd("DELETE", "/cookie")
+    b.go(base + "/login")
+    b.type("#f-login", login)
+    b.type("#f-password", PASSWORD)
+    if not login.startswith(("jan.", "maria.", "firma@", "milan.")):
+        b.type("#f-code", totp(TOTP_SECRET))
+    b.click("main button[type=submit]")
+    time.sleep(0.5)
+
+
+def look(b, base, login, paths):
+    global OUT
+    OUT = "/tmp/look"
+    os.makedirs(OUT, exist_ok=True)
+    sign_in(b, base, login)
+    for path in paths:
+        b.go(base + path)
+        name = path.strip("/").replace("/", "_").replace("?", "_").replace("=", "-") or "home"
+        for w in (375, 1280):
+            b.shot(name, w)
+
+
 def main():
-    exe = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else "target/release/okienko")
+    args = sys.argv[1:]
+    looking = None
+    if "--look" in args:
+        i = args.index("--look")
+        looking = args[i + 1:]
+        args = args[:i]
+    exe = os.path.abspath(args[0] if args else "target/release/okienko")
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     driver = shutil.which("chromedriver")
     if not (chromium and driver):
@@ -120,6 +156,10 @@ def main():
                 break
         time.sleep(0.5)
         b = Browser("http://127.0.0.1:%d" % dport, chromium)
+        if looking:
+            look(b, base, looking[0], looking[1:])
+            b.quit()
+            return
 
         # Jan: his mailbox, a letter of the office opened, its evidence.
         token = call("POST", base + "/api/v1/auth/token",
@@ -128,11 +168,7 @@ def main():
         address = me["mailboxes"][0]["address"]
         items = call("GET", "%s/api/v1/mailboxes/%s/messages" % (base, address), token=token)["items"]
         decision = [m for m in items if m["subject"].startswith("Decyzja")][0]["id"]
-        b.go(base + "/login")
-        b.type("#f-login", "jan.kowalski@okienko.test")
-        b.type("#f-password", PASSWORD)
-        b.click("main button[type=submit]")
-        time.sleep(0.5)
+        sign_in(b, base, "jan.kowalski@okienko.test")
         b.go("%s/mailboxes/%s" % (base, address))
         for w in (375, 1280):
             b.shot("mailbox", w)
@@ -144,13 +180,7 @@ def main():
             b.shot("evidence", w)
 
         # Katarzyna at the post office counter: Jan's visit, his identity checked.
-        b.cmd("DELETE", "/cookie")
-        b.go(base + "/login")
-        b.type("#f-login", "kasia.poczta@okienko.test")
-        b.type("#f-password", PASSWORD)
-        b.type("#f-code", totp(TOTP_SECRET))
-        b.click("main button[type=submit]")
-        time.sleep(0.5)
+        sign_in(b, base, "kasia.poczta@okienko.test")
         b.go(base + "/counter/visits")
         b.type("#f-pesel", "44051401359")
         b.type("#f-id_document_number", "ABA300000")

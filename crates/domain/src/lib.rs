@@ -4,6 +4,7 @@
 pub mod address;
 pub mod audit;
 pub mod country;
+pub mod device;
 pub mod error;
 pub mod files;
 pub mod ids;

@@ -138,14 +138,28 @@ mod tests {
     use super::*;
     use std::collections::BTreeSet;
 
+    /// The keys of every file of one language (`main.ftl` and one per feature); a key
+    /// defined twice fails.
     fn keys(lang: &str) -> BTreeSet<String> {
-        let path = format!("{}/locales/{lang}/main.ftl", env!("CARGO_MANIFEST_DIR"));
-        let text = std::fs::read_to_string(&path).expect("locale file");
-        text.lines()
-            .filter_map(|l| l.split_once(" = ").map(|(k, _)| k))
-            .filter(|k| !k.starts_with(' ') && !k.starts_with('#'))
-            .map(str::to_string)
-            .collect()
+        let dir = format!("{}/locales/{lang}", env!("CARGO_MANIFEST_DIR"));
+        let mut files: Vec<_> = std::fs::read_dir(&dir)
+            .expect("locale dir")
+            .map(|e| e.expect("entry").path())
+            .filter(|p| p.extension().is_some_and(|e| e == "ftl"))
+            .collect();
+        files.sort();
+        let mut out = BTreeSet::new();
+        for path in files {
+            let text = std::fs::read_to_string(&path).expect("locale file");
+            for k in text
+                .lines()
+                .filter_map(|l| l.split_once(" = ").map(|(k, _)| k))
+                .filter(|k| !k.starts_with(' ') && !k.starts_with('#'))
+            {
+                assert!(out.insert(k.to_string()), "{lang}: {k} defined twice");
+            }
+        }
+        out
     }
 
     #[test]

@@ -279,6 +279,7 @@ async fn demo_principal(s: &Services, login: &str) -> Result<Principal, DomainEr
         csrf: String::new(),
         created_at: 0,
         expires_at: i64::MAX,
+        device: String::new(),
     };
     Ok(Principal {
         user,

@@ -309,6 +309,7 @@ impl Services {
                 csrf: String::new(),
                 created_at: now,
                 expires_at: now,
+                device: String::new(),
             },
             user: citizen.clone(),
         };

@@ -44,6 +44,13 @@ pub trait AccountStore: Send + Sync {
     async fn session(&self, token_hash: &str, now: Millis) -> Result<Option<(Session, User)>>;
     async fn delete_session(&self, token_hash: &str) -> Result<()>;
     async fn delete_user_sessions(&self, user_id: &str) -> Result<()>;
+    /// The user's unexpired sessions, newest first.
+    async fn user_sessions(&self, user_id: &str, now: Millis) -> Result<Vec<Session>>;
+    /// Ends one of the user's sessions; false if the user holds no such session.
+    async fn delete_user_session(&self, user_id: &str, token_hash: &str) -> Result<bool>;
+    /// Ends every session of the user but `keep` (the one in use).
+    async fn delete_other_sessions(&self, user_id: &str, keep: &str) -> Result<()>;
+    async fn set_display_name(&self, user_id: &str, name: &str, audit: &AuditEvent) -> Result<()>;
     async fn create_token(
         &self,
         kind: &str,

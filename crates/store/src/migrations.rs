@@ -83,4 +83,9 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "receipt_numbers",
         sql: include_str!("../migrations/0015_receipt_numbers.sql"),
     },
+    Migration {
+        version: 16,
+        name: "session_devices",
+        sql: include_str!("../migrations/0016_session_devices.sql"),
+    },
 ];

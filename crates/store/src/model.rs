@@ -58,6 +58,8 @@ pub struct Session {
     pub csrf: String,
     pub created_at: Millis,
     pub expires_at: Millis,
+    /// What the session was opened from, in words ("Firefox on Linux"); may be empty.
+    pub device: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -202,6 +202,7 @@ async fn sessions_tokens_and_throttling() {
             csrf: "c".into(),
             created_at: 0,
             expires_at: 100,
+            device: "Firefox on Linux".into(),
         };
         s.create_session(&sess).await.expect("session");
         assert_eq!(
@@ -209,9 +210,50 @@ async fn sessions_tokens_and_throttling() {
                 .await
                 .expect("get")
                 .map(|(s, u)| (s, u.id)),
-            Some((sess, "u1".to_string()))
+            Some((sess.clone(), "u1".to_string()))
         );
         assert_eq!(s.session("h", 100).await.expect("expired"), None);
+        // A person's own sessions: listed newest first, ended one by one or all but the one
+        // in use, never someone else's.
+        s.create_user(&user("u2", "b@x.pl"), &[], &ev("user.create"))
+            .await
+            .expect("user 2");
+        for (hash, user_id, created) in [("h2", "u1", 10), ("h3", "u1", 20), ("o", "u2", 30)] {
+            let other = Session {
+                token_hash: hash.into(),
+                user_id: user_id.into(),
+                created_at: created,
+                ..sess.clone()
+            };
+            s.create_session(&other).await.expect("session");
+        }
+        let mine = |now| async move {
+            s.user_sessions("u1", now)
+                .await
+                .expect("list")
+                .into_iter()
+                .map(|x| x.token_hash)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(mine(50).await, ["h3", "h2", "h"]);
+        assert_eq!(mine(100).await, Vec::<String>::new());
+        assert!(!s.delete_user_session("u1", "o").await.expect("not mine"));
+        assert!(s.delete_user_session("u1", "h2").await.expect("mine"));
+        assert_eq!(mine(50).await, ["h3", "h"]);
+        s.delete_other_sessions("u1", "h").await.expect("others");
+        assert_eq!(mine(50).await, ["h"]);
+        assert!(s.session("o", 50).await.expect("theirs").is_some());
+        s.set_display_name("u1", "Jan Nowak", &ev("user.rename"))
+            .await
+            .expect("rename");
+        assert_eq!(
+            s.user_by_id("u1")
+                .await
+                .expect("u")
+                .expect("u")
+                .display_name,
+            "Jan Nowak"
+        );
         s.create_token("verify", "t", "u1", 100)
             .await
             .expect("token");

@@ -25,6 +25,8 @@ pub struct Ctx {
     /// The path and query of this page without `lang`, for the language switch.
     pub path: String,
     pub client_ip: String,
+    /// The browser and system the request came from, in words ("Firefox, Linux").
+    pub device: String,
     pub secure_cookies: bool,
     /// The installation's country: dates and times are shown in its civil time.
     pub country: okienko_domain::country::Country,
@@ -290,6 +292,12 @@ pub async fn middleware(
         csrf: csrf.clone(),
         path: path_without_lang(&uri),
         client_ip,
+        device: okienko_domain::device::label(
+            headers
+                .get(axum::http::header::USER_AGENT)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or(""),
+        ),
         secure_cookies: state.secure_cookies,
         country: state.services.country,
     });

@@ -756,3 +756,6 @@ open-letter-detail = From that moment the letter is delivered and its time limit
 open-letter-yes = Open the letter
 open-letter-no = Not now
 compose-kept = Files chosen before (they will be attached; untick one to leave it out)
+totp-step-qr = Scan this code with the app:
+totp-qr-label = QR code with the key for your authenticator app
+totp-step-qr-or = If you cannot scan it:

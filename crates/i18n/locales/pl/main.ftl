@@ -757,3 +757,6 @@ open-letter-detail = Od tej chwili list jest doręczony i biegną terminy, np. n
 open-letter-yes = Otwórz list
 open-letter-no = Nie teraz
 compose-kept = Wybrane wcześniej pliki (zostaną dołączone; odznacz, aby usunąć)
+totp-step-qr = Zeskanuj ten kod aplikacją:
+totp-qr-label = Kod QR z kluczem dla aplikacji uwierzytelniającej
+totp-step-qr-or = Jeśli nie możesz go zeskanować:

@@ -757,3 +757,6 @@ open-letter-detail = Od tog trenutka pismo je dostavljeno i teku rokovi, npr. za
 open-letter-yes = Otvori pismo
 open-letter-no = Ne sada
 compose-kept = Ranije izabrane datoteke (biće priložene; isključite da biste izostavili)
+totp-step-qr = Skeniraj ovaj kod aplikacijom:
+totp-qr-label = QR kod sa ključem za aplikaciju za autentifikaciju
+totp-step-qr-or = Ako ne možeš da ga skeniraš:

@@ -748,3 +748,204 @@ fn every_audited_action_has_a_name_in_every_language() {
         }
     }
 }
+
+/// A person manages their own account: name, password, language, email, the sessions they
+/// are signed in with, and a QR code to set up two-step sign-in.
+#[tokio::test]
+async fn a_person_changes_their_name_password_and_language_and_ends_other_sessions() {
+    let t = TestServer::seeded().await;
+    let jan = "jan.kowalski@okienko.test";
+    let page = |c: &reqwest::Client, path: &str| {
+        let (c, url) = (c.clone(), t.url(path));
+        async move {
+            let r = c.get(url).send().await.expect("get");
+            (r.status().as_u16(), r.text().await.expect("text"))
+        }
+    };
+    let post = |c: &reqwest::Client, path: &'static str, form: Vec<(&'static str, String)>| {
+        let c = c.clone();
+        let t = &t;
+        async move {
+            let mut form = form;
+            form.push(("csrf", t.csrf(&c, "/account").await));
+            let r = c.post(t.url(path)).form(&form).send().await.expect("post");
+            let status = r.status().as_u16();
+            let to = r
+                .headers()
+                .get("location")
+                .map(|l| l.to_str().expect("location").to_string())
+                .unwrap_or_default();
+            (status, to, r.text().await.expect("text"))
+        }
+    };
+    // Jan signs in with Firefox on his laptop and with another client.
+    let firefox = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent("Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0")
+        .build()
+        .expect("client");
+    let csrf = t.csrf(&firefox, "/login").await;
+    let r = firefox
+        .post(t.url("/login"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("login", jan),
+            ("password", demo::PASSWORD),
+        ])
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(r.status(), 303);
+    let other = t.demo_web(jan).await;
+    let third = t.demo_web(jan).await;
+    let (status, html) = page(&firefox, "/account/sessions").await;
+    assert_eq!(status, 200);
+    assert!(html.contains(">Firefox, Linux</span>"), "{html}");
+    assert_eq!(html.matches("action=\"/account/sessions/end\"").count(), 2);
+
+    // A wrong current password changes nothing.
+    let (status, _, html) = post(
+        &firefox,
+        "/account/password",
+        vec![
+            ("password", "wrong".into()),
+            ("new_password", "a new long password".into()),
+        ],
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(html.contains("href=\"#f-password\""), "{html}");
+    assert_eq!(page(&other, "/account").await.0, 200);
+    // The right one changes it and signs out every other device, not this one.
+    let (status, to, _) = post(
+        &firefox,
+        "/account/password",
+        vec![
+            ("password", demo::PASSWORD.into()),
+            ("new_password", "a new long password".into()),
+        ],
+    )
+    .await;
+    assert_eq!(
+        (status, to.as_str()),
+        (303, "/account?notice=notice-password-changed")
+    );
+    assert_eq!(page(&firefox, "/account").await.0, 200);
+    assert_eq!(page(&other, "/account").await.0, 303, "signed out");
+    assert_eq!(page(&third, "/account").await.0, 303, "signed out");
+    let (_, r) = t.web_login(jan, demo::PASSWORD, None).await;
+    assert_ne!(r.status(), 303, "the old password no longer works");
+    let (second, r) = t.web_login(jan, "a new long password", None).await;
+    assert_eq!(r.status(), 303);
+
+    // One other session ended from the list; someone else's cannot be named.
+    let (_, html) = page(&firefox, "/account/sessions").await;
+    let hash = html
+        .split("name=\"session\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("another session")
+        .to_string();
+    let (status, to, _) = post(&firefox, "/account/sessions/end", vec![("session", hash)]).await;
+    assert_eq!(
+        (status, to.as_str()),
+        (303, "/account/sessions?notice=notice-session-ended")
+    );
+    assert_eq!(page(&second, "/account").await.0, 303, "ended");
+    assert_eq!(page(&firefox, "/account").await.0, 200, "still signed in");
+    let maria = t.demo_web("maria.wisniewska@okienko.test").await;
+    let (_, maria_sessions) = page(&maria, "/account/sessions").await;
+    assert!(!maria_sessions.contains("name=\"session\""), "only one");
+    let (status, _, _) = post(&maria, "/account/sessions/end-others", vec![]).await;
+    assert_eq!(status, 303);
+    assert_eq!(
+        page(&firefox, "/account").await.0,
+        200,
+        "Maria ends only her own"
+    );
+
+    // Name: an empty one is refused at its field; a new one is shown to offices.
+    let (status, _, html) = post(
+        &firefox,
+        "/account/name",
+        vec![("display_name", " ".into())],
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(html.contains("href=\"#f-display_name\""), "{html}");
+    let (status, _, _) = post(
+        &firefox,
+        "/account/name",
+        vec![("display_name", "Jan Maria Kowalski".into())],
+    )
+    .await;
+    assert_eq!(status, 303);
+    assert!(page(&firefox, "/account")
+        .await
+        .1
+        .contains("Jan Maria Kowalski"));
+    let user = t
+        .services
+        .store
+        .user_by_email(jan)
+        .await
+        .expect("db")
+        .expect("jan");
+    assert_eq!(user.display_name, "Jan Maria Kowalski");
+
+    // Language: the account and the pages follow.
+    let (status, to, _) = post(
+        &firefox,
+        "/account/language",
+        vec![("language", "en".into())],
+    )
+    .await;
+    assert_eq!(status, 303);
+    let (_, html) = page(&firefox, &to).await;
+    assert!(html.contains("<html lang=\"en\"") && html.contains("The language is changed."));
+    let user = t
+        .services
+        .store
+        .user_by_email(jan)
+        .await
+        .expect("db")
+        .expect("jan");
+    assert_eq!(user.locale.as_deref(), Some("en"));
+    let (status, _, _) = post(
+        &firefox,
+        "/account/language",
+        vec![("language", "xx".into())],
+    )
+    .await;
+    assert_eq!(status, 422);
+
+    // Email: a link goes to the new address; the login stays until it is opened.
+    let (status, _, html) = post(
+        &firefox,
+        "/account/email",
+        vec![("email", "jan.nowy@example.pl".into())],
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(html.contains("jan.nowy@example.pl"), "{html}");
+    t.run_jobs().await;
+    assert!(t
+        .outbox()
+        .iter()
+        .any(|m| m.contains("jan.nowy@example.pl") && m.contains("/account/email/confirm?token=")));
+    assert!(t
+        .services
+        .store
+        .user_by_email(jan)
+        .await
+        .expect("db")
+        .is_some());
+
+    // Two-step sign-in set-up shows the key as a QR code as well as in letters.
+    let (_, html) = page(&firefox, "/account/totp").await;
+    assert!(
+        html.contains("<svg") && html.contains("role=\"img\""),
+        "{html}"
+    );
+}

@@ -237,6 +237,7 @@ pub async fn principal(t: &TestServer, login: &str) -> okienko_services::account
         csrf: String::new(),
         created_at: 0,
         expires_at: i64::MAX,
+        device: String::new(),
     };
     okienko_services::accounts::Principal {
         user,

@@ -67,7 +67,16 @@ return {
 /// `key = value` of one language's files (continuation lines joined).
 fn messages(lang: &str) -> HashMap<String, String> {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../i18n/locales");
-    let text = std::fs::read_to_string(format!("{path}/{lang}/main.ftl")).expect("ftl");
+    let mut files: Vec<_> = std::fs::read_dir(format!("{path}/{lang}"))
+        .expect("locale dir")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "ftl"))
+        .collect();
+    files.sort();
+    let text: String = files
+        .iter()
+        .map(|p| std::fs::read_to_string(p).expect("ftl") + "\n")
+        .collect();
     let mut out = HashMap::new();
     let mut last: Option<String> = None;
     for line in text.lines() {

@@ -8,6 +8,8 @@ use okienko_domain::ids::{self, Email as EmailAddr};
 use okienko_domain::policy::Actor;
 use okienko_domain::{totp, DomainError, FieldErrors, Role, RoleGrant};
 use okienko_store::{Session, User};
+mod own;
+pub use own::OwnSession;
 mod registration;
 mod second_factor;
 
@@ -43,6 +45,9 @@ const VERIFY_TOKEN_MS: i64 = 48 * 3600 * 1000;
 const RESET_TOKEN_MS: i64 = 3600 * 1000;
 const SETUP_TOKEN_MS: i64 = 7 * 24 * 3600 * 1000;
 
+/// Longest description of a session's device kept.
+const MAX_DEVICE_CHARS: usize = 80;
+
 /// The session kinds.
 pub const WEB: &str = "web";
 /// A staff member who signed in with a password but still has to set up a second factor:
@@ -59,6 +64,14 @@ pub trait MailTexts: Sync {
     fn account_exists(&self, link: &str) -> (String, String);
     /// To an existing account invited to a staff role: accept (or ignore) at the link.
     fn staff_offer(&self, link: &str, place: &str) -> (String, String);
+}
+
+/// Where a sign-in comes from: the client's address (for throttling) and what it is, in
+/// words (shown in the person's list of sessions).
+#[derive(Debug, Clone, Copy)]
+pub struct Client<'a> {
+    pub ip: &'a str,
+    pub device: &'a str,
 }
 
 /// Who is signed in, with their roles.
@@ -140,9 +153,10 @@ impl Services {
         login: &str,
         password: &str,
         code: Option<&str>,
-        client_ip: &str,
+        client: Client<'_>,
         kind: &str,
     ) -> Result<SignIn, DomainError> {
+        let client_ip = client.ip;
         let mut errs = FieldErrors::new();
         if login.trim().is_empty() {
             errs.add("login", "err-email-missing");
@@ -229,7 +243,7 @@ impl Services {
         self.store.forget_attempt(&ip_key, now).await?;
         let ev = AuditEvent::new(now, Some(&user.id), "user.sign_in", kind).subject(&user.id);
         self.store.append_audit(&ev).await?;
-        let (token, session) = self.new_session(&user.id, kind).await?;
+        let (token, session) = self.new_session(&user.id, kind, client.device).await?;
         let p = Principal {
             user,
             grants,
@@ -246,6 +260,7 @@ impl Services {
         &self,
         user_id: &str,
         kind: &str,
+        device: &str,
     ) -> Result<(String, Session), DomainError> {
         let now = self.now_ms();
         let (token, hash) = new_secret();
@@ -262,6 +277,7 @@ impl Services {
             csrf,
             created_at: now,
             expires_at: now + ttl,
+            device: device.chars().take(MAX_DEVICE_CHARS).collect(),
         };
         self.store.create_session(&s).await?;
         Ok((token, s))

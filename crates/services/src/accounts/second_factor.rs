@@ -64,7 +64,7 @@ impl Services {
         self.store.advance_totp_step(&p.user.id, step).await?;
         if p.session.kind == WEB_ENROL {
             self.store.delete_session(&p.session.token_hash).await?;
-            let (token, _) = self.new_session(&p.user.id, WEB).await?;
+            let (token, _) = self.new_session(&p.user.id, WEB, &p.session.device).await?;
             return Ok(Some(token));
         }
         Ok(None)

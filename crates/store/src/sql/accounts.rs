@@ -184,7 +184,7 @@ impl crate::AccountStore for SqlStore {
 
     async fn create_session(&self, s: &Session) -> Result<()> {
         sqlx::query(
-            "INSERT INTO sessions (token_hash, user_id, kind, csrf, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO sessions (token_hash, user_id, kind, csrf, created_at, expires_at, device) VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(&s.token_hash)
         .bind(&s.user_id)
@@ -192,6 +192,7 @@ impl crate::AccountStore for SqlStore {
         .bind(&s.csrf)
         .bind(s.created_at)
         .bind(s.expires_at)
+        .bind(&s.device)
         .execute(&self.writer)
         .await?;
         Ok(())
@@ -204,7 +205,7 @@ impl crate::AccountStore for SqlStore {
         let generation = self.cache.generation();
         // One query for the session and its holder: this runs on every signed-in request.
         let r = sqlx::query(
-            "SELECT s.token_hash, s.kind, s.csrf, s.created_at AS s_created_at, s.expires_at, \
+            "SELECT s.token_hash, s.user_id, s.kind, s.csrf, s.created_at AS s_created_at, s.expires_at, s.device, \
                     u.id, u.email, u.display_name, u.password_hash, u.email_verified, u.totp_secret, \
                     u.totp_last_step, u.locale, u.disabled, u.created_at \
              FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.expires_at > $2",
@@ -217,14 +218,7 @@ impl crate::AccountStore for SqlStore {
             return Ok(None);
         };
         let user = user_from(&r)?;
-        let session = Session {
-            token_hash: r.try_get("token_hash")?,
-            user_id: user.id.clone(),
-            kind: r.try_get("kind")?,
-            csrf: r.try_get("csrf")?,
-            created_at: r.try_get("s_created_at")?,
-            expires_at: r.try_get("expires_at")?,
-        };
+        let session = session_from(&r)?;
         self.cache
             .keep_session(generation, token_hash, (session.clone(), user.clone()));
         Ok(Some((session, user)))
@@ -246,6 +240,46 @@ impl crate::AccountStore for SqlStore {
             .await?;
         self.cache.changed();
         Ok(())
+    }
+
+    async fn user_sessions(&self, user_id: &str, now: Millis) -> Result<Vec<Session>> {
+        let q = sqlx::query(
+            "SELECT token_hash, user_id, kind, csrf, created_at AS s_created_at, expires_at, device FROM sessions \
+             WHERE user_id = $1 AND expires_at > $2 ORDER BY created_at DESC, token_hash",
+        )
+        .bind(user_id)
+        .bind(now);
+        self.all(q, session_from).await
+    }
+
+    async fn delete_user_session(&self, user_id: &str, token_hash: &str) -> Result<bool> {
+        let n = sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash = $2")
+            .bind(user_id)
+            .bind(token_hash)
+            .execute(&self.writer)
+            .await?
+            .rows_affected();
+        self.cache.changed();
+        Ok(n == 1)
+    }
+
+    async fn delete_other_sessions(&self, user_id: &str, keep: &str) -> Result<()> {
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
+            .bind(user_id)
+            .bind(keep)
+            .execute(&self.writer)
+            .await?;
+        self.cache.changed();
+        Ok(())
+    }
+
+    async fn set_display_name(&self, user_id: &str, name: &str, audit: &AuditEvent) -> Result<()> {
+        let q = sqlx::query("UPDATE users SET display_name = $1 WHERE id = $2")
+            .bind(name)
+            .bind(user_id);
+        let r = self.exec_audited(q, audit).await;
+        self.cache.changed();
+        r
     }
 
     async fn create_token(
@@ -400,4 +434,18 @@ pub(super) async fn insert_grant(
     .execute(&mut **tx)
     .await?;
     Ok(())
+}
+
+/// A session from a row that names its creation time `s_created_at` (the users it is joined
+/// with have their own `created_at`).
+fn session_from(r: &AnyRow) -> std::result::Result<Session, sqlx::Error> {
+    Ok(Session {
+        token_hash: r.try_get("token_hash")?,
+        user_id: r.try_get("user_id")?,
+        kind: r.try_get("kind")?,
+        csrf: r.try_get("csrf")?,
+        created_at: r.try_get("s_created_at")?,
+        expires_at: r.try_get("expires_at")?,
+        device: r.try_get("device")?,
+    })
 }

@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use okienko_domain::DomainError;
-use okienko_services::accounts::{SignIn, API, API_TOKEN_MS};
+use okienko_services::accounts::{Client, SignIn, API, API_TOKEN_MS};
 use serde::{Deserialize, Serialize};
 use utoipa::{OpenApi, ToSchema};
 
@@ -68,7 +68,10 @@ async fn token(
             &req.login,
             &req.password,
             req.totp.as_deref(),
-            &ctx.client_ip,
+            Client {
+                ip: &ctx.client_ip,
+                device: &ctx.device,
+            },
             API,
         )
         .await

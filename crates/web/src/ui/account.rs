@@ -16,7 +16,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use okienko_domain::DomainError;
 use okienko_i18n::Lang;
-use okienko_services::accounts::{MailTexts, SignIn, WEB};
+use okienko_services::accounts::{Client, MailTexts, SignIn, WEB};
 use okienko_services::Services;
 use std::sync::Arc;
 
@@ -136,7 +136,10 @@ async fn login(
             get("login"),
             get("password"),
             Some(get("code")),
-            &ctx.client_ip,
+            Client {
+                ip: &ctx.client_ip,
+                device: &ctx.device,
+            },
             WEB,
         )
         .await;

@@ -18,6 +18,8 @@ pub struct Field {
     pub kind: &'static str,
     pub autocomplete: &'static str,
     pub options: Vec<(String, String)>,
+    /// Each option's label is in the language its value names (a language chooser).
+    pub options_in_own_language: bool,
 }
 
 impl Field {
@@ -35,6 +37,7 @@ impl Field {
             kind,
             autocomplete,
             options: Vec::new(),
+            options_in_own_language: false,
         }
     }
     pub fn hint(mut self, text: String) -> Self {
@@ -350,6 +353,7 @@ mod tests {
             csrf: String::new(),
             path: "/".into(),
             client_ip: String::new(),
+            device: String::new(),
             secure_cookies: false,
             country,
         }

@@ -10,6 +10,7 @@ mod home;
 mod links;
 mod mailbox;
 mod offices;
+mod own;
 mod paper;
 mod register;
 mod security;
@@ -36,6 +37,7 @@ pub fn routes() -> Router<State> {
         .route("/static/style.css", get(home::stylesheet))
         .merge(account::routes())
         .merge(security::routes())
+        .merge(own::routes())
         .merge(links::routes())
         .merge(admin::routes())
         .merge(offices::routes())

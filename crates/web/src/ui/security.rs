@@ -30,6 +30,8 @@ pub(crate) struct TotpPage<'a> {
     seal: String,
     secret_spaced: String,
     uri: String,
+    /// The `otpauth:` link as a QR code, inline SVG made here from our own data.
+    qr: String,
     fields: Vec<Field>,
     form: FormView,
 }
@@ -79,14 +81,16 @@ pub(crate) fn totp_form(ctx: &Ctx, secret: String, seal: String, form: FormView)
         );
     }
     fields.push(Field::new(ctx, "code", "f-totp", "text", "one-time-code"));
+    let uri = format!(
+        "otpauth://totp/okienko:{}?secret={}&issuer=okienko",
+        super::common::url_encode(&email),
+        secret
+    );
     let page = TotpPage {
         ctx,
         required,
-        uri: format!(
-            "otpauth://totp/okienko:{}?secret={}&issuer=okienko",
-            super::common::url_encode(&email),
-            secret
-        ),
+        qr: qr_svg(&uri),
+        uri,
         secret,
         seal,
         secret_spaced: spaced,
@@ -94,6 +98,23 @@ pub(crate) fn totp_form(ctx: &Ctx, secret: String, seal: String, form: FormView)
         form,
     };
     super::common::render_form(&page, page.form.has_errors())
+}
+
+/// A QR code of `text` as an `<svg>` element to put inside a page (no XML declaration);
+/// empty if the text is too long for a QR code.
+fn qr_svg(text: &str) -> String {
+    let Ok(code) = qrcode::QrCode::new(text.as_bytes()) else {
+        return String::new();
+    };
+    let svg = code
+        .render::<qrcode::render::svg::Color>()
+        .min_dimensions(200, 200)
+        .quiet_zone(true)
+        .build();
+    match svg.find("<svg") {
+        Some(i) => svg[i..].to_string(),
+        None => String::new(),
+    }
 }
 
 pub(crate) async fn totp_page(
