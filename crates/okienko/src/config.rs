@@ -40,6 +40,11 @@ pub struct Flags {
     /// The installation's name, used in its certificates.
     #[arg(long, env = "OKIENKO_NAME")]
     pub name: Option<String>,
+    /// A folder of the installation's own accessibility statement, privacy notice and
+    /// contact page: `accessibility.pl.txt`, `privacy.en.txt`, `contact.sr-Cyrl.txt`, …
+    /// (default: pages/ in the data folder; without a file, okienko's own text).
+    #[arg(long, env = "OKIENKO_PAGES_DIR")]
+    pub pages_dir: Option<PathBuf>,
     /// An external RFC 3161 TSA for signature time stamps (default: the built-in one).
     #[arg(long, env = "OKIENKO_TSA_URL")]
     pub tsa_url: Option<String>,
@@ -87,6 +92,7 @@ struct FileConfig {
     base_url: Option<String>,
     master_key_file: Option<PathBuf>,
     name: Option<String>,
+    pages_dir: Option<PathBuf>,
     tsa_url: Option<String>,
     tsa_policy: Option<String>,
     country: Option<String>,
@@ -113,6 +119,8 @@ pub struct Settings {
     pub master_key: Option<String>,
     pub master_key_file: Option<PathBuf>,
     pub name: String,
+    /// The installation's own about pages (see [`okienko_web::ui::about`]).
+    pub pages_dir: PathBuf,
     /// An external RFC 3161 TSA for signature time stamps (default: the built-in one).
     pub tsa_url: Option<String>,
     /// The built-in TSA's policy OID.
@@ -170,12 +178,18 @@ impl Settings {
             Some(u) => Some(u),
             None => secret_file("OKIENKO_SMTP_URL_FILE")?.or(file.smtp_url),
         };
+        let data = flags
+            .data
+            .clone()
+            .or(file.data)
+            .unwrap_or_else(|| PathBuf::from("./okienko-data"));
         Ok(Settings {
-            data: flags
-                .data
+            pages_dir: flags
+                .pages_dir
                 .clone()
-                .or(file.data)
-                .unwrap_or_else(|| PathBuf::from("./okienko-data")),
+                .or(file.pages_dir)
+                .unwrap_or_else(|| data.join("pages")),
+            data,
             listen: flags
                 .listen
                 .clone()

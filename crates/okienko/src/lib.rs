@@ -94,6 +94,11 @@ pub async fn start(s: &Settings, mut services: Services) -> anyhow::Result<Runni
         metrics: Metrics::new(),
         uploads: okienko_web::limits::Budget::new(512),
         net: s.net.clone(),
+        about: okienko_web::ui::about::AboutPages::load(
+            &s.pages_dir,
+            &s.name,
+            s.mail_from.clone(),
+        )?,
     });
     let app = okienko_web::app(state);
     let runner = tokio::spawn(okienko_services::jobs::run_forever(

@@ -26,6 +26,8 @@ pub struct AppState {
     pub uploads: limits::Budget,
     /// Trusted proxies and who may read `/metrics`.
     pub net: net::NetConfig,
+    /// The accessibility statement, privacy notice and contact texts of this installation.
+    pub about: ui::about::AboutPages,
 }
 
 pub type State = Arc<AppState>;

@@ -949,3 +949,59 @@ async fn a_person_changes_their_name_password_and_language_and_ends_other_sessio
         "{html}"
     );
 }
+
+/// Every page links the accessibility statement, the privacy notice and the contact page;
+/// an installation's own text replaces okienko's in its language.
+#[tokio::test]
+async fn the_footer_pages_show_the_installations_own_texts() {
+    let pages = std::env::temp_dir().join(format!("okienko-pages-{}", okienko_services::new_id()));
+    std::fs::create_dir_all(&pages).expect("dir");
+    std::fs::write(
+        pages.join("contact.en.txt"),
+        "# Town Hall of Gniezno\n\nCall 61 426 04 00,\nMonday to Friday.",
+    )
+    .expect("write");
+    let t = TestServer::start_with(|s| {
+        s.pages_dir = pages.clone();
+        s.name = "e-Urząd Gniezno".into();
+        s.mail_from = Some("pomoc@gniezno.example".into());
+    })
+    .await;
+    let get = |path: &str| {
+        let url = t.url(path);
+        async move {
+            let r = reqwest::get(url).await.expect("get");
+            (r.status().as_u16(), r.text().await.expect("text"))
+        }
+    };
+    let (_, home) = get("/").await;
+    for href in ["/accessibility", "/privacy", "/contact"] {
+        assert!(
+            home.contains(&format!("<a href=\"{href}\">")),
+            "{href} in the footer"
+        );
+    }
+    let (status, html) = get("/contact?lang=en").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("<h2>Town Hall of Gniezno</h2>"), "{html}");
+    assert!(
+        html.contains("<p>Call 61 426 04 00, Monday to Friday.</p>"),
+        "{html}"
+    );
+    assert!(html.contains("mailto:pomoc@gniezno.example"), "{html}");
+    // Polish has no file of its own: okienko's text, with the installation's name.
+    let (_, html) = get("/contact").await;
+    assert!(
+        html.contains("e-Urząd Gniezno prowadzi jego operator"),
+        "{html}"
+    );
+    let (status, html) = get("/accessibility?lang=sr-Cyrl").await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("WCAG 2.1") && html.contains("<h2>Како проверавамо</h2>"),
+        "{html}"
+    );
+    let (_, html) = get("/privacy").await;
+    assert!(html.contains("Kto przeglądał moje dane"), "{html}");
+    std::fs::remove_dir_all(&pages).ok();
+}

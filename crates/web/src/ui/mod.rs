@@ -1,6 +1,7 @@
 //! Server-rendered pages. Every page works without JavaScript; every form carries the CSRF
 //! token and, on error, comes back with an error summary and what the person typed.
 
+pub mod about;
 mod account;
 mod admin;
 mod common;
@@ -35,6 +36,7 @@ pub fn routes() -> Router<State> {
     Router::new()
         .route("/", get(home::home))
         .route("/static/style.css", get(home::stylesheet))
+        .merge(about::routes())
         .merge(account::routes())
         .merge(security::routes())
         .merge(own::routes())

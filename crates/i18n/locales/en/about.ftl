@@ -1,0 +1,25 @@
+# The pages linked from every footer: accessibility statement, privacy notice, contact.
+about-footer = About this service
+about-accessibility-title = Accessibility statement
+about-accessibility-1 = { $name } wants to be usable by everyone, as the law requires of public services: it aims to meet WCAG 2.1 level AA (EN 301 549).
+about-accessibility-2 = # How we check
+about-accessibility-3 = Every page is checked automatically in a browser, in Polish, English and Serbian in both scripts, on a phone-sized and a desk-sized screen: no untranslated text and nothing wider than the screen. Pages work without JavaScript, with the keyboard alone and with screen readers. Forms say each mistake at its field and list them at the top.
+about-accessibility-4 = # What may not be accessible
+about-accessibility-5 = Documents that offices and people attach to messages (PDF files, scans) are as accessible as their authors made them; we cannot change them. Signatures and time stamps are files for programs: the evidence pages say in words what they prove.
+about-accessibility-6 = # Tell us
+about-accessibility-7 = If something is hard to use, or you need a document in another form, tell us (see Contact). We answer within 7 days. If our answer does not satisfy you, you may complain to the body that supervises digital accessibility: in Poland the Commissioner for Human Rights, in Serbia the Commissioner for the Protection of Equality.
+about-privacy-title = Privacy notice
+about-privacy-1 = This notice says which of your personal data { $name } keeps, why, and who sees it.
+about-privacy-2 = # What we keep
+about-privacy-3 = Your account: name, email address, the password as a one-way hash, language and the devices you are signed in with. For a trusted profile: your PESEL and the number of the identity document shown. Your mailbox: messages, attachments and the evidence of sending and delivery. A record of who did what and when.
+about-privacy-4 = # Why
+about-privacy-5 = To deliver official letters to you with legal effect, to let you deal with offices electronically, and to prove later what happened. Evidence of delivery is kept as long as the law requires for the matter.
+about-privacy-6 = # Who sees it
+about-privacy-7 = You; the offices you write to or that write to you, for that correspondence; a clerk at a counter while serving you, with your consent. Every time staff look at your data it is recorded, and you see it under “Who looked at my data”.
+about-privacy-8 = # Your rights
+about-privacy-9 = You may ask for a copy of your data, have it corrected, and have deleted what the law does not require us to keep. You may complain to the data protection authority: in Poland the President of the Personal Data Protection Office (UODO), in Serbia the Commissioner for Information of Public Importance and Personal Data Protection.
+about-contact-title = Contact
+about-contact-1 = { $name } is run by its operator for the offices that use it.
+about-contact-2 = For a matter with an office, write to the office from your mailbox: its address is in the address register. You can also go to a post office counter with your identity document.
+about-contact-3 = For a problem with your account or with the service itself, write to the operator.
+about-contact-email = The operator's email address:

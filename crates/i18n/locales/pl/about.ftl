@@ -1,0 +1,25 @@
+# Strony w stopce każdej strony: deklaracja dostępności, informacja o prywatności, kontakt.
+about-footer = O serwisie
+about-accessibility-title = Deklaracja dostępności
+about-accessibility-1 = { $name } ma służyć każdemu, jak prawo wymaga od usług publicznych: dążymy do spełnienia WCAG 2.1 na poziomie AA (EN 301 549).
+about-accessibility-2 = # Jak sprawdzamy
+about-accessibility-3 = Każda strona jest automatycznie sprawdzana w przeglądarce, po polsku, angielsku i serbsku w obu alfabetach, na ekranie telefonu i komputera: bez nieprzetłumaczonych tekstów i bez niczego szerszego niż ekran. Strony działają bez JavaScriptu, z samej klawiatury i z czytnikami ekranu. Formularze podają każdy błąd przy jego polu i zbierają je u góry strony.
+about-accessibility-4 = # Co może nie być dostępne
+about-accessibility-5 = Dokumenty dołączane do wiadomości przez urzędy i osoby (pliki PDF, skany) są tak dostępne, jak przygotowali je autorzy; nie możemy ich zmienić. Podpisy i znaczniki czasu to pliki dla programów: strony dowodów opisują słowami, co potwierdzają.
+about-accessibility-6 = # Daj nam znać
+about-accessibility-7 = Jeśli coś jest trudne w użyciu albo potrzebujesz dokumentu w innej formie, napisz do nas (zob. Kontakt). Odpowiadamy w ciągu 7 dni. Jeśli odpowiedź Cię nie zadowala, możesz złożyć skargę do organu nadzorującego dostępność cyfrową: w Polsce do Rzecznika Praw Obywatelskich, w Serbii do Komisarza ds. Ochrony Równości.
+about-privacy-title = Informacja o prywatności
+about-privacy-1 = Ta informacja mówi, jakie Twoje dane osobowe przechowuje { $name }, w jakim celu i kto je widzi.
+about-privacy-2 = # Co przechowujemy
+about-privacy-3 = Twoje konto: imię i nazwisko, adres e-mail, hasło w postaci jednokierunkowego skrótu, język i urządzenia, na których trwa logowanie. Dla profilu zaufanego: PESEL i numer okazanego dokumentu tożsamości. Twoją skrzynkę: wiadomości, załączniki i dowody nadania i doręczenia. Zapis tego, kto co zrobił i kiedy.
+about-privacy-4 = # W jakim celu
+about-privacy-5 = Aby doręczać Ci pisma urzędowe ze skutkiem prawnym, umożliwić załatwianie spraw w urzędach przez internet i móc później udowodnić, co się wydarzyło. Dowody doręczenia przechowujemy tak długo, jak wymaga tego prawo dla danej sprawy.
+about-privacy-6 = # Kto je widzi
+about-privacy-7 = Ty; urzędy, do których piszesz lub które piszą do Ciebie, w zakresie tej korespondencji; pracownik okienka podczas obsługi, za Twoją zgodą. Każde wejrzenie pracownika w Twoje dane jest zapisywane i widzisz je w zakładce „Kto przeglądał moje dane”.
+about-privacy-8 = # Twoje prawa
+about-privacy-9 = Możesz żądać kopii swoich danych, ich sprostowania i usunięcia tego, czego prawo nie każe nam przechowywać. Możesz złożyć skargę do organu ochrony danych: w Polsce do Prezesa Urzędu Ochrony Danych Osobowych (UODO), w Serbii do Komisarza ds. Informacji Publicznej i Ochrony Danych Osobowych.
+about-contact-title = Kontakt
+about-contact-1 = { $name } prowadzi jego operator dla urzędów, które z niego korzystają.
+about-contact-2 = W sprawie prowadzonej przez urząd napisz do urzędu ze swojej skrzynki: jego adres znajdziesz w bazie adresów. Możesz też przyjść do okienka w placówce pocztowej z dokumentem tożsamości.
+about-contact-3 = W sprawie konta lub działania samego serwisu napisz do operatora.
+about-contact-email = Adres e-mail operatora:

@@ -1,0 +1,25 @@
+# Stranice u podnožju svake stranice: izjava o pristupačnosti, obaveštenje o privatnosti, kontakt.
+about-footer = O servisu
+about-accessibility-title = Izjava o pristupačnosti
+about-accessibility-1 = { $name } treba da služi svima, kako zakon traži od javnih usluga: težimo da ispunimo WCAG 2.1 na nivou AA (EN 301 549).
+about-accessibility-2 = # Kako proveravamo
+about-accessibility-3 = Svaka stranica se automatski proverava u pregledaču, na poljskom, engleskom i srpskom na oba pisma, na ekranu telefona i računara: bez neprevedenog teksta i bez ičega šireg od ekrana. Stranice rade bez skripti, samo sa tastaturom i sa čitačima ekrana. Obrasci navode svaku grešku kod njenog polja i sakupljaju ih na vrhu stranice.
+about-accessibility-4 = # Šta možda nije pristupačno
+about-accessibility-5 = Dokumenti koje organi i ljudi prilažu porukama (PDF datoteke, skenovi) pristupačni su onoliko koliko su ih autori takvim napravili; ne možemo ih menjati. Potpisi i vremenski žigovi su datoteke za programe: stranice dokaza rečima opisuju šta potvrđuju.
+about-accessibility-6 = # Javite nam
+about-accessibility-7 = Ako je nešto teško za upotrebu ili vam treba dokument u drugom obliku, javite nam (vidi Kontakt). Odgovaramo u roku od 7 dana. Ako vas odgovor ne zadovoljava, možete se žaliti organu koji nadzire digitalnu pristupačnost: u Poljskoj Zaštitniku prava građana, u Srbiji Povereniku za zaštitu ravnopravnosti.
+about-privacy-title = Obaveštenje o privatnosti
+about-privacy-1 = Ovo obaveštenje kaže koje vaše podatke o ličnosti čuva { $name }, zašto i ko ih vidi.
+about-privacy-2 = # Šta čuvamo
+about-privacy-3 = Vaš nalog: ime i prezime, adresu e-pošte, lozinku kao jednosmerni otisak, jezik i uređaje na kojima ste prijavljeni. Za pouzdani profil: PESEL i broj pokazanog ličnog dokumenta. Vaše sanduče: poruke, priloge i dokaze o slanju i uručenju. Zapis o tome ko je šta uradio i kada.
+about-privacy-4 = # Zašto
+about-privacy-5 = Da vam uručujemo službena pisma sa pravnim dejstvom, da možete elektronski da rešavate stvari sa organima i da kasnije možemo da dokažemo šta se dogodilo. Dokaze o uručenju čuvamo onoliko koliko zakon zahteva za dati predmet.
+about-privacy-6 = # Ko ih vidi
+about-privacy-7 = Vi; organi kojima pišete ili koji pišu vama, za tu prepisku; službenik na šalteru dok vas uslužuje, uz vašu saglasnost. Svaki uvid zaposlenih u vaše podatke se beleži i vidite ga pod „Ko je gledao moje podatke”.
+about-privacy-8 = # Vaša prava
+about-privacy-9 = Možete tražiti kopiju svojih podataka, njihovu ispravku i brisanje onoga što zakon ne traži da čuvamo. Možete se žaliti organu za zaštitu podataka: u Poljskoj predsedniku Kancelarije za zaštitu podataka o ličnosti (UODO), u Srbiji Povereniku za informacije od javnog značaja i zaštitu podataka o ličnosti.
+about-contact-title = Kontakt
+about-contact-1 = { $name } vodi njegov operater za organe koji ga koriste.
+about-contact-2 = Za predmet kod organa pišite organu iz svog sandučeta: njegovu adresu naći ćete u imeniku adresa. Možete doći i na šalter pošte sa ličnim dokumentom.
+about-contact-3 = Za problem sa nalogom ili sa samim servisom pišite operateru.
+about-contact-email = Adresa e-pošte operatera:
