@@ -11,6 +11,16 @@ use okienko_domain::{Millis, RoleGrant};
 pub trait CounterStore: Send + Sync {
     async fn create_visit(&self, v: &CounterVisit, audit: &AuditEvent) -> Result<()>;
     async fn visit(&self, id: &str) -> Result<Option<CounterVisit>>;
+    /// A clerk's visits at a service point with the citizen's name: open ones first, then
+    /// the rest, newest first, at most `limit`.
+    async fn clerk_visits(
+        &self,
+        clerk_id: &str,
+        service_point_id: &str,
+        limit: i64,
+    ) -> Result<Vec<(CounterVisit, String)>>;
+    /// The receipts taken during a visit, by number.
+    async fn visit_receipts(&self, visit_id: &str) -> Result<Vec<CashReceipt>>;
     /// Ends an open visit; false if it was already over.
     async fn end_visit(&self, id: &str, at: Millis, audit: &AuditEvent) -> Result<bool>;
     /// The trusted profile not revoked for a PESEL (at most one: the database holds to it).

@@ -88,4 +88,9 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "session_devices",
         sql: include_str!("../migrations/0016_session_devices.sql"),
     },
+    Migration {
+        version: 17,
+        name: "visit_history",
+        sql: include_str!("../migrations/0017_visit_history.sql"),
+    },
 ];

@@ -1454,6 +1454,40 @@ async fn trusted_profile_applications_are_decided_once() {
             s.visit("v1").await.expect("read").and_then(|v| v.ended_at),
             Some(1_800)
         );
+        // The clerk's list: an open visit before an ended one, with the citizen's name;
+        // another clerk's list does not hold them.
+        let open = okienko_store::CounterVisit {
+            id: "v2".into(),
+            started_at: 1_850,
+            consent_at: 1_850,
+            ended_at: None,
+            ..visit.clone()
+        };
+        s.create_visit(&open, &ev("visit.start"))
+            .await
+            .expect("visit 2");
+        let list = s.clerk_visits("k1", "p1", 10).await.expect("list");
+        assert_eq!(
+            list.iter()
+                .map(|(v, name)| (v.id.as_str(), name.as_str()))
+                .collect::<Vec<_>>(),
+            [("v2", "User c1"), ("v1", "User c1")]
+        );
+        assert!(s
+            .clerk_visits("c1", "p1", 10)
+            .await
+            .expect("none")
+            .is_empty());
+        assert_eq!(
+            s.visit_receipts("v1")
+                .await
+                .expect("receipts")
+                .iter()
+                .map(|r| r.number)
+                .collect::<Vec<_>>(),
+            [1, 2]
+        );
+        assert!(s.visit_receipts("v2").await.expect("none").is_empty());
         assert!(s
             .revoke_trusted_profile("c1", 3_000, &ev("tp.revoke"))
             .await

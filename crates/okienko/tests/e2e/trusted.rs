@@ -551,16 +551,45 @@ async fn confirmed_at_the_counter_then_a_mailbox_opens() {
         .await
         .expect("end");
     assert_eq!(r.status().as_u16(), 303);
-    assert_eq!(
-        clerk
-            .get(t.url(&visit_path))
-            .send()
-            .await
-            .expect("get")
-            .status()
-            .as_u16(),
-        404
+    // The ended visit stays in the clerk's list and opens as a record: who, when, and the
+    // receipts to reprint; the person's inbox is no longer shown.
+    let r = clerk.get(t.url(&visit_path)).send().await.expect("get");
+    assert_eq!(r.status().as_u16(), 200);
+    let record = r.text().await.expect("t");
+    assert!(
+        record.contains("Record of a visit") && record.contains("Person served"),
+        "{record}"
     );
+    for receipt in &receipts {
+        assert!(
+            record.contains(&format!("href=\"{receipt}\"")),
+            "{receipt}: {record}"
+        );
+    }
+    assert!(
+        !record.contains("action=\"/counter/visits/"),
+        "no actions: {record}"
+    );
+    let start = clerk
+        .get(t.url("/counter/visits"))
+        .send()
+        .await
+        .expect("get")
+        .text()
+        .await
+        .expect("t");
+    assert!(
+        start.contains(&format!("href=\"{visit_path}\"")) && start.contains(">Record<"),
+        "{start}"
+    );
+    // Ending it again changes nothing.
+    let r = clerk
+        .post(t.url(&format!("{visit_path}/end")))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .expect("end");
+    assert_eq!(r.status().as_u16(), 404);
     let (_, tracker) = get_json(t.url("/api/v1/me/data-tracker"), Some(&ewa)).await;
     let text = tracker.to_string();
     assert!(

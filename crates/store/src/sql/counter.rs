@@ -25,15 +25,33 @@ impl crate::CounterStore for SqlStore {
         .fetch_optional(&self.reader)
         .await?;
         let Some(r) = r else { return Ok(None) };
-        Ok(Some(CounterVisit {
-            id: r.try_get("id")?,
-            service_point_id: r.try_get("service_point_id")?,
-            clerk_id: r.try_get("clerk_id")?,
-            citizen_id: r.try_get("citizen_id")?,
-            consent_at: r.try_get("consent_at")?,
-            started_at: r.try_get("started_at")?,
-            ended_at: r.try_get("ended_at")?,
-        }))
+        Ok(Some(visit_from(&r)?))
+    }
+
+    async fn clerk_visits(
+        &self,
+        clerk_id: &str,
+        service_point_id: &str,
+        limit: i64,
+    ) -> Result<Vec<(CounterVisit, String)>> {
+        let q = sqlx::query(
+            "SELECT v.id, v.service_point_id, v.clerk_id, v.citizen_id, v.consent_at, v.started_at, v.ended_at, \
+                    u.display_name FROM counter_visits v JOIN users u ON u.id = v.citizen_id \
+             WHERE v.clerk_id = $1 AND v.service_point_id = $2 \
+             ORDER BY CASE WHEN v.ended_at IS NULL THEN 0 ELSE 1 END, v.started_at DESC, v.id LIMIT $3",
+        )
+        .bind(clerk_id)
+        .bind(service_point_id)
+        .bind(limit);
+        self.all(q, |r| Ok((visit_from(r)?, r.try_get("display_name")?)))
+            .await
+    }
+
+    async fn visit_receipts(&self, visit_id: &str) -> Result<Vec<CashReceipt>> {
+        let sql =
+            format!("SELECT {RECEIPT_COLS} FROM cash_receipts WHERE visit_id = $1 ORDER BY number");
+        self.all(sqlx::query(&sql).bind(visit_id), receipt_from)
+            .await
     }
 
     async fn end_visit(&self, id: &str, at: Millis, audit: &AuditEvent) -> Result<bool> {
@@ -136,6 +154,18 @@ impl crate::CounterStore for SqlStore {
         .bind(from)
         .bind(until), receipt_from).await
     }
+}
+
+fn visit_from(r: &AnyRow) -> std::result::Result<CounterVisit, sqlx::Error> {
+    Ok(CounterVisit {
+        id: r.try_get("id")?,
+        service_point_id: r.try_get("service_point_id")?,
+        clerk_id: r.try_get("clerk_id")?,
+        citizen_id: r.try_get("citizen_id")?,
+        consent_at: r.try_get("consent_at")?,
+        started_at: r.try_get("started_at")?,
+        ended_at: r.try_get("ended_at")?,
+    })
 }
 
 pub(super) const RECEIPT_COLS: &str = "id, service_point_id, number, visit_id, clerk_id, citizen_id, amount, title, paid_at, document, signed, log_index";

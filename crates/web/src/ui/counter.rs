@@ -50,9 +50,11 @@ struct StartPage<'a> {
     ctx: &'a Ctx,
     form: FormView,
     notice: Option<String>,
+    visits: Vec<super::visit_history::VisitRow>,
 }
 
 async fn start_page(
+    axum::extract::State(state): St,
     axum::Extension(ctx): CtxRef,
     axum::extract::Query(q): axum::extract::Query<Params>,
 ) -> Result<Response, PageError> {
@@ -64,6 +66,7 @@ async fn start_page(
         ctx: &ctx,
         form: FormView::default(),
         notice: q.get("ended").map(|_| ctx.t("notice-visit-ended")),
+        visits: super::visit_history::rows(&state, &ctx).await?,
     }))
 }
 
@@ -88,6 +91,7 @@ async fn start(
                 ctx: &ctx,
                 form: FormView::new(values).with_error(&ctx, &e, "pesel"),
                 notice: None,
+                visits: super::visit_history::rows(&state, &ctx).await?,
             }))
         }
         Err(e) => Err(PageError(e, ctx.clone())),
@@ -189,7 +193,13 @@ async fn visit(
     let notice = q
         .get("sent")
         .map(|e| ctx.ta("notice-message-sent", &[("evidence", e)]));
-    visit_page_with(&state, &ctx, &id, None, notice).await
+    match visit_page_with(&state, &ctx, &id, None, notice).await {
+        // A visit that has ended is shown as the clerk's record of it.
+        Err(PageError(DomainError::NotFound, ctx)) => {
+            super::visit_history::ended_page(&state, &ctx, &id).await
+        }
+        other => other,
+    }
 }
 
 async fn send(

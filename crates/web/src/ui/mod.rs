@@ -18,6 +18,7 @@ mod security;
 mod signing;
 mod trusted;
 mod verify;
+mod visit_history;
 
 pub(crate) use common::when;
 pub(crate) use delivery::evidence_pdf;
