@@ -84,7 +84,9 @@ pub trait DeliveryStore: Send + Sync {
         evidence: &EvidenceRecord,
     ) -> Result<bool>;
     /// Recipients of several messages at once: (message id, recipient address).
-    async fn recipients_of(&self, message_ids: &[String]) -> Result<Vec<(String, String)>>;
+    /// The recipients of these messages with where each stands: mailboxes first, then
+    /// postal addressees, by message.
+    async fn recipients_of(&self, message_ids: &[String]) -> Result<Vec<SentTo>>;
     /// Stores evidence not tied to a stored message (a rejected submission).
     async fn insert_evidence(&self, e: &EvidenceRecord) -> Result<()>;
     async fn evidence_of_message(&self, message_id: &str) -> Result<Vec<EvidenceRecord>>;

@@ -179,6 +179,20 @@ pub struct MessageSummary {
     pub outgoing: bool,
 }
 
+/// Where a sent message stands with one recipient: an e-delivery mailbox (opened, deemed
+/// delivered, or neither yet) or a postal address (the paper letter's state word:
+/// waiting, batched, printed, dispatched, or its delivery outcome).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SentTo {
+    pub message_id: String,
+    /// The mailbox address, or the addressee's name on a paper letter.
+    pub recipient: String,
+    pub opened_at: Option<Millis>,
+    pub deemed_at: Option<Millis>,
+    /// For a paper letter: its state word; None for a mailbox.
+    pub paper: Option<String>,
+}
+
 /// A mailbox folder.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Folder {

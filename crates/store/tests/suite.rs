@@ -1141,6 +1141,13 @@ async fn messages_deliveries_and_evidence_once() {
                 .len(),
             1
         );
+        // The sender's list sees where each paper letter stands: its outcome once known.
+        let sent = s.recipients_of(&["p1".into()]).await.expect("recipients");
+        assert!(
+            sent.iter()
+                .any(|t| t.paper.as_deref() == Some("delivered") && t.opened_at.is_none()),
+            "{sent:?}"
+        );
         verify(s).await.expect("audit chain intact");
     }
     drop_all(stores).await;

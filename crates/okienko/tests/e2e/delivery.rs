@@ -542,6 +542,52 @@ async fn office_to_citizen_is_deemed_delivered_on_day_14_exactly_once() {
         _ => panic!("{mails:?}"),
     }
     assert!(mails.iter().all(|m| !m.contains("Decyzja")), "{mails:?}");
+
+    // The office's sent folder says how far each letter got, with each recipient.
+    let maria = t.demo_token("maria.wisniewska@okienko.test").await;
+    let maria_box = my_address(&t, &maria).await;
+    let (_, both) = send(
+        &t,
+        &anna,
+        &office_box,
+        &[&jan_box, &maria_box],
+        "Obwieszczenie",
+        &[],
+        None,
+    )
+    .await;
+    let both = both["id"].as_str().expect("id").to_string();
+    let jan = t.demo_token("jan.kowalski@okienko.test").await;
+    get_json(t.url(&format!("/api/v1/messages/{both}")), Some(&jan)).await;
+    let web = t.demo_web("anna.nowak@okienko.test").await;
+    let html = web
+        .get(t.url(&format!("/mailboxes/{office_box}?folder=sent")))
+        .send()
+        .await
+        .expect("sent folder")
+        .text()
+        .await
+        .expect("text");
+    let row = |subject: &str| {
+        html.split("<tr>")
+            .find(|r| r.contains(subject))
+            .unwrap_or_else(|| panic!("{subject}: {html}"))
+            .to_string()
+    };
+    let decision = row("Decyzja OR.6220.1.2026");
+    assert!(
+        decision.contains("(Doręczenie domniemane)") && decision.contains(">Odebrana<"),
+        "{decision}"
+    );
+    assert!(row("Zawiadomienie").contains("(Odczytana)"));
+    let notice = row("Obwieszczenie");
+    assert!(
+        notice.contains(">Częściowo odebrana<")
+            && notice.contains("Odebrało 1 z 2")
+            && notice.contains("Maria Wiśniewska")
+            && notice.contains("(jeszcze nieotwarta)"),
+        "{notice}"
+    );
 }
 
 #[tokio::test]

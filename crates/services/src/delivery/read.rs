@@ -340,11 +340,11 @@ impl Services {
     pub async fn recipients_of(
         &self,
         ids: &[String],
-    ) -> Result<std::collections::HashMap<String, Vec<String>>, DomainError> {
-        let mut out: std::collections::HashMap<String, Vec<String>> =
+    ) -> Result<std::collections::HashMap<String, Vec<okienko_store::SentTo>>, DomainError> {
+        let mut out: std::collections::HashMap<String, Vec<okienko_store::SentTo>> =
             std::collections::HashMap::new();
-        for (m, r) in self.store.recipients_of(ids).await? {
-            out.entry(m).or_default().push(r);
+        for r in self.store.recipients_of(ids).await? {
+            out.entry(r.message_id.clone()).or_default().push(r);
         }
         Ok(out)
     }

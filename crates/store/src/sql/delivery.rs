@@ -1,6 +1,7 @@
 //! [`crate::DeliveryStore`] in SQL.
 
 use super::*;
+use crate::SentTo;
 
 #[async_trait]
 impl crate::DeliveryStore for SqlStore {
@@ -262,22 +263,38 @@ impl crate::DeliveryStore for SqlStore {
             .await
     }
 
-    async fn recipients_of(&self, message_ids: &[String]) -> Result<Vec<(String, String)>> {
+    async fn recipients_of(&self, message_ids: &[String]) -> Result<Vec<SentTo>> {
         if message_ids.is_empty() {
             return Ok(Vec::new());
         }
         let params: Vec<String> = (1..=message_ids.len()).map(|i| format!("${i}")).collect();
-        let sql = format!("SELECT message_id, recipient FROM deliveries WHERE message_id IN ({}) ORDER BY message_id, recipient", params.join(", "));
+        let ids = params.join(", ");
+        // A paper letter's state: its outcome once recorded, else where its batch is.
+        let sql = format!(
+            "SELECT message_id, recipient, opened_at, deemed_at, NULL AS paper, 0 AS postal \
+             FROM deliveries WHERE message_id IN ({ids}) \
+             UNION ALL \
+             SELECT l.message_id, l.recipient_name, NULL, NULL, \
+                    COALESCE(l.outcome, CASE WHEN b.status IS NULL THEN 'waiting' \
+                                             WHEN b.status = 'closed' THEN 'batched' ELSE b.status END), 1 \
+             FROM paper_letters l LEFT JOIN print_batches b ON b.id = l.batch_id \
+             WHERE l.message_id IN ({ids}) \
+             ORDER BY 1, 6, 2"
+        );
         let mut q = sqlx::query(&sql);
         for id in message_ids {
             q = q.bind(id);
         }
-        let rows = q.fetch_all(&self.reader).await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for r in &rows {
-            out.push((r.try_get::<String, _>(0)?, r.try_get::<String, _>(1)?));
-        }
-        Ok(out)
+        self.all(q, |r| {
+            Ok(SentTo {
+                message_id: r.try_get(0)?,
+                recipient: r.try_get(1)?,
+                opened_at: r.try_get(2)?,
+                deemed_at: r.try_get(3)?,
+                paper: r.try_get(4)?,
+            })
+        })
+        .await
     }
 
     async fn insert_evidence(&self, e: &EvidenceRecord) -> Result<()> {

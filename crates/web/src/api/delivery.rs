@@ -257,7 +257,14 @@ async fn list(
         .into_iter()
         .map(|r| ListItem {
             to: if r.outgoing {
-                to.get(&r.id).cloned().unwrap_or_default()
+                to.get(&r.id)
+                    .map(|v| {
+                        v.iter()
+                            .filter(|t| t.paper.is_none())
+                            .map(|t| t.recipient.clone())
+                            .collect()
+                    })
+                    .unwrap_or_default()
             } else {
                 vec![address.clone()]
             },

@@ -86,11 +86,50 @@ async fn write(
     .into_response())
 }
 
+/// A sent message's status in the list: received by everyone (opened, deemed delivered or
+/// delivered on paper), by some ("2 of 3"), returned on paper, or not yet; grey when
+/// nothing more is awaited.
+fn outgoing_status(ctx: &Ctx, to: &[okienko_store::SentTo]) -> (String, bool, String) {
+    let received = |t: &&okienko_store::SentTo| match &t.paper {
+        Some(p) => matches!(
+            p.as_str(),
+            "delivered" | "delivered-household" | "picked-up" | "returned-after-notice"
+        ),
+        None => t.opened_at.is_some() || t.deemed_at.is_some(),
+    };
+    let returned = to
+        .iter()
+        .filter(|t| t.paper.as_deref() == Some("returned-other"))
+        .count();
+    let got = to.iter().filter(received).count();
+    let total = to.len();
+    let counts =
+        |key: &str, n: usize| ctx.ta(key, &[("n", &n.to_string()), ("total", &total.to_string())]);
+    if returned > 0 {
+        (
+            ctx.t("status-out-returned"),
+            false,
+            counts("status-out-of", got),
+        )
+    } else if total > 0 && got == total {
+        (ctx.t("status-out-received"), true, String::new())
+    } else if got > 0 {
+        (
+            ctx.t("status-out-partly"),
+            false,
+            counts("status-out-of", got),
+        )
+    } else {
+        (ctx.t("status-sent"), false, String::new())
+    }
+}
+
 struct Row {
     id: String,
     subject: String,
-    /// (name, address) of the sender or the recipients.
-    parties: Vec<(String, String)>,
+    /// (name, address, where it stands) of the sender or each recipient; a postal
+    /// addressee has no address, and the sender no state.
+    parties: Vec<(String, String, String)>,
     iso: String,
     when: String,
     status: String,
@@ -225,17 +264,48 @@ async fn folder(
         .iter()
         .filter(|r| !r.outgoing)
         .map(|r| r.sender.clone())
-        .chain(to.values().flatten().cloned())
+        .chain(
+            to.values()
+                .flatten()
+                .filter(|t| t.paper.is_none())
+                .map(|t| t.recipient.clone()),
+        )
         .collect();
     let names = s.mailbox_names(&parties).await.map_err(err(&ctx))?;
-    let named = |a: &String| (names.get(a).cloned().unwrap_or_default(), a.clone());
+    let named = |a: &String| {
+        (
+            names.get(a).cloned().unwrap_or_default(),
+            a.clone(),
+            String::new(),
+        )
+    };
+    // A recipient as the sent folder shows them: who, and how far the message got.
+    let recipient = |t: &okienko_store::SentTo| match &t.paper {
+        Some(state) => (
+            t.recipient.clone(),
+            String::new(),
+            ctx.t(&format!("paper-status-{state}")),
+        ),
+        None => (
+            names.get(&t.recipient).cloned().unwrap_or_default(),
+            t.recipient.clone(),
+            ctx.t(if t.opened_at.is_some() {
+                "status-opened"
+            } else if t.deemed_at.is_some() {
+                "status-deemed"
+            } else {
+                "status-out-waiting"
+            }),
+        ),
+    };
     let now = s.now_ms();
     let rows = items
         .into_iter()
         .map(|r| {
             let (iso, w) = when(&ctx, r.sent_at);
+            let sent_to = to.get(&r.id).map(Vec::as_slice).unwrap_or_default();
             let (status, grey, remaining) = if r.outgoing {
-                (ctx.t("status-sent"), true, String::new())
+                outgoing_status(&ctx, sent_to)
             } else if r.deemed_at.is_some() {
                 (ctx.t("status-deemed"), false, String::new())
             } else if r.opened_at.is_some() {
@@ -258,9 +328,7 @@ async fn folder(
             };
             Row {
                 parties: if r.outgoing {
-                    to.get(&r.id)
-                        .map(|v| v.iter().map(named).collect())
-                        .unwrap_or_default()
+                    sent_to.iter().map(recipient).collect()
                 } else {
                     vec![named(&r.sender)]
                 },
