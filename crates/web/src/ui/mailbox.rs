@@ -120,7 +120,7 @@ fn outgoing_status(ctx: &Ctx, to: &[okienko_store::SentTo]) -> (String, bool, St
             counts("status-out-of", got),
         )
     } else {
-        (ctx.t("status-sent"), false, String::new())
+        (ctx.t("status-out-awaiting"), false, String::new())
     }
 }
 
