@@ -360,3 +360,37 @@ impl Services {
             .map_err(DomainError::from)
     }
 }
+
+/// What is new in one of a person's mailboxes, for their start page.
+#[derive(Debug, Clone)]
+pub struct MailboxNews {
+    pub address: String,
+    pub name: String,
+    /// Messages nobody has opened yet.
+    pub unread: i64,
+    /// When the first unopened letter from a public body counts as delivered anyway.
+    pub deemed_on: Option<okienko_domain::Millis>,
+}
+
+impl Services {
+    /// The person's mailboxes that have unopened messages, in one query.
+    pub async fn news(&self, p: &Principal) -> Result<Vec<MailboxNews>, DomainError> {
+        let boxes = self.my_mailboxes(p).await?;
+        let addresses: Vec<String> = boxes.iter().map(|(m, _)| m.address.clone()).collect();
+        let counts = self.store.unread_counts(&addresses).await?;
+        Ok(boxes
+            .into_iter()
+            .filter_map(|(m, _)| {
+                let c = counts.iter().find(|c| c.address == m.address)?;
+                Some(MailboxNews {
+                    unread: c.unread,
+                    deemed_on: c
+                        .first_deemable_at
+                        .map(|t| t + crate::delivery::DEEMED_AFTER_MS),
+                    address: m.address,
+                    name: m.name,
+                })
+            })
+            .collect())
+    }
+}

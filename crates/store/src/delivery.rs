@@ -87,6 +87,10 @@ pub trait DeliveryStore: Send + Sync {
     /// The recipients of these messages with where each stands: mailboxes first, then
     /// postal addressees, by message.
     async fn recipients_of(&self, message_ids: &[String]) -> Result<Vec<SentTo>>;
+    /// For each of these mailboxes that has any: how many messages in its inbox nobody has
+    /// opened (and none deemed delivered), and when the earliest of those that can be
+    /// deemed delivered reached it.
+    async fn unread_counts(&self, addresses: &[String]) -> Result<Vec<UnreadCount>>;
     /// Stores evidence not tied to a stored message (a rejected submission).
     async fn insert_evidence(&self, e: &EvidenceRecord) -> Result<()>;
     async fn evidence_of_message(&self, message_id: &str) -> Result<Vec<EvidenceRecord>>;

@@ -193,6 +193,15 @@ pub struct SentTo {
     pub paper: Option<String>,
 }
 
+/// A mailbox's unopened messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnreadCount {
+    pub address: String,
+    pub unread: i64,
+    /// When the earliest unopened message that can be deemed delivered arrived.
+    pub first_deemable_at: Option<Millis>,
+}
+
 /// A mailbox folder.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Folder {

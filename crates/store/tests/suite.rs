@@ -876,6 +876,21 @@ async fn messages_deliveries_and_evidence_once() {
             Some("deemed-delivery".into())
         );
         assert_eq!(s.attachments("m1").await.expect("attachments").len(), 1);
+        // What is new: the unopened messages of each mailbox, and the first that will be
+        // deemed delivered; a mailbox with nothing new is not listed.
+        let news = s
+            .unread_counts(&["B".into(), "A".into()])
+            .await
+            .expect("unread");
+        assert_eq!(news.len(), 1, "{news:?}");
+        assert_eq!(
+            (
+                news[0].address.as_str(),
+                news[0].unread,
+                news[0].first_deemable_at
+            ),
+            ("B", 3, Some(102))
+        );
 
         // Archive: out of the inbox into the archive and back; search narrows a folder.
         assert!(s.set_archived("B", "m3", Some(900)).await.expect("archive"));

@@ -764,3 +764,10 @@ status-out-partly = Partly received
 status-out-returned = Returned
 status-out-of = { $n } of { $total } received
 status-out-awaiting = Awaiting receipt
+home-news-title = What is new
+home-news-none = Nothing new in your mailboxes.
+home-news-unread = { $count ->
+    [one] 1 unopened message
+   *[other] { $count } unopened messages
+}
+home-news-deemed = A letter from an office that you have not opened counts as delivered on { $date } even if you do not open it.

@@ -765,3 +765,11 @@ status-out-partly = Częściowo odebrana
 status-out-returned = Zwrócona
 status-out-of = Odebrało { $n } z { $total }
 status-out-awaiting = Czeka na odbiór
+home-news-title = Co nowego
+home-news-none = W Twoich skrzynkach nie ma nic nowego.
+home-news-unread = { $count ->
+    [one] 1 nieotwarta wiadomość
+    [few] { $count } nieotwarte wiadomości
+   *[many] { $count } nieotwartych wiadomości
+}
+home-news-deemed = Nieotwarte pismo z urzędu zostanie uznane za doręczone { $date }, nawet jeśli go nie otworzysz.

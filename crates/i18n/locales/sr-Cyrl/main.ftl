@@ -765,3 +765,11 @@ status-out-partly = Делимично примљена
 status-out-returned = Враћена
 status-out-of = Примило { $n } од { $total }
 status-out-awaiting = Чека на пријем
+home-news-title = Шта је ново
+home-news-none = У вашим сандучетима нема ничег новог.
+home-news-unread = { $count ->
+    [one] { $count } неотворена порука
+    [few] { $count } неотворене поруке
+   *[other] { $count } неотворених порука
+}
+home-news-deemed = Неотворено писмо органа сматраће се урученим { $date }, чак и ако га не отворите.

@@ -765,3 +765,11 @@ status-out-partly = Delimično primljena
 status-out-returned = Vraćena
 status-out-of = Primilo { $n } od { $total }
 status-out-awaiting = Čeka na prijem
+home-news-title = Šta je novo
+home-news-none = U vašim sandučetima nema ničeg novog.
+home-news-unread = { $count ->
+    [one] { $count } neotvorena poruka
+    [few] { $count } neotvorene poruke
+   *[other] { $count } neotvorenih poruka
+}
+home-news-deemed = Neotvoreno pismo organa smatraće se uručenim { $date }, čak i ako ga ne otvorite.

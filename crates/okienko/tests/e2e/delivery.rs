@@ -487,6 +487,23 @@ async fn office_to_citizen_is_deemed_delivered_on_day_14_exactly_once() {
             .0,
         200
     );
+    // His start page says what is new and when the unopened letter counts as delivered.
+    let home = t
+        .demo_web("jan.kowalski@okienko.test")
+        .await
+        .get(t.url("/"))
+        .send()
+        .await
+        .expect("home")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        home.contains("<strong>1 nieotwarta wiadomość</strong>")
+            && home.contains(&format!("href=\"/mailboxes/{jan_box}\""))
+            && home.contains("zostanie uznane za doręczone"),
+        "{home}"
+    );
     // Day 14 minus a minute: nothing is deemed yet.
     t.clock
         .advance(time::Duration::days(11) - time::Duration::minutes(2));

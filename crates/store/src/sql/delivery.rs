@@ -1,7 +1,7 @@
 //! [`crate::DeliveryStore`] in SQL.
 
 use super::*;
-use crate::SentTo;
+use crate::{SentTo, UnreadCount};
 
 #[async_trait]
 impl crate::DeliveryStore for SqlStore {
@@ -292,6 +292,32 @@ impl crate::DeliveryStore for SqlStore {
                 opened_at: r.try_get(2)?,
                 deemed_at: r.try_get(3)?,
                 paper: r.try_get(4)?,
+            })
+        })
+        .await
+    }
+
+    async fn unread_counts(&self, addresses: &[String]) -> Result<Vec<UnreadCount>> {
+        if addresses.is_empty() {
+            return Ok(Vec::new());
+        }
+        let params: Vec<String> = (1..=addresses.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT recipient, COUNT(*) AS unread, \
+                    MIN(CASE WHEN deemable = 1 THEN delivered_at END) AS first_deemable_at \
+             FROM deliveries WHERE recipient IN ({}) AND opened_at IS NULL AND deemed_at IS NULL \
+             AND archived_at IS NULL GROUP BY recipient ORDER BY recipient",
+            params.join(", ")
+        );
+        let mut q = sqlx::query(&sql);
+        for a in addresses {
+            q = q.bind(a);
+        }
+        self.all(q, |r| {
+            Ok(UnreadCount {
+                address: r.try_get("recipient")?,
+                unread: r.try_get("unread")?,
+                first_deemable_at: r.try_get("first_deemable_at")?,
             })
         })
         .await
