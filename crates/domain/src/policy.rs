@@ -44,6 +44,8 @@ pub enum Action<'a> {
     OpenOwnMailbox,
     /// Revoke someone's trusted profile (e.g. a stolen identity).
     RevokeTrustedProfile,
+    /// Find accounts and lock or unlock them.
+    ManageUsers,
 }
 
 impl Actor {
@@ -102,7 +104,7 @@ pub fn allowed(actor: &Actor, action: Action<'_>) -> bool {
         }
         Action::ConfirmIdentity => actor.has(Role::Clerk) || actor.has(Role::Official),
         Action::OpenOwnMailbox => actor.has(Role::Citizen),
-        Action::RevokeTrustedProfile => platform,
+        Action::RevokeTrustedProfile | Action::ManageUsers => platform,
     }
 }
 

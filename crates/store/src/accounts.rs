@@ -50,6 +50,11 @@ pub trait AccountStore: Send + Sync {
     async fn delete_user_session(&self, user_id: &str, token_hash: &str) -> Result<bool>;
     /// Ends every session of the user but `keep` (the one in use).
     async fn delete_other_sessions(&self, user_id: &str, keep: &str) -> Result<()>;
+    /// Accounts whose email or name contains `text` (case-insensitive), by name, at most
+    /// `limit`.
+    async fn find_users(&self, text: &str, limit: i64) -> Result<Vec<User>>;
+    /// Locks or unlocks an account, with the audit entry, in one commit.
+    async fn set_disabled(&self, user_id: &str, disabled: bool, audit: &AuditEvent) -> Result<()>;
     async fn set_display_name(&self, user_id: &str, name: &str, audit: &AuditEvent) -> Result<()>;
     async fn create_token(
         &self,

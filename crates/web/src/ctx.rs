@@ -79,6 +79,7 @@ impl Ctx {
             out.push(("/admin/offices".into(), self.t("nav-offices")));
             out.push(("/admin/service-points".into(), self.t("nav-service-points")));
             out.push(("/admin/audit".into(), self.t("nav-audit")));
+            out.push(("/admin/users".into(), self.t("users-title")));
             out.push(("/admin/trusted-profiles".into(), self.t("admin-tp-title")));
         }
         for g in &p.grants {

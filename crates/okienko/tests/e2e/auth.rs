@@ -1005,3 +1005,134 @@ async fn the_footer_pages_show_the_installations_own_texts() {
     assert!(html.contains("Kto przeglądał moje dane"), "{html}");
     std::fs::remove_dir_all(&pages).ok();
 }
+
+/// The platform admin finds an account and locks it (a reason, a confirmation; every
+/// session ends and signing in is refused), then unlocks it; nobody else can.
+#[tokio::test]
+async fn the_platform_admin_finds_locks_and_unlocks_an_account() {
+    let t = TestServer::seeded().await;
+    let admin = t.demo_web("admin@okienko.test").await;
+    let jan_web = t.demo_web("jan.kowalski@okienko.test").await;
+    let status = |c: &reqwest::Client, path: &str| {
+        let (c, url) = (c.clone(), t.url(path));
+        async move { c.get(url).send().await.expect("get").status().as_u16() }
+    };
+    let html = admin
+        .get(t.url("/admin/users?q=KOWALSKI"))
+        .send()
+        .await
+        .expect("search")
+        .text()
+        .await
+        .expect("text");
+    let jan = t
+        .services
+        .store
+        .user_by_email("jan.kowalski@okienko.test")
+        .await
+        .expect("db")
+        .expect("jan");
+    let path = format!("/admin/users/{}", jan.id);
+    assert!(html.contains(&format!("href=\"{path}\"")), "{html}");
+    assert_eq!(
+        admin
+            .get(t.url("/admin/users?q=k"))
+            .send()
+            .await
+            .expect("short")
+            .status()
+            .as_u16(),
+        422
+    );
+    assert_eq!(
+        status(&jan_web, &path).await,
+        404,
+        "only the platform admin"
+    );
+    assert_eq!(status(&jan_web, "/admin/users").await, 404);
+    let csrf = t.csrf(&admin, &path).await;
+    let post = |action: &str, form: Vec<(&str, &str)>| {
+        let mut form: Vec<(String, String)> = form
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        form.push(("csrf".into(), csrf.clone()));
+        let req = admin.post(t.url(&format!("{path}/{action}"))).form(&form);
+        async move {
+            let r = req.send().await.expect("post");
+            (r.status().as_u16(), r.text().await.expect("text"))
+        }
+    };
+    let locked = || async {
+        t.services
+            .store
+            .user_by_id(&jan.id)
+            .await
+            .expect("db")
+            .expect("jan")
+            .disabled
+    };
+    // No reason: said at the field, nothing changes.
+    let (code, html) = post("lock", vec![("reason", " ")]).await;
+    assert_eq!(code, 422);
+    assert!(html.contains("href=\"#f-reason\""), "{html}");
+    // A reason: first the confirmation, still nothing changed.
+    let (code, html) = post("lock", vec![("reason", "Zgłoszona kradzież tożsamości")]).await;
+    assert_eq!(code, 200);
+    assert!(html.contains("name=\"confirm\" value=\"yes\""), "{html}");
+    assert!(!locked().await);
+    assert_eq!(status(&jan_web, "/account").await, 200);
+    // Confirmed: locked, signed out everywhere, cannot sign in.
+    let (code, _) = post(
+        "lock",
+        vec![
+            ("reason", "Zgłoszona kradzież tożsamości"),
+            ("confirm", "yes"),
+        ],
+    )
+    .await;
+    assert_eq!(code, 303);
+    assert!(locked().await);
+    assert_eq!(status(&jan_web, "/account").await, 303, "signed out");
+    let (_, r) = t
+        .web_login("jan.kowalski@okienko.test", demo::PASSWORD, None)
+        .await;
+    assert_ne!(r.status(), 303, "cannot sign in");
+    let audit = t
+        .services
+        .store
+        .audit_for_subject(&jan.id, 50)
+        .await
+        .expect("audit");
+    assert!(audit
+        .iter()
+        .any(|e| e.action == "user.lock" && e.reason == "Zgłoszona kradzież tożsamości"));
+    // Unlocked with a reason: he signs in again.
+    let (code, _) = post(
+        "unlock",
+        vec![("reason", "Tożsamość potwierdzona w urzędzie")],
+    )
+    .await;
+    assert_eq!(code, 303);
+    assert!(!locked().await);
+    t.demo_web("jan.kowalski@okienko.test").await;
+    // Nobody locks their own account.
+    let me = t
+        .services
+        .store
+        .user_by_email("admin@okienko.test")
+        .await
+        .expect("db")
+        .expect("admin");
+    let r = admin
+        .post(t.url(&format!("/admin/users/{}/lock", me.id)))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("reason", "test"),
+            ("confirm", "yes"),
+        ])
+        .send()
+        .await
+        .expect("self");
+    assert_eq!(r.status().as_u16(), 409);
+}

@@ -195,6 +195,10 @@ pub(crate) fn table() -> Vec<Row> {
         r("GET", "/admin/service-points/{id}/edit", PA, 200),
         r("POST", "/admin/service-points/{id}/edit", PA, 422),
         r("GET", "/admin/audit", PA, 200),
+        r("GET", "/admin/users", PA, 200),
+        r("GET", "/admin/users/{user}", PA, 200),
+        r("POST", "/admin/users/{user}/lock", PA, 422),
+        r("POST", "/admin/users/{user}/unlock", PA, 422),
         r("GET", "/offices/{id}", OFFICE1_STAFF, 200),
         r("POST", "/offices/{id}/departments", OFFICE1_MANAGERS, 422),
         r(

@@ -12,6 +12,8 @@ mod own;
 pub use own::OwnSession;
 mod registration;
 mod second_factor;
+mod users;
+pub use users::USERS_LISTED;
 
 /// Failed sign-ins allowed per account, and per client address, within the window.
 /// Sign-in attempts on one account from one address (then that address waits; the owner

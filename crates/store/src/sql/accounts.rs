@@ -273,6 +273,25 @@ impl crate::AccountStore for SqlStore {
         Ok(())
     }
 
+    async fn find_users(&self, text: &str, limit: i64) -> Result<Vec<User>> {
+        let like = format!("%{}%", text.trim().to_lowercase().replace(['%', '_'], ""));
+        let sql = format!(
+            "SELECT {USER_COLS} FROM users WHERE LOWER(email) LIKE $1 OR LOWER(display_name) LIKE $1 \
+             ORDER BY display_name, email LIMIT $2"
+        );
+        self.all(sqlx::query(&sql).bind(like).bind(limit), user_from)
+            .await
+    }
+
+    async fn set_disabled(&self, user_id: &str, disabled: bool, audit: &AuditEvent) -> Result<()> {
+        let q = sqlx::query("UPDATE users SET disabled = $1 WHERE id = $2")
+            .bind(flag(disabled))
+            .bind(user_id);
+        let r = self.exec_audited(q, audit).await;
+        self.cache.changed();
+        r
+    }
+
     async fn set_display_name(&self, user_id: &str, name: &str, audit: &AuditEvent) -> Result<()> {
         let q = sqlx::query("UPDATE users SET display_name = $1 WHERE id = $2")
             .bind(name)

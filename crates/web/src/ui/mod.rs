@@ -17,6 +17,7 @@ mod register;
 mod security;
 mod signing;
 mod trusted;
+mod users;
 mod verify;
 mod visit_history;
 
@@ -43,6 +44,7 @@ pub fn routes() -> Router<State> {
         .merge(own::routes())
         .merge(links::routes())
         .merge(admin::routes())
+        .merge(users::routes())
         .merge(offices::routes())
         .merge(verify::routes())
         .merge(register::routes())

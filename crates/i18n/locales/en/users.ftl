@@ -1,0 +1,25 @@
+# The platform admin's account pages: find, lock, unlock.
+users-title = Accounts
+users-search = Email address or name
+users-search-hint = At least two characters of the email address or the name.
+users-search-button = Find
+users-none = No account matches.
+users-state = State
+users-active = Active
+users-locked = Locked
+users-created = Created
+users-lock = Lock the account
+users-lock-intro = The person is signed out everywhere at once and cannot sign in until the account is unlocked. Their mailbox, letters and evidence stay as they are.
+users-unlock = Unlock the account
+users-unlock-intro = The person can sign in again with their password.
+users-reason = Reason (kept in the audit trail)
+users-lock-confirm = Lock this account?
+users-lock-confirm-detail = The person is signed out at once on every device and cannot sign in until someone unlocks the account.
+users-lock-confirm-yes = Lock the account
+notice-user-locked = The account is locked and every session ended.
+notice-user-unlocked = The account is unlocked.
+err-users-query = Type between 2 and 100 characters
+err-lock-self = You cannot lock your own account
+err-lock-self-detail = Another platform administrator can do it.
+action-user-lock = Account locked
+action-user-unlock = Account unlocked

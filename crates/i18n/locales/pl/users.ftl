@@ -1,0 +1,25 @@
+# Strony kont dla administratora platformy: wyszukiwanie, blokada, odblokowanie.
+users-title = Konta
+users-search = Adres e-mail albo imię i nazwisko
+users-search-hint = Co najmniej dwa znaki adresu e-mail albo imienia i nazwiska.
+users-search-button = Szukaj
+users-none = Żadne konto nie pasuje.
+users-state = Stan
+users-active = Aktywne
+users-locked = Zablokowane
+users-created = Utworzone
+users-lock = Zablokuj konto
+users-lock-intro = Osoba zostanie od razu wylogowana na wszystkich urządzeniach i nie zaloguje się, dopóki konto nie zostanie odblokowane. Jej skrzynka, pisma i dowody pozostają bez zmian.
+users-unlock = Odblokuj konto
+users-unlock-intro = Osoba znów będzie mogła zalogować się swoim hasłem.
+users-reason = Powód (zapisywany w dzienniku zdarzeń)
+users-lock-confirm = Zablokować to konto?
+users-lock-confirm-detail = Osoba zostanie od razu wylogowana na każdym urządzeniu i nie zaloguje się, dopóki ktoś nie odblokuje konta.
+users-lock-confirm-yes = Zablokuj konto
+notice-user-locked = Konto jest zablokowane, wszystkie sesje zakończone.
+notice-user-unlocked = Konto jest odblokowane.
+err-users-query = Wpisz od 2 do 100 znaków
+err-lock-self = Nie możesz zablokować własnego konta
+err-lock-self-detail = Może to zrobić inny administrator platformy.
+action-user-lock = Zablokowanie konta
+action-user-unlock = Odblokowanie konta

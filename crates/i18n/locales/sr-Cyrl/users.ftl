@@ -1,0 +1,25 @@
+# Stranice naloga za administratora platforme: pretraga, zaključavanje, otključavanje.
+users-title = Налози
+users-search = Адреса е-поште или име
+users-search-hint = Најмање два знака адресе е-поште или имена.
+users-search-button = Тражи
+users-none = Ниједан налог не одговара.
+users-state = Стање
+users-active = Активан
+users-locked = Закључан
+users-created = Направљен
+users-lock = Закључај налог
+users-lock-intro = Особа се одмах одјављује на свим уређајима и не може да се пријави док се налог не откључа. Њено сандуче, писма и докази остају какви јесу.
+users-unlock = Откључај налог
+users-unlock-intro = Особа ће поново моћи да се пријави својом лозинком.
+users-reason = Разлог (чува се у дневнику догађаја)
+users-lock-confirm = Закључати овај налог?
+users-lock-confirm-detail = Особа се одмах одјављује на сваком уређају и не може да се пријави док неко не откључа налог.
+users-lock-confirm-yes = Закључај налог
+notice-user-locked = Налог је закључан и све сесије су завршене.
+notice-user-unlocked = Налог је откључан.
+err-users-query = Унесите од 2 до 100 знакова
+err-lock-self = Не можете закључати сопствени налог
+err-lock-self-detail = То може да уради други администратор платформе.
+action-user-lock = Закључавање налога
+action-user-unlock = Откључавање налога

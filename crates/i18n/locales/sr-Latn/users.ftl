@@ -1,0 +1,25 @@
+# Stranice naloga za administratora platforme: pretraga, zaključavanje, otključavanje.
+users-title = Nalozi
+users-search = Adresa e-pošte ili ime
+users-search-hint = Najmanje dva znaka adrese e-pošte ili imena.
+users-search-button = Traži
+users-none = Nijedan nalog ne odgovara.
+users-state = Stanje
+users-active = Aktivan
+users-locked = Zaključan
+users-created = Napravljen
+users-lock = Zaključaj nalog
+users-lock-intro = Osoba se odmah odjavljuje na svim uređajima i ne može da se prijavi dok se nalog ne otključa. Njeno sanduče, pisma i dokazi ostaju kakvi jesu.
+users-unlock = Otključaj nalog
+users-unlock-intro = Osoba će ponovo moći da se prijavi svojom lozinkom.
+users-reason = Razlog (čuva se u dnevniku događaja)
+users-lock-confirm = Zaključati ovaj nalog?
+users-lock-confirm-detail = Osoba se odmah odjavljuje na svakom uređaju i ne može da se prijavi dok neko ne otključa nalog.
+users-lock-confirm-yes = Zaključaj nalog
+notice-user-locked = Nalog je zaključan i sve sesije su završene.
+notice-user-unlocked = Nalog je otključan.
+err-users-query = Unesite od 2 do 100 znakova
+err-lock-self = Ne možete zaključati sopstveni nalog
+err-lock-self-detail = To može da uradi drugi administrator platforme.
+action-user-lock = Zaključavanje naloga
+action-user-unlock = Otključavanje naloga
