@@ -12,11 +12,15 @@ pub struct OwnSession {
 }
 
 impl Services {
+    /// An act of a person on their own account, for the audit trail.
+    fn own_event(&self, p: &Principal, action: &'static str) -> AuditEvent {
+        AuditEvent::new(self.now_ms(), Some(&p.user.id), action, &p.user.id).subject(&p.user.id)
+    }
+
     /// Changes the name the person is shown by (to offices too, beside their address).
     pub async fn change_name(&self, p: &Principal, name: &str) -> Result<(), DomainError> {
         let name = ids::name(name).map_err(|c| DomainError::invalid("display_name", c))?;
-        let ev = AuditEvent::new(self.now_ms(), Some(&p.user.id), "user.rename", &p.user.id)
-            .subject(&p.user.id);
+        let ev = self.own_event(p, "user.rename");
         self.store
             .set_display_name(&p.user.id, &name, &ev)
             .await
@@ -43,13 +47,7 @@ impl Services {
             .hash(new)
             .await
             .map_err(|e| DomainError::Internal(e.to_string()))?;
-        let ev = AuditEvent::new(
-            self.now_ms(),
-            Some(&p.user.id),
-            "user.change_password",
-            &p.user.id,
-        )
-        .subject(&p.user.id);
+        let ev = self.own_event(p, "user.change_password");
         self.store.set_password(&p.user.id, &hash, &ev).await?;
         self.store
             .delete_other_sessions(&p.user.id, &p.session.token_hash)
@@ -76,13 +74,7 @@ impl Services {
         if !self.store.delete_user_session(&p.user.id, hash).await? {
             return Err(DomainError::NotFound);
         }
-        let ev = AuditEvent::new(
-            self.now_ms(),
-            Some(&p.user.id),
-            "user.end_session",
-            &p.user.id,
-        )
-        .subject(&p.user.id);
+        let ev = self.own_event(p, "user.end_session");
         self.store
             .append_audit(&ev)
             .await
@@ -94,13 +86,7 @@ impl Services {
         self.store
             .delete_other_sessions(&p.user.id, &p.session.token_hash)
             .await?;
-        let ev = AuditEvent::new(
-            self.now_ms(),
-            Some(&p.user.id),
-            "user.end_other_sessions",
-            &p.user.id,
-        )
-        .subject(&p.user.id);
+        let ev = self.own_event(p, "user.end_other_sessions");
         self.store
             .append_audit(&ev)
             .await
