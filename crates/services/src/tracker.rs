@@ -13,10 +13,21 @@ pub struct TrackerRow {
     pub actor_name: String,
 }
 
+/// What part of the audit trail to show: entries naming a text (in the action, the object,
+/// the reason or the actor's id), about one person, and older than an entry (the next page).
+#[derive(Debug, Clone, Default)]
+pub struct AuditQuery {
+    pub text: Option<String>,
+    pub subject: Option<String>,
+    pub before: Option<i64>,
+}
+
 /// The audit trail as its readers see it: whether the chain holds, and the newest entries.
 pub struct AuditTrail {
     pub chain: Result<u64, ChainBreak>,
     pub newest: Vec<AuditEntry>,
+    /// The entry the next page starts before, if there are more.
+    pub more_before: Option<i64>,
     /// The names of the people who acted in `newest`, by user id.
     pub names: std::collections::HashMap<String, String>,
 }
@@ -26,16 +37,49 @@ impl Services {
     pub async fn audit_trail(
         &self,
         p: &Principal,
+        query: &AuditQuery,
         limit: usize,
     ) -> Result<AuditTrail, DomainError> {
         crate::orgs::check(p, okienko_domain::policy::Action::ReadAuditTrail)?;
         let (rows, head) = self.store.audit_chain().await?;
         let chain = chain_holds(&rows, &head);
-        let newest: Vec<AuditEntry> = rows.into_iter().rev().take(limit).map(|(e, _)| e).collect();
+        let text = query
+            .text
+            .as_deref()
+            .map(|t| t.trim().to_lowercase())
+            .filter(|t| !t.is_empty());
+        let subject = query.subject.as_deref().filter(|s| !s.is_empty());
+        let mut newest: Vec<AuditEntry> = rows
+            .into_iter()
+            .rev()
+            .map(|(e, _)| e)
+            .filter(|e| query.before.is_none_or(|b| e.seq < b))
+            .filter(|e| subject.is_none_or(|s| e.subject_id.as_deref() == Some(s) || e.object == s))
+            .filter(|e| {
+                text.as_deref().is_none_or(|t| {
+                    [
+                        e.action.as_str(),
+                        e.object.as_str(),
+                        e.reason.as_str(),
+                        e.actor_id.as_deref().unwrap_or(""),
+                    ]
+                    .iter()
+                    .any(|f| f.to_lowercase().contains(t))
+                })
+            })
+            .take(limit + 1)
+            .collect();
+        let more_before = if newest.len() > limit {
+            newest.truncate(limit);
+            newest.last().map(|e| e.seq)
+        } else {
+            None
+        };
         let names = self.actor_names(&newest).await?;
         Ok(AuditTrail {
             chain,
             newest,
+            more_before,
             names,
         })
     }

@@ -1116,6 +1116,25 @@ async fn the_platform_admin_finds_locks_and_unlocks_an_account() {
     assert_eq!(code, 303);
     assert!(!locked().await);
     t.demo_web("jan.kowalski@okienko.test").await;
+    // The audit trail of this account, and a search in it.
+    let page = |path: String| {
+        let req = admin.get(t.url(&path));
+        async move { req.send().await.expect("audit").text().await.expect("text") }
+    };
+    let html = page(format!("/admin/audit?subject={}", jan.id)).await;
+    assert!(
+        html.contains("Zgłoszona kradzież tożsamości")
+            && html.contains("Tożsamość potwierdzona w urzędzie"),
+        "{html}"
+    );
+    let html = page(format!("/admin/audit?subject={}&q=user.unlock", jan.id)).await;
+    assert!(
+        html.contains("Tożsamość potwierdzona w urzędzie")
+            && !html.contains("Zgłoszona kradzież tożsamości"),
+        "{html}"
+    );
+    let html = page("/admin/audit?q=no-such-thing-anywhere".into()).await;
+    assert!(html.contains("Żaden wpis nie pasuje."), "{html}");
     // Nobody locks their own account.
     let me = t
         .services

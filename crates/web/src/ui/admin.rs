@@ -310,19 +310,41 @@ pub(super) fn may(ctx: &Arc<Ctx>, action: Action<'_>) -> Result<(), PageError> {
 struct AuditPage<'a> {
     ctx: &'a Ctx,
     status: String,
-    /// (seq, iso, written time, actor, action, object)
-    rows: Vec<(i64, String, String, String, String, String)>,
+    /// (seq, iso, written time, actor, action, object, reason)
+    rows: Vec<(i64, String, String, String, String, String, String)>,
+    form: FormView,
+    /// The link to the older entries, if there are more.
+    older: Option<String>,
 }
+
+/// Entries the audit page shows at once.
+const AUDIT_PAGE: usize = 100;
 
 async fn audit(
     axum::extract::State(state): St,
     axum::Extension(ctx): CtxRef,
+    Query(q): Query<Params>,
 ) -> Result<Response, PageError> {
+    let get = |k: &str| q.get(k).cloned().filter(|v| !v.trim().is_empty());
+    let query = okienko_services::tracker::AuditQuery {
+        text: get("q"),
+        subject: get("subject"),
+        before: get("before").and_then(|b| b.parse().ok()),
+    };
     let trail = state
         .services
-        .audit_trail(require_user(&ctx)?, 200)
+        .audit_trail(require_user(&ctx)?, &query, AUDIT_PAGE)
         .await
         .map_err(|e| PageError(e, ctx.clone()))?;
+    let older = trail.more_before.map(|b| {
+        let mut link = format!("/admin/audit?before={b}");
+        for k in ["q", "subject"] {
+            if let Some(v) = get(k) {
+                link.push_str(&format!("&{k}={}", super::common::url_encode(&v)));
+            }
+        }
+        link
+    });
     let status = match trail.chain {
         Ok(n) => ctx.ta("audit-ok", &[("count", &n.to_string())]),
         Err(b) => ctx.ta("audit-broken", &[("detail", &b.to_string())]),
@@ -345,6 +367,7 @@ async fn audit(
                     .t_opt(&format!("action-{}", e.action.replace('.', "-")))
                     .unwrap_or(e.action),
                 e.object,
+                e.reason,
             )
         })
         .collect();
@@ -352,5 +375,7 @@ async fn audit(
         ctx: &ctx,
         status,
         rows,
+        form: FormView::new(q.clone()),
+        older,
     }))
 }
