@@ -771,3 +771,9 @@ home-news-unread = { $count ->
    *[other] { $count } unopened messages
 }
 home-news-deemed = A letter from an office that you have not opened counts as delivered on { $date } even if you do not open it.
+staff-totp-reset = Reset two-step sign-in
+confirm-totp-reset = Reset this person's two-step sign-in?
+confirm-totp-reset-detail = Use it when they lost or replaced their phone. They are signed out everywhere at once, and at their next sign-in with the password they set up two-step sign-in again before anything else.
+confirm-totp-reset-yes = Yes, reset it
+notice-totp-reset = Two-step sign-in is reset. The person sets it up again at their next sign-in.
+action-user-totp_reset = Two-step sign-in reset by the office

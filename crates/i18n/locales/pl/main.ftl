@@ -773,3 +773,9 @@ home-news-unread = { $count ->
    *[many] { $count } nieotwartych wiadomości
 }
 home-news-deemed = Nieotwarte pismo z urzędu zostanie uznane za doręczone { $date }, nawet jeśli go nie otworzysz.
+staff-totp-reset = Zresetuj logowanie dwuetapowe
+confirm-totp-reset = Zresetować logowanie dwuetapowe tej osoby?
+confirm-totp-reset-detail = Użyj tego, gdy osoba zgubiła lub wymieniła telefon. Zostanie od razu wylogowana na wszystkich urządzeniach, a przy następnym logowaniu hasłem najpierw ponownie skonfiguruje logowanie dwuetapowe.
+confirm-totp-reset-yes = Tak, zresetuj
+notice-totp-reset = Logowanie dwuetapowe zostało zresetowane. Osoba skonfiguruje je ponownie przy następnym logowaniu.
+action-user-totp_reset = Reset logowania dwuetapowego przez urząd

@@ -773,3 +773,9 @@ home-news-unread = { $count ->
    *[other] { $count } neotvorenih poruka
 }
 home-news-deemed = Neotvoreno pismo organa smatraće se uručenim { $date }, čak i ako ga ne otvorite.
+staff-totp-reset = Poništi prijavu u dva koraka
+confirm-totp-reset = Poništiti prijavu u dva koraka ove osobe?
+confirm-totp-reset-detail = Koristite kada je osoba izgubila ili zamenila telefon. Odmah se odjavljuje na svim uređajima, a pri sledećoj prijavi lozinkom prvo ponovo podešava prijavu u dva koraka.
+confirm-totp-reset-yes = Da, poništi
+notice-totp-reset = Prijava u dva koraka je poništena. Osoba će je ponovo podesiti pri sledećoj prijavi.
+action-user-totp_reset = Poništavanje prijave u dva koraka od strane organa

@@ -1155,3 +1155,62 @@ async fn the_platform_admin_finds_locks_and_unlocks_an_account() {
         .expect("self");
     assert_eq!(r.status().as_u16(), 409);
 }
+
+/// An official who lost their phone: the office admin resets their second factor (after a
+/// confirmation); they are signed out and set up a new one at their next sign-in.
+#[tokio::test]
+async fn the_office_admin_resets_an_officials_lost_second_factor() {
+    let t = TestServer::seeded().await;
+    let admin = t.demo_web("urzad.admin@okienko.test").await;
+    let anna_web = t.demo_web("anna.nowak@okienko.test").await;
+    let anna = t
+        .services
+        .store
+        .user_by_email("anna.nowak@okienko.test")
+        .await
+        .expect("db")
+        .expect("anna");
+    let office = t
+        .services
+        .store
+        .grants_of(&anna.id)
+        .await
+        .expect("grants")
+        .into_iter()
+        .find_map(|g| g.office_id)
+        .expect("an office");
+    let path = format!("/offices/{office}/staff/{}/reset-totp", anna.id);
+    let csrf = t.csrf(&admin, &format!("/offices/{office}")).await;
+    let r = admin
+        .post(t.url(&path))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .expect("ask");
+    assert_eq!(r.status(), 200, "the confirmation first");
+    assert!(
+        t.is_staff("anna.nowak@okienko.test").await,
+        "nothing changed yet"
+    );
+    let r = admin
+        .post(t.url(&path))
+        .form(&[("csrf", csrf.as_str()), ("confirm", "yes")])
+        .send()
+        .await
+        .expect("reset");
+    assert_eq!(r.status(), 303);
+    assert!(
+        !t.is_staff("anna.nowak@okienko.test").await,
+        "no second factor"
+    );
+    let r = anna_web.get(t.url("/account")).send().await.expect("get");
+    assert_eq!(r.status(), 303, "signed out");
+    let (_, r) = t
+        .web_login("anna.nowak@okienko.test", demo::PASSWORD, None)
+        .await;
+    assert_eq!(
+        r.headers().get("location").map(|l| l.to_str().expect("l")),
+        Some("/account/totp"),
+        "sets up a new one first"
+    );
+}

@@ -214,6 +214,12 @@ pub(crate) fn table() -> Vec<Row> {
             OFFICE1_MANAGERS,
             303,
         ),
+        r(
+            "POST",
+            "/offices/{id}/staff/{user}/reset-totp",
+            OFFICE1_MANAGERS,
+            303,
+        ),
         r("GET", "/offices/{id}/seal.pem", OFFICE1_STAFF, 200),
         r("POST", "/offices/{id}/seal/rotate", OFFICE1_MANAGERS, 303),
         r("POST", "/offices/{id}/seal/import", OFFICE1_MANAGERS, 422),

@@ -179,4 +179,36 @@ impl Services {
             .await
             .map_err(DomainError::from)
     }
+
+    /// Turns off the second factor of a staff member of the office who lost it (a phone lost
+    /// or replaced): every session of theirs ends, and at their next sign-in with the
+    /// password they must set up a new one before anything else.
+    pub async fn reset_staff_totp(
+        &self,
+        p: &Principal,
+        office_id: &str,
+        user_id: &str,
+    ) -> Result<(), DomainError> {
+        check(p, Action::ManageStaff { office_id })?;
+        if user_id == p.user.id {
+            return Err(DomainError::invalid("user", "err-staff-self"));
+        }
+        let in_office = self
+            .store
+            .grants_of(user_id)
+            .await?
+            .iter()
+            .any(|g| g.office_id.as_deref() == Some(office_id));
+        if !in_office {
+            return Err(DomainError::NotFound);
+        }
+        let ev = AuditEvent::new(self.now_ms(), Some(&p.user.id), "user.totp_reset", user_id)
+            .subject(user_id)
+            .reason(format!("office {office_id}"));
+        self.store.set_totp(user_id, None, &ev).await?;
+        self.store
+            .delete_user_sessions(user_id)
+            .await
+            .map_err(DomainError::from)
+    }
 }

@@ -27,6 +27,10 @@ pub fn routes() -> Router<State> {
         .route("/offices/{id}/departments/{dept}/delete", post(dept_delete))
         .route("/offices/{id}/staff", post(staff_add))
         .route("/offices/{id}/staff/{user}/remove", post(staff_remove))
+        .route(
+            "/offices/{id}/staff/{user}/reset-totp",
+            post(staff_reset_totp),
+        )
         .route("/offices/{id}/seal.pem", get(seal_pem))
         .route("/offices/{id}/seal/rotate", post(seal_rotate))
         .route("/offices/{id}/seal/import", post(seal_import))
@@ -436,6 +440,31 @@ pub(crate) async fn staff_remove(
         &id,
         result,
         "notice-staff-removed",
+        (&None, "email"),
+    )
+    .await
+}
+
+/// Resets a staff member's second factor, after its confirmation.
+pub(crate) async fn staff_reset_totp(
+    axum::extract::State(state): St,
+    axum::Extension(ctx): CtxRef,
+    Path((id, user)): Path<(String, String)>,
+    CsrfForm(f): CsrfForm,
+) -> Result<Response, PageError> {
+    let p = require_user(&ctx)?;
+    if !confirmed(&f) {
+        let action = format!("/offices/{id}/staff/{user}/reset-totp");
+        let back = format!("/offices/{id}");
+        return Ok(confirm_page(&ctx, "confirm-totp-reset", &action, &back, &f));
+    }
+    let result = state.services.reset_staff_totp(p, &id, &user).await;
+    office_answer(
+        &state,
+        &ctx,
+        &id,
+        result,
+        "notice-totp-reset",
         (&None, "email"),
     )
     .await
