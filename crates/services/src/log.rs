@@ -78,14 +78,15 @@ type Appended = Result<(u64, Result<(), StoreError>), String>;
 struct Append {
     leaves: Vec<Vec<u8>>,
     message: Option<MessageToStore>,
-    /// A cash receipt (its one leaf is `leaves[0]`), stored with its audit event.
-    receipt: Option<ReceiptToStore>,
+    /// Another signed record (its one leaf is `leaves[0]`), stored with its audit event.
+    record: Option<RecordToStore>,
     reply: oneshot::Sender<Appended>,
 }
 
-/// A signed cash receipt and its audit event, stored in the commit that logs it.
-pub type ReceiptToStore = (
-    okienko_store::CashReceipt,
+/// A signed record (a cash receipt, a receipt's void) and its audit event, stored in the
+/// commit that logs it.
+pub type RecordToStore = (
+    okienko_store::SignedRecord,
     okienko_domain::audit::AuditEvent,
 );
 
@@ -167,28 +168,24 @@ impl EvidenceLog {
         Ok(self.submit(leaves, Some(message), None).await?.1)
     }
 
-    /// Appends a signed receipt (`leaf`) and stores the receipt, numbered by its leaf, with its
-    /// audit event in the same transaction. Returns its log index once both are durable.
-    pub async fn append_receipt(
-        &self,
-        leaf: Vec<u8>,
-        receipt: ReceiptToStore,
-    ) -> anyhow::Result<u64> {
-        Ok(self.submit(vec![leaf], None, Some(receipt)).await?.0)
+    /// Appends a signed record (`leaf`) and stores it, numbered by its leaf, with its audit
+    /// event in the same transaction. Returns its log index once both are durable.
+    pub async fn append_record(&self, leaf: Vec<u8>, record: RecordToStore) -> anyhow::Result<u64> {
+        Ok(self.submit(vec![leaf], None, Some(record)).await?.0)
     }
 
     async fn submit(
         &self,
         leaves: Vec<Vec<u8>>,
         message: Option<MessageToStore>,
-        receipt: Option<ReceiptToStore>,
+        record: Option<RecordToStore>,
     ) -> anyhow::Result<(u64, Result<(), StoreError>)> {
         let (reply, rx) = oneshot::channel();
         self.tx
             .send(Append {
                 leaves,
                 message,
-                receipt,
+                record,
                 reply,
             })
             .await
@@ -329,7 +326,7 @@ async fn commit(state: &RwLock<State>, sink: &Sink, packed: Packed) {
     // Messages in the batch, their evidence records numbered by where their leaves go.
     let mut messages = Vec::new();
     let mut senders = Vec::new();
-    let mut receipts = Vec::new();
+    let mut records = Vec::new();
     for (k, a) in batch.iter_mut().enumerate() {
         if let Some((mut m, _)) = a.message.take() {
             for (j, e) in m.evidence.iter_mut().enumerate() {
@@ -338,22 +335,22 @@ async fn commit(state: &RwLock<State>, sink: &Sink, packed: Packed) {
             messages.push(m);
             senders.push(k);
         }
-        if let Some((mut r, ev)) = a.receipt.take() {
-            r.log_index = expected + offsets[k] as i64;
-            receipts.push((r, ev));
+        if let Some((mut r, ev)) = a.record.take() {
+            r.set_log_index(expected + offsets[k] as i64);
+            records.push((r, ev));
         }
     }
     let at = okienko_domain::to_millis(sink.clock.now());
     let store = sink.store.as_ref();
     let stored = match places {
         Err(e) => Err(e),
-        Ok(_) if messages.is_empty() && receipts.is_empty() => store
+        Ok(_) if messages.is_empty() && records.is_empty() => store
             .append_log_leaves(expected, &rows, at)
             .await
             .map(|first| (first, Vec::new()))
             .map_err(|e| e.to_string()),
         Ok(places) => store
-            .append_log_and_messages(expected, &rows, at, &places, &messages, &receipts)
+            .append_log_and_messages(expected, &rows, at, &places, &messages, &records)
             .await
             .map_err(|e| e.to_string()),
     };

@@ -20,10 +20,11 @@ pub trait LogStore: Send + Sync {
     ) -> Result<i64>;
     /// Appends log leaves and stores the signed records they belong to in one transaction (one
     /// commit for all): the leaves as [`Self::append_log_leaves`], then the messages as
-    /// [`crate::DeliveryStore::insert_messages`], then the cash receipts with their audit
-    /// events. Returns the first leaf's index and each message's result; a receipt whose
-    /// number is taken (another instance) fails the whole commit, so no leaf is left without
-    /// its row.
+    /// [`crate::DeliveryStore::insert_messages`], then the other signed records (cash
+    /// receipts, their voids) with their audit events. Returns the first leaf's index and each
+    /// message's result; a record that cannot be stored (a receipt number taken by another
+    /// instance, a receipt voided twice) fails the whole commit, so no leaf is left without its
+    /// row.
     async fn append_log_and_messages(
         &self,
         expected_size: i64,
@@ -31,7 +32,7 @@ pub trait LogStore: Send + Sync {
         at: Millis,
         packed: &[PackedBlob],
         batch: &[NewMessage],
-        receipts: &[(CashReceipt, AuditEvent)],
+        records: &[(SignedRecord, AuditEvent)],
     ) -> Result<(i64, Vec<Result<()>>)>;
     /// All leaf hashes in order (hex), for building proofs.
     async fn log_leaf_hashes(&self) -> Result<Vec<String>>;

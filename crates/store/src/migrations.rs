@@ -93,4 +93,9 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "visit_history",
         sql: include_str!("../migrations/0017_visit_history.sql"),
     },
+    Migration {
+        version: 18,
+        name: "receipt_voids",
+        sql: include_str!("../migrations/0018_receipt_voids.sql"),
+    },
 ];

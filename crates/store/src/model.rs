@@ -344,6 +344,42 @@ pub struct CashReceipt {
     pub document: String,
     pub signed_b64: String,
     pub log_index: i64,
+    /// The office the fee is paid to, if the counter takes it on an office's behalf.
+    pub payee_office_id: Option<String>,
+    /// The receipt's void, once it is voided (never deleted).
+    pub void: Option<ReceiptVoid>,
+}
+
+/// The void of a receipt taken by mistake: signed and logged like the receipt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReceiptVoid {
+    pub id: String,
+    pub receipt_id: String,
+    pub clerk_id: String,
+    pub reason: String,
+    pub voided_at: Millis,
+    /// The void's JSON, and its enveloping CMS signature (base64).
+    pub document: String,
+    pub signed_b64: String,
+    pub log_index: i64,
+}
+
+/// A signed record stored in the commit that appends it to the evidence log: its row (or
+/// rows), numbered by its leaf.
+#[derive(Debug, Clone)]
+pub enum SignedRecord {
+    CashReceipt(Box<CashReceipt>),
+    ReceiptVoid(ReceiptVoid),
+}
+
+impl SignedRecord {
+    /// Numbers the record by the index of its leaf in the log.
+    pub fn set_log_index(&mut self, index: i64) {
+        match self {
+            SignedRecord::CashReceipt(r) => r.log_index = index,
+            SignedRecord::ReceiptVoid(v) => v.log_index = index,
+        }
+    }
 }
 
 /// What a service point's counter did in a day.

@@ -1426,6 +1426,8 @@ async fn trusted_profile_applications_are_decided_once() {
             document: "{}".into(),
             signed_b64: String::new(),
             log_index: 0,
+            payee_office_id: None,
+            void: None,
         };
         assert_eq!(s.next_receipt_number("p1").await.expect("n"), 1);
         s.insert_receipt(&receipt("r1", 1, 1250, 1_750), &ev("cash.receipt"))
@@ -1463,6 +1465,53 @@ async fn trusted_profile_applications_are_decided_once() {
         assert_eq!(
             s.receipt("r2").await.expect("read").map(|r| r.number),
             Some(2)
+        );
+        // A void is a signed record: stored with its leaf in one commit, once per receipt; a
+        // second void fails its whole commit, leaf and all.
+        let void = |id: &str| {
+            okienko_store::SignedRecord::ReceiptVoid(okienko_store::ReceiptVoid {
+                id: id.into(),
+                receipt_id: "r2".into(),
+                clerk_id: "k1".into(),
+                reason: "pomyłka".into(),
+                voided_at: 1_770,
+                document: "{}".into(),
+                signed_b64: String::new(),
+                log_index: -1,
+            })
+        };
+        let size = s.log_leaf_hashes().await.expect("log").len() as i64;
+        let mut v1 = void("rv1");
+        v1.set_log_index(size);
+        s.append_log_and_messages(
+            size,
+            &[("aa".repeat(32), "dm9pZA==".into())],
+            1_770,
+            &[],
+            &[],
+            &[(v1, ev("cash.void"))],
+        )
+        .await
+        .expect("void");
+        assert!(s
+            .append_log_and_messages(
+                size + 1,
+                &[("bb".repeat(32), "dm9pZA==".into())],
+                1_771,
+                &[],
+                &[],
+                &[(void("rv2"), ev("cash.void"))]
+            )
+            .await
+            .is_err());
+        assert_eq!(
+            s.log_leaf_hashes().await.expect("log").len() as i64,
+            size + 1
+        );
+        let r2 = s.receipt("r2").await.expect("read").expect("r2");
+        assert_eq!(
+            r2.void.map(|v| (v.id, v.log_index)),
+            Some(("rv1".to_string(), size))
         );
         assert!(s
             .end_visit("v1", 1_800, &ev("visit.end"))

@@ -28,12 +28,17 @@ pub fn attachment(a: Attachment, bytes: bytes::Bytes) -> Response {
 
 /// The evidence as `application/pkcs7-mime`, named after its number.
 pub fn signed_evidence(e: &EvidenceRecord) -> Result<Response, DomainError> {
+    signed_p7m(&e.id, &e.signed_b64)
+}
+
+/// Any signed record (enveloping CMS, base64 in the store) as `<id>.p7m`.
+pub fn signed_p7m(id: &str, signed_b64: &str) -> Result<Response, DomainError> {
     let der = base64::engine::general_purpose::STANDARD
-        .decode(&e.signed_b64)
+        .decode(signed_b64)
         .map_err(|x| DomainError::Internal(x.to_string()))?;
     Ok(download(
         "application/pkcs7-mime".into(),
-        &format!("{}.p7m", e.id),
+        &format!("{id}.p7m"),
         der,
     ))
 }

@@ -297,7 +297,11 @@ pub(crate) fn table() -> Vec<Row> {
         r("GET", "/counter/receipts/{id}", CLERK1, 200),
         r("GET", "/counter/receipts/{id}/pdf", CLERK1, 200),
         r("GET", "/counter/receipts/{id}/signed", CLERK1, 200),
+        // No reason given: the clerk is told to give one, and nothing is voided.
+        r("POST", "/counter/receipts/{id}/void", CLERK1, 422),
+        r("GET", "/counter/receipts/{id}/void/signed", CLERK1, 200),
         r("GET", "/counter/cash-report", CLERK1, 200),
+        r("GET", "/counter/cash-report/pdf", CLERK1, 200),
         r("GET", "/signatures/trusted", ALL_SIGNED_IN, 200),
         r("POST", "/signatures/trusted", ALL_SIGNED_IN, 422),
         r("POST", "/api/v1/signatures/trusted", ALL_SIGNED_IN, 422),
@@ -708,10 +712,16 @@ pub(crate) async fn concrete(w: &World, route: &str, n: usize) -> String {
             .await
             .expect("visit");
         fresh = if route.starts_with("/counter/receipts/") {
-            s.take_cash(&kasia, &v.id, "12,50", "Opłata skarbowa")
+            let r = s
+                .take_cash(&kasia, &v.id, "12,50", "Opłata skarbowa", "")
                 .await
-                .expect("receipt")
-                .id
+                .expect("receipt");
+            if route.ends_with("/void/signed") {
+                s.void_receipt(&kasia, &r.id, "Pomyłka w kwocie")
+                    .await
+                    .expect("void");
+            }
+            r.id
         } else {
             v.id
         };

@@ -422,7 +422,7 @@ async fn confirmed_at_the_counter_then_a_mailbox_opens() {
     let store_total: i64 = {
         let kasia_p = crate::common::principal(&t, "kasia.poczta@okienko.test").await;
         t.services
-            .cash_report(&kasia_p, None)
+            .cash_report(&kasia_p, None, false)
             .await
             .expect("report")
             .receipts
@@ -543,6 +543,150 @@ async fn confirmed_at_the_counter_then_a_mailbox_opens() {
         page.contains("Odpis aktu") && page.contains("cash-receipt"),
         "{page}"
     );
+
+    // A fee taken for an office names it as the payee; the day's report sums per payee.
+    let visit_page = clerk
+        .get(t.url(&visit_path))
+        .send()
+        .await
+        .expect("visit")
+        .text()
+        .await
+        .expect("t");
+    let payee = visit_page
+        .split("id=\"f-payee\"")
+        .nth(1)
+        .and_then(|s| s.split("<option value=\"").nth(2))
+        .and_then(|s| s.split('"').next())
+        .expect("a payee office")
+        .to_string();
+    let r = clerk
+        .post(t.url(&format!("{visit_path}/cash?lang=en")))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("amount", "5"),
+            ("title", "Opłata za wypis"),
+            ("payee", payee.as_str()),
+        ])
+        .send()
+        .await
+        .expect("pay");
+    assert_eq!(r.status().as_u16(), 303);
+    // A receipt taken by mistake: voiding asks first and changes nothing until confirmed.
+    let void_path = format!("{}/void", receipts[0]);
+    let r = clerk
+        .post(t.url(&format!("{void_path}?lang=en")))
+        .form(&[("csrf", csrf.as_str()), ("reason", "Pomyłka w kwocie")])
+        .send()
+        .await
+        .expect("void");
+    assert_eq!(r.status().as_u16(), 200);
+    assert!(r.text().await.expect("t").contains("Void this receipt?"));
+    let r = clerk
+        .post(t.url(&format!("{void_path}?lang=en")))
+        .form(&[("csrf", csrf.as_str()), ("reason", ""), ("confirm", "yes")])
+        .send()
+        .await
+        .expect("void");
+    assert_eq!(r.status().as_u16(), 422);
+    let r = clerk
+        .post(t.url(&void_path))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("reason", "Pomyłka w kwocie"),
+            ("confirm", "yes"),
+        ])
+        .send()
+        .await
+        .expect("void");
+    assert_eq!(r.status().as_u16(), 303);
+    let r = clerk
+        .post(t.url(&void_path))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("reason", "Jeszcze raz"),
+            ("confirm", "yes"),
+        ])
+        .send()
+        .await
+        .expect("void");
+    assert_eq!(r.status().as_u16(), 409, "a receipt is voided once");
+    let page = clerk
+        .get(t.url(&format!("{}?lang=en", receipts[0])))
+        .send()
+        .await
+        .expect("receipt")
+        .text()
+        .await
+        .expect("t");
+    assert!(
+        page.contains("id=\"receipt-voided\"") && page.contains("Pomyłka w kwocie"),
+        "{page}"
+    );
+    // The voided receipt stays in the report, crossed out and out of the total.
+    let report = clerk
+        .get(t.url("/counter/cash-report?lang=en&mine=1"))
+        .send()
+        .await
+        .expect("report")
+        .text()
+        .await
+        .expect("t");
+    assert!(
+        report.contains("<strong id=\"cash-total\">PLN\u{a0}22.00</strong>")
+            && report.contains("class=\"voided\"")
+            && report.contains("Day close of Katarzyna Pocztowa")
+            && report.contains("id=\"cash-by-payee\""),
+        "{report}"
+    );
+    let pdf = clerk
+        .get(t.url("/counter/cash-report/pdf?mine=1"))
+        .send()
+        .await
+        .expect("pdf")
+        .bytes()
+        .await
+        .expect("bytes");
+    assert!(pdf.starts_with(b"%PDF-"));
+    // The void is signed: it verifies outside, and the public check says the receipt is void.
+    let void_p7m = clerk
+        .get(t.url(&format!("{void_path}/signed")))
+        .send()
+        .await
+        .expect("signed")
+        .bytes()
+        .await
+        .expect("bytes");
+    if std::process::Command::new("openssl")
+        .arg("version")
+        .output()
+        .is_ok()
+    {
+        std::fs::write(t.data.join("void.p7m"), &void_p7m).expect("w");
+        let out = std::process::Command::new("openssl")
+            .args([
+                "cms", "-verify", "-inform", "DER", "-in", "void.p7m", "-CAfile", "ca.pem",
+            ])
+            .current_dir(&t.data)
+            .output()
+            .expect("openssl");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let void: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        assert_eq!(void["type"], "cash-receipt-void");
+        assert_eq!(void["reason"], "Pomyłka w kwocie");
+    }
+    let rid0 = receipts[0].rsplit('/').next().expect("id").to_string();
+    let public = reqwest::get(t.url(&format!("/receipts/verify?id={rid0}&lang=en")))
+        .await
+        .expect("check")
+        .text()
+        .await
+        .expect("t");
+    assert!(public.contains("id=\"receipt-check-voided\""), "{public}");
 
     let r = clerk
         .post(t.url(&format!("{visit_path}/end")))

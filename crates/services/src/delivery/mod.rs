@@ -206,6 +206,23 @@ impl Services {
     /// the evidence is in the log. The same idempotency key from the same sender returns the
     /// first result and creates nothing new.
     pub async fn send_message(&self, p: &Principal, out: Outgoing) -> Result<Sent, DomainError> {
+        self.send_or_check(p, out, false)
+            .await?
+            .ok_or(DomainError::Internal("nothing sent".into()))
+    }
+
+    /// Checks a message as [`Self::send_message`] would, sending nothing and issuing no
+    /// evidence: the "check your answers" step before a legally significant act.
+    pub async fn check_message(&self, p: &Principal, out: Outgoing) -> Result<(), DomainError> {
+        self.send_or_check(p, out, true).await.map(|_| ())
+    }
+
+    async fn send_or_check(
+        &self,
+        p: &Principal,
+        out: Outgoing,
+        check_only: bool,
+    ) -> Result<Option<Sent>, DomainError> {
         let from = Address::parse(&out.from)
             .map_err(|c| DomainError::invalid("from", c))?
             .to_string();
@@ -220,7 +237,7 @@ impl Services {
         if let (Some(key), Some(retry)) = (out.idempotency_key.as_deref(), &retry) {
             if let Some(id) = self.store.message_by_idempotency(&from, key).await? {
                 self.same_request(&id, retry).await?;
-                return self.sent_result(&id).await;
+                return self.sent_result(&id).await.map(Some);
             }
         }
         let mut errs = FieldErrors::new();
@@ -321,6 +338,9 @@ impl Services {
             );
             let id = self.reject_submission(&from, &to, &subject, &errs).await?;
             return Err(DomainError::Rejected(errs, id));
+        }
+        if check_only {
+            return Ok(None);
         }
         // Bytes stored with the message in its commit: letters' PDFs and attachments.
         let mut blobs: Vec<(String, bytes::Bytes)> = Vec::new();
@@ -450,13 +470,13 @@ impl Services {
                     if let Some(retry) = &retry {
                         self.same_request(&first, retry).await?;
                     }
-                    return self.sent_result(&first).await;
+                    return self.sent_result(&first).await.map(Some);
                 }
                 return Err(DomainError::Conflict("err-conflict"));
             }
             Err(e) => return Err(e.into()),
         }
-        Ok(Sent { id, evidence })
+        Ok(Some(Sent { id, evidence }))
     }
 }
 

@@ -2,6 +2,9 @@
 //! day's cash report per service point.
 
 use super::*;
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine;
+use okienko_store::SignedRecord;
 
 /// An amount typed at the counter, in grosze: "12", "12,50" or "12.5" PLN; from 0.01 to
 /// 100,000.00.
@@ -26,17 +29,34 @@ pub fn parse_amount(s: &str) -> Result<i64, &'static str> {
     }
 }
 
+/// The reason a receipt is void, as the clerk wrote it: 3 to 500 characters.
+pub fn void_reason(s: &str) -> Result<&str, DomainError> {
+    let r = s.trim();
+    if (3..=500).contains(&r.chars().count()) {
+        Ok(r)
+    } else {
+        Err(DomainError::invalid("reason", "err-void-reason"))
+    }
+}
+
 /// Grosze as "12.50".
 pub fn format_amount(grosze: i64) -> String {
     format!("{}.{:02}", grosze / 100, grosze % 100)
 }
 
-/// A service point's cash for one day: its receipts and their total.
+/// A service point's cash for one day (or one clerk's part of it): its receipts and the total
+/// of those not voided.
 pub struct CashReport {
     pub point: ServicePoint,
     pub day: time::Date,
     pub receipts: Vec<okienko_store::CashReceipt>,
     pub total: i64,
+    /// The clerk whose day close this is; `None` for the whole service point.
+    pub clerk: Option<String>,
+    /// Totals by payee office (name, grosze), receipts without a payee under the point's name.
+    pub by_payee: Vec<(String, i64)>,
+    /// Payee office names by id, for the receipts' rows.
+    pub payees: std::collections::HashMap<String, String>,
     /// Numbers between the day's first and last receipt that no receipt carries: taken for
     /// a payment whose receipt never reached its commit (at most 100 are named).
     pub unused: Vec<i64>,
@@ -53,9 +73,20 @@ impl Services {
         visit_id: &str,
         amount: &str,
         title: &str,
+        payee: &str,
     ) -> Result<okienko_store::CashReceipt, DomainError> {
         let (visit, point, citizen) = self.my_open_visit(p, visit_id).await?;
         let mut errs = FieldErrors::new();
+        let payee = match payee.trim() {
+            "" => None,
+            id => match self.store.office(id).await? {
+                Some(o) => Some(o),
+                None => {
+                    errs.add("payee", "err-payee");
+                    None
+                }
+            },
+        };
         let amount = errs.check("amount", parse_amount(amount));
         let title = title.trim();
         if title.is_empty() || title.chars().count() > 200 {
@@ -84,17 +115,10 @@ impl Services {
             "clerk": p.user.display_name,
             "payer": citizen.display_name,
             "visit_id": visit.id,
+            "payee": payee.as_ref().map(|o| serde_json::json!({"id": o.id, "name": o.name})),
         });
-        let bytes =
-            serde_json::to_vec_pretty(&doc).map_err(|e| DomainError::Internal(e.to_string()))?;
-        let signed = self
-            .sign_platform_evidence(vec![bytes.clone()])
-            .await?
-            .into_iter()
-            .next()
-            .ok_or(DomainError::Internal("no signature".into()))?;
-        use base64::Engine;
-        let mut receipt = okienko_store::CashReceipt {
+        let (bytes, signed) = self.sign_json(&doc).await?;
+        let receipt = okienko_store::CashReceipt {
             id: id.clone(),
             service_point_id: point.id.clone(),
             number,
@@ -105,9 +129,11 @@ impl Services {
             title: title.to_string(),
             paid_at: now,
             document: String::from_utf8_lossy(&bytes).to_string(),
-            signed_b64: base64::engine::general_purpose::STANDARD.encode(&signed),
+            signed_b64: B64.encode(&signed),
             // Set by the log's commit, which stores the receipt with its leaf.
             log_index: -1,
+            payee_office_id: payee.map(|o| o.id),
+            void: None,
         };
         let ev = AuditEvent::new(now, Some(&p.user.id), "counter.cash", &id)
             .subject(&citizen.id)
@@ -118,14 +144,130 @@ impl Services {
                 citizen.display_name,
                 point.name
             ));
-        // Signed, appended to the evidence log and stored with its audit event in one commit.
+        let mut record = SignedRecord::CashReceipt(Box::new(receipt));
+        self.log_signed(signed, &mut record, ev).await?;
+        match record {
+            SignedRecord::CashReceipt(r) => Ok(*r),
+            SignedRecord::ReceiptVoid(_) => Err(DomainError::Internal("not a receipt".into())),
+        }
+    }
+
+    /// The offices a clerk may take a fee for (the payee on a receipt), by name.
+    pub async fn payee_offices(&self, p: &Principal) -> Result<Vec<(String, String)>, DomainError> {
+        self.clerk_point(p).await?;
+        let mut offices: Vec<(String, String)> = self
+            .store
+            .offices()
+            .await?
+            .into_iter()
+            .map(|o| (o.id, o.name))
+            .collect();
+        offices.sort_by(|a, b| a.1.cmp(&b.1));
+        Ok(offices)
+    }
+
+    /// Voids a receipt taken by mistake at the clerk's service point: the receipt stays, with
+    /// a signed void beside it (the reason, the clerk, the time) in the evidence log and in the
+    /// payer's Data Tracker. A receipt is voided once.
+    pub async fn void_receipt(
+        &self,
+        p: &Principal,
+        id: &str,
+        reason: &str,
+    ) -> Result<okienko_store::ReceiptVoid, DomainError> {
+        let (r, point) = self.receipt_to_void(p, id).await?;
+        let reason = void_reason(reason)?;
+        let now = self.now_ms();
+        let void_id = format!("RV-{}", new_id());
+        let doc = serde_json::json!({
+            "void_id": void_id,
+            "type": "cash-receipt-void",
+            "issuing_service": self.base_url,
+            "receipt_id": r.id,
+            "receipt_number": r.number,
+            "service_point": {"id": point.id, "name": point.name},
+            "amount": format_amount(r.amount),
+            "currency": "PLN",
+            "reason": reason,
+            "voided_at": crate::clock::rfc3339(now),
+            "clerk": p.user.display_name,
+        });
+        let (bytes, signed) = self.sign_json(&doc).await?;
+        let void = okienko_store::ReceiptVoid {
+            id: void_id.clone(),
+            receipt_id: r.id.clone(),
+            clerk_id: p.user.id.clone(),
+            reason: reason.to_string(),
+            voided_at: now,
+            document: String::from_utf8_lossy(&bytes).to_string(),
+            signed_b64: B64.encode(&signed),
+            log_index: -1,
+        };
+        let ev = AuditEvent::new(now, Some(&p.user.id), "counter.cash.void", &r.id)
+            .subject(&r.citizen_id)
+            .reason(format!(
+                "receipt no. {} of {} PLN voided by clerk {} at {}: {reason}",
+                r.number,
+                format_amount(r.amount),
+                p.user.display_name,
+                point.name
+            ));
+        let mut record = SignedRecord::ReceiptVoid(void);
+        self.log_signed(signed, &mut record, ev).await?;
+        match record {
+            SignedRecord::ReceiptVoid(v) => Ok(v),
+            SignedRecord::CashReceipt(_) => Err(DomainError::Internal("not a void".into())),
+        }
+    }
+
+    /// A receipt of the clerk's own service point that is not voided yet, and the point: not
+    /// found for anyone else (the payer too), a conflict once voided.
+    pub async fn receipt_to_void(
+        &self,
+        p: &Principal,
+        id: &str,
+    ) -> Result<(okienko_store::CashReceipt, ServicePoint), DomainError> {
+        let point = self.clerk_point(p).await?;
+        let r = self
+            .store
+            .receipt(id)
+            .await?
+            .filter(|r| r.service_point_id == point.id)
+            .ok_or(DomainError::NotFound)?;
+        if r.void.is_some() {
+            return Err(DomainError::Conflict("err-receipt-voided"));
+        }
+        Ok((r, point))
+    }
+
+    /// Signs a JSON document (enveloping CMS, the platform's seal): its bytes and signature.
+    async fn sign_json(&self, doc: &serde_json::Value) -> Result<(Vec<u8>, Vec<u8>), DomainError> {
+        let bytes =
+            serde_json::to_vec_pretty(doc).map_err(|e| DomainError::Internal(e.to_string()))?;
+        let signed = self
+            .sign_platform_evidence(vec![bytes.clone()])
+            .await?
+            .into_iter()
+            .next()
+            .ok_or(DomainError::Internal("no signature".into()))?;
+        Ok((bytes, signed))
+    }
+
+    /// Appends a signed record to the evidence log and stores it with its audit event in the
+    /// same commit; numbers it by its leaf.
+    async fn log_signed(
+        &self,
+        signed: Vec<u8>,
+        record: &mut SignedRecord,
+        ev: AuditEvent,
+    ) -> Result<(), DomainError> {
         let index = self
             .log
-            .append_receipt(signed, (receipt.clone(), ev))
+            .append_record(signed, (record.clone(), ev))
             .await
             .map_err(|e| DomainError::Internal(e.to_string()))?;
-        receipt.log_index = index as i64;
-        Ok(receipt)
+        record.set_log_index(index as i64);
+        Ok(())
     }
 
     /// A receipt by its number, for the public check page (which shows no names).
@@ -161,6 +303,7 @@ impl Services {
         &self,
         p: &Principal,
         day: Option<time::Date>,
+        mine: bool,
     ) -> Result<CashReport, DomainError> {
         let point = self.clerk_point(p).await?;
         let day = day.unwrap_or_else(|| self.country.local(self.clock.now()).date());
@@ -170,11 +313,39 @@ impl Services {
             .next_day()
             .map(|d| okienko_domain::to_millis(self.country.day_start(d)))
             .unwrap_or(from + 86_400_000);
-        let receipts = self.store.receipts_between(&point.id, from, until).await?;
-        let total = receipts.iter().map(|r| r.amount).sum();
-        let counter = self.store.counter_day(&point.id, from, until).await?;
+        let mut receipts = self.store.receipts_between(&point.id, from, until).await?;
+        // Gaps are the point's, whoever took the receipts around them.
         let unused = unused_numbers(receipts.iter().map(|r| r.number));
+        if mine {
+            receipts.retain(|r| r.clerk_id == p.user.id);
+        }
+        let payees: std::collections::HashMap<String, String> = self
+            .store
+            .offices()
+            .await?
+            .into_iter()
+            .map(|o| (o.id, o.name))
+            .collect();
+        let mut by_payee: Vec<(String, i64)> = Vec::new();
+        for r in receipts.iter().filter(|r| r.void.is_none()) {
+            let name = r
+                .payee_office_id
+                .as_ref()
+                .and_then(|id| payees.get(id))
+                .cloned()
+                .unwrap_or_else(|| point.name.clone());
+            match by_payee.iter_mut().find(|(n, _)| *n == name) {
+                Some((_, t)) => *t += r.amount,
+                None => by_payee.push((name, r.amount)),
+            }
+        }
+        by_payee.sort();
+        let total = by_payee.iter().map(|(_, t)| t).sum();
+        let counter = self.store.counter_day(&point.id, from, until).await?;
         Ok(CashReport {
+            clerk: mine.then(|| p.user.display_name.clone()),
+            by_payee,
+            payees,
             counter,
             point,
             day,

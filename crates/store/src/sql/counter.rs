@@ -48,8 +48,7 @@ impl crate::CounterStore for SqlStore {
     }
 
     async fn visit_receipts(&self, visit_id: &str) -> Result<Vec<CashReceipt>> {
-        let sql =
-            format!("SELECT {RECEIPT_COLS} FROM cash_receipts WHERE visit_id = $1 ORDER BY number");
+        let sql = format!("{RECEIPT_SELECT} WHERE c.visit_id = $1 ORDER BY c.number");
         self.all(sqlx::query(&sql).bind(visit_id), receipt_from)
             .await
     }
@@ -132,10 +131,7 @@ impl crate::CounterStore for SqlStore {
 
     async fn receipt(&self, id: &str) -> Result<Option<CashReceipt>> {
         self.opt(
-            sqlx::query(&format!(
-                "SELECT {RECEIPT_COLS} FROM cash_receipts WHERE id = $1"
-            ))
-            .bind(id),
+            sqlx::query(&format!("{RECEIPT_SELECT} WHERE c.id = $1")).bind(id),
             receipt_from,
         )
         .await
@@ -148,7 +144,7 @@ impl crate::CounterStore for SqlStore {
         until: Millis,
     ) -> Result<Vec<CashReceipt>> {
         self.all(sqlx::query(&format!(
-            "SELECT {RECEIPT_COLS} FROM cash_receipts WHERE service_point_id = $1 AND paid_at >= $2 AND paid_at < $3 ORDER BY number"
+            "{RECEIPT_SELECT} WHERE c.service_point_id = $1 AND c.paid_at >= $2 AND c.paid_at < $3 ORDER BY c.number"
         ))
         .bind(service_point_id)
         .bind(from)
@@ -168,11 +164,31 @@ fn visit_from(r: &AnyRow) -> std::result::Result<CounterVisit, sqlx::Error> {
     })
 }
 
-pub(super) const RECEIPT_COLS: &str = "id, service_point_id, number, visit_id, clerk_id, citizen_id, amount, title, paid_at, document, signed, log_index";
+/// Receipts with their voids (`c` and `v`): add a `WHERE` on `c`.
+const RECEIPT_SELECT: &str =
+    "SELECT c.id, c.service_point_id, c.number, c.visit_id, c.clerk_id, c.citizen_id, \
+     c.amount, c.title, c.paid_at, c.document, c.signed, c.log_index, c.payee_office_id, \
+     v.id AS void_id, v.clerk_id AS void_clerk, v.reason AS void_reason, v.voided_at, \
+     v.document AS void_document, v.signed AS void_signed, v.log_index AS void_log_index \
+     FROM cash_receipts c LEFT JOIN receipt_voids v ON v.receipt_id = c.id";
 
-pub(super) fn receipt_from(r: &AnyRow) -> std::result::Result<CashReceipt, sqlx::Error> {
+fn receipt_from(r: &AnyRow) -> std::result::Result<CashReceipt, sqlx::Error> {
+    let id: String = r.try_get("id")?;
+    let void = match r.try_get::<Option<String>, _>("void_id")? {
+        None => None,
+        Some(void_id) => Some(ReceiptVoid {
+            id: void_id,
+            receipt_id: id.clone(),
+            clerk_id: r.try_get("void_clerk")?,
+            reason: r.try_get("void_reason")?,
+            voided_at: r.try_get("voided_at")?,
+            document: r.try_get("void_document")?,
+            signed_b64: r.try_get("void_signed")?,
+            log_index: r.try_get("void_log_index")?,
+        }),
+    };
     Ok(CashReceipt {
-        id: r.try_get("id")?,
+        id,
         service_point_id: r.try_get("service_point_id")?,
         number: r.try_get("number")?,
         visit_id: r.try_get("visit_id")?,
@@ -184,7 +200,37 @@ pub(super) fn receipt_from(r: &AnyRow) -> std::result::Result<CashReceipt, sqlx:
         document: r.try_get("document")?,
         signed_b64: r.try_get("signed")?,
         log_index: r.try_get("log_index")?,
+        payee_office_id: r.try_get("payee_office_id")?,
+        void,
     })
+}
+
+/// Stores a signed record inside `tx`: a receipt (a conflict if its number is taken) or a
+/// receipt's void (a conflict if the receipt is voided already).
+pub(super) async fn insert_signed_in(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    record: &SignedRecord,
+) -> Result<()> {
+    match record {
+        SignedRecord::CashReceipt(r) => insert_receipt_in(tx, r).await,
+        SignedRecord::ReceiptVoid(v) => {
+            sqlx::query(
+                "INSERT INTO receipt_voids (receipt_id, id, clerk_id, reason, voided_at, document, signed, log_index) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(&v.receipt_id)
+            .bind(&v.id)
+            .bind(&v.clerk_id)
+            .bind(&v.reason)
+            .bind(v.voided_at)
+            .bind(&v.document)
+            .bind(&v.signed_b64)
+            .bind(v.log_index)
+            .execute(&mut **tx)
+            .await?;
+            Ok(())
+        }
+    }
 }
 
 /// Stores a receipt inside `tx`; a conflict if its number is taken.
@@ -193,8 +239,8 @@ pub(super) async fn insert_receipt_in(
     r: &CashReceipt,
 ) -> Result<()> {
     sqlx::query(
-        "INSERT INTO cash_receipts (id, service_point_id, number, visit_id, clerk_id, citizen_id, amount, title, paid_at, document, signed, log_index) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+        "INSERT INTO cash_receipts (id, service_point_id, number, visit_id, clerk_id, citizen_id, amount, title, paid_at, document, signed, log_index, payee_office_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
     )
     .bind(&r.id)
     .bind(&r.service_point_id)
@@ -208,6 +254,7 @@ pub(super) async fn insert_receipt_in(
     .bind(&r.document)
     .bind(&r.signed_b64)
     .bind(r.log_index)
+    .bind(&r.payee_office_id)
     .execute(&mut **tx)
     .await?;
     Ok(())

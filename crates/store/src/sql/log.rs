@@ -23,13 +23,13 @@ impl crate::LogStore for SqlStore {
         at: Millis,
         packed: &[PackedBlob],
         batch: &[NewMessage],
-        receipts: &[(CashReceipt, AuditEvent)],
+        records: &[(SignedRecord, AuditEvent)],
     ) -> Result<(i64, Vec<Result<()>>)> {
         let mut tx = self.writer.begin().await?;
         let first = append_leaves_in(&mut tx, expected_size, leaves, at).await?;
         let results = insert_messages_in(&mut tx, packed, batch).await?;
-        for (r, ev) in receipts {
-            super::counter::insert_receipt_in(&mut tx, r).await?;
+        for (r, ev) in records {
+            super::counter::insert_signed_in(&mut tx, r).await?;
             Self::audit_in(&mut tx, ev).await?;
         }
         tx.commit().await?;

@@ -28,8 +28,8 @@ use crate::new_id;
 use crate::{
     Attachment, CashReceipt, CounterDay, CounterVisit, Delivery, Department, EvidenceRecord,
     Folder, Job, JobCounts, ListFilter, LogLeaf, Mailbox, Message, MessageSummary, NewMessage,
-    Office, PackedBlob, PaperLetter, PrintBatch, Result, ServicePoint, Session, Store, StoreError,
-    TpApplication, TreeHead, TrustedProfile, User,
+    Office, PackedBlob, PaperLetter, PrintBatch, ReceiptVoid, Result, ServicePoint, Session,
+    SignedRecord, Store, StoreError, TpApplication, TreeHead, TrustedProfile, User,
 };
 use async_trait::async_trait;
 use okienko_domain::audit::{AuditEntry, AuditEvent};

@@ -302,6 +302,19 @@ pub fn when(ctx: &Ctx, ms: i64) -> (String, String) {
     (iso, text)
 }
 
+/// A civil date in the page's language, e.g. "25 listopada 2026", "25. новембар 2026.".
+pub fn day(ctx: &Ctx, day: time::Date) -> String {
+    let month = ctx.t(&format!("month-{}", u8::from(day.month())));
+    ctx.ta(
+        "date-only",
+        &[
+            ("day", &day.day().to_string()),
+            ("month", &month),
+            ("year", &day.year().to_string()),
+        ],
+    )
+}
+
 /// An amount of money (in hundredths) written as the page's language writes it, in the
 /// installation's currency: `1 234,50 zł`, `PLN 1,234.50`, `1.234,50 PLN`.
 pub fn money(ctx: &Ctx, hundredths: i64) -> String {

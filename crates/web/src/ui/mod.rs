@@ -4,7 +4,9 @@
 pub mod about;
 mod account;
 mod admin;
+mod cash;
 mod common;
+mod compose;
 mod counter;
 mod delivery;
 mod home;
@@ -49,9 +51,11 @@ pub fn routes() -> Router<State> {
         .merge(verify::routes())
         .merge(register::routes())
         .merge(mailbox::routes())
+        .merge(compose::routes())
         .merge(delivery::routes())
         .merge(paper::routes())
         .merge(trusted::routes())
         .merge(signing::routes())
         .merge(counter::routes())
+        .merge(cash::routes())
 }

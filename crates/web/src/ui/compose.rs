@@ -1,0 +1,264 @@
+//! Writing a message: the form with attachments (kept when the form comes back with mistakes),
+//! replies, and sending.
+
+use super::common::{check_csrf, err, render, render_invalid, require_user, FormView};
+use super::mailbox::member_with_role;
+use crate::ctx::{Ctx, CtxRef};
+use crate::error::PageError;
+use crate::State;
+use crate::{Params, St};
+use askama::Template;
+use axum::extract::{Path, Query};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::Router;
+use okienko_domain::DomainError;
+use okienko_services::delivery::Outgoing;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+pub fn routes() -> Router<State> {
+    Router::new().route(
+        "/mailboxes/{address}/compose",
+        get(compose_page)
+            .post(compose)
+            .layer(axum::extract::DefaultBodyLimit::max(
+                okienko_services::delivery::MAX_CONFIGURABLE_BYTES + 1024 * 1024,
+            )),
+    )
+}
+
+#[derive(Template)]
+#[template(path = "compose.html")]
+struct ComposePage<'a> {
+    ctx: &'a Ctx,
+    address: String,
+    form: FormView,
+    /// The refusal and its evidence, when a submission was rejected.
+    rejection: Option<String>,
+    /// A public body's mailbox may also write to a postal address.
+    postal: bool,
+    /// Files chosen before the form came back with mistakes, kept for the next sending.
+    /// (token, name, size)
+    kept: Vec<(String, String, String)>,
+}
+
+/// The mailbox, if the signed-in person may use it; 404 otherwise.
+async fn member(
+    state: &State,
+    ctx: &Arc<Ctx>,
+    address: &str,
+) -> Result<okienko_store::Mailbox, PageError> {
+    Ok(member_with_role(state, ctx, address).await?.0)
+}
+
+async fn compose_page(
+    axum::extract::State(state): St,
+    axum::Extension(ctx): CtxRef,
+    Path(address): Path<String>,
+    Query(q): Query<Params>,
+) -> Result<Response, PageError> {
+    let mb = member(&state, &ctx, &address).await?;
+    let mut values = Params::new();
+    if let Some(to) = q.get("to") {
+        values.insert("to".into(), to.clone());
+    }
+    // A reply: to the other party, "Re:" subject, in the same thread.
+    if let Some(r) = q.get("reply_to").filter(|r| !r.is_empty()) {
+        let p = require_user(&ctx)?;
+        let o = state.services.open_message(p, r).await.map_err(err(&ctx))?;
+        let to = if o.message.sender == address {
+            o.deliveries
+                .iter()
+                .map(|d| d.recipient.clone())
+                .collect::<Vec<_>>()
+                .join(", ")
+        } else {
+            o.message.sender.clone()
+        };
+        let subject = if o.message.subject.starts_with("Re: ") {
+            o.message.subject.clone()
+        } else {
+            format!("Re: {}", o.message.subject)
+        };
+        values.insert("to".into(), to);
+        values.insert("subject".into(), subject);
+        values.insert("reply_to".into(), r.clone());
+    }
+    Ok(render(&ComposePage {
+        ctx: &ctx,
+        address,
+        form: FormView::new(values),
+        rejection: None,
+        postal: mb.kind == okienko_services::mailboxes::PUBLIC_BODY,
+        kept: Vec::new(),
+    }))
+}
+
+async fn compose(
+    axum::extract::State(state): St,
+    axum::Extension(ctx): CtxRef,
+    Path(address): Path<String>,
+    req: axum::extract::Request,
+) -> Result<Response, PageError> {
+    let p = require_user(&ctx)?;
+    let mb = member(&state, &ctx, &address).await?;
+    let postal_form = mb.kind == okienko_services::mailboxes::PUBLIC_BODY;
+    let Ok(mut fields) = read_multipart_files(req).await else {
+        let form = FormView::default().with_error(
+            &ctx,
+            &DomainError::invalid("attachment", "err-upload"),
+            "attachment",
+        );
+        return Ok(render_invalid(&ComposePage {
+            ctx: &ctx,
+            address,
+            form,
+            rejection: None,
+            postal: postal_form,
+            kept: Vec::new(),
+        }));
+    };
+    let text = |f: &HashMap<String, Vec<(String, Vec<u8>)>>, k: &str| {
+        f.get(k)
+            .and_then(|v| v.first())
+            .map(|(_, b)| String::from_utf8_lossy(b).to_string())
+            .unwrap_or_default()
+    };
+    check_csrf(
+        &ctx,
+        &[("csrf".to_string(), text(&fields, "csrf"))]
+            .into_iter()
+            .collect(),
+    )?;
+    let values: Params = [
+        "to",
+        "subject",
+        "body",
+        "reply_to",
+        "postal_name",
+        "postal_street",
+        "postal_code",
+        "postal_city",
+    ]
+    .iter()
+    .map(|k| (k.to_string(), text(&fields, k)))
+    .collect();
+    let attachments: Vec<(String, bytes::Bytes)> = fields
+        .remove("attachment")
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|(_, b)| !b.is_empty())
+        .map(|(n, b)| (n, b.into()))
+        .collect();
+    // Files kept from an earlier try of this form come first, in the order chosen.
+    let mut kept_files = Vec::new();
+    for token in fields.remove("kept").unwrap_or_default() {
+        let token = String::from_utf8_lossy(&token.1).to_string();
+        kept_files.push(
+            state
+                .services
+                .kept_upload(p, &token)
+                .await
+                .map_err(err(&ctx))?,
+        );
+    }
+    let attachments: Vec<(String, bytes::Bytes)> =
+        kept_files.into_iter().chain(attachments).collect();
+    // A form that comes back keeps its files: the person does not choose them again.
+    let back = |values: Params, e: DomainError, field: &'static str| {
+        let ctx = ctx.clone();
+        let address = address.clone();
+        let files = attachments.clone();
+        let services = state.services.clone();
+        async move {
+            let kept = services
+                .keep_uploads(p, &files)
+                .await
+                .map_err(err(&ctx))?
+                .into_iter()
+                .map(|k| (k.token, k.name, super::delivery::size_label(k.size as i64)))
+                .collect();
+            let rejection = match &e {
+                DomainError::Rejected(_, id) => {
+                    Some(ctx.ta("notice-rejected", &[("evidence", id)]))
+                }
+                _ => None,
+            };
+            let form = FormView::new(values).with_error(&ctx, &e, field);
+            Ok::<Response, PageError>(render_invalid(&ComposePage {
+                ctx: &ctx,
+                address,
+                form,
+                rejection,
+                postal: postal_form,
+                kept,
+            }))
+        }
+    };
+    let to = match state.services.resolve_recipients(&values["to"]).await {
+        Ok(to) => to,
+        Err(e) => return back(values, e, "to").await,
+    };
+    let postal_fields = ["postal_name", "postal_street", "postal_code", "postal_city"];
+    let postal = if postal_fields.iter().any(|k| !values[*k].trim().is_empty()) {
+        vec![okienko_services::paper::PostalRecipient {
+            name: values["postal_name"].clone(),
+            street: values["postal_street"].clone(),
+            postal_code: values["postal_code"].clone(),
+            city: values["postal_city"].clone(),
+        }]
+    } else {
+        Vec::new()
+    };
+    let out = Outgoing {
+        from: address.clone(),
+        to,
+        subject: values["subject"].clone(),
+        body: values["body"].clone(),
+        attachments: attachments.clone(),
+        idempotency_key: None,
+        postal,
+        reply_to: Some(values["reply_to"].clone()).filter(|r| !r.is_empty()),
+        // A public body may write to many at once; the form has no separate switch.
+        bulk: postal_form,
+        correctable: true,
+    };
+    match state.services.send_message(p, out).await {
+        Ok(sent) => {
+            let ev = sent
+                .evidence
+                .first()
+                .map(|(id, _)| id.clone())
+                .unwrap_or_default();
+            Ok(Redirect::to(&format!(
+                "/messages/{}?sent={}",
+                sent.id,
+                super::common::url_encode(&ev)
+            ))
+            .into_response())
+        }
+        Err(e @ (DomainError::Invalid(_) | DomainError::Rejected(..))) => {
+            back(values, e, "to").await
+        }
+        Err(e) => Err(PageError(e, ctx.clone())),
+    }
+}
+
+/// A multipart form where a name may repeat (several attachments): name to (file name, bytes).
+async fn read_multipart_files(
+    req: axum::extract::Request,
+) -> Result<HashMap<String, Vec<(String, Vec<u8>)>>, ()> {
+    use axum::extract::FromRequest;
+    let mut mp = axum::extract::Multipart::from_request(req, &())
+        .await
+        .map_err(|_| ())?;
+    let mut out: HashMap<String, Vec<(String, Vec<u8>)>> = HashMap::new();
+    while let Some(f) = mp.next_field().await.map_err(|_| ())? {
+        let name = f.name().unwrap_or("").to_string();
+        let file = f.file_name().unwrap_or("").to_string();
+        let bytes = f.bytes().await.map_err(|_| ())?;
+        out.entry(name).or_default().push((file, bytes.to_vec()));
+    }
+    Ok(out)
+}
