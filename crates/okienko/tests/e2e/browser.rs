@@ -315,6 +315,15 @@ async fn a_message_with_an_attachment_goes_from_citizen_to_office_with_evidence_
         .expect("attach");
     b.find(Locator::Css("main button[type=submit]"))
         .await
+        .expect("continue")
+        .click()
+        .await
+        .expect("click");
+    // Checked before it goes: the office by its name, the file attached.
+    let check = wait_text(&b, "main", "Check your message before sending it").await;
+    assert!(check.contains("wniosek.pdf"), "{check}");
+    b.find(Locator::Css("main button[value=send]"))
+        .await
         .expect("send")
         .click()
         .await

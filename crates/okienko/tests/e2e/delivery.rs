@@ -1125,21 +1125,44 @@ async fn a_form_with_mistakes_issues_no_evidence() {
         .and_then(|s| s.split('"').next())
         .expect("kept file")
         .to_string();
-    let send = |kept: String| {
+    let send = |kept: String, action: &'static str| {
         let form = reqwest::multipart::Form::new()
             .text("csrf", csrf.clone())
             .text("to", office_box.clone())
             .text("subject", "Wniosek")
             .text("body", "Proszę o wydanie zaświadczenia.")
-            .text("kept", kept);
-        web.post(t.url(&path)).multipart(form).send()
+            .text("kept", kept)
+            .text("action", action);
+        web.post(t.url(&format!("{path}?lang=en")))
+            .multipart(form)
+            .send()
     };
     // A token not made for this session brings nothing.
     let mut forged = token.clone();
     forged.pop();
     forged.push(if token.ends_with('0') { '1' } else { '0' });
-    assert_eq!(send(forged).await.expect("post").status(), 422);
-    let r = send(token).await.expect("post");
+    assert_eq!(send(forged, "send").await.expect("post").status(), 422);
+    // "Continue" shows the message as it will go, names and all, and sends nothing yet.
+    let r = send(token.clone(), "check").await.expect("post");
+    assert_eq!(r.status(), 200);
+    let page = r.text().await.expect("page");
+    assert!(
+        page.contains("Check your message before sending it")
+            && page.contains(okienko_services::demo::OFFICE_NAME)
+            && page.contains("wniosek.pdf")
+            && page.contains("value=\"send\""),
+        "{page}"
+    );
+    assert_eq!(t.services.log.size().await, logged, "nothing was logged");
+    // "Change" goes back to the form as typed, the file still chosen.
+    let r = send(token.clone(), "change").await.expect("post");
+    assert_eq!(r.status(), 200);
+    let page = r.text().await.expect("page");
+    assert!(
+        page.contains("value=\"Wniosek\"") && page.contains("name=\"kept\""),
+        "{page}"
+    );
+    let r = send(token, "send").await.expect("post");
     assert_eq!(r.status(), 303);
     let (_, inbox) = get_json(
         t.url(&format!("/api/v1/mailboxes/{office_box}/messages")),
@@ -1191,7 +1214,8 @@ async fn a_citizen_writes_to_an_office_by_its_name() {
             .text("csrf", csrf.clone())
             .text("to", to)
             .text("subject", "Wniosek o zaświadczenie")
-            .text("body", "Proszę o wydanie zaświadczenia.");
+            .text("body", "Proszę o wydanie zaświadczenia.")
+            .text("action", "send");
         web.post(t.url(&format!("{path}?lang=en")))
             .multipart(form)
             .send()

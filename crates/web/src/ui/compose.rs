@@ -38,8 +38,39 @@ struct ComposePage<'a> {
     rejection: Option<String>,
     /// A public body's mailbox may also write to a postal address.
     postal: bool,
+    /// The sending mailbox's name.
+    from_name: String,
     /// Files chosen before the form came back with mistakes, kept for the next sending.
     /// (token, name, size)
+    kept: Vec<(String, String, String)>,
+}
+
+/// The fields a checked message carries back to the form or on to sending.
+const FIELDS: [&str; 8] = [
+    "to",
+    "subject",
+    "body",
+    "reply_to",
+    "postal_name",
+    "postal_street",
+    "postal_code",
+    "postal_city",
+];
+
+/// "Check your message": everything as it will be sent, before anything legal happens.
+#[derive(Template)]
+#[template(path = "compose_check.html")]
+struct CheckPage<'a> {
+    ctx: &'a Ctx,
+    /// (name, address) of the sending mailbox.
+    from: (String, String),
+    /// (name, address) of each recipient.
+    to: Vec<(String, String)>,
+    /// The postal address, on one line.
+    postal: String,
+    form: FormView,
+    fields: [&'static str; 8],
+    /// (token, name, size) of each attachment.
     kept: Vec<(String, String, String)>,
 }
 
@@ -91,6 +122,7 @@ async fn compose_page(
         form: FormView::new(values),
         rejection: None,
         postal: mb.kind == okienko_services::mailboxes::PUBLIC_BODY,
+        from_name: mb.name.clone(),
         kept: Vec::new(),
     }))
 }
@@ -104,6 +136,7 @@ async fn compose(
     let p = require_user(&ctx)?;
     let mb = member(&state, &ctx, &address).await?;
     let postal_form = mb.kind == okienko_services::mailboxes::PUBLIC_BODY;
+    let from_name = mb.name.clone();
     let Ok(mut fields) = read_multipart_files(req).await else {
         let form = FormView::default().with_error(
             &ctx,
@@ -116,6 +149,7 @@ async fn compose(
             form,
             rejection: None,
             postal: postal_form,
+            from_name: mb.name.clone(),
             kept: Vec::new(),
         }));
     };
@@ -131,19 +165,12 @@ async fn compose(
             .into_iter()
             .collect(),
     )?;
-    let values: Params = [
-        "to",
-        "subject",
-        "body",
-        "reply_to",
-        "postal_name",
-        "postal_street",
-        "postal_code",
-        "postal_city",
-    ]
-    .iter()
-    .map(|k| (k.to_string(), text(&fields, k)))
-    .collect();
+    let values: Params = FIELDS
+        .iter()
+        .map(|k| (k.to_string(), text(&fields, k)))
+        .collect();
+    // The form's "Continue" checks, the check page's buttons send or go back to change.
+    let action = text(&fields, "action");
     let attachments: Vec<(String, bytes::Bytes)> = fields
         .remove("attachment")
         .unwrap_or_default()
@@ -165,20 +192,40 @@ async fn compose(
     }
     let attachments: Vec<(String, bytes::Bytes)> =
         kept_files.into_iter().chain(attachments).collect();
+    let keep = |files: Vec<(String, bytes::Bytes)>| {
+        let services = state.services.clone();
+        let ctx = ctx.clone();
+        async move {
+            Ok::<_, PageError>(
+                services
+                    .keep_uploads(p, &files)
+                    .await
+                    .map_err(err(&ctx))?
+                    .into_iter()
+                    .map(|k| (k.token, k.name, super::delivery::size_label(k.size as i64)))
+                    .collect::<Vec<_>>(),
+            )
+        }
+    };
+    if action == "change" {
+        return Ok(render(&ComposePage {
+            ctx: &ctx,
+            address: address.clone(),
+            form: FormView::new(values),
+            rejection: None,
+            postal: postal_form,
+            from_name: mb.name.clone(),
+            kept: keep(attachments).await?,
+        }));
+    }
     // A form that comes back keeps its files: the person does not choose them again.
     let back = |values: Params, e: DomainError, field: &'static str| {
         let ctx = ctx.clone();
         let address = address.clone();
         let files = attachments.clone();
-        let services = state.services.clone();
+        let keep = &keep;
         async move {
-            let kept = services
-                .keep_uploads(p, &files)
-                .await
-                .map_err(err(&ctx))?
-                .into_iter()
-                .map(|k| (k.token, k.name, super::delivery::size_label(k.size as i64)))
-                .collect();
+            let kept = keep(files).await?;
             let rejection = match &e {
                 DomainError::Rejected(_, id) => {
                     Some(ctx.ta("notice-rejected", &[("evidence", id)]))
@@ -192,6 +239,7 @@ async fn compose(
                 form,
                 rejection,
                 postal: postal_form,
+                from_name: from_name.clone(),
                 kept,
             }))
         }
@@ -224,6 +272,48 @@ async fn compose(
         bulk: postal_form,
         correctable: true,
     };
+    if action != "send" {
+        let to_names: Vec<String> = out.to.clone();
+        let postal_line = out
+            .postal
+            .iter()
+            .map(|r| {
+                format!(
+                    "{}, {}, {} {}",
+                    r.name.trim(),
+                    r.street.trim(),
+                    r.postal_code.trim(),
+                    r.city.trim()
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("; ");
+        return match state.services.check_message(p, out).await {
+            Ok(()) => {
+                let mut all = to_names.clone();
+                all.push(address.clone());
+                let names = state
+                    .services
+                    .mailbox_names(&all)
+                    .await
+                    .map_err(err(&ctx))?;
+                let named = |a: &String| (names.get(a).cloned().unwrap_or_default(), a.clone());
+                Ok(render(&CheckPage {
+                    ctx: &ctx,
+                    from: named(&address),
+                    to: to_names.iter().map(named).collect(),
+                    postal: postal_line,
+                    form: FormView::new(values),
+                    fields: FIELDS,
+                    kept: keep(attachments.clone()).await?,
+                }))
+            }
+            Err(e @ (DomainError::Invalid(_) | DomainError::Rejected(..))) => {
+                back(values, e, "to").await
+            }
+            Err(e) => Err(PageError(e, ctx.clone())),
+        };
+    }
     match state.services.send_message(p, out).await {
         Ok(sent) => {
             let ev = sent
