@@ -28,6 +28,15 @@ pub trait AccountStore: Send + Sync {
     async fn set_locale(&self, user_id: &str, locale: &str) -> Result<()>;
     async fn grants_of(&self, user_id: &str) -> Result<Vec<RoleGrant>>;
     async fn add_grant(&self, user_id: &str, grant: &RoleGrant, audit: &AuditEvent) -> Result<()>;
+    /// Replaces every grant a user holds in an office with `grant` (a new role or department),
+    /// in one transaction with its audit event.
+    async fn set_office_grant(
+        &self,
+        user_id: &str,
+        office_id: &str,
+        grant: &RoleGrant,
+        audit: &AuditEvent,
+    ) -> Result<()>;
     /// Removes the grants a user holds in an office (all of them, or of one role).
     async fn remove_office_grants(
         &self,

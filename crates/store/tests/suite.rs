@@ -160,9 +160,22 @@ async fn users_grants_and_unique_email() {
             s.user_by_id("u2").await.expect("read").is_none(),
             "a failed create leaves nothing"
         );
-        assert_eq!(s.grants_of("u1").await.expect("grants"), vec![g]);
+        assert_eq!(s.grants_of("u1").await.expect("grants"), vec![g.clone()]);
         let staff = s.office_staff("o1").await.expect("staff");
         assert_eq!(staff.len(), 1);
+        // A new role replaces the office's grants, whatever they were.
+        let admin = RoleGrant {
+            role: Role::OfficeAdmin,
+            department_id: None,
+            ..g.clone()
+        };
+        s.set_office_grant("u1", "o1", &admin, &ev("staff.change"))
+            .await
+            .expect("change");
+        assert_eq!(s.grants_of("u1").await.expect("grants"), vec![admin]);
+        s.set_office_grant("u1", "o1", &g, &ev("staff.change"))
+            .await
+            .expect("back");
         s.delete_department("o1", "d1", &ev("department.delete"))
             .await
             .expect("delete");

@@ -1214,3 +1214,132 @@ async fn the_office_admin_resets_an_officials_lost_second_factor() {
         "sets up a new one first"
     );
 }
+
+/// The office admin manages one staff member on their own page: a new role and department,
+/// the set-up link sent again while the person has not set a password, removal after a
+/// confirmation. A role that is not a staff role changes nothing.
+#[tokio::test]
+async fn the_office_admin_changes_a_role_and_sends_a_set_up_link_again() {
+    let t = TestServer::seeded().await;
+    let admin = t.demo_web("urzad.admin@okienko.test").await;
+    let office = t.services.store.offices().await.expect("offices").remove(0);
+    let path = format!("/offices/{}", office.id);
+    let csrf = t.csrf(&admin, &path).await;
+    let r = admin
+        .post(t.url(&format!("{path}/staff")))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("email", "nowa@okienko.test"),
+            ("display_name", "Nowa Urzędniczka"),
+            ("role", "official"),
+            ("department_id", ""),
+        ])
+        .send()
+        .await
+        .expect("add staff");
+    assert_eq!(r.status(), 303);
+    let user = t
+        .services
+        .store
+        .user_by_email("nowa@okienko.test")
+        .await
+        .expect("db")
+        .expect("user");
+    let office_page = admin
+        .get(t.url(&format!("{path}?lang=en")))
+        .send()
+        .await
+        .expect("office")
+        .text()
+        .await
+        .expect("t");
+    let member = format!("{path}/staff/{}", user.id);
+    assert!(
+        office_page.contains(&format!("href=\"{member}\"")),
+        "{office_page}"
+    );
+    let page = admin
+        .get(t.url(&format!("{member}?lang=en")))
+        .send()
+        .await
+        .expect("member")
+        .text()
+        .await
+        .expect("t");
+    assert!(
+        page.contains("Waiting for the person to set their password")
+            && page.contains("Send the set-up link again"),
+        "{page}"
+    );
+    let grants = || async {
+        t.services
+            .store
+            .grants_of(&user.id)
+            .await
+            .expect("grants")
+            .into_iter()
+            .map(|g| g.role)
+            .collect::<Vec<_>>()
+    };
+    let r = admin
+        .post(t.url(&member))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("role", "citizen"),
+            ("department_id", ""),
+        ])
+        .send()
+        .await
+        .expect("change");
+    assert_eq!(r.status(), 422);
+    assert_eq!(grants().await, vec![okienko_domain::Role::Official]);
+    let r = admin
+        .post(t.url(&member))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("role", "office_admin"),
+            ("department_id", ""),
+        ])
+        .send()
+        .await
+        .expect("change");
+    assert_eq!(r.status(), 303);
+    assert_eq!(grants().await, vec![okienko_domain::Role::OfficeAdmin]);
+    t.run_jobs().await;
+    let before = t
+        .outbox()
+        .iter()
+        .filter(|m| m.contains("To: nowa@okienko.test"))
+        .count();
+    let r = admin
+        .post(t.url(&format!("{member}/resend")))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .expect("resend");
+    assert_eq!(r.status(), 303);
+    t.run_jobs().await;
+    let mails: Vec<String> = t
+        .outbox()
+        .into_iter()
+        .filter(|m| m.contains("To: nowa@okienko.test"))
+        .collect();
+    assert_eq!(mails.len(), before + 1, "one more set-up email");
+    // Removal asks first; then the person is no longer staff of the office.
+    let r = admin
+        .post(t.url(&format!("{member}/remove")))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .expect("ask");
+    assert_eq!(r.status(), 200);
+    assert_eq!(grants().await.len(), 1, "nothing changed yet");
+    let r = admin
+        .post(t.url(&format!("{member}/remove")))
+        .form(&[("csrf", csrf.as_str()), ("confirm", "yes")])
+        .send()
+        .await
+        .expect("remove");
+    assert_eq!(r.status(), 303);
+    assert!(grants().await.is_empty());
+}

@@ -208,6 +208,15 @@ pub(crate) fn table() -> Vec<Row> {
             303,
         ),
         r("POST", "/offices/{id}/staff", OFFICE1_MANAGERS, 422),
+        r("GET", "/offices/{id}/staff/{user}", OFFICE1_MANAGERS, 200),
+        // No role chosen: the form says so and nothing changes.
+        r("POST", "/offices/{id}/staff/{user}", OFFICE1_MANAGERS, 422),
+        r(
+            "POST",
+            "/offices/{id}/staff/{user}/resend",
+            OFFICE1_MANAGERS,
+            303,
+        ),
         r(
             "POST",
             "/offices/{id}/staff/{user}/remove",

@@ -20,35 +20,12 @@ impl Services {
             .ok_or(DomainError::NotFound)?;
         let mut errs = FieldErrors::new();
         let email = errs.check("email", Email::parse(&input.email));
-        let role = errs.check(
-            "role",
-            Role::parse(&input.role).and_then(|r| match r {
-                Role::OfficeAdmin | Role::Official => Ok(r),
-                _ => Err("err-role-invalid"),
-            }),
-        );
-        let depts = self.store.departments(office_id).await?;
-        let dept = if input.department_id.is_empty() {
-            None
-        } else {
-            let d = depts
-                .iter()
-                .find(|d| d.id == input.department_id)
-                .map(|d| d.id.clone());
-            if d.is_none() {
-                errs.add("department_id", "err-department-unknown");
-            }
-            d
-        };
+        let grant = self
+            .office_grant(office_id, &input.role, &input.department_id, &mut errs)
+            .await?;
         errs.finish()?;
-        let (Some(email), Some(role)) = (email, role) else {
+        let (Some(email), Some(grant)) = (email, grant) else {
             return Err(DomainError::Internal("validation".into()));
-        };
-        let grant = RoleGrant {
-            role,
-            office_id: Some(office_id.to_string()),
-            department_id: dept,
-            service_point_id: None,
         };
         self.grant_staff(p, email, &input.display_name, grant, &office.name, texts)
             .await
@@ -210,5 +187,146 @@ impl Services {
             .delete_user_sessions(user_id)
             .await
             .map_err(DomainError::from)
+    }
+
+    /// A staff role in an office from what the admin chose: an official or an office admin,
+    /// in one of the office's departments or none. Mistakes go to `errs`.
+    async fn office_grant(
+        &self,
+        office_id: &str,
+        role: &str,
+        department_id: &str,
+        errs: &mut FieldErrors,
+    ) -> Result<Option<RoleGrant>, DomainError> {
+        let role = errs.check(
+            "role",
+            Role::parse(role).and_then(|r| match r {
+                Role::OfficeAdmin | Role::Official => Ok(r),
+                _ => Err("err-role-invalid"),
+            }),
+        );
+        let dept = if department_id.is_empty() {
+            None
+        } else {
+            let depts = self.store.departments(office_id).await?;
+            let d = depts
+                .iter()
+                .find(|d| d.id == department_id)
+                .map(|d| d.id.clone());
+            if d.is_none() {
+                errs.add("department_id", "err-department-unknown");
+            }
+            d
+        };
+        Ok(role.map(|role| RoleGrant {
+            role,
+            office_id: Some(office_id.to_string()),
+            department_id: dept,
+            service_point_id: None,
+        }))
+    }
+
+    /// One staff member of the office, for its admin: the account and their grants there.
+    pub async fn staff_member(
+        &self,
+        p: &Principal,
+        office_id: &str,
+        user_id: &str,
+    ) -> Result<(User, Vec<RoleGrant>), DomainError> {
+        check(p, Action::ManageStaff { office_id })?;
+        let grants: Vec<RoleGrant> = self
+            .store
+            .grants_of(user_id)
+            .await?
+            .into_iter()
+            .filter(|g| g.office_id.as_deref() == Some(office_id))
+            .collect();
+        let user = self.store.user_by_id(user_id).await?;
+        let (Some(user), false) = (user, grants.is_empty()) else {
+            return Err(DomainError::NotFound);
+        };
+        if user.id != p.user.id {
+            let ev = AuditEvent::new(
+                self.now_ms(),
+                Some(&p.user.id),
+                "person.read",
+                "staff member",
+            )
+            .subject(&user.id)
+            .reason("office staff administration");
+            self.store.append_audit(&ev).await?;
+        }
+        Ok((user, grants))
+    }
+
+    /// Gives a staff member another role or department in the office (not oneself: an admin
+    /// does not take away their own right to administer).
+    pub async fn change_staff(
+        &self,
+        p: &Principal,
+        office_id: &str,
+        user_id: &str,
+        role: &str,
+        department_id: &str,
+    ) -> Result<(), DomainError> {
+        let (user, _) = self.staff_member(p, office_id, user_id).await?;
+        if user.id == p.user.id {
+            return Err(DomainError::invalid("role", "err-staff-self"));
+        }
+        let mut errs = FieldErrors::new();
+        let grant = self
+            .office_grant(office_id, role, department_id, &mut errs)
+            .await?;
+        errs.finish()?;
+        let grant = grant.ok_or(DomainError::Internal("validation".into()))?;
+        let ev = AuditEvent::new(
+            self.now_ms(),
+            Some(&p.user.id),
+            "staff.change",
+            format!("{}:{}", grant.role.as_str(), user.id),
+        )
+        .subject(&user.id)
+        .reason(format!(
+            "role {} in office {office_id}{}",
+            grant.role.as_str(),
+            grant
+                .department_id
+                .as_deref()
+                .map(|d| format!(", department {d}"))
+                .unwrap_or_default()
+        ));
+        self.store
+            .set_office_grant(&user.id, office_id, &grant, &ev)
+            .await
+            .map_err(DomainError::from)
+    }
+
+    /// Sends a new set-up link to a staff member who has not set their password yet (the first
+    /// email lost or expired).
+    pub async fn resend_staff_setup(
+        &self,
+        p: &Principal,
+        office_id: &str,
+        user_id: &str,
+        texts: &dyn MailTexts,
+    ) -> Result<(), DomainError> {
+        let (user, _) = self.staff_member(p, office_id, user_id).await?;
+        if !user.password_hash.is_empty() {
+            return Err(DomainError::Conflict("err-staff-set-up"));
+        }
+        let office = self
+            .store
+            .office(office_id)
+            .await?
+            .ok_or(DomainError::NotFound)?;
+        let ev = AuditEvent::new(
+            self.now_ms(),
+            Some(&p.user.id),
+            "staff.setup_resent",
+            &user.id,
+        )
+        .subject(&user.id);
+        self.store.append_audit(&ev).await?;
+        self.send_staff_setup(&user, &office.name, texts).await
     }
 }

@@ -132,6 +132,26 @@ impl crate::AccountStore for SqlStore {
         Ok(())
     }
 
+    async fn set_office_grant(
+        &self,
+        user_id: &str,
+        office_id: &str,
+        grant: &RoleGrant,
+        audit: &AuditEvent,
+    ) -> Result<()> {
+        let mut tx = self.writer.begin().await?;
+        sqlx::query("DELETE FROM role_grants WHERE user_id = $1 AND office_id = $2")
+            .bind(user_id)
+            .bind(office_id)
+            .execute(&mut *tx)
+            .await?;
+        insert_grant(&mut tx, user_id, grant, audit.at).await?;
+        Self::audit_in(&mut tx, audit).await?;
+        tx.commit().await?;
+        self.cache.changed();
+        Ok(())
+    }
+
     async fn remove_office_grants(
         &self,
         user_id: &str,

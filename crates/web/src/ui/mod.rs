@@ -18,6 +18,7 @@ mod paper;
 mod register;
 mod security;
 mod signing;
+mod staff;
 mod trusted;
 mod users;
 mod verify;
@@ -48,6 +49,7 @@ pub fn routes() -> Router<State> {
         .merge(admin::routes())
         .merge(users::routes())
         .merge(offices::routes())
+        .merge(staff::routes())
         .merge(verify::routes())
         .merge(register::routes())
         .merge(mailbox::routes())

@@ -26,11 +26,6 @@ pub fn routes() -> Router<State> {
         .route("/offices/{id}/departments", post(dept_new))
         .route("/offices/{id}/departments/{dept}/delete", post(dept_delete))
         .route("/offices/{id}/staff", post(staff_add))
-        .route("/offices/{id}/staff/{user}/remove", post(staff_remove))
-        .route(
-            "/offices/{id}/staff/{user}/reset-totp",
-            post(staff_reset_totp),
-        )
         .route("/offices/{id}/seal.pem", get(seal_pem))
         .route("/offices/{id}/seal/rotate", post(seal_rotate))
         .route("/offices/{id}/seal/import", post(seal_import))
@@ -51,6 +46,25 @@ pub(crate) fn staff_input(f: &Params) -> StaffInput {
         role: g("role"),
         department_id: g("department_id"),
     }
+}
+
+/// The role and department choices of an office's staff member.
+pub(super) fn grant_fields(ctx: &Ctx, departments: &[Department]) -> Vec<Field> {
+    let mut dept_options = vec![(String::new(), ctx.t("f-department-none"))];
+    dept_options.extend(
+        departments
+            .iter()
+            .map(|d| (d.id.clone(), format!("{} – {}", d.code, d.name))),
+    );
+    vec![
+        Field::new(ctx, "role", "f-role", "select", "").options(
+            [Role::Official, Role::OfficeAdmin]
+                .iter()
+                .map(|r| (r.as_str().to_string(), ctx.t(r.label())))
+                .collect(),
+        ),
+        Field::new(ctx, "department_id", "f-department", "select", "").options(dept_options),
+    ]
 }
 
 #[derive(Template)]
@@ -132,12 +146,6 @@ pub(crate) async fn office_page(
             )
         })
         .unwrap_or_default();
-    let mut dept_options = vec![(String::new(), ctx.t("f-department-none"))];
-    dept_options.extend(
-        departments
-            .iter()
-            .map(|d| (d.id.clone(), format!("{} – {}", d.code, d.name))),
-    );
     let page = OfficePage {
         ctx,
         mailbox,
@@ -145,22 +153,14 @@ pub(crate) async fn office_page(
             Field::new(ctx, "code", "f-code", "text", "").hint(ctx.t("f-code-hint")),
             Field::new(ctx, "name", "f-name", "text", ""),
         ],
-        staff_fields: vec![
+        staff_fields: [
             Field::new(ctx, "email", "f-email", "email", "off"),
             Field::new(ctx, "display_name", "f-display-name", "text", "off")
                 .hint(ctx.t("f-staff-name-hint")),
-            Field::new(ctx, "role", "f-role", "select", "").options(vec![
-                (
-                    Role::Official.as_str().into(),
-                    ctx.t(Role::Official.label()),
-                ),
-                (
-                    Role::OfficeAdmin.as_str().into(),
-                    ctx.t(Role::OfficeAdmin.label()),
-                ),
-            ]),
-            Field::new(ctx, "department_id", "f-department", "select", "").options(dept_options),
-        ],
+        ]
+        .into_iter()
+        .chain(grant_fields(ctx, &departments))
+        .collect(),
         office,
         departments,
         can_manage,
@@ -317,7 +317,7 @@ pub(crate) async fn seal_import_p12(
 
 /// Where an office form's use case leads: back to the office page with `notice`, or, when the
 /// input was invalid, the page again with the error at the field (and what was typed).
-async fn office_answer(
+pub(super) async fn office_answer(
     state: &State,
     ctx: &Arc<Ctx>,
     id: &str,
@@ -411,61 +411,6 @@ pub(crate) async fn staff_add(
         result.map(|_| ()),
         "notice-staff-added",
         (&Some(f.clone()), "email"),
-    )
-    .await
-}
-
-pub(crate) async fn staff_remove(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
-    Path((id, user)): Path<(String, String)>,
-    CsrfForm(f): CsrfForm,
-) -> Result<Response, PageError> {
-    let p = require_user(&ctx)?;
-    if !confirmed(&f) {
-        let action = format!("/offices/{id}/staff/{user}/remove");
-        let back = format!("/offices/{id}");
-        return Ok(confirm_page(
-            &ctx,
-            "confirm-staff-remove",
-            &action,
-            &back,
-            &f,
-        ));
-    }
-    let result = state.services.remove_staff(p, &id, &user).await;
-    office_answer(
-        &state,
-        &ctx,
-        &id,
-        result,
-        "notice-staff-removed",
-        (&None, "email"),
-    )
-    .await
-}
-
-/// Resets a staff member's second factor, after its confirmation.
-pub(crate) async fn staff_reset_totp(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
-    Path((id, user)): Path<(String, String)>,
-    CsrfForm(f): CsrfForm,
-) -> Result<Response, PageError> {
-    let p = require_user(&ctx)?;
-    if !confirmed(&f) {
-        let action = format!("/offices/{id}/staff/{user}/reset-totp");
-        let back = format!("/offices/{id}");
-        return Ok(confirm_page(&ctx, "confirm-totp-reset", &action, &back, &f));
-    }
-    let result = state.services.reset_staff_totp(p, &id, &user).await;
-    office_answer(
-        &state,
-        &ctx,
-        &id,
-        result,
-        "notice-totp-reset",
-        (&None, "email"),
     )
     .await
 }
