@@ -162,6 +162,7 @@ fn job(name: &str, media_type: &str, len: usize) -> LettersJob {
         date: "2026-11-25".into(),
         subject: "Fuzz".into(),
         body: "x".into(),
+        signature_lines: Vec::new(),
         attachments: vec![(name.into(), media_type.into(), len as u64)],
         letters: vec![LetterSpec {
             tracking_number: "RR123456785PL".into(),

@@ -74,6 +74,8 @@ pub struct Letter<'a> {
     pub date: &'a str,
     pub subject: &'a str,
     pub body: &'a str,
+    /// Under the text, right-aligned in spirit: who signs (the official, the office).
+    pub signature_lines: Vec<String>,
     pub attachments: Vec<Appendix<'a>>,
 }
 
@@ -351,6 +353,10 @@ pub fn render_letter(letter: &Letter<'_>) -> Result<Rendered, PrintError> {
         Block::Gap(10.0),
         text(wrap(&fonts, letter.body, 11.0, fw, false), 11.0, false),
     ];
+    if !letter.signature_lines.is_empty() {
+        blocks.push(Block::Gap(24.0));
+        blocks.push(text(letter.signature_lines.clone(), 11.0, false));
+    }
     append_files(
         &fonts,
         &letter.labels.attachment,

@@ -29,6 +29,7 @@ fn letter<'a>(l: &'a Labels, body: &'a str, att: Vec<Appendix<'a>>) -> Letter<'a
         date: "2026-11-22",
         subject: "Decyzja w sprawie",
         body,
+        signature_lines: vec!["Anna Nowak".into(), "Urząd Miasta Przykładowo".into()],
         attachments: att,
     }
 }

@@ -68,6 +68,9 @@ pub struct LettersJob {
     pub date: String,
     pub subject: String,
     pub body: String,
+    /// Who signs, under the text.
+    #[serde(default)]
+    pub signature_lines: Vec<String>,
     /// (name, media type, length); the bytes follow the header in this order.
     pub attachments: Vec<(String, String, u64)>,
     pub letters: Vec<LetterSpec>,
@@ -361,6 +364,7 @@ fn serve_one(input: &mut impl Read, out: &mut impl Write) -> std::io::Result<()>
                     date: &job.date,
                     subject: &job.subject,
                     body: &job.body,
+                    signature_lines: job.signature_lines.clone(),
                     attachments: appendices(&job.attachments, &files),
                 };
                 match okienko_print::render_letter(&spec) {

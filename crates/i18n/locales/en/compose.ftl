@@ -5,3 +5,7 @@ compose-check-send = Send the message
 compose-check-change = Change the message
 compose-check-postal = By post to
 compose-check-no-attachments = No attachments
+compose-postal-more = Recipient by post no. { $n }
+compose-preview = Preview the letter (PDF)
+compose-preview-hint = "Preview the letter" below shows the first letter as the post office will print it, with a sample instead of its tracking number. Nothing is sent.
+err-preview-no-postal = Enter a recipient by post to preview their letter

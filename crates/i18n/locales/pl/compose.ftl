@@ -5,3 +5,7 @@ compose-check-send = Wyślij wiadomość
 compose-check-change = Zmień wiadomość
 compose-check-postal = Listem do
 compose-check-no-attachments = Bez załączników
+compose-postal-more = Adresat listu nr { $n }
+compose-preview = Podgląd listu (PDF)
+compose-preview-hint = „Podgląd listu” poniżej pokazuje pierwszy list tak, jak wydrukuje go placówka pocztowa, ze wzorem zamiast numeru nadania. Nic nie zostaje wysłane.
+err-preview-no-postal = Podaj adresata listu, aby zobaczyć podgląd

@@ -5,3 +5,7 @@ compose-check-send = Пошаљи поруку
 compose-check-change = Измени поруку
 compose-check-postal = Писмом на адресу
 compose-check-no-attachments = Без прилога
+compose-postal-more = Прималац писма бр. { $n }
+compose-preview = Преглед писма (PDF)
+compose-preview-hint = „Преглед писма” испод приказује прво писмо онако како ће га пошта одштампати, са узорком уместо броја пошиљке. Ништа се не шаље.
+err-preview-no-postal = Унесите примаоца писма да бисте видели преглед

@@ -5,3 +5,7 @@ compose-check-send = Pošalji poruku
 compose-check-change = Izmeni poruku
 compose-check-postal = Pismom na adresu
 compose-check-no-attachments = Bez priloga
+compose-postal-more = Primalac pisma br. { $n }
+compose-preview = Pregled pisma (PDF)
+compose-preview-hint = „Pregled pisma” ispod prikazuje prvo pismo onako kako će ga pošta odštampati, sa uzorkom umesto broja pošiljke. Ništa se ne šalje.
+err-preview-no-postal = Unesite primaoca pisma da biste videli pregled

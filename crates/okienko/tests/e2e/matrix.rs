@@ -390,6 +390,7 @@ pub(crate) fn table() -> Vec<Row> {
         r("POST", "/service-points/{id}/paper/batches", CLERK1, 200),
         r("GET", "/print-batches/{id}", CLERK1, 200),
         r("GET", "/print-batches/{id}/pdf", CLERK1, 200),
+        r("GET", "/print-batches/{id}/handover/pdf", CLERK1, 200),
         r("POST", "/print-batches/{id}/printed", CLERK1, 303),
         r("POST", "/print-batches/{id}/dispatched", CLERK1, 303),
         r("POST", "/paper-letters/{id}/outcome", CLERK1, 422),

@@ -314,6 +314,28 @@ async fn office_letter_goes_by_post_with_evidence_and_print_rules() {
             && text.contains("Attachment page two"),
         "{text}"
     );
+    // The carrier's hand-over list names each letter by its tracking number and recipient.
+    let kasia_web = t.demo_web("kasia.poczta@okienko.test").await;
+    let list = kasia_web
+        .get(t.url(&format!("/print-batches/{bid}/handover/pdf")))
+        .send()
+        .await
+        .expect("list")
+        .bytes()
+        .await
+        .expect("bytes");
+    let hpath = t.data.join("handover.pdf");
+    std::fs::write(&hpath, &list).expect("write");
+    let text = Command::new("pdftotext")
+        .arg(&hpath)
+        .arg("-")
+        .output()
+        .expect("pdftotext");
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        text.contains(&tracking) && text.contains("Zofia Źdźbło") && text.contains("Przyjął"),
+        "{text}"
+    );
 
     // Dispatch only after printing; outcome only after dispatch; each once.
     let lid = letter["id"].as_str().expect("id");
@@ -474,4 +496,123 @@ async fn office_letter_goes_by_post_with_evidence_and_print_rules() {
     let (s, page) = check("AAAA-AAAA".into()).await;
     assert_eq!(s, 422);
     assert!(!page.contains(letter["pdf_sha256"].as_str().expect("sha")));
+}
+
+/// An official writes on the page to two people by post: the first letter is previewed as it
+/// will be printed (a sample instead of the tracking number, the official's name under the
+/// text), nothing is sent or logged until "Send", then each address gets its own letter.
+#[tokio::test]
+async fn an_official_previews_and_sends_letters_to_two_postal_addresses() {
+    let t = TestServer::seeded().await;
+    let anna = t.demo_token("anna.nowak@okienko.test").await;
+    let kasia_p = crate::common::principal(&t, "kasia.poczta@okienko.test").await;
+    let point = t
+        .services
+        .my_paper_points(&kasia_p)
+        .await
+        .expect("points")
+        .remove(0);
+    let (_, me) = get_json(t.url("/api/v1/me"), Some(&anna)).await;
+    let office_box = me["mailboxes"][0]["address"]
+        .as_str()
+        .expect("box")
+        .to_string();
+    let web = t.demo_web("anna.nowak@okienko.test").await;
+    let path = format!("/mailboxes/{office_box}/compose");
+    let csrf = t.csrf(&web, &path).await;
+    let logged = t.services.log.size().await;
+    let form = |action: &'static str| {
+        reqwest::multipart::Form::new()
+            .text("csrf", csrf.clone())
+            .text("to", "")
+            .text("subject", "Zawiadomienie o zebraniu")
+            .text("body", "Zapraszamy na zebranie mieszkańców.")
+            .text("postal_name_1", "Zofia Źdźbło")
+            .text("postal_street_1", "ul. Łąkowa 5")
+            .text("postal_code_1", point.postal_code.clone())
+            .text("postal_city_1", point.city.clone())
+            .text("postal_name_2", "Marek Wąs")
+            .text("postal_street_2", "ul. Polna 2")
+            .text("postal_code_2", point.postal_code.clone())
+            .text("postal_city_2", point.city.clone())
+            .text("action", action)
+    };
+    let r = web
+        .post(t.url(&format!("{path}?lang=en")))
+        .multipart(form("preview"))
+        .send()
+        .await
+        .expect("preview");
+    assert_eq!(r.status(), 200);
+    let pdf = r.bytes().await.expect("pdf");
+    assert!(pdf.starts_with(b"%PDF-"));
+    if tool("pdftotext") {
+        let ppath = t.data.join("preview.pdf");
+        std::fs::write(&ppath, &pdf).expect("write");
+        let text = Command::new("pdftotext")
+            .arg(&ppath)
+            .arg("-")
+            .output()
+            .expect("pdftotext");
+        let text = String::from_utf8_lossy(&text.stdout);
+        // The date as Polish letters write it, not an ISO date.
+        let month = [
+            "stycznia",
+            "lutego",
+            "marca",
+            "kwietnia",
+            "maja",
+            "czerwca",
+            "lipca",
+            "sierpnia",
+            "września",
+            "października",
+            "listopada",
+            "grudnia",
+        ]
+        .iter()
+        .any(|m| text.contains(m));
+        assert!(
+            month
+                && text.contains(okienko_services::paper::PREVIEW)
+                && text.contains("Zofia Źdźbło")
+                && text.contains("Anna Nowak"),
+            "{text}"
+        );
+    }
+    let r = web
+        .post(t.url(&format!("{path}?lang=en")))
+        .multipart(form("check"))
+        .send()
+        .await
+        .expect("check");
+    assert_eq!(r.status(), 200);
+    let page = r.text().await.expect("page");
+    assert!(
+        page.contains("Zofia Źdźbło, ul. Łąkowa 5") && page.contains("Marek Wąs, ul. Polna 2"),
+        "{page}"
+    );
+    assert_eq!(
+        t.services.log.size().await,
+        logged,
+        "nothing logged before sending"
+    );
+    let r = web
+        .post(t.url(&path))
+        .multipart(form("send"))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(r.status(), 303);
+    let waiting = t
+        .services
+        .paper_desk(&kasia_p, &point.id)
+        .await
+        .expect("desk")
+        .waiting;
+    let names: Vec<&str> = waiting.iter().map(|l| l.recipient_name.as_str()).collect();
+    assert!(
+        names.contains(&"Zofia Źdźbło") && names.contains(&"Marek Wąs"),
+        "{names:?}"
+    );
 }

@@ -1032,6 +1032,7 @@ async fn the_render_worker_is_bounded() {
         date: "2026-11-25".into(),
         subject: "Decyzja".into(),
         body: "Treść ".repeat(2_000),
+        signature_lines: Vec::new(),
         attachments: Vec::new(),
         letters: (0..letters)
             .map(|_| LetterSpec {

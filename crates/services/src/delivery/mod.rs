@@ -206,23 +206,40 @@ impl Services {
     /// the evidence is in the log. The same idempotency key from the same sender returns the
     /// first result and creates nothing new.
     pub async fn send_message(&self, p: &Principal, out: Outgoing) -> Result<Sent, DomainError> {
-        self.send_or_check(p, out, false)
-            .await?
-            .ok_or(DomainError::Internal("nothing sent".into()))
+        match self.send_or_check(p, out, Mode::Send).await? {
+            Done::Sent(s) => Ok(s),
+            _ => Err(DomainError::Internal("nothing sent".into())),
+        }
     }
 
     /// Checks a message as [`Self::send_message`] would, sending nothing and issuing no
     /// evidence: the "check your answers" step before a legally significant act.
     pub async fn check_message(&self, p: &Principal, out: Outgoing) -> Result<(), DomainError> {
-        self.send_or_check(p, out, true).await.map(|_| ())
+        self.send_or_check(p, out, Mode::Check).await.map(|_| ())
+    }
+
+    /// The first paper letter of a message as it would be printed, marked as a preview (no
+    /// tracking number, no code); nothing is sent, stored or logged.
+    pub async fn preview_letter(
+        &self,
+        p: &Principal,
+        out: Outgoing,
+    ) -> Result<Vec<u8>, DomainError> {
+        if out.postal.is_empty() {
+            return Err(DomainError::invalid("postal", "err-preview-no-postal"));
+        }
+        match self.send_or_check(p, out, Mode::Preview).await? {
+            Done::Preview(pdf) => Ok(pdf),
+            _ => Err(DomainError::Internal("no preview".into())),
+        }
     }
 
     async fn send_or_check(
         &self,
         p: &Principal,
         out: Outgoing,
-        check_only: bool,
-    ) -> Result<Option<Sent>, DomainError> {
+        mode: Mode,
+    ) -> Result<Done, DomainError> {
         let from = Address::parse(&out.from)
             .map_err(|c| DomainError::invalid("from", c))?
             .to_string();
@@ -237,7 +254,7 @@ impl Services {
         if let (Some(key), Some(retry)) = (out.idempotency_key.as_deref(), &retry) {
             if let Some(id) = self.store.message_by_idempotency(&from, key).await? {
                 self.same_request(&id, retry).await?;
-                return self.sent_result(&id).await.map(Some);
+                return self.sent_result(&id).await.map(Done::Sent);
             }
         }
         let mut errs = FieldErrors::new();
@@ -323,7 +340,7 @@ impl Services {
                 &types,
                 &out.postal,
                 &points,
-                &mut errs,
+                (&p.user.display_name, mode == Mode::Preview, &mut errs),
             )
             .await?;
         if !errs.is_empty() {
@@ -339,8 +356,16 @@ impl Services {
             let id = self.reject_submission(&from, &to, &subject, &errs).await?;
             return Err(DomainError::Rejected(errs, id));
         }
-        if check_only {
-            return Ok(None);
+        match mode {
+            Mode::Send => {}
+            Mode::Check => return Ok(Done::Checked),
+            Mode::Preview => {
+                return letters
+                    .into_iter()
+                    .next()
+                    .map(|l| Done::Preview(l.pdf))
+                    .ok_or(DomainError::Internal("no letter".into()))
+            }
         }
         // Bytes stored with the message in its commit: letters' PDFs and attachments.
         let mut blobs: Vec<(String, bytes::Bytes)> = Vec::new();
@@ -470,14 +495,29 @@ impl Services {
                     if let Some(retry) = &retry {
                         self.same_request(&first, retry).await?;
                     }
-                    return self.sent_result(&first).await.map(Some);
+                    return self.sent_result(&first).await.map(Done::Sent);
                 }
                 return Err(DomainError::Conflict("err-conflict"));
             }
             Err(e) => return Err(e.into()),
         }
-        Ok(Some(Sent { id, evidence }))
+        Ok(Done::Sent(Sent { id, evidence }))
     }
+}
+
+/// What [`Services::send_or_check`] is asked to do.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Send,
+    Check,
+    Preview,
+}
+
+/// What it did.
+enum Done {
+    Sent(Sent),
+    Checked,
+    Preview(Vec<u8>),
 }
 
 /// What a reader of a message gets.

@@ -16,6 +16,9 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 mod desk;
 
+/// What a letter's preview prints instead of its tracking number and verification code.
+pub const PREVIEW: &str = "PODGLĄD / WZÓR";
+
 /// A recipient addressed by post.
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
 pub struct PostalRecipient {
@@ -143,30 +146,56 @@ impl Services {
         types: &[&'static str],
         postal: &[PostalRecipient],
         points: &[ServicePoint],
-        errs: &mut FieldErrors,
+        (signatory, preview, errs): (&str, bool, &mut FieldErrors),
     ) -> Result<Vec<Prepared>, DomainError> {
         if postal.is_empty() || !errs.is_empty() {
             return Ok(Vec::new());
         }
         let mut sender_lines = vec![sender.name.clone()];
+        let mut place = String::new();
         if let Some(office) = match &sender.office_id {
             Some(id) => self.store.office(id).await?,
             None => None,
         } {
             sender_lines.push(office.street);
             sender_lines.push(format!("{} {}", office.postal_code, office.city));
+            place = office.city;
         }
         sender_lines.push(sender.address.clone());
         let now = self.now_ms();
-        let date = okienko_domain::from_millis(now).date().to_string();
+        // The letter's date as the post's country writes it, in its own time zone: "Przykładowo,
+        // 5 grudnia 2026".
+        let day = self.country.local(okienko_domain::from_millis(now)).date();
+        let pl = okienko_i18n::Lang::Pl;
+        let date = pl.t_args(
+            "date-only",
+            &[
+                ("day", &day.day().to_string()),
+                ("month", &pl.t(&format!("month-{}", u8::from(day.month())))),
+                ("year", &day.year().to_string()),
+            ],
+        );
+        let date = if place.is_empty() {
+            date
+        } else {
+            format!("{place}, {date}")
+        };
         let mut jobs = Vec::new();
         for (r, point) in postal.iter().zip(points) {
             let serial = rand::Rng::gen_range(&mut rand::rngs::OsRng, 0..100_000_000u32);
             let letter = PaperLetter {
                 id: new_id(),
                 message_id: message_id.to_string(),
-                tracking_number: okienko_domain::tracking::tracking_number(serial, "PL"),
-                verification_code: verification_code(),
+                tracking_number: if preview {
+                    PREVIEW.to_string()
+                } else {
+                    okienko_domain::tracking::tracking_number(serial, "PL")
+                },
+                verification_code: if preview {
+                    PREVIEW.to_string()
+                } else {
+                    verification_code()
+                },
                 recipient_name: r.name.trim().to_string(),
                 street: r.street.trim().to_string(),
                 postal_code: r.postal_code.trim().to_string(),
@@ -188,6 +217,11 @@ impl Services {
             date,
             subject: subject.to_string(),
             body: body.to_string(),
+            signature_lines: [signatory, sender.name.as_str()]
+                .iter()
+                .filter(|s| !s.trim().is_empty())
+                .map(|s| s.to_string())
+                .collect(),
             attachments: attachments
                 .iter()
                 .zip(types)

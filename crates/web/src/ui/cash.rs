@@ -205,7 +205,7 @@ async fn receipt_pdf(
         state.services.base_url,
         r.id
     );
-    let pdf = sheet_pdf(
+    let pdf = super::common::sheet_pdf(
         &ctx,
         title,
         vec![note],
@@ -384,7 +384,7 @@ async fn cash_report_pdf(
         page.day,
         if mine { "-mine" } else { "" }
     );
-    let pdf = sheet_pdf(
+    let pdf = super::common::sheet_pdf(
         &ctx,
         page.heading.clone(),
         vec![ctx.t("cash-voided-note")],
@@ -395,33 +395,6 @@ async fn cash_report_pdf(
     )
     .await?;
     Ok(crate::downloads::pdf(&file, pdf))
-}
-
-/// Renders a one-document printout off the async threads.
-async fn sheet_pdf(
-    ctx: &Arc<Ctx>,
-    title: String,
-    paragraphs: Vec<String>,
-    rows: Vec<(String, String)>,
-    appendix_title: String,
-    appendix: String,
-    footer: String,
-) -> Result<Vec<u8>, PageError> {
-    tokio::task::spawn_blocking(move || {
-        okienko_print::render_sheet(&okienko_print::Sheet {
-            title: &title,
-            paragraphs,
-            rows,
-            appendix_title: &appendix_title,
-            appendix: &appendix,
-            footer: &footer,
-            attachment_label: "",
-            attachments: Vec::new(),
-        })
-    })
-    .await
-    .map_err(|e| PageError(DomainError::Internal(e.to_string()), ctx.clone()))?
-    .map_err(|e| PageError(DomainError::Internal(e.to_string()), ctx.clone()))
 }
 
 #[derive(Template)]

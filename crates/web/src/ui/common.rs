@@ -348,6 +348,33 @@ pub fn notice(ctx: &Ctx, q: &HashMap<String, String>) -> Option<String> {
         .and_then(|n| ctx.lang.t_opt(n))
 }
 
+/// Renders a one-document printout off the async threads.
+pub async fn sheet_pdf(
+    ctx: &Arc<Ctx>,
+    title: String,
+    paragraphs: Vec<String>,
+    rows: Vec<(String, String)>,
+    appendix_title: String,
+    appendix: String,
+    footer: String,
+) -> Result<Vec<u8>, PageError> {
+    tokio::task::spawn_blocking(move || {
+        okienko_print::render_sheet(&okienko_print::Sheet {
+            title: &title,
+            paragraphs,
+            rows,
+            appendix_title: &appendix_title,
+            appendix: &appendix,
+            footer: &footer,
+            attachment_label: "",
+            attachments: Vec::new(),
+        })
+    })
+    .await
+    .map_err(|e| PageError(DomainError::Internal(e.to_string()), ctx.clone()))?
+    .map_err(|e| PageError(DomainError::Internal(e.to_string()), ctx.clone()))
+}
+
 /// Turns a use case's error into the page for it.
 pub fn err(ctx: &Arc<Ctx>) -> impl Fn(DomainError) -> PageError + '_ {
     move |e| PageError(e, ctx.clone())

@@ -45,17 +45,62 @@ struct ComposePage<'a> {
     kept: Vec<(String, String, String)>,
 }
 
+/// How many recipients by post one message from the form may have.
+const POSTAL_SLOTS: usize = 3;
+/// The parts of a postal address in the form: `postal_<part>_<n>`, n from 1.
+const POSTAL_PARTS: [&str; 4] = ["name", "street", "code", "city"];
+
+impl ComposePage<'_> {
+    /// The postal address blocks as typed (for public bodies).
+    fn slots(&self) -> Vec<Slot> {
+        slots(&self.form)
+    }
+}
+
 /// The fields a checked message carries back to the form or on to sending.
-const FIELDS: [&str; 8] = [
-    "to",
-    "subject",
-    "body",
-    "reply_to",
-    "postal_name",
-    "postal_street",
-    "postal_code",
-    "postal_city",
-];
+fn field_names() -> Vec<String> {
+    let mut out: Vec<String> = ["to", "subject", "body", "reply_to"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    for n in 1..=POSTAL_SLOTS {
+        out.extend(POSTAL_PARTS.iter().map(|part| format!("postal_{part}_{n}")));
+    }
+    out
+}
+
+/// One postal address block of the form, as typed.
+struct Slot {
+    n: usize,
+    name: String,
+    street: String,
+    code: String,
+    city: String,
+}
+
+impl Slot {
+    fn filled(&self) -> bool {
+        [&self.name, &self.street, &self.code, &self.city]
+            .iter()
+            .any(|v| !v.trim().is_empty())
+    }
+}
+
+/// The form's postal address blocks.
+fn slots(form: &FormView) -> Vec<Slot> {
+    (1..=POSTAL_SLOTS)
+        .map(|n| {
+            let v = |part: &str| form.value(&format!("postal_{part}_{n}")).to_string();
+            Slot {
+                n,
+                name: v("name"),
+                street: v("street"),
+                code: v("code"),
+                city: v("city"),
+            }
+        })
+        .collect()
+}
 
 /// "Check your message": everything as it will be sent, before anything legal happens.
 #[derive(Template)]
@@ -66,10 +111,10 @@ struct CheckPage<'a> {
     from: (String, String),
     /// (name, address) of each recipient.
     to: Vec<(String, String)>,
-    /// The postal address, on one line.
-    postal: String,
+    /// Each postal address, on one line.
+    postal: Vec<String>,
     form: FormView,
-    fields: [&'static str; 8],
+    fields: Vec<String>,
     /// (token, name, size) of each attachment.
     kept: Vec<(String, String, String)>,
 }
@@ -165,9 +210,12 @@ async fn compose(
             .into_iter()
             .collect(),
     )?;
-    let values: Params = FIELDS
-        .iter()
-        .map(|k| (k.to_string(), text(&fields, k)))
+    let values: Params = field_names()
+        .into_iter()
+        .map(|k| {
+            let v = text(&fields, &k);
+            (k, v)
+        })
         .collect();
     // The form's "Continue" checks, the check page's buttons send or go back to change.
     let action = text(&fields, "action");
@@ -248,17 +296,17 @@ async fn compose(
         Ok(to) => to,
         Err(e) => return back(values, e, "to").await,
     };
-    let postal_fields = ["postal_name", "postal_street", "postal_code", "postal_city"];
-    let postal = if postal_fields.iter().any(|k| !values[*k].trim().is_empty()) {
-        vec![okienko_services::paper::PostalRecipient {
-            name: values["postal_name"].clone(),
-            street: values["postal_street"].clone(),
-            postal_code: values["postal_code"].clone(),
-            city: values["postal_city"].clone(),
-        }]
-    } else {
-        Vec::new()
-    };
+    let postal: Vec<okienko_services::paper::PostalRecipient> =
+        slots(&FormView::new(values.clone()))
+            .into_iter()
+            .filter(Slot::filled)
+            .map(|s| okienko_services::paper::PostalRecipient {
+                name: s.name,
+                street: s.street,
+                postal_code: s.code,
+                city: s.city,
+            })
+            .collect();
     let out = Outgoing {
         from: address.clone(),
         to,
@@ -274,7 +322,7 @@ async fn compose(
     };
     if action != "send" {
         let to_names: Vec<String> = out.to.clone();
-        let postal_line = out
+        let postal_line: Vec<String> = out
             .postal
             .iter()
             .map(|r| {
@@ -286,8 +334,16 @@ async fn compose(
                     r.city.trim()
                 )
             })
-            .collect::<Vec<_>>()
-            .join("; ");
+            .collect();
+        if action == "preview" {
+            return match state.services.preview_letter(p, out).await {
+                Ok(pdf) => Ok(crate::downloads::pdf("preview.pdf", pdf)),
+                Err(e @ (DomainError::Invalid(_) | DomainError::Rejected(..))) => {
+                    back(values, e, "postal").await
+                }
+                Err(e) => Err(PageError(e, ctx.clone())),
+            };
+        }
         return match state.services.check_message(p, out).await {
             Ok(()) => {
                 let mut all = to_names.clone();
@@ -304,7 +360,7 @@ async fn compose(
                     to: to_names.iter().map(named).collect(),
                     postal: postal_line,
                     form: FormView::new(values),
-                    fields: FIELDS,
+                    fields: field_names(),
                     kept: keep(attachments.clone()).await?,
                 }))
             }

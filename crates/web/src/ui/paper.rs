@@ -25,6 +25,7 @@ pub fn routes() -> Router<State> {
         .route("/service-points/{id}/paper/batches", post(make_batch))
         .route("/print-batches/{id}", get(batch))
         .route("/print-batches/{id}/pdf", get(batch_pdf))
+        .route("/print-batches/{id}/handover/pdf", get(handover_pdf))
         .route("/print-batches/{id}/printed", post(printed))
         .route("/print-batches/{id}/dispatched", post(dispatched))
         .route("/paper-letters/{id}/outcome", post(outcome))
@@ -208,6 +209,60 @@ async fn batch_pdf(
         .await
         .map_err(err(&ctx))?;
     Ok(crate::downloads::pdf(&format!("batch-{id}.pdf"), pdf))
+}
+
+/// The hand-over list of a batch for the carrier: every letter with its tracking number,
+/// recipient and pages, and lines to sign for the clerk who hands it over and the carrier.
+async fn handover_pdf(
+    axum::extract::State(state): St,
+    axum::Extension(ctx): CtxRef,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let p = require_user(&ctx)?;
+    let v = state
+        .services
+        .print_batch_view(p, &id)
+        .await
+        .map_err(err(&ctx))?;
+    let count = v.letters.len().to_string();
+    let pages: i64 = v.letters.iter().map(|l| l.pages).sum();
+    let rows = v
+        .letters
+        .iter()
+        .map(|l| {
+            (
+                l.tracking_number.clone(),
+                ctx.ta(
+                    "handover-row",
+                    &[
+                        ("name", &l.recipient_name),
+                        ("street", &l.street),
+                        ("code", &l.postal_code),
+                        ("city", &l.city),
+                        ("pages", &l.pages.to_string()),
+                    ],
+                ),
+            )
+        })
+        .collect();
+    let pdf = super::common::sheet_pdf(
+        &ctx,
+        ctx.ta("handover-title", &[("point", &v.point.name)]),
+        vec![ctx.ta(
+            "handover-intro",
+            &[
+                ("batch", &when(&ctx, v.batch.created_at).1),
+                ("count", &count),
+                ("pages", &pages.to_string()),
+            ],
+        )],
+        rows,
+        ctx.t("handover-signatures"),
+        ctx.t("handover-sign-lines"),
+        format!("{} · {}", v.point.name, v.batch.id),
+    )
+    .await?;
+    Ok(crate::downloads::pdf(&format!("handover-{id}.pdf"), pdf))
 }
 
 /// Runs one step on a batch and comes back to its page with a notice, or with the
