@@ -98,4 +98,9 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "receipt_voids",
         sql: include_str!("../migrations/0018_receipt_voids.sql"),
     },
+    Migration {
+        version: 19,
+        name: "walk_in_payments",
+        sql: include_str!("../migrations/0019_walk_in_payments.sql"),
+    },
 ];

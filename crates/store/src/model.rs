@@ -333,9 +333,13 @@ pub struct CashReceipt {
     pub service_point_id: String,
     /// Consecutive per service point, from 1.
     pub number: i64,
-    pub visit_id: String,
+    /// The assisted visit it was taken in; none for a walk-in payment.
+    pub visit_id: Option<String>,
     pub clerk_id: String,
-    pub citizen_id: String,
+    /// The payer's account; none for someone served without one.
+    pub citizen_id: Option<String>,
+    /// The payer's name as they gave it, for a walk-in payment.
+    pub payer_name: Option<String>,
     /// In grosze.
     pub amount: i64,
     pub title: String,

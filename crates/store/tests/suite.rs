@@ -195,7 +195,7 @@ async fn users_grants_and_unique_email() {
             .await
             .expect("point");
         assert_eq!(s.service_points().await.expect("points"), vec![p]);
-        assert_eq!(verify(s).await, Ok(5), "{:?}", s.backend());
+        assert_eq!(verify(s).await, Ok(7), "{:?}", s.backend());
     }
     drop_all(stores).await;
 }
@@ -1430,9 +1430,10 @@ async fn trusted_profile_applications_are_decided_once() {
             id: id.into(),
             service_point_id: "p1".into(),
             number,
-            visit_id: "v1".into(),
+            visit_id: Some("v1".into()),
             clerk_id: "k1".into(),
-            citizen_id: "c1".into(),
+            citizen_id: Some("c1".into()),
+            payer_name: None,
             amount,
             title: "opłata".into(),
             paid_at: at,
@@ -1455,6 +1456,21 @@ async fn trusted_profile_applications_are_decided_once() {
         s.insert_receipt(&receipt("r2", 2, 5000, 1_760), &ev("cash.receipt"))
             .await
             .expect("r2");
+        // A walk-in payment: no visit, no account, the payer by name.
+        let walk_in = okienko_store::CashReceipt {
+            visit_id: None,
+            citizen_id: None,
+            payer_name: Some("Jan Przechodzień".into()),
+            ..receipt("rw", 1_000, 700, 1_765)
+        };
+        s.insert_receipt(&walk_in, &ev("cash.receipt"))
+            .await
+            .expect("walk-in");
+        let back = s.receipt("rw").await.expect("read").expect("rw");
+        assert_eq!(
+            (back.visit_id, back.citizen_id, back.payer_name.as_deref()),
+            (None, None, Some("Jan Przechodzień"))
+        );
         // Asked at once over many connections, as two instances would: each number once.
         let asks: Vec<_> = (0..24)
             .map(|_| {
@@ -1474,7 +1490,7 @@ async fn trusted_profile_applications_are_decided_once() {
             .await
             .expect("counter day");
         assert_eq!((counter.visits, counter.prints), (1, 0));
-        assert_eq!(day.iter().map(|r| r.amount).sum::<i64>(), 6250);
+        assert_eq!(day.iter().map(|r| r.amount).sum::<i64>(), 6950);
         assert_eq!(
             s.receipt("r2").await.expect("read").map(|r| r.number),
             Some(2)

@@ -310,6 +310,9 @@ pub(crate) fn table() -> Vec<Row> {
         r("POST", "/counter/receipts/{id}/void", CLERK1, 422),
         r("GET", "/counter/receipts/{id}/void/signed", CLERK1, 200),
         r("GET", "/counter/cash-report", CLERK1, 200),
+        r("GET", "/counter/cash", CLERK1, 200),
+        // No payer, no amount: the clerk is told, nothing is taken.
+        r("POST", "/counter/cash", CLERK1, 422),
         r("GET", "/counter/cash-report/pdf", CLERK1, 200),
         r("GET", "/signatures/trusted", ALL_SIGNED_IN, 200),
         r("POST", "/signatures/trusted", ALL_SIGNED_IN, 422),

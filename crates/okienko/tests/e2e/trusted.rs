@@ -1091,3 +1091,134 @@ async fn a_person_without_email_is_registered_at_the_counter_and_activates() {
     let status = r.status().as_u16();
     assert_eq!(status, 409, "{}", r.text().await.expect("t"));
 }
+
+/// Someone with no account and no trusted profile pays a fee: the clerk types the payer's
+/// name, checks the payment with them (nothing is numbered or signed yet), can change it, then
+/// takes it; the signed receipt names the payer and verifies outside; the day's report has it.
+#[tokio::test]
+async fn someone_without_a_trusted_profile_pays_a_fee_at_the_counter() {
+    let t = TestServer::seeded().await;
+    let clerk = t.demo_web("kasia.poczta@okienko.test").await;
+    let start = clerk
+        .get(t.url("/counter/visits?lang=en"))
+        .send()
+        .await
+        .expect("start")
+        .text()
+        .await
+        .expect("t");
+    assert!(start.contains("href=\"/counter/cash\""), "{start}");
+    let csrf = t.csrf(&clerk, "/counter/cash").await;
+    let logged = t.services.log.size().await;
+    let pay = |payer: &'static str, action: &'static str| {
+        clerk
+            .post(t.url("/counter/cash?lang=en"))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("payer", payer),
+                ("amount", "17,50"),
+                ("title", "Opłata za wypis"),
+                ("payee", ""),
+                ("action", action),
+            ])
+            .send()
+    };
+    let r = pay("", "check").await.expect("check");
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.expect("t").contains("id=\"e-payer\""));
+    let r = pay("Jan Przechodzień", "check").await.expect("check");
+    assert_eq!(r.status(), 200);
+    let page = r.text().await.expect("t");
+    assert!(
+        page.contains("Check the payment with the payer")
+            && page.contains("Jan Przechodzień")
+            && page.contains("PLN\u{a0}17.50")
+            && page.contains("value=\"take\""),
+        "{page}"
+    );
+    assert_eq!(t.services.log.size().await, logged, "nothing signed yet");
+    let r = pay("Jan Przechodzień", "change").await.expect("change");
+    assert_eq!(r.status(), 200);
+    assert!(r
+        .text()
+        .await
+        .expect("t")
+        .contains("value=\"Jan Przechodzień\""));
+    let r = pay("Jan Przechodzień", "take").await.expect("take");
+    assert_eq!(r.status(), 303);
+    let receipt = r
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .expect("location")
+        .to_string();
+    assert!(receipt.starts_with("/counter/receipts/RC-"), "{receipt}");
+    let page = clerk
+        .get(t.url(&format!("{receipt}?lang=en")))
+        .send()
+        .await
+        .expect("receipt")
+        .text()
+        .await
+        .expect("t");
+    assert!(
+        page.contains("Jan Przechodzień") && !page.contains("Back to the visit"),
+        "{page}"
+    );
+    let report = clerk
+        .get(t.url("/counter/cash-report?lang=en"))
+        .send()
+        .await
+        .expect("report")
+        .text()
+        .await
+        .expect("t");
+    assert!(
+        report.contains("<strong id=\"cash-total\">PLN\u{a0}17.50</strong>"),
+        "{report}"
+    );
+    let p7m = clerk
+        .get(t.url(&format!("{receipt}/signed")))
+        .send()
+        .await
+        .expect("signed")
+        .bytes()
+        .await
+        .expect("bytes");
+    if std::process::Command::new("openssl")
+        .arg("version")
+        .output()
+        .is_ok()
+    {
+        let ca = reqwest::get(t.url("/trust/ca.pem"))
+            .await
+            .expect("ca")
+            .text()
+            .await
+            .expect("t");
+        std::fs::write(t.data.join("ca.pem"), ca).expect("w");
+        std::fs::write(t.data.join("walkin.p7m"), &p7m).expect("w");
+        let out = std::process::Command::new("openssl")
+            .args([
+                "cms",
+                "-verify",
+                "-inform",
+                "DER",
+                "-in",
+                "walkin.p7m",
+                "-CAfile",
+                "ca.pem",
+            ])
+            .current_dir(&t.data)
+            .output()
+            .expect("openssl");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        assert_eq!(doc["payer"], "Jan Przechodzień");
+        assert!(doc["visit_id"].is_null());
+    }
+}

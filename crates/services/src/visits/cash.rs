@@ -44,6 +44,22 @@ pub fn format_amount(grosze: i64) -> String {
     format!("{}.{:02}", grosze / 100, grosze % 100)
 }
 
+/// A payment as typed at the counter, checked.
+pub struct CashInput {
+    /// The payer's name, for a walk-in payment.
+    pub payer: Option<String>,
+    /// In grosze.
+    pub amount: i64,
+    pub title: String,
+    pub payee: Option<okienko_store::Office>,
+}
+
+/// Who pays: the citizen of an assisted visit, or someone by the name they gave.
+enum Payer<'a> {
+    Visit(&'a CounterVisit, &'a User),
+    WalkIn(&'a str),
+}
+
 /// A service point's cash for one day (or one clerk's part of it): its receipts and the total
 /// of those not voided.
 pub struct CashReport {
@@ -76,7 +92,55 @@ impl Services {
         payee: &str,
     ) -> Result<okienko_store::CashReceipt, DomainError> {
         let (visit, point, citizen) = self.my_open_visit(p, visit_id).await?;
+        let input = self.cash_input(amount, title, payee, None).await?;
+        self.issue_receipt(p, &point, Payer::Visit(&visit, &citizen), input)
+            .await
+    }
+
+    /// Checks a walk-in payment as [`Self::take_walk_in_cash`] would, taking nothing: the
+    /// payer's name, the amount in grosze, the title and the payee office.
+    pub async fn check_walk_in_cash(
+        &self,
+        p: &Principal,
+        payer: &str,
+        amount: &str,
+        title: &str,
+        payee: &str,
+    ) -> Result<CashInput, DomainError> {
+        self.clerk_point(p).await?;
+        self.cash_input(amount, title, payee, Some(payer)).await
+    }
+
+    /// Takes a fee from someone without an account or trusted profile (a walk-in payment):
+    /// the receipt names the payer as they gave their name and belongs to no account.
+    pub async fn take_walk_in_cash(
+        &self,
+        p: &Principal,
+        payer: &str,
+        amount: &str,
+        title: &str,
+        payee: &str,
+    ) -> Result<okienko_store::CashReceipt, DomainError> {
+        let point = self.clerk_point(p).await?;
+        let input = self.cash_input(amount, title, payee, Some(payer)).await?;
+        let name = input.payer.clone().unwrap_or_default();
+        self.issue_receipt(p, &point, Payer::WalkIn(&name), input)
+            .await
+    }
+
+    /// What was typed for a payment, checked; every mistake at its field.
+    async fn cash_input(
+        &self,
+        amount: &str,
+        title: &str,
+        payee: &str,
+        payer: Option<&str>,
+    ) -> Result<CashInput, DomainError> {
         let mut errs = FieldErrors::new();
+        let payer = match payer {
+            Some(n) => errs.check("payer", okienko_domain::ids::name(n)),
+            None => None,
+        };
         let payee = match payee.trim() {
             "" => None,
             id => match self.store.office(id).await? {
@@ -93,8 +157,35 @@ impl Services {
             errs.add("title", "err-cash-title");
         }
         errs.finish()?;
-        let Some(amount) = amount else {
-            return Err(DomainError::invalid("amount", "err-amount"));
+        Ok(CashInput {
+            payer,
+            amount: amount.ok_or(DomainError::invalid("amount", "err-amount"))?,
+            title: title.to_string(),
+            payee,
+        })
+    }
+
+    /// Numbers, signs and logs a receipt with its audit event, in one commit.
+    async fn issue_receipt(
+        &self,
+        p: &Principal,
+        point: &ServicePoint,
+        payer: Payer<'_>,
+        input: CashInput,
+    ) -> Result<okienko_store::CashReceipt, DomainError> {
+        let CashInput {
+            amount,
+            title,
+            payee,
+            ..
+        } = input;
+        let (payer_name, visit_id, citizen_id) = match payer {
+            Payer::Visit(v, c) => (
+                c.display_name.clone(),
+                Some(v.id.clone()),
+                Some(c.id.clone()),
+            ),
+            Payer::WalkIn(n) => (n.to_string(), None, None),
         };
         // The database hands the number out (once, whichever instance asks), so no signed
         // receipt is ever made for a number that goes to another payment. A number whose
@@ -113,8 +204,8 @@ impl Services {
             "title": title,
             "paid_at": crate::clock::rfc3339(now),
             "clerk": p.user.display_name,
-            "payer": citizen.display_name,
-            "visit_id": visit.id,
+            "payer": payer_name,
+            "visit_id": visit_id,
             "payee": payee.as_ref().map(|o| serde_json::json!({"id": o.id, "name": o.name})),
         });
         let (bytes, signed) = self.sign_json(&doc).await?;
@@ -122,11 +213,12 @@ impl Services {
             id: id.clone(),
             service_point_id: point.id.clone(),
             number,
-            visit_id: visit.id.clone(),
+            payer_name: citizen_id.is_none().then(|| payer_name.clone()),
+            visit_id,
             clerk_id: p.user.id.clone(),
-            citizen_id: citizen.id.clone(),
+            citizen_id: citizen_id.clone(),
             amount,
-            title: title.to_string(),
+            title: title.clone(),
             paid_at: now,
             document: String::from_utf8_lossy(&bytes).to_string(),
             signed_b64: B64.encode(&signed),
@@ -135,15 +227,15 @@ impl Services {
             payee_office_id: payee.map(|o| o.id),
             void: None,
         };
-        let ev = AuditEvent::new(now, Some(&p.user.id), "counter.cash", &id)
-            .subject(&citizen.id)
-            .reason(format!(
-                "cash payment of {} PLN for \"{title}\" taken by clerk {} for citizen {} at {}; receipt no. {number}",
-                format_amount(amount),
-                p.user.display_name,
-                citizen.display_name,
-                point.name
-            ));
+        let mut ev = AuditEvent::new(now, Some(&p.user.id), "counter.cash", &id).reason(format!(
+            "cash payment of {} PLN for \"{title}\" taken by clerk {} from {payer_name} at {}; receipt no. {number}",
+            format_amount(amount),
+            p.user.display_name,
+            point.name
+        ));
+        if let Some(c) = &citizen_id {
+            ev = ev.subject(c);
+        }
         let mut record = SignedRecord::CashReceipt(Box::new(receipt));
         self.log_signed(signed, &mut record, ev).await?;
         match record {
@@ -203,15 +295,17 @@ impl Services {
             signed_b64: B64.encode(&signed),
             log_index: -1,
         };
-        let ev = AuditEvent::new(now, Some(&p.user.id), "counter.cash.void", &r.id)
-            .subject(&r.citizen_id)
-            .reason(format!(
-                "receipt no. {} of {} PLN voided by clerk {} at {}: {reason}",
-                r.number,
-                format_amount(r.amount),
-                p.user.display_name,
-                point.name
-            ));
+        let mut ev = AuditEvent::new(now, Some(&p.user.id), "counter.cash.void", &r.id);
+        if let Some(c) = &r.citizen_id {
+            ev = ev.subject(c);
+        }
+        let ev = ev.reason(format!(
+            "receipt no. {} of {} PLN voided by clerk {} at {}: {reason}",
+            r.number,
+            format_amount(r.amount),
+            p.user.display_name,
+            point.name
+        ));
         let mut record = SignedRecord::ReceiptVoid(void);
         self.log_signed(signed, &mut record, ev).await?;
         match record {
@@ -291,7 +385,7 @@ impl Services {
                 service_point_id: &r.service_point_id,
             },
         );
-        if clerk || r.citizen_id == p.user.id {
+        if clerk || r.citizen_id.as_deref() == Some(p.user.id.as_str()) {
             Ok(r)
         } else {
             Err(DomainError::NotFound)

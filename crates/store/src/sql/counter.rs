@@ -167,7 +167,7 @@ fn visit_from(r: &AnyRow) -> std::result::Result<CounterVisit, sqlx::Error> {
 /// Receipts with their voids (`c` and `v`): add a `WHERE` on `c`.
 const RECEIPT_SELECT: &str =
     "SELECT c.id, c.service_point_id, c.number, c.visit_id, c.clerk_id, c.citizen_id, \
-     c.amount, c.title, c.paid_at, c.document, c.signed, c.log_index, c.payee_office_id, \
+     c.payer_name, c.amount, c.title, c.paid_at, c.document, c.signed, c.log_index, c.payee_office_id, \
      v.id AS void_id, v.clerk_id AS void_clerk, v.reason AS void_reason, v.voided_at, \
      v.document AS void_document, v.signed AS void_signed, v.log_index AS void_log_index \
      FROM cash_receipts c LEFT JOIN receipt_voids v ON v.receipt_id = c.id";
@@ -194,6 +194,7 @@ fn receipt_from(r: &AnyRow) -> std::result::Result<CashReceipt, sqlx::Error> {
         visit_id: r.try_get("visit_id")?,
         clerk_id: r.try_get("clerk_id")?,
         citizen_id: r.try_get("citizen_id")?,
+        payer_name: r.try_get("payer_name")?,
         amount: r.try_get("amount")?,
         title: r.try_get("title")?,
         paid_at: r.try_get("paid_at")?,
@@ -239,8 +240,8 @@ pub(super) async fn insert_receipt_in(
     r: &CashReceipt,
 ) -> Result<()> {
     sqlx::query(
-        "INSERT INTO cash_receipts (id, service_point_id, number, visit_id, clerk_id, citizen_id, amount, title, paid_at, document, signed, log_index, payee_office_id) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+        "INSERT INTO cash_receipts (id, service_point_id, number, visit_id, clerk_id, citizen_id, amount, title, paid_at, document, signed, log_index, payee_office_id, payer_name) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
     )
     .bind(&r.id)
     .bind(&r.service_point_id)
@@ -255,6 +256,7 @@ pub(super) async fn insert_receipt_in(
     .bind(&r.signed_b64)
     .bind(r.log_index)
     .bind(&r.payee_office_id)
+    .bind(&r.payer_name)
     .execute(&mut **tx)
     .await?;
     Ok(())

@@ -67,7 +67,8 @@ fn receipt_rows(ctx: &Ctx, r: &okienko_store::CashReceipt) -> Vec<(String, Strin
 struct ReceiptPage<'a> {
     ctx: &'a Ctx,
     id: String,
-    visit: String,
+    /// The assisted visit it was taken in, if any.
+    visit: Option<String>,
     rows: Vec<(String, String)>,
     /// "Voided on … by …: reason", once voided.
     voided: Option<String>,
@@ -107,7 +108,7 @@ async fn receipt_page(
     let page = ReceiptPage {
         ctx,
         rows: receipt_rows(ctx, &r),
-        can_void: r.void.is_none() && r.citizen_id != p.user.id,
+        can_void: r.void.is_none() && r.citizen_id.as_deref() != Some(p.user.id.as_str()),
         voided,
         id: r.id,
         visit: r.visit_id,

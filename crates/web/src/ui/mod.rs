@@ -23,6 +23,7 @@ mod trusted;
 mod users;
 mod verify;
 mod visit_history;
+mod walk_in;
 
 pub(crate) use common::when;
 pub(crate) use delivery::evidence_pdf;
@@ -60,4 +61,5 @@ pub fn routes() -> Router<State> {
         .merge(signing::routes())
         .merge(counter::routes())
         .merge(cash::routes())
+        .merge(walk_in::routes())
 }

@@ -1,0 +1,116 @@
+//! A fee paid at the counter by someone without an account or trusted profile: the clerk
+//! types the payer's name as they give it, checks the payment with them, then takes it.
+
+use super::common::{err, render, render_form, require_user, CsrfForm, FormView};
+use crate::ctx::{Ctx, CtxRef};
+use crate::error::PageError;
+use crate::State;
+use crate::{Params, St};
+use askama::Template;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::Router;
+use okienko_domain::DomainError;
+use std::sync::Arc;
+
+pub fn routes() -> Router<State> {
+    Router::new().route("/counter/cash", get(page).post(submit))
+}
+
+/// The fields of the payment form.
+const FIELDS: [&str; 4] = ["payer", "amount", "title", "payee"];
+
+#[derive(Template)]
+#[template(path = "walk_in/form.html")]
+struct FormPage<'a> {
+    ctx: &'a Ctx,
+    form: FormView,
+    /// Offices a fee may be paid to: (id, name).
+    payees: Vec<(String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "walk_in/check.html")]
+struct CheckPage<'a> {
+    ctx: &'a Ctx,
+    /// (label, value) read out to the payer.
+    rows: Vec<(String, String)>,
+    form: FormView,
+    fields: [&'static str; 4],
+}
+
+async fn form_page(state: &State, ctx: &Arc<Ctx>, form: FormView) -> Result<Response, PageError> {
+    let p = require_user(ctx)?;
+    let payees = state.services.payee_offices(p).await.map_err(err(ctx))?;
+    let invalid = form.has_errors();
+    Ok(render_form(&FormPage { ctx, form, payees }, invalid))
+}
+
+async fn page(
+    axum::extract::State(state): St,
+    axum::Extension(ctx): CtxRef,
+) -> Result<Response, PageError> {
+    form_page(&state, &ctx, FormView::default()).await
+}
+
+/// "Continue" checks and shows the payment to read out; on the check page "Take the payment"
+/// issues the receipt and "Change" goes back to the form as typed.
+async fn submit(
+    axum::extract::State(state): St,
+    axum::Extension(ctx): CtxRef,
+    CsrfForm(f): CsrfForm,
+) -> Result<Response, PageError> {
+    let p = require_user(&ctx)?;
+    let values: Params = FIELDS
+        .iter()
+        .map(|k| (k.to_string(), f.get(*k).cloned().unwrap_or_default()))
+        .collect();
+    let v = |k: &str| values.get(k).cloned().unwrap_or_default();
+    let action = f.get("action").map(String::as_str).unwrap_or("check");
+    if action == "change" {
+        return form_page(&state, &ctx, FormView::new(values)).await;
+    }
+    let s = &state.services;
+    let result = if action == "take" {
+        s.take_walk_in_cash(p, &v("payer"), &v("amount"), &v("title"), &v("payee"))
+            .await
+            .map(Some)
+    } else {
+        match s
+            .check_walk_in_cash(p, &v("payer"), &v("amount"), &v("title"), &v("payee"))
+            .await
+        {
+            Ok(input) => {
+                let payee = input
+                    .payee
+                    .map(|o| o.name)
+                    .unwrap_or_else(|| ctx.t("cash-payee-none"));
+                let rows = vec![
+                    (ctx.t("receipt-payer"), input.payer.unwrap_or_default()),
+                    (
+                        ctx.t("receipt-amount"),
+                        super::common::money(&ctx, input.amount),
+                    ),
+                    (ctx.t("receipt-title"), input.title),
+                    (ctx.t("receipt-payee"), payee),
+                ];
+                return Ok(render(&CheckPage {
+                    ctx: &ctx,
+                    rows,
+                    form: FormView::new(values),
+                    fields: FIELDS,
+                }));
+            }
+            Err(e) => Err(e),
+        }
+    };
+    match result {
+        Ok(Some(r)) => Ok(Redirect::to(&format!("/counter/receipts/{}", r.id)).into_response()),
+        Ok(None) => Err(PageError(DomainError::NotFound, ctx.clone())),
+        Err(e @ DomainError::Invalid(_)) => {
+            let form = FormView::new(values).with_error(&ctx, &e, "payer");
+            form_page(&state, &ctx, form).await
+        }
+        Err(e) => Err(PageError(e, ctx.clone())),
+    }
+}
