@@ -35,5 +35,5 @@ walkin-link = Payment without a trusted profile
 walkin-another = Another payment without a trusted profile
 walkin-check-title = Check the payment with the payer
 walkin-check-intro = Read it out to the payer. Once taken, the payment gets a numbered, signed receipt that can only be voided, not changed.
-walkin-change = Change the payment
+walkin-check-change = Change the payment
 walkin-lead = Someone without a trusted profile who only pays a fee:

@@ -35,5 +35,5 @@ walkin-link = Wpłata bez profilu zaufanego
 walkin-another = Kolejna wpłata bez profilu zaufanego
 walkin-check-title = Sprawdź wpłatę z wpłacającym
 walkin-check-intro = Odczytaj ją wpłacającemu. Przyjęta wpłata dostaje numerowane, podpisane potwierdzenie, które można tylko unieważnić, nie zmienić.
-walkin-change = Zmień wpłatę
+walkin-check-change = Zmień wpłatę
 walkin-lead = Osoba bez profilu zaufanego, która tylko wnosi opłatę:

@@ -35,5 +35,5 @@ walkin-link = Uplata bez pouzdanog profila
 walkin-another = Još jedna uplata bez pouzdanog profila
 walkin-check-title = Proverite uplatu sa uplatiocem
 walkin-check-intro = Pročitajte je uplatiocu. Primljena uplata dobija numerisanu, potpisanu potvrdu koja se može samo poništiti, ne i izmeniti.
-walkin-change = Izmeni uplatu
+walkin-check-change = Izmeni uplatu
 walkin-lead = Osoba bez pouzdanog profila koja samo plaća naknadu:

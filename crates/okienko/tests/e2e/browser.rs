@@ -448,6 +448,13 @@ async fn apply_confirm_at_the_counter_and_sign_a_file() {
         "main form[action='/trusted-profile'] button[type=submit]",
     )
     .await;
+    // Checked before it is sent: the details as the clerk will compare them with the card.
+    let check = wait_text(&b, "main", "Check your application").await;
+    assert!(
+        check.contains("ABA300000") && check.contains("Wiśniewska"),
+        "{check}"
+    );
+    click(&b, "main button[value=send]").await;
     let page = wait_text(&b, "main", "Application sent").await;
     let number = page
         .split_whitespace()

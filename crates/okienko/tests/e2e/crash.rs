@@ -293,6 +293,7 @@ async fn sigkill_at_random_moments_loses_nothing_acknowledged() {
                             ("csrf", csrf.as_str()),
                             ("amount", "12,50"),
                             ("title", title.as_str()),
+                            ("action", "take"),
                         ])
                         .send()
                         .await;

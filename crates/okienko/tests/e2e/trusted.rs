@@ -382,9 +382,30 @@ async fn confirmed_at_the_counter_then_a_mailbox_opens() {
                 ("csrf", csrf.as_str()),
                 ("amount", amount),
                 ("title", title),
+                ("action", "take"),
             ])
             .send()
     };
+    // "Continue" reads the payment out first: the person by name, nothing taken yet.
+    let r = clerk
+        .post(t.url(&format!("{visit_path}/cash?lang=en")))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("amount", "12,50"),
+            ("title", "Opłata skarbowa"),
+            ("action", "check"),
+        ])
+        .send()
+        .await
+        .expect("check");
+    assert_eq!(r.status().as_u16(), 200);
+    let page = r.text().await.expect("t");
+    assert!(
+        page.contains("Check the payment with the payer")
+            && page.contains("<dd lang=\"pl\">ewa</dd>")
+            && page.contains("value=\"take\""),
+        "{page}"
+    );
     let r = pay("12,345", "Opłata").await.expect("pay");
     assert_eq!(r.status().as_u16(), 422);
     // What was typed stays, the mistake is said at its field.
@@ -567,6 +588,7 @@ async fn confirmed_at_the_counter_then_a_mailbox_opens() {
             ("amount", "5"),
             ("title", "Opłata za wypis"),
             ("payee", payee.as_str()),
+            ("action", "take"),
         ])
         .send()
         .await
@@ -955,7 +977,7 @@ async fn a_person_without_email_is_registered_at_the_counter_and_activates() {
     let clerk = t.demo_web("kasia.poczta@okienko.test").await;
     let csrf = t.csrf(&clerk, "/counter/register").await;
     let clerk_csrf = csrf.clone();
-    let register = |pesel: &'static str| {
+    let register = |pesel: &'static str, action: &'static str| {
         clerk
             .post(t.url("/counter/register?lang=en"))
             .form(&[
@@ -966,12 +988,33 @@ async fn a_person_without_email_is_registered_at_the_counter_and_activates() {
                 ("id_document_number", "ABA300000"),
                 ("phone", ""),
                 ("email", ""),
+                ("action", action),
             ])
             .send()
     };
-    let r = register("92051712349").await.expect("post");
+    let r = register("92051712349", "check").await.expect("post");
     assert_eq!(r.status().as_u16(), 422, "a wrong PESEL changes nothing");
-    let r = register("92051712348").await.expect("post");
+    // The details are read out first; nothing is opened until "Register".
+    let r = register("92051712348", "check").await.expect("post");
+    assert_eq!(r.status().as_u16(), 200);
+    let page = r.text().await.expect("t");
+    assert!(
+        page.contains("Check the details with the person")
+            && page.contains("Bez-Komputera")
+            && page.contains("value=\"register\""),
+        "{page}"
+    );
+    assert!(t
+        .services
+        .store
+        .user_by_email(&format!(
+            "92051712348@{}",
+            okienko_services::accounts::COUNTER_DOMAIN
+        ))
+        .await
+        .expect("db")
+        .is_none());
+    let r = register("92051712348", "register").await.expect("post");
     assert_eq!(
         r.status().as_u16(),
         303,
@@ -1034,7 +1077,7 @@ async fn a_person_without_email_is_registered_at_the_counter_and_activates() {
     assert_ne!(first, code);
     // Registering the same PESEL again is refused.
     assert_eq!(
-        register("92051712348")
+        register("92051712348", "register")
             .await
             .expect("post")
             .status()

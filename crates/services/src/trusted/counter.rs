@@ -100,16 +100,33 @@ impl Services {
         Err(DomainError::NotFound)
     }
 
-    /// Registers a person entirely at the counter, identity checked in person: their account
-    /// (sign-in with PESEL, or email if they have one), a trusted profile in force, and a
-    /// one-time activation code to print for them (see [`Services::activation_sheet`]) with
-    /// which they set their password.
-    pub async fn register_at_counter(
+    /// Checks a registration as [`Self::register_at_counter`] would, creating nothing: the
+    /// details to read out to the person before their account is opened.
+    pub async fn check_counter_registration(
         &self,
         p: &Principal,
         input: &CounterRegistration,
-        texts: &dyn crate::accounts::MailTexts,
-    ) -> Result<okienko_store::User, DomainError> {
+    ) -> Result<(), DomainError> {
+        self.valid_registration(p, input).await.map(|_| ())
+    }
+
+    #[allow(clippy::type_complexity)]
+    async fn valid_registration(
+        &self,
+        p: &Principal,
+        input: &CounterRegistration,
+    ) -> Result<
+        (
+            Counter,
+            Pesel,
+            String,
+            String,
+            IdCard,
+            String,
+            Option<Email>,
+        ),
+        DomainError,
+    > {
         let counter = self.counter(p).await?;
         let mut errs = FieldErrors::new();
         let pesel = errs.check("pesel", Pesel::parse(&input.pesel));
@@ -139,6 +156,21 @@ impl Services {
         if let Some(code) = self.pesel_conflict("", pesel.as_str()).await? {
             return Err(DomainError::invalid("pesel", code));
         }
+        Ok((counter, pesel, first, last, card, phone_no, email))
+    }
+
+    /// Registers a person entirely at the counter, identity checked in person: their account
+    /// (sign-in with PESEL, or email if they have one), a trusted profile in force, and a
+    /// one-time activation code to print for them (see [`Services::activation_sheet`]) with
+    /// which they set their password.
+    pub async fn register_at_counter(
+        &self,
+        p: &Principal,
+        input: &CounterRegistration,
+        texts: &dyn crate::accounts::MailTexts,
+    ) -> Result<okienko_store::User, DomainError> {
+        let (counter, pesel, first, last, card, phone_no, email) =
+            self.valid_registration(p, input).await?;
         let now = self.now_ms();
         // The login is the PESEL (an address that can never receive mail, RFC 2606
         // `.invalid`). An email the clerk typed is not trusted as the login: nobody has shown

@@ -154,13 +154,21 @@ impl Services {
         Ok(None)
     }
 
-    /// A citizen's application. One may wait at a time; a profile in force is renewed only
-    /// within six months of its expiry.
-    pub async fn apply_trusted_profile(
+    /// Checks an application as [`Self::apply_trusted_profile`] would, storing nothing: the
+    /// "check your answers" step before it is sent.
+    pub async fn check_trusted_profile_application(
         &self,
         p: &Principal,
         input: &ApplicationInput,
-    ) -> Result<TpApplication, DomainError> {
+    ) -> Result<(), DomainError> {
+        self.valid_application(p, input).await.map(|_| ())
+    }
+
+    async fn valid_application(
+        &self,
+        p: &Principal,
+        input: &ApplicationInput,
+    ) -> Result<(Pesel, String, String, IdCard, Email, String), DomainError> {
         let mut errs = FieldErrors::new();
         let pesel = errs.check("pesel", Pesel::parse(&input.pesel));
         let first = errs.check("first_name", name(&input.first_name));
@@ -197,6 +205,18 @@ impl Services {
         {
             return Err(DomainError::Conflict("err-application-pending"));
         }
+        Ok((pesel, first, last, card, email, phone))
+    }
+
+    /// A citizen's application. One may wait at a time; a profile in force is renewed only
+    /// within six months of its expiry.
+    pub async fn apply_trusted_profile(
+        &self,
+        p: &Principal,
+        input: &ApplicationInput,
+    ) -> Result<TpApplication, DomainError> {
+        let (pesel, first, last, card, email, phone) = self.valid_application(p, input).await?;
+        let now = self.now_ms();
         for _ in 0..5 {
             let a = TpApplication {
                 number: application_number(),

@@ -97,6 +97,22 @@ impl Services {
             .await
     }
 
+    /// Checks a payment during a visit as [`Self::take_cash`] would, taking nothing: the payer,
+    /// the amount in grosze, the title and the payee office.
+    pub async fn check_cash(
+        &self,
+        p: &Principal,
+        visit_id: &str,
+        amount: &str,
+        title: &str,
+        payee: &str,
+    ) -> Result<CashInput, DomainError> {
+        let (_, _, citizen) = self.my_open_visit(p, visit_id).await?;
+        let mut input = self.cash_input(amount, title, payee, None).await?;
+        input.payer = Some(citizen.display_name);
+        Ok(input)
+    }
+
     /// Checks a walk-in payment as [`Self::take_walk_in_cash`] would, taking nothing: the
     /// payer's name, the amount in grosze, the title and the payee office.
     pub async fn check_walk_in_cash(

@@ -375,6 +375,49 @@ pub async fn sheet_pdf(
     .map_err(|e| PageError(DomainError::Internal(e.to_string()), ctx.clone()))
 }
 
+#[derive(Template)]
+#[template(path = "check.html")]
+struct CheckAnswers<'a> {
+    ctx: &'a Ctx,
+    title: String,
+    intro: String,
+    rows: Vec<(String, String, bool)>,
+    action: &'a str,
+    fields: Vec<(&'a str, &'a str)>,
+    /// The `action` value and label of the button that does the act.
+    send: (&'a str, String),
+    change: String,
+}
+
+/// "Check your answers" before a legally significant act (`key-title`, `key-intro`): what was
+/// typed, read out in `rows` (label, value, whether the value is as typed, in the content's
+/// language rather than the page's), and the form again in hidden `fields` (the `action` value sent
+/// back is `send.0` to do it, `change` to go back to the form as typed).
+pub fn check_answers(
+    ctx: &Ctx,
+    key: &str,
+    rows: Vec<(String, String, bool)>,
+    (action, form): (&str, &HashMap<String, String>),
+    send: (&str, String),
+) -> Response {
+    let mut fields: Vec<(&str, &str)> = form
+        .iter()
+        .filter(|(k, _)| !matches!(k.as_str(), "csrf" | "action"))
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    fields.sort_unstable();
+    render(&CheckAnswers {
+        ctx,
+        title: ctx.t(&format!("{key}-title")),
+        intro: ctx.t(&format!("{key}-intro")),
+        rows,
+        action,
+        fields,
+        send,
+        change: ctx.t(&format!("{key}-change")),
+    })
+}
+
 /// Turns a use case's error into the page for it.
 pub fn err(ctx: &Arc<Ctx>) -> impl Fn(DomainError) -> PageError + '_ {
     move |e| PageError(e, ctx.clone())

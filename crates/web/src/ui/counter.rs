@@ -297,11 +297,29 @@ async fn cash(
 ) -> Result<Response, PageError> {
     let p = require_user(&ctx)?;
     let get = |k: &str| form.get(k).cloned().unwrap_or_default();
-    match state
-        .services
-        .take_cash(p, &id, &get("amount"), &get("title"), &get("payee"))
-        .await
-    {
+    let s = &state.services;
+    let (amount, title, payee) = (get("amount"), get("title"), get("payee"));
+    let result = match get("action").as_str() {
+        "take" => s.take_cash(p, &id, &amount, &title, &payee).await,
+        "change" => {
+            return visit_page_full(&state, &ctx, &id, None, None, FormView::new(form)).await
+        }
+        // Read out to the person before it is taken.
+        _ => match s.check_cash(p, &id, &amount, &title, &payee).await {
+            Ok(input) => {
+                let action = format!("/counter/visits/{id}/cash");
+                return Ok(super::common::check_answers(
+                    &ctx,
+                    "walkin-check",
+                    super::walk_in::payment_rows(&ctx, input),
+                    (&action, &form),
+                    ("take", ctx.t("cash-take")),
+                ));
+            }
+            Err(e) => Err(e),
+        },
+    };
+    match result {
         Ok(r) => Ok(Redirect::to(&format!("/counter/receipts/{}", r.id)).into_response()),
         // The amount and title stay as typed, each mistake at its field.
         Err(e @ DomainError::Invalid(_)) => {

@@ -137,7 +137,51 @@ async fn apply(
         email: get("email"),
         phone: get("phone"),
     };
-    match state.services.apply_trusted_profile(p, &input).await {
+    let action = get("action");
+    if action == "change" {
+        return status_page(&state, &ctx, FormView::new(form.clone()), None).await;
+    }
+    let result = if action == "send" {
+        state.services.apply_trusted_profile(p, &input).await
+    } else {
+        match state
+            .services
+            .check_trusted_profile_application(p, &input)
+            .await
+        {
+            Ok(()) => {
+                let rows = vec![
+                    ("PESEL".to_string(), input.pesel.trim().to_string(), false),
+                    (
+                        ctx.t("f-first-name"),
+                        input.first_name.trim().to_string(),
+                        true,
+                    ),
+                    (
+                        ctx.t("f-last-name"),
+                        input.last_name.trim().to_string(),
+                        true,
+                    ),
+                    (
+                        ctx.t("f-id-document"),
+                        input.id_document_number.trim().to_uppercase(),
+                        false,
+                    ),
+                    (ctx.t("f-email"), input.email.trim().to_string(), false),
+                    (ctx.t("f-phone"), input.phone.trim().to_string(), false),
+                ];
+                return Ok(super::common::check_answers(
+                    &ctx,
+                    "tp-check",
+                    rows,
+                    ("/trusted-profile", &form),
+                    ("send", ctx.t("tp-check-send")),
+                ));
+            }
+            Err(e) => Err(e),
+        }
+    };
+    match result {
         Ok(a) => {
             let text = ctx.ta("notice-tp-applied", &[("number", &a.number)]);
             status_page(&state, &ctx, FormView::default(), Some(text)).await
@@ -398,7 +442,7 @@ fn register_form(ctx: &Ctx, form: FormView) -> Response {
             field("phone", "f-phone", "tel").hint(ctx.t("f-optional")),
             field("email", "f-email", "email").hint(ctx.t("f-optional")),
         ],
-        submit: ctx.t("counter-register-button"),
+        submit: ctx.t("compose-continue"),
         links: Vec::new(),
         form,
     };
@@ -432,7 +476,57 @@ async fn register(
         email: get("email"),
     };
     let texts = super::account::Texts(ctx.lang);
-    match state.services.register_at_counter(p, &input, &texts).await {
+    let action = get("action");
+    if action == "change" {
+        // The ID card number is typed again from the card in hand.
+        let mut values = form.clone();
+        values.remove("id_document_number");
+        return Ok(register_form(&ctx, FormView::new(values)));
+    }
+    let result = if action == "register" {
+        state.services.register_at_counter(p, &input, &texts).await
+    } else {
+        match state.services.check_counter_registration(p, &input).await {
+            Ok(()) => {
+                let optional = |label: String, v: &str| {
+                    if v.trim().is_empty() {
+                        (label, ctx.t("counter-check-none"), false)
+                    } else {
+                        (label, v.trim().to_string(), false)
+                    }
+                };
+                let rows = vec![
+                    ("PESEL".to_string(), input.pesel.trim().to_string(), false),
+                    (
+                        ctx.t("f-first-name"),
+                        input.first_name.trim().to_string(),
+                        true,
+                    ),
+                    (
+                        ctx.t("f-last-name"),
+                        input.last_name.trim().to_string(),
+                        true,
+                    ),
+                    (
+                        ctx.t("f-id-document"),
+                        input.id_document_number.trim().to_uppercase(),
+                        false,
+                    ),
+                    optional(ctx.t("f-phone"), &input.phone),
+                    optional(ctx.t("f-email"), &input.email),
+                ];
+                return Ok(super::common::check_answers(
+                    &ctx,
+                    "counter-check",
+                    rows,
+                    ("/counter/register", &form),
+                    ("register", ctx.t("counter-register-button")),
+                ));
+            }
+            Err(e) => Err(e),
+        }
+    };
+    match result {
         // On to the page that prints the sheet: the form is not left filled in to be sent
         // twice, and the sheet can be printed again there.
         Ok(user) => Ok(Redirect::to(&format!("/counter/register/{}", user.id)).into_response()),

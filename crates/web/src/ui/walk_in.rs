@@ -1,7 +1,7 @@
 //! A fee paid at the counter by someone without an account or trusted profile: the clerk
 //! types the payer's name as they give it, checks the payment with them, then takes it.
 
-use super::common::{err, render, render_form, require_user, CsrfForm, FormView};
+use super::common::{check_answers, err, render_form, require_user, CsrfForm, FormView};
 use crate::ctx::{Ctx, CtxRef};
 use crate::error::PageError;
 use crate::State;
@@ -29,16 +29,6 @@ struct FormPage<'a> {
     payees: Vec<(String, String)>,
 }
 
-#[derive(Template)]
-#[template(path = "walk_in/check.html")]
-struct CheckPage<'a> {
-    ctx: &'a Ctx,
-    /// (label, value) read out to the payer.
-    rows: Vec<(String, String)>,
-    form: FormView,
-    fields: [&'static str; 4],
-}
-
 async fn form_page(state: &State, ctx: &Arc<Ctx>, form: FormView) -> Result<Response, PageError> {
     let p = require_user(ctx)?;
     let payees = state.services.payee_offices(p).await.map_err(err(ctx))?;
@@ -51,6 +41,31 @@ async fn page(
     axum::Extension(ctx): CtxRef,
 ) -> Result<Response, PageError> {
     form_page(&state, &ctx, FormView::default()).await
+}
+
+/// A payment's lines to read out to the payer.
+pub(super) fn payment_rows(
+    ctx: &Ctx,
+    input: okienko_services::visits::CashInput,
+) -> Vec<(String, String, bool)> {
+    let payee = match input.payee {
+        Some(o) => (o.name, true),
+        None => (ctx.t("cash-payee-none"), false),
+    };
+    vec![
+        (
+            ctx.t("receipt-payer"),
+            input.payer.unwrap_or_default(),
+            true,
+        ),
+        (
+            ctx.t("receipt-amount"),
+            super::common::money(ctx, input.amount),
+            false,
+        ),
+        (ctx.t("receipt-title"), input.title, true),
+        (ctx.t("receipt-payee"), payee.0, payee.1),
+    ]
 }
 
 /// "Continue" checks and shows the payment to read out; on the check page "Take the payment"
@@ -81,25 +96,14 @@ async fn submit(
             .await
         {
             Ok(input) => {
-                let payee = input
-                    .payee
-                    .map(|o| o.name)
-                    .unwrap_or_else(|| ctx.t("cash-payee-none"));
-                let rows = vec![
-                    (ctx.t("receipt-payer"), input.payer.unwrap_or_default()),
-                    (
-                        ctx.t("receipt-amount"),
-                        super::common::money(&ctx, input.amount),
-                    ),
-                    (ctx.t("receipt-title"), input.title),
-                    (ctx.t("receipt-payee"), payee),
-                ];
-                return Ok(render(&CheckPage {
-                    ctx: &ctx,
+                let rows = payment_rows(&ctx, input);
+                return Ok(check_answers(
+                    &ctx,
+                    "walkin-check",
                     rows,
-                    form: FormView::new(values),
-                    fields: FIELDS,
-                }));
+                    ("/counter/cash", &values),
+                    ("take", ctx.t("cash-take")),
+                ));
             }
             Err(e) => Err(e),
         }
