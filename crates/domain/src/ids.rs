@@ -202,10 +202,48 @@ pub fn totp_code(s: &str) -> Parsed<String> {
     }
 }
 
+/// A message's short reference, to read out on the phone: the last eight hex digits of its
+/// identifier (random in a UUIDv7), as `D846-FFBE`.
+pub fn message_reference(id: &str) -> String {
+    let hex: Vec<char> = id
+        .chars()
+        .filter(char::is_ascii_hexdigit)
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    let tail: String = hex[hex.len().saturating_sub(8)..].iter().collect();
+    match tail.len() {
+        8 => format!("{}-{}", &tail[..4], &tail[4..]),
+        _ => tail,
+    }
+}
+
+/// The part of an identifier a typed short reference stands for (`d846ffbe` for `D846-FFBE`
+/// or `d846 ffbe`), if the text is one.
+pub fn reference_query(text: &str) -> Option<String> {
+    let hex: String = text
+        .chars()
+        .filter(|c| !matches!(c, '-' | ' '))
+        .collect::<String>()
+        .to_ascii_lowercase();
+    (hex.len() == 8 && hex.chars().all(|c| c.is_ascii_hexdigit()) && text.trim().len() <= 10)
+        .then_some(hex)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn references() {
+        let id = "01a2456f-6335-7452-b372-d2fad846ffbe";
+        assert_eq!(message_reference(id), "D846-FFBE");
+        assert_eq!(reference_query("D846-FFBE").as_deref(), Some("d846ffbe"));
+        assert_eq!(reference_query(" d846 ffbe ").as_deref(), Some("d846ffbe"));
+        assert!(id.ends_with(&reference_query(&message_reference(id)).unwrap_or_default()));
+        assert_eq!(reference_query("Wniosek"), None);
+        assert_eq!(reference_query("d846ffbe1"), None);
+    }
 
     #[test]
     fn known_values() {

@@ -328,7 +328,7 @@ async fn a_message_with_an_attachment_goes_from_citizen_to_office_with_evidence_
         .click()
         .await
         .expect("click");
-    let page = wait_text(&b, "main", "Message sent. Evidence EV-").await;
+    let page = wait_text(&b, "main", "Message sent. Its reference is ").await;
     assert!(
         page.contains("Proof of sending")
             && page.contains("Delivered to the mailbox")

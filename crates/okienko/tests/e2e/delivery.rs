@@ -1232,6 +1232,39 @@ async fn a_citizen_writes_to_an_office_by_its_name() {
         .await
         .expect("post");
     assert_eq!(r.status(), 303);
+    // The confirmation gives a short reference to read out; the office finds the message by it.
+    let sent = r
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .expect("location")
+        .to_string();
+    let page = web
+        .get(t.url(&format!("{sent}&lang=en")))
+        .send()
+        .await
+        .expect("sent page")
+        .text()
+        .await
+        .expect("t");
+    let reference = page
+        .split("Its reference is ")
+        .nth(1)
+        .map(|s| s[..9].to_string())
+        .expect("a reference");
+    assert!(
+        page.contains(&format!("id=\"message-reference\">{reference}<")),
+        "{page}"
+    );
+    let (_, found) = get_json(
+        t.url(&format!(
+            "/api/v1/mailboxes/{office_box}/messages?q={}",
+            reference.to_lowercase()
+        )),
+        Some(&anna),
+    )
+    .await;
+    assert_eq!(found["items"].as_array().map(Vec::len), Some(1), "{found}");
     let (_, inbox) = get_json(
         t.url(&format!("/api/v1/mailboxes/{office_box}/messages")),
         Some(&anna),

@@ -562,6 +562,9 @@ pub fn list_filter(text: &str, since: &str, until: &str) -> Result<ListFilter, D
     if text.chars().count() > 100 {
         return Err(DomainError::invalid("q", "err-search-long"));
     }
+    // A message's short reference finds the message by its identifier.
+    let reference = okienko_domain::ids::reference_query(text);
+    let text = reference.as_deref().unwrap_or(text);
     Ok(ListFilter {
         text: (!text.is_empty()).then(|| text.to_string()),
         since: since_ms,

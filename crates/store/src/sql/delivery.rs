@@ -119,7 +119,8 @@ impl crate::DeliveryStore for SqlStore {
     ) -> Result<Vec<MessageSummary>> {
         // Keyset pagination on (sent_at, id), newest first; the inbox and sent folders each
         // walk an index, the archive merges both sides.
-        let narrow = "($6 IS NULL OR LOWER(m.subject) LIKE $6 OR LOWER(m.sender) LIKE $6 \
+        let narrow =
+            "($6 IS NULL OR LOWER(m.subject) LIKE $6 OR LOWER(m.sender) LIKE $6 OR m.id LIKE $6 \
              OR m.sender IN (SELECT address FROM mailboxes WHERE LOWER(name) LIKE $6)) \
              AND ($7 IS NULL OR m.sent_at >= $7) AND ($8 IS NULL OR m.sent_at < $8)";
         let inbox = |archived: &str| {

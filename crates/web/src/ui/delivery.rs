@@ -36,6 +36,8 @@ pub(crate) struct MessagePage<'a> {
     to: Vec<(String, String)>,
     sent_iso: String,
     sent_when: String,
+    /// The short reference to read out on the phone.
+    reference: String,
     body_lines: Vec<String>,
     attachments: Vec<(i64, String, String)>,
     /// (id, type label, recipient, time)
@@ -123,7 +125,15 @@ pub(crate) async fn message(
     let (sent_iso, sent_when) = when(&ctx, o.message.sent_at);
     let notice = q
         .get("sent")
-        .map(|e| ctx.ta("notice-message-sent", &[("evidence", e)]))
+        .map(|e| {
+            ctx.ta(
+                "notice-message-sent-ref",
+                &[
+                    ("evidence", e),
+                    ("reference", &okienko_domain::ids::message_reference(&id)),
+                ],
+            )
+        })
         .or_else(|| super::common::notice(&ctx, &q));
     let thread = s
         .thread(p, &id)
@@ -151,6 +161,7 @@ pub(crate) async fn message(
         to: o.deliveries.iter().map(|d| named(&d.recipient)).collect(),
         sent_iso,
         sent_when,
+        reference: okienko_domain::ids::message_reference(&id),
         body_lines: o.message.body.lines().map(str::to_string).collect(),
         attachments: o
             .attachments
