@@ -21,9 +21,9 @@ pub fn routes() -> Router<State> {
     Router::new()
         .route("/counter/receipts/{id}", get(receipt))
         .route("/counter/receipts/{id}/pdf", get(receipt_pdf))
-        .route("/counter/receipts/{id}/signed", get(receipt_signed))
+        .route("/counter/receipts/{id}/signed", get(signed))
         .route("/counter/receipts/{id}/void", post(void))
-        .route("/counter/receipts/{id}/void/signed", get(void_signed))
+        .route("/counter/receipts/{id}/void/signed", get(signed))
         .route("/counter/cash-report", get(cash_report))
         .route("/counter/cash-report/pdf", get(cash_report_pdf))
         .route("/receipts/verify", get(receipt_check))
@@ -173,18 +173,25 @@ async fn void(
     }
 }
 
-/// The signed void (`.p7m`) of a voided receipt.
-async fn void_signed(
+/// A receipt's signed form (`.p7m`), or with `/void/signed` its signed void, served like any
+/// signed evidence document.
+async fn signed(
     axum::extract::State(state): St,
     axum::Extension(ctx): CtxRef,
     Path(id): Path<String>,
+    uri: axum::http::Uri,
 ) -> Result<Response, PageError> {
     let p = require_user(&ctx)?;
     let r = state.services.receipt(p, &id).await.map_err(err(&ctx))?;
-    let v = r
-        .void
-        .ok_or_else(|| PageError(DomainError::NotFound, ctx.clone()))?;
-    crate::downloads::signed_p7m(&v.id, &v.signed_b64).map_err(err(&ctx))
+    let (id, signed_b64) = if uri.path().ends_with("/void/signed") {
+        let v = r
+            .void
+            .ok_or_else(|| PageError(DomainError::NotFound, ctx.clone()))?;
+        (v.id, v.signed_b64)
+    } else {
+        (r.id, r.signed_b64)
+    };
+    crate::downloads::signed_p7m(&id, &signed_b64).map_err(err(&ctx))
 }
 
 async fn receipt_pdf(
@@ -217,20 +224,6 @@ async fn receipt_pdf(
     )
     .await?;
     Ok(crate::downloads::pdf(&format!("{}.pdf", r.id), pdf))
-}
-
-async fn receipt_signed(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
-    Path(id): Path<String>,
-) -> Result<Response, PageError> {
-    let p = require_user(&ctx)?;
-    let r = state
-        .services
-        .receipt(p, &id)
-        .await
-        .map_err(|e| PageError(e, ctx.clone()))?;
-    signed_receipt(r).map_err(|e| PageError(e, ctx.clone()))
 }
 
 #[derive(Template)]
@@ -466,18 +459,4 @@ async fn receipt_check(
         }
         Err(_) => crate::error::internal_response(),
     }
-}
-
-/// A receipt's signed form (`.p7m`), served like any signed evidence document.
-fn signed_receipt(r: okienko_store::CashReceipt) -> Result<Response, DomainError> {
-    crate::downloads::signed_evidence(&okienko_store::EvidenceRecord {
-        id: r.id,
-        message_id: None,
-        recipient: String::new(),
-        kind: "cash-receipt".into(),
-        issued_at: r.paid_at,
-        log_index: r.log_index,
-        document: r.document,
-        signed_b64: r.signed_b64,
-    })
 }

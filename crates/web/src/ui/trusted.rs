@@ -150,26 +150,12 @@ async fn apply(
             .await
         {
             Ok(()) => {
-                let rows = vec![
-                    ("PESEL".to_string(), input.pesel.trim().to_string(), false),
-                    (
-                        ctx.t("f-first-name"),
-                        input.first_name.trim().to_string(),
-                        true,
-                    ),
-                    (
-                        ctx.t("f-last-name"),
-                        input.last_name.trim().to_string(),
-                        true,
-                    ),
-                    (
-                        ctx.t("f-id-document"),
-                        input.id_document_number.trim().to_uppercase(),
-                        false,
-                    ),
-                    (ctx.t("f-email"), input.email.trim().to_string(), false),
-                    (ctx.t("f-phone"), input.phone.trim().to_string(), false),
-                ];
+                let rows = person_rows(
+                    &ctx,
+                    [&input.pesel, &input.first_name, &input.last_name],
+                    &input.id_document_number,
+                    [&input.email, &input.phone],
+                );
                 return Ok(super::common::check_answers(
                     &ctx,
                     "tp-check",
@@ -195,6 +181,31 @@ async fn apply(
         }
         Err(e) => Err(PageError(e, ctx.clone())),
     }
+}
+
+/// A person's details as typed, to read out before an application or a registration:
+/// PESEL, first and last name, the ID card, then the email and phone (or "not given").
+fn person_rows(
+    ctx: &Ctx,
+    [pesel, first, last]: [&str; 3],
+    card: &str,
+    contacts: [&str; 2],
+) -> Vec<(String, String, bool)> {
+    let mut rows = vec![
+        ("PESEL".to_string(), pesel.trim().to_string(), false),
+        (ctx.t("f-first-name"), first.trim().to_string(), true),
+        (ctx.t("f-last-name"), last.trim().to_string(), true),
+        (ctx.t("f-id-document"), card.trim().to_uppercase(), false),
+    ];
+    for (key, v) in ["f-email", "f-phone"].iter().zip(contacts) {
+        let v = if v.trim().is_empty() {
+            ctx.t("counter-check-none")
+        } else {
+            v.trim().to_string()
+        };
+        rows.push((ctx.t(key), v, false));
+    }
+    rows
 }
 
 async fn revoke(
@@ -488,33 +499,12 @@ async fn register(
     } else {
         match state.services.check_counter_registration(p, &input).await {
             Ok(()) => {
-                let optional = |label: String, v: &str| {
-                    if v.trim().is_empty() {
-                        (label, ctx.t("counter-check-none"), false)
-                    } else {
-                        (label, v.trim().to_string(), false)
-                    }
-                };
-                let rows = vec![
-                    ("PESEL".to_string(), input.pesel.trim().to_string(), false),
-                    (
-                        ctx.t("f-first-name"),
-                        input.first_name.trim().to_string(),
-                        true,
-                    ),
-                    (
-                        ctx.t("f-last-name"),
-                        input.last_name.trim().to_string(),
-                        true,
-                    ),
-                    (
-                        ctx.t("f-id-document"),
-                        input.id_document_number.trim().to_uppercase(),
-                        false,
-                    ),
-                    optional(ctx.t("f-phone"), &input.phone),
-                    optional(ctx.t("f-email"), &input.email),
-                ];
+                let rows = person_rows(
+                    &ctx,
+                    [&input.pesel, &input.first_name, &input.last_name],
+                    &input.id_document_number,
+                    [&input.email, &input.phone],
+                );
                 return Ok(super::common::check_answers(
                     &ctx,
                     "counter-check",
