@@ -311,6 +311,10 @@ pub(crate) fn table() -> Vec<Row> {
         r("GET", "/counter/receipts/{id}/void/signed", CLERK1, 200),
         r("GET", "/counter/cash-report", CLERK1, 200),
         r("GET", "/counter/cash", CLERK1, 200),
+        r("POST", "/api/v1/counter/payments", CLERK1, 422),
+        r("GET", "/api/v1/counter/receipts/{id}", CLERK1, 200),
+        r("POST", "/api/v1/counter/receipts/{id}/void", CLERK1, 422),
+        r("GET", "/api/v1/counter/cash-report", CLERK1, 200),
         // No payer, no amount: the clerk is told, nothing is taken.
         r("POST", "/counter/cash", CLERK1, 422),
         r("GET", "/counter/cash-report/pdf", CLERK1, 200),
@@ -710,7 +714,7 @@ pub(crate) async fn concrete(w: &World, route: &str, n: usize) -> String {
     } else if route.starts_with("/counter/register/") {
         // Ewa was registered with a confirmed identity and has not activated her account.
         &w.visit_citizen
-    } else if route.starts_with("/counter/visits/") || route.starts_with("/counter/receipts/") {
+    } else if route.starts_with("/counter/visits/") || route.contains("/counter/receipts/") {
         // A fresh visit of Kasia's for Ewa each time (ending one uses it up).
         let kasia = crate::common::principal(&w.t, "kasia.poczta@okienko.test").await;
         let v = s
@@ -724,7 +728,7 @@ pub(crate) async fn concrete(w: &World, route: &str, n: usize) -> String {
             )
             .await
             .expect("visit");
-        fresh = if route.starts_with("/counter/receipts/") {
+        fresh = if route.contains("/counter/receipts/") {
             let r = s
                 .take_cash(&kasia, &v.id, "12,50", "Opłata skarbowa", "")
                 .await

@@ -1265,3 +1265,76 @@ async fn someone_without_a_trusted_profile_pays_a_fee_at_the_counter() {
         assert!(doc["visit_id"].is_null());
     }
 }
+
+/// The same over the API: a walk-in payment, the receipt read by the clerk (not by another
+/// person), voided once, and the clerk's day close that crosses it out of the total.
+#[tokio::test]
+async fn cash_at_the_counter_over_the_api() {
+    let t = TestServer::seeded().await;
+    let kasia = t.demo_token("kasia.poczta@okienko.test").await;
+    let jan = t.demo_token("jan.kowalski@okienko.test").await;
+    let (s, r) = post(
+        &t,
+        &kasia,
+        "/api/v1/counter/payments",
+        serde_json::json!({"payer": "", "amount": "12,50", "title": "Opłata"}),
+    )
+    .await;
+    assert_eq!(s, 422, "{r}");
+    let (s, r) = post(
+        &t,
+        &kasia,
+        "/api/v1/counter/payments",
+        serde_json::json!({"payer": "Anna Przechodzień", "amount": "12,50", "title": "Opłata skarbowa"}),
+    )
+    .await;
+    assert_eq!(s, 201, "{r}");
+    assert_eq!(
+        (r["amount"].as_str(), r["payer_name"].as_str()),
+        (Some("12.50"), Some("Anna Przechodzień"))
+    );
+    let id = r["id"].as_str().expect("id").to_string();
+    let path = format!("/api/v1/counter/receipts/{id}");
+    let (s, _) = crate::delivery::get_json(t.url(&path), Some(&jan)).await;
+    assert_eq!(s, 404, "another person does not see it");
+    let (s, again) = crate::delivery::get_json(t.url(&path), Some(&kasia)).await;
+    assert_eq!((s, again["number"].clone()), (200, r["number"].clone()));
+    let (s, _) = post(
+        &t,
+        &jan,
+        &format!("{path}/void"),
+        serde_json::json!({"reason": "Pomyłka"}),
+    )
+    .await;
+    assert_eq!(s, 404);
+    let (s, v) = post(
+        &t,
+        &kasia,
+        &format!("{path}/void"),
+        serde_json::json!({"reason": "Pomyłka"}),
+    )
+    .await;
+    assert_eq!(s, 201, "{v}");
+    let (s, _) = post(
+        &t,
+        &kasia,
+        &format!("{path}/void"),
+        serde_json::json!({"reason": "Pomyłka"}),
+    )
+    .await;
+    assert_eq!(s, 409, "voided once");
+    let (s, report) =
+        crate::delivery::get_json(t.url("/api/v1/counter/cash-report?mine=1"), Some(&kasia)).await;
+    assert_eq!(s, 200, "{report}");
+    assert_eq!(report["total"], "0.00", "{report}");
+    assert_eq!(
+        report["receipts"][0]["void"]["reason"], "Pomyłka",
+        "{report}"
+    );
+    let (s, _) = crate::delivery::get_json(
+        t.url("/api/v1/counter/cash-report?date=2026-13-45"),
+        Some(&kasia),
+    )
+    .await;
+    assert_eq!(s, 422);
+}

@@ -2,6 +2,7 @@
 //! Authentication is a bearer token from `POST /api/v1/auth/token`; errors are problem+json.
 
 mod accounts;
+mod cash;
 mod common;
 pub mod delivery;
 mod mailboxes;
@@ -29,6 +30,7 @@ pub fn routes() -> Router<State> {
         .merge(delivery::routes())
         .merge(paper::routes())
         .merge(trusted::routes())
+        .merge(cash::routes())
         .route("/api/{*rest}", axum::routing::any(not_found))
 }
 
@@ -37,7 +39,7 @@ pub fn routes() -> Router<State> {
     info(
         title = "okienko API",
         version = "1",
-        description = "Digital public services: accounts, organisations, electronic delivery, the paper channel, trusted profiles."
+        description = "Digital public services: accounts, organisations, electronic delivery, the paper channel, trusted profiles, cash at the counter."
     ),
     components(schemas(Problem, FieldProblem))
 )]
@@ -53,6 +55,7 @@ pub fn document() -> Document {
         delivery::Doc::openapi(),
         paper::Doc::openapi(),
         trusted::Doc::openapi(),
+        cash::Doc::openapi(),
     ] {
         doc.merge(part);
     }
