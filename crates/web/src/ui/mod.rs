@@ -8,6 +8,7 @@ mod cash;
 mod common;
 mod compose;
 mod counter;
+mod counter_register;
 mod delivery;
 mod home;
 mod links;
@@ -58,6 +59,7 @@ pub fn routes() -> Router<State> {
         .merge(delivery::routes())
         .merge(paper::routes())
         .merge(trusted::routes())
+        .merge(counter_register::routes())
         .merge(signing::routes())
         .merge(counter::routes())
         .merge(cash::routes())
