@@ -375,13 +375,24 @@ pub async fn sheet_pdf(
     .map_err(|e| PageError(DomainError::Internal(e.to_string()), ctx.clone()))
 }
 
+/// What a value on a check page is, for assistive technology and translation tools.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Said {
+    /// As a person typed it (a name, a title): in the content's language.
+    Typed,
+    /// A code or number (PESEL, an ID card, an email, an amount): not to be translated.
+    Code,
+    /// Our own words, in the page's language.
+    Ours,
+}
+
 #[derive(Template)]
 #[template(path = "check.html")]
 struct CheckAnswers<'a> {
     ctx: &'a Ctx,
     title: String,
     intro: String,
-    rows: Vec<(String, String, bool)>,
+    rows: Vec<(String, String, Said)>,
     action: &'a str,
     fields: Vec<(&'a str, &'a str)>,
     /// The `action` value and label of the button that does the act.
@@ -390,13 +401,12 @@ struct CheckAnswers<'a> {
 }
 
 /// "Check your answers" before a legally significant act (`key-title`, `key-intro`): what was
-/// typed, read out in `rows` (label, value, whether the value is as typed, in the content's
-/// language rather than the page's), and the form again in hidden `fields` (the `action` value sent
+/// typed, read out in `rows` (label, value, what the value is), and the form again in hidden `fields` (the `action` value sent
 /// back is `send.0` to do it, `change` to go back to the form as typed).
 pub fn check_answers(
     ctx: &Ctx,
     key: &str,
-    rows: Vec<(String, String, bool)>,
+    rows: Vec<(String, String, Said)>,
     (action, form): (&str, &HashMap<String, String>),
     send: (&str, String),
 ) -> Response {

@@ -2,7 +2,7 @@
 //! confirms identity in person (one task per screen, keyboard first), and opening one's own
 //! delivery mailbox.
 
-use super::common::{confirm_page, confirmed, require_user, when, CsrfForm, Field, FormView};
+use super::common::{confirm_page, confirmed, require_user, when, CsrfForm, Field, FormView, Said};
 use crate::ctx::{Ctx, CtxRef};
 use crate::error::PageError;
 use crate::State;
@@ -41,6 +41,15 @@ struct StatusPage<'a> {
     fields: Vec<Field>,
     form: FormView,
     notice: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "trusted/applied.html")]
+struct AppliedPage<'a> {
+    ctx: &'a Ctx,
+    number: String,
+    /// The last day to confirm it, as the reader's language writes it.
+    until: String,
 }
 
 async fn status_page(
@@ -164,10 +173,12 @@ async fn apply(
         }
     };
     match result {
-        Ok(a) => {
-            let text = ctx.ta("notice-tp-applied", &[("number", &a.number)]);
-            status_page(&state, &ctx, FormView::default(), Some(text)).await
-        }
+        // A confirmation page: the number to show at the counter, big, and what comes next.
+        Ok(a) => Ok(super::common::render(&AppliedPage {
+            ctx: &ctx,
+            until: when(&ctx, a.expires_at).1,
+            number: a.number,
+        })),
         Err(e @ DomainError::Invalid(_)) => {
             let view = FormView::new(form.clone()).with_error(&ctx, &e, "pesel");
             status_page(&state, &ctx, view, None).await
@@ -186,20 +197,23 @@ pub(super) fn person_rows(
     [pesel, first, last]: [&str; 3],
     card: &str,
     contacts: [&str; 2],
-) -> Vec<(String, String, bool)> {
+) -> Vec<(String, String, Said)> {
     let mut rows = vec![
-        ("PESEL".to_string(), pesel.trim().to_string(), false),
-        (ctx.t("f-first-name"), first.trim().to_string(), true),
-        (ctx.t("f-last-name"), last.trim().to_string(), true),
-        (ctx.t("f-id-document"), card.trim().to_uppercase(), false),
+        ("PESEL".to_string(), pesel.trim().to_string(), Said::Code),
+        (ctx.t("f-first-name"), first.trim().to_string(), Said::Typed),
+        (ctx.t("f-last-name"), last.trim().to_string(), Said::Typed),
+        (
+            ctx.t("f-id-document"),
+            card.trim().to_uppercase(),
+            Said::Code,
+        ),
     ];
     for (key, v) in ["f-email", "f-phone"].iter().zip(contacts) {
-        let v = if v.trim().is_empty() {
-            ctx.t("counter-check-none")
+        rows.push(if v.trim().is_empty() {
+            (ctx.t(key), ctx.t("counter-check-none"), Said::Ours)
         } else {
-            v.trim().to_string()
-        };
-        rows.push((ctx.t(key), v, false));
+            (ctx.t(key), v.trim().to_string(), Said::Code)
+        });
     }
     rows
 }

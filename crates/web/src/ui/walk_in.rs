@@ -1,7 +1,7 @@
 //! A fee paid at the counter by someone without an account or trusted profile: the clerk
 //! types the payer's name as they give it, checks the payment with them, then takes it.
 
-use super::common::{check_answers, err, render_form, require_user, CsrfForm, FormView};
+use super::common::{check_answers, err, render_form, require_user, CsrfForm, FormView, Said};
 use crate::ctx::{Ctx, CtxRef};
 use crate::error::PageError;
 use crate::State;
@@ -47,23 +47,23 @@ async fn page(
 pub(super) fn payment_rows(
     ctx: &Ctx,
     input: okienko_services::visits::CashInput,
-) -> Vec<(String, String, bool)> {
+) -> Vec<(String, String, Said)> {
     let payee = match input.payee {
-        Some(o) => (o.name, true),
-        None => (ctx.t("cash-payee-none"), false),
+        Some(o) => (o.name, Said::Typed),
+        None => (ctx.t("cash-payee-none"), Said::Ours),
     };
     vec![
         (
             ctx.t("receipt-payer"),
             input.payer.unwrap_or_default(),
-            true,
+            Said::Typed,
         ),
         (
             ctx.t("receipt-amount"),
             super::common::money(ctx, input.amount),
-            false,
+            Said::Code,
         ),
-        (ctx.t("receipt-title"), input.title, true),
+        (ctx.t("receipt-title"), input.title, Said::Typed),
         (ctx.t("receipt-payee"), payee.0, payee.1),
     ]
 }
