@@ -226,8 +226,32 @@ impl Services {
         }))
     }
 
-    /// One staff member of the office, for its admin: the account and their grants there.
+    /// One staff member of the office, for its admin to read: the account and their grants
+    /// there. The reading is in the person's Data Tracker.
     pub async fn staff_member(
+        &self,
+        p: &Principal,
+        office_id: &str,
+        user_id: &str,
+    ) -> Result<(User, Vec<RoleGrant>), DomainError> {
+        let (user, grants) = self.office_member(p, office_id, user_id).await?;
+        if user.id != p.user.id {
+            let ev = AuditEvent::new(
+                self.now_ms(),
+                Some(&p.user.id),
+                "person.read",
+                "staff member",
+            )
+            .subject(&user.id)
+            .reason("office staff administration");
+            self.store.append_audit(&ev).await?;
+        }
+        Ok((user, grants))
+    }
+
+    /// A staff member of the office whom the principal may manage (not found otherwise), for
+    /// an act on them: the act is audited itself, so nothing more is recorded here.
+    pub async fn office_member(
         &self,
         p: &Principal,
         office_id: &str,
@@ -245,17 +269,6 @@ impl Services {
         let (Some(user), false) = (user, grants.is_empty()) else {
             return Err(DomainError::NotFound);
         };
-        if user.id != p.user.id {
-            let ev = AuditEvent::new(
-                self.now_ms(),
-                Some(&p.user.id),
-                "person.read",
-                "staff member",
-            )
-            .subject(&user.id)
-            .reason("office staff administration");
-            self.store.append_audit(&ev).await?;
-        }
         Ok((user, grants))
     }
 
@@ -269,7 +282,7 @@ impl Services {
         role: &str,
         department_id: &str,
     ) -> Result<(), DomainError> {
-        let (user, _) = self.staff_member(p, office_id, user_id).await?;
+        let (user, _) = self.office_member(p, office_id, user_id).await?;
         if user.id == p.user.id {
             return Err(DomainError::invalid("role", "err-staff-self"));
         }
@@ -310,7 +323,7 @@ impl Services {
         user_id: &str,
         texts: &dyn MailTexts,
     ) -> Result<(), DomainError> {
-        let (user, _) = self.staff_member(p, office_id, user_id).await?;
+        let (user, _) = self.office_member(p, office_id, user_id).await?;
         if !user.password_hash.is_empty() {
             return Err(DomainError::Conflict("err-staff-set-up"));
         }

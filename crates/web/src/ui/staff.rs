@@ -170,7 +170,7 @@ async fn act(
         // Only someone who may change this member is asked.
         state
             .services
-            .staff_member(p, &id, &user)
+            .office_member(p, &id, &user)
             .await
             .map_err(err(&ctx))?;
         let action = format!("{back}/{what}");
