@@ -108,3 +108,20 @@ pub(crate) struct EvidenceEvent {
     pub at: i64,
     pub extra: serde_json::Value,
 }
+
+impl EvidenceEvent {
+    pub(crate) fn new(
+        kind: &'static str,
+        recipient: &str,
+        at: i64,
+        extra: serde_json::Value,
+    ) -> EvidenceEvent {
+        let recipient = recipient.to_string();
+        EvidenceEvent {
+            kind,
+            recipient,
+            at,
+            extra,
+        }
+    }
+}

@@ -57,6 +57,19 @@ pub struct Services {
 }
 
 impl Services {
+    /// Whether this instance can serve: its database and its blob store answer. Says which
+    /// does not.
+    pub async fn ready(&self) -> Result<(), String> {
+        self.store
+            .ping()
+            .await
+            .map_err(|e| format!("database: {e}"))?;
+        self.blobs
+            .reachable()
+            .await
+            .map_err(|e| format!("blob store: {e}"))
+    }
+
     pub fn now_ms(&self) -> i64 {
         okienko_domain::to_millis(self.clock.now())
     }

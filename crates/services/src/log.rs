@@ -94,6 +94,7 @@ pub type RecordToStore = (
 pub struct EvidenceLog {
     tx: mpsc::Sender<Append>,
     state: Arc<RwLock<State>>,
+    store: Arc<dyn Store>,
 }
 
 /// Where the sequencer commits: the store, and the blobs messages refer to.
@@ -122,7 +123,7 @@ impl EvidenceLog {
         clock: Arc<dyn Clock>,
     ) -> anyhow::Result<Self> {
         let hashes: Vec<Hash> = store
-            .log_leaf_hashes()
+            .log_leaf_hashes(0)
             .await?
             .iter()
             .map(|h| decode_hash(h))
@@ -143,12 +144,12 @@ impl EvidenceLog {
         let state = Arc::new(RwLock::new(State { hashes, range, sth }));
         let (tx, rx) = mpsc::channel(4096);
         let sink = Sink {
-            store,
+            store: store.clone(),
             blobs,
             clock,
         };
         tokio::spawn(sequencer(rx, state.clone(), sink, key));
-        Ok(EvidenceLog { tx, state })
+        Ok(EvidenceLog { tx, state, store })
     }
 
     /// Appends leaves; answers with the index of the first once they are committed.
@@ -195,6 +196,12 @@ impl EvidenceLog {
             .map_err(|e| anyhow::anyhow!(e))
     }
 
+    /// Takes in what other instances appended since this one last looked (the committer
+    /// also does so every 200 ms).
+    pub async fn refresh(&self) -> anyhow::Result<()> {
+        catch_up(&self.state, self.store.as_ref()).await.map(|_| ())
+    }
+
     pub async fn sth(&self) -> Option<SignedTreeHead> {
         self.state.read().await.sth.clone()
     }
@@ -209,6 +216,10 @@ impl EvidenceLog {
         leaf_hash: &Hash,
         tree_size: u64,
     ) -> Option<(u64, Vec<Hash>)> {
+        // A leaf another instance appended a moment ago.
+        if tree_size > self.size().await {
+            let _ = self.refresh().await;
+        }
         let st = self.state.read().await;
         let n = usize::try_from(tree_size)
             .ok()
@@ -297,7 +308,11 @@ async fn committer(
                 let Some(p) = p else { break };
                 commit(&state, &sink, p).await;
             }
-            _ = tick.tick() => {}
+            _ = tick.tick() => {
+                if let Err(e) = catch_up(&state, store.as_ref()).await {
+                    tracing::warn!(error = %e, "reading what other instances appended to the log");
+                }
+            }
         }
         if last_head.elapsed() >= Duration::from_secs(1) {
             match sign_if_new(&state, store.as_ref(), &key, &clock).await {
@@ -322,46 +337,75 @@ async fn commit(state: &RwLock<State>, sink: &Sink, packed: Packed) {
             hashes.push(h);
         }
     }
-    let expected = state.read().await.hashes.len() as i64;
-    // Messages in the batch, their evidence records numbered by where their leaves go.
+    // The messages and other records in the batch, and which append each came from.
     let mut messages = Vec::new();
     let mut senders = Vec::new();
     let mut records = Vec::new();
+    let mut recorders = Vec::new();
     for (k, a) in batch.iter_mut().enumerate() {
-        if let Some((mut m, _)) = a.message.take() {
-            for (j, e) in m.evidence.iter_mut().enumerate() {
-                e.log_index = expected + (offsets[k] + j as u64) as i64;
-            }
+        if let Some((m, _)) = a.message.take() {
             messages.push(m);
             senders.push(k);
         }
-        if let Some((mut r, ev)) = a.record.take() {
-            r.set_log_index(expected + offsets[k] as i64);
-            records.push((r, ev));
+        if let Some(r) = a.record.take() {
+            records.push(r);
+            recorders.push(k);
         }
     }
-    let at = okienko_domain::to_millis(sink.clock.now());
     let store = sink.store.as_ref();
-    let stored = match places {
-        Err(e) => Err(e),
-        Ok(_) if messages.is_empty() && records.is_empty() => store
-            .append_log_leaves(expected, &rows, at)
-            .await
-            .map(|first| (first, Vec::new()))
-            .map_err(|e| e.to_string()),
-        Ok(places) => store
-            .append_log_and_messages(expected, &rows, at, &places, &messages, &records)
-            .await
-            .map_err(|e| e.to_string()),
+    let mut tries = 0;
+    let stored = loop {
+        let places = match &places {
+            Ok(p) => p,
+            Err(e) => break Err(e.clone()),
+        };
+        // Records are numbered by where their leaves go: after the log as this instance
+        // knows it.
+        let expected = state.read().await.hashes.len() as i64;
+        for (m, k) in messages.iter_mut().zip(&senders) {
+            for (j, e) in m.evidence.iter_mut().enumerate() {
+                e.log_index = expected + (offsets[*k] + j as u64) as i64;
+            }
+        }
+        for ((r, _), k) in records.iter_mut().zip(&recorders) {
+            r.set_log_index(expected + offsets[*k] as i64);
+        }
+        let at = okienko_domain::to_millis(sink.clock.now());
+        let result = if messages.is_empty() && records.is_empty() {
+            store
+                .append_log_leaves(expected, &rows, at)
+                .await
+                .map(|first| (first, Vec::new()))
+        } else {
+            store
+                .append_log_and_messages(expected, &rows, at, places, &messages, &records)
+                .await
+        };
+        match result {
+            // Another instance appended meanwhile: take in its leaves and number again.
+            Err(StoreError::Conflict(e)) if tries < 100 => {
+                tries += 1;
+                match catch_up(state, store).await {
+                    Ok(n) if n > 0 => continue,
+                    // Not the log: something in the batch itself clashed.
+                    Ok(_) => break Err(format!("conflict: {e}")),
+                    Err(e) => break Err(e.to_string()),
+                }
+            }
+            r => break r.map_err(|e| e.to_string()),
+        }
     };
     match stored {
         Ok((first, results)) => {
             {
                 let mut st = state.write().await;
-                for h in &hashes {
-                    st.range.push(*h);
+                // A catch-up may have taken these leaves in already.
+                if st.hashes.len() as i64 == first {
+                    for h in &hashes {
+                        st.range.push(*h);
+                    }
+                    st.hashes.extend(hashes);
                 }
-                st.hashes.extend(hashes);
             }
             let mut own: Vec<Option<Result<(), StoreError>>> = batch.iter().map(|_| None).collect();
             for (k, r) in senders.into_iter().zip(results) {
@@ -382,6 +426,35 @@ async fn commit(state: &RwLock<State>, sink: &Sink, packed: Packed) {
     }
 }
 
+/// Takes in the leaves other instances appended after those this one knows, and the newest
+/// tree head any of them signed; returns how many leaves were new.
+async fn catch_up(state: &RwLock<State>, store: &dyn Store) -> anyhow::Result<usize> {
+    let mut st = state.write().await;
+    let new = store.log_leaf_hashes(st.hashes.len() as i64).await?;
+    for h in &new {
+        let h = decode_hash(h)?;
+        st.range.push(h);
+        st.hashes.push(h);
+    }
+    if !new.is_empty() {
+        if let Some(h) = store.latest_tree_head().await? {
+            if st
+                .sth
+                .as_ref()
+                .is_none_or(|s| (s.tree_size as i64) < h.tree_size)
+            {
+                st.sth = Some(SignedTreeHead {
+                    tree_size: h.tree_size as u64,
+                    timestamp: h.timestamp_ms as u64,
+                    root: decode_hash(&h.root_hash)?,
+                    signature: B64.decode(&h.signature)?,
+                });
+            }
+        }
+    }
+    Ok(new.len())
+}
+
 async fn sign_if_new(
     state: &RwLock<State>,
     store: &dyn Store,
@@ -400,7 +473,13 @@ async fn sign_if_new(
             st.sth.as_ref().map(|s| s.timestamp).unwrap_or(0),
         )
     };
-    // Tree heads never go back in time, whatever the clock does.
+    // Tree heads never go back in time, whatever the clock does, nor behind one another
+    // instance signed.
+    let latest = store.latest_tree_head().await?;
+    if latest.as_ref().is_some_and(|h| h.tree_size as u64 >= size) {
+        return Ok(false);
+    }
+    let prev_ts = prev_ts.max(latest.map(|h| h.timestamp_ms.max(0) as u64).unwrap_or(0));
     let timestamp = (okienko_domain::to_millis(clock.now()).max(0) as u64).max(prev_ts);
     let signature = sign_head(key, size, timestamp, &root);
     store

@@ -59,10 +59,11 @@ pub trait DeliveryStore: Send + Sync {
     async fn is_archived(&self, address: &str, message_id: &str) -> Result<bool>;
     /// Every message of the thread the message belongs to, oldest first.
     async fn thread_of(&self, message_id: &str) -> Result<Vec<Message>>;
-    /// Marks the first opening (unless already opened or deemed delivered) and stores its
-    /// evidence, in one transaction; false if it was not the first.
-    async fn mark_opened(
+    /// Settles a delivery once — its first opening, or its deemed delivery — and stores its
+    /// evidence, in one transaction; false if it was already opened or deemed.
+    async fn settle_delivery(
         &self,
+        how: Handover,
         message_id: &str,
         recipient: &str,
         at: Millis,
@@ -75,14 +76,6 @@ pub trait DeliveryStore: Send + Sync {
         delivered_before: Millis,
         limit: i64,
     ) -> Result<Vec<Delivery>>;
-    /// Marks deemed delivery and stores its evidence, once; false if already opened or deemed.
-    async fn mark_deemed(
-        &self,
-        message_id: &str,
-        recipient: &str,
-        at: Millis,
-        evidence: &EvidenceRecord,
-    ) -> Result<bool>;
     /// Recipients of several messages at once: (message id, recipient address).
     /// The recipients of these messages with where each stands: mailboxes first, then
     /// postal addressees, by message.

@@ -109,6 +109,8 @@ pub trait Store:
     async fn migrate(&self) -> Result<Vec<i64>>;
     /// Number of open and idle connections, for metrics.
     fn pool_stats(&self) -> (u32, u32);
+    /// Answers when the database answers a query (for `/readyz`).
+    async fn ping(&self) -> Result<()>;
 }
 
 /// Opens a store by URL: `sqlite://PATH` (or `sqlite::memory:`) or `postgres://…`.

@@ -10,8 +10,11 @@ use okienko_domain::{Millis, RoleGrant};
 #[async_trait]
 pub trait LogStore: Send + Sync {
     /// Appends leaves (leaf_hash hex, leaf base64) after the current last one, in one
-    /// transaction; returns the index of the first. `expected_size` guards against a second
-    /// writer: the append fails with a conflict if the log does not have that many leaves.
+    /// transaction; returns the index of the first. Appends from several instances are
+    /// serialised by the database (on PostgreSQL an advisory lock held to the commit);
+    /// `expected_size` is what the caller numbered its records by: the append fails with a
+    /// conflict if the log has another size (another instance appended), and the caller
+    /// catches up and tries again.
     async fn append_log_leaves(
         &self,
         expected_size: i64,
@@ -34,11 +37,14 @@ pub trait LogStore: Send + Sync {
         batch: &[NewMessage],
         records: &[(SignedRecord, AuditEvent)],
     ) -> Result<(i64, Vec<Result<()>>)>;
-    /// All leaf hashes in order (hex), for building proofs.
-    async fn log_leaf_hashes(&self) -> Result<Vec<String>>;
+    /// The hashes (hex) of the leaves from index `from` on, in order: all of them for
+    /// building proofs, or those another instance appended since this one last looked.
+    async fn log_leaf_hashes(&self, from: i64) -> Result<Vec<String>>;
     /// Leaves from `from` (inclusive), at most `limit`, in order.
     async fn log_leaves(&self, from: i64, limit: i64) -> Result<Vec<LogLeaf>>;
     async fn log_index_of(&self, leaf_hash: &str) -> Result<Option<i64>>;
+    /// Keeps a signed tree head, unless a head as large or newer is kept already (another
+    /// instance signed it): heads rise in size and time together.
     async fn insert_tree_head(&self, head: &TreeHead) -> Result<()>;
     async fn latest_tree_head(&self) -> Result<Option<TreeHead>>;
     async fn tree_heads(&self) -> Result<Vec<TreeHead>>;

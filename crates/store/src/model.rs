@@ -279,6 +279,32 @@ pub struct PrintBatch {
     pub pages: i64,
 }
 
+/// How a delivery was settled: the recipient opened it, or the law deems it delivered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Handover {
+    Opened,
+    Deemed,
+}
+
+/// A counter's decision on a pending trusted-profile application.
+#[derive(Debug, Clone, Copy)]
+pub struct TpDecision<'a> {
+    pub number: &'a str,
+    /// The official who decided.
+    pub by: &'a str,
+    pub at: Millis,
+    pub service_point_id: Option<&'a str>,
+    pub outcome: TpOutcome<'a>,
+}
+
+/// Confirmed, with the profile it creates or replaces; or refused, with the reason the
+/// citizen will read.
+#[derive(Debug, Clone, Copy)]
+pub enum TpOutcome<'a> {
+    Confirmed(&'a TrustedProfile),
+    Refused(&'a str),
+}
+
 /// A citizen's application for a trusted profile.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TpApplication {

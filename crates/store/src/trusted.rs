@@ -13,20 +13,8 @@ pub trait TrustedStore: Send + Sync {
     async fn tp_application(&self, number: &str) -> Result<Option<TpApplication>>;
     /// A user's applications, newest first.
     async fn tp_applications_of(&self, user_id: &str) -> Result<Vec<TpApplication>>;
-    /// Decides a pending application (confirmed with the profile it creates or replaces, or
-    /// refused with a reason), once; false if it was no longer pending.
-    #[allow(clippy::too_many_arguments)]
-    async fn decide_tp_application(
-        &self,
-        number: &str,
-        status: okienko_domain::status::ApplicationStatus,
-        by: &str,
-        at: Millis,
-        service_point_id: Option<&str>,
-        reason: Option<&str>,
-        profile: Option<&TrustedProfile>,
-        audit: &AuditEvent,
-    ) -> Result<bool>;
+    /// Decides a pending application, once; false if it was no longer pending.
+    async fn decide_tp_application(&self, d: &TpDecision<'_>, audit: &AuditEvent) -> Result<bool>;
     async fn trusted_profile(&self, user_id: &str) -> Result<Option<TrustedProfile>>;
     /// Revokes a profile; false if there was none in force.
     async fn revoke_trusted_profile(

@@ -6,8 +6,8 @@ use okienko_domain::status::{ApplicationStatus, BatchStatus};
 use okienko_domain::{Role, RoleGrant};
 use okienko_store::prelude::*;
 use okienko_store::{
-    Department, Folder, ListFilter, NewMessage, Office, PaperLetter, PrintBatch, ServicePoint,
-    Session, SqlStore, Store, StoreError, User,
+    Department, Folder, Handover, ListFilter, NewMessage, Office, PaperLetter, PrintBatch,
+    ServicePoint, Session, SqlStore, Store, StoreError, TpDecision, TpOutcome, User,
 };
 use sqlx::Row;
 
@@ -505,7 +505,7 @@ async fn evidence_log_appends_in_order_and_refuses_a_stale_writer() {
             s.append_log_leaves(5, &batch[..1], 3).await,
             Err(StoreError::Conflict(_))
         ));
-        assert_eq!(s.log_leaf_hashes().await.expect("hashes").len(), 7);
+        assert_eq!(s.log_leaf_hashes(0).await.expect("hashes").len(), 7);
         assert_eq!(s.log_leaves(5, 10).await.expect("leaves").len(), 2);
         assert_eq!(s.log_index_of("h3").await.expect("idx"), Some(3));
         let h = okienko_store::TreeHead {
@@ -516,7 +516,48 @@ async fn evidence_log_appends_in_order_and_refuses_a_stale_writer() {
         };
         s.insert_tree_head(&h).await.expect("head");
         assert_eq!(s.latest_tree_head().await.expect("latest"), Some(h.clone()));
+        assert_eq!(s.tree_heads().await.expect("heads"), vec![h.clone()]);
+        // A head another instance signed as large, or that is older, is not kept.
+        for (tree_size, timestamp_ms) in [(7, 11), (8, 9)] {
+            let late = okienko_store::TreeHead {
+                tree_size,
+                timestamp_ms,
+                ..h.clone()
+            };
+            s.insert_tree_head(&late).await.expect("late head");
+        }
         assert_eq!(s.tree_heads().await.expect("heads"), vec![h]);
+
+        // Two instances appending at once: each reads the size, appends after it, and on a
+        // conflict (the other appended first) reads again; nothing is lost or numbered twice.
+        let writer = |s: SqlStore, tag: &'static str| async move {
+            let mut conflicts = 0;
+            for i in 0..40 {
+                let leaf = vec![(format!("{tag}{i}"), "bGVhZg==".to_string())];
+                loop {
+                    let size = s.log_leaf_hashes(0).await.expect("size").len() as i64;
+                    match s.append_log_leaves(size, &leaf, 20).await {
+                        Ok(first) => {
+                            assert_eq!(first, size);
+                            break;
+                        }
+                        Err(StoreError::Conflict(_)) => conflicts += 1,
+                        Err(e) => panic!("append from {tag}: {e}"),
+                    }
+                }
+            }
+            conflicts
+        };
+        let (a, b) = tokio::join!(
+            tokio::spawn(writer(s.clone(), "a")),
+            tokio::spawn(writer(s.clone(), "b"))
+        );
+        let _ = (a.expect("a"), b.expect("b"));
+        let hashes = s.log_leaf_hashes(0).await.expect("hashes");
+        assert_eq!(hashes.len(), 87);
+        assert_eq!(s.log_leaf_hashes(80).await.expect("tail").len(), 7);
+        let again = s.log_leaves(0, 1000).await.expect("leaves");
+        assert!(again.iter().enumerate().all(|(i, l)| l.idx == i as i64));
 
         // Evidence whose signed bytes are its log leaf is stored once (in the log) and read
         // back whole; other evidence keeps its own bytes.
@@ -853,11 +894,23 @@ async fn messages_deliveries_and_evidence_once() {
         );
         // Opening and deeming happen once each, and exclude each other.
         assert!(s
-            .mark_opened("m0", "B", 200, &evr("h0", "m0", "B", "content-handover"))
+            .settle_delivery(
+                Handover::Opened,
+                "m0",
+                "B",
+                200,
+                &evr("h0", "m0", "B", "content-handover")
+            )
             .await
             .expect("open"));
         assert!(!s
-            .mark_opened("m0", "B", 201, &evr("h0b", "m0", "B", "content-handover"))
+            .settle_delivery(
+                Handover::Opened,
+                "m0",
+                "B",
+                201,
+                &evr("h0b", "m0", "B", "content-handover")
+            )
             .await
             .expect("open again"));
         let due = s.due_for_deemed_delivery(102, 10).await.expect("due");
@@ -869,15 +922,33 @@ async fn messages_deliveries_and_evidence_once() {
             "opened m0 is not due"
         );
         assert!(s
-            .mark_deemed("m1", "B", 300, &evr("d1", "m1", "B", "deemed-delivery"))
+            .settle_delivery(
+                Handover::Deemed,
+                "m1",
+                "B",
+                300,
+                &evr("d1", "m1", "B", "deemed-delivery")
+            )
             .await
             .expect("deem"));
         assert!(!s
-            .mark_deemed("m1", "B", 301, &evr("d1b", "m1", "B", "deemed-delivery"))
+            .settle_delivery(
+                Handover::Deemed,
+                "m1",
+                "B",
+                301,
+                &evr("d1b", "m1", "B", "deemed-delivery")
+            )
             .await
             .expect("deem again"));
         assert!(!s
-            .mark_opened("m1", "B", 302, &evr("h1", "m1", "B", "content-handover"))
+            .settle_delivery(
+                Handover::Opened,
+                "m1",
+                "B",
+                302,
+                &evr("h1", "m1", "B", "content-handover")
+            )
             .await
             .expect("open after deemed"));
         assert_eq!(
@@ -1327,26 +1398,26 @@ async fn trusted_profile_applications_are_decided_once() {
         };
         assert!(s
             .decide_tp_application(
-                "A1",
-                ApplicationStatus::Confirmed,
-                "k1",
-                1_500,
-                None,
-                None,
-                Some(&profile),
+                &TpDecision {
+                    number: "A1",
+                    by: "k1",
+                    at: 1_500,
+                    service_point_id: None,
+                    outcome: TpOutcome::Confirmed(&profile)
+                },
                 &ev("tp.confirm")
             )
             .await
             .expect("confirm"));
         assert!(!s
             .decide_tp_application(
-                "A1",
-                ApplicationStatus::Refused,
-                "k1",
-                1_600,
-                None,
-                Some("x"),
-                None,
+                &TpDecision {
+                    number: "A1",
+                    by: "k1",
+                    at: 1_600,
+                    service_point_id: None,
+                    outcome: TpOutcome::Refused("x")
+                },
                 &ev("tp.refuse")
             )
             .await
@@ -1383,13 +1454,13 @@ async fn trusted_profile_applications_are_decided_once() {
         };
         assert!(matches!(
             s.decide_tp_application(
-                "M1",
-                ApplicationStatus::Confirmed,
-                "k1",
-                1_600,
-                None,
-                None,
-                Some(&stolen),
+                &TpDecision {
+                    number: "M1",
+                    by: "k1",
+                    at: 1_600,
+                    service_point_id: None,
+                    outcome: TpOutcome::Confirmed(&stolen)
+                },
                 &ev("tp.confirm")
             )
             .await,
@@ -1509,7 +1580,7 @@ async fn trusted_profile_applications_are_decided_once() {
                 log_index: -1,
             })
         };
-        let size = s.log_leaf_hashes().await.expect("log").len() as i64;
+        let size = s.log_leaf_hashes(0).await.expect("log").len() as i64;
         let mut v1 = void("rv1");
         v1.set_log_index(size);
         s.append_log_and_messages(
@@ -1534,7 +1605,7 @@ async fn trusted_profile_applications_are_decided_once() {
             .await
             .is_err());
         assert_eq!(
-            s.log_leaf_hashes().await.expect("log").len() as i64,
+            s.log_leaf_hashes(0).await.expect("log").len() as i64,
             size + 1
         );
         let r2 = s.receipt("r2").await.expect("read").expect("r2");

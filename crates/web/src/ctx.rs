@@ -34,6 +34,36 @@ pub struct Ctx {
 
 pub type CtxRef = axum::Extension<Arc<Ctx>>;
 
+/// What a handler starts from, in one extractor: the application and this request's context
+/// (who asks, in which language).
+pub struct Cx(pub State, pub Arc<Ctx>);
+
+impl axum::extract::FromRequestParts<State> for Cx {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &State,
+    ) -> Result<Self, Response> {
+        match parts.extensions.get::<Arc<Ctx>>() {
+            Some(ctx) => Ok(Cx(state.clone(), ctx.clone())),
+            // Every route runs behind the context middleware; without it, refuse plainly.
+            None => Err(axum::http::StatusCode::BAD_REQUEST.into_response()),
+        }
+    }
+}
+
+/// A form's fields read as text: what was sent, or empty.
+pub trait FormText {
+    fn text(&self, field: &str) -> String;
+}
+
+impl FormText for crate::Params {
+    fn text(&self, field: &str) -> String {
+        self.get(field).cloned().unwrap_or_default()
+    }
+}
+
 impl Ctx {
     pub fn has(&self, key: &str) -> bool {
         self.lang.has(key)

@@ -1,7 +1,7 @@
-//! Operations: health and metrics.
+//! Operations: health, readiness and metrics.
 
 use crate::State;
-use axum::http::header;
+use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
@@ -9,11 +9,24 @@ use axum::Router;
 pub fn routes() -> Router<State> {
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
 }
 
 async fn healthz() -> &'static str {
     "ok"
+}
+
+/// For a load balancer: 200 while this instance's database and blob store answer, 503 (and
+/// which one failed, in plain text) while not, so traffic goes to the other instances.
+async fn readyz(axum::extract::State(state): axum::extract::State<State>) -> Response {
+    match state.services.ready().await {
+        Ok(()) => "ready".into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "not ready");
+            (StatusCode::SERVICE_UNAVAILABLE, e).into_response()
+        }
+    }
 }
 
 /// Only from the configured networks (loopback by default) or with the metrics token.

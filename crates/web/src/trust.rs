@@ -2,6 +2,7 @@
 //! the evidence log (RFC 6962 semantics, base64 for binary values).
 
 use crate::ctx::CtxRef;
+use crate::ctx::Cx;
 use crate::error::ApiError;
 use crate::St;
 use crate::State;
@@ -55,12 +56,7 @@ async fn crl(axum::extract::State(state): St, axum::Extension(ctx): CtxRef) -> R
     }
 }
 
-async fn tsa(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
+async fn tsa(Cx(state, ctx): Cx, headers: HeaderMap, body: Bytes) -> Response {
     let ct = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -144,8 +140,7 @@ struct ProofJson {
 }
 
 async fn proof_by_hash(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
+    Cx(state, ctx): Cx,
     Query(q): Query<ProofQuery>,
 ) -> Result<Json<ProofJson>, ApiError> {
     let hash: [u8; 32] = B64
@@ -178,8 +173,7 @@ struct ConsistencyJson {
 }
 
 async fn consistency(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
+    Cx(state, ctx): Cx,
     Query(q): Query<ConsistencyQuery>,
 ) -> Result<Json<ConsistencyJson>, ApiError> {
     let first = number(q.first.as_ref(), "first", &ctx)?;

@@ -34,6 +34,10 @@ pub struct DeliveryBenchArgs {
     /// Messages put into a mailbox (through the API) whose listing is then measured; 0 skips.
     #[arg(long, default_value_t = 100_000)]
     pub mailbox_size: usize,
+    /// The size of each message's PDF attachment in KiB (100 by default: a typical decision;
+    /// smaller shows what the disk's bandwidth, not the server, allows).
+    #[arg(long, default_value_t = 100)]
+    pub attachment_kib: usize,
 }
 
 fn pdf_attachment(size: usize) -> Vec<u8> {
@@ -237,7 +241,7 @@ pub async fn run_delivery(args: DeliveryBenchArgs) -> anyhow::Result<()> {
     let (jan, jan_box) = sign_in(&http, &base, "jan.kowalski@okienko.test").await?;
     let (anna, office_box) = sign_in(&http, &base, "anna.nowak@okienko.test").await?;
     let body = "Lorem ipsum dolor sit amet. ".repeat(370);
-    let attachment = pdf_attachment(100 * 1024);
+    let attachment = pdf_attachment(args.attachment_kib.max(1) * 1024);
     println!(
         "server {} ({}); load from this process (pid {}); {} cores; message: {} B body, one {} B PDF; evidence signed (ECDSA P-256) and logged",
         base,

@@ -8,7 +8,7 @@ use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .expect("port")
         .local_addr()
@@ -17,9 +17,19 @@ fn free_port() -> u16 {
 }
 
 async fn start(data: &std::path::Path, port: u16) -> tokio::process::Child {
+    start_with(data, port, &[]).await
+}
+
+/// Starts `okienko demo` on `data` with more flags (e.g. `--database-url`), once it answers.
+pub(crate) async fn start_with(
+    data: &std::path::Path,
+    port: u16,
+    flags: &[&str],
+) -> tokio::process::Child {
     let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_okienko"))
         .args(["demo", "--listen", &format!("127.0.0.1:{port}"), "--data"])
         .arg(data)
+        .args(flags)
         .env("RUST_LOG", "error")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -39,7 +49,7 @@ async fn start(data: &std::path::Path, port: u16) -> tokio::process::Child {
     panic!("okienko did not start");
 }
 
-async fn token(base: &str, login: &str) -> String {
+pub(crate) async fn token(base: &str, login: &str) -> String {
     let r = reqwest::Client::new()
         .post(format!("{base}/api/v1/auth/token"))
         .json(&serde_json::json!({"login": login, "password": okienko_services::demo::PASSWORD}))
@@ -50,7 +60,7 @@ async fn token(base: &str, login: &str) -> String {
     v["access_token"].as_str().expect("token").to_string()
 }
 
-async fn first_mailbox(base: &str, token: &str) -> String {
+pub(crate) async fn first_mailbox(base: &str, token: &str) -> String {
     let v: serde_json::Value = reqwest::Client::new()
         .get(format!("{base}/api/v1/me"))
         .bearer_auth(token)
@@ -66,8 +76,22 @@ async fn first_mailbox(base: &str, token: &str) -> String {
         .to_string()
 }
 
+/// The demo office's mailbox address, from the public register.
+pub(crate) async fn office_address(base: &str) -> String {
+    let v: serde_json::Value = reqwest::get(format!("{base}/api/v1/addresses?q=Przyk"))
+        .await
+        .expect("register")
+        .json()
+        .await
+        .expect("json");
+    v["items"][0]["address"]
+        .as_str()
+        .expect("office")
+        .to_string()
+}
+
 /// A message's attachment, different for every message so each is a new blob in a pack.
-fn attachment(tag: &str) -> Vec<u8> {
+pub(crate) fn attachment(tag: &str) -> Vec<u8> {
     format!("%PDF-1.4 crash test {tag}\n{}", "z".repeat(20_000)).into_bytes()
 }
 
@@ -232,18 +256,7 @@ async fn sigkill_at_random_moments_loses_nothing_acknowledged() {
         let mut child = start(&data, port).await;
         let jan = token(&base, "jan.kowalski@okienko.test").await;
         let from = first_mailbox(&base, &jan).await;
-        let office = {
-            let v: serde_json::Value = reqwest::get(format!("{base}/api/v1/addresses?q=Przyk"))
-                .await
-                .expect("register")
-                .json()
-                .await
-                .expect("json");
-            v["items"][0]["address"]
-                .as_str()
-                .expect("office")
-                .to_string()
-        };
+        let office = office_address(&base).await;
         // Everything acknowledged so far is still there, with its evidence.
         let before: Vec<String> = acknowledged.lock().map(|v| v.clone()).unwrap_or_default();
         for id in &before {

@@ -10,6 +10,7 @@ mod auth;
 mod browser;
 mod crash;
 mod delivery;
+mod instances;
 mod matrix;
 mod paper;
 mod security;

@@ -85,6 +85,8 @@ const POINT1: &[Who] = &[Who::PlatformAdmin, Who::Clerk];
 /// The office's mailbox: Anna by membership, every official of the office by role, the
 /// office admin to read.
 const OFFICE1_MAILBOX: &[Who] = &[Who::OfficeAdmin, Who::OfficialOr, Who::OfficialGk];
+/// The office admin reads the office's mailbox; officials also send from it.
+const OFFICE1_SENDERS: &[Who] = &[Who::OfficialOr, Who::OfficialGk];
 /// Jan sent the test message to the office's mailbox.
 const MESSAGE_PARTIES: &[Who] = &[
     Who::Citizen,
@@ -134,6 +136,7 @@ pub(crate) fn table() -> Vec<Row> {
         public("GET", "/", 200),
         public("GET", "/static/style.css", 200),
         public("GET", "/healthz", 200),
+        public("GET", "/readyz", 200),
         public("GET", "/metrics", 200),
         public("GET", "/api/v1/openapi.json", 200),
         public("GET", "/login", 200),
@@ -347,7 +350,7 @@ pub(crate) fn table() -> Vec<Row> {
         ),
         r("POST", "/api/v1/mailboxes", CITIZENS, 200),
         r("GET", "/mailboxes/{address}", OFFICE1_MAILBOX, 200),
-        r("GET", "/mailboxes/{address}/compose", OFFICE1_MAILBOX, 200),
+        r("GET", "/mailboxes/{address}/compose", OFFICE1_SENDERS, 200),
         r("POST", "/mailboxes/{address}/compose", OFFICE1_MAILBOX, 422),
         r("GET", "/mailboxes/{address}/members", OFFICE1_MANAGERS, 200),
         r(
@@ -730,7 +733,15 @@ pub(crate) async fn concrete(w: &World, route: &str, n: usize) -> String {
             .expect("visit");
         fresh = if route.contains("/counter/receipts/") {
             let r = s
-                .take_cash(&kasia, &v.id, "12,50", "Opłata skarbowa", "")
+                .take_cash(
+                    &kasia,
+                    &v.id,
+                    &okienko_services::visits::CashForm {
+                        amount: "12,50".into(),
+                        title: "Opłata skarbowa".into(),
+                        ..Default::default()
+                    },
+                )
                 .await
                 .expect("receipt");
             if route.ends_with("/void/signed") {
@@ -767,7 +778,17 @@ pub(crate) async fn concrete(w: &World, route: &str, n: usize) -> String {
         let d = Department {
             id: format!("dept-{n}"),
             office_id: w.office1.clone(),
-            code: format!("T{}", char::from(b'A' + (n % 26) as u8)).repeat(1 + n / 26),
+            // Short and unique: n in letters.
+            code: {
+                let (mut k, mut code) = (n, String::from("T"));
+                loop {
+                    code.push(char::from(b'A' + (k % 26) as u8));
+                    k /= 26;
+                    if k == 0 {
+                        break code;
+                    }
+                }
+            },
             name: "Tymczasowy".into(),
         };
         s.store

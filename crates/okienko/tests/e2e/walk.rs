@@ -37,7 +37,8 @@ const SAME_IN_ENGLISH: &[&str] = &[
 /// What the page tells about itself, read in the browser.
 const PROBE: &str = r#"
 const page = document.documentElement.lang;
-const quiet = el => !!el.closest('[translate="no"], code, kbd, samp, pre, script, style, noscript');
+// What a person typed (a form sent back with its values) is theirs, in their language.
+const quiet = el => !!el.closest('[translate="no"], code, kbd, samp, pre, script, style, noscript, textarea');
 const foreign = el => { const o = el.closest('[lang]'); return !!o && o.getAttribute('lang') !== page; };
 const texts = [];
 const w = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
@@ -54,12 +55,19 @@ for (const el of document.querySelectorAll('[placeholder], [aria-label], [title]
   }
 }
 const st = document.querySelector('[data-status]');
+let wide = null;
+for (const el of document.querySelectorAll('body *')) {
+  const r = el.getBoundingClientRect();
+  if (r.right > window.innerWidth + 1 && (!wide || r.right >= wide.getBoundingClientRect().right)) wide = el;
+}
 return {
   lang: page,
   scroll: document.documentElement.scrollWidth,
   width: window.innerWidth,
   status: st ? Number(st.dataset.status) : 200,
   branded: !!document.querySelector('header') && !!document.querySelector('footer'),
+  wide: wide ? wide.outerHTML.slice(0, 160) : '',
+  errors: [...document.querySelectorAll('.error-message')].map(e => e.textContent.trim()),
   texts,
 };
 "#;
@@ -231,11 +239,115 @@ fn is_file(route: &str) -> bool {
         "/crl",
         "/metrics",
         "/healthz",
+        "/readyz",
         "/sth",
         "/attachments/",
     ]
     .iter()
     .any(|s| route.contains(s))
+}
+
+/// Forms whose first step is a check page (what will happen, before it happens): on the page
+/// of the route, the form posting to an address ending in the second entry is filled with these
+/// values (`{citizen}` is Jan's mailbox address) and sent, and the check page it answers is
+/// walked like any other. Each must be reached by one walker at least.
+type CheckStep = (
+    &'static str,
+    &'static str,
+    &'static [(&'static str, &'static str)],
+);
+const CHECK_STEPS: &[CheckStep] = &[
+    (
+        "/mailboxes/{address}/compose",
+        "/compose",
+        &[
+            ("to", "{citizen}"),
+            ("subject", "Wniosek"),
+            ("body", "Treść pisma"),
+        ],
+    ),
+    (
+        "/counter/visits/{id}",
+        "/cash",
+        &[("amount", "12,50"), ("title", "Opłata skarbowa")],
+    ),
+    (
+        "/counter/cash",
+        "/counter/cash",
+        &[
+            ("payer", "Ewa Wizyta"),
+            ("amount", "12,50"),
+            ("title", "Opłata skarbowa"),
+        ],
+    ),
+    (
+        "/counter/register",
+        "/counter/register",
+        &[
+            ("pesel", "75062112349"),
+            ("first_name", "Ewa"),
+            ("last_name", "Wizyta"),
+            ("id_document_number", "ABA300000"),
+        ],
+    ),
+    (
+        "/trusted-profile",
+        "/trusted-profile",
+        &[
+            ("pesel", "75062112349"),
+            ("first_name", "Ewa"),
+            ("last_name", "Wizyta"),
+            ("id_document_number", "ABA300000"),
+            ("email", "ewa.wizyta@okienko.test"),
+            ("phone", "600 100 200"),
+        ],
+    ),
+];
+
+/// Fills the form of a check step on the open page and sends it; false if the page has no
+/// such form (this walker may not use it).
+const FILL: &str = r#"
+const [action, values] = arguments;
+// The attribute, not `f.action`: a button named "action" stands in for that property.
+const form = [...document.querySelectorAll('form[method=post]')].find(f => (f.getAttribute('action') || '').split('?')[0].endsWith(action));
+if (!form) return false;
+for (const [k, v] of values) { const el = form.querySelector(`[name="${k}"]`); if (el) el.value = v; }
+window.__walked = true;
+const b = form.querySelector('button[value=check]') || form.querySelector('button:not([value])');
+if (b) b.click(); else form.requestSubmit();
+return true;
+"#;
+
+/// Sends an empty form to a POST route, as a person who sends a form without filling it: the
+/// answer is the form again with its errors, or the confirmation an irreversible act asks for.
+const POST_EMPTY: &str = r#"
+const [action] = arguments;
+const csrf = document.querySelector('input[name=csrf]');
+const f = document.createElement('form');
+f.method = 'post';
+f.action = action;
+if (csrf) { const i = document.createElement('input'); i.type = 'hidden'; i.name = 'csrf'; i.value = csrf.value; f.appendChild(i); }
+document.body.appendChild(f);
+window.__walked = true;
+f.submit();
+"#;
+
+/// Waits until the page the form was sent from has been replaced by the answer.
+async fn wait_for_answer(b: &Client) {
+    for _ in 0..200 {
+        let v = b
+            .execute(
+                "return !window.__walked && document.readyState === 'complete';",
+                vec![],
+            )
+            .await
+            .expect("poll");
+        if v.as_bool() == Some(true) {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    panic!("the answer to a form never came");
 }
 
 fn with_lang(path: &str, lang: &str) -> String {
@@ -254,9 +366,21 @@ async fn check_page(
     out: &mut BTreeSet<String>,
 ) {
     b.goto(url).await.expect("goto");
+    check_open_page(b, c, lang, texts, expect_status, out).await;
+}
+
+/// Checks the page the browser shows; `expect_status` 0 takes any answer below 500.
+async fn check_open_page(
+    b: &Client,
+    c: &Checks,
+    lang: &str,
+    texts: bool,
+    expect_status: u16,
+    out: &mut BTreeSet<String>,
+) {
     let v = b.execute(PROBE, vec![]).await.expect("probe");
     let status = v["status"].as_u64().unwrap_or(0) as u16;
-    if status != expect_status {
+    if (expect_status == 0 && status >= 500) || (expect_status != 0 && status != expect_status) {
         out.insert(format!("status {status}, expected {expect_status}"));
     }
     if !v["branded"].as_bool().unwrap_or(false) {
@@ -267,7 +391,10 @@ async fn check_page(
     }
     let (scroll, width) = (v["scroll"].as_u64(), v["width"].as_u64());
     if scroll > width {
-        out.insert(format!("horizontal scroll: {scroll:?} px in {width:?} px"));
+        out.insert(format!(
+            "horizontal scroll: {scroll:?} px in {width:?} px (widest: {})",
+            v["wide"].as_str().unwrap_or("")
+        ));
     }
     if texts {
         for t in v["texts"].as_array().into_iter().flatten() {
@@ -275,6 +402,24 @@ async fn check_page(
             c.text(lang, t[0].as_str().unwrap_or(""), quiet, out);
         }
     }
+}
+
+/// Jan's personal mailbox address: whom the office writes to in its check step.
+async fn citizen_address(t: &crate::common::TestServer) -> String {
+    let s = &t.services.store;
+    let jan = s
+        .user_by_email("jan.kowalski@okienko.test")
+        .await
+        .expect("user")
+        .expect("Jan");
+    s.mailboxes_of_user(&jan.id)
+        .await
+        .expect("mailboxes")
+        .into_iter()
+        .find(|(m, _)| m.kind == "person")
+        .expect("Jan's mailbox")
+        .0
+        .address
 }
 
 #[tokio::test]
@@ -288,6 +433,8 @@ async fn every_page_in_every_language_on_phone_and_desk() {
     let table = table();
     let mut failures: BTreeSet<String> = BTreeSet::new();
     let mut pages = 0;
+    let mut checked: HashSet<&str> = HashSet::new();
+    let citizen = citizen_address(t).await;
     for (n, who) in WALKERS.into_iter().enumerate() {
         b.delete_all_cookies().await.expect("cookies");
         if let Some(l) = login(who) {
@@ -327,6 +474,95 @@ async fn every_page_in_every_language_on_phone_and_desk() {
                     }
                 }
             }
+            // The check step of the page's form, filled in.
+            let Some((_, action, values)) = CHECK_STEPS.iter().find(|s| s.0 == row.route) else {
+                continue;
+            };
+            let values: Vec<(String, String)> = values
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.replace("{citizen}", &citizen)))
+                .collect();
+            'views: for (vw, vh) in VIEWPORTS {
+                b.set_window_size(vw, vh).await.expect("size");
+                for lang in LANGS {
+                    b.goto(&t.url(&with_lang(&path, lang))).await.expect("goto");
+                    let sent = b
+                        .execute(FILL, vec![(*action).into(), serde_json::json!(values)])
+                        .await
+                        .expect("fill");
+                    if sent.as_bool() != Some(true) {
+                        break 'views;
+                    }
+                    wait_for_answer(&b).await;
+                    pages += 1;
+                    checked.insert(row.route);
+                    let mut found = BTreeSet::new();
+                    let at_check = b
+                        .execute(
+                            "return !!document.querySelector('button[value=change]');",
+                            vec![],
+                        )
+                        .await
+                        .expect("check page");
+                    if at_check.as_bool() != Some(true) {
+                        let errors = b
+                            .execute(
+                                "return location.pathname + ' ' + [...document.querySelectorAll('h1, .error-message, [role=alert], .error-summary')].map(e => e.textContent.trim()).join('; ') + ' | ' + document.querySelector('main').innerText.slice(0, 400);",
+                                vec![],
+                            )
+                            .await
+                            .expect("errors");
+                        found.insert(format!(
+                            "the filled form did not reach its check page: {}",
+                            errors.as_str().unwrap_or("")
+                        ));
+                    }
+                    check_open_page(&b, &checks, lang, vw > 1000, 200, &mut found).await;
+                    for f in found {
+                        failures.insert(format!("{} (check step) {lang} {vw}px: {f}", row.route));
+                    }
+                }
+            }
+        }
+        // Every form sent empty: the form again with its errors, or the confirmation that an
+        // irreversible act asks for first.
+        let from = if who == Who::Anonymous {
+            "/login"
+        } else {
+            "/account"
+        };
+        for (i, row) in table.iter().enumerate().filter(|(_, r)| {
+            r.method == "POST"
+                && !r.route.starts_with("/api/")
+                && (r.public || r.allowed.contains(&who))
+                && !["/logout", "/tsa"].contains(&r.route)
+                && !r.route.ends_with("/sheet")
+        }) {
+            if is_file(row.route) {
+                continue;
+            }
+            let path = concrete(&w, row.route, 500 + n * 1000 + i).await;
+            for (vw, vh) in VIEWPORTS {
+                b.set_window_size(vw, vh).await.expect("size");
+                for lang in LANGS {
+                    b.goto(&t.url(&with_lang(from, lang))).await.expect("goto");
+                    b.execute(POST_EMPTY, vec![path.clone().into()])
+                        .await
+                        .expect("post");
+                    wait_for_answer(&b).await;
+                    pages += 1;
+                    let mut found = BTreeSet::new();
+                    check_open_page(&b, &checks, lang, vw > 1000, 0, &mut found).await;
+                    for f in found {
+                        failures.insert(format!("POST {} {lang} {vw}px: {f}", row.route));
+                    }
+                }
+            }
+        }
+    }
+    for (route, _, _) in CHECK_STEPS {
+        if !checked.contains(route) {
+            failures.insert(format!("{route}: no walker reached its check step"));
         }
     }
     // An address that does not exist: the branded page, in each language.

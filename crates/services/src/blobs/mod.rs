@@ -114,23 +114,34 @@ impl<'a> AlignedWriter<'a> {
     }
 }
 
-/// Opens a pack for writing, with direct I/O where the system and file system allow it (some
+/// Creates a new pack for writing (`direct`), with direct I/O where the system and file system allow it (some
 /// refuse O_DIRECT at open), else buffered: the bytes on disk are the same either way.
 /// Returns the file and whether it is direct.
 fn open_for_append(path: &std::path::Path, direct: bool) -> std::io::Result<(std::fs::File, bool)> {
     let mut options = std::fs::OpenOptions::new();
-    options.create(true).write(true);
+    options.write(true);
+    if !direct {
+        // Reopening a pack this process created, buffered.
+        return Ok((options.open(path)?, false));
+    }
+    // A new pack is created here or not at all (it exists: another process's), so two
+    // processes never append to one file.
+    options.create_new(true);
     #[cfg(target_os = "linux")]
-    if direct {
+    {
         use std::os::unix::fs::OpenOptionsExt;
-        let mut direct = options.clone();
-        direct.custom_flags(libc::O_DIRECT);
-        if let Ok(f) = direct.open(path) {
-            return Ok((f, true));
+        let mut with_direct = options.clone();
+        with_direct.custom_flags(libc::O_DIRECT);
+        match with_direct.open(path) {
+            Ok(f) => return Ok((f, true)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Err(e),
+            // The file system refused O_DIRECT, perhaps after creating the file.
+            Err(_) if path.exists() => {
+                return Ok((std::fs::OpenOptions::new().write(true).open(path)?, false))
+            }
+            Err(_) => {}
         }
     }
-    #[cfg(not(target_os = "linux"))]
-    let _ = direct;
     Ok((options.open(path)?, false))
 }
 
@@ -150,7 +161,7 @@ impl Packs {
         &self,
         slot: &'a mut Option<OpenPack>,
     ) -> std::io::Result<&'a mut OpenPack> {
-        let number = match slot.as_ref() {
+        let first = match slot.as_ref() {
             Some(p) if p.len < PACK_LIMIT => None,
             Some(p) => Some(p.number + 1),
             None => {
@@ -165,12 +176,20 @@ impl Packs {
                             .ok()
                     })
                     .max()
-                    .unwrap_or(1);
-                Some(newest)
+                    .unwrap_or(0);
+                Some(newest + 1)
             }
         };
-        if let Some(number) = number {
-            let (file, direct) = open_for_append(&self.path(number), true)?;
+        if let Some(first) = first {
+            // Each process appends only to packs it created: a pack another instance (or this
+            // one before a restart) started is left to it, and the next free number taken.
+            let mut number = first;
+            let (file, direct) = loop {
+                match open_for_append(&self.path(number), true) {
+                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => number += 1,
+                    r => break r?,
+                }
+            };
             let len = round_up(file.metadata()?.len());
             std::fs::File::open(&self.dir)?.sync_all()?;
             let buf = slot.take().map(|p| p.buf).unwrap_or_default();
@@ -429,6 +448,29 @@ impl Blobs {
                 current: std::sync::Mutex::new(None),
             })),
         })
+    }
+
+    /// Whether the blob store can be reached: the folder is there and writable, or the
+    /// object store answers a listing.
+    pub async fn reachable(&self) -> anyhow::Result<()> {
+        match &self.local {
+            Some(dir) => {
+                let meta = std::fs::metadata(dir)?;
+                anyhow::ensure!(
+                    meta.is_dir() && !meta.permissions().readonly(),
+                    "{} is not a writable folder",
+                    dir.display()
+                );
+                Ok(())
+            }
+            None => {
+                let mut list = self.inner.list(None);
+                match std::future::poll_fn(|cx| list.as_mut().poll_next(cx)).await {
+                    Some(Err(e)) => Err(e.into()),
+                    _ => Ok(()),
+                }
+            }
+        }
     }
 
     /// True when blobs go into pack files (a local folder).

@@ -16,7 +16,7 @@ use base64::Engine;
 use okienko_domain::address::Address;
 use okienko_domain::{DomainError, FieldErrors};
 use okienko_store::{
-    Attachment, Delivery, EvidenceRecord, Mailbox, Message, NewMessage, StoreError,
+    Attachment, Delivery, EvidenceRecord, Handover, Mailbox, Message, NewMessage, StoreError,
 };
 pub use okienko_store::{Folder, ListFilter};
 use serde_json::json;
@@ -446,12 +446,12 @@ impl Services {
             } else {
                 json!({})
             };
-            events.push(EvidenceEvent {
-                kind: "content-consignment",
-                recipient: r.address.clone(),
-                at: now,
+            events.push(EvidenceEvent::new(
+                "content-consignment",
+                &r.address,
+                now,
                 extra,
-            });
+            ));
         }
         let (records, leaves): (Vec<EvidenceRecord>, Vec<Vec<u8>>) = self
             .sign_message_evidence(&message, &to, &attachments, events)

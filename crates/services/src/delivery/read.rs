@@ -136,22 +136,17 @@ impl Services {
             if let Some(o) = extra.as_object_mut() {
                 o.insert("receipt_time".into(), json!(rfc3339(now)));
             }
-            let event = EvidenceEvent {
-                kind: "content-handover",
-                recipient: r.clone(),
-                at: now,
-                extra,
-            };
-            let Some(rec) = self
-                .message_evidence_records(&message, &to, &attachments, vec![event])
-                .await?
-                .into_iter()
-                .next()
-            else {
+            let event = EvidenceEvent::new("content-handover", r, now, extra);
+            let record = self.message_event_record(&message, &to, &attachments, event);
+            let Some(rec) = record.await? else {
                 continue;
             };
             // A concurrent first opening may win: then this evidence is simply not stored.
-            match self.store.mark_opened(&message.id, r, now, &rec).await {
+            match self
+                .store
+                .settle_delivery(Handover::Opened, &message.id, r, now, &rec)
+                .await
+            {
                 Ok(_) | Err(StoreError::Conflict(_)) => {}
                 Err(e) => return Err(e.into()),
             }
@@ -367,23 +362,20 @@ impl Services {
             let to = self.all_recipients(&d.message_id).await?;
             let deemed_at = d.delivered_at + DEEMED_AFTER_MS;
             let extra = json!({"receipt_time": rfc3339(deemed_at), "legal_effect": "deemed delivered 14 days after reaching the mailbox", "delivered_at": rfc3339(d.delivered_at)});
-            let event = EvidenceEvent {
-                kind: "deemed-delivery",
-                recipient: d.recipient.clone(),
-                at: deemed_at,
-                extra,
-            };
-            let Some(rec) = self
-                .message_evidence_records(&message, &to, &attachments, vec![event])
-                .await?
-                .into_iter()
-                .next()
-            else {
+            let event = EvidenceEvent::new("deemed-delivery", &d.recipient, deemed_at, extra);
+            let record = self.message_event_record(&message, &to, &attachments, event);
+            let Some(rec) = record.await? else {
                 continue;
             };
             match self
                 .store
-                .mark_deemed(&d.message_id, &d.recipient, deemed_at, &rec)
+                .settle_delivery(
+                    Handover::Deemed,
+                    &d.message_id,
+                    &d.recipient,
+                    deemed_at,
+                    &rec,
+                )
                 .await
             {
                 Ok(true) => n += 1,

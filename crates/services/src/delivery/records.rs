@@ -51,6 +51,20 @@ impl Services {
             .collect())
     }
 
+    /// The signed and logged evidence of one event about a message.
+    pub(crate) async fn message_event_record(
+        &self,
+        m: &Message,
+        recipients: &[String],
+        attachments: &[Attachment],
+        event: EvidenceEvent,
+    ) -> Result<Option<EvidenceRecord>, DomainError> {
+        let records = self
+            .message_evidence_records(m, recipients, attachments, vec![event])
+            .await?;
+        Ok(records.into_iter().next())
+    }
+
     /// Signs evidence documents about one message, one per event. Returns the records (not
     /// yet numbered in the log) with their signed bytes, which become their log leaves.
     pub(crate) async fn sign_message_evidence(

@@ -10,45 +10,33 @@ use okienko_store::{Department, Office, ServicePoint, User};
 mod staff;
 
 #[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
 pub struct OfficeInput {
-    #[serde(default)]
     pub name: String,
-    #[serde(default)]
     pub nip: String,
-    #[serde(default)]
     pub regon: String,
-    #[serde(default)]
     pub street: String,
-    #[serde(default)]
     pub postal_code: String,
-    #[serde(default)]
     pub city: String,
 }
 
 #[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
 pub struct PointInput {
-    #[serde(default)]
     pub name: String,
-    #[serde(default)]
     pub street: String,
-    #[serde(default)]
     pub postal_code: String,
-    #[serde(default)]
     pub city: String,
     /// "1" when open (a checkbox).
-    #[serde(default)]
     pub is_open: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
 pub struct StaffInput {
-    #[serde(default)]
     pub email: String,
-    #[serde(default)]
     pub display_name: String,
-    #[serde(default)]
     pub role: String,
-    #[serde(default)]
     pub department_id: String,
 }
 

@@ -130,10 +130,7 @@ impl Services {
         .subject(&p.user.id)
         .reason("invitation accepted");
         self.store.add_grant(&p.user.id, &grant, &ev).await?;
-        self.store
-            .delete_user_sessions(&p.user.id)
-            .await
-            .map_err(DomainError::from)
+        Ok(self.store.delete_user_sessions(&p.user.id).await?)
     }
 
     pub async fn remove_staff(
@@ -142,19 +139,13 @@ impl Services {
         office_id: &str,
         user_id: &str,
     ) -> Result<(), DomainError> {
-        check(p, Action::ManageStaff { office_id })?;
-        if user_id == p.user.id {
-            return Err(DomainError::invalid("user", "err-staff-self"));
-        }
+        manage_other(p, office_id, user_id)?;
         let ev = AuditEvent::new(self.now_ms(), Some(&p.user.id), "staff.revoke", user_id)
             .subject(user_id);
         self.store
             .remove_office_grants(user_id, office_id, &ev)
             .await?;
-        self.store
-            .delete_user_sessions(user_id)
-            .await
-            .map_err(DomainError::from)
+        Ok(self.store.delete_user_sessions(user_id).await?)
     }
 
     /// Turns off the second factor of a staff member of the office who lost it (a phone lost
@@ -166,10 +157,7 @@ impl Services {
         office_id: &str,
         user_id: &str,
     ) -> Result<(), DomainError> {
-        check(p, Action::ManageStaff { office_id })?;
-        if user_id == p.user.id {
-            return Err(DomainError::invalid("user", "err-staff-self"));
-        }
+        manage_other(p, office_id, user_id)?;
         let in_office = self
             .store
             .grants_of(user_id)
@@ -183,10 +171,7 @@ impl Services {
             .subject(user_id)
             .reason(format!("office {office_id}"));
         self.store.set_totp(user_id, None, &ev).await?;
-        self.store
-            .delete_user_sessions(user_id)
-            .await
-            .map_err(DomainError::from)
+        Ok(self.store.delete_user_sessions(user_id).await?)
     }
 
     /// A staff role in an office from what the admin chose: an official or an office admin,
@@ -342,4 +327,14 @@ impl Services {
         self.store.append_audit(&ev).await?;
         self.send_staff_setup(&user, &office.name, texts).await
     }
+}
+
+/// `p` may manage the office's staff, and `user_id` is someone else: nobody removes or
+/// resets themselves (an office could lose its last admin).
+fn manage_other(p: &Principal, office_id: &str, user_id: &str) -> Result<(), DomainError> {
+    check(p, Action::ManageStaff { office_id })?;
+    if user_id == p.user.id {
+        return Err(DomainError::invalid("user", "err-staff-self"));
+    }
+    Ok(())
 }

@@ -274,12 +274,12 @@ impl Services {
             &message,
             &recipients,
             &attachments,
-            vec![crate::evidence::EvidenceEvent {
+            vec![crate::evidence::EvidenceEvent::new(
                 kind,
-                recipient: paper_recipient(l),
+                &paper_recipient(l),
                 at,
                 extra,
-            }],
+            )],
         )
         .await
     }

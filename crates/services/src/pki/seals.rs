@@ -3,6 +3,17 @@
 use super::*;
 
 impl Services {
+    /// A new seal certificate for `subject`, issued now by the installation's intermediate.
+    fn new_seal_pair(&self, subject: &str) -> Result<KeyPair, DomainError> {
+        pki::leaf(
+            &self.pki.intermediate,
+            subject,
+            LeafKind::Seal,
+            self.clock.now(),
+        )
+        .map_err(|e| DomainError::Internal(e.to_string()))
+    }
+
     pub(crate) async fn office_seal_blob(
         &self,
         office_id: &str,
@@ -48,13 +59,7 @@ impl Services {
             pki::dn_escape(&office.name),
             office.nip
         );
-        let pair = pki::leaf(
-            &self.pki.intermediate,
-            &subject,
-            LeafKind::Seal,
-            self.clock.now(),
-        )
-        .map_err(|e| DomainError::Internal(e.to_string()))?;
+        let pair = self.new_seal_pair(&subject)?;
         let blob = OfficeSealBlob {
             current: Some(seal_pair(&self.pki.master, &office_key(office_id), &pair).map_err(ie)?),
             previous: Vec::new(),
@@ -180,9 +185,7 @@ impl Services {
         p: &Principal,
         office_id: &str,
     ) -> Result<(), DomainError> {
-        if !allowed(&p.actor(), Action::ManageStaff { office_id }) {
-            return Err(DomainError::NotFound);
-        }
+        crate::orgs::check(p, Action::ManageStaff { office_id })?;
         let old = self.office_seal(office_id).await?;
         self.replace_office_seal(p, office_id, None).await?;
         let mut list = self.revoked().await?;
@@ -214,9 +217,7 @@ impl Services {
         office_id: &str,
         import: Option<SealImport<'_>>,
     ) -> Result<(), DomainError> {
-        if !allowed(&p.actor(), Action::ManageStaff { office_id }) {
-            return Err(DomainError::NotFound);
-        }
+        crate::orgs::check(p, Action::ManageStaff { office_id })?;
         let ie = |e: anyhow::Error| DomainError::Internal(e.to_string());
         let current = self.office_seal(office_id).await?;
         let mut blob = self.office_seal_blob(office_id).await?;
@@ -240,13 +241,7 @@ impl Services {
             }
             None => {
                 let subject = current.cert.tbs_certificate.subject.to_string();
-                let pair = pki::leaf(
-                    &self.pki.intermediate,
-                    &subject,
-                    LeafKind::Seal,
-                    self.clock.now(),
-                )
-                .map_err(|e| DomainError::Internal(e.to_string()))?;
+                let pair = self.new_seal_pair(&subject)?;
                 (pair, None)
             }
         };

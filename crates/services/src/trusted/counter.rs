@@ -129,13 +129,7 @@ impl Services {
     > {
         let counter = self.counter(p).await?;
         let mut errs = FieldErrors::new();
-        let pesel = errs.check("pesel", Pesel::parse(&input.pesel));
-        let first = errs.check("first_name", name(&input.first_name));
-        let last = errs.check("last_name", name(&input.last_name));
-        let card = errs.check(
-            "id_document_number",
-            IdCard::parse(&input.id_document_number),
-        );
+        let who = identity(&mut errs, input.identity());
         let phone_no = if input.phone.trim().is_empty() {
             Some(String::new())
         } else {
@@ -147,9 +141,7 @@ impl Services {
             errs.check("email", Email::parse(&input.email))
         };
         errs.finish()?;
-        let (Some(pesel), Some(first), Some(last), Some(card), Some(phone_no)) =
-            (pesel, first, last, card, phone_no)
-        else {
+        let (Some((pesel, first, last, card)), Some(phone_no)) = (who, phone_no) else {
             return Err(DomainError::invalid("pesel", "err-pesel-format"));
         };
         // A new account: any profile or mailbox for this PESEL belongs to someone else.
@@ -247,28 +239,7 @@ impl Services {
             application: app.number.clone(),
             revoked_at: None,
         };
-        let ev = AuditEvent::new(
-            now,
-            Some(&p.user.id),
-            "trusted_profile.confirm",
-            &app.number,
-        )
-        .subject(&user.id)
-        .reason(format!(
-            "identity confirmed in person at {} by {}",
-            counter.label, p.user.display_name
-        ));
-        self.store
-            .decide_tp_application(
-                &app.number,
-                okienko_domain::status::ApplicationStatus::Confirmed,
-                &p.user.id,
-                now,
-                counter.point_id.as_deref(),
-                None,
-                Some(&profile),
-                &ev,
-            )
+        self.decide(p, &counter, &app, now, TpOutcome::Confirmed(&profile))
             .await?;
         if let Some(e) = &email {
             self.offer_email(&user, e.as_str(), texts).await?;

@@ -10,36 +10,29 @@ use okienko_domain::audit::AuditEvent;
 use okienko_domain::ids::{Email, Pesel};
 use okienko_domain::policy::{allowed, Action};
 use okienko_domain::trusted::{self, IdCard};
-use okienko_domain::{DomainError, FieldErrors, Role};
-use okienko_store::{Mailbox, StoreError, TpApplication, TrustedProfile};
+use okienko_domain::{DomainError, FieldErrors, Millis, Role};
+use okienko_store::{Mailbox, StoreError, TpApplication, TpDecision, TpOutcome, TrustedProfile};
 use serde::Deserialize;
 mod counter;
 
 /// What a citizen fills in to apply.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct ApplicationInput {
-    #[serde(default)]
     pub pesel: String,
-    #[serde(default)]
     pub first_name: String,
-    #[serde(default)]
     pub last_name: String,
-    #[serde(default)]
     pub id_document_number: String,
-    #[serde(default)]
     pub email: String,
-    #[serde(default)]
     pub phone: String,
 }
 
 /// What a clerk types at the counter.
 #[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct CounterInput {
-    #[serde(default)]
     pub number: String,
-    #[serde(default)]
     pub pesel: String,
-    #[serde(default)]
     pub id_document_number: String,
 }
 
@@ -54,6 +47,32 @@ fn phone(s: &str) -> Result<String, &'static str> {
     } else {
         Err("err-phone")
     }
+}
+
+impl ApplicationInput {
+    fn identity(&self) -> [&str; 4] {
+        let i = self;
+        [&i.pesel, &i.first_name, &i.last_name, &i.id_document_number]
+    }
+}
+
+impl CounterRegistration {
+    fn identity(&self) -> [&str; 4] {
+        let i = self;
+        [&i.pesel, &i.first_name, &i.last_name, &i.id_document_number]
+    }
+}
+
+/// PESEL, first and last name and ID card as typed, each mistake at its field.
+fn identity(
+    errs: &mut FieldErrors,
+    [pesel, first, last, card]: [&str; 4],
+) -> Option<(Pesel, String, String, IdCard)> {
+    let pesel = errs.check("pesel", Pesel::parse(pesel));
+    let first = errs.check("first_name", name(first));
+    let last = errs.check("last_name", name(last));
+    let card = errs.check("id_document_number", IdCard::parse(card));
+    Some((pesel?, first?, last?, card?))
 }
 
 fn name(s: &str) -> Result<String, &'static str> {
@@ -83,19 +102,14 @@ fn normalize_number(s: &str) -> String {
 
 /// A person registered entirely at a counter (no computer or email needed).
 #[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
 pub struct CounterRegistration {
-    #[serde(default)]
     pub pesel: String,
-    #[serde(default)]
     pub first_name: String,
-    #[serde(default)]
     pub last_name: String,
-    #[serde(default)]
     pub id_document_number: String,
-    #[serde(default)]
     pub phone: String,
     /// Optional.
-    #[serde(default)]
     pub email: String,
 }
 
@@ -170,18 +184,11 @@ impl Services {
         input: &ApplicationInput,
     ) -> Result<(Pesel, String, String, IdCard, Email, String), DomainError> {
         let mut errs = FieldErrors::new();
-        let pesel = errs.check("pesel", Pesel::parse(&input.pesel));
-        let first = errs.check("first_name", name(&input.first_name));
-        let last = errs.check("last_name", name(&input.last_name));
-        let card = errs.check(
-            "id_document_number",
-            IdCard::parse(&input.id_document_number),
-        );
+        let who = identity(&mut errs, input.identity());
         let email = errs.check("email", Email::parse(&input.email));
         let phone = errs.check("phone", phone(&input.phone));
         errs.finish()?;
-        let (Some(pesel), Some(first), Some(last), Some(card), Some(email), Some(phone)) =
-            (pesel, first, last, card, email, phone)
+        let (Some((pesel, first, last, card)), Some(email), Some(phone)) = (who, email, phone)
         else {
             return Err(DomainError::invalid("pesel", "err-pesel-format"));
         };
@@ -296,31 +303,15 @@ impl Services {
             application: a.number.clone(),
             revoked_at: None,
         };
-        let ev = AuditEvent::new(now, Some(&p.user.id), "trusted_profile.confirm", &a.number)
-            .subject(&a.user_id)
-            .reason(format!(
-                "identity confirmed in person at {} by {}",
-                counter.label, p.user.display_name
-            ));
-        if !self
-            .store
-            .decide_tp_application(
-                &a.number,
-                okienko_domain::status::ApplicationStatus::Confirmed,
-                &p.user.id,
-                now,
-                counter.point_id.as_deref(),
-                None,
-                Some(&profile),
-                &ev,
-            )
+        let decided = self
+            .decide(p, &counter, &a, now, TpOutcome::Confirmed(&profile))
             .await
             .map_err(|e| match e {
                 // Another counter confirmed this PESEL for another account a moment ago.
                 StoreError::Conflict(_) => DomainError::invalid("pesel", "err-pesel-registered"),
                 e => e.into(),
-            })?
-        {
+            })?;
+        if !decided {
             return Err(DomainError::Conflict("err-application-decided"));
         }
         Ok(profile)
@@ -342,29 +333,52 @@ impl Services {
             return Err(DomainError::invalid("reason", "err-reason"));
         }
         let now = self.now_ms();
-        let ev = AuditEvent::new(now, Some(&p.user.id), "trusted_profile.refuse", &a.number)
-            .subject(&a.user_id)
-            .reason(format!(
-                "refused at {} by {}: {reason}",
-                counter.label, p.user.display_name
-            ));
         if !self
-            .store
-            .decide_tp_application(
-                &a.number,
-                okienko_domain::status::ApplicationStatus::Refused,
-                &p.user.id,
-                now,
-                counter.point_id.as_deref(),
-                Some(reason),
-                None,
-                &ev,
-            )
+            .decide(p, &counter, &a, now, TpOutcome::Refused(reason))
             .await?
         {
             return Err(DomainError::Conflict("err-application-decided"));
         }
         Ok(())
+    }
+
+    /// Records the counter's decision on `a` with its audit event, once: false if the
+    /// application was decided meanwhile.
+    pub(crate) async fn decide(
+        &self,
+        p: &Principal,
+        counter: &Counter,
+        a: &TpApplication,
+        now: Millis,
+        outcome: TpOutcome<'_>,
+    ) -> Result<bool, StoreError> {
+        let (action, why) = match outcome {
+            TpOutcome::Confirmed(_) => (
+                "trusted_profile.confirm",
+                format!(
+                    "identity confirmed in person at {} by {}",
+                    counter.label, p.user.display_name
+                ),
+            ),
+            TpOutcome::Refused(r) => (
+                "trusted_profile.refuse",
+                format!(
+                    "refused at {} by {}: {r}",
+                    counter.label, p.user.display_name
+                ),
+            ),
+        };
+        let ev = AuditEvent::new(now, Some(&p.user.id), action, &a.number)
+            .subject(&a.user_id)
+            .reason(why);
+        let decision = TpDecision {
+            number: &a.number,
+            by: &p.user.id,
+            at: now,
+            service_point_id: counter.point_id.as_deref(),
+            outcome,
+        };
+        self.store.decide_tp_application(&decision, &ev).await
     }
 
     /// One's own profile and applications.

@@ -54,6 +54,16 @@ pub struct CashInput {
     pub payee: Option<okienko_store::Office>,
 }
 
+/// A payment as typed at the counter, before it is checked. `payer` is the name a walk-in
+/// payer gave (ignored during a visit: the visit's citizen pays); `payee` an office id or empty.
+#[derive(Debug, Clone, Default)]
+pub struct CashForm {
+    pub payer: String,
+    pub amount: String,
+    pub title: String,
+    pub payee: String,
+}
+
 /// Who pays: the citizen of an assisted visit, or someone by the name they gave.
 enum Payer<'a> {
     Visit(&'a CounterVisit, &'a User),
@@ -87,12 +97,10 @@ impl Services {
         &self,
         p: &Principal,
         visit_id: &str,
-        amount: &str,
-        title: &str,
-        payee: &str,
+        form: &CashForm,
     ) -> Result<okienko_store::CashReceipt, DomainError> {
         let (visit, point, citizen) = self.my_open_visit(p, visit_id).await?;
-        let input = self.cash_input(amount, title, payee, None).await?;
+        let input = self.cash_input(form, false).await?;
         self.issue_receipt(p, &point, Payer::Visit(&visit, &citizen), input)
             .await
     }
@@ -103,12 +111,10 @@ impl Services {
         &self,
         p: &Principal,
         visit_id: &str,
-        amount: &str,
-        title: &str,
-        payee: &str,
+        form: &CashForm,
     ) -> Result<CashInput, DomainError> {
         let (_, _, citizen) = self.my_open_visit(p, visit_id).await?;
-        let mut input = self.cash_input(amount, title, payee, None).await?;
+        let mut input = self.cash_input(form, false).await?;
         input.payer = Some(citizen.display_name);
         Ok(input)
     }
@@ -118,13 +124,10 @@ impl Services {
     pub async fn check_walk_in_cash(
         &self,
         p: &Principal,
-        payer: &str,
-        amount: &str,
-        title: &str,
-        payee: &str,
+        form: &CashForm,
     ) -> Result<CashInput, DomainError> {
         self.clerk_point(p).await?;
-        self.cash_input(amount, title, payee, Some(payer)).await
+        self.cash_input(form, true).await
     }
 
     /// Takes a fee from someone without an account or trusted profile (a walk-in payment):
@@ -132,32 +135,24 @@ impl Services {
     pub async fn take_walk_in_cash(
         &self,
         p: &Principal,
-        payer: &str,
-        amount: &str,
-        title: &str,
-        payee: &str,
+        form: &CashForm,
     ) -> Result<okienko_store::CashReceipt, DomainError> {
         let point = self.clerk_point(p).await?;
-        let input = self.cash_input(amount, title, payee, Some(payer)).await?;
+        let input = self.cash_input(form, true).await?;
         let name = input.payer.clone().unwrap_or_default();
         self.issue_receipt(p, &point, Payer::WalkIn(&name), input)
             .await
     }
 
     /// What was typed for a payment, checked; every mistake at its field.
-    async fn cash_input(
-        &self,
-        amount: &str,
-        title: &str,
-        payee: &str,
-        payer: Option<&str>,
-    ) -> Result<CashInput, DomainError> {
+    async fn cash_input(&self, form: &CashForm, walk_in: bool) -> Result<CashInput, DomainError> {
         let mut errs = FieldErrors::new();
-        let payer = match payer {
-            Some(n) => errs.check("payer", okienko_domain::ids::name(n)),
-            None => None,
+        let payer = if walk_in {
+            errs.check("payer", okienko_domain::ids::name(&form.payer))
+        } else {
+            None
         };
-        let payee = match payee.trim() {
+        let payee = match form.payee.trim() {
             "" => None,
             id => match self.store.office(id).await? {
                 Some(o) => Some(o),
@@ -167,8 +162,8 @@ impl Services {
                 }
             },
         };
-        let amount = errs.check("amount", parse_amount(amount));
-        let title = title.trim();
+        let amount = errs.check("amount", parse_amount(&form.amount));
+        let title = form.title.trim();
         if title.is_empty() || title.chars().count() > 200 {
             errs.add("title", "err-cash-title");
         }

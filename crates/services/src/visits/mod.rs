@@ -17,7 +17,9 @@ use serde::Deserialize;
 
 mod cash;
 mod history;
-pub use cash::{format_amount, parse_amount, unused_numbers, void_reason, CashInput, CashReport};
+pub use cash::{
+    format_amount, parse_amount, unused_numbers, void_reason, CashForm, CashInput, CashReport,
+};
 pub use history::{PastVisit, VisitRecord};
 
 /// What the clerk types to start a visit.

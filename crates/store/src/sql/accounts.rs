@@ -27,7 +27,7 @@ impl crate::AccountStore for SqlStore {
         }
         Self::audit_in(&mut tx, audit).await?;
         tx.commit().await?;
-        self.cache.changed();
+        self.changed().await;
         Ok(())
     }
 
@@ -46,14 +46,14 @@ impl crate::AccountStore for SqlStore {
             .bind(hash)
             .bind(user_id);
         let r = self.exec_audited(q, audit).await;
-        self.cache.changed();
+        self.changed().await;
         r
     }
 
     async fn set_email_verified(&self, user_id: &str, audit: &AuditEvent) -> Result<()> {
         let q = sqlx::query("UPDATE users SET email_verified = 1 WHERE id = $1").bind(user_id);
         let r = self.exec_audited(q, audit).await;
-        self.cache.changed();
+        self.changed().await;
         r
     }
 
@@ -62,7 +62,7 @@ impl crate::AccountStore for SqlStore {
             .bind(email)
             .bind(user_id);
         let r = self.exec_audited(q, audit).await;
-        self.cache.changed();
+        self.changed().await;
         r
     }
 
@@ -77,7 +77,7 @@ impl crate::AccountStore for SqlStore {
                 .bind(secret)
                 .bind(user_id);
         let r = self.exec_audited(q, audit).await;
-        self.cache.changed();
+        self.changed().await;
         r
     }
 
@@ -90,7 +90,7 @@ impl crate::AccountStore for SqlStore {
         .execute(&self.writer)
         .await?
         .rows_affected();
-        self.cache.changed();
+        self.changed().await;
         Ok(n == 1)
     }
 
@@ -100,7 +100,7 @@ impl crate::AccountStore for SqlStore {
             .bind(user_id)
             .execute(&self.writer)
             .await?;
-        self.cache.changed();
+        self.changed().await;
         Ok(())
     }
 
@@ -128,7 +128,7 @@ impl crate::AccountStore for SqlStore {
         insert_grant(&mut tx, user_id, grant, audit.at).await?;
         Self::audit_in(&mut tx, audit).await?;
         tx.commit().await?;
-        self.cache.changed();
+        self.changed().await;
         Ok(())
     }
 
@@ -148,7 +148,7 @@ impl crate::AccountStore for SqlStore {
         insert_grant(&mut tx, user_id, grant, audit.at).await?;
         Self::audit_in(&mut tx, audit).await?;
         tx.commit().await?;
-        self.cache.changed();
+        self.changed().await;
         Ok(())
     }
 
@@ -162,7 +162,7 @@ impl crate::AccountStore for SqlStore {
             .bind(user_id)
             .bind(office_id);
         let r = self.exec_audited(q, audit).await;
-        self.cache.changed();
+        self.changed().await;
         r
     }
 
@@ -249,7 +249,7 @@ impl crate::AccountStore for SqlStore {
             .bind(token_hash)
             .execute(&self.writer)
             .await?;
-        self.cache.changed();
+        self.changed().await;
         Ok(())
     }
 
@@ -258,7 +258,7 @@ impl crate::AccountStore for SqlStore {
             .bind(user_id)
             .execute(&self.writer)
             .await?;
-        self.cache.changed();
+        self.changed().await;
         Ok(())
     }
 
@@ -279,7 +279,7 @@ impl crate::AccountStore for SqlStore {
             .execute(&self.writer)
             .await?
             .rows_affected();
-        self.cache.changed();
+        self.changed().await;
         Ok(n == 1)
     }
 
@@ -289,7 +289,7 @@ impl crate::AccountStore for SqlStore {
             .bind(keep)
             .execute(&self.writer)
             .await?;
-        self.cache.changed();
+        self.changed().await;
         Ok(())
     }
 
@@ -308,7 +308,7 @@ impl crate::AccountStore for SqlStore {
             .bind(flag(disabled))
             .bind(user_id);
         let r = self.exec_audited(q, audit).await;
-        self.cache.changed();
+        self.changed().await;
         r
     }
 
@@ -317,7 +317,7 @@ impl crate::AccountStore for SqlStore {
             .bind(name)
             .bind(user_id);
         let r = self.exec_audited(q, audit).await;
-        self.cache.changed();
+        self.changed().await;
         r
     }
 

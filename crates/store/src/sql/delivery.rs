@@ -230,15 +230,35 @@ impl crate::DeliveryStore for SqlStore {
         .bind(message_id), message_from).await
     }
 
-    async fn mark_opened(
+    async fn settle_delivery(
         &self,
+        how: Handover,
         message_id: &str,
         recipient: &str,
         at: Millis,
         evidence: &EvidenceRecord,
     ) -> Result<bool> {
-        self.settle_delivery("opened_at", message_id, recipient, at, evidence)
-            .await
+        let column = match how {
+            Handover::Opened => "opened_at",
+            Handover::Deemed => "deemed_at",
+        };
+        let mut tx = self.writer.begin().await?;
+        let sql = format!(
+            "UPDATE deliveries SET {column} = $1 WHERE message_id = $2 AND recipient = $3 AND opened_at IS NULL AND deemed_at IS NULL"
+        );
+        let n = sqlx::query(&sql)
+            .bind(at)
+            .bind(message_id)
+            .bind(recipient)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if n == 0 {
+            return Ok(false);
+        }
+        insert_evidence(&mut tx, &[evidence]).await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     async fn due_for_deemed_delivery(
@@ -251,17 +271,6 @@ impl crate::DeliveryStore for SqlStore {
         ))
         .bind(delivered_before)
         .bind(limit), delivery_from).await
-    }
-
-    async fn mark_deemed(
-        &self,
-        message_id: &str,
-        recipient: &str,
-        at: Millis,
-        evidence: &EvidenceRecord,
-    ) -> Result<bool> {
-        self.settle_delivery("deemed_at", message_id, recipient, at, evidence)
-            .await
     }
 
     async fn recipients_of(&self, message_ids: &[String]) -> Result<Vec<SentTo>> {

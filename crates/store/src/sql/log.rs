@@ -36,8 +36,9 @@ impl crate::LogStore for SqlStore {
         Ok((first, results))
     }
 
-    async fn log_leaf_hashes(&self) -> Result<Vec<String>> {
-        let rows = sqlx::query("SELECT leaf_hash FROM log_leaves ORDER BY idx")
+    async fn log_leaf_hashes(&self, from: i64) -> Result<Vec<String>> {
+        let rows = sqlx::query("SELECT leaf_hash FROM log_leaves WHERE idx >= $1 ORDER BY idx")
+            .bind(from)
             .fetch_all(&self.reader)
             .await?;
         Ok(rows
@@ -74,13 +75,28 @@ impl crate::LogStore for SqlStore {
     }
 
     async fn insert_tree_head(&self, h: &TreeHead) -> Result<()> {
-        sqlx::query("INSERT INTO log_tree_heads (tree_size, timestamp_ms, root_hash, signature) VALUES ($1, $2, $3, $4)")
-            .bind(h.tree_size)
-            .bind(h.timestamp_ms)
-            .bind(&h.root_hash)
-            .bind(&h.signature)
-            .execute(&self.writer)
-            .await?;
+        // Several instances sign heads: under the appends' lock, a head is kept only if it is
+        // larger and no older than every head kept, so sizes and times rise together.
+        let mut tx = self.writer.begin().await?;
+        lock_log(&mut tx).await?;
+        let behind = sqlx::query(
+            "SELECT 1 FROM log_tree_heads WHERE tree_size >= $1 OR timestamp_ms > $2 LIMIT 1",
+        )
+        .bind(h.tree_size)
+        .bind(h.timestamp_ms)
+        .fetch_optional(&mut *tx)
+        .await?
+        .is_some();
+        if !behind {
+            sqlx::query("INSERT INTO log_tree_heads (tree_size, timestamp_ms, root_hash, signature) VALUES ($1, $2, $3, $4)")
+                .bind(h.tree_size)
+                .bind(h.timestamp_ms)
+                .bind(&h.root_hash)
+                .bind(&h.signature)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 
@@ -102,6 +118,20 @@ pub(super) fn head_from(r: &AnyRow) -> std::result::Result<TreeHead, sqlx::Error
     })
 }
 
+/// The advisory lock key that serialises appends to the evidence log on PostgreSQL.
+const LOG_APPEND_LOCK: i64 = 0x6f6b_6c6f_6700;
+
+/// Takes the log's lock until `tx` ends (on PostgreSQL; SQLite has one writer anyway).
+async fn lock_log(tx: &mut sqlx::AnyConnection) -> Result<()> {
+    if tx.backend_name() == "PostgreSQL" {
+        sqlx::query("SELECT 1 FROM (SELECT pg_advisory_xact_lock($1)) AS l")
+            .bind(LOG_APPEND_LOCK)
+            .execute(&mut *tx)
+            .await?;
+    }
+    Ok(())
+}
+
 /// Appends log leaves inside `tx` (see [`Store::append_log_leaves`]).
 pub(super) async fn append_leaves_in(
     tx: &mut sqlx::AnyConnection,
@@ -110,7 +140,10 @@ pub(super) async fn append_leaves_in(
     at: Millis,
 ) -> Result<i64> {
     // The count is read inside the writing transaction: on SQLite the single writer
-    // serialises appends; on PostgreSQL a second writer's rows make the primary keys clash.
+    // serialises appends; on PostgreSQL instances take turns on an advisory lock that the
+    // commit releases (without it a second writer's rows would make the primary keys clash,
+    // after waiting for the first to commit).
+    lock_log(tx).await?;
     // MAX on the primary key, not COUNT(*), which reads the whole table on SQLite; the
     // indexes are 0, 1, 2, … without gaps, so both give the size.
     let size: i64 = sqlx::query("SELECT CAST(COALESCE(MAX(idx) + 1, 0) AS BIGINT) FROM log_leaves")

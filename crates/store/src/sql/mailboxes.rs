@@ -36,7 +36,7 @@ impl crate::MailboxStore for SqlStore {
         }
         Self::audit_in(&mut tx, audit).await?;
         tx.commit().await?;
-        self.cache.changed();
+        self.changed().await;
         Ok(())
     }
 
@@ -53,7 +53,7 @@ impl crate::MailboxStore for SqlStore {
                 .bind(user_id)
                 .bind(role);
         let r = self.exec_audited(q, audit).await;
-        self.cache.changed();
+        self.changed().await;
         r
     }
 
@@ -67,7 +67,7 @@ impl crate::MailboxStore for SqlStore {
             .bind(address)
             .bind(user_id);
         let r = self.exec_audited(q, audit).await;
-        self.cache.changed();
+        self.changed().await;
         r
     }
 

@@ -27,9 +27,10 @@ use crate::migrations::MIGRATIONS;
 use crate::new_id;
 use crate::{
     Attachment, CashReceipt, CounterDay, CounterVisit, Delivery, Department, EvidenceRecord,
-    Folder, Job, JobCounts, ListFilter, LogLeaf, Mailbox, Message, MessageSummary, NewMessage,
-    Office, PackedBlob, PaperLetter, PrintBatch, ReceiptVoid, Result, ServicePoint, Session,
-    SignedRecord, Store, StoreError, TpApplication, TreeHead, TrustedProfile, User,
+    Folder, Handover, Job, JobCounts, ListFilter, LogLeaf, Mailbox, Message, MessageSummary,
+    NewMessage, Office, PackedBlob, PaperLetter, PrintBatch, ReceiptVoid, Result, ServicePoint,
+    Session, SignedRecord, Store, StoreError, TpApplication, TpDecision, TpOutcome, TreeHead,
+    TrustedProfile, User,
 };
 use async_trait::async_trait;
 use okienko_domain::audit::{AuditEntry, AuditEvent};
@@ -108,11 +109,13 @@ impl SqlStore {
                     .acquire_timeout(Duration::from_secs(10))
                     .connect_with(opts)
                     .await?;
+                let cache: Arc<ReadCache> = Arc::default();
+                listen_for_changes(url.to_string(), Arc::downgrade(&cache));
                 Ok(SqlStore {
                     backend,
                     writer: pool.clone(),
                     reader: pool,
-                    cache: Arc::default(),
+                    cache,
                     _alive: Arc::default(),
                 })
             }
@@ -145,6 +148,21 @@ impl SqlStore {
                     cache: Arc::default(),
                     _alive: alive,
                 })
+            }
+        }
+    }
+
+    /// Something cached may have changed (after a commit): this instance forgets its cache,
+    /// and on PostgreSQL every other instance is told to forget theirs at once (NOTIFY, which
+    /// their listeners receive; see [`listen_for_changes`]).
+    async fn changed(&self) {
+        self.cache.changed();
+        if self.backend == Backend::Postgres {
+            if let Err(e) = sqlx::query(&format!("NOTIFY {CHANGES_CHANNEL}"))
+                .execute(&self.writer)
+                .await
+            {
+                tracing::warn!(error = %e, "telling other instances that cached data changed");
             }
         }
     }
@@ -187,37 +205,6 @@ impl SqlStore {
         .execute(&mut **tx)
         .await?;
         Ok(())
-    }
-
-    /// Runs one statement and its audit event in a single transaction; `NotFound` when the
-    /// statement touched no row.
-    /// Records the moment a delivery was received (`opened_at` or `deemed_at`) with its
-    /// evidence, in one transaction, unless it was already received either way.
-    async fn settle_delivery(
-        &self,
-        column: &'static str,
-        message_id: &str,
-        recipient: &str,
-        at: Millis,
-        evidence: &EvidenceRecord,
-    ) -> Result<bool> {
-        let mut tx = self.writer.begin().await?;
-        let sql = format!(
-            "UPDATE deliveries SET {column} = $1 WHERE message_id = $2 AND recipient = $3 AND opened_at IS NULL AND deemed_at IS NULL"
-        );
-        let n = sqlx::query(&sql)
-            .bind(at)
-            .bind(message_id)
-            .bind(recipient)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        if n == 0 {
-            return Ok(false);
-        }
-        insert_evidence(&mut tx, &[evidence]).await?;
-        tx.commit().await?;
-        Ok(true)
     }
 
     /// Every row a read query returns, each made into a `T` by `from` (on a reader).
@@ -289,6 +276,50 @@ impl SqlStore {
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// The PostgreSQL channel on which instances tell each other that cached data changed.
+const CHANGES_CHANNEL: &str = "okienko_cache";
+
+/// Listens on PostgreSQL for other instances' changes (a revoked session, a removed grant, a
+/// closed service point) and forgets the cache at each, until the store is dropped. While the
+/// listening connection is down nothing is kept in the cache for long anyway (its TTL), and it
+/// is forgotten again once listening resumes, for what was missed.
+fn listen_for_changes(url: String, cache: std::sync::Weak<ReadCache>) {
+    tokio::spawn(async move {
+        while cache.strong_count() > 0 {
+            match sqlx::postgres::PgListener::connect(&url).await {
+                Ok(mut listener) => {
+                    if let Err(e) = listener.listen(CHANGES_CHANNEL).await {
+                        tracing::warn!(error = %e, "listening for other instances' changes");
+                    } else {
+                        // What changed while nobody listened is not known: forget it all.
+                        let mut notified = true;
+                        loop {
+                            if notified {
+                                let Some(c) = cache.upgrade() else { return };
+                                c.changed();
+                            }
+                            // Wakes at least every few seconds to notice the store is gone.
+                            match tokio::time::timeout(Duration::from_secs(5), listener.recv())
+                                .await
+                            {
+                                Ok(Ok(_)) => notified = true,
+                                Ok(Err(e)) => {
+                                    tracing::warn!(error = %e, "listening for other instances' changes");
+                                    break;
+                                }
+                                Err(_) if cache.strong_count() == 0 => return,
+                                Err(_) => notified = false,
+                            }
+                        }
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "connecting to listen for changes"),
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+    });
 }
 
 /// SQLite connection set-up: WAL with FULL sync, so a commit is on disk before we answer.
@@ -365,6 +396,11 @@ fn statements(sql: &str) -> impl Iterator<Item = &str> {
 impl Store for SqlStore {
     fn backend(&self) -> Backend {
         self.backend
+    }
+
+    async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").fetch_one(&self.writer).await?;
+        Ok(())
     }
 
     async fn migrate(&self) -> Result<Vec<i64>> {

@@ -116,7 +116,7 @@ impl crate::OrgStore for SqlStore {
         }
         Self::audit_in(&mut tx, audit).await?;
         tx.commit().await?;
-        self.cache.changed();
+        self.changed().await;
         Ok(())
     }
 }

@@ -59,8 +59,30 @@ impl crate::PaperStore for SqlStore {
         evidence: &[EvidenceRecord],
         audit: &AuditEvent,
     ) -> Result<bool> {
-        self.paper_advance(id, from, to, by, at, evidence, audit)
-            .await
+        use okienko_domain::status::BatchStatus;
+        let sql = match to {
+            BatchStatus::Printed => "UPDATE print_batches SET status = 'printed', printed_at = $1, printed_by = $2 WHERE id = $3 AND status = $4",
+            BatchStatus::Dispatched => "UPDATE print_batches SET status = 'dispatched', dispatched_at = $1, dispatched_by = $2 WHERE id = $3 AND status = $4",
+            BatchStatus::Closed => return Err(StoreError::Db("a batch is closed only when made".into())),
+        };
+        let mut tx = self.writer.begin().await?;
+        let n = sqlx::query(sql)
+            .bind(at)
+            .bind(by)
+            .bind(id)
+            .bind(from.as_str())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if n == 0 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        let rows: Vec<&EvidenceRecord> = evidence.iter().collect();
+        insert_evidence(&mut tx, &rows).await?;
+        Self::audit_in(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     async fn set_letter_outcome(
@@ -148,43 +170,6 @@ impl SqlStore {
         Self::audit_in(&mut tx, audit).await?;
         tx.commit().await?;
         Ok(n as i64)
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    async fn paper_advance(
-        &self,
-        id: &str,
-        from: okienko_domain::status::BatchStatus,
-        to: okienko_domain::status::BatchStatus,
-        by: &str,
-        at: Millis,
-        evidence: &[EvidenceRecord],
-        audit: &AuditEvent,
-    ) -> Result<bool> {
-        use okienko_domain::status::BatchStatus;
-        let sql = match to {
-            BatchStatus::Printed => "UPDATE print_batches SET status = 'printed', printed_at = $1, printed_by = $2 WHERE id = $3 AND status = $4",
-            BatchStatus::Dispatched => "UPDATE print_batches SET status = 'dispatched', dispatched_at = $1, dispatched_by = $2 WHERE id = $3 AND status = $4",
-            BatchStatus::Closed => return Err(StoreError::Db("a batch is closed only when made".into())),
-        };
-        let mut tx = self.writer.begin().await?;
-        let n = sqlx::query(sql)
-            .bind(at)
-            .bind(by)
-            .bind(id)
-            .bind(from.as_str())
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        if n == 0 {
-            tx.rollback().await?;
-            return Ok(false);
-        }
-        let rows: Vec<&EvidenceRecord> = evidence.iter().collect();
-        insert_evidence(&mut tx, &rows).await?;
-        Self::audit_in(&mut tx, audit).await?;
-        tx.commit().await?;
-        Ok(true)
     }
 
     async fn paper_outcome(

@@ -40,28 +40,23 @@ impl crate::TrustedStore for SqlStore {
         .bind(user_id), tpa_from).await
     }
 
-    async fn decide_tp_application(
-        &self,
-        number: &str,
-        status: okienko_domain::status::ApplicationStatus,
-        by: &str,
-        at: Millis,
-        service_point_id: Option<&str>,
-        reason: Option<&str>,
-        profile: Option<&TrustedProfile>,
-        audit: &AuditEvent,
-    ) -> Result<bool> {
+    async fn decide_tp_application(&self, d: &TpDecision<'_>, audit: &AuditEvent) -> Result<bool> {
+        use okienko_domain::status::ApplicationStatus;
+        let (status, reason, profile) = match d.outcome {
+            TpOutcome::Confirmed(p) => (ApplicationStatus::Confirmed, None, Some(p)),
+            TpOutcome::Refused(r) => (ApplicationStatus::Refused, Some(r), None),
+        };
         let mut tx = self.writer.begin().await?;
         let n = sqlx::query(
             "UPDATE tp_applications SET status = $1, decided_at = $2, decided_by = $3, service_point_id = $4, reason = $5 \
              WHERE number = $6 AND status = 'pending'",
         )
         .bind(status.as_str())
-        .bind(at)
-        .bind(by)
-        .bind(service_point_id)
+        .bind(d.at)
+        .bind(d.by)
+        .bind(d.service_point_id)
         .bind(reason)
-        .bind(number)
+        .bind(d.number)
         .execute(&mut *tx)
         .await?
         .rows_affected();

@@ -1,9 +1,8 @@
 //! Accounts: bearer tokens, who the caller is, and the Data Tracker of their data.
 
 use super::common::{parse, user};
-use crate::ctx::CtxRef;
+use crate::ctx::Cx;
 use crate::error::{ApiError, Problem};
-use crate::St;
 use crate::State;
 use axum::body::Bytes;
 use axum::http::StatusCode;
@@ -56,11 +55,7 @@ pub struct TokenResponse {
 /// Exchanges credentials for a bearer token.
 #[utoipa::path(post, path = "/api/v1/auth/token", request_body = TokenRequest,
     responses((status = 200, body = TokenResponse), (status = 401, body = Problem), (status = 422, body = Problem), (status = 429, body = Problem)))]
-async fn token(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
-    body: Bytes,
-) -> Result<Json<TokenResponse>, ApiError> {
+async fn token(Cx(state, ctx): Cx, body: Bytes) -> Result<Json<TokenResponse>, ApiError> {
     let req: TokenRequest = parse(&ctx, &body)?;
     match state
         .services
@@ -88,10 +83,7 @@ async fn token(
 
 /// Revokes the token used for this call.
 #[utoipa::path(delete, path = "/api/v1/auth/token", security(("bearer" = [])), responses((status = 204), (status = 401, body = Problem)))]
-async fn revoke(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
-) -> Result<StatusCode, ApiError> {
+async fn revoke(Cx(state, ctx): Cx) -> Result<StatusCode, ApiError> {
     let p = user(&ctx)?;
     state
         .services
@@ -133,10 +125,7 @@ pub(super) fn mailbox_ref(m: okienko_store::Mailbox) -> MailboxRef {
 
 /// Who the token belongs to.
 #[utoipa::path(get, path = "/api/v1/me", security(("bearer" = [])), responses((status = 200, body = Me), (status = 401, body = Problem)))]
-async fn me(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
-) -> Result<Json<Me>, ApiError> {
+async fn me(Cx(state, ctx): Cx) -> Result<Json<Me>, ApiError> {
     let p = user(&ctx)?;
     let mailboxes = state
         .services
@@ -180,10 +169,7 @@ pub struct TrackerItem {
 
 /// Staff reads and changes of the caller's personal data.
 #[utoipa::path(get, path = "/api/v1/me/data-tracker", security(("bearer" = [])), responses((status = 200, body = [TrackerItem]), (status = 401, body = Problem)))]
-async fn tracker(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
-) -> Result<Json<Vec<TrackerItem>>, ApiError> {
+async fn tracker(Cx(state, ctx): Cx) -> Result<Json<Vec<TrackerItem>>, ApiError> {
     let p = user(&ctx)?;
     let rows = state
         .services

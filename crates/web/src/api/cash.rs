@@ -3,9 +3,8 @@
 //! The payer reads their own receipt too.
 
 use super::common::{parse, rfc3339, user};
-use crate::ctx::CtxRef;
+use crate::ctx::Cx;
 use crate::error::{ApiError, Problem};
-use crate::St;
 use crate::State;
 use axum::body::Bytes;
 use axum::extract::{Path, Query};
@@ -98,16 +97,20 @@ struct PaymentInput {
 /// "amount" ("12,50"), "title", "payee_office_id"}`; answers with the signed receipt's record.
 #[utoipa::path(post, path = "/api/v1/counter/payments", security(("bearer" = [])), request_body = Object,
     responses((status = 201, body = ReceiptJson), (status = 404, body = Problem), (status = 422, body = Problem)))]
-async fn pay(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
-    body: Bytes,
-) -> Result<(StatusCode, Json<ReceiptJson>), ApiError> {
+async fn pay(Cx(state, ctx): Cx, body: Bytes) -> Result<(StatusCode, Json<ReceiptJson>), ApiError> {
     let p = user(&ctx)?;
     let i: PaymentInput = parse(&ctx, &body)?;
     let r = state
         .services
-        .take_walk_in_cash(p, &i.payer, &i.amount, &i.title, &i.payee_office_id)
+        .take_walk_in_cash(
+            p,
+            &okienko_services::visits::CashForm {
+                payer: i.payer,
+                amount: i.amount,
+                title: i.title,
+                payee: i.payee_office_id,
+            },
+        )
         .await
         .map_err(|e| ApiError(e, ctx.lang))?;
     Ok((StatusCode::CREATED, Json(receipt_json(r))))
@@ -117,8 +120,7 @@ async fn pay(
 #[utoipa::path(get, path = "/api/v1/counter/receipts/{id}", security(("bearer" = [])), params(("id" = String, Path)),
     responses((status = 200, body = ReceiptJson), (status = 404, body = Problem)))]
 async fn receipt(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
+    Cx(state, ctx): Cx,
     Path(id): Path<String>,
 ) -> Result<Json<ReceiptJson>, ApiError> {
     let p = user(&ctx)?;
@@ -141,8 +143,7 @@ struct VoidInput {
 #[utoipa::path(post, path = "/api/v1/counter/receipts/{id}/void", security(("bearer" = [])), params(("id" = String, Path)), request_body = Object,
     responses((status = 201, body = VoidJson), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 async fn void(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
+    Cx(state, ctx): Cx,
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<(StatusCode, Json<VoidJson>), ApiError> {
@@ -193,8 +194,7 @@ pub struct ReportJson {
     params(("date" = Option<String>, Query), ("mine" = Option<String>, Query)),
     responses((status = 200, body = ReportJson), (status = 404, body = Problem), (status = 422, body = Problem)))]
 async fn report(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
+    Cx(state, ctx): Cx,
     Query(q): Query<ReportQuery>,
 ) -> Result<Json<ReportJson>, ApiError> {
     let p = user(&ctx)?;

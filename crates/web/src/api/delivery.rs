@@ -1,9 +1,8 @@
 //! The e-Delivery API (contract: e-Delivery): sending messages with attachments, mailbox
 //! listings, reading messages and attachments, and the evidence with its signed form.
 
-use crate::ctx::CtxRef;
+use crate::ctx::Cx;
 use crate::error::{ApiError, Problem};
-use crate::St;
 use crate::State;
 use axum::extract::{FromRequest, Path, Query};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -109,8 +108,7 @@ pub struct SentJson {
 #[utoipa::path(post, path = "/api/v1/messages", security(("bearer" = [])),
     responses((status = 201, body = SentJson), (status = 401, body = Problem), (status = 422, body = Problem)))]
 async fn send(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
+    Cx(state, ctx): Cx,
     headers: HeaderMap,
     req: axum::extract::Request,
 ) -> Result<(StatusCode, Json<SentJson>), ApiError> {
@@ -213,8 +211,7 @@ pub struct ListJson {
     params(("address" = String, Path), ("folder" = Option<String>, Query), ("limit" = Option<u32>, Query), ("cursor" = Option<String>, Query), ("q" = Option<String>, Query), ("since" = Option<String>, Query), ("until" = Option<String>, Query)),
     responses((status = 200, body = ListJson), (status = 401, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 async fn list(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
+    Cx(state, ctx): Cx,
     Path(address): Path<String>,
     Query(q): Query<ListQuery>,
 ) -> Result<Json<ListJson>, ApiError> {
@@ -314,11 +311,7 @@ pub struct MessageJson {
 
 /// Reads a message. The recipient's first read issues `content-handover` evidence.
 #[utoipa::path(get, path = "/api/v1/messages/{id}", security(("bearer" = [])), responses((status = 200, body = MessageJson), (status = 401, body = Problem), (status = 404, body = Problem)))]
-async fn read(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
-    Path(id): Path<String>,
-) -> Result<Json<MessageJson>, ApiError> {
+async fn read(Cx(state, ctx): Cx, Path(id): Path<String>) -> Result<Json<MessageJson>, ApiError> {
     let p = user(&ctx)?;
     let o = state
         .services
@@ -372,8 +365,7 @@ async fn read(
 /// One attachment's bytes; `n` counts from 0 in the order of `attachments`.
 #[utoipa::path(get, path = "/api/v1/messages/{id}/attachments/{n}", security(("bearer" = [])), responses((status = 200, description = "the file"), (status = 404, body = Problem)))]
 async fn attachment(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
+    Cx(state, ctx): Cx,
     Path((id, n)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
     let p = user(&ctx)?;
@@ -405,8 +397,7 @@ pub struct EvidenceListJson {
 /// The evidence issued about a message, for both parties.
 #[utoipa::path(get, path = "/api/v1/messages/{id}/evidence", security(("bearer" = [])), responses((status = 200, body = EvidenceListJson), (status = 404, body = Problem)))]
 async fn evidence_list(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
+    Cx(state, ctx): Cx,
     Path(id): Path<String>,
 ) -> Result<Json<EvidenceListJson>, ApiError> {
     let p = user(&ctx)?;
@@ -428,52 +419,36 @@ async fn evidence_list(
     }))
 }
 
+/// An evidence record the caller may read.
+async fn my_evidence(
+    state: &crate::State,
+    ctx: &std::sync::Arc<crate::ctx::Ctx>,
+    id: &str,
+) -> Result<okienko_store::EvidenceRecord, ApiError> {
+    let p = user(ctx)?;
+    let e = state.services.evidence_record(p, id).await;
+    e.map_err(|e| ApiError(e, ctx.lang))
+}
+
 /// The evidence document itself (JSON).
 #[utoipa::path(get, path = "/api/v1/evidence/{id}", security(("bearer" = [])), responses((status = 200, description = "the evidence JSON"), (status = 404, body = Problem)))]
-async fn evidence_json(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
-    Path(id): Path<String>,
-) -> Result<Response, ApiError> {
-    let p = user(&ctx)?;
-    let e = state
-        .services
-        .evidence_record(p, &id)
-        .await
-        .map_err(|e| ApiError(e, ctx.lang))?;
+async fn evidence_json(Cx(state, ctx): Cx, Path(id): Path<String>) -> Result<Response, ApiError> {
+    let e = my_evidence(&state, &ctx, &id).await?;
     Ok(([(header::CONTENT_TYPE, "application/json")], e.document).into_response())
 }
 
 /// DER CMS SignedData enveloping exactly the evidence JSON; verifies with
 /// `openssl cms -verify -inform DER -CAfile ca.pem`.
 #[utoipa::path(get, path = "/api/v1/evidence/{id}/signed", security(("bearer" = [])), responses((status = 200, content_type = "application/pkcs7-mime", description = "DER CMS"), (status = 404, body = Problem)))]
-async fn evidence_signed(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
-    Path(id): Path<String>,
-) -> Result<Response, ApiError> {
-    let p = user(&ctx)?;
-    let e = state
-        .services
-        .evidence_record(p, &id)
-        .await
-        .map_err(|e| ApiError(e, ctx.lang))?;
+async fn evidence_signed(Cx(state, ctx): Cx, Path(id): Path<String>) -> Result<Response, ApiError> {
+    let e = my_evidence(&state, &ctx, &id).await?;
     crate::downloads::signed_evidence(&e).map_err(|x| ApiError(x, ctx.lang))
 }
 
 /// The evidence as a printable PDF in the request's language, with the exact signed JSON.
 #[utoipa::path(get, path = "/api/v1/evidence/{id}/pdf", security(("bearer" = [])), responses((status = 200, description = "application/pdf"), (status = 404, body = Problem)))]
-async fn evidence_pdf(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
-    Path(id): Path<String>,
-) -> Result<Response, ApiError> {
-    let p = user(&ctx)?;
-    let e = state
-        .services
-        .evidence_record(p, &id)
-        .await
-        .map_err(|e| ApiError(e, ctx.lang))?;
+async fn evidence_pdf(Cx(state, ctx): Cx, Path(id): Path<String>) -> Result<Response, ApiError> {
+    let e = my_evidence(&state, &ctx, &id).await?;
     crate::ui::evidence_pdf(&ctx, &state.services, e)
         .await
         .map_err(|e| ApiError(e, ctx.lang))
@@ -498,8 +473,7 @@ async fn set_archived(
 /// Moves a message into the mailbox's archive (out of its inbox or sent folder).
 #[utoipa::path(put, path = "/api/v1/mailboxes/{address}/archive/{id}", security(("bearer" = [])), responses((status = 204), (status = 404, body = Problem)))]
 async fn archive(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
+    Cx(state, ctx): Cx,
     Path((address, id)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
     set_archived(&state, &ctx, &address, &id, true).await
@@ -508,8 +482,7 @@ async fn archive(
 /// Moves a message out of the archive, back to the inbox or sent folder.
 #[utoipa::path(delete, path = "/api/v1/mailboxes/{address}/archive/{id}", security(("bearer" = [])), responses((status = 204), (status = 404, body = Problem)))]
 async fn unarchive(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
+    Cx(state, ctx): Cx,
     Path((address, id)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
     set_archived(&state, &ctx, &address, &id, false).await

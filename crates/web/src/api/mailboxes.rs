@@ -3,9 +3,8 @@
 
 use super::accounts::{mailbox_ref, MailboxRef};
 use super::common::{parse, user};
-use crate::ctx::CtxRef;
+use crate::ctx::Cx;
 use crate::error::{ApiError, Problem};
-use crate::St;
 use crate::State;
 use axum::extract::Path;
 use axum::http::StatusCode;
@@ -50,8 +49,7 @@ struct AddressQuery {
 #[utoipa::path(get, path = "/api/v1/addresses", params(("q" = String, Query, description = "part of a name, NIP or city")),
     responses((status = 200, body = AddressList), (status = 422, body = Problem)))]
 async fn addresses(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
+    Cx(state, ctx): Cx,
     axum::extract::Query(q): axum::extract::Query<AddressQuery>,
 ) -> Result<Json<AddressList>, ApiError> {
     let list = state
@@ -78,8 +76,7 @@ struct LookupQuery {
     params(("pesel" = Option<String>, Query), ("nip" = Option<String>, Query), ("reason" = Option<String>, Query)),
     responses((status = 200, body = MailboxRef), (status = 401, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 async fn address_lookup(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
+    Cx(state, ctx): Cx,
     axum::extract::Query(q): axum::extract::Query<LookupQuery>,
 ) -> Result<Json<MailboxRef>, ApiError> {
     let p = user(&ctx)?;
@@ -111,8 +108,7 @@ pub struct MembersJson {
 /// administrators).
 #[utoipa::path(get, path = "/api/v1/mailboxes/{address}/members", security(("bearer" = [])), responses((status = 200, body = MembersJson), (status = 404, body = Problem)))]
 async fn members(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
+    Cx(state, ctx): Cx,
     Path(address): Path<String>,
 ) -> Result<Json<MembersJson>, ApiError> {
     let p = user(&ctx)?;
@@ -154,8 +150,7 @@ pub struct MemberInput {
 /// Gives someone (by the email they sign in with) a role in a mailbox.
 #[utoipa::path(post, path = "/api/v1/mailboxes/{address}/members", security(("bearer" = [])), request_body = MemberInput, responses((status = 204), (status = 404, body = Problem), (status = 422, body = Problem)))]
 async fn member_add(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
+    Cx(state, ctx): Cx,
     Path(address): Path<String>,
     body: axum::body::Bytes,
 ) -> Result<StatusCode, ApiError> {
@@ -172,8 +167,7 @@ async fn member_add(
 /// Takes someone's access to a mailbox away.
 #[utoipa::path(delete, path = "/api/v1/mailboxes/{address}/members/{user}", security(("bearer" = [])), responses((status = 204), (status = 404, body = Problem)))]
 async fn member_remove(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
+    Cx(state, ctx): Cx,
     Path((address, member)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
     let p = user(&ctx)?;

@@ -1,9 +1,8 @@
 //! Organisation: offices, service points, and the office's electronic seal.
 
 use super::common::{parse, user};
-use crate::ctx::CtxRef;
+use crate::ctx::Cx;
 use crate::error::{ApiError, Problem};
-use crate::St;
 use crate::State;
 use axum::body::Bytes;
 use axum::extract::Path;
@@ -72,10 +71,7 @@ pub struct OfficeInputJson {
 
 /// All offices (platform admin).
 #[utoipa::path(get, path = "/api/v1/offices", security(("bearer" = [])), responses((status = 200, body = [OfficeJson]), (status = 401, body = Problem), (status = 404, body = Problem)))]
-async fn offices(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
-) -> Result<Json<Vec<OfficeJson>>, ApiError> {
+async fn offices(Cx(state, ctx): Cx) -> Result<Json<Vec<OfficeJson>>, ApiError> {
     let p = user(&ctx)?;
     let list = state
         .services
@@ -89,8 +85,7 @@ async fn offices(
 #[utoipa::path(post, path = "/api/v1/offices", request_body = OfficeInputJson, security(("bearer" = [])),
     responses((status = 201, body = OfficeJson), (status = 401, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 async fn create_office(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
+    Cx(state, ctx): Cx,
     body: Bytes,
 ) -> Result<(StatusCode, Json<OfficeJson>), ApiError> {
     let p = user(&ctx)?;
@@ -105,11 +100,7 @@ async fn create_office(
 
 /// One office (its admins and officials, or a platform admin).
 #[utoipa::path(get, path = "/api/v1/offices/{id}", security(("bearer" = [])), responses((status = 200, body = OfficeJson), (status = 404, body = Problem)))]
-async fn office(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
-    Path(id): Path<String>,
-) -> Result<Json<OfficeJson>, ApiError> {
+async fn office(Cx(state, ctx): Cx, Path(id): Path<String>) -> Result<Json<OfficeJson>, ApiError> {
     let p = user(&ctx)?;
     let (o, _) = state
         .services
@@ -131,10 +122,7 @@ pub struct ServicePointJson {
 
 /// All service points (platform admin).
 #[utoipa::path(get, path = "/api/v1/service-points", security(("bearer" = [])), responses((status = 200, body = [ServicePointJson]), (status = 401, body = Problem), (status = 404, body = Problem)))]
-async fn service_points(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
-) -> Result<Json<Vec<ServicePointJson>>, ApiError> {
+async fn service_points(Cx(state, ctx): Cx) -> Result<Json<Vec<ServicePointJson>>, ApiError> {
     let p = user(&ctx)?;
     let list = state
         .services
@@ -160,8 +148,7 @@ async fn service_points(
 #[utoipa::path(post, path = "/api/v1/offices/{id}/seal-signatures", security(("bearer" = [])),
     responses((status = 200, content_type = "application/pkcs7-signature", description = "DER CMS detached signature"), (status = 401, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 async fn seal_signature(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
+    Cx(state, ctx): Cx,
     Path(id): Path<String>,
     req: axum::extract::Request,
 ) -> Result<Response, ApiError> {

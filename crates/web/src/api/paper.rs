@@ -5,6 +5,7 @@
 use super::common::rfc3339;
 use super::common::{parse, user};
 use crate::ctx::CtxRef;
+use crate::ctx::Cx;
 use crate::error::{ApiError, Problem};
 use crate::St;
 use crate::State;
@@ -111,11 +112,7 @@ pub struct DeskJson {
 /// Letters waiting at a service point and its print batches (clerks of that point).
 #[utoipa::path(get, path = "/api/v1/service-points/{id}/paper", security(("bearer" = [])),
     responses((status = 200, body = DeskJson), (status = 401, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
-async fn desk(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
-    Path(id): Path<String>,
-) -> Result<Json<DeskJson>, ApiError> {
+async fn desk(Cx(state, ctx): Cx, Path(id): Path<String>) -> Result<Json<DeskJson>, ApiError> {
     let p = user(&ctx)?;
     let d = state
         .services
@@ -140,8 +137,7 @@ async fn desk(
 #[utoipa::path(post, path = "/api/v1/service-points/{id}/print-batches", security(("bearer" = [])),
     responses((status = 201, body = BatchJson), (status = 404, body = Problem), (status = 409, body = Problem)))]
 async fn make_batch(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
+    Cx(state, ctx): Cx,
     Path(id): Path<String>,
 ) -> Result<(StatusCode, Json<BatchJson>), ApiError> {
     let p = user(&ctx)?;
@@ -172,11 +168,7 @@ fn view_json(v: okienko_services::paper::BatchView) -> BatchJson {
 /// A print batch with its letters.
 #[utoipa::path(get, path = "/api/v1/print-batches/{id}", security(("bearer" = [])),
     responses((status = 200, body = BatchJson), (status = 404, body = Problem)))]
-async fn batch(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
-    Path(id): Path<String>,
-) -> Result<Json<BatchJson>, ApiError> {
+async fn batch(Cx(state, ctx): Cx, Path(id): Path<String>) -> Result<Json<BatchJson>, ApiError> {
     let p = user(&ctx)?;
     let v = state
         .services
@@ -189,11 +181,7 @@ async fn batch(
 /// The print-ready PDF of a batch: its letters one after another, A4.
 #[utoipa::path(get, path = "/api/v1/print-batches/{id}/pdf", security(("bearer" = [])),
     responses((status = 200, description = "application/pdf"), (status = 404, body = Problem)))]
-async fn batch_pdf(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
-    Path(id): Path<String>,
-) -> Result<Response, ApiError> {
+async fn batch_pdf(Cx(state, ctx): Cx, Path(id): Path<String>) -> Result<Response, ApiError> {
     let p = user(&ctx)?;
     let pdf = state
         .services
@@ -258,8 +246,7 @@ pub struct OutcomeInput {
 #[utoipa::path(post, path = "/api/v1/paper-letters/{id}/outcome", security(("bearer" = [])), request_body = OutcomeInput,
     responses((status = 200, body = LetterJson), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 async fn outcome(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
+    Cx(state, ctx): Cx,
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Json<LetterJson>, ApiError> {
@@ -277,11 +264,7 @@ async fn outcome(
 /// A letter's PDF, for its sender or the clerks of the point that prints it.
 #[utoipa::path(get, path = "/api/v1/paper-letters/{id}/pdf", security(("bearer" = [])),
     responses((status = 200, description = "application/pdf"), (status = 404, body = Problem)))]
-async fn letter_pdf(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
-    Path(id): Path<String>,
-) -> Result<Response, ApiError> {
+async fn letter_pdf(Cx(state, ctx): Cx, Path(id): Path<String>) -> Result<Response, ApiError> {
     let p = user(&ctx)?;
     let (l, bytes) = state
         .services

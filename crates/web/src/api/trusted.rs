@@ -4,9 +4,8 @@
 
 use super::common::rfc3339;
 use super::common::{parse, user};
-use crate::ctx::CtxRef;
+use crate::ctx::Cx;
 use crate::error::{ApiError, Problem};
-use crate::St;
 use crate::State;
 use axum::body::Bytes;
 use axum::http::StatusCode;
@@ -56,8 +55,7 @@ pub struct ApplicationJson {
 #[utoipa::path(post, path = "/api/v1/trusted-profile/applications", security(("bearer" = [])), request_body = Object,
     responses((status = 201, body = ApplicationJson), (status = 409, body = Problem), (status = 422, body = Problem)))]
 async fn apply(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
+    Cx(state, ctx): Cx,
     body: Bytes,
 ) -> Result<(StatusCode, Json<ApplicationJson>), ApiError> {
     let p = user(&ctx)?;
@@ -92,10 +90,7 @@ pub struct MineJson {
 
 /// One's own trusted profile and applications.
 #[utoipa::path(get, path = "/api/v1/trusted-profile", security(("bearer" = [])), responses((status = 200, body = MineJson), (status = 401, body = Problem)))]
-async fn mine(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
-) -> Result<Json<MineJson>, ApiError> {
+async fn mine(Cx(state, ctx): Cx) -> Result<Json<MineJson>, ApiError> {
     let p = user(&ctx)?;
     let s = &state.services;
     let (tp, apps) = s
@@ -125,8 +120,7 @@ async fn mine(
 #[utoipa::path(post, path = "/api/v1/counter/trusted-profile/confirmations", security(("bearer" = [])), request_body = Object,
     responses((status = 201, body = ProfileJson), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 async fn confirm(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
+    Cx(state, ctx): Cx,
     body: Bytes,
 ) -> Result<(StatusCode, Json<ProfileJson>), ApiError> {
     let p = user(&ctx)?;
@@ -155,11 +149,7 @@ struct RefusalInput {
 /// A clerk refuses an application, with the reason the citizen reads.
 #[utoipa::path(post, path = "/api/v1/counter/trusted-profile/refusals", security(("bearer" = [])), request_body = Object,
     responses((status = 204), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
-async fn refuse(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
-    body: Bytes,
-) -> Result<StatusCode, ApiError> {
+async fn refuse(Cx(state, ctx): Cx, body: Bytes) -> Result<StatusCode, ApiError> {
     let p = user(&ctx)?;
     let input: RefusalInput = parse(&ctx, &body)?;
     state
@@ -178,10 +168,7 @@ pub struct OpenedJson {
 /// Opens the caller's own delivery mailbox (needs a trusted profile in force).
 #[utoipa::path(post, path = "/api/v1/mailboxes", security(("bearer" = [])),
     responses((status = 201, body = OpenedJson), (status = 200, description = "already open", body = OpenedJson), (status = 404, body = Problem), (status = 409, body = Problem)))]
-async fn open_mailbox(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
-) -> Result<(StatusCode, Json<OpenedJson>), ApiError> {
+async fn open_mailbox(Cx(state, ctx): Cx) -> Result<(StatusCode, Json<OpenedJson>), ApiError> {
     let p = user(&ctx)?;
     let (m, created) = state
         .services
@@ -203,8 +190,7 @@ async fn open_mailbox(
 #[utoipa::path(post, path = "/api/v1/signatures/trusted", security(("bearer" = [])),
     responses((status = 200, description = "application/pkcs7-signature"), (status = 409, body = Problem), (status = 422, body = Problem)))]
 async fn sign_trusted(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
+    Cx(state, ctx): Cx,
     req: axum::extract::Request,
 ) -> Result<axum::response::Response, ApiError> {
     use axum::extract::FromRequest;

@@ -2,10 +2,12 @@
 //! and staff (office admin), a service point's clerks, and the audit trail.
 
 use super::common::{err, notice, render, require_user, when, CsrfForm, Field, FormPage, FormView};
+use crate::ctx::Cx;
+use crate::ctx::FormText;
 use crate::ctx::{Ctx, CtxRef};
 use crate::error::PageError;
+use crate::Params;
 use crate::State;
-use crate::{Params, St};
 use askama::Template;
 use axum::extract::{Path, Query};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -25,12 +27,11 @@ pub fn routes() -> Router<State> {
         r = r
             .route(
                 &format!("{base}/new"),
-                get(move |c| new_page(kind, c)).post(move |s, c, f| create(kind, s, c, f)),
+                get(move |c| new_page(kind, c)).post(move |c, f| create(kind, c, f)),
             )
             .route(
                 &format!("{base}/{{id}}/edit"),
-                get(move |s, c, i| edit_page(kind, s, c, i))
-                    .post(move |s, c, i, f| edit(kind, s, c, i, f)),
+                get(move |c, i| edit_page(kind, c, i)).post(move |c, i, f| edit(kind, c, i, f)),
             );
     }
     r.route("/admin/offices", get(offices))
@@ -143,17 +144,16 @@ impl Kind {
         id: Option<&str>,
         f: &Params,
     ) -> Result<(), DomainError> {
-        let g = |k: &str| f.get(k).cloned().unwrap_or_default();
         let s = &state.services;
         match self {
             Kind::Office => {
                 let input = OfficeInput {
-                    name: g("name"),
-                    nip: g("nip"),
-                    regon: g("regon"),
-                    street: g("street"),
-                    postal_code: g("postal_code"),
-                    city: g("city"),
+                    name: f.text("name"),
+                    nip: f.text("nip"),
+                    regon: f.text("regon"),
+                    street: f.text("street"),
+                    postal_code: f.text("postal_code"),
+                    city: f.text("city"),
                 };
                 match id {
                     Some(id) => s.update_office(p, id, &input).await.map(drop),
@@ -162,10 +162,10 @@ impl Kind {
             }
             Kind::Point => {
                 let input = PointInput {
-                    name: g("name"),
-                    street: g("street"),
-                    postal_code: g("postal_code"),
-                    city: g("city"),
+                    name: f.text("name"),
+                    street: f.text("street"),
+                    postal_code: f.text("postal_code"),
+                    city: f.text("city"),
                     is_open: f.get("is_open").cloned(),
                 };
                 match id {
@@ -220,8 +220,7 @@ async fn new_page(kind: Kind, axum::Extension(ctx): CtxRef) -> Result<Response, 
 
 async fn create(
     kind: Kind,
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
+    Cx(state, ctx): Cx,
     CsrfForm(f): CsrfForm,
 ) -> Result<Response, PageError> {
     let result = kind.save(&state, require_user(&ctx)?, None, &f).await;
@@ -230,8 +229,7 @@ async fn create(
 
 async fn edit_page(
     kind: Kind,
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
+    Cx(state, ctx): Cx,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
     let values = kind
@@ -243,8 +241,7 @@ async fn edit_page(
 
 async fn edit(
     kind: Kind,
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
+    Cx(state, ctx): Cx,
     Path(id): Path<String>,
     CsrfForm(f): CsrfForm,
 ) -> Result<Response, PageError> {
@@ -260,11 +257,7 @@ struct OfficesPage<'a> {
     notice: Option<String>,
 }
 
-async fn offices(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
-    Query(q): Query<Params>,
-) -> Result<Response, PageError> {
+async fn offices(Cx(state, ctx): Cx, Query(q): Query<Params>) -> Result<Response, PageError> {
     let p = require_user(&ctx)?;
     let offices = state.services.offices(p).await.map_err(err(&ctx))?;
     Ok(render(&OfficesPage {
@@ -282,11 +275,7 @@ struct PointsPage<'a> {
     notice: Option<String>,
 }
 
-async fn points(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
-    Query(q): Query<Params>,
-) -> Result<Response, PageError> {
+async fn points(Cx(state, ctx): Cx, Query(q): Query<Params>) -> Result<Response, PageError> {
     let p = require_user(&ctx)?;
     let points = state.services.service_points(p).await.map_err(err(&ctx))?;
     Ok(render(&PointsPage {
@@ -320,11 +309,7 @@ struct AuditPage<'a> {
 /// Entries the audit page shows at once.
 const AUDIT_PAGE: usize = 100;
 
-async fn audit(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
-    Query(q): Query<Params>,
-) -> Result<Response, PageError> {
+async fn audit(Cx(state, ctx): Cx, Query(q): Query<Params>) -> Result<Response, PageError> {
     let get = |k: &str| q.get(k).cloned().filter(|v| !v.trim().is_empty());
     let query = okienko_services::tracker::AuditQuery {
         text: get("q"),

@@ -5,10 +5,11 @@ use super::common::{
     confirm_page, confirmed, err, money, render, render_form, require_user, when, CsrfForm,
     FormView,
 };
-use crate::ctx::{Ctx, CtxRef};
+use crate::ctx::Ctx;
+use crate::ctx::Cx;
 use crate::error::PageError;
+use crate::Params;
 use crate::State;
-use crate::{Params, St};
 use askama::Template;
 use axum::extract::Path;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -119,8 +120,7 @@ async fn receipt_page(
 }
 
 async fn receipt(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
+    Cx(state, ctx): Cx,
     Path(id): Path<String>,
     axum::extract::Query(q): axum::extract::Query<Params>,
 ) -> Result<Response, PageError> {
@@ -131,8 +131,7 @@ async fn receipt(
 /// Voids a receipt: asks once more, then the signed void; a missing reason comes back to the
 /// receipt's page at its field.
 async fn void(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
+    Cx(state, ctx): Cx,
     Path(id): Path<String>,
     CsrfForm(form): CsrfForm,
 ) -> Result<Response, PageError> {
@@ -176,8 +175,7 @@ async fn void(
 /// A receipt's signed form (`.p7m`), or with `/void/signed` its signed void, served like any
 /// signed evidence document.
 async fn signed(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
+    Cx(state, ctx): Cx,
     Path(id): Path<String>,
     uri: axum::http::Uri,
 ) -> Result<Response, PageError> {
@@ -194,11 +192,7 @@ async fn signed(
     crate::downloads::signed_p7m(&id, &signed_b64).map_err(err(&ctx))
 }
 
-async fn receipt_pdf(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
-    Path(id): Path<String>,
-) -> Result<Response, PageError> {
+async fn receipt_pdf(Cx(state, ctx): Cx, Path(id): Path<String>) -> Result<Response, PageError> {
     let p = require_user(&ctx)?;
     let r = state
         .services
@@ -335,8 +329,7 @@ fn report_page<'a>(
 }
 
 async fn cash_report(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
+    Cx(state, ctx): Cx,
     axum::extract::Query(q): axum::extract::Query<Params>,
 ) -> Result<Response, PageError> {
     let (r, mine) = report(&state, &ctx, &q).await?;
@@ -345,8 +338,7 @@ async fn cash_report(
 
 /// The day's report, or one clerk's day close, to print and sign on paper.
 async fn cash_report_pdf(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
+    Cx(state, ctx): Cx,
     axum::extract::Query(q): axum::extract::Query<Params>,
 ) -> Result<Response, PageError> {
     let (r, mine) = report(&state, &ctx, &q).await?;
@@ -405,8 +397,7 @@ struct CheckPage<'a> {
 /// Anyone holding a printed receipt checks it by the identifier printed on it: what was paid,
 /// where and when, and the signed receipt to verify.
 async fn receipt_check(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
+    Cx(state, ctx): Cx,
     axum::extract::Query(q): axum::extract::Query<Params>,
 ) -> Response {
     let id = q

@@ -205,6 +205,18 @@ struct ConfirmPage<'a> {
     fields: Vec<(&'a str, &'a str)>,
 }
 
+/// The fields of a form to carry again in hidden inputs, in a stable order: all but the
+/// token (the page has its own) and `drop`, the button that brought it here.
+fn carried<'a>(form: &'a HashMap<String, String>, drop: &str) -> Vec<(&'a str, &'a str)> {
+    let mut fields: Vec<(&str, &str)> = form
+        .iter()
+        .filter(|(k, _)| k.as_str() != "csrf" && k.as_str() != drop)
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    fields.sort_unstable();
+    fields
+}
+
 /// Asks once more before a destructive act, and changes nothing: the question (`key`), what
 /// the act does (`key-detail`) and a red button (`key-yes`) that posts the same form to
 /// `action` again with `confirm=yes`, or back to `back`.
@@ -215,12 +227,7 @@ pub fn confirm_page(
     back: &str,
     form: &HashMap<String, String>,
 ) -> Response {
-    let mut fields: Vec<(&str, &str)> = form
-        .iter()
-        .filter(|(k, _)| !matches!(k.as_str(), "csrf" | "confirm"))
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    fields.sort_unstable();
+    let fields = carried(form, "confirm");
     render(&ConfirmPage {
         ctx,
         question: ctx.t(key),
@@ -245,17 +252,8 @@ pub fn require_user(ctx: &Arc<Ctx>) -> Result<&okienko_services::accounts::Princ
 
 /// Reads a multipart form into its fields (name to bytes); an unreadable body is an error.
 pub async fn read_multipart(req: axum::extract::Request) -> Result<HashMap<String, Vec<u8>>, ()> {
-    use axum::extract::FromRequest;
-    let mut mp = axum::extract::Multipart::from_request(req, &())
-        .await
-        .map_err(|_| ())?;
-    let mut fields = HashMap::new();
-    while let Some(f) = mp.next_field().await.map_err(|_| ())? {
-        let name = f.name().unwrap_or("").to_string();
-        let bytes = f.bytes().await.map_err(|_| ())?;
-        fields.insert(name, bytes.to_vec());
-    }
-    Ok(fields)
+    let named = read_multipart_named(req).await?;
+    Ok(named.into_iter().map(|(k, (_, v))| (k, v)).collect())
 }
 
 /// Reads a multipart form into its fields: name to (file name, bytes); the last of a repeated
@@ -410,12 +408,7 @@ pub fn check_answers(
     (action, form): (&str, &HashMap<String, String>),
     send: (&str, String),
 ) -> Response {
-    let mut fields: Vec<(&str, &str)> = form
-        .iter()
-        .filter(|(k, _)| !matches!(k.as_str(), "csrf" | "action"))
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    fields.sort_unstable();
+    let fields = carried(form, "action");
     render(&CheckAnswers {
         ctx,
         title: ctx.t(&format!("{key}-title")),

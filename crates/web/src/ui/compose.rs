@@ -3,10 +3,11 @@
 
 use super::common::{check_csrf, err, render, render_invalid, require_user, FormView};
 use super::mailbox::member_with_role;
-use crate::ctx::{Ctx, CtxRef};
+use crate::ctx::Ctx;
+use crate::ctx::Cx;
 use crate::error::PageError;
+use crate::Params;
 use crate::State;
-use crate::{Params, St};
 use askama::Template;
 use axum::extract::{Path, Query};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -129,12 +130,16 @@ async fn member(
 }
 
 async fn compose_page(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
+    Cx(state, ctx): Cx,
     Path(address): Path<String>,
     Query(q): Query<Params>,
 ) -> Result<Response, PageError> {
-    let mb = member(&state, &ctx, &address).await?;
+    let (mb, role) = member_with_role(&state, &ctx, &address).await?;
+    // A reader of the mailbox is not offered a form it may not send (its page has no link
+    // to it either).
+    if !okienko_services::mailboxes::may_send(&role) {
+        return Err(PageError(DomainError::NotFound, ctx.clone()));
+    }
     let mut values = Params::new();
     if let Some(to) = q.get("to") {
         values.insert("to".into(), to.clone());
@@ -173,8 +178,7 @@ async fn compose_page(
 }
 
 async fn compose(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
+    Cx(state, ctx): Cx,
     Path(address): Path<String>,
     req: axum::extract::Request,
 ) -> Result<Response, PageError> {

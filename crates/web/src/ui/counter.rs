@@ -2,10 +2,12 @@
 //! consent), see and print their e-delivery messages, end the visit.
 
 use super::common::{render, render_invalid, require_user, when, CsrfForm, FormView};
-use crate::ctx::{Ctx, CtxRef};
+use crate::ctx::Ctx;
+use crate::ctx::Cx;
+use crate::ctx::FormText;
 use crate::error::PageError;
+use crate::Params;
 use crate::State;
-use crate::{Params, St};
 use askama::Template;
 use axum::extract::Path;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -49,8 +51,7 @@ struct StartPage<'a> {
 }
 
 async fn start_page(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
+    Cx(state, ctx): Cx,
     axum::extract::Query(q): axum::extract::Query<Params>,
 ) -> Result<Response, PageError> {
     let p = require_user(&ctx)?;
@@ -65,17 +66,12 @@ async fn start_page(
     }))
 }
 
-async fn start(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
-    CsrfForm(form): CsrfForm,
-) -> Result<Response, PageError> {
+async fn start(Cx(state, ctx): Cx, CsrfForm(form): CsrfForm) -> Result<Response, PageError> {
     let p = require_user(&ctx)?;
-    let get = |k: &str| form.get(k).cloned().unwrap_or_default();
     let input = VisitInput {
-        pesel: get("pesel"),
-        id_document_number: get("id_document_number"),
-        consent: matches!(get("consent").as_str(), "1" | "on"),
+        pesel: form.text("pesel"),
+        id_document_number: form.text("id_document_number"),
+        consent: matches!(form.text("consent").as_str(), "1" | "on"),
     };
     match state.services.start_visit(p, &input).await {
         Ok(v) => Ok(Redirect::to(&format!("/counter/visits/{}", v.id)).into_response()),
@@ -188,8 +184,7 @@ async fn visit_page_full(
 }
 
 async fn visit(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
+    Cx(state, ctx): Cx,
     Path(id): Path<String>,
     axum::extract::Query(q): axum::extract::Query<Params>,
 ) -> Result<Response, PageError> {
@@ -206,18 +201,16 @@ async fn visit(
 }
 
 async fn send(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
+    Cx(state, ctx): Cx,
     Path(id): Path<String>,
     CsrfForm(form): CsrfForm,
 ) -> Result<Response, PageError> {
     let p = require_user(&ctx)?;
-    let get = |k: &str| form.get(k).cloned().unwrap_or_default();
-    let sent = match state.services.resolve_recipients(&get("to")).await {
+    let sent = match state.services.resolve_recipients(&form.text("to")).await {
         Ok(to) => {
             state
                 .services
-                .send_for_citizen(p, &id, to, &get("subject"), &get("body"))
+                .send_for_citizen(p, &id, to, &form.text("subject"), &form.text("body"))
                 .await
         }
         Err(e) => Err(e),
@@ -248,8 +241,7 @@ async fn send(
 }
 
 async fn print(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
+    Cx(state, ctx): Cx,
     Path(id): Path<String>,
     CsrfForm(form): CsrfForm,
 ) -> Result<Response, PageError> {
@@ -275,8 +267,7 @@ async fn print(
 }
 
 async fn end(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
+    Cx(state, ctx): Cx,
     Path(id): Path<String>,
     CsrfForm(_form): CsrfForm,
 ) -> Result<Response, PageError> {
@@ -290,22 +281,20 @@ async fn end(
 }
 
 async fn cash(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
+    Cx(state, ctx): Cx,
     Path(id): Path<String>,
     CsrfForm(form): CsrfForm,
 ) -> Result<Response, PageError> {
     let p = require_user(&ctx)?;
-    let get = |k: &str| form.get(k).cloned().unwrap_or_default();
     let s = &state.services;
-    let (amount, title, payee) = (get("amount"), get("title"), get("payee"));
-    let result = match get("action").as_str() {
-        "take" => s.take_cash(p, &id, &amount, &title, &payee).await,
+    let typed = super::walk_in::typed_cash(&form);
+    let result = match form.text("action").as_str() {
+        "take" => s.take_cash(p, &id, &typed).await,
         "change" => {
             return visit_page_full(&state, &ctx, &id, None, None, FormView::new(form)).await
         }
         // Read out to the person before it is taken.
-        _ => match s.check_cash(p, &id, &amount, &title, &payee).await {
+        _ => match s.check_cash(p, &id, &typed).await {
             Ok(input) => {
                 let action = format!("/counter/visits/{id}/cash");
                 return Ok(super::common::check_answers(

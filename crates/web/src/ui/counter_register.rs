@@ -4,9 +4,10 @@
 
 use super::common::{require_user, CsrfForm, Field, FormView};
 use super::trusted::person_rows;
+use crate::ctx::Cx;
+use crate::ctx::FormText;
 use crate::ctx::{Ctx, CtxRef};
 use crate::error::PageError;
-use crate::St;
 use crate::State;
 use askama::Template;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -55,23 +56,18 @@ async fn register_page(axum::Extension(ctx): CtxRef) -> Result<Response, PageErr
 
 /// Registers the person and answers with the sheet to print and hand over: how to sign in
 /// and the one-time activation code.
-async fn register(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
-    CsrfForm(form): CsrfForm,
-) -> Result<Response, PageError> {
+async fn register(Cx(state, ctx): Cx, CsrfForm(form): CsrfForm) -> Result<Response, PageError> {
     let p = require_user(&ctx)?;
-    let get = |k: &str| form.get(k).cloned().unwrap_or_default();
     let input = okienko_services::trusted::CounterRegistration {
-        pesel: get("pesel"),
-        first_name: get("first_name"),
-        last_name: get("last_name"),
-        id_document_number: get("id_document_number"),
-        phone: get("phone"),
-        email: get("email"),
+        pesel: form.text("pesel"),
+        first_name: form.text("first_name"),
+        last_name: form.text("last_name"),
+        id_document_number: form.text("id_document_number"),
+        phone: form.text("phone"),
+        email: form.text("email"),
     };
     let texts = super::account::Texts(ctx.lang);
-    let action = get("action");
+    let action = form.text("action");
     if action == "change" {
         // The ID card number is typed again from the card in hand.
         let mut values = form.clone();
@@ -83,16 +79,10 @@ async fn register(
     } else {
         match state.services.check_counter_registration(p, &input).await {
             Ok(()) => {
-                let rows = person_rows(
-                    &ctx,
-                    [&input.pesel, &input.first_name, &input.last_name],
-                    &input.id_document_number,
-                    [&input.email, &input.phone],
-                );
                 return Ok(super::common::check_answers(
                     &ctx,
                     "counter-check",
-                    rows,
+                    person_rows(&ctx, &form),
                     ("/counter/register", &form),
                     ("register", ctx.t("counter-register-button")),
                 ));
@@ -136,8 +126,7 @@ fn login_of(ctx: &Ctx, user: &okienko_store::User) -> String {
 
 /// The account is open: print the activation sheet (again, if need be).
 async fn registered(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
+    Cx(state, ctx): Cx,
     axum::extract::Path(id): axum::extract::Path<String>,
 ) -> Result<Response, PageError> {
     let p = require_user(&ctx)?;
@@ -156,8 +145,7 @@ async fn registered(
 
 /// The sheet to hand over: how to sign in and a new one-time activation code.
 async fn activation_sheet(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
+    Cx(state, ctx): Cx,
     axum::extract::Path(id): axum::extract::Path<String>,
     CsrfForm(_form): CsrfForm,
 ) -> Result<Response, PageError> {
@@ -224,15 +212,10 @@ async fn activate_page(axum::Extension(ctx): CtxRef) -> Response {
     activate_form(&ctx, FormView::default())
 }
 
-async fn activate(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
-    CsrfForm(form): CsrfForm,
-) -> Result<Response, PageError> {
-    let get = |k: &str| form.get(k).cloned().unwrap_or_default();
+async fn activate(Cx(state, ctx): Cx, CsrfForm(form): CsrfForm) -> Result<Response, PageError> {
     match state
         .services
-        .activate(&get("code"), &get("password"))
+        .activate(&form.text("code"), &form.text("password"))
         .await
     {
         Ok(()) => Ok(super::common::message(

@@ -1,10 +1,11 @@
 //! A delivered message and its evidence: reading (the handover is recorded), archiving, attachments, evidence documents as JSON, signed CMS and PDF.
 
 use super::common::{err, render, require_user, when, CsrfForm};
-use crate::ctx::{Ctx, CtxRef};
+use crate::ctx::Ctx;
+use crate::ctx::Cx;
 use crate::error::PageError;
+use crate::Params;
 use crate::State;
-use crate::{Params, St};
 use askama::Template;
 use axum::extract::{Path, Query};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -73,8 +74,7 @@ struct OpenLetterPage<'a> {
 }
 
 pub(crate) async fn message(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
+    Cx(state, ctx): Cx,
     Path(id): Path<String>,
     Query(q): Query<Params>,
 ) -> Result<Response, PageError> {
@@ -190,8 +190,7 @@ pub(crate) async fn message(
 }
 
 pub(crate) async fn archive_toggle(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
+    Cx(state, ctx): Cx,
     Path(id): Path<String>,
     CsrfForm(form): CsrfForm,
 ) -> Result<Response, PageError> {
@@ -225,8 +224,7 @@ pub(crate) async fn archive_toggle(
 }
 
 pub(crate) async fn attachment(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
+    Cx(state, ctx): Cx,
     Path((id, n)): Path<(String, String)>,
 ) -> Result<Response, PageError> {
     let p = require_user(&ctx)?;
@@ -363,17 +361,25 @@ pub(crate) async fn evidence_pdf(
     Ok(crate::downloads::pdf(&format!("{}.pdf", e.id), pdf))
 }
 
+/// An evidence record the signed-in person may read.
+async fn my_evidence(
+    state: &crate::State,
+    ctx: &std::sync::Arc<Ctx>,
+    id: &str,
+) -> Result<okienko_store::EvidenceRecord, PageError> {
+    let p = require_user(ctx)?;
+    state
+        .services
+        .evidence_record(p, id)
+        .await
+        .map_err(err(ctx))
+}
+
 pub(crate) async fn evidence(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
+    Cx(state, ctx): Cx,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    let p = require_user(&ctx)?;
-    let e = state
-        .services
-        .evidence_record(p, &id)
-        .await
-        .map_err(err(&ctx))?;
+    let e = my_evidence(&state, &ctx, &id).await?;
     let (kind, explanation, rows) = evidence_rows_named(&ctx, &state.services, &e)
         .await
         .map_err(err(&ctx))?;
@@ -388,32 +394,20 @@ pub(crate) async fn evidence(
 }
 
 pub(crate) async fn evidence_printable(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
+    Cx(state, ctx): Cx,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    let p = require_user(&ctx)?;
-    let e = state
-        .services
-        .evidence_record(p, &id)
-        .await
-        .map_err(err(&ctx))?;
+    let e = my_evidence(&state, &ctx, &id).await?;
     evidence_pdf(&ctx, &state.services, e)
         .await
         .map_err(err(&ctx))
 }
 
 pub(crate) async fn evidence_signed(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
+    Cx(state, ctx): Cx,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    let p = require_user(&ctx)?;
-    let e = state
-        .services
-        .evidence_record(p, &id)
-        .await
-        .map_err(err(&ctx))?;
+    let e = my_evidence(&state, &ctx, &id).await?;
     crate::downloads::signed_evidence(&e).map_err(|x| PageError(x, ctx.clone()))
 }
 

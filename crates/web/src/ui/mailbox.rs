@@ -2,10 +2,12 @@
 //! its evidence, and a human-readable view of each evidence document.
 
 use super::common::{err, render, render_invalid, require_user, when, CsrfForm, FormView};
-use crate::ctx::{Ctx, CtxRef};
+use crate::ctx::Ctx;
+use crate::ctx::Cx;
+use crate::ctx::FormText;
 use crate::error::PageError;
+use crate::Params;
 use crate::State;
-use crate::{Params, St};
 use askama::Template;
 use axum::extract::{Path, Query};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -37,10 +39,7 @@ struct MailboxesPage<'a> {
     boxes: Vec<(String, String)>,
 }
 
-async fn mailboxes(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
-) -> Result<Response, PageError> {
+async fn mailboxes(Cx(state, ctx): Cx) -> Result<Response, PageError> {
     let p = require_user(&ctx)?;
     let boxes = state.services.my_mailboxes(p).await.map_err(err(&ctx))?;
     Ok(render(&MailboxesPage {
@@ -55,11 +54,7 @@ async fn mailboxes(
 /// "Write to this office" from the public register: the compose form of one's own mailbox
 /// (a person's or company's before an office's they work for), the recipient filled in.
 /// Without a mailbox: the page that says how to open one.
-async fn write(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
-    Query(q): Query<Params>,
-) -> Result<Response, PageError> {
+async fn write(Cx(state, ctx): Cx, Query(q): Query<Params>) -> Result<Response, PageError> {
     let p = require_user(&ctx)?;
     let to = q.get("to").cloned().unwrap_or_default();
     let mut boxes = state.services.my_mailboxes(p).await.map_err(err(&ctx))?;
@@ -151,16 +146,14 @@ struct FolderPage<'a> {
 }
 
 async fn folder(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
+    Cx(state, ctx): Cx,
     Path(address): Path<String>,
     Query(q): Query<Params>,
 ) -> Result<Response, PageError> {
     let p = require_user(&ctx)?;
     let s = &state.services;
     let (mailbox, role) = member_with_role(&state, &ctx, &address).await?;
-    let get = |k: &str| q.get(k).cloned().unwrap_or_default();
-    let folder_name = match get("folder").as_str() {
+    let folder_name = match q.text("folder").as_str() {
         "sent" => "sent",
         "archive" => "archive",
         _ => "inbox",
@@ -173,18 +166,18 @@ async fn folder(
     let form = FormView::new(
         ["q", "since", "until"]
             .iter()
-            .map(|k| (k.to_string(), get(k)))
+            .map(|k| (k.to_string(), q.text(k)))
             .collect(),
     );
     let searching = ["q", "since", "until"]
         .iter()
-        .any(|k| !get(k).trim().is_empty());
+        .any(|k| !q.text(k).trim().is_empty());
     let search_query = if searching {
         format!(
             "&q={}&since={}&until={}",
-            super::common::url_encode(&get("q")),
-            super::common::url_encode(&get("since")),
-            super::common::url_encode(&get("until"))
+            super::common::url_encode(&q.text("q")),
+            super::common::url_encode(&q.text("since")),
+            super::common::url_encode(&q.text("until"))
         )
     } else {
         String::new()
@@ -211,14 +204,17 @@ async fn folder(
         next,
         notice,
     };
-    let filter =
-        match okienko_services::delivery::list_filter(&get("q"), &get("since"), &get("until")) {
-            Ok(f) => f,
-            Err(e) => {
-                let form = form.with_error(&ctx, &e, "q");
-                return Ok(render_invalid(&page(Vec::new(), None, form, None)));
-            }
-        };
+    let filter = match okienko_services::delivery::list_filter(
+        &q.text("q"),
+        &q.text("since"),
+        &q.text("until"),
+    ) {
+        Ok(f) => f,
+        Err(e) => {
+            let form = form.with_error(&ctx, &e, "q");
+            return Ok(render_invalid(&page(Vec::new(), None, form, None)));
+        }
+    };
     const PAGE: i64 = 25;
     let mut items = s
         .list_mailbox(
@@ -406,8 +402,7 @@ async fn members_page(
 }
 
 async fn members(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
+    Cx(state, ctx): Cx,
     Path(address): Path<String>,
     Query(q): Query<Params>,
 ) -> Result<Response, PageError> {
@@ -416,16 +411,14 @@ async fn members(
 }
 
 async fn member_add(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
+    Cx(state, ctx): Cx,
     Path(address): Path<String>,
     CsrfForm(form): CsrfForm,
 ) -> Result<Response, PageError> {
     let p = require_user(&ctx)?;
-    let get = |k: &str| form.get(k).cloned().unwrap_or_default();
     match state
         .services
-        .grant_mailbox(p, &address, &get("email"), &get("role"))
+        .grant_mailbox(p, &address, &form.text("email"), &form.text("role"))
         .await
     {
         Ok(()) => Ok(Redirect::to(&format!(
@@ -441,8 +434,7 @@ async fn member_add(
 }
 
 async fn member_remove(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
+    Cx(state, ctx): Cx,
     Path((address, user)): Path<(String, String)>,
     CsrfForm(_form): CsrfForm,
 ) -> Result<Response, PageError> {

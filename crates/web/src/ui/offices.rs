@@ -5,10 +5,12 @@ use super::admin::may;
 use super::common::{
     check_csrf, confirm_page, confirmed, err, notice, require_user, when, CsrfForm, Field, FormView,
 };
-use crate::ctx::{Ctx, CtxRef};
+use crate::ctx::Ctx;
+use crate::ctx::Cx;
+use crate::ctx::FormText;
 use crate::error::PageError;
+use crate::Params;
 use crate::State;
-use crate::{Params, St};
 use askama::Template;
 use axum::extract::{Path, Query};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -39,12 +41,11 @@ pub fn routes() -> Router<State> {
 }
 
 pub(crate) fn staff_input(f: &Params) -> StaffInput {
-    let g = |k: &str| f.get(k).cloned().unwrap_or_default();
     StaffInput {
-        email: g("email"),
-        display_name: g("display_name"),
-        role: g("role"),
-        department_id: g("department_id"),
+        email: f.text("email"),
+        display_name: f.text("display_name"),
+        role: f.text("role"),
+        department_id: f.text("department_id"),
     }
 }
 
@@ -175,8 +176,7 @@ pub(crate) async fn office_page(
 }
 
 pub(crate) async fn seal_pem(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
+    Cx(state, ctx): Cx,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
     let p = require_user(&ctx)?;
@@ -193,8 +193,7 @@ pub(crate) async fn seal_pem(
 }
 
 pub(crate) async fn seal_rotate(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
+    Cx(state, ctx): Cx,
     Path(id): Path<String>,
     CsrfForm(_f): CsrfForm,
 ) -> Result<Response, PageError> {
@@ -208,8 +207,7 @@ pub(crate) async fn seal_rotate(
 }
 
 pub(crate) async fn seal_revoke(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
+    Cx(state, ctx): Cx,
     Path(id): Path<String>,
     CsrfForm(f): CsrfForm,
 ) -> Result<Response, PageError> {
@@ -236,8 +234,7 @@ pub(crate) async fn seal_revoke(
 }
 
 pub(crate) async fn seal_import(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
+    Cx(state, ctx): Cx,
     Path(id): Path<String>,
     CsrfForm(f): CsrfForm,
 ) -> Result<Response, PageError> {
@@ -275,8 +272,7 @@ async fn import_seal(
 }
 
 pub(crate) async fn seal_import_p12(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
+    Cx(state, ctx): Cx,
     Path(id): Path<String>,
     req: axum::extract::Request,
 ) -> Result<Response, PageError> {
@@ -336,8 +332,7 @@ pub(super) async fn office_answer(
 }
 
 pub(crate) async fn office(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
+    Cx(state, ctx): Cx,
     Path(id): Path<String>,
     Query(q): Query<Params>,
 ) -> Result<Response, PageError> {
@@ -345,8 +340,7 @@ pub(crate) async fn office(
 }
 
 pub(crate) async fn dept_new(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
+    Cx(state, ctx): Cx,
     Path(id): Path<String>,
     CsrfForm(f): CsrfForm,
 ) -> Result<Response, PageError> {
@@ -368,8 +362,7 @@ pub(crate) async fn dept_new(
 }
 
 pub(crate) async fn dept_delete(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
+    Cx(state, ctx): Cx,
     Path((id, dept)): Path<(String, String)>,
     CsrfForm(f): CsrfForm,
 ) -> Result<Response, PageError> {
@@ -394,8 +387,7 @@ pub(crate) async fn dept_delete(
 }
 
 pub(crate) async fn staff_add(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
+    Cx(state, ctx): Cx,
     Path(id): Path<String>,
     CsrfForm(f): CsrfForm,
 ) -> Result<Response, PageError> {
@@ -462,8 +454,7 @@ pub(crate) async fn point_page(
 }
 
 pub(crate) async fn point(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
+    Cx(state, ctx): Cx,
     Path(id): Path<String>,
     Query(q): Query<Params>,
 ) -> Result<Response, PageError> {
@@ -471,8 +462,7 @@ pub(crate) async fn point(
 }
 
 pub(crate) async fn clerk_add(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
+    Cx(state, ctx): Cx,
     Path(id): Path<String>,
     CsrfForm(f): CsrfForm,
 ) -> Result<Response, PageError> {

@@ -5,10 +5,12 @@
 use super::common::{
     confirm_page, confirmed, err, render, render_invalid, require_user, when, CsrfForm, FormView,
 };
+use crate::ctx::Cx;
+use crate::ctx::FormText;
 use crate::ctx::{Ctx, CtxRef};
 use crate::error::PageError;
+use crate::Params;
 use crate::State;
-use crate::{Params, St};
 use askama::Template;
 use axum::extract::Path;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -109,17 +111,12 @@ async fn desk_page(
     }))
 }
 
-async fn desk(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
-    Path(id): Path<String>,
-) -> Result<Response, PageError> {
+async fn desk(Cx(state, ctx): Cx, Path(id): Path<String>) -> Result<Response, PageError> {
     desk_page(&state, &ctx, &id, None).await
 }
 
 async fn make_batch(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
+    Cx(state, ctx): Cx,
     Path(id): Path<String>,
     CsrfForm(_form): CsrfForm,
 ) -> Result<Response, PageError> {
@@ -184,8 +181,7 @@ async fn batch_page(
 }
 
 async fn batch(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
+    Cx(state, ctx): Cx,
     Path(id): Path<String>,
     axum::extract::Query(q): axum::extract::Query<Params>,
 ) -> Result<Response, PageError> {
@@ -197,11 +193,7 @@ async fn batch(
     batch_page(&state, &ctx, &id, notice).await
 }
 
-async fn batch_pdf(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
-    Path(id): Path<String>,
-) -> Result<Response, PageError> {
+async fn batch_pdf(Cx(state, ctx): Cx, Path(id): Path<String>) -> Result<Response, PageError> {
     let p = require_user(&ctx)?;
     let pdf = state
         .services
@@ -213,11 +205,7 @@ async fn batch_pdf(
 
 /// The hand-over list of a batch for the carrier: every letter with its tracking number,
 /// recipient and pages, and lines to sign for the clerk who hands it over and the carrier.
-async fn handover_pdf(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
-    Path(id): Path<String>,
-) -> Result<Response, PageError> {
+async fn handover_pdf(Cx(state, ctx): Cx, Path(id): Path<String>) -> Result<Response, PageError> {
     let p = require_user(&ctx)?;
     let v = state
         .services
@@ -310,8 +298,7 @@ async fn batch_step(
 }
 
 async fn printed(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
+    Cx(state, ctx): Cx,
     Path(id): Path<String>,
     CsrfForm(form): CsrfForm,
 ) -> Result<Response, PageError> {
@@ -319,8 +306,7 @@ async fn printed(
 }
 
 async fn dispatched(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
+    Cx(state, ctx): Cx,
     Path(id): Path<String>,
     CsrfForm(form): CsrfForm,
 ) -> Result<Response, PageError> {
@@ -328,8 +314,7 @@ async fn dispatched(
 }
 
 async fn outcome(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
+    Cx(state, ctx): Cx,
     Path(id): Path<String>,
     CsrfForm(form): CsrfForm,
 ) -> Result<Response, PageError> {
@@ -360,11 +345,7 @@ async fn outcome(
     }
 }
 
-async fn letter_pdf(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
-    Path(id): Path<String>,
-) -> Result<Response, PageError> {
+async fn letter_pdf(Cx(state, ctx): Cx, Path(id): Path<String>) -> Result<Response, PageError> {
     let p = require_user(&ctx)?;
     let (l, bytes) = state.services.letter_pdf(p, &id).await.map_err(err(&ctx))?;
     Ok(crate::downloads::pdf(
@@ -397,15 +378,10 @@ async fn check_page(
     })
 }
 
-async fn check(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
-    CsrfForm(form): CsrfForm,
-) -> Result<Response, PageError> {
-    let get = |k: &str| form.get(k).cloned().unwrap_or_default();
+async fn check(Cx(state, ctx): Cx, CsrfForm(form): CsrfForm) -> Result<Response, PageError> {
     match state
         .services
-        .check_letter(&get("tracking"), &get("code"))
+        .check_letter(&form.text("tracking"), &form.text("code"))
         .await
     {
         Ok(c) => {
@@ -429,17 +405,20 @@ async fn check(
             Ok(render(&CheckPage {
                 ctx: &ctx,
                 form: FormView::new(
-                    [("tracking", get("tracking")), ("code", get("code"))]
-                        .into_iter()
-                        .map(|(k, v)| (k.to_string(), v))
-                        .collect(),
+                    [
+                        ("tracking", form.text("tracking")),
+                        ("code", form.text("code")),
+                    ]
+                    .into_iter()
+                    .map(|(k, v)| (k.to_string(), v))
+                    .collect(),
                 ),
                 found,
             }))
         }
         Err(e @ DomainError::Invalid(_)) => {
             let mut values = Params::new();
-            values.insert("tracking".into(), get("tracking"));
+            values.insert("tracking".into(), form.text("tracking"));
             Ok(render_invalid(&CheckPage {
                 ctx: &ctx,
                 form: FormView::new(values).with_error(&ctx, &e, "tracking"),
@@ -450,15 +429,10 @@ async fn check(
     }
 }
 
-async fn check_pdf(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
-    CsrfForm(form): CsrfForm,
-) -> Result<Response, PageError> {
-    let get = |k: &str| form.get(k).cloned().unwrap_or_default();
+async fn check_pdf(Cx(state, ctx): Cx, CsrfForm(form): CsrfForm) -> Result<Response, PageError> {
     let (tracking, bytes) = state
         .services
-        .checked_letter_pdf(&get("tracking"), &get("code"))
+        .checked_letter_pdf(&form.text("tracking"), &form.text("code"))
         .await
         .map_err(err(&ctx))?;
     Ok(crate::downloads::pdf(&format!("{tracking}.pdf"), bytes))

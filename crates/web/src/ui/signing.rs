@@ -1,9 +1,9 @@
 //! Signing a document with one's trusted profile (a detached CAdES signature).
 
 use super::common::{check_csrf, render, render_invalid, require_user, FormView};
+use crate::ctx::Cx;
 use crate::ctx::{Ctx, CtxRef};
 use crate::error::PageError;
-use crate::St;
 use crate::State;
 use askama::Template;
 use axum::response::Response;
@@ -42,8 +42,7 @@ pub(crate) async fn sign_page(axum::Extension(ctx): CtxRef) -> Result<Response, 
 /// Signs the uploaded file (or typed text) after the person confirms with their password
 /// (and one-time code); answers with the `.p7s` to save beside the file.
 pub(crate) async fn sign(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
+    Cx(state, ctx): Cx,
     req: axum::extract::Request,
 ) -> Result<Response, PageError> {
     let p = require_user(&ctx)?;

@@ -7,10 +7,12 @@ use super::common::{
     confirm_page, confirmed, err, notice, require_user, CsrfForm, Field, FormView,
 };
 use super::offices::{grant_fields, office_answer};
-use crate::ctx::{Ctx, CtxRef};
+use crate::ctx::Ctx;
+use crate::ctx::Cx;
+use crate::ctx::FormText;
 use crate::error::PageError;
+use crate::Params;
 use crate::State;
-use crate::{Params, St};
 use askama::Template;
 use axum::extract::{Path, Query};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -110,8 +112,7 @@ async fn member_page(
 }
 
 async fn member(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
+    Cx(state, ctx): Cx,
     Path((id, user)): Path<(String, String)>,
     Query(q): Query<Params>,
 ) -> Result<Response, PageError> {
@@ -120,16 +121,14 @@ async fn member(
 
 /// A new role or department.
 async fn change(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
+    Cx(state, ctx): Cx,
     Path((id, user)): Path<(String, String)>,
     CsrfForm(f): CsrfForm,
 ) -> Result<Response, PageError> {
     let p = require_user(&ctx)?;
-    let get = |k: &str| f.get(k).cloned().unwrap_or_default();
     match state
         .services
-        .change_staff(p, &id, &user, &get("role"), &get("department_id"))
+        .change_staff(p, &id, &user, &f.text("role"), &f.text("department_id"))
         .await
     {
         Ok(()) => Ok(Redirect::to(&format!(
@@ -147,8 +146,7 @@ async fn change(
 /// The member page's buttons, told apart by the path's last part: the set-up link again, or,
 /// after a confirmation, removal from the office or a reset of the second factor.
 async fn act(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
+    Cx(state, ctx): Cx,
     Path((id, user)): Path<(String, String)>,
     uri: axum::http::Uri,
     CsrfForm(f): CsrfForm,

@@ -3,10 +3,12 @@
 //! delivery mailbox.
 
 use super::common::{confirm_page, confirmed, require_user, when, CsrfForm, Field, FormView, Said};
+use crate::ctx::Cx;
+use crate::ctx::FormText;
 use crate::ctx::{Ctx, CtxRef};
 use crate::error::PageError;
+use crate::Params;
 use crate::State;
-use crate::{Params, St};
 use askama::Template;
 use axum::extract::Query;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -118,31 +120,22 @@ async fn status_page(
     Ok(super::common::render_form(&page, invalid))
 }
 
-async fn status(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
-    Query(q): Query<Params>,
-) -> Result<Response, PageError> {
+async fn status(Cx(state, ctx): Cx, Query(q): Query<Params>) -> Result<Response, PageError> {
     let notice = super::common::notice(&ctx, &q);
     status_page(&state, &ctx, FormView::default(), notice).await
 }
 
-async fn apply(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
-    CsrfForm(form): CsrfForm,
-) -> Result<Response, PageError> {
+async fn apply(Cx(state, ctx): Cx, CsrfForm(form): CsrfForm) -> Result<Response, PageError> {
     let p = require_user(&ctx)?;
-    let get = |k: &str| form.get(k).cloned().unwrap_or_default();
     let input = ApplicationInput {
-        pesel: get("pesel"),
-        first_name: get("first_name"),
-        last_name: get("last_name"),
-        id_document_number: get("id_document_number"),
-        email: get("email"),
-        phone: get("phone"),
+        pesel: form.text("pesel"),
+        first_name: form.text("first_name"),
+        last_name: form.text("last_name"),
+        id_document_number: form.text("id_document_number"),
+        email: form.text("email"),
+        phone: form.text("phone"),
     };
-    let action = get("action");
+    let action = form.text("action");
     if action == "change" {
         return status_page(&state, &ctx, FormView::new(form.clone()), None).await;
     }
@@ -155,16 +148,10 @@ async fn apply(
             .await
         {
             Ok(()) => {
-                let rows = person_rows(
-                    &ctx,
-                    [&input.pesel, &input.first_name, &input.last_name],
-                    &input.id_document_number,
-                    [&input.email, &input.phone],
-                );
                 return Ok(super::common::check_answers(
                     &ctx,
                     "tp-check",
-                    rows,
+                    person_rows(&ctx, &form),
                     ("/trusted-profile", &form),
                     ("send", ctx.t("tp-check-send")),
                 ));
@@ -192,12 +179,11 @@ async fn apply(
 
 /// A person's details as typed, to read out before an application or a registration:
 /// PESEL, first and last name, the ID card, then the email and phone (or "not given").
-pub(super) fn person_rows(
-    ctx: &Ctx,
-    [pesel, first, last]: [&str; 3],
-    card: &str,
-    contacts: [&str; 2],
-) -> Vec<(String, String, Said)> {
+/// The person as the form gives them (PESEL, names, ID document, email and phone), read out.
+pub(super) fn person_rows(ctx: &Ctx, form: &Params) -> Vec<(String, String, Said)> {
+    let [pesel, first, last, card] =
+        ["pesel", "first_name", "last_name", "id_document_number"].map(|k| form.text(k));
+    let contacts = ["email", "phone"].map(|k| form.text(k));
     let mut rows = vec![
         ("PESEL".to_string(), pesel.trim().to_string(), Said::Code),
         (ctx.t("f-first-name"), first.trim().to_string(), Said::Typed),
@@ -208,7 +194,7 @@ pub(super) fn person_rows(
             Said::Code,
         ),
     ];
-    for (key, v) in ["f-email", "f-phone"].iter().zip(contacts) {
+    for (key, v) in ["f-email", "f-phone"].iter().zip(&contacts) {
         rows.push(if v.trim().is_empty() {
             (ctx.t(key), ctx.t("counter-check-none"), Said::Ours)
         } else {
@@ -218,11 +204,7 @@ pub(super) fn person_rows(
     rows
 }
 
-async fn revoke(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
-    CsrfForm(form): CsrfForm,
-) -> Result<Response, PageError> {
+async fn revoke(Cx(state, ctx): Cx, CsrfForm(form): CsrfForm) -> Result<Response, PageError> {
     let p = require_user(&ctx)?;
     if !confirmed(&form) {
         return Ok(confirm_page(
@@ -249,8 +231,7 @@ async fn revoke(
 }
 
 async fn open_mailbox(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
+    Cx(state, ctx): Cx,
     CsrfForm(_form): CsrfForm,
 ) -> Result<Response, PageError> {
     let p = require_user(&ctx)?;
@@ -303,20 +284,15 @@ async fn counter(axum::Extension(ctx): CtxRef) -> Result<Response, PageError> {
 
 /// One screen, three steps: find (number and PESEL), then confirm (typing the document's
 /// number from the card in hand) or refuse (with a reason).
-async fn counter_step(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
-    CsrfForm(form): CsrfForm,
-) -> Result<Response, PageError> {
+async fn counter_step(Cx(state, ctx): Cx, CsrfForm(form): CsrfForm) -> Result<Response, PageError> {
     let p = require_user(&ctx)?;
-    let get = |k: &str| form.get(k).cloned().unwrap_or_default();
     let s = &state.services;
     let input = CounterInput {
-        number: get("number"),
-        pesel: get("pesel"),
-        id_document_number: get("id_document_number"),
+        number: form.text("number"),
+        pesel: form.text("pesel"),
+        id_document_number: form.text("id_document_number"),
     };
-    let step = get("step");
+    let step = form.text("step");
     if step == "refuse" && !confirmed(&form) {
         return Ok(confirm_page(
             &ctx,
@@ -334,7 +310,7 @@ async fn counter_step(
             ))
         }),
         "refuse" => s
-            .refuse_trusted_profile(p, &input, &get("reason"))
+            .refuse_trusted_profile(p, &input, &form.text("reason"))
             .await
             .map(|()| Step::Decided(ctx.t("notice-tp-refused"))),
         _ => s
@@ -422,16 +398,11 @@ async fn admin_page(axum::Extension(ctx): CtxRef) -> Result<Response, PageError>
     Ok(admin_form(&ctx, FormView::default(), None))
 }
 
-async fn admin_revoke(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
-    CsrfForm(form): CsrfForm,
-) -> Result<Response, PageError> {
+async fn admin_revoke(Cx(state, ctx): Cx, CsrfForm(form): CsrfForm) -> Result<Response, PageError> {
     let p = require_user(&ctx)?;
-    let get = |k: &str| form.get(k).cloned().unwrap_or_default();
     match state
         .services
-        .admin_revoke_trusted_profile(p, &get("email"), &get("reason"))
+        .admin_revoke_trusted_profile(p, &form.text("email"), &form.text("reason"))
         .await
     {
         Ok(()) => Ok(admin_form(

@@ -5,9 +5,10 @@ use super::common::{
     confirm_page, confirmed, err, notice, render, render_form, require_user, when, CsrfForm,
     FormView,
 };
-use crate::ctx::{Ctx, CtxRef};
+use crate::ctx::Ctx;
+use crate::ctx::Cx;
 use crate::error::PageError;
-use crate::{Params, St, State};
+use crate::{Params, State};
 use askama::Template;
 use axum::extract::{Path, Query};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -34,11 +35,7 @@ struct ListPage<'a> {
     rows: Vec<(String, String, String, bool)>,
 }
 
-async fn list(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
-    Query(q): Query<Params>,
-) -> Result<Response, PageError> {
+async fn list(Cx(state, ctx): Cx, Query(q): Query<Params>) -> Result<Response, PageError> {
     let p = require_user(&ctx)?;
     let text = q.get("q").cloned().unwrap_or_default();
     if text.trim().is_empty() {
@@ -123,8 +120,7 @@ async fn user_page(
 }
 
 async fn user(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
+    Cx(state, ctx): Cx,
     Path(id): Path<String>,
     Query(q): Query<Params>,
 ) -> Result<Response, PageError> {
@@ -182,8 +178,7 @@ async fn set_locked(
 }
 
 async fn lock(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
+    Cx(state, ctx): Cx,
     Path(id): Path<String>,
     CsrfForm(f): CsrfForm,
 ) -> Result<Response, PageError> {
@@ -191,8 +186,7 @@ async fn lock(
 }
 
 async fn unlock(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
+    Cx(state, ctx): Cx,
     Path(id): Path<String>,
     CsrfForm(f): CsrfForm,
 ) -> Result<Response, PageError> {

@@ -2,10 +2,12 @@
 //! types the payer's name as they give it, checks the payment with them, then takes it.
 
 use super::common::{check_answers, err, render_form, require_user, CsrfForm, FormView, Said};
-use crate::ctx::{Ctx, CtxRef};
+use crate::ctx::Ctx;
+use crate::ctx::Cx;
+use crate::ctx::FormText;
 use crate::error::PageError;
+use crate::Params;
 use crate::State;
-use crate::{Params, St};
 use askama::Template;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -36,10 +38,7 @@ async fn form_page(state: &State, ctx: &Arc<Ctx>, form: FormView) -> Result<Resp
     Ok(render_form(&FormPage { ctx, form, payees }, invalid))
 }
 
-async fn page(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
-) -> Result<Response, PageError> {
+async fn page(Cx(state, ctx): Cx) -> Result<Response, PageError> {
     form_page(&state, &ctx, FormView::default()).await
 }
 
@@ -68,33 +67,33 @@ pub(super) fn payment_rows(
     ]
 }
 
+/// A payment's fields as the form sent them.
+pub(super) fn typed_cash(form: &Params) -> okienko_services::visits::CashForm {
+    okienko_services::visits::CashForm {
+        payer: form.text("payer"),
+        amount: form.text("amount"),
+        title: form.text("title"),
+        payee: form.text("payee"),
+    }
+}
+
 /// "Continue" checks and shows the payment to read out; on the check page "Take the payment"
 /// issues the receipt and "Change" goes back to the form as typed.
-async fn submit(
-    axum::extract::State(state): St,
-    axum::Extension(ctx): CtxRef,
-    CsrfForm(f): CsrfForm,
-) -> Result<Response, PageError> {
+async fn submit(Cx(state, ctx): Cx, CsrfForm(f): CsrfForm) -> Result<Response, PageError> {
     let p = require_user(&ctx)?;
     let values: Params = FIELDS
         .iter()
         .map(|k| (k.to_string(), f.get(*k).cloned().unwrap_or_default()))
         .collect();
-    let v = |k: &str| values.get(k).cloned().unwrap_or_default();
     let action = f.get("action").map(String::as_str).unwrap_or("check");
     if action == "change" {
         return form_page(&state, &ctx, FormView::new(values)).await;
     }
     let s = &state.services;
     let result = if action == "take" {
-        s.take_walk_in_cash(p, &v("payer"), &v("amount"), &v("title"), &v("payee"))
-            .await
-            .map(Some)
+        s.take_walk_in_cash(p, &typed_cash(&values)).await.map(Some)
     } else {
-        match s
-            .check_walk_in_cash(p, &v("payer"), &v("amount"), &v("title"), &v("payee"))
-            .await
-        {
+        match s.check_walk_in_cash(p, &typed_cash(&values)).await {
             Ok(input) => {
                 let rows = payment_rows(&ctx, input);
                 return Ok(check_answers(
