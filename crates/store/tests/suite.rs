@@ -55,7 +55,7 @@ async fn drop_all(stores: Vec<Fresh>) {
         f.store.raw_pool().close().await;
         if let Some((base, name)) = f.cleanup {
             if let Ok(admin) = SqlStore::connect(&base).await {
-                let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name}"))
+                let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
                     .execute(admin.raw_pool())
                     .await;
             }
