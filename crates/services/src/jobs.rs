@@ -44,12 +44,16 @@ pub async fn run_once(s: &Services, limit: i64) -> anyhow::Result<usize> {
 pub async fn run_forever(s: Services, interval: Duration) {
     let mut last_sweep = std::time::Instant::now() - Duration::from_secs(3600);
     loop {
+        // Each instance looks every minute; one at a time sweeps (a lease shorter than the
+        // minute, so an instance that died mid-sweep holds nobody up for long).
         if last_sweep.elapsed() >= Duration::from_secs(60) {
             last_sweep = std::time::Instant::now();
-            match s.deemed_delivery_sweep().await {
-                Ok(n) if n > 0 => tracing::info!(count = n, "deemed deliveries issued"),
-                Ok(_) => {}
-                Err(e) => tracing::error!(error = %e, "deemed delivery sweep"),
+            if s.take_sweep_lease().await {
+                match s.deemed_delivery_sweep().await {
+                    Ok(n) if n > 0 => tracing::info!(count = n, "deemed deliveries issued"),
+                    Ok(_) => {}
+                    Err(e) => tracing::error!(error = %e, "deemed delivery sweep"),
+                }
             }
         }
         match run_once(&s, 20).await {

@@ -341,6 +341,18 @@ async fn sessions_tokens_and_throttling() {
         assert_eq!(s.setting_init("k", "v2").await.expect("init"), "v1");
         s.setting_put("k", "v3").await.expect("put");
         assert_eq!(s.setting("k").await.expect("get").as_deref(), Some("v3"));
+        // A lease: one holder until it runs out, then the next.
+        assert!(s.take_lease("sweep", 1_000, 2_000).await.expect("first"));
+        assert!(!s.take_lease("sweep", 1_500, 2_500).await.expect("held"));
+        assert!(s.take_lease("sweep", 2_000, 3_000).await.expect("ran out"));
+        assert!(!s
+            .take_lease("sweep", 2_999, 4_000)
+            .await
+            .expect("held again"));
+        assert!(s
+            .take_lease("other", 2_999, 4_000)
+            .await
+            .expect("another lease"));
     }
     drop_all(stores).await;
 }

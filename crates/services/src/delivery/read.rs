@@ -344,6 +344,23 @@ impl Services {
         Ok(out)
     }
 
+    /// Takes the deemed-delivery sweep for the next 50 seconds unless another instance has it:
+    /// true if this one should sweep now (two sweeping at once would each sign and log the
+    /// same deemed delivery, and only one be kept).
+    pub async fn take_sweep_lease(&self) -> bool {
+        let now = self.now_ms();
+        let lease = self
+            .store
+            .take_lease("deemed-delivery-sweep", now, now + 50_000);
+        match lease.await {
+            Ok(taken) => taken,
+            Err(e) => {
+                tracing::warn!(error = %e, "taking the deemed-delivery sweep's lease");
+                false
+            }
+        }
+    }
+
     /// Issues `deemed-delivery` for every unopened message from a public body that reached a
     /// person's or company's mailbox 14 days ago or more. Safe to run from several places:
     /// each delivery is deemed once. Returns how many were deemed.

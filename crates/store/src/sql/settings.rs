@@ -21,6 +21,20 @@ impl crate::SettingsStore for SqlStore {
         Ok(())
     }
 
+    async fn take_lease(&self, name: &str, now: Millis, until: Millis) -> Result<bool> {
+        let n = sqlx::query(
+            "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE \
+             SET value = excluded.value WHERE CAST(settings.value AS BIGINT) <= $3",
+        )
+        .bind(format!("lease:{name}"))
+        .bind(until.to_string())
+        .bind(now)
+        .execute(&self.writer)
+        .await?
+        .rows_affected();
+        Ok(n == 1)
+    }
+
     async fn setting_init(&self, key: &str, value: &str) -> Result<String> {
         sqlx::query(
             "INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
