@@ -20,7 +20,9 @@ pub struct DeliveryBenchArgs {
     /// The offered rate of the open-loop latency measurement, in messages per second.
     #[arg(long, default_value_t = 1000)]
     pub rate: u64,
-    /// Drive this running, seeded demo (e.g. http://127.0.0.1:8080) instead of starting one.
+    /// Drive this running, seeded demo (e.g. http://127.0.0.1:8080) instead of starting one;
+    /// several instances on one database, comma-separated, take the messages in turn (as a
+    /// load balancer would spread them).
     #[arg(long)]
     pub target: Option<String>,
     /// The started demo's database (e.g. a postgres:// URL); SQLite in a fresh folder if unset.
@@ -55,7 +57,8 @@ fn pdf_attachment(size: usize) -> Vec<u8> {
 /// One benchmark client's view: who sends what to whom.
 #[derive(Clone)]
 struct Sender {
-    client: std::sync::Arc<Client>,
+    /// One per instance; message `i` goes to instance `i mod n`.
+    clients: std::sync::Arc<Vec<Client>>,
     /// The whole request, written out once: each send copies it and writes its number into
     /// the subject and into the attachment, so every attachment is a new blob.
     template: std::sync::Arc<Vec<u8>>,
@@ -65,7 +68,7 @@ struct Sender {
 
 impl Sender {
     fn new(
-        client: &std::sync::Arc<Client>,
+        clients: &std::sync::Arc<Vec<Client>>,
         token: &str,
         (from, to): (&str, &str),
         text: &str,
@@ -105,7 +108,7 @@ impl Sender {
         // The body's place in the request: after the head, which grew by the two headers.
         let shift = request.len() - body.len();
         Sender {
-            client: client.clone(),
+            clients: clients.clone(),
             template: std::sync::Arc::new(request),
             marks: [subject + shift, unique + shift],
         }
@@ -123,7 +126,8 @@ impl Sender {
             request[at..at + 16].copy_from_slice(number.as_bytes());
         }
         let t = Instant::now();
-        match self.client.request(&request).await {
+        let client = &self.clients[(i % self.clients.len() as u64) as usize];
+        match client.request(&request).await {
             Some((201, _)) => Ok(t.elapsed()),
             Some((status, _)) => Err(status),
             None => Err(0),
@@ -229,12 +233,19 @@ pub async fn run_delivery(args: DeliveryBenchArgs) -> anyhow::Result<()> {
         Some(_) => None,
         None => Some(DemoServer::start(args.database_url.as_deref()).await?),
     };
-    let base = match (&args.target, &server) {
-        (Some(t), _) => t.trim_end_matches('/').to_string(),
-        (None, Some(s)) => s.base.clone(),
+    let bases: Vec<String> = match (&args.target, &server) {
+        (Some(t), _) => t
+            .split(',')
+            .map(|b| b.trim().trim_end_matches('/').to_string())
+            .filter(|b| !b.is_empty())
+            .collect(),
+        (None, Some(s)) => vec![s.base.clone()],
         (None, None) => anyhow::bail!("no server"),
     };
-    super::wait_healthy(&base).await?;
+    let base = bases.first().cloned().ok_or_else(|| anyhow::anyhow!("no target"))?;
+    for b in &bases {
+        super::wait_healthy(b).await?;
+    }
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(1024)
         .build()?;
@@ -244,14 +255,18 @@ pub async fn run_delivery(args: DeliveryBenchArgs) -> anyhow::Result<()> {
     let attachment = pdf_attachment(args.attachment_kib.max(1) * 1024);
     println!(
         "server {} ({}); load from this process (pid {}); {} cores; message: {} B body, one {} B PDF; evidence signed (ECDSA P-256) and logged",
-        base,
+        bases.join(" + "),
         server.as_ref().map(|s| format!("pid {}", s.pid)).unwrap_or_else(|| "given by --target".into()),
         std::process::id(),
         std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),
         body.len(),
         attachment.len()
     );
-    let client = std::sync::Arc::new(Client::new(&base).await?);
+    let mut clients = Vec::new();
+    for b in &bases {
+        clients.push(Client::new(b).await?);
+    }
+    let client = std::sync::Arc::new(clients);
     let directions = [
         (
             "person -> office",
@@ -381,10 +396,12 @@ pub async fn run_delivery(args: DeliveryBenchArgs) -> anyhow::Result<()> {
             &[("Authorization", &auth)],
             &[],
         ));
-        for _ in 0..16 {
+        for k in 0..16 {
             let (client, list) = (client.clone(), list.clone());
             tasks.push(tokio::spawn(async move {
                 let mut lat = Vec::new();
+                // Each listing client on one instance, in turn.
+                let client = &client[k % client.len()];
                 while Instant::now() < deadline {
                     let t = Instant::now();
                     if let Some((200, _)) = client.request(&list).await {
