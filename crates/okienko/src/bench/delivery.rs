@@ -242,7 +242,10 @@ pub async fn run_delivery(args: DeliveryBenchArgs) -> anyhow::Result<()> {
         (None, Some(s)) => vec![s.base.clone()],
         (None, None) => anyhow::bail!("no server"),
     };
-    let base = bases.first().cloned().ok_or_else(|| anyhow::anyhow!("no target"))?;
+    let base = bases
+        .first()
+        .cloned()
+        .ok_or_else(|| anyhow::anyhow!("no target"))?;
     for b in &bases {
         super::wait_healthy(b).await?;
     }
