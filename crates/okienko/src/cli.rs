@@ -135,24 +135,32 @@ pub async fn log_verify(flags: &Flags) -> anyhow::Result<ExitCode> {
 pub async fn blobs_verify(flags: &Flags) -> anyhow::Result<ExitCode> {
     let s = Settings::resolve(flags)?;
     let blobs = okienko_services::blobs::Blobs::open(&s.blob_url())?;
-    if !blobs.packs() {
-        println!("blobs are in an object store: nothing packed here to check");
-        return Ok(ExitCode::SUCCESS);
-    }
     let store = okienko_store::open(&s.database_url()).await?;
-    let r = blobs.verify_packs(&store).await?;
+    let mut broken = Vec::new();
+    if blobs.packs() {
+        let r = blobs.verify_packs(&store).await?;
+        println!(
+            "{} packs read: {} packed blobs whole, {} broken; {} records no row points at ({} bytes, harmless)",
+            r.packs,
+            r.indexed_ok,
+            r.broken.len(),
+            r.unindexed,
+            r.unindexed_bytes
+        );
+        broken.extend(r.broken);
+    }
+    let r = blobs.verify_objects(&store).await?;
     println!(
-        "{} packs read: {} packed blobs whole, {} broken; {} records no row points at ({} bytes, harmless)",
-        r.packs,
-        r.indexed_ok,
-        r.broken.len(),
-        r.unindexed,
-        r.unindexed_bytes
+        "{}: {} blobs whole, {} missing or broken",
+        blobs.describe(),
+        r.ok,
+        r.broken.len()
     );
-    for b in &r.broken {
+    broken.extend(r.broken);
+    for b in &broken {
         println!("BROKEN {b}");
     }
-    Ok(if r.broken.is_empty() {
+    Ok(if broken.is_empty() {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)

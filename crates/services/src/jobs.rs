@@ -11,22 +11,27 @@ pub fn backoff_ms(attempt: i64) -> i64 {
 }
 
 /// Runs one round: turns due notices of new messages into emails, then claims up to `limit`
-/// due jobs and runs them, marking the successful ones done together. Returns how many ran.
+/// due jobs and runs them. Each job is marked done as soon as it succeeded, so an instance
+/// that dies mid-round leaves only the jobs it had not finished to be claimed again once their
+/// lease ends. Returns how many ran.
 pub async fn run_once(s: &Services, limit: i64) -> anyhow::Result<usize> {
     let notices = crate::notices::send_due(s, limit).await?;
     let now = s.now_ms();
     let jobs = s.store.claim_jobs(now, 60_000, limit).await?;
     let n = jobs.len();
-    let mut done = Vec::with_capacity(n);
     for job in jobs {
         let result = match job.kind.as_str() {
-            crate::mail::JOB_KIND => s.mail.deliver(&job.payload).await,
+            crate::mail::JOB_KIND => s.mail.deliver(&job.id, &job.payload).await,
             other => Err(anyhow::anyhow!("unknown job kind {other}")),
         };
+        let now = s.now_ms();
         match result {
-            Ok(()) => done.push(job.id),
+            Ok(()) => {
+                s.store
+                    .complete_jobs(std::slice::from_ref(&job.id), now)
+                    .await?
+            }
             Err(e) => {
-                let now = s.now_ms();
                 let retry =
                     (job.attempts < job.max_attempts).then(|| now + backoff_ms(job.attempts));
                 tracing::warn!(job = %job.id, kind = %job.kind, attempt = job.attempts, error = %e, "job failed");
@@ -36,7 +41,6 @@ pub async fn run_once(s: &Services, limit: i64) -> anyhow::Result<usize> {
             }
         }
     }
-    s.store.complete_jobs(&done, s.now_ms()).await?;
     Ok(n + notices)
 }
 

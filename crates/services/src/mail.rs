@@ -71,12 +71,25 @@ impl Mailer {
         Ok(())
     }
 
-    /// Delivers one queued email now.
-    pub async fn deliver(&self, payload: &str) -> anyhow::Result<()> {
+    /// The Message-ID of the email job `job_id`: the same every time the job is tried, so a
+    /// mail server (or the person's program) that sees it twice, because an instance died
+    /// between the server's acceptance and marking the job done, can tell it is one email.
+    pub fn message_id(&self, job_id: &str) -> String {
+        let domain = self
+            .from
+            .trim_end_matches('>')
+            .rsplit_once('@')
+            .map_or("okienko.invalid", |(_, d)| d);
+        format!("<{job_id}@{domain}>")
+    }
+
+    /// Delivers one queued email (the job `job_id`) now.
+    pub async fn deliver(&self, job_id: &str, payload: &str) -> anyhow::Result<()> {
         let email: Email = serde_json::from_str(payload)?;
         match &self.transport {
             Transport::Smtp { host, port } => {
                 let msg = Message::builder()
+                    .message_id(Some(self.message_id(job_id)))
                     .from(self.from.parse()?)
                     .to(email.to.parse()?)
                     .subject(email.subject.clone())
@@ -89,10 +102,15 @@ impl Mailer {
             }
             Transport::Outbox(dir) => {
                 tokio::fs::create_dir_all(dir).await?;
-                let name = format!("{}.eml", crate::new_id());
+                // Named by the job: tried again, it is the same file.
+                let name = format!("{job_id}.eml");
                 let text = format!(
-                    "From: {}\nTo: {}\nSubject: {}\n\n{}\n",
-                    self.from, email.to, email.subject, email.body
+                    "Message-ID: {}\nFrom: {}\nTo: {}\nSubject: {}\n\n{}\n",
+                    self.message_id(job_id),
+                    self.from,
+                    email.to,
+                    email.subject,
+                    email.body
                 );
                 tokio::fs::write(dir.join(&name), text.as_bytes()).await?;
                 tracing::info!(to = %email.to, subject = %email.subject, body = %email.body, file = %name, "email written to outbox");

@@ -33,6 +33,10 @@ pub trait DeliveryStore: Send + Sync {
     async fn packed_among(&self, sha256s: &[String]) -> Result<Vec<String>>;
     /// Packed blobs' places in the order of their SHA-256, after `after`, at most `limit`.
     async fn packed_blobs_after(&self, after: &str, limit: i64) -> Result<Vec<PackedBlob>>;
+    /// The blobs that something refers to (an attachment, a long message body, a printed
+    /// letter) and that are not packed, so live in the object store: their SHA-256 in order,
+    /// after `after`, at most `limit`.
+    async fn unpacked_blobs_after(&self, after: &str, limit: i64) -> Result<Vec<String>>;
     async fn message_by_idempotency(&self, sender: &str, key: &str) -> Result<Option<String>>;
     async fn message(&self, id: &str) -> Result<Option<Message>>;
     async fn deliveries(&self, message_id: &str) -> Result<Vec<Delivery>>;

@@ -1352,6 +1352,31 @@ async fn packed_blobs_are_indexed_with_their_batch_and_keep_their_first_place() 
             .await
             .expect("page")
             .is_empty());
+        // What lives outside the packs: a referenced blob that is not packed.
+        let mut m3 = message("m3");
+        m3.message.idempotency_key = Some("other".into());
+        m3.message.body_sha256 = Some("ee".into());
+        m3.attachments = ["aa", "dd"]
+            .iter()
+            .enumerate()
+            .map(|(n, sha)| okienko_store::Attachment {
+                message_id: "m3".into(),
+                n: n as i64,
+                name: format!("{n}.pdf"),
+                size: 10,
+                sha256: (*sha).into(),
+                media_type: "application/pdf".into(),
+            })
+            .collect();
+        s.insert_message(&m3).await.expect("m3");
+        assert_eq!(
+            s.unpacked_blobs_after("", 10).await.expect("page"),
+            vec!["dd".to_string(), "ee".to_string()]
+        );
+        assert_eq!(
+            s.unpacked_blobs_after("dd", 1).await.expect("page"),
+            vec!["ee".to_string()]
+        );
     }
     drop_all(stores).await;
 }

@@ -26,10 +26,21 @@ pub(crate) async fn start_with(
     port: u16,
     flags: &[&str],
 ) -> tokio::process::Child {
+    start_env(data, port, flags, &[]).await
+}
+
+/// Like [`start_with`], with variables in the server's environment (e.g. `AWS_*`).
+pub(crate) async fn start_env(
+    data: &std::path::Path,
+    port: u16,
+    flags: &[&str],
+    env: &[(&str, &str)],
+) -> tokio::process::Child {
     let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_okienko"))
         .args(["demo", "--listen", &format!("127.0.0.1:{port}"), "--data"])
         .arg(data)
         .args(flags)
+        .envs(env.iter().copied())
         .env("RUST_LOG", "error")
         .stdout(Stdio::null())
         .stderr(Stdio::null())

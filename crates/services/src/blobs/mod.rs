@@ -8,6 +8,7 @@
 //! which on 2 cores capped the platform at a few hundred messages per second.
 
 use bytes::Bytes;
+use futures::StreamExt;
 use object_store::aws::AmazonS3Builder;
 use object_store::local::LocalFileSystem;
 use object_store::path::Path;
@@ -144,6 +145,13 @@ fn open_for_append(path: &std::path::Path, direct: bool) -> std::io::Result<(std
     }
     Ok((options.open(path)?, false))
 }
+
+/// Objects from this size up are put in parts of [`PART`] bytes (S3 wants parts of at least
+/// 5 MiB, all but the last).
+const MULTIPART_FROM: usize = 16 << 20;
+const PART: usize = 8 << 20;
+/// How many blobs of a batch go into the object store at once.
+const PUTS_AT_ONCE: usize = 16;
 
 /// A pack is closed and the next one started once it holds this many bytes.
 const PACK_LIMIT: u64 = 1 << 30;
@@ -332,6 +340,14 @@ impl Blobs {
         }
     }
 
+    /// Where blobs are kept, for a person: the folder or the object store.
+    pub fn describe(&self) -> String {
+        match &self.local {
+            Some(dir) => format!("files in {}", dir.display()),
+            None => format!("object store {}", self.inner),
+        }
+    }
+
     /// True when blobs go into pack files (a local folder).
     pub fn packs(&self) -> bool {
         self.packs.is_some()
@@ -388,13 +404,45 @@ impl Blobs {
                 let name = sha.clone();
                 tokio::task::spawn_blocking(move || put_local(&dir, &name, &data)).await??;
             }
-            None => {
-                self.inner
-                    .put(&Self::path(&sha)?, PutPayload::from_bytes(data))
-                    .await?;
-            }
+            None => self.put_object(&Self::path(&sha)?, data).await?,
         }
         Ok(sha)
+    }
+
+    /// Puts one object; the object store answers only once it holds it durably. A large one
+    /// goes up in parts (S3 multipart upload), several at once, so that no single request
+    /// carries more than [`PART`] and a failed part is not the whole file again.
+    async fn put_object(&self, path: &Path, data: Bytes) -> anyhow::Result<()> {
+        if data.len() < MULTIPART_FROM {
+            self.inner.put(path, PutPayload::from_bytes(data)).await?;
+            return Ok(());
+        }
+        let mut upload = self.inner.put_multipart(path).await?;
+        let parts: Vec<_> = (0..data.len())
+            .step_by(PART)
+            .map(|at| {
+                upload.put_part(PutPayload::from_bytes(
+                    data.slice(at..(at + PART).min(data.len())),
+                ))
+            })
+            .collect();
+        let sent = futures::stream::iter(parts)
+            .buffer_unordered(4)
+            .collect::<Vec<_>>()
+            .await
+            .into_iter()
+            .collect::<Result<Vec<()>, _>>();
+        match sent {
+            Ok(_) => {
+                upload.complete().await?;
+                Ok(())
+            }
+            Err(e) => {
+                // The parts already up are dropped by the store, not left to cost space.
+                let _ = upload.abort().await;
+                Err(e.into())
+            }
+        }
     }
 
     pub async fn get(&self, sha256: &str) -> anyhow::Result<Bytes> {
@@ -420,9 +468,14 @@ impl Blobs {
             }
         }
         if !self.packs() {
-            for (_, bytes) in pending {
-                self.put(bytes).await?;
-            }
+            // Into the object store side by side: a batch waits for its slowest blob, not
+            // for the sum of them.
+            futures::stream::iter(pending.into_iter().map(|(_, bytes)| self.put(bytes)))
+                .buffer_unordered(PUTS_AT_ONCE)
+                .collect::<Vec<_>>()
+                .await
+                .into_iter()
+                .collect::<anyhow::Result<Vec<String>>>()?;
             return Ok(Vec::new());
         }
         let keys: Vec<String> = pending.iter().map(|(k, _)| k.clone()).collect();
@@ -469,7 +522,7 @@ fn put_local(dir: &std::path::Path, name: &str, data: &[u8]) -> std::io::Result<
 }
 
 mod verify;
-pub use verify::{scan_pack, PackReport, ScannedRecord};
+pub use verify::{scan_pack, ObjectReport, PackReport, ScannedRecord};
 
 #[cfg(test)]
 mod tests;

@@ -143,3 +143,49 @@ impl Blobs {
         Ok(report)
     }
 }
+
+/// What `verify_objects` found.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct ObjectReport {
+    /// Blobs the database refers to that are in the object store (or folder), whole.
+    pub ok: u64,
+    /// Blobs the database refers to that are missing or damaged, with what is wrong.
+    pub broken: Vec<String>,
+}
+
+impl Blobs {
+    /// Reads back every blob the database refers to that is not packed (all of them, when
+    /// blobs are in an object store) and checks its bytes against its SHA-256.
+    pub async fn verify_objects(
+        &self,
+        store: &dyn okienko_store::Store,
+    ) -> anyhow::Result<ObjectReport> {
+        let mut report = ObjectReport::default();
+        let mut after = String::new();
+        loop {
+            let page = store.unpacked_blobs_after(&after, 1000).await?;
+            let Some(last) = page.last() else { break };
+            after = last.clone();
+            let checked = futures::stream::iter(page.into_iter().map(|sha| async move {
+                let problem = match self.get(&sha).await {
+                    Err(e) => Some(format!("cannot be read: {e}")),
+                    Ok(b) if hex::encode(Sha256::digest(&b)) != sha => {
+                        Some("its bytes do not match its SHA-256".to_string())
+                    }
+                    Ok(_) => None,
+                };
+                (sha, problem)
+            }))
+            .buffer_unordered(PUTS_AT_ONCE)
+            .collect::<Vec<_>>()
+            .await;
+            for (sha, problem) in checked {
+                match problem {
+                    None => report.ok += 1,
+                    Some(p) => report.broken.push(format!("{sha}: {p}")),
+                }
+            }
+        }
+        Ok(report)
+    }
+}

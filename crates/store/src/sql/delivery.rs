@@ -39,6 +39,25 @@ impl crate::DeliveryStore for SqlStore {
         .await
     }
 
+    async fn unpacked_blobs_after(&self, after: &str, limit: i64) -> Result<Vec<String>> {
+        let rows = sqlx::query(
+            "SELECT sha FROM (\
+               SELECT sha256 AS sha FROM attachments \
+               UNION SELECT body_sha256 FROM messages WHERE body_sha256 IS NOT NULL \
+               UNION SELECT pdf_sha256 FROM paper_letters) refs \
+             WHERE sha > $1 AND NOT EXISTS (SELECT 1 FROM packed_blobs p WHERE p.sha256 = sha) \
+             ORDER BY sha LIMIT $2",
+        )
+        .bind(after)
+        .bind(limit)
+        .fetch_all(&self.reader)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| r.try_get::<String, _>(0))
+            .collect::<std::result::Result<_, _>>()?)
+    }
+
     async fn packed_among(&self, sha256s: &[String]) -> Result<Vec<String>> {
         if sha256s.is_empty() {
             return Ok(Vec::new());
