@@ -52,6 +52,9 @@ enum Cmd {
     BenchTrust(okienko::bench::TrustBenchArgs),
     /// Measure e-delivery: accepted messages per second, latency at 1,000 msg/s, listing.
     BenchDelivery(okienko::bench::DeliveryBenchArgs),
+    /// A small round-robin TCP proxy in front of several instances, for trying and measuring
+    /// them on one machine (not a production load balancer).
+    Proxy(okienko::bench::ProxyArgs),
     /// Feed generated hostile documents to the document entry points (pdf, image, verify).
     FuzzDocuments(okienko::fuzz::FuzzArgs),
 }
@@ -191,6 +194,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Cmd::Bench(args) => okienko::bench::run(args).await?,
         Cmd::BenchTrust(args) => okienko::bench::run_trust(args).await?,
         Cmd::BenchDelivery(args) => okienko::bench::run_delivery(args).await?,
+        Cmd::Proxy(args) => okienko::bench::run_proxy(args).await?,
         Cmd::FuzzDocuments(args) => okienko::fuzz::run(args).await?,
     }
     Ok(ExitCode::SUCCESS)

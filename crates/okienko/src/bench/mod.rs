@@ -2,10 +2,12 @@
 //! drives it over HTTP from this process, so the numbers include the whole stack.
 
 pub mod delivery;
+pub mod proxy;
 pub mod trust;
 mod wire;
 
 pub use delivery::{run_delivery, DeliveryBenchArgs};
+pub use proxy::{run_proxy, ProxyArgs};
 pub use trust::{run_trust, TrustBenchArgs};
 
 use clap::Args;
