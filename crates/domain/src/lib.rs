@@ -3,6 +3,7 @@
 
 pub mod address;
 pub mod audit;
+pub mod catalogue;
 pub mod country;
 pub mod device;
 pub mod error;

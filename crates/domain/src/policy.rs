@@ -46,6 +46,8 @@ pub enum Action<'a> {
     RevokeTrustedProfile,
     /// Find accounts and lock or unlock them.
     ManageUsers,
+    /// Publish, import and export an office's services in the catalogue.
+    ManageCatalogue { office_id: &'a str },
 }
 
 impl Actor {
@@ -90,7 +92,9 @@ pub fn allowed(actor: &Actor, action: Action<'_>) -> bool {
                 || actor.has_in_office(Role::OfficeAdmin, office_id)
                 || actor.has_in_office(Role::Official, office_id)
         }
-        Action::ManageDepartments { office_id } | Action::ManageStaff { office_id } => {
+        Action::ManageDepartments { office_id }
+        | Action::ManageStaff { office_id }
+        | Action::ManageCatalogue { office_id } => {
             platform || actor.has_in_office(Role::OfficeAdmin, office_id)
         }
         Action::ViewServicePoint { service_point_id } => {

@@ -85,50 +85,24 @@ pub async fn seed(s: &Services) -> Result<String, DomainError> {
     let ev = |action: &'static str, object: &str| {
         AuditEvent::new(now, None, action, object).reason("demo seed")
     };
-    let office = match s
-        .store
-        .offices()
-        .await?
-        .into_iter()
-        .find(|o| o.name == OFFICE_NAME)
-    {
-        Some(o) => o,
-        None => {
-            let o = Office {
-                id: new_id(),
-                name: OFFICE_NAME.into(),
-                nip: "5260001246".into(),
-                regon: "123456785".into(),
-                street: "ul. Rynek 1".into(),
-                postal_code: "00-950".into(),
-                city: "Przykładowo".into(),
-                created_at: now,
-            };
-            s.store
-                .create_office(&o, &ev("office.create", &o.id))
-                .await?;
-            o
-        }
-    };
-    s.office_seal(&office.id).await?;
-    let mut depts = s.store.departments(&office.id).await?;
-    for (code, name) in [
-        ("OR", "Referat Organizacyjny"),
-        ("GK", "Referat Gospodarki Komunalnej"),
-    ] {
-        if !depts.iter().any(|d| d.code == code) {
-            let d = Department {
-                id: new_id(),
-                office_id: office.id.clone(),
-                code: code.into(),
-                name: name.into(),
-            };
-            s.store
-                .create_department(&d, &ev("department.create", &d.id))
-                .await?;
-            depts.push(d);
-        }
-    }
+    let (office, depts) = ensure_office(
+        s,
+        Office {
+            id: new_id(),
+            name: OFFICE_NAME.into(),
+            nip: "5260001246".into(),
+            regon: "123456785".into(),
+            street: "ul. Rynek 1".into(),
+            postal_code: "00-950".into(),
+            city: "Przykładowo".into(),
+            created_at: now,
+        },
+        &[
+            ("OR", "Referat Organizacyjny"),
+            ("GK", "Referat Gospodarki Komunalnej"),
+        ],
+    )
+    .await?;
     let point = match s
         .store
         .service_points()
@@ -192,7 +166,55 @@ pub async fn seed(s: &Services) -> Result<String, DomainError> {
             .await?;
     }
     seed_mailboxes(s, &office.id).await?;
+    crate::catalogue::demo::seed(s, &office).await?;
     Ok(office.id)
+}
+
+/// The office named as `template` is, created from it with its seal and these departments
+/// (code, name) where missing; returns it and its departments.
+pub(crate) async fn ensure_office(
+    s: &Services,
+    template: Office,
+    departments: &[(&str, &str)],
+) -> Result<(Office, Vec<Department>), DomainError> {
+    let now = s.now_ms();
+    let ev = |action: &'static str, object: &str| {
+        AuditEvent::new(now, None, action, object).reason("demo seed")
+    };
+    let office = match s
+        .store
+        .offices()
+        .await?
+        .into_iter()
+        .find(|o| o.name == template.name)
+    {
+        Some(o) => o,
+        None => {
+            s.store
+                .create_office(&template, &ev("office.create", &template.id))
+                .await?;
+            template
+        }
+    };
+    s.office_seal(&office.id).await?;
+    // Its public-body mailbox, in the address register.
+    s.office_mailbox(&office.id).await?;
+    let mut depts = s.store.departments(&office.id).await?;
+    for (code, name) in departments {
+        if !depts.iter().any(|d| d.code == *code) {
+            let d = Department {
+                id: new_id(),
+                office_id: office.id.clone(),
+                code: code.to_string(),
+                name: name.to_string(),
+            };
+            s.store
+                .create_department(&d, &ev("department.create", &d.id))
+                .await?;
+            depts.push(d);
+        }
+    }
+    Ok((office, depts))
 }
 
 /// The contract's mailboxes: the office's (shared with Anna Nowak), Jan's, Maria's and the

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod blobs;
+pub mod catalogue;
 pub mod clock;
 pub mod delivery;
 pub mod demo;

@@ -6,6 +6,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod catalogue;
 pub mod counter;
 pub mod delivery;
 pub mod jobs;
@@ -23,6 +24,7 @@ pub mod trusted;
 pub mod cache;
 pub use accounts::AccountStore;
 pub use audit::AuditStore;
+pub use catalogue::{CatalogueStore, PublicService, ServiceQuery};
 pub use counter::CounterStore;
 pub use delivery::DeliveryStore;
 pub use jobs::JobStore;
@@ -39,8 +41,8 @@ pub use trusted::TrustedStore;
 /// import).
 pub mod prelude {
     pub use crate::{
-        AccountStore, AuditStore, CounterStore, DeliveryStore, JobStore, LogStore, MailboxStore,
-        NoticeStore, OrgStore, PaperStore, SettingsStore, Store, TrustedStore,
+        AccountStore, AuditStore, CatalogueStore, CounterStore, DeliveryStore, JobStore, LogStore,
+        MailboxStore, NoticeStore, OrgStore, PaperStore, SettingsStore, Store, TrustedStore,
     };
 }
 pub use sql::{Backend, SqlStore};
@@ -101,6 +103,7 @@ pub trait Store:
     + CounterStore
     + SettingsStore
     + NoticeStore
+    + CatalogueStore
     + Send
     + Sync
 {

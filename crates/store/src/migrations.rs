@@ -103,4 +103,9 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "walk_in_payments",
         sql: include_str!("../migrations/0019_walk_in_payments.sql"),
     },
+    Migration {
+        version: 20,
+        name: "catalogue",
+        sql: include_str!("../migrations/0020_catalogue.sql"),
+    },
 ];

@@ -1854,3 +1854,123 @@ async fn notices_count_up_in_the_message_commit_and_go_once_per_interval() {
     }
     drop_all(stores).await;
 }
+
+#[tokio::test]
+async fn the_catalogue_is_searched_by_folded_words_filtered_and_paged() {
+    use okienko_store::{PublicService, ServiceQuery};
+    let stores = fresh_stores().await;
+    for f in &stores {
+        let s = &f.store;
+        for (id, city, nip) in [
+            ("o1", "Przykładowo", "5260001246"),
+            ("o2", "Dobrzyca", "7770000005"),
+        ] {
+            let office = Office {
+                id: id.into(),
+                name: format!("Urząd {id}"),
+                nip: nip.into(),
+                regon: "123456785".into(),
+                street: "Rynek 1".into(),
+                postal_code: "00-001".into(),
+                city: city.into(),
+                created_at: 1,
+            };
+            s.create_office(&office, &ev("office.create"))
+                .await
+                .expect("office");
+        }
+        let service = |id: &str, office: &str, code: &str, name: &str, cats: &str| PublicService {
+            id: id.into(),
+            office_id: office.into(),
+            code: code.into(),
+            name_folded: name.into(),
+            spec: "{}".into(),
+            search: format!("{name} 100%_done"),
+            tags: cats.into(),
+            created_at: 5,
+            updated_at: 5,
+        };
+        s.save_services(
+            &[
+                service(
+                    "s1",
+                    "o1",
+                    "A",
+                    "zaswiadczenie o zameldowaniu",
+                    ";residence;",
+                ),
+                service(
+                    "s2",
+                    "o1",
+                    "B",
+                    "rejestracja psa",
+                    ";animals;event:getting-a-pet;",
+                ),
+                service("s3", "o2", "A", "zaswiadczenie o niezaleganiu", ";taxes;"),
+            ],
+            &ev("catalogue.import"),
+        )
+        .await
+        .expect("save");
+        let ids = |v: Vec<PublicService>| v.into_iter().map(|s| s.id).collect::<Vec<_>>();
+        let q = |words: &[&str]| ServiceQuery {
+            words: words.iter().map(|w| w.to_string()).collect(),
+            limit: 10,
+            ..Default::default()
+        };
+        assert_eq!(
+            ids(s.search_services(&q(&["zaswiad"])).await.expect("q")),
+            ["s3", "s1"]
+        );
+        assert_eq!(
+            ids(s
+                .search_services(&q(&["zaswiad", "zamel"]))
+                .await
+                .expect("q")),
+            ["s1"]
+        );
+        // LIKE's wildcards in a search are plain characters.
+        assert_eq!(
+            ids(s.search_services(&q(&["0%_"])).await.expect("q")).len(),
+            3
+        );
+        assert!(s
+            .search_services(&q(&["%psa"]))
+            .await
+            .expect("q")
+            .is_empty());
+        let mut by_city = q(&[]);
+        by_city.city = Some("dobrzyca".into());
+        assert_eq!(ids(s.search_services(&by_city).await.expect("q")), ["s3"]);
+        let mut by_office = q(&[]);
+        by_office.office_id = Some("o1".into());
+        by_office.category = Some("animals".into());
+        assert_eq!(ids(s.search_services(&by_office).await.expect("q")), ["s2"]);
+        let mut by_event = q(&[]);
+        by_event.event = Some("getting-a-pet".into());
+        assert_eq!(ids(s.search_services(&by_event).await.expect("q")), ["s2"]);
+        // Pages after a (name, id) key.
+        let mut page = q(&[]);
+        page.limit = 2;
+        let first = s.search_services(&page).await.expect("q");
+        assert_eq!(ids(first.clone()), ["s2", "s3"]);
+        let last = first.last().expect("last");
+        page.after = Some((last.name_folded.clone(), last.id.clone()));
+        assert_eq!(ids(s.search_services(&page).await.expect("q")), ["s1"]);
+        // Saved again under the same code: replaced, its id and creation time kept.
+        let mut again = service("s9", "o1", "B", "rejestracja psa i kota", ";animals;");
+        again.updated_at = 9;
+        s.save_services(&[again], &ev("catalogue.import"))
+            .await
+            .expect("again");
+        let s2 = s.public_service("s2").await.expect("read").expect("there");
+        assert_eq!(
+            (s2.name_folded.as_str(), s2.created_at, s2.updated_at),
+            ("rejestracja psa i kota", 5, 9)
+        );
+        assert!(s.public_service("s9").await.expect("read").is_none());
+        assert_eq!(ids(s.office_services("o2").await.expect("list")), ["s3"]);
+        verify(s).await.expect("audit chain intact");
+    }
+    drop_all(stores).await;
+}

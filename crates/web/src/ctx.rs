@@ -99,6 +99,7 @@ impl Ctx {
         use okienko_domain::Role;
         let mut out = vec![
             ("/".to_string(), self.t("nav-home")),
+            ("/services".to_string(), self.t("nav-services")),
             ("/verify".to_string(), self.t("nav-verify")),
             ("/addresses".to_string(), self.t("nav-addresses")),
         ];

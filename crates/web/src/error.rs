@@ -183,3 +183,19 @@ pub async fn api_problems(req: axum::extract::Request, next: axum::middleware::N
         axum::body::Body::from(serde_json::to_vec(&p).unwrap_or_default()),
     )
 }
+
+/// Where a catalogue file went wrong and what, in the reader's language: "Line 3, column fee:
+/// …" for a CSV file, "[2].fee: …" for a JSON one.
+pub fn import_message(lang: Lang, e: &okienko_domain::catalogue::ImportError) -> String {
+    let problem = lang.t(e.code);
+    let line = e.line.to_string();
+    match (e.line, e.field.as_deref()) {
+        (0, Some(f)) => lang.t_args("import-at-field", &[("field", f), ("problem", &problem)]),
+        (0, None) => problem,
+        (_, Some(f)) => lang.t_args(
+            "import-at-line-field",
+            &[("line", &line), ("field", f), ("problem", &problem)],
+        ),
+        (_, None) => lang.t_args("import-at-line", &[("line", &line), ("problem", &problem)]),
+    }
+}

@@ -59,8 +59,9 @@ async fn the_public_register_lists_public_bodies_only() {
     let (status, v) = get_json(t.url("/api/v1/addresses?q=urz%C4%85d"), None).await;
     assert_eq!(status, 200);
     let items = v["items"].as_array().expect("items");
-    assert_eq!(items.len(), 1);
+    assert_eq!(items.len(), 2, "the demo's two offices");
     assert_eq!(items[0]["name"], "Urząd Gminy Przykładowo");
+    assert_eq!(items[1]["name"], "Urząd Miejski w Dobrzycy");
     assert_eq!(items[0]["kind"], "public_body");
     for q in ["Kowalski", "44051401359", "Firma", "7770000005"] {
         let (_, v) = get_json(t.url(&format!("/api/v1/addresses?q={q}")), None).await;

@@ -8,6 +8,7 @@ mod common;
 
 mod auth;
 mod browser;
+mod catalogue;
 mod crash;
 mod delivery;
 mod instances;

@@ -157,6 +157,30 @@ pub(crate) fn table() -> Vec<Row> {
         public("GET", "/contact", 200),
         public("GET", "/addresses", 200),
         public("GET", "/api/v1/addresses", 200),
+        public("GET", "/services", 200),
+        public("GET", "/services/{id}", 200),
+        public("GET", "/api/v1/services", 200),
+        public("GET", "/api/v1/services/{id}", 200),
+        // To the compose page, or back to the service's page to say a mailbox is needed.
+        r("GET", "/services/{id}/apply", ALL_SIGNED_IN, 303),
+        r("GET", "/offices/{id}/catalogue", OFFICE1_MANAGERS, 200),
+        // Not a file upload: the page says so and nothing changes.
+        r("POST", "/offices/{id}/catalogue", OFFICE1_MANAGERS, 422),
+        r("GET", "/offices/{id}/catalogue.csv", OFFICE1_MANAGERS, 200),
+        r("GET", "/offices/{id}/catalogue.json", OFFICE1_MANAGERS, 200),
+        r(
+            "GET",
+            "/api/v1/offices/{id}/catalogue",
+            OFFICE1_MANAGERS,
+            200,
+        ),
+        // An empty file: refused, nothing changes.
+        r(
+            "PUT",
+            "/api/v1/offices/{id}/catalogue",
+            OFFICE1_MANAGERS,
+            422,
+        ),
         public("POST", "/verify", 422),
         public("GET", "/trust/ca.pem", 200),
         public("GET", "/trust/tsa.pem", 200),
@@ -471,6 +495,8 @@ pub(crate) struct World {
     letter: String,
     batch: String,
     visit_citizen: String,
+    /// A service of the first office's catalogue, applied for online.
+    service: String,
 }
 
 /// Sends a fresh paper letter from the office to an address Kasia's post office serves and
@@ -674,7 +700,17 @@ pub(crate) async fn world() -> World {
     )
     .await
     .expect("confirmed");
+    let service = s
+        .store
+        .office_services(&office1)
+        .await
+        .expect("catalogue")
+        .into_iter()
+        .find(|x| x.code == "ZAM-1")
+        .expect("a demo service")
+        .id;
     World {
+        service,
         visit_citizen: "visit-citizen".into(),
         letter,
         batch,
@@ -767,6 +803,8 @@ pub(crate) async fn concrete(w: &World, route: &str, n: usize) -> String {
         &w.message
     } else if route.starts_with("/api/v1/evidence/") || route.starts_with("/evidence/") {
         &w.evidence
+    } else if route.starts_with("/api/v1/services/") || route.starts_with("/services/") {
+        &w.service
     } else {
         &w.office1
     };

@@ -234,6 +234,7 @@ fn is_file(route: &str) -> bool {
         ".pem",
         ".css",
         ".json",
+        ".csv",
         "/pdf",
         "/signed",
         "/crl",

@@ -40,7 +40,7 @@ impl crate::DeliveryStore for SqlStore {
     }
 
     async fn unpacked_blobs_after(&self, after: &str, limit: i64) -> Result<Vec<String>> {
-        let rows = sqlx::query(
+        let q = sqlx::query(
             "SELECT sha FROM (\
                SELECT sha256 AS sha FROM attachments \
                UNION SELECT body_sha256 FROM messages WHERE body_sha256 IS NOT NULL \
@@ -49,13 +49,8 @@ impl crate::DeliveryStore for SqlStore {
              ORDER BY sha LIMIT $2",
         )
         .bind(after)
-        .bind(limit)
-        .fetch_all(&self.reader)
-        .await?;
-        Ok(rows
-            .iter()
-            .map(|r| r.try_get::<String, _>(0))
-            .collect::<std::result::Result<_, _>>()?)
+        .bind(limit);
+        self.all(q, first_text).await
     }
 
     async fn packed_among(&self, sha256s: &[String]) -> Result<Vec<String>> {

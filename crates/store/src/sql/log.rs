@@ -37,14 +37,11 @@ impl crate::LogStore for SqlStore {
     }
 
     async fn log_leaf_hashes(&self, from: i64) -> Result<Vec<String>> {
-        let rows = sqlx::query("SELECT leaf_hash FROM log_leaves WHERE idx >= $1 ORDER BY idx")
-            .bind(from)
-            .fetch_all(&self.reader)
-            .await?;
-        Ok(rows
-            .iter()
-            .map(|r| r.try_get::<String, _>(0))
-            .collect::<std::result::Result<_, _>>()?)
+        self.all(
+            sqlx::query("SELECT leaf_hash FROM log_leaves WHERE idx >= $1 ORDER BY idx").bind(from),
+            first_text,
+        )
+        .await
     }
 
     async fn log_leaves(&self, from: i64, limit: i64) -> Result<Vec<LogLeaf>> {

@@ -5,6 +5,7 @@
 
 mod accounts;
 mod audit;
+mod catalogue;
 mod counter;
 mod delivery;
 mod evidence;
@@ -85,6 +86,11 @@ impl From<sqlx::Error> for StoreError {
 fn status_of<T>(r: &AnyRow, parse: fn(&str) -> Option<T>) -> std::result::Result<T, sqlx::Error> {
     let word: String = r.try_get("status")?;
     parse(&word).ok_or_else(|| sqlx::Error::Decode(format!("unknown status {word:?}").into()))
+}
+
+/// A row's first column as text (for queries that list one column).
+fn first_text(r: &AnyRow) -> std::result::Result<String, sqlx::Error> {
+    r.try_get(0)
 }
 
 fn flag(b: bool) -> i64 {

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod cash;
+mod catalogue;
 mod common;
 pub mod delivery;
 mod mailboxes;
@@ -31,6 +32,7 @@ pub fn routes() -> Router<State> {
         .merge(paper::routes())
         .merge(trusted::routes())
         .merge(cash::routes())
+        .merge(catalogue::routes())
         .route("/api/{*rest}", axum::routing::any(not_found))
 }
 
@@ -56,6 +58,7 @@ pub fn document() -> Document {
         paper::Doc::openapi(),
         trusted::Doc::openapi(),
         cash::Doc::openapi(),
+        catalogue::Doc::openapi(),
     ] {
         doc.merge(part);
     }

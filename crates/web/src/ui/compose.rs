@@ -141,8 +141,11 @@ async fn compose_page(
         return Err(PageError(DomainError::NotFound, ctx.clone()));
     }
     let mut values = Params::new();
-    if let Some(to) = q.get("to") {
-        values.insert("to".into(), to.clone());
+    // From a service's page: to the office, its name as the subject.
+    for key in ["to", "subject"] {
+        if let Some(v) = q.get(key) {
+            values.insert(key.into(), v.clone());
+        }
     }
     // A reply: to the other party, "Re:" subject, in the same thread.
     if let Some(r) = q.get("reply_to").filter(|r| !r.is_empty()) {

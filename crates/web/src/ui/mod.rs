@@ -5,6 +5,7 @@ pub mod about;
 mod account;
 mod admin;
 mod cash;
+mod catalogue;
 mod common;
 mod compose;
 mod counter;
@@ -64,4 +65,5 @@ pub fn routes() -> Router<State> {
         .merge(counter::routes())
         .merge(cash::routes())
         .merge(walk_in::routes())
+        .merge(catalogue::routes())
 }
