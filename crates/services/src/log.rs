@@ -392,6 +392,13 @@ async fn commit(state: &RwLock<State>, sink: &Sink, packed: Packed) {
                     Err(e) => break Err(e.to_string()),
                 }
             }
+            // The database broke a deadlock with another instance's transaction by ending
+            // this one: nothing of it was kept, so it is tried again.
+            Err(StoreError::Transient(e)) if tries < 100 => {
+                tries += 1;
+                tracing::warn!(error = %e, "batch commit tried again");
+                continue;
+            }
             r => break r.map_err(|e| e.to_string()),
         }
     };

@@ -67,6 +67,10 @@ pub enum StoreError {
     Conflict(String),
     #[error("not found")]
     NotFound,
+    /// The database gave up on the transaction for a reason that passes (a deadlock between
+    /// two instances' transactions, a serialization failure): the same work may be tried again.
+    #[error("transient: {0}")]
+    Transient(String),
     #[error("database: {0}")]
     Db(String),
     #[error("unsupported database URL: {0}")]
@@ -82,6 +86,7 @@ impl From<StoreError> for okienko_domain::DomainError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound => okienko_domain::DomainError::NotFound,
+            StoreError::Transient(_) => okienko_domain::DomainError::Busy,
             other => okienko_domain::DomainError::Internal(other.to_string()),
         }
     }

@@ -77,6 +77,10 @@ impl From<sqlx::Error> for StoreError {
             if db.is_unique_violation() {
                 return StoreError::Conflict(db.constraint().unwrap_or(db.message()).to_string());
             }
+            // PostgreSQL's deadlock_detected and serialization_failure.
+            if matches!(db.code().as_deref(), Some("40P01") | Some("40001")) {
+                return StoreError::Transient(db.message().to_string());
+            }
         }
         StoreError::Db(e.to_string())
     }

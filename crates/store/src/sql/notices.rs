@@ -88,6 +88,10 @@ impl NoticeStore for SqlStore {
             },
         )
         .await?;
+        // In the order of the people's ids, as a batch of messages adds to them, so the two
+        // never wait for each other's rows crosswise (a deadlock) when instances run both.
+        let mut sent: Vec<&SentNotice> = sent.iter().collect();
+        sent.sort_by(|a, b| a.user_id.cmp(&b.user_id));
         for s in sent {
             sqlx::query(
                 "UPDATE notices SET pending = pending - $1, last_sent_at = $2, due_at = $3, \
