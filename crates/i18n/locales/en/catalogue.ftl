@@ -98,3 +98,4 @@ err-import-format = Format: csv or json.
 import-at-line = Line { $line }: { $problem }
 import-at-line-field = Line { $line }, column { $field }: { $problem }
 import-at-field = { $field }: { $problem }
+action-catalogue-import = Services catalogue loaded

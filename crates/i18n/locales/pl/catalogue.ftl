@@ -101,3 +101,4 @@ err-import-format = Format: csv albo json.
 import-at-line = Wiersz { $line }: { $problem }
 import-at-line-field = Wiersz { $line }, kolumna { $field }: { $problem }
 import-at-field = { $field }: { $problem }
+action-catalogue-import = Wczytanie katalogu usług

@@ -102,3 +102,4 @@ err-import-format = Формат: цсв или јсон.
 import-at-line = Ред { $line }: { $problem }
 import-at-line-field = Ред { $line }, колона { $field }: { $problem }
 import-at-field = { $field }: { $problem }
+action-catalogue-import = Учитан каталог услуга

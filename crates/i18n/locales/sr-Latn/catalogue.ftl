@@ -102,3 +102,4 @@ err-import-format = Format: csv ili json.
 import-at-line = Red { $line }: { $problem }
 import-at-line-field = Red { $line }, kolona { $field }: { $problem }
 import-at-field = { $field }: { $problem }
+action-catalogue-import = Učitan katalog usluga
