@@ -530,7 +530,7 @@ pub fn parse_csv(text: &str) -> Result<Vec<ServiceSpec>, ImportError> {
         };
         if let Err(DomainError::Invalid(errs)) = spec.validate() {
             if let Some(e) = errs.0.first() {
-                return Err(ImportError::at(line, Some(e.field), e.code));
+                return Err(ImportError::at(line, Some(&e.field), e.code));
             }
         }
         out.push(spec);
@@ -800,7 +800,7 @@ mod tests {
         let Err(DomainError::Invalid(errs)) = s.validate() else {
             panic!("invalid")
         };
-        let fields: Vec<&str> = errs.0.iter().map(|e| e.field).collect();
+        let fields: Vec<&str> = errs.0.iter().map(|e| e.field.as_ref()).collect();
         assert_eq!(fields, ["code", "fee", "channels"]);
     }
 

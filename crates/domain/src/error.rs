@@ -6,7 +6,8 @@ use serde::Serialize;
 /// One problem with one input field; `code` is a stable id and a Fluent message id.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FieldError {
-    pub field: &'static str,
+    /// The input's name: one of ours, or a form field's id (`children[1].name`).
+    pub field: std::borrow::Cow<'static, str>,
     pub code: &'static str,
 }
 
@@ -19,7 +20,17 @@ impl FieldErrors {
         Self::default()
     }
     pub fn add(&mut self, field: &'static str, code: &'static str) {
-        self.0.push(FieldError { field, code });
+        self.0.push(FieldError {
+            field: field.into(),
+            code,
+        });
+    }
+    /// Records an error under a field named at run time (a form definition's field).
+    pub fn add_named(&mut self, field: String, code: &'static str) {
+        self.0.push(FieldError {
+            field: field.into(),
+            code,
+        });
     }
     /// Runs a parser; on failure records its error code under `field`.
     pub fn check<T>(&mut self, field: &'static str, r: Result<T, &'static str>) -> Option<T> {

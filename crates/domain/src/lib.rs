@@ -8,6 +8,7 @@ pub mod country;
 pub mod device;
 pub mod error;
 pub mod files;
+pub mod forms;
 pub mod ids;
 pub mod notices;
 pub mod policy;
