@@ -4,7 +4,7 @@
 //! is a PDF named `.exe`). Only the types of the allow-list are recognised.
 
 /// The extensions a file of each recognised type may carry.
-const EXTENSIONS: [(&str, &[&str]); 11] = [
+const EXTENSIONS: [(&str, &[&str]); 12] = [
     ("application/pdf", &["pdf"]),
     ("image/png", &["png"]),
     ("image/jpeg", &["jpg", "jpeg"]),
@@ -19,10 +19,11 @@ const EXTENSIONS: [(&str, &[&str]); 11] = [
     ("application/pkcs7-signature", &["p7s", "p7m", "p7"]),
     ("application/xml", &["xml", "xades"]),
     ("text/plain", &["txt"]),
+    ("application/json", &["json"]),
 ];
 
 /// The default allow-list of e-delivery attachments: pdf, xml, xades/p7s, docx, odt, txt, rtf,
-/// jpg, png, tiff, zip. None when the content is none of these or the name's extension is not
+/// jpg, png, tiff, zip, json (a structured document, e.g. an e-service submission). None when the content is none of these or the name's extension is not
 /// one of its type's.
 pub fn sniff(name: &str, bytes: &[u8]) -> Option<&'static str> {
     let t = sniff_content(name, bytes)?;
@@ -77,6 +78,9 @@ fn sniff_content(name: &str, bytes: &[u8]) -> Option<&'static str> {
     }
     if ext == "txt" {
         return Some("text/plain");
+    }
+    if ext == "json" && (t.starts_with('{') || t.starts_with('[')) {
+        return Some("application/json");
     }
     None
 }

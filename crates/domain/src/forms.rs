@@ -146,19 +146,65 @@ impl DefError {
     }
 }
 
-/// The text in `lang`, else English, else Polish, else any.
-pub fn text<'a>(t: &'a Texts, lang: &str) -> &'a str {
-    let lang = if lang == "sr-Cyrl" && !t.contains_key(lang) {
-        "sr-Latn"
-    } else {
-        lang
-    };
-    t.get(lang)
-        .or_else(|| t.get("en"))
-        .or_else(|| t.get("pl"))
-        .or_else(|| t.values().next())
-        .map(String::as_str)
-        .unwrap_or("")
+/// The text in `lang`; for Serbian Cyrillic without its own, the Serbian Latin text
+/// transliterated; else English, else Polish, else any.
+pub fn text<'a>(t: &'a Texts, lang: &str) -> std::borrow::Cow<'a, str> {
+    text_in(t, lang).0
+}
+
+/// [`text`] and the language it is in (for `lang` attributes).
+pub fn text_in<'a>(t: &'a Texts, lang: &str) -> (std::borrow::Cow<'a, str>, String) {
+    use std::borrow::Cow;
+    if let Some(v) = t.get(lang) {
+        return (Cow::Borrowed(v), lang.to_string());
+    }
+    if lang == "sr-Cyrl" {
+        if let Some(l) = t.get("sr-Latn") {
+            return (
+                Cow::Owned(crate::catalogue::to_cyrillic(l)),
+                lang.to_string(),
+            );
+        }
+    }
+    ["en", "pl"]
+        .iter()
+        .find_map(|l| {
+            t.get(*l)
+                .map(|v| (Cow::Borrowed(v.as_str()), l.to_string()))
+        })
+        .or_else(|| {
+            t.iter()
+                .next()
+                .map(|(l, v)| (Cow::Borrowed(v.as_str()), l.clone()))
+        })
+        .unwrap_or((Cow::Borrowed(""), lang.to_string()))
+}
+
+/// The fields a rule reads (`var` and `count`).
+pub fn rule_vars(rule: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    fn walk(r: &Value, out: &mut Vec<String>) {
+        match r {
+            Value::Object(o) => {
+                for (op, args) in o {
+                    if op == "var" || op == "count" {
+                        if let Some(s) = args
+                            .as_str()
+                            .or_else(|| args.get(0).and_then(Value::as_str))
+                        {
+                            out.push(s.to_string());
+                        }
+                    } else {
+                        walk(args, out);
+                    }
+                }
+            }
+            Value::Array(a) => a.iter().for_each(|v| walk(v, out)),
+            _ => {}
+        }
+    }
+    walk(rule, &mut out);
+    out
 }
 
 fn valid_id(s: &str) -> bool {

@@ -48,6 +48,8 @@ pub enum Action<'a> {
     ManageUsers,
     /// Publish, import and export an office's services in the catalogue.
     ManageCatalogue { office_id: &'a str },
+    /// See and handle the e-service submissions in an office's inbox.
+    HandleSubmissions { office_id: &'a str },
 }
 
 impl Actor {
@@ -87,7 +89,7 @@ pub fn allowed(actor: &Actor, action: Action<'_>) -> bool {
         Action::OwnAccount => true,
         Action::ReadPerson { user_id } => user_id == actor.user_id || platform,
         Action::ManageOffices | Action::ManageServicePoints | Action::ReadAuditTrail => platform,
-        Action::ViewOffice { office_id } => {
+        Action::ViewOffice { office_id } | Action::HandleSubmissions { office_id } => {
             platform
                 || actor.has_in_office(Role::OfficeAdmin, office_id)
                 || actor.has_in_office(Role::Official, office_id)

@@ -78,3 +78,34 @@ mod tests {
         assert_eq!(BatchStatus::parse("Printed"), None);
     }
 }
+
+status! {
+    /// Where an e-service submission stands in the office.
+    SubmissionStatus {
+        /// Waiting for the fee to be paid.
+        AwaitingPayment = "awaiting-payment",
+        /// In the office's inbox, not yet looked at.
+        Submitted = "submitted",
+        /// Entered in the office's register.
+        Registered = "registered",
+        InProgress = "in-progress",
+        /// The office has answered through e-delivery.
+        Answered = "answered",
+        Closed = "closed",
+    }
+}
+
+impl SubmissionStatus {
+    /// Where an official may move a submission from this status.
+    pub fn next(self) -> &'static [SubmissionStatus] {
+        use SubmissionStatus::*;
+        match self {
+            AwaitingPayment => &[],
+            Submitted => &[Registered, InProgress, Closed],
+            Registered => &[InProgress, Closed],
+            InProgress => &[Answered, Closed],
+            Answered => &[InProgress, Closed],
+            Closed => &[InProgress],
+        }
+    }
+}

@@ -8,6 +8,7 @@ pub mod clock;
 pub mod delivery;
 pub mod demo;
 pub mod evidence;
+pub mod forms;
 pub mod jobs;
 pub mod log;
 pub mod mail;

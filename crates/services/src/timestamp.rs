@@ -82,19 +82,8 @@ impl Services {
         if content.is_empty() {
             return Err(DomainError::invalid("file", "err-file-empty"));
         }
-        let (signer, chain) = self.office_signer(office_id).await?;
-        let at = self.clock.now();
         let digest = hex::encode(okienko_trust::sha256(&content));
-        let signed = tokio::task::spawn_blocking(move || {
-            sign(&SignRequest::data(&content, true, at), &signer, &chain)
-        })
-        .await
-        .map_err(|e| DomainError::Internal(e.to_string()))?
-        .map_err(|e| DomainError::Internal(e.to_string()))?;
-        let sv = signature_value(&signed).map_err(|e| DomainError::Internal(e.to_string()))?;
-        let token = self.time_stamp_token(&sv).await?;
-        let out = add_signature_timestamp(&signed, &token)
-            .map_err(|e| DomainError::Internal(e.to_string()))?;
+        let out = self.seal_stamped(office_id, content, true).await?;
         let ev = AuditEvent::new(
             self.now_ms(),
             Some(&p.user.id),
@@ -103,5 +92,28 @@ impl Services {
         );
         self.store.append_audit(&ev).await?;
         Ok(out)
+    }
+}
+
+impl Services {
+    /// Signs `content` with the office's seal and time-stamps the signature (CAdES-T):
+    /// detached (a `.p7s` beside the file) or enveloping (an evidence document).
+    pub(crate) async fn seal_stamped(
+        &self,
+        office_id: &str,
+        content: Vec<u8>,
+        detached: bool,
+    ) -> Result<Vec<u8>, DomainError> {
+        let (signer, chain) = self.office_signer(office_id).await?;
+        let at = self.clock.now();
+        let signed = tokio::task::spawn_blocking(move || {
+            sign(&SignRequest::data(&content, detached, at), &signer, &chain)
+        })
+        .await
+        .map_err(|e| DomainError::Internal(e.to_string()))?
+        .map_err(|e| DomainError::Internal(e.to_string()))?;
+        let sv = signature_value(&signed).map_err(|e| DomainError::Internal(e.to_string()))?;
+        let token = self.time_stamp_token(&sv).await?;
+        add_signature_timestamp(&signed, &token).map_err(|e| DomainError::Internal(e.to_string()))
     }
 }

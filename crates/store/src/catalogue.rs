@@ -20,6 +20,8 @@ pub struct PublicService {
     pub tags: String,
     pub created_at: Millis,
     pub updated_at: Millis,
+    /// The current version of its form (`crate::forms`), if it has one.
+    pub form_version: Option<String>,
 }
 
 /// A search of the catalogue: every word must appear (folded); keyset pagination after

@@ -9,6 +9,7 @@ pub mod audit;
 pub mod catalogue;
 pub mod counter;
 pub mod delivery;
+pub mod forms;
 pub mod jobs;
 pub mod log;
 pub mod mailboxes;
@@ -27,6 +28,7 @@ pub use audit::AuditStore;
 pub use catalogue::{CatalogueStore, PublicService, ServiceQuery};
 pub use counter::CounterStore;
 pub use delivery::DeliveryStore;
+pub use forms::{Draft, FormVersion, FormsStore, NewSubmission, Submission};
 pub use jobs::JobStore;
 pub use log::LogStore;
 pub use mailboxes::MailboxStore;
@@ -41,8 +43,9 @@ pub use trusted::TrustedStore;
 /// import).
 pub mod prelude {
     pub use crate::{
-        AccountStore, AuditStore, CatalogueStore, CounterStore, DeliveryStore, JobStore, LogStore,
-        MailboxStore, NoticeStore, OrgStore, PaperStore, SettingsStore, Store, TrustedStore,
+        AccountStore, AuditStore, CatalogueStore, CounterStore, DeliveryStore, FormsStore,
+        JobStore, LogStore, MailboxStore, NoticeStore, OrgStore, PaperStore, SettingsStore, Store,
+        TrustedStore,
     };
 }
 pub use sql::{Backend, SqlStore};
@@ -109,6 +112,7 @@ pub trait Store:
     + SettingsStore
     + NoticeStore
     + CatalogueStore
+    + FormsStore
     + Send
     + Sync
 {

@@ -108,4 +108,9 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "catalogue",
         sql: include_str!("../migrations/0020_catalogue.sql"),
     },
+    Migration {
+        version: 21,
+        name: "forms",
+        sql: include_str!("../migrations/0021_forms.sql"),
+    },
 ];

@@ -230,6 +230,8 @@ pub struct NewMessage {
     pub letters: Vec<PaperLetter>,
     /// People to tell of the message by email (user ids; see [`crate::notices`]).
     pub notify: Vec<String>,
+    /// The e-service submission the message carries (see [`crate::forms`]).
+    pub submission: Option<crate::forms::NewSubmission>,
 }
 
 /// Where a blob's bytes are in the pack files: pack number, byte offset, length.

@@ -832,6 +832,7 @@ async fn messages_deliveries_and_evidence_once() {
                 evidence: vec![evr(&format!("e{i}"), &id, "", "submission-acceptance")],
                 letters: vec![],
                 notify: vec![],
+                submission: None,
             })
             .await
             .expect("insert");
@@ -856,6 +857,7 @@ async fn messages_deliveries_and_evidence_once() {
                 evidence: vec![],
                 letters: vec![],
                 notify: vec![],
+                submission: None,
             })
             .await,
             Err(StoreError::Conflict(_))
@@ -1070,6 +1072,7 @@ async fn messages_deliveries_and_evidence_once() {
             evidence: vec![],
             letters: vec![],
             notify: vec![],
+            submission: None,
         };
         s.insert_message(&reply).await.expect("reply");
         let thread = s.thread_of("r1").await.expect("thread");
@@ -1129,6 +1132,7 @@ async fn messages_deliveries_and_evidence_once() {
             evidence: vec![evr(&format!("acc-{id}"), id, "", "submission-acceptance")],
             letters: vec![letter(&format!("L{id}"), id)],
             notify: vec![],
+            submission: None,
         };
         let results = s
             .insert_messages(
@@ -1293,6 +1297,7 @@ async fn packed_blobs_are_indexed_with_their_batch_and_keep_their_first_place() 
             evidence: vec![],
             letters: vec![],
             notify: vec![],
+            submission: None,
         };
         let mailbox = okienko_store::Mailbox {
             address: "A".into(),
@@ -1774,6 +1779,7 @@ async fn notices_count_up_in_the_message_commit_and_go_once_per_interval() {
             evidence: vec![],
             letters: vec![],
             notify: vec!["u1".into()],
+            submission: None,
         };
         let mailbox = okienko_store::Mailbox {
             address: "A".into(),
@@ -1889,6 +1895,7 @@ async fn the_catalogue_is_searched_by_folded_words_filtered_and_paged() {
             tags: cats.into(),
             created_at: 5,
             updated_at: 5,
+            form_version: None,
         };
         s.save_services(
             &[
@@ -1970,6 +1977,216 @@ async fn the_catalogue_is_searched_by_folded_words_filtered_and_paged() {
         );
         assert!(s.public_service("s9").await.expect("read").is_none());
         assert_eq!(ids(s.office_services("o2").await.expect("list")), ["s3"]);
+        verify(s).await.expect("audit chain intact");
+    }
+    drop_all(stores).await;
+}
+
+#[tokio::test]
+async fn form_versions_drafts_and_submissions_with_their_message() {
+    use okienko_store::{Draft, FormVersion, Message, NewSubmission, PublicService, Submission};
+    let stores = fresh_stores().await;
+    for f in &stores {
+        let s = &f.store;
+        let office = Office {
+            id: "o1".into(),
+            name: "Urząd".into(),
+            nip: "5260001246".into(),
+            regon: "123456785".into(),
+            street: "Rynek 1".into(),
+            postal_code: "00-001".into(),
+            city: "Przykładowo".into(),
+            created_at: 1,
+        };
+        s.create_office(&office, &ev("office.create"))
+            .await
+            .expect("office");
+        s.save_services(
+            &[PublicService {
+                id: "s1".into(),
+                office_id: "o1".into(),
+                code: "PIES-1".into(),
+                name_folded: "rejestracja psa".into(),
+                spec: "{}".into(),
+                search: "rejestracja psa".into(),
+                tags: ";".into(),
+                created_at: 1,
+                updated_at: 1,
+                form_version: None,
+            }],
+            &ev("catalogue.import"),
+        )
+        .await
+        .expect("service");
+        let version = |v: &str| FormVersion {
+            service_id: "s1".into(),
+            version: v.into(),
+            n: 0,
+            definition: "{}".into(),
+            published_at: 2,
+            published_by: None,
+        };
+        // Numbered by the database, one after another; the same version twice is refused.
+        assert_eq!(
+            s.publish_form(&version("v1"), &ev("form.publish"))
+                .await
+                .expect("v1")
+                .n,
+            1
+        );
+        assert_eq!(
+            s.publish_form(&version("v2"), &ev("form.publish"))
+                .await
+                .expect("v2")
+                .n,
+            2
+        );
+        assert!(s
+            .publish_form(&version("v1"), &ev("form.publish"))
+            .await
+            .is_err());
+        let list: Vec<i64> = s
+            .form_versions("s1")
+            .await
+            .expect("list")
+            .iter()
+            .map(|v| v.n)
+            .collect();
+        assert_eq!(list, [2, 1]);
+        assert!(s.form_version("s1", "v1").await.expect("one").is_some());
+        let mut d = Draft {
+            id: "d1".into(),
+            user_id: "u1".into(),
+            service_id: "s1".into(),
+            version: "v1".into(),
+            answers: "{}".into(),
+            step: 0,
+            created_at: 3,
+            updated_at: 3,
+            expires_at: 100,
+            reminded_at: None,
+        };
+        s.save_draft(&d).await.expect("draft");
+        d.answers = r#"{"name":"Jan"}"#.into();
+        d.step = 1;
+        s.save_draft(&d).await.expect("again");
+        assert_eq!(s.draft("d1").await.expect("read"), Some(d.clone()));
+        assert_eq!(s.drafts_of("u1").await.expect("list").len(), 1);
+        assert!(!s
+            .delete_draft("d1", "someone else")
+            .await
+            .expect("not theirs"));
+        s.create_mailbox(
+            &okienko_store::Mailbox {
+                address: "A".into(),
+                kind: "person".into(),
+                name: "A".into(),
+                owner_user_id: None,
+                office_id: None,
+                pesel: None,
+                nip: None,
+                city: String::new(),
+                created_at: 1,
+            },
+            &[],
+            &ev("mailbox.create"),
+        )
+        .await
+        .expect("mailbox");
+        // The submission is stored with its message, and its draft goes in the same commit.
+        let sub = Submission {
+            message_id: "m1".into(),
+            reference: "W-0000-0000-0001".into(),
+            service_id: "s1".into(),
+            office_id: "o1".into(),
+            user_id: Some("u1".into()),
+            version: "v1".into(),
+            answers: "{}".into(),
+            status: "submitted".into(),
+            fee: 0,
+            upp_id: "EV-1".into(),
+            submitted_at: 5,
+            updated_at: 5,
+            updated_by: None,
+        };
+        s.insert_message(&NewMessage {
+            message: Message {
+                id: "m1".into(),
+                sender: "A".into(),
+                sender_user_id: None,
+                subject: "s".into(),
+                body: String::new(),
+                body_sha256: None,
+                sent_at: 5,
+                idempotency_key: None,
+                reply_to: None,
+            },
+            deliveries: vec![],
+            attachments: vec![],
+            evidence: vec![],
+            letters: vec![],
+            notify: vec![],
+            submission: Some(NewSubmission {
+                row: sub.clone(),
+                draft_id: Some("d1".into()),
+            }),
+        })
+        .await
+        .expect("message");
+        assert!(s.draft("d1").await.expect("read").is_none());
+        assert_eq!(
+            s.submission("W-0000-0000-0001").await.expect("read"),
+            Some(sub.clone())
+        );
+        assert_eq!(
+            s.submission_of_message("m1").await.expect("read"),
+            Some(sub.clone())
+        );
+        assert_eq!(s.submissions_of("u1", 10).await.expect("mine").len(), 1);
+        assert_eq!(
+            s.office_submissions("o1", Some("s1"), Some("submitted"), 10)
+                .await
+                .expect("inbox")
+                .len(),
+            1
+        );
+        assert!(s
+            .office_submissions("o1", None, Some("closed"), 10)
+            .await
+            .expect("inbox")
+            .is_empty());
+        // A move from a status it is no longer in changes nothing.
+        assert!(s
+            .set_submission_status(
+                "m1",
+                "submitted",
+                "registered",
+                6,
+                "off",
+                &ev("submission.status")
+            )
+            .await
+            .expect("move"));
+        assert!(!s
+            .set_submission_status(
+                "m1",
+                "submitted",
+                "closed",
+                7,
+                "off",
+                &ev("submission.status")
+            )
+            .await
+            .expect("stale"));
+        let now = s
+            .submission("W-0000-0000-0001")
+            .await
+            .expect("read")
+            .expect("there");
+        assert_eq!(
+            (now.status.as_str(), now.updated_by.as_deref()),
+            ("registered", Some("off"))
+        );
         verify(s).await.expect("audit chain intact");
     }
     drop_all(stores).await;

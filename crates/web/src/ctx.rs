@@ -141,6 +141,7 @@ impl Ctx {
             }
         }
         out.push(("/mailboxes".into(), self.t("nav-mailbox")));
+        out.push(("/submissions".into(), self.t("nav-submissions")));
         out.push(("/trusted-profile".into(), self.t("nav-trusted-profile")));
         out.push(("/account".into(), self.t("nav-account")));
         out.push(("/account/data-tracker".into(), self.t("nav-tracker")));

@@ -103,6 +103,15 @@ const COUNTER: &[Who] = &[
     Who::OtherOfficial,
 ];
 const CITIZENS: &[Who] = &[Who::Citizen, Who::OtherCitizen];
+const JAN: &[Who] = &[Who::Citizen];
+/// Jan's submission: Jan, and the staff of the office it went to.
+const SUBMISSION_READERS: &[Who] = &[
+    Who::PlatformAdmin,
+    Who::OfficeAdmin,
+    Who::OfficialOr,
+    Who::OfficialGk,
+    Who::Citizen,
+];
 /// Anna sent the paper letter from the office mailbox; Kasia's post office prints it.
 const LETTER_PARTIES: &[Who] = &[
     Who::OfficeAdmin,
@@ -163,6 +172,40 @@ pub(crate) fn table() -> Vec<Row> {
         public("GET", "/api/v1/services/{id}", 200),
         // To the compose page, or back to the service's page to say a mailbox is needed.
         r("GET", "/services/{id}/apply", ALL_SIGNED_IN, 303),
+        // Filling a form: starts (or goes on with) one's draft; Jan's draft and submission.
+        r("POST", "/services/{id}/form", ALL_SIGNED_IN, 303),
+        r("GET", "/submissions", ALL_SIGNED_IN, 200),
+        r("GET", "/drafts/{id}/steps/{step}", JAN, 200),
+        // Not a multipart form: refused, nothing changes.
+        r("POST", "/drafts/{id}/steps/{step}", JAN, 422),
+        // Answers still missing: back to the step that asks them.
+        r("GET", "/drafts/{id}/check", JAN, 303),
+        r("POST", "/drafts/{id}/submit", JAN, 303),
+        // Confirmed: the draft is deleted (the last row that uses it).
+        r("POST", "/drafts/{id}/discard", JAN, 303),
+        r("GET", "/submissions/{reference}", SUBMISSION_READERS, 200),
+        // No status named: refused, nothing changes.
+        r(
+            "POST",
+            "/submissions/{reference}/status",
+            OFFICE1_STAFF,
+            422,
+        ),
+        r("GET", "/offices/{id}/submissions", OFFICE1_STAFF, 200),
+        public("GET", "/api/v1/services/{id}/form", 200),
+        // Not multipart: refused, nothing changes.
+        r(
+            "POST",
+            "/api/v1/services/{id}/submissions",
+            ALL_SIGNED_IN,
+            422,
+        ),
+        r(
+            "GET",
+            "/api/v1/submissions/{reference}",
+            SUBMISSION_READERS,
+            200,
+        ),
         r("GET", "/offices/{id}/catalogue", OFFICE1_MANAGERS, 200),
         // Not a file upload: the page says so and nothing changes.
         r("POST", "/offices/{id}/catalogue", OFFICE1_MANAGERS, 422),
@@ -497,6 +540,9 @@ pub(crate) struct World {
     visit_citizen: String,
     /// A service of the first office's catalogue, applied for online.
     service: String,
+    /// Jan's draft of that service's form, and his submission of it.
+    draft: String,
+    reference: String,
 }
 
 /// Sends a fresh paper letter from the office to an address Kasia's post office serves and
@@ -709,7 +755,32 @@ pub(crate) async fn world() -> World {
         .find(|x| x.code == "ZAM-1")
         .expect("a demo service")
         .id;
+    let jan = crate::common::principal(&t, "jan.kowalski@okienko.test").await;
+    let draft = s.start_draft(&jan, &service, false).await.expect("a draft");
+    let reference = s
+        .submit_form(
+            &jan,
+            okienko_services::forms::SubmitForm {
+                service_id: service.clone(),
+                version: None,
+                answers: serde_json::from_value(serde_json::json!({
+                    "name": "Jan Kowalski", "pesel": "44051401359", "proxy": false,
+                    "kind": ["permanent"]
+                }))
+                .expect("answers"),
+                uploads: vec![],
+                draft_id: None,
+                password: None,
+                code: None,
+                idempotency_key: None,
+            },
+        )
+        .await
+        .expect("a submission")
+        .reference;
     World {
+        draft,
+        reference,
         service,
         visit_citizen: "visit-citizen".into(),
         letter,
@@ -803,6 +874,8 @@ pub(crate) async fn concrete(w: &World, route: &str, n: usize) -> String {
         &w.message
     } else if route.starts_with("/api/v1/evidence/") || route.starts_with("/evidence/") {
         &w.evidence
+    } else if route.starts_with("/drafts/") {
+        &w.draft
     } else if route.starts_with("/api/v1/services/") || route.starts_with("/services/") {
         &w.service
     } else {
@@ -811,6 +884,8 @@ pub(crate) async fn concrete(w: &World, route: &str, n: usize) -> String {
     let mut path = route
         .replace("{id}", id)
         .replace("{n}", "0")
+        .replace("{step}", "0")
+        .replace("{reference}", &w.reference)
         .replace("{address}", &w.office_mailbox);
     if path.contains("{dept}") {
         let d = Department {

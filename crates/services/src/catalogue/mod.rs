@@ -21,6 +21,8 @@ pub struct CatalogueEntry {
     pub office: Office,
     pub spec: ServiceSpec,
     pub updated_at: i64,
+    /// The current version of its form; None while it is applied for by a message.
+    pub form_version: Option<String>,
 }
 
 /// One page of a search.
@@ -111,6 +113,7 @@ impl Services {
                 office,
                 spec,
                 updated_at: r.updated_at,
+                form_version: r.form_version,
             });
         }
         Ok(out)
@@ -282,6 +285,7 @@ impl Services {
             .iter()
             .map(|s| {
                 Ok(PublicService {
+                    form_version: None,
                     id: new_id(),
                     office_id: office_id.to_string(),
                     code: s.code.clone(),

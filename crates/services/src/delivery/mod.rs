@@ -41,7 +41,7 @@ pub const BULK_RECIPIENTS: usize = 1000;
 pub const MAX_CONFIGURABLE_BYTES: usize = 200 * 1024 * 1024;
 
 /// The attachment types by the names an operator configures them with.
-const TYPE_NAMES: [(&str, &str); 14] = [
+const TYPE_NAMES: [(&str, &str); 15] = [
     ("pdf", "application/pdf"),
     ("xml", "application/xml"),
     ("xades", "application/xml"),
@@ -58,6 +58,7 @@ const TYPE_NAMES: [(&str, &str); 14] = [
     ("png", "image/png"),
     ("tiff", "image/tiff"),
     ("tif", "image/tiff"),
+    ("json", "application/json"),
     ("zip", "application/zip"),
 ];
 
@@ -241,6 +242,34 @@ impl Services {
         p: &Principal,
         out: Outgoing,
         mode: Mode,
+    ) -> Result<Done, DomainError> {
+        self.send_carrying(p, out, mode, None).await
+    }
+
+    /// Sends a message that carries an e-service submission: its official receipt (UPP) is
+    /// signed with the office's seal, time-stamped, and goes into the log and the store with
+    /// the message and the submission's row, in one commit.
+    pub(crate) async fn send_submission(
+        &self,
+        p: &Principal,
+        out: Outgoing,
+        carried: Carried,
+    ) -> Result<Sent, DomainError> {
+        match self
+            .send_carrying(p, out, Mode::Send, Some(carried))
+            .await?
+        {
+            Done::Sent(s) => Ok(s),
+            _ => Err(DomainError::Internal("nothing sent".into())),
+        }
+    }
+
+    async fn send_carrying(
+        &self,
+        p: &Principal,
+        out: Outgoing,
+        mode: Mode,
+        carried: Option<Carried>,
     ) -> Result<Done, DomainError> {
         let from = Address::parse(&out.from)
             .map_err(|c| DomainError::invalid("from", c))?
@@ -453,11 +482,22 @@ impl Services {
                 extra,
             ));
         }
-        let (records, leaves): (Vec<EvidenceRecord>, Vec<Vec<u8>>) = self
+        let (mut records, mut leaves): (Vec<EvidenceRecord>, Vec<Vec<u8>>) = self
             .sign_message_evidence(&message, &to, &attachments, events)
             .await?
             .into_iter()
             .unzip();
+        let submission = match carried {
+            None => None,
+            Some(c) => {
+                let (record, leaf, row) = self
+                    .receipt_of_submission(c, &message, &attachments)
+                    .await?;
+                records.push(record);
+                leaves.push(leaf);
+                Some(row)
+            }
+        };
         if message.body.len() > BODY_INLINE_MAX {
             let body = bytes::Bytes::from(std::mem::take(&mut message.body).into_bytes());
             let sha = hex::encode(Sha256::digest(&body));
@@ -475,6 +515,7 @@ impl Services {
                 .iter()
                 .filter_map(|r| r.owner_user_id.clone())
                 .collect(),
+            submission,
         };
         let key = new.message.idempotency_key.clone();
         let evidence: Vec<(String, String)> = new
@@ -504,6 +545,73 @@ impl Services {
             Err(e) => return Err(e.into()),
         }
         Ok(Done::Sent(Sent { id, evidence }))
+    }
+}
+
+/// What a message carrying an e-service submission adds: the submission's row (its message
+/// id, receipt id and time are filled in when it is sent), the office whose seal signs the
+/// receipt, what the receipt says of the service, and the draft to delete.
+pub(crate) struct Carried {
+    pub row: okienko_store::Submission,
+    pub draft_id: Option<String>,
+    /// Further fields of the receipt (office, service, reference, signature).
+    pub about: serde_json::Value,
+}
+
+impl Services {
+    /// The UPP of a submission: signed with the office's seal and time-stamped; its record,
+    /// its log leaf and the submission's row to store with the message.
+    async fn receipt_of_submission(
+        &self,
+        c: Carried,
+        m: &Message,
+        attachments: &[Attachment],
+    ) -> Result<(EvidenceRecord, Vec<u8>, okienko_store::NewSubmission), DomainError> {
+        let id = format!("EV-{}", new_id());
+        let mut doc = json!({
+            "evidence_id": id,
+            "type": "submission-receipt",
+            "issuing_service": self.base_url,
+            "message_id": m.id,
+            "sender": m.sender,
+            "submitted_at": rfc3339(m.sent_at),
+            "event_time": rfc3339(m.sent_at),
+            "documents": attachments.iter().map(|a| json!({"name": a.name, "size": a.size, "sha256": a.sha256})).collect::<Vec<_>>(),
+        });
+        if let (Some(o), Some(extra)) = (doc.as_object_mut(), c.about.as_object()) {
+            for (k, v) in extra {
+                o.insert(k.clone(), v.clone());
+            }
+        }
+        let bytes = serde_json::to_vec_pretty(&doc).unwrap_or_default();
+        let signed = self
+            .seal_stamped(&c.row.office_id, bytes.clone(), false)
+            .await?;
+        let record = EvidenceRecord {
+            id: id.clone(),
+            message_id: Some(m.id.clone()),
+            recipient: String::new(),
+            kind: "submission-receipt".into(),
+            issued_at: m.sent_at,
+            log_index: -1,
+            document: String::from_utf8_lossy(&bytes).to_string(),
+            signed_b64: B64.encode(&signed),
+        };
+        let row = okienko_store::Submission {
+            message_id: m.id.clone(),
+            upp_id: id,
+            submitted_at: m.sent_at,
+            updated_at: m.sent_at,
+            ..c.row
+        };
+        Ok((
+            record,
+            signed,
+            okienko_store::NewSubmission {
+                row,
+                draft_id: c.draft_id,
+            },
+        ))
     }
 }
 

@@ -4,7 +4,7 @@ use super::*;
 use crate::catalogue::{PublicService, ServiceQuery};
 
 const COLS: &str =
-    "s.id, s.office_id, s.code, s.name_folded, s.spec, s.search, s.tags, s.created_at, s.updated_at";
+    "s.id, s.office_id, s.code, s.name_folded, s.spec, s.search, s.tags, s.created_at, s.updated_at, s.form_version";
 
 fn service_from(r: &AnyRow) -> std::result::Result<PublicService, sqlx::Error> {
     Ok(PublicService {
@@ -17,6 +17,7 @@ fn service_from(r: &AnyRow) -> std::result::Result<PublicService, sqlx::Error> {
         tags: r.try_get("tags")?,
         created_at: r.try_get("created_at")?,
         updated_at: r.try_get("updated_at")?,
+        form_version: r.try_get("form_version")?,
     })
 }
 

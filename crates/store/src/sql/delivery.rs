@@ -585,6 +585,9 @@ pub(super) async fn insert_message_rows(
     .await?;
     let evidence: Vec<&EvidenceRecord> = batch.iter().flat_map(|n| &n.evidence).collect();
     insert_evidence(conn, &evidence).await?;
+    let submissions: Vec<&crate::forms::NewSubmission> =
+        batch.iter().filter_map(|n| n.submission.as_ref()).collect();
+    forms::insert_submissions(conn, &submissions).await?;
     // One row per person however many of the batch's messages reach them, in a fixed order
     // (two instances' commits then lock the rows in the same order).
     let mut counts: std::collections::BTreeMap<&str, i64> = Default::default();

@@ -9,6 +9,7 @@ mod catalogue;
 mod counter;
 mod delivery;
 mod evidence;
+mod forms;
 mod jobs;
 mod log;
 mod mailboxes;

@@ -167,7 +167,7 @@ async fn search(
                 office: office_ref(e),
                 name: e.spec.local(ctx.lang.code()).name.value,
                 fee: fee_json(&ctx, e.spec.fee),
-                form_version: None,
+                form_version: e.form_version.clone(),
             })
             .collect(),
         next_cursor: page.next_cursor,
@@ -201,7 +201,7 @@ async fn service(
         categories: e.spec.categories.clone(),
         life_events: e.spec.life_events.clone(),
         channels: e.spec.channels.clone(),
-        form_version: None,
+        form_version: e.form_version.clone(),
         updated_at: super::common::rfc3339(e.updated_at),
     }))
 }

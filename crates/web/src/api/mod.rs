@@ -6,6 +6,7 @@ mod cash;
 mod catalogue;
 mod common;
 pub mod delivery;
+mod forms;
 mod mailboxes;
 mod orgs;
 pub mod paper;
@@ -33,6 +34,7 @@ pub fn routes() -> Router<State> {
         .merge(trusted::routes())
         .merge(cash::routes())
         .merge(catalogue::routes())
+        .merge(forms::routes())
         .route("/api/{*rest}", axum::routing::any(not_found))
 }
 
@@ -59,6 +61,7 @@ pub fn document() -> Document {
         trusted::Doc::openapi(),
         cash::Doc::openapi(),
         catalogue::Doc::openapi(),
+        forms::Doc::openapi(),
     ] {
         doc.merge(part);
     }

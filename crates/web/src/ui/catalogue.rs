@@ -177,6 +177,8 @@ struct ServicePage<'a> {
     s: Shown,
     /// Sent back from "Apply online" without a delivery mailbox of one's own.
     no_mailbox: bool,
+    /// The service has an electronic form: the start button starts filling it.
+    form: bool,
 }
 
 async fn service(
@@ -189,7 +191,9 @@ async fn service(
         .catalogue_entry(&id)
         .await
         .map_err(err(&ctx))?;
+    let form = e.form_version.is_some();
     Ok(render(&ServicePage {
+        form,
         s: shown(&ctx, &e),
         no_mailbox: q.get("mailbox").is_some_and(|m| m == "none") && ctx.principal.is_some(),
         ctx: &ctx,

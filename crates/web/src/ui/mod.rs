@@ -11,6 +11,7 @@ mod compose;
 mod counter;
 mod counter_register;
 mod delivery;
+mod forms;
 mod home;
 mod links;
 mod mailbox;
@@ -66,4 +67,5 @@ pub fn routes() -> Router<State> {
         .merge(cash::routes())
         .merge(walk_in::routes())
         .merge(catalogue::routes())
+        .merge(forms::routes())
 }

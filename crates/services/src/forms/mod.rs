@@ -1,0 +1,516 @@
+//! E-service forms: publishing versions of a service's form, people's drafts (one step at a
+//! time, saved at every step), and submitting a form to the office's electronic inbox with
+//! its official receipt (UPP). The form language itself is `domain::forms`.
+
+use crate::accounts::Principal;
+use crate::catalogue::CatalogueEntry;
+use crate::{new_id, Services};
+use okienko_domain::audit::AuditEvent;
+use okienko_domain::forms::{Answers, DefError, FormDef, Kind};
+use okienko_domain::policy::{allowed, Action};
+use okienko_domain::status::SubmissionStatus;
+use okienko_domain::{DomainError, FieldErrors};
+use okienko_store::{Draft, FormVersion, Submission};
+use serde_json::{json, Value};
+
+pub mod demo;
+mod submit;
+pub use submit::{answer_rows, SubmitForm, Submitted};
+
+/// How long a draft is kept after it was last saved.
+pub const DRAFT_DAYS: i64 = 30;
+const DAY_MS: i64 = 24 * 3600 * 1000;
+
+/// A service's form at one version.
+#[derive(Debug, Clone)]
+pub struct ServiceForm {
+    pub entry: CatalogueEntry,
+    pub version: FormVersion,
+    pub def: FormDef,
+}
+
+/// A draft as its owner sees it.
+#[derive(Debug, Clone)]
+pub struct DraftView {
+    pub draft: Draft,
+    pub answers: Answers,
+    pub form: ServiceForm,
+    /// Fields to check again: the draft was carried to a newer version of the form.
+    pub recheck: Vec<String>,
+}
+
+/// What saving a step did.
+#[derive(Debug)]
+pub enum StepSaved {
+    /// Saved; the next step that applies, or None when the answers are complete.
+    Next(Option<usize>),
+    /// Saved as typed, but these answers do not hold yet.
+    Invalid(FieldErrors),
+}
+
+/// A file uploaded with a step: the field it answers (`id`, or `group[n].id`), its name and
+/// bytes.
+pub struct Upload {
+    pub field: String,
+    pub name: String,
+    pub bytes: bytes::Bytes,
+}
+
+fn definition(v: &FormVersion) -> Result<FormDef, DomainError> {
+    FormDef::parse(v.definition.as_bytes())
+        .map_err(|e| DomainError::Internal(format!("stored form {}: {}", v.version, e.code)))
+}
+
+impl Services {
+    /// Publishes a new version of a service's form (office admins of its office). The
+    /// definition is checked first; a definition equal to the current version changes
+    /// nothing and answers with it.
+    pub async fn publish_form(
+        &self,
+        p: &Principal,
+        service_id: &str,
+        bytes: &[u8],
+    ) -> Result<Result<FormVersion, DefError>, DomainError> {
+        let entry = self.catalogue_entry(service_id).await?;
+        if !allowed(
+            &p.actor(),
+            Action::ManageCatalogue {
+                office_id: &entry.office.id,
+            },
+        ) {
+            return Err(DomainError::NotFound);
+        }
+        let def = match FormDef::parse(bytes) {
+            Ok(d) => d,
+            Err(e) => return Ok(Err(e)),
+        };
+        let version = def.version();
+        if let Some(v) = self
+            .store
+            .form_versions(service_id)
+            .await?
+            .into_iter()
+            .find(|v| v.version == version)
+        {
+            return Ok(Ok(v));
+        }
+        let now = self.now_ms();
+        let ev = AuditEvent::new(
+            now,
+            Some(&p.user.id),
+            "form.publish",
+            format!("{service_id}:{version}"),
+        );
+        let row = FormVersion {
+            service_id: service_id.into(),
+            version,
+            n: 0,
+            definition: String::from_utf8_lossy(&def.canonical()).into_owned(),
+            published_at: now,
+            published_by: Some(p.user.id.clone()),
+        };
+        Ok(Ok(self.store.publish_form(&row, &ev).await?))
+    }
+
+    /// The current (latest published) form of a service; NotFound when it has none.
+    pub async fn service_form(&self, service_id: &str) -> Result<ServiceForm, DomainError> {
+        let entry = self.catalogue_entry(service_id).await?;
+        let version = self
+            .store
+            .form_versions(service_id)
+            .await?
+            .into_iter()
+            .next()
+            .ok_or(DomainError::NotFound)?;
+        let def = definition(&version)?;
+        Ok(ServiceForm {
+            entry,
+            version,
+            def,
+        })
+    }
+
+    /// A service's form at one version (for a draft or an old submission).
+    pub async fn form_at(
+        &self,
+        service_id: &str,
+        version: &str,
+    ) -> Result<ServiceForm, DomainError> {
+        let entry = self.catalogue_entry(service_id).await?;
+        let version = self
+            .store
+            .form_version(service_id, version)
+            .await?
+            .ok_or(DomainError::NotFound)?;
+        let def = definition(&version)?;
+        Ok(ServiceForm {
+            entry,
+            version,
+            def,
+        })
+    }
+
+    /// Starts filling a service's form, or goes on with the person's draft of it (unless
+    /// `another`). Answers the draft's id. What the trusted profile and the account know is
+    /// filled in.
+    pub async fn start_draft(
+        &self,
+        p: &Principal,
+        service_id: &str,
+        another: bool,
+    ) -> Result<String, DomainError> {
+        let form = self.service_form(service_id).await?;
+        if !another {
+            if let Some(d) = self
+                .store
+                .drafts_of(&p.user.id)
+                .await?
+                .into_iter()
+                .find(|d| d.service_id == service_id)
+            {
+                return Ok(d.id);
+            }
+        }
+        let now = self.now_ms();
+        let mut answers = Answers::new();
+        let tp = self
+            .store
+            .trusted_profile(&p.user.id)
+            .await?
+            .filter(|tp| crate::trusted::in_force(tp, now));
+        for (f, group) in form.def.all_fields() {
+            if group.is_some() {
+                continue;
+            }
+            use okienko_domain::forms::Prefill::*;
+            let value = match (f.prefill, &tp) {
+                (Some(FirstName), Some(tp)) => json!(tp.first_name),
+                (Some(LastName), Some(tp)) => json!(tp.last_name),
+                (Some(Name), Some(tp)) => json!(format!("{} {}", tp.first_name, tp.last_name)),
+                (Some(Name), None) => json!(p.user.display_name),
+                (Some(Pesel), Some(tp)) => json!(tp.pesel),
+                (Some(Email), _) => json!(p.user.email),
+                _ => continue,
+            };
+            answers.insert(f.id.clone(), value);
+        }
+        let d = Draft {
+            id: new_id(),
+            user_id: p.user.id.clone(),
+            service_id: service_id.into(),
+            version: form.version.version.clone(),
+            answers: Value::Object(answers).to_string(),
+            step: 0,
+            created_at: now,
+            updated_at: now,
+            expires_at: now + DRAFT_DAYS * DAY_MS,
+            reminded_at: None,
+        };
+        self.store.save_draft(&d).await?;
+        Ok(d.id)
+    }
+
+    /// One of the person's drafts. A draft made on a version that has since been replaced
+    /// is carried to the current one (saved so), and the fields to check again are named.
+    pub async fn my_draft(&self, p: &Principal, id: &str) -> Result<DraftView, DomainError> {
+        let now = self.now_ms();
+        let mut draft = self
+            .store
+            .draft(id)
+            .await?
+            .filter(|d| d.user_id == p.user.id && d.expires_at > now)
+            .ok_or(DomainError::NotFound)?;
+        let mut answers: Answers = serde_json::from_str(&draft.answers).unwrap_or_default();
+        let current = self.service_form(&draft.service_id).await?;
+        if current.version.version == draft.version {
+            return Ok(DraftView {
+                draft,
+                answers,
+                form: current,
+                recheck: Vec::new(),
+            });
+        }
+        let (kept, recheck) = okienko_domain::forms::carry(&answers, &current.def);
+        answers = kept;
+        draft.version = current.version.version.clone();
+        draft.answers = Value::Object(answers.clone()).to_string();
+        draft.step = 0;
+        draft.updated_at = now;
+        self.store.save_draft(&draft).await?;
+        Ok(DraftView {
+            draft,
+            answers,
+            form: current,
+            recheck,
+        })
+    }
+
+    /// The person's drafts with their services' names, the latest first.
+    pub async fn my_drafts(
+        &self,
+        p: &Principal,
+    ) -> Result<Vec<(Draft, CatalogueEntry)>, DomainError> {
+        let now = self.now_ms();
+        let mut out = Vec::new();
+        for d in self.store.drafts_of(&p.user.id).await? {
+            if d.expires_at <= now {
+                continue;
+            }
+            if let Ok(e) = self.catalogue_entry(&d.service_id).await {
+                out.push((d, e));
+            }
+        }
+        Ok(out)
+    }
+
+    pub async fn discard_draft(&self, p: &Principal, id: &str) -> Result<(), DomainError> {
+        if self.store.delete_draft(id, &p.user.id).await? {
+            Ok(())
+        } else {
+            Err(DomainError::NotFound)
+        }
+    }
+
+    /// Saves the answers of one step (`given`: the step's fields, as typed) with the files
+    /// uploaded on it, checks them, and says where to go next. The draft keeps what was
+    /// typed even when it does not hold yet, so nothing typed is lost.
+    pub async fn save_step(
+        &self,
+        p: &Principal,
+        id: &str,
+        step: usize,
+        given: Answers,
+        uploads: Vec<Upload>,
+    ) -> Result<StepSaved, DomainError> {
+        let view = self.my_draft(p, id).await?;
+        let def = &view.form.def;
+        let Some(s) = def.steps.get(step) else {
+            return Err(DomainError::NotFound);
+        };
+        let mut answers = view.answers.clone();
+        let mut errs = FieldErrors::new();
+        for f in &s.fields {
+            match given.get(&f.id) {
+                Some(v) if f.kind == Kind::Group => {
+                    // An item keeps its earlier files where no new one was given: `__from`
+                    // names the item it was (items move up when one above is removed).
+                    let mut v = v.clone();
+                    let old = answers.get(&f.id).and_then(Value::as_array).cloned();
+                    if let Value::Array(items) = &mut v {
+                        for (n, item) in items.iter_mut().enumerate() {
+                            let Value::Object(item) = item else { continue };
+                            let from = item
+                                .remove("__from")
+                                .and_then(|x| x.as_u64())
+                                .map(|x| x as usize)
+                                .unwrap_or(n);
+                            let prev = old.as_ref().and_then(|o| o.get(from));
+                            for g in f.fields.iter().filter(|g| g.kind == Kind::File) {
+                                if item.get(&g.id).is_none_or(Value::is_null) {
+                                    match prev.and_then(|o| o.get(&g.id)) {
+                                        Some(p) => {
+                                            item.insert(g.id.clone(), p.clone());
+                                        }
+                                        None => {
+                                            item.remove(&g.id);
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    answers.insert(f.id.clone(), v);
+                }
+                Some(v) if f.kind == Kind::File && v.is_null() => {}
+                Some(v) => {
+                    answers.insert(f.id.clone(), v.clone());
+                }
+                None if f.kind == Kind::File || f.kind == Kind::Group => {}
+                None => {
+                    answers.remove(&f.id);
+                }
+            }
+        }
+        for u in uploads {
+            match self.keep_upload(&u).await {
+                Ok(file) => place_file(&mut answers, &u.field, file),
+                Err(code) => errs.add_named(u.field.clone(), code),
+            }
+        }
+        let mut checked = answers.clone();
+        let step_errs = def.check_step(step, &mut checked);
+        errs.0.extend(step_errs.0);
+        let now = self.now_ms();
+        let mut draft = view.draft;
+        let valid = errs.is_empty();
+        let next = if valid {
+            answers = checked;
+            (step + 1..def.steps.len()).find(|i| def.step_applies(*i, &answers))
+        } else {
+            None
+        };
+        draft.answers = Value::Object(answers).to_string();
+        draft.step = match (valid, next) {
+            (true, Some(n)) => n as i64,
+            (true, None) => def.steps.len() as i64,
+            (false, _) => step as i64,
+        };
+        draft.updated_at = now;
+        draft.expires_at = now + DRAFT_DAYS * DAY_MS;
+        draft.reminded_at = None;
+        self.store.save_draft(&draft).await?;
+        Ok(if valid {
+            StepSaved::Next(next)
+        } else {
+            StepSaved::Invalid(errs)
+        })
+    }
+
+    /// Checks an uploaded file as e-delivery would (type by content, within the allow-list
+    /// and the size of one message) and keeps its bytes in the blob store.
+    async fn keep_upload(&self, u: &Upload) -> Result<Value, &'static str> {
+        let name: String = u
+            .name
+            .rsplit(['/', '\\'])
+            .next()
+            .unwrap_or("")
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(200)
+            .collect();
+        if name.trim().is_empty() || u.bytes.is_empty() {
+            return Err("err-form-file");
+        }
+        if u.bytes.len() > self.limits.max_total_bytes {
+            return Err("err-attachments-too-large");
+        }
+        let media = match okienko_domain::files::sniff(&name, &u.bytes) {
+            Some(t) if self.limits.allowed_types.contains(&t) => t,
+            _ => return Err("err-attachment-type"),
+        };
+        let sha = self
+            .blobs
+            .put(u.bytes.clone())
+            .await
+            .map_err(|_| "err-busy")?;
+        Ok(json!({"name": name, "sha256": sha, "size": u.bytes.len(), "media_type": media}))
+    }
+
+    /// A submission as its submitter, or an official of its office, sees it.
+    pub async fn submission_view(
+        &self,
+        p: &Principal,
+        reference: &str,
+    ) -> Result<(Submission, ServiceForm), DomainError> {
+        let s = self
+            .store
+            .submission(reference)
+            .await?
+            .ok_or(DomainError::NotFound)?;
+        let mine = s.user_id.as_deref() == Some(p.user.id.as_str());
+        if !mine
+            && !allowed(
+                &p.actor(),
+                Action::HandleSubmissions {
+                    office_id: &s.office_id,
+                },
+            )
+        {
+            return Err(DomainError::NotFound);
+        }
+        let form = self.form_at(&s.service_id, &s.version).await?;
+        Ok((s, form))
+    }
+
+    /// The person's submissions, the latest first.
+    pub async fn my_submissions(&self, p: &Principal) -> Result<Vec<Submission>, DomainError> {
+        Ok(self.store.submissions_of(&p.user.id, 200).await?)
+    }
+
+    /// An office's submissions for its officials: of one service, of one status.
+    pub async fn office_submissions(
+        &self,
+        p: &Principal,
+        office_id: &str,
+        service_id: Option<&str>,
+        status: Option<SubmissionStatus>,
+    ) -> Result<Vec<Submission>, DomainError> {
+        if !allowed(&p.actor(), Action::HandleSubmissions { office_id }) {
+            return Err(DomainError::NotFound);
+        }
+        Ok(self
+            .store
+            .office_submissions(office_id, service_id, status.map(|s| s.as_str()), 500)
+            .await?)
+    }
+
+    /// Moves a submission on (an official of its office).
+    pub async fn move_submission(
+        &self,
+        p: &Principal,
+        reference: &str,
+        to: &str,
+    ) -> Result<(), DomainError> {
+        let (s, _) = self.submission_view(p, reference).await?;
+        if !allowed(
+            &p.actor(),
+            Action::HandleSubmissions {
+                office_id: &s.office_id,
+            },
+        ) {
+            return Err(DomainError::NotFound);
+        }
+        let to = SubmissionStatus::parse(to)
+            .ok_or_else(|| DomainError::invalid("status", "err-submission-status"))?;
+        let from = SubmissionStatus::parse(&s.status)
+            .ok_or_else(|| DomainError::Internal(format!("status {}", s.status)))?;
+        if !from.next().contains(&to) {
+            return Err(DomainError::Conflict("err-submission-status"));
+        }
+        let now = self.now_ms();
+        let ev = AuditEvent::new(
+            now,
+            Some(&p.user.id),
+            "submission.status",
+            format!("{}:{}", s.reference, to.as_str()),
+        );
+        if self
+            .store
+            .set_submission_status(
+                &s.message_id,
+                from.as_str(),
+                to.as_str(),
+                now,
+                &p.user.id,
+                &ev,
+            )
+            .await?
+        {
+            Ok(())
+        } else {
+            Err(DomainError::Conflict("err-submission-status"))
+        }
+    }
+}
+
+/// Puts a kept file at `field` (`id` or `group[n].id`) of the answers.
+fn place_file(answers: &mut Answers, field: &str, file: Value) {
+    match field.split_once('[') {
+        None => {
+            answers.insert(field.to_string(), file);
+        }
+        Some((group, rest)) => {
+            let Some((n, id)) = rest.split_once("].") else {
+                return;
+            };
+            let Ok(n) = n.parse::<usize>() else {
+                return;
+            };
+            if let Some(Value::Array(items)) = answers.get_mut(group) {
+                if let Some(Value::Object(item)) = items.get_mut(n) {
+                    item.insert(id.to_string(), file);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,249 @@
+//! [`crate::FormsStore`] in SQL.
+
+use super::*;
+use crate::forms::{Draft, FormVersion, Submission};
+
+fn version_from(r: &AnyRow) -> std::result::Result<FormVersion, sqlx::Error> {
+    Ok(FormVersion {
+        service_id: r.try_get("service_id")?,
+        version: r.try_get("version")?,
+        n: r.try_get("n")?,
+        definition: r.try_get("definition")?,
+        published_at: r.try_get("published_at")?,
+        published_by: r.try_get("published_by")?,
+    })
+}
+
+const VERSION_COLS: &str = "service_id, version, n, definition, published_at, published_by";
+const DRAFT_COLS: &str = "id, user_id, service_id, version, answers, step, created_at, updated_at, expires_at, reminded_at";
+const SUBMISSION_COLS: &str = "message_id, reference, service_id, office_id, user_id, version, answers, status, fee, upp_id, submitted_at, updated_at, updated_by";
+
+fn draft_from(r: &AnyRow) -> std::result::Result<Draft, sqlx::Error> {
+    Ok(Draft {
+        id: r.try_get("id")?,
+        user_id: r.try_get("user_id")?,
+        service_id: r.try_get("service_id")?,
+        version: r.try_get("version")?,
+        answers: r.try_get("answers")?,
+        step: r.try_get("step")?,
+        created_at: r.try_get("created_at")?,
+        updated_at: r.try_get("updated_at")?,
+        expires_at: r.try_get("expires_at")?,
+        reminded_at: r.try_get("reminded_at")?,
+    })
+}
+
+fn submission_from(r: &AnyRow) -> std::result::Result<Submission, sqlx::Error> {
+    Ok(Submission {
+        message_id: r.try_get("message_id")?,
+        reference: r.try_get("reference")?,
+        service_id: r.try_get("service_id")?,
+        office_id: r.try_get("office_id")?,
+        user_id: r.try_get("user_id")?,
+        version: r.try_get("version")?,
+        answers: r.try_get("answers")?,
+        status: r.try_get("status")?,
+        fee: r.try_get("fee")?,
+        upp_id: r.try_get("upp_id")?,
+        submitted_at: r.try_get("submitted_at")?,
+        updated_at: r.try_get("updated_at")?,
+        updated_by: r.try_get("updated_by")?,
+    })
+}
+
+/// Stores the submissions of a batch of messages and deletes the drafts they came from, in
+/// the messages' commit.
+pub(super) async fn insert_submissions(
+    conn: &mut sqlx::AnyConnection,
+    rows: &[&crate::forms::NewSubmission],
+) -> Result<()> {
+    for s in rows {
+        let r = &s.row;
+        sqlx::query(&format!(
+            "INSERT INTO submissions ({SUBMISSION_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+        ))
+        .bind(&r.message_id)
+        .bind(&r.reference)
+        .bind(&r.service_id)
+        .bind(&r.office_id)
+        .bind(&r.user_id)
+        .bind(&r.version)
+        .bind(&r.answers)
+        .bind(&r.status)
+        .bind(r.fee)
+        .bind(&r.upp_id)
+        .bind(r.submitted_at)
+        .bind(r.updated_at)
+        .bind(&r.updated_by)
+        .execute(&mut *conn)
+        .await?;
+        if let Some(d) = &s.draft_id {
+            sqlx::query("DELETE FROM form_drafts WHERE id = $1")
+                .bind(d)
+                .execute(&mut *conn)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+#[async_trait]
+impl crate::FormsStore for SqlStore {
+    async fn publish_form(&self, f: &FormVersion, audit: &AuditEvent) -> Result<FormVersion> {
+        let mut tx = self.writer.begin().await?;
+        // The number comes from the database; two publishers of one service conflict on
+        // UNIQUE (service_id, n) instead of sharing a number.
+        let r = sqlx::query(
+            "INSERT INTO service_forms (service_id, version, n, definition, published_at, published_by) \
+             SELECT $1, $2, COALESCE(MAX(n), 0) + 1, $3, $4, $5 FROM service_forms WHERE service_id = $1 \
+             RETURNING n",
+        )
+        .bind(&f.service_id)
+        .bind(&f.version)
+        .bind(&f.definition)
+        .bind(f.published_at)
+        .bind(&f.published_by)
+        .fetch_one(&mut *tx)
+        .await?;
+        let n: i64 = r.try_get(0)?;
+        sqlx::query("UPDATE public_services SET form_version = $1 WHERE id = $2")
+            .bind(&f.version)
+            .bind(&f.service_id)
+            .execute(&mut *tx)
+            .await?;
+        Self::audit_in(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(FormVersion { n, ..f.clone() })
+    }
+
+    async fn form_versions(&self, service_id: &str) -> Result<Vec<FormVersion>> {
+        let q = format!(
+            "SELECT {VERSION_COLS} FROM service_forms WHERE service_id = $1 ORDER BY n DESC"
+        );
+        self.all(sqlx::query(&q).bind(service_id), version_from)
+            .await
+    }
+
+    async fn form_version(&self, service_id: &str, version: &str) -> Result<Option<FormVersion>> {
+        let q = format!(
+            "SELECT {VERSION_COLS} FROM service_forms WHERE service_id = $1 AND version = $2"
+        );
+        self.opt(sqlx::query(&q).bind(service_id).bind(version), version_from)
+            .await
+    }
+
+    async fn save_draft(&self, d: &Draft) -> Result<()> {
+        sqlx::query(&format!(
+            "INSERT INTO form_drafts ({DRAFT_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+             ON CONFLICT (id) DO UPDATE SET version = excluded.version, answers = excluded.answers, \
+               step = excluded.step, updated_at = excluded.updated_at, expires_at = excluded.expires_at, \
+               reminded_at = excluded.reminded_at"
+        ))
+        .bind(&d.id)
+        .bind(&d.user_id)
+        .bind(&d.service_id)
+        .bind(&d.version)
+        .bind(&d.answers)
+        .bind(d.step)
+        .bind(d.created_at)
+        .bind(d.updated_at)
+        .bind(d.expires_at)
+        .bind(d.reminded_at)
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+
+    async fn draft(&self, id: &str) -> Result<Option<Draft>> {
+        let q = format!("SELECT {DRAFT_COLS} FROM form_drafts WHERE id = $1");
+        self.opt(sqlx::query(&q).bind(id), draft_from).await
+    }
+
+    async fn drafts_of(&self, user_id: &str) -> Result<Vec<Draft>> {
+        let q = format!(
+            "SELECT {DRAFT_COLS} FROM form_drafts WHERE user_id = $1 ORDER BY updated_at DESC LIMIT 100"
+        );
+        self.all(sqlx::query(&q).bind(user_id), draft_from).await
+    }
+
+    async fn delete_draft(&self, id: &str, user_id: &str) -> Result<bool> {
+        let r = sqlx::query("DELETE FROM form_drafts WHERE id = $1 AND user_id = $2")
+            .bind(id)
+            .bind(user_id)
+            .execute(&self.writer)
+            .await?;
+        Ok(r.rows_affected() > 0)
+    }
+
+    async fn submission(&self, reference: &str) -> Result<Option<Submission>> {
+        let q = format!("SELECT {SUBMISSION_COLS} FROM submissions WHERE reference = $1");
+        self.opt(sqlx::query(&q).bind(reference), submission_from)
+            .await
+    }
+
+    async fn submission_of_message(&self, message_id: &str) -> Result<Option<Submission>> {
+        let q = format!("SELECT {SUBMISSION_COLS} FROM submissions WHERE message_id = $1");
+        self.opt(sqlx::query(&q).bind(message_id), submission_from)
+            .await
+    }
+
+    async fn submissions_of(&self, user_id: &str, limit: i64) -> Result<Vec<Submission>> {
+        let q = format!(
+            "SELECT {SUBMISSION_COLS} FROM submissions WHERE user_id = $1 ORDER BY submitted_at DESC LIMIT $2"
+        );
+        self.all(sqlx::query(&q).bind(user_id).bind(limit), submission_from)
+            .await
+    }
+
+    async fn office_submissions(
+        &self,
+        office_id: &str,
+        service_id: Option<&str>,
+        status: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<Submission>> {
+        let q = format!(
+            "SELECT {SUBMISSION_COLS} FROM submissions WHERE office_id = $1 \
+             AND ($2 = '' OR service_id = $2) AND ($3 = '' OR status = $3) \
+             ORDER BY submitted_at DESC LIMIT $4"
+        );
+        self.all(
+            sqlx::query(&q)
+                .bind(office_id)
+                .bind(service_id.unwrap_or(""))
+                .bind(status.unwrap_or(""))
+                .bind(limit),
+            submission_from,
+        )
+        .await
+    }
+
+    async fn set_submission_status(
+        &self,
+        message_id: &str,
+        from: &str,
+        to: &str,
+        at: Millis,
+        by: &str,
+        audit: &AuditEvent,
+    ) -> Result<bool> {
+        let mut tx = self.writer.begin().await?;
+        let r = sqlx::query(
+            "UPDATE submissions SET status = $1, updated_at = $2, updated_by = $3 \
+             WHERE message_id = $4 AND status = $5",
+        )
+        .bind(to)
+        .bind(at)
+        .bind(by)
+        .bind(message_id)
+        .bind(from)
+        .execute(&mut *tx)
+        .await?;
+        if r.rows_affected() == 0 {
+            return Ok(false);
+        }
+        Self::audit_in(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+}
