@@ -6,7 +6,7 @@ use fantoccini::{ClientBuilder, Locator};
 use okienko_services::demo;
 
 /// Waits until the element's text contains `needle` (pages load after a click).
-async fn wait_text(b: &fantoccini::Client, css: &str, needle: &str) -> String {
+pub(crate) async fn wait_text(b: &fantoccini::Client, css: &str, needle: &str) -> String {
     let mut last = String::new();
     for _ in 0..100 {
         if let Ok(e) = b.find(Locator::Css(css)).await {
@@ -36,12 +36,24 @@ pub(crate) async fn start_browser() -> Option<(
     tokio::process::Child,
     std::path::PathBuf,
 )> {
-    start_browser_downloading(None).await
+    start_browser_with(None, true).await
 }
 
 /// A headless Chromium that saves downloads into `downloads` when given.
 async fn start_browser_downloading(
     downloads: Option<&std::path::Path>,
+) -> Option<(
+    fantoccini::Client,
+    tokio::process::Child,
+    std::path::PathBuf,
+)> {
+    start_browser_with(downloads, true).await
+}
+
+/// A headless Chromium; `javascript: false` turns scripts off, as some people browse.
+pub(crate) async fn start_browser_with(
+    downloads: Option<&std::path::Path>,
+    javascript: bool,
 ) -> Option<(
     fantoccini::Client,
     tokio::process::Child,
@@ -81,7 +93,8 @@ async fn start_browser_downloading(
             "prefs": {
                 "download.default_directory": downloads.map(|d| d.display().to_string()).unwrap_or_default(),
                 "download.prompt_for_download": false,
-                "safebrowsing.enabled": false
+                "safebrowsing.enabled": false,
+                "profile.managed_default_content_settings.javascript": if javascript { 1 } else { 2 }
             }
         }),
     );
@@ -406,7 +419,7 @@ async fn downloaded(dir: &std::path::Path, suffix: &str) -> Vec<u8> {
     panic!("no download ending in {suffix} in {}", dir.display());
 }
 
-async fn fill(b: &fantoccini::Client, id: &str, text: &str) {
+pub(crate) async fn fill(b: &fantoccini::Client, id: &str, text: &str) {
     b.find(Locator::Id(id))
         .await
         .expect(id)
@@ -415,7 +428,7 @@ async fn fill(b: &fantoccini::Client, id: &str, text: &str) {
         .expect("type");
 }
 
-async fn click(b: &fantoccini::Client, css: &str) {
+pub(crate) async fn click(b: &fantoccini::Client, css: &str) {
     b.find(Locator::Css(css))
         .await
         .expect(css)

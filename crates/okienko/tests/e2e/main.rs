@@ -11,6 +11,7 @@ mod browser;
 mod catalogue;
 mod crash;
 mod delivery;
+mod forms;
 mod instances;
 mod matrix;
 mod paper;

@@ -175,6 +175,7 @@ pub(crate) fn table() -> Vec<Row> {
         // Filling a form: starts (or goes on with) one's draft; Jan's draft and submission.
         r("POST", "/services/{id}/form", ALL_SIGNED_IN, 303),
         r("GET", "/submissions", ALL_SIGNED_IN, 200),
+        r("GET", "/drafts/{id}", JAN, 303),
         r("GET", "/drafts/{id}/steps/{step}", JAN, 200),
         // Not a multipart form: refused, nothing changes.
         r("POST", "/drafts/{id}/steps/{step}", JAN, 422),

@@ -105,6 +105,30 @@ impl Services {
         errs.finish()?;
         let (office_box, own) = self.apply_target(p, &form.entry).await?;
         let own = own.ok_or(DomainError::Conflict("err-needs-mailbox"))?;
+        // A repeated key answers with the first submission, when it carried the same answers
+        // to the same service (the documents differ by their reference and time).
+        if let Some(key) = s.idempotency_key.as_deref() {
+            let mismatch = || DomainError::invalid("idempotency_key", "err-idempotency-mismatch");
+            if let Some(mid) = self.store.message_by_idempotency(&own, key).await? {
+                let first = self
+                    .store
+                    .submission_of_message(&mid)
+                    .await?
+                    .ok_or_else(mismatch)?;
+                let same: Answers = serde_json::from_str(&first.answers).unwrap_or_default();
+                if first.service_id != form.entry.id || same != answers {
+                    return Err(mismatch());
+                }
+                return Ok(Submitted {
+                    status: SubmissionStatus::parse(&first.status)
+                        .unwrap_or(SubmissionStatus::Submitted),
+                    reference: first.reference,
+                    upp_id: first.upp_id,
+                    message_id: first.message_id,
+                    submitted_at: first.submitted_at,
+                });
+            }
+        }
         let fee = match form.entry.spec.fee {
             okienko_domain::catalogue::Fee::None => 0,
             okienko_domain::catalogue::Fee::Fixed(g) => g,
@@ -229,7 +253,7 @@ impl Services {
             .store
             .submission_of_message(&sent.id)
             .await?
-            .ok_or(DomainError::Conflict("err-idempotency-mismatch"))?;
+            .ok_or_else(|| DomainError::invalid("idempotency_key", "err-idempotency-mismatch"))?;
         Ok(Submitted {
             reference: stored.reference,
             status: SubmissionStatus::parse(&stored.status).unwrap_or(status),

@@ -276,6 +276,7 @@ fn evidence_rows(
     let mut rows = Vec::new();
     for key in [
         "evidence_id",
+        "reference",
         "message_id",
         "sender",
         "recipient",
@@ -313,10 +314,26 @@ fn evidence_rows(
             ));
         }
     }
-    if let Some(list) = doc.get("attachments").and_then(|a| a.as_array()) {
+    // A UPP names the office and the service (each with its id and name).
+    for key in ["office", "service"] {
+        if let Some(name) = doc
+            .get(key)
+            .and_then(|o| o.get("name"))
+            .and_then(|n| n.as_str())
+        {
+            rows.push((ctx.t(&format!("evidence-field-{key}")), name.to_string()));
+        }
+    }
+    for (list_key, label) in [
+        ("attachments", "evidence-field-attachment"),
+        ("documents", "evidence-field-document"),
+    ] {
+        let Some(list) = doc.get(list_key).and_then(|a| a.as_array()) else {
+            continue;
+        };
         for a in list {
             rows.push((
-                ctx.t("evidence-field-attachment"),
+                ctx.t(label),
                 format!(
                     "{} — SHA-256 {}",
                     a["name"].as_str().unwrap_or(""),
@@ -419,6 +436,7 @@ fn legal_effect(ctx: &Ctx, signed: &str) -> String {
         "deemed delivered 14 days after reaching the mailbox" => "legal-deemed-14-days",
         "deemed delivered: not collected after notice" => "legal-deemed-not-collected",
         "not delivered" => "legal-not-delivered",
+        "the submission time is the time of its filing with the public body" => "legal-upp-filing",
         _ => return signed.to_string(),
     };
     ctx.t(key)

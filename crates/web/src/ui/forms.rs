@@ -41,6 +41,7 @@ pub fn routes() -> Router<State> {
                     okienko_services::delivery::MAX_CONFIGURABLE_BYTES + 1024 * 1024,
                 )),
         )
+        .route("/drafts/{id}", get(resume))
         .route("/drafts/{id}/check", get(check_page))
         .route("/drafts/{id}/submit", post(submit))
         .route("/drafts/{id}/discard", post(discard))
@@ -502,6 +503,15 @@ fn step_url(draft: &str, step: usize, steps: usize) -> String {
     } else {
         format!("/drafts/{draft}/steps/{step}")
     }
+}
+
+/// Goes on with a draft where the person left it.
+async fn resume(Cx(state, ctx): Cx, Path(id): Path<String>) -> Result<Response, PageError> {
+    let p = require_user(&ctx)?;
+    let view = state.services.my_draft(p, &id).await.map_err(err(&ctx))?;
+    let steps = view.form.def.steps.len();
+    let step = (view.draft.step.max(0) as usize).min(steps);
+    Ok(Redirect::to(&step_url(&id, step, steps)).into_response())
 }
 
 async fn step_page(

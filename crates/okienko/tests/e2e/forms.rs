@@ -1,0 +1,501 @@
+//! E-service forms end to end: a citizen applies in a real browser (with and without
+//! JavaScript), over the API, and on a form whose new version is published meanwhile; the UPP
+//! verifies with OpenSSL and its inclusion proof against a signed tree head.
+
+use crate::browser::{click, fill, sign_in, start_browser_with, wait_text};
+use crate::common::{principal, TestServer};
+use crate::delivery::verify_evidence_outside;
+use fantoccini::Locator;
+use okienko_services::demo;
+use serde_json::{json, Value};
+
+async fn get(t: &TestServer, path: &str, token: &str) -> (u16, Value) {
+    let r = reqwest::Client::new()
+        .get(t.url(path))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("get");
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+/// The UPP of a submission, checked outside okienko (OpenSSL, the log's proof); its content.
+async fn upp_outside(t: &TestServer, token: &str, reference: &str) -> Value {
+    let (status, s) = get(t, &format!("/api/v1/submissions/{reference}"), token).await;
+    assert_eq!(status, 200, "{s}");
+    let upp = s["upp"]["id"].as_str().expect("upp id").to_string();
+    let (_, doc) = get(t, &format!("/api/v1/evidence/{upp}"), token).await;
+    assert_eq!(doc["type"], "submission-receipt");
+    assert_eq!(doc["reference"], reference);
+    let mid = doc["message_id"].as_str().expect("message");
+    let (_, list) = get(t, &format!("/api/v1/messages/{mid}/evidence"), token).await;
+    let items: Vec<Value> = list["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter(|e| e["type"] == "submission-receipt")
+        .cloned()
+        .collect();
+    assert_eq!(items.len(), 1, "{list}");
+    if let Some(mut checked) = verify_evidence_outside(t, token, &items).await {
+        return checked.remove(0);
+    }
+    doc
+}
+
+async fn citizen_applies_in_the_browser(javascript: bool) {
+    let Some((b, _driver, _profile)) = start_browser_with(None, javascript).await else {
+        return;
+    };
+    let t = TestServer::seeded().await;
+    // Jan with his trusted profile, as the demo has him: the form fills in his name and PESEL,
+    // and he signs with the trusted signature.
+    demo::showcase(&t.services).await.expect("showcase");
+    let vaccination = t.data.join("szczepienie.pdf");
+    std::fs::write(&vaccination, b"%PDF-1.4\n% szczepienie\n%%EOF\n").expect("w");
+    let certificate = t.data.join("certyfikat.pdf");
+    std::fs::write(&certificate, b"%PDF-1.4\n% certyfikat\n%%EOF\n").expect("w");
+    sign_in(&b, &t, "jan.kowalski@okienko.test", None).await;
+
+    // Found without diacritics ("bezpłatny").
+    b.goto(&t.url("/services?q=bezplatny+znaczek+psa&lang=en"))
+        .await
+        .expect("goto");
+    wait_text(&b, "main", "Dog registration").await;
+    b.find(Locator::LinkText("Dog registration"))
+        .await
+        .expect("link")
+        .click()
+        .await
+        .expect("click");
+    wait_text(&b, "h1", "Dog registration").await;
+    click(&b, "main form button.big").await;
+
+    // Step 1: prefilled from the trusted profile; the address typed.
+    let page = wait_text(&b, "main", "Step 1 of 3").await;
+    assert!(page.contains("The dog's owner"), "{page}");
+    let name = b
+        .find(Locator::Id("f-f-name"))
+        .await
+        .expect("name")
+        .prop("value")
+        .await
+        .expect("value")
+        .unwrap_or_default();
+    assert_eq!(name, "Jan Kowalski");
+    fill(&b, "f-f-address-street", "Polna").await;
+    fill(&b, "f-f-address-building", "1").await;
+    fill(&b, "f-f-address-postal_code", "00-95").await;
+    fill(&b, "f-f-address-city", "Przykładowo").await;
+    click(&b, "main button[value=next]").await;
+    // A wrong postal code: said next to the field, nothing lost.
+    let page = wait_text(&b, "main", "Enter a postal code").await;
+    assert!(page.contains("Step 1 of 3"), "{page}");
+    b.find(Locator::Id("f-f-address-postal_code"))
+        .await
+        .expect("code")
+        .clear()
+        .await
+        .expect("clear");
+    fill(&b, "f-f-address-postal_code", "00-950").await;
+    click(&b, "main button[value=next]").await;
+
+    // Step 2: a repeatable group, one more item added.
+    wait_text(&b, "main", "Step 2 of 3").await;
+    fill(&b, "f-f-dog-0-dog_name", "Burek").await;
+    click(&b, "main button[value='add:dog']").await;
+    wait_text(&b, "main", "Dog 2").await;
+    fill(&b, "f-f-dog-1-dog_name", "Azor").await;
+    fill(&b, "f-f-dog-1-chip", "616093900012345").await;
+    click(&b, "main button[value=next]").await;
+
+    // Step 3: a file, and a conditional file asked of an assistance dog.
+    wait_text(&b, "main", "Step 3 of 3").await;
+    b.find(Locator::Id("f-f-vaccination"))
+        .await
+        .expect("file")
+        .send_keys(vaccination.to_str().expect("path"))
+        .await
+        .expect("attach");
+    click(&b, "#f-f-guide_dog-1").await;
+    if javascript {
+        // The field is on the page either way; the server decides whether it applies.
+    }
+    b.find(Locator::Id("f-f-certificate"))
+        .await
+        .expect("conditional file")
+        .send_keys(certificate.to_str().expect("path"))
+        .await
+        .expect("attach");
+    // Leaves: saved, and listed in his applications.
+    click(&b, "main button[value=later]").await;
+    let mine = wait_text(&b, "main", "Your application is saved").await;
+    assert!(mine.contains("Dog registration"), "{mine}");
+
+    // Resumes (on any device: the draft is on the server) at the check page.
+    b.find(Locator::LinkText("Dog registration"))
+        .await
+        .expect("draft")
+        .click()
+        .await
+        .expect("click");
+    let check = wait_text(&b, "main", "Check your answers before sending").await;
+    for needle in [
+        "Burek",
+        "Azor",
+        "szczepienie.pdf",
+        "certyfikat.pdf",
+        "Polna 1, 00-950 Przykładowo",
+    ] {
+        assert!(check.contains(needle), "{needle} not in {check}");
+    }
+    assert!(check.contains("trusted signature"), "{check}");
+    fill(&b, "f-password", demo::PASSWORD).await;
+    click(&b, "main form[action$='/submit'] button").await;
+
+    // Submitted: the reference and the UPP.
+    let done = wait_text(&b, "main", "Application submitted").await;
+    let reference = b
+        .find(Locator::Id("reference"))
+        .await
+        .expect("reference")
+        .text()
+        .await
+        .expect("text");
+    assert!(reference.starts_with("W-"), "{done}");
+    click(&b, "#upp").await;
+    wait_text(&b, "main", "Official receipt of submission (UPP)").await;
+
+    // The UPP verifies outside; it names every document of the submission.
+    let token = t.demo_token("jan.kowalski@okienko.test").await;
+    let upp = upp_outside(&t, &token, &reference).await;
+    let names: Vec<&str> = upp["documents"]
+        .as_array()
+        .expect("documents")
+        .iter()
+        .filter_map(|d| d["name"].as_str())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "wniosek.json",
+            "wniosek.json.p7s",
+            "wniosek.pdf",
+            "szczepienie.pdf",
+            "certyfikat.pdf"
+        ]
+    );
+    assert_eq!(upp["signed_by"], "trusted-signature");
+
+    // An official of the handling department sees it in the office's inbox.
+    b.delete_all_cookies().await.expect("sign out");
+    sign_in(&b, &t, "anna.nowak@okienko.test", Some(t.totp())).await;
+    let office = t
+        .services
+        .store
+        .offices()
+        .await
+        .expect("offices")
+        .remove(0)
+        .id;
+    b.goto(&t.url(&format!("/offices/{office}/submissions?lang=en")))
+        .await
+        .expect("goto");
+    let inbox = wait_text(&b, "main", &reference).await;
+    assert!(
+        inbox.contains("Dog registration") && inbox.contains("New"),
+        "{inbox}"
+    );
+    b.find(Locator::LinkText(&reference))
+        .await
+        .expect("open")
+        .click()
+        .await
+        .expect("click");
+    wait_text(&b, "main", "Burek").await;
+    click(&b, "main button[value=registered]").await;
+    wait_text(&b, "#status", "Registered").await;
+    let _ = b.close().await;
+}
+
+#[tokio::test]
+async fn a_citizen_applies_in_the_browser_and_the_office_sees_it() {
+    citizen_applies_in_the_browser(true).await;
+}
+
+#[tokio::test]
+async fn a_citizen_applies_in_the_browser_without_javascript() {
+    citizen_applies_in_the_browser(false).await;
+}
+
+async fn submit_api(
+    t: &TestServer,
+    token: &str,
+    service: &str,
+    answers: Value,
+    files: &[(&str, &[u8])],
+    key: Option<&str>,
+) -> (u16, Value) {
+    let mut form = reqwest::multipart::Form::new().part(
+        "answers",
+        reqwest::multipart::Part::bytes(answers.to_string().into_bytes()),
+    );
+    for (name, bytes) in files {
+        form = form.part(
+            "attachment",
+            reqwest::multipart::Part::bytes(bytes.to_vec()).file_name(name.to_string()),
+        );
+    }
+    let mut req = reqwest::Client::new()
+        .post(t.url(&format!("/api/v1/services/{service}/submissions")))
+        .bearer_auth(token)
+        .multipart(form);
+    if let Some(k) = key {
+        req = req.header("Idempotency-Key", k);
+    }
+    let r = req.send().await.expect("post");
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn a_submission_over_the_api_is_checked_receipted_and_answered_once_per_key() {
+    let t = TestServer::seeded().await;
+    let jan = t.demo_token("jan.kowalski@okienko.test").await;
+    // The catalogue, searched without diacritics, names the form's version.
+    let (_, found) = get(&t, "/api/v1/services?q=zaswiadczenie+o+zameldowaniu", &jan).await;
+    let item = &found["items"][0];
+    let zam = item["id"].as_str().expect("id").to_string();
+    let (_, found) = get(&t, "/api/v1/services?q=rejestracja+psa", &jan).await;
+    let dog = found["items"][0]["id"].as_str().expect("id").to_string();
+    let (status, form) = get(&t, &format!("/api/v1/services/{dog}/form"), &jan).await;
+    assert_eq!(status, 200);
+    let version = form["version"].as_str().expect("version").to_string();
+    assert_eq!(version.len(), 64);
+    assert_eq!(found["items"][0]["form_version"], version.as_str());
+    assert_eq!(form["steps"].as_array().map(Vec::len), Some(3));
+
+    let answers = |dogs: Value| {
+        json!({"version": version, "answers": {
+            "name": "Jan Kowalski", "pesel": "44051401359",
+            "address": {"street": "Polna", "building": "1", "postal_code": "00-950", "city": "Przykładowo"},
+            "dog": dogs, "vaccination": "szczepienie.pdf", "guide_dog": false
+        }})
+    };
+    let pdf: &[u8] = b"%PDF-1.4\n% szczepienie\n%%EOF\n";
+    // Every answer that breaks the rules is named; nothing is sent.
+    let (status, problem) = submit_api(
+        &t,
+        &jan,
+        &dog,
+        answers(json!([{"breed": "kundel"}])),
+        &[("szczepienie.pdf", pdf)],
+        None,
+    )
+    .await;
+    assert_eq!(status, 422, "{problem}");
+    let fields: Vec<&str> = problem["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .filter_map(|e| e["field"].as_str())
+        .collect();
+    assert_eq!(fields, ["dog[0].dog_name"], "{problem}");
+    let (_, mine) = get(&t, "/api/v1/services", &jan).await;
+    assert!(mine["items"].is_array());
+    // A file answer without its part.
+    let (status, _) = submit_api(
+        &t,
+        &jan,
+        &dog,
+        answers(json!([{"dog_name": "Burek"}])),
+        &[],
+        None,
+    )
+    .await;
+    assert_eq!(status, 422);
+    // A version that is not the published one.
+    let mut stale = answers(json!([{"dog_name": "Burek"}]));
+    stale["version"] = json!("0".repeat(64));
+    let (status, _) = submit_api(&t, &jan, &dog, stale, &[("szczepienie.pdf", pdf)], None).await;
+    assert_eq!(status, 422);
+
+    let ok = answers(json!([{"dog_name": "Burek"}]));
+    let (status, first) = submit_api(
+        &t,
+        &jan,
+        &dog,
+        ok.clone(),
+        &[("szczepienie.pdf", pdf)],
+        Some("k-1"),
+    )
+    .await;
+    assert_eq!(status, 201, "{first}");
+    assert_eq!(first["status"], "submitted");
+    let (status, again) =
+        submit_api(&t, &jan, &dog, ok, &[("szczepienie.pdf", pdf)], Some("k-1")).await;
+    assert_eq!(status, 201);
+    assert_eq!(
+        again["reference"], first["reference"],
+        "the same key is the same submission"
+    );
+    let reference = first["reference"].as_str().expect("reference");
+    let upp = upp_outside(&t, &jan, reference).await;
+    assert_eq!(upp["signed_by"], "account");
+    let pdf_sha = okienko_trust::sha256(pdf);
+    assert!(upp["documents"]
+        .as_array()
+        .expect("documents")
+        .iter()
+        .any(|d| d["name"] == "szczepienie.pdf" && d["sha256"] == hex::encode(pdf_sha)));
+    // Only the person and the office's staff see it.
+    let maria = t.demo_token("maria.wisniewska@okienko.test").await;
+    let (status, _) = get(&t, &format!("/api/v1/submissions/{reference}"), &maria).await;
+    assert_eq!(status, 404);
+    let anna = t.demo_token("anna.nowak@okienko.test").await;
+    let (status, seen) = get(&t, &format!("/api/v1/submissions/{reference}"), &anna).await;
+    assert_eq!((status, seen["status"].as_str()), (200, Some("submitted")));
+
+    // A fixed fee: the submission waits for payment.
+    let (_, zam_form) = get(&t, &format!("/api/v1/services/{zam}/form"), &jan).await;
+    let (status, paid) = submit_api(
+        &t,
+        &jan,
+        &zam,
+        json!({"version": zam_form["version"], "answers": {
+            "name": "Jan Kowalski", "pesel": "44051401359", "proxy": false, "kind": ["permanent", "history"]
+        }}),
+        &[],
+        None,
+    )
+    .await;
+    assert_eq!(status, 201, "{paid}");
+    assert_eq!(paid["status"], "awaiting-payment");
+}
+
+#[tokio::test]
+async fn a_new_version_carries_open_drafts_and_old_submissions_keep_theirs() {
+    let t = TestServer::seeded().await;
+    let s = &t.services;
+    let jan = principal(&t, "jan.kowalski@okienko.test").await;
+    let admin = principal(&t, "urzad.admin@okienko.test").await;
+    let office = s.store.offices().await.expect("offices").remove(0).id;
+    let upi = s
+        .store
+        .office_services(&office)
+        .await
+        .expect("services")
+        .into_iter()
+        .find(|x| x.code == "UPI-1")
+        .expect("UPI-1")
+        .id;
+    // A v1 submission, and a v1 draft left open.
+    let v1 = s.service_form(&upi).await.expect("v1");
+    let answers: okienko_domain::forms::Answers = serde_json::from_value(json!({
+        "subject": "Proszę o uchwały rady z 2026 r.", "form": "email", "email": "jan@example.pl"
+    }))
+    .expect("answers");
+    let done = s
+        .submit_form(
+            &jan,
+            okienko_services::forms::SubmitForm {
+                service_id: upi.clone(),
+                version: Some(v1.version.version.clone()),
+                answers: answers.clone(),
+                uploads: vec![],
+                draft_id: None,
+                password: None,
+                code: None,
+                idempotency_key: None,
+            },
+        )
+        .await
+        .expect("v1 submission");
+    let draft = s.start_draft(&jan, &upi, false).await.expect("draft");
+    let saved = s
+        .save_step(&jan, &draft, 0, answers.clone(), vec![])
+        .await
+        .expect("saved");
+    assert!(matches!(
+        saved,
+        okienko_services::forms::StepSaved::Next(None)
+    ));
+
+    // v2: the email is gone, a phone is asked instead, and "form" is required anew.
+    let mut def = v1.def.clone();
+    def.steps[0].fields.retain(|f| f.id != "email");
+    let mut phone = def.steps[0].fields[0].clone();
+    phone.id = "phone".into();
+    phone.kind = okienko_domain::forms::Kind::Phone;
+    phone.required = json!(false);
+    phone.options.clear();
+    phone.visible_if = None;
+    phone.hint.clear();
+    def.steps[0].fields.push(phone);
+    let v2 = s
+        .publish_form(&admin, &upi, &def.canonical())
+        .await
+        .expect("publish")
+        .expect("valid");
+    assert_eq!(v2.n, 2);
+    // Publishing the same again changes nothing.
+    let same = s
+        .publish_form(&admin, &upi, &def.canonical())
+        .await
+        .expect("publish")
+        .expect("valid");
+    assert_eq!((same.n, same.version.as_str()), (2, v2.version.as_str()));
+    // A citizen may not publish; a definition naming a missing field is refused with its place.
+    assert!(s.publish_form(&jan, &upi, &def.canonical()).await.is_err());
+    let mut broken = serde_json::to_value(&def).expect("json");
+    broken["steps"][0]["fields"][0]["visible_if"] = json!({"var": "nope"});
+    let e = s
+        .publish_form(&admin, &upi, broken.to_string().as_bytes())
+        .await
+        .expect("checked")
+        .expect_err("refused");
+    assert_eq!(
+        (e.path.as_str(), e.code, e.detail.as_str()),
+        (
+            "steps[0].fields[0].visible_if.var",
+            "err-form-def-unknown-field",
+            "nope"
+        )
+    );
+
+    // The open draft is carried to v2 and the person is told what to check again.
+    let view = s.my_draft(&jan, &draft).await.expect("draft");
+    assert_eq!(view.draft.version, v2.version);
+    assert_eq!(view.recheck, ["email"]);
+    assert_eq!(view.answers["subject"], answers["subject"]);
+    // The v1 submission still renders with v1.
+    let (sub, form) = s
+        .submission_view(&jan, &done.reference)
+        .await
+        .expect("view");
+    assert_eq!(
+        (form.version.n, sub.version.as_str()),
+        (1, v1.version.version.as_str())
+    );
+    let rows = okienko_services::forms::answer_rows(
+        &form.def,
+        &serde_json::from_str(&sub.answers).expect("a"),
+        okienko_i18n::Lang::En,
+    );
+    assert!(rows.iter().any(|(_, v)| v == "jan@example.pl"), "{rows:?}");
+    // Over the web too.
+    let web = t.demo_web("jan.kowalski@okienko.test").await;
+    let page = web
+        .get(t.url(&format!("/submissions/{}?lang=en", done.reference)))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        page.contains("jan@example.pl") && page.contains("version 1"),
+        "{page}"
+    );
+}
