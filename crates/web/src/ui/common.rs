@@ -280,8 +280,8 @@ pub use okienko_services::url_encode;
 /// A person or office by name (empty when not known here) and their delivery address.
 pub type Named = (String, String);
 
-/// A time written out in the page's language and the installation's civil time, and its
-/// machine-readable form (with the offset).
+/// A time as (its machine-readable form with the offset, the time written out in the page's
+/// language and the installation's civil time).
 pub fn when(ctx: &Ctx, ms: i64) -> (String, String) {
     let t = ctx.country.local(okienko_domain::from_millis(ms));
     let iso = t

@@ -999,7 +999,7 @@ async fn inbox(
             if s.fee > 0 {
                 money(&ctx, s.fee)
             } else {
-                String::new()
+                ctx.t("service-fee-none")
             },
         ));
     }
