@@ -52,6 +52,8 @@ enum Cmd {
     BenchTrust(okienko::bench::TrustBenchArgs),
     /// Measure e-delivery: accepted messages per second, latency at 1,000 msg/s, listing.
     BenchDelivery(okienko::bench::DeliveryBenchArgs),
+    /// E-services from outside: catalogue search with 10,000 services, a form step, submissions per second with their UPP.
+    BenchForms(okienko::bench::FormsBenchArgs),
     /// A small round-robin TCP proxy in front of several instances, for trying and measuring
     /// them on one machine (not a production load balancer).
     Proxy(okienko::bench::ProxyArgs),
@@ -194,6 +196,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Cmd::Bench(args) => okienko::bench::run(args).await?,
         Cmd::BenchTrust(args) => okienko::bench::run_trust(args).await?,
         Cmd::BenchDelivery(args) => okienko::bench::run_delivery(args).await?,
+        Cmd::BenchForms(args) => okienko::bench::run_forms(args).await?,
         Cmd::Proxy(args) => okienko::bench::run_proxy(args).await?,
         Cmd::FuzzDocuments(args) => okienko::fuzz::run(args).await?,
     }

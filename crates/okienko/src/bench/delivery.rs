@@ -56,14 +56,16 @@ fn pdf_attachment(size: usize) -> Vec<u8> {
 
 /// One benchmark client's view: who sends what to whom.
 #[derive(Clone)]
-struct Sender {
+pub(crate) struct Sender {
     /// One per instance; message `i` goes to instance `i mod n`.
     clients: std::sync::Arc<Vec<Client>>,
     /// The whole request, written out once: each send copies it and writes its number into
     /// the subject and into the attachment, so every attachment is a new blob.
     template: std::sync::Arc<Vec<u8>>,
     /// Where the 16 hex digits of the number go: in the subject, in the attachment.
-    marks: [usize; 2],
+    marks: Vec<usize>,
+    /// The status of an accepted request.
+    ok: u16,
 }
 
 impl Sender {
@@ -110,7 +112,26 @@ impl Sender {
         Sender {
             clients: clients.clone(),
             template: std::sync::Arc::new(request),
-            marks: [subject + shift, unique + shift],
+            marks: vec![subject + shift, unique + shift],
+            ok: 201,
+        }
+    }
+
+    /// Any prepared request, answered with `ok` when accepted; the request's number goes
+    /// wherever `0000000000000000` stands in it.
+    pub(crate) fn raw(clients: &std::sync::Arc<Vec<Client>>, request: Vec<u8>, ok: u16) -> Self {
+        const NUMBER: &[u8] = b"0000000000000000";
+        let marks = request
+            .windows(NUMBER.len())
+            .enumerate()
+            .filter(|(_, w)| *w == NUMBER)
+            .map(|(i, _)| i)
+            .collect();
+        Sender {
+            clients: clients.clone(),
+            template: std::sync::Arc::new(request),
+            marks,
+            ok,
         }
     }
 
@@ -122,13 +143,13 @@ impl Sender {
     async fn try_send(&self, i: u64) -> Result<Duration, u16> {
         let mut request = self.template.to_vec();
         let number = format!("{i:016x}");
-        for at in self.marks {
+        for &at in &self.marks {
             request[at..at + 16].copy_from_slice(number.as_bytes());
         }
         let t = Instant::now();
         let client = &self.clients[(i % self.clients.len() as u64) as usize];
         match client.request(&request).await {
-            Some((201, _)) => Ok(t.elapsed()),
+            Some((s, _)) if s == self.ok => Ok(t.elapsed()),
             Some((status, _)) => Err(status),
             None => Err(0),
         }
@@ -138,7 +159,7 @@ impl Sender {
 /// Signs in through the API and returns the token and the first mailbox's address. Staff
 /// sign in with the demo's TOTP secret; a code already used in this 30-second step (an earlier
 /// run) is refused, so the next step is awaited then.
-async fn sign_in(
+pub(crate) async fn sign_in(
     http: &reqwest::Client,
     base: &str,
     login: &str,
@@ -182,7 +203,7 @@ async fn sign_in(
 
 /// Sends from `connections` connections for `seconds`, each sending its next message when the
 /// last is accepted; returns the latencies of the accepted ones and the failures.
-async fn closed_loop(
+pub(crate) async fn closed_loop(
     sender: &Sender,
     connections: usize,
     seconds: u64,
@@ -224,7 +245,7 @@ async fn closed_loop(
     Ok((lat, failed))
 }
 
-fn ms(d: Duration) -> f64 {
+pub(crate) fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 

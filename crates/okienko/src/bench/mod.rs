@@ -2,11 +2,13 @@
 //! drives it over HTTP from this process, so the numbers include the whole stack.
 
 pub mod delivery;
+pub mod forms;
 pub mod proxy;
 pub mod trust;
 mod wire;
 
 pub use delivery::{run_delivery, DeliveryBenchArgs};
+pub use forms::{run_forms, FormsBenchArgs};
 pub use proxy::{run_proxy, ProxyArgs};
 pub use trust::{run_trust, TrustBenchArgs};
 
