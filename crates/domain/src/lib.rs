@@ -11,6 +11,7 @@ pub mod files;
 pub mod forms;
 pub mod ids;
 pub mod notices;
+pub mod payments;
 pub mod policy;
 pub mod role;
 pub mod status;

@@ -54,7 +54,9 @@ pub async fn services(s: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Ser
         clock.clone(),
     )
     .await?;
+    let payments = Arc::new(okienko_services::payments::Provider::simulator(&pki)?);
     Ok(Services {
+        payments,
         clock,
         passwords: Hasher::new()?,
         mail,

@@ -17,6 +17,7 @@ pub mod notices;
 pub mod orgs;
 pub mod paper;
 pub mod passwords;
+pub mod payments;
 pub mod pki;
 pub mod sandbox;
 pub mod timestamp;
@@ -56,6 +57,8 @@ pub struct Services {
     /// Every official of an office uses the office's mailbox by their role (reading and
     /// sending; the office admin reads), besides the members added by name.
     pub officials_share_office_mailbox: bool,
+    /// Where fees are paid online (the built-in simulator unless a provider is configured).
+    pub payments: Arc<payments::Provider>,
 }
 
 impl Services {

@@ -18,6 +18,7 @@ mod model;
 pub mod notices;
 pub mod orgs;
 pub mod paper;
+pub mod payments;
 pub mod settings;
 mod sql;
 pub mod trusted;
@@ -36,6 +37,7 @@ pub use model::*;
 pub use notices::NoticeStore;
 pub use orgs::OrgStore;
 pub use paper::PaperStore;
+pub use payments::{Payment, PaymentsStore, SimTransaction};
 pub use settings::SettingsStore;
 pub use trusted::TrustedStore;
 
@@ -44,8 +46,8 @@ pub use trusted::TrustedStore;
 pub mod prelude {
     pub use crate::{
         AccountStore, AuditStore, CatalogueStore, CounterStore, DeliveryStore, FormsStore,
-        JobStore, LogStore, MailboxStore, NoticeStore, OrgStore, PaperStore, SettingsStore, Store,
-        TrustedStore,
+        JobStore, LogStore, MailboxStore, NoticeStore, OrgStore, PaperStore, PaymentsStore,
+        SettingsStore, Store, TrustedStore,
     };
 }
 pub use sql::{Backend, SqlStore};
@@ -113,6 +115,7 @@ pub trait Store:
     + NoticeStore
     + CatalogueStore
     + FormsStore
+    + PaymentsStore
     + Send
     + Sync
 {

@@ -113,4 +113,9 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "forms",
         sql: include_str!("../migrations/0021_forms.sql"),
     },
+    Migration {
+        version: 22,
+        name: "payments",
+        sql: include_str!("../migrations/0022_payments.sql"),
+    },
 ];

@@ -119,13 +119,12 @@ pub async fn run_forms(args: FormsBenchArgs) -> anyhow::Result<()> {
         t0.elapsed().as_secs_f64()
     );
     let client = std::sync::Arc::new(vec![Client::new(&base).await?]);
-    for q in ["zaswiadczenie+o+zameldowaniu", "zezwolenie+budowe", "zlobku+9999"] {
-        let request = wire::request(
-            "GET",
-            &format!("/api/v1/services?q={q}&limit=20"),
-            &[],
-            &[],
-        );
+    for q in [
+        "zaswiadczenie+o+zameldowaniu",
+        "zezwolenie+budowe",
+        "zlobku+9999",
+    ] {
+        let request = wire::request("GET", &format!("/api/v1/services?q={q}&limit=20"), &[], &[]);
         let search = Sender::raw(&client, request, 200);
         for &c in args.connections.iter().take(2) {
             let t = Instant::now();

@@ -499,3 +499,173 @@ async fn a_new_version_carries_open_drafts_and_old_submissions_keep_theirs() {
         "{page}"
     );
 }
+
+#[tokio::test]
+async fn a_fee_waits_for_the_providers_notification_a_forged_one_is_refused_a_replay_counts_once() {
+    use okienko_domain::payments::{sign_fields, Notification};
+    let t = TestServer::seeded().await;
+    let jan = t.demo_token("jan.kowalski@okienko.test").await;
+    let (_, found) = get(&t, "/api/v1/services?q=zaswiadczenie+o+zameldowaniu", &jan).await;
+    let zam = found["items"][0]["id"].as_str().expect("id").to_string();
+    let (_, form) = get(&t, &format!("/api/v1/services/{zam}/form"), &jan).await;
+    let (status, done) = submit_api(
+        &t,
+        &jan,
+        &zam,
+        json!({"version": form["version"], "answers": {
+            "name": "Jan Kowalski", "pesel": "44051401359", "proxy": false, "kind": ["permanent"]}}),
+        &[],
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, done["status"].as_str()),
+        (201, Some("awaiting-payment"))
+    );
+    let reference = done["reference"].as_str().expect("reference").to_string();
+    let status_of = || async {
+        get(&t, &format!("/api/v1/submissions/{reference}"), &jan)
+            .await
+            .1["status"]
+            .as_str()
+            .unwrap_or("")
+            .to_string()
+    };
+
+    // Jan pays: to the provider (here the simulator, which says so).
+    let web = t.demo_web("jan.kowalski@okienko.test").await;
+    let page = format!("/submissions/{reference}?lang=en");
+    let csrf = t.csrf(&web, &page).await;
+    let r = web
+        .post(t.url(&format!("/submissions/{reference}/pay")))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .expect("pay");
+    assert_eq!(r.status(), 303);
+    let to = r.headers()["location"]
+        .to_str()
+        .expect("location")
+        .to_string();
+    let path = to
+        .strip_prefix(&t.base)
+        .expect("the simulator is this installation");
+    assert!(path.starts_with("/payment-simulator/trnRequest/"), "{to}");
+    let sim = web
+        .get(t.url(&format!("{path}?lang=en")))
+        .send()
+        .await
+        .expect("simulator")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        sim.contains("This is a simulator") && sim.contains("17.00"),
+        "{sim}"
+    );
+    assert_eq!(status_of().await, "awaiting-payment");
+
+    // A forged notification (signed with another secret) is refused and changes nothing.
+    let payment = t
+        .services
+        .store
+        .payments_of_message(
+            &t.services
+                .store
+                .submission(&reference)
+                .await
+                .expect("read")
+                .expect("there")
+                .message_id,
+        )
+        .await
+        .expect("payments")
+        .remove(0);
+    let mut forged = Notification {
+        merchant_id: t.services.payments.merchant_id.clone(),
+        session_id: payment.session_id.clone(),
+        order_id: "666".into(),
+        amount: payment.amount,
+        currency: payment.currency.clone(),
+        sign: String::new(),
+    };
+    forged.sign = sign_fields(b"not the secret", &forged.fields());
+    let notify = |n: &Notification| {
+        reqwest::Client::new()
+            .post(t.url("/api/v1/payments/notify"))
+            .json(n)
+            .send()
+    };
+    assert_eq!(notify(&forged).await.expect("forged").status(), 422);
+    // Even correctly signed, a notification the provider cannot confirm does not count.
+    let mut unconfirmed = forged.clone();
+    unconfirmed.sign = sign_fields(&t.services.payments.secret, &unconfirmed.fields());
+    assert_eq!(
+        notify(&unconfirmed).await.expect("unconfirmed").status(),
+        422
+    );
+    assert_eq!(status_of().await, "awaiting-payment");
+
+    // Paid on the simulator's page: it notifies okienko, which verifies, then counts it.
+    let csrf = t.csrf(&web, path).await;
+    let r = web
+        .post(t.url(path))
+        .form(&[("csrf", csrf.as_str()), ("action", "pay")])
+        .send()
+        .await
+        .expect("paid");
+    assert_eq!(r.status(), 303);
+    assert!(r.headers()["location"]
+        .to_str()
+        .expect("back")
+        .contains(&format!("/submissions/{reference}")));
+    assert_eq!(status_of().await, "submitted");
+    // The same notification again (a replay) is answered and counted once.
+    let paid = t
+        .services
+        .store
+        .payment(&payment.session_id)
+        .await
+        .expect("read")
+        .expect("there");
+    let mut replay = Notification {
+        order_id: paid.order_id.clone().expect("order id"),
+        ..forged.clone()
+    };
+    replay.sign = sign_fields(&t.services.payments.secret, &replay.fields());
+    assert_eq!(notify(&replay).await.expect("replay").status(), 200);
+    assert_eq!(notify(&replay).await.expect("replay").status(), 200);
+    let (chain, _) = t.services.store.audit_chain().await.expect("audit");
+    let counted = chain
+        .iter()
+        .filter(|(e, _)| e.action == "payment.paid")
+        .count();
+    let refused = chain
+        .iter()
+        .filter(|(e, _)| e.action == "payment.refused")
+        .count();
+    assert_eq!((counted, refused), (1, 2));
+
+    // The office's day balances with the provider's book.
+    let anna = t.demo_web("anna.nowak@okienko.test").await;
+    let office = t
+        .services
+        .store
+        .offices()
+        .await
+        .expect("offices")
+        .remove(0)
+        .id;
+    let report = anna
+        .get(t.url(&format!("/offices/{office}/payments?lang=en")))
+        .send()
+        .await
+        .expect("report")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        report.contains("The payments agree with the provider") && report.contains("17.00"),
+        "{report}"
+    );
+}

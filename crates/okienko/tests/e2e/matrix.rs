@@ -193,6 +193,21 @@ pub(crate) fn table() -> Vec<Row> {
             422,
         ),
         r("GET", "/offices/{id}/submissions", OFFICE1_STAFF, 200),
+        // Jan's submission waits for its fee: to the payment provider (the simulator).
+        r("POST", "/submissions/{reference}/pay", JAN, 303),
+        r("GET", "/offices/{id}/payments", OFFICE1_STAFF, 200),
+        // The simulator is a provider's site: public; settled once, then back to the office.
+        public("GET", "/payment-simulator/trnRequest/{token}", 200),
+        public("POST", "/payment-simulator/trnRequest/{token}", 303),
+        // Not a provider's message: refused, nothing changes.
+        public("POST", "/api/v1/payments/notify", 422),
+        public(
+            "POST",
+            "/payment-simulator/api/v1/transaction/register",
+            422,
+        ),
+        public("PUT", "/payment-simulator/api/v1/transaction/verify", 422),
+        public("GET", "/payment-simulator/api/v1/report", 422),
         public("GET", "/api/v1/services/{id}/form", 200),
         // Not multipart: refused, nothing changes.
         r(
@@ -544,6 +559,8 @@ pub(crate) struct World {
     /// Jan's draft of that service's form, and his submission of it.
     draft: String,
     reference: String,
+    /// The simulator's transaction of the submission's fee.
+    token: String,
 }
 
 /// Sends a fresh paper letter from the office to an address Kasia's post office serves and
@@ -779,7 +796,10 @@ pub(crate) async fn world() -> World {
         .await
         .expect("a submission")
         .reference;
+    let pay = s.start_payment(&jan, &reference).await.expect("payment");
+    let token = pay.rsplit('/').next().expect("token").to_string();
     World {
+        token,
         draft,
         reference,
         service,
@@ -887,6 +907,7 @@ pub(crate) async fn concrete(w: &World, route: &str, n: usize) -> String {
         .replace("{n}", "0")
         .replace("{step}", "0")
         .replace("{reference}", &w.reference)
+        .replace("{token}", &w.token)
         .replace("{address}", &w.office_mailbox);
     if path.contains("{dept}") {
         let d = Department {

@@ -16,6 +16,7 @@ mod mailboxes;
 mod notices;
 mod orgs;
 mod paper;
+mod payments;
 mod settings;
 mod trusted;
 

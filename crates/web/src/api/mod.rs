@@ -10,6 +10,7 @@ mod forms;
 mod mailboxes;
 mod orgs;
 pub mod paper;
+mod payments;
 pub mod trusted;
 
 use crate::ctx::CtxRef;
@@ -35,6 +36,7 @@ pub fn routes() -> Router<State> {
         .merge(cash::routes())
         .merge(catalogue::routes())
         .merge(forms::routes())
+        .merge(payments::routes())
         .route("/api/{*rest}", axum::routing::any(not_found))
 }
 
@@ -62,6 +64,7 @@ pub fn document() -> Document {
         cash::Doc::openapi(),
         catalogue::Doc::openapi(),
         forms::Doc::openapi(),
+        payments::Doc::openapi(),
     ] {
         doc.merge(part);
     }

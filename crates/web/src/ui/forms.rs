@@ -871,6 +871,8 @@ struct SubmissionPage<'a> {
     /// For officials: (status word, its name) they may move it to.
     moves: Vec<(String, String)>,
     official: bool,
+    /// The person may pay the fee online now.
+    can_pay: bool,
 }
 
 async fn submission_page(
@@ -917,6 +919,7 @@ async fn submission_page(
         fee: (s.fee > 0).then(|| money(&ctx, s.fee)),
         message: s.message_id.clone(),
         rows: okienko_services::forms::answer_rows(&form.def, &answers, ctx.lang),
+        can_pay: !official && status == Some(SubmissionStatus::AwaitingPayment),
         moves,
         official,
     }))

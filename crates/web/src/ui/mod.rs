@@ -18,6 +18,7 @@ mod mailbox;
 mod offices;
 mod own;
 mod paper;
+mod payments;
 mod register;
 mod security;
 mod signing;
@@ -68,4 +69,5 @@ pub fn routes() -> Router<State> {
         .merge(walk_in::routes())
         .merge(catalogue::routes())
         .merge(forms::routes())
+        .merge(payments::routes())
 }
