@@ -669,3 +669,76 @@ async fn a_fee_waits_for_the_providers_notification_a_forged_one_is_refused_a_re
         "{report}"
     );
 }
+
+#[tokio::test]
+async fn an_office_admin_publishes_a_form_in_the_browser_and_a_mistake_names_its_place() {
+    let t = TestServer::seeded().await;
+    let admin = t.demo_web("urzad.admin@okienko.test").await;
+    let office = t
+        .services
+        .store
+        .offices()
+        .await
+        .expect("offices")
+        .remove(0)
+        .id;
+    let upi = t
+        .services
+        .store
+        .office_services(&office)
+        .await
+        .expect("services")
+        .into_iter()
+        .find(|x| x.code == "UPI-1")
+        .expect("UPI-1")
+        .id;
+    let page = format!("/services/{upi}/form/edit?lang=en");
+    let html = admin
+        .get(t.url(&page))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("text");
+    assert!(html.contains("form language"), "{html}");
+    let post = |definition: String| {
+        let csrf = html
+            .split("name=\"csrf\" value=\"")
+            .nth(1)
+            .and_then(|s| s.split('"').next())
+            .expect("csrf")
+            .to_string();
+        let form = reqwest::multipart::Form::new()
+            .text("csrf", csrf)
+            .text("definition", definition);
+        admin
+            .post(t.url(&format!("/services/{upi}/form/edit?lang=en")))
+            .multipart(form)
+            .send()
+    };
+    let current = t.services.service_form(&upi).await.expect("form");
+    let mut v: Value = serde_json::to_value(&current.def).expect("json");
+    v["steps"][0]["fields"][2]["visible_if"] = json!({"==": [{"var": "from"}, "email"]});
+    let r = post(v.to_string()).await.expect("post");
+    assert_eq!(r.status(), 422);
+    let body = r.text().await.expect("text");
+    assert!(
+        body.contains("The rule refers to a field that does not exist: from (steps[0].fields[2].visible_if.==[0].var)"),
+        "{body}"
+    );
+    v["steps"][0]["fields"][2]["visible_if"] = json!({"==": [{"var": "form"}, "email"]});
+    v["steps"][0]["title"]["en"] = json!("What you need to know");
+    let r = post(v.to_string()).await.expect("post");
+    assert_eq!(r.status(), 303);
+    let now = t.services.service_form(&upi).await.expect("form");
+    assert_eq!(now.version.n, 2);
+    assert_eq!(
+        okienko_domain::forms::text(&now.def.steps[0].title, "en"),
+        "What you need to know"
+    );
+    // A citizen cannot even see the page.
+    let jan = t.demo_web("jan.kowalski@okienko.test").await;
+    let r = jan.get(t.url(&page)).send().await.expect("page");
+    assert_eq!(r.status(), 404);
+}

@@ -222,6 +222,9 @@ pub(crate) fn table() -> Vec<Row> {
             SUBMISSION_READERS,
             200,
         ),
+        r("GET", "/services/{id}/form/edit", OFFICE1_MANAGERS, 200),
+        // Not a multipart form: refused, nothing published.
+        r("POST", "/services/{id}/form/edit", OFFICE1_MANAGERS, 422),
         r("GET", "/offices/{id}/catalogue", OFFICE1_MANAGERS, 200),
         // Not a file upload: the page says so and nothing changes.
         r("POST", "/offices/{id}/catalogue", OFFICE1_MANAGERS, 422),

@@ -112,6 +112,25 @@ impl Services {
         Ok(Ok(self.store.publish_form(&row, &ev).await?))
     }
 
+    /// A service and its form's versions (newest first), for the office admins who publish.
+    pub async fn form_history(
+        &self,
+        p: &Principal,
+        service_id: &str,
+    ) -> Result<(CatalogueEntry, Vec<FormVersion>), DomainError> {
+        let entry = self.catalogue_entry(service_id).await?;
+        if !allowed(
+            &p.actor(),
+            Action::ManageCatalogue {
+                office_id: &entry.office.id,
+            },
+        ) {
+            return Err(DomainError::NotFound);
+        }
+        let versions = self.store.form_versions(service_id).await?;
+        Ok((entry, versions))
+    }
+
     /// The current (latest published) form of a service; NotFound when it has none.
     pub async fn service_form(&self, service_id: &str) -> Result<ServiceForm, DomainError> {
         let entry = self.catalogue_entry(service_id).await?;

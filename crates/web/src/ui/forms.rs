@@ -48,6 +48,14 @@ pub fn routes() -> Router<State> {
         .route("/submissions/{reference}", get(submission_page))
         .route("/submissions/{reference}/status", post(move_status))
         .route("/offices/{id}/submissions", get(inbox))
+        .route(
+            "/services/{id}/form/edit",
+            get(edit_page)
+                .post(publish)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    okienko_domain::forms::MAX_DEFINITION + 64 * 1024,
+                )),
+        )
 }
 
 /// One input (or part of a group) of a step page, ready for the template.
@@ -1030,4 +1038,127 @@ async fn inbox(
         statuses,
         items,
     }))
+}
+
+#[derive(Template)]
+#[template(path = "forms/edit.html")]
+struct EditPage<'a> {
+    ctx: &'a Ctx,
+    service_id: String,
+    service: String,
+    service_lang: String,
+    office_id: String,
+    /// (number, version hash, published)
+    versions: Vec<(i64, String, When)>,
+    definition: String,
+    problem: Option<String>,
+    notice: Option<String>,
+}
+
+async fn edit_page(
+    Cx(state, ctx): Cx,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    edit_view(
+        &state,
+        &ctx,
+        &id,
+        None,
+        None,
+        super::common::notice(&ctx, &q),
+    )
+    .await
+}
+
+async fn edit_view(
+    state: &State,
+    ctx: &std::sync::Arc<Ctx>,
+    id: &str,
+    typed: Option<String>,
+    problem: Option<String>,
+    notice: Option<String>,
+) -> Result<Response, PageError> {
+    let p = require_user(ctx)?;
+    let (entry, versions) = state.services.form_history(p, id).await.map_err(err(ctx))?;
+    let current = versions
+        .first()
+        .and_then(|v| serde_json::from_str::<Value>(&v.definition).ok())
+        .and_then(|v| serde_json::to_string_pretty(&v).ok())
+        .unwrap_or_default();
+    let name = entry.spec.local(ctx.lang.code()).name;
+    let invalid = problem.is_some();
+    let page = EditPage {
+        ctx,
+        service_id: id.to_string(),
+        service: name.value,
+        service_lang: name.lang.to_string(),
+        office_id: entry.office.id.clone(),
+        versions: versions
+            .iter()
+            .map(|v| (v.n, v.version.clone(), when(ctx, v.published_at)))
+            .collect(),
+        definition: typed.unwrap_or(current),
+        problem,
+        notice,
+    };
+    Ok(render_form(&page, invalid))
+}
+
+/// Publishes a definition typed or uploaded (a file wins over the text field); a refused
+/// one is shown again with the place of the mistake.
+async fn publish(
+    Cx(state, ctx): Cx,
+    Path(id): Path<String>,
+    req: Request,
+) -> Result<Response, PageError> {
+    let p = require_user(&ctx)?;
+    // Who may publish is decided before the body is read.
+    state
+        .services
+        .form_history(p, &id)
+        .await
+        .map_err(err(&ctx))?;
+    let body = read_multipart_named(req)
+        .await
+        .map_err(|_| PageError(DomainError::invalid("form", "err-upload"), ctx.clone()))?;
+    let csrf = body
+        .get("csrf")
+        .map(|(_, v)| String::from_utf8_lossy(v).into_owned())
+        .unwrap_or_default();
+    check_csrf(&ctx, &[("csrf".to_string(), csrf)].into_iter().collect())?;
+    let bytes = match body.get("file") {
+        Some((name, b)) if !name.is_empty() && !b.is_empty() => b.clone(),
+        _ => body
+            .get("definition")
+            .map(|(_, b)| b.clone())
+            .unwrap_or_default(),
+    };
+    let typed = String::from_utf8_lossy(&bytes).into_owned();
+    match state
+        .services
+        .publish_form(p, &id, &bytes)
+        .await
+        .map_err(err(&ctx))?
+    {
+        Ok(v) => Ok(Redirect::to(&format!(
+            "/services/{id}/form/edit?notice=notice-form-published&n={}",
+            v.n
+        ))
+        .into_response()),
+        Err(e) => {
+            let place = if e.path.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", e.path)
+            };
+            let what = if e.detail.is_empty() || e.code == "err-form-def-json" {
+                String::new()
+            } else {
+                format!(": {}", e.detail)
+            };
+            let problem = format!("{}{what}{place}", ctx.t(e.code));
+            edit_view(&state, &ctx, &id, Some(typed), Some(problem), None).await
+        }
+    }
 }
