@@ -93,7 +93,18 @@ struct Fonts {
     measure_bold: ttf_parser::Face<'static>,
 }
 
+/// The fonts, parsed once per process (they are the same built-in bytes every time; parsing
+/// them for each document cost more than the rest of a one-page sheet).
+static FONTS: std::sync::OnceLock<Result<Fonts, String>> = std::sync::OnceLock::new();
+
 impl Fonts {
+    fn shared() -> Result<&'static Fonts, PrintError> {
+        FONTS
+            .get_or_init(|| Fonts::load().map_err(|e| e.to_string()))
+            .as_ref()
+            .map_err(|e| PrintError::Pdf(e.clone()))
+    }
+
     fn load() -> Result<Self, PrintError> {
         let font =
             |b: &'static [u8]| Font::new(b.into(), 0).ok_or_else(|| PrintError::Pdf("font".into()));
@@ -341,7 +352,7 @@ fn a4() -> Result<PageSettings, PrintError> {
 
 /// Renders one letter: a cover page, the letter's pages, then every attachment.
 pub fn render_letter(letter: &Letter<'_>) -> Result<Rendered, PrintError> {
-    let fonts = Fonts::load()?;
+    let fonts = Fonts::shared()?;
     let (_, _, fw, _) = frame();
     let text = |lines: Vec<String>, size: f32, bold: bool| Block::Text { lines, size, bold };
     let mut blocks: Vec<Block> = vec![

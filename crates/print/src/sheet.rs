@@ -23,7 +23,7 @@ pub struct Sheet<'a> {
 
 /// Renders a [`Sheet`] on A4 pages inside the same margins as letters.
 pub fn render_sheet(sheet: &Sheet<'_>) -> Result<Vec<u8>, PrintError> {
-    let fonts = Fonts::load()?;
+    let fonts = Fonts::shared()?;
     let (_, _, fw, _) = frame();
     let text = |lines: Vec<String>, size: f32, bold: bool| Block::Text { lines, size, bold };
     let mut blocks = vec![

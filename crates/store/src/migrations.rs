@@ -118,4 +118,9 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "payments",
         sql: include_str!("../migrations/0022_payments.sql"),
     },
+    Migration {
+        version: 23,
+        name: "service_words",
+        sql: include_str!("../migrations/0023_service_words.sql"),
+    },
 ];

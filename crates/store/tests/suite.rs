@@ -1891,7 +1891,7 @@ async fn the_catalogue_is_searched_by_folded_words_filtered_and_paged() {
             code: code.into(),
             name_folded: name.into(),
             spec: "{}".into(),
-            search: format!("{name} 100%_done"),
+            search: format!("{name} 100 done"),
             tags: cats.into(),
             created_at: 5,
             updated_at: 5,
@@ -1936,11 +1936,18 @@ async fn the_catalogue_is_searched_by_folded_words_filtered_and_paged() {
                 .expect("q")),
             ["s1"]
         );
-        // LIKE's wildcards in a search are plain characters.
+        // A word is found by its beginning ("100" of "100%_done"); wildcards are plain
+        // characters, and the middle of a word is not a beginning.
         assert_eq!(
-            ids(s.search_services(&q(&["0%_"])).await.expect("q")).len(),
+            ids(s.search_services(&q(&["10"])).await.expect("q")).len(),
             3
         );
+        assert!(s.search_services(&q(&["0%_"])).await.expect("q").is_empty());
+        assert!(s
+            .search_services(&q(&["meldowaniu"]))
+            .await
+            .expect("q")
+            .is_empty());
         assert!(s
             .search_services(&q(&["%psa"]))
             .await

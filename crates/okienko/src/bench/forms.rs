@@ -81,17 +81,18 @@ pub async fn run_forms(args: FormsBenchArgs) -> anyhow::Result<()> {
     );
     let (jan, _) = sign_in(&http, &base, "jan.kowalski@okienko.test").await?;
     let (admin, _) = sign_in(&http, &base, "urzad.admin@okienko.test").await?;
-    let me: serde_json::Value = http
-        .get(format!("{base}/api/v1/me"))
-        .bearer_auth(&admin)
+    // The demo office (whose admin signed in) by one of its services.
+    let found: serde_json::Value = http
+        .get(format!(
+            "{base}/api/v1/services?q=zaswiadczenie+o+zameldowaniu"
+        ))
         .send()
         .await?
         .json()
         .await?;
-    let office = me["grants"]
-        .as_array()
-        .and_then(|g| g.iter().find_map(|g| g["office_id"].as_str()))
-        .ok_or_else(|| anyhow::anyhow!("the office admin has no office"))?
+    let office = found["items"][0]["office"]["id"]
+        .as_str()
+        .ok_or_else(|| anyhow::anyhow!("the demo office has no services"))?
         .to_string();
 
     // 1. The catalogue grows to N services through the office's import.

@@ -423,7 +423,7 @@ async fn a_new_version_carries_open_drafts_and_old_submissions_keep_theirs() {
     ));
 
     // v2: the email is gone, a phone is asked instead, and "form" is required anew.
-    let mut def = v1.def.clone();
+    let mut def = (*v1.def).clone();
     def.steps[0].fields.retain(|f| f.id != "email");
     let mut phone = def.steps[0].fields[0].clone();
     phone.id = "phone".into();

@@ -26,7 +26,7 @@ const DAY_MS: i64 = 24 * 3600 * 1000;
 pub struct ServiceForm {
     pub entry: CatalogueEntry,
     pub version: FormVersion,
-    pub def: FormDef,
+    pub def: std::sync::Arc<FormDef>,
 }
 
 /// A draft as its owner sees it.
@@ -56,9 +56,28 @@ pub struct Upload {
     pub bytes: bytes::Bytes,
 }
 
-fn definition(v: &FormVersion) -> Result<FormDef, DomainError> {
-    FormDef::parse(v.definition.as_bytes())
-        .map_err(|e| DomainError::Internal(format!("stored form {}: {}", v.version, e.code)))
+/// Parsed definitions by version. A version is the hash of its definition, so an entry can
+/// never be stale, on any instance; the map is emptied when it grows past a bound.
+static PARSED: std::sync::OnceLock<
+    std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<FormDef>>>,
+> = std::sync::OnceLock::new();
+
+fn definition(v: &FormVersion) -> Result<std::sync::Arc<FormDef>, DomainError> {
+    let cache = PARSED.get_or_init(Default::default);
+    if let Some(d) = cache.lock().ok().and_then(|c| c.get(&v.version).cloned()) {
+        return Ok(d);
+    }
+    let def = std::sync::Arc::new(
+        FormDef::parse(v.definition.as_bytes())
+            .map_err(|e| DomainError::Internal(format!("stored form {}: {}", v.version, e.code)))?,
+    );
+    if let Ok(mut c) = cache.lock() {
+        if c.len() >= 1_000 {
+            c.clear();
+        }
+        c.insert(v.version.clone(), def.clone());
+    }
+    Ok(def)
 }
 
 impl Services {
@@ -134,12 +153,12 @@ impl Services {
     /// The current (latest published) form of a service; NotFound when it has none.
     pub async fn service_form(&self, service_id: &str) -> Result<ServiceForm, DomainError> {
         let entry = self.catalogue_entry(service_id).await?;
+        // The current version is kept with the service (set in the commit that publishes).
+        let current = entry.form_version.clone().ok_or(DomainError::NotFound)?;
         let version = self
             .store
-            .form_versions(service_id)
+            .form_version(service_id, &current)
             .await?
-            .into_iter()
-            .next()
             .ok_or(DomainError::NotFound)?;
         let def = definition(&version)?;
         Ok(ServiceForm {

@@ -21,13 +21,60 @@ fn service_from(r: &AnyRow) -> std::result::Result<PublicService, sqlx::Error> {
     })
 }
 
-/// `LIKE` text that matches `s` literally anywhere.
-fn contains(s: &str) -> String {
-    let escaped = s
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
-    format!("%{escaped}%")
+/// The words a service is found by: the distinct words of its folded search text.
+fn words_of(search: &str) -> Vec<String> {
+    let mut w: Vec<String> = search
+        .split(' ')
+        .filter(|w| !w.is_empty())
+        .map(|w| w.chars().take(60).collect())
+        .collect();
+    w.sort();
+    w.dedup();
+    w
+}
+
+/// Replaces a service's search words.
+async fn index_words(conn: &mut sqlx::AnyConnection, id: &str, search: &str) -> Result<()> {
+    sqlx::query("DELETE FROM service_words WHERE service_id = $1")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    let rows: Vec<(String, &str)> = words_of(search).into_iter().map(|w| (w, id)).collect();
+    insert_rows(
+        conn,
+        "service_words (word, service_id)",
+        "",
+        2,
+        &rows,
+        |k| marks(k, 2),
+        |q, r| q.bind(&r.0).bind(r.1),
+    )
+    .await
+}
+
+/// Indexes the words of every service (the migration that adds the index).
+pub(super) async fn index_words_in(conn: &mut sqlx::AnyConnection) -> Result<()> {
+    let rows = sqlx::query("SELECT id, search FROM public_services")
+        .fetch_all(&mut *conn)
+        .await?;
+    for r in rows {
+        let (id, search): (String, String) = (r.try_get(0)?, r.try_get(1)?);
+        index_words(conn, &id, &search).await?;
+    }
+    Ok(())
+}
+
+/// The first text after every text that starts with `w` (`w` with its last character one
+/// higher): `[w, next)` is the range of the words starting with `w`.
+fn next_prefix(w: &str) -> Option<String> {
+    let mut chars: Vec<char> = w.chars().collect();
+    while let Some(last) = chars.pop() {
+        if let Some(n) = char::from_u32(last as u32 + 1) {
+            chars.push(n);
+            return Some(chars.into_iter().collect());
+        }
+    }
+    None
 }
 
 #[async_trait]
@@ -35,12 +82,12 @@ impl crate::CatalogueStore for SqlStore {
     async fn save_services(&self, services: &[PublicService], audit: &AuditEvent) -> Result<()> {
         let mut tx = self.writer.begin().await?;
         for s in services {
-            sqlx::query(
+            let saved = sqlx::query(
                 "INSERT INTO public_services (id, office_id, code, name_folded, spec, search, tags, created_at, updated_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
                  ON CONFLICT (office_id, code) DO UPDATE SET name_folded = excluded.name_folded, \
                    spec = excluded.spec, search = excluded.search, tags = excluded.tags, \
-                   updated_at = excluded.updated_at",
+                   updated_at = excluded.updated_at RETURNING id",
             )
             .bind(&s.id)
             .bind(&s.office_id)
@@ -51,8 +98,11 @@ impl crate::CatalogueStore for SqlStore {
             .bind(&s.tags)
             .bind(s.created_at)
             .bind(s.updated_at)
-            .execute(&mut *tx)
+            .fetch_one(&mut *tx)
             .await?;
+            // A replaced service keeps its id.
+            let id: String = saved.try_get(0)?;
+            index_words(&mut tx, &id, &s.search).await?;
         }
         Self::audit_in(&mut tx, audit).await?;
         tx.commit().await?;
@@ -74,7 +124,18 @@ impl crate::CatalogueStore for SqlStore {
             sql.push_str(&clause.replace('?', &format!("${}", binds.len())));
         };
         for w in &q.words {
-            mark(&mut sql, " AND s.search LIKE ? ESCAPE '\\'", contains(w));
+            // The services with a word starting with `w`: a range on the index's key.
+            match next_prefix(w) {
+                Some(next) => {
+                    mark(
+                        &mut sql,
+                        " AND s.id IN (SELECT service_id FROM service_words WHERE word >= ?",
+                        w.clone(),
+                    );
+                    mark(&mut sql, " AND word < ?)", next);
+                }
+                None => sql.push_str(" AND 1 = 0"),
+            }
         }
         if let Some(o) = &q.office_id {
             mark(&mut sql, " AND s.office_id = ?", o.clone());

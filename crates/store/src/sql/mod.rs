@@ -432,6 +432,10 @@ impl Store for SqlStore {
             for stmt in statements(m.sql) {
                 sqlx::query(stmt).execute(&mut *tx).await?;
             }
+            // What SQL alone cannot fill: the search words of the services already there.
+            if m.name == "service_words" {
+                catalogue::index_words_in(&mut tx).await?;
+            }
             sqlx::query("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)")
                 .bind(m.version)
                 .bind(m.name)
