@@ -397,13 +397,20 @@ pub fn fold(s: &str) -> String {
     out
 }
 
-/// The words of a search, folded; at most eight, each at most 40 characters.
+/// The words of a search, folded; at most eight, each at most 40 characters. Words of one or
+/// two letters ("o", "na", "z") are left out when a longer one is asked too: almost every
+/// service has them, so they narrow nothing and cost the most to look up.
 pub fn query_words(q: &str) -> Vec<String> {
-    fold(q)
+    let words: Vec<String> = fold(q)
         .split(' ')
         .filter(|w| !w.is_empty())
-        .take(8)
         .map(|w| w.chars().take(40).collect())
+        .collect();
+    let long = words.iter().any(|w: &String| w.chars().count() > 2);
+    words
+        .into_iter()
+        .filter(|w| !long || w.chars().count() > 2)
+        .take(8)
         .collect()
 }
 
@@ -682,6 +689,12 @@ mod tests {
             query_words("Zaswiadczenie  zameldowanie"),
             ["zaswiadczenie", "zameldowanie"]
         );
+        // Short words narrow nothing when a longer one is asked; alone, they are asked.
+        assert_eq!(
+            query_words("Zezwolenie na budowę"),
+            ["zezwolenie", "budowe"]
+        );
+        assert_eq!(query_words("o"), ["o"]);
     }
 
     #[test]

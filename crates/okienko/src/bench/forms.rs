@@ -18,6 +18,9 @@ pub struct FormsBenchArgs {
     /// Connection counts for submissions and searches (closed loops).
     #[arg(long, value_delimiter = ',', default_value = "16,64,256")]
     pub connections: Vec<usize>,
+    /// Connection counts for the catalogue search.
+    #[arg(long, value_delimiter = ',', default_value = "1,4,16,64")]
+    pub search_connections: Vec<usize>,
     /// Services added to the catalogue before searching (in imports of 5,000).
     #[arg(long, default_value_t = 10_000)]
     pub services: usize,
@@ -127,7 +130,7 @@ pub async fn run_forms(args: FormsBenchArgs) -> anyhow::Result<()> {
     ] {
         let request = wire::request("GET", &format!("/api/v1/services?q={q}&limit=20"), &[], &[]);
         let search = Sender::raw(&client, request, 200);
-        for &c in args.connections.iter().take(2) {
+        for &c in &args.search_connections {
             let t = Instant::now();
             let (lat, failed) = closed_loop(&search, c, args.seconds.min(5), 0).await?;
             println!(

@@ -67,10 +67,10 @@ fn definition(v: &FormVersion) -> Result<std::sync::Arc<FormDef>, DomainError> {
     if let Some(d) = cache.lock().ok().and_then(|c| c.get(&v.version).cloned()) {
         return Ok(d);
     }
-    let def = std::sync::Arc::new(
-        FormDef::parse(v.definition.as_bytes())
-            .map_err(|e| DomainError::Internal(format!("stored form {}: {}", v.version, e.code)))?,
-    );
+    let def =
+        std::sync::Arc::new(FormDef::parse(v.definition.as_bytes()).map_err(|e| {
+            DomainError::Internal(format!("stored form {}: {}", v.version, e.code))
+        })?);
     if let Ok(mut c) = cache.lock() {
         if c.len() >= 1_000 {
             c.clear();

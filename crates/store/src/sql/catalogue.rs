@@ -115,9 +115,14 @@ impl crate::CatalogueStore for SqlStore {
     }
 
     async fn search_services(&self, q: &ServiceQuery) -> Result<Vec<PublicService>> {
-        let mut sql = format!(
-            "SELECT {COLS} FROM public_services s JOIN offices o ON o.id = s.office_id WHERE 1 = 1"
-        );
+        // First the page's ids, from the narrow columns (the name index and the word index);
+        // then the page's rows. A row holds its whole description in several languages, and
+        // reading it for every candidate made a search read most of the catalogue.
+        let mut sql = String::from("SELECT s.id FROM public_services s");
+        if q.city.is_some() {
+            sql.push_str(" JOIN offices o ON o.id = s.office_id");
+        }
+        sql.push_str(" WHERE 1 = 1");
         let mut binds: Vec<String> = Vec::new();
         let mut mark = |sql: &mut String, clause: &str, value: String| {
             binds.push(value);
@@ -165,7 +170,22 @@ impl crate::CatalogueStore for SqlStore {
         for b in &binds {
             query = query.bind(b.as_str());
         }
-        self.all(query, service_from).await
+        let ids: Vec<String> = self.all(query, |r| r.try_get::<String, _>(0)).await?;
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let marks: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
+        let rows_sql = format!(
+            "SELECT {COLS} FROM public_services s WHERE s.id IN ({})",
+            marks.join(", ")
+        );
+        let mut rows_q = sqlx::query(&rows_sql);
+        for id in &ids {
+            rows_q = rows_q.bind(id.as_str());
+        }
+        let mut rows = self.all(rows_q, service_from).await?;
+        rows.sort_by_key(|r| ids.iter().position(|i| *i == r.id));
+        Ok(rows)
     }
 
     async fn office_services(&self, office_id: &str) -> Result<Vec<PublicService>> {
