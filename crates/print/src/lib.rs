@@ -360,16 +360,16 @@ pub fn render_letter(letter: &Letter<'_>) -> Result<Rendered, PrintError> {
         Block::Gap(14.0),
         text(vec![letter.date.to_string()], 10.0, false),
         Block::Gap(10.0),
-        text(wrap(&fonts, letter.subject, 13.0, fw, true), 13.0, true),
+        text(wrap(fonts, letter.subject, 13.0, fw, true), 13.0, true),
         Block::Gap(10.0),
-        text(wrap(&fonts, letter.body, 11.0, fw, false), 11.0, false),
+        text(wrap(fonts, letter.body, 11.0, fw, false), 11.0, false),
     ];
     if !letter.signature_lines.is_empty() {
         blocks.push(Block::Gap(24.0));
         blocks.push(text(letter.signature_lines.clone(), 11.0, false));
     }
     append_files(
-        &fonts,
+        fonts,
         &letter.labels.attachment,
         &letter.attachments,
         &mut blocks,
@@ -380,7 +380,7 @@ pub fn render_letter(letter: &Letter<'_>) -> Result<Rendered, PrintError> {
         return Err(PrintError::TooManySheets(pages));
     }
 
-    let painter = Painter { fonts: &fonts };
+    let painter = Painter { fonts };
     let mut doc = Document::new();
     let mut page_no = 0;
     let footer = |s: &mut Surface<'_>, page_no: usize| {
@@ -436,7 +436,7 @@ pub fn render_letter(letter: &Letter<'_>) -> Result<Rendered, PrintError> {
             &format!("{}: {}", letter.labels.pages, pages),
         );
         y += 20.0;
-        for l in wrap(&fonts, &letter.labels.verify_at, 10.0, w, false) {
+        for l in wrap(fonts, &letter.labels.verify_at, 10.0, w, false) {
             painter.text(&mut s, x, y, 10.0, false, &l);
             y += 14.0;
         }

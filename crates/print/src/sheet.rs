@@ -27,34 +27,34 @@ pub fn render_sheet(sheet: &Sheet<'_>) -> Result<Vec<u8>, PrintError> {
     let (_, _, fw, _) = frame();
     let text = |lines: Vec<String>, size: f32, bold: bool| Block::Text { lines, size, bold };
     let mut blocks = vec![
-        text(wrap(&fonts, sheet.title, 16.0, fw, true), 16.0, true),
+        text(wrap(fonts, sheet.title, 16.0, fw, true), 16.0, true),
         Block::Gap(8.0),
     ];
     for p in &sheet.paragraphs {
-        blocks.push(text(wrap(&fonts, p, 10.0, fw, false), 10.0, false));
+        blocks.push(text(wrap(fonts, p, 10.0, fw, false), 10.0, false));
         blocks.push(Block::Gap(6.0));
     }
     for (k, v) in &sheet.rows {
-        blocks.push(text(wrap(&fonts, k, 9.0, fw, true), 9.0, true));
-        blocks.push(text(wrap(&fonts, v, 10.0, fw, false), 10.0, false));
+        blocks.push(text(wrap(fonts, k, 9.0, fw, true), 9.0, true));
+        blocks.push(text(wrap(fonts, v, 10.0, fw, false), 10.0, false));
         blocks.push(Block::Gap(4.0));
     }
     if !sheet.appendix.is_empty() {
         blocks.push(Block::Gap(8.0));
         blocks.push(text(
-            wrap(&fonts, sheet.appendix_title, 11.0, fw, true),
+            wrap(fonts, sheet.appendix_title, 11.0, fw, true),
             11.0,
             true,
         ));
         blocks.push(text(
-            wrap(&fonts, sheet.appendix, 7.5, fw, false),
+            wrap(fonts, sheet.appendix, 7.5, fw, false),
             7.5,
             false,
         ));
     }
     if !sheet.attachments.is_empty() {
         append_files(
-            &fonts,
+            fonts,
             sheet.attachment_label,
             &sheet.attachments,
             &mut blocks,
@@ -65,7 +65,7 @@ pub fn render_sheet(sheet: &Sheet<'_>) -> Result<Vec<u8>, PrintError> {
         return Err(PrintError::TooManySheets(pages.len()));
     }
     let total = pages.len();
-    let painter = Painter { fonts: &fonts };
+    let painter = Painter { fonts };
     let mut doc = Document::new();
     for (i, ops) in pages.into_iter().enumerate() {
         let mut page = doc.start_page_with(a4()?);
