@@ -58,6 +58,11 @@ pub async fn run_forever(s: Services, interval: Duration) {
                     Ok(_) => {}
                     Err(e) => tracing::error!(error = %e, "deemed delivery sweep"),
                 }
+                match s.draft_sweep().await {
+                    Ok(n) if n > 0 => tracing::info!(count = n, "draft reminders queued"),
+                    Ok(_) => {}
+                    Err(e) => tracing::error!(error = %e, "draft sweep"),
+                }
             }
         }
         match run_once(&s, 20).await {

@@ -79,6 +79,13 @@ pub trait FormsStore: Send + Sync {
     /// A person's drafts, the latest first.
     async fn drafts_of(&self, user_id: &str) -> Result<Vec<Draft>>;
     async fn delete_draft(&self, id: &str, user_id: &str) -> Result<bool>;
+    /// Drafts expiring before `before` whose owner has not been reminded, the soonest first.
+    async fn drafts_to_remind(&self, now: Millis, before: Millis, limit: i64)
+        -> Result<Vec<Draft>>;
+    /// Records the reminder; false when another sweep recorded it first.
+    async fn mark_draft_reminded(&self, id: &str, at: Millis) -> Result<bool>;
+    /// Deletes the drafts that expired before `now`; how many.
+    async fn delete_expired_drafts(&self, now: Millis) -> Result<u64>;
     async fn submission(&self, reference: &str) -> Result<Option<Submission>>;
     async fn submission_of_message(&self, message_id: &str) -> Result<Option<Submission>>;
     /// A person's submissions, the latest first.

@@ -173,3 +173,5 @@ form-edit-file = Or upload a JSON file
 form-edit-publish = Publish a new version
 form-edit-refused = Not published: the definition has a mistake
 notice-form-published = A new version of the form has been published.
+mail-draft-subject = Finish your application: { $service }
+mail-draft-body = Your application “{ $service }” is waiting to be finished. In 3 days it will be deleted with its files. Finish it here: { $link }

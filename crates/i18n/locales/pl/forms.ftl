@@ -173,3 +173,5 @@ form-edit-file = Albo wczytaj plik JSON
 form-edit-publish = Opublikuj nową wersję
 form-edit-refused = Nie opublikowano: definicja zawiera błąd
 notice-form-published = Opublikowano nową wersję formularza.
+mail-draft-subject = Dokończ wniosek: { $service }
+mail-draft-body = Twój wniosek „{ $service }” czeka na dokończenie. Za 3 dni usuniemy go razem z dołączonymi plikami. Dokończ go tutaj: { $link }

@@ -173,3 +173,5 @@ form-edit-file = Или учитајте JSON датотеку
 form-edit-publish = Објави нову верзију
 form-edit-refused = Није објављено: дефиниција садржи грешку
 notice-form-published = Објављена је нова верзија обрасца.
+mail-draft-subject = Завршите захтев: { $service }
+mail-draft-body = Ваш захтев „{ $service }” чека да буде завршен. За 3 дана биће обрисан са приложеним датотекама. Завршите га овде: { $link }

@@ -173,3 +173,5 @@ form-edit-file = Ili učitajte JSON datoteku
 form-edit-publish = Objavi novu verziju
 form-edit-refused = Nije objavljeno: definicija sadrži grešku
 notice-form-published = Objavljena je nova verzija obrasca.
+mail-draft-subject = Završite zahtev: { $service }
+mail-draft-body = Vaš zahtev „{ $service }” čeka da bude završen. Za 3 dana biće obrisan sa priloženim datotekama. Završite ga ovde: { $link }

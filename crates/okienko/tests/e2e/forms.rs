@@ -742,3 +742,41 @@ async fn an_office_admin_publishes_a_form_in_the_browser_and_a_mistake_names_its
     let r = jan.get(t.url(&page)).send().await.expect("page");
     assert_eq!(r.status(), 404);
 }
+
+#[tokio::test]
+async fn a_draft_is_reminded_once_three_days_before_it_expires_then_deleted() {
+    let t = TestServer::seeded().await;
+    let s = &t.services;
+    let jan = principal(&t, "jan.kowalski@okienko.test").await;
+    let office = s.store.offices().await.expect("offices").remove(0).id;
+    let dog = s
+        .store
+        .office_services(&office)
+        .await
+        .expect("services")
+        .into_iter()
+        .find(|x| x.code == "PIES-1")
+        .expect("PIES-1")
+        .id;
+    let draft = s.start_draft(&jan, &dog, false).await.expect("draft");
+    // Not yet: 26 days after the last save.
+    t.clock.advance(time::Duration::days(26));
+    assert_eq!(s.draft_sweep().await.expect("sweep"), 0);
+    // Three days before it expires: one email, once, in Jan's language, with the link.
+    t.clock
+        .advance(time::Duration::days(1) + time::Duration::hours(1));
+    assert_eq!(s.draft_sweep().await.expect("sweep"), 1);
+    assert_eq!(s.draft_sweep().await.expect("sweep"), 0);
+    t.run_jobs().await;
+    let mails: Vec<String> = t
+        .outbox()
+        .into_iter()
+        .filter(|m| m.contains(&format!("/drafts/{draft}")))
+        .collect();
+    assert_eq!(mails.len(), 1, "{mails:?}");
+    // Still there to finish; gone once it expired.
+    assert!(s.my_draft(&jan, &draft).await.is_ok());
+    t.clock.advance(time::Duration::days(3));
+    s.draft_sweep().await.expect("sweep");
+    assert!(s.store.draft(&draft).await.expect("read").is_none());
+}

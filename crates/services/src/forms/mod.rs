@@ -283,6 +283,48 @@ impl Services {
         })
     }
 
+    /// Reminds people of drafts that expire within three days (one email per draft, once),
+    /// and deletes expired drafts. Run by one instance at a time (the sweep lease).
+    pub async fn draft_sweep(&self) -> Result<usize, DomainError> {
+        let now = self.now_ms();
+        let due = self
+            .store
+            .drafts_to_remind(now, now + 3 * DAY_MS, 500)
+            .await?;
+        let mut sent = 0;
+        for d in due {
+            if !self.store.mark_draft_reminded(&d.id, now).await? {
+                continue;
+            }
+            let Some(user) = self.store.user_by_id(&d.user_id).await? else {
+                continue;
+            };
+            let lang = user
+                .locale
+                .as_deref()
+                .and_then(okienko_i18n::Lang::parse)
+                .unwrap_or(okienko_i18n::Lang::Pl);
+            let service = self
+                .catalogue_entry(&d.service_id)
+                .await
+                .map(|e| e.spec.local(lang.code()).name.value)
+                .unwrap_or_default();
+            let link = format!("{}/drafts/{}", self.base_url, d.id);
+            let email = crate::mail::Email {
+                to: user.email,
+                subject: lang.t_args("mail-draft-subject", &[("service", &service)]),
+                body: lang.t_args("mail-draft-body", &[("service", &service), ("link", &link)]),
+            };
+            self.mail
+                .queue(self.store.as_ref(), &email, now)
+                .await
+                .map_err(|e| DomainError::Internal(e.to_string()))?;
+            sent += 1;
+        }
+        self.store.delete_expired_drafts(now).await?;
+        Ok(sent)
+    }
+
     /// The person's drafts with their services' names, the latest first.
     pub async fn my_drafts(
         &self,

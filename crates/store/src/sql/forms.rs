@@ -175,6 +175,42 @@ impl crate::FormsStore for SqlStore {
         Ok(r.rows_affected() > 0)
     }
 
+    async fn drafts_to_remind(
+        &self,
+        now: Millis,
+        before: Millis,
+        limit: i64,
+    ) -> Result<Vec<Draft>> {
+        let q = format!(
+            "SELECT {DRAFT_COLS} FROM form_drafts WHERE reminded_at IS NULL \
+             AND expires_at > $1 AND expires_at <= $2 ORDER BY expires_at LIMIT $3"
+        );
+        self.all(
+            sqlx::query(&q).bind(now).bind(before).bind(limit),
+            draft_from,
+        )
+        .await
+    }
+
+    async fn mark_draft_reminded(&self, id: &str, at: Millis) -> Result<bool> {
+        let r = sqlx::query(
+            "UPDATE form_drafts SET reminded_at = $1 WHERE id = $2 AND reminded_at IS NULL",
+        )
+        .bind(at)
+        .bind(id)
+        .execute(&self.writer)
+        .await?;
+        Ok(r.rows_affected() > 0)
+    }
+
+    async fn delete_expired_drafts(&self, now: Millis) -> Result<u64> {
+        let r = sqlx::query("DELETE FROM form_drafts WHERE expires_at <= $1")
+            .bind(now)
+            .execute(&self.writer)
+            .await?;
+        Ok(r.rows_affected())
+    }
+
     async fn submission(&self, reference: &str) -> Result<Option<Submission>> {
         let q = format!("SELECT {SUBMISSION_COLS} FROM submissions WHERE reference = $1");
         self.opt(sqlx::query(&q).bind(reference), submission_from)
