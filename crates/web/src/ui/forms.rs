@@ -959,6 +959,9 @@ struct InboxPage<'a> {
     office: String,
     status: String,
     statuses: Vec<(String, String)>,
+    /// The office's services with a form: (id, name); the one shown, or "".
+    services: Vec<(String, String)>,
+    service: String,
     /// (reference, service, status, submitted, fee)
     items: Vec<(String, String, String, When, String)>,
 }
@@ -1014,6 +1017,26 @@ async fn inbox(
             },
         ));
     }
+    // The office's services that take applications by form, for the filter.
+    let page = state
+        .services
+        .search_catalogue(&okienko_services::catalogue::CatalogueSearch {
+            q: String::new(),
+            office: Some(office_id.clone()),
+            city: None,
+            category: None,
+            event: None,
+            cursor: None,
+            limit: 100,
+        })
+        .await
+        .map_err(err(&ctx))?;
+    let services = page
+        .items
+        .iter()
+        .filter(|e| e.form_version.is_some())
+        .map(|e| (e.id.clone(), e.spec.local(lang).name.value))
+        .collect();
     let statuses = [
         SubmissionStatus::AwaitingPayment,
         SubmissionStatus::Submitted,
@@ -1036,6 +1059,8 @@ async fn inbox(
         office,
         status: status.map(|s| s.as_str().to_string()).unwrap_or_default(),
         statuses,
+        services,
+        service: q.get("service").cloned().unwrap_or_default(),
         items,
     }))
 }
