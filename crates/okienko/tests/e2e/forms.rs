@@ -780,3 +780,36 @@ async fn a_draft_is_reminded_once_three_days_before_it_expires_then_deleted() {
     s.draft_sweep().await.expect("sweep");
     assert!(s.store.draft(&draft).await.expect("read").is_none());
 }
+
+#[tokio::test]
+async fn a_file_answer_cannot_name_a_stored_document_by_its_hash() {
+    let t = TestServer::seeded().await;
+    let jan = t.demo_token("jan.kowalski@okienko.test").await;
+    let (_, found) = get(&t, "/api/v1/services?q=rejestracja+psa", &jan).await;
+    let dog = found["items"][0]["id"].as_str().expect("id").to_string();
+    let (_, form) = get(&t, &format!("/api/v1/services/{dog}/form"), &jan).await;
+    // Someone else's document, stored, known by its hash.
+    let secret: &[u8] = b"%PDF-1.4\n% someone else decision\n%%EOF\n";
+    let sha = t
+        .services
+        .blobs
+        .put(secret.to_vec().into())
+        .await
+        .expect("put");
+    let (status, problem) = submit_api(
+        &t,
+        &jan,
+        &dog,
+        json!({"version": form["version"], "answers": {
+            "name": "Jan Kowalski", "pesel": "44051401359",
+            "address": {"street": "Polna", "building": "1", "postal_code": "00-950", "city": "Przykładowo"},
+            "dog": [{"dog_name": "Burek"}], "guide_dog": false,
+            "vaccination": {"name": "x.pdf", "sha256": sha, "size": secret.len(), "media_type": "application/pdf"}
+        }}),
+        &[],
+        None,
+    )
+    .await;
+    assert_eq!(status, 422, "{problem}");
+    assert_eq!(problem["errors"][0]["field"], "vaccination");
+}

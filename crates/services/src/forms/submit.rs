@@ -89,6 +89,14 @@ impl Services {
         let form = current;
         let mut answers = s.answers;
         let mut errs = FieldErrors::new();
+        // Files come only from this request's parts or from the person's own draft (kept by
+        // its steps): an answer that names a stored file by its hash, from outside, would fetch
+        // whatever document has that hash.
+        if s.draft_id.is_none() {
+            for (path, _, _) in files_of(&form.def, &answers) {
+                errs.add_named(path, "err-form-file");
+            }
+        }
         // A file part is named by a file field's answer.
         for u in &s.uploads {
             match self.keep_upload(u).await {
