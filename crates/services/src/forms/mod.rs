@@ -29,6 +29,18 @@ pub struct ServiceForm {
     pub def: std::sync::Arc<FormDef>,
 }
 
+impl ServiceForm {
+    /// What these answers cost, in the smallest unit: the catalogue's fixed fee, or the
+    /// form's computed one; 0 when nothing is due.
+    pub fn fee(&self, answers: &Answers) -> i64 {
+        match self.entry.spec.fee {
+            okienko_domain::catalogue::Fee::None => 0,
+            okienko_domain::catalogue::Fee::Fixed(g) => g,
+            okienko_domain::catalogue::Fee::Computed => self.def.fee(answers).unwrap_or(0),
+        }
+    }
+}
+
 /// A draft as its owner sees it.
 #[derive(Debug, Clone)]
 pub struct DraftView {

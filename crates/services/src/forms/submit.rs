@@ -137,11 +137,7 @@ impl Services {
                 });
             }
         }
-        let fee = match form.entry.spec.fee {
-            okienko_domain::catalogue::Fee::None => 0,
-            okienko_domain::catalogue::Fee::Fixed(g) => g,
-            okienko_domain::catalogue::Fee::Computed => form.def.fee(&answers).unwrap_or(0),
-        };
+        let fee = form.fee(&answers);
         let status = if fee > 0 {
             SubmissionStatus::AwaitingPayment
         } else {

@@ -711,11 +711,9 @@ async fn check_view(
             rows,
         ));
     }
-    let fee = match view.form.entry.spec.fee {
-        okienko_domain::catalogue::Fee::None => None,
-        okienko_domain::catalogue::Fee::Fixed(g) => Some(money(ctx, g)),
-        okienko_domain::catalogue::Fee::Computed => def.fee(&answers).map(|g| money(ctx, g)),
-    };
+    let fee = Some(view.form.fee(&answers))
+        .filter(|g| *g > 0)
+        .map(|g| money(ctx, g));
     let now = state.services.now_ms();
     let trusted = state
         .services
@@ -838,13 +836,19 @@ async fn mine(
         })
         .collect();
     let mut submissions = Vec::new();
+    // Each service's name read once, however many submissions name it.
+    let mut names: HashMap<String, String> = HashMap::new();
     for s in state.services.my_submissions(p).await.map_err(err(&ctx))? {
-        let name = state
-            .services
-            .catalogue_entry(&s.service_id)
-            .await
-            .map(|e| e.spec.local(lang).name.value)
-            .unwrap_or_default();
+        if !names.contains_key(&s.service_id) {
+            let n = state
+                .services
+                .catalogue_entry(&s.service_id)
+                .await
+                .map(|e| e.spec.local(lang).name.value)
+                .unwrap_or_default();
+            names.insert(s.service_id.clone(), n);
+        }
+        let name = names.get(&s.service_id).cloned().unwrap_or_default();
         submissions.push((
             s.reference.clone(),
             name,
