@@ -48,8 +48,12 @@ pub enum Action<'a> {
     ManageUsers,
     /// Publish, import and export an office's services in the catalogue.
     ManageCatalogue { office_id: &'a str },
-    /// See and handle the e-service submissions in an office's inbox.
-    HandleSubmissions { office_id: &'a str },
+    /// See and handle the e-service submissions in an office's inbox: those handled by one
+    /// department (its id), or with `None` every one of the office (and its payments).
+    HandleSubmissions {
+        office_id: &'a str,
+        department_id: Option<&'a str>,
+    },
 }
 
 impl Actor {
@@ -89,10 +93,26 @@ pub fn allowed(actor: &Actor, action: Action<'_>) -> bool {
         Action::OwnAccount => true,
         Action::ReadPerson { user_id } => user_id == actor.user_id || platform,
         Action::ManageOffices | Action::ManageServicePoints | Action::ReadAuditTrail => platform,
-        Action::ViewOffice { office_id } | Action::HandleSubmissions { office_id } => {
+        Action::ViewOffice { office_id } => {
             platform
                 || actor.has_in_office(Role::OfficeAdmin, office_id)
                 || actor.has_in_office(Role::Official, office_id)
+        }
+        // An official placed in a department handles that department's submissions; one in
+        // no department, and the office's admins, handle all of the office's.
+        Action::HandleSubmissions {
+            office_id,
+            department_id,
+        } => {
+            platform
+                || actor.has_in_office(Role::OfficeAdmin, office_id)
+                || actor.grants.iter().any(|g| {
+                    g.role == Role::Official
+                        && g.office_id.as_deref() == Some(office_id)
+                        && (g.department_id.is_none()
+                            || (department_id.is_some()
+                                && g.department_id.as_deref() == department_id))
+                })
         }
         Action::ManageDepartments { office_id }
         | Action::ManageStaff { office_id }
@@ -136,6 +156,26 @@ mod tests {
         assert!(allowed(&a, Action::ViewOffice { office_id: "o1" }));
         assert!(!allowed(&a, Action::ViewOffice { office_id: "o2" }));
         assert!(!allowed(&a, Action::ManageStaff { office_id: "o1" }));
+    }
+
+    #[test]
+    fn an_official_of_a_department_handles_only_its_submissions() {
+        let mut a = actor(Role::Official, Some("o1"), None);
+        a.grants[0].department_id = Some("d1".into());
+        let handle = |d| Action::HandleSubmissions {
+            office_id: "o1",
+            department_id: d,
+        };
+        assert!(allowed(&a, handle(Some("d1"))));
+        assert!(!allowed(&a, handle(Some("d2"))));
+        assert!(!allowed(&a, handle(None)));
+        a.grants[0].department_id = None;
+        assert!(allowed(&a, handle(Some("d2"))));
+        assert!(allowed(&a, handle(None)));
+        let admin = actor(Role::OfficeAdmin, Some("o1"), None);
+        assert!(allowed(&admin, handle(None)));
+        let other = actor(Role::Official, Some("o2"), None);
+        assert!(!allowed(&other, handle(None)));
     }
 
     #[test]

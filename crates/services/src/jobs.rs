@@ -63,6 +63,11 @@ pub async fn run_forever(s: Services, interval: Duration) {
                     Ok(_) => {}
                     Err(e) => tracing::error!(error = %e, "draft sweep"),
                 }
+                match s.release_paid_submissions().await {
+                    Ok(n) if n > 0 => tracing::info!(count = n, "paid submissions released"),
+                    Ok(_) => {}
+                    Err(e) => tracing::error!(error = %e, "release of paid submissions"),
+                }
             }
         }
         match run_once(&s, 20).await {

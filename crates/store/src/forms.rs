@@ -55,6 +55,8 @@ pub struct Submission {
     pub submitted_at: Millis,
     pub updated_at: Millis,
     pub updated_by: Option<String>,
+    /// The code of the office's department that handles it (the service's, when submitted).
+    pub department: Option<String>,
 }
 
 /// A submission to store with its message, and the draft it came from (deleted in the same
@@ -90,12 +92,15 @@ pub trait FormsStore: Send + Sync {
     async fn submission_of_message(&self, message_id: &str) -> Result<Option<Submission>>;
     /// A person's submissions, the latest first.
     async fn submissions_of(&self, user_id: &str, limit: i64) -> Result<Vec<Submission>>;
-    /// An office's submissions (of one service, of one status), the latest first.
+    /// An office's submissions (of one service, of one status, handled by one department
+    /// given by its code), the latest first. Without a status, those that reached the office:
+    /// not those held back for their fee.
     async fn office_submissions(
         &self,
         office_id: &str,
         service_id: Option<&str>,
         status: Option<&str>,
+        department: Option<&str>,
         limit: i64,
     ) -> Result<Vec<Submission>>;
     /// Moves a submission to a status, with its audit event; false when it was not in `from`.

@@ -123,4 +123,9 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "service_words",
         sql: include_str!("../migrations/0023_service_words.sql"),
     },
+    Migration {
+        version: 24,
+        name: "submission_departments",
+        sql: include_str!("../migrations/0024_submission_departments.sql"),
+    },
 ];

@@ -402,6 +402,16 @@ pub struct ReceiptVoid {
 pub enum SignedRecord {
     CashReceipt(Box<CashReceipt>),
     ReceiptVoid(ReceiptVoid),
+    SubmissionRelease(Box<SubmissionRelease>),
+}
+
+/// A submission held back for its fee reaching the office once paid: its delivery to the
+/// office's mailbox and the evidence that it got there. Stored only when the submission is
+/// still awaiting payment (so a second release of the same one adds nothing).
+#[derive(Debug, Clone)]
+pub struct SubmissionRelease {
+    pub delivery: Delivery,
+    pub evidence: EvidenceRecord,
 }
 
 impl SignedRecord {
@@ -410,6 +420,7 @@ impl SignedRecord {
         match self {
             SignedRecord::CashReceipt(r) => r.log_index = index,
             SignedRecord::ReceiptVoid(v) => v.log_index = index,
+            SignedRecord::SubmissionRelease(r) => r.evidence.log_index = index,
         }
     }
 }

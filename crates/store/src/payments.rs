@@ -48,8 +48,9 @@ pub trait PaymentsStore: Send + Sync {
     async fn payment(&self, session_id: &str) -> Result<Option<Payment>>;
     /// A submission's payments, the latest first.
     async fn payments_of_message(&self, message_id: &str) -> Result<Vec<Payment>>;
-    /// Counts a pending payment as paid and moves its submission from awaiting payment to
-    /// submitted, with the audit event, in one transaction; false when it was already paid.
+    /// Counts a pending payment as paid, with the audit event, in one transaction; false when
+    /// it was already paid. (Its submission reaches the office by a signed release, see
+    /// [`crate::SubmissionRelease`].)
     async fn mark_paid(
         &self,
         session_id: &str,
@@ -58,6 +59,9 @@ pub trait PaymentsStore: Send + Sync {
         audit: &AuditEvent,
     ) -> Result<bool>;
     /// An office's payments counted in `[from, to)`.
+    /// Paid payments paid before `before` whose submissions still wait (their release did
+    /// not happen: the instance stopped in between), the oldest first.
+    async fn paid_unreleased(&self, before: Millis, limit: i64) -> Result<Vec<Payment>>;
     async fn paid_payments(
         &self,
         office_id: &str,

@@ -2115,6 +2115,7 @@ async fn form_versions_drafts_and_submissions_with_their_message() {
             submitted_at: 5,
             updated_at: 5,
             updated_by: None,
+            department: Some("OR".into()),
         };
         s.insert_message(&NewMessage {
             message: Message {
@@ -2151,17 +2152,25 @@ async fn form_versions_drafts_and_submissions_with_their_message() {
         );
         assert_eq!(s.submissions_of("u1", 10).await.expect("mine").len(), 1);
         assert_eq!(
-            s.office_submissions("o1", Some("s1"), Some("submitted"), 10)
+            s.office_submissions("o1", Some("s1"), Some("submitted"), None, 10)
                 .await
                 .expect("inbox")
                 .len(),
             1
         );
         assert!(s
-            .office_submissions("o1", None, Some("closed"), 10)
+            .office_submissions("o1", None, Some("closed"), None, 10)
             .await
             .expect("inbox")
             .is_empty());
+        // A department sees its own.
+        for (dept, n) in [("OR", 1), ("GK", 0)] {
+            let got = s
+                .office_submissions("o1", None, None, Some(dept), 10)
+                .await
+                .expect("department");
+            assert_eq!(got.len(), n, "{dept}");
+        }
         // A move from a status it is no longer in changes nothing.
         assert!(s
             .set_submission_status(

@@ -154,6 +154,7 @@ reconciliation-order = Provider's number
 reconciliation-paid-at = Paid
 action-payment-start = Starting a payment
 action-payment-paid = Counting a payment
+action-submission-release = Delivering a paid application to the office
 action-payment-refused = Refusing a payment notification
 err-payment-signature = The payment notification's signature is not valid
 err-payment-mismatch = The payment's details do not match

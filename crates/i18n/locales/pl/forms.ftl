@@ -154,6 +154,7 @@ reconciliation-order = Numer operatora
 reconciliation-paid-at = Zapłacono
 action-payment-start = Rozpoczęcie płatności
 action-payment-paid = Zaksięgowanie płatności
+action-submission-release = Doręczenie opłaconego wniosku urzędowi
 action-payment-refused = Odrzucenie powiadomienia o płatności
 err-payment-signature = Podpis powiadomienia o płatności jest nieprawidłowy
 err-payment-mismatch = Dane płatności nie zgadzają się

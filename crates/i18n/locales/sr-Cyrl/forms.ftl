@@ -154,6 +154,7 @@ reconciliation-order = Број оператера
 reconciliation-paid-at = Плаћено
 action-payment-start = Почетак плаћања
 action-payment-paid = Књижење уплате
+action-submission-release = Достављање плаћеног захтева органу
 action-payment-refused = Одбијање обавештења о уплати
 err-payment-signature = Потпис обавештења о уплати није исправан
 err-payment-mismatch = Подаци о уплати се не слажу

@@ -154,6 +154,7 @@ reconciliation-order = Broj operatera
 reconciliation-paid-at = Plaćeno
 action-payment-start = Početak plaćanja
 action-payment-paid = Knjiženje uplate
+action-submission-release = Dostavljanje plaćenog zahteva organu
 action-payment-refused = Odbijanje obaveštenja o uplati
 err-payment-signature = Potpis obaveštenja o uplati nije ispravan
 err-payment-mismatch = Podaci o uplati se ne slažu

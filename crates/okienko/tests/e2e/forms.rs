@@ -356,6 +356,38 @@ async fn a_submission_over_the_api_is_checked_receipted_and_answered_once_per_ke
     let anna = t.demo_token("anna.nowak@okienko.test").await;
     let (status, seen) = get(&t, &format!("/api/v1/submissions/{reference}"), &anna).await;
     assert_eq!((status, seen["status"].as_str()), (200, Some("submitted")));
+    // Routed to the handling department (OR): an official of another department of the same
+    // office neither opens it nor finds it in the inbox; the office's admin does both.
+    let piotr = t.demo_token("piotr.zielinski@okienko.test").await;
+    let (status, _) = get(&t, &format!("/api/v1/submissions/{reference}"), &piotr).await;
+    assert_eq!(status, 404, "another department");
+    let office = t.services.store.offices().await.expect("offices")[0]
+        .id
+        .clone();
+    let inbox_of = |who: &'static str| {
+        let t = &t;
+        let office = office.clone();
+        async move {
+            t.demo_web(who)
+                .await
+                .get(t.url(&format!("/offices/{office}/submissions?lang=en")))
+                .send()
+                .await
+                .expect("inbox")
+                .text()
+                .await
+                .expect("text")
+        }
+    };
+    assert!(!inbox_of("piotr.zielinski@okienko.test")
+        .await
+        .contains(reference));
+    assert!(inbox_of("anna.nowak@okienko.test")
+        .await
+        .contains(reference));
+    assert!(inbox_of("urzad.admin@okienko.test")
+        .await
+        .contains(reference));
 
     // A fixed fee: the submission waits for payment.
     let (_, zam_form) = get(&t, &format!("/api/v1/services/{zam}/form"), &jan).await;
@@ -605,6 +637,14 @@ async fn a_fee_waits_for_the_providers_notification_a_forged_one_is_refused_a_re
         422
     );
     assert_eq!(status_of().await, "awaiting-payment");
+    // Held back until paid: nothing has reached the office's mailbox.
+    assert!(t
+        .services
+        .store
+        .deliveries(&payment.message_id)
+        .await
+        .expect("deliveries")
+        .is_empty());
 
     // Paid on the simulator's page: it notifies okienko, which verifies, then counts it.
     let csrf = t.csrf(&web, path).await;
@@ -645,9 +685,35 @@ async fn a_fee_waits_for_the_providers_notification_a_forged_one_is_refused_a_re
         .filter(|(e, _)| e.action == "payment.refused")
         .count();
     assert_eq!((counted, refused), (1, 2));
+    // Paid, it reached the office's mailbox once, with the signed evidence of it.
+    let released = chain
+        .iter()
+        .filter(|(e, _)| e.action == "submission.release")
+        .count();
+    assert_eq!(released, 1);
+    let delivered = t
+        .services
+        .store
+        .deliveries(&payment.message_id)
+        .await
+        .expect("deliveries");
+    assert_eq!(delivered.len(), 1);
+    let consigned = t
+        .services
+        .store
+        .evidence_of_message(&payment.message_id)
+        .await
+        .expect("evidence")
+        .into_iter()
+        .filter(|e| e.kind == "content-consignment")
+        .collect::<Vec<_>>();
+    assert_eq!(consigned.len(), 1);
+    assert!(consigned[0].log_index >= 0);
+    assert!(consigned[0].document.contains(&reference));
 
-    // The office's day balances with the provider's book.
-    let anna = t.demo_web("anna.nowak@okienko.test").await;
+    // The office's day balances with the provider's book (the office's admin: payments are
+    // the whole office's, not a department's).
+    let anna = t.demo_web("urzad.admin@okienko.test").await;
     let office = t
         .services
         .store

@@ -104,14 +104,16 @@ const COUNTER: &[Who] = &[
 ];
 const CITIZENS: &[Who] = &[Who::Citizen, Who::OtherCitizen];
 const JAN: &[Who] = &[Who::Citizen];
-/// Jan's submission: Jan, and the staff of the office it went to.
+/// Jan's submission (ZAM-1, handled by the OR department): Jan, and who handles the
+/// office's OR submissions (not Piotr of GK).
 const SUBMISSION_READERS: &[Who] = &[
     Who::PlatformAdmin,
     Who::OfficeAdmin,
     Who::OfficialOr,
-    Who::OfficialGk,
     Who::Citizen,
 ];
+/// Who handles the office's OR submissions.
+const OR_HANDLERS: &[Who] = &[Who::PlatformAdmin, Who::OfficeAdmin, Who::OfficialOr];
 /// Anna sent the paper letter from the office mailbox; Kasia's post office prints it.
 const LETTER_PARTIES: &[Who] = &[
     Who::OfficeAdmin,
@@ -186,16 +188,12 @@ pub(crate) fn table() -> Vec<Row> {
         r("POST", "/drafts/{id}/discard", JAN, 303),
         r("GET", "/submissions/{reference}", SUBMISSION_READERS, 200),
         // No status named: refused, nothing changes.
-        r(
-            "POST",
-            "/submissions/{reference}/status",
-            OFFICE1_STAFF,
-            422,
-        ),
+        r("POST", "/submissions/{reference}/status", OR_HANDLERS, 422),
         r("GET", "/offices/{id}/submissions", OFFICE1_STAFF, 200),
         // Jan's submission waits for its fee: to the payment provider (the simulator).
         r("POST", "/submissions/{reference}/pay", JAN, 303),
-        r("GET", "/offices/{id}/payments", OFFICE1_STAFF, 200),
+        // The whole office's payments: not an official placed in a department.
+        r("GET", "/offices/{id}/payments", OFFICE1_MANAGERS, 200),
         // The simulator is a provider's site: public; settled once, then back to the office.
         public("GET", "/payment-simulator/trnRequest/{token}", 200),
         public("POST", "/payment-simulator/trnRequest/{token}", 303),

@@ -441,6 +441,12 @@ impl Services {
         };
         let mut to: Vec<String> = recipients.iter().map(|r| r.address.clone()).collect();
         to.extend(letters.iter().map(crate::paper::paper_recipient));
+        // A submission whose fee is not paid yet is held back: the office's mailbox gets it,
+        // with the evidence of its consignment, once it is paid (`release_paid_submission`).
+        let held = carried.as_ref().is_some_and(|c| {
+            c.row.status == okienko_domain::status::SubmissionStatus::AwaitingPayment.as_str()
+        });
+        let recipients: Vec<Mailbox> = if held { Vec::new() } else { recipients };
         let deliveries: Vec<Delivery> = recipients
             .iter()
             .map(|r| Delivery {

@@ -501,12 +501,9 @@ impl Services {
             .ok_or(DomainError::NotFound)?;
         let mine = s.user_id.as_deref() == Some(p.user.id.as_str());
         if !mine
-            && !allowed(
-                &p.actor(),
-                Action::HandleSubmissions {
-                    office_id: &s.office_id,
-                },
-            )
+            && !self
+                .handles(p, &s.office_id, s.department.as_deref())
+                .await?
         {
             return Err(DomainError::NotFound);
         }
@@ -514,12 +511,49 @@ impl Services {
         Ok((s, form))
     }
 
+    /// Whether the person handles an office's submissions of a department (by its code; with
+    /// None, every submission of the office).
+    pub async fn handles(
+        &self,
+        p: &Principal,
+        office_id: &str,
+        department: Option<&str>,
+    ) -> Result<bool, DomainError> {
+        let actor = p.actor();
+        let all = Action::HandleSubmissions {
+            office_id,
+            department_id: None,
+        };
+        if allowed(&actor, all) {
+            return Ok(true);
+        }
+        let Some(code) = department else {
+            return Ok(false);
+        };
+        Ok(self
+            .store
+            .departments(office_id)
+            .await?
+            .iter()
+            .filter(|d| d.code == code)
+            .any(|d| {
+                allowed(
+                    &actor,
+                    Action::HandleSubmissions {
+                        office_id,
+                        department_id: Some(&d.id),
+                    },
+                )
+            }))
+    }
+
     /// The person's submissions, the latest first.
     pub async fn my_submissions(&self, p: &Principal) -> Result<Vec<Submission>, DomainError> {
         Ok(self.store.submissions_of(&p.user.id, 200).await?)
     }
 
-    /// An office's submissions for its officials: of one service, of one status.
+    /// An office's submissions for its officials: of one service, of one status; an official
+    /// placed in a department sees their department's only.
     pub async fn office_submissions(
         &self,
         p: &Principal,
@@ -527,13 +561,45 @@ impl Services {
         service_id: Option<&str>,
         status: Option<SubmissionStatus>,
     ) -> Result<Vec<Submission>, DomainError> {
-        if !allowed(&p.actor(), Action::HandleSubmissions { office_id }) {
+        const LIMIT: i64 = 500;
+        let status = status.map(|s| s.as_str());
+        if self.handles(p, office_id, None).await? {
+            return Ok(self
+                .store
+                .office_submissions(office_id, service_id, status, None, LIMIT)
+                .await?);
+        }
+        let actor = p.actor();
+        let mine: Vec<String> = self
+            .store
+            .departments(office_id)
+            .await?
+            .into_iter()
+            .filter(|d| {
+                allowed(
+                    &actor,
+                    Action::HandleSubmissions {
+                        office_id,
+                        department_id: Some(&d.id),
+                    },
+                )
+            })
+            .map(|d| d.code)
+            .collect();
+        if mine.is_empty() {
             return Err(DomainError::NotFound);
         }
-        Ok(self
-            .store
-            .office_submissions(office_id, service_id, status.map(|s| s.as_str()), 500)
-            .await?)
+        let mut out = Vec::new();
+        for code in &mine {
+            out.extend(
+                self.store
+                    .office_submissions(office_id, service_id, status, Some(code), LIMIT)
+                    .await?,
+            );
+        }
+        out.sort_by_key(|s| std::cmp::Reverse(s.submitted_at));
+        out.truncate(LIMIT as usize);
+        Ok(out)
     }
 
     /// Moves a submission on (an official of its office).
@@ -544,12 +610,10 @@ impl Services {
         to: &str,
     ) -> Result<(), DomainError> {
         let (s, _) = self.submission_view(p, reference).await?;
-        if !allowed(
-            &p.actor(),
-            Action::HandleSubmissions {
-                office_id: &s.office_id,
-            },
-        ) {
+        if !self
+            .handles(p, &s.office_id, s.department.as_deref())
+            .await?
+        {
             return Err(DomainError::NotFound);
         }
         let to = SubmissionStatus::parse(to)

@@ -232,6 +232,7 @@ impl Services {
             submitted_at: now,
             updated_at: now,
             updated_by: None,
+            department: form.entry.spec.department.clone(),
         };
         let about = json!({
             "reference": reference,
@@ -265,6 +266,81 @@ impl Services {
             message_id: stored.message_id,
             submitted_at: stored.submitted_at,
         })
+    }
+
+    /// A submission held back for its fee reaches the office once the fee is paid: delivered
+    /// to the office's mailbox with the evidence of its consignment (signed, logged and stored
+    /// in one commit). Releasing one that is not waiting any more does nothing.
+    pub(crate) async fn release_paid_submission(
+        &self,
+        message_id: &str,
+    ) -> Result<(), DomainError> {
+        let Some(s) = self.store.submission_of_message(message_id).await? else {
+            return Err(DomainError::NotFound);
+        };
+        if s.status != SubmissionStatus::AwaitingPayment.as_str() {
+            return Ok(());
+        }
+        let message = self
+            .store
+            .message(message_id)
+            .await?
+            .ok_or(DomainError::NotFound)?;
+        let attachments = self.store.attachments(message_id).await?;
+        let office_box = self.office_mailbox(&s.office_id).await?.address;
+        let now = self.now_ms();
+        let event = crate::evidence::EvidenceEvent::new(
+            "content-consignment",
+            &office_box,
+            now,
+            json!({
+                "receipt_time": crate::clock::rfc3339(now),
+                "legal_effect": "received on reaching the public body's mailbox",
+                "released_after_payment": s.reference,
+            }),
+        );
+        let (evidence, leaf) = self
+            .sign_message_evidence(
+                &message,
+                std::slice::from_ref(&office_box),
+                &attachments,
+                vec![event],
+            )
+            .await?
+            .into_iter()
+            .next()
+            .ok_or_else(|| DomainError::Internal("no evidence".into()))?;
+        let release = okienko_store::SignedRecord::SubmissionRelease(Box::new(
+            okienko_store::SubmissionRelease {
+                delivery: okienko_store::Delivery {
+                    message_id: message_id.to_string(),
+                    recipient: office_box,
+                    sent_at: message.sent_at,
+                    delivered_at: now,
+                    opened_at: None,
+                    deemed_at: None,
+                    deemable: false,
+                },
+                evidence,
+            },
+        ));
+        let ev = AuditEvent::new(now, None, "submission.release", &s.reference);
+        self.log
+            .append_record(leaf, (release, ev))
+            .await
+            .map_err(|e| DomainError::Internal(e.to_string()))?;
+        Ok(())
+    }
+
+    /// Releases the paid submissions whose release did not happen (an instance stopped
+    /// between the payment and the release); run by the minute sweep.
+    pub async fn release_paid_submissions(&self) -> Result<usize, DomainError> {
+        let before = self.now_ms() - 60_000;
+        let due = self.store.paid_unreleased(before, 100).await?;
+        for p in &due {
+            self.release_paid_submission(&p.message_id).await?;
+        }
+        Ok(due.len())
     }
 
     /// The answers as a readable PDF, in the office's language.

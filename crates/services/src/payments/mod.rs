@@ -174,7 +174,9 @@ impl Services {
         );
         match decided {
             Outcome::Refused(code) => refuse(code).await,
-            Outcome::AlreadyPaid => Ok(()),
+            // Told again: the submission reaches the office if it has not yet (the first
+            // notification's instance may have stopped in between).
+            Outcome::AlreadyPaid => self.release_paid_submission(&payment.message_id).await,
             Outcome::Verify => {
                 let mut v = Notification {
                     merchant_id: self.payments.merchant_id.clone(),
@@ -201,7 +203,8 @@ impl Services {
                 self.store
                     .mark_paid(&n.session_id, &n.order_id, now, &ev)
                     .await?;
-                Ok(())
+                // Paid: the submission held back for its fee reaches the office.
+                self.release_paid_submission(&payment.message_id).await
             }
         }
     }
@@ -223,7 +226,11 @@ impl Services {
         office_id: &str,
         day: time::Date,
     ) -> Result<Reconciliation, DomainError> {
-        if !allowed(&p.actor(), Action::HandleSubmissions { office_id }) {
+        let all = Action::HandleSubmissions {
+            office_id,
+            department_id: None,
+        };
+        if !allowed(&p.actor(), all) {
             return Err(DomainError::NotFound);
         }
         let from = okienko_domain::to_millis(self.country.day_start(day));

@@ -251,7 +251,7 @@ impl Services {
         self.log_signed(signed, &mut record, ev).await?;
         match record {
             SignedRecord::CashReceipt(r) => Ok(*r),
-            SignedRecord::ReceiptVoid(_) => Err(DomainError::Internal("not a receipt".into())),
+            _ => Err(DomainError::Internal("not a receipt".into())),
         }
     }
 
@@ -321,7 +321,7 @@ impl Services {
         self.log_signed(signed, &mut record, ev).await?;
         match record {
             SignedRecord::ReceiptVoid(v) => Ok(v),
-            SignedRecord::CashReceipt(_) => Err(DomainError::Internal("not a void".into())),
+            _ => Err(DomainError::Internal("not a void".into())),
         }
     }
 

@@ -231,6 +231,7 @@ pub(super) async fn insert_signed_in(
             .await?;
             Ok(())
         }
+        SignedRecord::SubmissionRelease(r) => super::forms::release_in(tx, r).await,
     }
 }
 

@@ -16,7 +16,7 @@ fn version_from(r: &AnyRow) -> std::result::Result<FormVersion, sqlx::Error> {
 
 const VERSION_COLS: &str = "service_id, version, n, definition, published_at, published_by";
 const DRAFT_COLS: &str = "id, user_id, service_id, version, answers, step, created_at, updated_at, expires_at, reminded_at";
-const SUBMISSION_COLS: &str = "message_id, reference, service_id, office_id, user_id, version, answers, status, fee, upp_id, submitted_at, updated_at, updated_by";
+const SUBMISSION_COLS: &str = "message_id, reference, service_id, office_id, user_id, version, answers, status, fee, upp_id, submitted_at, updated_at, updated_by, department";
 
 fn draft_from(r: &AnyRow) -> std::result::Result<Draft, sqlx::Error> {
     Ok(Draft {
@@ -48,7 +48,64 @@ fn submission_from(r: &AnyRow) -> std::result::Result<Submission, sqlx::Error> {
         submitted_at: r.try_get("submitted_at")?,
         updated_at: r.try_get("updated_at")?,
         updated_by: r.try_get("updated_by")?,
+        department: r.try_get("department")?,
     })
+}
+
+/// A paid submission reaches the office (see [`crate::SubmissionRelease`]): moved from
+/// awaiting payment to submitted, delivered to the office's mailbox, its evidence stored;
+/// nothing when it was released before.
+pub(super) async fn release_in(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    r: &crate::SubmissionRelease,
+) -> Result<()> {
+    let d = &r.delivery;
+    let moved = sqlx::query(
+        "UPDATE submissions SET status = 'submitted', updated_at = $1 \
+         WHERE message_id = $2 AND status = 'awaiting-payment'",
+    )
+    .bind(d.delivered_at)
+    .bind(&d.message_id)
+    .execute(&mut **tx)
+    .await?;
+    if moved.rows_affected() == 0 {
+        return Ok(());
+    }
+    sqlx::query(
+        "INSERT INTO deliveries (message_id, recipient, sent_at, delivered_at, opened_at, deemed_at, deemable) \
+         VALUES ($1, $2, $3, $4, NULL, NULL, $5)",
+    )
+    .bind(&d.message_id)
+    .bind(&d.recipient)
+    .bind(d.sent_at)
+    .bind(d.delivered_at)
+    .bind(i64::from(d.deemable))
+    .execute(&mut **tx)
+    .await?;
+    super::evidence::insert_evidence(tx, &[&r.evidence]).await
+}
+
+/// Gives the submissions already stored their services' handling departments (migration
+/// 0024): the department is inside each service's JSON, which SQL alone does not read on both
+/// backends.
+pub(super) async fn departments_of_submissions_in(conn: &mut sqlx::AnyConnection) -> Result<()> {
+    let rows = sqlx::query(
+        "SELECT id, spec FROM public_services WHERE id IN (SELECT service_id FROM submissions)",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    for r in rows {
+        let (id, spec): (String, String) = (r.try_get(0)?, r.try_get(1)?);
+        let department = serde_json::from_str::<serde_json::Value>(&spec)
+            .ok()
+            .and_then(|v| v.get("department")?.as_str().map(str::to_string));
+        sqlx::query("UPDATE submissions SET department = $1 WHERE service_id = $2")
+            .bind(department)
+            .bind(&id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
 }
 
 /// Stores the submissions of a batch of messages and deletes the drafts they came from, in
@@ -60,7 +117,7 @@ pub(super) async fn insert_submissions(
     for s in rows {
         let r = &s.row;
         sqlx::query(&format!(
-            "INSERT INTO submissions ({SUBMISSION_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+            "INSERT INTO submissions ({SUBMISSION_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
         ))
         .bind(&r.message_id)
         .bind(&r.reference)
@@ -75,6 +132,7 @@ pub(super) async fn insert_submissions(
         .bind(r.submitted_at)
         .bind(r.updated_at)
         .bind(&r.updated_by)
+        .bind(&r.department)
         .execute(&mut *conn)
         .await?;
         if let Some(d) = &s.draft_id {
@@ -236,18 +294,22 @@ impl crate::FormsStore for SqlStore {
         office_id: &str,
         service_id: Option<&str>,
         status: Option<&str>,
+        department: Option<&str>,
         limit: i64,
     ) -> Result<Vec<Submission>> {
         let q = format!(
             "SELECT {SUBMISSION_COLS} FROM submissions WHERE office_id = $1 \
-             AND ($2 = '' OR service_id = $2) AND ($3 = '' OR status = $3) \
-             ORDER BY submitted_at DESC LIMIT $4"
+             AND ($2 = '' OR service_id = $2) \
+             AND (($3 = '' AND status <> 'awaiting-payment') OR status = $3) \
+             AND ($4 = '' OR department = $4) \
+             ORDER BY submitted_at DESC LIMIT $5"
         );
         self.all(
             sqlx::query(&q)
                 .bind(office_id)
                 .bind(service_id.unwrap_or(""))
                 .bind(status.unwrap_or(""))
+                .bind(department.unwrap_or(""))
                 .bind(limit),
             submission_from,
         )

@@ -436,6 +436,9 @@ impl Store for SqlStore {
             if m.name == "service_words" {
                 catalogue::index_words_in(&mut tx).await?;
             }
+            if m.name == "submission_departments" {
+                forms::departments_of_submissions_in(&mut tx).await?;
+            }
             sqlx::query("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)")
                 .bind(m.version)
                 .bind(m.name)

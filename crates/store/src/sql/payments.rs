@@ -98,18 +98,19 @@ impl crate::PaymentsStore for SqlStore {
         if r.rows_affected() == 0 {
             return Ok(false);
         }
-        sqlx::query(
-            "UPDATE submissions SET status = 'submitted', updated_at = $1 \
-             WHERE message_id = (SELECT message_id FROM payments WHERE session_id = $2) \
-             AND status = 'awaiting-payment'",
-        )
-        .bind(at)
-        .bind(session_id)
-        .execute(&mut *tx)
-        .await?;
         Self::audit_in(&mut tx, audit).await?;
         tx.commit().await?;
         Ok(true)
+    }
+
+    async fn paid_unreleased(&self, before: Millis, limit: i64) -> Result<Vec<Payment>> {
+        let q = format!(
+            "SELECT {PAYMENT_COLS} FROM payments WHERE status = 'paid' AND paid_at < $1 \
+             AND message_id IN (SELECT message_id FROM submissions WHERE status = 'awaiting-payment') \
+             ORDER BY paid_at LIMIT $2"
+        );
+        self.all(sqlx::query(&q).bind(before).bind(limit), payment_from)
+            .await
     }
 
     async fn paid_payments(

@@ -961,6 +961,8 @@ struct InboxPage<'a> {
     ctx: &'a Ctx,
     office_id: String,
     office: String,
+    /// The whole office's (not one department's): the payments are theirs to reconcile.
+    whole_office: bool,
     status: String,
     statuses: Vec<(String, String)>,
     /// The office's services with a form: (id, name); the one shown, or "".
@@ -1035,12 +1037,33 @@ async fn inbox(
         })
         .await
         .map_err(err(&ctx))?;
-    let services = page
-        .items
-        .iter()
-        .filter(|e| e.form_version.is_some())
-        .map(|e| (e.id.clone(), e.spec.local(lang).name.value))
-        .collect();
+    // An official placed in a department: the services their department handles.
+    let whole_office = state
+        .services
+        .handles(p, &office_id, None)
+        .await
+        .map_err(err(&ctx))?;
+    let mut handled: HashMap<Option<String>, bool> = HashMap::new();
+    let mut services = Vec::new();
+    for e in page.items.iter().filter(|e| e.form_version.is_some()) {
+        let d = e.spec.department.clone();
+        let ours = match handled.get(&d) {
+            Some(b) => *b,
+            None => {
+                let b = whole_office
+                    || state
+                        .services
+                        .handles(p, &office_id, d.as_deref())
+                        .await
+                        .map_err(err(&ctx))?;
+                handled.insert(d, b);
+                b
+            }
+        };
+        if ours {
+            services.push((e.id.clone(), e.spec.local(lang).name.value));
+        }
+    }
     let statuses = [
         SubmissionStatus::AwaitingPayment,
         SubmissionStatus::Submitted,
@@ -1061,6 +1084,7 @@ async fn inbox(
         ctx: &ctx,
         office_id,
         office,
+        whole_office,
         status: status.map(|s| s.as_str().to_string()).unwrap_or_default(),
         statuses,
         services,
