@@ -583,6 +583,16 @@ async fn a_fee_waits_for_the_providers_notification_a_forged_one_is_refused_a_re
         .strip_prefix(&t.base)
         .expect("the simulator is this installation");
     assert!(path.starts_with("/payment-simulator/trnRequest/"), "{to}");
+    // An app starts the same payment over the API: the pending transaction, not a second.
+    let r = reqwest::Client::new()
+        .post(t.url(&format!("/api/v1/submissions/{reference}/payment")))
+        .bearer_auth(&jan)
+        .send()
+        .await
+        .expect("api payment");
+    assert_eq!(r.status(), 201);
+    let started: Value = r.json().await.expect("json");
+    assert_eq!(started["redirect_url"], to.as_str());
     let sim = web
         .get(t.url(&format!("{path}?lang=en")))
         .send()

@@ -192,6 +192,8 @@ pub(crate) fn table() -> Vec<Row> {
         r("GET", "/offices/{id}/submissions", OFFICE1_STAFF, 200),
         // Jan's submission waits for its fee: to the payment provider (the simulator).
         r("POST", "/submissions/{reference}/pay", JAN, 303),
+        // The same over the API: the pending transaction again.
+        r("POST", "/api/v1/submissions/{reference}/payment", JAN, 201),
         // The whole office's payments: not an official placed in a department.
         r("GET", "/offices/{id}/payments", OFFICE1_MANAGERS, 200),
         // The simulator is a provider's site: public; settled once, then back to the office.

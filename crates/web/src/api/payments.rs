@@ -18,6 +18,7 @@ use utoipa::OpenApi;
 pub fn routes() -> Router<State> {
     Router::new()
         .route("/api/v1/payments/notify", post(notify))
+        .route("/api/v1/submissions/{reference}/payment", post(start))
         .route(
             "/payment-simulator/api/v1/transaction/register",
             post(register),
@@ -27,8 +28,38 @@ pub fn routes() -> Router<State> {
 }
 
 #[derive(OpenApi)]
-#[openapi(paths(notify))]
+#[openapi(paths(notify, start), components(schemas(PaymentStarted)))]
 pub struct Doc;
+
+/// Where to send the payer.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct PaymentStarted {
+    /// The provider's payment page for this transaction.
+    pub redirect_url: String,
+}
+
+/// Starts paying the fee of one's own submission that awaits payment: the transaction is
+/// registered with the payment provider (or the pending one is reused); the payer is sent to
+/// `redirect_url`. 409 when nothing is due or the provider cannot be reached.
+#[utoipa::path(post, path = "/api/v1/submissions/{reference}/payment", security(("bearer" = [])),
+    params(("reference" = String, Path, description = "the submission's reference")),
+    responses((status = 201, body = PaymentStarted), (status = 401, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem)))]
+async fn start(
+    Cx(state, ctx): Cx,
+    axum::extract::Path(reference): axum::extract::Path<String>,
+) -> Result<(axum::http::StatusCode, Json<PaymentStarted>), ApiError> {
+    let p = super::common::user(&ctx)?;
+    let redirect_url = state
+        .services
+        .start_payment(p, &reference)
+        .await
+        .map_err(|e| ApiError(e, ctx.lang))?;
+    Ok((
+        axum::http::StatusCode::CREATED,
+        Json(PaymentStarted { redirect_url }),
+    ))
+}
 
 /// The payment provider's status notification (JSON `{merchantId, sessionId, orderId, amount,
 /// currency, sign}`). A forged one is refused (422) and recorded; a replayed one answers 200
