@@ -9,7 +9,7 @@ root = pathlib.Path(__file__).resolve().parent.parent / "crates/i18n/locales"
 pairs = [("Lj", "Љ"), ("LJ", "Љ"), ("lj", "љ"), ("Nj", "Њ"), ("NJ", "Њ"), ("nj", "њ"), ("Dž", "Џ"), ("DŽ", "Џ"), ("dž", "џ")]
 single = dict(zip("ABVGDĐEŽZIJKLMNOPRSTĆUFHCČŠabvgdđežzijklmnoprstćufhcčš",
                   "АБВГДЂЕЖЗИЈКЛМНОПРСТЋУФХЦЧШабвгдђежзијклмнопрстћуфхцчш"))
-keep = re.compile(r"(\{[^}]*\}|\{ \$\w+ ->|\*?\[\w+\]|okienk\w*|NIP|REGON|PESEL|JSON|OpenSSL|SHA-256|PDF|XML|XAdES|P7S|DOCX|ODT|TXT|RTF|JPG|PNG|TIFF|ZIP|MB|FreeOTP|Aegis|base64|PEM|P-256|RFC|\w+/[\w.+-]+|\.p7s|\.p7m|\.tsr|\.p12|\.pfx|PKCS#12|AE:PL-[0-9A-Z-]*…?|\b[A-Z]{3}\d{6}\b|\bOR\b|\bGK\b|\bQR\b|\b[a-z_]+\.[a-z_]+\b|WCAG|UODO|\bEN\b|\bAA\b|\d{2}-\d{3}|\S+@\S+|e-)")
+keep = re.compile(r"(\{[^}]*\}|\{ \$\w+ ->|\*?\[\w+\]|okienk\w*|NIP|REGON|PESEL|JSON|CSV|KiB|OpenSSL|SHA-256|PDF|XML|XAdES|P7S|DOCX|ODT|TXT|RTF|JPG|PNG|TIFF|ZIP|MB|FreeOTP|Aegis|base64|PEM|P-256|RFC|\w+/[\w.+-]+|\.p7s|\.p7m|\.tsr|\.p12|\.pfx|PKCS#12|AE:PL-[0-9A-Z-]*…?|\b[A-Z]{3}\d{6}\b|\bOR\b|\bGK\b|\bQR\b|\b[a-z_]+\.[a-z_]+\b|WCAG|UODO|\bEN\b|\bAA\b|\d{2}-\d{3}|\S+@\S+|e-)")
 
 def translit(text):
     out = []

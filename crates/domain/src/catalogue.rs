@@ -630,13 +630,7 @@ fn csv_rows(text: &str) -> Result<Vec<Vec<String>>, ImportError> {
 
 /// Writes services as a catalogue CSV that [`parse_csv`] reads back.
 pub fn to_csv(specs: &[ServiceSpec]) -> String {
-    fn q(s: &str) -> String {
-        if s.contains([',', '"', '\n', '\r']) {
-            format!("\"{}\"", s.replace('"', "\"\""))
-        } else {
-            s.to_string()
-        }
-    }
+    let q = crate::text::csv_cell;
     let mut out = CSV_COLUMNS.join(",");
     out.push_str("\r\n");
     for s in specs {

@@ -29,6 +29,26 @@ pub fn clean_text(s: &str) -> bool {
 /// or `/\`, which browsers take for another host), has at most 2,000 characters and only
 /// visible ASCII (no spaces, tabs, line breaks or other controls, which browsers strip and
 /// then read what is left as another host).
+/// One CSV cell (RFC 4180): quoted when it holds a comma, a quote or a line break.
+pub fn csv_cell(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+/// A CSV cell of text that came from outside, for a spreadsheet: a leading `=`, `+`, `-`,
+/// `@`, tab or carriage return would be read as a formula, so it is put after an apostrophe
+/// (as OWASP advises for CSV injection).
+pub fn csv_text_cell(s: &str) -> String {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        csv_cell(&format!("'{s}"))
+    } else {
+        csv_cell(s)
+    }
+}
+
 pub fn local_path(next: &str) -> Option<&str> {
     let b = next.as_bytes();
     let ok = b.first() == Some(&b'/')
@@ -92,5 +112,22 @@ mod tests {
                 prop_assert!(p.bytes().all(|b| b.is_ascii_graphic()));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod csv_tests {
+    use super::*;
+
+    #[test]
+    fn cells_are_quoted_and_formulas_defused() {
+        assert_eq!(csv_cell("a,b"), "\"a,b\"");
+        assert_eq!(csv_cell("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(
+            csv_text_cell("=HYPERLINK(\"x\")"),
+            "\"'=HYPERLINK(\"\"x\"\")\""
+        );
+        assert_eq!(csv_text_cell("-5"), "'-5");
+        assert_eq!(csv_text_cell("Jan"), "Jan");
     }
 }

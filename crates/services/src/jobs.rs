@@ -22,6 +22,7 @@ pub async fn run_once(s: &Services, limit: i64) -> anyhow::Result<usize> {
     for job in jobs {
         let result = match job.kind.as_str() {
             crate::mail::JOB_KIND => s.mail.deliver(&job.id, &job.payload).await,
+            okienko_store::EXPORT_JOB => s.run_export(&job.payload).await,
             other => Err(anyhow::anyhow!("unknown job kind {other}")),
         };
         let now = s.now_ms();

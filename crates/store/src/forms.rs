@@ -67,6 +67,31 @@ pub struct NewSubmission {
     pub draft_id: Option<String>,
 }
 
+/// An export of a service's submissions, made by a background job.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubmissionExport {
+    pub id: String,
+    pub office_id: String,
+    pub service_id: String,
+    /// `csv` or `json`.
+    pub format: String,
+    /// The language of the column names and the answers read out.
+    pub lang: String,
+    pub requested_by: String,
+    /// `queued`, `running`, `done` or `failed`.
+    pub status: String,
+    pub total: i64,
+    pub done: i64,
+    pub sha256: Option<String>,
+    pub size: Option<i64>,
+    pub error: Option<String>,
+    pub created_at: Millis,
+    pub finished_at: Option<Millis>,
+}
+
+/// The background job that makes an export (its payload is the export's id).
+pub const EXPORT_JOB: &str = "submission-export";
+
 #[async_trait]
 pub trait FormsStore: Send + Sync {
     /// Publishes a version (its `n` is the service's next); a version published before
@@ -103,6 +128,25 @@ pub trait FormsStore: Send + Sync {
         department: Option<&str>,
         limit: i64,
     ) -> Result<Vec<Submission>>;
+    /// A service's submissions in the order they came, after (`submitted_at`, `message_id`).
+    async fn submissions_after(
+        &self,
+        service_id: &str,
+        after: Option<(Millis, String)>,
+        limit: i64,
+    ) -> Result<Vec<Submission>>;
+    async fn count_submissions(&self, service_id: &str) -> Result<i64>;
+    /// Records an export request and queues its job, with the audit event, in one commit.
+    async fn create_export(&self, e: &SubmissionExport, audit: &AuditEvent) -> Result<()>;
+    async fn export(&self, id: &str) -> Result<Option<SubmissionExport>>;
+    /// A service's exports, the latest first.
+    async fn exports_of_service(
+        &self,
+        service_id: &str,
+        limit: i64,
+    ) -> Result<Vec<SubmissionExport>>;
+    /// Saves an export's status and progress (and, when done, its file).
+    async fn update_export(&self, e: &SubmissionExport) -> Result<()>;
     /// Moves a submission to a status, with its audit event; false when it was not in `from`.
     async fn set_submission_status(
         &self,

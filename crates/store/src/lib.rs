@@ -29,7 +29,9 @@ pub use audit::AuditStore;
 pub use catalogue::{CatalogueStore, PublicService, ServiceQuery};
 pub use counter::CounterStore;
 pub use delivery::DeliveryStore;
-pub use forms::{Draft, FormVersion, FormsStore, NewSubmission, Submission};
+pub use forms::{
+    Draft, FormVersion, FormsStore, NewSubmission, Submission, SubmissionExport, EXPORT_JOB,
+};
 pub use jobs::JobStore;
 pub use log::LogStore;
 pub use mailboxes::MailboxStore;

@@ -128,4 +128,9 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "submission_departments",
         sql: include_str!("../migrations/0024_submission_departments.sql"),
     },
+    Migration {
+        version: 25,
+        name: "submission_exports",
+        sql: include_str!("../migrations/0025_submission_exports.sql"),
+    },
 ];

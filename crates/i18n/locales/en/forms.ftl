@@ -176,3 +176,24 @@ form-edit-refused = Not published: the definition has a mistake
 notice-form-published = A new version of the form has been published.
 mail-draft-subject = Finish your application: { $service }
 mail-draft-body = Your application “{ $service }” is waiting to be finished. In 3 days it will be deleted with its files. Finish it here: { $link }
+
+## Export of a service's submissions
+export-title = Export of applications
+export-format = File format
+export-csv = CSV (spreadsheet)
+export-json = JSON (for other systems)
+export-start = Prepare the export
+export-asked = Asked for
+export-progress = { $done } of { $total } applications done
+export-size = ({ $kib } KiB)
+export-download = Download the file
+export-wait = The file is being prepared in the background. Refresh the page to see how far it is.
+export-refresh = Refresh
+export-failed = The file could not be prepared. Ask for the export again.
+export-status-queued = queued
+export-status-running = being prepared
+export-status-done = ready
+export-status-failed = failed
+err-export-format = Choose a format: CSV or JSON.
+err-export-not-ready = The file is not ready yet.
+action-submission-export = Exporting applications

@@ -176,3 +176,24 @@ form-edit-refused = Nie opublikowano: definicja zawiera błąd
 notice-form-published = Opublikowano nową wersję formularza.
 mail-draft-subject = Dokończ wniosek: { $service }
 mail-draft-body = Twój wniosek „{ $service }” czeka na dokończenie. Za 3 dni usuniemy go razem z dołączonymi plikami. Dokończ go tutaj: { $link }
+
+## Export of a service's submissions
+export-title = Eksport wniosków
+export-format = Format pliku
+export-csv = CSV (arkusz kalkulacyjny)
+export-json = JSON (dla innych systemów)
+export-start = Przygotuj eksport
+export-asked = Zlecono
+export-progress = Gotowe { $done } z { $total } wniosków
+export-size = ({ $kib } KiB)
+export-download = Pobierz plik
+export-wait = Plik jest przygotowywany w tle. Odśwież stronę, aby zobaczyć postęp.
+export-refresh = Odśwież
+export-failed = Nie udało się przygotować pliku. Zleć eksport ponownie.
+export-status-queued = w kolejce
+export-status-running = w przygotowaniu
+export-status-done = gotowy
+export-status-failed = nieudany
+err-export-format = Wybierz format: CSV albo JSON.
+err-export-not-ready = Plik nie jest jeszcze gotowy.
+action-submission-export = Eksport wniosków

@@ -49,10 +49,10 @@ catalogue-count =
        *[other] { $count } услуга
     }
 catalogue-export = Преузмите каталог
-catalogue-export-csv = ЦСВ датотека
+catalogue-export-csv = CSV датотека
 catalogue-export-json = JSON датотека
 catalogue-import = Учитајте каталог из датотеке
-catalogue-import-hint = ЦСВ или JSON датотека у истом облику као преузета. Услуге са истом шифром се замењују, нове се додају. Ако датотека има грешку, ништа се не мења.
+catalogue-import-hint = CSV или JSON датотека у истом облику као преузета. Услуге са истом шифром се замењују, нове се додају. Ако датотека има грешку, ништа се не мења.
 catalogue-file = Датотека каталога
 catalogue-imported =
     { $count ->

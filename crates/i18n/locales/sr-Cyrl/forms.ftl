@@ -176,3 +176,24 @@ form-edit-refused = Није објављено: дефиниција садрж
 notice-form-published = Објављена је нова верзија обрасца.
 mail-draft-subject = Завршите захтев: { $service }
 mail-draft-body = Ваш захтев „{ $service }” чека да буде завршен. За 3 дана биће обрисан са приложеним датотекама. Завршите га овде: { $link }
+
+## Export of a service's submissions
+export-title = Извоз захтева
+export-format = Формат датотеке
+export-csv = CSV (табела)
+export-json = JSON (за друге системе)
+export-start = Припреми извоз
+export-asked = Затражено
+export-progress = Готово { $done } од { $total } захтева
+export-size = ({ $kib } KiB)
+export-download = Преузми датотеку
+export-wait = Датотека се припрема у позадини. Освежите страницу да видите напредак.
+export-refresh = Освежи
+export-failed = Датотека није могла да се припреми. Затражите извоз поново.
+export-status-queued = на чекању
+export-status-running = у припреми
+export-status-done = спремна
+export-status-failed = неуспешан
+err-export-format = Изаберите формат: CSV или JSON.
+err-export-not-ready = Датотека још није спремна.
+action-submission-export = Извоз захтева

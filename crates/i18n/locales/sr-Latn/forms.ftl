@@ -176,3 +176,24 @@ form-edit-refused = Nije objavljeno: definicija sadrži grešku
 notice-form-published = Objavljena je nova verzija obrasca.
 mail-draft-subject = Završite zahtev: { $service }
 mail-draft-body = Vaš zahtev „{ $service }” čeka da bude završen. Za 3 dana biće obrisan sa priloženim datotekama. Završite ga ovde: { $link }
+
+## Export of a service's submissions
+export-title = Izvoz zahteva
+export-format = Format datoteke
+export-csv = CSV (tabela)
+export-json = JSON (za druge sisteme)
+export-start = Pripremi izvoz
+export-asked = Zatraženo
+export-progress = Gotovo { $done } od { $total } zahteva
+export-size = ({ $kib } KiB)
+export-download = Preuzmi datoteku
+export-wait = Datoteka se priprema u pozadini. Osvežite stranicu da vidite napredak.
+export-refresh = Osveži
+export-failed = Datoteka nije mogla da se pripremi. Zatražite izvoz ponovo.
+export-status-queued = na čekanju
+export-status-running = u pripremi
+export-status-done = spremna
+export-status-failed = neuspešan
+err-export-format = Izaberite format: CSV ili JSON.
+err-export-not-ready = Datoteka još nije spremna.
+action-submission-export = Izvoz zahteva

@@ -889,3 +889,150 @@ async fn a_file_answer_cannot_name_a_stored_document_by_its_hash() {
     assert_eq!(status, 422, "{problem}");
     assert_eq!(problem["errors"][0]["field"], "vaccination");
 }
+
+#[tokio::test]
+async fn an_official_exports_a_services_submissions_as_csv_and_json_in_the_background() {
+    let t = TestServer::seeded().await;
+    let s = &t.services;
+    let jan = principal(&t, "jan.kowalski@okienko.test").await;
+    let office = s.store.offices().await.expect("offices").remove(0).id;
+    let upi = s
+        .store
+        .office_services(&office)
+        .await
+        .expect("services")
+        .into_iter()
+        .find(|x| x.code == "UPI-1")
+        .expect("UPI-1")
+        .id;
+    // Three submissions; one says something a spreadsheet would run as a formula.
+    let mut references = Vec::new();
+    for subject in [
+        "Uchwały rady, 2026",
+        "=HYPERLINK(\"http://evil.example\")",
+        "Protokoły \"sesji\"",
+    ] {
+        let answers = serde_json::from_value(json!({
+            "subject": subject, "form": "email", "email": "jan@example.pl"
+        }))
+        .expect("answers");
+        let done = s
+            .submit_form(
+                &jan,
+                okienko_services::forms::SubmitForm {
+                    service_id: upi.clone(),
+                    version: None,
+                    answers,
+                    uploads: vec![],
+                    draft_id: None,
+                    password: None,
+                    code: None,
+                    idempotency_key: None,
+                },
+            )
+            .await
+            .expect("submitted");
+        references.push(done.reference);
+    }
+
+    // Anna (OR, which handles UPI-1) asks for a CSV on the inbox page; the job makes it.
+    let anna = t.demo_web("anna.nowak@okienko.test").await;
+    let inbox = format!("/offices/{office}/submissions?service={upi}&lang=en");
+    let page = anna
+        .get(t.url(&inbox))
+        .send()
+        .await
+        .expect("inbox")
+        .text()
+        .await
+        .expect("text");
+    assert!(page.contains("Prepare the export"), "{page}");
+    let mut files = Vec::new();
+    for format in ["csv", "json"] {
+        let csrf = t.csrf(&anna, &inbox).await;
+        let r = anna
+            .post(t.url(&format!("/services/{upi}/submissions/export")))
+            .form(&[("csrf", csrf.as_str()), ("format", format)])
+            .send()
+            .await
+            .expect("export");
+        assert_eq!(r.status(), 303);
+        let page = r.headers()["location"]
+            .to_str()
+            .expect("location")
+            .to_string();
+        let waiting = anna
+            .get(t.url(&format!("{page}?lang=en")))
+            .send()
+            .await
+            .expect("page")
+            .text()
+            .await
+            .expect("text");
+        assert!(
+            waiting.contains("queued") && waiting.contains("0 of 3 applications"),
+            "{waiting}"
+        );
+        okienko_services::jobs::run_once(s, 20)
+            .await
+            .expect("the job");
+        let ready = anna
+            .get(t.url(&format!("{page}?lang=en")))
+            .send()
+            .await
+            .expect("page")
+            .text()
+            .await
+            .expect("text");
+        assert!(
+            ready.contains("3 of 3 applications") && ready.contains("Download the file"),
+            "{ready}"
+        );
+        let r = anna
+            .get(t.url(&format!("{page}/download")))
+            .send()
+            .await
+            .expect("download");
+        assert_eq!(r.status(), 200);
+        assert!(r.headers()["content-disposition"]
+            .to_str()
+            .expect("name")
+            .contains("UPI-1-"));
+        files.push(r.text().await.expect("file"));
+        // Piotr (GK) handles other services: neither the page nor the file.
+        let piotr = t.demo_web("piotr.zielinski@okienko.test").await;
+        let r = piotr
+            .get(t.url(&format!("{page}/download")))
+            .send()
+            .await
+            .expect("download");
+        assert_eq!(r.status(), 404);
+    }
+    let csv = &files[0];
+    let head = csv.lines().next().expect("header");
+    // In Anna's language (English here): the columns named, then each field by its label.
+    assert_eq!(
+        head,
+        "Application number,Submitted,Status,Fee,Form version,Your request,In what form,Email address,Postal address"
+    );
+    for r in &references {
+        assert!(csv.contains(r.as_str()), "{csv}");
+    }
+    // Quoted as RFC 4180 says, and the formula defused with an apostrophe.
+    assert!(csv.contains("\"Uchwały rady, 2026\""), "{csv}");
+    assert!(
+        csv.contains("\"'=HYPERLINK(\"\"http://evil.example\"\")\""),
+        "{csv}"
+    );
+    assert!(csv.contains("\"Protokoły \"\"sesji\"\"\""), "{csv}");
+    let json: Value = serde_json::from_str(&files[1]).expect("JSON");
+    let items = json.as_array().expect("array");
+    assert_eq!(items.len(), 3);
+    assert_eq!(
+        items[1]["answers"]["subject"],
+        "=HYPERLINK(\"http://evil.example\")"
+    );
+    assert!(items
+        .iter()
+        .all(|i| i["upp"].as_str().is_some_and(|u| u.starts_with("EV-"))));
+}

@@ -190,6 +190,15 @@ pub(crate) fn table() -> Vec<Row> {
         // No status named: refused, nothing changes.
         r("POST", "/submissions/{reference}/status", OR_HANDLERS, 422),
         r("GET", "/offices/{id}/submissions", OFFICE1_STAFF, 200),
+        // No format named: refused, nothing queued.
+        r(
+            "POST",
+            "/services/{id}/submissions/export",
+            OR_HANDLERS,
+            422,
+        ),
+        r("GET", "/submission-exports/{id}", OR_HANDLERS, 200),
+        r("GET", "/submission-exports/{id}/download", OR_HANDLERS, 200),
         // Jan's submission waits for its fee: to the payment provider (the simulator).
         r("POST", "/submissions/{reference}/pay", JAN, 303),
         // The same over the API: the pending transaction again.
@@ -564,6 +573,8 @@ pub(crate) struct World {
     reference: String,
     /// The simulator's transaction of the submission's fee.
     token: String,
+    /// A finished export of the service's submissions.
+    export: String,
 }
 
 /// Sends a fresh paper letter from the office to an address Kasia's post office serves and
@@ -801,7 +812,17 @@ pub(crate) async fn world() -> World {
         .reference;
     let pay = s.start_payment(&jan, &reference).await.expect("payment");
     let token = pay.rsplit('/').next().expect("token").to_string();
+    let anna = crate::common::principal(&t, "anna.nowak@okienko.test").await;
+    let export = s
+        .request_export(&anna, &service, "csv", okienko_i18n::Lang::Pl)
+        .await
+        .expect("an export")
+        .id;
+    okienko_services::jobs::run_once(s, 20)
+        .await
+        .expect("the export job");
     World {
+        export,
         token,
         draft,
         reference,
@@ -900,6 +921,8 @@ pub(crate) async fn concrete(w: &World, route: &str, n: usize) -> String {
         &w.evidence
     } else if route.starts_with("/drafts/") {
         &w.draft
+    } else if route.starts_with("/submission-exports/") {
+        &w.export
     } else if route.starts_with("/api/v1/services/") || route.starts_with("/services/") {
         &w.service
     } else {

@@ -28,7 +28,7 @@ const WALKERS: [Who; 7] = [
 ];
 /// Texts that are the same in English and the other languages by nature.
 const SAME_IN_ENGLISH: &[&str] = &[
-    "okienko", "okienka", "PDF", "JSON", "PEM", "OK", "E-mail", "Email",
+    "okienko", "okienka", "PDF", "JSON", "PEM", "OK", "E-mail", "Email", "KiB",
     // Polish: the plural of "rola".
     "Role", // Names of programs.
     "OpenSSL", "FreeOTP", "Aegis",
@@ -243,6 +243,7 @@ fn is_file(route: &str) -> bool {
         "/readyz",
         "/sth",
         "/attachments/",
+        "/download",
     ]
     .iter()
     .any(|s| route.contains(s))

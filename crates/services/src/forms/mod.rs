@@ -14,6 +14,7 @@ use okienko_store::{Draft, FormVersion, Submission};
 use serde_json::{json, Value};
 
 pub mod demo;
+mod export;
 mod submit;
 pub use submit::{answer_rows, SubmitForm, Submitted};
 

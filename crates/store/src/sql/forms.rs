@@ -1,7 +1,28 @@
 //! [`crate::FormsStore`] in SQL.
 
 use super::*;
-use crate::forms::{Draft, FormVersion, Submission};
+use crate::forms::{Draft, FormVersion, Submission, SubmissionExport};
+
+const EXPORT_COLS: &str = "id, office_id, service_id, format, lang, requested_by, status, total, done, sha256, size, error, created_at, finished_at";
+
+fn export_from(r: &AnyRow) -> std::result::Result<SubmissionExport, sqlx::Error> {
+    Ok(SubmissionExport {
+        id: r.try_get("id")?,
+        office_id: r.try_get("office_id")?,
+        service_id: r.try_get("service_id")?,
+        format: r.try_get("format")?,
+        lang: r.try_get("lang")?,
+        requested_by: r.try_get("requested_by")?,
+        status: r.try_get("status")?,
+        total: r.try_get("total")?,
+        done: r.try_get("done")?,
+        sha256: r.try_get("sha256")?,
+        size: r.try_get("size")?,
+        error: r.try_get("error")?,
+        created_at: r.try_get("created_at")?,
+        finished_at: r.try_get("finished_at")?,
+    })
+}
 
 fn version_from(r: &AnyRow) -> std::result::Result<FormVersion, sqlx::Error> {
     Ok(FormVersion {
@@ -314,6 +335,109 @@ impl crate::FormsStore for SqlStore {
             submission_from,
         )
         .await
+    }
+
+    async fn submissions_after(
+        &self,
+        service_id: &str,
+        after: Option<(Millis, String)>,
+        limit: i64,
+    ) -> Result<Vec<Submission>> {
+        let (at, id) = after.unwrap_or((i64::MIN, String::new()));
+        let q = format!(
+            "SELECT {SUBMISSION_COLS} FROM submissions WHERE service_id = $1 \
+             AND (submitted_at > $2 OR (submitted_at = $2 AND message_id > $3)) \
+             ORDER BY submitted_at, message_id LIMIT $4"
+        );
+        self.all(
+            sqlx::query(&q)
+                .bind(service_id)
+                .bind(at)
+                .bind(id)
+                .bind(limit),
+            submission_from,
+        )
+        .await
+    }
+
+    async fn count_submissions(&self, service_id: &str) -> Result<i64> {
+        let r = sqlx::query("SELECT COUNT(*) FROM submissions WHERE service_id = $1")
+            .bind(service_id)
+            .fetch_one(&self.reader)
+            .await?;
+        Ok(r.try_get::<i64, _>(0)?)
+    }
+
+    async fn create_export(&self, e: &SubmissionExport, audit: &AuditEvent) -> Result<()> {
+        let mut tx = self.writer.begin().await?;
+        sqlx::query(&format!(
+            "INSERT INTO submission_exports ({EXPORT_COLS}) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
+        ))
+        .bind(&e.id)
+        .bind(&e.office_id)
+        .bind(&e.service_id)
+        .bind(&e.format)
+        .bind(&e.lang)
+        .bind(&e.requested_by)
+        .bind(&e.status)
+        .bind(e.total)
+        .bind(e.done)
+        .bind(&e.sha256)
+        .bind(e.size)
+        .bind(&e.error)
+        .bind(e.created_at)
+        .bind(e.finished_at)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO jobs (id, kind, payload, run_at, attempts, max_attempts, created_at) VALUES ($1, $2, $3, $4, 0, 3, $4)",
+        )
+        .bind(crate::new_id())
+        .bind(crate::EXPORT_JOB)
+        .bind(&e.id)
+        .bind(e.created_at)
+        .execute(&mut *tx)
+        .await?;
+        Self::audit_in(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn export(&self, id: &str) -> Result<Option<SubmissionExport>> {
+        let q = format!("SELECT {EXPORT_COLS} FROM submission_exports WHERE id = $1");
+        self.opt(sqlx::query(&q).bind(id), export_from).await
+    }
+
+    async fn exports_of_service(
+        &self,
+        service_id: &str,
+        limit: i64,
+    ) -> Result<Vec<SubmissionExport>> {
+        let q = format!(
+            "SELECT {EXPORT_COLS} FROM submission_exports WHERE service_id = $1 \
+             ORDER BY created_at DESC LIMIT $2"
+        );
+        self.all(sqlx::query(&q).bind(service_id).bind(limit), export_from)
+            .await
+    }
+
+    async fn update_export(&self, e: &SubmissionExport) -> Result<()> {
+        sqlx::query(
+            "UPDATE submission_exports SET status = $1, total = $2, done = $3, sha256 = $4, \
+             size = $5, error = $6, finished_at = $7 WHERE id = $8",
+        )
+        .bind(&e.status)
+        .bind(e.total)
+        .bind(e.done)
+        .bind(&e.sha256)
+        .bind(e.size)
+        .bind(&e.error)
+        .bind(e.finished_at)
+        .bind(&e.id)
+        .execute(&self.writer)
+        .await?;
+        Ok(())
     }
 
     async fn set_submission_status(

@@ -22,6 +22,8 @@ use okienko_services::forms::{StepSaved, SubmitForm, Upload};
 use serde_json::{json, Value};
 use std::collections::HashMap;
 
+mod export;
+
 /// A time as the page writes it and its machine form.
 type When = (String, String);
 /// A group's item as posted: where it was, its answers, its files (field, name, bytes).
@@ -30,7 +32,7 @@ type PostedItem = (usize, Answers, Vec<(String, String, Vec<u8>)>);
 type Section = (String, String, Vec<(String, String)>);
 
 pub fn routes() -> Router<State> {
-    Router::new()
+    export::routes()
         .route("/services/{id}/form", post(start))
         .route("/submissions", get(mine))
         .route(
@@ -970,6 +972,8 @@ struct InboxPage<'a> {
     service: String,
     /// (reference, service, status, submitted, fee)
     items: Vec<(String, String, String, When, String)>,
+    /// The shown service's recent exports: (id, format, status, asked).
+    exports: Vec<(String, String, String, When)>,
 }
 
 async fn inbox(
@@ -1080,15 +1084,36 @@ async fn inbox(
         )
     })
     .collect();
+    let service = q.get("service").cloned().unwrap_or_default();
+    let exports = if service.is_empty() {
+        Vec::new()
+    } else {
+        state
+            .services
+            .service_exports(p, &service)
+            .await
+            .map_err(err(&ctx))?
+            .into_iter()
+            .map(|e| {
+                (
+                    e.id,
+                    e.format.to_uppercase(),
+                    ctx.t(&format!("export-status-{}", e.status)),
+                    when(&ctx, e.created_at),
+                )
+            })
+            .collect()
+    };
     Ok(render(&InboxPage {
         ctx: &ctx,
+        exports,
         office_id,
         office,
         whole_office,
         status: status.map(|s| s.as_str().to_string()).unwrap_or_default(),
         statuses,
         services,
-        service: q.get("service").cloned().unwrap_or_default(),
+        service,
         items,
     }))
 }
