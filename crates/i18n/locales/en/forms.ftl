@@ -197,3 +197,19 @@ export-status-failed = failed
 err-export-format = Choose a format: CSV or JSON.
 err-export-not-ready = The file is not ready yet.
 action-submission-export = Exporting applications
+
+## Applying at the counter for a citizen
+form-assisting = You are filling in this application for { $name } (a counter visit).
+form-sign-counter = This person's identity was confirmed at the counter (PESEL and ID card) and they agreed that you act for them. Instead of their signature, the official receipt names the counter, you and this visit.
+assist-title = Apply for a service for the customer
+assist-intro = Find a service with an electronic form. The application goes into { $name }'s account and is sent from their mailbox.
+assist-search = Name of the service
+assist-none = No service with an electronic form was found.
+assist-fill = Fill in
+assist-print-upp = Print the official receipt (UPP)
+notice-assisted-submitted = Application { $reference } has been submitted. Its official receipt is in the customer's account.
+action-counter-form-start = Starting an application at the counter
+action-counter-form-submit = Submitting an application at the counter
+action-counter-upp-print = Printing an official receipt at the counter
+err-service-choose = Choose a service.
+err-submission-choose = Choose an application.

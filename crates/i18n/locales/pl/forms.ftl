@@ -197,3 +197,19 @@ export-status-failed = nieudany
 err-export-format = Wybierz format: CSV albo JSON.
 err-export-not-ready = Plik nie jest jeszcze gotowy.
 action-submission-export = Eksport wniosków
+
+## Applying at the counter for a citizen
+form-assisting = Wypełniasz wniosek w imieniu: { $name } (wizyta w placówce).
+form-sign-counter = Tożsamość tej osoby potwierdzono w placówce (PESEL i dowód osobisty), a ona zgodziła się, abyś działał w jej imieniu. Urzędowe poświadczenie przedłożenia wskaże placówkę, Ciebie i tę wizytę zamiast podpisu osoby.
+assist-title = Złóż wniosek w imieniu klienta
+assist-intro = Znajdź usługę z formularzem elektronicznym. Wniosek trafi na konto osoby { $name } i zostanie złożony z jej skrzynki.
+assist-search = Nazwa usługi
+assist-none = Nie znaleziono usługi z formularzem elektronicznym.
+assist-fill = Wypełnij
+assist-print-upp = Drukuj poświadczenie przedłożenia (UPP)
+notice-assisted-submitted = Wniosek { $reference } został złożony. Poświadczenie przedłożenia jest na koncie klienta.
+action-counter-form-start = Rozpoczęcie wniosku w placówce
+action-counter-form-submit = Złożenie wniosku w placówce
+action-counter-upp-print = Wydruk poświadczenia przedłożenia w placówce
+err-service-choose = Wybierz usługę.
+err-submission-choose = Wybierz wniosek.

@@ -197,3 +197,19 @@ export-status-failed = неуспешан
 err-export-format = Изаберите формат: CSV или JSON.
 err-export-not-ready = Датотека још није спремна.
 action-submission-export = Извоз захтева
+
+## Applying at the counter for a citizen
+form-assisting = Попуњавате захтев у име: { $name } (посета шалтеру).
+form-sign-counter = Идентитет ове особе потврђен је на шалтеру (PESEL и лични документ) и она је пристала да делујете у њено име. Уместо њеног потписа, службена потврда о подношењу наводи шалтер, вас и ову посету.
+assist-title = Поднесите захтев у име клијента
+assist-intro = Пронађите услугу са електронским обрасцем. Захтев иде на налог особе { $name } и шаље се из њеног сандучета.
+assist-search = Назив услуге
+assist-none = Није пронађена услуга са електронским обрасцем.
+assist-fill = Попуни
+assist-print-upp = Одштампај потврду о подношењу
+notice-assisted-submitted = Захтев { $reference } је поднет. Потврда о подношењу је на налогу клијента.
+action-counter-form-start = Започињање захтева на шалтеру
+action-counter-form-submit = Подношење захтева на шалтеру
+action-counter-upp-print = Штампање потврде о подношењу на шалтеру
+err-service-choose = Изаберите услугу.
+err-submission-choose = Изаберите захтев.

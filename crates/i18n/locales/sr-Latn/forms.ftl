@@ -197,3 +197,19 @@ export-status-failed = neuspešan
 err-export-format = Izaberite format: CSV ili JSON.
 err-export-not-ready = Datoteka još nije spremna.
 action-submission-export = Izvoz zahteva
+
+## Applying at the counter for a citizen
+form-assisting = Popunjavate zahtev u ime: { $name } (poseta šalteru).
+form-sign-counter = Identitet ove osobe potvrđen je na šalteru (PESEL i lični dokument) i ona je pristala da delujete u njeno ime. Umesto njenog potpisa, službena potvrda o podnošenju navodi šalter, vas i ovu posetu.
+assist-title = Podnesite zahtev u ime klijenta
+assist-intro = Pronađite uslugu sa elektronskim obrascem. Zahtev ide na nalog osobe { $name } i šalje se iz njenog sandučeta.
+assist-search = Naziv usluge
+assist-none = Nije pronađena usluga sa elektronskim obrascem.
+assist-fill = Popuni
+assist-print-upp = Odštampaj potvrdu o podnošenju
+notice-assisted-submitted = Zahtev { $reference } je podnet. Potvrda o podnošenju je na nalogu klijenta.
+action-counter-form-start = Započinjanje zahteva na šalteru
+action-counter-form-submit = Podnošenje zahteva na šalteru
+action-counter-upp-print = Štampanje potvrde o podnošenju na šalteru
+err-service-choose = Izaberite uslugu.
+err-submission-choose = Izaberite zahtev.

@@ -440,6 +440,7 @@ async fn a_new_version_carries_open_drafts_and_old_submissions_keep_theirs() {
                 password: None,
                 code: None,
                 idempotency_key: None,
+                assisted: None,
             },
         )
         .await
@@ -928,6 +929,7 @@ async fn an_official_exports_a_services_submissions_as_csv_and_json_in_the_backg
                     password: None,
                     code: None,
                     idempotency_key: None,
+                    assisted: None,
                 },
             )
             .await
@@ -1035,4 +1037,166 @@ async fn an_official_exports_a_services_submissions_as_csv_and_json_in_the_backg
     assert!(items
         .iter()
         .all(|i| i["upp"].as_str().is_some_and(|u| u.starts_with("EV-"))));
+}
+
+#[tokio::test]
+async fn a_clerk_applies_for_a_citizen_at_the_counter_and_prints_the_upp() {
+    let t = TestServer::seeded().await;
+    let s = &t.services;
+    demo::showcase(s).await.expect("Jan's trusted profile");
+    let clerk = t.demo_web("kasia.poczta@okienko.test").await;
+    let csrf = t.csrf(&clerk, "/counter/visits").await;
+    let r = clerk
+        .post(t.url("/counter/visits"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("pesel", "44051401359"),
+            ("id_document_number", "ABA300000"),
+            ("consent", "1"),
+        ])
+        .send()
+        .await
+        .expect("visit");
+    assert_eq!(r.status(), 303);
+    let visit = r.headers()["location"].to_str().expect("visit").to_string();
+    let get = |path: String| {
+        let clerk = &clerk;
+        let t = &t;
+        async move {
+            let r = clerk.get(t.url(&path)).send().await.expect("get");
+            (r.status().as_u16(), r.text().await.expect("text"))
+        }
+    };
+    // The service is found without its diacritics; the draft is Jan's.
+    let (status, found) = get(format!("{visit}/apply?q=informacji+publicznej&lang=en")).await;
+    assert_eq!(status, 200);
+    assert!(found.contains("Fill in"), "{found}");
+    let office = s.store.offices().await.expect("offices").remove(0).id;
+    let upi = s
+        .store
+        .office_services(&office)
+        .await
+        .expect("services")
+        .into_iter()
+        .find(|x| x.code == "UPI-1")
+        .expect("UPI-1")
+        .id;
+    let csrf = t.csrf(&clerk, &format!("{visit}/apply")).await;
+    let r = clerk
+        .post(t.url(&format!("{visit}/apply")))
+        .form(&[("csrf", csrf.as_str()), ("service", upi.as_str())])
+        .send()
+        .await
+        .expect("apply");
+    assert_eq!(r.status(), 303);
+    let draft_path = r.headers()["location"].to_str().expect("draft").to_string();
+    let draft = draft_path.trim_start_matches("/drafts/").to_string();
+    let jan = principal(&t, "jan.kowalski@okienko.test").await;
+    assert_eq!(
+        s.store
+            .draft(&draft)
+            .await
+            .expect("read")
+            .expect("there")
+            .user_id,
+        jan.user.id
+    );
+    let (status, step) = get(format!("/drafts/{draft}/steps/0?lang=en")).await;
+    assert_eq!(status, 200);
+    assert!(
+        step.contains("You are filling in this application for Jan Kowalski"),
+        "{step}"
+    );
+    let csrf = t.csrf(&clerk, &format!("/drafts/{draft}/steps/0")).await;
+    let form = reqwest::multipart::Form::new()
+        .text("csrf", csrf)
+        .text("f.subject", "Uchwały rady gminy z 2026 r.")
+        .text("f.form", "email")
+        .text("f.email", "jan@example.pl")
+        .text("action", "next");
+    let r = clerk
+        .post(t.url(&format!("/drafts/{draft}/steps/0")))
+        .multipart(form)
+        .send()
+        .await
+        .expect("step");
+    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap_or_default());
+    // Nobody else may fill it: not another person, not an official without the visit.
+    for who in ["maria.wisniewska@okienko.test", "anna.nowak@okienko.test"] {
+        let r = t
+            .demo_web(who)
+            .await
+            .get(t.url(&format!("/drafts/{draft}/steps/0")))
+            .send()
+            .await
+            .expect("get");
+        assert_eq!(r.status(), 404, "{who}");
+    }
+    // Check the answers: no password asked; the counter vouches.
+    let (status, check) = get(format!("/drafts/{draft}/check?lang=en")).await;
+    assert_eq!(status, 200);
+    assert!(
+        check.contains("identity was confirmed at the counter") && !check.contains("f-password"),
+        "{check}"
+    );
+    let csrf = t.csrf(&clerk, &format!("/drafts/{draft}/check")).await;
+    let r = clerk
+        .post(t.url(&format!("/drafts/{draft}/submit")))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .expect("submit");
+    assert_eq!(r.status(), 303);
+    let back = r.headers()["location"].to_str().expect("back").to_string();
+    assert!(back.starts_with(&format!("{visit}?submitted=W-")), "{back}");
+    let reference = back.rsplit('=').next().expect("reference").to_string();
+    let (_, page) = get(format!("{back}&lang=en")).await;
+    assert!(
+        page.contains(&reference) && page.contains("Print the official receipt"),
+        "{page}"
+    );
+    // The UPP names the counter and the clerk; it prints as a PDF for Jan.
+    let sub = s
+        .store
+        .submission(&reference)
+        .await
+        .expect("read")
+        .expect("there");
+    assert_eq!(sub.user_id.as_deref(), Some(jan.user.id.as_str()));
+    let upp = s
+        .store
+        .evidence(&sub.upp_id)
+        .await
+        .expect("read")
+        .expect("UPP");
+    let doc: Value = serde_json::from_str(&upp.document).expect("json");
+    assert_eq!(doc["signed_by"], "counter-assisted");
+    assert_eq!(doc["assisted"]["clerk"], "Katarzyna Pocztowa");
+    let csrf = t.csrf(&clerk, &visit).await;
+    let r = clerk
+        .post(t.url(&format!("{visit}/upp")))
+        .form(&[("csrf", csrf.as_str()), ("reference", reference.as_str())])
+        .send()
+        .await
+        .expect("print");
+    assert_eq!(r.status(), 200);
+    assert!(r.bytes().await.expect("pdf").starts_with(b"%PDF"));
+    // Jan sees it among his applications, and who did what in his Data Tracker.
+    let mine = s.my_submissions(&jan).await.expect("mine");
+    assert!(mine.iter().any(|x| x.reference == reference));
+    let tracked: Vec<String> = s
+        .store
+        .audit_for_subject(&jan.user.id, 100)
+        .await
+        .expect("tracker")
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    for a in [
+        "counter.form.start",
+        "counter.form.submit",
+        "counter.upp.print",
+    ] {
+        assert!(tracked.iter().any(|x| x == a), "{a} in {tracked:?}");
+    }
 }

@@ -395,6 +395,11 @@ pub(crate) fn table() -> Vec<Row> {
         r("POST", "/admin/trusted-profiles", PA, 422),
         r("GET", "/counter/visits", CLERK1, 200),
         r("POST", "/counter/visits", CLERK1, 422),
+        // Applying for a service for the visit's citizen; no service or reference named:
+        // refused, nothing started.
+        r("GET", "/counter/visits/{id}/apply", CLERK1, 200),
+        r("POST", "/counter/visits/{id}/apply", CLERK1, 422),
+        r("POST", "/counter/visits/{id}/upp", CLERK1, 422),
         r("GET", "/counter/visits/{id}", CLERK1, 200),
         r("POST", "/counter/visits/{id}/print", CLERK1, 422),
         r("POST", "/counter/visits/{id}/end", CLERK1, 303),
@@ -805,6 +810,7 @@ pub(crate) async fn world() -> World {
                 password: None,
                 code: None,
                 idempotency_key: None,
+                assisted: None,
             },
         )
         .await

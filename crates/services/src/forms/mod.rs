@@ -13,9 +13,12 @@ use okienko_domain::{DomainError, FieldErrors};
 use okienko_store::{Draft, FormVersion, Submission};
 use serde_json::{json, Value};
 
+mod assist;
 pub mod demo;
 mod export;
 mod submit;
+
+pub use assist::{Assisted, Filler};
 pub use submit::{answer_rows, SubmitForm, Submitted};
 
 /// How long a draft is kept after it was last saved.

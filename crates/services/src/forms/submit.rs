@@ -18,6 +18,8 @@ pub struct SubmitForm {
     pub password: Option<String>,
     pub code: Option<String>,
     pub idempotency_key: Option<String>,
+    /// Filled and submitted by a clerk at the counter for the person (who is `p`).
+    pub assisted: Option<super::Assisted>,
 }
 
 /// What the person gets back.
@@ -166,7 +168,13 @@ impl Services {
             .trusted_profile(&p.user.id)
             .await?
             .is_some_and(|tp| crate::trusted::in_force(&tp, self.now_ms()));
-        let signature = match (s.password.as_deref(), has_profile) {
+        let assisted = s.assisted.clone();
+        let password = if assisted.is_some() {
+            None
+        } else {
+            s.password.as_deref()
+        };
+        let signature = match (password, has_profile) {
             (Some(pw), true) => Some(
                 self.sign_trusted(p, "wniosek.json", json_bytes.clone(), pw, s.code.as_deref())
                     .await?,
@@ -185,6 +193,8 @@ impl Services {
         let signed_by = if let Some(sig) = signature {
             attachments.push(("wniosek.json.p7s".into(), sig.into()));
             "trusted-signature"
+        } else if assisted.is_some() {
+            "counter-assisted"
         } else {
             "account"
         };
@@ -234,7 +244,7 @@ impl Services {
             updated_by: None,
             department: form.entry.spec.department.clone(),
         };
-        let about = json!({
+        let mut about = json!({
             "reference": reference,
             "office": {"id": form.entry.office.id, "name": form.entry.office.name},
             "service": {"id": form.entry.id, "code": form.entry.spec.code, "name": name},
@@ -242,6 +252,14 @@ impl Services {
             "signed_by": signed_by,
             "legal_effect": "the submission time is the time of its filing with the public body",
         });
+        if let (Some(a), Some(o)) = (&assisted, about.as_object_mut()) {
+            // The person was identified at the counter (PESEL and ID card) and consented; the
+            // receipt says where and by whom, in place of their signature.
+            o.insert(
+                "assisted".into(),
+                json!({"visit": a.visit_id, "clerk": a.clerk_name, "clerk_id": a.clerk_id, "service_point": a.point_name}),
+            );
+        }
         let sent = self
             .send_submission(
                 p,
@@ -253,6 +271,20 @@ impl Services {
                 },
             )
             .await?;
+        if let Some(a) = &assisted {
+            let ev = AuditEvent::new(
+                self.now_ms(),
+                Some(&a.clerk_id),
+                "counter.form.submit",
+                &reference,
+            )
+            .subject(&p.user.id)
+            .reason(format!(
+                "application submitted by clerk {} for citizen {} at {}",
+                a.clerk_name, a.citizen_name, a.point_name
+            ));
+            self.store.append_audit(&ev).await?;
+        }
         // A repeated idempotency key answers with the first submission's message.
         let stored = self
             .store

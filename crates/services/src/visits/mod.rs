@@ -127,7 +127,7 @@ impl Services {
 
     /// The principal's own open visit, or not found: a clerk acts for a citizen only within
     /// a visit they started and have not ended.
-    async fn my_open_visit(
+    pub(crate) async fn my_open_visit(
         &self,
         p: &Principal,
         id: &str,
@@ -148,6 +148,24 @@ impl Services {
             .await?
             .ok_or(DomainError::NotFound)?;
         Ok((v, point, citizen))
+    }
+
+    /// The citizen as the clerk acts for them during a visit (a session of kind `counter`).
+    pub(crate) async fn acting_citizen(&self, citizen: &User) -> Result<Principal, DomainError> {
+        let now = self.now_ms();
+        Ok(Principal {
+            grants: self.store.grants_of(&citizen.id).await?,
+            session: okienko_store::Session {
+                token_hash: String::new(),
+                user_id: citizen.id.clone(),
+                kind: "counter".into(),
+                csrf: String::new(),
+                created_at: now,
+                expires_at: now,
+                device: String::new(),
+            },
+            user: citizen.clone(),
+        })
     }
 
     async fn citizen_mailbox(&self, citizen: &User) -> Result<Option<String>, DomainError> {
@@ -306,20 +324,7 @@ impl Services {
             .citizen_mailbox(&citizen)
             .await?
             .ok_or(DomainError::Conflict("err-visit-no-mailbox"))?;
-        let now = self.now_ms();
-        let acting = Principal {
-            grants: self.store.grants_of(&citizen.id).await?,
-            session: okienko_store::Session {
-                token_hash: String::new(),
-                user_id: citizen.id.clone(),
-                kind: "counter".into(),
-                csrf: String::new(),
-                created_at: now,
-                expires_at: now,
-                device: String::new(),
-            },
-            user: citizen.clone(),
-        };
+        let acting = self.acting_citizen(&citizen).await?;
         let sent = self
             .send_message(
                 &acting,

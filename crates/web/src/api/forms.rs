@@ -171,6 +171,7 @@ async fn submit(
                 password: None,
                 code: None,
                 idempotency_key: key,
+                assisted: None,
             },
         )
         .await

@@ -106,6 +106,8 @@ struct VisitPage<'a> {
     form: FormView,
     /// Offices a fee may be paid to: (id, name).
     payees: Vec<(String, String)>,
+    /// The reference of an application just submitted for the citizen (its UPP to print).
+    submitted: Option<String>,
 }
 
 async fn visit_page(
@@ -135,6 +137,18 @@ async fn visit_page_full(
     notice: Option<String>,
     form: FormView,
 ) -> Result<Response, PageError> {
+    visit_page_all(state, ctx, id, error, notice, form, None).await
+}
+
+async fn visit_page_all(
+    state: &State,
+    ctx: &Arc<Ctx>,
+    id: &str,
+    error: Option<String>,
+    notice: Option<String>,
+    form: FormView,
+    submitted: Option<String>,
+) -> Result<Response, PageError> {
     let p = require_user(ctx)?;
     let v = state
         .services
@@ -154,6 +168,7 @@ async fn visit_page_full(
         .await
         .map_err(|e| PageError(e, ctx.clone()))?;
     let page = VisitPage {
+        submitted,
         payees,
         ctx,
         id: v.visit.id.clone(),
@@ -188,10 +203,25 @@ async fn visit(
     Path(id): Path<String>,
     axum::extract::Query(q): axum::extract::Query<Params>,
 ) -> Result<Response, PageError> {
+    let submitted = q.get("submitted").cloned();
     let notice = q
         .get("sent")
-        .map(|e| ctx.ta("notice-message-sent", &[("evidence", e)]));
-    match visit_page_with(&state, &ctx, &id, None, notice).await {
+        .map(|e| ctx.ta("notice-message-sent", &[("evidence", e)]))
+        .or_else(|| {
+            submitted
+                .as_ref()
+                .map(|r| ctx.ta("notice-assisted-submitted", &[("reference", r)]))
+        });
+    let page = visit_page_all(
+        &state,
+        &ctx,
+        &id,
+        None,
+        notice,
+        FormView::default(),
+        submitted,
+    );
+    match page.await {
         // A visit that has ended is shown as the clerk's record of it.
         Err(PageError(DomainError::NotFound, ctx)) => {
             super::visit_history::ended_page(&state, &ctx, &id).await

@@ -18,10 +18,11 @@ use axum::Router;
 use okienko_domain::forms::{text_in, Answers, FieldDef, FormDef, Kind};
 use okienko_domain::status::SubmissionStatus;
 use okienko_domain::DomainError;
-use okienko_services::forms::{StepSaved, SubmitForm, Upload};
+use okienko_services::forms::{Filler, StepSaved, SubmitForm, Upload};
 use serde_json::{json, Value};
 use std::collections::HashMap;
 
+mod assist;
 mod export;
 
 /// A time as the page writes it and its machine form.
@@ -33,6 +34,7 @@ type Section = (String, String, Vec<(String, String)>);
 
 pub fn routes() -> Router<State> {
     export::routes()
+        .merge(assist::routes())
         .route("/services/{id}/form", post(start))
         .route("/submissions", get(mine))
         .route(
@@ -120,6 +122,8 @@ impl Input {
 #[template(path = "forms/step.html")]
 struct StepPage<'a> {
     ctx: &'a Ctx,
+    /// A clerk fills it at the counter: for whom.
+    assisting: Option<String>,
     service: String,
     service_lang: String,
     title: String,
@@ -515,9 +519,31 @@ fn step_url(draft: &str, step: usize, steps: usize) -> String {
     }
 }
 
+/// Who fills the draft: its owner, or a clerk at the counter for them.
+async fn filler(state: &State, ctx: &std::sync::Arc<Ctx>, id: &str) -> Result<Filler, PageError> {
+    let p = require_user(ctx)?;
+    state.services.draft_filler(p, id).await.map_err(err(ctx))
+}
+
+/// What tells a clerk whose form they fill.
+fn assisting(ctx: &Ctx, f: &Filler) -> Option<String> {
+    f.assisted
+        .as_ref()
+        .map(|a| ctx.ta("form-assisting", &[("name", &a.citizen_name)]))
+}
+
+/// Where a clerk goes back to (the visit), or the person (their applications).
+fn back_to(f: &Filler, notice: &str) -> String {
+    match &f.assisted {
+        Some(a) => format!("/counter/visits/{}", a.visit_id),
+        None => format!("/submissions?notice={notice}"),
+    }
+}
+
 /// Goes on with a draft where the person left it.
 async fn resume(Cx(state, ctx): Cx, Path(id): Path<String>) -> Result<Response, PageError> {
-    let p = require_user(&ctx)?;
+    let f = filler(&state, &ctx, &id).await?;
+    let p = &f.acting;
     let view = state.services.my_draft(p, &id).await.map_err(err(&ctx))?;
     let steps = view.form.def.steps.len();
     let step = (view.draft.step.max(0) as usize).min(steps);
@@ -528,13 +554,15 @@ async fn step_page(
     Cx(state, ctx): Cx,
     Path((id, step)): Path<(String, usize)>,
 ) -> Result<Response, PageError> {
-    let p = require_user(&ctx)?;
+    let f = filler(&state, &ctx, &id).await?;
+    let p = &f.acting;
     let view = state.services.my_draft(p, &id).await.map_err(err(&ctx))?;
     if step >= view.form.def.steps.len() {
         return Err(PageError(DomainError::NotFound, ctx.clone()));
     }
     Ok(render_step(
         &ctx,
+        assisting(&ctx, &f),
         &view,
         step,
         &view.answers,
@@ -545,6 +573,7 @@ async fn step_page(
 
 fn render_step(
     ctx: &Ctx,
+    assisting: Option<String>,
     view: &okienko_services::forms::DraftView,
     step: usize,
     answers: &Answers,
@@ -583,6 +612,7 @@ fn render_step(
     errs.sort();
     let page = StepPage {
         ctx,
+        assisting,
         service: name.value,
         service_lang: name.lang.to_string(),
         title: title.into_owned(),
@@ -613,7 +643,8 @@ async fn save_step(
     Path((id, step)): Path<(String, usize)>,
     req: Request,
 ) -> Result<Response, PageError> {
-    let p = require_user(&ctx)?;
+    let f = filler(&state, &ctx, &id).await?;
+    let p = &f.acting;
     // Whose draft first: someone else's is not found, whatever the body.
     let view = state.services.my_draft(p, &id).await.map_err(err(&ctx))?;
     if step >= view.form.def.steps.len() {
@@ -640,7 +671,7 @@ async fn save_step(
         return Ok(Redirect::to(&format!("/drafts/{id}/steps/{step}#g-{anchor}")).into_response());
     }
     if posted.action == "later" {
-        return Ok(Redirect::to("/submissions?notice=notice-draft-saved").into_response());
+        return Ok(Redirect::to(&back_to(&f, "notice-draft-saved")).into_response());
     }
     match saved {
         StepSaved::Next(next) => {
@@ -653,7 +684,15 @@ async fn save_step(
                 fe.0.iter()
                     .map(|e| (e.field.to_string(), ctx.t(e.code)))
                     .collect();
-            Ok(render_step(&ctx, &view, step, &view.answers, &errors, true))
+            Ok(render_step(
+                &ctx,
+                assisting(&ctx, &f),
+                &view,
+                step,
+                &view.answers,
+                &errors,
+                true,
+            ))
         }
     }
 }
@@ -662,6 +701,8 @@ async fn save_step(
 #[template(path = "forms/check.html")]
 struct CheckPage<'a> {
     ctx: &'a Ctx,
+    /// A clerk fills it at the counter: for whom (no password; the counter vouches).
+    assisting: Option<String>,
     service: String,
     service_lang: String,
     office: String,
@@ -684,7 +725,8 @@ async fn check_view(
     id: &str,
     error: Option<String>,
 ) -> Result<Response, PageError> {
-    let p = require_user(ctx)?;
+    let f = filler(state, ctx, id).await?;
+    let p = &f.acting;
     let view = state.services.my_draft(p, id).await.map_err(err(ctx))?;
     let def = &view.form.def;
     let (answers, errs) = def.check_all(&view.answers);
@@ -727,6 +769,7 @@ async fn check_view(
     let name = view.form.entry.spec.local(lang).name;
     let page = CheckPage {
         ctx,
+        assisting: assisting(ctx, &f),
         service: name.value,
         service_lang: name.lang.to_string(),
         office: view.form.entry.office.name.clone(),
@@ -745,7 +788,8 @@ async fn submit(
     Path(id): Path<String>,
     CsrfForm(form): CsrfForm,
 ) -> Result<Response, PageError> {
-    let p = require_user(&ctx)?;
+    let f = filler(&state, &ctx, &id).await?;
+    let p = &f.acting;
     let view = state.services.my_draft(p, &id).await.map_err(err(&ctx))?;
     let result = state
         .services
@@ -761,14 +805,15 @@ async fn submit(
                 code: form.get("code").cloned().filter(|c| !c.is_empty()),
                 // A second click of the same button is the same submission.
                 idempotency_key: Some(format!("draft-{id}")),
+                assisted: f.assisted.clone(),
             },
         )
         .await;
     match result {
-        Ok(s) => Ok(Redirect::to(&format!(
-            "/submissions/{}?notice=notice-submitted",
-            s.reference
-        ))
+        Ok(s) => Ok(Redirect::to(&match &f.assisted {
+            Some(a) => format!("/counter/visits/{}?submitted={}", a.visit_id, s.reference),
+            None => format!("/submissions/{}?notice=notice-submitted", s.reference),
+        })
         .into_response()),
         Err(
             e @ (DomainError::BadCredentials | DomainError::TotpRequired | DomainError::Throttled),
@@ -785,7 +830,8 @@ async fn discard(
     Path(id): Path<String>,
     CsrfForm(form): CsrfForm,
 ) -> Result<Response, PageError> {
-    let p = require_user(&ctx)?;
+    let f = filler(&state, &ctx, &id).await?;
+    let p = &f.acting;
     if !confirmed(&form) {
         return Ok(confirm_page(
             &ctx,
@@ -800,7 +846,7 @@ async fn discard(
         .discard_draft(p, &id)
         .await
         .map_err(err(&ctx))?;
-    Ok(Redirect::to("/submissions?notice=notice-draft-discarded").into_response())
+    Ok(Redirect::to(&back_to(&f, "notice-draft-discarded")).into_response())
 }
 
 #[derive(Template)]
