@@ -261,7 +261,7 @@ impl FormDef {
             .find(|f| f.id == id)
     }
 
-    fn check(&self) -> Result<(), DefError> {
+    pub fn check(&self) -> Result<(), DefError> {
         if self.steps.is_empty() {
             return Err(DefError::at("steps", "err-form-def-no-steps", ""));
         }
@@ -1208,6 +1208,8 @@ pub fn carry(answers: &Answers, to: &FormDef) -> (Answers, Vec<String>) {
     }
     (kept, recheck)
 }
+
+pub mod build;
 
 #[cfg(test)]
 mod tests;

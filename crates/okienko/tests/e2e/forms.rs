@@ -1200,3 +1200,172 @@ async fn a_clerk_applies_for_a_citizen_at_the_counter_and_prints_the_upp() {
         assert!(tracked.iter().any(|x| x == a), "{a} in {tracked:?}");
     }
 }
+
+/// The definition a builder page carries (its hidden field, unescaped).
+fn carried_definition(page: &str) -> String {
+    let start = page
+        .find("name=\"definition\" value=\"")
+        .expect("the definition field")
+        + "name=\"definition\" value=\"".len();
+    let end = start + page[start..].find('"').expect("its end");
+    page[start..end]
+        .replace("&quot;", "\"")
+        .replace("&#34;", "\"")
+        .replace("&#x27;", "'")
+        .replace("&#39;", "'")
+        .replace("&lt;", "<")
+        .replace("&#60;", "<")
+        .replace("&gt;", ">")
+        .replace("&#62;", ">")
+        .replace("&amp;", "&")
+        .replace("&#38;", "&")
+}
+
+#[tokio::test]
+async fn an_office_admin_builds_a_form_in_the_browser_without_writing_json() {
+    let t = TestServer::seeded().await;
+    let s = &t.services;
+    let office = s.store.offices().await.expect("offices").remove(0).id;
+    let service = s
+        .store
+        .office_services(&office)
+        .await
+        .expect("services")
+        .into_iter()
+        .find(|x| x.code == "WYM-1")
+        .expect("WYM-1")
+        .id;
+    let admin = t.demo_web("urzad.admin@okienko.test").await;
+    let url = format!("/services/{service}/form/build");
+    let first = admin
+        .get(t.url(&format!("{url}?lang=en")))
+        .send()
+        .await
+        .expect("builder")
+        .text()
+        .await
+        .expect("text");
+    assert!(first.contains("The form has no steps yet"), "{first}");
+    let mut definition = carried_definition(&first);
+    // One press of a button: the edit, then the builder again with the definition it made.
+    let press = |definition: String, fields: Vec<(&'static str, &'static str)>| {
+        let admin = &admin;
+        let t = &t;
+        let url = url.clone();
+        async move {
+            let csrf = t.csrf(admin, &url).await;
+            let mut form = vec![
+                ("csrf".to_string(), csrf),
+                ("definition".to_string(), definition),
+            ];
+            form.extend(
+                fields
+                    .into_iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string())),
+            );
+            let r = admin
+                .post(t.url(&format!("{url}?lang=en")))
+                .form(&form)
+                .send()
+                .await
+                .expect("press");
+            let status = r.status().as_u16();
+            let location = r
+                .headers()
+                .get("location")
+                .and_then(|l| l.to_str().ok())
+                .unwrap_or("")
+                .to_string();
+            (status, location, r.text().await.expect("text"))
+        }
+    };
+    let (status, _, page) = press(
+        definition.clone(),
+        vec![
+            ("op", "add-step"),
+            ("new-step-pl", "Dane wnioskodawcy"),
+            ("new-step-en", "Your details"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("Step 1: Your details"), "{page}");
+    definition = carried_definition(&page);
+    for (kind, id, label) in [
+        ("choice", "kind", "Rodzaj"),
+        ("text", "name", "Imię i nazwisko"),
+    ] {
+        let (status, _, page) = press(
+            definition.clone(),
+            vec![
+                ("op", "add-field:0"),
+                ("new-kind-0", kind),
+                ("new-id-0", id),
+                ("new-label-0", label),
+            ],
+        )
+        .await;
+        assert_eq!(status, 200, "{page}");
+        definition = carried_definition(&page);
+    }
+    // A malformed identifier is refused, named, and nothing changes.
+    let (status, _, page) = press(
+        definition.clone(),
+        vec![
+            ("op", "add-field:0"),
+            ("new-kind-0", "text"),
+            ("new-id-0", "Bad Id"),
+            ("new-label-0", "x"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(page.contains("Bad Id"), "{page}");
+    assert_eq!(carried_definition(&page), definition);
+    // The name (labelled in the page's language when added): required, shown only for the
+    // first kind, moved first.
+    let (_, _, page) = press(definition.clone(), vec![("op", "edit-field:0:1")]).await;
+    assert!(
+        page.contains("name=\"label-en\" value=\"Imię i nazwisko\""),
+        "{page}"
+    );
+    let (status, _, page) = press(
+        definition.clone(),
+        vec![
+            ("op", "save-field:0:1"),
+            ("label-pl", "Imię i nazwisko"),
+            ("label-en", "Full name"),
+            ("required", "1"),
+            ("visible_if", r#"{"==": [{"var": "kind"}, "option1"]}"#),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200, "{page}");
+    definition = carried_definition(&page);
+    let (_, _, page) = press(definition.clone(), vec![("op", "up-field:0:1")]).await;
+    definition = carried_definition(&page);
+    let (_, _, page) = press(definition.clone(), vec![("op", "preview")]).await;
+    assert!(
+        page.contains("Full name") && page.contains("<fieldset disabled>"),
+        "{page}"
+    );
+    // Published: version 1, the name first and required.
+    let (status, location, _) = press(definition.clone(), vec![("op", "publish")]).await;
+    assert_eq!(status, 303);
+    assert!(location.contains("notice-form-published"), "{location}");
+    let form = s.service_form(&service).await.expect("published");
+    assert_eq!(form.version.n, 1);
+    let f = &form.def.steps[0].fields;
+    assert_eq!((f[0].id.as_str(), f[1].id.as_str()), ("name", "kind"));
+    assert_eq!(f[0].required, json!(true));
+    // Removing the field the rule reads, then publishing: refused with the place.
+    let (_, _, page) = press(definition.clone(), vec![("op", "remove-field:0:1")]).await;
+    let (status, _, page) = press(carried_definition(&page), vec![("op", "publish")]).await;
+    assert_eq!(status, 422);
+    assert!(page.contains("steps[0].fields[0].visible_if"), "{page}");
+    assert_eq!(s.service_form(&service).await.expect("still").version.n, 1);
+    // A citizen cannot open the builder.
+    let jan = t.demo_web("jan.kowalski@okienko.test").await;
+    let r = jan.get(t.url(&url)).send().await.expect("jan");
+    assert_eq!(r.status(), 404);
+}

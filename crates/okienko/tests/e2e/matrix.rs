@@ -232,6 +232,9 @@ pub(crate) fn table() -> Vec<Row> {
             200,
         ),
         r("GET", "/services/{id}/form/edit", OFFICE1_MANAGERS, 200),
+        r("GET", "/services/{id}/form/build", OFFICE1_MANAGERS, 200),
+        // No definition carried: refused, nothing changes.
+        r("POST", "/services/{id}/form/build", OFFICE1_MANAGERS, 422),
         // Not a multipart form: refused, nothing published.
         r("POST", "/services/{id}/form/edit", OFFICE1_MANAGERS, 422),
         r("GET", "/offices/{id}/catalogue", OFFICE1_MANAGERS, 200),

@@ -23,6 +23,7 @@ use serde_json::{json, Value};
 use std::collections::HashMap;
 
 mod assist;
+mod build;
 mod export;
 
 /// A time as the page writes it and its machine form.
@@ -35,6 +36,7 @@ type Section = (String, String, Vec<(String, String)>);
 pub fn routes() -> Router<State> {
     export::routes()
         .merge(assist::routes())
+        .merge(build::routes())
         .route("/services/{id}/form", post(start))
         .route("/submissions", get(mine))
         .route(
@@ -1271,18 +1273,23 @@ async fn publish(
         ))
         .into_response()),
         Err(e) => {
-            let place = if e.path.is_empty() {
-                String::new()
-            } else {
-                format!(" ({})", e.path)
-            };
-            let what = if e.detail.is_empty() || e.code == "err-form-def-json" {
-                String::new()
-            } else {
-                format!(": {}", e.detail)
-            };
-            let problem = format!("{}{what}{place}", ctx.t(e.code));
+            let problem = def_problem(&ctx, &e);
             edit_view(&state, &ctx, &id, Some(typed), Some(problem), None).await
         }
     }
+}
+
+/// A refused definition's mistake as a sentence: what, naming what, and where.
+fn def_problem(ctx: &Ctx, e: &okienko_domain::forms::DefError) -> String {
+    let place = if e.path.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", e.path)
+    };
+    let what = if e.detail.is_empty() || e.code == "err-form-def-json" {
+        String::new()
+    } else {
+        format!(": {}", e.detail)
+    };
+    format!("{}{what}{place}", ctx.t(e.code))
 }
