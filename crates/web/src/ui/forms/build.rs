@@ -23,7 +23,15 @@ use std::collections::HashMap;
 const LANGS: [&str; 3] = ["pl", "en", "sr-Latn"];
 
 pub fn routes() -> Router<State> {
-    Router::new().route("/services/{id}/form/build", get(page).post(edit))
+    // A definition is at most MAX_DEFINITION; URL-encoded JSON takes up to three times that.
+    Router::new().route(
+        "/services/{id}/form/build",
+        get(page)
+            .post(edit)
+            .layer(axum::extract::DefaultBodyLimit::max(
+                okienko_domain::forms::MAX_DEFINITION * 3 + 64 * 1024,
+            )),
+    )
 }
 
 /// A field as the builder lists it.
@@ -110,7 +118,14 @@ async fn edit(
         .await
         .map_err(err(&ctx))?;
     let text = |k: &str| form.get(k).cloned().unwrap_or_default();
-    let def: FormDef = serde_json::from_str(&text("definition")).map_err(|_| {
+    let carried = text("definition");
+    if carried.len() > okienko_domain::forms::MAX_DEFINITION {
+        return Err(PageError(
+            DomainError::invalid("definition", "err-form-def-too-large"),
+            ctx.clone(),
+        ));
+    }
+    let def: FormDef = serde_json::from_str(&carried).map_err(|_| {
         PageError(
             DomainError::invalid("definition", "err-form-def-json"),
             ctx.clone(),
@@ -200,7 +215,14 @@ async fn edit(
     }
     match verb {
         "edit-field" => show(&state, &ctx, &id, &def, Some(op.clone()), None, false).await,
-        "preview" => show(&state, &ctx, &id, &def, None, None, true).await,
+        // Shown as applicants will see it only when it holds together.
+        "preview" => match def.check() {
+            Ok(()) => show(&state, &ctx, &id, &def, None, None, true).await,
+            Err(e) => {
+                let problem = def_problem(&ctx, &e);
+                show(&state, &ctx, &id, &def, None, Some(problem), false).await
+            }
+        },
         "publish" => match state
             .services
             .publish_form(p, &id, &def.canonical())
