@@ -125,7 +125,7 @@ impl Input {
 struct StepPage<'a> {
     ctx: &'a Ctx,
     /// A clerk fills it at the counter: for whom.
-    assisting: Option<String>,
+    assisting: Option<Assisting>,
     service: String,
     service_lang: String,
     title: String,
@@ -528,10 +528,17 @@ async fn filler(state: &State, ctx: &std::sync::Arc<Ctx>, id: &str) -> Result<Fi
 }
 
 /// What tells a clerk whose form they fill.
-fn assisting(ctx: &Ctx, f: &Filler) -> Option<String> {
-    f.assisted
-        .as_ref()
-        .map(|a| ctx.ta("form-assisting", &[("name", &a.citizen_name)]))
+fn assisting(ctx: &Ctx, f: &Filler) -> Option<Assisting> {
+    f.assisted.as_ref().map(|a| Assisting {
+        text: ctx.ta("form-assisting", &[("name", &a.citizen_name)]),
+        visit: format!("/counter/visits/{}", a.visit_id),
+    })
+}
+
+/// A clerk filling a citizen's form: the line that says so, and the visit's page.
+struct Assisting {
+    text: String,
+    visit: String,
 }
 
 /// Where a clerk goes back to (the visit), or the person (their applications).
@@ -575,7 +582,7 @@ async fn step_page(
 
 fn render_step(
     ctx: &Ctx,
-    assisting: Option<String>,
+    assisting: Option<Assisting>,
     view: &okienko_services::forms::DraftView,
     step: usize,
     answers: &Answers,
@@ -588,9 +595,10 @@ fn render_step(
     let at = steps.iter().position(|s| *s == step).unwrap_or(0);
     let name = view.form.entry.spec.local(lang).name;
     let (title, title_lang) = text_in(&def.steps[step].title, lang);
-    let back = match at.checked_sub(1).and_then(|i| steps.get(i)) {
-        Some(prev) => format!("/drafts/{}/steps/{prev}", view.draft.id),
-        None => format!("/services/{}", view.form.entry.id),
+    let back = match (at.checked_sub(1).and_then(|i| steps.get(i)), &assisting) {
+        (Some(prev), _) => format!("/drafts/{}/steps/{prev}", view.draft.id),
+        (None, Some(a)) => format!("{}/apply", a.visit),
+        (None, None) => format!("/services/{}", view.form.entry.id),
     };
     let labels: HashMap<String, String> = def
         .all_fields()
@@ -704,7 +712,7 @@ async fn save_step(
 struct CheckPage<'a> {
     ctx: &'a Ctx,
     /// A clerk fills it at the counter: for whom (no password; the counter vouches).
-    assisting: Option<String>,
+    assisting: Option<Assisting>,
     service: String,
     service_lang: String,
     office: String,
