@@ -72,28 +72,38 @@ pub struct Upload {
     pub bytes: bytes::Bytes,
 }
 
-/// Parsed definitions by version. A version is the hash of its definition, so an entry can
-/// never be stale, on any instance; the map is emptied when it grows past a bound.
-static PARSED: std::sync::OnceLock<
-    std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<FormDef>>>,
+/// Published versions with their parsed definitions, by (service, version). A published
+/// version never changes (its id is the hash of its definition), so an entry can never be
+/// stale, on any instance; the map is emptied when it grows past a bound.
+type Published = (FormVersion, std::sync::Arc<FormDef>);
+static PUBLISHED: std::sync::OnceLock<
+    std::sync::Mutex<std::collections::HashMap<(String, String), Published>>,
 > = std::sync::OnceLock::new();
 
-fn definition(v: &FormVersion) -> Result<std::sync::Arc<FormDef>, DomainError> {
-    let cache = PARSED.get_or_init(Default::default);
-    if let Some(d) = cache.lock().ok().and_then(|c| c.get(&v.version).cloned()) {
-        return Ok(d);
-    }
-    let def =
-        std::sync::Arc::new(FormDef::parse(v.definition.as_bytes()).map_err(|e| {
+impl Services {
+    /// A published version of a service's form and its parsed definition.
+    async fn published(&self, service_id: &str, version: &str) -> Result<Published, DomainError> {
+        let cache = PUBLISHED.get_or_init(Default::default);
+        let key = (service_id.to_string(), version.to_string());
+        if let Some(hit) = cache.lock().ok().and_then(|c| c.get(&key).cloned()) {
+            return Ok(hit);
+        }
+        let v = self
+            .store
+            .form_version(service_id, version)
+            .await?
+            .ok_or(DomainError::NotFound)?;
+        let def = std::sync::Arc::new(FormDef::parse(v.definition.as_bytes()).map_err(|e| {
             DomainError::Internal(format!("stored form {}: {}", v.version, e.code))
         })?);
-    if let Ok(mut c) = cache.lock() {
-        if c.len() >= 1_000 {
-            c.clear();
+        if let Ok(mut c) = cache.lock() {
+            if c.len() >= 1_000 {
+                c.clear();
+            }
+            c.insert(key, (v.clone(), def.clone()));
         }
-        c.insert(v.version.clone(), def.clone());
+        Ok((v, def))
     }
-    Ok(def)
 }
 
 impl Services {
@@ -171,12 +181,7 @@ impl Services {
         let entry = self.catalogue_entry(service_id).await?;
         // The current version is kept with the service (set in the commit that publishes).
         let current = entry.form_version.clone().ok_or(DomainError::NotFound)?;
-        let version = self
-            .store
-            .form_version(service_id, &current)
-            .await?
-            .ok_or(DomainError::NotFound)?;
-        let def = definition(&version)?;
+        let (version, def) = self.published(service_id, &current).await?;
         Ok(ServiceForm {
             entry,
             version,
@@ -191,12 +196,7 @@ impl Services {
         version: &str,
     ) -> Result<ServiceForm, DomainError> {
         let entry = self.catalogue_entry(service_id).await?;
-        let version = self
-            .store
-            .form_version(service_id, version)
-            .await?
-            .ok_or(DomainError::NotFound)?;
-        let def = definition(&version)?;
+        let (version, def) = self.published(service_id, version).await?;
         Ok(ServiceForm {
             entry,
             version,

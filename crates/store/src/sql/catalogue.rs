@@ -162,8 +162,17 @@ impl crate::CatalogueStore for SqlStore {
                 " AND (s.name_folded > ${a} OR (s.name_folded = ${a} AND s.id > ${b}))"
             ));
         }
+        // With words, the few services that have them are found through the word index and
+        // then sorted: ordering by an expression keeps SQLite from walking the whole name
+        // index in order and testing each service for the words (thousands of rows when the
+        // words are common). Without words, the name index gives the order.
+        let order = if q.words.is_empty() {
+            "s.name_folded"
+        } else {
+            "s.name_folded || ''"
+        };
         sql.push_str(&format!(
-            " ORDER BY s.name_folded, s.id LIMIT {}",
+            " ORDER BY {order}, s.id LIMIT {}",
             q.limit.clamp(1, 1000)
         ));
         let mut query = sqlx::query(&sql);
