@@ -124,24 +124,31 @@ impl crate::CatalogueStore for SqlStore {
         }
         sql.push_str(" WHERE 1 = 1");
         let mut binds: Vec<String> = Vec::new();
+        // The services with a word starting with each of the words: a range on the word
+        // index's key per word, intersected there (cheaper than testing every service that
+        // has the first word for the others).
+        if !q.words.is_empty() {
+            let mut ranges = Vec::new();
+            for w in &q.words {
+                match next_prefix(w) {
+                    Some(next) => {
+                        binds.push(w.clone());
+                        binds.push(next);
+                        ranges.push(format!(
+                            "SELECT service_id FROM service_words WHERE word >= ${} AND word < ${}",
+                            binds.len() - 1,
+                            binds.len()
+                        ));
+                    }
+                    None => ranges.push("SELECT service_id FROM service_words WHERE 1 = 0".into()),
+                }
+            }
+            sql.push_str(&format!(" AND s.id IN ({})", ranges.join(" INTERSECT ")));
+        }
         let mut mark = |sql: &mut String, clause: &str, value: String| {
             binds.push(value);
             sql.push_str(&clause.replace('?', &format!("${}", binds.len())));
         };
-        for w in &q.words {
-            // The services with a word starting with `w`: a range on the index's key.
-            match next_prefix(w) {
-                Some(next) => {
-                    mark(
-                        &mut sql,
-                        " AND s.id IN (SELECT service_id FROM service_words WHERE word >= ?",
-                        w.clone(),
-                    );
-                    mark(&mut sql, " AND word < ?)", next);
-                }
-                None => sql.push_str(" AND 1 = 0"),
-            }
-        }
         if let Some(o) = &q.office_id {
             mark(&mut sql, " AND s.office_id = ?", o.clone());
         }
@@ -162,17 +169,8 @@ impl crate::CatalogueStore for SqlStore {
                 " AND (s.name_folded > ${a} OR (s.name_folded = ${a} AND s.id > ${b}))"
             ));
         }
-        // With words, the few services that have them are found through the word index and
-        // then sorted: ordering by an expression keeps SQLite from walking the whole name
-        // index in order and testing each service for the words (thousands of rows when the
-        // words are common). Without words, the name index gives the order.
-        let order = if q.words.is_empty() {
-            "s.name_folded"
-        } else {
-            "s.name_folded || ''"
-        };
         sql.push_str(&format!(
-            " ORDER BY {order}, s.id LIMIT {}",
+            " ORDER BY s.name_folded, s.id LIMIT {}",
             q.limit.clamp(1, 1000)
         ));
         let mut query = sqlx::query(&sql);
