@@ -51,8 +51,8 @@ struct Row {
 
 struct StepView {
     n: usize,
-    /// (lang, title)
-    titles: Vec<(&'static str, String)>,
+    /// (lang, its name, title)
+    titles: Vec<(&'static str, &'static str, String)>,
     title: String,
     rows: Vec<Row>,
     first: bool,
@@ -64,8 +64,8 @@ struct Editing {
     op: String,
     id: String,
     kind: Kind,
-    /// (lang, label, hint, choices one per line)
-    texts: Vec<(&'static str, String, String, String)>,
+    /// (lang, its name, label, hint, choices one per line)
+    texts: Vec<(&'static str, &'static str, String, String, String)>,
     required: bool,
     visible_if: String,
 }
@@ -81,6 +81,8 @@ struct BuildPage<'a> {
     steps: Vec<StepView>,
     /// (word, name) of every kind.
     kinds: Vec<(&'static str, String)>,
+    /// The languages texts are typed in: (code, its own name).
+    langs: Vec<(&'static str, &'static str)>,
     editing: Option<Editing>,
     problem: Option<String>,
     /// Each step as applicants see it: (title, inputs).
@@ -243,6 +245,11 @@ async fn edit(
     }
 }
 
+/// A language's own name (`Polski`), to mark which text is which.
+fn native(code: &str) -> &'static str {
+    okienko_i18n::Lang::parse(code).map_or("", |l| l.native_name())
+}
+
 /// `2` or `2.1` (a group field of step 2).
 fn parse_place(s: &str) -> Option<Place> {
     let mut it = s.split('.');
@@ -310,7 +317,7 @@ async fn show(
             n,
             titles: LANGS
                 .iter()
-                .map(|l| (*l, s.title.get(*l).cloned().unwrap_or_default()))
+                .map(|l| (*l, native(l), s.title.get(*l).cloned().unwrap_or_default()))
                 .collect(),
             title: text_in(&s.title, lang).0.into_owned(),
             rows: rows(
@@ -355,6 +362,7 @@ async fn show(
                         .join("\n");
                     (
                         *l,
+                        native(l),
                         f.label.get(*l).cloned().unwrap_or_default(),
                         f.hint.get(*l).cloned().unwrap_or_default(),
                         choices,
@@ -393,6 +401,7 @@ async fn show(
             .iter()
             .map(|k| (k.word(), ctx.t(&format!("form-kind-{}", k.word()))))
             .collect(),
+        langs: LANGS.iter().map(|l| (*l, native(l))).collect(),
         editing,
         problem,
         preview,
