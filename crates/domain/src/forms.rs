@@ -885,6 +885,44 @@ fn as_text(v: &Value) -> Option<String> {
     }
 }
 
+/// A postal address answer (street, building, flat, postal code, city), checked and in its
+/// stored form: building and city required, lines clean and at most 100 characters, a Polish
+/// `DD-DDD` or a Serbian five-digit postal code. The trusted profile's address is kept so too.
+pub fn address(v: &Value) -> Result<Value, &'static str> {
+    let Value::Object(o) = v else {
+        return Err("err-form-address");
+    };
+    let part = |k: &str| {
+        o.get(k)
+            .and_then(Value::as_str)
+            .map(|s| s.trim().to_string())
+            .unwrap_or_default()
+    };
+    let (street, building, flat, code, city) = (
+        part("street"),
+        part("building"),
+        part("flat"),
+        part("postal_code"),
+        part("city"),
+    );
+    for p in [&street, &building, &flat, &city] {
+        if p.chars().count() > 100 || !crate::text::clean_line(p) {
+            return Err("err-form-address");
+        }
+    }
+    if building.is_empty() || city.is_empty() {
+        return Err("err-form-address");
+    }
+    let code_ok = crate::ids::postal_code(&code).is_ok()
+        || (code.len() == 5 && code.bytes().all(|b| b.is_ascii_digit()));
+    if !code_ok {
+        return Err("err-form-postal-code");
+    }
+    Ok(
+        json!({"street": street, "building": building, "flat": flat, "postal_code": code, "city": city}),
+    )
+}
+
 /// One answer, checked and in its stored form. Taking its own stored form back is the
 /// identity, so stored answers check again as they are.
 pub fn normalise(f: &FieldDef, v: &Value) -> Result<Value, &'static str> {
@@ -1025,40 +1063,7 @@ pub fn normalise(f: &FieldDef, v: &Value) -> Result<Value, &'static str> {
         Kind::Iban => iban(&s.ok_or("err-form-iban")?)
             .map(|i| json!(i))
             .ok_or("err-form-iban"),
-        Kind::Address => {
-            let Value::Object(o) = v else {
-                return Err("err-form-address");
-            };
-            let part = |k: &str| {
-                o.get(k)
-                    .and_then(Value::as_str)
-                    .map(|s| s.trim().to_string())
-                    .unwrap_or_default()
-            };
-            let (street, building, flat, code, city) = (
-                part("street"),
-                part("building"),
-                part("flat"),
-                part("postal_code"),
-                part("city"),
-            );
-            for p in [&street, &building, &flat, &city] {
-                if p.chars().count() > 100 || !crate::text::clean_line(p) {
-                    return Err("err-form-address");
-                }
-            }
-            if building.is_empty() || city.is_empty() {
-                return Err("err-form-address");
-            }
-            let code_ok = crate::ids::postal_code(&code).is_ok()
-                || (code.len() == 5 && code.bytes().all(|b| b.is_ascii_digit()));
-            if !code_ok {
-                return Err("err-form-postal-code");
-            }
-            Ok(
-                json!({"street": street, "building": building, "flat": flat, "postal_code": code, "city": city}),
-            )
-        }
+        Kind::Address => address(v),
         Kind::File => {
             let Value::Object(o) = v else {
                 return Err("err-form-file");

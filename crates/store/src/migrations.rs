@@ -133,4 +133,9 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "submission_exports",
         sql: include_str!("../migrations/0025_submission_exports.sql"),
     },
+    Migration {
+        version: 26,
+        name: "profile_addresses",
+        sql: include_str!("../migrations/0026_profile_addresses.sql"),
+    },
 ];

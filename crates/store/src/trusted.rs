@@ -16,6 +16,16 @@ pub trait TrustedStore: Send + Sync {
     /// Decides a pending application, once; false if it was no longer pending.
     async fn decide_tp_application(&self, d: &TpDecision<'_>, audit: &AuditEvent) -> Result<bool>;
     async fn trusted_profile(&self, user_id: &str) -> Result<Option<TrustedProfile>>;
+    /// The address a person gave for letters (the form language's address answer, as JSON).
+    async fn profile_address(&self, user_id: &str) -> Result<Option<String>>;
+    /// Keeps (`Some`) or forgets (`None`) a person's address, audited in the same commit.
+    async fn set_profile_address(
+        &self,
+        user_id: &str,
+        address: Option<&str>,
+        at: Millis,
+        audit: &AuditEvent,
+    ) -> Result<()>;
     /// Revokes a profile; false if there was none in force.
     async fn revoke_trusted_profile(
         &self,

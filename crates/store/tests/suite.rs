@@ -1716,6 +1716,24 @@ async fn trusted_profile_applications_are_decided_once() {
                 .and_then(|p| p.revoked_at),
             Some(3_000)
         );
+        // The address for letters: kept, replaced, forgotten, each audited.
+        assert_eq!(s.profile_address("c1").await.expect("none"), None);
+        for (a, at) in [
+            (Some("{\"city\":\"Kraków\"}"), 3_100),
+            (Some("{\"city\":\"Łódź\"}"), 3_200),
+        ] {
+            s.set_profile_address("c1", a, at, &ev("profile.address"))
+                .await
+                .expect("kept");
+        }
+        assert_eq!(
+            s.profile_address("c1").await.expect("one").as_deref(),
+            Some("{\"city\":\"Łódź\"}")
+        );
+        s.set_profile_address("c1", None, 3_300, &ev("profile.address"))
+            .await
+            .expect("forgotten");
+        assert_eq!(s.profile_address("c1").await.expect("gone"), None);
         verify(s).await.expect("audit chain intact");
     }
     drop_all(stores).await;

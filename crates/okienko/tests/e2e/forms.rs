@@ -1369,3 +1369,112 @@ async fn an_office_admin_builds_a_form_in_the_browser_without_writing_json() {
     let r = jan.get(t.url(&url)).send().await.expect("jan");
     assert_eq!(r.status(), 404);
 }
+
+#[tokio::test]
+async fn the_address_kept_with_the_trusted_profile_fills_a_forms_address() {
+    let t = TestServer::seeded().await;
+    let jan = principal(&t, "jan.kowalski@okienko.test").await;
+    let web = t.demo_web("jan.kowalski@okienko.test").await;
+    let post = |form: Vec<(&'static str, &'static str)>| {
+        let (web, t) = (web.clone(), &t);
+        async move {
+            let csrf = t.csrf(&web, "/trusted-profile").await;
+            let mut form = form;
+            form.push(("csrf", Box::leak(csrf.into_boxed_str())));
+            web.post(t.url("/trusted-profile/address"))
+                .form(&form)
+                .send()
+                .await
+                .expect("post")
+        }
+    };
+    let typed = |code: &'static str| {
+        vec![
+            ("street", "Polna"),
+            ("building", "12"),
+            ("flat", "3"),
+            ("postal_code", code),
+            ("city", "Przykładowo"),
+            ("action", "keep"),
+        ]
+    };
+    // A wrong postal code: said next to the field, what was typed kept, nothing stored.
+    let r = post(typed("00-95")).await;
+    assert_eq!(r.status(), 422);
+    let page = r.text().await.expect("page");
+    assert!(
+        page.contains("Wpisz kod pocztowy") && page.contains("value=\"Polna\""),
+        "{page}"
+    );
+    assert_eq!(t.services.my_address(&jan).await.expect("none"), None);
+    // Kept.
+    let r = post(typed("00-950")).await;
+    assert_eq!(r.status(), 303);
+    let kept = t
+        .services
+        .my_address(&jan)
+        .await
+        .expect("kept")
+        .expect("one");
+    assert_eq!(
+        (kept["street"].as_str(), kept["postal_code"].as_str()),
+        (Some("Polna"), Some("00-950"))
+    );
+    let page = web
+        .get(t.url("/trusted-profile?notice=notice-tp-address-kept"))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        page.contains("Adres zapisany") && page.contains("value=\"Przykładowo\""),
+        "{page}"
+    );
+
+    // A new application for a dog: the owner's address is filled in.
+    let (_, found) = get(
+        &t,
+        "/api/v1/services?q=bezplatny+znaczek+psa",
+        &t.demo_token("jan.kowalski@okienko.test").await,
+    )
+    .await;
+    let dog = found["items"][0]["id"].as_str().expect("id").to_string();
+    let csrf = t.csrf(&web, &format!("/services/{dog}")).await;
+    let r = web
+        .post(t.url(&format!("/services/{dog}/form")))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .expect("start");
+    assert_eq!(r.status(), 303);
+    let step = r.headers()["location"].to_str().expect("to").to_string();
+    let page = web
+        .get(t.url(&step))
+        .send()
+        .await
+        .expect("step")
+        .text()
+        .await
+        .expect("text");
+    for v in ["Polna", "12", "00-950", "Przykładowo"] {
+        assert!(page.contains(&format!("value=\"{v}\"")), "{v}: {page}");
+    }
+    // Forgotten; both acts are in the audit trail about Jan.
+    let r = post(vec![("action", "forget")]).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(t.services.my_address(&jan).await.expect("gone"), None);
+    let acts = t
+        .services
+        .store
+        .audit_for_subject(&jan.user.id, 100)
+        .await
+        .expect("audit");
+    assert_eq!(
+        acts.iter()
+            .filter(|e| e.action == "trusted_profile.address")
+            .count(),
+        2
+    );
+}

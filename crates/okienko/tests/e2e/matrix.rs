@@ -429,6 +429,7 @@ pub(crate) fn table() -> Vec<Row> {
         r("POST", "/api/v1/signatures/trusted", ALL_SIGNED_IN, 422),
         r("POST", "/trusted-profile", ALL_SIGNED_IN, 422),
         r("POST", "/trusted-profile/revoke", ALL_SIGNED_IN, 200),
+        r("POST", "/trusted-profile/address", ALL_SIGNED_IN, 303),
         r("GET", "/counter/trusted-profile", COUNTER, 200),
         r("POST", "/counter/trusted-profile", COUNTER, 422),
         r("POST", "/mailboxes/open", CITIZENS, 303),

@@ -232,6 +232,7 @@ impl Services {
             .trusted_profile(&p.user.id)
             .await?
             .filter(|tp| crate::trusted::in_force(tp, now));
+        let address = self.my_address(p).await?;
         for (f, group) in form.def.all_fields() {
             if group.is_some() {
                 continue;
@@ -244,6 +245,10 @@ impl Services {
                 (Some(Name), None) => json!(p.user.display_name),
                 (Some(Pesel), Some(tp)) => json!(tp.pesel),
                 (Some(Email), _) => json!(p.user.email),
+                (Some(Address), _) => match &address {
+                    Some(a) => a.clone(),
+                    None => continue,
+                },
                 _ => continue,
             };
             answers.insert(f.id.clone(), value);

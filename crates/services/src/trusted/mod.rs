@@ -27,6 +27,17 @@ pub struct ApplicationInput {
     pub phone: String,
 }
 
+/// The address a person gives for letters, as typed.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct AddressInput {
+    pub street: String,
+    pub building: String,
+    pub flat: String,
+    pub postal_code: String,
+    pub city: String,
+}
+
 /// What a clerk types at the counter.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
@@ -406,6 +417,57 @@ impl Services {
         } else {
             Err(DomainError::NotFound)
         }
+    }
+
+    /// The address one gave for letters, in the form language's stored form (`street`,
+    /// `building`, `flat`, `postal_code`, `city`); it fills the address fields of forms.
+    pub async fn my_address(
+        &self,
+        p: &Principal,
+    ) -> Result<Option<serde_json::Value>, DomainError> {
+        Ok(self
+            .store
+            .profile_address(&p.user.id)
+            .await?
+            .and_then(|a| serde_json::from_str(&a).ok()))
+    }
+
+    /// Keeps one's address for letters, checked as a form's address answer is; with every
+    /// part left empty it is forgotten. Answers whether an address is now kept.
+    pub async fn set_my_address(
+        &self,
+        p: &Principal,
+        a: &AddressInput,
+    ) -> Result<bool, DomainError> {
+        let parts = [&a.street, &a.building, &a.flat, &a.postal_code, &a.city];
+        let kept = if parts.iter().all(|s| s.trim().is_empty()) {
+            None
+        } else {
+            let typed = serde_json::json!({
+                "street": a.street, "building": a.building, "flat": a.flat,
+                "postal_code": a.postal_code, "city": a.city,
+            });
+            let checked = okienko_domain::forms::address(&typed).map_err(|code| {
+                let field = if code == "err-form-postal-code" {
+                    "postal_code"
+                } else if a.building.trim().is_empty() {
+                    "building"
+                } else if a.city.trim().is_empty() {
+                    "city"
+                } else {
+                    "street"
+                };
+                DomainError::invalid(field, code)
+            })?;
+            Some(checked.to_string())
+        };
+        let now = self.now_ms();
+        let ev = AuditEvent::new(now, Some(&p.user.id), "trusted_profile.address", &p.user.id)
+            .subject(&p.user.id);
+        self.store
+            .set_profile_address(&p.user.id, kept.as_deref(), now, &ev)
+            .await?;
+        Ok(kept.is_some())
     }
 
     /// An administrator revokes someone's trusted profile (found by the email they sign in

@@ -113,6 +113,42 @@ impl crate::TrustedStore for SqlStore {
         }))
     }
 
+    async fn profile_address(&self, user_id: &str) -> Result<Option<String>> {
+        let r = sqlx::query("SELECT address FROM profile_addresses WHERE user_id = $1")
+            .bind(user_id)
+            .fetch_optional(&self.reader)
+            .await?;
+        Ok(match r {
+            Some(r) => Some(r.try_get("address")?),
+            None => None,
+        })
+    }
+
+    async fn set_profile_address(
+        &self,
+        user_id: &str,
+        address: Option<&str>,
+        at: Millis,
+        audit: &AuditEvent,
+    ) -> Result<()> {
+        let mut tx = self.writer.begin().await?;
+        match address {
+            Some(a) => sqlx::query(
+                "INSERT INTO profile_addresses (user_id, address, updated_at) VALUES ($1, $2, $3) \
+                 ON CONFLICT (user_id) DO UPDATE SET address = excluded.address, updated_at = excluded.updated_at",
+            )
+            .bind(user_id)
+            .bind(a)
+            .bind(at),
+            None => sqlx::query("DELETE FROM profile_addresses WHERE user_id = $1").bind(user_id),
+        }
+        .execute(&mut *tx)
+        .await?;
+        Self::audit_in(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     async fn revoke_trusted_profile(
         &self,
         user_id: &str,

@@ -15,13 +15,14 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use okienko_domain::DomainError;
-use okienko_services::trusted::{in_force, ApplicationInput, CounterInput};
+use okienko_services::trusted::{in_force, AddressInput, ApplicationInput, CounterInput};
 use std::sync::Arc;
 
 pub fn routes() -> Router<State> {
     Router::new()
         .route("/trusted-profile", get(status).post(apply))
         .route("/trusted-profile/revoke", post(revoke))
+        .route("/trusted-profile/address", post(set_address))
         .route("/counter/trusted-profile", get(counter).post(counter_step))
         .route("/mailboxes/open", post(open_mailbox))
         .route(
@@ -41,6 +42,10 @@ struct StatusPage<'a> {
     can_apply: bool,
     has_mailbox: bool,
     fields: Vec<Field>,
+    /// The address for letters (street, building, flat, postal code, city).
+    address_fields: Vec<Field>,
+    /// Whether an address is kept (the form then offers to forget it).
+    has_address: bool,
     form: FormView,
     notice: Option<String>,
 }
@@ -54,10 +59,13 @@ struct AppliedPage<'a> {
     until: String,
 }
 
+/// The parts of the address for letters, as the form names them.
+const ADDRESS_PARTS: [&str; 5] = ["street", "building", "flat", "postal_code", "city"];
+
 async fn status_page(
     state: &State,
     ctx: &Arc<Ctx>,
-    form: FormView,
+    mut form: FormView,
     notice: Option<String>,
 ) -> Result<Response, PageError> {
     let p = require_user(ctx)?;
@@ -66,6 +74,19 @@ async fn status_page(
         .my_trusted_profile(p)
         .await
         .map_err(|e| PageError(e, ctx.clone()))?;
+    // The kept address fills its form, unless the page answers what was just typed there.
+    let address = s
+        .my_address(p)
+        .await
+        .map_err(|e| PageError(e, ctx.clone()))?;
+    if let Some(a) = &address {
+        for part in ADDRESS_PARTS {
+            let kept = a.get(part).and_then(|v| v.as_str()).unwrap_or_default();
+            form.values
+                .entry(part.to_string())
+                .or_insert_with(|| kept.to_string());
+        }
+    }
     let now = s.now_ms();
     let tp = tp.filter(|t| in_force(t, now));
     let pending = apps.iter().any(|a| {
@@ -114,10 +135,51 @@ async fn status_page(
             field("email", "f-email", "email", "email"),
             field("phone", "f-phone", "tel", "tel"),
         ],
+        address_fields: vec![
+            field("street", "form-address-street", "text", "address-line1"),
+            field("building", "form-address-building", "text", "off"),
+            field("flat", "form-address-flat", "text", "off"),
+            field(
+                "postal_code",
+                "form-address-postal-code",
+                "text",
+                "postal-code",
+            ),
+            field("city", "form-address-city", "text", "address-level2"),
+        ],
+        has_address: address.is_some(),
         form,
         notice,
     };
     Ok(super::common::render_form(&page, invalid))
+}
+
+/// Keeps (or, with every part empty, forgets) the address for letters.
+async fn set_address(Cx(state, ctx): Cx, CsrfForm(form): CsrfForm) -> Result<Response, PageError> {
+    let p = require_user(&ctx)?;
+    let mut input = AddressInput {
+        street: form.text("street"),
+        building: form.text("building"),
+        flat: form.text("flat"),
+        postal_code: form.text("postal_code"),
+        city: form.text("city"),
+    };
+    if form.text("action") == "forget" {
+        input = AddressInput::default();
+    }
+    match state.services.set_my_address(p, &input).await {
+        Ok(true) => {
+            Ok(Redirect::to("/trusted-profile?notice=notice-tp-address-kept").into_response())
+        }
+        Ok(false) => {
+            Ok(Redirect::to("/trusted-profile?notice=notice-tp-address-forgotten").into_response())
+        }
+        Err(e @ DomainError::Invalid(_)) => {
+            let view = FormView::new(form.clone()).with_error(&ctx, &e, "building");
+            status_page(&state, &ctx, view, None).await
+        }
+        Err(e) => Err(PageError(e, ctx.clone())),
+    }
 }
 
 async fn status(Cx(state, ctx): Cx, Query(q): Query<Params>) -> Result<Response, PageError> {
