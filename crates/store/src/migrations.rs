@@ -138,4 +138,9 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "profile_addresses",
         sql: include_str!("../migrations/0026_profile_addresses.sql"),
     },
+    Migration {
+        version: 27,
+        name: "payment_channels",
+        sql: include_str!("../migrations/0027_payment_channels.sql"),
+    },
 ];

@@ -403,6 +403,8 @@ pub enum SignedRecord {
     CashReceipt(Box<CashReceipt>),
     ReceiptVoid(ReceiptVoid),
     SubmissionRelease(Box<SubmissionRelease>),
+    /// A cash receipt that pays a submission's fee, with the payment it records.
+    CashFee(Box<crate::payments::CashFee>),
 }
 
 /// A submission held back for its fee reaching the office once paid: its delivery to the
@@ -421,6 +423,7 @@ impl SignedRecord {
             SignedRecord::CashReceipt(r) => r.log_index = index,
             SignedRecord::ReceiptVoid(v) => v.log_index = index,
             SignedRecord::SubmissionRelease(r) => r.evidence.log_index = index,
+            SignedRecord::CashFee(f) => f.receipt.log_index = index,
         }
     }
 }

@@ -22,6 +22,21 @@ pub struct Payment {
     pub order_id: Option<String>,
     pub created_at: Millis,
     pub paid_at: Option<Millis>,
+    /// [`ONLINE`] or [`CASH`].
+    pub channel: String,
+}
+
+/// Paid through the payment provider.
+pub const ONLINE: &str = "online";
+/// Paid in cash at a counter: the session id is the cash receipt's id.
+pub const CASH: &str = "cash";
+
+/// A fee paid in cash at a counter: the receipt and the submission's payment, stored together
+/// in the commit that logs the receipt.
+#[derive(Debug, Clone)]
+pub struct CashFee {
+    pub receipt: crate::CashReceipt,
+    pub payment: Payment,
 }
 
 /// A transaction in the simulator's book.
@@ -58,10 +73,11 @@ pub trait PaymentsStore: Send + Sync {
         at: Millis,
         audit: &AuditEvent,
     ) -> Result<bool>;
-    /// An office's payments counted in `[from, to)`.
     /// Paid payments paid before `before` whose submissions still wait (their release did
     /// not happen: the instance stopped in between), the oldest first.
     async fn paid_unreleased(&self, before: Millis, limit: i64) -> Result<Vec<Payment>>;
+    /// An office's payments through the provider counted in `[from, to)` (cash is not here:
+    /// it is in the counters' cash reports).
     async fn paid_payments(
         &self,
         office_id: &str,

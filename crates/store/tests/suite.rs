@@ -2221,6 +2221,36 @@ async fn form_versions_drafts_and_submissions_with_their_message() {
             (now.status.as_str(), now.updated_by.as_deref()),
             ("registered", Some("off"))
         );
+        // Payments keep how they were made; the provider's reconciliation sees only online.
+        for (id, channel) in [("OK-1", "online"), ("RC-1", "cash")] {
+            let pay = okienko_store::Payment {
+                session_id: id.into(),
+                message_id: "m1".into(),
+                office_id: "o1".into(),
+                user_id: Some("u1".into()),
+                amount: 1_700,
+                currency: "PLN".into(),
+                status: "paid".into(),
+                token: String::new(),
+                order_id: Some(id.into()),
+                created_at: 8,
+                paid_at: Some(8),
+                channel: channel.into(),
+            };
+            s.create_payment(&pay, &ev("payment.start"))
+                .await
+                .expect("payment");
+            assert_eq!(s.payment(id).await.expect("read"), Some(pay));
+        }
+        let online = s.paid_payments("o1", 0, 100).await.expect("online");
+        assert_eq!(
+            online
+                .iter()
+                .map(|p| p.session_id.as_str())
+                .collect::<Vec<_>>(),
+            ["OK-1"]
+        );
+        assert_eq!(s.payments_of_message("m1").await.expect("all").len(), 2);
         verify(s).await.expect("audit chain intact");
     }
     drop_all(stores).await;

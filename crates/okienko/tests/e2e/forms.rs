@@ -1478,3 +1478,218 @@ async fn the_address_kept_with_the_trusted_profile_fills_a_forms_address() {
         2
     );
 }
+
+#[tokio::test]
+async fn a_clerk_takes_a_held_applications_fee_in_cash_and_it_reaches_the_office_once() {
+    let t = TestServer::seeded().await;
+    let s = &t.services;
+    demo::showcase(s).await.expect("Jan's trusted profile");
+    let jan = t.demo_token("jan.kowalski@okienko.test").await;
+    let (_, found) = get(&t, "/api/v1/services?q=zaswiadczenie+o+zameldowaniu", &jan).await;
+    let zam = found["items"][0]["id"].as_str().expect("id").to_string();
+    let (_, form) = get(&t, &format!("/api/v1/services/{zam}/form"), &jan).await;
+    let (status, done) = submit_api(
+        &t,
+        &jan,
+        &zam,
+        json!({"version": form["version"], "answers": {
+            "name": "Jan Kowalski", "pesel": "44051401359", "proxy": false, "kind": ["permanent"]}}),
+        &[],
+        None,
+    )
+    .await;
+    assert_eq!(status, 201, "{done}");
+    let reference = done["reference"].as_str().expect("reference").to_string();
+    let sub = s
+        .store
+        .submission(&reference)
+        .await
+        .expect("read")
+        .expect("there");
+    assert!(sub.fee > 0 && sub.status == "awaiting-payment");
+
+    // Jan at the post office counter: the clerk sees what his application waits for.
+    let clerk = t.demo_web("kasia.poczta@okienko.test").await;
+    let csrf = t.csrf(&clerk, "/counter/visits").await;
+    let r = clerk
+        .post(t.url("/counter/visits"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("pesel", "44051401359"),
+            ("id_document_number", "ABA300000"),
+            ("consent", "1"),
+        ])
+        .send()
+        .await
+        .expect("visit");
+    assert_eq!(r.status(), 303);
+    let visit = r.headers()["location"].to_str().expect("visit").to_string();
+    let page = |path: String| {
+        let (clerk, t) = (&clerk, &t);
+        async move {
+            let r = clerk.get(t.url(&path)).send().await.expect("get");
+            (r.status().as_u16(), r.text().await.expect("text"))
+        }
+    };
+    let (_, shown) = page(format!("{visit}?lang=en")).await;
+    assert!(
+        shown.contains("Application fees") && shown.contains(&reference),
+        "{shown}"
+    );
+    let post = |fields: Vec<(&'static str, String)>| {
+        let (clerk, t, visit) = (&clerk, &t, &visit);
+        async move {
+            let csrf = t.csrf(clerk, visit).await;
+            let mut form = vec![("csrf", csrf)];
+            form.extend(fields);
+            clerk
+                .post(t.url(&format!("{visit}/fee?lang=en")))
+                .form(&form)
+                .send()
+                .await
+                .expect("post")
+        }
+    };
+    // Read out first: nothing is taken.
+    let r = post(vec![("reference", reference.clone())]).await;
+    assert_eq!(r.status(), 200);
+    let check = r.text().await.expect("check");
+    assert!(
+        check.contains("Check the fee with the customer") && check.contains(&reference),
+        "{check}"
+    );
+    assert!(s
+        .store
+        .payments_of_message(&sub.message_id)
+        .await
+        .expect("payments")
+        .is_empty());
+    // Taken: a receipt naming the application, the payment counted, the application released.
+    let r = post(vec![
+        ("reference", reference.clone()),
+        ("action", "take".into()),
+    ])
+    .await;
+    assert_eq!(r.status(), 303);
+    let to = r.headers()["location"].to_str().expect("to").to_string();
+    assert!(to.starts_with("/counter/receipts/RC-"), "{to}");
+    let receipt_id = to
+        .trim_start_matches("/counter/receipts/")
+        .split('?')
+        .next()
+        .expect("id")
+        .to_string();
+    let (_, receipt) = page(format!("{to}&lang=en")).await;
+    assert!(
+        receipt.contains("passed to the office")
+            && receipt.contains(&reference)
+            && !receipt.contains("/void\""),
+        "{receipt}"
+    );
+    let paid = s
+        .store
+        .payments_of_message(&sub.message_id)
+        .await
+        .expect("payments");
+    assert_eq!(paid.len(), 1);
+    assert_eq!(
+        (
+            paid[0].session_id.as_str(),
+            paid[0].channel.as_str(),
+            paid[0].status.as_str(),
+            paid[0].amount
+        ),
+        (receipt_id.as_str(), "cash", "paid", sub.fee)
+    );
+    let now = s.store.submission(&reference).await.expect("r").expect("t");
+    assert_eq!(now.status, "submitted");
+    assert_eq!(
+        s.store
+            .deliveries(&sub.message_id)
+            .await
+            .expect("deliveries")
+            .len(),
+        1
+    );
+    // The signed receipt names the application and verifies outside okienko.
+    let r = clerk
+        .get(t.url(&format!("/counter/receipts/{receipt_id}/signed")))
+        .send()
+        .await
+        .expect("signed");
+    assert_eq!(r.status(), 200);
+    let der = r.bytes().await.expect("der");
+    let path = t.data.join("fee-receipt.p7s");
+    std::fs::write(&path, &der).expect("w");
+    let out = std::process::Command::new("openssl")
+        .args(["cms", "-verify", "-noverify", "-inform", "DER", "-in"])
+        .arg(&path)
+        .output()
+        .expect("openssl");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let content: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(content["submission"], reference.as_str());
+
+    // Twice is refused: the fee is no longer due, and nothing more is taken or released.
+    let r = post(vec![
+        ("reference", reference.clone()),
+        ("action", "take".into()),
+    ])
+    .await;
+    assert_eq!(r.status(), 422);
+    assert!(
+        r.text().await.expect("t").contains("not waiting for a fee"),
+        "second take"
+    );
+    let (_, shown) = page(format!("{visit}?lang=en")).await;
+    assert!(!shown.contains("Application fees"), "{shown}");
+    assert_eq!(
+        s.store
+            .payments_of_message(&sub.message_id)
+            .await
+            .expect("payments")
+            .len(),
+        1
+    );
+    // Not voidable: the office refunds.
+    let csrf = t
+        .csrf(&clerk, &format!("/counter/receipts/{receipt_id}"))
+        .await;
+    let r = clerk
+        .post(t.url(&format!("/counter/receipts/{receipt_id}/void")))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("reason", "pomyłka"),
+            ("confirmed", "1"),
+        ])
+        .send()
+        .await
+        .expect("void");
+    assert_ne!(r.status(), 303);
+    assert!(s
+        .store
+        .receipt(&receipt_id)
+        .await
+        .expect("r")
+        .expect("t")
+        .void
+        .is_none());
+    // The office's online reconciliation does not count cash.
+    let day = s
+        .country
+        .local(okienko_domain::from_millis(s.now_ms()))
+        .date();
+    let rec = s
+        .reconcile_payments(
+            &principal(&t, "urzad.admin@okienko.test").await,
+            &sub.office_id,
+            day,
+        )
+        .await
+        .expect("reconcile");
+    assert_eq!(rec.total, 0);
+}

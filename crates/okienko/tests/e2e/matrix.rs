@@ -407,6 +407,7 @@ pub(crate) fn table() -> Vec<Row> {
         r("POST", "/counter/visits/{id}/print", CLERK1, 422),
         r("POST", "/counter/visits/{id}/end", CLERK1, 303),
         r("POST", "/counter/visits/{id}/cash", CLERK1, 422),
+        r("POST", "/counter/visits/{id}/fee", CLERK1, 422),
         // The visit's citizen has no mailbox in this table's world: a clear refusal.
         r("POST", "/counter/visits/{id}/send", CLERK1, 422),
         r("GET", "/counter/receipts/{id}", CLERK1, 200),

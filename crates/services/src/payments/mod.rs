@@ -14,6 +14,7 @@ use okienko_domain::DomainError;
 use okienko_store::Payment;
 use serde_json::Value;
 
+pub mod counter;
 pub mod simulator;
 
 /// Where fees are paid.
@@ -144,6 +145,7 @@ impl Services {
             order_id: None,
             created_at: now,
             paid_at: None,
+            channel: okienko_store::payments::ONLINE.into(),
         };
         let ev = AuditEvent::new(now, Some(&p.user.id), "payment.start", &session_id)
             .reason(s.reference.clone());

@@ -64,8 +64,15 @@ pub struct CashForm {
     pub payee: String,
 }
 
+/// A submission whose fee a receipt pays: its reference (named on the receipt) and the
+/// payment to record with the receipt (its session id, times and order id are the receipt's).
+pub(crate) struct FeeFor {
+    pub reference: String,
+    pub payment: okienko_store::Payment,
+}
+
 /// Who pays: the citizen of an assisted visit, or someone by the name they gave.
-enum Payer<'a> {
+pub(crate) enum Payer<'a> {
     Visit(&'a CounterVisit, &'a User),
     WalkIn(&'a str),
 }
@@ -101,7 +108,7 @@ impl Services {
     ) -> Result<okienko_store::CashReceipt, DomainError> {
         let (visit, point, citizen) = self.my_open_visit(p, visit_id).await?;
         let input = self.cash_input(form, false).await?;
-        self.issue_receipt(p, &point, Payer::Visit(&visit, &citizen), input)
+        self.issue_receipt(p, &point, Payer::Visit(&visit, &citizen), input, None)
             .await
     }
 
@@ -140,7 +147,7 @@ impl Services {
         let point = self.clerk_point(p).await?;
         let input = self.cash_input(form, true).await?;
         let name = input.payer.clone().unwrap_or_default();
-        self.issue_receipt(p, &point, Payer::WalkIn(&name), input)
+        self.issue_receipt(p, &point, Payer::WalkIn(&name), input, None)
             .await
     }
 
@@ -176,13 +183,15 @@ impl Services {
         })
     }
 
-    /// Numbers, signs and logs a receipt with its audit event, in one commit.
-    async fn issue_receipt(
+    /// Numbers, signs and logs a receipt with its audit event, in one commit; with the
+    /// submission's payment when it pays a fee.
+    pub(crate) async fn issue_receipt(
         &self,
         p: &Principal,
         point: &ServicePoint,
         payer: Payer<'_>,
         input: CashInput,
+        fee: Option<FeeFor>,
     ) -> Result<okienko_store::CashReceipt, DomainError> {
         let CashInput {
             amount,
@@ -219,6 +228,10 @@ impl Services {
             "visit_id": visit_id,
             "payee": payee.as_ref().map(|o| serde_json::json!({"id": o.id, "name": o.name})),
         });
+        let mut doc = doc;
+        if let Some(f) = &fee {
+            doc["submission"] = serde_json::json!(f.reference);
+        }
         let (bytes, signed) = self.sign_json(&doc).await?;
         let receipt = okienko_store::CashReceipt {
             id: id.clone(),
@@ -247,10 +260,25 @@ impl Services {
         if let Some(c) = &citizen_id {
             ev = ev.subject(c);
         }
-        let mut record = SignedRecord::CashReceipt(Box::new(receipt));
+        let mut record = match fee {
+            Some(FeeFor { mut payment, .. }) => {
+                payment.session_id = id.clone();
+                payment.order_id = Some(id.clone());
+                payment.status = "paid".into();
+                payment.created_at = now;
+                payment.paid_at = Some(now);
+                payment.channel = okienko_store::payments::CASH.into();
+                SignedRecord::CashFee(Box::new(okienko_store::payments::CashFee {
+                    receipt,
+                    payment,
+                }))
+            }
+            None => SignedRecord::CashReceipt(Box::new(receipt)),
+        };
         self.log_signed(signed, &mut record, ev).await?;
         match record {
             SignedRecord::CashReceipt(r) => Ok(*r),
+            SignedRecord::CashFee(f) => Ok(f.receipt),
             _ => Err(DomainError::Internal("not a receipt".into())),
         }
     }
@@ -341,6 +369,11 @@ impl Services {
             .ok_or(DomainError::NotFound)?;
         if r.void.is_some() {
             return Err(DomainError::Conflict("err-receipt-voided"));
+        }
+        // An application's fee: the application has gone to the office as paid, so the money
+        // goes back only through the office (a refund), not by voiding the receipt.
+        if self.store.payment(&r.id).await?.is_some() {
+            return Err(DomainError::Conflict("err-receipt-pays-fee"));
         }
         Ok((r, point))
     }

@@ -15,7 +15,7 @@ use okienko_domain::{DomainError, FieldErrors, Role};
 use okienko_store::{CounterVisit, MessageSummary, ServicePoint, User};
 use serde::Deserialize;
 
-mod cash;
+pub(crate) mod cash;
 mod history;
 pub use cash::{
     format_amount, parse_amount, unused_numbers, void_reason, CashForm, CashInput, CashReport,

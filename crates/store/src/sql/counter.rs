@@ -232,6 +232,10 @@ pub(super) async fn insert_signed_in(
             Ok(())
         }
         SignedRecord::SubmissionRelease(r) => super::forms::release_in(tx, r).await,
+        SignedRecord::CashFee(f) => {
+            insert_receipt_in(tx, &f.receipt).await?;
+            super::payments::insert_payment_in(tx, &f.payment).await
+        }
     }
 }
 

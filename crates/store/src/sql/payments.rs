@@ -3,7 +3,7 @@
 use super::*;
 use crate::payments::{Payment, SimTransaction};
 
-const PAYMENT_COLS: &str = "session_id, message_id, office_id, user_id, amount, currency, status, token, order_id, created_at, paid_at";
+const PAYMENT_COLS: &str = "session_id, message_id, office_id, user_id, amount, currency, status, token, order_id, created_at, paid_at, channel";
 const SIM_COLS: &str = "token, merchant_id, session_id, amount, currency, description, url_return, url_status, status, order_id, created_at, paid_at";
 
 fn payment_from(r: &AnyRow) -> std::result::Result<Payment, sqlx::Error> {
@@ -19,7 +19,33 @@ fn payment_from(r: &AnyRow) -> std::result::Result<Payment, sqlx::Error> {
         order_id: r.try_get("order_id")?,
         created_at: r.try_get("created_at")?,
         paid_at: r.try_get("paid_at")?,
+        channel: r.try_get("channel")?,
     })
+}
+
+/// Stores a payment inside `tx`.
+pub(super) async fn insert_payment_in(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    p: &Payment,
+) -> Result<()> {
+    sqlx::query(&format!(
+        "INSERT INTO payments ({PAYMENT_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+    ))
+    .bind(&p.session_id)
+    .bind(&p.message_id)
+    .bind(&p.office_id)
+    .bind(&p.user_id)
+    .bind(p.amount)
+    .bind(&p.currency)
+    .bind(&p.status)
+    .bind(&p.token)
+    .bind(&p.order_id)
+    .bind(p.created_at)
+    .bind(p.paid_at)
+    .bind(&p.channel)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 fn sim_from(r: &AnyRow) -> std::result::Result<SimTransaction, sqlx::Error> {
@@ -43,22 +69,7 @@ fn sim_from(r: &AnyRow) -> std::result::Result<SimTransaction, sqlx::Error> {
 impl crate::PaymentsStore for SqlStore {
     async fn create_payment(&self, p: &Payment, audit: &AuditEvent) -> Result<()> {
         let mut tx = self.writer.begin().await?;
-        sqlx::query(&format!(
-            "INSERT INTO payments ({PAYMENT_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
-        ))
-        .bind(&p.session_id)
-        .bind(&p.message_id)
-        .bind(&p.office_id)
-        .bind(&p.user_id)
-        .bind(p.amount)
-        .bind(&p.currency)
-        .bind(&p.status)
-        .bind(&p.token)
-        .bind(&p.order_id)
-        .bind(p.created_at)
-        .bind(p.paid_at)
-        .execute(&mut *tx)
-        .await?;
+        insert_payment_in(&mut tx, p).await?;
         Self::audit_in(&mut tx, audit).await?;
         tx.commit().await?;
         Ok(())
@@ -120,7 +131,7 @@ impl crate::PaymentsStore for SqlStore {
         to: Millis,
     ) -> Result<Vec<Payment>> {
         let q = format!(
-            "SELECT {PAYMENT_COLS} FROM payments WHERE office_id = $1 AND status = 'paid' \
+            "SELECT {PAYMENT_COLS} FROM payments WHERE office_id = $1 AND status = 'paid' AND channel = 'online' \
              AND paid_at >= $2 AND paid_at < $3 ORDER BY paid_at"
         );
         self.all(

@@ -57,10 +57,19 @@ fn receipt_rows(ctx: &Ctx, r: &okienko_store::CashReceipt) -> Vec<(String, Strin
         (ctx.t("receipt-payer"), s("payer")),
         (ctx.t("receipt-id"), r.id.clone()),
     ];
+    if let Some(reference) = pays_fee(r) {
+        rows.insert(4, (ctx.t("fee-col-reference"), reference));
+    }
     if r.void.is_some() {
         rows.push((ctx.t("cash-status"), ctx.t("receipt-voided")));
     }
     rows
+}
+
+/// The reference of the application whose fee a receipt pays, if it pays one.
+fn pays_fee(r: &okienko_store::CashReceipt) -> Option<String> {
+    let doc: serde_json::Value = serde_json::from_str(&r.document).ok()?;
+    doc["submission"].as_str().map(str::to_string)
 }
 
 #[derive(Template)]
@@ -109,7 +118,10 @@ async fn receipt_page(
     let page = ReceiptPage {
         ctx,
         rows: receipt_rows(ctx, &r),
-        can_void: r.void.is_none() && r.citizen_id.as_deref() != Some(p.user.id.as_str()),
+        // An application's fee is given back by the office (a refund), not by a void.
+        can_void: r.void.is_none()
+            && r.citizen_id.as_deref() != Some(p.user.id.as_str())
+            && pays_fee(&r).is_none(),
         voided,
         id: r.id,
         visit: r.visit_id,

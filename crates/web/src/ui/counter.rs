@@ -108,9 +108,12 @@ struct VisitPage<'a> {
     payees: Vec<(String, String)>,
     /// The reference of an application just submitted for the citizen (its UPP to print).
     submitted: Option<String>,
+    /// The citizen's applications waiting for their fee: (reference, service name, the name's
+    /// language, amount, payee office).
+    fees: Vec<(String, String, String, String, String)>,
 }
 
-async fn visit_page(
+pub(super) async fn visit_page(
     state: &State,
     ctx: &Arc<Ctx>,
     id: &str,
@@ -167,9 +170,28 @@ async fn visit_page_all(
         .payee_offices(p)
         .await
         .map_err(|e| PageError(e, ctx.clone()))?;
+    let lang = ctx.lang.code();
+    let fees = state
+        .services
+        .fees_due_at_visit(p, id)
+        .await
+        .map_err(|e| PageError(e, ctx.clone()))?
+        .into_iter()
+        .map(|f| {
+            let name = f.service.spec.local(lang).name;
+            (
+                f.submission.reference,
+                name.value,
+                name.lang.to_string(),
+                super::common::money(ctx, f.submission.fee),
+                f.service.office.name,
+            )
+        })
+        .collect();
     let page = VisitPage {
         submitted,
         payees,
+        fees,
         ctx,
         id: v.visit.id.clone(),
         citizen: v.citizen.display_name.clone(),

@@ -21,6 +21,67 @@ pub fn routes() -> Router<State> {
             get(simulator_page).post(simulator_decide),
         )
         .route("/offices/{id}/payments", get(reconciliation))
+        .route("/counter/visits/{id}/fee", post(counter_fee))
+}
+
+/// An application's fee taken in cash during a visit: read out first (service, reference,
+/// amount, office), then taken; the receipt's page follows.
+async fn counter_fee(
+    Cx(state, ctx): Cx,
+    Path(id): Path<String>,
+    CsrfForm(form): CsrfForm,
+) -> Result<Response, PageError> {
+    use super::common::Said;
+    use crate::ctx::FormText;
+    let p = require_user(&ctx)?;
+    let s = &state.services;
+    let reference = form.text("reference");
+    let result = match form.text("action").as_str() {
+        "change" => return Ok(Redirect::to(&format!("/counter/visits/{id}")).into_response()),
+        "take" => s.take_fee_in_cash(p, &id, &reference).await.map(Ok),
+        _ => s.fee_due_at_visit(p, &id, &reference).await.map(Err),
+    };
+    match result {
+        Ok(Ok(receipt)) => Ok(Redirect::to(&format!(
+            "/counter/receipts/{}?notice=notice-fee-taken",
+            receipt.id
+        ))
+        .into_response()),
+        Ok(Err(due)) => {
+            let name = due.service.spec.local(ctx.lang.code()).name.value;
+            let rows = vec![
+                (ctx.t("fee-col-service"), name, Said::Ours),
+                (
+                    ctx.t("fee-col-reference"),
+                    due.submission.reference.clone(),
+                    Said::Code,
+                ),
+                (
+                    ctx.t("receipt-amount"),
+                    money(&ctx, due.submission.fee),
+                    Said::Code,
+                ),
+                (ctx.t("receipt-payee"), due.service.office.name, Said::Typed),
+            ];
+            let action = format!("/counter/visits/{id}/fee");
+            Ok(super::common::check_answers(
+                &ctx,
+                "fee-check",
+                rows,
+                (&action, &form),
+                ("take", ctx.t("cash-take")),
+            ))
+        }
+        // Paid meanwhile (online, or at another counter), or nothing chosen: said on the visit.
+        Err(DomainError::Conflict(code)) => {
+            super::counter::visit_page(&state, &ctx, &id, Some(ctx.t(code))).await
+        }
+        Err(DomainError::Invalid(fe)) => {
+            let said = fe.0.first().map(|f| ctx.t(f.code));
+            super::counter::visit_page(&state, &ctx, &id, said).await
+        }
+        Err(e) => Err(PageError(e, ctx.clone())),
+    }
 }
 
 async fn pay(
