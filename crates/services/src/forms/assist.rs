@@ -13,6 +13,8 @@ pub struct Filler {
     /// The draft's owner (the citizen when a clerk fills it).
     pub acting: Principal,
     pub assisted: Option<Assisted>,
+    /// The draft as read to decide who fills it (not read twice for one page).
+    pub draft: Option<Draft>,
 }
 
 /// A clerk filling a citizen's form at the counter.
@@ -38,6 +40,7 @@ impl Services {
             return Ok(Filler {
                 acting: p.clone(),
                 assisted: None,
+                draft: Some(d),
             });
         }
         let point = self
@@ -52,7 +55,17 @@ impl Services {
             .map(|(v, _)| v)
             .find(|v| v.ended_at.is_none() && v.citizen_id == d.user_id)
             .ok_or(DomainError::NotFound)?;
-        self.assisting(p, &visit.id).await
+        let mut f = self.assisting(p, &visit.id).await?;
+        f.draft = Some(d);
+        Ok(f)
+    }
+
+    /// The draft a filler fills, as [`Self::my_draft`] answers it for its owner.
+    pub async fn filled_draft(&self, f: &Filler, id: &str) -> Result<DraftView, DomainError> {
+        match &f.draft {
+            Some(d) if d.id == id => self.draft_view(&f.acting, d.clone()).await,
+            _ => self.my_draft(&f.acting, id).await,
+        }
     }
 
     /// The clerk acting for the citizen of their open visit.
@@ -67,6 +80,7 @@ impl Services {
                 point_name: point.name,
                 citizen_name: citizen.display_name,
             }),
+            draft: None,
         })
     }
 

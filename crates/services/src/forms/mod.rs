@@ -272,11 +272,19 @@ impl Services {
     /// One of the person's drafts. A draft made on a version that has since been replaced
     /// is carried to the current one (saved so), and the fields to check again are named.
     pub async fn my_draft(&self, p: &Principal, id: &str) -> Result<DraftView, DomainError> {
+        let draft = self.store.draft(id).await?.ok_or(DomainError::NotFound)?;
+        self.draft_view(p, draft).await
+    }
+
+    /// A draft as read, seen by its owner (not found for anyone else or once expired),
+    /// carried to the service's current version when it has changed.
+    pub(crate) async fn draft_view(
+        &self,
+        p: &Principal,
+        draft: Draft,
+    ) -> Result<DraftView, DomainError> {
         let now = self.now_ms();
-        let mut draft = self
-            .store
-            .draft(id)
-            .await?
+        let mut draft = Some(draft)
             .filter(|d| d.user_id == p.user.id && d.expires_at > now)
             .ok_or(DomainError::NotFound)?;
         let mut answers: Answers = serde_json::from_str(&draft.answers).unwrap_or_default();

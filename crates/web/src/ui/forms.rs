@@ -552,8 +552,11 @@ fn back_to(f: &Filler, notice: &str) -> String {
 /// Goes on with a draft where the person left it.
 async fn resume(Cx(state, ctx): Cx, Path(id): Path<String>) -> Result<Response, PageError> {
     let f = filler(&state, &ctx, &id).await?;
-    let p = &f.acting;
-    let view = state.services.my_draft(p, &id).await.map_err(err(&ctx))?;
+    let view = state
+        .services
+        .filled_draft(&f, &id)
+        .await
+        .map_err(err(&ctx))?;
     let steps = view.form.def.steps.len();
     let step = (view.draft.step.max(0) as usize).min(steps);
     Ok(Redirect::to(&step_url(&id, step, steps)).into_response())
@@ -564,8 +567,11 @@ async fn step_page(
     Path((id, step)): Path<(String, usize)>,
 ) -> Result<Response, PageError> {
     let f = filler(&state, &ctx, &id).await?;
-    let p = &f.acting;
-    let view = state.services.my_draft(p, &id).await.map_err(err(&ctx))?;
+    let view = state
+        .services
+        .filled_draft(&f, &id)
+        .await
+        .map_err(err(&ctx))?;
     if step >= view.form.def.steps.len() {
         return Err(PageError(DomainError::NotFound, ctx.clone()));
     }
@@ -656,7 +662,11 @@ async fn save_step(
     let f = filler(&state, &ctx, &id).await?;
     let p = &f.acting;
     // Whose draft first: someone else's is not found, whatever the body.
-    let view = state.services.my_draft(p, &id).await.map_err(err(&ctx))?;
+    let view = state
+        .services
+        .filled_draft(&f, &id)
+        .await
+        .map_err(err(&ctx))?;
     if step >= view.form.def.steps.len() {
         return Err(PageError(DomainError::NotFound, ctx.clone()));
     }
@@ -737,7 +747,11 @@ async fn check_view(
 ) -> Result<Response, PageError> {
     let f = filler(state, ctx, id).await?;
     let p = &f.acting;
-    let view = state.services.my_draft(p, id).await.map_err(err(ctx))?;
+    let view = state
+        .services
+        .filled_draft(&f, id)
+        .await
+        .map_err(err(ctx))?;
     let def = &view.form.def;
     let (answers, errs) = def.check_all(&view.answers);
     // Something still missing: back to the first step that has it.
@@ -800,7 +814,11 @@ async fn submit(
 ) -> Result<Response, PageError> {
     let f = filler(&state, &ctx, &id).await?;
     let p = &f.acting;
-    let view = state.services.my_draft(p, &id).await.map_err(err(&ctx))?;
+    let view = state
+        .services
+        .filled_draft(&f, &id)
+        .await
+        .map_err(err(&ctx))?;
     let result = state
         .services
         .submit_form(
