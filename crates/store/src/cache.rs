@@ -1,15 +1,17 @@
 //! A read cache for what every signed-in request looks up: the session with its holder, the
-//! holder's role grants and mailboxes, and mailboxes by address. Through sqlx each query
+//! holder's role grants and mailboxes, mailboxes by address, and the catalogue's services and
+//! offices (read by every form page). Through sqlx each query
 //! hands work to a database thread and back, and on 2 cores those thread switches, not the
 //! queries, were most of the cost of a request.
 //!
 //! Correctness: every write in this process that can change a cached answer (users,
-//! sessions, grants, mailboxes, members) clears the whole cache after it commits, and an
+//! sessions, grants, mailboxes, members, offices, services) clears the whole cache after it commits, and an
 //! answer read before such a write is not kept (the generation it was read under is gone).
 //! Writes by another process (a second server on the same PostgreSQL, the command line on
 //! the same SQLite file) are seen within `TTL`.
 
-use crate::model::{Mailbox, Session, User};
+use crate::model::{Mailbox, Office, Session, User};
+use crate::PublicService;
 use okienko_domain::RoleGrant;
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -32,6 +34,8 @@ struct Maps {
     grants: HashMap<String, Entry<Vec<RoleGrant>>>,
     memberships: HashMap<String, Entry<Vec<(Mailbox, String)>>>,
     mailboxes: HashMap<String, Entry<Mailbox>>,
+    services: HashMap<String, Entry<PublicService>>,
+    offices: HashMap<String, Entry<Office>>,
 }
 
 impl Maps {
@@ -40,6 +44,8 @@ impl Maps {
         self.grants.clear();
         self.memberships.clear();
         self.mailboxes.clear();
+        self.services.clear();
+        self.offices.clear();
     }
 }
 
@@ -101,6 +107,14 @@ impl ReadCache {
         self.with(|m| fresh(&m.mailboxes, address)).flatten()
     }
 
+    pub fn service(&self, id: &str) -> Option<PublicService> {
+        self.with(|m| fresh(&m.services, id)).flatten()
+    }
+
+    pub fn office(&self, id: &str) -> Option<Office> {
+        self.with(|m| fresh(&m.offices, id)).flatten()
+    }
+
     /// Keeps an answer read under `generation`, unless something changed since.
     fn keep_with(&self, generation: u64, f: impl FnOnce(&mut Maps)) {
         self.with(|m| {
@@ -124,6 +138,18 @@ impl ReadCache {
 
     pub fn keep_mailbox(&self, generation: u64, address: &str, value: Mailbox) {
         self.keep_with(generation, |m| keep(&mut m.mailboxes, address, value));
+    }
+
+    pub fn keep_service(&self, generation: u64, value: PublicService) {
+        self.keep_with(generation, |m| {
+            keep(&mut m.services, &value.id.clone(), value)
+        });
+    }
+
+    pub fn keep_office(&self, generation: u64, value: Office) {
+        self.keep_with(generation, |m| {
+            keep(&mut m.offices, &value.id.clone(), value)
+        });
     }
 }
 

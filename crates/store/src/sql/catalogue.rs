@@ -106,12 +106,21 @@ impl crate::CatalogueStore for SqlStore {
         }
         Self::audit_in(&mut tx, audit).await?;
         tx.commit().await?;
+        self.changed().await;
         Ok(())
     }
 
     async fn public_service(&self, id: &str) -> Result<Option<PublicService>> {
+        if let Some(hit) = self.cache.service(id) {
+            return Ok(Some(hit));
+        }
+        let generation = self.cache.generation();
         let q = format!("SELECT {COLS} FROM public_services s WHERE s.id = $1");
-        self.opt(sqlx::query(&q).bind(id), service_from).await
+        let found = self.opt(sqlx::query(&q).bind(id), service_from).await?;
+        if let Some(s) = &found {
+            self.cache.keep_service(generation, s.clone());
+        }
+        Ok(found)
     }
 
     async fn search_services(&self, q: &ServiceQuery) -> Result<Vec<PublicService>> {

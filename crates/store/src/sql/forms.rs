@@ -192,6 +192,8 @@ impl crate::FormsStore for SqlStore {
             .await?;
         Self::audit_in(&mut tx, audit).await?;
         tx.commit().await?;
+        // The service's current version is cached with it.
+        self.changed().await;
         Ok(FormVersion { n, ..f.clone() })
     }
 

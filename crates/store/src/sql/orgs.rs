@@ -16,7 +16,9 @@ impl crate::OrgStore for SqlStore {
         .bind(&o.postal_code)
         .bind(&o.city)
         .bind(o.created_at);
-        self.exec_audited(q, audit).await
+        self.exec_audited(q, audit).await?;
+        self.changed().await;
+        Ok(())
     }
 
     async fn update_office(&self, o: &Office, audit: &AuditEvent) -> Result<()> {
@@ -30,12 +32,22 @@ impl crate::OrgStore for SqlStore {
         .bind(&o.postal_code)
         .bind(&o.city)
         .bind(&o.id);
-        self.exec_audited(q, audit).await
+        self.exec_audited(q, audit).await?;
+        self.changed().await;
+        Ok(())
     }
 
     async fn office(&self, id: &str) -> Result<Option<Office>> {
+        if let Some(hit) = self.cache.office(id) {
+            return Ok(Some(hit));
+        }
+        let generation = self.cache.generation();
         let q = format!("SELECT {OFFICE_COLS} FROM offices WHERE id = $1");
-        self.opt(sqlx::query(&q).bind(id), office_from).await
+        let found = self.opt(sqlx::query(&q).bind(id), office_from).await?;
+        if let Some(o) = &found {
+            self.cache.keep_office(generation, o.clone());
+        }
+        Ok(found)
     }
 
     async fn offices(&self) -> Result<Vec<Office>> {
