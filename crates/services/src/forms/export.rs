@@ -18,13 +18,7 @@ impl Services {
         format: &str,
         lang: okienko_i18n::Lang,
     ) -> Result<SubmissionExport, DomainError> {
-        let entry = self.catalogue_entry(service_id).await?;
-        if !self
-            .handles(p, &entry.office.id, entry.spec.department.as_deref())
-            .await?
-        {
-            return Err(DomainError::NotFound);
-        }
+        let entry = self.handled_service(p, service_id).await?;
         if !matches!(format, "csv" | "json") {
             return Err(DomainError::invalid("format", "err-export-format"));
         }
@@ -58,13 +52,7 @@ impl Services {
         id: &str,
     ) -> Result<(SubmissionExport, CatalogueEntry), DomainError> {
         let e = self.store.export(id).await?.ok_or(DomainError::NotFound)?;
-        let entry = self.catalogue_entry(&e.service_id).await?;
-        if !self
-            .handles(p, &e.office_id, entry.spec.department.as_deref())
-            .await?
-        {
-            return Err(DomainError::NotFound);
-        }
+        let entry = self.handled_service(p, &e.service_id).await?;
         Ok((e, entry))
     }
 
@@ -92,14 +80,26 @@ impl Services {
         p: &Principal,
         service_id: &str,
     ) -> Result<Vec<SubmissionExport>, DomainError> {
+        self.handled_service(p, service_id).await?;
+        Ok(self.store.exports_of_service(service_id, 10).await?)
+    }
+
+    /// A service whose submissions the person handles (its office, and its department when
+    /// they are placed in one); not found for anyone else.
+    async fn handled_service(
+        &self,
+        p: &Principal,
+        service_id: &str,
+    ) -> Result<CatalogueEntry, DomainError> {
         let entry = self.catalogue_entry(service_id).await?;
-        if !self
+        if self
             .handles(p, &entry.office.id, entry.spec.department.as_deref())
             .await?
         {
-            return Err(DomainError::NotFound);
+            Ok(entry)
+        } else {
+            Err(DomainError::NotFound)
         }
-        Ok(self.store.exports_of_service(service_id, 10).await?)
     }
 
     /// The export job: reads the service's submissions in pages, saving the progress after

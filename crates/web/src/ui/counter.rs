@@ -113,45 +113,56 @@ struct VisitPage<'a> {
     fees: Vec<(String, String, String, String, String)>,
 }
 
+/// What a visit's page shows besides the visit: an error, a notice, a form as typed (with its
+/// mistakes), an application just submitted for the citizen (its UPP to print).
+#[derive(Default)]
+struct Shown {
+    error: Option<String>,
+    notice: Option<String>,
+    form: FormView,
+    submitted: Option<String>,
+}
+
+/// The visit's page with an error at its top.
 pub(super) async fn visit_page(
     state: &State,
     ctx: &Arc<Ctx>,
     id: &str,
     error: Option<String>,
 ) -> Result<Response, PageError> {
-    visit_page_with(state, ctx, id, error, None).await
+    let shown = Shown {
+        error,
+        ..Shown::default()
+    };
+    visit_page_all(state, ctx, id, shown).await
 }
 
-async fn visit_page_with(
+/// The visit's page with a form as typed.
+async fn visit_form_page(
     state: &State,
     ctx: &Arc<Ctx>,
     id: &str,
-    error: Option<String>,
-    notice: Option<String>,
-) -> Result<Response, PageError> {
-    visit_page_full(state, ctx, id, error, notice, FormView::default()).await
-}
-
-async fn visit_page_full(
-    state: &State,
-    ctx: &Arc<Ctx>,
-    id: &str,
-    error: Option<String>,
-    notice: Option<String>,
     form: FormView,
 ) -> Result<Response, PageError> {
-    visit_page_all(state, ctx, id, error, notice, form, None).await
+    let shown = Shown {
+        form,
+        ..Shown::default()
+    };
+    visit_page_all(state, ctx, id, shown).await
 }
 
 async fn visit_page_all(
     state: &State,
     ctx: &Arc<Ctx>,
     id: &str,
-    error: Option<String>,
-    notice: Option<String>,
-    form: FormView,
-    submitted: Option<String>,
+    shown: Shown,
 ) -> Result<Response, PageError> {
+    let Shown {
+        error,
+        notice,
+        form,
+        submitted,
+    } = shown;
     let p = require_user(ctx)?;
     let v = state
         .services
@@ -234,15 +245,12 @@ async fn visit(
                 .as_ref()
                 .map(|r| ctx.ta("notice-assisted-submitted", &[("reference", r)]))
         });
-    let page = visit_page_all(
-        &state,
-        &ctx,
-        &id,
-        None,
+    let shown = Shown {
         notice,
-        FormView::default(),
         submitted,
-    );
+        ..Shown::default()
+    };
+    let page = visit_page_all(&state, &ctx, &id, shown);
     match page.await {
         // A visit that has ended is shown as the clerk's record of it.
         Err(PageError(DomainError::NotFound, ctx)) => {
@@ -283,7 +291,7 @@ async fn send(
         // The message stays as typed, each mistake at its field.
         Err(e @ (DomainError::Invalid(_) | DomainError::Rejected(..))) => {
             let form = FormView::new(form).with_error(&ctx, &e, "to");
-            visit_page_full(&state, &ctx, &id, None, None, form).await
+            visit_form_page(&state, &ctx, &id, form).await
         }
         Err(e @ DomainError::Conflict(_)) => {
             visit_page(&state, &ctx, &id, Some(ctx.t(e.code()))).await
@@ -342,9 +350,7 @@ async fn cash(
     let typed = super::walk_in::typed_cash(&form);
     let result = match form.text("action").as_str() {
         "take" => s.take_cash(p, &id, &typed).await,
-        "change" => {
-            return visit_page_full(&state, &ctx, &id, None, None, FormView::new(form)).await
-        }
+        "change" => return visit_form_page(&state, &ctx, &id, FormView::new(form)).await,
         // Read out to the person before it is taken.
         _ => match s.check_cash(p, &id, &typed).await {
             Ok(input) => {
@@ -365,7 +371,7 @@ async fn cash(
         // The amount and title stay as typed, each mistake at its field.
         Err(e @ DomainError::Invalid(_)) => {
             let form = FormView::new(form).with_error(&ctx, &e, "amount");
-            visit_page_full(&state, &ctx, &id, None, None, form).await
+            visit_form_page(&state, &ctx, &id, form).await
         }
         Err(e) => Err(PageError(e, ctx.clone())),
     }

@@ -1259,6 +1259,14 @@ async fn edit_view(
 
 /// Publishes a definition typed or uploaded (a file wins over the text field); a refused
 /// one is shown again with the place of the mistake.
+/// Where publishing a form version leads: its editor, saying which version it became.
+pub(super) fn published(service_id: &str, n: i64) -> Response {
+    Redirect::to(&format!(
+        "/services/{service_id}/form/edit?notice=notice-form-published&n={n}"
+    ))
+    .into_response()
+}
+
 async fn publish(
     Cx(state, ctx): Cx,
     Path(id): Path<String>,
@@ -1293,11 +1301,7 @@ async fn publish(
         .await
         .map_err(err(&ctx))?
     {
-        Ok(v) => Ok(Redirect::to(&format!(
-            "/services/{id}/form/edit?notice=notice-form-published&n={}",
-            v.n
-        ))
-        .into_response()),
+        Ok(v) => Ok(published(&id, v.n)),
         Err(e) => {
             let problem = def_problem(&ctx, &e);
             edit_view(&state, &ctx, &id, Some(typed), Some(problem), None).await

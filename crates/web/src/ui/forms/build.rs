@@ -231,11 +231,7 @@ async fn edit(
             .await
             .map_err(err(&ctx))?
         {
-            Ok(v) => Ok(Redirect::to(&format!(
-                "/services/{id}/form/edit?notice=notice-form-published&n={}",
-                v.n
-            ))
-            .into_response()),
+            Ok(v) => Ok(super::published(&id, v.n)),
             Err(e) => {
                 let problem = def_problem(&ctx, &e);
                 show(&state, &ctx, &id, &def, None, Some(problem), false).await
