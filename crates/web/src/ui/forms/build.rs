@@ -11,7 +11,7 @@ use crate::error::PageError;
 use crate::State;
 use askama::Template;
 use axum::extract::Path;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use okienko_domain::forms::build::{apply, parse_options, Edit, FieldText, Place, KINDS};
