@@ -90,7 +90,10 @@ fn parse_cursor(c: &str) -> Option<(String, String)> {
 }
 
 impl Services {
-    async fn entries(&self, rows: Vec<PublicService>) -> Result<Vec<CatalogueEntry>, DomainError> {
+    pub(crate) async fn entries(
+        &self,
+        rows: Vec<PublicService>,
+    ) -> Result<Vec<CatalogueEntry>, DomainError> {
         let mut offices: std::collections::HashMap<String, Office> = Default::default();
         let mut out = Vec::with_capacity(rows.len());
         for r in rows {

@@ -25,6 +25,15 @@ pub use submit::{answer_rows, SubmitForm, Submitted};
 pub const DRAFT_DAYS: i64 = 30;
 const DAY_MS: i64 = 24 * 3600 * 1000;
 
+/// Whose submissions of an office someone handles.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Handled {
+    /// The whole office's (its admins, officials placed in no department).
+    All,
+    /// Those of these departments (codes).
+    Departments(std::collections::BTreeSet<String>),
+}
+
 /// A service's form at one version.
 #[derive(Debug, Clone)]
 pub struct ServiceForm {
@@ -536,32 +545,69 @@ impl Services {
         office_id: &str,
         department: Option<&str>,
     ) -> Result<bool, DomainError> {
+        Ok(match self.handled_departments(p, office_id).await? {
+            Handled::All => true,
+            Handled::Departments(codes) => department.is_some_and(|c| codes.contains(c)),
+        })
+    }
+
+    /// Whose submissions of an office the person handles: all of them, or those of some
+    /// departments (by code; none for someone who handles nothing there).
+    pub async fn handled_departments(
+        &self,
+        p: &Principal,
+        office_id: &str,
+    ) -> Result<Handled, DomainError> {
         let actor = p.actor();
         let all = Action::HandleSubmissions {
             office_id,
             department_id: None,
         };
         if allowed(&actor, all) {
-            return Ok(true);
+            return Ok(Handled::All);
         }
-        let Some(code) = department else {
-            return Ok(false);
-        };
+        Ok(Handled::Departments(
+            self.store
+                .departments(office_id)
+                .await?
+                .into_iter()
+                .filter(|d| {
+                    allowed(
+                        &actor,
+                        Action::HandleSubmissions {
+                            office_id,
+                            department_id: Some(&d.id),
+                        },
+                    )
+                })
+                .map(|d| d.code)
+                .collect(),
+        ))
+    }
+
+    /// An office's services that take applications by form and whose submissions the person
+    /// handles (every one of the office's, however many), by name.
+    pub async fn handled_form_services(
+        &self,
+        p: &Principal,
+        office_id: &str,
+    ) -> Result<Vec<CatalogueEntry>, DomainError> {
+        let handled = self.handled_departments(p, office_id).await?;
+        let rows = self.store.office_services(office_id).await?;
         Ok(self
-            .store
-            .departments(office_id)
+            .entries(rows)
             .await?
-            .iter()
-            .filter(|d| d.code == code)
-            .any(|d| {
-                allowed(
-                    &actor,
-                    Action::HandleSubmissions {
-                        office_id,
-                        department_id: Some(&d.id),
-                    },
-                )
-            }))
+            .into_iter()
+            .filter(|e| e.form_version.is_some())
+            .filter(|e| match &handled {
+                Handled::All => true,
+                Handled::Departments(codes) => e
+                    .spec
+                    .department
+                    .as_ref()
+                    .is_some_and(|c| codes.contains(c)),
+            })
+            .collect())
     }
 
     /// The person's submissions, the latest first.

@@ -1101,47 +1101,22 @@ async fn inbox(
             },
         ));
     }
-    // The office's services that take applications by form, for the filter.
-    let page = state
-        .services
-        .search_catalogue(&okienko_services::catalogue::CatalogueSearch {
-            q: String::new(),
-            office: Some(office_id.clone()),
-            city: None,
-            category: None,
-            event: None,
-            cursor: None,
-            limit: 100,
-        })
-        .await
-        .map_err(err(&ctx))?;
-    // An official placed in a department: the services their department handles.
+    // The services whose submissions the official handles (their department's, when placed
+    // in one), for the filter.
     let whole_office = state
         .services
-        .handles(p, &office_id, None)
+        .handled_departments(p, &office_id)
         .await
-        .map_err(err(&ctx))?;
-    let mut handled: HashMap<Option<String>, bool> = HashMap::new();
-    let mut services = Vec::new();
-    for e in page.items.iter().filter(|e| e.form_version.is_some()) {
-        let d = e.spec.department.clone();
-        let ours = match handled.get(&d) {
-            Some(b) => *b,
-            None => {
-                let b = whole_office
-                    || state
-                        .services
-                        .handles(p, &office_id, d.as_deref())
-                        .await
-                        .map_err(err(&ctx))?;
-                handled.insert(d, b);
-                b
-            }
-        };
-        if ours {
-            services.push((e.id.clone(), e.spec.local(lang).name.value));
-        }
-    }
+        .map_err(err(&ctx))?
+        == okienko_services::forms::Handled::All;
+    let services: Vec<(String, String)> = state
+        .services
+        .handled_form_services(p, &office_id)
+        .await
+        .map_err(err(&ctx))?
+        .into_iter()
+        .map(|e| (e.id.clone(), e.spec.local(lang).name.value))
+        .collect();
     let statuses = [
         SubmissionStatus::AwaitingPayment,
         SubmissionStatus::Submitted,
