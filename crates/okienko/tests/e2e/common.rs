@@ -127,6 +127,22 @@ impl TestServer {
         c
     }
 
+    /// The id of one of the demo's services of its first office, by its code (`UPI-1`).
+    pub async fn demo_service(&self, code: &str) -> String {
+        let office = self.services.store.offices().await.expect("offices")[0]
+            .id
+            .clone();
+        self.services
+            .store
+            .office_services(&office)
+            .await
+            .expect("services")
+            .into_iter()
+            .find(|x| x.code == code)
+            .unwrap_or_else(|| panic!("no demo service {code}"))
+            .id
+    }
+
     /// An API token for a demo account.
     pub async fn demo_token(&self, login: &str) -> String {
         let mut body = serde_json::json!({"login": login, "password": demo::PASSWORD});

@@ -412,16 +412,7 @@ async fn a_new_version_carries_open_drafts_and_old_submissions_keep_theirs() {
     let s = &t.services;
     let jan = principal(&t, "jan.kowalski@okienko.test").await;
     let admin = principal(&t, "urzad.admin@okienko.test").await;
-    let office = s.store.offices().await.expect("offices").remove(0).id;
-    let upi = s
-        .store
-        .office_services(&office)
-        .await
-        .expect("services")
-        .into_iter()
-        .find(|x| x.code == "UPI-1")
-        .expect("UPI-1")
-        .id;
+    let upi = t.demo_service("UPI-1").await;
     // A v1 submission, and a v1 draft left open.
     let v1 = s.service_form(&upi).await.expect("v1");
     let answers: okienko_domain::forms::Answers = serde_json::from_value(json!({
@@ -751,24 +742,7 @@ async fn a_fee_waits_for_the_providers_notification_a_forged_one_is_refused_a_re
 async fn an_office_admin_publishes_a_form_in_the_browser_and_a_mistake_names_its_place() {
     let t = TestServer::seeded().await;
     let admin = t.demo_web("urzad.admin@okienko.test").await;
-    let office = t
-        .services
-        .store
-        .offices()
-        .await
-        .expect("offices")
-        .remove(0)
-        .id;
-    let upi = t
-        .services
-        .store
-        .office_services(&office)
-        .await
-        .expect("services")
-        .into_iter()
-        .find(|x| x.code == "UPI-1")
-        .expect("UPI-1")
-        .id;
+    let upi = t.demo_service("UPI-1").await;
     let page = format!("/services/{upi}/form/edit?lang=en");
     let html = admin
         .get(t.url(&page))
@@ -825,16 +799,7 @@ async fn a_draft_is_reminded_once_three_days_before_it_expires_then_deleted() {
     let t = TestServer::seeded().await;
     let s = &t.services;
     let jan = principal(&t, "jan.kowalski@okienko.test").await;
-    let office = s.store.offices().await.expect("offices").remove(0).id;
-    let dog = s
-        .store
-        .office_services(&office)
-        .await
-        .expect("services")
-        .into_iter()
-        .find(|x| x.code == "PIES-1")
-        .expect("PIES-1")
-        .id;
+    let dog = t.demo_service("PIES-1").await;
     let draft = s.start_draft(&jan, &dog, false).await.expect("draft");
     // Not yet: 26 days after the last save.
     t.clock.advance(time::Duration::days(26));
@@ -897,15 +862,7 @@ async fn an_official_exports_a_services_submissions_as_csv_and_json_in_the_backg
     let s = &t.services;
     let jan = principal(&t, "jan.kowalski@okienko.test").await;
     let office = s.store.offices().await.expect("offices").remove(0).id;
-    let upi = s
-        .store
-        .office_services(&office)
-        .await
-        .expect("services")
-        .into_iter()
-        .find(|x| x.code == "UPI-1")
-        .expect("UPI-1")
-        .id;
+    let upi = t.demo_service("UPI-1").await;
     // Three submissions; one says something a spreadsheet would run as a formula.
     let mut references = Vec::new();
     for subject in [
@@ -1071,16 +1028,7 @@ async fn a_clerk_applies_for_a_citizen_at_the_counter_and_prints_the_upp() {
     let (status, found) = get(format!("{visit}/apply?q=informacji+publicznej&lang=en")).await;
     assert_eq!(status, 200);
     assert!(found.contains("Fill in"), "{found}");
-    let office = s.store.offices().await.expect("offices").remove(0).id;
-    let upi = s
-        .store
-        .office_services(&office)
-        .await
-        .expect("services")
-        .into_iter()
-        .find(|x| x.code == "UPI-1")
-        .expect("UPI-1")
-        .id;
+    let upi = t.demo_service("UPI-1").await;
     let csrf = t.csrf(&clerk, &format!("{visit}/apply")).await;
     let r = clerk
         .post(t.url(&format!("{visit}/apply")))
@@ -1225,16 +1173,7 @@ fn carried_definition(page: &str) -> String {
 async fn an_office_admin_builds_a_form_in_the_browser_without_writing_json() {
     let t = TestServer::seeded().await;
     let s = &t.services;
-    let office = s.store.offices().await.expect("offices").remove(0).id;
-    let service = s
-        .store
-        .office_services(&office)
-        .await
-        .expect("services")
-        .into_iter()
-        .find(|x| x.code == "WYM-1")
-        .expect("WYM-1")
-        .id;
+    let service = t.demo_service("WYM-1").await;
     let admin = t.demo_web("urzad.admin@okienko.test").await;
     let url = format!("/services/{service}/form/build");
     let first = admin
