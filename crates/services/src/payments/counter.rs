@@ -116,7 +116,11 @@ impl Services {
         let receipt = self
             .issue_receipt(p, &point, Payer::Visit(&visit, &citizen), input, Some(fee))
             .await?;
-        self.release_paid_submission(&s.message_id).await?;
+        // The cash is taken and its receipt committed: the clerk hands it over whatever comes
+        // next. Should the release fail here, the minute sweep releases the application.
+        if let Err(e) = self.release_paid_submission(&s.message_id).await {
+            tracing::warn!(error = %e, reference = %s.reference, "releasing an application paid in cash");
+        }
         Ok(receipt)
     }
 
