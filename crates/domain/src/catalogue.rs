@@ -584,7 +584,7 @@ pub fn parse_amount(s: &str) -> Option<i64> {
 
 /// Splits RFC 4180 CSV into rows of cells. Written here because the one field-tested CSV
 /// crate is not among the project's dependencies and this is one small state machine.
-fn csv_rows(text: &str) -> Result<Vec<Vec<String>>, ImportError> {
+pub(crate) fn csv_rows(text: &str) -> Result<Vec<Vec<String>>, ImportError> {
     let mut rows = Vec::new();
     let mut row = Vec::new();
     let mut cell = String::new();

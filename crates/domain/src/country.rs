@@ -77,6 +77,98 @@ impl Country {
     }
 }
 
+impl Country {
+    /// Whether `d` is a public holiday (a day free from work by law). Poland: the act of 18
+    /// January 1951 (with 24 December from 2025). Serbia: the act on state and other holidays
+    /// (Orthodox Christmas and Easter; a New Year, Statehood, Labour or Armistice day that falls
+    /// on a Sunday gives the Monday after).
+    pub fn is_public_holiday(self, d: Date) -> bool {
+        let (m, day) = (d.month() as u8, d.day());
+        match self {
+            Country::Poland => {
+                let easter = western_easter(d.year());
+                let fixed = matches!(
+                    (m, day),
+                    (1, 1)
+                        | (1, 6)
+                        | (5, 1)
+                        | (5, 3)
+                        | (8, 15)
+                        | (11, 1)
+                        | (11, 11)
+                        | (12, 25)
+                        | (12, 26)
+                ) || (d.year() >= 2025 && (m, day) == (12, 24));
+                // Easter Sunday and Monday, Pentecost (+49), Corpus Christi (+60).
+                fixed || [0, 1, 49, 60].iter().any(|n| offset(easter, *n) == Some(d))
+            }
+            Country::Serbia => {
+                let easter = orthodox_easter(d.year());
+                let fixed = |m: u8, day: u8| {
+                    matches!(
+                        (m, day),
+                        (1, 1) | (1, 2) | (1, 7) | (2, 15) | (2, 16) | (5, 1) | (5, 2) | (11, 11)
+                    )
+                };
+                let moved = d.weekday() == Weekday::Monday
+                    && d.previous_day().is_some_and(|s| {
+                        matches!(
+                            (s.month() as u8, s.day()),
+                            (1, 1) | (1, 2) | (2, 15) | (2, 16) | (5, 1) | (5, 2) | (11, 11)
+                        )
+                    });
+                fixed(m, day)
+                    || moved
+                    || [-2, -1, 0, 1].iter().any(|n| offset(easter, *n) == Some(d))
+            }
+        }
+    }
+
+    /// Neither a Saturday, nor a Sunday, nor a public holiday.
+    pub fn is_working_day(self, d: Date) -> bool {
+        !matches!(d.weekday(), Weekday::Saturday | Weekday::Sunday) && !self.is_public_holiday(d)
+    }
+}
+
+fn offset(d: Option<Date>, days: i64) -> Option<Date> {
+    d?.checked_add(time::Duration::days(days))
+}
+
+/// Easter Sunday in the Gregorian calendar (the anonymous Gregorian algorithm, Meeus/Jones/
+/// Butcher).
+fn western_easter(year: i32) -> Option<Date> {
+    let a = year % 19;
+    let b = year / 100;
+    let c = year % 100;
+    let d = b / 4;
+    let e = b % 4;
+    let f = (b + 8) / 25;
+    let g = (b - f + 1) / 3;
+    let h = (19 * a + b - d - g + 15) % 30;
+    let i = c / 4;
+    let k = c % 4;
+    let l = (32 + 2 * e + 2 * i - h - k) % 7;
+    let m = (a + 11 * h + 22 * l) / 451;
+    let month = (h + l - 7 * m + 114) / 31;
+    let day = (h + l - 7 * m + 114) % 31 + 1;
+    Date::from_calendar_date(year, Month::try_from(month as u8).ok()?, day as u8).ok()
+}
+
+/// Orthodox Easter Sunday as a Gregorian date (Meeus's Julian algorithm, then the 13 days
+/// between the calendars from 1900 to 2099).
+fn orthodox_easter(year: i32) -> Option<Date> {
+    let a = year % 4;
+    let b = year % 7;
+    let c = year % 19;
+    let d = (19 * c + 15) % 30;
+    let e = (2 * a + 4 * b - d + 34) % 7;
+    let month = (d + e + 114) / 31;
+    let day = (d + e + 114) % 31 + 1;
+    let julian =
+        Date::from_calendar_date(year, Month::try_from(month as u8).ok()?, day as u8).ok()?;
+    julian.checked_add(time::Duration::days(13))
+}
+
 /// 01:00 UTC on the last Sunday of `month` in `year`.
 fn last_sunday(year: i32, month: Month) -> OffsetDateTime {
     let last_day = month.length(year);
@@ -93,6 +185,17 @@ fn last_sunday(year: i32, month: Month) -> OffsetDateTime {
 mod tests {
     use super::*;
     use time::macros::datetime;
+
+    #[test]
+    fn orthodox_easter_falls_on_the_known_sundays() {
+        use time::macros::date;
+        assert_eq!(orthodox_easter(2026), Some(date!(2026 - 04 - 12)));
+        assert_eq!(orthodox_easter(2027), Some(date!(2027 - 05 - 02)));
+        assert_eq!(western_easter(2026), Some(date!(2026 - 04 - 05)));
+        assert_eq!(western_easter(2027), Some(date!(2027 - 03 - 28)));
+        assert!(Country::Serbia.is_public_holiday(date!(2026 - 04 - 10)));
+        assert!(!Country::Serbia.is_working_day(date!(2026 - 04 - 13)));
+    }
 
     #[test]
     fn summer_time_starts_and_ends_at_one_utc_on_the_last_sundays() {

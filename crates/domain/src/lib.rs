@@ -3,6 +3,7 @@
 
 pub mod address;
 pub mod audit;
+pub mod cases;
 pub mod catalogue;
 pub mod country;
 pub mod device;

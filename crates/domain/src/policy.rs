@@ -54,6 +54,15 @@ pub enum Action<'a> {
         office_id: &'a str,
         department_id: Option<&'a str>,
     },
+    /// Work an office's cases and its correspondence register: those of one department (its
+    /// id), or with `None` every one of the office. Not the platform's administrators: a case
+    /// holds a party's data, and only the office's people handle it.
+    HandleCases {
+        office_id: &'a str,
+        department_id: Option<&'a str>,
+    },
+    /// Import an office's JRWA list (its subject-matter classes).
+    ManageJrwa { office_id: &'a str },
 }
 
 impl Actor {
@@ -65,6 +74,17 @@ impl Actor {
         self.grants
             .iter()
             .any(|g| g.role == role && g.office_id.as_deref() == Some(office))
+    }
+
+    /// An official of the office placed in the department, or in none (the whole office's);
+    /// with `department` `None`, only the latter.
+    fn works_in(&self, office: &str, department: Option<&str>) -> bool {
+        self.grants.iter().any(|g| {
+            g.role == Role::Official
+                && g.office_id.as_deref() == Some(office)
+                && (g.department_id.is_none()
+                    || (department.is_some() && g.department_id.as_deref() == department))
+        })
     }
 
     fn has_at_point(&self, role: Role, point: &str) -> bool {
@@ -100,19 +120,21 @@ pub fn allowed(actor: &Actor, action: Action<'_>) -> bool {
         }
         // An official placed in a department handles that department's submissions; one in
         // no department, and the office's admins, handle all of the office's.
+        Action::HandleCases {
+            office_id,
+            department_id,
+        } => {
+            actor.has_in_office(Role::OfficeAdmin, office_id)
+                || actor.works_in(office_id, department_id)
+        }
+        Action::ManageJrwa { office_id } => actor.has_in_office(Role::OfficeAdmin, office_id),
         Action::HandleSubmissions {
             office_id,
             department_id,
         } => {
             platform
                 || actor.has_in_office(Role::OfficeAdmin, office_id)
-                || actor.grants.iter().any(|g| {
-                    g.role == Role::Official
-                        && g.office_id.as_deref() == Some(office_id)
-                        && (g.department_id.is_none()
-                            || (department_id.is_some()
-                                && g.department_id.as_deref() == department_id))
-                })
+                || actor.works_in(office_id, department_id)
         }
         Action::ManageDepartments { office_id }
         | Action::ManageStaff { office_id }

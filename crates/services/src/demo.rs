@@ -168,6 +168,7 @@ pub async fn seed(s: &Services) -> Result<String, DomainError> {
     seed_mailboxes(s, &office.id).await?;
     crate::catalogue::demo::seed(s, &office).await?;
     crate::forms::demo::seed(s, &office.id).await?;
+    crate::cases::demo::seed(s, &office.id).await?;
     Ok(office.id)
 }
 

@@ -21,7 +21,7 @@ pub async fn run_once(s: &Services, limit: i64) -> anyhow::Result<usize> {
     let n = jobs.len();
     for job in jobs {
         let result = match job.kind.as_str() {
-            crate::mail::JOB_KIND => s.mail.deliver(&job.id, &job.payload).await,
+            crate::mail::JOB_KIND => deliver_email(s, &job).await,
             okienko_store::EXPORT_JOB => s.run_export(&job.payload).await,
             other => Err(anyhow::anyhow!("unknown job kind {other}")),
         };
@@ -43,6 +43,31 @@ pub async fn run_once(s: &Services, limit: i64) -> anyhow::Result<usize> {
         }
     }
     Ok(n + notices)
+}
+
+/// Sends one email job. Once it has been handed to the SMTP server it is not sent again: not
+/// when the answer is lost, and not by another instance that claims it after this one died
+/// mid-hand-over (its `handed_at` is still set). Those count as done, with a warning naming the
+/// job, so that nobody gets a notice twice.
+async fn deliver_email(s: &Services, job: &okienko_store::Job) -> anyhow::Result<()> {
+    if let Some(at) = job.handed_at {
+        tracing::warn!(job = %job.id, handed_at = at, "email handed to the SMTP server by an attempt that stopped before the answer; not sent again");
+        return Ok(());
+    }
+    let hand_over = async {
+        s.store
+            .hand_job(&job.id, s.now_ms())
+            .await
+            .map_err(Into::into)
+    };
+    match s.mail.deliver(&job.id, &job.payload, hand_over).await {
+        Ok(()) => Ok(()),
+        Err(crate::mail::Sent::No(e)) => Err(e),
+        Err(crate::mail::Sent::Unconfirmed(e)) => {
+            tracing::warn!(job = %job.id, error = %e, "email handed to the SMTP server, its answer lost; not sent again");
+            Ok(())
+        }
+    }
 }
 
 /// Runs jobs until the process ends, polling every `interval` when idle.

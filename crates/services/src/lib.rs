@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod blobs;
+pub mod cases;
 pub mod catalogue;
 pub mod clock;
 pub mod delivery;

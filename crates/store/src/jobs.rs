@@ -18,9 +18,13 @@ pub trait JobStore: Send + Sync {
     ) -> Result<String>;
     /// Leases up to `limit` due jobs until `now + lease_ms`; no two callers get the same job.
     async fn claim_jobs(&self, now: Millis, lease_ms: i64, limit: i64) -> Result<Vec<Job>>;
+    /// Records, committed, that the attempt now running hands the job's work to a peer that
+    /// cannot be asked afterwards whether it got it (see [`Job::handed_at`]).
+    async fn hand_job(&self, id: &str, now: Millis) -> Result<()>;
     /// Marks jobs done, in one statement.
     async fn complete_jobs(&self, ids: &[String], now: Millis) -> Result<()>;
-    /// Records a failure; retries at `retry_at`, or gives up when it is `None`.
+    /// Records a failure (the hand-over, if any, did not happen); retries at `retry_at`, or
+    /// gives up when it is `None`.
     async fn fail_job(
         &self,
         id: &str,

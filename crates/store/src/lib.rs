@@ -6,6 +6,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod cases;
 pub mod catalogue;
 pub mod counter;
 pub mod delivery;
@@ -26,6 +27,7 @@ pub mod trusted;
 pub mod cache;
 pub use accounts::AccountStore;
 pub use audit::AuditStore;
+pub use cases::{Case, CaseEvent, CaseQuery, CaseStore, RegisterEntry};
 pub use catalogue::{CatalogueStore, PublicService, ServiceQuery};
 pub use counter::CounterStore;
 pub use delivery::DeliveryStore;
@@ -47,9 +49,9 @@ pub use trusted::TrustedStore;
 /// import).
 pub mod prelude {
     pub use crate::{
-        AccountStore, AuditStore, CatalogueStore, CounterStore, DeliveryStore, FormsStore,
-        JobStore, LogStore, MailboxStore, NoticeStore, OrgStore, PaperStore, PaymentsStore,
-        SettingsStore, Store, TrustedStore,
+        AccountStore, AuditStore, CaseStore, CatalogueStore, CounterStore, DeliveryStore,
+        FormsStore, JobStore, LogStore, MailboxStore, NoticeStore, OrgStore, PaperStore,
+        PaymentsStore, SettingsStore, Store, TrustedStore,
     };
 }
 pub use sql::{Backend, SqlStore};
@@ -118,6 +120,7 @@ pub trait Store:
     + CatalogueStore
     + FormsStore
     + PaymentsStore
+    + CaseStore
     + Send
     + Sync
 {

@@ -143,4 +143,14 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "payment_channels",
         sql: include_str!("../migrations/0027_payment_channels.sql"),
     },
+    Migration {
+        version: 28,
+        name: "job_handover",
+        sql: include_str!("../migrations/0028_job_handover.sql"),
+    },
+    Migration {
+        version: 29,
+        name: "cases",
+        sql: include_str!("../migrations/0029_cases.sql"),
+    },
 ];

@@ -69,6 +69,9 @@ pub struct Job {
     pub payload: String,
     pub attempts: i64,
     pub max_attempts: i64,
+    /// When an earlier attempt handed the work over and stopped before it heard back
+    /// ([`crate::JobStore::hand_job`]).
+    pub handed_at: Option<Millis>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

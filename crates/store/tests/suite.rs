@@ -383,21 +383,29 @@ async fn jobs_are_claimed_once_and_retried() {
             .await
             .expect("leased")
             .is_empty());
-        let j = &a[0];
-        s.fail_job(&j.id, "smtp down", Some(500), 150)
-            .await
-            .expect("fail");
-        let again = s.claim_jobs(600, 1000, 50).await.expect("retry");
-        assert_eq!(again.len(), 1);
-        assert_eq!(again[0].attempts, 2);
-        s.fail_job(&j.id, "smtp down", None, 700)
-            .await
-            .expect("give up");
         for j in a.iter().skip(1).chain(&b) {
             s.complete_jobs(std::slice::from_ref(&j.id), 300)
                 .await
                 .expect("done");
         }
+        let j = &a[0];
+        assert_eq!(j.handed_at, None);
+        // An attempt that handed the job over and stopped: claimed again after the lease,
+        // the job says so.
+        s.hand_job(&j.id, 120).await.expect("hand over");
+        let again = s.claim_jobs(1200, 1000, 50).await.expect("lease ended");
+        assert_eq!(again.len(), 1);
+        assert_eq!((again[0].attempts, again[0].handed_at), (2, Some(120)));
+        // A failure (the server refused) clears it for the retry.
+        s.fail_job(&j.id, "smtp down", Some(2300), 1250)
+            .await
+            .expect("fail");
+        let again = s.claim_jobs(2300, 1000, 50).await.expect("retry");
+        assert_eq!(again.len(), 1);
+        assert_eq!((again[0].attempts, again[0].handed_at), (3, None));
+        s.fail_job(&j.id, "smtp down", None, 2400)
+            .await
+            .expect("give up");
         let c = s.job_counts().await.expect("counts");
         assert_eq!((c.pending, c.done, c.failed), (1, 19, 1));
     }
@@ -2252,6 +2260,240 @@ async fn form_versions_drafts_and_submissions_with_their_message() {
         );
         assert_eq!(s.payments_of_message("m1").await.expect("all").len(), 2);
         verify(s).await.expect("audit chain intact");
+    }
+    drop_all(stores).await;
+}
+
+#[tokio::test]
+async fn cases_are_numbered_without_gaps_or_twins_when_opened_at_once() {
+    use okienko_domain::cases::{parse_jrwa_csv, Category};
+    use okienko_store::{Case, CaseEvent, CaseQuery, RegisterEntry};
+    let stores = fresh_stores().await;
+    for f in &stores {
+        let s = &f.store;
+        let office = Office {
+            id: "o1".into(),
+            name: "Urząd".into(),
+            nip: "5260001246".into(),
+            regon: "123456785".into(),
+            street: "Rynek 1".into(),
+            postal_code: "00-001".into(),
+            city: "Przykładowo".into(),
+            created_at: 1,
+        };
+        s.create_office(&office, &ev("office.create"))
+            .await
+            .expect("office");
+        for (id, code) in [("d1", "OR"), ("d2", "GK")] {
+            let d = Department {
+                id: id.into(),
+                office_id: "o1".into(),
+                code: code.into(),
+                name: code.into(),
+            };
+            s.create_department(&d, &ev("department.create"))
+                .await
+                .expect("dept");
+        }
+        s.create_user(&user("u1", "u1@example.pl"), &[], &ev("user.create"))
+            .await
+            .expect("user");
+        let list = parse_jrwa_csv("6,G,\n62,D,\n622,Z,\n6220,Zajęcie pasa,B5\n6221,Inne,A\n")
+            .expect("jrwa");
+        s.replace_jrwa("o1", &list, &ev("jrwa.import"))
+            .await
+            .expect("jrwa");
+        let back = s.jrwa("o1").await.expect("read");
+        assert_eq!(back.len(), 5);
+        assert_eq!(back[3].category, Some(Category::B(5)));
+        // A register entry, numbered per office and year.
+        let entry = |id: &str| RegisterEntry {
+            id: id.into(),
+            office_id: "o1".into(),
+            year: 2026,
+            number: 0,
+            direction: "in".into(),
+            kind: "submission".into(),
+            subject: "Wniosek".into(),
+            correspondent: "Jan Kowalski".into(),
+            received_at: 5,
+            submission_id: Some(format!("m-{id}")),
+            message_id: None,
+            department_id: Some("d1".into()),
+            case_id: None,
+            created_by: "u1".into(),
+            created_at: 5,
+        };
+        let e1 = s
+            .add_register_entry(&entry("e1"), &ev("register.add"))
+            .await
+            .expect("entry");
+        let e2 = s
+            .add_register_entry(&entry("e2"), &ev("register.add"))
+            .await
+            .expect("entry");
+        assert_eq!((e1.number, e2.number), (1, 2));
+        assert!(matches!(
+            s.add_register_entry(
+                &RegisterEntry {
+                    id: "e3".into(),
+                    ..entry("e1")
+                },
+                &ev("register.add")
+            )
+            .await,
+            Err(StoreError::Conflict(_))
+        ));
+        // Forty cases of two departments opened at once: each department's class numbers
+        // 1..=20, no gap, no twin.
+        let case = |i: usize| Case {
+            id: format!("c{i:02}"),
+            office_id: "o1".into(),
+            department_id: if i.is_multiple_of(2) { "d1" } else { "d2" }.into(),
+            jrwa: "6220".into(),
+            number: 0,
+            year: 2026,
+            signature: String::new(),
+            title: format!("Sprawa {i}"),
+            party_user_id: None,
+            party_name: String::new(),
+            handler_id: None,
+            status: "open".into(),
+            term: "month".into(),
+            started_on: "2026-03-10".into(),
+            excluded_days: 0,
+            suspended_on: None,
+            deadline: format!("2026-04-{:02}", 10 + i % 15),
+            register_entry_id: (i == 0).then(|| "e1".to_string()),
+            created_by: "u1".into(),
+            created_at: 10,
+            closed_at: None,
+        };
+        let event = |i: usize| CaseEvent {
+            id: format!("ev{i:02}"),
+            case_id: format!("c{i:02}"),
+            at: 10,
+            actor_id: "u1".into(),
+            actor_name: String::new(),
+            kind: "opened".into(),
+            detail: String::new(),
+        };
+        let cases: Vec<Case> = (0..40).map(case).collect();
+        let events: Vec<CaseEvent> = (0..40).map(event).collect();
+        let sig = |unit: &'static str| move |n: i64| format!("{unit}.6220.{n}.2026");
+        let (or, gk) = (sig("OR"), sig("GK"));
+        let open_ev = ev("case.open");
+        let opened = futures_join_all(cases.iter().zip(&events).map(|(c, e)| {
+            let f: &(dyn Fn(i64) -> String + Sync) =
+                if c.department_id == "d1" { &or } else { &gk };
+            s.open_case(c, f, e, &open_ev)
+        }))
+        .await;
+        for d in ["d1", "d2"] {
+            let mut numbers: Vec<i64> = opened
+                .iter()
+                .map(|r| r.as_ref().expect("opened"))
+                .filter(|c| c.department_id == d)
+                .map(|c| c.number)
+                .collect();
+            numbers.sort();
+            assert_eq!(numbers, (1..=20).collect::<Vec<_>>(), "{d}");
+        }
+        let first = s.case("c00").await.expect("read").expect("case");
+        assert!(
+            first.signature.starts_with("OR.6220."),
+            "{}",
+            first.signature
+        );
+        let linked = s.register_entry("e1").await.expect("read").expect("entry");
+        assert_eq!(linked.case_id.as_deref(), Some("c00"));
+        // A second case from the same entry is refused and takes no number.
+        let again = Case {
+            id: "c99".into(),
+            ..case(0)
+        };
+        assert!(matches!(
+            s.open_case(
+                &again,
+                &or,
+                &CaseEvent {
+                    id: "ev99".into(),
+                    case_id: "c99".into(),
+                    ..event(0)
+                },
+                &ev("case.open")
+            )
+            .await,
+            Err(StoreError::Conflict(_))
+        ));
+        let next = s
+            .open_case(
+                &Case {
+                    id: "c98".into(),
+                    register_entry_id: None,
+                    ..case(0)
+                },
+                &or,
+                &CaseEvent {
+                    id: "ev98".into(),
+                    case_id: "c98".into(),
+                    ..event(0)
+                },
+                &ev("case.open"),
+            )
+            .await
+            .expect("next");
+        assert_eq!(next.number, 21, "the refused case gave its number back");
+        // A department's work list: by deadline then id, paged by a cursor, one query.
+        let q = |after| CaseQuery {
+            department_ids: vec!["d1".into()],
+            statuses: vec!["open".into(), "suspended".into()],
+            handler_id: None,
+            after,
+            limit: 15,
+        };
+        let page1 = s.cases(&q(None)).await.expect("page");
+        let last = page1.last().expect("last");
+        let page2 = s
+            .cases(&q(Some((last.deadline.clone(), last.id.clone()))))
+            .await
+            .expect("page 2");
+        let all: Vec<_> = page1.iter().chain(&page2).collect();
+        assert_eq!(all.len(), 21);
+        assert!(all
+            .windows(2)
+            .all(|w| (&w[0].deadline, &w[0].id) < (&w[1].deadline, &w[1].id)));
+        // A change applies only from the status it was made from.
+        let mut suspended = first.clone();
+        suspended.status = "suspended".into();
+        suspended.suspended_on = Some("2026-03-12".into());
+        let e = CaseEvent {
+            id: "ev-s".into(),
+            ..event(0)
+        };
+        assert!(s
+            .update_case(&suspended, "open", &e, &ev("case.suspend"))
+            .await
+            .expect("suspend"));
+        let e = CaseEvent {
+            id: "ev-s2".into(),
+            ..event(0)
+        };
+        assert!(!s
+            .update_case(&suspended, "open", &e, &ev("case.suspend"))
+            .await
+            .expect("stale"));
+        let timeline = s.case_events("c00").await.expect("events");
+        assert_eq!(timeline.len(), 2);
+        assert_eq!(timeline[0].actor_name, "User u1");
+        // The list cannot drop a class a case is in.
+        let smaller = parse_jrwa_csv("6,G,\n62,D,\n622,Z,\n6221,Inne,A\n").expect("jrwa");
+        assert!(matches!(
+            s.replace_jrwa("o1", &smaller, &ev("jrwa.import")).await,
+            Err(StoreError::Conflict(c)) if c == "6220"
+        ));
+        assert_eq!(s.jrwa("o1").await.expect("read").len(), 5);
+        assert!(verify(s).await.is_ok());
     }
     drop_all(stores).await;
 }

@@ -122,6 +122,9 @@ impl Ctx {
                 if !out.iter().any(|(h, _)| *h == href) {
                     out.push((href, self.t("nav-my-office")));
                 }
+                if !out.iter().any(|(h, _)| h == "/cases") {
+                    out.push(("/cases".into(), self.t("cases-title")));
+                }
             }
             if let (Some(sp), Role::Clerk) = (&g.service_point_id, g.role) {
                 out.push((format!("/service-points/{sp}"), self.t("nav-my-point")));

@@ -8,6 +8,7 @@ mod common;
 
 mod auth;
 mod browser;
+mod cases;
 mod catalogue;
 mod crash;
 mod delivery;

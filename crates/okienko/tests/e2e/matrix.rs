@@ -121,6 +121,11 @@ const LETTER_PARTIES: &[Who] = &[
     Who::OfficialGk,
     Who::Clerk,
 ];
+/// Who works the office's cases (its admin and its officials; not the platform's admins).
+const CASE_WORKERS: &[Who] = &[Who::OfficeAdmin, Who::OfficialOr, Who::OfficialGk];
+/// An OR department case: its officials and the office admin.
+const OR_CASE: &[Who] = &[Who::OfficeAdmin, Who::OfficialOr];
+const ADMIN1: &[Who] = &[Who::OfficeAdmin];
 const ANY_OFFICIAL: &[Who] = &[
     Who::OfficeAdmin,
     Who::OfficialOr,
@@ -205,6 +210,39 @@ pub(crate) fn table() -> Vec<Row> {
         r("POST", "/api/v1/submissions/{reference}/payment", JAN, 201),
         // The whole office's payments: not an official placed in a department.
         r("GET", "/offices/{id}/payments", OFFICE1_MANAGERS, 200),
+        r("GET", "/cases", CASE_WORKERS, 200),
+        // Nothing chosen: the form says so and nothing is opened.
+        r("POST", "/cases", CASE_WORKERS, 422),
+        r("GET", "/cases/new", CASE_WORKERS, 200),
+        r("GET", "/cases/{id}", OR_CASE, 200),
+        // No official chosen, no reason given: refused, nothing changes.
+        r("POST", "/cases/{id}/assign", OR_CASE, 422),
+        r("POST", "/cases/{id}/suspend", OR_CASE, 422),
+        // The case is open, not suspended.
+        r("POST", "/cases/{id}/resume", OR_CASE, 422),
+        // Confirmed (the table answers yes): closed.
+        r("POST", "/cases/{id}/close", OR_CASE, 303),
+        // Jan's OR submission: registered, then on to open its case.
+        r("POST", "/submissions/{reference}/register", OR_CASE, 303),
+        r("GET", "/offices/{id}/jrwa", CASE_WORKERS, 200),
+        // An empty list: refused, nothing changes.
+        r("POST", "/offices/{id}/jrwa", ADMIN1, 422),
+        r("GET", "/api/v1/cases", CASE_WORKERS, 200),
+        // An empty body: refused before anything is looked at.
+        r("POST", "/api/v1/cases", ALL_SIGNED_IN, 422),
+        r("GET", "/api/v1/cases/{id}", OR_CASE, 200),
+        r("POST", "/api/v1/cases/{id}/assign", ALL_SIGNED_IN, 422),
+        r("POST", "/api/v1/cases/{id}/suspend", ALL_SIGNED_IN, 422),
+        r("POST", "/api/v1/cases/{id}/resume", OR_CASE, 409),
+        r("POST", "/api/v1/cases/{id}/close", OR_CASE, 200),
+        r(
+            "POST",
+            "/api/v1/submissions/{reference}/register",
+            OR_CASE,
+            201,
+        ),
+        r("GET", "/api/v1/offices/{id}/jrwa", CASE_WORKERS, 200),
+        r("PUT", "/api/v1/offices/{id}/jrwa", ADMIN1, 422),
         // The simulator is a provider's site: public; settled once, then back to the office.
         public("GET", "/payment-simulator/trnRequest/{token}", 200),
         public("POST", "/payment-simulator/trnRequest/{token}", 303),
@@ -934,6 +972,23 @@ pub(crate) async fn concrete(w: &World, route: &str, n: usize) -> String {
         &w.draft
     } else if route.starts_with("/submission-exports/") {
         &w.export
+    } else if route.starts_with("/cases/") || route.starts_with("/api/v1/cases/") {
+        // A fresh OR case of Anna's each time (closing one ends it).
+        let anna = crate::common::principal(&w.t, "anna.nowak@okienko.test").await;
+        fresh = s
+            .open_case(
+                &anna,
+                &okienko_services::cases::CaseInput {
+                    department: "OR".into(),
+                    jrwa: "015".into(),
+                    title: "Pełnomocnictwo".into(),
+                    ..Default::default()
+                },
+            )
+            .await
+            .expect("a case")
+            .id;
+        &fresh
     } else if route.starts_with("/api/v1/services/") || route.starts_with("/services/") {
         &w.service
     } else {

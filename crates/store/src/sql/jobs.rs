@@ -33,7 +33,7 @@ impl crate::JobStore for SqlStore {
                 set: "locked_until = $1, attempts = attempts + 1",
                 due: "done_at IS NULL AND failed_at IS NULL AND run_at <= $2 \
                       AND (locked_until IS NULL OR locked_until <= $2) ORDER BY run_at",
-                returning: "id, kind, payload, attempts, max_attempts",
+                returning: "id, kind, payload, attempts, max_attempts, handed_at",
             },
             (now, lease_ms, limit),
             |r| {
@@ -43,10 +43,20 @@ impl crate::JobStore for SqlStore {
                     payload: r.try_get("payload")?,
                     attempts: r.try_get("attempts")?,
                     max_attempts: r.try_get("max_attempts")?,
+                    handed_at: r.try_get("handed_at")?,
                 })
             },
         )
         .await
+    }
+
+    async fn hand_job(&self, id: &str, now: Millis) -> Result<()> {
+        sqlx::query("UPDATE jobs SET handed_at = $1 WHERE id = $2")
+            .bind(now)
+            .bind(id)
+            .execute(&self.writer)
+            .await?;
+        Ok(())
     }
 
     async fn complete_jobs(&self, ids: &[String], now: Millis) -> Result<()> {
@@ -72,11 +82,11 @@ impl crate::JobStore for SqlStore {
         now: Millis,
     ) -> Result<()> {
         let q = match retry_at {
-            Some(at) => sqlx::query("UPDATE jobs SET last_error = $1, run_at = $2, locked_until = NULL WHERE id = $3")
+            Some(at) => sqlx::query("UPDATE jobs SET last_error = $1, run_at = $2, locked_until = NULL, handed_at = NULL WHERE id = $3")
                 .bind(error)
                 .bind(at)
                 .bind(id),
-            None => sqlx::query("UPDATE jobs SET last_error = $1, failed_at = $2, locked_until = NULL WHERE id = $3")
+            None => sqlx::query("UPDATE jobs SET last_error = $1, failed_at = $2, locked_until = NULL, handed_at = NULL WHERE id = $3")
                 .bind(error)
                 .bind(now)
                 .bind(id),

@@ -5,6 +5,7 @@
 
 mod accounts;
 mod audit;
+mod cases;
 mod catalogue;
 mod counter;
 mod delivery;

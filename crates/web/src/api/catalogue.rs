@@ -279,32 +279,35 @@ async fn import(
         .map_err(|e| ApiError(e, ctx.lang))?;
     match outcome {
         ImportOutcome::Saved(saved) => Ok(Json(ImportedJson { saved }).into_response()),
-        ImportOutcome::Refused(e) => {
-            let message = crate::error::import_message(ctx.lang, &e);
-            let problem = Problem {
-                kind: "/problems/err-invalid".into(),
-                title: ctx.t("err-invalid"),
-                status: 422,
-                detail: message.clone(),
-                errors: vec![FieldProblem {
-                    field: match (e.line, &e.field) {
-                        (0, Some(f)) => f.clone(),
-                        (l, Some(f)) => format!("line {l}: {f}"),
-                        (l, None) => format!("line {l}"),
-                    },
-                    code: e.code.to_string(),
-                    message,
-                }],
-                evidence_id: None,
-            };
-            Ok((
-                StatusCode::UNPROCESSABLE_ENTITY,
-                [(header::CONTENT_TYPE, "application/problem+json")],
-                serde_json::to_vec(&problem).unwrap_or_default(),
-            )
-                .into_response())
-        }
+        ImportOutcome::Refused(e) => Ok(import_refused(&ctx, &e)),
     }
+}
+
+/// A refused import file as a 422 problem whose one error names the line and the field.
+pub(crate) fn import_refused(ctx: &Ctx, e: &okienko_domain::catalogue::ImportError) -> Response {
+    let message = crate::error::import_message(ctx.lang, e);
+    let problem = Problem {
+        kind: "/problems/err-invalid".into(),
+        title: ctx.t("err-invalid"),
+        status: 422,
+        detail: message.clone(),
+        errors: vec![FieldProblem {
+            field: match (e.line, &e.field) {
+                (0, Some(f)) => f.clone(),
+                (l, Some(f)) => format!("line {l}: {f}"),
+                (l, None) => format!("line {l}"),
+            },
+            code: e.code.to_string(),
+            message,
+        }],
+        evidence_id: None,
+    };
+    (
+        StatusCode::UNPROCESSABLE_ENTITY,
+        [(header::CONTENT_TYPE, "application/problem+json")],
+        serde_json::to_vec(&problem).unwrap_or_default(),
+    )
+        .into_response()
 }
 
 /// A service as an office's catalogue file describes it (`domain::catalogue::ServiceSpec`).

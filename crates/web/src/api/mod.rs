@@ -2,6 +2,7 @@
 //! Authentication is a bearer token from `POST /api/v1/auth/token`; errors are problem+json.
 
 mod accounts;
+mod cases;
 mod cash;
 mod catalogue;
 mod common;
@@ -37,6 +38,7 @@ pub fn routes() -> Router<State> {
         .merge(catalogue::routes())
         .merge(forms::routes())
         .merge(payments::routes())
+        .merge(cases::routes())
         .route("/api/{*rest}", axum::routing::any(not_found))
 }
 
@@ -65,6 +67,7 @@ pub fn document() -> Document {
         catalogue::Doc::openapi(),
         forms::Doc::openapi(),
         payments::Doc::openapi(),
+        cases::Doc::openapi(),
     ] {
         doc.merge(part);
     }

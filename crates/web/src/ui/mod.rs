@@ -4,6 +4,7 @@
 pub mod about;
 mod account;
 mod admin;
+mod cases;
 mod cash;
 mod catalogue;
 mod common;
@@ -70,4 +71,5 @@ pub fn routes() -> Router<State> {
         .merge(catalogue::routes())
         .merge(forms::routes())
         .merge(payments::routes())
+        .merge(cases::routes())
 }
