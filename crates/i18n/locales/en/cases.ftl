@@ -97,3 +97,5 @@ action-case-resume = Resuming a case
 action-case-close = Closing a case
 action-jrwa-import = Replacing the JRWA list
 action-register-add = Registering correspondence
+case-handler-choose = Choose an official
+case-deadline-stands = (stands still while the case is suspended)

@@ -97,3 +97,5 @@ action-case-resume = Wznowienie sprawy
 action-case-close = Zakończenie sprawy
 action-jrwa-import = Zastąpienie wykazu akt
 action-register-add = Rejestracja korespondencji
+case-handler-choose = Wybierz urzędnika
+case-deadline-stands = (nie biegnie, dopóki sprawa jest zawieszona)

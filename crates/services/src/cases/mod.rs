@@ -276,6 +276,22 @@ impl Services {
         if department.is_none() {
             errors.add("department", "err-case-department");
         }
+        // In the order of the page's fields, so that the error summary reads top down.
+        let jrwa = input.jrwa.trim();
+        if let Some(d) = &department {
+            let class = self
+                .store
+                .jrwa(&d.office_id)
+                .await?
+                .into_iter()
+                .find(|c| c.symbol == jrwa && c.category.is_some());
+            if class.is_none() {
+                errors.add("jrwa", "err-case-jrwa");
+            }
+            if !cases::valid_unit(&d.code) {
+                errors.add("department", "err-case-unit");
+            }
+        }
         let title = input.title.trim();
         if title.is_empty() || title.chars().count() > 300 {
             errors.add("title", "err-case-title");
@@ -295,19 +311,6 @@ impl Services {
             errors.finish()?;
             return Err(DomainError::invalid("department", "err-case-department"));
         };
-        let jrwa = input.jrwa.trim();
-        let class = self
-            .store
-            .jrwa(&department.office_id)
-            .await?
-            .into_iter()
-            .find(|c| c.symbol == jrwa && c.category.is_some());
-        if class.is_none() {
-            errors.add("jrwa", "err-case-jrwa");
-        }
-        if !cases::valid_unit(&department.code) {
-            errors.add("department", "err-case-unit");
-        }
         let entry = match input.register_entry_id.as_deref().filter(|e| !e.is_empty()) {
             Some(id) => {
                 let e = self.register_entry(p, id).await?;
