@@ -54,6 +54,8 @@ enum Cmd {
     BenchDelivery(okienko::bench::DeliveryBenchArgs),
     /// E-services from outside: catalogue search with 10,000 services, a form step, submissions per second with their UPP.
     BenchForms(okienko::bench::FormsBenchArgs),
+    /// Case management from outside: cases opened per second, a department's list by deadline with a million cases.
+    BenchCases(okienko::bench::CasesBenchArgs),
     /// A small round-robin TCP proxy in front of several instances, for trying and measuring
     /// them on one machine (not a production load balancer).
     Proxy(okienko::bench::ProxyArgs),
@@ -197,6 +199,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Cmd::BenchTrust(args) => okienko::bench::run_trust(args).await?,
         Cmd::BenchDelivery(args) => okienko::bench::run_delivery(args).await?,
         Cmd::BenchForms(args) => okienko::bench::run_forms(args).await?,
+        Cmd::BenchCases(args) => okienko::bench::run_cases(args).await?,
         Cmd::Proxy(args) => okienko::bench::run_proxy(args).await?,
         Cmd::FuzzDocuments(args) => okienko::fuzz::run(args).await?,
     }

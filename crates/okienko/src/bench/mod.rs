@@ -1,12 +1,14 @@
 //! `okienko bench`: starts `okienko demo` as a child process on a fresh data folder and
 //! drives it over HTTP from this process, so the numbers include the whole stack.
 
+pub mod cases;
 pub mod delivery;
 pub mod forms;
 pub mod proxy;
 pub mod trust;
 mod wire;
 
+pub use cases::{run_cases, CasesBenchArgs};
 pub use delivery::{run_delivery, DeliveryBenchArgs};
 pub use forms::{run_forms, FormsBenchArgs};
 pub use proxy::{run_proxy, ProxyArgs};
@@ -70,6 +72,7 @@ pub(crate) struct DemoServer {
     pub pid: u32,
     child: tokio::process::Child,
     data: std::path::PathBuf,
+    database_url: Option<String>,
 }
 
 impl DemoServer {
@@ -98,9 +101,20 @@ impl DemoServer {
             pid,
             child,
             data,
+            database_url: database_url.map(str::to_string),
         };
         wait_healthy(&server.base).await?;
         Ok(server)
+    }
+
+    /// The database the server uses.
+    pub fn database_url(&self) -> String {
+        self.database_url.clone().unwrap_or_else(|| {
+            format!(
+                "sqlite://{}?mode=rwc",
+                self.data.join("okienko.db").display()
+            )
+        })
     }
 
     /// CPU seconds the server has used so far.
