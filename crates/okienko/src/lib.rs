@@ -69,6 +69,7 @@ pub async fn services(s: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Ser
         sandbox: okienko_services::sandbox::Sandbox::new(s.worker_exe.clone()),
         country: s.country,
         officials_share_office_mailbox: s.officials_share_office_mailbox,
+        cases: okienko_services::cases::case_opener(store.clone()),
         store,
     })
 }

@@ -2,6 +2,7 @@
 //! `okienko-web` call these; nothing here knows HTTP.
 
 pub mod accounts;
+pub mod batch;
 pub mod blobs;
 pub mod cases;
 pub mod catalogue;
@@ -60,6 +61,8 @@ pub struct Services {
     pub officials_share_office_mailbox: bool,
     /// Where fees are paid online (the built-in simulator unless a provider is configured).
     pub payments: Arc<payments::Provider>,
+    /// Opens cases in group commits.
+    pub cases: cases::CaseOpener,
 }
 
 impl Services {

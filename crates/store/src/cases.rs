@@ -59,6 +59,16 @@ pub struct Case {
     pub closed_at: Option<Millis>,
 }
 
+/// A case to open: its row, the department's code (for the signature), its first event and
+/// its audit entry.
+#[derive(Debug, Clone)]
+pub struct NewCase {
+    pub case: Case,
+    pub unit: String,
+    pub event: CaseEvent,
+    pub audit: AuditEvent,
+}
+
 /// One thing that happened to a case.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CaseEvent {
@@ -116,16 +126,11 @@ pub trait CaseStore: Send + Sync {
         before: Option<i64>,
         limit: i64,
     ) -> Result<Vec<RegisterEntry>>;
-    /// Opens a case, numbered in the same commit (`number` and `signature` are ignored:
-    /// `signature_of(number)` writes it), with its first event; the register entry, if any,
-    /// is linked to it. `Err(Conflict)` when the entry has a case already.
-    async fn open_case(
-        &self,
-        c: &Case,
-        signature_of: &(dyn Fn(i64) -> String + Sync),
-        event: &CaseEvent,
-        audit: &AuditEvent,
-    ) -> Result<Case>;
+    /// Opens cases in one commit, each numbered in it (`number` and `signature` are ignored
+    /// and returned filled in), each with its first event and audit entry; a register entry,
+    /// if any, is linked to its case. All or nothing: `Err(Conflict)` when an entry has a case
+    /// already.
+    async fn open_cases(&self, batch: &[NewCase]) -> Result<Vec<Case>>;
     async fn case(&self, id: &str) -> Result<Option<Case>>;
     async fn cases(&self, q: &CaseQuery) -> Result<Vec<Case>>;
     /// Stores a case's new state if it is still in status `expected`, with its event; false

@@ -2267,7 +2267,7 @@ async fn form_versions_drafts_and_submissions_with_their_message() {
 #[tokio::test]
 async fn cases_are_numbered_without_gaps_or_twins_when_opened_at_once() {
     use okienko_domain::cases::{parse_jrwa_csv, Category};
-    use okienko_store::{Case, CaseEvent, CaseQuery, RegisterEntry};
+    use okienko_store::{Case, CaseEvent, CaseQuery, NewCase, RegisterEntry};
     let stores = fresh_stores().await;
     for f in &stores {
         let s = &f.store;
@@ -2378,21 +2378,28 @@ async fn cases_are_numbered_without_gaps_or_twins_when_opened_at_once() {
             kind: "opened".into(),
             detail: String::new(),
         };
-        let cases: Vec<Case> = (0..40).map(case).collect();
-        let events: Vec<CaseEvent> = (0..40).map(event).collect();
-        let sig = |unit: &'static str| move |n: i64| format!("{unit}.6220.{n}.2026");
-        let (or, gk) = (sig("OR"), sig("GK"));
-        let open_ev = ev("case.open");
-        let opened = futures_join_all(cases.iter().zip(&events).map(|(c, e)| {
-            let f: &(dyn Fn(i64) -> String + Sync) =
-                if c.department_id == "d1" { &or } else { &gk };
-            s.open_case(c, f, e, &open_ev)
-        }))
-        .await;
+        let new = |c: Case, e: CaseEvent| NewCase {
+            unit: if c.department_id == "d1" { "OR" } else { "GK" }.into(),
+            case: c,
+            event: e,
+            audit: ev("case.open"),
+        };
+        // Thirty opened one per commit at once, ten more in one commit.
+        let singles: Vec<NewCase> = (0..30).map(|i| new(case(i), event(i))).collect();
+        let batch: Vec<NewCase> = (30..40).map(|i| new(case(i), event(i))).collect();
+        let mut opened: Vec<Case> = futures_join_all(
+            singles
+                .iter()
+                .map(|n| s.open_cases(std::slice::from_ref(n))),
+        )
+        .await
+        .into_iter()
+        .flat_map(|r| r.expect("opened"))
+        .collect();
+        opened.extend(s.open_cases(&batch).await.expect("a batch"));
         for d in ["d1", "d2"] {
             let mut numbers: Vec<i64> = opened
                 .iter()
-                .map(|r| r.as_ref().expect("opened"))
                 .filter(|c| c.department_id == d)
                 .map(|c| c.number)
                 .collect();
@@ -2400,49 +2407,60 @@ async fn cases_are_numbered_without_gaps_or_twins_when_opened_at_once() {
             assert_eq!(numbers, (1..=20).collect::<Vec<_>>(), "{d}");
         }
         let first = s.case("c00").await.expect("read").expect("case");
-        assert!(
-            first.signature.starts_with("OR.6220."),
+        assert_eq!(
+            first.signature,
+            format!("OR.6220.{}.2026", first.number),
             "{}",
             first.signature
         );
         let linked = s.register_entry("e1").await.expect("read").expect("entry");
         assert_eq!(linked.case_id.as_deref(), Some("c00"));
-        // A second case from the same entry is refused and takes no number.
-        let again = Case {
-            id: "c99".into(),
-            ..case(0)
-        };
+        // A second case from the same entry is refused with the whole commit: its batch
+        // mate takes no number either.
+        let again = new(
+            Case {
+                id: "c99".into(),
+                ..case(0)
+            },
+            CaseEvent {
+                id: "ev99".into(),
+                case_id: "c99".into(),
+                ..event(0)
+            },
+        );
+        let mate = new(
+            Case {
+                id: "c97".into(),
+                register_entry_id: None,
+                ..case(0)
+            },
+            CaseEvent {
+                id: "ev97".into(),
+                case_id: "c97".into(),
+                ..event(0)
+            },
+        );
         assert!(matches!(
-            s.open_case(
-                &again,
-                &or,
-                &CaseEvent {
-                    id: "ev99".into(),
-                    case_id: "c99".into(),
-                    ..event(0)
-                },
-                &ev("case.open")
-            )
-            .await,
+            s.open_cases(&[mate, again]).await,
             Err(StoreError::Conflict(_))
         ));
+        assert!(s.case("c97").await.expect("read").is_none());
         let next = s
-            .open_case(
-                &Case {
+            .open_cases(&[new(
+                Case {
                     id: "c98".into(),
                     register_entry_id: None,
                     ..case(0)
                 },
-                &or,
-                &CaseEvent {
+                CaseEvent {
                     id: "ev98".into(),
                     case_id: "c98".into(),
                     ..event(0)
                 },
-                &ev("case.open"),
-            )
+            )])
             .await
-            .expect("next");
+            .expect("next")
+            .remove(0);
         assert_eq!(next.number, 21, "the refused case gave its number back");
         // A department's work list: by deadline then id, paged by a cursor, one query.
         let q = |after| CaseQuery {

@@ -8,12 +8,42 @@ use crate::accounts::Principal;
 use crate::orgs::check;
 use crate::Services;
 use okienko_domain::audit::AuditEvent;
-use okienko_domain::cases::{self, CaseStatus, JrwaClass, Signature, Term};
+use okienko_domain::cases::{self, CaseStatus, JrwaClass, Term};
 use okienko_domain::catalogue::ImportError;
 use okienko_domain::policy::{allowed, Action};
 use okienko_domain::{from_millis, DomainError};
-use okienko_store::{Case, CaseEvent, CaseQuery, Department, RegisterEntry};
+use okienko_store::{Case, CaseEvent, CaseQuery, Department, NewCase, RegisterEntry, StoreError};
 use time::Date;
+
+/// Opens cases in group commits ([`crate::batch`]): the cases asked for at the same moment are
+/// numbered and stored in one transaction. A batch the store refuses (a register entry that
+/// has a case already) is tried again case by case, so only the case at fault fails.
+pub type CaseOpener = crate::batch::Batcher<NewCase, Result<Case, StoreError>>;
+
+/// Starts the case opener on a store.
+pub fn case_opener(store: std::sync::Arc<dyn okienko_store::Store>) -> CaseOpener {
+    crate::batch::Batcher::start(64, move |batch: Vec<NewCase>| {
+        let store = store.clone();
+        async move {
+            match store.open_cases(&batch).await {
+                Ok(cases) => cases.into_iter().map(Ok).collect(),
+                Err(_) if batch.len() > 1 => {
+                    let mut out = Vec::with_capacity(batch.len());
+                    for one in &batch {
+                        out.push(
+                            store
+                                .open_cases(std::slice::from_ref(one))
+                                .await
+                                .and_then(|mut c| c.pop().ok_or(StoreError::NotFound)),
+                        );
+                    }
+                    out
+                }
+                Err(e) => vec![Err(e)],
+            }
+        }
+    })
+}
 
 /// What an official asks to open a case with.
 #[derive(Debug, Clone, Default)]
@@ -369,16 +399,6 @@ impl Services {
             created_at: now,
             closed_at: None,
         };
-        let (unit, class_symbol) = (department.code.clone(), jrwa.to_string());
-        let signature_of = move |number: i64| {
-            Signature {
-                unit: unit.clone(),
-                jrwa: class_symbol.clone(),
-                number,
-                year,
-            }
-            .to_string()
-        };
         let event = CaseEvent {
             id: okienko_store::new_id(),
             case_id: case.id.clone(),
@@ -396,16 +416,19 @@ impl Services {
             Some(u) => ev.subject(u),
             None => ev,
         };
-        match self
-            .store
-            .open_case(&case, &signature_of, &event, &ev)
-            .await
-        {
-            Ok(c) => Ok(c),
-            Err(okienko_store::StoreError::Conflict(_)) => {
+        let new = NewCase {
+            case,
+            unit: department.code.clone(),
+            event,
+            audit: ev,
+        };
+        match self.cases.submit(new).await {
+            Some(Ok(c)) => Ok(c),
+            Some(Err(StoreError::Conflict(_))) => {
                 Err(DomainError::Conflict("err-case-entry-taken"))
             }
-            Err(e) => Err(e.into()),
+            Some(Err(e)) => Err(e.into()),
+            None => Err(DomainError::Internal("the case opener has stopped".into())),
         }
     }
 

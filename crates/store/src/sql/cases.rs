@@ -1,8 +1,8 @@
 //! [`crate::CaseStore`] in SQL.
 
 use super::*;
-use crate::cases::{Case, CaseEvent, CaseQuery, RegisterEntry};
-use okienko_domain::cases::{Category, JrwaClass};
+use crate::cases::{Case, CaseEvent, CaseQuery, NewCase, RegisterEntry};
+use okienko_domain::cases::{Category, JrwaClass, Signature};
 
 const ENTRY_COLUMNS: &str =
     "id, office_id, year, number, direction, kind, subject, correspondent, received_at, \
@@ -228,77 +228,82 @@ impl crate::CaseStore for SqlStore {
         self.all(q, entry_from).await
     }
 
-    async fn open_case(
-        &self,
-        c: &Case,
-        signature_of: &(dyn Fn(i64) -> String + Sync),
-        event: &CaseEvent,
-        audit: &AuditEvent,
-    ) -> Result<Case> {
+    async fn open_cases(&self, batch: &[NewCase]) -> Result<Vec<Case>> {
         let mut tx = self.writer.begin().await?;
-        // One statement takes the next number: PostgreSQL locks this department, class and
-        // year's row to the commit (other classes and departments go on side by side), SQLite
-        // has one writer. A case that fails to commit gives its number back with it.
-        let number: i64 = sqlx::query(
-            "INSERT INTO case_numbers (department_id, jrwa, year, last) VALUES ($1, $2, $3, 1) \
-             ON CONFLICT (department_id, jrwa, year) DO UPDATE SET last = case_numbers.last + 1 \
-             RETURNING last",
-        )
-        .bind(&c.department_id)
-        .bind(&c.jrwa)
-        .bind(c.year)
-        .fetch_one(&mut *tx)
-        .await?
-        .try_get("last")?;
-        let case = Case {
-            number,
-            signature: signature_of(number),
-            ..c.clone()
-        };
-        let sql = format!(
-            "INSERT INTO cases ({CASE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)"
-        );
-        sqlx::query(&sql)
-            .bind(&case.id)
-            .bind(&case.office_id)
-            .bind(&case.department_id)
-            .bind(&case.jrwa)
-            .bind(case.number)
-            .bind(case.year)
-            .bind(&case.signature)
-            .bind(&case.title)
-            .bind(&case.party_user_id)
-            .bind(&case.party_name)
-            .bind(&case.handler_id)
-            .bind(&case.status)
-            .bind(&case.term)
-            .bind(&case.started_on)
-            .bind(case.excluded_days)
-            .bind(&case.suspended_on)
-            .bind(&case.deadline)
-            .bind(&case.register_entry_id)
-            .bind(&case.created_by)
-            .bind(case.created_at)
-            .bind(case.closed_at)
-            .execute(&mut *tx)
-            .await?;
-        if let Some(entry) = &case.register_entry_id {
-            let n = sqlx::query(
-                "UPDATE register_entries SET case_id = $1 WHERE id = $2 AND case_id IS NULL",
+        let mut out = Vec::with_capacity(batch.len());
+        for new in batch {
+            let c = &new.case;
+            // One statement takes the next number: PostgreSQL locks this department, class
+            // and year's row to the commit (other classes and departments go on side by
+            // side), SQLite has one writer. A case that fails to commit gives its number back.
+            let number: i64 = sqlx::query(
+                "INSERT INTO case_numbers (department_id, jrwa, year, last) VALUES ($1, $2, $3, 1) \
+                 ON CONFLICT (department_id, jrwa, year) DO UPDATE SET last = case_numbers.last + 1 \
+                 RETURNING last",
             )
-            .bind(&case.id)
-            .bind(entry)
-            .execute(&mut *tx)
+            .bind(&c.department_id)
+            .bind(&c.jrwa)
+            .bind(c.year)
+            .fetch_one(&mut *tx)
             .await?
-            .rows_affected();
-            if n == 0 {
-                return Err(StoreError::Conflict("register_entries.case_id".into()));
+            .try_get("last")?;
+            let case = Case {
+                number,
+                signature: Signature {
+                    unit: new.unit.clone(),
+                    jrwa: c.jrwa.clone(),
+                    number,
+                    year: c.year as i32,
+                }
+                .to_string(),
+                ..c.clone()
+            };
+            let sql = format!(
+                "INSERT INTO cases ({CASE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)"
+            );
+            sqlx::query(&sql)
+                .bind(&case.id)
+                .bind(&case.office_id)
+                .bind(&case.department_id)
+                .bind(&case.jrwa)
+                .bind(case.number)
+                .bind(case.year)
+                .bind(&case.signature)
+                .bind(&case.title)
+                .bind(&case.party_user_id)
+                .bind(&case.party_name)
+                .bind(&case.handler_id)
+                .bind(&case.status)
+                .bind(&case.term)
+                .bind(&case.started_on)
+                .bind(case.excluded_days)
+                .bind(&case.suspended_on)
+                .bind(&case.deadline)
+                .bind(&case.register_entry_id)
+                .bind(&case.created_by)
+                .bind(case.created_at)
+                .bind(case.closed_at)
+                .execute(&mut *tx)
+                .await?;
+            if let Some(entry) = &case.register_entry_id {
+                let n = sqlx::query(
+                    "UPDATE register_entries SET case_id = $1 WHERE id = $2 AND case_id IS NULL",
+                )
+                .bind(&case.id)
+                .bind(entry)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if n == 0 {
+                    return Err(StoreError::Conflict("register_entries.case_id".into()));
+                }
             }
+            insert_event(&mut tx, &new.event).await?;
+            Self::audit_in(&mut tx, &new.audit).await?;
+            out.push(case);
         }
-        insert_event(&mut tx, event).await?;
-        Self::audit_in(&mut tx, audit).await?;
         tx.commit().await?;
-        Ok(case)
+        Ok(out)
     }
 
     async fn case(&self, id: &str) -> Result<Option<Case>> {
