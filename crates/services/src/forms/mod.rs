@@ -626,29 +626,15 @@ impl Services {
     ) -> Result<Vec<Submission>, DomainError> {
         const LIMIT: i64 = 500;
         let status = status.map(|s| s.as_str());
-        if self.handles(p, office_id, None).await? {
-            return Ok(self
-                .store
-                .office_submissions(office_id, service_id, status, None, LIMIT)
-                .await?);
-        }
-        let actor = p.actor();
-        let mine: Vec<String> = self
-            .store
-            .departments(office_id)
-            .await?
-            .into_iter()
-            .filter(|d| {
-                allowed(
-                    &actor,
-                    Action::HandleSubmissions {
-                        office_id,
-                        department_id: Some(&d.id),
-                    },
-                )
-            })
-            .map(|d| d.code)
-            .collect();
+        let mine = match self.handled_departments(p, office_id).await? {
+            Handled::All => {
+                return Ok(self
+                    .store
+                    .office_submissions(office_id, service_id, status, None, LIMIT)
+                    .await?)
+            }
+            Handled::Departments(codes) => codes,
+        };
         if mine.is_empty() {
             return Err(DomainError::NotFound);
         }
