@@ -604,6 +604,37 @@ async fn email_goes_out_over_real_smtp() {
         .await
         .expect("register");
     t.run_jobs().await;
+    // An email whose hand-over to the server an instance committed before it died (claimed,
+    // handed over, its lease run out): claimed again, it counts as sent and is not sent twice.
+    let s = &t.services;
+    let email = okienko_services::mail::Email {
+        to: "handed@example.pl".into(),
+        subject: "Handed over once".into(),
+        body: "Once.".into(),
+    };
+    // Due in ten seconds, so that the server's own runner leaves it to this test's claim.
+    let later = s.now_ms() + 10_000;
+    s.store
+        .enqueue_job(
+            okienko_services::mail::JOB_KIND,
+            &serde_json::to_string(&email).expect("json"),
+            later,
+            8,
+        )
+        .await
+        .expect("queued");
+    let claimed = s
+        .store
+        .claim_jobs(later, 60_000, 10)
+        .await
+        .expect("claimed");
+    assert_eq!(claimed.len(), 1);
+    s.store
+        .hand_job(&claimed[0].id, later)
+        .await
+        .expect("handed over");
+    t.clock.advance(time::Duration::seconds(71));
+    t.run_jobs().await;
     smtpd.start_kill().expect("stop");
     let out = smtpd.wait_with_output().await.expect("output");
     let text = String::from_utf8_lossy(&out.stdout);
@@ -611,9 +642,10 @@ async fn email_goes_out_over_real_smtp() {
         text.contains("smtp@example.pl") && text.contains("Confirm your email address"),
         "{text}"
     );
+    assert!(!text.contains("Handed over once"), "not sent again: {text}");
     assert!(t.outbox().is_empty(), "sent over SMTP, not to the outbox");
     let counts = t.services.store.job_counts().await.expect("counts");
-    assert_eq!((counts.pending, counts.failed), (0, 0));
+    assert_eq!((counts.pending, counts.failed, counts.done), (0, 0, 2));
 }
 
 #[tokio::test]
