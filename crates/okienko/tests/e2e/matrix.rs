@@ -225,6 +225,8 @@ pub(crate) fn table() -> Vec<Row> {
         // Jan's OR submission: registered, then on to open its case.
         r("POST", "/submissions/{reference}/register", OR_CASE, 303),
         r("GET", "/offices/{id}/jrwa", CASE_WORKERS, 200),
+        r("GET", "/offices/{id}/register", CASE_WORKERS, 200),
+        r("GET", "/api/v1/offices/{id}/register", CASE_WORKERS, 200),
         // An empty list: refused, nothing changes.
         r("POST", "/offices/{id}/jrwa", ADMIN1, 422),
         r("GET", "/api/v1/cases", CASE_WORKERS, 200),

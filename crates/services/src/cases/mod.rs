@@ -274,6 +274,46 @@ impl Services {
             .find(|d| d.code == code))
     }
 
+    /// An office's correspondence register of a year (this year's by default), the newest
+    /// entries first, before number `before`; for the people who work its cases. An official
+    /// placed in a department sees the entries given to that department.
+    pub async fn register_list(
+        &self,
+        p: &Principal,
+        office_id: &str,
+        year: Option<i64>,
+        before: Option<i64>,
+    ) -> Result<(i64, Vec<RegisterEntry>), DomainError> {
+        let departments: Vec<String> = self
+            .case_departments(p)
+            .await?
+            .into_iter()
+            .filter(|d| d.office_id == office_id)
+            .map(|d| d.id)
+            .collect();
+        if departments.is_empty() {
+            return Err(DomainError::NotFound);
+        }
+        let whole = Self::may_handle(p, office_id, None);
+        let year = year.unwrap_or_else(|| i64::from(self.today().year()));
+        if !(1900..=9999).contains(&year) {
+            return Err(DomainError::invalid("year", "err-register-year"));
+        }
+        let entries = self
+            .store
+            .register_entries(office_id, year, before, 200)
+            .await?
+            .into_iter()
+            .filter(|e| {
+                whole
+                    || e.department_id
+                        .as_ref()
+                        .is_some_and(|d| departments.contains(d))
+            })
+            .collect();
+        Ok((year, entries))
+    }
+
     /// A register entry, for the people who work its office's cases.
     pub async fn register_entry(
         &self,

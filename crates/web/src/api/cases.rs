@@ -26,6 +26,7 @@ pub fn routes() -> Router<State> {
         .route("/api/v1/cases/{id}/resume", post(resume))
         .route("/api/v1/cases/{id}/close", post(close))
         .route("/api/v1/submissions/{reference}/register", post(register))
+        .route("/api/v1/offices/{id}/register", get(register_list))
         .route(
             "/api/v1/offices/{id}/jrwa",
             get(jrwa)
@@ -58,6 +59,7 @@ pub fn routes() -> Router<State> {
         AssignJson,
         SuspendJson,
         EntryJson,
+        RegisterJson,
         JrwaClassJson,
         ImportedJson
     ))
@@ -158,6 +160,24 @@ pub struct EntryJson {
     correspondent: String,
     received_at: String,
     case_id: Option<String>,
+}
+
+/// A year of the register, the newest entries first.
+#[derive(Serialize, ToSchema)]
+pub struct RegisterJson {
+    year: i64,
+    items: Vec<EntryJson>,
+    /// Give as `before` for the next page (older entries).
+    next_before: Option<i64>,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RegisterQuery {
+    /// This year's by default.
+    year: Option<i64>,
+    /// Entries with a lower number only.
+    before: Option<i64>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -422,6 +442,35 @@ async fn register(
         .await
         .map_err(|e| ApiError(e, ctx.lang))?;
     Ok((StatusCode::CREATED, Json(entry_json(e))))
+}
+
+/// The office's correspondence register of a year, for the people who work its cases (an
+/// official placed in a department: the entries given to it).
+#[utoipa::path(get, path = "/api/v1/offices/{id}/register", security(("bearer" = [])),
+    params(("id" = String, Path, description = "the office's id"), RegisterQuery),
+    responses((status = 200, body = RegisterJson), (status = 401, body = Problem), (status = 404, body = Problem),
+        (status = 422, body = Problem)))]
+async fn register_list(
+    Cx(state, ctx): Cx,
+    Path(id): Path<String>,
+    q: Result<Query<RegisterQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<RegisterJson>, ApiError> {
+    let p = user(&ctx)?;
+    let Query(q) =
+        q.map_err(|_| ApiError(DomainError::invalid("query", "err-invalid"), ctx.lang))?;
+    let (year, entries) = state
+        .services
+        .register_list(p, &id, q.year, q.before)
+        .await
+        .map_err(|e| ApiError(e, ctx.lang))?;
+    let next_before = (entries.len() >= 200)
+        .then(|| entries.last().map(|e| e.number))
+        .flatten();
+    Ok(Json(RegisterJson {
+        year,
+        items: entries.into_iter().map(entry_json).collect(),
+        next_before,
+    }))
 }
 
 /// The office's JRWA list, for its admins and the people who work its cases.

@@ -29,6 +29,7 @@ pub fn routes() -> Router<State> {
         .route("/cases/{id}/close", post(close))
         .route("/submissions/{reference}/register", post(register))
         .route("/offices/{id}/jrwa", get(jrwa).post(import_jrwa))
+        .route("/offices/{id}/register", get(register_page))
 }
 
 /// A row of the work list.
@@ -56,6 +57,8 @@ struct ListPage<'a> {
     mine: bool,
     next: Option<String>,
     notice: Option<String>,
+    /// The office whose register and JRWA list the page links to.
+    office_id: String,
 }
 
 fn parse_iso(s: &str) -> Option<time::Date> {
@@ -139,7 +142,12 @@ async fn list(
         }
         url
     });
+    let office_id = departments
+        .first()
+        .map(|d| d.office_id.clone())
+        .unwrap_or_default();
     Ok(render(&ListPage {
+        office_id,
         notice: notice(&ctx, &q),
         ctx: &ctx,
         rows,
@@ -546,4 +554,65 @@ async fn import_jrwa(
             jrwa_page(&state, &ctx, &id, view, None).await
         }
     }
+}
+
+/// A register entry as its row shows it.
+struct EntryRow {
+    number: String,
+    /// (ISO, in words)
+    at: (String, String),
+    kind: String,
+    subject: String,
+    who: String,
+    case: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "cases/register.html")]
+struct RegisterPage<'a> {
+    ctx: &'a Ctx,
+    office_id: String,
+    year: i64,
+    rows: Vec<EntryRow>,
+    next: Option<String>,
+}
+
+/// The office's correspondence register of a year, the newest first.
+async fn register_page(
+    Cx(state, ctx): Cx,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    let p = require_user(&ctx)?;
+    let number = |k: &str| q.get(k).and_then(|v| v.parse::<i64>().ok());
+    let (year, entries) = state
+        .services
+        .register_list(p, &id, number("year"), number("before"))
+        .await
+        .map_err(err(&ctx))?;
+    let next = (entries.len() >= 200)
+        .then(|| {
+            entries
+                .last()
+                .map(|e| format!("/offices/{id}/register?year={year}&before={}", e.number))
+        })
+        .flatten();
+    let rows = entries
+        .into_iter()
+        .map(|e| EntryRow {
+            number: format!("{}/{}", e.number, e.year),
+            at: when(&ctx, e.received_at),
+            kind: ctx.t(&format!("register-kind-{}", e.kind)),
+            subject: e.subject,
+            who: e.correspondent,
+            case: e.case_id,
+        })
+        .collect();
+    Ok(render(&RegisterPage {
+        ctx: &ctx,
+        office_id: id,
+        year,
+        rows,
+        next,
+    }))
 }
