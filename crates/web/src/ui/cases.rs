@@ -3,7 +3,7 @@
 //! what can be done with it, registering a submission, and the office's JRWA list.
 
 use super::common::{
-    day, err, notice, render, render_invalid, require_user, when, CsrfForm, FormView,
+    day, err, notice, render, render_form, render_invalid, require_user, when, CsrfForm, FormView,
 };
 use crate::ctx::{Ctx, Cx, FormText};
 use crate::error::PageError;
@@ -328,11 +328,8 @@ async fn case_page(
         form,
         notice,
     };
-    Ok(if page.form.has_errors() {
-        render_invalid(&page)
-    } else {
-        render(&page)
-    })
+    let invalid = page.form.has_errors();
+    Ok(render_form(&page, invalid))
 }
 
 async fn one(
@@ -515,11 +512,8 @@ async fn jrwa_page(
         form,
         notice,
     };
-    Ok(if page.form.has_errors() {
-        render_invalid(&page)
-    } else {
-        render(&page)
-    })
+    let invalid = page.form.has_errors();
+    Ok(render_form(&page, invalid))
 }
 
 async fn jrwa(
