@@ -297,6 +297,69 @@ impl CaseStatus {
     }
 }
 
+/// The days a party has to appeal a decision, from its delivery (KPA art. 129 §2).
+pub const APPEAL_DAYS: i64 = 14;
+
+/// The last day to appeal a decision delivered on `delivered`: 14 days, the day of delivery
+/// not counted (art. 57 §1), moved off a day free from work (art. 57 §4).
+pub fn appeal_deadline(country: Country, delivered: Date) -> Date {
+    let end = delivered
+        .checked_add(Duration::days(APPEAL_DAYS))
+        .unwrap_or(delivered);
+    next_working_day(country, end)
+}
+
+/// The fields a decision template may name, each written `{name}` in its text.
+pub const TEMPLATE_FIELDS: [&str; 9] = [
+    "party",
+    "signature",
+    "title",
+    "office",
+    "department",
+    "place",
+    "date",
+    "started",
+    "official",
+];
+
+/// What is wrong with a template's text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TemplateError {
+    /// `{name}` with a name that is not a field.
+    UnknownField(String),
+    /// A `{` without its `}`, or a `}` without its `{`.
+    Unbalanced,
+}
+
+/// Fills a template's fields with `value(name)`; a value is put in as it is (a brace in a
+/// party's name is not read as a field). The whole text is checked whatever `value` answers,
+/// so filling a template with anything checks it.
+pub fn fill_template(text: &str, value: impl Fn(&str) -> String) -> Result<String, TemplateError> {
+    let mut out = String::with_capacity(text.len() + 64);
+    let mut rest = text;
+    while let Some(i) = rest.find(['{', '}']) {
+        let (before, at) = rest.split_at(i);
+        out.push_str(before);
+        if at.starts_with('}') {
+            return Err(TemplateError::Unbalanced);
+        }
+        let Some(end) = at.find('}') else {
+            return Err(TemplateError::Unbalanced);
+        };
+        let name = &at[1..end];
+        if name.contains('{') {
+            return Err(TemplateError::Unbalanced);
+        }
+        if !TEMPLATE_FIELDS.contains(&name) {
+            return Err(TemplateError::UnknownField(name.chars().take(40).collect()));
+        }
+        out.push_str(&value(name));
+        rest = &at[end + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -465,5 +528,67 @@ mod tests {
         assert_eq!(err("0,A,\nx1,A,A\n").code, "err-jrwa-symbol");
         assert_eq!(err("0,,A\n").code, "err-jrwa-title");
         assert_eq!(err("symbol,title,category\n").code, "err-jrwa-empty");
+    }
+
+    #[test]
+    fn appeal_deadline_is_fourteen_days_after_delivery_on_a_working_day() {
+        // Delivered Monday 2026-11-30: 14 days later is Monday 2026-12-14.
+        let pl = Country::Poland;
+        assert_eq!(
+            appeal_deadline(pl, date!(2026 - 11 - 30)),
+            date!(2026 - 12 - 14)
+        );
+        // Delivered 2026-12-10: the 24th is a holiday from 2025 on, so the 28th (25, 26, 27
+        // are days off too).
+        assert_eq!(
+            appeal_deadline(pl, date!(2026 - 12 - 10)),
+            date!(2026 - 12 - 28)
+        );
+        let mut d = date!(2026 - 01 - 01);
+        while d <= date!(2027 - 12 - 17) {
+            let a = appeal_deadline(pl, d);
+            assert!(!day_off(a), "{d}");
+            // The first day that is not off, from the 14th day on.
+            let mut want = d + Duration::days(APPEAL_DAYS);
+            while day_off(want) {
+                want = want.next_day().expect("day");
+            }
+            assert_eq!(a, want, "{d}");
+            d = d.next_day().expect("day");
+        }
+    }
+
+    #[test]
+    fn templates_fill_known_fields_and_refuse_the_rest() {
+        let v = |n: &str| format!("<{n}>");
+        assert_eq!(
+            fill_template("Dla {party} w sprawie {signature}.", v),
+            Ok("Dla <party> w sprawie <signature>.".into())
+        );
+        assert_eq!(
+            fill_template("{nope}", v),
+            Err(TemplateError::UnknownField("nope".into()))
+        );
+        assert_eq!(fill_template("a { b", v), Err(TemplateError::Unbalanced));
+        assert_eq!(fill_template("a } b", v), Err(TemplateError::Unbalanced));
+        assert_eq!(
+            fill_template("{{party}}", v),
+            Err(TemplateError::Unbalanced)
+        );
+        // A value with braces is not read again as a field.
+        assert_eq!(
+            fill_template("{party}", |_| "{signature}".into()),
+            Ok("{signature}".into())
+        );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn filling_never_panics_and_text_without_braces_stays(s in "\\PC{0,200}") {
+            let filled = fill_template(&s, |n| n.to_uppercase());
+            if !s.contains(['{', '}']) {
+                proptest::prop_assert_eq!(filled, Ok(s.clone()));
+            }
+        }
     }
 }

@@ -18,8 +18,10 @@ use krilla::text::{Font, TextDirection};
 use krilla::Document;
 use std::sync::Arc;
 
+mod decision;
 mod scan;
 mod sheet;
+pub use decision::{render_decision, Decision};
 pub use scan::{image_size, pdf_nesting, printable, MAX_IMAGE_PIXELS, MAX_PDF_NESTING};
 pub use sheet::{render_sheet, Sheet};
 

@@ -168,3 +168,28 @@ proptest::proptest! {
         }
     }
 }
+
+#[test]
+fn a_decision_is_pdf_a_2u_with_its_text_on_every_page() {
+    let body =
+        "Na podstawie art. 40 ust. 1 ustawy o drogach publicznych orzeka się, co następuje. "
+            .repeat(60);
+    let d = crate::Decision {
+        office_lines: vec!["Urząd Miasta Gdańska".into(), "ul. Nowe Ogrody 8/12".into()],
+        place_date: "Gdańsk, 7 grudnia 2026",
+        case_line: "Znak sprawy: OR.6220.1.2026",
+        party_lines: vec!["Jan Kowalski".into()],
+        title: "DECYZJA nr 1",
+        body: &body,
+        signature_lines: vec!["Anna Nowak".into()],
+        page_of: "strona",
+        lang: "pl",
+        made: (2026, 12, 7, 9, 30, 0),
+    };
+    let pdf = crate::render_decision(&d).expect("renders");
+    let text = String::from_utf8_lossy(&pdf);
+    assert!(text.contains("pdfaid:part") || text.contains("<pdfaid:part>2"));
+    // Two pages at least: the footer numbers them.
+    let doc = krilla::pdf::Pdf::new(std::sync::Arc::new(pdf.clone())).expect("reads back");
+    assert!(doc.pages().len() >= 2);
+}

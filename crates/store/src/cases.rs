@@ -94,6 +94,61 @@ pub struct CaseQuery {
     pub limit: i64,
 }
 
+/// An office's decision template: a text with fields from the case (`{party}`, `{signature}`,
+/// see `domain::cases::TEMPLATE_FIELDS`), for one JRWA class or (`jrwa` empty) any.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecisionTemplate {
+    pub id: String,
+    pub office_id: String,
+    pub name: String,
+    pub jrwa: String,
+    pub body: String,
+    /// A decision from it needs the head's approval before it is signed.
+    pub approval: bool,
+    pub updated_at: Millis,
+}
+
+/// A decision in a case, from its draft to its dispatch.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Decision {
+    pub id: String,
+    pub case_id: String,
+    /// Its number in the case (1, 2, ...), given by the store.
+    pub n: i64,
+    pub template_id: Option<String>,
+    pub title: String,
+    pub body: String,
+    pub approval: bool,
+    /// `draft`, `for-approval`, `approved`, `signed`, `dispatched`.
+    pub status: String,
+    pub drafted_by: String,
+    pub drafted_at: Millis,
+    pub approved_by: Option<String>,
+    pub approved_at: Option<Millis>,
+    pub signed_by: Option<String>,
+    pub signed_at: Option<Millis>,
+    /// The signed PDF/A in the blob store.
+    pub pdf_sha256: Option<String>,
+    pub pdf_size: Option<i64>,
+    /// The detached CAdES-T signature of the PDF (DER, base64).
+    pub signature: Option<String>,
+    /// The signing evidence in the log.
+    pub evidence_id: Option<String>,
+    /// The message that carried it to the party.
+    pub message_id: Option<String>,
+    pub dispatched_at: Option<Millis>,
+}
+
+/// A decision signed: its new row (stored only if it is still in status `expected`), the
+/// evidence of its signing and the case's event, stored in the commit that logs the evidence.
+#[derive(Debug, Clone)]
+pub struct SignedDecision {
+    pub decision: Decision,
+    pub expected: String,
+    pub evidence: EvidenceRecord,
+    pub event: CaseEvent,
+}
+
 #[async_trait]
 pub trait CaseStore: Send + Sync {
     /// Replaces the office's JRWA list. A class a case was opened in stays (with its new
@@ -143,4 +198,28 @@ pub trait CaseStore: Send + Sync {
         audit: &AuditEvent,
     ) -> Result<bool>;
     async fn case_events(&self, case_id: &str) -> Result<Vec<CaseEvent>>;
+    /// Adds or replaces an office's decision template.
+    async fn save_decision_template(&self, t: &DecisionTemplate, audit: &AuditEvent) -> Result<()>;
+    async fn decision_templates(&self, office_id: &str) -> Result<Vec<DecisionTemplate>>;
+    /// Adds a decision to its case, numbered in the same commit (`n` is ignored), with the
+    /// case's event; returns it numbered.
+    async fn add_decision(
+        &self,
+        d: &Decision,
+        event: &CaseEvent,
+        audit: &AuditEvent,
+    ) -> Result<Decision>;
+    async fn decision(&self, id: &str) -> Result<Option<Decision>>;
+    async fn decisions(&self, case_id: &str) -> Result<Vec<Decision>>;
+    /// The decision a message carried, if any.
+    async fn decision_of_message(&self, message_id: &str) -> Result<Option<Decision>>;
+    /// Stores a decision's new state if it is still in status `expected`, with the case's
+    /// event; false when someone changed it first.
+    async fn update_decision(
+        &self,
+        d: &Decision,
+        expected: &str,
+        event: &CaseEvent,
+        audit: &AuditEvent,
+    ) -> Result<bool>;
 }

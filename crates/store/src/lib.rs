@@ -27,7 +27,10 @@ pub mod trusted;
 pub mod cache;
 pub use accounts::AccountStore;
 pub use audit::AuditStore;
-pub use cases::{Case, CaseEvent, CaseQuery, CaseStore, NewCase, RegisterEntry};
+pub use cases::{
+    Case, CaseEvent, CaseQuery, CaseStore, Decision, DecisionTemplate, NewCase, RegisterEntry,
+    SignedDecision,
+};
 pub use catalogue::{CatalogueStore, PublicService, ServiceQuery};
 pub use counter::CounterStore;
 pub use delivery::DeliveryStore;

@@ -153,4 +153,9 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "cases",
         sql: include_str!("../migrations/0029_cases.sql"),
     },
+    Migration {
+        version: 30,
+        name: "decisions",
+        sql: include_str!("../migrations/0030_decisions.sql"),
+    },
 ];

@@ -408,6 +408,8 @@ pub enum SignedRecord {
     SubmissionRelease(Box<SubmissionRelease>),
     /// A cash receipt that pays a submission's fee, with the payment it records.
     CashFee(Box<crate::payments::CashFee>),
+    /// A decision signed with the office seal, its evidence and the case's event.
+    DecisionSigned(Box<crate::cases::SignedDecision>),
 }
 
 /// A submission held back for its fee reaching the office once paid: its delivery to the
@@ -427,6 +429,7 @@ impl SignedRecord {
             SignedRecord::ReceiptVoid(v) => v.log_index = index,
             SignedRecord::SubmissionRelease(r) => r.evidence.log_index = index,
             SignedRecord::CashFee(f) => f.receipt.log_index = index,
+            SignedRecord::DecisionSigned(d) => d.evidence.log_index = index,
         }
     }
 }

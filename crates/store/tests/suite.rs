@@ -2511,7 +2511,171 @@ async fn cases_are_numbered_without_gaps_or_twins_when_opened_at_once() {
             Err(StoreError::Conflict(c)) if c == "6220"
         ));
         assert_eq!(s.jrwa("o1").await.expect("read").len(), 5);
+        decisions_in_a_case(s, &event(0)).await;
         assert!(verify(s).await.is_ok());
     }
     drop_all(stores).await;
+}
+
+/// Templates, decisions numbered per case, changes from the status they were made from, and a
+/// signed decision stored with its leaf in one commit (or not at all).
+async fn decisions_in_a_case(s: &SqlStore, event: &okienko_store::CaseEvent) {
+    use okienko_store::{CaseEvent, Decision, DecisionTemplate, EvidenceRecord, SignedDecision};
+    let t = DecisionTemplate {
+        id: "t1".into(),
+        office_id: "o1".into(),
+        name: "Zezwolenie".into(),
+        jrwa: "6220".into(),
+        body: "Dla {party}".into(),
+        approval: true,
+        updated_at: 1,
+    };
+    s.save_decision_template(&t, &ev("decision.template"))
+        .await
+        .expect("template");
+    let changed = DecisionTemplate {
+        body: "Zezwala się {party}".into(),
+        approval: false,
+        ..t.clone()
+    };
+    s.save_decision_template(&changed, &ev("decision.template"))
+        .await
+        .expect("template again");
+    assert_eq!(
+        s.decision_templates("o1").await.expect("read"),
+        vec![changed]
+    );
+    let ev_n = |n: &str| CaseEvent {
+        id: format!("ev-{n}"),
+        ..event.clone()
+    };
+    let draft = |id: &str| Decision {
+        id: id.into(),
+        case_id: "c00".into(),
+        template_id: Some("t1".into()),
+        title: "Decyzja".into(),
+        body: "Zezwala się".into(),
+        approval: true,
+        status: "draft".into(),
+        drafted_by: "u1".into(),
+        drafted_at: 20,
+        ..Decision::default()
+    };
+    let (da, db, ea, eb, audit) = (
+        draft("dA"),
+        draft("dB"),
+        ev_n("dA"),
+        ev_n("dB"),
+        ev("decision.draft"),
+    );
+    let (a, b) = tokio::join!(
+        s.add_decision(&da, &ea, &audit),
+        s.add_decision(&db, &eb, &audit)
+    );
+    let mut ns = vec![a.expect("a").n, b.expect("b").n];
+    ns.sort_unstable();
+    assert_eq!(ns, vec![1, 2]);
+    let approved = Decision {
+        status: "approved".into(),
+        approved_by: Some("u1".into()),
+        approved_at: Some(21),
+        ..draft("dA")
+    };
+    assert!(s
+        .update_decision(&approved, "draft", &ev_n("ap"), &ev("decision.approve"))
+        .await
+        .expect("approve"));
+    assert!(!s
+        .update_decision(&approved, "draft", &ev_n("ap2"), &ev("decision.approve"))
+        .await
+        .expect("stale"));
+    let signed = |expected: &str, leaf: &str| {
+        okienko_store::SignedRecord::DecisionSigned(Box::new(SignedDecision {
+            decision: Decision {
+                status: "signed".into(),
+                signed_by: Some("u1".into()),
+                signed_at: Some(22),
+                pdf_sha256: Some("cd".repeat(32)),
+                pdf_size: Some(1000),
+                signature: Some("MAA=".into()),
+                evidence_id: Some(format!("EV-{leaf}")),
+                ..approved.clone()
+            },
+            expected: expected.into(),
+            evidence: EvidenceRecord {
+                id: format!("EV-{leaf}"),
+                message_id: None,
+                recipient: String::new(),
+                kind: "decision-signature".into(),
+                issued_at: 22,
+                log_index: -1,
+                document: "{}".into(),
+                signed_b64: "MAA=".into(),
+            },
+            event: ev_n(leaf),
+        }))
+    };
+    let size = s.log_leaf_hashes(0).await.expect("log").len() as i64;
+    // Signed from a status it is not in: the commit fails, its leaf is not logged.
+    assert!(s
+        .append_log_and_messages(
+            size,
+            &[("ee".repeat(32), "ZGVj".into())],
+            22,
+            &[],
+            &[],
+            &[(signed("draft", "x"), ev("decision.sign"))]
+        )
+        .await
+        .is_err());
+    assert_eq!(s.log_leaf_hashes(0).await.expect("log").len() as i64, size);
+    let mut ok = signed("approved", "y");
+    ok.set_log_index(size);
+    s.append_log_and_messages(
+        size,
+        &[("ff".repeat(32), "ZGVj".into())],
+        22,
+        &[],
+        &[],
+        &[(ok, ev("decision.sign"))],
+    )
+    .await
+    .expect("signed");
+    let back = s.decision("dA").await.expect("read").expect("decision");
+    assert_eq!(back.status, "signed");
+    assert_eq!(back.evidence_id.as_deref(), Some("EV-y"));
+    let evidence = s.evidence("EV-y").await.expect("read").expect("evidence");
+    assert_eq!(evidence.log_index, size);
+    let dispatched = Decision {
+        status: "dispatched".into(),
+        message_id: Some("m-dec".into()),
+        dispatched_at: Some(23),
+        ..back
+    };
+    assert!(s
+        .update_decision(
+            &dispatched,
+            "signed",
+            &ev_n("dis"),
+            &ev("decision.dispatch")
+        )
+        .await
+        .expect("dispatch"));
+    assert_eq!(
+        s.decision_of_message("m-dec")
+            .await
+            .expect("read")
+            .map(|d| d.id),
+        Some("dA".into())
+    );
+    assert_eq!(
+        s.decisions("c00")
+            .await
+            .expect("read")
+            .iter()
+            .map(|d| d.id.as_str())
+            .collect::<Vec<_>>()
+            .len(),
+        2
+    );
 }

@@ -1,7 +1,9 @@
 //! [`crate::CaseStore`] in SQL.
 
 use super::*;
-use crate::cases::{Case, CaseEvent, CaseQuery, NewCase, RegisterEntry};
+use crate::cases::{
+    Case, CaseEvent, CaseQuery, Decision, DecisionTemplate, NewCase, RegisterEntry, SignedDecision,
+};
 use okienko_domain::cases::{Category, JrwaClass, Signature};
 
 const ENTRY_COLUMNS: &str =
@@ -12,6 +14,95 @@ const CASE_COLUMNS: &str =
     "id, office_id, department_id, jrwa, number, year, signature, title, party_user_id, \
      party_name, handler_id, status, term, started_on, excluded_days, suspended_on, deadline, \
      register_entry_id, created_by, created_at, closed_at";
+
+const DECISION_COLUMNS: &str =
+    "id, case_id, n, template_id, title, body, approval, status, drafted_by, drafted_at, \
+     approved_by, approved_at, signed_by, signed_at, pdf_sha256, pdf_size, signature, \
+     evidence_id, message_id, dispatched_at";
+
+fn decision_from(r: &AnyRow) -> std::result::Result<Decision, sqlx::Error> {
+    Ok(Decision {
+        id: r.try_get("id")?,
+        case_id: r.try_get("case_id")?,
+        n: r.try_get("n")?,
+        template_id: r.try_get("template_id")?,
+        title: r.try_get("title")?,
+        body: r.try_get("body")?,
+        approval: r.try_get::<i64, _>("approval")? != 0,
+        status: r.try_get("status")?,
+        drafted_by: r.try_get("drafted_by")?,
+        drafted_at: r.try_get("drafted_at")?,
+        approved_by: r.try_get("approved_by")?,
+        approved_at: r.try_get("approved_at")?,
+        signed_by: r.try_get("signed_by")?,
+        signed_at: r.try_get("signed_at")?,
+        pdf_sha256: r.try_get("pdf_sha256")?,
+        pdf_size: r.try_get("pdf_size")?,
+        signature: r.try_get("signature")?,
+        evidence_id: r.try_get("evidence_id")?,
+        message_id: r.try_get("message_id")?,
+        dispatched_at: r.try_get("dispatched_at")?,
+    })
+}
+
+fn template_from(r: &AnyRow) -> std::result::Result<DecisionTemplate, sqlx::Error> {
+    Ok(DecisionTemplate {
+        id: r.try_get("id")?,
+        office_id: r.try_get("office_id")?,
+        name: r.try_get("name")?,
+        jrwa: r.try_get("jrwa")?,
+        body: r.try_get("body")?,
+        approval: r.try_get::<i64, _>("approval")? != 0,
+        updated_at: r.try_get("updated_at")?,
+    })
+}
+
+/// Stores a decision's new state inside `tx` if it is still in status `expected`; false
+/// when it is not.
+async fn update_decision_in(
+    conn: &mut sqlx::AnyConnection,
+    d: &Decision,
+    expected: &str,
+) -> Result<bool> {
+    let n = sqlx::query(
+        "UPDATE case_decisions SET title = $1, body = $2, status = $3, approved_by = $4, \
+         approved_at = $5, signed_by = $6, signed_at = $7, pdf_sha256 = $8, pdf_size = $9, \
+         signature = $10, evidence_id = $11, message_id = $12, dispatched_at = $13 \
+         WHERE id = $14 AND status = $15",
+    )
+    .bind(&d.title)
+    .bind(&d.body)
+    .bind(&d.status)
+    .bind(&d.approved_by)
+    .bind(d.approved_at)
+    .bind(&d.signed_by)
+    .bind(d.signed_at)
+    .bind(&d.pdf_sha256)
+    .bind(d.pdf_size)
+    .bind(&d.signature)
+    .bind(&d.evidence_id)
+    .bind(&d.message_id)
+    .bind(d.dispatched_at)
+    .bind(&d.id)
+    .bind(expected)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    Ok(n > 0)
+}
+
+/// Stores a signed decision inside `tx`: its row (a conflict, failing the commit, if someone
+/// changed it first), its evidence and the case's event.
+pub(super) async fn decision_signed_in(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    s: &SignedDecision,
+) -> Result<()> {
+    if !update_decision_in(tx, &s.decision, &s.expected).await? {
+        return Err(StoreError::Conflict("the decision was changed".into()));
+    }
+    super::evidence::insert_evidence(tx, &[&s.evidence]).await?;
+    insert_event(tx, &s.event).await
+}
 
 fn entry_from(r: &AnyRow) -> std::result::Result<RegisterEntry, sqlx::Error> {
     Ok(RegisterEntry {
@@ -413,5 +504,139 @@ impl crate::CaseStore for SqlStore {
         )
         .bind(case_id);
         self.all(q, event_from).await
+    }
+
+    async fn save_decision_template(&self, t: &DecisionTemplate, audit: &AuditEvent) -> Result<()> {
+        let mut tx = self.writer.begin().await?;
+        let n = sqlx::query(
+            "UPDATE decision_templates SET name = $1, jrwa = $2, body = $3, approval = $4, \
+             updated_at = $5 WHERE id = $6 AND office_id = $7",
+        )
+        .bind(&t.name)
+        .bind(&t.jrwa)
+        .bind(&t.body)
+        .bind(i64::from(t.approval))
+        .bind(t.updated_at)
+        .bind(&t.id)
+        .bind(&t.office_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if n == 0 {
+            sqlx::query(
+                "INSERT INTO decision_templates (id, office_id, name, jrwa, body, approval, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(&t.id)
+            .bind(&t.office_id)
+            .bind(&t.name)
+            .bind(&t.jrwa)
+            .bind(&t.body)
+            .bind(i64::from(t.approval))
+            .bind(t.updated_at)
+            .execute(&mut *tx)
+            .await?;
+        }
+        Self::audit_in(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn decision_templates(&self, office_id: &str) -> Result<Vec<DecisionTemplate>> {
+        let q = sqlx::query(
+            "SELECT id, office_id, name, jrwa, body, approval, updated_at FROM decision_templates \
+             WHERE office_id = $1 ORDER BY name, id",
+        )
+        .bind(office_id);
+        self.all(q, template_from).await
+    }
+
+    async fn add_decision(
+        &self,
+        d: &Decision,
+        event: &CaseEvent,
+        audit: &AuditEvent,
+    ) -> Result<Decision> {
+        let mut tx = self.writer.begin().await?;
+        // The case's row first: concurrent drafts in one case line up behind its lock.
+        sqlx::query("UPDATE cases SET title = title WHERE id = $1")
+            .bind(&d.case_id)
+            .execute(&mut *tx)
+            .await?;
+        let last: Option<i64> =
+            sqlx::query("SELECT MAX(n) AS last FROM case_decisions WHERE case_id = $1")
+                .bind(&d.case_id)
+                .fetch_one(&mut *tx)
+                .await?
+                .try_get("last")?;
+        let d = Decision {
+            n: last.unwrap_or(0) + 1,
+            ..d.clone()
+        };
+        sqlx::query(&format!(
+            "INSERT INTO case_decisions ({DECISION_COLUMNS}) VALUES \
+             ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)"
+        ))
+        .bind(&d.id)
+        .bind(&d.case_id)
+        .bind(d.n)
+        .bind(&d.template_id)
+        .bind(&d.title)
+        .bind(&d.body)
+        .bind(i64::from(d.approval))
+        .bind(&d.status)
+        .bind(&d.drafted_by)
+        .bind(d.drafted_at)
+        .bind(&d.approved_by)
+        .bind(d.approved_at)
+        .bind(&d.signed_by)
+        .bind(d.signed_at)
+        .bind(&d.pdf_sha256)
+        .bind(d.pdf_size)
+        .bind(&d.signature)
+        .bind(&d.evidence_id)
+        .bind(&d.message_id)
+        .bind(d.dispatched_at)
+        .execute(&mut *tx)
+        .await?;
+        insert_event(&mut tx, event).await?;
+        Self::audit_in(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(d)
+    }
+
+    async fn decision(&self, id: &str) -> Result<Option<Decision>> {
+        let sql = format!("SELECT {DECISION_COLUMNS} FROM case_decisions WHERE id = $1");
+        self.opt(sqlx::query(&sql).bind(id), decision_from).await
+    }
+
+    async fn decisions(&self, case_id: &str) -> Result<Vec<Decision>> {
+        let sql =
+            format!("SELECT {DECISION_COLUMNS} FROM case_decisions WHERE case_id = $1 ORDER BY n");
+        self.all(sqlx::query(&sql).bind(case_id), decision_from)
+            .await
+    }
+
+    async fn decision_of_message(&self, message_id: &str) -> Result<Option<Decision>> {
+        let sql = format!("SELECT {DECISION_COLUMNS} FROM case_decisions WHERE message_id = $1");
+        self.opt(sqlx::query(&sql).bind(message_id), decision_from)
+            .await
+    }
+
+    async fn update_decision(
+        &self,
+        d: &Decision,
+        expected: &str,
+        event: &CaseEvent,
+        audit: &AuditEvent,
+    ) -> Result<bool> {
+        let mut tx = self.writer.begin().await?;
+        if !update_decision_in(&mut tx, d, expected).await? {
+            return Ok(false);
+        }
+        insert_event(&mut tx, event).await?;
+        Self::audit_in(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(true)
     }
 }

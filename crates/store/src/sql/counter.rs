@@ -236,6 +236,7 @@ pub(super) async fn insert_signed_in(
             insert_receipt_in(tx, &f.receipt).await?;
             super::payments::insert_payment_in(tx, &f.payment).await
         }
+        SignedRecord::DecisionSigned(d) => super::cases::decision_signed_in(tx, d).await,
     }
 }
 
