@@ -63,6 +63,9 @@ pub enum Action<'a> {
     },
     /// Import an office's JRWA list (its subject-matter classes).
     ManageJrwa { office_id: &'a str },
+    /// Approve the decisions of an office's cases before they are signed (the head: an admin
+    /// of the office).
+    ApproveDecisions { office_id: &'a str },
 }
 
 impl Actor {
@@ -127,7 +130,9 @@ pub fn allowed(actor: &Actor, action: Action<'_>) -> bool {
             actor.has_in_office(Role::OfficeAdmin, office_id)
                 || actor.works_in(office_id, department_id)
         }
-        Action::ManageJrwa { office_id } => actor.has_in_office(Role::OfficeAdmin, office_id),
+        Action::ManageJrwa { office_id } | Action::ApproveDecisions { office_id } => {
+            actor.has_in_office(Role::OfficeAdmin, office_id)
+        }
         Action::HandleSubmissions {
             office_id,
             department_id,

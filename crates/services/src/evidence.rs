@@ -20,26 +20,67 @@ impl Services {
         document: Vec<u8>,
         office_id: Option<&str>,
     ) -> Result<Issued, DomainError> {
-        let (signer, chain) = match office_id {
-            Some(o) => self.office_signer(o).await?,
-            None => (
-                self.pki.platform_seal.clone(),
-                vec![self.pki.intermediate.cert.clone()],
-            ),
+        let signed = match office_id {
+            Some(o) => self.issue_signed(document, o).await?,
+            None => {
+                let (signer, chain) = (
+                    self.pki.platform_seal.clone(),
+                    vec![self.pki.intermediate.cert.clone()],
+                );
+                self.sign_off_runtime(document, signer, chain).await?
+            }
         };
-        let at = self.clock.now();
-        let signed = tokio::task::spawn_blocking(move || {
-            sign(&SignRequest::data(&document, false, at), &signer, &chain)
-        })
-        .await
-        .map_err(|e| DomainError::Internal(e.to_string()))?
-        .map_err(|e| DomainError::Internal(e.to_string()))?;
         let log_index = self
             .log
             .append(vec![signed.clone()])
             .await
             .map_err(|e| DomainError::Internal(e.to_string()))?;
         Ok(Issued { signed, log_index })
+    }
+}
+
+impl Services {
+    /// Signs an evidence document (exact bytes, enveloped) with an office's seal; not yet in
+    /// the log (see [`Self::log_signed`]).
+    pub(crate) async fn issue_signed(
+        &self,
+        document: Vec<u8>,
+        office_id: &str,
+    ) -> Result<Vec<u8>, DomainError> {
+        let (signer, chain) = self.office_signer(office_id).await?;
+        self.sign_off_runtime(document, signer, chain).await
+    }
+
+    async fn sign_off_runtime(
+        &self,
+        document: Vec<u8>,
+        signer: okienko_trust::pki::KeyPair,
+        chain: Vec<okienko_trust::x509_cert::Certificate>,
+    ) -> Result<Vec<u8>, DomainError> {
+        let at = self.clock.now();
+        tokio::task::spawn_blocking(move || {
+            sign(&SignRequest::data(&document, false, at), &signer, &chain)
+        })
+        .await
+        .map_err(|e| DomainError::Internal(e.to_string()))?
+        .map_err(|e| DomainError::Internal(e.to_string()))
+    }
+
+    /// Appends a signed record to the evidence log and stores it with its audit event in the
+    /// same commit; numbers it by its leaf.
+    pub(crate) async fn log_signed(
+        &self,
+        signed: Vec<u8>,
+        record: &mut okienko_store::SignedRecord,
+        ev: okienko_domain::audit::AuditEvent,
+    ) -> Result<(), DomainError> {
+        let index = self
+            .log
+            .append_record(signed, (record.clone(), ev))
+            .await
+            .map_err(|e| DomainError::Internal(e.to_string()))?;
+        record.set_log_index(index as i64);
+        Ok(())
     }
 }
 

@@ -61,3 +61,8 @@ pub fn detached_signature(file_name: &str, der: Vec<u8>) -> Response {
         der,
     )
 }
+
+/// A ZIP archive (a case file).
+pub fn zip(file_name: &str, bytes: Vec<u8>) -> Response {
+    download("application/zip".into(), file_name, bytes)
+}

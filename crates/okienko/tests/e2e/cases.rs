@@ -301,6 +301,9 @@ async fn a_submission_becomes_a_numbered_case_that_is_routed_suspended_and_close
     assert_eq!(c["deadline"], "2027-01-18");
     assert_eq!(c["category"], "B50");
 
+    // A decision from the office's template for class 530, its fields from the case.
+    let decision = decide_and_deliver(&t, &http, &case_id).await;
+
     // Closed on the web, after a confirmation.
     let web = t.demo_web("anna.nowak@okienko.test").await;
     let page = web
@@ -344,7 +347,19 @@ async fn a_submission_becomes_a_numbered_case_that_is_routed_suspended_and_close
         .collect();
     assert_eq!(
         kinds,
-        ["opened", "assigned", "suspended", "resumed", "closed"]
+        [
+            "opened",
+            "assigned",
+            "suspended",
+            "resumed",
+            "decision-drafted",
+            "decision-edited",
+            "decision-submitted",
+            "decision-approved",
+            "decision-signed",
+            "decision-dispatched",
+            "closed"
+        ]
     );
     assert_eq!(c["register_entry"]["case_id"], case_id.as_str());
     let list = web
@@ -353,6 +368,10 @@ async fn a_submission_becomes_a_numbered_case_that_is_routed_suspended_and_close
         .await
         .expect("list");
     assert!(list.text().await.expect("html").contains("OR.530.1.2026"));
+
+    // The case file: every document and piece of evidence, and a manifest signed with the
+    // office seal, checked here as its README says, with OpenSSL and SHA-256 only.
+    check_case_file(&t, &http, &anna, &case_id, &decision).await;
 
     // Jan's Data Tracker names Anna's reads of his case.
     let jan = principal(&t, "jan.kowalski@okienko.test").await;
@@ -363,4 +382,379 @@ async fn a_submission_becomes_a_numbered_case_that_is_routed_suspended_and_close
             && r.actor_name == "Anna Nowak"),
         "the tracker shows the case's reads"
     );
+}
+
+/// Drafts, approves, signs and dispatches a decision in the case over the API, checks the
+/// refusals on the way, has Jan open it, and answers the decision as the API shows it then.
+async fn decide_and_deliver(t: &TestServer, http: &reqwest::Client, case_id: &str) -> Value {
+    use reqwest::Method as M;
+    let anna = t.demo_token("anna.nowak@okienko.test").await;
+    let head = t.demo_token("urzad.admin@okienko.test").await;
+    let jan = t.demo_token("jan.kowalski@okienko.test").await;
+    let office = principal(t, "anna.nowak@okienko.test")
+        .await
+        .grants
+        .iter()
+        .find_map(|g| g.office_id.clone())
+        .expect("Anna's office");
+    let (st, templates) = api(
+        http,
+        t,
+        &anna,
+        M::GET,
+        &format!("/api/v1/offices/{office}/decision-templates"),
+        None,
+    )
+    .await;
+    assert_eq!(st, 200, "{templates}");
+    let template = templates
+        .as_array()
+        .expect("templates")
+        .iter()
+        .find(|x| x["jrwa"] == "530")
+        .expect("a template for 530")["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    // A template with a field that does not exist is refused; Anna is no admin.
+    let new_template = format!("/api/v1/offices/{office}/decision-templates");
+    let (st, p) = api(
+        http,
+        t,
+        &head,
+        M::POST,
+        &new_template,
+        Some(json!({"name": "Zła", "body": "Dla {nikogo}", "approval": true})),
+    )
+    .await;
+    assert_eq!(
+        (st, p["errors"][0]["field"].as_str()),
+        (422, Some("body")),
+        "{p}"
+    );
+    let (st, _) = api(
+        http,
+        t,
+        &anna,
+        M::POST,
+        &new_template,
+        Some(json!({"name": "X", "body": "Dla {party}"})),
+    )
+    .await;
+    assert_eq!(st, 404);
+
+    let decisions = format!("/api/v1/cases/{case_id}/decisions");
+    let (st, _) = api(
+        http,
+        t,
+        &anna,
+        M::POST,
+        &decisions,
+        Some(json!({"template": "nope"})),
+    )
+    .await;
+    assert_eq!(st, 422, "an unknown template");
+    let (st, d) = api(
+        http,
+        t,
+        &anna,
+        M::POST,
+        &decisions,
+        Some(json!({"template": template})),
+    )
+    .await;
+    assert_eq!(st, 201, "{d}");
+    assert_eq!(
+        (d["number"].as_i64(), d["status"].as_str()),
+        (Some(1), Some("draft"))
+    );
+    let body = d["body"].as_str().expect("body");
+    assert!(
+        body.contains("Jan Kowalski")
+            && body.contains("OR.530.1.2026")
+            && body.contains("Anna Nowak"),
+        "{body}"
+    );
+    let id = d["id"].as_str().expect("id").to_string();
+    let at = |what: &str| format!("/api/v1/decisions/{id}/{what}");
+    let (st, p) = api(http, t, &anna, M::POST, &at("sign"), None).await;
+    assert_eq!(st, 409, "not signed before the head approves: {p}");
+    let (st, d) = api(
+        http,
+        t,
+        &anna,
+        M::PATCH,
+        &format!("/api/v1/decisions/{id}"),
+        Some(json!({"title": "Decyzja o zameldowaniu", "body": format!("{body}\n\nDodatkowo: bez opłat.")})),
+    )
+    .await;
+    assert_eq!(st, 200, "{d}");
+    let (st, d) = api(http, t, &anna, M::POST, &at("submit"), None).await;
+    assert_eq!(
+        (st, d["status"].as_str()),
+        (200, Some("for-approval")),
+        "{d}"
+    );
+    let (st, _) = api(
+        http,
+        t,
+        &anna,
+        M::PATCH,
+        &format!("/api/v1/decisions/{id}"),
+        Some(json!({"title": "Inna", "body": "Inna"})),
+    )
+    .await;
+    assert_eq!(st, 409, "no change once with the head");
+    let (st, _) = api(http, t, &anna, M::POST, &at("approve"), None).await;
+    assert_eq!(st, 409, "an official is not the head");
+    let (st, d) = api(http, t, &head, M::POST, &at("approve"), None).await;
+    assert_eq!((st, d["status"].as_str()), (200, Some("approved")), "{d}");
+    let (st, _) = api(http, t, &anna, M::POST, &at("dispatch"), None).await;
+    assert_eq!(st, 409, "not sent unsigned");
+    let (st, d) = api(http, t, &anna, M::POST, &at("sign"), None).await;
+    assert_eq!((st, d["status"].as_str()), (200, Some("signed")), "{d}");
+    let (st, _) = api(http, t, &anna, M::POST, &at("sign"), None).await;
+    assert_eq!(st, 409, "signed once");
+
+    // The PDF/A and its CAdES-T signature verify with OpenSSL; poppler reads its text.
+    let get = |path: String| {
+        let (http, url, token) = (http.clone(), t.url(&path), anna.clone());
+        async move {
+            let r = http.get(url).bearer_auth(token).send().await.expect("get");
+            assert_eq!(r.status(), 200);
+            r.bytes().await.expect("bytes").to_vec()
+        }
+    };
+    let pdf = get(at("document")).await;
+    let p7s = get(at("signature")).await;
+    assert!(pdf.starts_with(b"%PDF-"));
+    assert!(
+        String::from_utf8_lossy(&pdf).contains("pdfaid:part"),
+        "PDF/A metadata"
+    );
+    assert_eq!(
+        d["pdf_sha256"].as_str(),
+        Some(hex::encode(okienko_trust::sha256(&pdf)).as_str())
+    );
+    let dir = t.data.join("decision");
+    std::fs::create_dir_all(&dir).expect("dir");
+    std::fs::write(dir.join("d.pdf"), &pdf).expect("write");
+    std::fs::write(dir.join("d.pdf.p7s"), &p7s).expect("write");
+    let ca = reqwest::get(t.url("/trust/ca.pem"))
+        .await
+        .expect("ca")
+        .text()
+        .await
+        .expect("ca");
+    std::fs::write(dir.join("ca.pem"), ca).expect("write");
+    if crate::common::tools_required() || which("openssl") {
+        openssl_verify(&dir, "d.pdf.p7s", Some("d.pdf"));
+    }
+    if crate::common::tools_required() || which("pdftotext") {
+        let out = std::process::Command::new("pdftotext")
+            .arg(dir.join("d.pdf"))
+            .arg("-")
+            .output()
+            .expect("pdftotext");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.contains("OR.530.1.2026") && text.contains("Jan Kowalski"),
+            "{text}"
+        );
+    }
+
+    // Dispatched to the mailbox Jan's submission came from; waiting until he opens it.
+    let (st, d) = api(http, t, &anna, M::POST, &at("dispatch"), None).await;
+    assert_eq!((st, d["status"].as_str()), (200, Some("dispatched")), "{d}");
+    assert!(d["delivered"].is_null());
+    let message = d["message_id"].as_str().expect("message").to_string();
+    let (st, _) = api(http, t, &anna, M::POST, &at("dispatch"), None).await;
+    assert_eq!(st, 409, "sent once");
+    // Jan opens it on Friday 18 December: 14 days later is 1 January, a holiday, then a
+    // weekend, so he may appeal until Monday 4 January 2027.
+    let (st, m) = api(
+        http,
+        t,
+        &jan,
+        M::GET,
+        &format!("/api/v1/messages/{message}"),
+        None,
+    )
+    .await;
+    assert_eq!(st, 200, "{m}");
+    let (_, d) = api(
+        http,
+        t,
+        &anna,
+        M::GET,
+        &format!("/api/v1/decisions/{id}"),
+        None,
+    )
+    .await;
+    assert_eq!(d["delivered"]["deemed"], false, "{d}");
+    assert_eq!(d["delivered"]["appeal_until"], "2027-01-04", "{d}");
+    assert!(d["delivered"]["evidence_id"].is_string(), "{d}");
+    // The case's page shows it.
+    let web = t.demo_web("anna.nowak@okienko.test").await;
+    let html = web
+        .get(t.url(&format!("/cases/{case_id}")))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        html.contains("datetime=\"2027-01-04\""),
+        "the appeal deadline on the page"
+    );
+    d
+}
+
+fn which(tool: &str) -> bool {
+    std::process::Command::new(tool).arg("-v").output().is_ok()
+}
+
+/// `openssl cms -verify` of a signature in `dir` (detached with `content`) against `ca.pem`.
+fn openssl_verify(dir: &std::path::Path, signature: &str, content: Option<&str>) {
+    let mut cmd = std::process::Command::new("openssl");
+    cmd.current_dir(dir).args([
+        "cms", "-verify", "-binary", "-inform", "DER", "-in", signature,
+    ]);
+    if let Some(c) = content {
+        cmd.args(["-content", c]);
+    }
+    let out = cmd
+        .args(["-CAfile", "ca.pem", "-out", "/dev/null"])
+        .output()
+        .expect("openssl");
+    assert!(
+        out.status.success(),
+        "{signature}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Downloads the case's file and checks it as its README says: the manifest's signature with
+/// OpenSSL against the published CA, every file's SHA-256, the decision's own signature.
+async fn check_case_file(
+    t: &TestServer,
+    http: &reqwest::Client,
+    token: &str,
+    case_id: &str,
+    decision: &Value,
+) {
+    let r = http
+        .get(t.url(&format!("/api/v1/cases/{case_id}/file")))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("file");
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        r.headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok()),
+        Some("application/zip")
+    );
+    let zip = r.bytes().await.expect("zip");
+    let dir = t.data.join("case-file");
+    std::fs::create_dir_all(&dir).expect("dir");
+    std::fs::write(dir.join("case.zip"), &zip).expect("write");
+    if !(crate::common::tools_required() || which("python3")) {
+        return;
+    }
+    // Unpacked by Python's zipfile, not by anything of ours.
+    let out = std::process::Command::new("python3")
+        .current_dir(&dir)
+        .args(["-m", "zipfile", "-e", "case.zip", "out"])
+        .output()
+        .expect("python3");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out_dir = dir.join("out");
+    let manifest: Value =
+        serde_json::from_slice(&std::fs::read(out_dir.join("manifest.json")).expect("manifest"))
+            .expect("json");
+    assert_eq!(manifest["case"], "OR.530.1.2026");
+    let files = manifest["files"].as_array().expect("files");
+    for f in files {
+        let path = f["path"].as_str().expect("path");
+        let bytes = std::fs::read(out_dir.join(path)).expect(path);
+        assert_eq!(
+            f["sha256"].as_str(),
+            Some(hex::encode(okienko_trust::sha256(&bytes)).as_str()),
+            "{path}"
+        );
+    }
+    let names: Vec<&str> = files.iter().filter_map(|f| f["path"].as_str()).collect();
+    for want in [
+        "case.json",
+        "documents/decision-1.pdf",
+        "documents/decision-1.pdf.p7s",
+    ] {
+        assert!(names.contains(&want), "{want} in {names:?}");
+    }
+    let evidence = |id: &Value| format!("evidence/{}.p7m", id.as_str().expect("evidence id"));
+    assert!(
+        names.contains(&evidence(&decision["evidence_id"]).as_str()),
+        "{names:?}"
+    );
+    assert!(
+        names.contains(&evidence(&decision["delivered"]["evidence_id"]).as_str()),
+        "{names:?}"
+    );
+    assert!(
+        names.iter().any(|n| n.starts_with("documents/submission/")),
+        "{names:?}"
+    );
+    let case: Value =
+        serde_json::from_slice(&std::fs::read(out_dir.join("case.json")).expect("case"))
+            .expect("json");
+    assert_eq!(case["decisions"][0]["appeal_until"], "2027-01-04");
+    assert_eq!(case["status"], "closed");
+    // Signatures: OpenSSL against the CA the platform publishes (not the copy in the file).
+    let ca = reqwest::get(t.url("/trust/ca.pem"))
+        .await
+        .expect("ca")
+        .text()
+        .await
+        .expect("ca");
+    std::fs::write(out_dir.join("ca.pem"), ca).expect("write");
+    if crate::common::tools_required() || which("openssl") {
+        openssl_verify(&out_dir, "manifest.json.p7s", Some("manifest.json"));
+        openssl_verify(
+            &out_dir,
+            "documents/decision-1.pdf.p7s",
+            Some("documents/decision-1.pdf"),
+        );
+        openssl_verify(&out_dir, &evidence(&decision["evidence_id"]), None);
+        // A changed manifest no longer verifies.
+        let mut m = std::fs::read(out_dir.join("manifest.json")).expect("manifest");
+        m.extend_from_slice(b" ");
+        std::fs::write(out_dir.join("manifest.json"), m).expect("write");
+        let out = std::process::Command::new("openssl")
+            .current_dir(&out_dir)
+            .args([
+                "cms",
+                "-verify",
+                "-binary",
+                "-inform",
+                "DER",
+                "-in",
+                "manifest.json.p7s",
+                "-content",
+                "manifest.json",
+                "-CAfile",
+                "ca.pem",
+                "-out",
+                "/dev/null",
+            ])
+            .output()
+            .expect("openssl");
+        assert!(!out.status.success(), "a changed manifest is caught");
+    }
 }

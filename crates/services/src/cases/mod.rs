@@ -2,7 +2,9 @@
 //! cases with their signatures, handlers and KPA deadlines (`domain::cases`), and each case's
 //! timeline.
 
+pub mod decisions;
 pub mod demo;
+pub mod file;
 
 use crate::accounts::Principal;
 use crate::orgs::check;

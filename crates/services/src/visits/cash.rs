@@ -391,23 +391,6 @@ impl Services {
         Ok((bytes, signed))
     }
 
-    /// Appends a signed record to the evidence log and stores it with its audit event in the
-    /// same commit; numbers it by its leaf.
-    async fn log_signed(
-        &self,
-        signed: Vec<u8>,
-        record: &mut SignedRecord,
-        ev: AuditEvent,
-    ) -> Result<(), DomainError> {
-        let index = self
-            .log
-            .append_record(signed, (record.clone(), ev))
-            .await
-            .map_err(|e| DomainError::Internal(e.to_string()))?;
-        record.set_log_index(index as i64);
-        Ok(())
-    }
-
     /// A receipt by its number, for the public check page (which shows no names).
     pub async fn receipt_to_check(
         &self,

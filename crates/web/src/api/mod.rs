@@ -6,6 +6,7 @@ mod cases;
 mod cash;
 mod catalogue;
 mod common;
+mod decisions;
 pub mod delivery;
 mod forms;
 mod mailboxes;
@@ -39,6 +40,7 @@ pub fn routes() -> Router<State> {
         .merge(forms::routes())
         .merge(payments::routes())
         .merge(cases::routes())
+        .merge(decisions::routes())
         .route("/api/{*rest}", axum::routing::any(not_found))
 }
 
@@ -68,6 +70,7 @@ pub fn document() -> Document {
         forms::Doc::openapi(),
         payments::Doc::openapi(),
         cases::Doc::openapi(),
+        decisions::Doc::openapi(),
     ] {
         doc.merge(part);
     }

@@ -280,9 +280,10 @@ struct CasePage<'a> {
     suspended: bool,
     form: FormView,
     notice: Option<String>,
+    dec: super::decisions::Decisions,
 }
 
-async fn case_page(
+pub(super) async fn case_page(
     state: &State,
     ctx: &std::sync::Arc<Ctx>,
     id: &str,
@@ -309,7 +310,11 @@ async fn case_page(
         })
         .collect();
     let date = |s: &str| parse_iso(s).map_or_else(|| s.to_string(), |d| day(ctx, d));
+    let dec = super::decisions::of_case(state, ctx, &v.case)
+        .await
+        .map_err(err(ctx))?;
     let page = CasePage {
+        dec,
         ctx,
         status: status_text(ctx, &v.case.status),
         deadline: date(&v.case.deadline),

@@ -11,6 +11,7 @@ mod common;
 mod compose;
 mod counter;
 mod counter_register;
+mod decisions;
 mod delivery;
 mod forms;
 mod home;
@@ -72,4 +73,5 @@ pub fn routes() -> Router<State> {
         .merge(forms::routes())
         .merge(payments::routes())
         .merge(cases::routes())
+        .merge(decisions::routes())
 }
