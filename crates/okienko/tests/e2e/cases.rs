@@ -506,7 +506,7 @@ async fn decide_and_deliver(t: &TestServer, http: &reqwest::Client, case_id: &st
     .await;
     assert_eq!(st, 409, "no change once with the head");
     let (st, _) = api(http, t, &anna, M::POST, &at("approve"), None).await;
-    assert_eq!(st, 409, "an official is not the head");
+    assert_eq!(st, 404, "an official is not the head");
     let (st, d) = api(http, t, &head, M::POST, &at("approve"), None).await;
     assert_eq!((st, d["status"].as_str()), (200, Some("approved")), "{d}");
     let (st, _) = api(http, t, &anna, M::POST, &at("dispatch"), None).await;

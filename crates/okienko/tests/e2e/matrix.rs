@@ -245,6 +245,51 @@ pub(crate) fn table() -> Vec<Row> {
         ),
         r("GET", "/api/v1/offices/{id}/jrwa", CASE_WORKERS, 200),
         r("PUT", "/api/v1/offices/{id}/jrwa", ADMIN1, 422),
+        // Decisions: a fresh one of a fresh OR case, in the state each act starts from.
+        r("POST", "/cases/{id}/decisions", OR_CASE, 422),
+        r("GET", "/cases/{id}/file", OR_CASE, 200),
+        r("POST", "/decisions/{id}/edit", OR_CASE, 422),
+        r("POST", "/decisions/{id}/submit", OR_CASE, 303),
+        r("POST", "/decisions/{id}/approve", ADMIN1, 303),
+        r("POST", "/decisions/{id}/return", ADMIN1, 303),
+        // Confirmed: signed; not sent, for the fresh case's party has no address.
+        r("POST", "/decisions/{id}/sign", OR_CASE, 303),
+        r("POST", "/decisions/{id}/dispatch", OR_CASE, 422),
+        r("GET", "/decisions/{id}/document", OR_CASE, 200),
+        r("GET", "/decisions/{id}/signature", OR_CASE, 200),
+        r("GET", "/offices/{id}/decision-templates", CASE_WORKERS, 200),
+        r("POST", "/offices/{id}/decision-templates", ADMIN1, 422),
+        r(
+            "GET",
+            "/api/v1/offices/{id}/decision-templates",
+            CASE_WORKERS,
+            200,
+        ),
+        r(
+            "POST",
+            "/api/v1/offices/{id}/decision-templates",
+            ALL_SIGNED_IN,
+            422,
+        ),
+        r(
+            "PUT",
+            "/api/v1/offices/{id}/decision-templates/{template}",
+            ALL_SIGNED_IN,
+            422,
+        ),
+        r("GET", "/api/v1/cases/{id}/decisions", OR_CASE, 200),
+        r("POST", "/api/v1/cases/{id}/decisions", ALL_SIGNED_IN, 422),
+        r("GET", "/api/v1/cases/{id}/file", OR_CASE, 200),
+        r("GET", "/api/v1/decisions/{id}", OR_CASE, 200),
+        r("PATCH", "/api/v1/decisions/{id}", ALL_SIGNED_IN, 422),
+        r("POST", "/api/v1/decisions/{id}/submit", OR_CASE, 200),
+        r("POST", "/api/v1/decisions/{id}/approve", ADMIN1, 200),
+        r("POST", "/api/v1/decisions/{id}/return", ADMIN1, 200),
+        r("POST", "/api/v1/decisions/{id}/sign", OR_CASE, 200),
+        // The fresh case's party has no address and none is given: refused.
+        r("POST", "/api/v1/decisions/{id}/dispatch", OR_CASE, 422),
+        r("GET", "/api/v1/decisions/{id}/document", OR_CASE, 200),
+        r("GET", "/api/v1/decisions/{id}/signature", OR_CASE, 200),
         // The simulator is a provider's site: public; settled once, then back to the office.
         public("GET", "/payment-simulator/trnRequest/{token}", 200),
         public("POST", "/payment-simulator/trnRequest/{token}", 303),
@@ -991,6 +1036,9 @@ pub(crate) async fn concrete(w: &World, route: &str, n: usize) -> String {
             .expect("a case")
             .id;
         &fresh
+    } else if route.starts_with("/decisions/") || route.starts_with("/api/v1/decisions/") {
+        fresh = fresh_decision(w, route).await;
+        &fresh
     } else if route.starts_with("/api/v1/services/") || route.starts_with("/services/") {
         &w.service
     } else {
@@ -1001,6 +1049,7 @@ pub(crate) async fn concrete(w: &World, route: &str, n: usize) -> String {
         .replace("{n}", "0")
         .replace("{step}", "0")
         .replace("{reference}", &w.reference)
+        .replace("{template}", "x")
         .replace("{token}", &w.token)
         .replace("{address}", &w.office_mailbox);
     if path.contains("{dept}") {
@@ -1111,6 +1160,7 @@ async fn every_route_for_every_role() {
                     .post(t.url(&path))
                     .form(&[("csrf", csrf.as_str()), ("confirm", "yes")]),
                 "PUT" => client.put(t.url(&path)),
+                "PATCH" => client.patch(t.url(&path)),
                 "DELETE" => client.delete(t.url(&path)),
                 m => panic!("method {m}"),
             };
@@ -1211,4 +1261,62 @@ async fn people_see_only_their_own_data_and_officials_only_their_office() {
             .status(),
         404
     );
+}
+
+/// A decision of a fresh OR case of Anna's, from a template that asks for the head's approval,
+/// brought to the state the route's act starts from.
+async fn fresh_decision(w: &World, route: &str) -> String {
+    use okienko_services::cases::decisions::TemplateInput;
+    let s = &w.t.services;
+    let anna = crate::common::principal(&w.t, "anna.nowak@okienko.test").await;
+    let head = crate::common::principal(&w.t, "urzad.admin@okienko.test").await;
+    let case = s
+        .open_case(
+            &anna,
+            &okienko_services::cases::CaseInput {
+                department: "OR".into(),
+                jrwa: "015".into(),
+                title: "Pełnomocnictwo".into(),
+                party: Some("Jan Kowalski".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("a case");
+    let template = s
+        .save_decision_template(
+            &head,
+            &w.office1,
+            &TemplateInput {
+                name: "Zaświadczenie".into(),
+                jrwa: "015".into(),
+                body: "Dla {party} w sprawie {signature}.".into(),
+                approval: true,
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("a template");
+    let d = s
+        .draft_decision(&anna, &case.id, &template.id)
+        .await
+        .expect("a draft");
+    let stage = match route.rsplit('/').next().unwrap_or_default() {
+        "approve" | "return" => 1,
+        "sign" => 2,
+        "dispatch" | "document" | "signature" => 3,
+        _ => 0,
+    };
+    if stage >= 1 {
+        s.submit_decision(&anna, &d.id).await.expect("submitted");
+    }
+    if stage >= 2 {
+        s.approve_decision(&head, &d.id, true)
+            .await
+            .expect("approved");
+    }
+    if stage >= 3 {
+        s.sign_decision(&anna, &d.id).await.expect("signed");
+    }
+    d.id
 }

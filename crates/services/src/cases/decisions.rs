@@ -386,13 +386,8 @@ impl Services {
                 office_id: &c.office_id,
             },
         ) {
-            return Err(
-                if Self::may_handle(p, &c.office_id, Some(&c.department_id)) {
-                    DomainError::Conflict("err-decision-not-head")
-                } else {
-                    DomainError::NotFound
-                },
-            );
+            // Approval is the head's: to anyone else there is nothing here to approve.
+            return Err(DomainError::NotFound);
         }
         if d.status != FOR_APPROVAL {
             return Err(DomainError::Conflict("err-decision-not-for-approval"));

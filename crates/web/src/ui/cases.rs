@@ -301,6 +301,9 @@ pub(super) async fn case_page(
                     ctx.ta(&format!("case-event-{}", e.kind), &[("detail", &e.detail)])
                 }
                 "resumed" => ctx.ta("case-event-resumed", &[("days", &e.detail)]),
+                k if k.starts_with("decision-") => {
+                    ctx.ta(&format!("case-event-{k}"), &[("detail", &e.detail)])
+                }
                 "opened" if !e.detail.is_empty() => {
                     ctx.ta("case-event-opened-from", &[("entry", &e.detail)])
                 }
