@@ -214,12 +214,14 @@ pub trait CaseStore: Send + Sync {
     /// The decision a message carried, if any.
     async fn decision_of_message(&self, message_id: &str) -> Result<Option<Decision>>;
     /// Stores a decision's new state if it is still in status `expected`, with the case's
-    /// event; false when someone changed it first.
+    /// event and (when it is sent) its entry in the register of outgoing correspondence,
+    /// numbered in the same commit; false when someone changed it first.
     async fn update_decision(
         &self,
         d: &Decision,
         expected: &str,
         event: &CaseEvent,
         audit: &AuditEvent,
+        outgoing: Option<&RegisterEntry>,
     ) -> Result<bool>;
 }

@@ -2582,11 +2582,23 @@ async fn decisions_in_a_case(s: &SqlStore, event: &okienko_store::CaseEvent) {
         ..draft("dA")
     };
     assert!(s
-        .update_decision(&approved, "draft", &ev_n("ap"), &ev("decision.approve"))
+        .update_decision(
+            &approved,
+            "draft",
+            &ev_n("ap"),
+            &ev("decision.approve"),
+            None
+        )
         .await
         .expect("approve"));
     assert!(!s
-        .update_decision(&approved, "draft", &ev_n("ap2"), &ev("decision.approve"))
+        .update_decision(
+            &approved,
+            "draft",
+            &ev_n("ap2"),
+            &ev("decision.approve"),
+            None
+        )
         .await
         .expect("stale"));
     let signed = |expected: &str, leaf: &str| {
@@ -2657,10 +2669,34 @@ async fn decisions_in_a_case(s: &SqlStore, event: &okienko_store::CaseEvent) {
             &dispatched,
             "signed",
             &ev_n("dis"),
-            &ev("decision.dispatch")
+            &ev("decision.dispatch"),
+            Some(&okienko_store::RegisterEntry {
+                id: "e-out".into(),
+                office_id: "o1".into(),
+                year: 2026,
+                number: 0,
+                direction: "out".into(),
+                kind: "decision".into(),
+                subject: "Decyzja".into(),
+                correspondent: "Jan Kowalski".into(),
+                received_at: 23,
+                submission_id: None,
+                message_id: Some("m-dec".into()),
+                department_id: Some("d1".into()),
+                case_id: Some("c00".into()),
+                created_by: "u1".into(),
+                created_at: 23,
+            })
         )
         .await
         .expect("dispatch"));
+    // Sent out: the next number of the office's register.
+    let out = s
+        .register_entry("e-out")
+        .await
+        .expect("read")
+        .expect("entry");
+    assert_eq!((out.number, out.direction.as_str()), (3, "out"));
     assert_eq!(
         s.decision_of_message("m-dec")
             .await

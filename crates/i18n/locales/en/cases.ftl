@@ -108,6 +108,7 @@ register-kind = Came as
 register-kind-submission = An e-service application
 register-kind-message = An e-delivery message
 register-kind-paper = A paper letter
+register-kind-decision = A decision sent
 register-correspondent = From
 register-open-case = The case
 err-register-year = Give a year with four digits

@@ -108,6 +108,7 @@ register-kind = Rodzaj
 register-kind-submission = Wniosek przez e-usługę
 register-kind-message = Przesyłka e-Doręczeń
 register-kind-paper = List papierowy
+register-kind-decision = Wysłana decyzja
 register-correspondent = Nadawca
 register-open-case = Sprawa
 err-register-year = Podaj rok czterema cyframi

@@ -108,6 +108,7 @@ register-kind = Врста
 register-kind-submission = Захтев преко е-услуге
 register-kind-message = Електронска пошиљка
 register-kind-paper = Папирно писмо
+register-kind-decision = Послато решење
 register-correspondent = Пошиљалац
 register-open-case = Предмет
 err-register-year = Упишите годину са четири цифре

@@ -108,6 +108,7 @@ register-kind = Vrsta
 register-kind-submission = Zahtev preko e-usluge
 register-kind-message = Elektronska pošiljka
 register-kind-paper = Papirno pismo
+register-kind-decision = Poslato rešenje
 register-correspondent = Pošiljalac
 register-open-case = Predmet
 err-register-year = Upišite godinu sa četiri cifre

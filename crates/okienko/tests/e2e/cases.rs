@@ -570,6 +570,31 @@ async fn decide_and_deliver(t: &TestServer, http: &reqwest::Client, case_id: &st
     let message = d["message_id"].as_str().expect("message").to_string();
     let (st, _) = api(http, t, &anna, M::POST, &at("dispatch"), None).await;
     assert_eq!(st, 409, "sent once");
+    // What went out is in the office's register, numbered after what came in.
+    let (_, register) = api(
+        http,
+        t,
+        &anna,
+        M::GET,
+        &format!("/api/v1/offices/{office}/register"),
+        None,
+    )
+    .await;
+    let out: Vec<&Value> = register["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter(|e| e["direction"] == "out")
+        .collect();
+    assert_eq!(out.len(), 1, "{register}");
+    assert_eq!(
+        (
+            out[0]["kind"].as_str(),
+            out[0]["number"].as_str(),
+            out[0]["case_id"].as_str()
+        ),
+        (Some("decision"), Some("2/2026"), Some(case_id))
+    );
     // Jan opens it on Friday 18 December: 14 days later is 1 January, a holiday, then a
     // weekend, so he may appeal until Monday 4 January 2027.
     let (st, m) = api(

@@ -292,11 +292,25 @@ impl Services {
         kind: &str,
         action: &'static str,
     ) -> Result<Decision, DomainError> {
+        self.change_decision_with(p, after, from, kind, action, None)
+            .await
+    }
+
+    /// The same, with the register entry of what goes out, in the same commit.
+    async fn change_decision_with(
+        &self,
+        p: &Principal,
+        after: Decision,
+        from: &str,
+        kind: &str,
+        action: &'static str,
+        outgoing: Option<&okienko_store::RegisterEntry>,
+    ) -> Result<Decision, DomainError> {
         let event = self.decision_event(p, &after, kind);
         let ev = AuditEvent::new(self.now_ms(), Some(&p.user.id), action, &after.id);
         if self
             .store
-            .update_decision(&after, from, &event, &ev)
+            .update_decision(&after, from, &event, &ev, outgoing)
             .await?
         {
             Ok(after)
@@ -625,14 +639,40 @@ impl Services {
             correctable: true,
         };
         let sent = self.send_message(p, out).await?;
+        let now = self.now_ms();
+        // What goes out is in the register too: the next number of the office's year.
+        let entry = okienko_store::RegisterEntry {
+            id: okienko_store::new_id(),
+            office_id: c.office_id.clone(),
+            year: i64::from(self.today().year()),
+            number: 0,
+            direction: "out".into(),
+            kind: "decision".into(),
+            subject: format!("{} {}/{}", d.title, d.n, c.year),
+            correspondent: c.party_name.clone(),
+            received_at: now,
+            submission_id: None,
+            message_id: Some(sent.id.clone()),
+            department_id: Some(c.department_id.clone()),
+            case_id: Some(c.id.clone()),
+            created_by: p.user.id.clone(),
+            created_at: now,
+        };
         let after = Decision {
             status: DISPATCHED.into(),
             message_id: Some(sent.id),
-            dispatched_at: Some(self.now_ms()),
+            dispatched_at: Some(now),
             ..d
         };
-        self.change_decision(p, after, SIGNED, "decision-dispatched", "decision.dispatch")
-            .await
+        self.change_decision_with(
+            p,
+            after,
+            SIGNED,
+            "decision-dispatched",
+            "decision.dispatch",
+            Some(&entry),
+        )
+        .await
     }
 
     /// Where a case's party is reached electronically: the mailbox its submission came from,

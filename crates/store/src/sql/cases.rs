@@ -104,6 +104,43 @@ pub(super) async fn decision_signed_in(
     insert_event(tx, &s.event).await
 }
 
+/// Adds a register entry inside `tx`, numbered per office and year in the same commit;
+/// returns its number.
+async fn insert_entry_in(conn: &mut sqlx::AnyConnection, e: &RegisterEntry) -> Result<i64> {
+    let number: i64 = sqlx::query(
+        "INSERT INTO register_numbers (office_id, year, last) VALUES ($1, $2, 1) \
+         ON CONFLICT (office_id, year) DO UPDATE SET last = register_numbers.last + 1 \
+         RETURNING last",
+    )
+    .bind(&e.office_id)
+    .bind(e.year)
+    .fetch_one(&mut *conn)
+    .await?
+    .try_get("last")?;
+    let sql = format!(
+        "INSERT INTO register_entries ({ENTRY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
+    );
+    sqlx::query(&sql)
+        .bind(&e.id)
+        .bind(&e.office_id)
+        .bind(e.year)
+        .bind(number)
+        .bind(&e.direction)
+        .bind(&e.kind)
+        .bind(&e.subject)
+        .bind(&e.correspondent)
+        .bind(e.received_at)
+        .bind(&e.submission_id)
+        .bind(&e.message_id)
+        .bind(&e.department_id)
+        .bind(&e.case_id)
+        .bind(&e.created_by)
+        .bind(e.created_at)
+        .execute(&mut *conn)
+        .await?;
+    Ok(number)
+}
+
 fn entry_from(r: &AnyRow) -> std::result::Result<RegisterEntry, sqlx::Error> {
     Ok(RegisterEntry {
         id: r.try_get("id")?,
@@ -247,37 +284,7 @@ impl crate::CaseStore for SqlStore {
         audit: &AuditEvent,
     ) -> Result<RegisterEntry> {
         let mut tx = self.writer.begin().await?;
-        let number: i64 = sqlx::query(
-            "INSERT INTO register_numbers (office_id, year, last) VALUES ($1, $2, 1) \
-             ON CONFLICT (office_id, year) DO UPDATE SET last = register_numbers.last + 1 \
-             RETURNING last",
-        )
-        .bind(&e.office_id)
-        .bind(e.year)
-        .fetch_one(&mut *tx)
-        .await?
-        .try_get("last")?;
-        let sql = format!(
-            "INSERT INTO register_entries ({ENTRY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
-        );
-        sqlx::query(&sql)
-            .bind(&e.id)
-            .bind(&e.office_id)
-            .bind(e.year)
-            .bind(number)
-            .bind(&e.direction)
-            .bind(&e.kind)
-            .bind(&e.subject)
-            .bind(&e.correspondent)
-            .bind(e.received_at)
-            .bind(&e.submission_id)
-            .bind(&e.message_id)
-            .bind(&e.department_id)
-            .bind(&e.case_id)
-            .bind(&e.created_by)
-            .bind(e.created_at)
-            .execute(&mut *tx)
-            .await?;
+        let number = insert_entry_in(&mut tx, e).await?;
         Self::audit_in(&mut tx, audit).await?;
         tx.commit().await?;
         Ok(RegisterEntry {
@@ -629,10 +636,14 @@ impl crate::CaseStore for SqlStore {
         expected: &str,
         event: &CaseEvent,
         audit: &AuditEvent,
+        outgoing: Option<&RegisterEntry>,
     ) -> Result<bool> {
         let mut tx = self.writer.begin().await?;
         if !update_decision_in(&mut tx, d, expected).await? {
             return Ok(false);
+        }
+        if let Some(e) = outgoing {
+            insert_entry_in(&mut tx, e).await?;
         }
         insert_event(&mut tx, event).await?;
         Self::audit_in(&mut tx, audit).await?;
