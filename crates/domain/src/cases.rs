@@ -267,6 +267,25 @@ pub fn deadline(country: Country, start: Date, term: Term, excluded_days: i64) -
     next_working_day(country, end)
 }
 
+/// The days an art. 36 delay adds to a case's term so that its deadline becomes `new`: what
+/// [`deadline`] then adds on top of the excluded days. None when `new` is not after the
+/// current deadline.
+pub fn extension_to(
+    country: Country,
+    start: Date,
+    term: Term,
+    excluded_days: i64,
+    extended_days: i64,
+    new: Date,
+) -> Option<i64> {
+    let current = deadline(country, start, term, excluded_days + extended_days);
+    if new <= current {
+        return None;
+    }
+    let nominal = add_months(start, term.months());
+    Some((new - nominal).whole_days() - excluded_days)
+}
+
 /// The days from `from` (included) to `until` (excluded), for the time a case was suspended.
 pub fn days_between(from: Date, until: Date) -> i64 {
     (until - from).whole_days().max(0)
@@ -556,6 +575,32 @@ mod tests {
             assert_eq!(a, want, "{d}");
             d = d.next_day().expect("day");
         }
+    }
+
+    #[test]
+    fn a_delay_moves_the_deadline_to_the_new_date_and_suspension_still_counts() {
+        let pl = Country::Poland;
+        let start = date!(2026 - 12 - 07);
+        // Due 7 January 2027; the office says 1 February instead.
+        let ext = extension_to(pl, start, Term::Month, 0, 0, date!(2027 - 02 - 01)).expect("later");
+        assert_eq!(deadline(pl, start, Term::Month, ext), date!(2027 - 02 - 01));
+        // Ten days suspended afterwards: 11 February.
+        assert_eq!(
+            deadline(pl, start, Term::Month, ext + 10),
+            date!(2027 - 02 - 11)
+        );
+        // Not after the current deadline: no delay.
+        assert_eq!(
+            extension_to(pl, start, Term::Month, 0, 0, date!(2027 - 01 - 07)),
+            None
+        );
+        // With days excluded before: the new date holds as given.
+        let ext =
+            extension_to(pl, start, Term::Month, 10, 0, date!(2027 - 03 - 01)).expect("later");
+        assert_eq!(
+            deadline(pl, start, Term::Month, 10 + ext),
+            date!(2027 - 03 - 01)
+        );
     }
 
     #[test]

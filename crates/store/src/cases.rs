@@ -51,6 +51,8 @@ pub struct Case {
     pub term: String,
     pub started_on: String,
     pub excluded_days: i64,
+    /// Days added to the term by an art. 36 delay notice.
+    pub extended_days: i64,
     pub suspended_on: Option<String>,
     pub deadline: String,
     pub register_entry_id: Option<String>,
@@ -188,7 +190,8 @@ pub trait CaseStore: Send + Sync {
     async fn open_cases(&self, batch: &[NewCase]) -> Result<Vec<Case>>;
     async fn case(&self, id: &str) -> Result<Option<Case>>;
     async fn cases(&self, q: &CaseQuery) -> Result<Vec<Case>>;
-    /// Stores a case's new state if it is still in status `expected`, with its event; false
+    /// Stores a case's new state if it is still in status `expected`, with its event and
+    /// (when something went out) its entry in the register, numbered in the same commit; false
     /// when someone changed it first.
     async fn update_case(
         &self,
@@ -196,6 +199,7 @@ pub trait CaseStore: Send + Sync {
         expected: &str,
         event: &CaseEvent,
         audit: &AuditEvent,
+        outgoing: Option<&RegisterEntry>,
     ) -> Result<bool>;
     async fn case_events(&self, case_id: &str) -> Result<Vec<CaseEvent>>;
     /// Adds or replaces an office's decision template.

@@ -158,4 +158,9 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "decisions",
         sql: include_str!("../migrations/0030_decisions.sql"),
     },
+    Migration {
+        version: 31,
+        name: "case_delay",
+        sql: include_str!("../migrations/0031_case_delay.sql"),
+    },
 ];

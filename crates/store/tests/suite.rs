@@ -2362,6 +2362,7 @@ async fn cases_are_numbered_without_gaps_or_twins_when_opened_at_once() {
             term: "month".into(),
             started_on: "2026-03-10".into(),
             excluded_days: 0,
+            extended_days: 0,
             suspended_on: None,
             deadline: format!("2026-04-{:02}", 10 + i % 15),
             register_entry_id: (i == 0).then(|| "e1".to_string()),
@@ -2490,7 +2491,7 @@ async fn cases_are_numbered_without_gaps_or_twins_when_opened_at_once() {
             ..event(0)
         };
         assert!(s
-            .update_case(&suspended, "open", &e, &ev("case.suspend"))
+            .update_case(&suspended, "open", &e, &ev("case.suspend"), None)
             .await
             .expect("suspend"));
         let e = CaseEvent {
@@ -2498,7 +2499,7 @@ async fn cases_are_numbered_without_gaps_or_twins_when_opened_at_once() {
             ..event(0)
         };
         assert!(!s
-            .update_case(&suspended, "open", &e, &ev("case.suspend"))
+            .update_case(&suspended, "open", &e, &ev("case.suspend"), None)
             .await
             .expect("stale"));
         let timeline = s.case_events("c00").await.expect("events");

@@ -301,6 +301,66 @@ async fn a_submission_becomes_a_numbered_case_that_is_routed_suspended_and_close
     assert_eq!(c["deadline"], "2027-01-18");
     assert_eq!(c["category"], "B50");
 
+    // A note, then an art. 36 notice: Jan is told of the new date (a Saturday, so Monday 1
+    // February), which becomes the deadline; a date not after the current one is refused.
+    let (st, c) = api(
+        &http,
+        &t,
+        &anna,
+        M::POST,
+        &format!("/api/v1/cases/{case_id}/notes"),
+        Some(json!({"text": "Wnioskodawca dosłał akt notarialny."})),
+    )
+    .await;
+    assert_eq!(st, 200, "{c}");
+    let delay = format!("/api/v1/cases/{case_id}/delay");
+    let (st, p) = api(
+        &http,
+        &t,
+        &anna,
+        M::POST,
+        &delay,
+        Some(json!({"deadline": "2027-01-10", "reason": "Opinia"})),
+    )
+    .await;
+    assert_eq!(st, 422, "not later than the deadline: {p}");
+    let (st, c) = api(
+        &http,
+        &t,
+        &anna,
+        M::POST,
+        &delay,
+        Some(json!({"deadline": "2027-01-30", "reason": "Oczekiwanie na opinię biegłego"})),
+    )
+    .await;
+    assert_eq!(st, 200, "{c}");
+    assert_eq!(c["deadline"], "2027-02-01");
+    let jan_token = t.demo_token("jan.kowalski@okienko.test").await;
+    let (_, jan_box) = api(&http, &t, &jan_token, M::GET, "/api/v1/me", None).await;
+    let jan_address = jan_box["mailboxes"][0]["address"]
+        .as_str()
+        .expect("address")
+        .to_string();
+    let (_, inbox) = api(
+        &http,
+        &t,
+        &jan_token,
+        M::GET,
+        &format!("/api/v1/mailboxes/{jan_address}/messages"),
+        None,
+    )
+    .await;
+    assert!(
+        inbox["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .any(|m| m["subject"]
+                .as_str()
+                .is_some_and(|s| s.contains("OR.530.1.2026"))),
+        "the notice is in Jan's mailbox: {inbox}"
+    );
+
     // A decision from the office's template for class 530, its fields from the case.
     let decision = decide_and_deliver(&t, &http, &case_id).await;
 
@@ -352,6 +412,8 @@ async fn a_submission_becomes_a_numbered_case_that_is_routed_suspended_and_close
             "assigned",
             "suspended",
             "resumed",
+            "note",
+            "delayed",
             "decision-drafted",
             "decision-edited",
             "decision-submitted",
@@ -586,14 +648,14 @@ async fn decide_and_deliver(t: &TestServer, http: &reqwest::Client, case_id: &st
         .iter()
         .filter(|e| e["direction"] == "out")
         .collect();
-    assert_eq!(out.len(), 1, "{register}");
+    assert_eq!(out.len(), 2, "the delay notice and the decision: {register}");
     assert_eq!(
         (
             out[0]["kind"].as_str(),
             out[0]["number"].as_str(),
             out[0]["case_id"].as_str()
         ),
-        (Some("decision"), Some("2/2026"), Some(case_id))
+        (Some("decision"), Some("3/2026"), Some(case_id))
     );
     // Jan opens it on Friday 18 December: 14 days later is 1 January, a holiday, then a
     // weekend, so he may appeal until Monday 4 January 2027.

@@ -237,6 +237,11 @@ pub(crate) fn table() -> Vec<Row> {
         r("POST", "/api/v1/cases/{id}/suspend", ALL_SIGNED_IN, 422),
         r("POST", "/api/v1/cases/{id}/resume", OR_CASE, 409),
         r("POST", "/api/v1/cases/{id}/close", OR_CASE, 200),
+        r("POST", "/api/v1/cases/{id}/notes", ALL_SIGNED_IN, 422),
+        r("POST", "/api/v1/cases/{id}/delay", ALL_SIGNED_IN, 422),
+        // No note, no date: refused, nothing changes (the delay confirmed by the table).
+        r("POST", "/cases/{id}/notes", OR_CASE, 422),
+        r("POST", "/cases/{id}/delay", OR_CASE, 422),
         r(
             "POST",
             "/api/v1/submissions/{reference}/register",

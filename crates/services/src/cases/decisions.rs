@@ -83,7 +83,7 @@ fn dotted(d: Date) -> String {
 impl Services {
     /// The language of what an office issues (Serbian offices in Cyrillic, the official
     /// script).
-    fn office_lang(&self) -> Lang {
+    pub(super) fn office_lang(&self) -> Lang {
         Lang::parse(self.country.content_lang()).unwrap_or(Lang::SrCyrl)
     }
 
@@ -677,7 +677,7 @@ impl Services {
 
     /// Where a case's party is reached electronically: the mailbox its submission came from,
     /// else the party's own.
-    async fn party_address(&self, c: &Case) -> Result<Option<String>, DomainError> {
+    pub(super) async fn party_address(&self, c: &Case) -> Result<Option<String>, DomainError> {
         if let Some(e) = &c.register_entry_id {
             if let Some(entry) = self.store.register_entry(e).await? {
                 if let Some(m) = entry.submission_id.as_deref() {

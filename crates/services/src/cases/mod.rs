@@ -3,6 +3,7 @@
 //! timeline.
 
 pub mod decisions;
+pub mod delay;
 pub mod demo;
 pub mod file;
 
@@ -434,6 +435,7 @@ impl Services {
             term: term.as_str().into(),
             started_on: date_text(started),
             excluded_days: 0,
+            extended_days: 0,
             suspended_on: None,
             deadline: date_text(cases::deadline(self.country, started, term, 0)),
             register_entry_id: entry.as_ref().map(|e| e.id.clone()),
@@ -613,6 +615,20 @@ impl Services {
         kind: &'static str,
         detail: String,
     ) -> Result<Case, DomainError> {
+        self.change_case_with(p, before, after, kind, detail, None)
+            .await
+    }
+
+    /// The same, with the register entry of what went out, in the same commit.
+    async fn change_case_with(
+        &self,
+        p: &Principal,
+        before: &Case,
+        after: Case,
+        kind: &'static str,
+        detail: String,
+        outgoing: Option<&okienko_store::RegisterEntry>,
+    ) -> Result<Case, DomainError> {
         let now = self.now_ms();
         let event = CaseEvent {
             id: okienko_store::new_id(),
@@ -627,12 +643,14 @@ impl Services {
             "assigned" => "case.assign",
             "suspended" => "case.suspend",
             "resumed" => "case.resume",
+            "note" => "case.note",
+            "delayed" => "case.delay",
             _ => "case.close",
         };
         let ev = AuditEvent::new(now, Some(&p.user.id), action, before.id.clone());
         if self
             .store
-            .update_case(&after, &before.status, &event, &ev)
+            .update_case(&after, &before.status, &event, &ev, outgoing)
             .await?
         {
             Ok(after)
@@ -723,7 +741,12 @@ impl Services {
             status: CaseStatus::Open.as_str().into(),
             suspended_on: None,
             excluded_days: excluded,
-            deadline: date_text(cases::deadline(self.country, started, term, excluded)),
+            deadline: date_text(cases::deadline(
+                self.country,
+                started,
+                term,
+                excluded + c.extended_days,
+            )),
             ..c.clone()
         };
         self.change_case(p, &c, after, "resumed", days.to_string())
@@ -742,6 +765,23 @@ impl Services {
             ..c.clone()
         };
         self.change_case(p, &c, after, "closed", String::new())
+            .await
+    }
+
+    /// Adds a note to a case's timeline (for those who handle it).
+    pub async fn add_case_note(
+        &self,
+        p: &Principal,
+        id: &str,
+        text: &str,
+    ) -> Result<Case, DomainError> {
+        let c = self.my_case(p, id).await?;
+        let text = text.trim();
+        if text.is_empty() || text.chars().count() > 2000 || !okienko_domain::text::clean_text(text)
+        {
+            return Err(DomainError::invalid("note", "err-case-note"));
+        }
+        self.change_case(p, &c, c.clone(), "note", text.to_string())
             .await
     }
 }

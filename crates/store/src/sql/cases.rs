@@ -12,7 +12,7 @@ const ENTRY_COLUMNS: &str =
 
 const CASE_COLUMNS: &str =
     "id, office_id, department_id, jrwa, number, year, signature, title, party_user_id, \
-     party_name, handler_id, status, term, started_on, excluded_days, suspended_on, deadline, \
+     party_name, handler_id, status, term, started_on, excluded_days, extended_days, suspended_on, deadline, \
      register_entry_id, created_by, created_at, closed_at";
 
 const DECISION_COLUMNS: &str =
@@ -178,6 +178,7 @@ fn case_from(r: &AnyRow) -> std::result::Result<Case, sqlx::Error> {
         term: r.try_get("term")?,
         started_on: r.try_get("started_on")?,
         excluded_days: r.try_get("excluded_days")?,
+        extended_days: r.try_get("extended_days")?,
         suspended_on: r.try_get("suspended_on")?,
         deadline: r.try_get("deadline")?,
         register_entry_id: r.try_get("register_entry_id")?,
@@ -357,7 +358,7 @@ impl crate::CaseStore for SqlStore {
                 ..c.clone()
             };
             let sql = format!(
-                "INSERT INTO cases ({CASE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)"
+                "INSERT INTO cases ({CASE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)"
             );
             sqlx::query(&sql)
                 .bind(&case.id)
@@ -375,6 +376,7 @@ impl crate::CaseStore for SqlStore {
                 .bind(&case.term)
                 .bind(&case.started_on)
                 .bind(case.excluded_days)
+                .bind(case.extended_days)
                 .bind(&case.suspended_on)
                 .bind(&case.deadline)
                 .bind(&case.register_entry_id)
@@ -477,11 +479,12 @@ impl crate::CaseStore for SqlStore {
         expected: &str,
         event: &CaseEvent,
         audit: &AuditEvent,
+        outgoing: Option<&RegisterEntry>,
     ) -> Result<bool> {
         let mut tx = self.writer.begin().await?;
         let n = sqlx::query(
             "UPDATE cases SET handler_id = $1, status = $2, excluded_days = $3, suspended_on = $4, \
-             deadline = $5, closed_at = $6, title = $7 WHERE id = $8 AND status = $9",
+             deadline = $5, closed_at = $6, title = $7, extended_days = $8 WHERE id = $9 AND status = $10",
         )
         .bind(&c.handler_id)
         .bind(&c.status)
@@ -490,6 +493,7 @@ impl crate::CaseStore for SqlStore {
         .bind(&c.deadline)
         .bind(c.closed_at)
         .bind(&c.title)
+        .bind(c.extended_days)
         .bind(&c.id)
         .bind(expected)
         .execute(&mut *tx)
@@ -497,6 +501,9 @@ impl crate::CaseStore for SqlStore {
         .rows_affected();
         if n == 0 {
             return Ok(false);
+        }
+        if let Some(e) = outgoing {
+            insert_entry_in(&mut tx, e).await?;
         }
         insert_event(&mut tx, event).await?;
         Self::audit_in(&mut tx, audit).await?;

@@ -25,6 +25,8 @@ pub fn routes() -> Router<State> {
         .route("/api/v1/cases/{id}/suspend", post(suspend))
         .route("/api/v1/cases/{id}/resume", post(resume))
         .route("/api/v1/cases/{id}/close", post(close))
+        .route("/api/v1/cases/{id}/notes", post(note))
+        .route("/api/v1/cases/{id}/delay", post(delay))
         .route("/api/v1/submissions/{reference}/register", post(register))
         .route("/api/v1/offices/{id}/register", get(register_list))
         .route(
@@ -45,6 +47,8 @@ pub fn routes() -> Router<State> {
         suspend,
         resume,
         close,
+        note,
+        delay,
         register,
         jrwa,
         import_jrwa
@@ -58,6 +62,8 @@ pub fn routes() -> Router<State> {
         CaseEventJson,
         AssignJson,
         SuspendJson,
+        NoteJson,
+        DelayJson,
         EntryJson,
         RegisterJson,
         JrwaClassJson,
@@ -146,6 +152,23 @@ pub struct AssignJson {
 #[serde(deny_unknown_fields)]
 pub struct SuspendJson {
     reason: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NoteJson {
+    text: String,
+}
+
+/// An art. 36 KPA delay notice: the new date (`YYYY-MM-DD`, after the current deadline; a day
+/// off moves to the next working day) and why. `postal` only when the party has no
+/// e-delivery address.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DelayJson {
+    deadline: String,
+    reason: String,
+    postal: Option<super::decisions::PostalJson>,
 }
 
 /// An entry of the correspondence register.
@@ -421,6 +444,48 @@ async fn close(Cx(state, ctx): Cx, Path(id): Path<String>) -> Result<Json<CaseJs
     state
         .services
         .close_case(p, &id)
+        .await
+        .map_err(|e| ApiError(e, ctx.lang))?;
+    answer(&state, &ctx, p, &id).await
+}
+
+/// Adds a note to the case's timeline.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/notes", security(("bearer" = [])), request_body = NoteJson,
+    params(("id" = String, Path, description = "the case's id")),
+    responses((status = 200, body = CaseJson), (status = 401, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn note(
+    Cx(state, ctx): Cx,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Json<CaseJson>, ApiError> {
+    let p = user(&ctx)?;
+    let b: NoteJson = parse(&ctx, &body)?;
+    state
+        .services
+        .add_case_note(p, &id, &b.text)
+        .await
+        .map_err(|e| ApiError(e, ctx.lang))?;
+    answer(&state, &ctx, p, &id).await
+}
+
+/// Tells the party the case will not be settled in time (art. 36 KPA): the notice with the
+/// reason and the new date goes through e-delivery (or on paper), into the register of
+/// outgoing correspondence, and the deadline moves to the new date.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/delay", security(("bearer" = [])), request_body = DelayJson,
+    params(("id" = String, Path, description = "the case's id")),
+    responses((status = 200, body = CaseJson), (status = 401, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn delay(
+    Cx(state, ctx): Cx,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Json<CaseJson>, ApiError> {
+    let p = user(&ctx)?;
+    let b: DelayJson = parse(&ctx, &body)?;
+    state
+        .services
+        .delay_case(p, &id, &b.deadline, &b.reason, b.postal.map(Into::into))
         .await
         .map_err(|e| ApiError(e, ctx.lang))?;
     answer(&state, &ctx, p, &id).await

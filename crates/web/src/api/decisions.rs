@@ -116,6 +116,7 @@ pub struct DispatchJson {
     postal: Option<PostalJson>,
 }
 
+/// A postal address to send a letter to.
 #[derive(Deserialize, ToSchema, Default)]
 #[serde(deny_unknown_fields)]
 pub struct PostalJson {
@@ -123,6 +124,17 @@ pub struct PostalJson {
     street: String,
     postal_code: String,
     city: String,
+}
+
+impl From<PostalJson> for PostalRecipient {
+    fn from(x: PostalJson) -> Self {
+        PostalRecipient {
+            name: x.name,
+            street: x.street,
+            postal_code: x.postal_code,
+            city: x.city,
+        }
+    }
 }
 
 /// How a dispatched decision reached the party.
@@ -445,15 +457,9 @@ async fn dispatch(
     } else {
         parse(&ctx, &body)?
     };
-    let postal = b.postal.map(|x| PostalRecipient {
-        name: x.name,
-        street: x.street,
-        postal_code: x.postal_code,
-        city: x.city,
-    });
     state
         .services
-        .dispatch_decision(p, &id, postal)
+        .dispatch_decision(p, &id, b.postal.map(Into::into))
         .await
         .map_err(|e| ApiError(e, ctx.lang))?;
     answer(&state, &ctx, &id).await

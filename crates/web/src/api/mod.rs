@@ -6,7 +6,7 @@ mod cases;
 mod cash;
 mod catalogue;
 mod common;
-mod decisions;
+pub(crate) mod decisions;
 pub mod delivery;
 mod forms;
 mod mailboxes;

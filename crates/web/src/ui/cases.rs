@@ -27,6 +27,8 @@ pub fn routes() -> Router<State> {
         .route("/cases/{id}/suspend", post(suspend))
         .route("/cases/{id}/resume", post(resume))
         .route("/cases/{id}/close", post(close))
+        .route("/cases/{id}/notes", post(add_note))
+        .route("/cases/{id}/delay", post(delay))
         .route("/submissions/{reference}/register", post(register))
         .route("/offices/{id}/jrwa", get(jrwa).post(import_jrwa))
         .route("/offices/{id}/register", get(register_page))
@@ -301,6 +303,9 @@ pub(super) async fn case_page(
                     ctx.ta(&format!("case-event-{}", e.kind), &[("detail", &e.detail)])
                 }
                 "resumed" => ctx.ta("case-event-resumed", &[("days", &e.detail)]),
+                "note" | "delayed" => {
+                    ctx.ta(&format!("case-event-{}", e.kind), &[("detail", &e.detail)])
+                }
                 k if k.starts_with("decision-") => {
                     ctx.ta(&format!("case-event-{k}"), &[("detail", &e.detail)])
                 }
@@ -452,6 +457,58 @@ async fn close(
     }
     let r = state.services.close_case(p, &id).await;
     done(&state, &ctx, &id, r, "notice-case-closed", form, "close").await
+}
+
+async fn add_note(
+    Cx(state, ctx): Cx,
+    Path(id): Path<String>,
+    CsrfForm(form): CsrfForm,
+) -> Result<Response, PageError> {
+    let p = require_user(&ctx)?;
+    let r = state
+        .services
+        .add_case_note(p, &id, &form.text("note"))
+        .await;
+    done(&state, &ctx, &id, r, "notice-case-noted", form, "note").await
+}
+
+/// A delay notice goes to the party and cannot be recalled: asked once more first.
+async fn delay(
+    Cx(state, ctx): Cx,
+    Path(id): Path<String>,
+    CsrfForm(form): CsrfForm,
+) -> Result<Response, PageError> {
+    let p = require_user(&ctx)?;
+    if form.text("confirm") != "yes" {
+        state.services.case_view(p, &id).await.map_err(err(&ctx))?;
+        return Ok(super::common::confirm_page(
+            &ctx,
+            "case-delay-confirm",
+            &format!("/cases/{id}/delay"),
+            &format!("/cases/{id}"),
+            &form,
+        ));
+    }
+    let r = state
+        .services
+        .delay_case(
+            p,
+            &id,
+            &form.text("deadline"),
+            &form.text("reason"),
+            super::decisions::postal_of(&form),
+        )
+        .await;
+    done(
+        &state,
+        &ctx,
+        &id,
+        r,
+        "notice-case-delayed",
+        form,
+        "deadline",
+    )
+    .await
 }
 
 /// Registers a submission in the office's register and goes on to open its case.

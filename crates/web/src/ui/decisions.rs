@@ -37,6 +37,25 @@ pub fn routes() -> Router<State> {
         )
 }
 
+/// The paper address a form gives (its `postal_*` fields), if any of it is filled in.
+pub(super) fn postal_of(form: &HashMap<String, String>) -> Option<PostalRecipient> {
+    let postal = PostalRecipient {
+        name: form.text("postal_name"),
+        street: form.text("postal_street"),
+        postal_code: form.text("postal_code"),
+        city: form.text("postal_city"),
+    };
+    [
+        &postal.name,
+        &postal.street,
+        &postal.postal_code,
+        &postal.city,
+    ]
+    .iter()
+    .any(|f| !f.trim().is_empty())
+    .then_some(postal)
+}
+
 /// A decision as the case page shows it.
 pub(super) struct DecisionRow {
     pub d: Decision,
@@ -273,18 +292,10 @@ async fn dispatch(
             &form,
         ));
     }
-    let postal = PostalRecipient {
-        name: form.text("postal_name"),
-        street: form.text("postal_street"),
-        postal_code: form.text("postal_code"),
-        city: form.text("postal_city"),
-    };
-    let postal = (!postal.name.trim().is_empty()
-        || !postal.street.trim().is_empty()
-        || !postal.postal_code.trim().is_empty()
-        || !postal.city.trim().is_empty())
-    .then_some(postal);
-    let r = state.services.dispatch_decision(p, &id, postal).await;
+    let r = state
+        .services
+        .dispatch_decision(p, &id, postal_of(&form))
+        .await;
     done(
         &state,
         &ctx,
