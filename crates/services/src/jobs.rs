@@ -89,6 +89,11 @@ pub async fn run_forever(s: Services, interval: Duration) {
                     Ok(_) => {}
                     Err(e) => tracing::error!(error = %e, "draft sweep"),
                 }
+                match s.case_digest_sweep().await {
+                    Ok(n) if n > 0 => tracing::info!(count = n, "case digests queued"),
+                    Ok(_) => {}
+                    Err(e) => tracing::error!(error = %e, "case digest"),
+                }
                 match s.release_paid_submissions().await {
                     Ok(n) if n > 0 => tracing::info!(count = n, "paid submissions released"),
                     Ok(_) => {}

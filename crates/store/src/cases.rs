@@ -202,6 +202,9 @@ pub trait CaseStore: Send + Sync {
         outgoing: Option<&RegisterEntry>,
     ) -> Result<bool>;
     async fn case_events(&self, case_id: &str) -> Result<Vec<CaseEvent>>;
+    /// Open and suspended cases with a handler whose deadline is on or before `until`
+    /// (`YYYY-MM-DD`), by handler then deadline; at most `limit`.
+    async fn cases_due(&self, until: &str, limit: i64) -> Result<Vec<Case>>;
     /// Adds or replaces an office's decision template.
     async fn save_decision_template(&self, t: &DecisionTemplate, audit: &AuditEvent) -> Result<()>;
     async fn decision_templates(&self, office_id: &str) -> Result<Vec<DecisionTemplate>>;

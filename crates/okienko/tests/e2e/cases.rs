@@ -648,7 +648,11 @@ async fn decide_and_deliver(t: &TestServer, http: &reqwest::Client, case_id: &st
         .iter()
         .filter(|e| e["direction"] == "out")
         .collect();
-    assert_eq!(out.len(), 2, "the delay notice and the decision: {register}");
+    assert_eq!(
+        out.len(),
+        2,
+        "the delay notice and the decision: {register}"
+    );
     assert_eq!(
         (
             out[0]["kind"].as_str(),
@@ -844,4 +848,73 @@ async fn check_case_file(
             .expect("openssl");
         assert!(!out.status.success(), "a changed manifest is caught");
     }
+}
+
+/// The daily digest: Anna handles a case due within a week; from 7 o'clock she gets one email
+/// listing it (not a second that day), and again the next morning.
+#[tokio::test]
+async fn officials_get_one_digest_a_day_of_cases_near_or_past_their_deadline() {
+    let t = TestServer::seeded().await;
+    // Monday 7 December 2026, 6:00 in Poland: before the working day.
+    t.clock.set(datetime!(2026-12-07 05:00 UTC));
+    let s = &t.services;
+    let anna = principal(&t, "anna.nowak@okienko.test").await;
+    let c = s
+        .open_case(
+            &anna,
+            &okienko_services::cases::CaseInput {
+                department: "OR".into(),
+                jrwa: "015".into(),
+                title: "Pełnomocnictwo".into(),
+                party: Some("Jan Kowalski".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("a case");
+    let far = s
+        .open_case(
+            &anna,
+            &okienko_services::cases::CaseInput {
+                department: "OR".into(),
+                jrwa: "015".into(),
+                title: "Inna sprawa".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("a case");
+    s.assign_case(&anna, &c.id, &anna.user.id)
+        .await
+        .expect("assigned");
+    s.assign_case(&anna, &far.id, &anna.user.id)
+        .await
+        .expect("assigned");
+    let digests = |t: &TestServer| {
+        t.outbox()
+            .into_iter()
+            .filter(|m| m.contains("anna.nowak@okienko.test") && m.contains(&c.signature))
+            .count()
+    };
+    // A month to go: nothing to tell.
+    assert_eq!(s.case_digest_sweep().await.expect("sweep"), 0);
+    // 4 January 2027, 6:00: due on the 7th, but not yet 7 o'clock.
+    t.clock.set(datetime!(2027-01-04 05:00 UTC));
+    assert_eq!(s.case_digest_sweep().await.expect("sweep"), 0);
+    t.clock.set(datetime!(2027-01-04 07:30 UTC));
+    assert_eq!(s.case_digest_sweep().await.expect("sweep"), 1);
+    assert_eq!(s.case_digest_sweep().await.expect("sweep"), 0, "once a day");
+    t.run_jobs().await;
+    assert_eq!(digests(&t), 1);
+    let mail = t
+        .outbox()
+        .into_iter()
+        .find(|m| m.contains(&c.signature))
+        .expect("the digest");
+    assert!(mail.contains(&format!("/cases/{}", c.id)), "{mail}");
+    // The next morning: again (and the case due the same day is in it too).
+    t.clock.set(datetime!(2027-01-05 06:30 UTC));
+    assert_eq!(s.case_digest_sweep().await.expect("sweep"), 1);
+    t.run_jobs().await;
+    assert_eq!(digests(&t), 2);
 }

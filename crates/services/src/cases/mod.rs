@@ -5,6 +5,7 @@
 pub mod decisions;
 pub mod delay;
 pub mod demo;
+pub mod digest;
 pub mod file;
 
 use crate::accounts::Principal;

@@ -520,6 +520,15 @@ impl crate::CaseStore for SqlStore {
         self.all(q, event_from).await
     }
 
+    async fn cases_due(&self, until: &str, limit: i64) -> Result<Vec<Case>> {
+        let sql = format!(
+            "SELECT {CASE_COLUMNS} FROM cases WHERE status IN ('open', 'suspended') \
+             AND deadline <= $1 AND handler_id IS NOT NULL ORDER BY handler_id, deadline, id LIMIT $2"
+        );
+        self.all(sqlx::query(&sql).bind(until).bind(limit), case_from)
+            .await
+    }
+
     async fn save_decision_template(&self, t: &DecisionTemplate, audit: &AuditEvent) -> Result<()> {
         let mut tx = self.writer.begin().await?;
         let n = sqlx::query(

@@ -1,0 +1,97 @@
+//! The daily digest: each morning every official who handles cases near or past their
+//! deadline gets one email listing them, soonest first. Once per official per local day,
+//! whichever instance gets there first (a lease per official that runs to midnight).
+
+use super::{date_text, parse_date};
+use crate::Services;
+use okienko_domain::DomainError;
+use okienko_i18n::Lang;
+use okienko_store::Case;
+
+/// Cases due within this many days are in the digest.
+pub const DIGEST_DAYS: i64 = 7;
+/// Not before this local hour: the start of the working day.
+pub const DIGEST_HOUR: u8 = 7;
+
+impl Services {
+    /// Queues today's digest for every official who has one and has not had it yet; returns
+    /// how many were queued.
+    pub async fn case_digest_sweep(&self) -> Result<usize, DomainError> {
+        let now = self.clock.now();
+        let local = self.country.local(now);
+        if local.hour() < DIGEST_HOUR {
+            return Ok(0);
+        }
+        let today = local.date();
+        let until = today
+            .checked_add(time::Duration::days(DIGEST_DAYS))
+            .unwrap_or(today);
+        let midnight = today
+            .next_day()
+            .unwrap_or(today)
+            .midnight()
+            .assume_offset(local.offset());
+        let midnight_ms = (midnight.unix_timestamp_nanos() / 1_000_000) as i64;
+        let due = self.store.cases_due(&date_text(until), 50_000).await?;
+        let mut queued = 0;
+        for group in due.chunk_by(|a, b| a.handler_id == b.handler_id) {
+            let Some(handler) = group.first().and_then(|c| c.handler_id.clone()) else {
+                continue;
+            };
+            let now_ms = self.now_ms();
+            if !self
+                .store
+                .take_lease(&format!("case-digest:{handler}"), now_ms, midnight_ms)
+                .await?
+            {
+                continue;
+            }
+            let Some(user) = self.store.user_by_id(&handler).await? else {
+                continue;
+            };
+            if user.disabled {
+                continue;
+            }
+            let lang = user
+                .locale
+                .as_deref()
+                .and_then(Lang::parse)
+                .unwrap_or(Lang::Pl);
+            let email = crate::mail::Email {
+                to: user.email,
+                subject: lang.t_args(
+                    "mail-case-digest-subject",
+                    &[("count", &group.len().to_string())],
+                ),
+                body: self.digest_body(lang, today, group),
+            };
+            self.mail
+                .queue(self.store.as_ref(), &email, now_ms)
+                .await
+                .map_err(|e| DomainError::Internal(e.to_string()))?;
+            queued += 1;
+        }
+        Ok(queued)
+    }
+
+    fn digest_body(&self, lang: Lang, today: time::Date, cases: &[Case]) -> String {
+        let mut body = lang.t("mail-case-digest-intro");
+        body.push_str("\n\n");
+        for c in cases {
+            let due = parse_date(&c.deadline).unwrap_or(today);
+            let days = (due - today).whole_days();
+            let when = if days < 0 {
+                lang.t_args("mail-case-digest-late", &[("days", &(-days).to_string())])
+            } else if days == 0 {
+                lang.t("mail-case-digest-today")
+            } else {
+                lang.t_args("mail-case-digest-in", &[("days", &days.to_string())])
+            };
+            body.push_str(&format!(
+                "- {} {}: {} ({when})\n  {}/cases/{}\n",
+                c.signature, c.title, c.deadline, self.base_url, c.id
+            ));
+        }
+        body
+    }
+}
