@@ -329,24 +329,48 @@ impl crate::CaseStore for SqlStore {
 
     async fn open_cases(&self, batch: &[NewCase]) -> Result<Vec<Case>> {
         let mut tx = self.writer.begin().await?;
-        let mut out = Vec::with_capacity(batch.len());
-        for new in batch {
-            let c = &new.case;
-            // One statement takes the next number: PostgreSQL locks this department, class
-            // and year's row to the commit (other classes and departments go on side by
-            // side), SQLite has one writer. A case that fails to commit gives its number back.
-            let number: i64 = sqlx::query(
-                "INSERT INTO case_numbers (department_id, jrwa, year, last) VALUES ($1, $2, $3, 1) \
-                 ON CONFLICT (department_id, jrwa, year) DO UPDATE SET last = case_numbers.last + 1 \
+        // The numbers: one statement per department, class and year in the batch takes as
+        // many as the batch has there. PostgreSQL locks that row to the commit (other classes
+        // and departments go on side by side; taken in sorted order, so two batches never wait
+        // on each other in a circle), SQLite has one writer. A batch that fails to commit
+        // gives its numbers back.
+        let mut keys: Vec<(&str, &str, i64)> = batch
+            .iter()
+            .map(|n| (n.case.department_id.as_str(), n.case.jrwa.as_str(), n.case.year))
+            .collect();
+        keys.sort_unstable();
+        keys.dedup();
+        let mut next: Vec<((&str, &str, i64), i64)> = Vec::with_capacity(keys.len());
+        for key in keys {
+            let count = batch
+                .iter()
+                .filter(|n| (n.case.department_id.as_str(), n.case.jrwa.as_str(), n.case.year) == key)
+                .count() as i64;
+            let last: i64 = sqlx::query(
+                "INSERT INTO case_numbers (department_id, jrwa, year, last) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (department_id, jrwa, year) DO UPDATE SET last = case_numbers.last + $4 \
                  RETURNING last",
             )
-            .bind(&c.department_id)
-            .bind(&c.jrwa)
-            .bind(c.year)
+            .bind(key.0)
+            .bind(key.1)
+            .bind(key.2)
+            .bind(count)
             .fetch_one(&mut *tx)
             .await?
             .try_get("last")?;
-            let case = Case {
+            next.push((key, last - count + 1));
+        }
+        let mut out = Vec::with_capacity(batch.len());
+        for new in batch {
+            let c = &new.case;
+            let key = (c.department_id.as_str(), c.jrwa.as_str(), c.year);
+            let slot = next
+                .iter_mut()
+                .find(|(k, _)| *k == key)
+                .ok_or_else(|| StoreError::Conflict("case_numbers".into()))?;
+            let number = slot.1;
+            slot.1 += 1;
+            out.push(Case {
                 number,
                 signature: Signature {
                     unit: new.unit.clone(),
@@ -356,35 +380,42 @@ impl crate::CaseStore for SqlStore {
                 }
                 .to_string(),
                 ..c.clone()
-            };
-            let sql = format!(
-                "INSERT INTO cases ({CASE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)"
-            );
-            sqlx::query(&sql)
-                .bind(&case.id)
-                .bind(&case.office_id)
-                .bind(&case.department_id)
-                .bind(&case.jrwa)
-                .bind(case.number)
-                .bind(case.year)
-                .bind(&case.signature)
-                .bind(&case.title)
-                .bind(&case.party_user_id)
-                .bind(&case.party_name)
-                .bind(&case.handler_id)
-                .bind(&case.status)
-                .bind(&case.term)
-                .bind(&case.started_on)
-                .bind(case.excluded_days)
-                .bind(case.extended_days)
-                .bind(&case.suspended_on)
-                .bind(&case.deadline)
-                .bind(&case.register_entry_id)
-                .bind(&case.created_by)
-                .bind(case.created_at)
-                .bind(case.closed_at)
-                .execute(&mut *tx)
-                .await?;
+            });
+        }
+        insert_rows(
+            &mut tx,
+            &format!("cases ({CASE_COLUMNS})"),
+            "",
+            22,
+            &out,
+            |k| marks(k, 22),
+            |q, case| {
+                q.bind(&case.id)
+                    .bind(&case.office_id)
+                    .bind(&case.department_id)
+                    .bind(&case.jrwa)
+                    .bind(case.number)
+                    .bind(case.year)
+                    .bind(&case.signature)
+                    .bind(&case.title)
+                    .bind(&case.party_user_id)
+                    .bind(&case.party_name)
+                    .bind(&case.handler_id)
+                    .bind(&case.status)
+                    .bind(&case.term)
+                    .bind(&case.started_on)
+                    .bind(case.excluded_days)
+                    .bind(case.extended_days)
+                    .bind(&case.suspended_on)
+                    .bind(&case.deadline)
+                    .bind(&case.register_entry_id)
+                    .bind(&case.created_by)
+                    .bind(case.created_at)
+                    .bind(case.closed_at)
+            },
+        )
+        .await?;
+        for case in &out {
             if let Some(entry) = &case.register_entry_id {
                 let n = sqlx::query(
                     "UPDATE register_entries SET case_id = $1 WHERE id = $2 AND case_id IS NULL",
@@ -398,10 +429,27 @@ impl crate::CaseStore for SqlStore {
                     return Err(StoreError::Conflict("register_entries.case_id".into()));
                 }
             }
-            insert_event(&mut tx, &new.event).await?;
-            Self::audit_in(&mut tx, &new.audit).await?;
-            out.push(case);
         }
+        let events: Vec<&CaseEvent> = batch.iter().map(|n| &n.event).collect();
+        insert_rows(
+            &mut tx,
+            "case_events (id, case_id, at, actor_id, kind, detail)",
+            "",
+            6,
+            &events,
+            |k| marks(k, 6),
+            |q, e| {
+                q.bind(&e.id)
+                    .bind(&e.case_id)
+                    .bind(e.at)
+                    .bind(&e.actor_id)
+                    .bind(&e.kind)
+                    .bind(&e.detail)
+            },
+        )
+        .await?;
+        let audits: Vec<&AuditEvent> = batch.iter().map(|n| &n.audit).collect();
+        Self::audits_in(&mut tx, &audits).await?;
         tx.commit().await?;
         Ok(out)
     }

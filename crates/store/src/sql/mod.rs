@@ -220,6 +220,60 @@ impl SqlStore {
         Ok(())
     }
 
+    /// Appends several audit events inside `tx`, chained in their order: the head is taken
+    /// (and locked) once for all of them, and the entries go in by multi-row statements. What
+    /// a batch of one-per-item commits needs, at a fraction of the round trips of
+    /// [`Self::audit_in`] one by one.
+    async fn audits_in(
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        evs: &[&AuditEvent],
+    ) -> Result<()> {
+        if evs.is_empty() {
+            return Ok(());
+        }
+        let head = sqlx::query(
+            "UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, hash",
+        )
+        .bind(evs.len() as i64)
+        .fetch_one(&mut **tx)
+        .await?;
+        let last: i64 = head.try_get("seq")?;
+        let mut prev: String = head.try_get("hash")?;
+        let mut seq = last - evs.len() as i64;
+        let mut rows = Vec::with_capacity(evs.len());
+        for ev in evs {
+            let entry = ev.chain(seq, &prev);
+            let hash = entry.hash();
+            seq = entry.seq;
+            prev = hash.clone();
+            rows.push((entry, hash));
+        }
+        sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
+            .bind(&prev)
+            .execute(&mut **tx)
+            .await?;
+        insert_rows(
+            tx,
+            "audit_log (seq, at, actor_id, action, subject_id, object, reason, prev_hash, hash)",
+            "",
+            9,
+            &rows,
+            |k| marks(k, 9),
+            |q, (e, hash)| {
+                q.bind(e.seq)
+                    .bind(e.at)
+                    .bind(&e.actor_id)
+                    .bind(&e.action)
+                    .bind(&e.subject_id)
+                    .bind(&e.object)
+                    .bind(&e.reason)
+                    .bind(&e.prev_hash)
+                    .bind(hash)
+            },
+        )
+        .await
+    }
+
     /// Every row a read query returns, each made into a `T` by `from` (on a reader).
     async fn all<'q, T>(
         &self,
