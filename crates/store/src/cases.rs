@@ -151,6 +151,38 @@ pub struct SignedDecision {
     pub event: CaseEvent,
 }
 
+/// A working document of a case.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CaseDocument {
+    pub id: String,
+    pub case_id: String,
+    pub title: String,
+    pub created_by: String,
+    pub created_at: Millis,
+    /// Who has it checked out (editing it), since when.
+    pub holder_id: Option<String>,
+    /// Filled in when read: the holder's name.
+    pub holder_name: Option<String>,
+    pub held_since: Option<Millis>,
+    /// How many versions it has (the latest is number `versions`).
+    pub versions: i64,
+}
+
+/// One version of a working document.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct DocumentVersion {
+    pub document_id: String,
+    pub n: i64,
+    pub name: String,
+    pub media_type: String,
+    pub sha256: String,
+    pub size: i64,
+    pub author_id: String,
+    /// Filled in when read: the author's name.
+    pub author_name: String,
+    pub at: Millis,
+}
+
 #[async_trait]
 pub trait CaseStore: Send + Sync {
     /// Replaces the office's JRWA list. A class a case was opened in stays (with its new
@@ -205,6 +237,36 @@ pub trait CaseStore: Send + Sync {
     /// Open and suspended cases with a handler whose deadline is on or before `until`
     /// (`YYYY-MM-DD`), by handler then deadline; at most `limit`.
     async fn cases_due(&self, until: &str, limit: i64) -> Result<Vec<Case>>;
+    /// Adds a document with its first version and the case's event.
+    async fn add_document(
+        &self,
+        d: &CaseDocument,
+        first: &DocumentVersion,
+        event: &CaseEvent,
+        audit: &AuditEvent,
+    ) -> Result<()>;
+    async fn documents(&self, case_id: &str) -> Result<Vec<CaseDocument>>;
+    async fn document(&self, id: &str) -> Result<Option<CaseDocument>>;
+    async fn document_versions(&self, id: &str) -> Result<Vec<DocumentVersion>>;
+    /// Checks a document out to `user_id` if nobody holds it; false when someone does.
+    async fn check_out(
+        &self,
+        id: &str,
+        user_id: &str,
+        at: Millis,
+        event: &CaseEvent,
+        audit: &AuditEvent,
+    ) -> Result<bool>;
+    /// Checks a document in if `holder_id` still holds it, with a new version (numbered next)
+    /// or none; false when it does not.
+    async fn check_in(
+        &self,
+        id: &str,
+        holder_id: &str,
+        version: Option<&DocumentVersion>,
+        event: &CaseEvent,
+        audit: &AuditEvent,
+    ) -> Result<bool>;
     /// Adds or replaces an office's decision template.
     async fn save_decision_template(&self, t: &DecisionTemplate, audit: &AuditEvent) -> Result<()>;
     async fn decision_templates(&self, office_id: &str) -> Result<Vec<DecisionTemplate>>;

@@ -28,8 +28,8 @@ pub mod cache;
 pub use accounts::AccountStore;
 pub use audit::AuditStore;
 pub use cases::{
-    Case, CaseEvent, CaseQuery, CaseStore, Decision, DecisionTemplate, NewCase, RegisterEntry,
-    SignedDecision,
+    Case, CaseDocument, CaseEvent, CaseQuery, CaseStore, Decision, DecisionTemplate,
+    DocumentVersion, NewCase, RegisterEntry, SignedDecision,
 };
 pub use catalogue::{CatalogueStore, PublicService, ServiceQuery};
 pub use counter::CounterStore;

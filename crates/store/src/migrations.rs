@@ -163,4 +163,9 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "case_delay",
         sql: include_str!("../migrations/0031_case_delay.sql"),
     },
+    Migration {
+        version: 32,
+        name: "case_documents",
+        sql: include_str!("../migrations/0032_case_documents.sql"),
+    },
 ];

@@ -2513,6 +2513,7 @@ async fn cases_are_numbered_without_gaps_or_twins_when_opened_at_once() {
         ));
         assert_eq!(s.jrwa("o1").await.expect("read").len(), 5);
         decisions_in_a_case(s, &event(0)).await;
+        documents_in_a_case(s, &event(0)).await;
         assert!(verify(s).await.is_ok());
     }
     drop_all(stores).await;
@@ -2715,4 +2716,92 @@ async fn decisions_in_a_case(s: &SqlStore, event: &okienko_store::CaseEvent) {
             .len(),
         2
     );
+}
+
+/// A working document: checked out by one person at a time, checked in by its holder only,
+/// each check-in with a file a new numbered version.
+async fn documents_in_a_case(s: &SqlStore, event: &okienko_store::CaseEvent) {
+    use okienko_store::{CaseDocument, CaseEvent, DocumentVersion};
+    let ev_n = |n: &str| CaseEvent {
+        id: format!("evd-{n}"),
+        ..event.clone()
+    };
+    let d = CaseDocument {
+        id: "doc1".into(),
+        case_id: "c00".into(),
+        title: "Projekt umowy".into(),
+        created_by: "u1".into(),
+        created_at: 30,
+        ..CaseDocument::default()
+    };
+    let v = DocumentVersion {
+        document_id: "doc1".into(),
+        n: 0,
+        name: "umowa.txt".into(),
+        media_type: "text/plain".into(),
+        sha256: "ab".repeat(32),
+        size: 10,
+        author_id: "u1".into(),
+        author_name: String::new(),
+        at: 30,
+    };
+    s.add_document(&d, &v, &ev_n("add"), &ev("document.add"))
+        .await
+        .expect("added");
+    assert!(s
+        .check_out("doc1", "u1", 31, &ev_n("out"), &ev("document.checkout"))
+        .await
+        .expect("out"));
+    assert!(
+        !s.check_out("doc1", "u1", 32, &ev_n("out2"), &ev("document.checkout"))
+            .await
+            .expect("again"),
+        "one holder at a time"
+    );
+    let held = s.document("doc1").await.expect("read").expect("doc");
+    assert_eq!(
+        (
+            held.holder_id.as_deref(),
+            held.holder_name.as_deref(),
+            held.held_since
+        ),
+        (Some("u1"), Some("User u1"), Some(31))
+    );
+    let v2 = DocumentVersion {
+        sha256: "cd".repeat(32),
+        at: 33,
+        ..v.clone()
+    };
+    assert!(!s
+        .check_in(
+            "doc1",
+            "someone-else",
+            Some(&v2),
+            &ev_n("in0"),
+            &ev("document.checkin")
+        )
+        .await
+        .expect("not the holder"),);
+    assert!(s
+        .check_in(
+            "doc1",
+            "u1",
+            Some(&v2),
+            &ev_n("in"),
+            &ev("document.checkin")
+        )
+        .await
+        .expect("in"));
+    let back = s.document("doc1").await.expect("read").expect("doc");
+    assert_eq!((back.versions, back.holder_id), (2, None));
+    let versions = s.document_versions("doc1").await.expect("versions");
+    assert_eq!(
+        versions
+            .iter()
+            .map(|v| (v.n, v.sha256.clone()))
+            .collect::<Vec<_>>(),
+        vec![(1, "ab".repeat(32)), (2, "cd".repeat(32))]
+    );
+    assert_eq!(versions[0].author_name, "User u1");
+    assert_eq!(s.documents("c00").await.expect("list").len(), 1);
 }

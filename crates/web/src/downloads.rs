@@ -66,3 +66,8 @@ pub fn detached_signature(file_name: &str, der: Vec<u8>) -> Response {
 pub fn zip(file_name: &str, bytes: Vec<u8>) -> Response {
     download("application/zip".into(), file_name, bytes)
 }
+
+/// A version of a case's working document, by its own name and type.
+pub fn version(v: okienko_store::DocumentVersion, bytes: bytes::Bytes) -> Response {
+    download(v.media_type, &v.name, bytes)
+}

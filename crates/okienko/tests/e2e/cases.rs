@@ -361,6 +361,9 @@ async fn a_submission_becomes_a_numbered_case_that_is_routed_suspended_and_close
         "the notice is in Jan's mailbox: {inbox}"
     );
 
+    // A working document: one holder at a time, versions kept.
+    work_on_a_document(&t, &http, &case_id).await;
+
     // A decision from the office's template for class 530, its fields from the case.
     let decision = decide_and_deliver(&t, &http, &case_id).await;
 
@@ -414,6 +417,10 @@ async fn a_submission_becomes_a_numbered_case_that_is_routed_suspended_and_close
             "resumed",
             "note",
             "delayed",
+            "document-added",
+            "document-checked-out",
+            "document-checked-in",
+            "document-added",
             "decision-drafted",
             "decision-edited",
             "decision-submitted",
@@ -784,6 +791,8 @@ async fn check_case_file(
     let names: Vec<&str> = files.iter().filter_map(|f| f["path"].as_str()).collect();
     for want in [
         "case.json",
+        "documents/case/01-v1-opinia.txt",
+        "documents/case/01-v2-opinia.txt",
         "documents/decision-1.pdf",
         "documents/decision-1.pdf.p7s",
     ] {
@@ -917,4 +926,123 @@ async fn officials_get_one_digest_a_day_of_cases_near_or_past_their_deadline() {
     assert_eq!(s.case_digest_sweep().await.expect("sweep"), 1);
     t.run_jobs().await;
     assert_eq!(digests(&t), 2);
+}
+
+/// Anna adds a document over the API, checks it out; the head cannot check it out too, nor
+/// check it in for her; she checks it in with a second version. Another is added on the web
+/// (a multipart form). Piotr, of another department, sees none of it.
+async fn work_on_a_document(t: &TestServer, http: &reqwest::Client, case_id: &str) {
+    use base64::Engine;
+    use reqwest::Method as M;
+    let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+    let anna = t.demo_token("anna.nowak@okienko.test").await;
+    let head = t.demo_token("urzad.admin@okienko.test").await;
+    let piotr = t.demo_token("piotr.zielinski@okienko.test").await;
+    let docs = format!("/api/v1/cases/{case_id}/documents");
+    let (st, p) = api(
+        http,
+        t,
+        &anna,
+        M::POST,
+        &docs,
+        Some(json!({"title": "Opinia", "name": "opinia.txt", "content": "!!"})),
+    )
+    .await;
+    assert_eq!(st, 422, "not base64: {p}");
+    let (st, d) = api(
+        http,
+        t,
+        &anna,
+        M::POST,
+        &docs,
+        Some(json!({"title": "Opinia biegłego", "name": "opinia.txt", "content": b64(b"Wersja pierwsza")})),
+    )
+    .await;
+    assert_eq!(st, 201, "{d}");
+    let id = d["id"].as_str().expect("id").to_string();
+    let at = |what: &str| format!("/api/v1/documents/{id}/{what}");
+    assert_eq!(
+        api(
+            http,
+            t,
+            &piotr,
+            M::GET,
+            &format!("/api/v1/documents/{id}"),
+            None
+        )
+        .await
+        .0,
+        404
+    );
+    let (st, d) = api(http, t, &anna, M::POST, &at("checkout"), None).await;
+    assert_eq!((st, d["holder"].as_str()), (200, Some("Anna Nowak")), "{d}");
+    let (st, p) = api(http, t, &head, M::POST, &at("checkout"), None).await;
+    assert_eq!(st, 409, "a second check-out: {p}");
+    let (st, _) = api(
+        http,
+        t,
+        &head,
+        M::POST,
+        &at("checkin"),
+        Some(json!({"name": "opinia.txt", "content": b64(b"Cudza wersja")})),
+    )
+    .await;
+    assert_eq!(st, 409, "only the holder checks in");
+    let (st, d) = api(
+        http,
+        t,
+        &anna,
+        M::POST,
+        &at("checkin"),
+        Some(json!({"name": "opinia.txt", "content": b64(b"Wersja druga")})),
+    )
+    .await;
+    assert_eq!(st, 200, "{d}");
+    assert!(d["holder"].is_null());
+    assert_eq!(d["versions"].as_array().map(Vec::len), Some(2));
+    let r = http
+        .get(t.url(&at("versions/1")))
+        .bearer_auth(&anna)
+        .send()
+        .await
+        .expect("v1");
+    assert_eq!(r.bytes().await.expect("bytes").as_ref(), b"Wersja pierwsza");
+
+    // On the web: a multipart form with a file.
+    let web = t.demo_web("anna.nowak@okienko.test").await;
+    let html = web
+        .get(t.url(&format!("/cases/{case_id}")))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        html.contains("Opinia biegłego"),
+        "the document on the case page"
+    );
+    let csrf = html
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("csrf")
+        .to_string();
+    let form = reqwest::multipart::Form::new()
+        .text("csrf", csrf)
+        .text("title", "Notatka ze spotkania")
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(b"Spotkanie w urzedzie".to_vec())
+                .file_name("notatka.txt"),
+        );
+    let r = web
+        .post(t.url(&format!("/cases/{case_id}/documents")))
+        .multipart(form)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), 303);
+    let (_, list) = api(http, t, &anna, M::GET, &docs, None).await;
+    assert_eq!(list.as_array().map(Vec::len), Some(2), "{list}");
 }

@@ -295,6 +295,21 @@ pub(crate) fn table() -> Vec<Row> {
         r("POST", "/api/v1/decisions/{id}/dispatch", OR_CASE, 422),
         r("GET", "/api/v1/decisions/{id}/document", OR_CASE, 200),
         r("GET", "/api/v1/decisions/{id}/signature", OR_CASE, 200),
+        // Working documents: a fresh one nobody holds. The forms are multipart (the table
+        // posts a plain form: refused once the case is known to be the caller's).
+        r("POST", "/cases/{id}/documents", OR_CASE, 422),
+        r("POST", "/documents/{id}/checkout", OR_CASE, 303),
+        r("POST", "/documents/{id}/checkin", OR_CASE, 422),
+        r("POST", "/documents/{id}/release", OR_CASE, 409),
+        r("GET", "/documents/{id}/versions/{n}", OR_CASE, 200),
+        r("GET", "/api/v1/cases/{id}/documents", OR_CASE, 200),
+        r("POST", "/api/v1/cases/{id}/documents", ALL_SIGNED_IN, 422),
+        r("GET", "/api/v1/documents/{id}", OR_CASE, 200),
+        r("POST", "/api/v1/documents/{id}/checkout", OR_CASE, 200),
+        // Nobody holds it: not the caller's to check in or release.
+        r("POST", "/api/v1/documents/{id}/checkin", OR_CASE, 409),
+        r("POST", "/api/v1/documents/{id}/release", OR_CASE, 409),
+        r("GET", "/api/v1/documents/{id}/versions/{n}", OR_CASE, 200),
         // The simulator is a provider's site: public; settled once, then back to the office.
         public("GET", "/payment-simulator/trnRequest/{token}", 200),
         public("POST", "/payment-simulator/trnRequest/{token}", 303),
@@ -1041,6 +1056,9 @@ pub(crate) async fn concrete(w: &World, route: &str, n: usize) -> String {
             .expect("a case")
             .id;
         &fresh
+    } else if route.starts_with("/documents/") || route.starts_with("/api/v1/documents/") {
+        fresh = fresh_document(w).await;
+        &fresh
     } else if route.starts_with("/decisions/") || route.starts_with("/api/v1/decisions/") {
         fresh = fresh_decision(w, route).await;
         &fresh
@@ -1324,4 +1342,32 @@ async fn fresh_decision(w: &World, route: &str) -> String {
         s.sign_decision(&anna, &d.id).await.expect("signed");
     }
     d.id
+}
+
+/// A working document of a fresh OR case of Anna's, nobody holding it.
+async fn fresh_document(w: &World) -> String {
+    let s = &w.t.services;
+    let anna = crate::common::principal(&w.t, "anna.nowak@okienko.test").await;
+    let case = s
+        .open_case(
+            &anna,
+            &okienko_services::cases::CaseInput {
+                department: "OR".into(),
+                jrwa: "015".into(),
+                title: "Pełnomocnictwo".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("a case");
+    s.add_case_document(
+        &anna,
+        &case.id,
+        "Notatka służbowa",
+        "notatka.txt",
+        b"Notatka".to_vec(),
+    )
+    .await
+    .expect("a document")
+    .id
 }

@@ -244,6 +244,10 @@ fn is_file(route: &str) -> bool {
         "/sth",
         "/attachments/",
         "/download",
+        "/document",
+        "/signature",
+        "/file",
+        "/versions/",
     ]
     .iter()
     .any(|s| route.contains(s))

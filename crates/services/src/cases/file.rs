@@ -82,6 +82,22 @@ impl Services {
                 evidence_parts(&mut parts, &e)?;
             }
         }
+        // The working documents, every version.
+        for (i, d) in self.store.documents(&c.id).await?.iter().enumerate() {
+            for v in self.store.document_versions(&d.id).await? {
+                let path = format!(
+                    "documents/case/{:02}-v{}-{}",
+                    i + 1,
+                    v.n,
+                    safe_name(&v.name)
+                );
+                parts.push(Part {
+                    path: path.clone(),
+                    bytes: self.blob(&v.sha256).await?.to_vec(),
+                });
+                documents.push(json!({"path": path, "title": d.title, "version": v.n, "author": v.author_name, "at": rfc3339(v.at), "media_type": v.media_type, "source": "case"}));
+            }
+        }
         // What went out: each signed decision, its signing evidence and its message's.
         for DecisionView { decision: d, .. } in &decisions {
             let (Some(sha), Some(sig)) = (&d.pdf_sha256, &d.signature) else {

@@ -6,6 +6,7 @@ pub mod decisions;
 pub mod delay;
 pub mod demo;
 pub mod digest;
+pub mod documents;
 pub mod file;
 
 use crate::accounts::Principal;

@@ -2,7 +2,8 @@
 
 use super::*;
 use crate::cases::{
-    Case, CaseEvent, CaseQuery, Decision, DecisionTemplate, NewCase, RegisterEntry, SignedDecision,
+    Case, CaseDocument, CaseEvent, CaseQuery, Decision, DecisionTemplate, DocumentVersion, NewCase,
+    RegisterEntry, SignedDecision,
 };
 use okienko_domain::cases::{Category, JrwaClass, Signature};
 
@@ -139,6 +140,57 @@ async fn insert_entry_in(conn: &mut sqlx::AnyConnection, e: &RegisterEntry) -> R
         .execute(&mut *conn)
         .await?;
     Ok(number)
+}
+
+fn document_from(r: &AnyRow) -> std::result::Result<CaseDocument, sqlx::Error> {
+    Ok(CaseDocument {
+        id: r.try_get("id")?,
+        case_id: r.try_get("case_id")?,
+        title: r.try_get("title")?,
+        created_by: r.try_get("created_by")?,
+        created_at: r.try_get("created_at")?,
+        holder_id: r.try_get("holder_id")?,
+        holder_name: r.try_get("holder_name")?,
+        held_since: r.try_get("held_since")?,
+        versions: r.try_get("versions")?,
+    })
+}
+
+fn version_from(r: &AnyRow) -> std::result::Result<DocumentVersion, sqlx::Error> {
+    Ok(DocumentVersion {
+        document_id: r.try_get("document_id")?,
+        n: r.try_get("n")?,
+        name: r.try_get("name")?,
+        media_type: r.try_get("media_type")?,
+        sha256: r.try_get("sha256")?,
+        size: r.try_get("size")?,
+        author_id: r.try_get("author_id")?,
+        author_name: r.try_get("author_name")?,
+        at: r.try_get("at")?,
+    })
+}
+
+const DOCUMENT_SELECT: &str =
+    "SELECT d.id, d.case_id, d.title, d.created_by, d.created_at, d.holder_id, \
+     u.display_name AS holder_name, d.held_since, d.versions \
+     FROM case_documents d LEFT JOIN users u ON u.id = d.holder_id";
+
+async fn insert_version_in(conn: &mut sqlx::AnyConnection, v: &DocumentVersion) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO document_versions (document_id, n, name, media_type, sha256, size, author_id, at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(&v.document_id)
+    .bind(v.n)
+    .bind(&v.name)
+    .bind(&v.media_type)
+    .bind(&v.sha256)
+    .bind(v.size)
+    .bind(&v.author_id)
+    .bind(v.at)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }
 
 fn entry_from(r: &AnyRow) -> std::result::Result<RegisterEntry, sqlx::Error> {
@@ -336,7 +388,13 @@ impl crate::CaseStore for SqlStore {
         // gives its numbers back.
         let mut keys: Vec<(&str, &str, i64)> = batch
             .iter()
-            .map(|n| (n.case.department_id.as_str(), n.case.jrwa.as_str(), n.case.year))
+            .map(|n| {
+                (
+                    n.case.department_id.as_str(),
+                    n.case.jrwa.as_str(),
+                    n.case.year,
+                )
+            })
             .collect();
         keys.sort_unstable();
         keys.dedup();
@@ -344,7 +402,13 @@ impl crate::CaseStore for SqlStore {
         for key in keys {
             let count = batch
                 .iter()
-                .filter(|n| (n.case.department_id.as_str(), n.case.jrwa.as_str(), n.case.year) == key)
+                .filter(|n| {
+                    (
+                        n.case.department_id.as_str(),
+                        n.case.jrwa.as_str(),
+                        n.case.year,
+                    ) == key
+                })
                 .count() as i64;
             let last: i64 = sqlx::query(
                 "INSERT INTO case_numbers (department_id, jrwa, year, last) VALUES ($1, $2, $3, $4) \
@@ -575,6 +639,119 @@ impl crate::CaseStore for SqlStore {
         );
         self.all(sqlx::query(&sql).bind(until).bind(limit), case_from)
             .await
+    }
+
+    async fn add_document(
+        &self,
+        d: &CaseDocument,
+        first: &DocumentVersion,
+        event: &CaseEvent,
+        audit: &AuditEvent,
+    ) -> Result<()> {
+        let mut tx = self.writer.begin().await?;
+        sqlx::query(
+            "INSERT INTO case_documents (id, case_id, title, created_by, created_at, holder_id, held_since, versions) \
+             VALUES ($1, $2, $3, $4, $5, NULL, NULL, 1)",
+        )
+        .bind(&d.id)
+        .bind(&d.case_id)
+        .bind(&d.title)
+        .bind(&d.created_by)
+        .bind(d.created_at)
+        .execute(&mut *tx)
+        .await?;
+        insert_version_in(
+            &mut tx,
+            &DocumentVersion {
+                n: 1,
+                ..first.clone()
+            },
+        )
+        .await?;
+        insert_event(&mut tx, event).await?;
+        Self::audit_in(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn documents(&self, case_id: &str) -> Result<Vec<CaseDocument>> {
+        let sql = format!("{DOCUMENT_SELECT} WHERE d.case_id = $1 ORDER BY d.created_at, d.id");
+        self.all(sqlx::query(&sql).bind(case_id), document_from)
+            .await
+    }
+
+    async fn document(&self, id: &str) -> Result<Option<CaseDocument>> {
+        let sql = format!("{DOCUMENT_SELECT} WHERE d.id = $1");
+        self.opt(sqlx::query(&sql).bind(id), document_from).await
+    }
+
+    async fn document_versions(&self, id: &str) -> Result<Vec<DocumentVersion>> {
+        let q = sqlx::query(
+            "SELECT v.document_id, v.n, v.name, v.media_type, v.sha256, v.size, v.author_id, \
+             u.display_name AS author_name, v.at FROM document_versions v \
+             JOIN users u ON u.id = v.author_id WHERE v.document_id = $1 ORDER BY v.n",
+        )
+        .bind(id);
+        self.all(q, version_from).await
+    }
+
+    async fn check_out(
+        &self,
+        id: &str,
+        user_id: &str,
+        at: Millis,
+        event: &CaseEvent,
+        audit: &AuditEvent,
+    ) -> Result<bool> {
+        let mut tx = self.writer.begin().await?;
+        let n = sqlx::query(
+            "UPDATE case_documents SET holder_id = $1, held_since = $2 WHERE id = $3 AND holder_id IS NULL",
+        )
+        .bind(user_id)
+        .bind(at)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if n == 0 {
+            return Ok(false);
+        }
+        insert_event(&mut tx, event).await?;
+        Self::audit_in(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn check_in(
+        &self,
+        id: &str,
+        holder_id: &str,
+        version: Option<&DocumentVersion>,
+        event: &CaseEvent,
+        audit: &AuditEvent,
+    ) -> Result<bool> {
+        let mut tx = self.writer.begin().await?;
+        let added = i64::from(version.is_some());
+        let row = sqlx::query(
+            "UPDATE case_documents SET holder_id = NULL, held_since = NULL, versions = versions + $1 \
+             WHERE id = $2 AND holder_id = $3 RETURNING versions",
+        )
+        .bind(added)
+        .bind(id)
+        .bind(holder_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(row) = row else {
+            return Ok(false);
+        };
+        if let Some(v) = version {
+            let n: i64 = row.try_get("versions")?;
+            insert_version_in(&mut tx, &DocumentVersion { n, ..v.clone() }).await?;
+        }
+        insert_event(&mut tx, event).await?;
+        Self::audit_in(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     async fn save_decision_template(&self, t: &DecisionTemplate, audit: &AuditEvent) -> Result<()> {

@@ -231,12 +231,11 @@ impl SqlStore {
         if evs.is_empty() {
             return Ok(());
         }
-        let head = sqlx::query(
-            "UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, hash",
-        )
-        .bind(evs.len() as i64)
-        .fetch_one(&mut **tx)
-        .await?;
+        let head =
+            sqlx::query("UPDATE audit_head SET seq = seq + $1 WHERE id = 1 RETURNING seq, hash")
+                .bind(evs.len() as i64)
+                .fetch_one(&mut **tx)
+                .await?;
         let last: i64 = head.try_get("seq")?;
         let mut prev: String = head.try_get("hash")?;
         let mut seq = last - evs.len() as i64;

@@ -8,6 +8,7 @@ mod catalogue;
 mod common;
 pub(crate) mod decisions;
 pub mod delivery;
+mod documents;
 mod forms;
 mod mailboxes;
 mod orgs;
@@ -41,6 +42,7 @@ pub fn routes() -> Router<State> {
         .merge(payments::routes())
         .merge(cases::routes())
         .merge(decisions::routes())
+        .merge(documents::routes())
         .route("/api/{*rest}", axum::routing::any(not_found))
 }
 
@@ -71,6 +73,7 @@ pub fn document() -> Document {
         payments::Doc::openapi(),
         cases::Doc::openapi(),
         decisions::Doc::openapi(),
+        documents::Doc::openapi(),
     ] {
         doc.merge(part);
     }

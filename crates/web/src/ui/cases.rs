@@ -283,6 +283,7 @@ struct CasePage<'a> {
     form: FormView,
     notice: Option<String>,
     dec: super::decisions::Decisions,
+    docs: Vec<super::documents::DocumentRow>,
 }
 
 pub(super) async fn case_page(
@@ -306,7 +307,7 @@ pub(super) async fn case_page(
                 "note" | "delayed" => {
                     ctx.ta(&format!("case-event-{}", e.kind), &[("detail", &e.detail)])
                 }
-                k if k.starts_with("decision-") => {
+                k if k.starts_with("decision-") || k.starts_with("document-") => {
                     ctx.ta(&format!("case-event-{k}"), &[("detail", &e.detail)])
                 }
                 "opened" if !e.detail.is_empty() => {
@@ -321,8 +322,15 @@ pub(super) async fn case_page(
     let dec = super::decisions::of_case(state, ctx, &v.case)
         .await
         .map_err(err(ctx))?;
+    let docs = state
+        .services
+        .case_documents(p, &v.case.id)
+        .await
+        .map_err(err(ctx))?;
+    let docs = super::documents::rows(ctx, &v.case.office_id, docs);
     let page = CasePage {
         dec,
+        docs,
         ctx,
         status: status_text(ctx, &v.case.status),
         deadline: date(&v.case.deadline),

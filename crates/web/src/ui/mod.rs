@@ -13,6 +13,7 @@ mod counter;
 mod counter_register;
 mod decisions;
 mod delivery;
+mod documents;
 mod forms;
 mod home;
 mod links;
@@ -74,4 +75,5 @@ pub fn routes() -> Router<State> {
         .merge(payments::routes())
         .merge(cases::routes())
         .merge(decisions::routes())
+        .merge(documents::routes())
 }
