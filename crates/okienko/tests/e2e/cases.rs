@@ -868,31 +868,8 @@ async fn officials_get_one_digest_a_day_of_cases_near_or_past_their_deadline() {
     t.clock.set(datetime!(2026-12-07 05:00 UTC));
     let s = &t.services;
     let anna = principal(&t, "anna.nowak@okienko.test").await;
-    let c = s
-        .open_case(
-            &anna,
-            &okienko_services::cases::CaseInput {
-                department: "OR".into(),
-                jrwa: "015".into(),
-                title: "Pełnomocnictwo".into(),
-                party: Some("Jan Kowalski".into()),
-                ..Default::default()
-            },
-        )
-        .await
-        .expect("a case");
-    let far = s
-        .open_case(
-            &anna,
-            &okienko_services::cases::CaseInput {
-                department: "OR".into(),
-                jrwa: "015".into(),
-                title: "Inna sprawa".into(),
-                ..Default::default()
-            },
-        )
-        .await
-        .expect("a case");
+    let c = crate::matrix::fresh_case(&t).await;
+    let far = crate::matrix::fresh_case(&t).await;
     s.assign_case(&anna, &c.id, &anna.user.id)
         .await
         .expect("assigned");

@@ -1041,20 +1041,7 @@ pub(crate) async fn concrete(w: &World, route: &str, n: usize) -> String {
         &w.export
     } else if route.starts_with("/cases/") || route.starts_with("/api/v1/cases/") {
         // A fresh OR case of Anna's each time (closing one ends it).
-        let anna = crate::common::principal(&w.t, "anna.nowak@okienko.test").await;
-        fresh = s
-            .open_case(
-                &anna,
-                &okienko_services::cases::CaseInput {
-                    department: "OR".into(),
-                    jrwa: "015".into(),
-                    title: "Pełnomocnictwo".into(),
-                    ..Default::default()
-                },
-            )
-            .await
-            .expect("a case")
-            .id;
+        fresh = fresh_case(&w.t).await.id;
         &fresh
     } else if route.starts_with("/documents/") || route.starts_with("/api/v1/documents/") {
         fresh = fresh_document(w).await;
@@ -1293,19 +1280,7 @@ async fn fresh_decision(w: &World, route: &str) -> String {
     let s = &w.t.services;
     let anna = crate::common::principal(&w.t, "anna.nowak@okienko.test").await;
     let head = crate::common::principal(&w.t, "urzad.admin@okienko.test").await;
-    let case = s
-        .open_case(
-            &anna,
-            &okienko_services::cases::CaseInput {
-                department: "OR".into(),
-                jrwa: "015".into(),
-                title: "Pełnomocnictwo".into(),
-                party: Some("Jan Kowalski".into()),
-                ..Default::default()
-            },
-        )
-        .await
-        .expect("a case");
+    let case = fresh_case(&w.t).await;
     let template = s
         .save_decision_template(
             &head,
@@ -1348,18 +1323,7 @@ async fn fresh_decision(w: &World, route: &str) -> String {
 async fn fresh_document(w: &World) -> String {
     let s = &w.t.services;
     let anna = crate::common::principal(&w.t, "anna.nowak@okienko.test").await;
-    let case = s
-        .open_case(
-            &anna,
-            &okienko_services::cases::CaseInput {
-                department: "OR".into(),
-                jrwa: "015".into(),
-                title: "Pełnomocnictwo".into(),
-                ..Default::default()
-            },
-        )
-        .await
-        .expect("a case");
+    let case = fresh_case(&w.t).await;
     s.add_case_document(
         &anna,
         &case.id,
@@ -1370,4 +1334,22 @@ async fn fresh_document(w: &World) -> String {
     .await
     .expect("a document")
     .id
+}
+
+/// A fresh case of Anna's in her OR department (class 015), Jan Kowalski its party by name.
+pub(crate) async fn fresh_case(t: &TestServer) -> okienko_store::Case {
+    let anna = crate::common::principal(t, "anna.nowak@okienko.test").await;
+    t.services
+        .open_case(
+            &anna,
+            &okienko_services::cases::CaseInput {
+                department: "OR".into(),
+                jrwa: "015".into(),
+                title: "Pełnomocnictwo".into(),
+                party: Some("Jan Kowalski".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("a case")
 }
