@@ -73,6 +73,10 @@ async fn deliver_email(s: &Services, job: &okienko_store::Job) -> anyhow::Result
 /// Runs jobs until the process ends, polling every `interval` when idle.
 pub async fn run_forever(s: Services, interval: Duration) {
     let mut last_sweep = std::time::Instant::now() - Duration::from_secs(3600);
+    // The day this instance last swept the case digests: once a day is enough (the leases per
+    // official keep two instances from sending one twice; this keeps an instance from reading
+    // every due case again each minute after everyone has had theirs).
+    let mut last_digest: Option<time::Date> = None;
     loop {
         // Each instance looks every minute; one at a time sweeps (a lease shorter than the
         // minute, so an instance that died mid-sweep holds nobody up for long).
@@ -89,10 +93,16 @@ pub async fn run_forever(s: Services, interval: Duration) {
                     Ok(_) => {}
                     Err(e) => tracing::error!(error = %e, "draft sweep"),
                 }
-                match s.case_digest_sweep().await {
-                    Ok(n) if n > 0 => tracing::info!(count = n, "case digests queued"),
-                    Ok(_) => {}
-                    Err(e) => tracing::error!(error = %e, "case digest"),
+                if let Some(day) = s.digest_day().filter(|d| last_digest != Some(*d)) {
+                    match s.case_digest_sweep().await {
+                        Ok(n) => {
+                            last_digest = Some(day);
+                            if n > 0 {
+                                tracing::info!(count = n, "case digests queued");
+                            }
+                        }
+                        Err(e) => tracing::error!(error = %e, "case digest"),
+                    }
                 }
                 match s.release_paid_submissions().await {
                     Ok(n) if n > 0 => tracing::info!(count = n, "paid submissions released"),

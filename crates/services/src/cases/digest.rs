@@ -14,6 +14,12 @@ pub const DIGEST_DAYS: i64 = 7;
 pub const DIGEST_HOUR: u8 = 7;
 
 impl Services {
+    /// The local day whose digest is due now: today from [`DIGEST_HOUR`] on, none before.
+    pub fn digest_day(&self) -> Option<time::Date> {
+        let local = self.country.local(self.clock.now());
+        (local.hour() >= DIGEST_HOUR).then(|| local.date())
+    }
+
     /// Queues today's digest for every official who has one and has not had it yet; returns
     /// how many were queued.
     pub async fn case_digest_sweep(&self) -> Result<usize, DomainError> {
