@@ -15,6 +15,7 @@ pub mod notices;
 pub mod payments;
 pub mod policy;
 pub mod role;
+pub mod search;
 pub mod status;
 pub mod text;
 pub mod totp;

@@ -557,3 +557,11 @@ pub fn concat(letters: &[&[u8]]) -> Result<Vec<u8>, PrintError> {
 
 #[cfg(test)]
 mod tests;
+
+/// The text of a PDF, its pages one after another, at most `max_chars` characters. `None` for
+/// a file that does not open as a PDF (or is encrypted). Parses a document from outside: call
+/// it only in the sandboxed worker.
+pub fn pdf_text(pdf: &[u8], max_chars: usize) -> Option<String> {
+    let text = pdf_extract::extract_text_from_mem(pdf).ok()?;
+    Some(text.chars().take(max_chars).collect())
+}

@@ -22,6 +22,7 @@ pub mod passwords;
 pub mod payments;
 pub mod pki;
 pub mod sandbox;
+pub mod search;
 pub mod timestamp;
 pub mod tracker;
 pub mod trusted;

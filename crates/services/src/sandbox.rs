@@ -96,6 +96,8 @@ enum Job {
     Sheet(SheetJob),
     /// Join PDFs (lengths; the bytes follow) into one.
     Concat(Vec<u64>),
+    /// The text of a PDF (its length; the bytes follow).
+    Text(u64),
 }
 
 /// Why a document was refused.
@@ -151,6 +153,17 @@ impl Sandbox {
         match r.pop() {
             Some((OK, _, pdf)) => Ok(pdf),
             Some((TOO_MANY_SHEETS, _, _)) => Err(Refusal::TooManySheets),
+            _ => Err(Refusal::Unprintable),
+        }
+    }
+
+    /// The text of a PDF (for the search index), read in a worker: at most
+    /// [`TEXT_MAX_CHARS`] characters.
+    pub async fn pdf_text(&self, pdf: bytes::Bytes) -> Result<String, Refusal> {
+        let len = pdf.len() as u64;
+        let mut r = self.run(Job::Text(len), vec![pdf], 1).await?;
+        match r.pop() {
+            Some((OK, _, text)) => String::from_utf8(text).map_err(|_| Refusal::Unprintable),
             _ => Err(Refusal::Unprintable),
         }
     }
@@ -339,6 +352,9 @@ fn frame(out: &mut impl Write, tag: u8, pages: usize, bytes: &[u8]) -> std::io::
 /// small part of it.
 const WORKER_STACK: usize = 2 * 1024 * 1024;
 
+/// The most text one PDF gives the search index.
+pub const TEXT_MAX_CHARS: usize = 1_000_000;
+
 const INPUT_CAP: u64 = 4 * 1024 * 1024 * 1024;
 
 fn serve_one(input: &mut impl Read, out: &mut impl Write) -> std::io::Result<()> {
@@ -391,6 +407,13 @@ fn serve_one(input: &mut impl Read, out: &mut impl Write) -> std::io::Result<()>
             match okienko_print::render_sheet(&sheet) {
                 Ok(pdf) => frame(out, OK, 0, &pdf)?,
                 Err(e) => frame(out, refusal_tag(&e), 0, &[])?,
+            }
+        }
+        Job::Text(len) => {
+            let pdf = read_bytes(input, len, INPUT_CAP)?;
+            match okienko_print::pdf_text(&pdf, TEXT_MAX_CHARS) {
+                Some(text) => frame(out, OK, 0, text.as_bytes())?,
+                None => frame(out, UNPRINTABLE, 0, &[])?,
             }
         }
         Job::Concat(lens) => {

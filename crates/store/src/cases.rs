@@ -181,6 +181,8 @@ pub struct DocumentVersion {
     /// Filled in when read: the author's name.
     pub author_name: String,
     pub at: Millis,
+    /// The version's text (extracted from the file), for the search index; not kept.
+    pub text: String,
 }
 
 #[async_trait]

@@ -20,6 +20,7 @@ pub mod notices;
 pub mod orgs;
 pub mod paper;
 pub mod payments;
+pub mod search;
 pub mod settings;
 mod sql;
 pub mod trusted;
@@ -45,6 +46,7 @@ pub use notices::NoticeStore;
 pub use orgs::OrgStore;
 pub use paper::PaperStore;
 pub use payments::{Payment, PaymentsStore, SimTransaction};
+pub use search::{SearchHit, SearchItem, SearchPage, SearchQuery, SearchStore};
 pub use settings::SettingsStore;
 pub use trusted::TrustedStore;
 
@@ -54,7 +56,7 @@ pub mod prelude {
     pub use crate::{
         AccountStore, AuditStore, CaseStore, CatalogueStore, CounterStore, DeliveryStore,
         FormsStore, JobStore, LogStore, MailboxStore, NoticeStore, OrgStore, PaperStore,
-        PaymentsStore, SettingsStore, Store, TrustedStore,
+        PaymentsStore, SearchStore, SettingsStore, Store, TrustedStore,
     };
 }
 pub use sql::{Backend, SqlStore};
@@ -124,6 +126,7 @@ pub trait Store:
     + FormsStore
     + PaymentsStore
     + CaseStore
+    + SearchStore
     + Send
     + Sync
 {

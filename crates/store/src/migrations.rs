@@ -168,4 +168,9 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "case_documents",
         sql: include_str!("../migrations/0032_case_documents.sql"),
     },
+    Migration {
+        version: 33,
+        name: "search",
+        sql: include_str!("../migrations/0033_search.sql"),
+    },
 ];

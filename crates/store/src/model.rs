@@ -114,7 +114,7 @@ pub struct Mailbox {
     pub created_at: Millis,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Message {
     pub id: String,
     pub sender: String,
@@ -214,11 +214,13 @@ pub enum Folder {
     Archive,
 }
 
-/// Narrows a folder listing: text in the subject, the sender's address or name
-/// (case-insensitive), and a time range `[since, until)`.
+/// Narrows a folder listing: words (folded, see `domain::search`) that each start a word of
+/// the message's subject or of its sender's or recipients' names or addresses; a message's
+/// short reference (hex digits of its id); a time range `[since, until)`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ListFilter {
-    pub text: Option<String>,
+    pub words: Vec<String>,
+    pub reference: Option<String>,
     pub since: Option<Millis>,
     pub until: Option<Millis>,
 }
@@ -235,6 +237,9 @@ pub struct NewMessage {
     pub notify: Vec<String>,
     /// The e-service submission the message carries (see [`crate::forms`]).
     pub submission: Option<crate::forms::NewSubmission>,
+    /// Names the message is also found by in its mailboxes (its sender's and recipients'),
+    /// besides its subject (see [`crate::search`]).
+    pub search_text: String,
 }
 
 /// Where a blob's bytes are in the pack files: pack number, byte offset, length.

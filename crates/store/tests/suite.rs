@@ -834,6 +834,7 @@ async fn messages_deliveries_and_evidence_once() {
                 media_type: "application/pdf".into(),
             };
             s.insert_message(&NewMessage {
+                search_text: String::new(),
                 message: m,
                 deliveries: vec![d],
                 attachments: vec![a],
@@ -859,6 +860,7 @@ async fn messages_deliveries_and_evidence_once() {
         };
         assert!(matches!(
             s.insert_message(&NewMessage {
+                search_text: String::new(),
                 message: dup,
                 deliveries: vec![],
                 attachments: vec![],
@@ -1040,7 +1042,7 @@ async fn messages_deliveries_and_evidence_once() {
         assert!(!s.is_archived("B", "m2").await.expect("is not"));
         assert!(s.set_archived("B", "m3", None).await.expect("back"));
         let text = ListFilter {
-            text: Some("S2".into()),
+            words: vec!["s2".into()],
             ..ListFilter::default()
         };
         assert_eq!(
@@ -1051,7 +1053,8 @@ async fn messages_deliveries_and_evidence_once() {
             vec!["m2"]
         );
         let range = ListFilter {
-            text: None,
+            words: Vec::new(),
+            reference: None,
             since: Some(101),
             until: Some(103),
         };
@@ -1064,6 +1067,7 @@ async fn messages_deliveries_and_evidence_once() {
         );
         // A reply joins the thread of what it answers.
         let reply = NewMessage {
+            search_text: String::new(),
             message: Message {
                 id: "r1".into(),
                 sender: "B".into(),
@@ -1124,6 +1128,7 @@ async fn messages_deliveries_and_evidence_once() {
             outcome_by: None,
         };
         let paper = |id: &str, key: &str| NewMessage {
+            search_text: String::new(),
             message: Message {
                 id: id.into(),
                 sender: "A".into(),
@@ -1289,6 +1294,7 @@ async fn packed_blobs_are_indexed_with_their_batch_and_keep_their_first_place() 
             length: 10,
         };
         let message = |id: &str| NewMessage {
+            search_text: String::new(),
             message: Message {
                 id: id.into(),
                 sender: "A".into(),
@@ -1789,6 +1795,7 @@ async fn notices_count_up_in_the_message_commit_and_go_once_per_interval() {
             .await
             .expect("user");
         let message = |id: &str, at: i64| NewMessage {
+            search_text: String::new(),
             message: Message {
                 id: id.into(),
                 sender: "A".into(),
@@ -2144,6 +2151,7 @@ async fn form_versions_drafts_and_submissions_with_their_message() {
             department: Some("OR".into()),
         };
         s.insert_message(&NewMessage {
+            search_text: String::new(),
             message: Message {
                 id: "m1".into(),
                 sender: "A".into(),
@@ -2514,9 +2522,66 @@ async fn cases_are_numbered_without_gaps_or_twins_when_opened_at_once() {
         assert_eq!(s.jrwa("o1").await.expect("read").len(), 5);
         decisions_in_a_case(s, &event(0)).await;
         documents_in_a_case(s, &event(0)).await;
+        search_in_a_case(s, &first).await;
         assert!(verify(s).await.is_ok());
     }
     drop_all(stores).await;
+}
+
+/// The search index: cases, entries and documents found by folded word prefixes in their
+/// department's scope only; a document by its latest version's text; a signature as one word.
+async fn search_in_a_case(s: &SqlStore, first: &okienko_store::Case) {
+    use okienko_store::{SearchQuery, SearchStore};
+    let ask = |scope: &str, kinds: &[&str], words: &[&str]| SearchQuery {
+        scopes: vec![scope.to_string()],
+        kinds: kinds.iter().map(|k| k.to_string()).collect(),
+        words: words.iter().map(|w| w.to_string()).collect(),
+        limit: 50,
+        ..SearchQuery::default()
+    };
+    let found = |q: SearchQuery| async move {
+        let page = s.search(&q).await.expect("search");
+        page.hits
+            .into_iter()
+            .map(|h| (h.kind, h.item_id))
+            .collect::<Vec<_>>()
+    };
+    // The entries given to d1 have "Jan Kowalski" as their correspondent.
+    let entries = found(ask("department:d1", &["entry"], &["kowal"])).await;
+    assert!(!entries.is_empty());
+    assert!(entries.iter().all(|(k, _)| k == "entry"));
+    assert!(
+        found(ask("department:d2", &[], &["kowal"]))
+            .await
+            .is_empty(),
+        "another department's"
+    );
+    assert!(
+        found(ask("department:d1", &["entry"], &["kowal", "nikt"]))
+            .await
+            .is_empty(),
+        "every word"
+    );
+    // A signature, as one word, finds its case.
+    let signature = okienko_domain::search::compact(&first.signature);
+    assert_eq!(
+        found(ask("department:d1", &["case"], &[&signature])).await,
+        vec![("case".to_string(), first.id.clone())]
+    );
+    // The document is found by its latest version's text and opens its case.
+    assert!(
+        found(ask("department:d1", &[], &["dzierzawy"]))
+            .await
+            .is_empty(),
+        "the old version's text"
+    );
+    let page = s
+        .search(&ask("department:d1", &["document"], &["aneks", "czyn"]))
+        .await
+        .expect("search");
+    assert_eq!(page.hits.len(), 1);
+    assert_eq!(page.hits[0].opens, "/cases/c00#document-doc1");
+    assert!(!page.capped);
 }
 
 /// Templates, decisions numbered per case, changes from the status they were made from, and a
@@ -2744,6 +2809,7 @@ async fn documents_in_a_case(s: &SqlStore, event: &okienko_store::CaseEvent) {
         author_id: "u1".into(),
         author_name: String::new(),
         at: 30,
+        text: "Umowa dzierżawy gruntu".into(),
     };
     s.add_document(&d, &v, &ev_n("add"), &ev("document.add"))
         .await
@@ -2770,6 +2836,7 @@ async fn documents_in_a_case(s: &SqlStore, event: &okienko_store::CaseEvent) {
     let v2 = DocumentVersion {
         sha256: "cd".repeat(32),
         at: 33,
+        text: "Aneks zmieniający czynsz".into(),
         ..v.clone()
     };
     assert!(!s

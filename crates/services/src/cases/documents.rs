@@ -74,9 +74,24 @@ impl Services {
         bytes: Vec<u8>,
     ) -> Result<DocumentVersion, DomainError> {
         let size = bytes.len() as i64;
+        let bytes = bytes::Bytes::from(bytes);
+        // Its text for the search: a PDF's read in the sandboxed worker (one that does not
+        // open is kept, only not found by its text), plain text as it is.
+        let text = match media_type {
+            "application/pdf" => self
+                .sandbox
+                .pdf_text(bytes.clone())
+                .await
+                .unwrap_or_default(),
+            t if t.starts_with("text/") => String::from_utf8_lossy(&bytes)
+                .chars()
+                .take(crate::sandbox::TEXT_MAX_CHARS)
+                .collect(),
+            _ => String::new(),
+        };
         let sha256 = self
             .blobs
-            .put(bytes.into())
+            .put(bytes)
             .await
             .map_err(|e| DomainError::Internal(e.to_string()))?;
         Ok(DocumentVersion {
@@ -89,6 +104,7 @@ impl Services {
             author_id: p.user.id.clone(),
             author_name: String::new(),
             at: self.now_ms(),
+            text,
         })
     }
 

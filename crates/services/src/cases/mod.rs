@@ -103,7 +103,7 @@ impl Services {
     }
 
     /// The offices whose cases the person works (an office admin's or an official's).
-    fn case_offices(p: &Principal) -> Vec<String> {
+    pub(crate) fn case_offices(p: &Principal) -> Vec<String> {
         let mut offices: Vec<String> = p
             .grants
             .iter()
@@ -140,7 +140,7 @@ impl Services {
         Ok(out)
     }
 
-    fn may_handle(p: &Principal, office_id: &str, department_id: Option<&str>) -> bool {
+    pub(crate) fn may_handle(p: &Principal, office_id: &str, department_id: Option<&str>) -> bool {
         allowed(
             &p.actor(),
             Action::HandleCases {

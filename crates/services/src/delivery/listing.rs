@@ -41,9 +41,12 @@ pub fn list_filter(text: &str, since: &str, until: &str) -> Result<ListFilter, D
     }
     // A message's short reference finds the message by its identifier.
     let reference = okienko_domain::ids::reference_query(text);
-    let text = reference.as_deref().unwrap_or(text);
     Ok(ListFilter {
-        text: (!text.is_empty()).then(|| text.to_string()),
+        words: match reference {
+            Some(_) => Vec::new(),
+            None => okienko_domain::search::asked_words(text),
+        },
+        reference,
         since: since_ms,
         until: until_ms,
     })

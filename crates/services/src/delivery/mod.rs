@@ -510,7 +510,14 @@ impl Services {
             blobs.push((sha.clone(), body));
             message.body_sha256 = Some(sha);
         }
+        // Found in the mailboxes by the names of who sent it and to whom, besides its subject.
+        let search_text = std::iter::once(sender_box.name.as_str())
+            .chain(recipients.iter().map(|r| r.name.as_str()))
+            .chain(letters.iter().map(|l| l.recipient_name.as_str()))
+            .collect::<Vec<_>>()
+            .join(" ");
         let new = NewMessage {
+            search_text,
             message,
             deliveries,
             attachments,

@@ -7,11 +7,11 @@ use crate::cases::{
 };
 use okienko_domain::cases::{Category, JrwaClass, Signature};
 
-const ENTRY_COLUMNS: &str =
+pub(super) const ENTRY_COLUMNS: &str =
     "id, office_id, year, number, direction, kind, subject, correspondent, received_at, \
      submission_id, message_id, department_id, case_id, created_by, created_at";
 
-const CASE_COLUMNS: &str =
+pub(super) const CASE_COLUMNS: &str =
     "id, office_id, department_id, jrwa, number, year, signature, title, party_user_id, \
      party_name, handler_id, status, term, started_on, excluded_days, extended_days, suspended_on, deadline, \
      register_entry_id, created_by, created_at, closed_at";
@@ -139,6 +139,14 @@ async fn insert_entry_in(conn: &mut sqlx::AnyConnection, e: &RegisterEntry) -> R
         .bind(e.created_at)
         .execute(&mut *conn)
         .await?;
+    super::search::index_in(
+        conn,
+        &[super::search::entry_item(&RegisterEntry {
+            number,
+            ..e.clone()
+        })],
+    )
+    .await?;
     Ok(number)
 }
 
@@ -167,6 +175,7 @@ fn version_from(r: &AnyRow) -> std::result::Result<DocumentVersion, sqlx::Error>
         author_id: r.try_get("author_id")?,
         author_name: r.try_get("author_name")?,
         at: r.try_get("at")?,
+        text: String::new(),
     })
 }
 
@@ -193,7 +202,7 @@ async fn insert_version_in(conn: &mut sqlx::AnyConnection, v: &DocumentVersion) 
     Ok(())
 }
 
-fn entry_from(r: &AnyRow) -> std::result::Result<RegisterEntry, sqlx::Error> {
+pub(super) fn entry_from(r: &AnyRow) -> std::result::Result<RegisterEntry, sqlx::Error> {
     Ok(RegisterEntry {
         id: r.try_get("id")?,
         office_id: r.try_get("office_id")?,
@@ -213,7 +222,7 @@ fn entry_from(r: &AnyRow) -> std::result::Result<RegisterEntry, sqlx::Error> {
     })
 }
 
-fn case_from(r: &AnyRow) -> std::result::Result<Case, sqlx::Error> {
+pub(super) fn case_from(r: &AnyRow) -> std::result::Result<Case, sqlx::Error> {
     Ok(Case {
         id: r.try_get("id")?,
         office_id: r.try_get("office_id")?,
@@ -479,6 +488,8 @@ impl crate::CaseStore for SqlStore {
             },
         )
         .await?;
+        let items: Vec<_> = out.iter().map(super::search::case_item).collect();
+        super::search::index_in(&mut tx, &items).await?;
         for case in &out {
             if let Some(entry) = &case.register_entry_id {
                 let n = sqlx::query(
@@ -668,6 +679,13 @@ impl crate::CaseStore for SqlStore {
             },
         )
         .await?;
+        let department: String = sqlx::query("SELECT department_id FROM cases WHERE id = $1")
+            .bind(&d.case_id)
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get(0)?;
+        let item = super::search::document_item(&department, d, first.at, &first.text);
+        super::search::index_in(&mut tx, &[item]).await?;
         insert_event(&mut tx, event).await?;
         Self::audit_in(&mut tx, audit).await?;
         tx.commit().await?;
@@ -747,6 +765,16 @@ impl crate::CaseStore for SqlStore {
         if let Some(v) = version {
             let n: i64 = row.try_get("versions")?;
             insert_version_in(&mut tx, &DocumentVersion { n, ..v.clone() }).await?;
+            // The index has the latest version's text.
+            let sql = format!("{DOCUMENT_SELECT} WHERE d.id = $1");
+            let d = document_from(&sqlx::query(&sql).bind(id).fetch_one(&mut *tx).await?)?;
+            let department: String = sqlx::query("SELECT department_id FROM cases WHERE id = $1")
+                .bind(&d.case_id)
+                .fetch_one(&mut *tx)
+                .await?
+                .try_get(0)?;
+            let item = super::search::document_item(&department, &d, v.at, &v.text);
+            super::search::reindex_in(&mut tx, &[item]).await?;
         }
         insert_event(&mut tx, event).await?;
         Self::audit_in(&mut tx, audit).await?;

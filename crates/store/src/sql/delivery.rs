@@ -131,67 +131,39 @@ impl crate::DeliveryStore for SqlStore {
         before: Option<(Millis, String)>,
         limit: i64,
     ) -> Result<Vec<MessageSummary>> {
-        // Keyset pagination on (sent_at, id), newest first; the inbox and sent folders each
-        // walk an index, the archive merges both sides.
-        let narrow =
-            "($6 IS NULL OR LOWER(m.subject) LIKE $6 OR LOWER(m.sender) LIKE $6 OR m.id LIKE $6 \
-             OR m.sender IN (SELECT address FROM mailboxes WHERE LOWER(name) LIKE $6)) \
-             AND ($7 IS NULL OR m.sent_at >= $7) AND ($8 IS NULL OR m.sent_at < $8)";
-        let inbox = |archived: &str| {
-            format!(
-                "SELECT m.id AS id, m.sender AS sender, m.subject AS subject, d.sent_at AS sent_at, d.opened_at AS opened_at, \
-                 d.deemed_at AS deemed_at, d.delivered_at AS delivered_at, d.deemable AS deemable, 0 AS outgoing \
-                 FROM deliveries d JOIN messages m ON m.id = d.message_id \
-                 WHERE d.recipient = $1 AND d.archived_at IS {archived} AND {narrow}"
-            )
-        };
-        let sent = |archived: &str| {
-            format!(
-                "SELECT m.id AS id, m.sender AS sender, m.subject AS subject, m.sent_at AS sent_at, NULL AS opened_at, \
-                 NULL AS deemed_at, NULL AS delivered_at, 0 AS deemable, 1 AS outgoing \
-                 FROM messages m WHERE m.sender = $1 AND m.sender_archived_at IS {archived} AND {narrow}"
-            )
-        };
-        let source = match folder {
-            Folder::Inbox => inbox("NULL"),
-            Folder::Sent => sent("NULL"),
-            Folder::Archive => format!("{} UNION ALL {}", inbox("NOT NULL"), sent("NOT NULL")),
-        };
-        let (at, id) = before.unwrap_or((i64::MAX, String::new()));
-        let sql = format!(
-            "SELECT * FROM ({source}) x WHERE (x.sent_at < $2 OR (x.sent_at = $2 AND x.id < $3) OR $4 = 1) \
-             ORDER BY x.sent_at DESC, x.id DESC LIMIT $5"
-        );
-        let text = filter
-            .text
-            .as_deref()
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .map(|t| format!("%{}%", t.to_lowercase().replace(['%', '_'], "")));
-        let rows = sqlx::query(&sql)
-            .bind(address)
-            .bind(at)
-            .bind(&id)
-            .bind(flag(id.is_empty() && at == i64::MAX))
-            .bind(limit)
-            .bind(text)
-            .bind(filter.since)
-            .bind(filter.until)
-            .fetch_all(&self.reader)
-            .await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for r in &rows {
-            out.push(MessageSummary {
-                id: r.try_get("id")?,
-                sender: r.try_get("sender")?,
-                subject: r.try_get("subject")?,
-                sent_at: r.try_get("sent_at")?,
-                opened_at: r.try_get("opened_at")?,
-                deemed_at: r.try_get("deemed_at")?,
-                delivered_at: r.try_get("delivered_at")?,
-                deemable: r.try_get::<i64, _>("deemable")? != 0,
-                outgoing: r.try_get::<i64, _>("outgoing")? != 0,
-            });
+        if filter.words.is_empty() {
+            return self
+                .list_page(address, folder, filter, before, limit, None)
+                .await;
+        }
+        // Words asked: the mailbox's messages that have them, newest first, from the search
+        // index (a page at a time), then those of them in the folder. Reading the folder
+        // for the words was a scan of the whole mailbox.
+        let mut out = Vec::new();
+        let mut after = before.clone();
+        loop {
+            let page = self
+                .search(&crate::SearchQuery {
+                    scopes: vec![okienko_domain::search::mailbox_scope(address)],
+                    kinds: vec![okienko_domain::search::KIND_MESSAGE.into()],
+                    words: filter.words.clone(),
+                    since: filter.since,
+                    until: filter.until,
+                    before: after.clone(),
+                    limit: 200,
+                })
+                .await?;
+            let Some(last) = page.hits.last() else { break };
+            after = Some((last.at, last.item_id.clone()));
+            let ids: Vec<String> = page.hits.iter().map(|h| h.item_id.clone()).collect();
+            let wanted = limit - out.len() as i64;
+            out.extend(
+                self.list_page(address, folder, filter, before.clone(), wanted, Some(&ids))
+                    .await?,
+            );
+            if out.len() as i64 >= limit || page.hits.len() < 200 {
+                break;
+            }
         }
         Ok(out)
     }
@@ -506,6 +478,24 @@ pub(super) async fn insert_message_rows(
         },
     )
     .await?;
+    // Each message is found in its sender's mailbox and in each recipient's.
+    let items: Vec<crate::SearchItem> =
+        batch
+            .iter()
+            .flat_map(|n| {
+                let m = &n.message;
+                std::iter::once(super::search::message_item(
+                    m,
+                    &m.sender,
+                    m.sent_at,
+                    &n.search_text,
+                ))
+                .chain(n.deliveries.iter().map(|d| {
+                    super::search::message_item(m, &d.recipient, d.sent_at, &n.search_text)
+                }))
+            })
+            .collect();
+    super::search::index_in(conn, &items).await?;
     let deliveries: Vec<&Delivery> = batch.iter().flat_map(|n| &n.deliveries).collect();
     insert_rows(
         conn,
@@ -597,4 +587,88 @@ pub(super) async fn insert_message_rows(
     let now = batch.iter().map(|n| n.message.sent_at).max().unwrap_or(0);
     let counts: Vec<(&str, i64)> = counts.into_iter().collect();
     notices::add_pending(conn, &counts, now).await
+}
+
+impl SqlStore {
+    /// One page of a mailbox folder, newest first, narrowed by the filter's reference and
+    /// time range and, when given, to the messages `ids` (what a search found).
+    async fn list_page(
+        &self,
+        address: &str,
+        folder: Folder,
+        filter: &ListFilter,
+        before: Option<(Millis, String)>,
+        limit: i64,
+        ids: Option<&[String]>,
+    ) -> Result<Vec<MessageSummary>> {
+        // Keyset pagination on (sent_at, id), newest first; the inbox and sent folders each
+        // walk an index, the archive merges both sides.
+        let mut narrow = String::from(
+            "($6 IS NULL OR m.id LIKE $6) AND ($7 IS NULL OR m.sent_at >= $7) AND ($8 IS NULL OR m.sent_at < $8)",
+        );
+        if let Some(ids) = ids {
+            if ids.is_empty() {
+                return Ok(Vec::new());
+            }
+            let marks: Vec<String> = (0..ids.len()).map(|k| format!("${}", k + 9)).collect();
+            narrow.push_str(&format!(" AND m.id IN ({})", marks.join(", ")));
+        }
+        let inbox = |archived: &str| {
+            format!(
+                "SELECT m.id AS id, m.sender AS sender, m.subject AS subject, d.sent_at AS sent_at, d.opened_at AS opened_at, \
+                 d.deemed_at AS deemed_at, d.delivered_at AS delivered_at, d.deemable AS deemable, 0 AS outgoing \
+                 FROM deliveries d JOIN messages m ON m.id = d.message_id \
+                 WHERE d.recipient = $1 AND d.archived_at IS {archived} AND {narrow}"
+            )
+        };
+        let sent = |archived: &str| {
+            format!(
+                "SELECT m.id AS id, m.sender AS sender, m.subject AS subject, m.sent_at AS sent_at, NULL AS opened_at, \
+                 NULL AS deemed_at, NULL AS delivered_at, 0 AS deemable, 1 AS outgoing \
+                 FROM messages m WHERE m.sender = $1 AND m.sender_archived_at IS {archived} AND {narrow}"
+            )
+        };
+        let source = match folder {
+            Folder::Inbox => inbox("NULL"),
+            Folder::Sent => sent("NULL"),
+            Folder::Archive => format!("{} UNION ALL {}", inbox("NOT NULL"), sent("NOT NULL")),
+        };
+        let (at, id) = before.unwrap_or((i64::MAX, String::new()));
+        let sql = format!(
+            "SELECT * FROM ({source}) x WHERE (x.sent_at < $2 OR (x.sent_at = $2 AND x.id < $3) OR $4 = 1) \
+             ORDER BY x.sent_at DESC, x.id DESC LIMIT $5"
+        );
+        let reference = filter
+            .reference
+            .as_deref()
+            .map(|t| format!("%{}%", t.to_lowercase().replace(['%', '_'], "")));
+        let mut q = sqlx::query(&sql)
+            .bind(address)
+            .bind(at)
+            .bind(&id)
+            .bind(flag(id.is_empty() && at == i64::MAX))
+            .bind(limit)
+            .bind(reference)
+            .bind(filter.since)
+            .bind(filter.until);
+        for i in ids.unwrap_or_default() {
+            q = q.bind(i.as_str());
+        }
+        let rows = q.fetch_all(&self.reader).await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            out.push(MessageSummary {
+                id: r.try_get("id")?,
+                sender: r.try_get("sender")?,
+                subject: r.try_get("subject")?,
+                sent_at: r.try_get("sent_at")?,
+                opened_at: r.try_get("opened_at")?,
+                deemed_at: r.try_get("deemed_at")?,
+                delivered_at: r.try_get("delivered_at")?,
+                deemable: r.try_get::<i64, _>("deemable")? != 0,
+                outgoing: r.try_get::<i64, _>("outgoing")? != 0,
+            });
+        }
+        Ok(out)
+    }
 }

@@ -103,6 +103,8 @@ pub(super) async fn release_in(
     .bind(i64::from(d.deemable))
     .execute(&mut **tx)
     .await?;
+    // The office's mailbox finds it by what its sender's finds it by.
+    super::search::copy_message_in(tx, &d.message_id, &d.recipient, d.sent_at).await?;
     super::evidence::insert_evidence(tx, &[&r.evidence]).await
 }
 

@@ -18,6 +18,7 @@ mod notices;
 mod orgs;
 mod paper;
 mod payments;
+mod search;
 mod settings;
 mod trusted;
 
@@ -490,6 +491,9 @@ impl Store for SqlStore {
             if m.name == "service_words" {
                 catalogue::index_words_in(&mut tx).await?;
             }
+            if m.name == "search" {
+                search::index_existing_in(&mut tx).await?;
+            }
             if m.name == "submission_departments" {
                 forms::departments_of_submissions_in(&mut tx).await?;
             }
@@ -534,7 +538,22 @@ async fn insert_rows<T: Sync>(
     // Eight rows a statement: the few statement texts this makes (8 rows, then 1 to 7 for
     // the rest) stay in sqlx's prepared-statement cache instead of being parsed each time,
     // and binding stays cheap (sqlx finds each SQLite parameter by walking the list).
-    let chunk = 8;
+    insert_rows_by(conn, 8, head, tail, per_row, rows, row, bind).await
+}
+
+/// [`insert_rows`] with `chunk` rows a statement (narrow rows that come by the dozen: search
+/// words).
+#[allow(clippy::too_many_arguments)]
+async fn insert_rows_by<T: Sync>(
+    conn: &mut sqlx::AnyConnection,
+    chunk: usize,
+    head: &str,
+    tail: &str,
+    per_row: usize,
+    rows: &[T],
+    row: impl Fn(usize) -> String,
+    bind: impl for<'a> Fn(AnyQuery<'a>, &'a T) -> AnyQuery<'a>,
+) -> Result<()> {
     for part in rows.chunks(chunk) {
         let values: Vec<String> = (0..part.len()).map(|k| row(k * per_row + 1)).collect();
         let sql = format!("INSERT INTO {head} VALUES {}{tail}", values.join(", "));

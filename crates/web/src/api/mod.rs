@@ -14,6 +14,7 @@ mod mailboxes;
 mod orgs;
 pub mod paper;
 mod payments;
+mod search;
 pub mod trusted;
 
 use crate::ctx::CtxRef;
@@ -43,6 +44,7 @@ pub fn routes() -> Router<State> {
         .merge(cases::routes())
         .merge(decisions::routes())
         .merge(documents::routes())
+        .merge(search::routes())
         .route("/api/{*rest}", axum::routing::any(not_found))
 }
 
@@ -74,6 +76,7 @@ pub fn document() -> Document {
         cases::Doc::openapi(),
         decisions::Doc::openapi(),
         documents::Doc::openapi(),
+        search::Doc::openapi(),
     ] {
         doc.merge(part);
     }

@@ -625,6 +625,7 @@ async fn import_jrwa(
 
 /// A register entry as its row shows it.
 struct EntryRow {
+    id: String,
     number: String,
     /// (ISO, in words)
     at: (String, String),
@@ -667,6 +668,7 @@ async fn register_page(
     let rows = entries
         .into_iter()
         .map(|e| EntryRow {
+            id: e.id,
             number: format!("{}/{}", e.number, e.year),
             at: when(&ctx, e.received_at),
             kind: ctx.t(&format!("register-kind-{}", e.kind)),

@@ -23,6 +23,7 @@ mod own;
 mod paper;
 mod payments;
 mod register;
+mod search;
 mod security;
 mod signing;
 mod staff;
@@ -74,6 +75,7 @@ pub fn routes() -> Router<State> {
         .merge(forms::routes())
         .merge(payments::routes())
         .merge(cases::routes())
+        .merge(search::routes())
         .merge(decisions::routes())
         .merge(documents::routes())
 }
