@@ -16,6 +16,7 @@ mod forms;
 mod instances;
 mod matrix;
 mod paper;
+mod search;
 mod security;
 mod trust;
 mod trusted;

@@ -230,6 +230,9 @@ pub(crate) fn table() -> Vec<Row> {
         // An empty list: refused, nothing changes.
         r("POST", "/offices/{id}/jrwa", ADMIN1, 422),
         r("GET", "/api/v1/cases", CASE_WORKERS, 200),
+        // Nothing asked: nothing found, for those who work cases.
+        r("GET", "/search", CASE_WORKERS, 200),
+        r("GET", "/api/v1/search", CASE_WORKERS, 200),
         // An empty body: refused before anything is looked at.
         r("POST", "/api/v1/cases", ALL_SIGNED_IN, 422),
         r("GET", "/api/v1/cases/{id}", OR_CASE, 200),

@@ -24,8 +24,8 @@ pub struct Doc;
 #[into_params(parameter_in = Query)]
 pub struct SearchParams {
     /// Words (each finds the words that start with it, with or without diacritics), or a case
-    /// signature; at most 100 characters.
-    q: String,
+    /// signature; at most 100 characters. Without it nothing is found.
+    q: Option<String>,
     /// `case`, `entry` or `document`; all when left out.
     kind: Option<String>,
 }
@@ -66,7 +66,11 @@ async fn search(
         q.map_err(|_| ApiError(DomainError::invalid("query", "err-invalid"), ctx.lang))?;
     let found = state
         .services
-        .search_work(p, &q.q, q.kind.as_deref().unwrap_or(""))
+        .search_work(
+            p,
+            q.q.as_deref().unwrap_or(""),
+            q.kind.as_deref().unwrap_or(""),
+        )
         .await
         .map_err(|e| ApiError(e, ctx.lang))?;
     Ok(Json(SearchJson {
