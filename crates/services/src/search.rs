@@ -42,7 +42,7 @@ impl Services {
             return Err(DomainError::invalid("q", "err-search-long"));
         }
         let kinds = match kind.trim() {
-            "" => Vec::new(),
+            "" => WORK_KINDS.iter().map(|k| k.to_string()).collect(),
             k if WORK_KINDS.contains(&k) => vec![k.to_string()],
             _ => return Err(DomainError::invalid("kind", "err-search-kind")),
         };

@@ -31,7 +31,7 @@ pub struct RegisterEntry {
 }
 
 /// A case. Dates are civil dates written `YYYY-MM-DD`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Case {
     pub id: String,
     pub office_id: String,

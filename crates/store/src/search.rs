@@ -2,8 +2,10 @@
 //! of cases, register entries, case documents and messages index their items in the commit
 //! that stores them; this trait answers searches.
 
+use crate::cases::{Case, CaseDocument, RegisterEntry};
 use crate::*;
 use async_trait::async_trait;
+use okienko_domain::search;
 use okienko_domain::Millis;
 
 /// One item as the index keeps it.
@@ -23,18 +25,15 @@ pub struct SearchItem {
     pub words: Vec<String>,
 }
 
-/// A search: items of these scopes (and kinds, when any are named) with a word starting with
-/// each of the words (folded, see `domain::search::query_words`).
+/// A search: items of these scopes and kinds (at least one of each) with a word starting
+/// with each of the words (folded, see `domain::search::query_words`).
 #[derive(Debug, Clone, Default)]
 pub struct SearchQuery {
     pub scopes: Vec<String>,
     pub kinds: Vec<String>,
     pub words: Vec<String>,
-    /// Only items from `since` (included) to `until` (excluded).
-    pub since: Option<Millis>,
-    pub until: Option<Millis>,
-    /// Only items older than this `(at, item_id)` (the next page).
-    pub before: Option<(Millis, String)>,
+    /// Only items older than this one (ids are time-ordered): the next page.
+    pub before: Option<String>,
     pub limit: i64,
 }
 
@@ -49,9 +48,9 @@ pub struct SearchHit {
     pub opens: String,
 }
 
-/// A search's answer, newest first. `capped`: the rarest word asked starts more than
-/// [`SEARCH_CANDIDATES`] words in the scopes, and only that many were looked at (another
-/// word narrows it).
+/// A search's answer, newest first (by id: ids are time-ordered). `capped`: the rarest word
+/// asked starts at least [`SEARCH_CANDIDATES`] words in a scope, and only the newest that many
+/// were looked at (another word narrows it).
 #[derive(Debug, Clone, Default)]
 pub struct SearchPage {
     pub hits: Vec<SearchHit>,
@@ -60,7 +59,72 @@ pub struct SearchPage {
 
 /// How many items one search looks at, at most: what keeps a search of a million items as
 /// fast as a search of a thousand.
-pub const SEARCH_CANDIDATES: i64 = 5_000;
+pub const SEARCH_CANDIDATES: i64 = 1_000;
+
+/// A case in its department's scope: found by its signature (also as one word), title,
+/// party and JRWA class.
+pub fn case_item(c: &Case) -> SearchItem {
+    SearchItem {
+        scope: search::department_scope(&c.department_id),
+        kind: search::KIND_CASE.into(),
+        item_id: c.id.clone(),
+        at: c.created_at,
+        label: format!("{} {}", c.signature, c.title),
+        opens: search::case_path(&c.id),
+        words: search::index_words([
+            c.signature.as_str(),
+            &search::compact(&c.signature),
+            &c.title,
+            &c.party_name,
+        ]),
+    }
+}
+
+/// A register entry in its department's scope (the office's while it has none): found by
+/// its number, subject and correspondent.
+pub fn entry_item(e: &RegisterEntry) -> SearchItem {
+    let number = format!("{}/{}", e.number, e.year);
+    SearchItem {
+        scope: match &e.department_id {
+            Some(d) => search::department_scope(d),
+            None => search::office_scope(&e.office_id),
+        },
+        kind: search::KIND_ENTRY.into(),
+        item_id: e.id.clone(),
+        at: e.received_at,
+        label: format!("{number} {}", e.subject),
+        opens: search::entry_path(&e.office_id, e.year, e.number, &e.id),
+        words: search::index_words([number.as_str(), &e.subject, &e.correspondent]),
+    }
+}
+
+/// A case document in its case's department's scope: found by its title and the text of its
+/// latest version (`text`, extracted from the file).
+pub fn document_item(department_id: &str, d: &CaseDocument, at: Millis, text: &str) -> SearchItem {
+    SearchItem {
+        scope: search::department_scope(department_id),
+        kind: search::KIND_DOCUMENT.into(),
+        item_id: d.id.clone(),
+        at,
+        label: d.title.clone(),
+        opens: search::document_path(&d.case_id, &d.id),
+        words: search::index_words([d.title.as_str(), text]),
+    }
+}
+
+/// A message in a mailbox's scope: found by its subject and the names given with it (its
+/// sender's and recipients', `NewMessage::search_text`).
+pub fn message_item(m: &Message, mailbox: &str, at: Millis, names: &str) -> SearchItem {
+    SearchItem {
+        scope: search::mailbox_scope(mailbox),
+        kind: search::KIND_MESSAGE.into(),
+        item_id: m.id.clone(),
+        at,
+        label: m.subject.clone(),
+        opens: search::message_path(&m.id),
+        words: search::index_words([m.subject.as_str(), &m.sender, names]),
+    }
+}
 
 #[async_trait]
 pub trait SearchStore {

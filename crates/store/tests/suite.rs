@@ -2551,7 +2551,7 @@ async fn search_in_a_case(s: &SqlStore, first: &okienko_store::Case) {
     assert!(!entries.is_empty());
     assert!(entries.iter().all(|(k, _)| k == "entry"));
     assert!(
-        found(ask("department:d2", &[], &["kowal"]))
+        found(ask("department:d2", &["entry", "case"], &["kowal"]))
             .await
             .is_empty(),
         "another department's"
@@ -2570,9 +2570,13 @@ async fn search_in_a_case(s: &SqlStore, first: &okienko_store::Case) {
     );
     // The document is found by its latest version's text and opens its case.
     assert!(
-        found(ask("department:d1", &[], &["dzierzawy"]))
-            .await
-            .is_empty(),
+        found(ask(
+            "department:d1",
+            &["case", "entry", "document"],
+            &["dzierzawy"]
+        ))
+        .await
+        .is_empty(),
         "the old version's text"
     );
     let page = s

@@ -3,7 +3,9 @@
 //! database (one department, class and year: every opening takes the same number row, the
 //! hardest case), then the department's open-case list by deadline once the database holds a
 //! million cases (loaded straight into the database with one statement per 100,000 rows, as a
-//! large office's history would be migrated; the measured requests go through the server).
+//! large office's history would be migrated; the measured requests go through the server),
+//! then full-text searches over those cases and in an office mailbox of a million messages
+//! (their search words put into the index by the store's own code, `okienko_store::search`).
 
 use super::delivery::{closed_loop, ms, sign_in, Sender};
 use super::wire::{self, Client};
@@ -25,13 +27,85 @@ pub struct CasesBenchArgs {
     /// Cases in the database before the list is measured.
     #[arg(long, default_value_t = 1_000_000)]
     pub cases: u64,
+    /// Messages in the office's mailbox before its search is measured.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub messages: u64,
     /// The started demo's database (e.g. a postgres:// URL); SQLite in a fresh folder if unset.
     #[arg(long)]
     pub database_url: Option<String>,
 }
 
+/// What the loaded cases are about, and who they are for: case `i` has title
+/// `TITLES[i % 8] nr i` and party `NAMES[i / 16 % 8] SURNAMES[i % 16]`.
+const TITLES: [&str; 8] = [
+    "Zajęcie pasa drogowego",
+    "Wycinka drzew",
+    "Zezwolenie na sprzedaż alkoholu",
+    "Dowód osobisty",
+    "Zameldowanie na pobyt stały",
+    "Decyzja o warunkach zabudowy",
+    "Podatek od nieruchomości",
+    "Dodatek mieszkaniowy",
+];
+const SURNAMES: [&str; 16] = [
+    "Kowalski",
+    "Nowak",
+    "Wiśniewski",
+    "Wójcik",
+    "Kowalczyk",
+    "Kamiński",
+    "Lewandowski",
+    "Zieliński",
+    "Szymański",
+    "Woźniak",
+    "Dąbrowski",
+    "Kozłowski",
+    "Jankowski",
+    "Mazur",
+    "Kwiatkowski",
+    "Krawczyk",
+];
+const NAMES: [&str; 8] = [
+    "Jan",
+    "Anna",
+    "Piotr",
+    "Maria",
+    "Tomasz",
+    "Katarzyna",
+    "Paweł",
+    "Małgorzata",
+];
+
+/// `CASE {expr} WHEN 0 THEN 'a' WHEN 1 THEN 'b' … END`.
+fn pick(expr: &str, words: &[&str]) -> String {
+    let arms: Vec<String> = words
+        .iter()
+        .enumerate()
+        .map(|(k, w)| format!("WHEN {k} THEN '{w}'"))
+        .collect();
+    format!("CASE {expr} {} END", arms.join(" "))
+}
+
+/// After a load from outside the server (SQLite): the WAL folded back into the file, as the
+/// server does with what it writes itself, and a change of schema, so that the server's open
+/// connections read the statistics ANALYZE just wrote (SQLite reads them with the schema; a
+/// server planning a million rows with the statistics of a thousand is not what is measured).
+async fn fresh_statistics(pool: &sqlx::AnyPool) -> anyhow::Result<()> {
+    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+        .execute(pool)
+        .await?;
+    sqlx::query("CREATE TABLE bench_statistics_changed (x BIGINT)")
+        .execute(pool)
+        .await?;
+    sqlx::query("DROP TABLE bench_statistics_changed")
+        .execute(pool)
+        .await?;
+    Ok(())
+}
+
 /// Adds `n` cases to the office's two departments straight into the database: half each,
-/// 60 % open, 10 % suspended, 30 % closed, deadlines spread over two years.
+/// 60 % open, 10 % suspended, 30 % closed, deadlines spread over two years; then their search
+/// words, made by the store's own code.
 async fn load(url: &str, office: &str, n: u64) -> anyhow::Result<()> {
     let store = okienko_store::open(url).await?;
     let pool = store.raw_pool();
@@ -69,9 +143,12 @@ async fn load(url: &str, office: &str, n: u64) -> anyhow::Result<()> {
         "INSERT INTO cases ({columns}) SELECT 'bench-' || {text}, $3, \
            CASE WHEN i % 2 = 0 THEN $4 ELSE $5 END, '6220', i, 2025, \
            CASE WHEN i % 2 = 0 THEN 'OR' ELSE 'GK' END || '.6220.' || {text} || '.2025', \
-           'Zajęcie pasa drogowego nr ' || {text}, NULL, 'Strona ' || {text}, NULL, \
+           {title} || ' nr ' || {text}, NULL, {name} || ' ' || {surname}, NULL, \
            CASE WHEN i % 10 = 0 THEN 'suspended' WHEN i % 10 < 4 THEN 'closed' ELSE 'open' END, \
-           'month', '2025-12-01', 0, NULL, {deadline}, NULL, $6, 0, NULL FROM {series}"
+           'month', '2025-12-01', 0, NULL, {deadline}, NULL, $6, i, NULL FROM {series}",
+        title = pick("i % 8", &TITLES),
+        name = pick("(i / 16) % 8", &NAMES),
+        surname = pick("i % 16", &SURNAMES),
     );
     let started = Instant::now();
     let mut done = 0u64;
@@ -88,14 +165,160 @@ async fn load(url: &str, office: &str, n: u64) -> anyhow::Result<()> {
             .await?;
         done += k;
     }
+    let loaded = started.elapsed().as_secs_f64();
+    let started = Instant::now();
+    for first in (1..=n).step_by(10_000) {
+        let items: Vec<okienko_store::SearchItem> = (first..(first + 10_000).min(n + 1))
+            .map(|i| {
+                let unit = if i % 2 == 0 { "OR" } else { "GK" };
+                okienko_store::search::case_item(&okienko_store::Case {
+                    id: format!("bench-{i}"),
+                    office_id: office.to_string(),
+                    department_id: if i % 2 == 0 { or.clone() } else { gk.clone() },
+                    signature: format!("{unit}.6220.{i}.2025"),
+                    title: format!("{} nr {i}", TITLES[(i % 8) as usize]),
+                    party_name: format!(
+                        "{} {}",
+                        NAMES[((i / 16) % 8) as usize],
+                        SURNAMES[(i % 16) as usize]
+                    ),
+                    created_at: i as i64,
+                    ..Default::default()
+                })
+            })
+            .collect();
+        store.index_items(&items).await?;
+    }
+    let indexed = started.elapsed().as_secs_f64();
     sqlx::query(if pg { "ANALYZE cases" } else { "ANALYZE" })
         .execute(pool)
         .await?;
+    if !pg {
+        fresh_statistics(pool).await?;
+    }
+    if pg {
+        sqlx::query("ANALYZE search_words").execute(pool).await?;
+        sqlx::query("ANALYZE search_items").execute(pool).await?;
+    }
     println!(
-        "loaded {n} cases into the database in {:.1} s",
-        started.elapsed().as_secs_f64()
+        "loaded {n} cases into the database in {loaded:.1} s, their search words in {indexed:.1} s"
     );
     pool.close().await;
+    Ok(())
+}
+
+/// What the loaded messages are about: message `i` has subject `SUBJECTS[i % 8] nr i`.
+const SUBJECTS: [&str; 8] = [
+    "Wniosek o wydanie zaświadczenia",
+    "Odwołanie od decyzji",
+    "Skarga na działanie urzędu",
+    "Wniosek o udostępnienie informacji publicznej",
+    "Pismo w sprawie podatku",
+    "Zgłoszenie wycinki drzew",
+    "Wniosek o dodatek mieszkaniowy",
+    "Uzupełnienie braków formalnych",
+];
+
+/// Adds `n` messages from one person to the office's mailbox straight into the database, a
+/// minute apart, with their search words in the office mailbox's scope (made by the store's
+/// own code).
+async fn load_mailbox(url: &str, office_box: &str, sender: &str, n: u64) -> anyhow::Result<()> {
+    let store = okienko_store::open(url).await?;
+    let pool = store.raw_pool();
+    let pg = url.starts_with("postgres");
+    // Ids in the order they were sent, as okienko's own (time-ordered) ids are.
+    let (series, text, id) = if pg {
+        (
+            "generate_series(CAST($1 AS BIGINT), CAST($2 AS BIGINT)) AS s(i)",
+            "CAST(i AS TEXT)",
+            "lpad(CAST(i AS TEXT), 8, '0')",
+        )
+    } else {
+        (
+            "(WITH RECURSIVE s(i) AS (SELECT $1 UNION ALL SELECT i + 1 FROM s WHERE i < $2) SELECT i FROM s) AS s",
+            "i",
+            "printf('%08d', i)",
+        )
+    };
+    let subject = pick("i % 8", &SUBJECTS);
+    let messages = format!(
+        "INSERT INTO messages (id, sender, sender_user_id, subject, body, sent_at, idempotency_key, reply_to, thread_id) \
+         SELECT 'bench-m-' || {id}, $3, NULL, {subject} || ' nr ' || {text}, 'Treść', 1700000000000 + i * 60000, NULL, NULL, \
+         'bench-m-' || {id} FROM {series}"
+    );
+    let deliveries = format!(
+        "INSERT INTO deliveries (message_id, recipient, sent_at, delivered_at, opened_at, deemed_at, deemable) \
+         SELECT 'bench-m-' || {id}, $3, 1700000000000 + i * 60000, 1700000000000 + i * 60000, NULL, NULL, 0 FROM {series}"
+    );
+    let started = Instant::now();
+    let mut done = 0u64;
+    while done < n {
+        let k = (n - done).min(100_000);
+        for (sql, who) in [(&messages, sender), (&deliveries, office_box)] {
+            sqlx::query(sql)
+                .bind((done + 1) as i64)
+                .bind((done + k) as i64)
+                .bind(who)
+                .execute(pool)
+                .await?;
+        }
+        done += k;
+    }
+    let loaded = started.elapsed().as_secs_f64();
+    let started = Instant::now();
+    for first in (1..=n).step_by(10_000) {
+        let items: Vec<okienko_store::SearchItem> = (first..(first + 10_000).min(n + 1))
+            .map(|i| {
+                let at = 1_700_000_000_000 + i as i64 * 60_000;
+                let m = okienko_store::Message {
+                    id: format!("bench-m-{i:08}"),
+                    sender: sender.to_string(),
+                    subject: format!("{} nr {i}", SUBJECTS[(i % 8) as usize]),
+                    sent_at: at,
+                    ..Default::default()
+                };
+                okienko_store::search::message_item(&m, office_box, at, "Jan Kowalski")
+            })
+            .collect();
+        store.index_items(&items).await?;
+    }
+    let indexed = started.elapsed().as_secs_f64();
+    if pg {
+        for t in ["messages", "deliveries", "search_words", "search_items"] {
+            sqlx::query(&format!("VACUUM ANALYZE {t}"))
+                .execute(pool)
+                .await?;
+        }
+    } else {
+        sqlx::query("ANALYZE").execute(pool).await?;
+        fresh_statistics(pool).await?;
+    }
+    println!("loaded {n} messages into the office's mailbox in {loaded:.1} s, their search words in {indexed:.1} s");
+    pool.close().await;
+    Ok(())
+}
+
+/// Measures GET requests (each must answer 200) at each connection count.
+async fn measure_gets(
+    client: &std::sync::Arc<Vec<Client>>,
+    auth: &str,
+    what: &str,
+    path: &str,
+    connections: &[usize],
+    seconds: u64,
+) -> anyhow::Result<()> {
+    let request = wire::request("GET", path, &[("Authorization", auth)], &[]);
+    let sender = Sender::raw(client, request, 200);
+    for &c in connections {
+        let t = Instant::now();
+        let (lat, failed) = closed_loop(&sender, c, seconds, 0).await?;
+        println!(
+            "{what}, {c:>3} connections: {:>5.0}/s; p50 {:.2} ms, p99 {:.2} ms (failed: {failed})",
+            lat.len() as f64 / t.elapsed().as_secs_f64(),
+            ms(percentile(&lat, 0.5)),
+            ms(percentile(&lat, 0.99)),
+        );
+    }
     Ok(())
 }
 
@@ -182,20 +405,126 @@ pub async fn run_cases(args: CasesBenchArgs) -> anyhow::Result<()> {
             "/api/v1/cases?limit=50&cursor=2026-12-31~bench-5".to_string(),
         ),
     ];
+    let in_db = args.cases as usize + opened;
     for (what, path) in pages {
-        let request = wire::request("GET", &path, &[("Authorization", &auth)], &[]);
-        let list = Sender::raw(&client, request, 200);
-        for &c in &args.list_connections {
-            let t = Instant::now();
-            let (lat, failed) = closed_loop(&list, c, args.seconds.min(5), 0).await?;
-            println!(
-                "open cases of a department by deadline, {what}, {} cases in the database, {c:>3} connections: {:>5.0}/s; p50 {:.2} ms, p99 {:.2} ms (failed: {failed})",
-                args.cases as usize + opened,
-                lat.len() as f64 / t.elapsed().as_secs_f64(),
-                ms(percentile(&lat, 0.5)),
-                ms(percentile(&lat, 0.99)),
-            );
-        }
+        let what = format!(
+            "open cases of a department by deadline, {what}, {in_db} cases in the database"
+        );
+        measure_gets(
+            &client,
+            &auth,
+            &what,
+            &path,
+            &args.list_connections,
+            args.seconds.min(5),
+        )
+        .await?;
+    }
+
+    // 3. Full-text search over the cases (the official's departments).
+    // Case `i` (even: the official's department, OR) is for Jan Kowalski when i % 16 = 0;
+    // "Kowalski" never meets "zameldowanie" (i % 8 = 4); "zameldowanie" is in a quarter of
+    // the department's cases.
+    let i = (args.cases / 32).max(1) * 16;
+    let searches = [
+        ("a case signature", format!("q=OR.6220.{i}.2025")),
+        (
+            "a party's name and a case number",
+            format!("q=kowalski%20{i}"),
+        ),
+        ("a common word (capped)", "q=zameldowanie".to_string()),
+        (
+            "two common words that never meet",
+            "q=kowalski%20zameldowanie".to_string(),
+        ),
+        ("a word nobody used", "q=xyzzy".to_string()),
+    ];
+    for (what, q) in searches {
+        let path = format!("/api/v1/search?{q}");
+        let check: serde_json::Value = http
+            .get(format!("{base}{path}"))
+            .bearer_auth(&anna)
+            .send()
+            .await?
+            .json()
+            .await?;
+        let what = format!(
+            "search of {in_db} cases, {what} ({} found{})",
+            check["items"].as_array().map_or(0, Vec::len),
+            if check["capped"] == true {
+                ", capped"
+            } else {
+                ""
+            }
+        );
+        measure_gets(
+            &client,
+            &auth,
+            &what,
+            &path,
+            &args.list_connections,
+            args.seconds.min(5),
+        )
+        .await?;
+    }
+
+    // 4. Search in an office mailbox of a million messages.
+    let (office_box, sender): (String, String) = {
+        let store = okienko_store::open(&server.database_url()).await?;
+        let pool = store.raw_pool();
+        let office_box = sqlx::query_scalar::<_, String>(
+            "SELECT address FROM mailboxes WHERE office_id = $1 AND kind = 'public_body' ORDER BY created_at LIMIT 1",
+        )
+        .bind(&office)
+        .fetch_one(pool)
+        .await?;
+        let sender = sqlx::query_scalar::<_, String>(
+            "SELECT m.address FROM mailboxes m JOIN users u ON u.id = m.owner_user_id WHERE u.email = 'jan.kowalski@okienko.test' LIMIT 1",
+        )
+        .fetch_one(pool)
+        .await?;
+        pool.close().await;
+        (office_box, sender)
+    };
+    load_mailbox(&server.database_url(), &office_box, &sender, args.messages).await?;
+    // "Skarga" (i % 8 = 2) never meets "odwołanie" (i % 8 = 1).
+    let mailbox_searches = [
+        ("no words (the inbox's first page)", "limit=50".to_string()),
+        (
+            "a message's number",
+            format!("q=nr%20{}", args.messages / 2 + 1),
+        ),
+        ("a common word (capped)", "q=wniosek".to_string()),
+        (
+            "two common words that never meet",
+            "q=skarga%20odwolanie".to_string(),
+        ),
+        ("a word nobody used", "q=xyzzy".to_string()),
+    ];
+    for (what, q) in mailbox_searches {
+        let path = format!("/api/v1/mailboxes/{office_box}/messages?{q}");
+        let check: serde_json::Value = http
+            .get(format!("{base}{path}"))
+            .bearer_auth(&anna)
+            .send()
+            .await?
+            .json()
+            .await?;
+        anyhow::ensure!(check["items"].is_array(), "mailbox search: {check}");
+        let what = format!(
+            "search of an office mailbox of {} messages, {what} ({} found)",
+            args.messages,
+            check["items"].as_array().map_or(0, Vec::len),
+        );
+        measure_gets(
+            &client,
+            &auth,
+            &what,
+            &path,
+            &args.list_connections,
+            args.seconds.min(5),
+        )
+        .await?;
     }
     if let Some(mib) = server.peak_rss_mib() {
         println!("server peak RSS: {mib:.1} MiB");

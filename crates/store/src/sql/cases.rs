@@ -141,7 +141,7 @@ async fn insert_entry_in(conn: &mut sqlx::AnyConnection, e: &RegisterEntry) -> R
         .await?;
     super::search::index_in(
         conn,
-        &[super::search::entry_item(&RegisterEntry {
+        &[crate::search::entry_item(&RegisterEntry {
             number,
             ..e.clone()
         })],
@@ -488,7 +488,7 @@ impl crate::CaseStore for SqlStore {
             },
         )
         .await?;
-        let items: Vec<_> = out.iter().map(super::search::case_item).collect();
+        let items: Vec<_> = out.iter().map(crate::search::case_item).collect();
         super::search::index_in(&mut tx, &items).await?;
         for case in &out {
             if let Some(entry) = &case.register_entry_id {
@@ -684,7 +684,7 @@ impl crate::CaseStore for SqlStore {
             .fetch_one(&mut *tx)
             .await?
             .try_get(0)?;
-        let item = super::search::document_item(&department, d, first.at, &first.text);
+        let item = crate::search::document_item(&department, d, first.at, &first.text);
         super::search::index_in(&mut tx, &[item]).await?;
         insert_event(&mut tx, event).await?;
         Self::audit_in(&mut tx, audit).await?;
@@ -773,7 +773,7 @@ impl crate::CaseStore for SqlStore {
                 .fetch_one(&mut *tx)
                 .await?
                 .try_get(0)?;
-            let item = super::search::document_item(&department, &d, v.at, &v.text);
+            let item = crate::search::document_item(&department, &d, v.at, &v.text);
             super::search::reindex_in(&mut tx, &[item]).await?;
         }
         insert_event(&mut tx, event).await?;

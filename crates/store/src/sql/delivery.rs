@@ -140,28 +140,28 @@ impl crate::DeliveryStore for SqlStore {
         // index (a page at a time), then those of them in the folder. Reading the folder
         // for the words was a scan of the whole mailbox.
         let mut out = Vec::new();
-        let mut after = before.clone();
+        let mut after = before.as_ref().map(|(_, id)| id.clone());
+        // As many as the page asks (most found are in the folder asked); more if not.
+        let page_size = limit.clamp(20, 200);
         loop {
             let page = self
                 .search(&crate::SearchQuery {
                     scopes: vec![okienko_domain::search::mailbox_scope(address)],
                     kinds: vec![okienko_domain::search::KIND_MESSAGE.into()],
                     words: filter.words.clone(),
-                    since: filter.since,
-                    until: filter.until,
                     before: after.clone(),
-                    limit: 200,
+                    limit: page_size,
                 })
                 .await?;
             let Some(last) = page.hits.last() else { break };
-            after = Some((last.at, last.item_id.clone()));
+            after = Some(last.item_id.clone());
             let ids: Vec<String> = page.hits.iter().map(|h| h.item_id.clone()).collect();
             let wanted = limit - out.len() as i64;
             out.extend(
                 self.list_page(address, folder, filter, before.clone(), wanted, Some(&ids))
                     .await?,
             );
-            if out.len() as i64 >= limit || page.hits.len() < 200 {
+            if out.len() as i64 >= limit || (page.hits.len() as i64) < page_size {
                 break;
             }
         }
@@ -484,14 +484,14 @@ pub(super) async fn insert_message_rows(
             .iter()
             .flat_map(|n| {
                 let m = &n.message;
-                std::iter::once(super::search::message_item(
+                std::iter::once(crate::search::message_item(
                     m,
                     &m.sender,
                     m.sent_at,
                     &n.search_text,
                 ))
                 .chain(n.deliveries.iter().map(|d| {
-                    super::search::message_item(m, &d.recipient, d.sent_at, &n.search_text)
+                    crate::search::message_item(m, &d.recipient, d.sent_at, &n.search_text)
                 }))
             })
             .collect();
@@ -613,12 +613,18 @@ impl SqlStore {
             let marks: Vec<String> = (0..ids.len()).map(|k| format!("${}", k + 9)).collect();
             narrow.push_str(&format!(" AND m.id IN ({})", marks.join(", ")));
         }
+        // The messages a search found are looked up one by one (a CROSS JOIN keeps SQLite
+        // from walking the whole inbox in date order to meet them); a folder is walked.
+        let join = if ids.is_some() {
+            "messages m CROSS JOIN deliveries d WHERE d.message_id = m.id AND"
+        } else {
+            "deliveries d JOIN messages m ON m.id = d.message_id WHERE"
+        };
         let inbox = |archived: &str| {
             format!(
                 "SELECT m.id AS id, m.sender AS sender, m.subject AS subject, d.sent_at AS sent_at, d.opened_at AS opened_at, \
                  d.deemed_at AS deemed_at, d.delivered_at AS delivered_at, d.deemable AS deemable, 0 AS outgoing \
-                 FROM deliveries d JOIN messages m ON m.id = d.message_id \
-                 WHERE d.recipient = $1 AND d.archived_at IS {archived} AND {narrow}"
+                 FROM {join} d.recipient = $1 AND d.archived_at IS {archived} AND {narrow}"
             )
         };
         let sent = |archived: &str| {

@@ -7,80 +7,13 @@
 //! test on the few items the rarest word gave.
 
 use super::*;
-use crate::cases::{Case, CaseDocument, RegisterEntry};
-use crate::search::{SearchHit, SearchItem, SearchPage, SearchQuery, SEARCH_CANDIDATES};
+use crate::cases::CaseDocument;
+use crate::search::{
+    case_item, document_item, entry_item, message_item, SearchHit, SearchItem, SearchPage,
+    SearchQuery, SEARCH_CANDIDATES,
+};
 use crate::Message;
 use okienko_domain::search::{self, next_prefix, words_line};
-
-/// A case in its department's scope: found by its signature (also as one word), title,
-/// party and JRWA class.
-pub(super) fn case_item(c: &Case) -> SearchItem {
-    SearchItem {
-        scope: search::department_scope(&c.department_id),
-        kind: search::KIND_CASE.into(),
-        item_id: c.id.clone(),
-        at: c.created_at,
-        label: format!("{} {}", c.signature, c.title),
-        opens: search::case_path(&c.id),
-        words: search::index_words([
-            c.signature.as_str(),
-            &search::compact(&c.signature),
-            &c.title,
-            &c.party_name,
-        ]),
-    }
-}
-
-/// A register entry in its department's scope (the office's while it has none): found by
-/// its number, subject and correspondent.
-pub(super) fn entry_item(e: &RegisterEntry) -> SearchItem {
-    let number = format!("{}/{}", e.number, e.year);
-    SearchItem {
-        scope: match &e.department_id {
-            Some(d) => search::department_scope(d),
-            None => search::office_scope(&e.office_id),
-        },
-        kind: search::KIND_ENTRY.into(),
-        item_id: e.id.clone(),
-        at: e.received_at,
-        label: format!("{number} {}", e.subject),
-        opens: search::entry_path(&e.office_id, e.year, e.number, &e.id),
-        words: search::index_words([number.as_str(), &e.subject, &e.correspondent]),
-    }
-}
-
-/// A case document in its case's department's scope: found by its title and the text of its
-/// latest version (`text`, extracted from the file).
-pub(super) fn document_item(
-    department_id: &str,
-    d: &CaseDocument,
-    at: Millis,
-    text: &str,
-) -> SearchItem {
-    SearchItem {
-        scope: search::department_scope(department_id),
-        kind: search::KIND_DOCUMENT.into(),
-        item_id: d.id.clone(),
-        at,
-        label: d.title.clone(),
-        opens: search::document_path(&d.case_id, &d.id),
-        words: search::index_words([d.title.as_str(), text]),
-    }
-}
-
-/// A message in a mailbox's scope: found by its subject and the names given with it (its
-/// sender's and recipients', `NewMessage::search_text`).
-pub(super) fn message_item(m: &Message, mailbox: &str, at: Millis, names: &str) -> SearchItem {
-    SearchItem {
-        scope: search::mailbox_scope(mailbox),
-        kind: search::KIND_MESSAGE.into(),
-        item_id: m.id.clone(),
-        at,
-        label: m.subject.clone(),
-        opens: search::message_path(&m.id),
-        words: search::index_words([m.subject.as_str(), &m.sender, names]),
-    }
-}
 
 /// Indexes a message in one more mailbox (a held submission reaching the office once paid)
 /// as its sender's mailbox has it.
@@ -225,12 +158,12 @@ pub(super) async fn index_in(conn: &mut sqlx::AnyConnection, items: &[SearchItem
     insert_rows_by(
         conn,
         64,
-        "search_words (scope, word, kind, item_id)",
+        "search_words (scope, kind, word, item_id)",
         " ON CONFLICT DO NOTHING",
         4,
         &words,
         |k| marks(k, 4),
-        |q, (i, w)| q.bind(&i.scope).bind(*w).bind(&i.kind).bind(&i.item_id),
+        |q, (i, w)| q.bind(&i.scope).bind(&i.kind).bind(*w).bind(&i.item_id),
     )
     .await
 }
@@ -275,33 +208,51 @@ pub(super) async fn reindex_in(conn: &mut sqlx::AnyConnection, items: &[SearchIt
     index_in(conn, items).await
 }
 
-/// `$n, $n+1, …` for the values, pushed onto `binds`.
-fn list(binds: &mut Vec<String>, values: &[String]) -> String {
-    let mut marks = Vec::with_capacity(values.len());
-    for v in values {
-        binds.push(v.clone());
-        marks.push(format!("${}", binds.len()));
-    }
-    marks.join(", ")
+/// Pushes a bind, returns its mark.
+fn mark(binds: &mut Vec<String>, value: &str) -> String {
+    binds.push(value.to_string());
+    format!("${}", binds.len())
 }
 
-/// `search_words` rows of the scopes (and kinds) whose word starts with `word`, as a WHERE
-/// clause; binds pushed.
-fn word_range(binds: &mut Vec<String>, q: &SearchQuery, word: &str) -> Option<String> {
+/// The `search_words` rows of one scope and kind whose word starts with `word`, older than
+/// `before`: a WHERE clause, binds pushed. Read backwards, the newest of each word come first
+/// (ids are time-ordered).
+fn word_range(
+    binds: &mut Vec<String>,
+    q: &SearchQuery,
+    scope: &str,
+    kind: &str,
+    word: &str,
+) -> Option<String> {
     let next = next_prefix(word)?;
-    let scopes = list(binds, &q.scopes);
-    binds.push(word.to_string());
-    let from = binds.len();
-    binds.push(next);
     let mut clause = format!(
-        "scope IN ({scopes}) AND word >= ${from} AND word < ${}",
-        from + 1
+        "scope = {} AND kind = {} AND word >= {} AND word < {}",
+        mark(binds, scope),
+        mark(binds, kind),
+        mark(binds, word),
+        mark(binds, &next)
     );
-    if !q.kinds.is_empty() {
-        let kinds = list(binds, &q.kinds);
-        clause.push_str(&format!(" AND kind IN ({kinds})"));
+    if let Some(before) = &q.before {
+        clause.push_str(&format!(" AND item_id < {}", mark(binds, before)));
     }
     Some(clause)
+}
+
+/// The candidates of a word: per scope and kind, its newest rows (at most
+/// [`SEARCH_CANDIDATES`] each), as a subquery of `(scope, kind, item_id)`.
+fn candidates(binds: &mut Vec<String>, q: &SearchQuery, word: &str) -> Option<String> {
+    let mut parts = Vec::new();
+    for scope in &q.scopes {
+        for kind in &q.kinds {
+            let clause = word_range(binds, q, scope, kind, word)?;
+            parts.push(format!(
+                "SELECT * FROM (SELECT scope, kind, item_id FROM search_words WHERE {clause} \
+                 ORDER BY word DESC, item_id DESC LIMIT {SEARCH_CANDIDATES}) p{}",
+                parts.len()
+            ));
+        }
+    }
+    Some(parts.join(" UNION ALL "))
 }
 
 fn bind_all<'a>(sql: &'a str, binds: &'a [String]) -> AnyQuery<'a> {
@@ -312,80 +263,78 @@ fn bind_all<'a>(sql: &'a str, binds: &'a [String]) -> AnyQuery<'a> {
     q
 }
 
+impl SqlStore {
+    /// Puts items into the index in one commit (loading a large office's history: the
+    /// benchmarks; everything okienko stores itself is indexed in its own commit).
+    pub async fn index_items(&self, items: &[SearchItem]) -> Result<()> {
+        let mut tx = self.writer.begin().await?;
+        index_in(&mut tx, items).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
 #[async_trait]
 impl crate::SearchStore for SqlStore {
     async fn search(&self, q: &SearchQuery) -> Result<SearchPage> {
-        if q.scopes.is_empty() || q.words.is_empty() {
+        if q.scopes.is_empty() || q.kinds.is_empty() || q.words.is_empty() {
             return Ok(SearchPage::default());
         }
         // The rarest word asked drives: how many rows each word's range has, counted no
         // further than the candidates a search looks at.
-        let mut driver: Option<(i64, &String)> = None;
+        let mut driver: Option<(i64, i64, &String)> = None;
         for w in &q.words {
             let mut binds = Vec::new();
-            let Some(clause) = word_range(&mut binds, q, w) else {
+            let Some(sub) = candidates(&mut binds, q, w) else {
                 return Ok(SearchPage::default());
             };
             let sql = format!(
-                "SELECT COUNT(*) FROM (SELECT 1 FROM search_words WHERE {clause} LIMIT {}) x",
-                SEARCH_CANDIDATES + 1
+                "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT), CAST(COALESCE(MAX(n), 0) AS BIGINT) FROM \
+                 (SELECT COUNT(*) AS n FROM ({sub}) x GROUP BY scope, kind) y"
             );
-            let n: i64 = bind_all(&sql, &binds)
-                .fetch_one(&self.reader)
-                .await?
-                .try_get(0)?;
+            let row = bind_all(&sql, &binds).fetch_one(&self.reader).await?;
+            let (n, most): (i64, i64) = (row.try_get(0)?, row.try_get(1)?);
             if n == 0 {
                 return Ok(SearchPage::default());
             }
-            if driver.is_none_or(|(m, _)| n < m) {
-                driver = Some((n, w));
+            if driver.is_none_or(|(m, _, _)| n < m) {
+                driver = Some((n, most, w));
             }
         }
-        let Some((count, first)) = driver else {
+        let Some((_, most, first)) = driver else {
             return Ok(SearchPage::default());
         };
         let mut binds = Vec::new();
-        let Some(clause) = word_range(&mut binds, q, first) else {
+        let Some(sub) = candidates(&mut binds, q, first) else {
             return Ok(SearchPage::default());
         };
-        // Of one scope, the newest items of a word come first (ids are time-ordered), so a
-        // word with more candidates than are looked at still answers with the newest.
-        let order = if q.scopes.len() == 1 {
-            " ORDER BY word DESC, kind DESC, item_id DESC"
+        let limit = q.limit.clamp(1, SEARCH_CANDIDATES);
+        let others: Vec<&String> = q.words.iter().filter(|w| *w != first).collect();
+        // One word: the newest candidates, then only their rows. More: every candidate's
+        // words line is tested for the others.
+        let sql = if others.is_empty() {
+            format!(
+                "SELECT i.scope, i.kind, i.item_id, i.at, i.label, i.opens FROM search_items i JOIN \
+                 (SELECT DISTINCT c.scope, c.kind, c.item_id FROM ({sub}) c \
+                  ORDER BY c.item_id DESC LIMIT {limit}) c \
+                 ON i.scope = c.scope AND i.kind = c.kind AND i.item_id = c.item_id \
+                 ORDER BY i.item_id DESC"
+            )
         } else {
-            ""
+            let mut like = String::new();
+            for w in others {
+                like.push_str(&format!(
+                    " AND i.words LIKE {}",
+                    mark(&mut binds, &format!("% {w}%"))
+                ));
+            }
+            format!(
+                "SELECT i.scope, i.kind, i.item_id, i.at, i.label, i.opens FROM search_items i JOIN \
+                 (SELECT DISTINCT c.scope, c.kind, c.item_id FROM ({sub}) c) c \
+                 ON i.scope = c.scope AND i.kind = c.kind AND i.item_id = c.item_id \
+                 WHERE 1 = 1{like} ORDER BY i.item_id DESC LIMIT {limit}"
+            )
         };
-        let mut sql = format!(
-            "SELECT i.scope, i.kind, i.item_id, i.at, i.label, i.opens FROM search_items i JOIN \
-             (SELECT DISTINCT scope, kind, item_id FROM \
-               (SELECT scope, kind, item_id FROM search_words WHERE {clause}{order} LIMIT {SEARCH_CANDIDATES}) c0) c \
-             ON i.scope = c.scope AND i.kind = c.kind AND i.item_id = c.item_id WHERE 1 = 1"
-        );
-        for w in q.words.iter().filter(|w| *w != first) {
-            binds.push(format!("% {w}%"));
-            sql.push_str(&format!(" AND i.words LIKE ${}", binds.len()));
-        }
-        let mut filters = Vec::new();
-        if let Some(since) = q.since {
-            filters.push(format!(" AND i.at >= {since}"));
-        }
-        if let Some(until) = q.until {
-            filters.push(format!(" AND i.at < {until}"));
-        }
-        if let Some((at, id)) = &q.before {
-            binds.push(id.clone());
-            filters.push(format!(
-                " AND (i.at < {at} OR (i.at = {at} AND i.item_id < ${}))",
-                binds.len()
-            ));
-        }
-        for f in filters {
-            sql.push_str(&f);
-        }
-        sql.push_str(&format!(
-            " ORDER BY i.at DESC, i.item_id DESC LIMIT {}",
-            q.limit.clamp(1, SEARCH_CANDIDATES)
-        ));
         let hits = self
             .all(bind_all(&sql, &binds), |r| {
                 Ok(SearchHit {
@@ -400,7 +349,7 @@ impl crate::SearchStore for SqlStore {
             .await?;
         Ok(SearchPage {
             hits,
-            capped: count > SEARCH_CANDIDATES,
+            capped: most >= SEARCH_CANDIDATES,
         })
     }
 }
