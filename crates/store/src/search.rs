@@ -48,18 +48,19 @@ pub struct SearchHit {
     pub opens: String,
 }
 
-/// A search's answer, newest first (by id: ids are time-ordered). `capped`: the rarest word
-/// asked starts at least [`SEARCH_CANDIDATES`] words in a scope, and only the newest that many
-/// were looked at (another word narrows it).
+/// A search's answer, newest first (by id: ids are time-ordered). `capped`: of several words
+/// asked, the rarest starts at least [`SEARCH_CANDIDATES`] words of one scope and kind, and
+/// only the newest that many were tested for the others (another word narrows it). One word
+/// asked answers with its newest items, never capped.
 #[derive(Debug, Clone, Default)]
 pub struct SearchPage {
     pub hits: Vec<SearchHit>,
     pub capped: bool,
 }
 
-/// How many items one search looks at, at most: what keeps a search of a million items as
-/// fast as a search of a thousand.
-pub const SEARCH_CANDIDATES: i64 = 1_000;
+/// How many items of one scope and kind a search of several words tests, at most: what keeps
+/// a search of a million items as fast as a search of a thousand.
+pub const SEARCH_CANDIDATES: i64 = 500;
 
 /// A case in its department's scope: found by its signature (also as one word), title,
 /// party and JRWA class.

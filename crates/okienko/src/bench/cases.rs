@@ -432,7 +432,10 @@ pub async fn run_cases(args: CasesBenchArgs) -> anyhow::Result<()> {
             "a party's name and a case number",
             format!("q=kowalski%20{i}"),
         ),
-        ("a common word (capped)", "q=zameldowanie".to_string()),
+        (
+            "a common word (a quarter of the cases)",
+            "q=zameldowanie".to_string(),
+        ),
         (
             "two common words that never meet",
             "q=kowalski%20zameldowanie".to_string(),
@@ -494,7 +497,10 @@ pub async fn run_cases(args: CasesBenchArgs) -> anyhow::Result<()> {
             "a message's number",
             format!("q=nr%20{}", args.messages / 2 + 1),
         ),
-        ("a common word (capped)", "q=wniosek".to_string()),
+        (
+            "a common word (three in eight messages)",
+            "q=wniosek".to_string(),
+        ),
         (
             "two common words that never meet",
             "q=skarga%20odwolanie".to_string(),

@@ -238,16 +238,16 @@ fn word_range(
     Some(clause)
 }
 
-/// The candidates of a word: per scope and kind, its newest rows (at most
-/// [`SEARCH_CANDIDATES`] each), as a subquery of `(scope, kind, item_id)`.
-fn candidates(binds: &mut Vec<String>, q: &SearchQuery, word: &str) -> Option<String> {
+/// The candidates of a word: per scope and kind, its newest rows (at most `each`), as a
+/// subquery of `(scope, kind, item_id)`.
+fn candidates(binds: &mut Vec<String>, q: &SearchQuery, word: &str, each: i64) -> Option<String> {
     let mut parts = Vec::new();
     for scope in &q.scopes {
         for kind in &q.kinds {
             let clause = word_range(binds, q, scope, kind, word)?;
             parts.push(format!(
                 "SELECT * FROM (SELECT scope, kind, item_id FROM search_words WHERE {clause} \
-                 ORDER BY word DESC, item_id DESC LIMIT {SEARCH_CANDIDATES}) p{}",
+                 ORDER BY word DESC, item_id DESC LIMIT {each}) p{}",
                 parts.len()
             ));
         }
@@ -261,6 +261,17 @@ fn bind_all<'a>(sql: &'a str, binds: &'a [String]) -> AnyQuery<'a> {
         q = q.bind(b.as_str());
     }
     q
+}
+
+fn hit_from(r: &AnyRow) -> std::result::Result<SearchHit, sqlx::Error> {
+    Ok(SearchHit {
+        scope: r.try_get("scope")?,
+        kind: r.try_get("kind")?,
+        item_id: r.try_get("item_id")?,
+        at: r.try_get("at")?,
+        label: r.try_get("label")?,
+        opens: r.try_get("opens")?,
+    })
 }
 
 impl SqlStore {
@@ -280,12 +291,36 @@ impl crate::SearchStore for SqlStore {
         if q.scopes.is_empty() || q.kinds.is_empty() || q.words.is_empty() {
             return Ok(SearchPage::default());
         }
-        // The rarest word asked drives: how many rows each word's range has, counted no
-        // further than the candidates a search looks at.
-        let mut driver: Option<(i64, i64, &String)> = None;
-        for w in &q.words {
+        let limit = q.limit.clamp(1, SEARCH_CANDIDATES);
+        let mut words: Vec<&String> = q.words.iter().collect();
+        words.sort_unstable();
+        words.dedup();
+        // One word: its newest rows of each scope and kind are the answer (no more than a
+        // page of them is read).
+        if let [only] = words.as_slice() {
             let mut binds = Vec::new();
-            let Some(sub) = candidates(&mut binds, q, w) else {
+            let Some(sub) = candidates(&mut binds, q, only, limit) else {
+                return Ok(SearchPage::default());
+            };
+            let sql = format!(
+                "SELECT i.scope, i.kind, i.item_id, i.at, i.label, i.opens FROM search_items i JOIN \
+                 (SELECT DISTINCT c.scope, c.kind, c.item_id FROM ({sub}) c \
+                  ORDER BY c.item_id DESC LIMIT {limit}) c \
+                 ON i.scope = c.scope AND i.kind = c.kind AND i.item_id = c.item_id \
+                 ORDER BY i.item_id DESC"
+            );
+            let hits = self.all(bind_all(&sql, &binds), hit_from).await?;
+            return Ok(SearchPage {
+                hits,
+                capped: false,
+            });
+        }
+        // More: the rarest word drives (each word's rows counted no further than the
+        // candidates a search looks at), the others are tested on its candidates.
+        let mut driver: Option<(i64, i64, &String)> = None;
+        for w in &words {
+            let mut binds = Vec::new();
+            let Some(sub) = candidates(&mut binds, q, w, SEARCH_CANDIDATES) else {
                 return Ok(SearchPage::default());
             };
             let sql = format!(
@@ -305,48 +340,23 @@ impl crate::SearchStore for SqlStore {
             return Ok(SearchPage::default());
         };
         let mut binds = Vec::new();
-        let Some(sub) = candidates(&mut binds, q, first) else {
+        let Some(sub) = candidates(&mut binds, q, first, SEARCH_CANDIDATES) else {
             return Ok(SearchPage::default());
         };
-        let limit = q.limit.clamp(1, SEARCH_CANDIDATES);
-        let others: Vec<&String> = q.words.iter().filter(|w| *w != first).collect();
-        // One word: the newest candidates, then only their rows. More: every candidate's
-        // words line is tested for the others.
-        let sql = if others.is_empty() {
-            format!(
-                "SELECT i.scope, i.kind, i.item_id, i.at, i.label, i.opens FROM search_items i JOIN \
-                 (SELECT DISTINCT c.scope, c.kind, c.item_id FROM ({sub}) c \
-                  ORDER BY c.item_id DESC LIMIT {limit}) c \
-                 ON i.scope = c.scope AND i.kind = c.kind AND i.item_id = c.item_id \
-                 ORDER BY i.item_id DESC"
-            )
-        } else {
-            let mut like = String::new();
-            for w in others {
-                like.push_str(&format!(
-                    " AND i.words LIKE {}",
-                    mark(&mut binds, &format!("% {w}%"))
-                ));
-            }
-            format!(
-                "SELECT i.scope, i.kind, i.item_id, i.at, i.label, i.opens FROM search_items i JOIN \
-                 (SELECT DISTINCT c.scope, c.kind, c.item_id FROM ({sub}) c) c \
-                 ON i.scope = c.scope AND i.kind = c.kind AND i.item_id = c.item_id \
-                 WHERE 1 = 1{like} ORDER BY i.item_id DESC LIMIT {limit}"
-            )
-        };
-        let hits = self
-            .all(bind_all(&sql, &binds), |r| {
-                Ok(SearchHit {
-                    scope: r.try_get("scope")?,
-                    kind: r.try_get("kind")?,
-                    item_id: r.try_get("item_id")?,
-                    at: r.try_get("at")?,
-                    label: r.try_get("label")?,
-                    opens: r.try_get("opens")?,
-                })
-            })
-            .await?;
+        let mut like = String::new();
+        for w in words.iter().filter(|w| **w != first) {
+            like.push_str(&format!(
+                " AND i.words LIKE {}",
+                mark(&mut binds, &format!("% {w}%"))
+            ));
+        }
+        let sql = format!(
+            "SELECT i.scope, i.kind, i.item_id, i.at, i.label, i.opens FROM search_items i JOIN \
+             (SELECT DISTINCT c.scope, c.kind, c.item_id FROM ({sub}) c) c \
+             ON i.scope = c.scope AND i.kind = c.kind AND i.item_id = c.item_id \
+             WHERE 1 = 1{like} ORDER BY i.item_id DESC LIMIT {limit}"
+        );
+        let hits = self.all(bind_all(&sql, &binds), hit_from).await?;
         Ok(SearchPage {
             hits,
             capped: most >= SEARCH_CANDIDATES,
