@@ -1052,6 +1052,25 @@ async fn messages_deliveries_and_evidence_once() {
                 .expect("search")),
             vec!["m2"]
         );
+        // Messages stored before the search index are indexed by its migration.
+        for sql in [
+            "DROP TABLE search_words",
+            "DROP TABLE search_items",
+            "DELETE FROM schema_migrations WHERE version = 33",
+        ] {
+            sqlx::query(sql)
+                .execute(s.raw_pool())
+                .await
+                .expect("undo 0033");
+        }
+        assert_eq!(s.migrate().await.expect("migrate"), vec![33]);
+        assert_eq!(
+            ids(s
+                .list_messages("B", Folder::Inbox, &text, None, 10)
+                .await
+                .expect("search")),
+            vec!["m2"]
+        );
         let range = ListFilter {
             words: Vec::new(),
             reference: None,
@@ -2586,6 +2605,28 @@ async fn search_in_a_case(s: &SqlStore, first: &okienko_store::Case) {
     assert_eq!(page.hits.len(), 1);
     assert_eq!(page.hits[0].opens, "/cases/c00#document-doc1");
     assert!(!page.capped);
+    // A database from before the index: the migration indexes what is there (a document by
+    // its title; its text is read again only with its next version).
+    let pool = s.raw_pool();
+    for sql in [
+        "DROP TABLE search_words",
+        "DROP TABLE search_items",
+        "DELETE FROM schema_migrations WHERE version = 33",
+    ] {
+        sqlx::query(sql).execute(pool).await.expect("undo 0033");
+    }
+    assert_eq!(s.migrate().await.expect("migrate"), vec![33]);
+    assert_eq!(
+        found(ask("department:d1", &["case"], &[&signature])).await,
+        vec![("case".to_string(), first.id.clone())]
+    );
+    assert!(!found(ask("department:d1", &["entry"], &["kowal"]))
+        .await
+        .is_empty());
+    assert_eq!(
+        found(ask("department:d1", &["document"], &["projekt", "umow"])).await,
+        vec![("document".to_string(), "doc1".to_string())]
+    );
 }
 
 /// Templates, decisions numbered per case, changes from the status they were made from, and a
