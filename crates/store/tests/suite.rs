@@ -1052,6 +1052,14 @@ async fn messages_deliveries_and_evidence_once() {
                 .expect("search")),
             vec!["m2"]
         );
+        // The sender finds it in its sent folder too.
+        assert_eq!(
+            ids(s
+                .list_messages("A", Folder::Sent, &text, None, 10)
+                .await
+                .expect("search sent")),
+            vec!["m2"]
+        );
         // Messages stored before the search index are indexed by its migration.
         for sql in [
             "DROP TABLE search_words",

@@ -627,11 +627,18 @@ impl SqlStore {
                  FROM {join} d.recipient = $1 AND d.archived_at IS {archived} AND {narrow}"
             )
         };
+        // Likewise the sent folder: `m.sender || ''` is no column an index has, so the
+        // found ids drive (SQLite would otherwise walk the sent folder in date order).
+        let sender = if ids.is_some() {
+            "m.sender || ''"
+        } else {
+            "m.sender"
+        };
         let sent = |archived: &str| {
             format!(
                 "SELECT m.id AS id, m.sender AS sender, m.subject AS subject, m.sent_at AS sent_at, NULL AS opened_at, \
                  NULL AS deemed_at, NULL AS delivered_at, 0 AS deemable, 1 AS outgoing \
-                 FROM messages m WHERE m.sender = $1 AND m.sender_archived_at IS {archived} AND {narrow}"
+                 FROM messages m WHERE {sender} = $1 AND m.sender_archived_at IS {archived} AND {narrow}"
             )
         };
         let source = match folder {
