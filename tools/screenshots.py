@@ -14,7 +14,9 @@ To look at other pages while working on them (PNGs go to /tmp/look, not into the
     python3 tools/screenshots.py target/debug/okienko --look LOGIN /path [/path ...]
 
 LOGIN is a demo account (e.g. jan.kowalski@okienko.test; staff get their one-time code);
-add ?lang=en to a path for another language.
+add ?lang=en to a path for another language. `{case}` in a path becomes a case that LOGIN (an
+official of OR) opens first, with two more, given places (the map pages have something to show);
+extra arguments before --look go to `okienko demo` (e.g. --map-tiles URL).
 """
 
 import base64
@@ -122,6 +124,23 @@ def look(b, base, login, paths):
     global OUT
     OUT = "/tmp/look"
     os.makedirs(OUT, exist_ok=True)
+    if any("{case}" in p for p in paths):
+        token = call("POST", base + "/api/v1/auth/token",
+                     {"login": login, "password": PASSWORD, "totp": totp(TOTP_SECRET)})["access_token"]
+        places = [("Wycinka topoli przy ulicy Źródlanej", "ul. Źródlana 7, Wąchock", 51.0731, 21.0129),
+                  ("Naprawa drogi gminnej nr 350012T", "Droga gminna 350012T, Parszów", 51.0904, 20.9871),
+                  ("Zajęcie pasa drogowego – Rynek", "Rynek 1, Wąchock", None, None)]
+        case = None
+        for title, address, lat, lon in places:
+            c = call("POST", base + "/api/v1/cases",
+                     {"department": "OR", "jrwa": "015", "title": title, "party": "Zofia Wąsik"}, token)
+            body = {"address": address}
+            if lat is not None:
+                body.update({"lat": lat, "lon": lon})
+            call("PUT", "%s/api/v1/cases/%s/place" % (base, c["id"]), body, token)
+            case = case or c["id"]
+        paths = [p.replace("{case}", case) for p in paths]
+        time.sleep(31)  # the next one-time code: each is used once
     sign_in(b, base, login)
     for path in paths:
         b.go(base + path)
@@ -138,6 +157,7 @@ def main():
         looking = args[i + 1:]
         args = args[:i]
     exe = os.path.abspath(args[0] if args else "target/release/okienko")
+    extra = args[1:]
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     driver = shutil.which("chromedriver")
     if not (chromium and driver):
@@ -146,7 +166,7 @@ def main():
     work = tempfile.mkdtemp(prefix="okienko-shots-")
     port, dport = free_port(), free_port()
     base = "http://127.0.0.1:%d" % port
-    demo = subprocess.Popen([exe, "demo", "--listen", "127.0.0.1:%d" % port], cwd=work,
+    demo = subprocess.Popen([exe, "demo", "--listen", "127.0.0.1:%d" % port] + extra, cwd=work,
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     cd = subprocess.Popen([driver, "--port=%d" % dport], stdout=subprocess.DEVNULL,
                           stderr=subprocess.DEVNULL)

@@ -13,6 +13,7 @@ pub mod forms;
 pub mod ids;
 pub mod notices;
 pub mod payments;
+pub mod places;
 pub mod policy;
 pub mod role;
 pub mod search;

@@ -77,6 +77,13 @@ pub struct Flags {
     /// Who may read /metrics without a token (addresses or CIDRs; default 127.0.0.1,::1).
     #[arg(long, env = "OKIENKO_METRICS_ALLOW")]
     pub metrics_allow: Option<String>,
+    /// The case map's tile server, a URL with {z}, {x} and {y} (e.g.
+    /// https://tile.openstreetmap.org/{z}/{x}/{y}.png); without it the map page lists places only.
+    #[arg(long, env = "OKIENKO_MAP_TILES")]
+    pub map_tiles: Option<String>,
+    /// The attribution the tile server asks for (e.g. "© OpenStreetMap contributors").
+    #[arg(long, env = "OKIENKO_MAP_ATTRIBUTION")]
+    pub map_attribution: Option<String>,
 }
 
 /// The TOML file's shape: the same names as the flags, with underscores.
@@ -103,6 +110,8 @@ struct FileConfig {
     attachment_types: Option<String>,
     trusted_proxies: Option<String>,
     metrics_allow: Option<String>,
+    map_tiles: Option<String>,
+    map_attribution: Option<String>,
 }
 
 /// Resolved settings.
@@ -136,6 +145,8 @@ pub struct Settings {
     pub worker_exe: PathBuf,
     /// Trusted proxies, who may read /metrics, and its token (`OKIENKO_METRICS_TOKEN`).
     pub net: okienko_web::net::NetConfig,
+    /// The case map's tile server.
+    pub map: okienko_web::ui::places::MapConfig,
 }
 
 /// A list of networks from the flag, else the file, else the default.
@@ -228,6 +239,14 @@ impl Settings {
                 .clone()
                 .or(file.name)
                 .unwrap_or_else(|| "okienko".into()),
+            map: okienko_web::ui::places::MapConfig::new(
+                flags.map_tiles.as_deref().or(file.map_tiles.as_deref()),
+                flags
+                    .map_attribution
+                    .as_deref()
+                    .or(file.map_attribution.as_deref()),
+            )
+            .map_err(|e| anyhow::anyhow!("{e}"))?,
             worker_exe: std::env::current_exe().unwrap_or_else(|_| PathBuf::from("okienko")),
             net: okienko_web::net::NetConfig {
                 trusted_proxies: nets(

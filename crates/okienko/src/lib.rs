@@ -97,6 +97,7 @@ pub async fn start(s: &Settings, mut services: Services) -> anyhow::Result<Runni
         metrics: Metrics::new(),
         uploads: okienko_web::limits::Budget::new(512),
         net: s.net.clone(),
+        map: s.map.clone(),
         about: okienko_web::ui::about::AboutPages::load(
             &s.pages_dir,
             &s.name,

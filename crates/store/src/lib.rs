@@ -20,6 +20,7 @@ pub mod notices;
 pub mod orgs;
 pub mod paper;
 pub mod payments;
+pub mod places;
 pub mod search;
 pub mod settings;
 mod sql;
@@ -46,6 +47,7 @@ pub use notices::NoticeStore;
 pub use orgs::OrgStore;
 pub use paper::PaperStore;
 pub use payments::{Payment, PaymentsStore, SimTransaction};
+pub use places::{CasePlace, PlaceQuery, PlaceStore, PlacedCase};
 pub use search::{SearchHit, SearchItem, SearchPage, SearchQuery, SearchStore};
 pub use settings::SettingsStore;
 pub use trusted::TrustedStore;
@@ -56,7 +58,7 @@ pub mod prelude {
     pub use crate::{
         AccountStore, AuditStore, CaseStore, CatalogueStore, CounterStore, DeliveryStore,
         FormsStore, JobStore, LogStore, MailboxStore, NoticeStore, OrgStore, PaperStore,
-        PaymentsStore, SearchStore, SettingsStore, Store, TrustedStore,
+        PaymentsStore, PlaceStore, SearchStore, SettingsStore, Store, TrustedStore,
     };
 }
 pub use sql::{Backend, SqlStore};
@@ -127,6 +129,7 @@ pub trait Store:
     + PaymentsStore
     + CaseStore
     + SearchStore
+    + PlaceStore
     + Send
     + Sync
 {

@@ -173,4 +173,9 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "search",
         sql: include_str!("../migrations/0033_search.sql"),
     },
+    Migration {
+        version: 34,
+        name: "case_places",
+        sql: include_str!("../migrations/0034_case_places.sql"),
+    },
 ];

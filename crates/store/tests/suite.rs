@@ -2550,9 +2550,128 @@ async fn cases_are_numbered_without_gaps_or_twins_when_opened_at_once() {
         decisions_in_a_case(s, &event(0)).await;
         documents_in_a_case(s, &event(0)).await;
         search_in_a_case(s, &first).await;
+        places_of_cases(s, &event(0)).await;
         assert!(verify(s).await.is_ok());
     }
     drop_all(stores).await;
+}
+
+/// A case's place: set, changed, listed by department and status (newest case first, paged),
+/// removed once; each with its timeline event. Coordinates read back exactly.
+async fn places_of_cases(s: &SqlStore, event: &okienko_store::CaseEvent) {
+    use okienko_store::{CasePlace, CaseQuery, PlaceQuery};
+    let open = s
+        .cases(&CaseQuery {
+            department_ids: vec!["d1".into()],
+            statuses: vec!["open".into()],
+            handler_id: None,
+            after: None,
+            limit: 3,
+        })
+        .await
+        .expect("cases");
+    assert_eq!(open.len(), 3);
+    let ev_n = |n: usize| okienko_store::CaseEvent {
+        id: format!("ev-place-{n}"),
+        case_id: open[n % 3].id.clone(),
+        kind: "placed".into(),
+        ..event.clone()
+    };
+    for (n, c) in open.iter().enumerate() {
+        let p = CasePlace {
+            case_id: c.id.clone(),
+            department_id: "d1".into(),
+            address: format!("ul. Lipowa {n}, Wąchock"),
+            lat_e7: Some(510_731_000 + n as i64),
+            lon_e7: (n != 2).then_some(-210_129_999),
+            updated_by: "u1".into(),
+            updated_at: 10,
+        };
+        s.set_place(&p, &ev_n(n), &ev("case.place"))
+            .await
+            .expect("place");
+    }
+    // A change replaces the place.
+    let moved = CasePlace {
+        case_id: open[0].id.clone(),
+        department_id: "d1".into(),
+        address: "Rynek 1".into(),
+        lat_e7: None,
+        lon_e7: None,
+        updated_by: "u1".into(),
+        updated_at: 11,
+    };
+    s.set_place(
+        &moved,
+        &okienko_store::CaseEvent {
+            id: "ev-place-moved".into(),
+            ..ev_n(0)
+        },
+        &ev("case.place"),
+    )
+    .await
+    .expect("moved");
+    assert_eq!(s.place(&open[0].id).await.expect("read"), Some(moved));
+    let second = s.place(&open[1].id).await.expect("read").expect("placed");
+    assert_eq!(
+        (second.lat_e7, second.lon_e7),
+        (Some(510_731_001), Some(-210_129_999))
+    );
+    let q = |before: Option<String>, statuses: &[&str]| PlaceQuery {
+        department_ids: vec!["d1".into()],
+        statuses: statuses.iter().map(|s| s.to_string()).collect(),
+        before,
+        limit: 2,
+    };
+    let page1 = s.places(&q(None, &["open"])).await.expect("places");
+    assert_eq!(page1.len(), 2);
+    let page2 = s
+        .places(&q(Some(page1[1].place.case_id.clone()), &["open"]))
+        .await
+        .expect("page 2");
+    assert_eq!(page2.len(), 1);
+    let mut ids: Vec<_> = page1
+        .iter()
+        .chain(&page2)
+        .map(|p| p.place.case_id.clone())
+        .collect();
+    assert!(ids.windows(2).all(|w| w[0] > w[1]), "newest case first");
+    ids.sort();
+    let mut want: Vec<_> = open.iter().map(|c| c.id.clone()).collect();
+    want.sort();
+    assert_eq!(ids, want);
+    assert_eq!(page1[0].signature.split('.').count(), 4);
+    assert!(s
+        .places(&q(None, &["closed"]))
+        .await
+        .expect("none")
+        .is_empty());
+    let other = PlaceQuery {
+        department_ids: vec!["d2".into()],
+        ..q(None, &["open"])
+    };
+    assert!(s.places(&other).await.expect("none").is_empty());
+    // Removed once; the second time there is nothing to remove and nothing is written.
+    let gone = okienko_store::CaseEvent {
+        id: "ev-place-gone".into(),
+        ..ev_n(2)
+    };
+    assert!(s
+        .remove_place(&open[2].id, &gone, &ev("case.unplace"))
+        .await
+        .expect("remove"));
+    let again = okienko_store::CaseEvent {
+        id: "ev-place-gone-2".into(),
+        ..ev_n(2)
+    };
+    assert!(!s
+        .remove_place(&open[2].id, &again, &ev("case.unplace"))
+        .await
+        .expect("again"));
+    assert_eq!(s.place(&open[2].id).await.expect("read"), None);
+    let timeline = s.case_events(&open[2].id).await.expect("events");
+    assert!(timeline.iter().any(|e| e.id == "ev-place-gone"));
+    assert!(!timeline.iter().any(|e| e.id == "ev-place-gone-2"));
 }
 
 /// The search index: cases, entries and documents found by folded word prefixes in their

@@ -28,6 +28,8 @@ pub struct AppState {
     pub net: net::NetConfig,
     /// The accessibility statement, privacy notice and contact texts of this installation.
     pub about: ui::about::AboutPages,
+    /// The tile server of the case map, if any.
+    pub map: ui::places::MapConfig,
 }
 
 pub type State = Arc<AppState>;

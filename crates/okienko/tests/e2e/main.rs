@@ -16,6 +16,7 @@ mod forms;
 mod instances;
 mod matrix;
 mod paper;
+mod places;
 mod search;
 mod security;
 mod trust;

@@ -151,6 +151,10 @@ pub(crate) fn table() -> Vec<Row> {
     vec![
         public("GET", "/", 200),
         public("GET", "/static/style.css", 200),
+        public("GET", "/static/map.js", 200),
+        public("GET", "/static/leaflet/leaflet.js", 200),
+        public("GET", "/static/leaflet/leaflet.css", 200),
+        public("GET", "/static/leaflet/images/{name}", 200),
         public("GET", "/healthz", 200),
         public("GET", "/readyz", 200),
         public("GET", "/metrics", 200),
@@ -233,6 +237,17 @@ pub(crate) fn table() -> Vec<Row> {
         // Nothing asked: nothing found, for those who work cases.
         r("GET", "/search", CASE_WORKERS, 200),
         r("GET", "/api/v1/search", CASE_WORKERS, 200),
+        // Case places: the map and its export for those who work cases; a fresh OR case's
+        // place (set beforehand where it is read or removed).
+        r("GET", "/cases/map", CASE_WORKERS, 200),
+        r("GET", "/cases/map.geojson", CASE_WORKERS, 200),
+        r("GET", "/api/v1/cases/places", CASE_WORKERS, 200),
+        // Nothing given: refused, the place stays.
+        r("POST", "/cases/{id}/place", OR_CASE, 422),
+        r("POST", "/cases/{id}/place/remove", OR_CASE, 303),
+        r("GET", "/api/v1/cases/{id}/place", OR_CASE, 200),
+        r("PUT", "/api/v1/cases/{id}/place", ALL_SIGNED_IN, 422),
+        r("DELETE", "/api/v1/cases/{id}/place", OR_CASE, 204),
         // An empty body: refused before anything is looked at.
         r("POST", "/api/v1/cases", ALL_SIGNED_IN, 422),
         r("GET", "/api/v1/cases/{id}", OR_CASE, 200),
@@ -1043,8 +1058,15 @@ pub(crate) async fn concrete(w: &World, route: &str, n: usize) -> String {
     } else if route.starts_with("/submission-exports/") {
         &w.export
     } else if route.starts_with("/cases/") || route.starts_with("/api/v1/cases/") {
-        // A fresh OR case of Anna's each time (closing one ends it).
+        // A fresh OR case of Anna's each time (closing one ends it); with a place where
+        // the route reads or removes one.
         fresh = fresh_case(&w.t).await.id;
+        if route.contains("/place") {
+            let anna = crate::common::principal(&w.t, "anna.nowak@okienko.test").await;
+            s.set_case_place(&anna, &fresh, "Rynek 1, Wąchock", "51,0731", "21,0129")
+                .await
+                .expect("place");
+        }
         &fresh
     } else if route.starts_with("/documents/") || route.starts_with("/api/v1/documents/") {
         fresh = fresh_document(w).await;
@@ -1063,6 +1085,7 @@ pub(crate) async fn concrete(w: &World, route: &str, n: usize) -> String {
         .replace("{step}", "0")
         .replace("{reference}", &w.reference)
         .replace("{template}", "x")
+        .replace("{name}", "marker-icon.png")
         .replace("{token}", &w.token)
         .replace("{address}", &w.office_mailbox);
     if path.contains("{dept}") {

@@ -8,6 +8,7 @@ pub mod demo;
 pub mod digest;
 pub mod documents;
 pub mod file;
+pub mod places;
 
 use crate::accounts::Principal;
 use crate::orgs::check;
@@ -531,7 +532,7 @@ impl Services {
         Ok((page, next.flatten()))
     }
 
-    async fn my_case(&self, p: &Principal, id: &str) -> Result<Case, DomainError> {
+    pub(crate) async fn my_case(&self, p: &Principal, id: &str) -> Result<Case, DomainError> {
         let c = self.store.case(id).await?.ok_or(DomainError::NotFound)?;
         if !Self::may_handle(p, &c.office_id, Some(&c.department_id)) {
             return Err(DomainError::NotFound);

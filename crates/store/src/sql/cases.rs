@@ -270,7 +270,7 @@ fn class_from(r: &AnyRow) -> std::result::Result<JrwaClass, sqlx::Error> {
     })
 }
 
-async fn insert_event(conn: &mut sqlx::AnyConnection, e: &CaseEvent) -> Result<()> {
+pub(super) async fn insert_event(conn: &mut sqlx::AnyConnection, e: &CaseEvent) -> Result<()> {
     sqlx::query(
         "INSERT INTO case_events (id, case_id, at, actor_id, kind, detail) VALUES ($1, $2, $3, $4, $5, $6)",
     )

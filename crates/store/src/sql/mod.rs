@@ -18,6 +18,7 @@ mod notices;
 mod orgs;
 mod paper;
 mod payments;
+mod places;
 mod search;
 mod settings;
 mod trusted;

@@ -14,6 +14,7 @@ mod mailboxes;
 mod orgs;
 pub mod paper;
 mod payments;
+pub(crate) mod places;
 mod search;
 pub mod trusted;
 
@@ -45,6 +46,7 @@ pub fn routes() -> Router<State> {
         .merge(decisions::routes())
         .merge(documents::routes())
         .merge(search::routes())
+        .merge(places::routes())
         .route("/api/{*rest}", axum::routing::any(not_found))
 }
 
@@ -77,6 +79,7 @@ pub fn document() -> Document {
         decisions::Doc::openapi(),
         documents::Doc::openapi(),
         search::Doc::openapi(),
+        places::Doc::openapi(),
     ] {
         doc.merge(part);
     }

@@ -284,6 +284,7 @@ struct CasePage<'a> {
     notice: Option<String>,
     dec: super::decisions::Decisions,
     docs: Vec<super::documents::DocumentRow>,
+    place: Option<super::places::PlaceRow>,
 }
 
 pub(super) async fn case_page(
@@ -304,7 +305,7 @@ pub(super) async fn case_page(
                     ctx.ta(&format!("case-event-{}", e.kind), &[("detail", &e.detail)])
                 }
                 "resumed" => ctx.ta("case-event-resumed", &[("days", &e.detail)]),
-                "note" | "delayed" => {
+                "note" | "delayed" | "placed" => {
                     ctx.ta(&format!("case-event-{}", e.kind), &[("detail", &e.detail)])
                 }
                 k if k.starts_with("decision-") || k.starts_with("document-") => {
@@ -328,7 +329,15 @@ pub(super) async fn case_page(
         .await
         .map_err(err(ctx))?;
     let docs = super::documents::rows(ctx, &v.case.office_id, docs);
+    let place = super::places::place_row(
+        state
+            .services
+            .case_place(p, &v.case.id)
+            .await
+            .map_err(err(ctx))?,
+    );
     let page = CasePage {
+        place,
         dec,
         docs,
         ctx,
@@ -362,11 +371,11 @@ async fn one(
 }
 
 /// After an act on a case: its page with a notice, or again with the error beside the field.
-async fn done(
+pub(super) async fn done<T>(
     state: &State,
     ctx: &std::sync::Arc<Ctx>,
     id: &str,
-    result: Result<Case, okienko_domain::DomainError>,
+    result: Result<T, okienko_domain::DomainError>,
     notice_key: &str,
     form: HashMap<String, String>,
     field: &str,

@@ -22,6 +22,7 @@ mod offices;
 mod own;
 mod paper;
 mod payments;
+pub mod places;
 mod register;
 mod search;
 mod security;
@@ -76,6 +77,7 @@ pub fn routes() -> Router<State> {
         .merge(payments::routes())
         .merge(cases::routes())
         .merge(search::routes())
+        .merge(places::routes())
         .merge(decisions::routes())
         .merge(documents::routes())
 }
