@@ -66,6 +66,14 @@ pub enum Action<'a> {
     /// Approve the decisions of an office's cases before they are signed (the head: an admin
     /// of the office).
     ApproveDecisions { office_id: &'a str },
+    /// See the office archive (its closed cases and their keeping) and prepare a destruction
+    /// list: an official of the office in no department (the whole office's records), or its
+    /// admin.
+    PrepareDestruction { office_id: &'a str },
+    /// Review a destruction list: the head (an admin of the office).
+    ReviewDestruction { office_id: &'a str },
+    /// Approve a reviewed destruction list: the office's archivist.
+    ApproveDestruction { office_id: &'a str },
 }
 
 impl Actor {
@@ -130,9 +138,15 @@ pub fn allowed(actor: &Actor, action: Action<'_>) -> bool {
             actor.has_in_office(Role::OfficeAdmin, office_id)
                 || actor.works_in(office_id, department_id)
         }
-        Action::ManageJrwa { office_id } | Action::ApproveDecisions { office_id } => {
+        Action::ManageJrwa { office_id }
+        | Action::ApproveDecisions { office_id }
+        | Action::ReviewDestruction { office_id } => {
             actor.has_in_office(Role::OfficeAdmin, office_id)
         }
+        Action::PrepareDestruction { office_id } => {
+            actor.has_in_office(Role::OfficeAdmin, office_id) || actor.works_in(office_id, None)
+        }
+        Action::ApproveDestruction { office_id } => actor.has_in_office(Role::Archivist, office_id),
         Action::HandleSubmissions {
             office_id,
             department_id,

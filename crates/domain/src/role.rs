@@ -8,16 +8,19 @@ pub enum Role {
     PlatformAdmin,
     OfficeAdmin,
     Official,
+    /// The office's archivist: approves the destruction of records whose time has passed.
+    Archivist,
     Clerk,
     Citizen,
     BusinessRep,
 }
 
 impl Role {
-    pub const ALL: [Role; 6] = [
+    pub const ALL: [Role; 7] = [
         Role::PlatformAdmin,
         Role::OfficeAdmin,
         Role::Official,
+        Role::Archivist,
         Role::Clerk,
         Role::Citizen,
         Role::BusinessRep,
@@ -28,6 +31,7 @@ impl Role {
             Role::PlatformAdmin => "platform_admin",
             Role::OfficeAdmin => "office_admin",
             Role::Official => "official",
+            Role::Archivist => "archivist",
             Role::Clerk => "clerk",
             Role::Citizen => "citizen",
             Role::BusinessRep => "business_rep",
@@ -45,7 +49,11 @@ impl Role {
     pub fn is_staff(self) -> bool {
         matches!(
             self,
-            Role::PlatformAdmin | Role::OfficeAdmin | Role::Official | Role::Clerk
+            Role::PlatformAdmin
+                | Role::OfficeAdmin
+                | Role::Official
+                | Role::Archivist
+                | Role::Clerk
         )
     }
 
@@ -55,6 +63,7 @@ impl Role {
             Role::PlatformAdmin => "role-platform_admin",
             Role::OfficeAdmin => "role-office_admin",
             Role::Official => "role-official",
+            Role::Archivist => "role-archivist",
             Role::Clerk => "role-clerk",
             Role::Citizen => "role-citizen",
             Role::BusinessRep => "role-business_rep",

@@ -5,6 +5,7 @@
 //! `OKIENKO_TEST_DATABASE_URL` is set.
 
 pub mod accounts;
+pub mod archive;
 pub mod audit;
 pub mod cases;
 pub mod catalogue;
@@ -28,6 +29,7 @@ pub mod trusted;
 
 pub mod cache;
 pub use accounts::AccountStore;
+pub use archive::{ArchiveStore, DestructionItem, DestructionList};
 pub use audit::AuditStore;
 pub use cases::{
     Case, CaseDocument, CaseEvent, CaseQuery, CaseStore, Decision, DecisionTemplate,
@@ -56,9 +58,9 @@ pub use trusted::TrustedStore;
 /// import).
 pub mod prelude {
     pub use crate::{
-        AccountStore, AuditStore, CaseStore, CatalogueStore, CounterStore, DeliveryStore,
-        FormsStore, JobStore, LogStore, MailboxStore, NoticeStore, OrgStore, PaperStore,
-        PaymentsStore, PlaceStore, SearchStore, SettingsStore, Store, TrustedStore,
+        AccountStore, ArchiveStore, AuditStore, CaseStore, CatalogueStore, CounterStore,
+        DeliveryStore, FormsStore, JobStore, LogStore, MailboxStore, NoticeStore, OrgStore,
+        PaperStore, PaymentsStore, PlaceStore, SearchStore, SettingsStore, Store, TrustedStore,
     };
 }
 pub use sql::{Backend, SqlStore};
@@ -130,6 +132,7 @@ pub trait Store:
     + CaseStore
     + SearchStore
     + PlaceStore
+    + ArchiveStore
     + Send
     + Sync
 {

@@ -178,4 +178,9 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "case_places",
         sql: include_str!("../migrations/0034_case_places.sql"),
     },
+    Migration {
+        version: 35,
+        name: "archive",
+        sql: include_str!("../migrations/0035_archive.sql"),
+    },
 ];

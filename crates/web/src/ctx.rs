@@ -126,6 +126,14 @@ impl Ctx {
                     out.push(("/cases".into(), self.t("cases-title")));
                 }
             }
+            let archive_hand = matches!(g.role, Role::OfficeAdmin | Role::Archivist)
+                || (g.role == Role::Official && g.department_id.is_none());
+            if let (Some(o), true) = (&g.office_id, archive_hand) {
+                let href = format!("/offices/{o}/archive");
+                if !out.iter().any(|(h, _)| *h == href) {
+                    out.push((href, self.t("nav-archive")));
+                }
+            }
             if let (Some(sp), Role::Clerk) = (&g.service_point_id, g.role) {
                 out.push((format!("/service-points/{sp}"), self.t("nav-my-point")));
                 out.push((format!("/service-points/{sp}/paper"), self.t("nav-paper")));

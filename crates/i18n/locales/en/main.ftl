@@ -123,6 +123,7 @@ notice-staff-removed = Removed.
 role-platform_admin = Platform administrator
 role-office_admin = Office administrator
 role-official = Official
+role-archivist = Archivist
 role-clerk = Counter clerk
 role-citizen = Citizen
 role-business_rep = Business representative

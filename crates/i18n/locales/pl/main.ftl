@@ -123,6 +123,7 @@ notice-staff-removed = Usunięto.
 role-platform_admin = Administrator platformy
 role-office_admin = Administrator urzędu
 role-official = Urzędnik
+role-archivist = Archiwista
 role-clerk = Pracownik okienka pocztowego
 role-citizen = Obywatel
 role-business_rep = Przedstawiciel firmy

@@ -123,6 +123,7 @@ notice-staff-removed = Уклоњено.
 role-platform_admin = Администратор платформе
 role-office_admin = Администратор органа
 role-official = Службеник
+role-archivist = Архивар
 role-clerk = Шалтерски радник
 role-citizen = Грађанин
 role-business_rep = Заступник предузећа

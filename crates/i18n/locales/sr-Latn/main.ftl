@@ -123,6 +123,7 @@ notice-staff-removed = Uklonjeno.
 role-platform_admin = Administrator platforme
 role-office_admin = Administrator organa
 role-official = Službenik
+role-archivist = Arhivar
 role-clerk = Šalterski radnik
 role-citizen = Građanin
 role-business_rep = Zastupnik preduzeća

@@ -248,6 +248,12 @@ pub(crate) fn table() -> Vec<Row> {
         r("GET", "/api/v1/cases/{id}/place", OR_CASE, 200),
         r("PUT", "/api/v1/cases/{id}/place", ALL_SIGNED_IN, 422),
         r("DELETE", "/api/v1/cases/{id}/place", OR_CASE, 204),
+        // The archive: its admin (no official of the demo office works the whole office);
+        // nothing ticked: refused. A fresh list prepared by Anna: the admin reviews it.
+        r("GET", "/offices/{id}/archive", ADMIN1, 200),
+        r("POST", "/offices/{id}/archive", ADMIN1, 422),
+        r("GET", "/destruction-lists/{id}", ADMIN1, 200),
+        r("POST", "/destruction-lists/{id}", ADMIN1, 303),
         // An empty body: refused before anything is looked at.
         r("POST", "/api/v1/cases", ALL_SIGNED_IN, 422),
         r("GET", "/api/v1/cases/{id}", OR_CASE, 200),
@@ -1057,6 +1063,31 @@ pub(crate) async fn concrete(w: &World, route: &str, n: usize) -> String {
         &w.draft
     } else if route.starts_with("/submission-exports/") {
         &w.export
+    } else if route.starts_with("/destruction-lists/") {
+        let c = fresh_case(&w.t).await;
+        let anna = crate::common::principal(&w.t, "anna.nowak@okienko.test").await;
+        s.close_case(&anna, &c.id).await.expect("closed");
+        let list = okienko_store::DestructionList {
+            id: okienko_store::new_id(),
+            office_id: c.office_id.clone(),
+            year: 2026,
+            status: "prepared".into(),
+            prepared_by: anna.user.id.clone(),
+            prepared_at: 1,
+            ..Default::default()
+        };
+        let item = okienko_store::DestructionItem {
+            case_id: c.id.clone(),
+            category: "B10".into(),
+            destroyable_from: 2037,
+        };
+        fresh = s
+            .store
+            .add_destruction_list(&list, &[item], &ev())
+            .await
+            .expect("list")
+            .id;
+        &fresh
     } else if route.starts_with("/cases/") || route.starts_with("/api/v1/cases/") {
         // A fresh OR case of Anna's each time (closing one ends it); with a place where
         // the route reads or removes one.

@@ -2,6 +2,7 @@
 //! cases with their signatures, handlers and KPA deadlines (`domain::cases`), and each case's
 //! timeline.
 
+pub mod archive;
 pub mod decisions;
 pub mod delay;
 pub mod demo;

@@ -401,7 +401,7 @@ fn parse_grant_key(key: &str) -> Option<RoleGrant> {
         service_point_id: opt(parts.next()),
     };
     let staff = match role {
-        Role::OfficeAdmin | Role::Official => g.office_id.is_some(),
+        Role::OfficeAdmin | Role::Official | Role::Archivist => g.office_id.is_some(),
         Role::Clerk => g.service_point_id.is_some(),
         _ => false,
     };

@@ -174,7 +174,8 @@ impl Services {
         Ok(self.store.delete_user_sessions(user_id).await?)
     }
 
-    /// A staff role in an office from what the admin chose: an official or an office admin,
+    /// A staff role in an office from what the admin chose: an official, an archivist or an
+    /// office admin,
     /// in one of the office's departments or none. Mistakes go to `errs`.
     async fn office_grant(
         &self,
@@ -186,7 +187,7 @@ impl Services {
         let role = errs.check(
             "role",
             Role::parse(role).and_then(|r| match r {
-                Role::OfficeAdmin | Role::Official => Ok(r),
+                Role::OfficeAdmin | Role::Official | Role::Archivist => Ok(r),
                 _ => Err("err-role-invalid"),
             }),
         );

@@ -305,7 +305,7 @@ pub(super) async fn case_page(
                     ctx.ta(&format!("case-event-{}", e.kind), &[("detail", &e.detail)])
                 }
                 "resumed" => ctx.ta("case-event-resumed", &[("days", &e.detail)]),
-                "note" | "delayed" | "placed" => {
+                "note" | "delayed" | "placed" | "destruction-approved" => {
                     ctx.ta(&format!("case-event-{}", e.kind), &[("detail", &e.detail)])
                 }
                 k if k.starts_with("decision-") || k.starts_with("document-") => {

@@ -4,6 +4,7 @@
 pub mod about;
 mod account;
 mod admin;
+mod archive;
 mod cases;
 mod cash;
 mod catalogue;
@@ -78,6 +79,7 @@ pub fn routes() -> Router<State> {
         .merge(cases::routes())
         .merge(search::routes())
         .merge(places::routes())
+        .merge(archive::routes())
         .merge(decisions::routes())
         .merge(documents::routes())
 }

@@ -59,7 +59,7 @@ pub(super) fn grant_fields(ctx: &Ctx, departments: &[Department]) -> Vec<Field> 
     );
     vec![
         Field::new(ctx, "role", "f-role", "select", "").options(
-            [Role::Official, Role::OfficeAdmin]
+            [Role::Official, Role::Archivist, Role::OfficeAdmin]
                 .iter()
                 .map(|r| (r.as_str().to_string(), ctx.t(r.label())))
                 .collect(),

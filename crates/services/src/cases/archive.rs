@@ -1,0 +1,353 @@
+//! The office archive (`domain::archive`): closed cases with how long each is kept (by its
+//! JRWA class's category), and destruction lists taken through three hands: prepared by an
+//! official of the whole office (or its admin), reviewed by the head (an admin of the office),
+//! approved by the office's archivist; no one takes two steps of one list. Category A cases
+//! and those whose time has not come are refused, naming the case.
+
+use crate::accounts::Principal;
+use crate::Services;
+use okienko_domain::archive::{self, destroyable_from, next_step, refuse_listing, ListStatus};
+use okienko_domain::audit::AuditEvent;
+use okienko_domain::cases::{Category, JrwaClass};
+use okienko_domain::policy::{allowed, Action};
+use okienko_domain::{from_millis, DomainError, FieldErrors};
+use okienko_store::{Case, CaseEvent, DestructionItem, DestructionList, StoreError};
+
+/// A closed case as the archive shows it.
+#[derive(Debug, Clone)]
+pub struct ArchivedCase {
+    pub case: Case,
+    pub category: Option<Category>,
+    /// The first year it may be destroyed; `None` for category A (kept for ever).
+    pub destroyable_from: Option<i32>,
+    /// It may go on a destruction list this year.
+    pub due: bool,
+    /// It is on a list that was not rejected.
+    pub listed: bool,
+}
+
+/// A page of the archive.
+pub struct ArchivePage {
+    pub cases: Vec<ArchivedCase>,
+    pub next: Option<String>,
+    pub year: i32,
+    pub may_prepare: bool,
+}
+
+/// A destruction list with its cases and what the person looking may do with it.
+pub struct ListView {
+    pub list: DestructionList,
+    pub items: Vec<(DestructionItem, Case)>,
+    /// Names of who prepared, reviewed, approved or rejected it.
+    pub names: Vec<(String, String)>,
+    pub may_review: bool,
+    pub may_approve: bool,
+}
+
+fn category_of(classes: &[JrwaClass], symbol: &str) -> Option<Category> {
+    classes
+        .iter()
+        .find(|c| c.symbol == symbol)
+        .and_then(|c| c.category)
+}
+
+impl Services {
+    /// May the person see the office's archive and its lists (any of the three hands)?
+    fn archive_hand(p: &Principal, office_id: &str) -> bool {
+        let a = p.actor();
+        allowed(&a, Action::PrepareDestruction { office_id })
+            || allowed(&a, Action::ReviewDestruction { office_id })
+            || allowed(&a, Action::ApproveDestruction { office_id })
+    }
+
+    fn closed_year(&self, c: &Case) -> Option<i32> {
+        c.closed_at
+            .map(|at| self.country.local(from_millis(at)).year())
+    }
+
+    /// An office's closed cases in the order they closed, 100 a page after `cursor`.
+    pub async fn archive(
+        &self,
+        p: &Principal,
+        office_id: &str,
+        cursor: Option<&str>,
+    ) -> Result<ArchivePage, DomainError> {
+        if !Self::archive_hand(p, office_id) {
+            return Err(DomainError::NotFound);
+        }
+        let after = match cursor.map(str::trim).filter(|c| !c.is_empty()) {
+            None => None,
+            Some(c) => {
+                let parsed = c
+                    .split_once('~')
+                    .and_then(|(at, id)| Some((at.parse::<i64>().ok()?, id.to_string())))
+                    .filter(|(_, id)| !id.is_empty() && id.len() <= 64);
+                Some(parsed.ok_or_else(|| DomainError::invalid("cursor", "err-cursor"))?)
+            }
+        };
+        let limit = 100;
+        let mut cases = self
+            .store
+            .archive_cases(office_id, after, limit + 1)
+            .await?;
+        let next = (cases.len() as i64 > limit).then(|| {
+            cases.truncate(limit as usize);
+            cases
+                .last()
+                .map(|c| format!("{}~{}", c.closed_at.unwrap_or(0), c.id))
+        });
+        let classes = self.store.jrwa(office_id).await?;
+        let ids: Vec<String> = cases.iter().map(|c| c.id.clone()).collect();
+        let listed = self.store.cases_on_lists(&ids).await?;
+        let year = self.today().year();
+        let cases = cases
+            .into_iter()
+            .map(|c| {
+                let category = category_of(&classes, &c.jrwa);
+                let closed = self.closed_year(&c);
+                let from = category
+                    .zip(closed)
+                    .and_then(|(k, y)| destroyable_from(k, y));
+                ArchivedCase {
+                    due: refuse_listing(category, closed, year).is_none(),
+                    listed: listed.contains(&c.id),
+                    category,
+                    destroyable_from: from,
+                    case: c,
+                }
+            })
+            .collect();
+        Ok(ArchivePage {
+            cases,
+            next: next.flatten(),
+            year,
+            may_prepare: allowed(&p.actor(), Action::PrepareDestruction { office_id }),
+        })
+    }
+
+    /// Prepares a destruction list of closed cases whose time has come. Each case refused is
+    /// named (`case`, with its signature); nothing is stored then.
+    pub async fn prepare_destruction(
+        &self,
+        p: &Principal,
+        office_id: &str,
+        case_ids: &[String],
+    ) -> Result<DestructionList, DomainError> {
+        if !allowed(&p.actor(), Action::PrepareDestruction { office_id }) {
+            return Err(DomainError::NotFound);
+        }
+        let mut ids: Vec<String> = case_ids
+            .iter()
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect();
+        ids.sort();
+        ids.dedup();
+        if ids.is_empty() || ids.len() > 1000 {
+            return Err(DomainError::invalid("cases", "err-archive-choose"));
+        }
+        let classes = self.store.jrwa(office_id).await?;
+        let year = self.today().year();
+        let mut items = Vec::new();
+        let mut errors = FieldErrors::new();
+        for id in &ids {
+            let c = match self.store.case(id).await? {
+                Some(c) if c.office_id == office_id => c,
+                _ => {
+                    errors.add("cases", "err-archive-unknown");
+                    continue;
+                }
+            };
+            let category = category_of(&classes, &c.jrwa);
+            let closed = self.closed_year(&c);
+            if let Some(code) = refuse_listing(category, closed, year) {
+                errors.add_named(format!("case-{}", c.signature), code);
+                continue;
+            }
+            if let Some((k, from)) =
+                category.zip(closed.and_then(|y| category.and_then(|k| destroyable_from(k, y))))
+            {
+                items.push(DestructionItem {
+                    case_id: c.id.clone(),
+                    category: k.to_string(),
+                    destroyable_from: i64::from(from),
+                });
+            }
+        }
+        errors.finish()?;
+        let now = self.now_ms();
+        let list = DestructionList {
+            id: okienko_store::new_id(),
+            office_id: office_id.to_string(),
+            year: i64::from(year),
+            number: 0,
+            status: ListStatus::Prepared.as_str().into(),
+            prepared_by: p.user.id.clone(),
+            prepared_at: now,
+            ..Default::default()
+        };
+        let ev = AuditEvent::new(now, Some(&p.user.id), "archive.prepare", list.id.clone());
+        match self.store.add_destruction_list(&list, &items, &ev).await {
+            Ok(l) => Ok(l),
+            Err(StoreError::Conflict(_)) => Err(DomainError::Conflict("err-archive-listed")),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// An office's destruction lists, newest first.
+    pub async fn destruction_lists(
+        &self,
+        p: &Principal,
+        office_id: &str,
+    ) -> Result<Vec<DestructionList>, DomainError> {
+        if !Self::archive_hand(p, office_id) {
+            return Err(DomainError::NotFound);
+        }
+        Ok(self.store.destruction_lists(office_id, 100).await?)
+    }
+
+    /// A destruction list with its cases.
+    pub async fn destruction_list(&self, p: &Principal, id: &str) -> Result<ListView, DomainError> {
+        let list = self
+            .store
+            .destruction_list(id)
+            .await?
+            .ok_or(DomainError::NotFound)?;
+        let office_id = list.office_id.clone();
+        if !Self::archive_hand(p, &office_id) {
+            return Err(DomainError::NotFound);
+        }
+        let items = self.store.destruction_items(&list.id).await?;
+        let mut names = Vec::new();
+        for u in [
+            Some(&list.prepared_by),
+            list.reviewed_by.as_ref(),
+            list.approved_by.as_ref(),
+            list.rejected_by.as_ref(),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            if let Some(user) = self.store.user_by_id(u).await? {
+                names.push((user.id, user.display_name));
+            }
+        }
+        let status = ListStatus::parse(&list.status);
+        let a = p.actor();
+        let may_review = status == Some(ListStatus::Prepared)
+            && list.prepared_by != p.user.id
+            && allowed(
+                &a,
+                Action::ReviewDestruction {
+                    office_id: &office_id,
+                },
+            );
+        let may_approve = status == Some(ListStatus::Reviewed)
+            && list.prepared_by != p.user.id
+            && list.reviewed_by.as_deref() != Some(p.user.id.as_str())
+            && allowed(
+                &a,
+                Action::ApproveDestruction {
+                    office_id: &office_id,
+                },
+            );
+        Ok(ListView {
+            list,
+            items,
+            names,
+            may_review,
+            may_approve,
+        })
+    }
+
+    /// Takes a list's next step (`accept`), or rejects it with a reason: the head reviews a
+    /// prepared list, the archivist approves a reviewed one. Approval puts an event on each of
+    /// its cases' timelines in the same commit.
+    pub async fn decide_destruction(
+        &self,
+        p: &Principal,
+        id: &str,
+        accept: bool,
+        reason: &str,
+    ) -> Result<DestructionList, DomainError> {
+        let list = self
+            .store
+            .destruction_list(id)
+            .await?
+            .ok_or(DomainError::NotFound)?;
+        let office_id = list.office_id.clone();
+        if !Self::archive_hand(p, &office_id) {
+            return Err(DomainError::NotFound);
+        }
+        let status = ListStatus::parse(&list.status)
+            .ok_or_else(|| DomainError::Internal(format!("list status {}", list.status)))?;
+        let action = match status {
+            ListStatus::Prepared => Action::ReviewDestruction {
+                office_id: &office_id,
+            },
+            _ => Action::ApproveDestruction {
+                office_id: &office_id,
+            },
+        };
+        if !allowed(&p.actor(), action) {
+            return Err(DomainError::Conflict("err-archive-not-your-step"));
+        }
+        let step = next_step(
+            status,
+            &p.user.id,
+            &list.prepared_by,
+            list.reviewed_by.as_deref(),
+        )
+        .map_err(DomainError::Conflict)?;
+        let now = self.now_ms();
+        let reason = reason.trim();
+        let mut after = list.clone();
+        let mut events = Vec::new();
+        let action_name = if !accept {
+            if reason.is_empty() || reason.chars().count() > 1000 {
+                return Err(DomainError::invalid("reason", "err-archive-reason"));
+            }
+            after.status = ListStatus::Rejected.as_str().into();
+            after.rejected_by = Some(p.user.id.clone());
+            after.rejected_at = Some(now);
+            after.reason = reason.to_string();
+            "archive.reject"
+        } else if step == ListStatus::Reviewed {
+            after.status = step.as_str().into();
+            after.reviewed_by = Some(p.user.id.clone());
+            after.reviewed_at = Some(now);
+            "archive.review"
+        } else {
+            after.status = step.as_str().into();
+            after.approved_by = Some(p.user.id.clone());
+            after.approved_at = Some(now);
+            for (_, c) in self.store.destruction_items(&list.id).await? {
+                events.push(CaseEvent {
+                    id: okienko_store::new_id(),
+                    case_id: c.id,
+                    at: now,
+                    actor_id: p.user.id.clone(),
+                    actor_name: String::new(),
+                    kind: "destruction-approved".into(),
+                    detail: format!("{}/{}", list.number, list.year),
+                });
+            }
+            "archive.approve"
+        };
+        let ev = AuditEvent::new(now, Some(&p.user.id), action_name, list.id.clone());
+        if self
+            .store
+            .update_destruction_list(&after, &list.status, &events, &ev)
+            .await?
+        {
+            Ok(after)
+        } else {
+            Err(DomainError::Conflict("err-archive-changed"))
+        }
+    }
+}
+
+/// The year a category A case goes to the state archive.
+pub fn transfer_year(closed_year: i32) -> i32 {
+    closed_year + archive::TRANSFER_AFTER_YEARS + 1
+}

@@ -1,0 +1,73 @@
+//! The office archive (`domain::archive`): closed cases in the order they closed, and
+//! destruction lists with their cases.
+
+use crate::cases::{Case, CaseEvent};
+use crate::Result;
+use async_trait::async_trait;
+use okienko_domain::audit::AuditEvent;
+use okienko_domain::Millis;
+
+/// A destruction list, numbered per office and year.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct DestructionList {
+    pub id: String,
+    pub office_id: String,
+    pub year: i64,
+    /// Given by the store in the commit that adds the list.
+    pub number: i64,
+    /// `domain::archive::ListStatus` as its word.
+    pub status: String,
+    pub prepared_by: String,
+    pub prepared_at: Millis,
+    pub reviewed_by: Option<String>,
+    pub reviewed_at: Option<Millis>,
+    pub approved_by: Option<String>,
+    pub approved_at: Option<Millis>,
+    pub rejected_by: Option<String>,
+    pub rejected_at: Option<Millis>,
+    /// Why it was rejected.
+    pub reason: String,
+}
+
+/// A case on a list: its category and the first year it may be destroyed, as when listed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DestructionItem {
+    pub case_id: String,
+    pub category: String,
+    pub destroyable_from: i64,
+}
+
+#[async_trait]
+pub trait ArchiveStore: Send + Sync {
+    /// An office's closed cases, in the order they closed, after `(closed_at, id)`.
+    async fn archive_cases(
+        &self,
+        office_id: &str,
+        after: Option<(Millis, String)>,
+        limit: i64,
+    ) -> Result<Vec<Case>>;
+    /// Which of these cases are on a list that was not rejected.
+    async fn cases_on_lists(&self, case_ids: &[String]) -> Result<Vec<String>>;
+    /// Adds a list with its cases, numbered in the same commit; `Err(Conflict(case id))` when
+    /// a case is on another list that was not rejected (checked under a lock on the cases).
+    async fn add_destruction_list(
+        &self,
+        list: &DestructionList,
+        items: &[DestructionItem],
+        audit: &AuditEvent,
+    ) -> Result<DestructionList>;
+    async fn destruction_list(&self, id: &str) -> Result<Option<DestructionList>>;
+    /// The list's cases, by signature.
+    async fn destruction_items(&self, list_id: &str) -> Result<Vec<(DestructionItem, Case)>>;
+    /// An office's lists, newest first.
+    async fn destruction_lists(&self, office_id: &str, limit: i64) -> Result<Vec<DestructionList>>;
+    /// Stores a list's next state if it is still in status `expected`, with an event on each
+    /// of its cases; false when someone changed it first.
+    async fn update_destruction_list(
+        &self,
+        list: &DestructionList,
+        expected: &str,
+        events: &[CaseEvent],
+        audit: &AuditEvent,
+    ) -> Result<bool>;
+}

@@ -1,0 +1,234 @@
+//! [`crate::ArchiveStore`] in SQL.
+
+use super::cases::{case_from, insert_event, CASE_COLUMNS};
+use super::*;
+use crate::archive::{DestructionItem, DestructionList};
+use crate::cases::{Case, CaseEvent};
+
+const LIST_COLUMNS: &str = "id, office_id, year, number, status, prepared_by, prepared_at, \
+     reviewed_by, reviewed_at, approved_by, approved_at, rejected_by, rejected_at, reason";
+
+fn list_from(r: &AnyRow) -> std::result::Result<DestructionList, sqlx::Error> {
+    Ok(DestructionList {
+        id: r.try_get("id")?,
+        office_id: r.try_get("office_id")?,
+        year: r.try_get("year")?,
+        number: r.try_get("number")?,
+        status: r.try_get("status")?,
+        prepared_by: r.try_get("prepared_by")?,
+        prepared_at: r.try_get("prepared_at")?,
+        reviewed_by: r.try_get("reviewed_by")?,
+        reviewed_at: r.try_get("reviewed_at")?,
+        approved_by: r.try_get("approved_by")?,
+        approved_at: r.try_get("approved_at")?,
+        rejected_by: r.try_get("rejected_by")?,
+        rejected_at: r.try_get("rejected_at")?,
+        reason: r.try_get("reason")?,
+    })
+}
+
+#[async_trait]
+impl crate::ArchiveStore for SqlStore {
+    async fn archive_cases(
+        &self,
+        office_id: &str,
+        after: Option<(Millis, String)>,
+        limit: i64,
+    ) -> Result<Vec<Case>> {
+        let (cond, at, id) = match &after {
+            Some((at, id)) => (
+                " AND (closed_at > $3 OR (closed_at = $3 AND id > $4))",
+                *at,
+                id.clone(),
+            ),
+            None => (" AND $3 = $3 AND $4 = $4", 0, String::new()),
+        };
+        let sql = format!(
+            "SELECT {CASE_COLUMNS} FROM cases WHERE office_id = $1 AND status = 'closed'{cond} \
+             ORDER BY closed_at, id LIMIT $2"
+        );
+        self.all(
+            sqlx::query(&sql)
+                .bind(office_id)
+                .bind(limit)
+                .bind(at)
+                .bind(id),
+            case_from,
+        )
+        .await
+    }
+
+    async fn cases_on_lists(&self, case_ids: &[String]) -> Result<Vec<String>> {
+        if case_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT DISTINCT i.case_id FROM destruction_items i JOIN destruction_lists l ON l.id = i.list_id \
+             WHERE l.status <> 'rejected' AND i.case_id IN {}",
+            marks(1, case_ids.len())
+        );
+        let mut q = sqlx::query(&sql);
+        for id in case_ids {
+            q = q.bind(id);
+        }
+        self.all(q, |r| r.try_get::<String, _>(0)).await
+    }
+
+    async fn add_destruction_list(
+        &self,
+        list: &DestructionList,
+        items: &[DestructionItem],
+        audit: &AuditEvent,
+    ) -> Result<DestructionList> {
+        let mut tx = self.writer.begin().await?;
+        let ids: Vec<&String> = items.iter().map(|i| &i.case_id).collect();
+        if !ids.is_empty() {
+            // PostgreSQL: two lists made at once over the same cases wait for each other here
+            // (SQLite has one writer: its transactions never overlap).
+            if self.backend == Backend::Postgres {
+                let sql = format!(
+                    "SELECT id FROM cases WHERE id IN {} ORDER BY id FOR UPDATE",
+                    marks(1, ids.len())
+                );
+                let mut q = sqlx::query(&sql);
+                for id in &ids {
+                    q = q.bind(*id);
+                }
+                q.fetch_all(&mut *tx).await?;
+            }
+            let sql = format!(
+                "SELECT i.case_id FROM destruction_items i JOIN destruction_lists l ON l.id = i.list_id \
+                 WHERE l.status <> 'rejected' AND i.case_id IN {} LIMIT 1",
+                marks(1, ids.len())
+            );
+            let mut q = sqlx::query(&sql);
+            for id in &ids {
+                q = q.bind(*id);
+            }
+            if let Some(r) = q.fetch_optional(&mut *tx).await? {
+                return Err(StoreError::Conflict(r.try_get(0)?));
+            }
+        }
+        let number: i64 = sqlx::query(
+            "SELECT COALESCE(MAX(number), 0) + 1 FROM destruction_lists WHERE office_id = $1 AND year = $2",
+        )
+        .bind(&list.office_id)
+        .bind(list.year)
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get(0)?;
+        let sql = format!(
+            "INSERT INTO destruction_lists ({LIST_COLUMNS}) VALUES \
+             ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
+        );
+        sqlx::query(&sql)
+            .bind(&list.id)
+            .bind(&list.office_id)
+            .bind(list.year)
+            .bind(number)
+            .bind(&list.status)
+            .bind(&list.prepared_by)
+            .bind(list.prepared_at)
+            .bind(&list.reviewed_by)
+            .bind(list.reviewed_at)
+            .bind(&list.approved_by)
+            .bind(list.approved_at)
+            .bind(&list.rejected_by)
+            .bind(list.rejected_at)
+            .bind(&list.reason)
+            .execute(&mut *tx)
+            .await?;
+        for i in items {
+            sqlx::query(
+                "INSERT INTO destruction_items (list_id, case_id, category, destroyable_from) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(&list.id)
+            .bind(&i.case_id)
+            .bind(&i.category)
+            .bind(i.destroyable_from)
+            .execute(&mut *tx)
+            .await?;
+        }
+        Self::audit_in(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(DestructionList {
+            number,
+            ..list.clone()
+        })
+    }
+
+    async fn destruction_list(&self, id: &str) -> Result<Option<DestructionList>> {
+        let sql = format!("SELECT {LIST_COLUMNS} FROM destruction_lists WHERE id = $1");
+        self.opt(sqlx::query(&sql).bind(id), list_from).await
+    }
+
+    async fn destruction_items(&self, list_id: &str) -> Result<Vec<(DestructionItem, Case)>> {
+        let columns: Vec<String> = CASE_COLUMNS
+            .split(',')
+            .map(|c| format!("c.{}", c.trim()))
+            .collect();
+        let sql = format!(
+            "SELECT i.case_id AS item_case, i.category AS item_category, i.destroyable_from, {} \
+             FROM destruction_items i JOIN cases c ON c.id = i.case_id WHERE i.list_id = $1 \
+             ORDER BY c.signature",
+            columns.join(", ")
+        );
+        self.all(sqlx::query(&sql).bind(list_id), |r| {
+            Ok((
+                DestructionItem {
+                    case_id: r.try_get("item_case")?,
+                    category: r.try_get("item_category")?,
+                    destroyable_from: r.try_get("destroyable_from")?,
+                },
+                case_from(r)?,
+            ))
+        })
+        .await
+    }
+
+    async fn destruction_lists(&self, office_id: &str, limit: i64) -> Result<Vec<DestructionList>> {
+        let sql = format!(
+            "SELECT {LIST_COLUMNS} FROM destruction_lists WHERE office_id = $1 \
+             ORDER BY prepared_at DESC, id DESC LIMIT $2"
+        );
+        self.all(sqlx::query(&sql).bind(office_id).bind(limit), list_from)
+            .await
+    }
+
+    async fn update_destruction_list(
+        &self,
+        list: &DestructionList,
+        expected: &str,
+        events: &[CaseEvent],
+        audit: &AuditEvent,
+    ) -> Result<bool> {
+        let mut tx = self.writer.begin().await?;
+        let n = sqlx::query(
+            "UPDATE destruction_lists SET status = $1, reviewed_by = $2, reviewed_at = $3, \
+             approved_by = $4, approved_at = $5, rejected_by = $6, rejected_at = $7, reason = $8 \
+             WHERE id = $9 AND status = $10",
+        )
+        .bind(&list.status)
+        .bind(&list.reviewed_by)
+        .bind(list.reviewed_at)
+        .bind(&list.approved_by)
+        .bind(list.approved_at)
+        .bind(&list.rejected_by)
+        .bind(list.rejected_at)
+        .bind(&list.reason)
+        .bind(&list.id)
+        .bind(expected)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if n == 0 {
+            return Ok(false);
+        }
+        for e in events {
+            insert_event(&mut tx, e).await?;
+        }
+        Self::audit_in(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+}
