@@ -2551,9 +2551,142 @@ async fn cases_are_numbered_without_gaps_or_twins_when_opened_at_once() {
         documents_in_a_case(s, &event(0)).await;
         search_in_a_case(s, &first).await;
         places_of_cases(s, &event(0)).await;
+        destruction_lists_of_closed_cases(s, &event(0)).await;
         assert!(verify(s).await.is_ok());
     }
     drop_all(stores).await;
+}
+
+/// The archive: closed cases in the order they closed, paged; a destruction list numbered
+/// per office and year, a case on one live list at a time (a rejected list frees it), a step
+/// stored only from the status it was taken from, with an event on each case.
+async fn destruction_lists_of_closed_cases(s: &SqlStore, event: &okienko_store::CaseEvent) {
+    use okienko_store::{CaseQuery, DestructionItem, DestructionList};
+    let open = s
+        .cases(&CaseQuery {
+            department_ids: vec!["d1".into()],
+            statuses: vec!["open".into()],
+            handler_id: None,
+            after: None,
+            limit: 3,
+        })
+        .await
+        .expect("cases");
+    for (n, c) in open.iter().enumerate() {
+        let mut closed = c.clone();
+        closed.status = "closed".into();
+        closed.closed_at = Some(1000 + n as i64);
+        let e = okienko_store::CaseEvent {
+            id: format!("ev-close-{n}"),
+            case_id: c.id.clone(),
+            ..event.clone()
+        };
+        assert!(s
+            .update_case(&closed, "open", &e, &ev("case.close"), None)
+            .await
+            .expect("close"));
+    }
+    // Paged two at a time, in the order they closed.
+    let mut all = Vec::new();
+    let mut after = None;
+    loop {
+        let page = s.archive_cases("o1", after, 2).await.expect("archive");
+        assert!(page.len() <= 2);
+        let Some(last) = page.last() else { break };
+        after = Some((last.closed_at.unwrap_or(0), last.id.clone()));
+        all.extend(page);
+    }
+    assert!(all.iter().all(|c| c.status == "closed"));
+    assert!(all
+        .windows(2)
+        .all(|w| (w[0].closed_at, &w[0].id) < (w[1].closed_at, &w[1].id)));
+    let at = |id: &str| all.iter().position(|c| c.id == id).expect("listed");
+    assert!(at(&open[0].id) < at(&open[1].id) && at(&open[1].id) < at(&open[2].id));
+    let list = |id: &str| DestructionList {
+        id: id.into(),
+        office_id: "o1".into(),
+        year: 2040,
+        status: "prepared".into(),
+        prepared_by: "u1".into(),
+        prepared_at: 5,
+        ..Default::default()
+    };
+    let item = |n: usize| DestructionItem {
+        case_id: open[n].id.clone(),
+        category: "B10".into(),
+        destroyable_from: 2037,
+    };
+    let first = s
+        .add_destruction_list(&list("dl1"), &[item(0), item(1)], &ev("archive.prepare"))
+        .await
+        .expect("list");
+    assert_eq!(first.number, 1);
+    assert!(matches!(
+        s.add_destruction_list(&list("dl2"), &[item(1), item(2)], &ev("archive.prepare"))
+            .await,
+        Err(StoreError::Conflict(c)) if c == open[1].id
+    ));
+    assert!(s.destruction_list("dl2").await.expect("db").is_none());
+    let on = s
+        .cases_on_lists(&[open[0].id.clone(), open[2].id.clone()])
+        .await
+        .expect("on lists");
+    assert_eq!(on, vec![open[0].id.clone()]);
+    // Rejected: its cases may go on another list.
+    let mut rejected = first.clone();
+    rejected.status = "rejected".into();
+    rejected.rejected_by = Some("u1".into());
+    rejected.rejected_at = Some(6);
+    rejected.reason = "Postępowanie sądowe w toku".into();
+    assert!(s
+        .update_destruction_list(&rejected, "prepared", &[], &ev("archive.reject"))
+        .await
+        .expect("reject"));
+    assert!(!s
+        .update_destruction_list(&rejected, "prepared", &[], &ev("archive.reject"))
+        .await
+        .expect("stale"));
+    let second = s
+        .add_destruction_list(&list("dl3"), &[item(1), item(2)], &ev("archive.prepare"))
+        .await
+        .expect("second list");
+    assert_eq!(second.number, 2);
+    let items = s.destruction_items("dl3").await.expect("items");
+    assert_eq!(items.len(), 2);
+    assert_eq!(items[0].0.destroyable_from, 2037);
+    let mut approved = second.clone();
+    approved.status = "approved".into();
+    approved.approved_by = Some("u1".into());
+    approved.approved_at = Some(7);
+    let events: Vec<_> = items
+        .iter()
+        .map(|(i, _)| okienko_store::CaseEvent {
+            id: format!("ev-destroy-{}", i.case_id),
+            case_id: i.case_id.clone(),
+            kind: "destruction-approved".into(),
+            ..event.clone()
+        })
+        .collect();
+    assert!(s
+        .update_destruction_list(&approved, "prepared", &events, &ev("archive.approve"))
+        .await
+        .expect("approve"));
+    let lists = s.destruction_lists("o1", 10).await.expect("lists");
+    assert_eq!(lists.len(), 2);
+    assert_eq!(
+        s.destruction_list("dl3")
+            .await
+            .expect("db")
+            .expect("list")
+            .status,
+        "approved"
+    );
+    assert!(s
+        .case_events(&open[2].id)
+        .await
+        .expect("events")
+        .iter()
+        .any(|e| e.kind == "destruction-approved"));
 }
 
 /// A case's place: set, changed, listed by department and status (newest case first, paged),
