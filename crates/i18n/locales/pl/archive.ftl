@@ -53,3 +53,7 @@ action-archive-prepare = Sporządzenie spisu do zniszczenia
 action-archive-review = Ocena spisu do zniszczenia
 action-archive-approve = Zatwierdzenie spisu do zniszczenia
 action-archive-reject = Odrzucenie spisu do zniszczenia
+archive-transfer = Pobierz paczkę akt kategorii A dla archiwum państwowego
+archive-transfer-hint = (akta spraw zakończonych ponad 25 lat temu, spis zdawczo-odbiorczy i manifest podpisany pieczęcią urzędu)
+action-archive-transfer = Przekazanie paczki akt do archiwum państwowego
+err-archive-no-transfer = Nie ma jeszcze akt kategorii A do przekazania: przekazuje się je po 25 latach od roku zakończenia sprawy.

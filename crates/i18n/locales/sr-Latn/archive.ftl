@@ -53,3 +53,7 @@ action-archive-prepare = Sačinjavanje spiska za uništenje
 action-archive-review = Ocena spiska za uništenje
 action-archive-approve = Odobrenje spiska za uništenje
 action-archive-reject = Odbijanje spiska za uništenje
+archive-transfer = Preuzmite paket dokumentacije kategorije A za državni arhiv
+archive-transfer-hint = (dokumentacija predmeta završenih pre više od 25 godina, primopredajni spisak i manifest potpisan pečatom ustanove)
+action-archive-transfer = Izrada paketa za predaju državnom arhivu
+err-archive-no-transfer = Još nema dokumentacije kategorije A za predaju: predaje se 25 godina posle godine završetka predmeta.

@@ -24,13 +24,14 @@ async fn staff(t: &TestServer, id: &str, role: Role) -> okienko_services::accoun
         .into_iter()
         .find_map(|g| g.office_id)
         .expect("office");
+    // The demo password and one-time-code secret, so the person signs in as staff do.
     let u = User {
         id: id.into(),
         email: format!("{id}@okienko.test"),
         display_name: format!("{id} test"),
-        password_hash: String::new(),
+        password_hash: office.password_hash.clone(),
         email_verified: true,
-        totp_secret: None,
+        totp_secret: office.totp_secret.clone(),
         totp_last_step: None,
         locale: None,
         disabled: false,
@@ -120,9 +121,27 @@ async fn a_destruction_list_goes_through_three_hands_and_never_holds_category_a(
         a_refused.field_errors().expect("fields").0[0].code,
         "err-archive-category-a"
     );
-    let list = s
-        .prepare_destruction(&records, &office, std::slice::from_ref(&b10.id))
+    // Prepared over the API by the official of the whole office.
+    let token = t.demo_token("records@okienko.test").await;
+    let r = reqwest::Client::new()
+        .post(t.url(&format!("/api/v1/offices/{office}/destruction-lists")))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"cases": [b10.id]}))
+        .send()
         .await
+        .expect("prepare");
+    assert_eq!(r.status().as_u16(), 201);
+    let body: serde_json::Value = r.json().await.expect("json");
+    assert_eq!(
+        body["items"][0]["signature"],
+        serde_json::json!(b10.signature)
+    );
+    assert_eq!(body["items"][0]["category"], "B10");
+    let list = s
+        .store
+        .destruction_list(body["id"].as_str().expect("id"))
+        .await
+        .expect("db")
         .expect("list");
     assert_eq!((list.number, list.status.as_str()), (1, "prepared"));
     // One list at a time.
@@ -166,10 +185,45 @@ async fn a_destruction_list_goes_through_three_hands_and_never_holds_category_a(
         Err(okienko_domain::DomainError::Conflict(_))
     ));
 
-    let approved = s
-        .decide_destruction(&archivist, &list.id, true, "")
+    // The archivist approves on the page: asked once more first, nothing changed by the ask.
+    let _ = &archivist;
+    let arch_web = t.demo_web("archivist@okienko.test").await;
+    let csrf = t.csrf(&arch_web, &path).await;
+    let r = arch_web
+        .post(t.url(&path))
+        .form(&[("csrf", csrf.as_str()), ("decision", "accept")])
+        .send()
         .await
-        .expect("approved");
+        .expect("ask");
+    assert_eq!(r.status().as_u16(), 200);
+    let ask = r.text().await.expect("text");
+    assert!(ask.contains("name=\"confirm\""), "{ask}");
+    assert_eq!(
+        s.store
+            .destruction_list(&list.id)
+            .await
+            .expect("db")
+            .expect("list")
+            .status,
+        "reviewed"
+    );
+    let r = arch_web
+        .post(t.url(&path))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("decision", "accept"),
+            ("confirm", "yes"),
+        ])
+        .send()
+        .await
+        .expect("approve");
+    assert_eq!(r.status().as_u16(), 303);
+    let approved = s
+        .store
+        .destruction_list(&list.id)
+        .await
+        .expect("db")
+        .expect("list");
     assert_eq!(approved.status, "approved");
     let timeline = s.store.case_events(&b10.id).await.expect("events");
     assert!(timeline.iter().any(|e| e.kind == "destruction-approved"));
@@ -215,4 +269,79 @@ async fn a_destruction_list_goes_through_three_hands_and_never_holds_category_a(
         .expect("list")
         .status();
     assert_eq!(st, 404);
+
+    // The category A case goes to the state archive 25 years after the year it closed: not
+    // yet (a clear answer), then a package whose signed manifest OpenSSL checks.
+    let transfer = format!("/api/v1/offices/{office}/archive/transfer");
+    let get = |token: String| {
+        let url = t.url(&transfer);
+        async move {
+            reqwest::Client::new()
+                .get(url)
+                .bearer_auth(token)
+                .send()
+                .await
+                .expect("transfer")
+        }
+    };
+    let r = get(t.demo_token("records@okienko.test").await).await;
+    assert_eq!(r.status().as_u16(), 409);
+    t.clock.advance(time::Duration::days(366 * 15));
+    let r = get(t.demo_token("archivist@okienko.test").await).await;
+    assert_eq!(r.status().as_u16(), 200);
+    assert_eq!(
+        r.headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok()),
+        Some("application/zip")
+    );
+    let zip = r.bytes().await.expect("zip");
+    let dir = std::env::temp_dir().join(format!("okienko-transfer-{}", okienko_services::new_id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    std::fs::write(dir.join("t.zip"), &zip).expect("write");
+    if !crate::common::tools_required()
+        && std::process::Command::new("openssl")
+            .arg("version")
+            .output()
+            .is_err()
+    {
+        return;
+    }
+    // Unpacked by Python's zipfile, checked by sha256 and OpenSSL: nothing of ours.
+    let out = std::process::Command::new("python3")
+        .current_dir(&dir)
+        .args(["-m", "zipfile", "-e", "t.zip", "out"])
+        .output()
+        .expect("python3");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out_dir = dir.join("out");
+    let list = std::fs::read_to_string(out_dir.join("transfer-list.csv")).expect("list");
+    assert!(list.contains(&a.signature), "{list}");
+    assert!(!list.contains(&b10.signature), "{list}");
+    assert!(out_dir.join(format!("cases/{}.zip", a.signature)).exists());
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out_dir.join("manifest.json")).expect("manifest"))
+            .expect("json");
+    for f in manifest["files"].as_array().expect("files") {
+        let path = f["path"].as_str().expect("path");
+        let bytes = std::fs::read(out_dir.join(path)).expect(path);
+        assert_eq!(
+            f["sha256"].as_str(),
+            Some(hex::encode(okienko_trust::sha256(&bytes)).as_str()),
+            "{path}"
+        );
+    }
+    let ca = reqwest::get(t.url("/trust/ca.pem"))
+        .await
+        .expect("ca")
+        .text()
+        .await
+        .expect("ca");
+    std::fs::write(out_dir.join("ca.pem"), ca).expect("write");
+    crate::cases::openssl_verify(&out_dir, "manifest.json.p7s", Some("manifest.json"));
+    let _ = std::fs::remove_dir_all(&dir);
 }

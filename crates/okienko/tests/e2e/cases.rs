@@ -714,7 +714,7 @@ fn which(tool: &str) -> bool {
 }
 
 /// `openssl cms -verify` of a signature in `dir` (detached with `content`) against `ca.pem`.
-fn openssl_verify(dir: &std::path::Path, signature: &str, content: Option<&str>) {
+pub(crate) fn openssl_verify(dir: &std::path::Path, signature: &str, content: Option<&str>) {
     let mut cmd = std::process::Command::new("openssl");
     cmd.current_dir(dir).args([
         "cms", "-verify", "-binary", "-inform", "DER", "-in", signature,

@@ -254,6 +254,25 @@ pub(crate) fn table() -> Vec<Row> {
         r("POST", "/offices/{id}/archive", ADMIN1, 422),
         r("GET", "/destruction-lists/{id}", ADMIN1, 200),
         r("POST", "/destruction-lists/{id}", ADMIN1, 303),
+        r("GET", "/api/v1/offices/{id}/archive", ADMIN1, 200),
+        // No category A case of the demo office is 25 years closed: nothing to transfer.
+        r("GET", "/offices/{id}/archive/transfer", ADMIN1, 409),
+        r("GET", "/api/v1/offices/{id}/archive/transfer", ADMIN1, 409),
+        r("GET", "/api/v1/offices/{id}/destruction-lists", ADMIN1, 200),
+        // An empty body: refused before anything is looked at.
+        r(
+            "POST",
+            "/api/v1/offices/{id}/destruction-lists",
+            ALL_SIGNED_IN,
+            422,
+        ),
+        r("GET", "/api/v1/destruction-lists/{id}", ADMIN1, 200),
+        r(
+            "POST",
+            "/api/v1/destruction-lists/{id}/decision",
+            ALL_SIGNED_IN,
+            422,
+        ),
         // An empty body: refused before anything is looked at.
         r("POST", "/api/v1/cases", ALL_SIGNED_IN, 422),
         r("GET", "/api/v1/cases/{id}", OR_CASE, 200),
@@ -1054,7 +1073,7 @@ pub(crate) async fn concrete(w: &World, route: &str, n: usize) -> String {
         &w.letter
     } else if route.starts_with("/api/v1/messages/")
         || route.starts_with("/messages/")
-        || route.contains("/archive/")
+        || (route.contains("/archive/") && !route.ends_with("/archive/transfer"))
     {
         &w.message
     } else if route.starts_with("/api/v1/evidence/") || route.starts_with("/evidence/") {
@@ -1063,7 +1082,9 @@ pub(crate) async fn concrete(w: &World, route: &str, n: usize) -> String {
         &w.draft
     } else if route.starts_with("/submission-exports/") {
         &w.export
-    } else if route.starts_with("/destruction-lists/") {
+    } else if route.starts_with("/destruction-lists/")
+        || route.starts_with("/api/v1/destruction-lists/")
+    {
         let c = fresh_case(&w.t).await;
         let anna = crate::common::principal(&w.t, "anna.nowak@okienko.test").await;
         s.close_case(&anna, &c.id).await.expect("closed");

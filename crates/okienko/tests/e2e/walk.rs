@@ -31,7 +31,7 @@ const SAME_IN_ENGLISH: &[&str] = &[
     "okienko", "okienka", "PDF", "JSON", "PEM", "OK", "E-mail", "Email", "KiB",
     // Polish: the plural of "rola".
     "Role", // Names of programs.
-    "OpenSSL", "FreeOTP", "Aegis",
+    "OpenSSL", "FreeOTP", "Aegis", "GeoJSON",
 ];
 
 /// What the page tells about itself, read in the browser.
@@ -234,6 +234,10 @@ fn is_file(route: &str) -> bool {
         ".pem",
         ".css",
         ".json",
+        ".geojson",
+        ".js",
+        "/leaflet/",
+        "/transfer",
         ".csv",
         "/pdf",
         "/signed",

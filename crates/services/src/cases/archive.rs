@@ -351,3 +351,147 @@ impl Services {
 pub fn transfer_year(closed_year: i32) -> i32 {
     closed_year + archive::TRANSFER_AFTER_YEARS + 1
 }
+
+/// At most this many cases go into one transfer package (the oldest first).
+pub const TRANSFER_MAX: usize = 100;
+
+/// How to check a transfer package, in the package.
+const TRANSFER_README: &str = "\
+A transfer package of category A case files for the state archive, made by okienko.
+
+transfer-list.csv lists the cases; cases/ holds each case's file, a ZIP with its own signed
+manifest (see the README.txt inside each). This package's manifest.json lists every file with
+its SHA-256 and is signed with the office seal (CAdES-T, detached):
+  openssl cms -verify -binary -inform DER -in manifest.json.p7s \\
+    -content manifest.json -CAfile ca.pem -out /dev/null
+(compare ca.pem's fingerprint with the one the operator publishes).
+
+Paczka do przekazania akt kategorii A do archiwum państwowego: spis w transfer-list.csv,
+akta spraw w cases/, manifest podpisany pieczęcią urzędu (polecenie powyżej).
+";
+
+impl Services {
+    /// The transfer package of an office's category A cases whose 25 years have passed (the
+    /// oldest first, at most [`TRANSFER_MAX`]): each case's file, the transfer list and a
+    /// manifest signed with the office seal. For the three hands of the archive. A conflict
+    /// when no case is due.
+    pub async fn transfer_package(
+        &self,
+        p: &Principal,
+        office_id: &str,
+    ) -> Result<(String, Vec<u8>), DomainError> {
+        if !Self::archive_hand(p, office_id) {
+            return Err(DomainError::NotFound);
+        }
+        let classes = self.store.jrwa(office_id).await?;
+        let year = self.today().year();
+        let mut due = Vec::new();
+        let mut after = None;
+        'pages: loop {
+            let page = self.store.archive_cases(office_id, after, 100).await?;
+            let Some(last) = page.last() else { break };
+            after = Some((last.closed_at.unwrap_or(0), last.id.clone()));
+            for c in page {
+                let Some(closed) = self.closed_year(&c) else {
+                    continue;
+                };
+                // In the order they closed: once one is too young, all after it are.
+                if transfer_year(closed) > year {
+                    break 'pages;
+                }
+                if category_of(&classes, &c.jrwa) == Some(Category::A) {
+                    due.push(c);
+                    if due.len() == TRANSFER_MAX {
+                        break 'pages;
+                    }
+                }
+            }
+        }
+        if due.is_empty() {
+            return Err(DomainError::Conflict("err-archive-no-transfer"));
+        }
+        let mut parts = Vec::new();
+        let mut csv =
+            String::from("no,signature,title,jrwa,category,started_on,closed_on,file\r\n");
+        for (n, c) in due.into_iter().enumerate() {
+            let closed = c
+                .closed_at
+                .map(|at| self.country.local(from_millis(at)).date().to_string())
+                .unwrap_or_default();
+            let row = [
+                (n + 1).to_string(),
+                c.signature.clone(),
+                c.title.clone(),
+                c.jrwa.clone(),
+                "A".to_string(),
+                c.started_on.clone(),
+                closed,
+                format!("cases/{}.zip", c.signature),
+            ];
+            let cells: Vec<String> = row
+                .iter()
+                .map(|v| okienko_domain::text::csv_cell(v))
+                .collect();
+            csv.push_str(&cells.join(","));
+            csv.push_str("\r\n");
+            let view = self.view_of(c).await?;
+            let (name, zip) = self.case_file_of(p, view).await?;
+            parts.push(super::file::Part {
+                path: format!("cases/{name}"),
+                bytes: zip,
+            });
+        }
+        parts.insert(
+            0,
+            super::file::Part {
+                path: "transfer-list.csv".into(),
+                bytes: csv.into_bytes(),
+            },
+        );
+        parts.push(super::file::Part {
+            path: "ca.pem".into(),
+            bytes: self
+                .pki
+                .ca_pem()
+                .map_err(|e| DomainError::Internal(e.to_string()))?
+                .into_bytes(),
+        });
+        let manifest = serde_json::json!({
+            "office_id": office_id,
+            "kind": "transfer-to-state-archive",
+            "prepared_at": crate::clock::rfc3339(self.now_ms()),
+            "issuing_service": self.base_url,
+            "files": parts.iter().map(|p| serde_json::json!({
+                "path": p.path,
+                "size": p.bytes.len(),
+                "sha256": hex::encode(okienko_trust::sha256(&p.bytes)),
+            })).collect::<Vec<_>>(),
+        });
+        let manifest = serde_json::to_vec_pretty(&manifest)
+            .map_err(|e| DomainError::Internal(e.to_string()))?;
+        let seal = self.seal_stamped(office_id, manifest.clone(), true).await?;
+        parts.push(super::file::Part {
+            path: "manifest.json".into(),
+            bytes: manifest,
+        });
+        parts.push(super::file::Part {
+            path: "manifest.json.p7s".into(),
+            bytes: seal,
+        });
+        parts.push(super::file::Part {
+            path: "README.txt".into(),
+            bytes: TRANSFER_README.as_bytes().to_vec(),
+        });
+        let ev = AuditEvent::new(
+            self.now_ms(),
+            Some(&p.user.id),
+            "archive.transfer",
+            office_id.to_string(),
+        );
+        self.store.append_audit(&ev).await?;
+        let zip = tokio::task::spawn_blocking(move || super::file::write_zip(&parts))
+            .await
+            .map_err(|e| DomainError::Internal(e.to_string()))??;
+        Ok((format!("transfer-{office_id}-{year}.zip"), zip))
+    }
+}

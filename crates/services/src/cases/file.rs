@@ -17,9 +17,9 @@ use std::io::Write;
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 
 /// One file of a case file.
-struct Part {
-    path: String,
-    bytes: Vec<u8>,
+pub(super) struct Part {
+    pub(super) path: String,
+    pub(super) bytes: Vec<u8>,
 }
 
 /// A file name made safe inside a ZIP: no directories, no controls.
@@ -64,6 +64,15 @@ impl Services {
         case_id: &str,
     ) -> Result<(String, Vec<u8>), DomainError> {
         let view = self.case_view(p, case_id).await?;
+        self.case_file_of(p, view).await
+    }
+
+    /// The ZIP of a case whose view the caller may have (checked by the caller).
+    pub(crate) async fn case_file_of(
+        &self,
+        p: &Principal,
+        view: super::CaseView,
+    ) -> Result<(String, Vec<u8>), DomainError> {
         let c = &view.case;
         let decisions = self.decision_views(&c.id).await?;
         let mut parts: Vec<Part> = Vec::new();
@@ -221,7 +230,7 @@ impl Services {
     }
 }
 
-fn write_zip(parts: &[Part]) -> Result<Vec<u8>, DomainError> {
+pub(super) fn write_zip(parts: &[Part]) -> Result<Vec<u8>, DomainError> {
     let fail = |e: &dyn std::fmt::Display| DomainError::Internal(format!("zip: {e}"));
     let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     let opts = zip::write::SimpleFileOptions::default()

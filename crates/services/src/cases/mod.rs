@@ -544,6 +544,24 @@ impl Services {
     /// A case with its timeline. Reading a party's case is in the party's Data Tracker.
     pub async fn case_view(&self, p: &Principal, id: &str) -> Result<CaseView, DomainError> {
         let case = self.my_case(p, id).await?;
+        if let Some(party) = &case.party_user_id {
+            if *party != p.user.id {
+                let ev = AuditEvent::new(
+                    self.now_ms(),
+                    Some(&p.user.id),
+                    "person.read",
+                    case.signature.clone(),
+                )
+                .subject(party)
+                .reason("case handling");
+                self.store.append_audit(&ev).await?;
+            }
+        }
+        self.view_of(case).await
+    }
+
+    /// A case's view, for a use case that checked who may see it.
+    pub(crate) async fn view_of(&self, case: Case) -> Result<CaseView, DomainError> {
         let department = self
             .store
             .departments(&case.office_id)
@@ -585,19 +603,6 @@ impl Services {
             })
             .map(|(u, _)| (u.id, u.display_name))
             .collect();
-        if let Some(party) = &case.party_user_id {
-            if *party != p.user.id {
-                let ev = AuditEvent::new(
-                    self.now_ms(),
-                    Some(&p.user.id),
-                    "person.read",
-                    case.signature.clone(),
-                )
-                .subject(party)
-                .reason("case handling");
-                self.store.append_audit(&ev).await?;
-            }
-        }
         let events = self.store.case_events(&case.id).await?;
         Ok(CaseView {
             case,

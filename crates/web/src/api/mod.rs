@@ -2,6 +2,7 @@
 //! Authentication is a bearer token from `POST /api/v1/auth/token`; errors are problem+json.
 
 mod accounts;
+mod archive;
 mod cases;
 mod cash;
 mod catalogue;
@@ -47,6 +48,7 @@ pub fn routes() -> Router<State> {
         .merge(documents::routes())
         .merge(search::routes())
         .merge(places::routes())
+        .merge(archive::routes())
         .route("/api/{*rest}", axum::routing::any(not_found))
 }
 
@@ -80,6 +82,7 @@ pub fn document() -> Document {
         documents::Doc::openapi(),
         search::Doc::openapi(),
         places::Doc::openapi(),
+        archive::Doc::openapi(),
     ] {
         doc.merge(part);
     }

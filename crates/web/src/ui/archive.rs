@@ -20,6 +20,7 @@ use std::collections::HashMap;
 pub fn routes() -> Router<State> {
     Router::new()
         .route("/offices/{id}/archive", get(archive).post(prepare))
+        .route("/offices/{id}/archive/transfer", get(transfer))
         .route("/destruction-lists/{id}", get(list).post(decide))
 }
 
@@ -139,6 +140,17 @@ async fn archive(
         Vec::new(),
     )
     .await
+}
+
+/// The transfer package of category A cases for the state archive.
+async fn transfer(Cx(state, ctx): Cx, Path(id): Path<String>) -> Result<Response, PageError> {
+    let p = require_user(&ctx)?;
+    let (name, zip) = state
+        .services
+        .transfer_package(p, &id)
+        .await
+        .map_err(err(&ctx))?;
+    Ok(crate::downloads::zip(&name, zip))
 }
 
 /// Prepares a list of the cases ticked (`case-{id}` fields).

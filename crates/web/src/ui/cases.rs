@@ -266,6 +266,9 @@ async fn open(Cx(state, ctx): Cx, CsrfForm(form): CsrfForm) -> Result<Response, 
     }
 }
 
+/// A line of a case's timeline: (when, who, what, the case's own words about it).
+type TimelineRow = ((String, String), String, String, Option<String>);
+
 #[derive(Template)]
 #[template(path = "cases/case.html")]
 struct CasePage<'a> {
@@ -276,8 +279,7 @@ struct CasePage<'a> {
     started: String,
     term: String,
     category: String,
-    /// (when, who, what)
-    events: Vec<((String, String), String, String)>,
+    events: Vec<TimelineRow>,
     open: bool,
     suspended: bool,
     form: FormView,
@@ -305,7 +307,7 @@ pub(super) async fn case_page(
                     ctx.ta(&format!("case-event-{}", e.kind), &[("detail", &e.detail)])
                 }
                 "resumed" => ctx.ta("case-event-resumed", &[("days", &e.detail)]),
-                "note" | "delayed" | "placed" | "destruction-approved" => {
+                "note" | "delayed" | "destruction-approved" => {
                     ctx.ta(&format!("case-event-{}", e.kind), &[("detail", &e.detail)])
                 }
                 k if k.starts_with("decision-") || k.starts_with("document-") => {
@@ -316,7 +318,9 @@ pub(super) async fn case_page(
                 }
                 k => ctx.t(&format!("case-event-{k}")),
             };
-            (when(ctx, e.at), e.actor_name.clone(), what)
+            // A place is the case's own data, in the content's language, beside the words.
+            let detail = (e.kind == "placed").then(|| e.detail.clone());
+            (when(ctx, e.at), e.actor_name.clone(), what, detail)
         })
         .collect();
     let date = |s: &str| parse_iso(s).map_or_else(|| s.to_string(), |d| day(ctx, d));
