@@ -57,3 +57,4 @@ archive-transfer = Download the package of category A records for the state arch
 archive-transfer-hint = (the files of cases closed over 25 years ago, the transfer list and a manifest signed with the office seal)
 action-archive-transfer = Making the transfer package for the state archive
 err-archive-no-transfer = There are no category A records to transfer yet: they go 25 years after the year the case closed.
+archive-category = Archival category

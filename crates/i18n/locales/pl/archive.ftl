@@ -57,3 +57,4 @@ archive-transfer = Pobierz paczkę akt kategorii A dla archiwum państwowego
 archive-transfer-hint = (akta spraw zakończonych ponad 25 lat temu, spis zdawczo-odbiorczy i manifest podpisany pieczęcią urzędu)
 action-archive-transfer = Przekazanie paczki akt do archiwum państwowego
 err-archive-no-transfer = Nie ma jeszcze akt kategorii A do przekazania: przekazuje się je po 25 latach od roku zakończenia sprawy.
+archive-category = Kategoria archiwalna

@@ -53,6 +53,8 @@ struct ArchivePage<'a> {
     lists: Vec<ListRow>,
     next: Option<String>,
     may_prepare: bool,
+    /// Some case of the page may be put on a list.
+    any_choosable: bool,
     /// Errors of a refused list: (what, why).
     errors: Vec<(String, String)>,
 }
@@ -83,7 +85,7 @@ async fn archive_page(
             id: l.id,
         })
         .collect();
-    let rows = page
+    let rows: Vec<ArchiveRow> = page
         .cases
         .into_iter()
         .map(|a| ArchiveRow {
@@ -104,7 +106,9 @@ async fn archive_page(
         })
         .collect();
     let invalid = !errors.is_empty();
+    let any_choosable = rows.iter().any(|r| r.choosable);
     let out = ArchivePage {
+        any_choosable,
         ctx,
         office_id: office_id.to_string(),
         rows,
