@@ -164,15 +164,20 @@ impl Services {
                 errors.add_named(format!("case-{}", c.signature), code);
                 continue;
             }
-            if let Some((k, from)) =
-                category.zip(closed.and_then(|y| category.and_then(|k| destroyable_from(k, y))))
-            {
-                items.push(DestructionItem {
-                    case_id: c.id.clone(),
-                    category: k.to_string(),
-                    destroyable_from: i64::from(from),
-                });
-            }
+            // Listable: it has a category other than A and a closing year.
+            let (Some(k), Some(from)) = (
+                category,
+                closed
+                    .zip(category)
+                    .and_then(|(y, k)| destroyable_from(k, y)),
+            ) else {
+                continue;
+            };
+            items.push(DestructionItem {
+                case_id: c.id.clone(),
+                category: k.to_string(),
+                destroyable_from: i64::from(from),
+            });
         }
         errors.finish()?;
         let now = self.now_ms();
