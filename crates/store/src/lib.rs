@@ -22,6 +22,7 @@ pub mod orgs;
 pub mod paper;
 pub mod payments;
 pub mod places;
+pub mod scans;
 pub mod search;
 pub mod settings;
 mod sql;
@@ -50,6 +51,7 @@ pub use orgs::OrgStore;
 pub use paper::PaperStore;
 pub use payments::{Payment, PaymentsStore, SimTransaction};
 pub use places::{CasePlace, PlaceQuery, PlaceStore, PlacedCase};
+pub use scans::{RegisterScan, ScanStore, ScannedLetter};
 pub use search::{SearchHit, SearchItem, SearchPage, SearchQuery, SearchStore};
 pub use settings::SettingsStore;
 pub use trusted::TrustedStore;
@@ -60,7 +62,8 @@ pub mod prelude {
     pub use crate::{
         AccountStore, ArchiveStore, AuditStore, CaseStore, CatalogueStore, CounterStore,
         DeliveryStore, FormsStore, JobStore, LogStore, MailboxStore, NoticeStore, OrgStore,
-        PaperStore, PaymentsStore, PlaceStore, SearchStore, SettingsStore, Store, TrustedStore,
+        PaperStore, PaymentsStore, PlaceStore, ScanStore, SearchStore, SettingsStore, Store,
+        TrustedStore,
     };
 }
 pub use sql::{Backend, SqlStore};
@@ -133,6 +136,7 @@ pub trait Store:
     + SearchStore
     + PlaceStore
     + ArchiveStore
+    + ScanStore
     + Send
     + Sync
 {

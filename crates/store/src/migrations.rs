@@ -183,4 +183,9 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "archive",
         sql: include_str!("../migrations/0035_archive.sql"),
     },
+    Migration {
+        version: 36,
+        name: "register_scans",
+        sql: include_str!("../migrations/0036_register_scans.sql"),
+    },
 ];

@@ -415,6 +415,8 @@ pub enum SignedRecord {
     CashFee(Box<crate::payments::CashFee>),
     /// A decision signed with the office seal, its evidence and the case's event.
     DecisionSigned(Box<crate::cases::SignedDecision>),
+    /// A paper letter registered with its scan and the evidence of its certified copy note.
+    ScannedLetter(Box<crate::scans::ScannedLetter>),
 }
 
 /// A submission held back for its fee reaching the office once paid: its delivery to the
@@ -435,6 +437,7 @@ impl SignedRecord {
             SignedRecord::SubmissionRelease(r) => r.evidence.log_index = index,
             SignedRecord::CashFee(f) => f.receipt.log_index = index,
             SignedRecord::DecisionSigned(d) => d.evidence.log_index = index,
+            SignedRecord::ScannedLetter(l) => l.evidence.log_index = index,
         }
     }
 }

@@ -2379,6 +2379,7 @@ async fn cases_are_numbered_without_gaps_or_twins_when_opened_at_once() {
             .await,
             Err(StoreError::Conflict(_))
         ));
+        scanned_letter(s, &entry("e4")).await;
         // Forty cases of two departments opened at once: each department's class numbers
         // 1..=20, no gap, no twin.
         let case = |i: usize| Case {
@@ -2555,6 +2556,91 @@ async fn cases_are_numbered_without_gaps_or_twins_when_opened_at_once() {
         assert!(verify(s).await.is_ok());
     }
     drop_all(stores).await;
+}
+
+/// A paper letter: its entry numbered in the commit that logs its certification, stored with
+/// its scan and the evidence; a commit that fails stores none of them.
+async fn scanned_letter(s: &SqlStore, base: &okienko_store::RegisterEntry) {
+    use okienko_store::{EvidenceRecord, RegisterEntry, RegisterScan, ScannedLetter, SignedRecord};
+    let letter = |id: &str, evidence: &str| {
+        SignedRecord::ScannedLetter(Box::new(ScannedLetter {
+            entry: RegisterEntry {
+                id: id.into(),
+                kind: "paper".into(),
+                subject: "Skarga na hałas".into(),
+                correspondent: "Zofia Wąsik".into(),
+                submission_id: None,
+                // Its own year: the other tests count this one's numbers.
+                year: 2025,
+                ..base.clone()
+            },
+            scan: RegisterScan {
+                entry_id: id.into(),
+                name: "skan.pdf".into(),
+                media_type: "application/pdf".into(),
+                sha256: "ab".repeat(32),
+                size: 1234,
+                signature: "MAA=".into(),
+                evidence_id: evidence.into(),
+                certified_by: "u1".into(),
+                certified_name: "User u1".into(),
+                certified_at: 7,
+            },
+            evidence: EvidenceRecord {
+                id: evidence.into(),
+                message_id: None,
+                recipient: String::new(),
+                kind: "certified-copy".into(),
+                issued_at: 7,
+                log_index: -1,
+                document: "{}".into(),
+                signed_b64: "MAA=".into(),
+            },
+        }))
+    };
+    let size = s.log_leaf_hashes(0).await.expect("log").len() as i64;
+    let mut ok = letter("p1", "EV-p1");
+    ok.set_log_index(size);
+    s.append_log_and_messages(
+        size,
+        &[("5c".repeat(32), "c2Nhbg==".into())],
+        7,
+        &[],
+        &[],
+        &[(ok, ev("register.paper"))],
+    )
+    .await
+    .expect("stored");
+    let e = s.register_entry("p1").await.expect("read").expect("entry");
+    assert_eq!((e.number, e.kind.as_str()), (1, "paper"));
+    let scan = s.register_scan("p1").await.expect("read").expect("scan");
+    assert_eq!(scan.evidence_id, "EV-p1");
+    assert_eq!(scan.certified_name, "User u1");
+    assert_eq!(
+        s.evidence("EV-p1")
+            .await
+            .expect("read")
+            .map(|e| e.log_index),
+        Some(size)
+    );
+    // The same entry again: the commit fails whole, its leaf and its evidence are not kept.
+    let size = size + 1;
+    let mut again = letter("p1", "EV-p2");
+    again.set_log_index(size);
+    assert!(s
+        .append_log_and_messages(
+            size,
+            &[("5d".repeat(32), "c2Nhbg==".into())],
+            7,
+            &[],
+            &[],
+            &[(again, ev("register.paper"))],
+        )
+        .await
+        .is_err());
+    assert_eq!(s.log_leaf_hashes(0).await.expect("log").len() as i64, size);
+    assert!(s.evidence("EV-p2").await.expect("read").is_none());
+    assert!(s.register_scan("nothing").await.expect("read").is_none());
 }
 
 /// The archive: closed cases in the order they closed, paged; a destruction list numbered

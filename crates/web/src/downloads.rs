@@ -7,7 +7,7 @@ use base64::Engine;
 use okienko_domain::DomainError;
 use okienko_store::{Attachment, EvidenceRecord};
 
-fn download(media_type: String, file_name: &str, bytes: impl IntoResponse) -> Response {
+pub fn download(media_type: String, file_name: &str, bytes: impl IntoResponse) -> Response {
     let disposition = format!(
         "attachment; filename=\"{}\"",
         file_name.replace(['"', '\\'], "_")

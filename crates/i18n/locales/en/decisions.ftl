@@ -100,3 +100,5 @@ action-decision-return = Returning a decision for changes
 action-decision-sign = Signing a decision
 action-decision-dispatch = Sending a decision
 action-case-export = Downloading a case file
+evidence-decision-signature = Signing of a decision
+evidence-decision-signature-text = The office signed the decision with its seal and a time stamp; the evidence names the PDF/A document and its signature.

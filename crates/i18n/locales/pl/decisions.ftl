@@ -100,3 +100,5 @@ action-decision-return = Zwrot decyzji do poprawy
 action-decision-sign = Podpisanie decyzji
 action-decision-dispatch = Wysłanie decyzji
 action-case-export = Pobranie akt sprawy
+evidence-decision-signature = Podpisanie decyzji
+evidence-decision-signature-text = Urząd podpisał decyzję swoją pieczęcią ze znacznikiem czasu; dowód wskazuje dokument PDF/A i jego podpis.

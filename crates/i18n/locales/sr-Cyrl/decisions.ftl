@@ -100,3 +100,5 @@ action-decision-return = Враћање решења на исправку
 action-decision-sign = Потписивање решења
 action-decision-dispatch = Слање решења
 action-case-export = Преузимање списа предмета
+evidence-decision-signature = Потписивање решења
+evidence-decision-signature-text = Орган је потписао решење својим печатом са временским жигом; доказ наводи PDF/А документ и његов потпис.

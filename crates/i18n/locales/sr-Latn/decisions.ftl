@@ -100,3 +100,5 @@ action-decision-return = Vraćanje rešenja na ispravku
 action-decision-sign = Potpisivanje rešenja
 action-decision-dispatch = Slanje rešenja
 action-case-export = Preuzimanje spisa predmeta
+evidence-decision-signature = Potpisivanje rešenja
+evidence-decision-signature-text = Organ je potpisao rešenje svojim pečatom sa vremenskim žigom; dokaz navodi PDF/A dokument i njegov potpis.

@@ -18,6 +18,7 @@ mod instances;
 mod matrix;
 mod paper;
 mod places;
+mod scans;
 mod search;
 mod security;
 mod trust;

@@ -231,6 +231,28 @@ pub(crate) fn table() -> Vec<Row> {
         r("GET", "/offices/{id}/jrwa", CASE_WORKERS, 200),
         r("GET", "/offices/{id}/register", CASE_WORKERS, 200),
         r("GET", "/api/v1/offices/{id}/register", CASE_WORKERS, 200),
+        // Paper letters: the form for those who work the office's cases; not multipart, so
+        // refused with nothing registered. A fresh OR letter registered by Anna is read.
+        r("GET", "/offices/{id}/register/paper", CASE_WORKERS, 200),
+        r("POST", "/offices/{id}/register/paper", CASE_WORKERS, 422),
+        r("GET", "/register-entries/{id}", OR_CASE, 200),
+        r("GET", "/register-entries/{id}/scan", OR_CASE, 200),
+        r("GET", "/register-entries/{id}/scan/signature", OR_CASE, 200),
+        // An empty body: refused before anything is looked at.
+        r(
+            "POST",
+            "/api/v1/offices/{id}/register/paper",
+            ALL_SIGNED_IN,
+            422,
+        ),
+        r("GET", "/api/v1/register-entries/{id}", OR_CASE, 200),
+        r("GET", "/api/v1/register-entries/{id}/scan", OR_CASE, 200),
+        r(
+            "GET",
+            "/api/v1/register-entries/{id}/scan/signature",
+            OR_CASE,
+            200,
+        ),
         // An empty list: refused, nothing changes.
         r("POST", "/offices/{id}/jrwa", ADMIN1, 422),
         r("GET", "/api/v1/cases", CASE_WORKERS, 200),
@@ -1000,6 +1022,34 @@ pub(crate) async fn world() -> World {
 
 /// Makes a concrete path, creating a fresh department or staff member where the route
 /// removes one.
+/// A paper letter registered by Anna for the OR department, with its certified scan; its
+/// register entry's id.
+pub(crate) async fn fresh_paper_letter(t: &TestServer) -> String {
+    let anna = crate::common::principal(t, "anna.nowak@okienko.test").await;
+    let s = &t.services;
+    let (departments, _) = s
+        .paper_departments(&anna, &anna.grants[0].office_id.clone().expect("office"))
+        .await
+        .expect("departments");
+    let or = departments.iter().find(|d| d.code == "OR").expect("OR");
+    let input = okienko_services::cases::scans::PaperLetterInput {
+        subject: "Wniosek o wycinkę drzewa".into(),
+        correspondent: "Jan Kowalski".into(),
+        received_on: "2026-01-05".into(),
+        department: Some(or.id.clone()),
+    };
+    s.register_paper(
+        &anna,
+        &or.office_id,
+        &input,
+        "skan.pdf",
+        b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n".to_vec(),
+    )
+    .await
+    .expect("paper letter")
+    .id
+}
+
 pub(crate) async fn concrete(w: &World, route: &str, n: usize) -> String {
     let s = &w.t.services;
     let ev = || AuditEvent::new(0, None, "test.setup", "matrix");
@@ -1108,6 +1158,11 @@ pub(crate) async fn concrete(w: &World, route: &str, n: usize) -> String {
             .await
             .expect("list")
             .id;
+        &fresh
+    } else if route.starts_with("/register-entries/")
+        || route.starts_with("/api/v1/register-entries/")
+    {
+        fresh = fresh_paper_letter(&w.t).await;
         &fresh
     } else if route.starts_with("/cases/") || route.starts_with("/api/v1/cases/") {
         // A fresh OR case of Anna's each time (closing one ends it); with a place where

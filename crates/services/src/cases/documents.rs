@@ -43,7 +43,7 @@ impl Services {
 
     /// Checks a file for a version: named, not empty, not too large, of a type allowed in
     /// messages (by its content). Its media type.
-    fn version_file(name: &str, bytes: &[u8], errors: &mut FieldErrors) -> &'static str {
+    pub(crate) fn version_file(name: &str, bytes: &[u8], errors: &mut FieldErrors) -> &'static str {
         let name_ok = !name.trim().is_empty()
             && name.chars().count() <= 200
             && okienko_domain::text::clean_line(name)

@@ -10,6 +10,7 @@ pub mod digest;
 pub mod documents;
 pub mod file;
 pub mod places;
+pub mod scans;
 
 use crate::accounts::Principal;
 use crate::orgs::check;

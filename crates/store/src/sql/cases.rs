@@ -107,7 +107,10 @@ pub(super) async fn decision_signed_in(
 
 /// Adds a register entry inside `tx`, numbered per office and year in the same commit;
 /// returns its number.
-async fn insert_entry_in(conn: &mut sqlx::AnyConnection, e: &RegisterEntry) -> Result<i64> {
+pub(super) async fn insert_entry_in(
+    conn: &mut sqlx::AnyConnection,
+    e: &RegisterEntry,
+) -> Result<i64> {
     let number: i64 = sqlx::query(
         "INSERT INTO register_numbers (office_id, year, last) VALUES ($1, $2, 1) \
          ON CONFLICT (office_id, year) DO UPDATE SET last = register_numbers.last + 1 \

@@ -237,6 +237,7 @@ pub(super) async fn insert_signed_in(
             super::payments::insert_payment_in(tx, &f.payment).await
         }
         SignedRecord::DecisionSigned(d) => super::cases::decision_signed_in(tx, d).await,
+        SignedRecord::ScannedLetter(l) => super::scans::scanned_letter_in(tx, l).await,
     }
 }
 

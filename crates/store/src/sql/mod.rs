@@ -20,6 +20,7 @@ mod orgs;
 mod paper;
 mod payments;
 mod places;
+mod scans;
 mod search;
 mod settings;
 mod trusted;

@@ -240,7 +240,7 @@ fn item(c: Case) -> CaseItemJson {
     }
 }
 
-fn entry_json(e: RegisterEntry) -> EntryJson {
+pub(crate) fn entry_json(e: RegisterEntry) -> EntryJson {
     EntryJson {
         number: format!("{}/{}", e.number, e.year),
         id: e.id,

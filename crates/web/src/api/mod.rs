@@ -16,6 +16,7 @@ mod orgs;
 pub mod paper;
 mod payments;
 pub(crate) mod places;
+mod scans;
 mod search;
 pub mod trusted;
 
@@ -49,6 +50,7 @@ pub fn routes() -> Router<State> {
         .merge(search::routes())
         .merge(places::routes())
         .merge(archive::routes())
+        .merge(scans::routes())
         .route("/api/{*rest}", axum::routing::any(not_found))
 }
 
@@ -83,6 +85,7 @@ pub fn document() -> Document {
         search::Doc::openapi(),
         places::Doc::openapi(),
         archive::Doc::openapi(),
+        scans::Doc::openapi(),
     ] {
         doc.merge(part);
     }

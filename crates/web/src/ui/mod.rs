@@ -25,6 +25,7 @@ mod paper;
 mod payments;
 pub mod places;
 mod register;
+mod scans;
 mod search;
 mod security;
 mod signing;
@@ -80,6 +81,7 @@ pub fn routes() -> Router<State> {
         .merge(search::routes())
         .merge(places::routes())
         .merge(archive::routes())
+        .merge(scans::routes())
         .merge(decisions::routes())
         .merge(documents::routes())
 }
