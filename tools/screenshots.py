@@ -14,7 +14,8 @@ To look at other pages while working on them (PNGs go to /tmp/look, not into the
     python3 tools/screenshots.py target/debug/okienko --look LOGIN /path [/path ...]
 
 LOGIN is a demo account (e.g. jan.kowalski@okienko.test; staff get their one-time code);
-add ?lang=en to a path for another language. `{case}` in a path becomes a case that LOGIN (an
+add ?lang=en to a path for another language. `{office}` becomes LOGIN's office, `{entry}` a paper
+letter LOGIN registers in its register (an OR official). `{case}` in a path becomes a case that LOGIN (an
 official of OR) opens first, with two more, given places (the map pages have something to show);
 extra arguments before --look go to `okienko demo` (e.g. --map-tiles URL).
 """
@@ -124,9 +125,11 @@ def look(b, base, login, paths):
     global OUT
     OUT = "/tmp/look"
     os.makedirs(OUT, exist_ok=True)
-    if any("{case}" in p for p in paths):
+    token = None
+    if any(k in p for p in paths for k in ("{case}", "{entry}")):
         token = call("POST", base + "/api/v1/auth/token",
                      {"login": login, "password": PASSWORD, "totp": totp(TOTP_SECRET)})["access_token"]
+    if any("{case}" in p for p in paths):
         places = [("Wycinka topoli przy ulicy Źródlanej", "ul. Źródlana 7, Wąchock", 51.0731, 21.0129),
                   ("Naprawa drogi gminnej nr 350012T", "Droga gminna 350012T, Parszów", 51.0904, 20.9871),
                   ("Zajęcie pasa drogowego – Rynek", "Rynek 1, Wąchock", None, None)]
@@ -140,8 +143,23 @@ def look(b, base, login, paths):
             call("PUT", "%s/api/v1/cases/%s/place" % (base, c["id"]), body, token)
             case = case or c["id"]
         paths = [p.replace("{case}", case) for p in paths]
+    if token:
         time.sleep(31)  # the next one-time code: each is used once
     sign_in(b, base, login)
+    if any(k in p for p in paths for k in ("{office}", "{entry}")):
+        # The office whose register the work list links to.
+        b.go(base + "/cases")
+        office = b.script("return document.querySelector(\"a[href$='/register']\").getAttribute('href')"
+                          ).split("/")[2]
+        paths = [p.replace("{office}", office) for p in paths]
+        if any("{entry}" in p for p in paths):
+            scan = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+            r = call("POST", "%s/api/v1/offices/%s/register/paper" % (base, office),
+                     {"subject": "Skarga na hałas z placu budowy przy ul. Lipowej",
+                      "correspondent": "Wspólnota Mieszkaniowa Lipowa 3", "received_on": time.strftime("%Y-%m-%d"),
+                      "department": "OR", "name": "skarga-lipowa-3.pdf",
+                      "content": base64.b64encode(scan).decode()}, token)
+            paths = [p.replace("{entry}", r["entry"]["id"]) for p in paths]
     for path in paths:
         b.go(base + path)
         name = path.strip("/").replace("/", "_").replace("?", "_").replace("=", "-") or "home"
