@@ -19,6 +19,8 @@ pub mod policy;
 pub mod role;
 pub mod search;
 pub mod status;
+pub mod substitutes;
+pub mod tasks;
 pub mod text;
 pub mod totp;
 pub mod tracking;

@@ -309,6 +309,7 @@ async fn demo_principal(s: &Services, login: &str) -> Result<Principal, DomainEr
         user,
         grants,
         session,
+        covering: Vec::new(),
     })
 }
 

@@ -91,7 +91,8 @@ pub struct CaseEvent {
 pub struct CaseQuery {
     pub department_ids: Vec<String>,
     pub statuses: Vec<String>,
-    pub handler_id: Option<String>,
+    /// Handled by one of these people; anyone's when empty.
+    pub handler_ids: Vec<String>,
     pub after: Option<(String, String)>,
     pub limit: i64,
 }

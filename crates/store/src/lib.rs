@@ -26,6 +26,8 @@ pub mod scans;
 pub mod search;
 pub mod settings;
 mod sql;
+pub mod substitutes;
+pub mod tasks;
 pub mod trusted;
 
 pub mod cache;
@@ -54,6 +56,8 @@ pub use places::{CasePlace, PlaceQuery, PlaceStore, PlacedCase};
 pub use scans::{RegisterScan, ScanStore, ScannedLetter};
 pub use search::{SearchHit, SearchItem, SearchPage, SearchQuery, SearchStore};
 pub use settings::SettingsStore;
+pub use substitutes::{Substitute, SubstituteStore};
+pub use tasks::{CaseTask, TaskStore};
 pub use trusted::TrustedStore;
 
 /// Every storage trait, for code that calls them on a concrete store (a `dyn Store` needs no
@@ -63,7 +67,7 @@ pub mod prelude {
         AccountStore, ArchiveStore, AuditStore, CaseStore, CatalogueStore, CounterStore,
         DeliveryStore, FormsStore, JobStore, LogStore, MailboxStore, NoticeStore, OrgStore,
         PaperStore, PaymentsStore, PlaceStore, ScanStore, SearchStore, SettingsStore, Store,
-        TrustedStore,
+        SubstituteStore, TaskStore, TrustedStore,
     };
 }
 pub use sql::{Backend, SqlStore};
@@ -137,6 +141,8 @@ pub trait Store:
     + PlaceStore
     + ArchiveStore
     + ScanStore
+    + SubstituteStore
+    + TaskStore
     + Send
     + Sync
 {

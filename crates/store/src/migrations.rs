@@ -188,4 +188,14 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "register_scans",
         sql: include_str!("../migrations/0036_register_scans.sql"),
     },
+    Migration {
+        version: 37,
+        name: "substitutes",
+        sql: include_str!("../migrations/0037_substitutes.sql"),
+    },
+    Migration {
+        version: 38,
+        name: "case_tasks",
+        sql: include_str!("../migrations/0038_case_tasks.sql"),
+    },
 ];

@@ -2503,7 +2503,7 @@ async fn cases_are_numbered_without_gaps_or_twins_when_opened_at_once() {
         let q = |after| CaseQuery {
             department_ids: vec!["d1".into()],
             statuses: vec!["open".into(), "suspended".into()],
-            handler_id: None,
+            handler_ids: Vec::new(),
             after,
             limit: 15,
         };
@@ -2553,9 +2553,140 @@ async fn cases_are_numbered_without_gaps_or_twins_when_opened_at_once() {
         search_in_a_case(s, &first).await;
         places_of_cases(s, &event(0)).await;
         destruction_lists_of_closed_cases(s, &event(0)).await;
+        substitutes_and_tasks(s, &first, &event(0)).await;
         assert!(verify(s).await.is_ok());
     }
     drop_all(stores).await;
+}
+
+/// Substitutes: one per absent person on a day (an overlap is refused), found by the day
+/// they cover, cancelled once. Tasks: stored with the case's event, closed once, a person's
+/// open ones by due day with those without one last.
+async fn substitutes_and_tasks(
+    s: &SqlStore,
+    case: &okienko_store::Case,
+    event: &okienko_store::CaseEvent,
+) {
+    use okienko_store::{CaseEvent, CaseTask, Substitute};
+    s.create_user(&user("u7", "u7@example.pl"), &[], &ev("user.create"))
+        .await
+        .expect("u7");
+    let sub = |id: &str, starts: &str, ends: &str| Substitute {
+        id: id.into(),
+        office_id: case.office_id.clone(),
+        absent_id: "u1".into(),
+        substitute_id: "u7".into(),
+        starts_on: starts.into(),
+        ends_on: ends.into(),
+        created_by: "u1".into(),
+        created_at: 1,
+        ..Default::default()
+    };
+    s.add_substitute(
+        &sub("s1", "2026-12-07", "2026-12-18"),
+        &ev("substitute.add"),
+    )
+    .await
+    .expect("s1");
+    assert!(matches!(
+        s.add_substitute(&sub("s2", "2026-12-18", "2026-12-20"), &ev("substitute.add"))
+            .await,
+        Err(StoreError::Conflict(c)) if c == "s1"
+    ));
+    s.add_substitute(
+        &sub("s3", "2026-12-19", "2026-12-20"),
+        &ev("substitute.add"),
+    )
+    .await
+    .expect("s3");
+    let on = |day: &'static str| async move {
+        s.covering("u7", day)
+            .await
+            .expect("covering")
+            .into_iter()
+            .map(|x| x.id)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(on("2026-12-07").await, vec!["s1"]);
+    assert_eq!(on("2026-12-19").await, vec!["s3"]);
+    assert!(on("2026-12-21").await.is_empty());
+    let all = s
+        .office_substitutes(&case.office_id, "2026-12-10")
+        .await
+        .expect("list");
+    assert_eq!(all.len(), 2);
+    assert_eq!(all[0].substitute_name, "User u7");
+    assert!(s
+        .cancel_substitute("s3", "u1", 2, &ev("substitute.cancel"))
+        .await
+        .expect("cancel"));
+    assert!(!s
+        .cancel_substitute("s3", "u1", 3, &ev("substitute.cancel"))
+        .await
+        .expect("again"));
+    assert!(on("2026-12-19").await.is_empty());
+
+    let task = |id: &str, due: Option<&str>| CaseTask {
+        id: id.into(),
+        case_id: case.id.clone(),
+        office_id: case.office_id.clone(),
+        kind: "opinion".into(),
+        text: "Czy potrzebna zgoda?".into(),
+        assignee_id: "u7".into(),
+        due_on: due.map(str::to_string),
+        status: "open".into(),
+        created_by: "u1".into(),
+        created_at: 5,
+        ..Default::default()
+    };
+    let e = |id: &str| CaseEvent {
+        id: id.into(),
+        kind: "opinion-asked".into(),
+        ..event.clone()
+    };
+    for (id, due) in [
+        ("t1", None),
+        ("t2", Some("2026-12-20")),
+        ("t3", Some("2026-12-10")),
+    ] {
+        s.add_task(&task(id, due), &e(&format!("e-{id}")), &ev("task.add"))
+            .await
+            .expect("task");
+    }
+    let mine: Vec<String> = s
+        .open_tasks_of("u7")
+        .await
+        .expect("mine")
+        .into_iter()
+        .map(|t| t.id)
+        .collect();
+    assert_eq!(mine, vec!["t3", "t2", "t1"]);
+    let done = CaseTask {
+        status: "done".into(),
+        answer: "Nie".into(),
+        closed_by: Some("u7".into()),
+        closed_at: Some(9),
+        ..task("t3", Some("2026-12-10"))
+    };
+    assert!(s
+        .close_task(&done, &e("e-done"), &ev("task.done"))
+        .await
+        .expect("close"));
+    assert!(!s
+        .close_task(&done, &e("e-done2"), &ev("task.done"))
+        .await
+        .expect("again"));
+    let back = s.task("t3").await.expect("read").expect("task");
+    assert_eq!(
+        (back.status.as_str(), back.answer.as_str()),
+        ("done", "Nie")
+    );
+    assert_eq!(back.signature, case.signature);
+    assert_eq!(s.case_tasks(&case.id).await.expect("tasks").len(), 3);
+    assert_eq!(s.open_tasks_of("u7").await.expect("mine").len(), 2);
+    let timeline = s.case_events(&case.id).await.expect("events");
+    assert!(timeline.iter().any(|x| x.id == "e-done"));
+    assert!(!timeline.iter().any(|x| x.id == "e-done2"));
 }
 
 /// A paper letter: its entry numbered in the commit that logs its certification, stored with
@@ -2652,7 +2783,7 @@ async fn destruction_lists_of_closed_cases(s: &SqlStore, event: &okienko_store::
         .cases(&CaseQuery {
             department_ids: vec!["d1".into()],
             statuses: vec!["open".into()],
-            handler_id: None,
+            handler_ids: Vec::new(),
             after: None,
             limit: 3,
         })
@@ -2783,7 +2914,7 @@ async fn places_of_cases(s: &SqlStore, event: &okienko_store::CaseEvent) {
         .cases(&CaseQuery {
             department_ids: vec!["d1".into()],
             statuses: vec!["open".into()],
-            handler_id: None,
+            handler_ids: Vec::new(),
             after: None,
             limit: 3,
         })

@@ -259,5 +259,6 @@ pub async fn principal(t: &TestServer, login: &str) -> okienko_services::account
         user,
         grants,
         session,
+        covering: Vec::new(),
     }
 }

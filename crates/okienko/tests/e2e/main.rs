@@ -21,6 +21,8 @@ mod places;
 mod scans;
 mod search;
 mod security;
+mod substitutes;
+mod tasks;
 mod trust;
 mod trusted;
 mod walk;

@@ -295,6 +295,32 @@ pub(crate) fn table() -> Vec<Row> {
             ALL_SIGNED_IN,
             422,
         ),
+        // Tasks: a fresh one Anna gave Piotr on a fresh OR case (a task, so no answer is
+        // needed); empty forms and bodies are refused.
+        r("POST", "/cases/{id}/tasks", OR_CASE, 422),
+        r("GET", "/tasks", ANY_OFFICIAL, 200),
+        r("GET", "/tasks/{id}", CASE_WORKERS, 200),
+        r("POST", "/tasks/{id}/answer", &[Who::OfficialGk], 303),
+        r("POST", "/tasks/{id}/cancel", OR_CASE, 303),
+        r("GET", "/api/v1/cases/{id}/tasks", OR_CASE, 200),
+        r("POST", "/api/v1/cases/{id}/tasks", ALL_SIGNED_IN, 422),
+        r("GET", "/api/v1/tasks", ANY_OFFICIAL, 200),
+        r("GET", "/api/v1/tasks/{id}", CASE_WORKERS, 200),
+        r("POST", "/api/v1/tasks/{id}/answer", ALL_SIGNED_IN, 422),
+        r("POST", "/api/v1/tasks/{id}/cancel", OR_CASE, 200),
+        // Substitutes: the office's list for those who work its cases; nothing chosen:
+        // refused. A fresh coming one of Anna's (Piotr substitutes): she or the head cancels.
+        r("GET", "/offices/{id}/substitutes", CASE_WORKERS, 200),
+        r("POST", "/offices/{id}/substitutes", CASE_WORKERS, 422),
+        r("POST", "/substitutes/{id}/cancel", OR_CASE, 303),
+        r("GET", "/api/v1/offices/{id}/substitutes", CASE_WORKERS, 200),
+        r(
+            "POST",
+            "/api/v1/offices/{id}/substitutes",
+            ALL_SIGNED_IN,
+            422,
+        ),
+        r("POST", "/api/v1/substitutes/{id}/cancel", OR_CASE, 200),
         // An empty body: refused before anything is looked at.
         r("POST", "/api/v1/cases", ALL_SIGNED_IN, 422),
         r("GET", "/api/v1/cases/{id}", OR_CASE, 200),
@@ -1022,6 +1048,45 @@ pub(crate) async fn world() -> World {
 
 /// Makes a concrete path, creating a fresh department or staff member where the route
 /// removes one.
+/// A task Anna gave Piotr on a fresh OR case of hers; its id.
+pub(crate) async fn fresh_task(t: &TestServer) -> String {
+    let anna = crate::common::principal(t, "anna.nowak@okienko.test").await;
+    let piotr = crate::common::principal(t, "piotr.zielinski@okienko.test").await;
+    let c = fresh_case(t).await;
+    let input = okienko_services::cases::tasks::TaskInput {
+        kind: "task".into(),
+        assignee: piotr.user.id.clone(),
+        text: "Oględziny drzewa w terenie".into(),
+        due_on: String::new(),
+    };
+    t.services
+        .add_case_task(&anna, &c.id, &input)
+        .await
+        .expect("task")
+        .id
+}
+
+/// A substitution of Anna's by Piotr for one day `n` days on (each its own day, so none
+/// overlaps another); its id.
+pub(crate) async fn fresh_substitute(t: &TestServer, n: usize) -> String {
+    let anna = crate::common::principal(t, "anna.nowak@okienko.test").await;
+    let piotr = crate::common::principal(t, "piotr.zielinski@okienko.test").await;
+    let s = &t.services;
+    let office = anna.grants[0].office_id.clone().expect("office");
+    let on =
+        (s.country.local(s.clock.now()).date() + time::Duration::days(n as i64 + 1)).to_string();
+    let input = okienko_services::cases::substitutes::SubstituteInput {
+        absent: anna.user.id.clone(),
+        substitute: piotr.user.id.clone(),
+        starts_on: on.clone(),
+        ends_on: on,
+    };
+    s.add_substitute(&anna, &office, &input)
+        .await
+        .expect("substitute")
+        .id
+}
+
 /// A paper letter registered by Anna for the OR department, with its certified scan; its
 /// register entry's id.
 pub(crate) async fn fresh_paper_letter(t: &TestServer) -> String {
@@ -1158,6 +1223,12 @@ pub(crate) async fn concrete(w: &World, route: &str, n: usize) -> String {
             .await
             .expect("list")
             .id;
+        &fresh
+    } else if route.starts_with("/tasks/") || route.starts_with("/api/v1/tasks/") {
+        fresh = fresh_task(&w.t).await;
+        &fresh
+    } else if route.starts_with("/substitutes/") || route.starts_with("/api/v1/substitutes/") {
+        fresh = fresh_substitute(&w.t, n).await;
         &fresh
     } else if route.starts_with("/register-entries/")
         || route.starts_with("/api/v1/register-entries/")

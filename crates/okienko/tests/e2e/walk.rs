@@ -252,6 +252,7 @@ fn is_file(route: &str) -> bool {
         "/signature",
         "/file",
         "/versions/",
+        "/scan",
     ]
     .iter()
     .any(|s| route.contains(s))

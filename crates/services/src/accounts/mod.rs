@@ -82,13 +82,29 @@ pub struct Principal {
     pub user: User,
     pub grants: Vec<RoleGrant>,
     pub session: Session,
+    /// Whom the person substitutes today (`cases::substitutes`), each with the grants that
+    /// let them handle the absent official's cases.
+    pub covering: Vec<Covering>,
+}
+
+/// A substitution in force today and the absent official's grants it lends: their official
+/// grants in that office, never an admin's or an archivist's.
+#[derive(Debug, Clone)]
+pub struct Covering {
+    pub substitution: okienko_store::Substitute,
+    pub grants: Vec<RoleGrant>,
 }
 
 impl Principal {
+    /// What the policy weighs: the person's own grants and those lent by a substitution.
     pub fn actor(&self) -> Actor {
+        let mut grants = self.grants.clone();
+        for c in &self.covering {
+            grants.extend(c.grants.iter().cloned());
+        }
         Actor {
             user_id: self.user.id.clone(),
-            grants: self.grants.clone(),
+            grants,
         }
     }
     pub fn has(&self, role: Role) -> bool {
@@ -250,6 +266,7 @@ impl Services {
             user,
             grants,
             session,
+            covering: Vec::new(),
         };
         Ok(if kind == WEB_ENROL {
             SignIn::MustEnrolTotp(p, token)
@@ -295,10 +312,16 @@ impl Services {
             return Ok(None);
         }
         let grants = self.store.grants_of(&user.id).await?;
+        let covering = if grants.iter().any(|g| g.role == Role::Official) {
+            self.covering(&user.id).await?
+        } else {
+            Vec::new()
+        };
         Ok(Some(Principal {
             user,
             grants,
             session,
+            covering,
         }))
     }
 

@@ -772,7 +772,7 @@ impl Services {
         p: &Principal,
         case_id: &str,
     ) -> Result<Vec<DecisionView>, DomainError> {
-        let c = self.my_case(p, case_id).await?;
+        let (c, _) = self.seen_case(p, case_id).await?;
         self.decision_views(&c.id).await
     }
 
@@ -787,7 +787,12 @@ impl Services {
         p: &Principal,
         id: &str,
     ) -> Result<(Decision, Case, bytes::Bytes, Vec<u8>), DomainError> {
-        let (d, c) = self.my_decision(p, id).await?;
+        let d = self
+            .store
+            .decision(id)
+            .await?
+            .ok_or(DomainError::NotFound)?;
+        let (c, _) = self.seen_case(p, &d.case_id).await?;
         let (Some(sha), Some(sig)) = (d.pdf_sha256.as_deref(), d.signature.as_deref()) else {
             return Err(DomainError::NotFound);
         };

@@ -164,13 +164,28 @@ impl Services {
         Ok((d, c))
     }
 
+    /// A document of a case the person may read (who has an open task on it too).
+    async fn seen_document(
+        &self,
+        p: &Principal,
+        id: &str,
+    ) -> Result<okienko_store::CaseDocument, DomainError> {
+        let d = self
+            .store
+            .document(id)
+            .await?
+            .ok_or(DomainError::NotFound)?;
+        self.seen_case(p, &d.case_id).await?;
+        Ok(d)
+    }
+
     /// A case's documents with their versions.
     pub async fn case_documents(
         &self,
         p: &Principal,
         case_id: &str,
     ) -> Result<Vec<DocumentView>, DomainError> {
-        let c = self.my_case(p, case_id).await?;
+        let (c, _) = self.seen_case(p, case_id).await?;
         let mut out = Vec::new();
         for d in self.store.documents(&c.id).await? {
             let versions = self.store.document_versions(&d.id).await?;
@@ -188,7 +203,7 @@ impl Services {
         p: &Principal,
         id: &str,
     ) -> Result<DocumentView, DomainError> {
-        let (d, _) = self.my_document(p, id).await?;
+        let d = self.seen_document(p, id).await?;
         let versions = self.store.document_versions(&d.id).await?;
         Ok(DocumentView {
             document: d,
@@ -300,7 +315,7 @@ impl Services {
         id: &str,
         n: i64,
     ) -> Result<(DocumentVersion, bytes::Bytes), DomainError> {
-        let (d, _) = self.my_document(p, id).await?;
+        let d = self.seen_document(p, id).await?;
         let n = if n == 0 { d.versions } else { n };
         let v = self
             .store

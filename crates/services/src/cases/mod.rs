@@ -11,6 +11,8 @@ pub mod documents;
 pub mod file;
 pub mod places;
 pub mod scans;
+pub mod substitutes;
+pub mod tasks;
 
 use crate::accounts::Principal;
 use crate::orgs::check;
@@ -79,6 +81,10 @@ pub struct CaseView {
     pub entry: Option<RegisterEntry>,
     /// The officials who may be given the case (id, name).
     pub officials: Vec<(String, String)>,
+    /// While the handler is away: the last day of their absence and who substitutes them.
+    pub handler_away: Option<(String, String)>,
+    /// Whether the person may work the case (not only read it for a task they were given).
+    pub work: bool,
 }
 
 /// Where a list of cases goes on from: the last one's deadline and id.
@@ -522,7 +528,14 @@ impl Services {
             .cases(&CaseQuery {
                 department_ids: departments,
                 statuses,
-                handler_id: mine.then(|| p.user.id.clone()),
+                // Mine: and those of whom I substitute today.
+                handler_ids: if mine {
+                    std::iter::once(p.user.id.clone())
+                        .chain(p.covering.iter().map(|c| c.substitution.absent_id.clone()))
+                        .collect()
+                } else {
+                    Vec::new()
+                },
                 after,
                 limit: limit + 1,
             })
@@ -544,7 +557,7 @@ impl Services {
 
     /// A case with its timeline. Reading a party's case is in the party's Data Tracker.
     pub async fn case_view(&self, p: &Principal, id: &str) -> Result<CaseView, DomainError> {
-        let case = self.my_case(p, id).await?;
+        let (case, work) = self.seen_case(p, id).await?;
         if let Some(party) = &case.party_user_id {
             if *party != p.user.id {
                 let ev = AuditEvent::new(
@@ -558,7 +571,9 @@ impl Services {
                 self.store.append_audit(&ev).await?;
             }
         }
-        self.view_of(case).await
+        let mut v = self.view_of(case).await?;
+        v.work = work;
+        Ok(v)
     }
 
     /// A case's view, for a use case that checked who may see it.
@@ -605,6 +620,17 @@ impl Services {
             .map(|(u, _)| (u.id, u.display_name))
             .collect();
         let events = self.store.case_events(&case.id).await?;
+        let today = self.today().to_string();
+        let handler_away = match &case.handler_id {
+            Some(h) => self
+                .store
+                .office_substitutes(&case.office_id, &today)
+                .await?
+                .into_iter()
+                .find(|s| s.absent_id == *h && s.starts_on <= today)
+                .map(|s| (s.ends_on, s.substitute_name)),
+            None => None,
+        };
         Ok(CaseView {
             case,
             department,
@@ -613,6 +639,8 @@ impl Services {
             events,
             entry,
             officials,
+            handler_away,
+            work: true,
         })
     }
 

@@ -88,7 +88,7 @@ impl Services {
         p: &Principal,
         case_id: &str,
     ) -> Result<Option<CasePlace>, DomainError> {
-        let c = self.my_case(p, case_id).await?;
+        let (c, _) = self.seen_case(p, case_id).await?;
         Ok(self.store.place(&c.id).await?)
     }
 

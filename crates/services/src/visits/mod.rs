@@ -165,6 +165,7 @@ impl Services {
                 device: String::new(),
             },
             user: citizen.clone(),
+            covering: Vec::new(),
         })
     }
 

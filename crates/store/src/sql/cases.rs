@@ -562,11 +562,13 @@ impl crate::CaseStore for SqlStore {
                     mark(Param::Text(d.clone())),
                     mark(Param::Text(st.clone()))
                 );
-                if let Some(h) = &q.handler_id {
-                    part.push_str(&format!(
-                        " AND handler_id = {}",
-                        mark(Param::Text(h.clone()))
-                    ));
+                if !q.handler_ids.is_empty() {
+                    let marks: Vec<String> = q
+                        .handler_ids
+                        .iter()
+                        .map(|h| mark(Param::Text(h.clone())))
+                        .collect();
+                    part.push_str(&format!(" AND handler_id IN ({})", marks.join(", ")));
                 }
                 if let Some((deadline, id)) = &q.after {
                     // A row value, which both engines read from the index from that point on.

@@ -23,6 +23,8 @@ mod places;
 mod scans;
 mod search;
 mod settings;
+mod substitutes;
+mod tasks;
 mod trusted;
 
 use crate::prelude::*;

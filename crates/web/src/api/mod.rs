@@ -18,6 +18,8 @@ mod payments;
 pub(crate) mod places;
 mod scans;
 mod search;
+mod substitutes;
+mod tasks;
 pub mod trusted;
 
 use crate::ctx::CtxRef;
@@ -51,6 +53,8 @@ pub fn routes() -> Router<State> {
         .merge(places::routes())
         .merge(archive::routes())
         .merge(scans::routes())
+        .merge(substitutes::routes())
+        .merge(tasks::routes())
         .route("/api/{*rest}", axum::routing::any(not_found))
 }
 
@@ -86,6 +90,8 @@ pub fn document() -> Document {
         places::Doc::openapi(),
         archive::Doc::openapi(),
         scans::Doc::openapi(),
+        substitutes::Doc::openapi(),
+        tasks::Doc::openapi(),
     ] {
         doc.merge(part);
     }

@@ -274,6 +274,11 @@ type TimelineRow = ((String, String), String, String, Option<String>);
 struct CasePage<'a> {
     ctx: &'a Ctx,
     v: CaseView,
+    /// While the handler is away: the last day (ISO, in words) and who substitutes them.
+    away: Option<(String, String, String)>,
+    tasks: Vec<super::tasks::TaskRow>,
+    /// Who a task may be given to (none for who only reads the case).
+    task_people: Vec<(String, String)>,
     status: String,
     deadline: String,
     started: String,
@@ -310,7 +315,11 @@ pub(super) async fn case_page(
                 "note" | "delayed" | "destruction-approved" => {
                     ctx.ta(&format!("case-event-{}", e.kind), &[("detail", &e.detail)])
                 }
-                k if k.starts_with("decision-") || k.starts_with("document-") => {
+                k if k.starts_with("decision-")
+                    || k.starts_with("document-")
+                    || k.starts_with("task-")
+                    || k.starts_with("opinion-") =>
+                {
                     ctx.ta(&format!("case-event-{k}"), &[("detail", &e.detail)])
                 }
                 "opened" if !e.detail.is_empty() => {
@@ -324,7 +333,7 @@ pub(super) async fn case_page(
         })
         .collect();
     let date = |s: &str| parse_iso(s).map_or_else(|| s.to_string(), |d| day(ctx, d));
-    let dec = super::decisions::of_case(state, ctx, &v.case)
+    let dec = super::decisions::of_case(state, ctx, &v.case, v.work)
         .await
         .map_err(err(ctx))?;
     let docs = state
@@ -340,7 +349,17 @@ pub(super) async fn case_page(
             .await
             .map_err(err(ctx))?,
     );
+    let (tasks, task_people) = super::tasks::of_case(state, ctx, &v.case.id, v.work)
+        .await
+        .map_err(err(ctx))?;
+    let away = v
+        .handler_away
+        .as_ref()
+        .map(|(until, who)| (until.clone(), date(until), who.clone()));
     let page = CasePage {
+        tasks,
+        task_people,
+        away,
         place,
         dec,
         docs,

@@ -88,17 +88,27 @@ fn parse_iso(s: &str) -> Option<time::Date> {
 }
 
 /// The decisions part of a case's page.
-pub(super) async fn of_case(state: &State, ctx: &Ctx, c: &Case) -> Result<Decisions, DomainError> {
+/// A case's decisions as its page shows them; `work` false (a colleague reading the case for
+/// a task) shows them without their forms.
+pub(super) async fn of_case(
+    state: &State,
+    ctx: &Ctx,
+    c: &Case,
+    work: bool,
+) -> Result<Decisions, DomainError> {
     let p = ctx.principal.as_ref().ok_or(DomainError::Unauthenticated)?;
     let s = &state.services;
     let views = s.case_decisions(p, &c.id).await?;
-    let templates = s
-        .decision_templates(p, &c.office_id)
-        .await?
-        .into_iter()
-        .filter(|t| t.jrwa.is_empty() || t.jrwa == c.jrwa)
-        .map(|t| (t.id, t.name))
-        .collect();
+    let templates: Vec<(String, String)> = if !work {
+        Vec::new()
+    } else {
+        s.decision_templates(p, &c.office_id)
+            .await?
+            .into_iter()
+            .filter(|t| t.jrwa.is_empty() || t.jrwa == c.jrwa)
+            .map(|t| (t.id, t.name))
+            .collect()
+    };
     let rows = views
         .into_iter()
         .map(|v| {
@@ -122,11 +132,12 @@ pub(super) async fn of_case(state: &State, ctx: &Ctx, c: &Case) -> Result<Decisi
                 delivered,
                 appeal,
                 letters: v.letters,
-                is_draft: d.status == DRAFT,
-                for_approval: d.status == FOR_APPROVAL,
-                may_sign: d.status == okienko_services::cases::decisions::APPROVED
-                    || (d.status == DRAFT && !d.approval),
-                is_signed: d.status == SIGNED,
+                is_draft: work && d.status == DRAFT,
+                for_approval: work && d.status == FOR_APPROVAL,
+                may_sign: work
+                    && (d.status == okienko_services::cases::decisions::APPROVED
+                        || (d.status == DRAFT && !d.approval)),
+                is_signed: work && d.status == SIGNED,
                 d,
             }
         })
@@ -134,7 +145,7 @@ pub(super) async fn of_case(state: &State, ctx: &Ctx, c: &Case) -> Result<Decisi
     Ok(Decisions {
         rows,
         templates,
-        may_approve: Services::may_approve(p, &c.office_id),
+        may_approve: work && Services::may_approve(p, &c.office_id),
     })
 }
 

@@ -30,6 +30,8 @@ mod search;
 mod security;
 mod signing;
 mod staff;
+mod substitutes;
+mod tasks;
 mod trusted;
 mod users;
 mod verify;
@@ -82,6 +84,8 @@ pub fn routes() -> Router<State> {
         .merge(places::routes())
         .merge(archive::routes())
         .merge(scans::routes())
+        .merge(substitutes::routes())
+        .merge(tasks::routes())
         .merge(decisions::routes())
         .merge(documents::routes())
 }
