@@ -70,6 +70,26 @@ impl TestServer {
         okienko_domain::totp::code_at(&secret, now)
     }
 
+    /// Calls the API with a bearer token and a JSON body if given: the status and the JSON
+    /// answer (null when there is none).
+    pub async fn api(
+        &self,
+        token: &str,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> (u16, serde_json::Value) {
+        let mut r = reqwest::Client::new()
+            .request(method, self.url(path))
+            .bearer_auth(token);
+        if let Some(b) = body {
+            r = r.json(&b);
+        }
+        let r = r.send().await.expect("request");
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(serde_json::Value::Null))
+    }
+
     /// A browser-like client (cookies, no redirects followed).
     pub fn browser(&self) -> reqwest::Client {
         reqwest::Client::builder()

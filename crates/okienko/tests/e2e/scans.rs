@@ -24,17 +24,6 @@ async fn a_paper_letter_is_registered_with_a_certified_scan() {
         .iter()
         .find_map(|g| g.office_id.clone())
         .expect("office");
-    let call = |token: &String, method: reqwest::Method, path: &str, body: Option<Value>| {
-        let mut r = http.request(method, t.url(path)).bearer_auth(token);
-        if let Some(b) = body {
-            r = r.json(&b);
-        }
-        async move {
-            let r = r.send().await.expect("request");
-            let status = r.status().as_u16();
-            (status, r.json::<Value>().await.unwrap_or(Value::Null))
-        }
-    };
     let register = format!("/api/v1/offices/{office}/register/paper");
     let letter = |subject: &str, received: &str, name: &str, content: &[u8]| {
         json!({
@@ -47,13 +36,14 @@ async fn a_paper_letter_is_registered_with_a_certified_scan() {
         })
     };
     let count = || async {
-        let (_, r) = call(
-            &anna,
-            reqwest::Method::GET,
-            &format!("/api/v1/offices/{office}/register?year=2026"),
-            None,
-        )
-        .await;
+        let (_, r) = t
+            .api(
+                &anna,
+                reqwest::Method::GET,
+                &format!("/api/v1/offices/{office}/register?year=2026"),
+                None,
+            )
+            .await;
         r["items"].as_array().map_or(0, Vec::len)
     };
     let before = count().await;
@@ -72,34 +62,38 @@ async fn a_paper_letter_is_registered_with_a_certified_scan() {
         ),
         (letter("Wniosek", "2026-03-02", "skan.pdf", b""), "file"),
     ] {
-        let (st, r) = call(&anna, reqwest::Method::POST, &register, Some(body)).await;
+        let (st, r) = t
+            .api(&anna, reqwest::Method::POST, &register, Some(body))
+            .await;
         assert_eq!(st, 422, "{r}");
         assert!(r.to_string().contains(field), "{field}: {r}");
     }
     // Piotr works the GK department: not OR's letters.
-    let (st, r) = call(
-        &piotr,
-        reqwest::Method::POST,
-        &register,
-        Some(letter("Wniosek", "2026-03-02", "skan.pdf", SCAN)),
-    )
-    .await;
+    let (st, r) = t
+        .api(
+            &piotr,
+            reqwest::Method::POST,
+            &register,
+            Some(letter("Wniosek", "2026-03-02", "skan.pdf", SCAN)),
+        )
+        .await;
     assert_eq!(st, 422, "{r}");
     assert_eq!(count().await, before);
 
     // Registered: numbered in the office's register, its scan certified by Anna.
-    let (st, r) = call(
-        &anna,
-        reqwest::Method::POST,
-        &register,
-        Some(letter(
-            "Wniosek o wycinkę drzewa",
-            "2026-03-02",
-            "skan.pdf",
-            SCAN,
-        )),
-    )
-    .await;
+    let (st, r) = t
+        .api(
+            &anna,
+            reqwest::Method::POST,
+            &register,
+            Some(letter(
+                "Wniosek o wycinkę drzewa",
+                "2026-03-02",
+                "skan.pdf",
+                SCAN,
+            )),
+        )
+        .await;
     assert_eq!(st, 201, "{r}");
     let id = r["entry"]["id"].as_str().expect("id").to_string();
     assert_eq!(r["entry"]["kind"], "paper");
@@ -112,13 +106,14 @@ async fn a_paper_letter_is_registered_with_a_certified_scan() {
     assert_eq!(r["scan"]["certified_by"], "Anna Nowak");
     let evidence = r["scan"]["evidence_id"].as_str().expect("ev").to_string();
     assert_eq!(count().await, before + 1);
-    let (st, _) = call(
-        &piotr,
-        reqwest::Method::GET,
-        &format!("/api/v1/register-entries/{id}"),
-        None,
-    )
-    .await;
+    let (st, _) = t
+        .api(
+            &piotr,
+            reqwest::Method::GET,
+            &format!("/api/v1/register-entries/{id}"),
+            None,
+        )
+        .await;
     assert_eq!(st, 404);
 
     // The scan, its detached signature and the signed note: OpenSSL checks all against the
@@ -181,7 +176,7 @@ async fn a_paper_letter_is_registered_with_a_certified_scan() {
     let _ = std::fs::remove_dir_all(&dir);
 
     // A case from the entry: the letter's sender is the party, its day starts the clock.
-    let (st, c) = call(
+    let (st, c) = t.api(
         &anna,
         reqwest::Method::POST,
         "/api/v1/cases",
@@ -190,22 +185,24 @@ async fn a_paper_letter_is_registered_with_a_certified_scan() {
     .await;
     assert_eq!(st, 201, "{c}");
     let case_id = c["id"].as_str().expect("case").to_string();
-    let (_, c) = call(
-        &anna,
-        reqwest::Method::GET,
-        &format!("/api/v1/cases/{case_id}"),
-        None,
-    )
-    .await;
+    let (_, c) = t
+        .api(
+            &anna,
+            reqwest::Method::GET,
+            &format!("/api/v1/cases/{case_id}"),
+            None,
+        )
+        .await;
     assert_eq!(c["started_on"], "2026-03-02");
     assert_eq!(c["party"], "Zofia Wąsik");
-    let (_, r) = call(
-        &anna,
-        reqwest::Method::GET,
-        &format!("/api/v1/register-entries/{id}"),
-        None,
-    )
-    .await;
+    let (_, r) = t
+        .api(
+            &anna,
+            reqwest::Method::GET,
+            &format!("/api/v1/register-entries/{id}"),
+            None,
+        )
+        .await;
     assert_eq!(r["entry"]["case_id"], case_id.as_str());
 
     // In the browser: the register's button, the form with a file, the entry's page.

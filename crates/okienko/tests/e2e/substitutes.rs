@@ -4,30 +4,20 @@
 //! overlapping substitution change nothing; the head names one for anyone through the page.
 
 use crate::common::TestServer;
-use serde_json::{json, Value};
+use serde_json::json;
 
 #[tokio::test]
 async fn a_substitute_handles_the_cases_of_an_absent_official_for_the_period() {
     let t = TestServer::seeded().await;
-    let http = reqwest::Client::new();
     let anna = t.demo_token("anna.nowak@okienko.test").await;
     let piotr = t.demo_token("piotr.zielinski@okienko.test").await;
-    let call = |token: &String, method: reqwest::Method, path: &str, body: Option<Value>| {
-        let mut r = http.request(method, t.url(path)).bearer_auth(token);
-        if let Some(b) = body {
-            r = r.json(&b);
-        }
-        async move {
-            let r = r.send().await.expect("request");
-            let status = r.status().as_u16();
-            (status, r.json::<Value>().await.unwrap_or(Value::Null))
-        }
-    };
     let id_of = |token: &String| {
         let token = token.clone();
-        let call = &call;
+        let t = &t;
         async move {
-            let (_, me) = call(&token, reqwest::Method::GET, "/api/v1/me", None).await;
+            let (_, me) = t
+                .api(&token, reqwest::Method::GET, "/api/v1/me", None)
+                .await;
             me["id"].as_str().expect("id").to_string()
         }
     };
@@ -40,7 +30,7 @@ async fn a_substitute_handles_the_cases_of_an_absent_official_for_the_period() {
         .expect("office");
 
     // Anna's OR case: Piotr (GK) does not see it.
-    let (st, c) = call(
+    let (st, c) = t.api(
         &anna,
         reqwest::Method::POST,
         "/api/v1/cases",
@@ -50,19 +40,20 @@ async fn a_substitute_handles_the_cases_of_an_absent_official_for_the_period() {
     assert_eq!(st, 201, "{c}");
     let case = c["id"].as_str().expect("case").to_string();
     let signature = c["signature"].as_str().expect("signature").to_string();
-    let (st, r) = call(
-        &anna,
-        reqwest::Method::POST,
-        &format!("/api/v1/cases/{case}/assign"),
-        Some(json!({"handler": anna_id})),
-    )
-    .await;
+    let (st, r) = t
+        .api(
+            &anna,
+            reqwest::Method::POST,
+            &format!("/api/v1/cases/{case}/assign"),
+            Some(json!({"handler": anna_id})),
+        )
+        .await;
     assert_eq!(st, 200, "{r}");
     let see = |token: &String| {
         let path = format!("/api/v1/cases/{case}");
         let token = token.clone();
-        let call = &call;
-        async move { call(&token, reqwest::Method::GET, &path, None).await.0 }
+        let t = &t;
+        async move { t.api(&token, reqwest::Method::GET, &path, None).await.0 }
     };
     assert_eq!(see(&piotr).await, 404);
 
@@ -87,40 +78,43 @@ async fn a_substitute_handles_the_cases_of_an_absent_official_for_the_period() {
         (&anna, new(&anna_id, &piotr_id, day(3), day(2)), "ends_on"),
         (&anna, new(&anna_id, &piotr_id, day(0), day(400)), "ends_on"),
     ] {
-        let (st, r) = call(token, reqwest::Method::POST, &list, body).await;
+        let (st, r) = t.api(token, reqwest::Method::POST, &list, body).await;
         assert_eq!(st, 422, "{field}: {r}");
         assert!(r.to_string().contains(field), "{field}: {r}");
     }
-    let (_, r) = call(&anna, reqwest::Method::GET, &list, None).await;
+    let (_, r) = t.api(&anna, reqwest::Method::GET, &list, None).await;
     assert_eq!(r.as_array().map(Vec::len), Some(0), "{r}");
 
     // A week's substitution from today: Piotr sees, works and lists Anna's case.
-    let (st, s) = call(
-        &anna,
-        reqwest::Method::POST,
-        &list,
-        new(&anna_id, &piotr_id, day(0), day(6)),
-    )
-    .await;
+    let (st, s) = t
+        .api(
+            &anna,
+            reqwest::Method::POST,
+            &list,
+            new(&anna_id, &piotr_id, day(0), day(6)),
+        )
+        .await;
     assert_eq!(st, 201, "{s}");
     assert_eq!(s["substitute_name"], "Piotr Zieliński");
-    let (st, r) = call(
-        &anna,
-        reqwest::Method::POST,
-        &list,
-        new(&anna_id, &piotr_id, day(6), day(9)),
-    )
-    .await;
+    let (st, r) = t
+        .api(
+            &anna,
+            reqwest::Method::POST,
+            &list,
+            new(&anna_id, &piotr_id, day(6), day(9)),
+        )
+        .await;
     assert_eq!(st, 422, "{r}");
     assert!(r.to_string().contains("starts_on"), "{r}");
     assert_eq!(see(&piotr).await, 200);
-    let (st, r) = call(
-        &piotr,
-        reqwest::Method::POST,
-        &format!("/api/v1/cases/{case}/notes"),
-        Some(json!({"text": "Oględziny drzewa umówione na czwartek."})),
-    )
-    .await;
+    let (st, r) = t
+        .api(
+            &piotr,
+            reqwest::Method::POST,
+            &format!("/api/v1/cases/{case}/notes"),
+            Some(json!({"text": "Oględziny drzewa umówione na czwartek."})),
+        )
+        .await;
     assert!(st < 300, "{st} {r}");
     let web = t.demo_web("piotr.zielinski@okienko.test").await;
     let mine = web
@@ -168,27 +162,28 @@ async fn a_substitute_handles_the_cases_of_an_absent_official_for_the_period() {
     // A coming one is cancelled by Anna once; Piotr may not cancel it.
     let today = t.services.country.local(t.services.clock.now()).date();
     let day = |n: i64| (today + time::Duration::days(n)).to_string();
-    let (st, s) = call(
-        &anna,
-        reqwest::Method::POST,
-        &list,
-        new(&anna_id, &piotr_id, day(1), day(3)),
-    )
-    .await;
+    let (st, s) = t
+        .api(
+            &anna,
+            reqwest::Method::POST,
+            &list,
+            new(&anna_id, &piotr_id, day(1), day(3)),
+        )
+        .await;
     assert_eq!(st, 201, "{s}");
     let cancel = format!(
         "/api/v1/substitutes/{}/cancel",
         s["id"].as_str().expect("id")
     );
     assert_eq!(
-        call(&piotr, reqwest::Method::POST, &cancel, None).await.0,
+        t.api(&piotr, reqwest::Method::POST, &cancel, None).await.0,
         404
     );
-    let (st, r) = call(&anna, reqwest::Method::POST, &cancel, None).await;
+    let (st, r) = t.api(&anna, reqwest::Method::POST, &cancel, None).await;
     assert_eq!(st, 200, "{r}");
     assert!(r["cancelled_at"].is_string());
     assert_eq!(
-        call(&anna, reqwest::Method::POST, &cancel, None).await.0,
+        t.api(&anna, reqwest::Method::POST, &cancel, None).await.0,
         409
     );
 
@@ -210,6 +205,6 @@ async fn a_substitute_handles_the_cases_of_an_absent_official_for_the_period() {
         .await
         .expect("post");
     assert_eq!(r.status(), 303);
-    let (_, r) = call(&anna, reqwest::Method::GET, &list, None).await;
+    let (_, r) = t.api(&anna, reqwest::Method::GET, &list, None).await;
     assert_eq!(r[0]["absent"], piotr_id.as_str(), "{r}");
 }

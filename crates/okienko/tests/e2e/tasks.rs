@@ -5,7 +5,7 @@
 
 use crate::common::TestServer;
 use base64::Engine;
-use serde_json::{json, Value};
+use serde_json::json;
 
 #[tokio::test]
 async fn an_official_asks_a_colleague_of_another_department_for_an_opinion() {
@@ -13,23 +13,14 @@ async fn an_official_asks_a_colleague_of_another_department_for_an_opinion() {
     let http = reqwest::Client::new();
     let anna = t.demo_token("anna.nowak@okienko.test").await;
     let piotr = t.demo_token("piotr.zielinski@okienko.test").await;
-    let call = |token: &String, method: reqwest::Method, path: &str, body: Option<Value>| {
-        let mut r = http.request(method, t.url(path)).bearer_auth(token);
-        if let Some(b) = body {
-            r = r.json(&b);
-        }
-        async move {
-            let r = r.send().await.expect("request");
-            let status = r.status().as_u16();
-            (status, r.json::<Value>().await.unwrap_or(Value::Null))
-        }
-    };
-    let (_, me) = call(&anna, reqwest::Method::GET, "/api/v1/me", None).await;
+    let (_, me) = t.api(&anna, reqwest::Method::GET, "/api/v1/me", None).await;
     let anna_id = me["id"].as_str().expect("id").to_string();
-    let (_, me) = call(&piotr, reqwest::Method::GET, "/api/v1/me", None).await;
+    let (_, me) = t
+        .api(&piotr, reqwest::Method::GET, "/api/v1/me", None)
+        .await;
     let piotr_id = me["id"].as_str().expect("id").to_string();
 
-    let (st, c) = call(
+    let (st, c) = t.api(
         &anna,
         reqwest::Method::POST,
         "/api/v1/cases",
@@ -38,19 +29,22 @@ async fn an_official_asks_a_colleague_of_another_department_for_an_opinion() {
     .await;
     assert_eq!(st, 201, "{c}");
     let case = c["id"].as_str().expect("case").to_string();
-    let (st, d) = call(
-        &anna,
-        reqwest::Method::POST,
-        &format!("/api/v1/cases/{case}/documents"),
-        Some(json!({"title": "Notatka z oględzin", "name": "notatka.txt",
+    let (st, d) = t
+        .api(
+            &anna,
+            reqwest::Method::POST,
+            &format!("/api/v1/cases/{case}/documents"),
+            Some(json!({"title": "Notatka z oględzin", "name": "notatka.txt",
             "content": base64::engine::general_purpose::STANDARD.encode("Lipa ma 120 lat.")})),
-    )
-    .await;
+        )
+        .await;
     assert_eq!(st, 201, "{d}");
     let document = d["id"].as_str().expect("doc").to_string();
     let case_path = format!("/api/v1/cases/{case}");
     assert_eq!(
-        call(&piotr, reqwest::Method::GET, &case_path, None).await.0,
+        t.api(&piotr, reqwest::Method::GET, &case_path, None)
+            .await
+            .0,
         404
     );
 
@@ -76,30 +70,37 @@ async fn an_official_asks_a_colleague_of_another_department_for_an_opinion() {
             "due_on",
         ),
     ] {
-        let (st, r) = call(&anna, reqwest::Method::POST, &tasks, Some(body)).await;
+        let (st, r) = t
+            .api(&anna, reqwest::Method::POST, &tasks, Some(body))
+            .await;
         assert_eq!(st, 422, "{field}: {r}");
         assert!(r.to_string().contains(field), "{field}: {r}");
     }
-    let (_, list) = call(&anna, reqwest::Method::GET, &tasks, None).await;
+    let (_, list) = t.api(&anna, reqwest::Method::GET, &tasks, None).await;
     assert_eq!(list.as_array().map(Vec::len), Some(0));
 
     // Asked: on Piotr's list; he reads the case and its document, changes nothing.
     let due = (today + time::Duration::days(3)).to_string();
-    let (st, task) = call(
-        &anna,
-        reqwest::Method::POST,
-        &tasks,
-        Some(json!({"kind": "opinion", "assignee": piotr_id,
+    let (st, task) = t
+        .api(
+            &anna,
+            reqwest::Method::POST,
+            &tasks,
+            Some(json!({"kind": "opinion", "assignee": piotr_id,
             "text": "Czy wycinka wymaga zgody konserwatora zabytków?", "due_on": due})),
-    )
-    .await;
+        )
+        .await;
     assert_eq!(st, 201, "{task}");
     let task_id = task["id"].as_str().expect("task").to_string();
-    let (_, mine) = call(&piotr, reqwest::Method::GET, "/api/v1/tasks", None).await;
+    let (_, mine) = t
+        .api(&piotr, reqwest::Method::GET, "/api/v1/tasks", None)
+        .await;
     assert_eq!(mine[0]["id"], task_id.as_str(), "{mine}");
     assert_eq!(mine[0]["due_on"], due.as_str());
     assert_eq!(
-        call(&piotr, reqwest::Method::GET, &case_path, None).await.0,
+        t.api(&piotr, reqwest::Method::GET, &case_path, None)
+            .await
+            .0,
         200
     );
     let file = http
@@ -109,13 +110,14 @@ async fn an_official_asks_a_colleague_of_another_department_for_an_opinion() {
         .await
         .expect("file");
     assert_eq!(file.status(), 200);
-    let (st, _) = call(
-        &piotr,
-        reqwest::Method::POST,
-        &format!("{case_path}/notes"),
-        Some(json!({"text": "Nie moja sprawa"})),
-    )
-    .await;
+    let (st, _) = t
+        .api(
+            &piotr,
+            reqwest::Method::POST,
+            &format!("{case_path}/notes"),
+            Some(json!({"text": "Nie moja sprawa"})),
+        )
+        .await;
     assert_eq!(st, 404, "a reader may not write on the case");
     let web = t.demo_web("piotr.zielinski@okienko.test").await;
     let page = web
@@ -134,45 +136,51 @@ async fn an_official_asks_a_colleague_of_another_department_for_an_opinion() {
 
     // Answered: an opinion needs words; once only; on the timeline; the case closes to him.
     let answer = format!("/api/v1/tasks/{task_id}/answer");
-    let (st, r) = call(
-        &piotr,
-        reqwest::Method::POST,
-        &answer,
-        Some(json!({"answer": ""})),
-    )
-    .await;
+    let (st, r) = t
+        .api(
+            &piotr,
+            reqwest::Method::POST,
+            &answer,
+            Some(json!({"answer": ""})),
+        )
+        .await;
     assert_eq!(st, 422, "{r}");
-    let (st, r) = call(
-        &anna,
-        reqwest::Method::POST,
-        &answer,
-        Some(json!({"answer": "Tak"})),
-    )
-    .await;
+    let (st, r) = t
+        .api(
+            &anna,
+            reqwest::Method::POST,
+            &answer,
+            Some(json!({"answer": "Tak"})),
+        )
+        .await;
     assert_eq!(st, 404, "{r}");
     let opinion = "Lipa nie jest w rejestrze zabytków: zgoda konserwatora nie jest potrzebna.";
-    let (st, r) = call(
-        &piotr,
-        reqwest::Method::POST,
-        &answer,
-        Some(json!({ "answer": opinion })),
-    )
-    .await;
+    let (st, r) = t
+        .api(
+            &piotr,
+            reqwest::Method::POST,
+            &answer,
+            Some(json!({ "answer": opinion })),
+        )
+        .await;
     assert_eq!(st, 200, "{r}");
     assert_eq!(r["status"], "done");
-    let (st, _) = call(
-        &piotr,
-        reqwest::Method::POST,
-        &answer,
-        Some(json!({"answer": "Jeszcze raz"})),
-    )
-    .await;
+    let (st, _) = t
+        .api(
+            &piotr,
+            reqwest::Method::POST,
+            &answer,
+            Some(json!({"answer": "Jeszcze raz"})),
+        )
+        .await;
     assert_eq!(st, 409);
     assert_eq!(
-        call(&piotr, reqwest::Method::GET, &case_path, None).await.0,
+        t.api(&piotr, reqwest::Method::GET, &case_path, None)
+            .await
+            .0,
         404
     );
-    let (_, c) = call(&anna, reqwest::Method::GET, &case_path, None).await;
+    let (_, c) = t.api(&anna, reqwest::Method::GET, &case_path, None).await;
     let events = c["events"].to_string();
     assert!(
         events.contains("opinion-asked") && events.contains("opinion-given"),
@@ -184,25 +192,26 @@ async fn an_official_asks_a_colleague_of_another_department_for_an_opinion() {
     );
 
     // A task cancelled by who gave it, not by its assignee; then it cannot be answered.
-    let (st, task) = call(
-        &anna,
-        reqwest::Method::POST,
-        &tasks,
-        Some(json!({"kind": "task", "assignee": piotr_id, "text": "Zdjęcia drzewa"})),
-    )
-    .await;
+    let (st, task) = t
+        .api(
+            &anna,
+            reqwest::Method::POST,
+            &tasks,
+            Some(json!({"kind": "task", "assignee": piotr_id, "text": "Zdjęcia drzewa"})),
+        )
+        .await;
     assert_eq!(st, 201, "{task}");
     let id = task["id"].as_str().expect("task");
     let cancel = format!("/api/v1/tasks/{id}/cancel");
     assert_eq!(
-        call(&piotr, reqwest::Method::POST, &cancel, None).await.0,
+        t.api(&piotr, reqwest::Method::POST, &cancel, None).await.0,
         404
     );
-    let (st, r) = call(&anna, reqwest::Method::POST, &cancel, None).await;
+    let (st, r) = t.api(&anna, reqwest::Method::POST, &cancel, None).await;
     assert_eq!(st, 200, "{r}");
     assert_eq!(r["status"], "cancelled");
     assert_eq!(
-        call(
+        t.api(
             &piotr,
             reqwest::Method::POST,
             &format!("/api/v1/tasks/{id}/answer"),

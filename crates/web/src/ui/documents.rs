@@ -90,7 +90,7 @@ async fn done<T>(
 }
 
 /// A multipart form's text fields (CSRF checked) and its file, if one was chosen.
-async fn multipart(
+pub(super) async fn multipart(
     ctx: &Arc<Ctx>,
     req: Request,
 ) -> Result<(HashMap<String, String>, Option<(String, Vec<u8>)>), PageError> {

@@ -2,10 +2,7 @@
 //! scan (certified as a true copy by the official), a register entry's page with its scan and
 //! the certification, and the scan's file and signature.
 
-use super::common::{
-    check_csrf, err, notice, read_multipart_named, render, render_invalid, require_user, when,
-    FormView,
-};
+use super::common::{err, notice, render, render_form, require_user, when, FormView};
 use crate::ctx::{Ctx, Cx, FormText};
 use crate::error::PageError;
 use crate::State;
@@ -64,11 +61,7 @@ async fn paper_page(
         departments: departments.into_iter().map(|d| (d.id, d.name)).collect(),
         whole,
     };
-    Ok(if invalid {
-        render_invalid(&page)
-    } else {
-        render(&page)
-    })
+    Ok(render_form(&page, invalid))
 }
 
 async fn paper_form(Cx(state, ctx): Cx, Path(id): Path<String>) -> Result<Response, PageError> {
@@ -90,16 +83,8 @@ async fn register(
         .paper_departments(p, &id)
         .await
         .map_err(err(&ctx))?;
-    let body = read_multipart_named(req)
-        .await
-        .map_err(|_| PageError(DomainError::invalid("file", "err-request"), ctx.clone()))?;
-    let form: HashMap<String, String> = body
-        .iter()
-        .filter(|(_, (f, _))| f.is_empty())
-        .map(|(k, (_, v))| (k.clone(), String::from_utf8_lossy(v).into_owned()))
-        .collect();
-    check_csrf(&ctx, &form)?;
-    let (name, bytes) = body.get("file").cloned().unwrap_or_default();
+    let (form, file) = super::documents::multipart(&ctx, req).await?;
+    let (name, bytes) = file.unwrap_or_default();
     let input = PaperLetterInput {
         subject: form.text("subject"),
         correspondent: form.text("correspondent"),

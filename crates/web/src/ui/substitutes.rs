@@ -1,7 +1,7 @@
 //! Substitutes on the office's page for the people who work its cases: who is away and who
 //! handles their cases, naming a substitute (for oneself, or anyone by the head), cancelling.
 
-use super::common::{day, err, notice, render, render_invalid, require_user, CsrfForm, FormView};
+use super::common::{day, err, notice, render_form, require_user, CsrfForm, FormView};
 use crate::ctx::{Ctx, Cx, FormText};
 use crate::error::PageError;
 use crate::State;
@@ -98,11 +98,7 @@ async fn substitutes_page(
         form,
         notice,
     };
-    Ok(if invalid {
-        render_invalid(&page)
-    } else {
-        render(&page)
-    })
+    Ok(render_form(&page, invalid))
 }
 
 async fn page(

@@ -2,7 +2,7 @@
 //! opinion), the person's open tasks, and one task with its answer and cancelling.
 
 use super::common::{
-    day, err, notice, render, render_invalid, require_user, when, CsrfForm, FormView,
+    day, err, notice, render, render_form, require_user, when, CsrfForm, FormView,
 };
 use crate::ctx::{Ctx, Cx, FormText};
 use crate::error::PageError;
@@ -156,11 +156,7 @@ async fn task_page(
         form,
         notice,
     };
-    Ok(if invalid {
-        render_invalid(&page)
-    } else {
-        render(&page)
-    })
+    Ok(render_form(&page, invalid))
 }
 
 async fn one(
