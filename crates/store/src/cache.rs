@@ -1,17 +1,18 @@
 //! A read cache for what every signed-in request looks up: the session with its holder, the
-//! holder's role grants and mailboxes, mailboxes by address, and the catalogue's services and
-//! offices (read by every form page). Through sqlx each query
+//! holder's role grants, mailboxes and substitutions, mailboxes by address, offices'
+//! departments (read by every case page) and the catalogue's services and offices (read by
+//! every form page). Through sqlx each query
 //! hands work to a database thread and back, and on 2 cores those thread switches, not the
 //! queries, were most of the cost of a request.
 //!
 //! Correctness: every write in this process that can change a cached answer (users,
-//! sessions, grants, mailboxes, members, offices, services) clears the whole cache after it commits, and an
+//! sessions, grants, mailboxes, members, offices, departments, substitutions, services) clears the whole cache after it commits, and an
 //! answer read before such a write is not kept (the generation it was read under is gone).
 //! Writes by another process (a second server on the same PostgreSQL, the command line on
 //! the same SQLite file) are seen within `TTL`.
 
-use crate::model::{Mailbox, Office, Session, User};
-use crate::PublicService;
+use crate::model::{Department, Mailbox, Office, Session, User};
+use crate::{PublicService, Substitute};
 use okienko_domain::RoleGrant;
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -36,6 +37,9 @@ struct Maps {
     mailboxes: HashMap<String, Entry<Mailbox>>,
     services: HashMap<String, Entry<PublicService>>,
     offices: HashMap<String, Entry<Office>>,
+    departments: HashMap<String, Entry<Vec<Department>>>,
+    /// By substitute and day (`id day`).
+    covering: HashMap<String, Entry<Vec<Substitute>>>,
 }
 
 impl Maps {
@@ -46,6 +50,8 @@ impl Maps {
         self.mailboxes.clear();
         self.services.clear();
         self.offices.clear();
+        self.departments.clear();
+        self.covering.clear();
     }
 }
 
@@ -115,6 +121,15 @@ impl ReadCache {
         self.with(|m| fresh(&m.offices, id)).flatten()
     }
 
+    pub fn departments(&self, office_id: &str) -> Option<Vec<Department>> {
+        self.with(|m| fresh(&m.departments, office_id)).flatten()
+    }
+
+    pub fn covering(&self, substitute_id: &str, day: &str) -> Option<Vec<Substitute>> {
+        self.with(|m| fresh(&m.covering, &format!("{substitute_id} {day}")))
+            .flatten()
+    }
+
     /// Keeps an answer read under `generation`, unless something changed since.
     fn keep_with(&self, generation: u64, f: impl FnOnce(&mut Maps)) {
         self.with(|m| {
@@ -143,6 +158,22 @@ impl ReadCache {
     pub fn keep_service(&self, generation: u64, value: PublicService) {
         self.keep_with(generation, |m| {
             keep(&mut m.services, &value.id.clone(), value)
+        });
+    }
+
+    pub fn keep_departments(&self, generation: u64, office_id: &str, value: Vec<Department>) {
+        self.keep_with(generation, |m| keep(&mut m.departments, office_id, value));
+    }
+
+    pub fn keep_covering(
+        &self,
+        generation: u64,
+        substitute_id: &str,
+        day: &str,
+        value: Vec<Substitute>,
+    ) {
+        self.keep_with(generation, |m| {
+            keep(&mut m.covering, &format!("{substitute_id} {day}"), value)
         });
     }
 

@@ -43,4 +43,6 @@ pub trait SubstituteStore: Send + Sync {
     async fn office_substitutes(&self, office_id: &str, from_day: &str) -> Result<Vec<Substitute>>;
     /// The substitutions (not cancelled) in which `substitute_id` covers for someone on `day`.
     async fn covering(&self, substitute_id: &str, day: &str) -> Result<Vec<Substitute>>;
+    /// The substitution (not cancelled) that covers for `absent_id` on `day`, if any.
+    async fn away(&self, absent_id: &str, day: &str) -> Result<Option<Substitute>>;
 }

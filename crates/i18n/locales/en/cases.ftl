@@ -138,3 +138,4 @@ mail-case-digest-intro = Good morning, these are the cases you handle whose dead
 mail-case-digest-late = days overdue: { $days }
 mail-case-digest-today = due today
 mail-case-digest-in = days left: { $days }
+mail-case-digest-covering = substituting for { $name }

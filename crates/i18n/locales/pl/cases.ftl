@@ -138,3 +138,4 @@ mail-case-digest-intro = Dzień dobry, oto prowadzone przez Panią/Pana sprawy, 
 mail-case-digest-late = po terminie, dni: { $days }
 mail-case-digest-today = termin mija dziś
 mail-case-digest-in = dni do terminu: { $days }
+mail-case-digest-covering = w zastępstwie: { $name }

@@ -138,3 +138,4 @@ mail-case-digest-intro = Добро јутро, ово су предмети к�
 mail-case-digest-late = дана после рока: { $days }
 mail-case-digest-today = рок истиче данас
 mail-case-digest-in = дана до рока: { $days }
+mail-case-digest-covering = у замени за: { $name }

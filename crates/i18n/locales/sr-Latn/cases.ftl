@@ -138,3 +138,4 @@ mail-case-digest-intro = Dobro jutro, ovo su predmeti koje vodite a čiji je rok
 mail-case-digest-late = dana posle roka: { $days }
 mail-case-digest-today = rok ističe danas
 mail-case-digest-in = dana do roka: { $days }
+mail-case-digest-covering = u zameni za: { $name }

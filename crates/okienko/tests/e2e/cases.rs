@@ -903,6 +903,29 @@ async fn officials_get_one_digest_a_day_of_cases_near_or_past_their_deadline() {
     assert_eq!(s.case_digest_sweep().await.expect("sweep"), 1);
     t.run_jobs().await;
     assert_eq!(digests(&t), 2);
+    // Anna is away on the 6th: her cases go to Piotr, who substitutes her, marked as hers.
+    let piotr = principal(&t, "piotr.zielinski@okienko.test").await;
+    let input = okienko_services::cases::substitutes::SubstituteInput {
+        absent: anna.user.id.clone(),
+        substitute: piotr.user.id.clone(),
+        starts_on: "2027-01-06".into(),
+        ends_on: "2027-01-06".into(),
+    };
+    let office = anna.grants[0].office_id.clone().expect("office");
+    s.add_substitute(&anna, &office, &input)
+        .await
+        .expect("substitute");
+    t.clock.set(datetime!(2027-01-06 06:30 UTC));
+    assert!(s.case_digest_sweep().await.expect("sweep") >= 1);
+    t.run_jobs().await;
+    assert_eq!(digests(&t), 2, "Anna, away, gets none");
+    let covered = t
+        .outbox()
+        .into_iter()
+        .filter(|m| m.contains("piotr.zielinski@okienko.test") && m.contains(&c.signature))
+        .collect::<Vec<_>>();
+    assert_eq!(covered.len(), 1, "Piotr gets Anna's cases");
+    assert!(covered[0].contains("Anna Nowak"), "{}", covered[0]);
 }
 
 /// Anna adds a document over the API, checks it out; the head cannot check it out too, nor

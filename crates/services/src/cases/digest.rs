@@ -1,6 +1,7 @@
 //! The daily digest: each morning every official who handles cases near or past their
 //! deadline gets one email listing them, soonest first. Once per official per local day,
-//! whichever instance gets there first (a lease per official that runs to midnight).
+//! whichever instance gets there first (a lease per official that runs to midnight). While an
+//! official is away, their cases are in the digest of the colleague who substitutes them.
 
 use super::{date_text, parse_date};
 use crate::Services;
@@ -39,25 +40,40 @@ impl Services {
             .assume_offset(local.offset());
         let midnight_ms = (midnight.unix_timestamp_nanos() / 1_000_000) as i64;
         let due = self.store.cases_due(&date_text(until), 50_000).await?;
-        let mut queued = 0;
+        // Whom each handler's cases go to today: the handler, or while they are away the
+        // colleague who substitutes them (with the absent official's name beside each case).
+        let day = today.to_string();
+        let mut to: std::collections::BTreeMap<String, Vec<(&Case, Option<String>)>> =
+            Default::default();
         for group in due.chunk_by(|a, b| a.handler_id == b.handler_id) {
             let Some(handler) = group.first().and_then(|c| c.handler_id.clone()) else {
                 continue;
             };
+            let (recipient, absent) = match self.store.away(&handler, &day).await? {
+                Some(s) => (s.substitute_id, Some(s.absent_name)),
+                None => (handler, None),
+            };
+            to.entry(recipient)
+                .or_default()
+                .extend(group.iter().map(|c| (c, absent.clone())));
+        }
+        let mut queued = 0;
+        for (recipient, mut cases) in to {
             let now_ms = self.now_ms();
             if !self
                 .store
-                .take_lease(&format!("case-digest:{handler}"), now_ms, midnight_ms)
+                .take_lease(&format!("case-digest:{recipient}"), now_ms, midnight_ms)
                 .await?
             {
                 continue;
             }
-            let Some(user) = self.store.user_by_id(&handler).await? else {
+            let Some(user) = self.store.user_by_id(&recipient).await? else {
                 continue;
             };
             if user.disabled {
                 continue;
             }
+            cases.sort_by(|a, b| (&a.0.deadline, &a.0.id).cmp(&(&b.0.deadline, &b.0.id)));
             let lang = user
                 .locale
                 .as_deref()
@@ -67,9 +83,9 @@ impl Services {
                 to: user.email,
                 subject: lang.t_args(
                     "mail-case-digest-subject",
-                    &[("count", &group.len().to_string())],
+                    &[("count", &cases.len().to_string())],
                 ),
-                body: self.digest_body(lang, today, group),
+                body: self.digest_body(lang, today, &cases),
             };
             self.mail
                 .queue(self.store.as_ref(), &email, now_ms)
@@ -80,10 +96,15 @@ impl Services {
         Ok(queued)
     }
 
-    fn digest_body(&self, lang: Lang, today: time::Date, cases: &[Case]) -> String {
+    fn digest_body(
+        &self,
+        lang: Lang,
+        today: time::Date,
+        cases: &[(&Case, Option<String>)],
+    ) -> String {
         let mut body = lang.t("mail-case-digest-intro");
         body.push_str("\n\n");
-        for c in cases {
+        for (c, absent) in cases {
             let due = parse_date(&c.deadline).unwrap_or(today);
             let days = (due - today).whole_days();
             let when = if days < 0 {
@@ -93,8 +114,17 @@ impl Services {
             } else {
                 lang.t_args("mail-case-digest-in", &[("days", &days.to_string())])
             };
+            let covering = absent
+                .as_ref()
+                .map(|name| {
+                    format!(
+                        " — {}",
+                        lang.t_args("mail-case-digest-covering", &[("name", name)])
+                    )
+                })
+                .unwrap_or_default();
             body.push_str(&format!(
-                "- {} {}: {} ({when})\n  {}/cases/{}\n",
+                "- {} {}: {} ({when}){covering}\n  {}/cases/{}\n",
                 c.signature, c.title, c.deadline, self.base_url, c.id
             ));
         }

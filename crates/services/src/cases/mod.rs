@@ -624,10 +624,8 @@ impl Services {
         let handler_away = match &case.handler_id {
             Some(h) => self
                 .store
-                .office_substitutes(&case.office_id, &today)
+                .away(h, &today)
                 .await?
-                .into_iter()
-                .find(|s| s.absent_id == *h && s.starts_on <= today)
                 .map(|s| (s.ends_on, s.substitute_name)),
             None => None,
         };

@@ -186,6 +186,52 @@ impl SqlStore {
         }
     }
 
+    /// Brings the planner's statistics up to date (`ANALYZE`), as an operator does after
+    /// loading a large history; on SQLite without the per-value samples (see
+    /// [`Self::forget_value_statistics`]).
+    pub async fn analyze(&self) -> Result<()> {
+        sqlx::query("ANALYZE").execute(&self.writer).await?;
+        if self.backend == Backend::Sqlite {
+            self.forget_value_statistics().await?;
+        }
+        Ok(())
+    }
+
+    /// SQLite: drops the per-value samples ANALYZE keeps in `sqlite_stat4` (the bundled SQLite
+    /// is built with STAT4) and makes every connection read the statistics again. With those
+    /// samples present SQLite compiles a statement again on each new value bound to it, since
+    /// the value might change the plan: a fifth of the server's time on the case list went
+    /// to parsing its query again. The per-index counts (`sqlite_stat1`) stay and are all
+    /// our indexed queries need. Run when the store opens and after [`Self::analyze`].
+    async fn forget_value_statistics(&self) -> Result<()> {
+        let has: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_stat4'",
+        )
+        .fetch_one(&self.writer)
+        .await?;
+        if has == 0 {
+            return Ok(());
+        }
+        let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sqlite_stat4")
+            .fetch_one(&self.writer)
+            .await?;
+        if rows == 0 {
+            return Ok(());
+        }
+        sqlx::query("DELETE FROM sqlite_stat4")
+            .execute(&self.writer)
+            .await?;
+        // Connections read the statistics with the schema: a change of schema makes the
+        // others (the readers) read them again before their next statement.
+        sqlx::query("CREATE TABLE statistics_changed (x BIGINT)")
+            .execute(&self.writer)
+            .await?;
+        sqlx::query("DROP TABLE statistics_changed")
+            .execute(&self.writer)
+            .await?;
+        Ok(())
+    }
+
     /// The writer pool, for tests that tamper with rows on purpose.
     pub fn raw_pool(&self) -> &AnyPool {
         // Whatever the caller changes, nothing cached is trusted afterwards.
@@ -510,6 +556,9 @@ impl Store for SqlStore {
             tx.commit().await?;
             tracing::info!(version = m.version, name = m.name, "migration applied");
             applied.push(m.version);
+        }
+        if self.backend == Backend::Sqlite {
+            self.forget_value_statistics().await?;
         }
         Ok(applied)
     }

@@ -100,14 +100,28 @@ impl crate::OrgStore for SqlStore {
         .bind(&d.office_id)
         .bind(&d.code)
         .bind(&d.name);
-        self.exec_audited(q, audit).await
+        self.exec_audited(q, audit).await?;
+        self.changed().await;
+        Ok(())
     }
 
     async fn departments(&self, office_id: &str) -> Result<Vec<Department>> {
-        self.all(sqlx::query(
-            "SELECT id, office_id, code, name FROM departments WHERE office_id = $1 ORDER BY code",
-        )
-        .bind(office_id), dept_from).await
+        if let Some(hit) = self.cache.departments(office_id) {
+            return Ok(hit);
+        }
+        let generation = self.cache.generation();
+        let found = self
+            .all(
+                sqlx::query(
+                    "SELECT id, office_id, code, name FROM departments WHERE office_id = $1 ORDER BY code",
+                )
+                .bind(office_id),
+                dept_from,
+            )
+            .await?;
+        self.cache
+            .keep_departments(generation, office_id, found.clone());
+        Ok(found)
     }
 
     async fn delete_department(&self, office_id: &str, id: &str, audit: &AuditEvent) -> Result<()> {

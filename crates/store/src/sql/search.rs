@@ -316,22 +316,33 @@ impl crate::SearchStore for SqlStore {
             });
         }
         // More: the rarest word drives (each word's rows counted no further than the
-        // candidates a search looks at), the others are tested on its candidates.
-        let mut driver: Option<(i64, i64, &String)> = None;
-        for w in &words {
-            let mut binds = Vec::new();
+        // candidates a search looks at, all words in one statement), the others are tested
+        // on its candidates.
+        let mut binds = Vec::new();
+        let mut counts = Vec::new();
+        for (k, w) in words.iter().enumerate() {
             let Some(sub) = candidates(&mut binds, q, w, SEARCH_CANDIDATES) else {
                 return Ok(SearchPage::default());
             };
-            let sql = format!(
-                "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT), CAST(COALESCE(MAX(n), 0) AS BIGINT) FROM \
-                 (SELECT COUNT(*) AS n FROM ({sub}) x GROUP BY scope, kind) y"
-            );
-            let row = bind_all(&sql, &binds).fetch_one(&self.reader).await?;
-            let (n, most): (i64, i64) = (row.try_get(0)?, row.try_get(1)?);
-            if n == 0 {
-                return Ok(SearchPage::default());
-            }
+            counts.push(format!(
+                "SELECT CAST({k} AS BIGINT) AS w, COUNT(*) AS n FROM ({sub}) x{k} GROUP BY scope, kind"
+            ));
+        }
+        let sql = format!(
+            "SELECT w, CAST(SUM(n) AS BIGINT), CAST(MAX(n) AS BIGINT) FROM ({}) y GROUP BY w",
+            counts.join(" UNION ALL ")
+        );
+        let rows = bind_all(&sql, &binds).fetch_all(&self.reader).await?;
+        if rows.len() < words.len() {
+            // A word that nothing has.
+            return Ok(SearchPage::default());
+        }
+        let mut driver: Option<(i64, i64, &String)> = None;
+        for row in &rows {
+            let (k, n, most): (i64, i64, i64) = (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
+            let Some(w) = words.get(k as usize) else {
+                continue;
+            };
             if driver.is_none_or(|(m, _, _)| n < m) {
                 driver = Some((n, most, w));
             }

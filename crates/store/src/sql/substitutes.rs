@@ -70,6 +70,7 @@ impl crate::SubstituteStore for SqlStore {
         .await?;
         Self::audit_in(&mut tx, audit).await?;
         tx.commit().await?;
+        self.changed().await;
         Ok(())
     }
 
@@ -96,6 +97,9 @@ impl crate::SubstituteStore for SqlStore {
             Self::audit_in(&mut tx, audit).await?;
         }
         tx.commit().await?;
+        if done {
+            self.changed().await;
+        }
         Ok(done)
     }
 
@@ -117,14 +121,43 @@ impl crate::SubstituteStore for SqlStore {
     }
 
     async fn covering(&self, substitute_id: &str, day: &str) -> Result<Vec<Substitute>> {
+        // Read by every request of an official (who do I substitute today?).
+        if let Some(hit) = self.cache.covering(substitute_id, day) {
+            return Ok(hit);
+        }
+        let generation = self.cache.generation();
+        let found = self
+            .substitutes_on("substitute_id", substitute_id, day)
+            .await?;
+        self.cache
+            .keep_covering(generation, substitute_id, day, found.clone());
+        Ok(found)
+    }
+
+    async fn away(&self, absent_id: &str, day: &str) -> Result<Option<Substitute>> {
+        // At most one: a person has no two substitutions sharing a day.
+        Ok(self
+            .substitutes_on("absent_id", absent_id, day)
+            .await?
+            .into_iter()
+            .next())
+    }
+}
+
+impl SqlStore {
+    /// The substitutions (not cancelled) running on `day` whose `column` (`absent_id` or
+    /// `substitute_id`) is `person`.
+    async fn substitutes_on(
+        &self,
+        column: &'static str,
+        person: &str,
+        day: &str,
+    ) -> Result<Vec<Substitute>> {
         let sql = format!(
-            "SELECT {SUBSTITUTE_COLUMNS} FROM {SUBSTITUTE_FROM} WHERE s.substitute_id = $1 \
+            "SELECT {SUBSTITUTE_COLUMNS} FROM {SUBSTITUTE_FROM} WHERE s.{column} = $1 \
              AND s.ends_on >= $2 AND s.starts_on <= $2 AND s.cancelled_at IS NULL ORDER BY s.id"
         );
-        self.all(
-            sqlx::query(&sql).bind(substitute_id).bind(day),
-            substitute_from,
-        )
-        .await
+        self.all(sqlx::query(&sql).bind(person).bind(day), substitute_from)
+            .await
     }
 }
