@@ -37,6 +37,25 @@ pub struct DestructionItem {
     pub destroyable_from: i64,
 }
 
+/// A package of category A case files handed to the state archive, numbered per office and
+/// year; the package itself is in the blob store.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ArchiveTransfer {
+    pub id: String,
+    pub office_id: String,
+    pub year: i64,
+    /// Given by the store in the commit that adds it.
+    pub number: i64,
+    pub made_by: String,
+    pub made_at: Millis,
+    /// How many cases it hands over.
+    pub cases: i64,
+    /// The package's file name.
+    pub name: String,
+    pub sha256: String,
+    pub size: i64,
+}
+
 #[async_trait]
 pub trait ArchiveStore: Send + Sync {
     /// An office's closed cases, in the order they closed, after `(closed_at, id)`.
@@ -70,4 +89,19 @@ pub trait ArchiveStore: Send + Sync {
         events: &[CaseEvent],
         audit: &AuditEvent,
     ) -> Result<bool>;
+    /// Adds a transfer with its cases (each marked handed over, with an event on its
+    /// timeline), numbered in the same commit; `Err(Conflict)` when one of them was handed
+    /// over already.
+    async fn add_transfer(
+        &self,
+        transfer: &ArchiveTransfer,
+        case_ids: &[String],
+        events: &[CaseEvent],
+        audit: &AuditEvent,
+    ) -> Result<ArchiveTransfer>;
+    async fn transfer(&self, id: &str) -> Result<Option<ArchiveTransfer>>;
+    /// An office's transfers, newest first.
+    async fn transfers(&self, office_id: &str, limit: i64) -> Result<Vec<ArchiveTransfer>>;
+    /// Which of these cases were handed over.
+    async fn transferred(&self, case_ids: &[String]) -> Result<Vec<String>>;
 }

@@ -32,7 +32,7 @@ pub mod trusted;
 
 pub mod cache;
 pub use accounts::AccountStore;
-pub use archive::{ArchiveStore, DestructionItem, DestructionList};
+pub use archive::{ArchiveStore, ArchiveTransfer, DestructionItem, DestructionList};
 pub use audit::AuditStore;
 pub use cases::{
     Case, CaseDocument, CaseEvent, CaseQuery, CaseStore, Decision, DecisionTemplate,

@@ -198,4 +198,9 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "case_tasks",
         sql: include_str!("../migrations/0038_case_tasks.sql"),
     },
+    Migration {
+        version: 39,
+        name: "archive_transfers",
+        sql: include_str!("../migrations/0039_archive_transfers.sql"),
+    },
 ];

@@ -2904,6 +2904,72 @@ async fn destruction_lists_of_closed_cases(s: &SqlStore, event: &okienko_store::
         .expect("events")
         .iter()
         .any(|e| e.kind == "destruction-approved"));
+    // Handed over to the state archive: numbered per office and year, each case once (a
+    // second transfer with one of them changes nothing), an event with the number on each.
+    let transfer = |id: &str| okienko_store::ArchiveTransfer {
+        id: id.into(),
+        office_id: "o1".into(),
+        year: 2051,
+        made_by: "u1".into(),
+        made_at: 8,
+        cases: 1,
+        name: format!("{id}.zip"),
+        sha256: "ab".repeat(32),
+        size: 22,
+        ..Default::default()
+    };
+    let handed = |n: usize| okienko_store::CaseEvent {
+        id: format!("ev-transfer-{n}"),
+        case_id: open[n].id.clone(),
+        kind: "transferred".into(),
+        ..event.clone()
+    };
+    let t1 = s
+        .add_transfer(
+            &transfer("t1"),
+            std::slice::from_ref(&open[0].id),
+            &[handed(0)],
+            &ev("archive.transfer"),
+        )
+        .await
+        .expect("transfer");
+    assert_eq!(t1.number, 1);
+    assert!(matches!(
+        s.add_transfer(
+            &transfer("t2"),
+            &[open[1].id.clone(), open[0].id.clone()],
+            &[],
+            &ev("archive.transfer"),
+        )
+        .await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert!(s.transfer("t2").await.expect("db").is_none());
+    assert_eq!(
+        s.transferred(&[open[0].id.clone(), open[1].id.clone()])
+            .await
+            .expect("transferred"),
+        vec![open[0].id.clone()]
+    );
+    let t3 = s
+        .add_transfer(
+            &transfer("t3"),
+            std::slice::from_ref(&open[1].id),
+            &[handed(1)],
+            &ev("archive.transfer"),
+        )
+        .await
+        .expect("second transfer");
+    assert_eq!(t3.number, 2);
+    let all = s.transfers("o1", 10).await.expect("transfers");
+    assert_eq!(all.len(), 2);
+    assert_eq!(s.transfer("t1").await.expect("db"), Some(t1));
+    assert!(s
+        .case_events(&open[1].id)
+        .await
+        .expect("events")
+        .iter()
+        .any(|e| e.kind == "transferred" && e.detail == "2/2051"));
 }
 
 /// A case's place: set, changed, listed by department and status (newest case first, paged),

@@ -272,22 +272,71 @@ async fn a_destruction_list_goes_through_three_hands_and_never_holds_category_a(
 
     // The category A case goes to the state archive 25 years after the year it closed: not
     // yet (a clear answer), then a package whose signed manifest OpenSSL checks.
-    let transfer = format!("/api/v1/offices/{office}/archive/transfer");
-    let get = |token: String| {
-        let url = t.url(&transfer);
+    let transfers = format!("/api/v1/offices/{office}/archive/transfers");
+    let post = |token: String| {
+        let url = t.url(&transfers);
         async move {
             reqwest::Client::new()
-                .get(url)
+                .post(url)
                 .bearer_auth(token)
                 .send()
                 .await
                 .expect("transfer")
         }
     };
-    let r = get(t.demo_token("records@okienko.test").await).await;
+    let r = post(t.demo_token("records@okienko.test").await).await;
     assert_eq!(r.status().as_u16(), 409);
     t.clock.advance(time::Duration::days(366 * 15));
-    let r = get(t.demo_token("archivist@okienko.test").await).await;
+    let archivist = t.demo_token("archivist@okienko.test").await;
+    let r = post(archivist.clone()).await;
+    assert_eq!(r.status().as_u16(), 201);
+    let made: serde_json::Value = r.json().await.expect("json");
+    assert_eq!(made["cases"], 1, "{made}");
+    assert_eq!(made["number"], 1, "{made}");
+    // Its case is handed over: on its timeline, marked in the archive, and not in the
+    // next package (there is none: nothing else is due).
+    let r = post(archivist.clone()).await;
+    assert_eq!(r.status().as_u16(), 409);
+    let events = t.services.store.case_events(&a.id).await.expect("events");
+    assert!(
+        events
+            .iter()
+            .any(|e| e.kind == "transferred" && e.detail.starts_with("1/")),
+        "{events:?}"
+    );
+    let page: serde_json::Value = reqwest::Client::new()
+        .get(t.url(&format!("/api/v1/offices/{office}/archive")))
+        .bearer_auth(&archivist)
+        .send()
+        .await
+        .expect("archive")
+        .json()
+        .await
+        .expect("json");
+    let row = page["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|c| c["id"] == a.id.as_str())
+        .cloned()
+        .expect("in the archive");
+    assert_eq!(row["transferred"], true, "{row}");
+    let listed: serde_json::Value = reqwest::Client::new()
+        .get(t.url(&transfers))
+        .bearer_auth(&archivist)
+        .send()
+        .await
+        .expect("transfers")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(listed["items"][0]["id"], made["id"], "{listed}");
+    let r = reqwest::Client::new()
+        .get(t.url(made["package"].as_str().expect("package")))
+        .bearer_auth(&archivist)
+        .send()
+        .await
+        .expect("package");
     assert_eq!(r.status().as_u16(), 200);
     assert_eq!(
         r.headers()
@@ -296,6 +345,10 @@ async fn a_destruction_list_goes_through_three_hands_and_never_holds_category_a(
         Some("application/zip")
     );
     let zip = r.bytes().await.expect("zip");
+    assert_eq!(
+        made["sha256"].as_str(),
+        Some(hex::encode(okienko_trust::sha256(&zip)).as_str())
+    );
     let dir = std::env::temp_dir().join(format!("okienko-transfer-{}", okienko_services::new_id()));
     std::fs::create_dir_all(&dir).expect("dir");
     std::fs::write(dir.join("t.zip"), &zip).expect("write");

@@ -277,9 +277,18 @@ pub(crate) fn table() -> Vec<Row> {
         r("GET", "/destruction-lists/{id}", ADMIN1, 200),
         r("POST", "/destruction-lists/{id}", ADMIN1, 303),
         r("GET", "/api/v1/offices/{id}/archive", ADMIN1, 200),
-        // No category A case of the demo office is 25 years closed: nothing to transfer.
-        r("GET", "/offices/{id}/archive/transfer", ADMIN1, 409),
-        r("GET", "/api/v1/offices/{id}/archive/transfer", ADMIN1, 409),
+        // No category A case of the demo office is 25 years closed: nothing to transfer (the
+        // archive page again, with why). A transfer made earlier downloads again.
+        r("POST", "/offices/{id}/archive/transfers", ADMIN1, 422),
+        r("GET", "/api/v1/offices/{id}/archive/transfers", ADMIN1, 200),
+        r(
+            "POST",
+            "/api/v1/offices/{id}/archive/transfers",
+            ADMIN1,
+            409,
+        ),
+        r("GET", "/archive-transfers/{id}/package", ADMIN1, 200),
+        r("GET", "/api/v1/archive-transfers/{id}/package", ADMIN1, 200),
         r("GET", "/api/v1/offices/{id}/destruction-lists", ADMIN1, 200),
         // An empty body: refused before anything is looked at.
         r(
@@ -1188,7 +1197,7 @@ pub(crate) async fn concrete(w: &World, route: &str, n: usize) -> String {
         &w.letter
     } else if route.starts_with("/api/v1/messages/")
         || route.starts_with("/messages/")
-        || (route.contains("/archive/") && !route.ends_with("/archive/transfer"))
+        || (route.contains("/archive/") && !route.ends_with("/archive/transfers"))
     {
         &w.message
     } else if route.starts_with("/api/v1/evidence/") || route.starts_with("/evidence/") {
@@ -1222,6 +1231,34 @@ pub(crate) async fn concrete(w: &World, route: &str, n: usize) -> String {
             .add_destruction_list(&list, &[item], &ev())
             .await
             .expect("list")
+            .id;
+        &fresh
+    } else if route.starts_with("/archive-transfers/")
+        || route.starts_with("/api/v1/archive-transfers/")
+    {
+        let c = fresh_case(&w.t).await;
+        let anna = crate::common::principal(&w.t, "anna.nowak@okienko.test").await;
+        s.close_case(&anna, &c.id).await.expect("closed");
+        let zip = b"PK\x05\x06\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0".to_vec();
+        let size = zip.len() as i64;
+        let sha256 = s.blobs.put(zip.into()).await.expect("blob");
+        let transfer = okienko_store::ArchiveTransfer {
+            id: okienko_store::new_id(),
+            office_id: c.office_id.clone(),
+            year: 2026,
+            made_by: anna.user.id.clone(),
+            made_at: 1,
+            cases: 1,
+            name: "transfer.zip".into(),
+            sha256,
+            size,
+            ..Default::default()
+        };
+        fresh = s
+            .store
+            .add_transfer(&transfer, std::slice::from_ref(&c.id), &[], &ev())
+            .await
+            .expect("transfer")
             .id;
         &fresh
     } else if route.starts_with("/tasks/") || route.starts_with("/api/v1/tasks/") {

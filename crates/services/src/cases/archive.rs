@@ -11,7 +11,9 @@ use okienko_domain::audit::AuditEvent;
 use okienko_domain::cases::{Category, JrwaClass};
 use okienko_domain::policy::{allowed, Action};
 use okienko_domain::{from_millis, DomainError, FieldErrors};
-use okienko_store::{Case, CaseEvent, DestructionItem, DestructionList, StoreError};
+use okienko_store::{
+    ArchiveTransfer, Case, CaseEvent, DestructionItem, DestructionList, StoreError,
+};
 
 /// A closed case as the archive shows it.
 #[derive(Debug, Clone)]
@@ -24,6 +26,8 @@ pub struct ArchivedCase {
     pub due: bool,
     /// It is on a list that was not rejected.
     pub listed: bool,
+    /// It was handed over to the state archive.
+    pub transferred: bool,
 }
 
 /// A page of the archive.
@@ -99,6 +103,7 @@ impl Services {
         let classes = self.store.jrwa(office_id).await?;
         let ids: Vec<String> = cases.iter().map(|c| c.id.clone()).collect();
         let listed = self.store.cases_on_lists(&ids).await?;
+        let transferred = self.store.transferred(&ids).await?;
         let year = self.today().year();
         let cases = cases
             .into_iter()
@@ -111,6 +116,7 @@ impl Services {
                 ArchivedCase {
                     due: refuse_listing(category, closed, year).is_none(),
                     listed: listed.contains(&c.id),
+                    transferred: transferred.contains(&c.id),
                     category,
                     destroyable_from: from,
                     case: c,
@@ -376,18 +382,9 @@ akta spraw w cases/, manifest podpisany pieczęcią urzędu (polecenie powyżej)
 ";
 
 impl Services {
-    /// The transfer package of an office's category A cases whose 25 years have passed (the
-    /// oldest first, at most [`TRANSFER_MAX`]): each case's file, the transfer list and a
-    /// manifest signed with the office seal. For the three hands of the archive. A conflict
-    /// when no case is due.
-    pub async fn transfer_package(
-        &self,
-        p: &Principal,
-        office_id: &str,
-    ) -> Result<(String, Vec<u8>), DomainError> {
-        if !Self::archive_hand(p, office_id) {
-            return Err(DomainError::NotFound);
-        }
+    /// An office's category A cases whose 25 years have passed and that were not handed over
+    /// yet, the oldest first, at most [`TRANSFER_MAX`].
+    async fn due_for_transfer(&self, office_id: &str) -> Result<Vec<Case>, DomainError> {
         let classes = self.store.jrwa(office_id).await?;
         let year = self.today().year();
         let mut due = Vec::new();
@@ -396,6 +393,8 @@ impl Services {
             let page = self.store.archive_cases(office_id, after, 100).await?;
             let Some(last) = page.last() else { break };
             after = Some((last.closed_at.unwrap_or(0), last.id.clone()));
+            let ids: Vec<String> = page.iter().map(|c| c.id.clone()).collect();
+            let gone = self.store.transferred(&ids).await?;
             for c in page {
                 let Some(closed) = self.closed_year(&c) else {
                     continue;
@@ -404,7 +403,7 @@ impl Services {
                 if transfer_year(closed) > year {
                     break 'pages;
                 }
-                if category_of(&classes, &c.jrwa) == Some(Category::A) {
+                if category_of(&classes, &c.jrwa) == Some(Category::A) && !gone.contains(&c.id) {
                     due.push(c);
                     if due.len() == TRANSFER_MAX {
                         break 'pages;
@@ -412,9 +411,30 @@ impl Services {
                 }
             }
         }
+        Ok(due)
+    }
+
+    /// Makes the transfer package of an office's category A cases whose 25 years have passed
+    /// (the oldest first, at most [`TRANSFER_MAX`], none handed over before): each case's
+    /// file, the transfer list and a manifest signed with the office seal. The package is
+    /// kept (downloaded again from [`Self::transfer_package`]) and its cases are marked handed
+    /// over in the commit that numbers it. For the three hands of the archive. A conflict when
+    /// no case is due.
+    pub async fn make_transfer(
+        &self,
+        p: &Principal,
+        office_id: &str,
+    ) -> Result<ArchiveTransfer, DomainError> {
+        if !Self::archive_hand(p, office_id) {
+            return Err(DomainError::NotFound);
+        }
+        let due = self.due_for_transfer(office_id).await?;
         if due.is_empty() {
             return Err(DomainError::Conflict("err-archive-no-transfer"));
         }
+        let id = okienko_store::new_id();
+        let now = self.now_ms();
+        let case_ids: Vec<String> = due.iter().map(|c| c.id.clone()).collect();
         let mut parts = Vec::new();
         let mut csv =
             String::from("no,signature,title,jrwa,category,started_on,closed_on,file\r\n");
@@ -464,7 +484,8 @@ impl Services {
         let manifest = serde_json::json!({
             "office_id": office_id,
             "kind": "transfer-to-state-archive",
-            "prepared_at": crate::clock::rfc3339(self.now_ms()),
+            "transfer_id": id,
+            "prepared_at": crate::clock::rfc3339(now),
             "issuing_service": self.base_url,
             "files": parts.iter().map(|p| serde_json::json!({
                 "path": p.path,
@@ -487,16 +508,83 @@ impl Services {
             path: "README.txt".into(),
             bytes: TRANSFER_README.as_bytes().to_vec(),
         });
-        let ev = AuditEvent::new(
-            self.now_ms(),
-            Some(&p.user.id),
-            "archive.transfer",
-            office_id.to_string(),
-        );
-        self.store.append_audit(&ev).await?;
         let zip = tokio::task::spawn_blocking(move || super::file::write_zip(&parts))
             .await
             .map_err(|e| DomainError::Internal(e.to_string()))??;
-        Ok((format!("transfer-{office_id}-{year}.zip"), zip))
+        let size = zip.len() as i64;
+        // Durable before the commit that points at it.
+        let sha256 = self
+            .blobs
+            .put(zip.into())
+            .await
+            .map_err(|e| DomainError::Internal(e.to_string()))?;
+        let year = self.today().year();
+        let transfer = ArchiveTransfer {
+            id: id.clone(),
+            office_id: office_id.to_string(),
+            year: i64::from(year),
+            number: 0,
+            made_by: p.user.id.clone(),
+            made_at: now,
+            cases: case_ids.len() as i64,
+            name: format!("transfer-{year}-{id}.zip"),
+            sha256,
+            size,
+        };
+        let events: Vec<CaseEvent> = case_ids
+            .iter()
+            .map(|c| CaseEvent {
+                id: okienko_store::new_id(),
+                case_id: c.clone(),
+                at: now,
+                actor_id: p.user.id.clone(),
+                actor_name: String::new(),
+                kind: "transferred".into(),
+                // The store writes the transfer's number here.
+                detail: String::new(),
+            })
+            .collect();
+        let ev = AuditEvent::new(now, Some(&p.user.id), "archive.transfer", id);
+        match self
+            .store
+            .add_transfer(&transfer, &case_ids, &events, &ev)
+            .await
+        {
+            Ok(t) => Ok(t),
+            Err(StoreError::Conflict(_)) => {
+                Err(DomainError::Conflict("err-archive-transfer-changed"))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// An office's transfers to the state archive, newest first.
+    pub async fn transfers(
+        &self,
+        p: &Principal,
+        office_id: &str,
+    ) -> Result<Vec<ArchiveTransfer>, DomainError> {
+        if !Self::archive_hand(p, office_id) {
+            return Err(DomainError::NotFound);
+        }
+        Ok(self.store.transfers(office_id, 100).await?)
+    }
+
+    /// A transfer with its package, as it was made.
+    pub async fn transfer_package(
+        &self,
+        p: &Principal,
+        id: &str,
+    ) -> Result<(ArchiveTransfer, Vec<u8>), DomainError> {
+        let t = self
+            .store
+            .transfer(id)
+            .await?
+            .ok_or(DomainError::NotFound)?;
+        if !Self::archive_hand(p, &t.office_id) {
+            return Err(DomainError::NotFound);
+        }
+        let bytes = self.blob(&t.sha256).await?;
+        Ok((t, bytes.to_vec()))
     }
 }

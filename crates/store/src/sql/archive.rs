@@ -2,7 +2,7 @@
 
 use super::cases::{case_from, insert_event, CASE_COLUMNS};
 use super::*;
-use crate::archive::{DestructionItem, DestructionList};
+use crate::archive::{ArchiveTransfer, DestructionItem, DestructionList};
 use crate::cases::{Case, CaseEvent};
 
 const LIST_COLUMNS: &str = "id, office_id, year, number, status, prepared_by, prepared_at, \
@@ -25,6 +25,37 @@ fn list_from(r: &AnyRow) -> std::result::Result<DestructionList, sqlx::Error> {
         rejected_at: r.try_get("rejected_at")?,
         reason: r.try_get("reason")?,
     })
+}
+
+const TRANSFER_COLUMNS: &str =
+    "id, office_id, year, number, made_by, made_at, cases, name, sha256, size";
+
+fn transfer_from(r: &AnyRow) -> std::result::Result<ArchiveTransfer, sqlx::Error> {
+    Ok(ArchiveTransfer {
+        id: r.try_get("id")?,
+        office_id: r.try_get("office_id")?,
+        year: r.try_get("year")?,
+        number: r.try_get("number")?,
+        made_by: r.try_get("made_by")?,
+        made_at: r.try_get("made_at")?,
+        cases: r.try_get("cases")?,
+        name: r.try_get("name")?,
+        sha256: r.try_get("sha256")?,
+        size: r.try_get("size")?,
+    })
+}
+
+/// Which of `ids` a one-column query over `sql` (with `IN {}` for the ids) answers.
+async fn some_of(store: &SqlStore, sql: &str, ids: &[String]) -> Result<Vec<String>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = sql.replace("{}", &marks(1, ids.len()));
+    let mut q = sqlx::query(&sql);
+    for id in ids {
+        q = q.bind(id);
+    }
+    store.all(q, |r| r.try_get::<String, _>(0)).await
 }
 
 #[async_trait]
@@ -59,19 +90,88 @@ impl crate::ArchiveStore for SqlStore {
     }
 
     async fn cases_on_lists(&self, case_ids: &[String]) -> Result<Vec<String>> {
-        if case_ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        let sql = format!(
+        some_of(
+            self,
             "SELECT DISTINCT i.case_id FROM destruction_items i JOIN destruction_lists l ON l.id = i.list_id \
              WHERE l.status <> 'rejected' AND i.case_id IN {}",
-            marks(1, case_ids.len())
+            case_ids,
+        )
+        .await
+    }
+
+    async fn transferred(&self, case_ids: &[String]) -> Result<Vec<String>> {
+        some_of(
+            self,
+            "SELECT case_id FROM transfer_items WHERE case_id IN {}",
+            case_ids,
+        )
+        .await
+    }
+
+    async fn add_transfer(
+        &self,
+        transfer: &ArchiveTransfer,
+        case_ids: &[String],
+        events: &[CaseEvent],
+        audit: &AuditEvent,
+    ) -> Result<ArchiveTransfer> {
+        let mut tx = self.writer.begin().await?;
+        let number: i64 = sqlx::query(
+            "SELECT COALESCE(MAX(number), 0) + 1 FROM archive_transfers WHERE office_id = $1 AND year = $2",
+        )
+        .bind(&transfer.office_id)
+        .bind(transfer.year)
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get(0)?;
+        let sql = format!(
+            "INSERT INTO archive_transfers ({TRANSFER_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
         );
-        let mut q = sqlx::query(&sql);
+        sqlx::query(&sql)
+            .bind(&transfer.id)
+            .bind(&transfer.office_id)
+            .bind(transfer.year)
+            .bind(number)
+            .bind(&transfer.made_by)
+            .bind(transfer.made_at)
+            .bind(transfer.cases)
+            .bind(&transfer.name)
+            .bind(&transfer.sha256)
+            .bind(transfer.size)
+            .execute(&mut *tx)
+            .await?;
         for id in case_ids {
-            q = q.bind(id);
+            sqlx::query("INSERT INTO transfer_items (case_id, transfer_id) VALUES ($1, $2)")
+                .bind(id)
+                .bind(&transfer.id)
+                .execute(&mut *tx)
+                .await?;
         }
-        self.all(q, |r| r.try_get::<String, _>(0)).await
+        for e in events {
+            let mut e = e.clone();
+            e.detail = format!("{number}/{}", transfer.year);
+            insert_event(&mut tx, &e).await?;
+        }
+        Self::audit_in(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(ArchiveTransfer {
+            number,
+            ..transfer.clone()
+        })
+    }
+
+    async fn transfer(&self, id: &str) -> Result<Option<ArchiveTransfer>> {
+        let sql = format!("SELECT {TRANSFER_COLUMNS} FROM archive_transfers WHERE id = $1");
+        self.opt(sqlx::query(&sql).bind(id), transfer_from).await
+    }
+
+    async fn transfers(&self, office_id: &str, limit: i64) -> Result<Vec<ArchiveTransfer>> {
+        let sql = format!(
+            "SELECT {TRANSFER_COLUMNS} FROM archive_transfers WHERE office_id = $1 \
+             ORDER BY made_at DESC, id DESC LIMIT $2"
+        );
+        self.all(sqlx::query(&sql).bind(office_id).bind(limit), transfer_from)
+            .await
     }
 
     async fn add_destruction_list(

@@ -19,7 +19,11 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
 pub fn routes() -> Router<State> {
     Router::new()
         .route("/api/v1/offices/{id}/archive", get(archive))
-        .route("/api/v1/offices/{id}/archive/transfer", get(transfer))
+        .route(
+            "/api/v1/offices/{id}/archive/transfers",
+            get(transfers).post(make_transfer),
+        )
+        .route("/api/v1/archive-transfers/{id}/package", get(transfer))
         .route(
             "/api/v1/offices/{id}/destruction-lists",
             get(lists).post(prepare),
@@ -30,8 +34,19 @@ pub fn routes() -> Router<State> {
 
 #[derive(OpenApi)]
 #[openapi(
-    paths(archive, transfer, lists, prepare, one, decide),
+    paths(
+        archive,
+        transfers,
+        make_transfer,
+        transfer,
+        lists,
+        prepare,
+        one,
+        decide
+    ),
     components(schemas(
+        TransferJson,
+        TransfersJson,
         ArchiveJson,
         ArchivedJson,
         ListJson,
@@ -57,6 +72,8 @@ pub struct ArchivedJson {
     due: bool,
     /// It is on a destruction list that was not rejected.
     listed: bool,
+    /// It was handed over to the state archive (category A).
+    transferred: bool,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -102,6 +119,7 @@ async fn archive(
                 destroyable_from: a.destroyable_from,
                 due: a.due,
                 listed: a.listed,
+                transferred: a.transferred,
                 id: a.case.id,
                 signature: a.case.signature,
                 title: a.case.title,
@@ -111,24 +129,103 @@ async fn archive(
     }))
 }
 
-/// The transfer package for the state archive: the office's category A cases whose 25 years
-/// have passed (the oldest 100), each case's file, the transfer list (CSV) and a manifest
-/// signed with the office seal; 409 when no case is due.
-#[utoipa::path(get, path = "/api/v1/offices/{id}/archive/transfer", security(("bearer" = [])),
+#[derive(Serialize, ToSchema)]
+pub struct TransferJson {
+    id: String,
+    office: String,
+    /// Numbered per office and year: `number`/`year`.
+    number: i64,
+    year: i64,
+    made_by: String,
+    made_at: String,
+    /// How many cases it hands over.
+    cases: i64,
+    /// The package's file name.
+    name: String,
+    /// The package's SHA-256 (hex) and size in bytes.
+    sha256: String,
+    size: i64,
+    /// Where the package is downloaded.
+    package: String,
+}
+
+fn transfer_json(t: okienko_store::ArchiveTransfer) -> TransferJson {
+    TransferJson {
+        package: format!("/api/v1/archive-transfers/{}/package", t.id),
+        id: t.id,
+        office: t.office_id,
+        number: t.number,
+        year: t.year,
+        made_by: t.made_by,
+        made_at: rfc3339(t.made_at),
+        cases: t.cases,
+        name: t.name,
+        sha256: t.sha256,
+        size: t.size,
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TransfersJson {
+    /// The newest first.
+    items: Vec<TransferJson>,
+}
+
+/// An office's transfers to the state archive.
+#[utoipa::path(get, path = "/api/v1/offices/{id}/archive/transfers", security(("bearer" = [])),
     params(("id" = String, Path, description = "the office's id")),
-    responses((status = 200, description = "application/zip"), (status = 401, body = Problem), (status = 404, body = Problem),
+    responses((status = 200, body = TransfersJson), (status = 401, body = Problem), (status = 404, body = Problem)))]
+async fn transfers(
+    Cx(state, ctx): Cx,
+    Path(id): Path<String>,
+) -> Result<Json<TransfersJson>, ApiError> {
+    let p = user(&ctx)?;
+    let items = state
+        .services
+        .transfers(p, &id)
+        .await
+        .map_err(|e| ApiError(e, ctx.lang))?;
+    Ok(Json(TransfersJson {
+        items: items.into_iter().map(transfer_json).collect(),
+    }))
+}
+
+/// Makes the transfer package for the state archive: the office's category A cases whose 25
+/// years have passed and that were not handed over before (the oldest 100), each case's
+/// file, the transfer list (CSV) and a manifest signed with the office seal. Its cases are
+/// marked handed over; 409 when no case is due.
+#[utoipa::path(post, path = "/api/v1/offices/{id}/archive/transfers", security(("bearer" = [])),
+    params(("id" = String, Path, description = "the office's id")),
+    responses((status = 201, body = TransferJson), (status = 401, body = Problem), (status = 404, body = Problem),
         (status = 409, body = Problem)))]
+async fn make_transfer(
+    Cx(state, ctx): Cx,
+    Path(id): Path<String>,
+) -> Result<(StatusCode, Json<TransferJson>), ApiError> {
+    let p = user(&ctx)?;
+    let t = state
+        .services
+        .make_transfer(p, &id)
+        .await
+        .map_err(|e| ApiError(e, ctx.lang))?;
+    Ok((StatusCode::CREATED, Json(transfer_json(t))))
+}
+
+/// A transfer's package (ZIP), as it was made.
+#[utoipa::path(get, path = "/api/v1/archive-transfers/{id}/package", security(("bearer" = [])),
+    params(("id" = String, Path, description = "the transfer's id")),
+    responses((status = 200, description = "application/zip"), (status = 401, body = Problem), (status = 404, body = Problem)))]
 async fn transfer(
     Cx(state, ctx): Cx,
     Path(id): Path<String>,
 ) -> Result<axum::response::Response, ApiError> {
     let p = user(&ctx)?;
-    let (name, zip) = state
+    let (t, zip) = state
         .services
         .transfer_package(p, &id)
         .await
         .map_err(|e| ApiError(e, ctx.lang))?;
-    Ok(crate::downloads::zip(&name, zip))
+    Ok(crate::downloads::zip(&t.name, zip))
 }
 
 #[derive(Serialize, ToSchema)]

@@ -12,7 +12,7 @@ use crate::State;
 use askama::Template;
 use axum::extract::{Path, Query};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use okienko_domain::DomainError;
 use std::collections::HashMap;
@@ -20,7 +20,8 @@ use std::collections::HashMap;
 pub fn routes() -> Router<State> {
     Router::new()
         .route("/offices/{id}/archive", get(archive).post(prepare))
-        .route("/offices/{id}/archive/transfer", get(transfer))
+        .route("/offices/{id}/archive/transfers", post(make_transfer))
+        .route("/archive-transfers/{id}/package", get(transfer))
         .route("/destruction-lists/{id}", get(list).post(decide))
 }
 
@@ -37,6 +38,14 @@ struct ArchiveRow {
     listed: bool,
 }
 
+struct TransferRow {
+    id: String,
+    name: String,
+    made: (String, String),
+    cases: i64,
+    size: String,
+}
+
 struct ListRow {
     id: String,
     name: String,
@@ -51,6 +60,7 @@ struct ArchivePage<'a> {
     office_id: String,
     rows: Vec<ArchiveRow>,
     lists: Vec<ListRow>,
+    transfers: Vec<TransferRow>,
     next: Option<String>,
     may_prepare: bool,
     /// Some case of the page may be put on a list.
@@ -85,11 +95,32 @@ async fn archive_page(
             id: l.id,
         })
         .collect();
+    let transfers = state
+        .services
+        .transfers(p, office_id)
+        .await
+        .map_err(err(ctx))?
+        .into_iter()
+        .map(|t| TransferRow {
+            name: ctx.ta(
+                "archive-transfer-name",
+                &[
+                    ("number", &t.number.to_string()),
+                    ("year", &t.year.to_string()),
+                ],
+            ),
+            made: when(ctx, t.made_at),
+            cases: t.cases,
+            size: super::common::size_label(ctx, t.size),
+            id: t.id,
+        })
+        .collect();
     let rows: Vec<ArchiveRow> = page
         .cases
         .into_iter()
         .map(|a| ArchiveRow {
             keeping: match a.destroyable_from {
+                None if a.transferred => ctx.t("archive-transferred"),
                 None => ctx.t("archive-keep-forever"),
                 Some(y) => ctx.ta("archive-keep-until", &[("year", &y.to_string())]),
             },
@@ -113,6 +144,7 @@ async fn archive_page(
         office_id: office_id.to_string(),
         rows,
         lists,
+        transfers,
         next: page.next,
         may_prepare: page.may_prepare,
         errors,
@@ -146,15 +178,44 @@ async fn archive(
     .await
 }
 
-/// The transfer package of category A cases for the state archive.
+/// A transfer package for the state archive, as it was made.
 async fn transfer(Cx(state, ctx): Cx, Path(id): Path<String>) -> Result<Response, PageError> {
     let p = require_user(&ctx)?;
-    let (name, zip) = state
+    let (t, zip) = state
         .services
         .transfer_package(p, &id)
         .await
         .map_err(err(&ctx))?;
-    Ok(crate::downloads::zip(&name, zip))
+    Ok(crate::downloads::zip(&t.name, zip))
+}
+
+/// Makes the transfer package of the category A cases due (after a confirmation: its cases
+/// are marked handed over), then shows the archive with it listed.
+async fn make_transfer(
+    Cx(state, ctx): Cx,
+    Path(id): Path<String>,
+    CsrfForm(form): CsrfForm,
+) -> Result<Response, PageError> {
+    let p = require_user(&ctx)?;
+    if !confirmed(&form) {
+        let action = format!("/offices/{id}/archive/transfers");
+        let back = format!("/offices/{id}/archive");
+        return Ok(confirm_page(
+            &ctx,
+            "archive-transfer-confirm",
+            &action,
+            &back,
+            &form,
+        ));
+    }
+    match state.services.make_transfer(p, &id).await {
+        Ok(_) => Ok(Redirect::to(&format!("/offices/{id}/archive#transfers-h")).into_response()),
+        Err(e @ DomainError::Conflict(_)) => {
+            let errors = vec![(String::new(), ctx.t(e.code()))];
+            archive_page(&state, &ctx, &id, None, errors).await
+        }
+        Err(e) => Err(PageError(e, ctx.clone())),
+    }
 }
 
 /// Prepares a list of the cases ticked (`case-{id}` fields).

@@ -312,7 +312,7 @@ pub(super) async fn case_page(
                     ctx.ta(&format!("case-event-{}", e.kind), &[("detail", &e.detail)])
                 }
                 "resumed" => ctx.ta("case-event-resumed", &[("days", &e.detail)]),
-                "note" | "delayed" | "destruction-approved" => {
+                "note" | "delayed" | "destruction-approved" | "transferred" => {
                     ctx.ta(&format!("case-event-{}", e.kind), &[("detail", &e.detail)])
                 }
                 k if k.starts_with("decision-")

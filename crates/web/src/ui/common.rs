@@ -313,6 +313,24 @@ pub fn day(ctx: &Ctx, day: time::Date) -> String {
     )
 }
 
+/// A file's size as the page's language writes it: `1,5 MB` (a decimal comma but in English),
+/// `12 kB`, `512 B`.
+pub fn size_label(ctx: &Ctx, n: i64) -> String {
+    if n >= 1024 * 1024 {
+        let s = format!("{:.1}", n as f64 / 1048576.0);
+        let s = if ctx.lang.code() == "en" {
+            s
+        } else {
+            s.replace('.', ",")
+        };
+        format!("{s}\u{a0}MB")
+    } else if n >= 1024 {
+        format!("{:.0}\u{a0}kB", n as f64 / 1024.0)
+    } else {
+        format!("{n}\u{a0}B")
+    }
+}
+
 /// An amount of money (in hundredths) written as the page's language writes it, in the
 /// installation's currency: `1 234,50 zł`, `PLN 1,234.50`, `1.234,50 PLN`.
 pub fn money(ctx: &Ctx, hundredths: i64) -> String {

@@ -257,7 +257,13 @@ async fn compose(
                     .await
                     .map_err(err(&ctx))?
                     .into_iter()
-                    .map(|k| (k.token, k.name, super::delivery::size_label(k.size as i64)))
+                    .map(|k| {
+                        (
+                            k.token,
+                            k.name,
+                            super::common::size_label(&ctx, k.size as i64),
+                        )
+                    })
                     .collect::<Vec<_>>(),
             )
         }

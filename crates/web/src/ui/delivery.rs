@@ -53,16 +53,6 @@ pub(crate) struct MessagePage<'a> {
     notice: Option<String>,
 }
 
-pub(crate) fn size_label(n: i64) -> String {
-    if n >= 1024 * 1024 {
-        format!("{:.1} MB", n as f64 / 1048576.0)
-    } else if n >= 1024 {
-        format!("{:.0} kB", n as f64 / 1024.0)
-    } else {
-        format!("{n} B")
-    }
-}
-
 #[derive(Template)]
 #[template(path = "open_letter.html")]
 struct OpenLetterPage<'a> {
@@ -166,7 +156,7 @@ pub(crate) async fn message(
         attachments: o
             .attachments
             .iter()
-            .map(|a| (a.n, a.name.clone(), size_label(a.size)))
+            .map(|a| (a.n, a.name.clone(), super::common::size_label(&ctx, a.size)))
             .collect(),
         evidence: ev
             .into_iter()

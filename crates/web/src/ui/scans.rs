@@ -139,7 +139,7 @@ async fn entry(
         size: v
             .scan
             .as_ref()
-            .map(|s| super::delivery::size_label(s.size))
+            .map(|s| super::common::size_label(&ctx, s.size))
             .unwrap_or_default(),
         notice: notice(&ctx, &q),
         v,
