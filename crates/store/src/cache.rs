@@ -23,6 +23,11 @@ pub const TTL: Duration = Duration::from_secs(2);
 /// Entries per map before it is emptied (a bound on memory, not an eviction policy).
 const MAX_ENTRIES: usize = 100_000;
 
+/// The key of [`Maps::covering`].
+fn covering_key(substitute_id: &str, day: &str) -> String {
+    format!("{substitute_id} {day}")
+}
+
 struct Entry<T> {
     value: T,
     at: Instant,
@@ -126,7 +131,7 @@ impl ReadCache {
     }
 
     pub fn covering(&self, substitute_id: &str, day: &str) -> Option<Vec<Substitute>> {
-        self.with(|m| fresh(&m.covering, &format!("{substitute_id} {day}")))
+        self.with(|m| fresh(&m.covering, &covering_key(substitute_id, day)))
             .flatten()
     }
 
@@ -173,7 +178,7 @@ impl ReadCache {
         value: Vec<Substitute>,
     ) {
         self.keep_with(generation, |m| {
-            keep(&mut m.covering, &format!("{substitute_id} {day}"), value)
+            keep(&mut m.covering, &covering_key(substitute_id, day), value)
         });
     }
 

@@ -193,6 +193,8 @@ impl SqlStore {
         sqlx::query("ANALYZE").execute(&self.writer).await?;
         if self.backend == Backend::Sqlite {
             self.forget_value_statistics().await?;
+            // The readers read the new statistics, whether or not there were samples to drop.
+            self.statistics_changed().await?;
         }
         Ok(())
     }
@@ -202,27 +204,32 @@ impl SqlStore {
     /// samples present SQLite compiles a statement again on each new value bound to it, since
     /// the value might change the plan: a fifth of the server's time on the case list went
     /// to parsing its query again. The per-index counts (`sqlite_stat1`) stay and are all
-    /// our indexed queries need. Run when the store opens and after [`Self::analyze`].
-    async fn forget_value_statistics(&self) -> Result<()> {
+    /// our indexed queries need. Run when the store opens and by [`Self::analyze`]; true when
+    /// there were samples to drop.
+    async fn forget_value_statistics(&self) -> Result<bool> {
         let has: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_stat4'",
         )
         .fetch_one(&self.writer)
         .await?;
         if has == 0 {
-            return Ok(());
+            return Ok(false);
         }
         let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sqlite_stat4")
             .fetch_one(&self.writer)
             .await?;
         if rows == 0 {
-            return Ok(());
+            return Ok(false);
         }
         sqlx::query("DELETE FROM sqlite_stat4")
             .execute(&self.writer)
             .await?;
-        // Connections read the statistics with the schema: a change of schema makes the
-        // others (the readers) read them again before their next statement.
+        Ok(true)
+    }
+
+    /// SQLite: connections read the statistics with the schema; a change of schema makes the
+    /// others (the readers) read them again before their next statement.
+    async fn statistics_changed(&self) -> Result<()> {
         sqlx::query("CREATE TABLE statistics_changed (x BIGINT)")
             .execute(&self.writer)
             .await?;
@@ -557,8 +564,8 @@ impl Store for SqlStore {
             tracing::info!(version = m.version, name = m.name, "migration applied");
             applied.push(m.version);
         }
-        if self.backend == Backend::Sqlite {
-            self.forget_value_statistics().await?;
+        if self.backend == Backend::Sqlite && self.forget_value_statistics().await? {
+            self.statistics_changed().await?;
         }
         Ok(applied)
     }
