@@ -54,7 +54,7 @@ pub use paper::PaperStore;
 pub use payments::{Payment, PaymentsStore, SimTransaction};
 pub use places::{CasePlace, PlaceQuery, PlaceStore, PlacedCase};
 pub use scans::{RegisterScan, ScanStore, ScannedLetter};
-pub use search::{SearchHit, SearchItem, SearchPage, SearchQuery, SearchStore};
+pub use search::{SearchHit, SearchItem, SearchPage, SearchQuery, SearchStore, SEARCH_CANDIDATES};
 pub use settings::SettingsStore;
 pub use substitutes::{Substitute, SubstituteStore};
 pub use tasks::{CaseTask, TaskStore};

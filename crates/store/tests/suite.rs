@@ -3148,6 +3148,47 @@ async fn search_in_a_case(s: &SqlStore, first: &okienko_store::Case) {
     assert_eq!(page.hits.len(), 1);
     assert_eq!(page.hits[0].opens, "/cases/c00#document-doc1");
     assert!(!page.capped);
+    // More candidates than a search looks at: the rarer word drives (the oldest item is
+    // found by its own word), and two words that both start more than that say so.
+    let items: Vec<okienko_store::SearchItem> = (0..=okienko_store::SEARCH_CANDIDATES)
+        .map(|n| okienko_store::SearchItem {
+            scope: "department:cap".into(),
+            kind: "case".into(),
+            item_id: format!("cap-{n:04}"),
+            at: n,
+            label: format!("Sprawa {n}"),
+            opens: format!("/cases/cap-{n:04}"),
+            words: vec!["alfa".into(), format!("b{n:04}")],
+        })
+        .collect();
+    s.index_items(&items).await.expect("index");
+    let page = s
+        .search(&ask("department:cap", &["case"], &["alfa", "b0000"]))
+        .await
+        .expect("search");
+    assert_eq!(
+        page.hits
+            .iter()
+            .map(|h| h.item_id.as_str())
+            .collect::<Vec<_>>(),
+        vec!["cap-0000"]
+    );
+    assert!(!page.capped);
+    let page = s
+        .search(&ask("department:cap", &["case"], &["alf", "alfa"]))
+        .await
+        .expect("search");
+    assert_eq!(page.hits.len(), 50);
+    assert_eq!(
+        page.hits[0].item_id,
+        format!("cap-{:04}", okienko_store::SEARCH_CANDIDATES)
+    );
+    assert!(page.capped);
+    let page = s
+        .search(&ask("department:cap", &["case"], &["alfa", "nikt"]))
+        .await
+        .expect("search");
+    assert!(page.hits.is_empty() && !page.capped);
     // A database from before the index: the migration indexes what is there (a document by
     // its title; its text is read again only with its next version).
     let pool = s.raw_pool();

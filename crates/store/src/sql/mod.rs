@@ -75,6 +75,9 @@ pub struct SqlStore {
     backend: Backend,
     writer: AnyPool,
     reader: AnyPool,
+    /// Full-text searches: the reader on SQLite; on PostgreSQL a few connections of their own
+    /// that plan each search statement once (see [`postgres_search_session`]).
+    searcher: AnyPool,
     cache: Arc<ReadCache>,
     /// Held while any clone of the store lives; background work stops when it goes.
     _alive: Arc<()>,
@@ -126,6 +129,12 @@ impl SqlStore {
                 let pool = AnyPoolOptions::new()
                     .max_connections(16)
                     .acquire_timeout(Duration::from_secs(10))
+                    .connect_with(opts.clone())
+                    .await?;
+                let searcher = AnyPoolOptions::new()
+                    .max_connections(SEARCH_CONNECTIONS)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .after_connect(postgres_search_session)
                     .connect_with(opts)
                     .await?;
                 let cache: Arc<ReadCache> = Arc::default();
@@ -134,6 +143,7 @@ impl SqlStore {
                     backend,
                     writer: pool.clone(),
                     reader: pool,
+                    searcher,
                     cache,
                     _alive: Arc::default(),
                 })
@@ -163,6 +173,7 @@ impl SqlStore {
                 Ok(SqlStore {
                     backend,
                     writer,
+                    searcher: reader.clone(),
                     reader,
                     cache: Arc::default(),
                     _alive: alive,
@@ -448,6 +459,25 @@ fn listen_for_changes(url: String, cache: std::sync::Weak<ReadCache>) {
 }
 
 /// SQLite connection set-up: WAL with FULL sync, so a commit is on disk before we answer.
+/// PostgreSQL connections for full-text searches: at most this many run at once (more wait
+/// their turn in the pool, in order), so a burst of searches does not crowd out the rest.
+const SEARCH_CONNECTIONS: u32 = 4;
+
+/// A search statement has the same plan whatever its words (index ranges of `search_words`,
+/// then the items by key), but PostgreSQL plans a prepared statement again on every execution
+/// until it trusts a generic plan, and a search of two words is a union of a dozen ranges:
+/// planning was a quarter of its time. The search connections keep one plan per statement.
+fn postgres_search_session(
+    conn: &mut sqlx::AnyConnection,
+    _meta: sqlx::pool::PoolConnectionMetadata,
+) -> futures_core::future::BoxFuture<'_, std::result::Result<(), sqlx::Error>> {
+    Box::pin(async move {
+        conn.execute("SET plan_cache_mode = force_generic_plan")
+            .await?;
+        Ok(())
+    })
+}
+
 fn sqlite_pragmas(
     conn: &mut sqlx::AnyConnection,
     _meta: sqlx::pool::PoolConnectionMetadata,
@@ -573,10 +603,12 @@ impl Store for SqlStore {
     fn pool_stats(&self) -> (u32, u32) {
         let mut size = self.writer.size();
         let mut idle = self.writer.num_idle() as u32;
-        if self.backend == Backend::Sqlite {
-            size += self.reader.size();
-            idle += self.reader.num_idle() as u32;
-        }
+        let other = match self.backend {
+            Backend::Sqlite => &self.reader,
+            Backend::Postgres => &self.searcher,
+        };
+        size += other.size();
+        idle += other.num_idle() as u32;
         (size, idle)
     }
 }

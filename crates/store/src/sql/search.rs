@@ -309,65 +309,76 @@ impl crate::SearchStore for SqlStore {
                  ON i.scope = c.scope AND i.kind = c.kind AND i.item_id = c.item_id \
                  ORDER BY i.item_id DESC"
             );
-            let hits = self.all(bind_all(&sql, &binds), hit_from).await?;
+            let hits = bind_all(&sql, &binds)
+                .fetch_all(&self.searcher)
+                .await?
+                .iter()
+                .map(hit_from)
+                .collect::<std::result::Result<Vec<_>, _>>()?;
             return Ok(SearchPage {
                 hits,
                 capped: false,
             });
         }
-        // More: the rarest word drives (each word's rows counted no further than the
-        // candidates a search looks at, all words in one statement), the others are tested
-        // on its candidates.
+        // More: the rarest word drives, the others are tested on its candidates. One
+        // statement: each word's candidates are read once (at most `SEARCH_CANDIDATES` of
+        // each scope and kind), counted, and the rarest one's joined to their items. It
+        // always answers one row at least: with no hit, one whose item columns are empty,
+        // which still tells how many candidates the driver had (`most`, for `capped`).
         let mut binds = Vec::new();
+        let mut ctes = Vec::new();
         let mut counts = Vec::new();
+        let mut each = Vec::new();
+        let mut branches = Vec::new();
         for (k, w) in words.iter().enumerate() {
             let Some(sub) = candidates(&mut binds, q, w, SEARCH_CANDIDATES) else {
                 return Ok(SearchPage::default());
             };
+            ctes.push(format!("c{k} AS MATERIALIZED ({sub})"));
             counts.push(format!(
-                "SELECT CAST({k} AS BIGINT) AS w, COUNT(*) AS n FROM ({sub}) x{k} GROUP BY scope, kind"
+                "SELECT CAST({k} AS BIGINT) AS w, COUNT(*) AS k FROM c{k}"
+            ));
+            each.push(format!(
+                "SELECT CAST({k} AS BIGINT) AS w, COUNT(*) AS k FROM c{k} GROUP BY scope, kind"
+            ));
+        }
+        for (k, _) in words.iter().enumerate() {
+            let mut like = String::new();
+            for (j, other) in words.iter().enumerate() {
+                if j != k {
+                    like.push_str(&format!(
+                        " AND i.words LIKE {}",
+                        mark(&mut binds, &format!("% {other}%"))
+                    ));
+                }
+            }
+            branches.push(format!(
+                "SELECT i.scope, i.kind, i.item_id, i.at, i.label, i.opens FROM search_items i JOIN \
+                 (SELECT DISTINCT scope, kind, item_id FROM c{k} WHERE (SELECT w FROM pick) = {k}) c \
+                 ON i.scope = c.scope AND i.kind = c.kind AND i.item_id = c.item_id WHERE 1 = 1{like}"
             ));
         }
         let sql = format!(
-            "SELECT w, CAST(SUM(n) AS BIGINT), CAST(MAX(n) AS BIGINT) FROM ({}) y GROUP BY w",
-            counts.join(" UNION ALL ")
+            "WITH {}, n AS ({}), m AS ({}), pick AS (SELECT w FROM n ORDER BY k, w LIMIT 1) \
+             SELECT h.scope, h.kind, h.item_id, h.at, h.label, h.opens, \
+               (SELECT MAX(m.k) FROM m WHERE m.w = (SELECT w FROM pick)) AS most \
+             FROM (SELECT 1 AS one) o LEFT JOIN \
+               (SELECT * FROM ({}) b ORDER BY item_id DESC LIMIT {limit}) h ON 1 = 1 \
+             ORDER BY h.item_id DESC",
+            ctes.join(", "),
+            counts.join(" UNION ALL "),
+            each.join(" UNION ALL "),
+            branches.join(" UNION ALL "),
         );
-        let rows = bind_all(&sql, &binds).fetch_all(&self.reader).await?;
-        if rows.len() < words.len() {
-            // A word that nothing has.
-            return Ok(SearchPage::default());
-        }
-        let mut driver: Option<(i64, i64, &String)> = None;
-        for row in &rows {
-            let (k, n, most): (i64, i64, i64) = (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
-            let Some(w) = words.get(k as usize) else {
-                continue;
-            };
-            if driver.is_none_or(|(m, _, _)| n < m) {
-                driver = Some((n, most, w));
+        let rows = bind_all(&sql, &binds).fetch_all(&self.searcher).await?;
+        let mut hits = Vec::new();
+        let mut most = 0;
+        for r in &rows {
+            most = r.try_get::<Option<i64>, _>("most")?.unwrap_or(0);
+            if r.try_get::<Option<String>, _>("item_id")?.is_some() {
+                hits.push(hit_from(r)?);
             }
         }
-        let Some((_, most, first)) = driver else {
-            return Ok(SearchPage::default());
-        };
-        let mut binds = Vec::new();
-        let Some(sub) = candidates(&mut binds, q, first, SEARCH_CANDIDATES) else {
-            return Ok(SearchPage::default());
-        };
-        let mut like = String::new();
-        for w in words.iter().filter(|w| **w != first) {
-            like.push_str(&format!(
-                " AND i.words LIKE {}",
-                mark(&mut binds, &format!("% {w}%"))
-            ));
-        }
-        let sql = format!(
-            "SELECT i.scope, i.kind, i.item_id, i.at, i.label, i.opens FROM search_items i JOIN \
-             (SELECT DISTINCT c.scope, c.kind, c.item_id FROM ({sub}) c) c \
-             ON i.scope = c.scope AND i.kind = c.kind AND i.item_id = c.item_id \
-             WHERE 1 = 1{like} ORDER BY i.item_id DESC LIMIT {limit}"
-        );
-        let hits = self.all(bind_all(&sql, &binds), hit_from).await?;
         Ok(SearchPage {
             hits,
             capped: most >= SEARCH_CANDIDATES,
