@@ -31,6 +31,8 @@ pub struct ScannedLetter {
     pub entry: RegisterEntry,
     pub scan: RegisterScan,
     pub evidence: EvidenceRecord,
+    /// The scan's text layer (a PDF's), for the search only: the entry is found by it.
+    pub text: String,
 }
 
 #[async_trait]

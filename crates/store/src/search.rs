@@ -84,6 +84,11 @@ pub fn case_item(c: &Case) -> SearchItem {
 /// A register entry in its department's scope (the office's while it has none): found by
 /// its number, subject and correspondent.
 pub fn entry_item(e: &RegisterEntry) -> SearchItem {
+    entry_item_with(e, "")
+}
+
+/// A register entry found also by `text`: the text layer of its letter's scan.
+pub fn entry_item_with(e: &RegisterEntry, text: &str) -> SearchItem {
     let number = format!("{}/{}", e.number, e.year);
     SearchItem {
         scope: match &e.department_id {
@@ -95,7 +100,7 @@ pub fn entry_item(e: &RegisterEntry) -> SearchItem {
         at: e.received_at,
         label: format!("{number} {}", e.subject),
         opens: search::entry_path(&e.office_id, e.year, e.number, &e.id),
-        words: search::index_words([number.as_str(), &e.subject, &e.correspondent]),
+        words: search::index_words([number.as_str(), &e.subject, &e.correspondent, text]),
     }
 }
 

@@ -2692,7 +2692,9 @@ async fn substitutes_and_tasks(
 /// A paper letter: its entry numbered in the commit that logs its certification, stored with
 /// its scan and the evidence; a commit that fails stores none of them.
 async fn scanned_letter(s: &SqlStore, base: &okienko_store::RegisterEntry) {
-    use okienko_store::{EvidenceRecord, RegisterEntry, RegisterScan, ScannedLetter, SignedRecord};
+    use okienko_store::{
+        EvidenceRecord, RegisterEntry, RegisterScan, ScannedLetter, SearchStore, SignedRecord,
+    };
     let letter = |id: &str, evidence: &str| {
         SignedRecord::ScannedLetter(Box::new(ScannedLetter {
             entry: RegisterEntry {
@@ -2727,6 +2729,7 @@ async fn scanned_letter(s: &SqlStore, base: &okienko_store::RegisterEntry) {
                 document: "{}".into(),
                 signed_b64: "MAA=".into(),
             },
+            text: "Hałas z warsztatu stolarskiego trwa do północy.".into(),
         }))
     };
     let size = s.log_leaf_hashes(0).await.expect("log").len() as i64;
@@ -2746,6 +2749,23 @@ async fn scanned_letter(s: &SqlStore, base: &okienko_store::RegisterEntry) {
     assert_eq!((e.number, e.kind.as_str()), (1, "paper"));
     let scan = s.register_scan("p1").await.expect("read").expect("scan");
     assert_eq!(scan.evidence_id, "EV-p1");
+    // Found by its scan's text as well as by its subject.
+    for words in [&["stolarskiego"][..], &["halas", "polnocy"][..]] {
+        let page = s
+            .search(&okienko_store::SearchQuery {
+                scopes: vec![match &e.department_id {
+                    Some(d) => okienko_domain::search::department_scope(d),
+                    None => okienko_domain::search::office_scope(&e.office_id),
+                }],
+                kinds: vec!["entry".into()],
+                words: words.iter().map(|w| w.to_string()).collect(),
+                limit: 50,
+                ..Default::default()
+            })
+            .await
+            .expect("search");
+        assert!(page.hits.iter().any(|h| h.item_id == "p1"), "{words:?}");
+    }
     assert_eq!(scan.certified_name, "User u1");
     assert_eq!(
         s.evidence("EV-p1")

@@ -205,6 +205,51 @@ async fn a_paper_letter_is_registered_with_a_certified_scan() {
         .await;
     assert_eq!(r["entry"]["case_id"], case_id.as_str());
 
+    // A scan with a text layer: its entry is found by a word only the text has (read in the
+    // sandboxed worker), typed without Polish letters; not by someone of another department.
+    let pdf = crate::search::pdf_with_text("Protokol kontroli przewodow kominowych, budynek nr 7.");
+    let (st, r) = t
+        .api(
+            &anna,
+            reqwest::Method::POST,
+            &register,
+            Some(letter(
+                "Pismo zarządcy budynku",
+                "2026-03-03",
+                "kontrola.pdf",
+                &pdf,
+            )),
+        )
+        .await;
+    assert_eq!(st, 201, "{r}");
+    let with_text = r["entry"]["id"].as_str().expect("id").to_string();
+    let (st, found) = t
+        .api(
+            &anna,
+            reqwest::Method::GET,
+            "/api/v1/search?q=kominowych",
+            None,
+        )
+        .await;
+    assert_eq!(st, 200, "{found}");
+    let ids: Vec<&str> = found["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|h| h["id"].as_str())
+        .collect();
+    assert_eq!(ids, vec![with_text.as_str()], "{found}");
+    let (st, found) = t
+        .api(
+            &piotr,
+            reqwest::Method::GET,
+            "/api/v1/search?q=kominowych",
+            None,
+        )
+        .await;
+    assert_eq!(st, 200, "{found}");
+    assert_eq!(found["items"].as_array().map(Vec::len), Some(0), "{found}");
+
     // In the browser: the register's button, the form with a file, the entry's page.
     let Some((b, _driver, profile)) = start_browser().await else {
         return;

@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 
 /// A one-page PDF with a line of text in a standard font (what a scanner or an office suite
 /// writes, in small; its cross-reference table counted by `okienko::fuzz::pdf`).
-fn pdf_with_text(text: &str) -> Vec<u8> {
+pub(crate) fn pdf_with_text(text: &str) -> Vec<u8> {
     let content = format!("BT /F1 12 Tf 72 720 Td ({text}) Tj ET");
     okienko::fuzz::pdf(&[
         "<< /Type /Catalog /Pages 2 0 R >>".to_string(),

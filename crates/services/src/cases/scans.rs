@@ -116,6 +116,16 @@ impl Services {
         };
         let sha256 = hex::encode(okienko_trust::sha256(&bytes));
         let size = bytes.len() as i64;
+        // A scanned PDF with a text layer (most scanners write one) is found by its text: read
+        // in the sandboxed worker; one that does not open is registered all the same.
+        let text = if media_type == "application/pdf" {
+            self.sandbox
+                .pdf_text(bytes::Bytes::from(bytes.clone()))
+                .await
+                .unwrap_or_default()
+        } else {
+            String::new()
+        };
         let p7s = self.seal_stamped(office_id, bytes.clone(), true).await?;
         self.blobs
             .put(bytes.into())
@@ -173,6 +183,7 @@ impl Services {
                 signed_b64: B64.encode(&signed),
             },
             entry,
+            text,
         }));
         let ev = AuditEvent::new(now, Some(&p.user.id), "register.paper", &input.subject);
         self.log_signed(signed, &mut record, ev).await?;

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::scans::{RegisterScan, ScannedLetter};
+use crate::RegisterEntry;
 
 const SCAN_COLUMNS: &str = "entry_id, name, media_type, sha256, size, signature, evidence_id, \
      certified_by, certified_name, certified_at";
@@ -27,7 +28,15 @@ pub(super) async fn scanned_letter_in(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     l: &ScannedLetter,
 ) -> Result<()> {
-    super::cases::insert_entry_in(tx, &l.entry).await?;
+    let number = super::cases::insert_entry_in(tx, &l.entry).await?;
+    if !l.text.trim().is_empty() {
+        let entry = RegisterEntry {
+            number,
+            ..l.entry.clone()
+        };
+        let item = crate::search::entry_item_with(&entry, &l.text);
+        super::search::reindex_in(tx, &[item]).await?;
+    }
     let s = &l.scan;
     let sql = format!(
         "INSERT INTO register_scans ({SCAN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
