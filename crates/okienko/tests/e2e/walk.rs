@@ -238,6 +238,7 @@ fn is_file(route: &str) -> bool {
         ".js",
         "/leaflet/",
         "/transfer",
+        "/package",
         ".csv",
         "/pdf",
         "/signed",
