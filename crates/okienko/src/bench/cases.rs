@@ -318,7 +318,7 @@ pub async fn run_cases(args: CasesBenchArgs) -> anyhow::Result<()> {
         std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(0),
-        if args.database_url.is_some() {
+        if server.database_url().starts_with("postgres") {
             "PostgreSQL"
         } else {
             "SQLite"

@@ -73,11 +73,19 @@ pub(crate) struct DemoServer {
     child: tokio::process::Child,
     data: std::path::PathBuf,
     database_url: Option<String>,
+    /// The data folder stays after the run.
+    kept: bool,
 }
 
 impl DemoServer {
+    /// On a fresh data folder, or on the one `OKIENKO_BENCH_DATA` names, which is kept
+    /// afterwards (a benchmark run again on what an earlier run loaded: `--cases 0
+    /// --messages 0`).
     pub async fn start(database_url: Option<&str>) -> anyhow::Result<Self> {
-        let data = std::env::temp_dir().join(format!("okienko-bench-{}", std::process::id()));
+        let kept = std::env::var_os("OKIENKO_BENCH_DATA").map(std::path::PathBuf::from);
+        let data = kept.clone().unwrap_or_else(|| {
+            std::env::temp_dir().join(format!("okienko-bench-{}", std::process::id()))
+        });
         let port = std::net::TcpListener::bind("127.0.0.1:0")?
             .local_addr()?
             .port();
@@ -102,6 +110,7 @@ impl DemoServer {
             child,
             data,
             database_url: database_url.map(str::to_string),
+            kept: kept.is_some(),
         };
         wait_healthy(&server.base).await?;
         Ok(server)
@@ -128,7 +137,9 @@ impl DemoServer {
 
     pub async fn stop(mut self) {
         let _ = self.child.kill().await;
-        let _ = std::fs::remove_dir_all(&self.data);
+        if !self.kept {
+            let _ = std::fs::remove_dir_all(&self.data);
+        }
     }
 }
 

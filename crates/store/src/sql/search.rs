@@ -208,6 +208,10 @@ pub(super) async fn reindex_in(conn: &mut sqlx::AnyConnection, items: &[SearchIt
     index_in(conn, items).await
 }
 
+/// A word asked is looked up as each word of the index it starts, up to this many in a scope
+/// and kind; a prefix that starts more is tested on the items' lines of words instead.
+const EXPANDED_MAX: usize = 16;
+
 /// Pushes a bind, returns its mark.
 fn mark(binds: &mut Vec<String>, value: &str) -> String {
     binds.push(value.to_string());
@@ -332,9 +336,13 @@ impl crate::SearchStore for SqlStore {
 }
 
 impl SqlStore {
-    /// Several words in two statements: each word's candidates counted (all words in one
-    /// statement, each no further than the candidates a search looks at), then the rarest
-    /// word's candidates joined to their items.
+    /// Several words in two statements. The first counts each word's candidates (each no
+    /// further than the candidates a search looks at) and lists the words of the index each
+    /// starts (read one by one from the index, at most [`EXPANDED_MAX`] of a scope and kind).
+    /// The second takes the rarest word's candidates and keeps those that have the others: by
+    /// looking up the exact (scope, kind, word, item) key of each word a prefix starts, in the
+    /// index (a few lookups in one small part of it), or, for a prefix that starts more words
+    /// than that, by testing the item's line of words. Only the page's items are read.
     async fn search_in_two(
         &self,
         q: &SearchQuery,
@@ -343,6 +351,8 @@ impl SqlStore {
     ) -> Result<SearchPage> {
         let mut binds = Vec::new();
         let mut counts = Vec::new();
+        let mut ctes = Vec::new();
+        let mut listed = Vec::new();
         for (k, w) in words.iter().enumerate() {
             let Some(sub) = candidates(&mut binds, q, w, SEARCH_CANDIDATES) else {
                 return Ok(SearchPage::default());
@@ -350,43 +360,93 @@ impl SqlStore {
             counts.push(format!(
                 "SELECT CAST({k} AS BIGINT) AS w, COUNT(*) AS n FROM ({sub}) x{k} GROUP BY scope, kind"
             ));
-        }
-        let sql = format!(
-            "SELECT w, CAST(SUM(n) AS BIGINT), CAST(MAX(n) AS BIGINT) FROM ({}) y GROUP BY w",
-            counts.join(" UNION ALL ")
-        );
-        let rows = bind_all(&sql, &binds).fetch_all(&self.searcher).await?;
-        if rows.len() < words.len() {
-            // A word that nothing has.
-            return Ok(SearchPage::default());
-        }
-        let mut driver: Option<(i64, i64, &String)> = None;
-        for row in &rows {
-            let (k, n, most): (i64, i64, i64) = (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
-            let Some(w) = words.get(k as usize) else {
-                continue;
-            };
-            if driver.is_none_or(|(m, _, _)| n < m) {
-                driver = Some((n, most, w));
+            for scope in &q.scopes {
+                for kind in &q.kinds {
+                    let Some(next) = next_prefix(w) else {
+                        return Ok(SearchPage::default());
+                    };
+                    let name = format!("e{}", ctes.len());
+                    let (sc, kd, wd, nx) = (
+                        mark(&mut binds, scope),
+                        mark(&mut binds, kind),
+                        mark(&mut binds, w),
+                        mark(&mut binds, &next),
+                    );
+                    let from = format!("FROM search_words WHERE scope = {sc} AND kind = {kd}");
+                    ctes.push(format!(
+                        "{name}(word, n) AS (SELECT (SELECT MIN(word) {from} AND word >= {wd} AND word < {nx}), 1 \
+                         UNION ALL SELECT (SELECT MIN(word) {from} AND word > {name}.word AND word < {nx}), {name}.n + 1 \
+                         FROM {name} WHERE {name}.word IS NOT NULL AND {name}.n <= {EXPANDED_MAX})"
+                    ));
+                    listed.push(format!(
+                        "SELECT CAST({k} AS BIGINT), CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), word FROM {name} WHERE word IS NOT NULL"
+                    ));
+                }
             }
         }
-        let Some((_, most, first)) = driver else {
+        let sql = format!(
+            "WITH RECURSIVE {} SELECT w, CAST(SUM(n) AS BIGINT), CAST(MAX(n) AS BIGINT), CAST(NULL AS TEXT) \
+             FROM ({}) y GROUP BY w UNION ALL {}",
+            ctes.join(", "),
+            counts.join(" UNION ALL "),
+            listed.join(" UNION ALL ")
+        );
+        let rows = bind_all(&sql, &binds).fetch_all(&self.searcher).await?;
+        let mut driver: Option<(i64, i64, usize)> = None;
+        let mut started: Vec<Vec<String>> = vec![Vec::new(); words.len()];
+        let mut counted = 0;
+        for row in &rows {
+            let k: i64 = row.try_get(0)?;
+            let k = k as usize;
+            if k >= words.len() {
+                continue;
+            }
+            if let Some(word) = row.try_get::<Option<String>, _>(3)? {
+                started[k].push(word);
+                continue;
+            }
+            let (n, most): (i64, i64) = (row.try_get(1)?, row.try_get(2)?);
+            counted += 1;
+            if driver.is_none_or(|(m, _, _)| n < m) {
+                driver = Some((n, most, k));
+            }
+        }
+        let Some((_, most, first)) = driver.filter(|_| counted == words.len()) else {
+            // A word that nothing has.
             return Ok(SearchPage::default());
         };
         let mut binds = Vec::new();
-        let Some(sub) = candidates(&mut binds, q, first, SEARCH_CANDIDATES) else {
+        let Some(sub) = candidates(&mut binds, q, words[first], SEARCH_CANDIDATES) else {
             return Ok(SearchPage::default());
         };
-        let mut like = String::new();
-        for w in words.iter().filter(|w| **w != first) {
-            like.push_str(&format!(
-                " AND i.words LIKE {}",
-                mark(&mut binds, &format!("% {w}%"))
+        let (mut has, mut like) = (String::new(), String::new());
+        for (k, w) in words.iter().enumerate().filter(|(k, _)| *k != first) {
+            let mut exact = std::mem::take(&mut started[k]);
+            exact.sort_unstable();
+            exact.dedup();
+            if exact.len() > EXPANDED_MAX {
+                like.push_str(&format!(
+                    " AND i.words LIKE {}",
+                    mark(&mut binds, &format!("% {w}%"))
+                ));
+                continue;
+            }
+            let list: Vec<String> = exact.iter().map(|x| mark(&mut binds, x)).collect();
+            has.push_str(&format!(
+                " AND EXISTS (SELECT 1 FROM search_words w WHERE w.scope = c.scope AND w.kind = c.kind \
+                 AND w.word IN ({}) AND w.item_id = c.item_id)",
+                list.join(", ")
             ));
         }
+        // Without a line test the page is cut before its items are read.
+        let page = if like.is_empty() {
+            format!(" ORDER BY c.item_id DESC LIMIT {limit}")
+        } else {
+            String::new()
+        };
         let sql = format!(
             "SELECT i.scope, i.kind, i.item_id, i.at, i.label, i.opens FROM search_items i JOIN \
-             (SELECT DISTINCT c.scope, c.kind, c.item_id FROM ({sub}) c) c \
+             (SELECT DISTINCT c.scope, c.kind, c.item_id FROM ({sub}) c WHERE 1 = 1{has}{page}) c \
              ON i.scope = c.scope AND i.kind = c.kind AND i.item_id = c.item_id \
              WHERE 1 = 1{like} ORDER BY i.item_id DESC LIMIT {limit}"
         );
