@@ -104,6 +104,13 @@ pub async fn run_forever(s: Services, interval: Duration) {
                         Err(e) => tracing::error!(error = %e, "case digest"),
                     }
                 }
+                match s.blob_garbage_sweep(crate::cases::archive::BLOB_IDLE).await {
+                    Ok(n) if n > 0 => {
+                        tracing::info!(count = n, "files of destroyed records deleted")
+                    }
+                    Ok(_) => {}
+                    Err(e) => tracing::error!(error = %e, "deletion of destroyed records' files"),
+                }
                 match s.release_paid_submissions().await {
                     Ok(n) if n > 0 => tracing::info!(count = n, "paid submissions released"),
                     Ok(_) => {}

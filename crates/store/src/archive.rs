@@ -81,7 +81,9 @@ pub trait ArchiveStore: Send + Sync {
     /// An office's lists, newest first.
     async fn destruction_lists(&self, office_id: &str, limit: i64) -> Result<Vec<DestructionList>>;
     /// Stores a list's next state if it is still in status `expected`, with an event on each
-    /// of its cases; false when someone changed it first.
+    /// of its cases; false when someone changed it first. Approving it destroys its cases'
+    /// records in the same commit: their decisions' texts are emptied, their documents are
+    /// found by their titles only, and the files of both are queued for deletion.
     async fn update_destruction_list(
         &self,
         list: &DestructionList,
@@ -104,4 +106,17 @@ pub trait ArchiveStore: Send + Sync {
     async fn transfers(&self, office_id: &str, limit: i64) -> Result<Vec<ArchiveTransfer>>;
     /// Which of these cases were handed over.
     async fn transferred(&self, case_ids: &[String]) -> Result<Vec<String>>;
+    /// Which of these cases are on an approved destruction list: their records are destroyed.
+    async fn destroyed(&self, case_ids: &[String]) -> Result<Vec<String>>;
+    /// The approved list that destroyed a case's records.
+    async fn destroyed_by(&self, case_id: &str) -> Result<Option<DestructionList>>;
+    /// Files queued for deletion when a destruction list was approved (SHA-256), oldest
+    /// first.
+    async fn blob_garbage(&self, limit: i64) -> Result<Vec<String>>;
+    /// Those of these files (SHA-256) that no live record refers to: no message, attachment,
+    /// paper letter, scan, export or transfer package, and no document or decision of a case
+    /// whose records are not destroyed.
+    async fn unreferenced_blobs(&self, sha256s: &[String]) -> Result<Vec<String>>;
+    /// Takes files off the deletion queue (deleted, or needed again).
+    async fn forget_blob_garbage(&self, sha256s: &[String]) -> Result<()>;
 }

@@ -203,4 +203,9 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "archive_transfers",
         sql: include_str!("../migrations/0039_archive_transfers.sql"),
     },
+    Migration {
+        version: 40,
+        name: "blob_garbage",
+        sql: include_str!("../migrations/0040_blob_garbage.sql"),
+    },
 ];

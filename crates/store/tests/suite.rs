@@ -2891,6 +2891,84 @@ async fn destruction_lists_of_closed_cases(s: &SqlStore, event: &okienko_store::
     let items = s.destruction_items("dl3").await.expect("items");
     assert_eq!(items.len(), 2);
     assert_eq!(items[0].0.destroyable_from, 2037);
+    // Documents: one of a case on the list (two versions, one of them the same bytes as a
+    // document of a case not on it), one of a case not on it.
+    let doc = |id: &str, case: &str, n: i64, sha: &str| {
+        (
+            okienko_store::CaseDocument {
+                id: id.into(),
+                case_id: case.into(),
+                title: format!("Protokół {id}"),
+                created_by: "u1".into(),
+                created_at: 6,
+                ..Default::default()
+            },
+            okienko_store::DocumentVersion {
+                document_id: id.into(),
+                n,
+                name: format!("{id}.txt"),
+                media_type: "text/plain".into(),
+                sha256: sha.repeat(32),
+                size: 3,
+                author_id: "u1".into(),
+                author_name: String::new(),
+                at: 6,
+                text: "oględziny drzewostanu".into(),
+            },
+        )
+    };
+    for (id, case, sha) in [
+        ("dd1", open[2].id.clone(), "d1"),
+        ("dd2", open[0].id.clone(), "d2"),
+    ] {
+        let (d, v) = doc(id, &case, 1, sha);
+        let e = okienko_store::CaseEvent {
+            id: format!("ev-{id}"),
+            case_id: case.clone(),
+            ..event.clone()
+        };
+        s.add_document(&d, &v, &e, &ev("document.add"))
+            .await
+            .expect("document");
+    }
+    let (_, v2) = doc("dd1", &open[2].id, 2, "d2");
+    let events_of = |n: &str| okienko_store::CaseEvent {
+        id: format!("ev-dd-{n}"),
+        case_id: open[2].id.clone(),
+        ..event.clone()
+    };
+    assert!(s
+        .check_out("dd1", "u1", 6, &events_of("out"), &ev("document.checkout"))
+        .await
+        .expect("out"));
+    assert!(s
+        .check_in(
+            "dd1",
+            "u1",
+            Some(&v2),
+            &events_of("in"),
+            &ev("document.checkin")
+        )
+        .await
+        .expect("in"));
+    let department = open[2].department_id.clone();
+    let find = |w: &str| okienko_store::SearchQuery {
+        scopes: vec![okienko_domain::search::department_scope(&department)],
+        kinds: vec![okienko_domain::search::KIND_DOCUMENT.into()],
+        words: vec![w.into()],
+        limit: 10,
+        ..Default::default()
+    };
+    let found = |p: okienko_store::SearchPage| {
+        let mut ids: Vec<String> = p.hits.into_iter().map(|h| h.item_id).collect();
+        ids.sort();
+        ids
+    };
+    assert_eq!(
+        found(s.search(&find("drzewostanu")).await.expect("search")),
+        ["dd1", "dd2"]
+    );
+    assert!(s.blob_garbage(10).await.expect("queue").is_empty());
     let mut approved = second.clone();
     approved.status = "approved".into();
     approved.approved_by = Some("u1".into());
@@ -2924,6 +3002,40 @@ async fn destruction_lists_of_closed_cases(s: &SqlStore, event: &okienko_store::
         .expect("events")
         .iter()
         .any(|e| e.kind == "destruction-approved"));
+    // Approving destroyed the records of its cases in the same commit: they are marked, their
+    // documents are found by their titles only, and their files are queued; a file another
+    // live record has stays.
+    let ids: Vec<String> = open.iter().map(|c| c.id.clone()).collect();
+    let mut gone = s.destroyed(&ids).await.expect("destroyed");
+    gone.sort();
+    let mut want = vec![open[1].id.clone(), open[2].id.clone()];
+    want.sort();
+    assert_eq!(gone, want);
+    assert_eq!(
+        s.destroyed_by(&open[2].id)
+            .await
+            .expect("db")
+            .map(|l| (l.id, l.number)),
+        Some(("dl3".to_string(), 2))
+    );
+    assert!(s.destroyed_by(&open[0].id).await.expect("db").is_none());
+    assert_eq!(
+        found(s.search(&find("drzewostanu")).await.expect("search")),
+        ["dd2"]
+    );
+    assert_eq!(
+        found(s.search(&find("protokol")).await.expect("search")),
+        ["dd1", "dd2"]
+    );
+    let mut queued = s.blob_garbage(10).await.expect("queue");
+    queued.sort();
+    assert_eq!(queued, ["d1".repeat(32), "d2".repeat(32)]);
+    assert_eq!(
+        s.unreferenced_blobs(&queued).await.expect("refs"),
+        ["d1".repeat(32)]
+    );
+    s.forget_blob_garbage(&queued).await.expect("forget");
+    assert!(s.blob_garbage(10).await.expect("queue").is_empty());
     // Handed over to the state archive: numbered per office and year, each case once (a
     // second transfer with one of them changes nothing), an event with the number on each.
     let transfer = |id: &str| okienko_store::ArchiveTransfer {

@@ -79,6 +79,34 @@ async fn a_destruction_list_goes_through_three_hands_and_never_holds_category_a(
         .open_case(&anna, &open("015", "Upoważnienie"))
         .await
         .expect("case");
+    // A document of its own and one whose bytes a case that stays open has too.
+    let own = s
+        .add_case_document(
+            &anna,
+            &b10.id,
+            "Pełnomocnictwo",
+            "pelnomocnictwo.txt",
+            b"Pelnomocnictwo dla pelnomocnika spadkowego".to_vec(),
+        )
+        .await
+        .expect("document");
+    let shared_bytes = b"Wspolny zalacznik: mapa dzialki".to_vec();
+    let shared = s
+        .add_case_document(&anna, &b10.id, "Mapa", "mapa.txt", shared_bytes.clone())
+        .await
+        .expect("document");
+    s.add_case_document(&anna, &still_open.id, "Mapa", "mapa.txt", shared_bytes)
+        .await
+        .expect("document");
+    let sha_of = |d: &okienko_store::CaseDocument| {
+        let id = d.id.clone();
+        async move {
+            s.store.document_versions(&id).await.expect("versions")[0]
+                .sha256
+                .clone()
+        }
+    };
+    let (own_sha, shared_sha) = (sha_of(&own).await, sha_of(&shared).await);
     for c in [&b10, &a] {
         s.close_case(&anna, &c.id).await.expect("closed");
     }
@@ -227,6 +255,91 @@ async fn a_destruction_list_goes_through_three_hands_and_never_holds_category_a(
     assert_eq!(approved.status, "approved");
     let timeline = s.store.case_events(&b10.id).await.expect("events");
     assert!(timeline.iter().any(|e| e.kind == "destruction-approved"));
+    // The records are destroyed: the case page says so and offers no file; the files are
+    // refused (409, in the person's language), and the sweep deletes the one no other record
+    // has.
+    let anna_web = t.demo_web("anna.nowak@okienko.test").await;
+    let html = anna_web
+        .get(t.url(&format!("/cases/{}", b10.id)))
+        .send()
+        .await
+        .expect("case")
+        .text()
+        .await
+        .expect("text");
+    assert!(html.contains("Akta tej sprawy zniszczono"), "{html}");
+    assert!(!html.contains(&format!("/documents/{}/versions/0", own.id)));
+    assert!(!html.contains(&format!("/cases/{}/file", b10.id)));
+    let anna_token = t.demo_token("anna.nowak@okienko.test").await;
+    for path in [
+        format!("/api/v1/documents/{}/versions/0", own.id),
+        format!("/api/v1/cases/{}/file", b10.id),
+    ] {
+        let r = reqwest::Client::new()
+            .get(t.url(&path))
+            .bearer_auth(&anna_token)
+            .send()
+            .await
+            .expect("refused");
+        assert_eq!(r.status().as_u16(), 409, "{path}");
+        let body = r.text().await.expect("text");
+        assert!(body.contains("err-case-destroyed"), "{body}");
+        assert!(body.contains("Akta tej sprawy zniszczono"), "{body}");
+    }
+    let r = anna_web
+        .get(t.url(&format!("/documents/{}/versions/0", own.id)))
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(r.status().as_u16(), 409);
+    let archive_json: serde_json::Value = reqwest::Client::new()
+        .get(t.url(&format!("/api/v1/offices/{office}/archive")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("archive")
+        .json()
+        .await
+        .expect("json");
+    let item = archive_json["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|i| i["id"] == serde_json::json!(b10.id))
+        .expect("b10");
+    assert_eq!(item["destroyed"], true);
+    let case_json: serde_json::Value = reqwest::Client::new()
+        .get(t.url(&format!("/api/v1/cases/{}", b10.id)))
+        .bearer_auth(&anna_token)
+        .send()
+        .await
+        .expect("case")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        case_json["destroyed"]["list"],
+        serde_json::json!(format!("{}/{}", list.number, list.year))
+    );
+    assert!(
+        s.blob(&own_sha).await.is_ok(),
+        "deleted by the sweep, not before"
+    );
+    assert_eq!(
+        s.blob_garbage_sweep(std::time::Duration::ZERO)
+            .await
+            .expect("sweep"),
+        1
+    );
+    assert!(
+        s.blob(&own_sha).await.is_err(),
+        "the file of destroyed records is gone"
+    );
+    assert!(
+        s.blob(&shared_sha).await.is_ok(),
+        "a file an open case has stays"
+    );
+    assert!(s.store.blob_garbage(10).await.expect("queue").is_empty());
     assert!(matches!(
         s.decide_destruction(&archivist, &list.id, true, "").await,
         Err(okienko_domain::DomainError::Conflict(

@@ -16,6 +16,7 @@ use object_store::{ObjectStore, PutPayload};
 use okienko_store::PackedBlob;
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
+use std::time::Duration;
 
 #[derive(Clone)]
 pub struct Blobs {
@@ -445,6 +446,38 @@ impl Blobs {
         }
     }
 
+    /// Deletes a blob that no record needs any more, unless it was stored or stored again
+    /// within `idle` (a record that wants the same bytes may be on its way to its commit):
+    /// true when it is gone. In a local folder the file is first renamed aside and its time
+    /// read there, so a `put` of the same bytes either touched it before (and it is put back)
+    /// or finds it gone and writes it anew. An object store offers no such step: there the
+    /// object's time is read, then it is deleted.
+    pub async fn delete_idle(&self, sha256: &str, idle: Duration) -> anyhow::Result<bool> {
+        let path = Self::path(sha256)?;
+        match &self.local {
+            Some(root) => {
+                let dir = root.join("sha256").join(&sha256[..2]);
+                let name = sha256.to_string();
+                Ok(tokio::task::spawn_blocking(move || delete_local(&dir, &name, idle)).await??)
+            }
+            None => {
+                let meta = match self.inner.head(&path).await {
+                    Ok(m) => m,
+                    Err(object_store::Error::NotFound { .. }) => return Ok(true),
+                    Err(e) => return Err(e.into()),
+                };
+                let age = age_of_millis(meta.last_modified.timestamp_millis());
+                if age < idle {
+                    return Ok(false);
+                }
+                match self.inner.delete(&path).await {
+                    Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(true),
+                    Err(e) => Err(e.into()),
+                }
+            }
+        }
+    }
+
     pub async fn get(&self, sha256: &str) -> anyhow::Result<Bytes> {
         Ok(self.inner.get(&Self::path(sha256)?).await?.bytes().await?)
     }
@@ -511,7 +544,21 @@ fn put_local(dir: &std::path::Path, name: &str, data: &[u8]) -> std::io::Result<
             std::fs::File::open(parent)?.sync_all()?;
         }
     }
-    if !target.exists() {
+    // The same bytes again: the file is touched, so that the sweep of files no record needs
+    // (`delete_idle`) leaves it alone while the record that wants it now is being committed.
+    let kept = match std::fs::File::options().write(true).open(&target) {
+        Ok(f) => {
+            // The file system's own clock, the one its times are read against by the sweep
+            // (`delete_local`): not the service clock, which tests move.
+            #[allow(clippy::disallowed_methods)]
+            let now = std::time::SystemTime::now();
+            f.set_modified(now)?;
+            true
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
+        Err(e) => return Err(e),
+    };
+    if !kept {
         let tmp = dir.join(format!(".{name}.{}.tmp", crate::new_id()));
         let mut f = std::fs::File::create(&tmp)?;
         f.write_all(data)?;
@@ -519,6 +566,39 @@ fn put_local(dir: &std::path::Path, name: &str, data: &[u8]) -> std::io::Result<
         std::fs::rename(&tmp, &target)?;
     }
     std::fs::File::open(dir)?.sync_all()
+}
+
+/// How long ago an object store's time (milliseconds since the epoch) was, by this machine's
+/// clock (the one the store's times are set by, not the service clock, which tests move).
+fn age_of_millis(at: i64) -> Duration {
+    (std::time::UNIX_EPOCH + Duration::from_millis(at.max(0) as u64))
+        .elapsed()
+        .unwrap_or(Duration::ZERO)
+}
+
+/// `delete_idle` in a local folder: rename aside, read the time there, then delete or put back.
+fn delete_local(dir: &std::path::Path, name: &str, idle: Duration) -> std::io::Result<bool> {
+    let target = dir.join(name);
+    let aside = dir.join(format!(".{name}.{}.gone", crate::new_id()));
+    match std::fs::rename(&target, &aside) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(true),
+        Err(e) => return Err(e),
+    }
+    let age = std::fs::metadata(&aside)?
+        .modified()?
+        .elapsed()
+        .unwrap_or(Duration::ZERO);
+    if age < idle {
+        // Stored again lately: back in place (a `put` that found it gone meanwhile wrote the
+        // same bytes, which this replaces).
+        std::fs::rename(&aside, &target)?;
+        std::fs::File::open(dir)?.sync_all()?;
+        return Ok(false);
+    }
+    std::fs::remove_file(&aside)?;
+    std::fs::File::open(dir)?.sync_all()?;
+    Ok(true)
 }
 
 mod verify;

@@ -67,3 +67,53 @@ async fn local_round_trip_and_bad_urls() {
     assert!(Blobs::open("ftp://x").is_err());
     assert!(Blobs::open("s3://").is_err());
 }
+
+/// A file no record needs goes only once it has lain idle: one stored (or stored again)
+/// lately stays, and the same bytes stored after it went are written anew.
+#[tokio::test]
+async fn idle_files_are_deleted_and_fresh_ones_kept() {
+    let dir = std::env::temp_dir().join(format!("okienko-blobs-{}", crate::new_id()));
+    let b = Blobs::open(&dir.display().to_string()).expect("open");
+    let hour = Duration::from_secs(3600);
+    let sha = b.put(Bytes::from_static(b"records")).await.expect("put");
+    let file = dir.join("sha256").join(&sha[..2]).join(&sha);
+    assert!(!b.delete_idle(&sha, hour).await.expect("fresh"));
+    assert_eq!(
+        b.get(&sha).await.expect("kept"),
+        Bytes::from_static(b"records")
+    );
+    // Two hours old, then stored again: touched, so kept.
+    let old = std::fs::metadata(&file)
+        .expect("stat")
+        .modified()
+        .expect("time")
+        - 2 * hour;
+    std::fs::File::options()
+        .write(true)
+        .open(&file)
+        .expect("open")
+        .set_modified(old)
+        .expect("age");
+    b.put(Bytes::from_static(b"records")).await.expect("again");
+    assert!(!b.delete_idle(&sha, hour).await.expect("touched"));
+    // Two hours old and left alone: deleted, nothing left beside it.
+    std::fs::File::options()
+        .write(true)
+        .open(&file)
+        .expect("open")
+        .set_modified(old)
+        .expect("age");
+    assert!(b.delete_idle(&sha, hour).await.expect("idle"));
+    assert!(b.get(&sha).await.is_err());
+    let left: Vec<_> = std::fs::read_dir(file.parent().expect("dir"))
+        .expect("list")
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+    assert!(b.delete_idle(&sha, hour).await.expect("gone already"));
+    b.put(Bytes::from_static(b"records")).await.expect("anew");
+    assert_eq!(
+        b.get(&sha).await.expect("back"),
+        Bytes::from_static(b"records")
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

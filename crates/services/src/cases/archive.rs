@@ -28,6 +28,8 @@ pub struct ArchivedCase {
     pub listed: bool,
     /// It was handed over to the state archive.
     pub transferred: bool,
+    /// Its records were destroyed (an approved destruction list had it).
+    pub destroyed: bool,
 }
 
 /// A page of the archive.
@@ -104,6 +106,7 @@ impl Services {
         let ids: Vec<String> = cases.iter().map(|c| c.id.clone()).collect();
         let listed = self.store.cases_on_lists(&ids).await?;
         let transferred = self.store.transferred(&ids).await?;
+        let destroyed = self.store.destroyed(&ids).await?;
         let year = self.today().year();
         let cases = cases
             .into_iter()
@@ -117,6 +120,7 @@ impl Services {
                     due: refuse_listing(category, closed, year).is_none(),
                     listed: listed.contains(&c.id),
                     transferred: transferred.contains(&c.id),
+                    destroyed: destroyed.contains(&c.id),
                     category,
                     destroyable_from: from,
                     case: c,
@@ -355,6 +359,62 @@ impl Services {
         } else {
             Err(DomainError::Conflict("err-archive-changed"))
         }
+    }
+}
+
+/// A file of destroyed records is deleted once it has lain this long untouched (a record that
+/// wants the same bytes may be on its way to its commit).
+pub const BLOB_IDLE: std::time::Duration = std::time::Duration::from_secs(600);
+
+impl Services {
+    /// Refuses what a case's records were (a document's file, a decision's PDF, the case file)
+    /// once an approved destruction list destroyed them.
+    pub(crate) async fn refuse_destroyed(&self, case_id: &str) -> Result<(), DomainError> {
+        if self
+            .store
+            .destroyed(&[case_id.to_string()])
+            .await?
+            .is_empty()
+        {
+            Ok(())
+        } else {
+            Err(DomainError::Conflict("err-case-destroyed"))
+        }
+    }
+
+    /// Deletes the files of destroyed records that nothing else needs any more, up to 100 a
+    /// round (the sweep, under the sweep lease), each once it has lain `idle` untouched.
+    /// Every file looked at leaves the queue: deleted, needed by another record, or stored
+    /// again lately (then whatever stored it refers to it, or it stays as any file whose
+    /// record failed to commit). Returns how many files were deleted.
+    pub async fn blob_garbage_sweep(&self, idle: std::time::Duration) -> anyhow::Result<usize> {
+        let queued = self.store.blob_garbage(100).await?;
+        if queued.is_empty() {
+            return Ok(0);
+        }
+        let free: std::collections::HashSet<String> = self
+            .store
+            .unreferenced_blobs(&queued)
+            .await?
+            .into_iter()
+            .collect();
+        let mut deleted = 0;
+        let mut done = Vec::new();
+        for sha in queued {
+            if free.contains(&sha) {
+                match self.blobs.delete_idle(&sha, idle).await {
+                    Ok(true) => deleted += 1,
+                    Ok(false) => {}
+                    Err(e) => {
+                        tracing::warn!(sha256 = %sha, error = %e, "file of destroyed records not deleted; tried again next round");
+                        continue;
+                    }
+                }
+            }
+            done.push(sha);
+        }
+        self.store.forget_blob_garbage(&done).await?;
+        Ok(deleted)
     }
 }
 

@@ -793,6 +793,7 @@ impl Services {
             .await?
             .ok_or(DomainError::NotFound)?;
         let (c, _) = self.seen_case(p, &d.case_id).await?;
+        self.refuse_destroyed(&c.id).await?;
         let (Some(sha), Some(sig)) = (d.pdf_sha256.as_deref(), d.signature.as_deref()) else {
             return Err(DomainError::NotFound);
         };

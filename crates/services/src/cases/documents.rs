@@ -316,6 +316,7 @@ impl Services {
         n: i64,
     ) -> Result<(DocumentVersion, bytes::Bytes), DomainError> {
         let d = self.seen_document(p, id).await?;
+        self.refuse_destroyed(&d.case_id).await?;
         let n = if n == 0 { d.versions } else { n };
         let v = self
             .store

@@ -73,6 +73,9 @@ impl Services {
         p: &Principal,
         view: super::CaseView,
     ) -> Result<(String, Vec<u8>), DomainError> {
+        if view.destroyed.is_some() {
+            return Err(DomainError::Conflict("err-case-destroyed"));
+        }
         let c = &view.case;
         let decisions = self.decision_views(&c.id).await?;
         let mut parts: Vec<Part> = Vec::new();

@@ -85,6 +85,8 @@ pub struct CaseView {
     pub handler_away: Option<(String, String)>,
     /// Whether the person may work the case (not only read it for a task they were given).
     pub work: bool,
+    /// The approved destruction list that destroyed its records, once one did.
+    pub destroyed: Option<okienko_store::DestructionList>,
 }
 
 /// Where a list of cases goes on from: the last one's deadline and id.
@@ -629,6 +631,11 @@ impl Services {
                 .map(|s| (s.ends_on, s.substitute_name)),
             None => None,
         };
+        let destroyed = if case.status == CaseStatus::Closed.as_str() {
+            self.store.destroyed_by(&case.id).await?
+        } else {
+            None
+        };
         Ok(CaseView {
             case,
             department,
@@ -639,6 +646,7 @@ impl Services {
             officials,
             handler_away,
             work: true,
+            destroyed,
         })
     }
 

@@ -4,9 +4,72 @@ use super::cases::{case_from, insert_event, CASE_COLUMNS};
 use super::*;
 use crate::archive::{ArchiveTransfer, DestructionItem, DestructionList};
 use crate::cases::{Case, CaseEvent};
+use okienko_domain::archive::ListStatus;
 
 const LIST_COLUMNS: &str = "id, office_id, year, number, status, prepared_by, prepared_at, \
      reviewed_by, reviewed_at, approved_by, approved_at, rejected_by, rejected_at, reason";
+
+/// Destroys the records of an approved list's cases, in its commit: each decision's text is
+/// emptied, each document is found by its title only, and the files of both (every version,
+/// every signed PDF) are queued for the sweep that deletes a file once nothing else needs it.
+/// What stays is what the register and the list say: each case's signature, title, party and
+/// timeline, and each document's and decision's name, size and hash.
+async fn destroy_records_in(
+    conn: &mut sqlx::AnyConnection,
+    list_id: &str,
+    at: Millis,
+) -> Result<()> {
+    let of_list = "SELECT case_id FROM destruction_items WHERE list_id = $1";
+    sqlx::query(&format!(
+        "INSERT INTO blob_garbage (sha256, queued_at) SELECT DISTINCT v.sha256, $2 \
+         FROM document_versions v JOIN case_documents d ON d.id = v.document_id \
+         WHERE d.case_id IN ({of_list}) ON CONFLICT DO NOTHING"
+    ))
+    .bind(list_id)
+    .bind(at)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(&format!(
+        "INSERT INTO blob_garbage (sha256, queued_at) SELECT DISTINCT pdf_sha256, $2 \
+         FROM case_decisions WHERE case_id IN ({of_list}) AND pdf_sha256 IS NOT NULL \
+         ON CONFLICT DO NOTHING"
+    ))
+    .bind(list_id)
+    .bind(at)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(&format!(
+        "UPDATE case_decisions SET body = '' WHERE case_id IN ({of_list})"
+    ))
+    .bind(list_id)
+    .execute(&mut *conn)
+    .await?;
+    let documents = sqlx::query(&format!(
+        "SELECT d.id, d.case_id, d.title, d.created_at, c.department_id FROM case_documents d \
+         JOIN cases c ON c.id = d.case_id WHERE d.case_id IN ({of_list})"
+    ))
+    .bind(list_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut items = Vec::new();
+    for r in &documents {
+        let d = crate::cases::CaseDocument {
+            id: r.try_get("id")?,
+            case_id: r.try_get("case_id")?,
+            title: r.try_get("title")?,
+            created_at: r.try_get("created_at")?,
+            ..Default::default()
+        };
+        let department: String = r.try_get("department_id")?;
+        items.push(crate::search::document_item(
+            &department,
+            &d,
+            d.created_at,
+            "",
+        ));
+    }
+    super::search::reindex_in(conn, &items).await
+}
 
 fn list_from(r: &AnyRow) -> std::result::Result<DestructionList, sqlx::Error> {
     Ok(DestructionList {
@@ -327,8 +390,102 @@ impl crate::ArchiveStore for SqlStore {
         for e in events {
             insert_event(&mut tx, e).await?;
         }
+        if list.status == ListStatus::Approved.as_str() {
+            destroy_records_in(&mut tx, &list.id, list.approved_at.unwrap_or(0)).await?;
+        }
         Self::audit_in(&mut tx, audit).await?;
         tx.commit().await?;
         Ok(true)
+    }
+
+    async fn destroyed(&self, case_ids: &[String]) -> Result<Vec<String>> {
+        some_of(
+            self,
+            "SELECT DISTINCT i.case_id FROM destruction_items i JOIN destruction_lists l ON l.id = i.list_id \
+             WHERE l.status = 'approved' AND i.case_id IN {}",
+            case_ids,
+        )
+        .await
+    }
+
+    async fn destroyed_by(&self, case_id: &str) -> Result<Option<DestructionList>> {
+        let sql = format!(
+            "SELECT {} FROM destruction_lists l JOIN destruction_items i ON i.list_id = l.id \
+             WHERE i.case_id = $1 AND l.status = 'approved' LIMIT 1",
+            LIST_COLUMNS
+                .split(", ")
+                .map(|c| format!("l.{c}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        self.opt(sqlx::query(&sql).bind(case_id), list_from).await
+    }
+
+    async fn blob_garbage(&self, limit: i64) -> Result<Vec<String>> {
+        self.all(
+            sqlx::query("SELECT sha256 FROM blob_garbage ORDER BY queued_at, sha256 LIMIT $1")
+                .bind(limit),
+            |r| r.try_get::<String, _>(0),
+        )
+        .await
+    }
+
+    async fn unreferenced_blobs(&self, sha256s: &[String]) -> Result<Vec<String>> {
+        if sha256s.is_empty() {
+            return Ok(Vec::new());
+        }
+        let list = marks(1, sha256s.len());
+        // A case's documents and decisions count while its records are not destroyed.
+        let kept = "NOT EXISTS (SELECT 1 FROM destruction_items i JOIN destruction_lists l \
+                    ON l.id = i.list_id WHERE i.case_id = {case} AND l.status = 'approved')";
+        let sql = [
+            "SELECT sha256 FROM attachments WHERE sha256 IN {list}".to_string(),
+            "SELECT body_sha256 FROM messages WHERE body_sha256 IN {list}".to_string(),
+            "SELECT pdf_sha256 FROM paper_letters WHERE pdf_sha256 IN {list}".to_string(),
+            "SELECT sha256 FROM register_scans WHERE sha256 IN {list}".to_string(),
+            "SELECT sha256 FROM submission_exports WHERE sha256 IN {list}".to_string(),
+            "SELECT sha256 FROM archive_transfers WHERE sha256 IN {list}".to_string(),
+            format!(
+                "SELECT v.sha256 FROM document_versions v JOIN case_documents d ON d.id = v.document_id \
+                 WHERE v.sha256 IN {{list}} AND {}",
+                kept.replace("{case}", "d.case_id")
+            ),
+            format!(
+                "SELECT pdf_sha256 FROM case_decisions c WHERE pdf_sha256 IN {{list}} AND {}",
+                kept.replace("{case}", "c.case_id")
+            ),
+        ]
+        .join(" UNION ")
+        .replace("{list}", &list);
+        let mut q = sqlx::query(&sql);
+        for sha in sha256s {
+            q = q.bind(sha);
+        }
+        let used: std::collections::HashSet<String> = self
+            .all(q, |r| r.try_get::<String, _>(0))
+            .await?
+            .into_iter()
+            .collect();
+        Ok(sha256s
+            .iter()
+            .filter(|s| !used.contains(*s))
+            .cloned()
+            .collect())
+    }
+
+    async fn forget_blob_garbage(&self, sha256s: &[String]) -> Result<()> {
+        if sha256s.is_empty() {
+            return Ok(());
+        }
+        let sql = format!(
+            "DELETE FROM blob_garbage WHERE sha256 IN {}",
+            marks(1, sha256s.len())
+        );
+        let mut q = sqlx::query(&sql);
+        for sha in sha256s {
+            q = q.bind(sha);
+        }
+        q.execute(&self.writer).await?;
+        Ok(())
     }
 }

@@ -74,6 +74,8 @@ pub struct ArchivedJson {
     listed: bool,
     /// It was handed over to the state archive (category A).
     transferred: bool,
+    /// Its records were destroyed: an approved destruction list had it.
+    destroyed: bool,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -120,6 +122,7 @@ async fn archive(
                 due: a.due,
                 listed: a.listed,
                 transferred: a.transferred,
+                destroyed: a.destroyed,
                 id: a.case.id,
                 signature: a.case.signature,
                 title: a.case.title,

@@ -60,6 +60,7 @@ pub fn routes() -> Router<State> {
         CaseItemJson,
         CaseJson,
         CaseEventJson,
+        DestroyedJson,
         AssignJson,
         SuspendJson,
         NoteJson,
@@ -139,6 +140,15 @@ pub struct CaseJson {
     handler: Option<String>,
     register_entry: Option<EntryJson>,
     events: Vec<CaseEventJson>,
+    /// Once an approved destruction list destroyed its records: the list's number
+    /// (`number/year`) and when it was approved. Its documents' and decisions' files are gone.
+    destroyed: Option<DestroyedJson>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DestroyedJson {
+    list: String,
+    at: String,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -256,6 +266,10 @@ pub(crate) fn entry_json(e: RegisterEntry) -> EntryJson {
 fn case_json(v: CaseView) -> CaseJson {
     let c = v.case;
     CaseJson {
+        destroyed: v.destroyed.map(|l| DestroyedJson {
+            list: format!("{}/{}", l.number, l.year),
+            at: rfc3339(l.approved_at.unwrap_or(l.prepared_at)),
+        }),
         id: c.id,
         signature: c.signature,
         title: c.title,

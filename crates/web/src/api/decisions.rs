@@ -468,7 +468,8 @@ async fn dispatch(
 /// The signed decision as PDF/A-2u.
 #[utoipa::path(get, path = "/api/v1/decisions/{id}/document", security(("bearer" = [])),
     params(("id" = String, Path, description = "the decision's id")),
-    responses((status = 200, description = "application/pdf"), (status = 401, body = Problem), (status = 404, body = Problem)))]
+    responses((status = 200, description = "application/pdf"), (status = 401, body = Problem), (status = 404, body = Problem),
+        (status = 409, description = "the case's records were destroyed", body = Problem)))]
 async fn document(Cx(state, ctx): Cx, Path(id): Path<String>) -> Result<Response, ApiError> {
     let p = user(&ctx)?;
     let (d, c, pdf, _) = state
@@ -485,7 +486,8 @@ async fn document(Cx(state, ctx): Cx, Path(id): Path<String>) -> Result<Response
 /// The decision's detached CAdES-T signature (DER), to check with the PDF.
 #[utoipa::path(get, path = "/api/v1/decisions/{id}/signature", security(("bearer" = [])),
     params(("id" = String, Path, description = "the decision's id")),
-    responses((status = 200, description = "application/pkcs7-signature"), (status = 401, body = Problem), (status = 404, body = Problem)))]
+    responses((status = 200, description = "application/pkcs7-signature"), (status = 401, body = Problem), (status = 404, body = Problem),
+        (status = 409, description = "the case's records were destroyed", body = Problem)))]
 async fn signature(Cx(state, ctx): Cx, Path(id): Path<String>) -> Result<Response, ApiError> {
     let p = user(&ctx)?;
     let (d, c, _, p7s) = state
@@ -503,7 +505,8 @@ async fn signature(Cx(state, ctx): Cx, Path(id): Path<String>) -> Result<Respons
 /// and a manifest of their SHA-256 signed with the office seal (CAdES-T), checkable offline.
 #[utoipa::path(get, path = "/api/v1/cases/{id}/file", security(("bearer" = [])),
     params(("id" = String, Path, description = "the case's id")),
-    responses((status = 200, description = "application/zip"), (status = 401, body = Problem), (status = 404, body = Problem)))]
+    responses((status = 200, description = "application/zip"), (status = 401, body = Problem), (status = 404, body = Problem),
+        (status = 409, description = "the case's records were destroyed", body = Problem)))]
 async fn case_file(Cx(state, ctx): Cx, Path(id): Path<String>) -> Result<Response, ApiError> {
     let p = user(&ctx)?;
     let (name, zip) = state

@@ -249,7 +249,8 @@ async fn release(
 /// A version's file (`n` 0 for the latest).
 #[utoipa::path(get, path = "/api/v1/documents/{id}/versions/{n}", security(("bearer" = [])),
     params(("id" = String, Path, description = "the document's id"), ("n" = i64, Path, description = "the version's number, 0 for the latest")),
-    responses((status = 200, description = "the file"), (status = 401, body = Problem), (status = 404, body = Problem)))]
+    responses((status = 200, description = "the file"), (status = 401, body = Problem), (status = 404, body = Problem),
+        (status = 409, description = "the case's records were destroyed", body = Problem)))]
 async fn file(
     Cx(state, ctx): Cx,
     Path((id, n)): Path<(String, String)>,

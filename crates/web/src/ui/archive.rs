@@ -122,6 +122,7 @@ async fn archive_page(
             keeping: match a.destroyable_from {
                 None if a.transferred => ctx.t("archive-transferred"),
                 None => ctx.t("archive-keep-forever"),
+                Some(_) if a.destroyed => ctx.t("archive-destroyed"),
                 Some(y) => ctx.ta("archive-keep-until", &[("year", &y.to_string())]),
             },
             category: a

@@ -292,6 +292,8 @@ struct CasePage<'a> {
     dec: super::decisions::Decisions,
     docs: Vec<super::documents::DocumentRow>,
     place: Option<super::places::PlaceRow>,
+    /// Once an approved destruction list destroyed the case's records: what it says.
+    destroyed: Option<String>,
 }
 
 pub(super) async fn case_page(
@@ -356,7 +358,13 @@ pub(super) async fn case_page(
         .handler_away
         .as_ref()
         .map(|(until, who)| (until.clone(), date(until), who.clone()));
+    let destroyed = v.destroyed.as_ref().map(|l| {
+        let list = format!("{}/{}", l.number, l.year);
+        let at = when(ctx, l.approved_at.unwrap_or(l.prepared_at)).1;
+        ctx.ta("case-destroyed", &[("list", &list), ("date", &at)])
+    });
     let page = CasePage {
+        destroyed,
         tasks,
         task_people,
         away,
