@@ -324,14 +324,8 @@ impl crate::SearchStore for SqlStore {
                 capped: false,
             });
         }
-        // More: the rarest word drives, the others are tested on its candidates. Measured
-        // with a million cases: on PostgreSQL one statement that reads each word's candidates
-        // once is faster (a second statement costs a plan and a round trip there); on SQLite
-        // the two plain statements are (its plan for the one statement cost half again).
-        match self.backend {
-            Backend::Postgres => self.search_in_one(q, &words, limit).await,
-            Backend::Sqlite => self.search_in_two(q, &words, limit).await,
-        }
+        // More: the rarest word drives, the others are looked up on its candidates.
+        self.search_in_two(q, &words, limit).await
     }
 }
 
@@ -456,76 +450,6 @@ impl SqlStore {
             .iter()
             .map(hit_from)
             .collect::<std::result::Result<Vec<_>, _>>()?;
-        Ok(SearchPage {
-            hits,
-            capped: most >= SEARCH_CANDIDATES,
-        })
-    }
-
-    /// Several words in one statement: each word's candidates read once (at most
-    /// `SEARCH_CANDIDATES` of each scope and kind), counted, and the rarest one's joined to
-    /// their items. It always answers one row at least: with no hit, one whose item columns
-    /// are empty, which still tells how many candidates the driver had (`most`).
-    async fn search_in_one(
-        &self,
-        q: &SearchQuery,
-        words: &[&String],
-        limit: i64,
-    ) -> Result<SearchPage> {
-        let mut binds = Vec::new();
-        let mut ctes = Vec::new();
-        let mut counts = Vec::new();
-        let mut each = Vec::new();
-        let mut branches = Vec::new();
-        for (k, w) in words.iter().enumerate() {
-            let Some(sub) = candidates(&mut binds, q, w, SEARCH_CANDIDATES) else {
-                return Ok(SearchPage::default());
-            };
-            ctes.push(format!("c{k} AS MATERIALIZED ({sub})"));
-            counts.push(format!(
-                "SELECT CAST({k} AS BIGINT) AS w, COUNT(*) AS k FROM c{k}"
-            ));
-            each.push(format!(
-                "SELECT CAST({k} AS BIGINT) AS w, COUNT(*) AS k FROM c{k} GROUP BY scope, kind"
-            ));
-        }
-        for (k, _) in words.iter().enumerate() {
-            let mut like = String::new();
-            for (j, other) in words.iter().enumerate() {
-                if j != k {
-                    like.push_str(&format!(
-                        " AND i.words LIKE {}",
-                        mark(&mut binds, &format!("% {other}%"))
-                    ));
-                }
-            }
-            branches.push(format!(
-                "SELECT i.scope, i.kind, i.item_id, i.at, i.label, i.opens FROM search_items i JOIN \
-                 (SELECT DISTINCT scope, kind, item_id FROM c{k} WHERE (SELECT w FROM pick) = {k}) c \
-                 ON i.scope = c.scope AND i.kind = c.kind AND i.item_id = c.item_id WHERE 1 = 1{like}"
-            ));
-        }
-        let sql = format!(
-            "WITH {}, n AS ({}), m AS ({}), pick AS (SELECT w FROM n ORDER BY k, w LIMIT 1) \
-             SELECT h.scope, h.kind, h.item_id, h.at, h.label, h.opens, \
-               (SELECT MAX(m.k) FROM m WHERE m.w = (SELECT w FROM pick)) AS most \
-             FROM (SELECT 1 AS one) o LEFT JOIN \
-               (SELECT * FROM ({}) b ORDER BY item_id DESC LIMIT {limit}) h ON 1 = 1 \
-             ORDER BY h.item_id DESC",
-            ctes.join(", "),
-            counts.join(" UNION ALL "),
-            each.join(" UNION ALL "),
-            branches.join(" UNION ALL "),
-        );
-        let rows = bind_all(&sql, &binds).fetch_all(&self.searcher).await?;
-        let mut hits = Vec::new();
-        let mut most = 0;
-        for r in &rows {
-            most = r.try_get::<Option<i64>, _>("most")?.unwrap_or(0);
-            if r.try_get::<Option<String>, _>("item_id")?.is_some() {
-                hits.push(hit_from(r)?);
-            }
-        }
         Ok(SearchPage {
             hits,
             capped: most >= SEARCH_CANDIDATES,
