@@ -7,6 +7,26 @@ use crate::common::{principal, TestServer};
 use okienko_domain::{Role, RoleGrant};
 use okienko_store::User;
 
+/// A case's row of its office's archive, as the API answers it.
+async fn archived(t: &TestServer, token: &str, office: &str, case: &str) -> serde_json::Value {
+    let page: serde_json::Value = reqwest::Client::new()
+        .get(t.url(&format!("/api/v1/offices/{office}/archive")))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("archive")
+        .json()
+        .await
+        .expect("json");
+    page["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|c| c["id"] == case)
+        .cloned()
+        .expect("in the archive")
+}
+
 async fn staff(t: &TestServer, id: &str, role: Role) -> okienko_services::accounts::Principal {
     let office = t
         .services
@@ -292,21 +312,7 @@ async fn a_destruction_list_goes_through_three_hands_and_never_holds_category_a(
         .await
         .expect("page");
     assert_eq!(r.status().as_u16(), 409);
-    let archive_json: serde_json::Value = reqwest::Client::new()
-        .get(t.url(&format!("/api/v1/offices/{office}/archive")))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .expect("archive")
-        .json()
-        .await
-        .expect("json");
-    let item = archive_json["items"]
-        .as_array()
-        .expect("items")
-        .iter()
-        .find(|i| i["id"] == serde_json::json!(b10.id))
-        .expect("b10");
+    let item = archived(&t, &token, &office, &b10.id).await;
     assert_eq!(item["destroyed"], true);
     let case_json: serde_json::Value = reqwest::Client::new()
         .get(t.url(&format!("/api/v1/cases/{}", b10.id)))
@@ -417,22 +423,7 @@ async fn a_destruction_list_goes_through_three_hands_and_never_holds_category_a(
             .any(|e| e.kind == "transferred" && e.detail.starts_with("1/")),
         "{events:?}"
     );
-    let page: serde_json::Value = reqwest::Client::new()
-        .get(t.url(&format!("/api/v1/offices/{office}/archive")))
-        .bearer_auth(&archivist)
-        .send()
-        .await
-        .expect("archive")
-        .json()
-        .await
-        .expect("json");
-    let row = page["items"]
-        .as_array()
-        .expect("items")
-        .iter()
-        .find(|c| c["id"] == a.id.as_str())
-        .cloned()
-        .expect("in the archive");
+    let row = archived(&t, &archivist, &office, &a.id).await;
     assert_eq!(row["transferred"], true, "{row}");
     let listed: serde_json::Value = reqwest::Client::new()
         .get(t.url(&transfers))

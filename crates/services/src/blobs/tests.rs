@@ -83,26 +83,24 @@ async fn idle_files_are_deleted_and_fresh_ones_kept() {
         Bytes::from_static(b"records")
     );
     // Two hours old, then stored again: touched, so kept.
-    let old = std::fs::metadata(&file)
-        .expect("stat")
-        .modified()
-        .expect("time")
-        - 2 * hour;
-    std::fs::File::options()
-        .write(true)
-        .open(&file)
-        .expect("open")
-        .set_modified(old)
-        .expect("age");
+    let age = || {
+        let old = std::fs::metadata(&file)
+            .expect("stat")
+            .modified()
+            .expect("time")
+            - 2 * hour;
+        std::fs::File::options()
+            .write(true)
+            .open(&file)
+            .expect("open")
+            .set_modified(old)
+            .expect("age");
+    };
+    age();
     b.put(Bytes::from_static(b"records")).await.expect("again");
     assert!(!b.delete_idle(&sha, hour).await.expect("touched"));
     // Two hours old and left alone: deleted, nothing left beside it.
-    std::fs::File::options()
-        .write(true)
-        .open(&file)
-        .expect("open")
-        .set_modified(old)
-        .expect("age");
+    age();
     assert!(b.delete_idle(&sha, hour).await.expect("idle"));
     assert!(b.get(&sha).await.is_err());
     let left: Vec<_> = std::fs::read_dir(file.parent().expect("dir"))

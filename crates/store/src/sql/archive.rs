@@ -44,30 +44,7 @@ async fn destroy_records_in(
     .bind(list_id)
     .execute(&mut *conn)
     .await?;
-    let documents = sqlx::query(&format!(
-        "SELECT d.id, d.case_id, d.title, d.created_at, c.department_id FROM case_documents d \
-         JOIN cases c ON c.id = d.case_id WHERE d.case_id IN ({of_list})"
-    ))
-    .bind(list_id)
-    .fetch_all(&mut *conn)
-    .await?;
-    let mut items = Vec::new();
-    for r in &documents {
-        let d = crate::cases::CaseDocument {
-            id: r.try_get("id")?,
-            case_id: r.try_get("case_id")?,
-            title: r.try_get("title")?,
-            created_at: r.try_get("created_at")?,
-            ..Default::default()
-        };
-        let department: String = r.try_get("department_id")?;
-        items.push(crate::search::document_item(
-            &department,
-            &d,
-            d.created_at,
-            "",
-        ));
-    }
+    let items = super::search::titled_documents_in(conn, of_list, Some(list_id)).await?;
     super::search::reindex_in(conn, &items).await
 }
 

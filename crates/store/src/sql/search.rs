@@ -73,23 +73,7 @@ pub(super) async fn index_existing_in(conn: &mut sqlx::AnyConnection) -> Result<
     for r in &entries {
         items.push(entry_item(&super::cases::entry_from(r)?));
     }
-    let documents = sqlx::query(
-        "SELECT d.id, d.case_id, d.title, d.created_at, c.department_id FROM case_documents d \
-         JOIN cases c ON c.id = d.case_id",
-    )
-    .fetch_all(&mut *conn)
-    .await?;
-    for r in &documents {
-        let d = CaseDocument {
-            id: r.try_get("id")?,
-            case_id: r.try_get("case_id")?,
-            title: r.try_get("title")?,
-            created_at: r.try_get("created_at")?,
-            ..Default::default()
-        };
-        let department: String = r.try_get("department_id")?;
-        items.push(document_item(&department, &d, d.created_at, ""));
-    }
+    items.extend(titled_documents_in(conn, "", None).await?);
     for part in items.chunks(500) {
         index_in(conn, part).await?;
     }
@@ -124,6 +108,39 @@ pub(super) async fn index_existing_in(conn: &mut sqlx::AnyConnection) -> Result<
         index_in(conn, &items).await?;
     }
     Ok(())
+}
+
+/// Documents as their titles alone index them (their texts are not kept): all of them, or
+/// those of the cases `cases_sql` selects (`$1` bound to `bind`).
+pub(super) async fn titled_documents_in(
+    conn: &mut sqlx::AnyConnection,
+    cases_sql: &str,
+    bind: Option<&str>,
+) -> Result<Vec<SearchItem>> {
+    let mut sql =
+        "SELECT d.id, d.case_id, d.title, d.created_at, c.department_id FROM case_documents d \
+         JOIN cases c ON c.id = d.case_id"
+            .to_string();
+    if !cases_sql.is_empty() {
+        sql.push_str(&format!(" WHERE d.case_id IN ({cases_sql})"));
+    }
+    let mut q = sqlx::query(&sql);
+    if let Some(b) = bind {
+        q = q.bind(b);
+    }
+    let mut items = Vec::new();
+    for r in &q.fetch_all(&mut *conn).await? {
+        let d = CaseDocument {
+            id: r.try_get("id")?,
+            case_id: r.try_get("case_id")?,
+            title: r.try_get("title")?,
+            created_at: r.try_get("created_at")?,
+            ..Default::default()
+        };
+        let department: String = r.try_get("department_id")?;
+        items.push(document_item(&department, &d, d.created_at, ""));
+    }
+    Ok(items)
 }
 
 /// Puts new items into the index (an item already there is left as it is).
