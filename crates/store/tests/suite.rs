@@ -3321,6 +3321,51 @@ async fn search_in_a_case(s: &SqlStore, first: &okienko_store::Case) {
         .await
         .expect("search");
     assert!(page.hits.is_empty() && !page.capped);
+    // An other word much denser than the driver among its candidates: its items as new as
+    // the candidates are read up to a bound, the older candidates looked up one by one (the
+    // two matches are older than what was read).
+    let items: Vec<okienko_store::SearchItem> = (0..3000)
+        .map(|n| {
+            let mut words = Vec::new();
+            if n % 5 == 0 {
+                words.push("rzadki".to_string());
+            }
+            if (n >= 1000 && n % 5 != 0) || n == 600 || n == 605 {
+                words.push("gesty".to_string());
+            }
+            if n == 605 {
+                words.push("gruby".to_string());
+            }
+            okienko_store::SearchItem {
+                scope: "department:win".into(),
+                kind: "case".into(),
+                item_id: format!("win-{n:05}"),
+                at: n,
+                label: format!("Sprawa {n}"),
+                opens: format!("/cases/win-{n:05}"),
+                words,
+            }
+        })
+        .collect();
+    s.index_items(&items).await.expect("index");
+    let page = s
+        .search(&ask("department:win", &["case"], &["gesty", "rzadki"]))
+        .await
+        .expect("search");
+    assert_eq!(
+        page.hits
+            .iter()
+            .map(|h| h.item_id.as_str())
+            .collect::<Vec<_>>(),
+        vec!["win-00605", "win-00600"]
+    );
+    assert!(page.capped);
+    // A word that starts several words of the index is tested on the candidates' lines.
+    let page = s
+        .search(&ask("department:win", &["case"], &["g", "rzadki"]))
+        .await
+        .expect("search");
+    assert_eq!(page.hits.len(), 2);
     // A database from before the index: the migration indexes what is there (a document by
     // its title; its text is read again only with its next version).
     let pool = s.raw_pool();

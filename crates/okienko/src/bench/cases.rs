@@ -173,20 +173,39 @@ async fn load(url: &str, office: &str, n: u64) -> anyhow::Result<()> {
         store.index_items(&items).await?;
     }
     let indexed = started.elapsed().as_secs_f64();
-    // After a load from outside the server: the WAL folded back into the file, as the
-    // server does with what it writes itself, and the statistics brought up to date the way
-    // the store does it (a server planning a million rows with the statistics of a thousand
-    // is not what is measured).
-    if !pg {
-        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-            .execute(pool)
-            .await?;
-    }
-    store.analyze().await?;
+    settle(pool, &store, pg, &["cases", "search_words", "search_items"]).await?;
     println!(
         "loaded {n} cases into the database in {loaded:.1} s, their search words in {indexed:.1} s"
     );
     pool.close().await;
+    Ok(())
+}
+
+/// After a load from outside the server, what a running installation does by itself: on
+/// SQLite the WAL folded back into the file (as the server does with what it writes) and the
+/// statistics brought up to date the way the store does it; on PostgreSQL what autovacuum does
+/// after a bulk load (the statistics, and the visibility map that lets the index be read
+/// without the table), done here because a machine may run with autovacuum off, as this
+/// one does. A server planning a million rows with the statistics of a thousand is not what
+/// is measured.
+async fn settle(
+    pool: &sqlx::AnyPool,
+    store: &okienko_store::SqlStore,
+    pg: bool,
+    tables: &[&str],
+) -> anyhow::Result<()> {
+    if pg {
+        for t in tables {
+            sqlx::query(&format!("VACUUM ANALYZE {t}"))
+                .execute(pool)
+                .await?;
+        }
+    } else {
+        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(pool)
+            .await?;
+        store.analyze().await?;
+    }
     Ok(())
 }
 
@@ -266,18 +285,13 @@ async fn load_mailbox(url: &str, office_box: &str, sender: &str, n: u64) -> anyh
         store.index_items(&items).await?;
     }
     let indexed = started.elapsed().as_secs_f64();
-    if pg {
-        for t in ["messages", "deliveries", "search_words", "search_items"] {
-            sqlx::query(&format!("VACUUM ANALYZE {t}"))
-                .execute(pool)
-                .await?;
-        }
-    } else {
-        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-            .execute(pool)
-            .await?;
-        store.analyze().await?;
-    }
+    settle(
+        pool,
+        &store,
+        pg,
+        &["messages", "deliveries", "search_words", "search_items"],
+    )
+    .await?;
     println!("loaded {n} messages into the office's mailbox in {loaded:.1} s, their search words in {indexed:.1} s");
     pool.close().await;
     Ok(())

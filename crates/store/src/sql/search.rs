@@ -14,6 +14,7 @@ use crate::search::{
 };
 use crate::Message;
 use okienko_domain::search::{self, next_prefix, words_line};
+use std::collections::HashMap;
 
 /// Indexes a message in one more mailbox (a held submission reaching the office once paid)
 /// as its sender's mailbox has it.
@@ -225,10 +226,6 @@ pub(super) async fn reindex_in(conn: &mut sqlx::AnyConnection, items: &[SearchIt
     index_in(conn, items).await
 }
 
-/// A word asked is looked up as each word of the index it starts, up to this many in a scope
-/// and kind; a prefix that starts more is tested on the items' lines of words instead.
-const EXPANDED_MAX: usize = 16;
-
 /// Pushes a bind, returns its mark.
 fn mark(binds: &mut Vec<String>, value: &str) -> String {
     binds.push(value.to_string());
@@ -259,21 +256,37 @@ fn word_range(
     Some(clause)
 }
 
-/// The candidates of a word: per scope and kind, its newest rows (at most `each`), as a
-/// subquery of `(scope, kind, item_id)`.
-fn candidates(binds: &mut Vec<String>, q: &SearchQuery, word: &str, each: i64) -> Option<String> {
+/// The candidates of a word: in each of `pairs` (scope, kind), its newest rows (at most
+/// `each`), as a subquery of `columns` of `search_words`.
+fn candidates(
+    binds: &mut Vec<String>,
+    q: &SearchQuery,
+    pairs: &[(&str, &str)],
+    word: &str,
+    each: i64,
+    columns: &str,
+) -> Option<String> {
     let mut parts = Vec::new();
-    for scope in &q.scopes {
-        for kind in &q.kinds {
-            let clause = word_range(binds, q, scope, kind, word)?;
-            parts.push(format!(
-                "SELECT * FROM (SELECT scope, kind, item_id FROM search_words WHERE {clause} \
-                 ORDER BY word DESC, item_id DESC LIMIT {each}) p{}",
-                parts.len()
-            ));
-        }
+    for (scope, kind) in pairs {
+        let clause = word_range(binds, q, scope, kind, word)?;
+        parts.push(format!(
+            "SELECT * FROM (SELECT {columns} FROM search_words WHERE {clause} \
+             ORDER BY word DESC, item_id DESC LIMIT {each}) p{}",
+            parts.len()
+        ));
     }
     Some(parts.join(" UNION ALL "))
+}
+
+/// The columns that name an item of the index.
+const HIT_KEY: &str = "scope, kind, item_id";
+
+/// Every scope and kind a query looks in.
+fn all_pairs(q: &SearchQuery) -> Vec<(&str, &str)> {
+    q.scopes
+        .iter()
+        .flat_map(|s| q.kinds.iter().map(move |k| (s.as_str(), k.as_str())))
+        .collect()
 }
 
 fn bind_all<'a>(sql: &'a str, binds: &'a [String]) -> AnyQuery<'a> {
@@ -320,7 +333,7 @@ impl crate::SearchStore for SqlStore {
         // page of them is read).
         if let [only] = words.as_slice() {
             let mut binds = Vec::new();
-            let Some(sub) = candidates(&mut binds, q, only, limit) else {
+            let Some(sub) = candidates(&mut binds, q, &all_pairs(q), only, limit, HIT_KEY) else {
                 return Ok(SearchPage::default());
             };
             let sql = format!(
@@ -346,108 +359,203 @@ impl crate::SearchStore for SqlStore {
     }
 }
 
+/// An other word's items among the rarest word's candidates are found by reading that
+/// word's items as new as the candidates (one range of the index, in the order they are
+/// stored) and matching them: a step each, where looking each candidate up is a descent of
+/// the index each (about five times the cost on PostgreSQL). At most this many are read in a
+/// scope and kind; candidates older than what was read are looked up one by one.
+const WINDOW_MAX: i64 = 2 * SEARCH_CANDIDATES;
+
+/// What the first statement of a search tells of a word in one scope and kind: how many
+/// candidates it has there (at most [`SEARCH_CANDIDATES`]), the oldest of them, and the
+/// first and the last word of the index the word starts there.
+struct Seen {
+    n: i64,
+    oldest: String,
+    first: String,
+    last: String,
+}
+
+impl Seen {
+    /// The word starts one word of the index here (its candidates are then its newest items).
+    fn single(&self) -> bool {
+        self.first == self.last
+    }
+}
+
 impl SqlStore {
-    /// Several words in two statements. The first counts each word's candidates (each no
-    /// further than the candidates a search looks at) and lists the words of the index each
-    /// starts (read one by one from the index, at most [`EXPANDED_MAX`] of a scope and kind).
-    /// The second takes the rarest word's candidates and keeps those that have the others: by
-    /// looking up the exact (scope, kind, word, item) key of each word a prefix starts, in the
-    /// index (a few lookups in one small part of it), or, for a prefix that starts more words
-    /// than that, by testing the item's line of words. Only the page's items are read.
+    /// Several words in two statements. The first, for each word in each scope and kind,
+    /// counts its candidates (no further than the candidates a search looks at) with the
+    /// oldest of them and the last word of the index they have, and reads the first word of
+    /// the index the word starts (one step of the index). The second takes the rarest word's
+    /// candidates and keeps those that have the others: a word that starts one word of the
+    /// index is matched against its items as new as the candidates (see [`WINDOW_MAX`]), a
+    /// word that starts several is tested on the item's line of words. Only the page's items
+    /// are read when every word starts one.
     async fn search_in_two(
         &self,
         q: &SearchQuery,
         words: &[&String],
         limit: i64,
     ) -> Result<SearchPage> {
+        let pairs = all_pairs(q);
         let mut binds = Vec::new();
-        let mut counts = Vec::new();
-        let mut ctes = Vec::new();
-        let mut listed = Vec::new();
+        let mut parts = Vec::new();
         for (k, w) in words.iter().enumerate() {
-            let Some(sub) = candidates(&mut binds, q, w, SEARCH_CANDIDATES) else {
-                return Ok(SearchPage::default());
-            };
-            counts.push(format!(
-                "SELECT CAST({k} AS BIGINT) AS w, COUNT(*) AS n FROM ({sub}) x{k} GROUP BY scope, kind"
-            ));
-            for scope in &q.scopes {
-                for kind in &q.kinds {
-                    let Some(next) = next_prefix(w) else {
-                        return Ok(SearchPage::default());
-                    };
-                    let name = format!("e{}", ctes.len());
-                    let (sc, kd, wd, nx) = (
-                        mark(&mut binds, scope),
-                        mark(&mut binds, kind),
-                        mark(&mut binds, w),
-                        mark(&mut binds, &next),
-                    );
-                    let from = format!("FROM search_words WHERE scope = {sc} AND kind = {kd}");
-                    ctes.push(format!(
-                        "{name}(word, n) AS (SELECT (SELECT MIN(word) {from} AND word >= {wd} AND word < {nx}), 1 \
-                         UNION ALL SELECT (SELECT MIN(word) {from} AND word > {name}.word AND word < {nx}), {name}.n + 1 \
-                         FROM {name} WHERE {name}.word IS NOT NULL AND {name}.n <= {EXPANDED_MAX})"
-                    ));
-                    listed.push(format!(
-                        "SELECT CAST({k} AS BIGINT), CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), word FROM {name} WHERE word IS NOT NULL"
-                    ));
-                }
-            }
-        }
-        let sql = format!(
-            "WITH RECURSIVE {} SELECT w, CAST(SUM(n) AS BIGINT), CAST(MAX(n) AS BIGINT), CAST(NULL AS TEXT) \
-             FROM ({}) y GROUP BY w UNION ALL {}",
-            ctes.join(", "),
-            counts.join(" UNION ALL "),
-            listed.join(" UNION ALL ")
-        );
-        let rows = bind_all(&sql, &binds).fetch_all(&self.searcher).await?;
-        let mut driver: Option<(i64, i64, usize)> = None;
-        let mut started: Vec<Vec<String>> = vec![Vec::new(); words.len()];
-        let mut counted = 0;
-        for row in &rows {
-            let k: i64 = row.try_get(0)?;
-            let k = k as usize;
-            if k >= words.len() {
-                continue;
-            }
-            if let Some(word) = row.try_get::<Option<String>, _>(3)? {
-                started[k].push(word);
-                continue;
-            }
-            let (n, most): (i64, i64) = (row.try_get(1)?, row.try_get(2)?);
-            counted += 1;
-            if driver.is_none_or(|(m, _, _)| n < m) {
-                driver = Some((n, most, k));
-            }
-        }
-        let Some((_, most, first)) = driver.filter(|_| counted == words.len()) else {
-            // A word that nothing has.
-            return Ok(SearchPage::default());
-        };
-        let mut binds = Vec::new();
-        let Some(sub) = candidates(&mut binds, q, words[first], SEARCH_CANDIDATES) else {
-            return Ok(SearchPage::default());
-        };
-        let (mut has, mut like) = (String::new(), String::new());
-        for (k, w) in words.iter().enumerate().filter(|(k, _)| *k != first) {
-            let mut exact = std::mem::take(&mut started[k]);
-            exact.sort_unstable();
-            exact.dedup();
-            if exact.len() > EXPANDED_MAX {
-                like.push_str(&format!(
-                    " AND i.words LIKE {}",
-                    mark(&mut binds, &format!("% {w}%"))
+            for (j, pair) in pairs.iter().enumerate() {
+                let (Some(sub), Some(next)) = (
+                    candidates(
+                        &mut binds,
+                        q,
+                        &[*pair],
+                        w,
+                        SEARCH_CANDIDATES,
+                        "item_id, word",
+                    ),
+                    next_prefix(w),
+                ) else {
+                    return Ok(SearchPage::default());
+                };
+                let (sc, kd, wd, nx) = (
+                    mark(&mut binds, pair.0),
+                    mark(&mut binds, pair.1),
+                    mark(&mut binds, w),
+                    mark(&mut binds, &next),
+                );
+                parts.push(format!(
+                    "SELECT CAST({k} AS BIGINT), CAST({j} AS BIGINT), CAST(COUNT(*) AS BIGINT), \
+                     MIN(x.item_id), MAX(x.word), (SELECT MIN(word) FROM search_words WHERE scope = {sc} \
+                     AND kind = {kd} AND word >= {wd} AND word < {nx}) \
+                     FROM ({}) x",
+                    sub
                 ));
-                continue;
             }
-            let list: Vec<String> = exact.iter().map(|x| mark(&mut binds, x)).collect();
-            has.push_str(&format!(
-                " AND EXISTS (SELECT 1 FROM search_words w WHERE w.scope = c.scope AND w.kind = c.kind \
-                 AND w.word IN ({}) AND w.item_id = c.item_id)",
-                list.join(", ")
-            ));
+        }
+        let sql = parts.join(" UNION ALL ");
+        let rows = bind_all(&sql, &binds).fetch_all(&self.searcher).await?;
+        let mut seen: Vec<HashMap<usize, Seen>> = words.iter().map(|_| HashMap::new()).collect();
+        for row in &rows {
+            let (k, j, n): (i64, i64, i64) = (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
+            let (Some(seen), Some(oldest), Some(last), Some(first)) = (
+                seen.get_mut(k as usize),
+                row.try_get::<Option<String>, _>(3)?,
+                row.try_get::<Option<String>, _>(4)?,
+                row.try_get::<Option<String>, _>(5)?,
+            ) else {
+                continue;
+            };
+            if n > 0 {
+                seen.insert(
+                    j as usize,
+                    Seen {
+                        n,
+                        oldest,
+                        first,
+                        last,
+                    },
+                );
+            }
+        }
+        // A word that nothing has finds nothing.
+        if seen.iter().any(HashMap::is_empty) {
+            return Ok(SearchPage::default());
+        }
+        // The rarest word drives: the fewest candidates; of words with as many (a full set
+        // each), one that starts a single word of the index, and of those the one whose
+        // newest items reach back furthest.
+        let rank = |k: &usize| {
+            let s = &seen[*k];
+            let total: i64 = s.values().map(|x| x.n).sum();
+            let oldest = s
+                .values()
+                .map(|x| x.oldest.as_str())
+                .min()
+                .unwrap_or_default();
+            (total, !s.values().all(Seen::single), oldest, *k)
+        };
+        let Some(first) = (0..words.len()).min_by_key(rank) else {
+            return Ok(SearchPage::default());
+        };
+        let capped = seen[first].values().any(|x| x.n >= SEARCH_CANDIDATES);
+        // Only where the driver has candidates.
+        let active: Vec<(usize, (&str, &str))> = pairs
+            .iter()
+            .enumerate()
+            .filter(|(j, _)| seen[first].contains_key(j))
+            .map(|(j, p)| (j, *p))
+            .collect();
+        let mut binds = Vec::new();
+        let only: Vec<(&str, &str)> = active.iter().map(|(_, p)| *p).collect();
+        let Some(sub) = candidates(
+            &mut binds,
+            q,
+            &only,
+            words[first],
+            SEARCH_CANDIDATES,
+            HIT_KEY,
+        ) else {
+            return Ok(SearchPage::default());
+        };
+        let (mut has, mut like, mut windows) = (String::new(), String::new(), Vec::new());
+        for (k, w) in words.iter().enumerate().filter(|(k, _)| *k != first) {
+            let mut one: Vec<&str> = seen[k].values().map(|x| x.first.as_str()).collect();
+            one.sort_unstable();
+            one.dedup();
+            let word = match one.as_slice() {
+                [word] if seen[k].values().all(Seen::single) => *word,
+                _ => {
+                    like.push_str(&format!(
+                        " AND i.words LIKE {}",
+                        mark(&mut binds, &format!("% {w}%"))
+                    ));
+                    continue;
+                }
+            };
+            let mut any = Vec::new();
+            for (j, (scope, kind)) in &active {
+                // Where the word has no item, no candidate has it.
+                let (Some(other), Some(driver)) = (seen[k].get(j), seen[first].get(j)) else {
+                    continue;
+                };
+                let (sc, kd, wd, lo) = (
+                    mark(&mut binds, scope),
+                    mark(&mut binds, kind),
+                    mark(&mut binds, word),
+                    mark(&mut binds, &driver.oldest),
+                );
+                let mut range = format!(
+                    "FROM search_words WHERE scope = {sc} AND kind = {kd} AND word = {wd} AND item_id >= {lo}"
+                );
+                if let Some(before) = &q.before {
+                    range.push_str(&format!(" AND item_id < {}", mark(&mut binds, before)));
+                }
+                let here = format!("c.scope = {sc} AND c.kind = {kd}");
+                // Fewer items than the candidates read, or all of them newer than the driver's
+                // oldest candidate: no more than that to read.
+                if other.n < SEARCH_CANDIDATES || other.oldest <= driver.oldest {
+                    any.push(format!(
+                        "({here} AND c.item_id IN (SELECT item_id {range}))"
+                    ));
+                    continue;
+                }
+                let name = format!("b{}", windows.len());
+                windows.push(format!(
+                    "{name} AS MATERIALIZED (SELECT item_id {range} ORDER BY item_id DESC LIMIT {WINDOW_MAX})"
+                ));
+                any.push(format!(
+                    "({here} AND (c.item_id IN (SELECT item_id FROM {name}) \
+                     OR ((SELECT COUNT(*) FROM {name}) = {WINDOW_MAX} AND c.item_id < (SELECT MIN(item_id) FROM {name}) \
+                     AND EXISTS (SELECT 1 FROM search_words w WHERE w.scope = c.scope AND w.kind = c.kind \
+                     AND w.word = {wd} AND w.item_id = c.item_id))))"
+                ));
+            }
+            if any.is_empty() {
+                return Ok(SearchPage {
+                    hits: Vec::new(),
+                    capped,
+                });
+            }
+            has.push_str(&format!(" AND ({})", any.join(" OR ")));
         }
         // Without a line test the page is cut before its items are read.
         let page = if like.is_empty() {
@@ -455,8 +563,13 @@ impl SqlStore {
         } else {
             String::new()
         };
+        let with = if windows.is_empty() {
+            String::new()
+        } else {
+            format!("WITH {} ", windows.join(", "))
+        };
         let sql = format!(
-            "SELECT i.scope, i.kind, i.item_id, i.at, i.label, i.opens FROM search_items i JOIN \
+            "{with}SELECT i.scope, i.kind, i.item_id, i.at, i.label, i.opens FROM search_items i JOIN \
              (SELECT DISTINCT c.scope, c.kind, c.item_id FROM ({sub}) c WHERE 1 = 1{has}{page}) c \
              ON i.scope = c.scope AND i.kind = c.kind AND i.item_id = c.item_id \
              WHERE 1 = 1{like} ORDER BY i.item_id DESC LIMIT {limit}"
@@ -467,9 +580,6 @@ impl SqlStore {
             .iter()
             .map(hit_from)
             .collect::<std::result::Result<Vec<_>, _>>()?;
-        Ok(SearchPage {
-            hits,
-            capped: most >= SEARCH_CANDIDATES,
-        })
+        Ok(SearchPage { hits, capped })
     }
 }
