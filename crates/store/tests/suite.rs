@@ -3282,29 +3282,31 @@ async fn search_in_a_case(s: &SqlStore, first: &okienko_store::Case) {
     assert!(!page.capped);
     // More candidates than a search looks at: the rarer word drives (the oldest item is
     // found by its own word), and two words that both start more than that say so.
+    // Numbered cases of a scope with their words, and the ids a page found.
+    let numbered = |name: &str, n: i64, words: Vec<String>| okienko_store::SearchItem {
+        scope: format!("department:{name}"),
+        kind: "case".into(),
+        item_id: format!("{name}-{n:05}"),
+        at: n,
+        label: format!("Sprawa {n}"),
+        opens: format!("/cases/{name}-{n:05}"),
+        words,
+    };
+    let ids = |page: &okienko_store::SearchPage| {
+        page.hits
+            .iter()
+            .map(|h| h.item_id.clone())
+            .collect::<Vec<_>>()
+    };
     let items: Vec<okienko_store::SearchItem> = (0..=okienko_store::SEARCH_CANDIDATES)
-        .map(|n| okienko_store::SearchItem {
-            scope: "department:cap".into(),
-            kind: "case".into(),
-            item_id: format!("cap-{n:04}"),
-            at: n,
-            label: format!("Sprawa {n}"),
-            opens: format!("/cases/cap-{n:04}"),
-            words: vec!["alfa".into(), format!("b{n:04}")],
-        })
+        .map(|n| numbered("cap", n, vec!["alfa".into(), format!("b{n:04}")]))
         .collect();
     s.index_items(&items).await.expect("index");
     let page = s
         .search(&ask("department:cap", &["case"], &["alfa", "b0000"]))
         .await
         .expect("search");
-    assert_eq!(
-        page.hits
-            .iter()
-            .map(|h| h.item_id.as_str())
-            .collect::<Vec<_>>(),
-        vec!["cap-0000"]
-    );
+    assert_eq!(ids(&page), vec!["cap-00000"]);
     assert!(!page.capped);
     let page = s
         .search(&ask("department:cap", &["case"], &["alf", "alfa"]))
@@ -3313,7 +3315,7 @@ async fn search_in_a_case(s: &SqlStore, first: &okienko_store::Case) {
     assert_eq!(page.hits.len(), 50);
     assert_eq!(
         page.hits[0].item_id,
-        format!("cap-{:04}", okienko_store::SEARCH_CANDIDATES)
+        format!("cap-{:05}", okienko_store::SEARCH_CANDIDATES)
     );
     assert!(page.capped);
     let page = s
@@ -3336,15 +3338,7 @@ async fn search_in_a_case(s: &SqlStore, first: &okienko_store::Case) {
             if n == 605 {
                 words.push("gruby".to_string());
             }
-            okienko_store::SearchItem {
-                scope: "department:win".into(),
-                kind: "case".into(),
-                item_id: format!("win-{n:05}"),
-                at: n,
-                label: format!("Sprawa {n}"),
-                opens: format!("/cases/win-{n:05}"),
-                words,
-            }
+            numbered("win", n, words)
         })
         .collect();
     s.index_items(&items).await.expect("index");
@@ -3352,13 +3346,7 @@ async fn search_in_a_case(s: &SqlStore, first: &okienko_store::Case) {
         .search(&ask("department:win", &["case"], &["gesty", "rzadki"]))
         .await
         .expect("search");
-    assert_eq!(
-        page.hits
-            .iter()
-            .map(|h| h.item_id.as_str())
-            .collect::<Vec<_>>(),
-        vec!["win-00605", "win-00600"]
-    );
+    assert_eq!(ids(&page), vec!["win-00605", "win-00600"]);
     assert!(page.capped);
     // A word that starts several words of the index is tested on the candidates' lines.
     let page = s

@@ -88,8 +88,8 @@ fn pick(expr: &str, words: &[&str]) -> String {
 
 /// Adds `n` cases to the office's two departments straight into the database: half each,
 /// 60 % open, 10 % suspended, 30 % closed, deadlines spread over two years; then their search
-/// words, made by the store's own code.
-async fn load(url: &str, office: &str, n: u64) -> anyhow::Result<()> {
+/// words, made by the store's own code. Answers how many cases the office has now.
+async fn load(url: &str, office: &str, n: u64) -> anyhow::Result<i64> {
     let store = okienko_store::open(url).await?;
     let pool = store.raw_pool();
     let pg = url.starts_with("postgres");
@@ -177,8 +177,12 @@ async fn load(url: &str, office: &str, n: u64) -> anyhow::Result<()> {
     println!(
         "loaded {n} cases into the database in {loaded:.1} s, their search words in {indexed:.1} s"
     );
+    let count = sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM cases WHERE office_id = $1")
+        .bind(office)
+        .fetch_one(pool)
+        .await?;
     pool.close().await;
-    Ok(())
+    Ok(count)
 }
 
 /// After a load from outside the server, what a running installation does by itself: on
@@ -223,8 +227,8 @@ const SUBJECTS: [&str; 8] = [
 
 /// Adds `n` messages from one person to the office's mailbox straight into the database, a
 /// minute apart, with their search words in the office mailbox's scope (made by the store's
-/// own code).
-async fn load_mailbox(url: &str, office_box: &str, sender: &str, n: u64) -> anyhow::Result<()> {
+/// own code). Answers how many messages the mailbox has now.
+async fn load_mailbox(url: &str, office_box: &str, sender: &str, n: u64) -> anyhow::Result<i64> {
     let store = okienko_store::open(url).await?;
     let pool = store.raw_pool();
     let pg = url.starts_with("postgres");
@@ -293,12 +297,18 @@ async fn load_mailbox(url: &str, office_box: &str, sender: &str, n: u64) -> anyh
     )
     .await?;
     println!("loaded {n} messages into the office's mailbox in {loaded:.1} s, their search words in {indexed:.1} s");
+    let count =
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM deliveries WHERE recipient = $1")
+            .bind(office_box)
+            .fetch_one(pool)
+            .await?;
     pool.close().await;
-    Ok(())
+    Ok(count)
 }
 
 /// Measures GET requests (each must answer 200) at each connection count.
 async fn measure_gets(
+    server: &DemoServer,
     client: &std::sync::Arc<Vec<Client>>,
     auth: &str,
     what: &str,
@@ -309,13 +319,15 @@ async fn measure_gets(
     let request = wire::request("GET", path, &[("Authorization", auth)], &[]);
     let sender = Sender::raw(client, request, 200);
     for &c in connections {
+        let cpu0 = server.cpu_seconds();
         let t = Instant::now();
         let (lat, failed) = closed_loop(&sender, c, seconds, 0).await?;
         println!(
-            "{what}, {c:>3} connections: {:>5.0}/s; p50 {:.2} ms, p99 {:.2} ms (failed: {failed})",
+            "{what}, {c:>3} connections: {:>5.0}/s; p50 {:.2} ms, p99 {:.2} ms (failed: {failed}); server CPU {:.0} µs each",
             lat.len() as f64 / t.elapsed().as_secs_f64(),
             ms(percentile(&lat, 0.5)),
             ms(percentile(&lat, 0.99)),
+            (server.cpu_seconds() - cpu0) * 1e6 / lat.len().max(1) as f64,
         );
     }
     Ok(())
@@ -355,13 +367,11 @@ pub async fn run_cases(args: CasesBenchArgs) -> anyhow::Result<()> {
     );
     let open = Sender::raw(&client, request, 201);
     let mut first = 1u64 << 48;
-    let mut opened = 0usize;
     for &c in &args.connections {
         let cpu0 = server.cpu_seconds();
         let t = Instant::now();
         let (lat, failed) = closed_loop(&open, c, args.seconds, first).await?;
         first += 1 << 40;
-        opened += lat.len();
         println!(
             "cases opened, {c:>3} connections: {:>6} in {:.1} s = {:>5.0}/s; p50 {:.1} ms, p99 {:.1} ms (failed: {failed}); server CPU {:.0} µs each",
             lat.len(),
@@ -393,7 +403,7 @@ pub async fn run_cases(args: CasesBenchArgs) -> anyhow::Result<()> {
         store.raw_pool().close().await;
         id
     };
-    load(&server.database_url(), &office, args.cases).await?;
+    let in_db = load(&server.database_url(), &office, args.cases).await?;
     let pages = [
         (
             "the first page",
@@ -404,12 +414,12 @@ pub async fn run_cases(args: CasesBenchArgs) -> anyhow::Result<()> {
             "/api/v1/cases?limit=50&cursor=2026-12-31~bench-5".to_string(),
         ),
     ];
-    let in_db = args.cases as usize + opened;
     for (what, path) in pages {
         let what = format!(
             "open cases of a department by deadline, {what}, {in_db} cases in the database"
         );
         measure_gets(
+            &server,
             &client,
             &auth,
             &what,
@@ -460,6 +470,7 @@ pub async fn run_cases(args: CasesBenchArgs) -> anyhow::Result<()> {
             }
         );
         measure_gets(
+            &server,
             &client,
             &auth,
             &what,
@@ -488,7 +499,7 @@ pub async fn run_cases(args: CasesBenchArgs) -> anyhow::Result<()> {
         pool.close().await;
         (office_box, sender)
     };
-    load_mailbox(&server.database_url(), &office_box, &sender, args.messages).await?;
+    let in_box = load_mailbox(&server.database_url(), &office_box, &sender, args.messages).await?;
     // "Skarga" (i % 8 = 2) never meets "odwołanie" (i % 8 = 1).
     let mailbox_searches = [
         ("no words (the inbox's first page)", "limit=50".to_string()),
@@ -517,11 +528,11 @@ pub async fn run_cases(args: CasesBenchArgs) -> anyhow::Result<()> {
             .await?;
         anyhow::ensure!(check["items"].is_array(), "mailbox search: {check}");
         let what = format!(
-            "search of an office mailbox of {} messages, {what} ({} found)",
-            args.messages,
+            "search of an office mailbox of {in_box} messages, {what} ({} found)",
             check["items"].as_array().map_or(0, Vec::len),
         );
         measure_gets(
+            &server,
             &client,
             &auth,
             &what,

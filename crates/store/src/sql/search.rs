@@ -517,18 +517,11 @@ impl SqlStore {
                 let (Some(other), Some(driver)) = (seen[k].get(j), seen[first].get(j)) else {
                     continue;
                 };
-                let (sc, kd, wd, lo) = (
+                let (sc, kd, wd) = (
                     mark(&mut binds, scope),
                     mark(&mut binds, kind),
                     mark(&mut binds, word),
-                    mark(&mut binds, &driver.oldest),
                 );
-                let mut range = format!(
-                    "FROM search_words WHERE scope = {sc} AND kind = {kd} AND word = {wd} AND item_id >= {lo}"
-                );
-                if let Some(before) = &q.before {
-                    range.push_str(&format!(" AND item_id < {}", mark(&mut binds, before)));
-                }
                 let here = format!("c.scope = {sc} AND c.kind = {kd}");
                 let probe = format!(
                     "EXISTS (SELECT 1 FROM search_words w WHERE w.scope = c.scope AND w.kind = c.kind \
@@ -540,6 +533,13 @@ impl SqlStore {
                 if self.backend == Backend::Sqlite {
                     any.push(format!("({here} AND {probe})"));
                     continue;
+                }
+                let mut range = format!(
+                    "FROM search_words WHERE scope = {sc} AND kind = {kd} AND word = {wd} AND item_id >= {}",
+                    mark(&mut binds, &driver.oldest)
+                );
+                if let Some(before) = &q.before {
+                    range.push_str(&format!(" AND item_id < {}", mark(&mut binds, before)));
                 }
                 // Fewer items than the candidates read, or all of them newer than the driver's
                 // oldest candidate: no more than that to read.
