@@ -2711,7 +2711,7 @@ async fn scanned_letter(s: &SqlStore, base: &okienko_store::RegisterEntry) {
                 entry_id: id.into(),
                 name: "skan.pdf".into(),
                 media_type: "application/pdf".into(),
-                sha256: "ab".repeat(32),
+                sha256: "5c".repeat(32),
                 size: 1234,
                 signature: "MAA=".into(),
                 evidence_id: evidence.into(),
@@ -2982,6 +2982,19 @@ async fn destruction_lists_of_closed_cases(s: &SqlStore, event: &okienko_store::
             ..event.clone()
         })
         .collect();
+    // The paper letter registered earlier joined a case of the list.
+    sqlx::query("UPDATE register_entries SET case_id = $1 WHERE id = 'p1'")
+        .bind(&open[2].id)
+        .execute(s.raw_pool())
+        .await
+        .expect("join");
+    // (Its scan's text is not in the index any more: the search test above indexed the
+    // database again as its migration does, from the register's rows.)
+    let by_subject = okienko_store::SearchQuery {
+        kinds: vec![okienko_domain::search::KIND_ENTRY.into()],
+        ..find("skarga")
+    };
+    assert_eq!(found(s.search(&by_subject).await.expect("search")), ["p1"]);
     assert!(s
         .update_destruction_list(&approved, "prepared", &events, &ev("archive.approve"))
         .await
@@ -3003,8 +3016,8 @@ async fn destruction_lists_of_closed_cases(s: &SqlStore, event: &okienko_store::
         .iter()
         .any(|e| e.kind == "destruction-approved"));
     // Approving destroyed the records of its cases in the same commit: they are marked, their
-    // documents are found by their titles only, and their files are queued; a file another
-    // live record has stays.
+    // documents are found by their titles only, a letter's entry by its own words only, and
+    // their files (the letter's scan too) are queued; a file another live record has stays.
     let ids: Vec<String> = open.iter().map(|c| c.id.clone()).collect();
     let mut gone = s.destroyed(&ids).await.expect("destroyed");
     gone.sort();
@@ -3027,13 +3040,13 @@ async fn destruction_lists_of_closed_cases(s: &SqlStore, event: &okienko_store::
         found(s.search(&find("protokol")).await.expect("search")),
         ["dd1", "dd2"]
     );
+    assert_eq!(found(s.search(&by_subject).await.expect("search")), ["p1"]);
     let mut queued = s.blob_garbage(10).await.expect("queue");
     queued.sort();
-    assert_eq!(queued, ["d1".repeat(32), "d2".repeat(32)]);
-    assert_eq!(
-        s.unreferenced_blobs(&queued).await.expect("refs"),
-        ["d1".repeat(32)]
-    );
+    assert_eq!(queued, ["5c".repeat(32), "d1".repeat(32), "d2".repeat(32)]);
+    let mut free = s.unreferenced_blobs(&queued).await.expect("refs");
+    free.sort();
+    assert_eq!(free, ["5c".repeat(32), "d1".repeat(32)]);
     s.forget_blob_garbage(&queued).await.expect("forget");
     assert!(s.blob_garbage(10).await.expect("queue").is_empty());
     // Handed over to the state archive: numbered per office and year, each case once (a

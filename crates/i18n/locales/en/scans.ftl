@@ -23,3 +23,4 @@ err-scan-type = The scan must be a PDF, PNG, JPEG or TIFF file
 action-register-paper = Paper letter registered with its scan
 evidence-certified-copy = Certification of a scan as a true copy
 evidence-certified-copy-text = An official certified that the scan matches the paper letter; the office signed the scan with its seal.
+scan-destroyed = the file was destroyed with the records of the case; the register entry and the certification remain.

@@ -23,3 +23,4 @@ err-scan-type = Skan musi być plikiem PDF, PNG, JPEG albo TIFF
 action-register-paper = Rejestracja listu papierowego ze skanem
 evidence-certified-copy = Poświadczenie zgodności skanu z oryginałem
 evidence-certified-copy-text = Urzędnik poświadczył, że skan jest zgodny z pismem papierowym; urząd podpisał skan swoją pieczęcią.
+scan-destroyed = plik zniszczono razem z aktami sprawy; wpis w rejestrze i poświadczenie zostają.

@@ -23,3 +23,4 @@ err-scan-type = Snimak mora biti datoteka PDF, PNG, JPEG ili TIFF
 action-register-paper = Zavođenje pisma u papirnom obliku sa snimkom
 evidence-certified-copy = Overa snimka kao vernog izvorniku
 evidence-certified-copy-text = Službenik je potvrdio da je snimak veran papirnom pismu; organ je potpisao snimak svojim pečatom.
+scan-destroyed = datoteka je uništena zajedno sa spisima predmeta; upis u registar i overa ostaju.

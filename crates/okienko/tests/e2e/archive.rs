@@ -87,8 +87,40 @@ async fn a_destruction_list_goes_through_three_hands_and_never_holds_category_a(
         party: Some("Jan Kowalski".into()),
         ..Default::default()
     };
+    // The case starts from a paper letter with its certified scan.
+    let office_id = s.case_departments(&anna).await.expect("departments")[0]
+        .office_id
+        .clone();
+    let letter = okienko_services::cases::scans::PaperLetterInput {
+        subject: "Pełnomocnictwo".into(),
+        correspondent: "Jan Kowalski".into(),
+        received_on: "2026-03-02".into(),
+        department: Some("OR".into()),
+    };
+    let scan_bytes = crate::search::pdf_with_text("Pelnomocnictwo dla spadkobiercy Wawrzyniaka.");
+    let entry = s
+        .register_paper(&anna, &office_id, &letter, "pismo.pdf", scan_bytes.clone())
+        .await
+        .expect("paper letter");
+    let scan_sha = hex::encode(okienko_trust::sha256(&scan_bytes));
+    // Found by its scan's text while its case's records are kept.
+    let by_text = || async {
+        s.search_work(&anna, "wawrzyniaka", "")
+            .await
+            .expect("search")
+            .hits
+            .iter()
+            .any(|h| h.item_id == entry.id)
+    };
+    assert!(by_text().await);
     let b10 = s
-        .open_case(&anna, &open("015", "Pełnomocnictwo"))
+        .open_case(
+            &anna,
+            &okienko_services::cases::CaseInput {
+                register_entry_id: Some(entry.id.clone()),
+                ..open("015", "Pełnomocnictwo")
+            },
+        )
         .await
         .expect("case");
     let a = s
@@ -279,14 +311,7 @@ async fn a_destruction_list_goes_through_three_hands_and_never_holds_category_a(
     // refused (409, in the person's language), and the sweep deletes the one no other record
     // has.
     let anna_web = t.demo_web("anna.nowak@okienko.test").await;
-    let html = anna_web
-        .get(t.url(&format!("/cases/{}", b10.id)))
-        .send()
-        .await
-        .expect("case")
-        .text()
-        .await
-        .expect("text");
+    let (_, html) = t.page(&anna_web, &format!("/cases/{}", b10.id)).await;
     assert!(html.contains("Akta tej sprawy zniszczono"), "{html}");
     assert!(!html.contains(&format!("/documents/{}/versions/0", own.id)));
     assert!(!html.contains(&format!("/cases/{}/file", b10.id)));
@@ -294,6 +319,7 @@ async fn a_destruction_list_goes_through_three_hands_and_never_holds_category_a(
     for path in [
         format!("/api/v1/documents/{}/versions/0", own.id),
         format!("/api/v1/cases/{}/file", b10.id),
+        format!("/api/v1/register-entries/{}/scan", entry.id),
     ] {
         let r = reqwest::Client::new()
             .get(t.url(&path))
@@ -306,12 +332,25 @@ async fn a_destruction_list_goes_through_three_hands_and_never_holds_category_a(
         assert!(body.contains("err-case-destroyed"), "{body}");
         assert!(body.contains("Akta tej sprawy zniszczono"), "{body}");
     }
-    let r = anna_web
-        .get(t.url(&format!("/documents/{}/versions/0", own.id)))
-        .send()
-        .await
-        .expect("page");
-    assert_eq!(r.status().as_u16(), 409);
+    let (status, _) = t
+        .page(&anna_web, &format!("/documents/{}/versions/0", own.id))
+        .await;
+    assert_eq!(status, 409);
+    // The letter's entry stays in the register with its certification; its scan is gone
+    // with the records, and its page says so.
+    let (_, html) = t
+        .page(&anna_web, &format!("/register-entries/{}", entry.id))
+        .await;
+    assert!(
+        html.contains("plik zniszczono razem z aktami sprawy"),
+        "{html}"
+    );
+    assert!(!html.contains(&format!("/register-entries/{}/scan", entry.id)));
+    assert!(!by_text().await, "not found by the destroyed scan's text");
+    let (status, _) = t
+        .page(&anna_web, &format!("/register-entries/{}/scan", entry.id))
+        .await;
+    assert_eq!(status, 409);
     let item = archived(&t, &token, &office, &b10.id).await;
     assert_eq!(item["destroyed"], true);
     let case_json: serde_json::Value = reqwest::Client::new()
@@ -327,20 +366,24 @@ async fn a_destruction_list_goes_through_three_hands_and_never_holds_category_a(
         case_json["destroyed"]["list"],
         serde_json::json!(format!("{}/{}", list.number, list.year))
     );
-    assert!(
-        s.blob(&own_sha).await.is_ok(),
-        "deleted by the sweep, not before"
-    );
+    for sha in [&own_sha, &scan_sha] {
+        assert!(
+            s.blob(sha).await.is_ok(),
+            "deleted by the sweep, not before"
+        );
+    }
     assert_eq!(
         s.blob_garbage_sweep(std::time::Duration::ZERO)
             .await
             .expect("sweep"),
-        1
+        2
     );
-    assert!(
-        s.blob(&own_sha).await.is_err(),
-        "the file of destroyed records is gone"
-    );
+    for sha in [&own_sha, &scan_sha] {
+        assert!(
+            s.blob(sha).await.is_err(),
+            "the file of destroyed records is gone"
+        );
+    }
     assert!(
         s.blob(&shared_sha).await.is_ok(),
         "a file an open case has stays"

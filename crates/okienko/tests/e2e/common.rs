@@ -99,16 +99,15 @@ impl TestServer {
             .expect("client")
     }
 
+    /// Fetches `path` with `c`: its status and its text.
+    pub async fn page(&self, c: &reqwest::Client, path: &str) -> (u16, String) {
+        let r = c.get(self.url(path)).send().await.expect("get");
+        (r.status().as_u16(), r.text().await.expect("text"))
+    }
+
     /// Fetches `path` and returns the CSRF token of its form.
     pub async fn csrf(&self, c: &reqwest::Client, path: &str) -> String {
-        let html = c
-            .get(self.url(path))
-            .send()
-            .await
-            .expect("get")
-            .text()
-            .await
-            .expect("text");
+        let (_, html) = self.page(c, path).await;
         html.split("name=\"csrf\" value=\"")
             .nth(1)
             .and_then(|s| s.split('"').next())

@@ -36,6 +36,9 @@ pub struct PaperLetterInput {
 pub struct EntryView {
     pub entry: RegisterEntry,
     pub scan: Option<RegisterScan>,
+    /// The records of the case it joined were destroyed: its scan's file with them (the
+    /// entry and the certification stay).
+    pub destroyed: bool,
 }
 
 fn line(s: &str, max: usize) -> bool {
@@ -221,7 +224,19 @@ impl Services {
     pub async fn entry_view(&self, p: &Principal, id: &str) -> Result<EntryView, DomainError> {
         let entry = self.register_entry(p, id).await?;
         let scan = self.store.register_scan(&entry.id).await?;
-        Ok(EntryView { entry, scan })
+        let destroyed = match &entry.case_id {
+            Some(case) => !self
+                .store
+                .destroyed(std::slice::from_ref(case))
+                .await?
+                .is_empty(),
+            None => false,
+        };
+        Ok(EntryView {
+            entry,
+            scan,
+            destroyed,
+        })
     }
 
     /// The scan of a paper letter: its record and its file.
@@ -230,11 +245,11 @@ impl Services {
         p: &Principal,
         id: &str,
     ) -> Result<(RegisterScan, bytes::Bytes), DomainError> {
-        let scan = self
-            .entry_view(p, id)
-            .await?
-            .scan
-            .ok_or(DomainError::NotFound)?;
+        let v = self.entry_view(p, id).await?;
+        if v.destroyed {
+            return Err(DomainError::Conflict("err-case-destroyed"));
+        }
+        let scan = v.scan.ok_or(DomainError::NotFound)?;
         let bytes = self
             .blobs
             .get(&scan.sha256)

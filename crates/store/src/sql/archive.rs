@@ -10,41 +10,61 @@ const LIST_COLUMNS: &str = "id, office_id, year, number, status, prepared_by, pr
      reviewed_by, reviewed_at, approved_by, approved_at, rejected_by, rejected_at, reason";
 
 /// Destroys the records of an approved list's cases, in its commit: each decision's text is
-/// emptied, each document is found by its title only, and the files of both (every version,
-/// every signed PDF) are queued for the sweep that deletes a file once nothing else needs it.
-/// What stays is what the register and the list say: each case's signature, title, party and
-/// timeline, and each document's and decision's name, size and hash.
+/// emptied, each document is found by its title only, a paper letter registered into a case
+/// by its entry only (not by its scan's text), and the files of all three (every version,
+/// every signed PDF, every scan) are queued for the sweep that deletes a file once nothing
+/// else needs it. What stays is what the register and the list say: each case's signature,
+/// title, party and timeline, each entry of the register with its scan's certification, and
+/// each document's and decision's name, size and hash.
 async fn destroy_records_in(
     conn: &mut sqlx::AnyConnection,
     list_id: &str,
     at: Millis,
 ) -> Result<()> {
     let of_list = "SELECT case_id FROM destruction_items WHERE list_id = $1";
-    sqlx::query(&format!(
-        "INSERT INTO blob_garbage (sha256, queued_at) SELECT DISTINCT v.sha256, $2 \
-         FROM document_versions v JOIN case_documents d ON d.id = v.document_id \
-         WHERE d.case_id IN ({of_list}) ON CONFLICT DO NOTHING"
-    ))
-    .bind(list_id)
-    .bind(at)
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query(&format!(
-        "INSERT INTO blob_garbage (sha256, queued_at) SELECT DISTINCT pdf_sha256, $2 \
-         FROM case_decisions WHERE case_id IN ({of_list}) AND pdf_sha256 IS NOT NULL \
-         ON CONFLICT DO NOTHING"
-    ))
-    .bind(list_id)
-    .bind(at)
-    .execute(&mut *conn)
-    .await?;
+    // The files of the documents' versions, of the decisions, of the letters' scans.
+    for (file, of_case) in [
+        (
+            "v.sha256",
+            "document_versions v JOIN case_documents d ON d.id = v.document_id WHERE d.case_id",
+        ),
+        (
+            "pdf_sha256",
+            "case_decisions WHERE pdf_sha256 IS NOT NULL AND case_id",
+        ),
+        (
+            "s.sha256",
+            "register_scans s JOIN register_entries e ON e.id = s.entry_id WHERE e.case_id",
+        ),
+    ] {
+        sqlx::query(&format!(
+            "INSERT INTO blob_garbage (sha256, queued_at) SELECT DISTINCT {file}, $2 \
+             FROM {of_case} IN ({of_list}) ON CONFLICT DO NOTHING"
+        ))
+        .bind(list_id)
+        .bind(at)
+        .execute(&mut *conn)
+        .await?;
+    }
     sqlx::query(&format!(
         "UPDATE case_decisions SET body = '' WHERE case_id IN ({of_list})"
     ))
     .bind(list_id)
     .execute(&mut *conn)
     .await?;
-    let items = super::search::titled_documents_in(conn, of_list, Some(list_id)).await?;
+    let mut items = super::search::titled_documents_in(conn, of_list, Some(list_id)).await?;
+    let scanned = format!(
+        "SELECT {} FROM register_entries WHERE case_id IN ({of_list}) \
+         AND id IN (SELECT entry_id FROM register_scans)",
+        super::cases::ENTRY_COLUMNS
+    );
+    for r in &sqlx::query(&scanned)
+        .bind(list_id)
+        .fetch_all(&mut *conn)
+        .await?
+    {
+        items.push(crate::search::entry_item(&super::cases::entry_from(r)?));
+    }
     super::search::reindex_in(conn, &items).await
 }
 
@@ -412,14 +432,18 @@ impl crate::ArchiveStore for SqlStore {
             return Ok(Vec::new());
         }
         let list = marks(1, sha256s.len());
-        // A case's documents and decisions count while its records are not destroyed.
+        // A case's documents, decisions and scans count while its records are not destroyed.
         let kept = "NOT EXISTS (SELECT 1 FROM destruction_items i JOIN destruction_lists l \
                     ON l.id = i.list_id WHERE i.case_id = {case} AND l.status = 'approved')";
         let sql = [
             "SELECT sha256 FROM attachments WHERE sha256 IN {list}".to_string(),
             "SELECT body_sha256 FROM messages WHERE body_sha256 IN {list}".to_string(),
             "SELECT pdf_sha256 FROM paper_letters WHERE pdf_sha256 IN {list}".to_string(),
-            "SELECT sha256 FROM register_scans WHERE sha256 IN {list}".to_string(),
+            format!(
+                "SELECT s.sha256 FROM register_scans s JOIN register_entries e ON e.id = s.entry_id \
+                 WHERE s.sha256 IN {{list}} AND (e.case_id IS NULL OR {})",
+                kept.replace("{case}", "e.case_id")
+            ),
             "SELECT sha256 FROM submission_exports WHERE sha256 IN {list}".to_string(),
             "SELECT sha256 FROM archive_transfers WHERE sha256 IN {list}".to_string(),
             format!(

@@ -77,6 +77,9 @@ pub struct ScanJson {
 pub struct EntryScanJson {
     entry: EntryJson,
     scan: Option<ScanJson>,
+    /// The records of the case the entry joined were destroyed, the scan's file with them
+    /// (the entry and the certification stay).
+    destroyed: bool,
 }
 
 fn json_of(v: EntryView) -> EntryScanJson {
@@ -91,6 +94,7 @@ fn json_of(v: EntryView) -> EntryScanJson {
             certified_at: rfc3339(s.certified_at),
             evidence_id: s.evidence_id,
         }),
+        destroyed: v.destroyed,
     }
 }
 
@@ -147,7 +151,8 @@ async fn one(Cx(state, ctx): Cx, Path(id): Path<String>) -> Result<Json<EntrySca
 /// The scan's file, as it was registered.
 #[utoipa::path(get, path = "/api/v1/register-entries/{id}/scan", security(("bearer" = [])),
     params(("id" = String, Path, description = "the register entry's id")),
-    responses((status = 200, description = "the scan"), (status = 401, body = Problem), (status = 404, body = Problem)))]
+    responses((status = 200, description = "the scan"), (status = 401, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem, description = "the records of the entry's case were destroyed")))]
 async fn scan_file(Cx(state, ctx): Cx, Path(id): Path<String>) -> Result<Response, ApiError> {
     let p = user(&ctx)?;
     let (scan, bytes) = state
