@@ -629,6 +629,22 @@ mod tests {
 
     proptest::proptest! {
         #[test]
+        fn signatures_read_back_and_anything_else_is_refused_not_panicked_on(
+            unit in "[A-Z0-9-]{1,10}",
+            jrwa in "[0-9]{1,4}",
+            number in 1i64..=999_999_999,
+            year in 1000i32..=9999,
+            junk in "\\PC{0,40}",
+        ) {
+            let text = format!("{unit}.{jrwa}.{number}.{year}");
+            let parsed = Signature::parse(&text);
+            proptest::prop_assert_eq!(parsed.map(|s| s.to_string()), Some(text));
+            if let Some(s) = Signature::parse(&junk) {
+                proptest::prop_assert_eq!(s.to_string(), junk.trim());
+            }
+        }
+
+        #[test]
         fn filling_never_panics_and_text_without_braces_stays(s in "\\PC{0,200}") {
             let filled = fill_template(&s, |n| n.to_uppercase());
             if !s.contains(['{', '}']) {

@@ -2450,6 +2450,7 @@ async fn cases_are_numbered_without_gaps_or_twins_when_opened_at_once() {
             "{}",
             first.signature
         );
+        numbering_holds_for_any_mix(s, &case(1), &event(1)).await;
         let linked = s.register_entry("e1").await.expect("read").expect("entry");
         assert_eq!(linked.case_id.as_deref(), Some("c00"));
         // A second case from the same entry is refused with the whole commit: its batch
@@ -2792,6 +2793,99 @@ async fn scanned_letter(s: &SqlStore, base: &okienko_store::RegisterEntry) {
     assert_eq!(s.log_leaf_hashes(0).await.expect("log").len() as i64, size);
     assert!(s.evidence("EV-p2").await.expect("read").is_none());
     assert!(s.register_scan("nothing").await.expect("read").is_none());
+}
+
+/// A property of case numbers, over mixes that proptest draws: whatever cases of two
+/// departments, two classes and two years are opened at once (each in a commit of its own or
+/// several in one commit, all commits concurrently), every department, class and year is
+/// numbered 1..=n, no gap, no twin, and each signature says its unit, class, number and year.
+/// Its own departments, so the other tests see none of these cases.
+async fn numbering_holds_for_any_mix(
+    s: &SqlStore,
+    template: &okienko_store::Case,
+    event: &okienko_store::CaseEvent,
+) {
+    use okienko_store::{Case, CaseEvent, NewCase};
+    use proptest::strategy::{Strategy, ValueTree};
+    for (id, code) in [("dp0", "PA"), ("dp1", "PB")] {
+        let d = Department {
+            id: id.into(),
+            office_id: template.office_id.clone(),
+            code: code.into(),
+            name: code.into(),
+        };
+        s.create_department(&d, &ev("department.create"))
+            .await
+            .expect("dept");
+    }
+    // 6220, and a class the smaller list of the test after this one keeps.
+    const CLASSES: [&str; 2] = ["6220", "6221"];
+    // (department, class, year, commit group: 0 alone, 1..=3 together with its group)
+    let plans = proptest::collection::vec((0..2usize, 0..2usize, 0..2i64, 0..4usize), 1..40);
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    for trial in 0..8i64 {
+        let plan = plans.new_tree(&mut runner).expect("plan").current();
+        let year = |y: i64| 2100 + 2 * trial + y;
+        let mut alone = Vec::new();
+        let mut groups: Vec<Vec<NewCase>> = vec![Vec::new(); 4];
+        for (i, (d, k, y, g)) in plan.iter().enumerate() {
+            let id = format!("prop-{trial}-{i}");
+            let new = NewCase {
+                unit: ["PA", "PB"][*d].into(),
+                case: Case {
+                    id: id.clone(),
+                    department_id: format!("dp{d}"),
+                    jrwa: CLASSES[*k].into(),
+                    year: year(*y),
+                    register_entry_id: None,
+                    ..template.clone()
+                },
+                event: CaseEvent {
+                    id: format!("ev-{id}"),
+                    case_id: id,
+                    ..event.clone()
+                },
+                audit: ev("case.open"),
+            };
+            if *g == 0 {
+                alone.push(vec![new]);
+            } else {
+                groups[*g].push(new);
+            }
+        }
+        let commits: Vec<Vec<NewCase>> = alone
+            .into_iter()
+            .chain(groups.into_iter().filter(|g| !g.is_empty()))
+            .collect();
+        let opened: Vec<Case> = futures_join_all(commits.iter().map(|c| s.open_cases(c)))
+            .await
+            .into_iter()
+            .flat_map(|r| r.expect("opened"))
+            .collect();
+        assert_eq!(opened.len(), plan.len());
+        let mut by_key: std::collections::BTreeMap<(String, String, i64), Vec<i64>> =
+            Default::default();
+        for c in &opened {
+            let unit = if c.department_id == "dp0" { "PA" } else { "PB" };
+            assert_eq!(
+                c.signature,
+                format!("{unit}.{}.{}.{}", c.jrwa, c.number, c.year),
+                "{plan:?}"
+            );
+            by_key
+                .entry((c.department_id.clone(), c.jrwa.clone(), c.year))
+                .or_default()
+                .push(c.number);
+        }
+        for (key, mut numbers) in by_key {
+            numbers.sort();
+            assert_eq!(
+                numbers,
+                (1..=numbers.len() as i64).collect::<Vec<_>>(),
+                "{key:?} in {plan:?}"
+            );
+        }
+    }
 }
 
 /// The archive: closed cases in the order they closed, paged; a destruction list numbered
