@@ -928,8 +928,10 @@ async fn an_official_exports_a_services_submissions_as_csv_and_json_in_the_backg
             .text()
             .await
             .expect("text");
+        // Queued, unless the server's own runner (every half second) has made it already.
         assert!(
-            waiting.contains("queued") && waiting.contains("0 of 3 applications"),
+            (waiting.contains("queued") && waiting.contains("0 of 3 applications"))
+                || waiting.contains("3 of 3 applications"),
             "{waiting}"
         );
         okienko_services::jobs::run_once(s, 20)
