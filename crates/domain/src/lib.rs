@@ -2,6 +2,7 @@
 //! and the rules that decide things. No IO here, and no clock: time is always passed in.
 
 pub mod address;
+pub mod appointments;
 pub mod archive;
 pub mod audit;
 pub mod cases;

@@ -72,6 +72,16 @@ pub enum Action<'a> {
     PrepareDestruction { office_id: &'a str },
     /// Review a destruction list: the head (an admin of the office).
     ReviewDestruction { office_id: &'a str },
+    /// Define what of an office's services can be booked, where and when, and see the
+    /// queue's waiting times.
+    ManageAppointments { office_id: &'a str },
+    /// Serve a place's queue and see its appointments: at an office's department its
+    /// officials (and the office's in no department), at a post office its clerks.
+    ServePlace {
+        office_id: Option<&'a str>,
+        department_id: Option<&'a str>,
+        service_point_id: Option<&'a str>,
+    },
     /// Approve a reviewed destruction list: the office's archivist.
     ApproveDestruction { office_id: &'a str },
 }
@@ -157,9 +167,19 @@ pub fn allowed(actor: &Actor, action: Action<'_>) -> bool {
         }
         Action::ManageDepartments { office_id }
         | Action::ManageStaff { office_id }
-        | Action::ManageCatalogue { office_id } => {
+        | Action::ManageCatalogue { office_id }
+        | Action::ManageAppointments { office_id } => {
             platform || actor.has_in_office(Role::OfficeAdmin, office_id)
         }
+        Action::ServePlace {
+            office_id,
+            department_id,
+            service_point_id,
+        } => match (office_id, service_point_id) {
+            (Some(o), None) => department_id.is_some() && actor.works_in(o, department_id),
+            (None, Some(p)) => actor.has_at_point(Role::Clerk, p),
+            _ => false,
+        },
         Action::ViewServicePoint { service_point_id } => {
             platform || actor.has_at_point(Role::Clerk, service_point_id)
         }

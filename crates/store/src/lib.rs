@@ -5,6 +5,7 @@
 //! `OKIENKO_TEST_DATABASE_URL` is set.
 
 pub mod accounts;
+pub mod appointments;
 pub mod archive;
 pub mod audit;
 pub mod cases;
@@ -32,6 +33,9 @@ pub mod trusted;
 
 pub mod cache;
 pub use accounts::AccountStore;
+pub use appointments::{
+    Appointment, AppointmentStore, NewHold, NewSlot, QueueTicket, Schedule, Slot, Taken, WaitDay,
+};
 pub use archive::{ArchiveStore, ArchiveTransfer, DestructionItem, DestructionList};
 pub use audit::AuditStore;
 pub use cases::{
@@ -64,10 +68,10 @@ pub use trusted::TrustedStore;
 /// import).
 pub mod prelude {
     pub use crate::{
-        AccountStore, ArchiveStore, AuditStore, CaseStore, CatalogueStore, CounterStore,
-        DeliveryStore, FormsStore, JobStore, LogStore, MailboxStore, NoticeStore, OrgStore,
-        PaperStore, PaymentsStore, PlaceStore, ScanStore, SearchStore, SettingsStore, Store,
-        SubstituteStore, TaskStore, TrustedStore,
+        AccountStore, AppointmentStore, ArchiveStore, AuditStore, CaseStore, CatalogueStore,
+        CounterStore, DeliveryStore, FormsStore, JobStore, LogStore, MailboxStore, NoticeStore,
+        OrgStore, PaperStore, PaymentsStore, PlaceStore, ScanStore, SearchStore, SettingsStore,
+        Store, SubstituteStore, TaskStore, TrustedStore,
     };
 }
 pub use sql::{Backend, SqlStore};
@@ -143,6 +147,7 @@ pub trait Store:
     + ScanStore
     + SubstituteStore
     + TaskStore
+    + AppointmentStore
     + Send
     + Sync
 {

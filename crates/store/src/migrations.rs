@@ -208,4 +208,9 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "blob_garbage",
         sql: include_str!("../migrations/0040_blob_garbage.sql"),
     },
+    Migration {
+        version: 41,
+        name: "appointments",
+        sql: include_str!("../migrations/0041_appointments.sql"),
+    },
 ];

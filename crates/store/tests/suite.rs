@@ -3790,3 +3790,234 @@ async fn documents_in_a_case(s: &SqlStore, event: &okienko_store::CaseEvent) {
     assert_eq!(versions[0].author_name, "User u1");
     assert_eq!(s.documents("c00").await.expect("list").len(), 1);
 }
+
+#[tokio::test]
+async fn appointments_are_never_overbooked_and_expired_holds_free_their_place() {
+    use okienko_store::{Appointment, NewHold, PublicService, Schedule, Taken};
+    let stores = fresh_stores().await;
+    for f in &stores {
+        let s = &f.store;
+        let office = Office {
+            id: "o1".into(),
+            name: "Urząd".into(),
+            nip: "5260001246".into(),
+            regon: "123456785".into(),
+            street: "Rynek 1".into(),
+            postal_code: "00-001".into(),
+            city: "Przykładowo".into(),
+            created_at: 1,
+        };
+        s.create_office(&office, &ev("office.create"))
+            .await
+            .expect("office");
+        let service = PublicService {
+            id: "sv1".into(),
+            office_id: "o1".into(),
+            code: "A".into(),
+            name_folded: "dowod".into(),
+            spec: "{}".into(),
+            search: "dowod".into(),
+            tags: String::new(),
+            created_at: 1,
+            updated_at: 1,
+            form_version: None,
+        };
+        s.save_services(&[service], &ev("catalogue.import"))
+            .await
+            .expect("service");
+        let schedule = Schedule {
+            id: "sc1".into(),
+            office_id: "o1".into(),
+            service_id: "sv1".into(),
+            place_kind: "department".into(),
+            place_id: "d1".into(),
+            place_name: "Wydział".into(),
+            place_address: "Rynek 1".into(),
+            spec: "{}".into(),
+            slots_until: "2100-01-10".into(),
+            created_at: 1,
+            updated_at: 1,
+        };
+        // 10 slots of 2 places: 20 places.
+        let hour = 3_600_000i64;
+        let slots: Vec<_> = (0..10)
+            .map(|i| (format!("sl{i}"), 10 * hour + i * hour, 11 * hour + i * hour))
+            .collect();
+        s.save_schedule(&schedule, &slots, 2, 0, &ev("appointments.schedule"))
+            .await
+            .expect("schedule");
+        // 500 people, each asks for a place in one of the slots, all at once.
+        for i in 0..500 {
+            s.create_user(
+                &user(&format!("p{i}"), &format!("p{i}@x.pl")),
+                &[],
+                &ev("user.create"),
+            )
+            .await
+            .expect("user");
+        }
+        let now = 1_000i64;
+        let hold = |i: usize, at: i64| NewHold {
+            appointment: Appointment {
+                id: format!("a{i}-{at}"),
+                code: format!("C{i:05}{}", at % 97),
+                slot_id: format!("sl{}", i % 10),
+                schedule_id: "sc1".into(),
+                service_id: "sv1".into(),
+                user_id: format!("p{i}"),
+                status: "held".into(),
+                place_until: Some(at + 600_000),
+                starts_at: 10 * hour + (i % 10) as i64 * hour,
+                created_at: at,
+                ..Default::default()
+            },
+            max_active: 2,
+            audit: ev("appointment.hold"),
+        };
+        let answers = futures_join_all((0..500).map(|i| {
+            let h = hold(i, now);
+            async move { s.take_places(std::slice::from_ref(&h), now).await }
+        }))
+        .await;
+        let mut yes = 0;
+        for a in &answers {
+            match a.as_ref().expect("answered").as_slice() {
+                [Taken::Yes] => yes += 1,
+                [Taken::Full] => {}
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+        assert_eq!(yes, 20, "exactly the 20 places are taken");
+        for i in 0..10 {
+            let slot = s
+                .slot(&format!("sl{i}"))
+                .await
+                .expect("read")
+                .expect("slot");
+            assert_eq!((slot.taken, slot.capacity), (2, 2));
+        }
+        let n: i64 = sqlx::query("SELECT COUNT(*) AS n FROM appointments")
+            .fetch_one(s.raw_pool())
+            .await
+            .expect("count")
+            .try_get("n")
+            .expect("n");
+        assert_eq!(n, 20);
+        // Ten minutes later the holds have expired: a new hold takes the place of one of them.
+        let later = now + 600_001;
+        let fresh = NewHold {
+            appointment: Appointment {
+                user_id: "p499".into(),
+                id: "late".into(),
+                code: "LATE0001".into(),
+                ..hold(499, later).appointment
+            },
+            ..hold(499, later)
+        };
+        assert_eq!(
+            s.take_places(&[fresh], later).await.expect("late hold"),
+            [Taken::Yes]
+        );
+        // The sweep frees all other expired holds; confirming an expired hold fails.
+        let freed = s.release_places(later).await.expect("sweep");
+        assert!(freed >= 18, "freed {freed}");
+        let held = answers
+            .iter()
+            .enumerate()
+            .find(|(_, a)| matches!(a.as_ref().map(Vec::as_slice), Ok([Taken::Yes])))
+            .map(|(i, _)| format!("a{i}-{now}"))
+            .expect("a hold");
+        assert!(!s
+            .confirm_appointment(&held, later, &ev("appointment.confirm"))
+            .await
+            .expect("confirm"));
+        let total: i64 =
+            sqlx::query("SELECT CAST(SUM(taken) AS BIGINT) AS n FROM appointment_slots")
+                .fetch_one(s.raw_pool())
+                .await
+                .expect("sum")
+                .try_get("n")
+                .expect("n");
+        assert_eq!(total, 1, "only the late hold keeps a place");
+        // Hoarding: one person, three holds of the same service, two allowed.
+        let mine = |k: usize| NewHold {
+            appointment: Appointment {
+                id: format!("m{k}"),
+                code: format!("MINE000{k}"),
+                slot_id: format!("sl{k}"),
+                user_id: "p0".into(),
+                place_until: None,
+                status: "booked".into(),
+                ..hold(0, later).appointment
+            },
+            ..hold(0, later)
+        };
+        assert_eq!(
+            s.take_places(&[mine(1), mine(2), mine(3)], later)
+                .await
+                .expect("mine"),
+            [Taken::Yes, Taken::Yes, Taken::TooMany]
+        );
+        // Cancelled: the place comes back at its release time, not before.
+        assert!(s
+            .cancel_appointment("m1", later, later + 300_000, &ev("appointment.cancel"))
+            .await
+            .expect("cancel"));
+        assert_eq!(s.release_places(later + 1).await.expect("sweep"), 0);
+        assert_eq!(s.release_places(later + 300_000).await.expect("sweep"), 1);
+        // Moved: the new slot's place is taken, the old one freed.
+        assert_eq!(
+            s.move_appointment("m2", "sl5", later, &ev("appointment.move"))
+                .await
+                .expect("move"),
+            Taken::Yes
+        );
+        let moved = s.appointment("m2").await.expect("read").expect("there");
+        assert_eq!((moved.slot_id.as_str(), moved.sequence), ("sl5", 1));
+        assert_eq!(s.slot("sl2").await.expect("r").expect("s").taken, 0);
+        // The queue: a check-in and a walk-in are numbered in the database, called in turn.
+        let t1 = s
+            .check_in_appointment("m2", "department:d1", "2100-01-01", later)
+            .await
+            .expect("check in")
+            .expect("ticket");
+        assert!(s
+            .check_in_appointment("m2", "department:d1", "2100-01-01", later)
+            .await
+            .expect("again")
+            .is_none());
+        let t2 = s
+            .walk_in("department:d1", "2100-01-01", None, later + 1)
+            .await
+            .expect("walk in");
+        assert_eq!((t1.label.as_str(), t2.label.as_str()), ("A001", "B002"));
+        let called = s
+            .call_next(
+                "department:d1",
+                "2100-01-01",
+                "p1",
+                "3",
+                later + 60_000,
+                &ev("queue.call"),
+            )
+            .await
+            .expect("call")
+            .expect("a ticket");
+        assert_eq!(called.id, t1.id);
+        assert!(s
+            .finish_ticket(&called.id, "no-show", later + 61_000, &ev("queue.finish"))
+            .await
+            .expect("finish"));
+        assert_eq!(
+            s.no_shows_of("p0", 0).await.expect("no-shows"),
+            [moved.starts_at]
+        );
+        let days = s
+            .wait_days("department:d1", "2100-01-01")
+            .await
+            .expect("waits");
+        assert_eq!((days[0].called, days[0].max_wait_ms), (1, 60_000));
+        verify(s).await.expect("audit chain intact");
+    }
+    drop_all(stores).await;
+}

@@ -4,6 +4,7 @@
 //! beside the writer); PostgreSQL uses one pool for both.
 
 mod accounts;
+mod appointments;
 mod archive;
 mod audit;
 mod cases;
