@@ -15,7 +15,8 @@ To look at other pages while working on them (PNGs go to /tmp/look, not into the
 
 LOGIN is a demo account (e.g. jan.kowalski@okienko.test; staff get their one-time code);
 add ?lang=en to a path for another language. `{office}` becomes LOGIN's office, `{entry}` a paper
-letter LOGIN registers in its register (an OR official). `{case}` in a path becomes a case that LOGIN (an
+letter LOGIN registers in its register (an OR official); `{service}` the demo's bookable service,
+`{place}` the first place whose queue LOGIN serves. `{case}` in a path becomes a case that LOGIN (an
 official of OR) opens first, with two more, given places (the map pages have something to show);
 extra arguments before --look go to `okienko demo` (e.g. --map-tiles URL).
 """
@@ -145,7 +146,17 @@ def look(b, base, login, paths):
         paths = [p.replace("{case}", case) for p in paths]
     if token:
         time.sleep(31)  # the next one-time code: each is used once
+    if any("{service}" in p for p in paths):
+        # The demo's bookable service: the certificate of registered residence.
+        found = call("GET", base + "/api/v1/services?q=zaswiadczenie+o+zameldowaniu")
+        paths = [p.replace("{service}", found["items"][0]["id"]) for p in paths]
     sign_in(b, base, login)
+    if any("{place}" in p for p in paths):
+        # The first place LOGIN serves (an official's department, a clerk's post office).
+        b.go(base + "/calendar")
+        place = b.script("return document.querySelector(\"a[href$='/queue']\").getAttribute('href')"
+                         ).split("/")[2]
+        paths = [p.replace("{place}", place) for p in paths]
     if any(k in p for p in paths for k in ("{office}", "{entry}")):
         # The office whose register the work list links to.
         b.go(base + "/cases")

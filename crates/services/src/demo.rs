@@ -169,6 +169,7 @@ pub async fn seed(s: &Services) -> Result<String, DomainError> {
     crate::catalogue::demo::seed(s, &office).await?;
     crate::forms::demo::seed(s, &office.id).await?;
     crate::cases::demo::seed(s, &office.id).await?;
+    crate::appointments::demo::seed(s, &office.id).await?;
     Ok(office.id)
 }
 

@@ -15,7 +15,10 @@ pub fn backoff_ms(attempt: i64) -> i64 {
 /// that dies mid-round leaves only the jobs it had not finished to be claimed again once their
 /// lease ends. Returns how many ran.
 pub async fn run_once(s: &Services, limit: i64) -> anyhow::Result<usize> {
-    let notices = crate::notices::send_due(s, limit).await?;
+    let notices = crate::notices::send_due(s, limit).await?
+        + s.appointment_sweep()
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
     let now = s.now_ms();
     let jobs = s.store.claim_jobs(now, 60_000, limit).await?;
     let n = jobs.len();

@@ -2,6 +2,7 @@
 //! `okienko-web` call these; nothing here knows HTTP.
 
 pub mod accounts;
+pub mod appointments;
 pub mod batch;
 pub mod blobs;
 pub mod cases;
@@ -64,6 +65,8 @@ pub struct Services {
     pub payments: Arc<payments::Provider>,
     /// Opens cases in group commits.
     pub cases: cases::CaseOpener,
+    /// Takes places in appointment slots in group commits.
+    pub places: appointments::PlaceTaker,
 }
 
 impl Services {

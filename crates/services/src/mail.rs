@@ -24,11 +24,22 @@ pub struct Mailer {
     pub from: String,
 }
 
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Default)]
 pub struct Email {
     pub to: String,
     pub subject: String,
     pub body: String,
+    /// Files sent with the text (an appointment's `.ics`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<EmailFile>,
+}
+
+/// A file sent with an email: its name, its media type and its text.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Default)]
+pub struct EmailFile {
+    pub name: String,
+    pub content_type: String,
+    pub text: String,
 }
 
 pub const JOB_KIND: &str = "email";
@@ -217,10 +228,22 @@ impl Mailer {
                         .to
                         .parse()
                         .map_err(|e| Sent::No(anyhow::Error::from(e)))?)
-                    .subject(email.subject.clone())
-                    .header(ContentType::TEXT_PLAIN)
-                    .body(email.body.clone())
-                    .map_err(|e| Sent::No(e.into()))?;
+                    .subject(email.subject.clone());
+                let msg = if email.attachments.is_empty() {
+                    msg.header(ContentType::TEXT_PLAIN).body(email.body.clone())
+                } else {
+                    use lettre::message::{Attachment, MultiPart, SinglePart};
+                    let mut parts =
+                        MultiPart::mixed().singlepart(SinglePart::plain(email.body.clone()));
+                    for f in &email.attachments {
+                        let kind = ContentType::parse(&f.content_type)
+                            .map_err(|e| Sent::No(anyhow::anyhow!("{e}")))?;
+                        parts = parts
+                            .singlepart(Attachment::new(f.name.clone()).body(f.text.clone(), kind));
+                    }
+                    msg.multipart(parts)
+                }
+                .map_err(|e| Sent::No(e.into()))?;
                 smtp_send(host, *port, &msg, hand_over).await?;
             }
             Transport::Outbox(dir) => {
@@ -229,7 +252,7 @@ impl Mailer {
                     .map_err(|e| Sent::No(e.into()))?;
                 // Named by the job: tried again, it is the same file.
                 let name = format!("{job_id}.eml");
-                let text = format!(
+                let mut text = format!(
                     "Message-ID: {}\nFrom: {}\nTo: {}\nSubject: {}\n\n{}\n",
                     self.message_id(job_id),
                     self.from,
@@ -237,6 +260,12 @@ impl Mailer {
                     email.subject,
                     email.body
                 );
+                for f in &email.attachments {
+                    text.push_str(&format!(
+                        "\n--- {} ({}) ---\n{}\n",
+                        f.name, f.content_type, f.text
+                    ));
+                }
                 tokio::fs::write(dir.join(&name), text.as_bytes())
                     .await
                     .map_err(|e| Sent::No(e.into()))?;

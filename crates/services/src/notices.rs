@@ -27,6 +27,7 @@ pub async fn send_due(s: &Services, limit: i64) -> anyhow::Result<usize> {
                     .unwrap_or(okienko_i18n::Lang::Pl);
                 let link = format!("{}/mailboxes", s.base_url);
                 Email {
+                    attachments: Vec::new(),
                     to: u.email,
                     subject: lang.t_count("mail-new-messages-subject", d.pending, &[]),
                     body: lang.t_count("mail-new-messages-body", d.pending, &[("link", &link)]),

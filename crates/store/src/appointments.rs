@@ -192,9 +192,11 @@ pub trait AppointmentStore: Send + Sync {
     /// `limit`.
     async fn due_reminders(&self, from: Millis, to: Millis, limit: i64)
         -> Result<Vec<Appointment>>;
-    /// Marks a reminder sent and queues its email job (`payload` of kind `kind`) in the same
-    /// commit; false when another instance sent it.
-    async fn remind(&self, id: &str, kind: &str, payload: &str, now: Millis) -> Result<bool>;
+    /// Marks a reminder sent and queues its email job (`(kind, payload)`, if any) in the
+    /// same commit; false when another instance sent it.
+    async fn remind(&self, id: &str, job: Option<(&str, &str)>, now: Millis) -> Result<bool>;
+    /// Marks a booked appointment not shown; false if it was not booked (any more).
+    async fn mark_no_show(&self, id: &str, now: Millis, audit: &AuditEvent) -> Result<bool>;
     /// When a person's bookings were marked not shown, since `since`.
     async fn no_shows_of(&self, user_id: &str, since: Millis) -> Result<Vec<Millis>>;
     /// Checks a booked appointment in: it gets the place's next number of the day. `None`

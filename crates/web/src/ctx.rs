@@ -125,6 +125,15 @@ impl Ctx {
                 if !out.iter().any(|(h, _)| h == "/cases") {
                     out.push(("/cases".into(), self.t("cases-title")));
                 }
+                if !out.iter().any(|(h, _)| h == "/calendar") {
+                    out.push(("/calendar".into(), self.t("nav-calendar")));
+                }
+            }
+            if let (Some(o), Role::OfficeAdmin) = (&g.office_id, g.role) {
+                let href = format!("/offices/{o}/appointments");
+                if !out.iter().any(|(h, _)| *h == href) {
+                    out.push((href, self.t("appt-admin-title")));
+                }
             }
             let archive_hand = matches!(g.role, Role::OfficeAdmin | Role::Archivist)
                 || (g.role == Role::Official && g.department_id.is_none());
@@ -149,10 +158,14 @@ impl Ctx {
                 if !out.iter().any(|(h, _)| h == "/counter/cash-report") {
                     out.push(("/counter/cash-report".into(), self.t("cash-report")));
                 }
+                if !out.iter().any(|(h, _)| h == "/calendar") {
+                    out.push(("/calendar".into(), self.t("nav-calendar")));
+                }
             }
         }
         out.push(("/mailboxes".into(), self.t("nav-mailbox")));
         out.push(("/submissions".into(), self.t("nav-submissions")));
+        out.push(("/appointments".into(), self.t("nav-appointments")));
         out.push(("/trusted-profile".into(), self.t("nav-trusted-profile")));
         out.push(("/account".into(), self.t("nav-account")));
         out.push(("/account/data-tracker".into(), self.t("nav-tracker")));

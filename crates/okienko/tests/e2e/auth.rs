@@ -608,6 +608,7 @@ async fn email_goes_out_over_real_smtp() {
     // handed over, its lease run out): claimed again, it counts as sent and is not sent twice.
     let s = &t.services;
     let email = okienko_services::mail::Email {
+        attachments: Vec::new(),
         to: "handed@example.pl".into(),
         subject: "Handed over once".into(),
         body: "Once.".into(),

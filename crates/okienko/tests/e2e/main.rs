@@ -6,6 +6,7 @@
 
 mod common;
 
+mod appointments;
 mod archive;
 mod auth;
 mod browser;

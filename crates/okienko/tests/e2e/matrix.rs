@@ -126,6 +126,15 @@ const CASE_WORKERS: &[Who] = &[Who::OfficeAdmin, Who::OfficialOr, Who::OfficialG
 /// An OR department case: its officials and the office admin.
 const OR_CASE: &[Who] = &[Who::OfficeAdmin, Who::OfficialOr];
 const ADMIN1: &[Who] = &[Who::OfficeAdmin];
+/// Everyone who works for an office or a post office.
+const STAFF: &[Who] = &[
+    Who::PlatformAdmin,
+    Who::OfficeAdmin,
+    Who::OfficialOr,
+    Who::OfficialGk,
+    Who::Clerk,
+    Who::OtherOfficial,
+];
 const ANY_OFFICIAL: &[Who] = &[
     Who::OfficeAdmin,
     Who::OfficialOr,
@@ -317,6 +326,44 @@ pub(crate) fn table() -> Vec<Row> {
         r("GET", "/api/v1/tasks/{id}", CASE_WORKERS, 200),
         r("POST", "/api/v1/tasks/{id}/answer", ALL_SIGNED_IN, 422),
         r("POST", "/api/v1/tasks/{id}/cancel", OR_CASE, 200),
+        public("GET", "/services/{id}/appointments", 200),
+        r("GET", "/appointments", ALL_SIGNED_IN, 200),
+        r("POST", "/appointments/hold", ALL_SIGNED_IN, 422),
+        r("GET", "/appointments/{id}", JAN, 200),
+        r("POST", "/appointments/{id}/confirm", JAN, 303),
+        r("POST", "/appointments/{id}/cancel", JAN, 303),
+        r("POST", "/appointments/{id}/move", JAN, 422),
+        r("GET", "/appointments/{id}/ics", JAN, 200),
+        r("GET", "/offices/{id}/appointments", OFFICE1_MANAGERS, 200),
+        r("POST", "/offices/{id}/appointments", OFFICE1_MANAGERS, 422),
+        public("GET", "/places/{key}/kiosk", 200),
+        public("POST", "/places/{key}/kiosk/check-in", 422),
+        public("POST", "/places/{key}/kiosk/walk-in", 303),
+        public("GET", "/places/{key}/tickets/{id}", 200),
+        public("GET", "/places/{key}/display", 200),
+        r("GET", "/places/{key}/queue", &[Who::OfficialOr], 200),
+        r("POST", "/places/{key}/queue/call", &[Who::OfficialOr], 422),
+        r(
+            "POST",
+            "/places/{key}/queue/{id}/finish",
+            &[Who::OfficialOr],
+            303,
+        ),
+        r(
+            "POST",
+            "/places/{key}/appointments/{id}/no-show",
+            &[Who::OfficialOr],
+            409,
+        ),
+        r("GET", "/calendar", STAFF, 200),
+        r("POST", "/calendar/feed", STAFF, 200),
+        r("POST", "/calendar/feed/revoke", STAFF, 303),
+        public("GET", "/calendar/feed/{token}", 404),
+        public("GET", "/api/v1/appointments/slots", 422),
+        r("GET", "/api/v1/appointments", ALL_SIGNED_IN, 200),
+        r("POST", "/api/v1/appointments", ALL_SIGNED_IN, 422),
+        r("GET", "/api/v1/appointments/agenda", ALL_SIGNED_IN, 200),
+        r("DELETE", "/api/v1/appointments/{id}", JAN, 204),
         // Substitutes: the office's list for those who work its cases; nothing chosen:
         // refused. A fresh coming one of Anna's (Piotr substitutes): she or the head cancels.
         r("GET", "/offices/{id}/substitutes", CASE_WORKERS, 200),
@@ -790,6 +837,8 @@ pub(crate) struct World {
     token: String,
     /// A finished export of the service's submissions.
     export: String,
+    /// The place where the service is booked (the OR department).
+    place: String,
 }
 
 /// Sends a fresh paper letter from the office to an address Kasia's post office serves and
@@ -1037,7 +1086,16 @@ pub(crate) async fn world() -> World {
     okienko_services::jobs::run_once(s, 20)
         .await
         .expect("the export job");
+    let schedule = s
+        .store
+        .schedules(&office1, Some(&service))
+        .await
+        .expect("schedules")
+        .pop()
+        .expect("the demo offers ZAM-1");
+    let place = okienko_services::appointments::Place::of(&schedule).key();
     World {
+        place,
         export,
         token,
         draft,
@@ -1073,6 +1131,33 @@ pub(crate) async fn fresh_task(t: &TestServer) -> String {
         .await
         .expect("task")
         .id
+}
+
+/// Jan's fresh appointment for the demo's bookable service (his others cancelled first, so
+/// that the limit per person holds): held for `held`, else booked.
+async fn fresh_appointment(w: &World, held: bool) -> String {
+    let s = &w.t.services;
+    let jan = crate::common::principal(&w.t, "jan.kowalski@okienko.test").await;
+    for v in s.my_appointments(&jan, "pl").await.expect("mine") {
+        if v.may_change || v.may_confirm {
+            s.cancel_appointment(&jan, &v.appointment.id)
+                .await
+                .expect("cancel");
+        }
+    }
+    let today = s.local_today();
+    let slot = s
+        .free_slots(&w.service, today, today + time::Duration::days(30))
+        .await
+        .expect("slots")
+        .into_iter()
+        .find(|x| x.taken < x.capacity)
+        .expect("a free slot");
+    if held {
+        s.hold_slot(&jan, &slot.id).await.expect("hold").id
+    } else {
+        s.book_slot(&jan, &slot.id).await.expect("book").id
+    }
 }
 
 /// A substitution of Anna's by Piotr for one day `n` days on (each its own day, so none
@@ -1264,6 +1349,26 @@ pub(crate) async fn concrete(w: &World, route: &str, n: usize) -> String {
     } else if route.starts_with("/tasks/") || route.starts_with("/api/v1/tasks/") {
         fresh = fresh_task(&w.t).await;
         &fresh
+    } else if route.starts_with("/appointments/")
+        || route.starts_with("/api/v1/appointments/")
+        || route.contains("/no-show")
+    {
+        fresh = fresh_appointment(w, route.ends_with("/confirm")).await;
+        &fresh
+    } else if route.starts_with("/places/") {
+        // A walk-in ticket, called to Anna's desk where it is finished.
+        let t = s.kiosk_walk_in(&w.place, None).await.expect("a ticket");
+        if route.ends_with("/finish") {
+            let anna = crate::common::principal(&w.t, "anna.nowak@okienko.test").await;
+            while s
+                .call_next(&anna, &w.place, "1")
+                .await
+                .expect("called")
+                .is_some_and(|c| c.id != t.id)
+            {}
+        }
+        fresh = t.id;
+        &fresh
     } else if route.starts_with("/substitutes/") || route.starts_with("/api/v1/substitutes/") {
         fresh = fresh_substitute(&w.t, n).await;
         &fresh
@@ -1302,7 +1407,8 @@ pub(crate) async fn concrete(w: &World, route: &str, n: usize) -> String {
         .replace("{template}", "x")
         .replace("{name}", "marker-icon.png")
         .replace("{token}", &w.token)
-        .replace("{address}", &w.office_mailbox);
+        .replace("{address}", &w.office_mailbox)
+        .replace("{key}", &w.place);
     if path.contains("{dept}") {
         let d = Department {
             id: format!("dept-{n}"),

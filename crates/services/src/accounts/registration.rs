@@ -32,6 +32,7 @@ impl Services {
                 let link = format!("{}/password/forgot", self.base_url);
                 let (subject, body) = texts.account_exists(&link);
                 let mail = Email {
+                    attachments: Vec::new(),
                     to: email.as_str().to_string(),
                     subject,
                     body,
@@ -178,6 +179,7 @@ impl Services {
             .queue(
                 self.store.as_ref(),
                 &Email {
+                    attachments: Vec::new(),
                     to: email.to_string(),
                     subject,
                     body,
@@ -308,6 +310,7 @@ impl Services {
         let sep = if path.contains('?') { '&' } else { '?' };
         let (subject, body) = compose(&format!("{}{path}{sep}token={token}", self.base_url));
         let email = Email {
+            attachments: Vec::new(),
             to: user.email.clone(),
             subject,
             body,

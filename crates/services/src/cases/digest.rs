@@ -80,6 +80,7 @@ impl Services {
                 .and_then(Lang::parse)
                 .unwrap_or(Lang::Pl);
             let email = crate::mail::Email {
+                attachments: Vec::new(),
                 to: user.email,
                 subject: lang.t_args(
                     "mail-case-digest-subject",

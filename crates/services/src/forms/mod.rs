@@ -349,6 +349,7 @@ impl Services {
                 .unwrap_or_default();
             let link = format!("{}/drafts/{}", self.base_url, d.id);
             let email = crate::mail::Email {
+                attachments: Vec::new(),
                 to: user.email,
                 subject: lang.t_args("mail-draft-subject", &[("service", &service)]),
                 body: lang.t_args("mail-draft-body", &[("service", &service), ("link", &link)]),

@@ -625,14 +625,14 @@ impl crate::AppointmentStore for SqlStore {
         .await
     }
 
-    async fn remind(&self, id: &str, kind: &str, payload: &str, now: Millis) -> Result<bool> {
+    async fn remind(&self, id: &str, job: Option<(&str, &str)>, now: Millis) -> Result<bool> {
         let mut tx = self.writer.begin().await?;
         let n = sqlx::query("UPDATE appointments SET reminded = 1 WHERE id = $1 AND reminded = 0")
             .bind(id)
             .execute(&mut *tx)
             .await?
             .rows_affected();
-        if n == 1 {
+        if let (1, Some((kind, payload))) = (n, job) {
             sqlx::query(
                 "INSERT INTO jobs (id, kind, payload, run_at, attempts, max_attempts, created_at) \
                  VALUES ($1, $2, $3, $4, 0, 8, $4)",
@@ -646,6 +646,20 @@ impl crate::AppointmentStore for SqlStore {
         }
         tx.commit().await?;
         Ok(n == 1)
+    }
+
+    async fn mark_no_show(&self, id: &str, now: Millis, audit: &AuditEvent) -> Result<bool> {
+        let q = sqlx::query(
+            "UPDATE appointments SET status = 'no-show', updated_at = $2 WHERE id = $1 \
+             AND status = 'booked'",
+        )
+        .bind(id)
+        .bind(now);
+        match self.exec_audited(q, audit).await {
+            Ok(()) => Ok(true),
+            Err(StoreError::NotFound) => Ok(false),
+            Err(e) => Err(e),
+        }
     }
 
     async fn no_shows_of(&self, user_id: &str, since: Millis) -> Result<Vec<Millis>> {

@@ -2,6 +2,7 @@
 //! Authentication is a bearer token from `POST /api/v1/auth/token`; errors are problem+json.
 
 mod accounts;
+mod appointments;
 mod archive;
 mod cases;
 mod cash;
@@ -55,6 +56,7 @@ pub fn routes() -> Router<State> {
         .merge(scans::routes())
         .merge(substitutes::routes())
         .merge(tasks::routes())
+        .merge(appointments::routes())
         .route("/api/{*rest}", axum::routing::any(not_found))
 }
 
@@ -92,6 +94,7 @@ pub fn document() -> Document {
         scans::Doc::openapi(),
         substitutes::Doc::openapi(),
         tasks::Doc::openapi(),
+        appointments::Doc::openapi(),
     ] {
         doc.merge(part);
     }

@@ -179,6 +179,8 @@ struct ServicePage<'a> {
     no_mailbox: bool,
     /// The service has an electronic form: the start button starts filling it.
     form: bool,
+    /// The service can be booked at some place.
+    bookable: bool,
 }
 
 async fn service(
@@ -192,8 +194,15 @@ async fn service(
         .await
         .map_err(err(&ctx))?;
     let form = e.form_version.is_some();
+    let bookable = !state
+        .services
+        .service_schedules(&id, ctx.lang.code())
+        .await
+        .map_err(err(&ctx))?
+        .is_empty();
     Ok(render(&ServicePage {
         form,
+        bookable,
         s: shown(&ctx, &e),
         no_mailbox: q.get("mailbox").is_some_and(|m| m == "none") && ctx.principal.is_some(),
         ctx: &ctx,

@@ -4,6 +4,7 @@
 pub mod about;
 mod account;
 mod admin;
+mod appointments;
 mod archive;
 mod cases;
 mod cash;
@@ -86,6 +87,7 @@ pub fn routes() -> Router<State> {
         .merge(scans::routes())
         .merge(substitutes::routes())
         .merge(tasks::routes())
+        .merge(appointments::routes())
         .merge(decisions::routes())
         .merge(documents::routes())
 }

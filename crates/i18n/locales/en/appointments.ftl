@@ -1,0 +1,229 @@
+appt-book-title = Book an appointment
+appt-book-intro = Choose a day with free places, then a time. We hold the time for you for 10 minutes so that you can confirm it.
+appt-none-offered = This matter cannot be booked online yet. Ask at the office.
+appt-where = Where
+appt-months = Months
+appt-month-prev = ← Previous month
+appt-month-next = Next month →
+appt-month-caption = Days of the month with the number of free places
+appt-day-mon = Monday
+appt-day-tue = Tuesday
+appt-day-wed = Wednesday
+appt-day-thu = Thursday
+appt-day-fri = Friday
+appt-day-sat = Saturday
+appt-day-sun = Sunday
+appt-dshort-mon = Mon
+appt-dshort-tue = Tue
+appt-dshort-wed = Wed
+appt-dshort-thu = Thu
+appt-dshort-fri = Fri
+appt-dshort-sat = Sat
+appt-dshort-sun = Sun
+appt-free-n = free: { $n }
+appt-full = full
+appt-day-full = There are no free places left on this day. Choose another day.
+appt-pick-day = Choose a day in the calendar above.
+appt-pick-time = Time
+appt-hold = Hold this time
+appt-hold-hint = On the next page you check the details and confirm the appointment.
+appt-move-here = Move the appointment to this time
+appt-sign-in = Sign in to book an appointment
+appt-restricted = After three missed appointments you cannot book online until { $until }. You can still have your matter dealt with at the office without booking ahead.
+appt-mine = My appointments
+appt-mine-intro = Appointments booked at offices and post offices. Book a new one from the service's page.
+appt-mine-none = You have no appointments.
+appt-when = When
+appt-service = Matter
+appt-place = Place
+appt-status = Status
+appt-person = Who
+appt-actions = Actions
+appt-status-held = Waiting for confirmation
+appt-status-booked = Booked
+appt-status-cancelled = Cancelled
+appt-status-checked-in = Checked in
+appt-status-done = Dealt with
+appt-status-no-show = Did not come
+appt-booked-title = Appointment booked
+appt-code = Appointment code
+appt-held-until = This time is held for you until { $time }. Confirm it, or it goes back to the free ones.
+appt-bring = Bring with you
+appt-confirm = Confirm the appointment
+appt-release = Give up this time
+appt-book-again = Choose another time
+appt-ics = Download the appointment for your calendar (.ics)
+appt-kiosk-hint = At the place, type the code at the kiosk to get your ticket number.
+appt-move = Change the time
+appt-cancel = Cancel the appointment
+appt-cancel-confirm = Cancel the appointment?
+appt-cancel-confirm-detail = Someone else will get the place. If you want to come, you book again.
+appt-cancel-confirm-yes = Yes, cancel the appointment
+notice-appt-booked = Appointment booked. We sent an email with the confirmation and a calendar file.
+notice-appt-cancelled = Appointment cancelled.
+notice-appt-moved = Time changed. We sent an email with the new time.
+notice-appt-schedule-saved = Saved. The free times are now visible to residents.
+notice-appt-no-show = Recorded as not come.
+notice-queue-called = The next number was called.
+notice-queue-empty = Nobody is waiting.
+notice-queue-finished = Saved.
+appt-admin-title = Appointments and queue
+appt-admin-intro = Which matters residents can book, where and when. Public holidays are left out for you.
+appt-admin-offered = Matters that can be booked
+appt-admin-none = No matter can be booked yet.
+appt-admin-hours = Opening hours
+appt-admin-hours-hint = For example 08:00-12:00, 13:00-16:00. Empty: closed that day.
+appt-admin-slots = Appointments
+appt-admin-slot-line = { $minutes } min each, { $people } at a time, { $days } days ahead
+appt-admin-links = At the place
+appt-admin-new = Add or change
+appt-admin-new-hint = The same matter at the same place replaces its settings; booked appointments stay.
+appt-admin-slot-minutes = Length of an appointment (minutes)
+appt-admin-capacity = People at a time
+appt-admin-horizon = How many days ahead people can book
+appt-admin-max-active = Appointments one person may have for this matter
+appt-admin-release = Minutes before a cancelled time is free again
+appt-admin-closures = Closed days
+appt-admin-closures-hint = Besides public holidays: dates YYYY-MM-DD, one per line.
+appt-admin-save = Save
+appt-waits = Waiting times
+appt-waits-none = Nobody has been called yet.
+appt-waits-day = Day
+appt-waits-called = Called
+appt-waits-mean = Mean (h:min)
+appt-waits-max = Longest (h:min)
+appt-kiosk = Kiosk
+appt-kiosk-title = Take a ticket
+appt-kiosk-booked = I have an appointment
+appt-kiosk-code-hint = 8 characters from the email or the appointment's page, e.g. ABCD-EFGH.
+appt-check-in = Check in
+appt-kiosk-walk-in = Without an appointment
+appt-kiosk-other = Another matter
+appt-take-ticket = Take a ticket
+appt-ticket = Number
+appt-ticket-booked = Welcome. You have checked in for your appointment.
+appt-ticket-walk-in = Welcome. Wait until your number appears on the screen.
+appt-ticket-ahead = Ahead of you: { $n }
+appt-ticket-called = Please go to desk { $desk }
+appt-ticket-watch = Watch the screen in the waiting room.
+appt-ticket-done = Done
+appt-display = Waiting room screen
+appt-display-title = Now serving
+appt-display-none = Nobody has been called yet.
+appt-display-waiting = Waiting: { $n }
+appt-desk = Desk
+appt-queue = Queue
+appt-queue-current = You are serving
+appt-queue-done = Dealt with
+appt-queue-no-show = Did not come
+appt-call-next = Call the next number
+appt-queue-waiting = Waiting: { $n }
+appt-queue-today = Today's appointments
+appt-queue-today-none = Nobody has booked for today.
+appt-mark-no-show = Did not come
+appt-no-show-confirm = Record that the person did not come?
+appt-no-show-confirm-detail = Three missed appointments in 90 days stop the person from booking online for 30 days.
+appt-no-show-confirm-yes = Yes, did not come
+calendar-title = My calendar
+calendar-week = Week from { $day }
+calendar-weeks = Weeks
+calendar-prev = ← Previous week
+calendar-next = Next week →
+calendar-places = My places
+calendar-day-empty = No appointments.
+calendar-tasks = Tasks with a due day
+calendar-tasks-none = You have no tasks with a due day.
+calendar-feed = Calendar on your phone
+calendar-feed-intro = A secret address to add in your calendar program (Outlook, Google, Apple, Thunderbird): it shows the appointments at your places and your tasks with a due day. Show it to nobody; you can revoke it at any time.
+calendar-feed-make = Make a calendar address
+calendar-feed-replace = Make a new address
+calendar-feed-revoke = Revoke the address
+calendar-feed-new = This is your calendar's address. Copy it now: we will not show it again.
+calendar-feed-replace-confirm = Make a new address?
+calendar-feed-replace-confirm-detail = The old address stops working in every program where you added it.
+calendar-feed-replace-confirm-yes = Yes, make a new one
+calendar-feed-revoke-confirm = Revoke the calendar address?
+calendar-feed-revoke-confirm-detail = The programs where you added it will no longer see appointments and tasks.
+calendar-feed-revoke-confirm-yes = Yes, revoke it
+nav-appointments = My appointments
+nav-calendar = My calendar
+service-book = Book an appointment
+err-appt-hours = Write hours like 08:00-12:00, 13:00-16:00 (earlier to later, not overlapping).
+err-appt-no-hours = Give opening hours for at least one day.
+err-appt-slot-minutes = Length of an appointment: 5 to 480 minutes.
+err-appt-capacity = People at a time: 1 to 500.
+err-appt-horizon = Days ahead: 1 to 366.
+err-appt-max-active = Appointments of one person: 1 to 10000.
+err-appt-release = Minutes before a time is free again: 0 to 1440.
+err-appt-closures = Write closed days like 2026-12-31, one per line.
+err-appt-service = Choose a matter of this office.
+err-appt-place = Choose a place.
+err-appt-range = Give dates like 2026-12-31; at most 62 days.
+err-appt-no-slot = This time no longer exists. Choose another.
+err-appt-taken = Someone has just taken this time. Choose another of the free times below.
+err-appt-too-many = You already have as many appointments for this matter as allowed. Cancel one or go to the one you booked.
+err-appt-outside-window = This time cannot be booked: appointments are booked from the next working day up to a number of days ahead.
+err-appt-restricted = After three missed appointments, booking online is stopped for a while. You can have your matter dealt with at the office.
+err-appt-hold-expired = The 10 minutes are over and the time went back to the free ones. Choose a time again.
+err-appt-not-active = This appointment is no longer active.
+err-appt-not-yet = The appointment has not begun yet.
+err-appt-code = The code has 8 letters and digits, e.g. ABCD-EFGH. Look at the confirmation email.
+err-appt-code-unknown = We do not know this code. Look at the confirmation email, or take a ticket without an appointment.
+err-appt-other-place = This appointment is at another place. See the address in the email.
+err-appt-other-day = This appointment is on another day. Today, take a ticket without an appointment.
+err-queue-desk = Give the desk's number or name (at most 20 characters).
+err-queue-not-called = This number is no longer being served.
+mail-appt-confirmed-subject = Appointment booked: { $when }
+mail-appt-confirmed-body = Hello, your appointment is booked.
+    
+    Matter: { $service }
+    When: { $when }
+    Where: { $place }, { $address }
+    Appointment code: { $code }
+    
+    At the place, type the code at the kiosk. Change or cancel it here: { $link }
+    The attached file adds it to your calendar.
+mail-appt-moved-subject = New time of your appointment: { $when }
+mail-appt-moved-body = Hello, the time of your appointment has changed.
+    
+    Matter: { $service }
+    New time: { $when }
+    Where: { $place }, { $address }
+    Appointment code (unchanged): { $code }
+    
+    Details: { $link }
+mail-appt-cancelled-subject = Appointment cancelled
+mail-appt-cancelled-body = Hello, your appointment ({ $service }, { $when }, { $place }) is cancelled. Book a new one here: { $link }
+mail-appt-reminder-subject = Appointment tomorrow: { $when }
+mail-appt-reminder-body = Hello, a reminder of your appointment.
+    
+    Matter: { $service }
+    When: { $when }
+    Where: { $place }, { $address }
+    Appointment code: { $code }
+    
+    If you cannot come, cancel it so that someone else can: { $link }
+mail-appt-bring = Bring with you:
+action-appointments-schedule = Appointments of a matter set
+action-appointment-hold = Appointment time held
+action-appointment-book = Appointment booked
+action-appointment-confirm = Appointment confirmed
+action-appointment-cancel = Appointment cancelled
+action-appointment-move = Appointment moved
+action-appointment-no-show = Appointment missed
+action-queue-call = Ticket called
+action-queue-finish = Ticket finished
+action-calendar-feed = Calendar address made
+action-calendar-revoke = Calendar address revoked
+appt-mname-1 = January
+appt-mname-2 = February
+appt-mname-3 = March
+appt-mname-4 = April
+appt-mname-5 = May
+appt-mname-6 = June
+appt-mname-7 = July
+appt-mname-8 = August
+appt-mname-9 = September
+appt-mname-10 = October
+appt-mname-11 = November
+appt-mname-12 = December

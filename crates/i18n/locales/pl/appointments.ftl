@@ -1,0 +1,229 @@
+appt-book-title = Umów wizytę
+appt-book-intro = Wybierz dzień z wolnymi miejscami, potem godzinę. Termin zatrzymamy dla Ciebie na 10 minut, żebyś mógł go potwierdzić.
+appt-none-offered = Tej sprawy nie można jeszcze umówić przez internet. Zapytaj w urzędzie.
+appt-where = Gdzie
+appt-months = Miesiące
+appt-month-prev = ← Poprzedni miesiąc
+appt-month-next = Następny miesiąc →
+appt-month-caption = Dni miesiąca z liczbą wolnych miejsc
+appt-day-mon = poniedziałek
+appt-day-tue = wtorek
+appt-day-wed = środa
+appt-day-thu = czwartek
+appt-day-fri = piątek
+appt-day-sat = sobota
+appt-day-sun = niedziela
+appt-dshort-mon = pn
+appt-dshort-tue = wt
+appt-dshort-wed = śr
+appt-dshort-thu = czw
+appt-dshort-fri = pt
+appt-dshort-sat = sob
+appt-dshort-sun = nd
+appt-free-n = wolne: { $n }
+appt-full = brak miejsc
+appt-day-full = Tego dnia nie ma już wolnych miejsc. Wybierz inny dzień.
+appt-pick-day = Wybierz dzień w kalendarzu powyżej.
+appt-pick-time = Godzina
+appt-hold = Zarezerwuj tę godzinę
+appt-hold-hint = Na następnej stronie sprawdzisz szczegóły i potwierdzisz wizytę.
+appt-move-here = Przenieś wizytę na tę godzinę
+appt-sign-in = Zaloguj się, aby umówić wizytę
+appt-restricted = Po trzech nieobecnościach na umówionych wizytach nie możesz umawiać się przez internet do { $until }. W urzędzie możesz nadal załatwić sprawę bez wizyty umówionej z wyprzedzeniem.
+appt-mine = Moje wizyty
+appt-mine-intro = Wizyty umówione w urzędach i placówkach. Nową umówisz ze strony usługi.
+appt-mine-none = Nie masz umówionych wizyt.
+appt-when = Kiedy
+appt-service = Sprawa
+appt-place = Miejsce
+appt-status = Stan
+appt-person = Kto
+appt-actions = Czynności
+appt-status-held = Czeka na potwierdzenie
+appt-status-booked = Umówiona
+appt-status-cancelled = Odwołana
+appt-status-checked-in = Zgłoszona na miejscu
+appt-status-done = Załatwiona
+appt-status-no-show = Nieobecność
+appt-booked-title = Wizyta umówiona
+appt-code = Kod wizyty
+appt-held-until = Ten termin czeka na Ciebie do { $time }. Potwierdź go, inaczej wróci do puli wolnych.
+appt-bring = Zabierz ze sobą
+appt-confirm = Potwierdź wizytę
+appt-release = Zrezygnuj z tego terminu
+appt-book-again = Wybierz inny termin
+appt-ics = Pobierz wizytę do kalendarza (.ics)
+appt-kiosk-hint = Na miejscu wpisz kod w kiosku, a dostaniesz numerek.
+appt-move = Zmień termin
+appt-cancel = Odwołaj wizytę
+appt-cancel-confirm = Odwołać wizytę?
+appt-cancel-confirm-detail = Zwolnione miejsce dostanie ktoś inny. Gdy zechcesz przyjść, umówisz się na nowo.
+appt-cancel-confirm-yes = Tak, odwołaj wizytę
+notice-appt-booked = Wizyta umówiona. Wysłaliśmy e-mail z potwierdzeniem i plikiem do kalendarza.
+notice-appt-cancelled = Wizyta odwołana.
+notice-appt-moved = Termin zmieniony. Wysłaliśmy e-mail z nowym terminem.
+notice-appt-schedule-saved = Zapisano. Wolne terminy są już widoczne dla mieszkańców.
+notice-appt-no-show = Zapisano nieobecność.
+notice-queue-called = Wywołano kolejny numer.
+notice-queue-empty = Nikt nie czeka.
+notice-queue-finished = Zapisano.
+appt-admin-title = Wizyty i kolejka
+appt-admin-intro = Które sprawy mieszkańcy mogą umówić, gdzie i kiedy. Święta i dni wolne omijamy sami.
+appt-admin-offered = Sprawy do umówienia
+appt-admin-none = Żadnej sprawy nie można jeszcze umówić.
+appt-admin-hours = Godziny przyjęć
+appt-admin-hours-hint = Na przykład 08:00-12:00, 13:00-16:00. Puste pole: tego dnia nieczynne.
+appt-admin-slots = Wizyty
+appt-admin-slot-line = po { $minutes } min, { $people } os. naraz, { $days } dni naprzód
+appt-admin-links = Na miejscu
+appt-admin-new = Dodaj lub zmień
+appt-admin-new-hint = Ta sama sprawa w tym samym miejscu zastępuje dotychczasowe ustawienia; umówione wizyty zostają.
+appt-admin-slot-minutes = Długość wizyty (minuty)
+appt-admin-capacity = Ile osób naraz
+appt-admin-horizon = Na ile dni naprzód można się umawiać
+appt-admin-max-active = Ile wizyt w tej sprawie może mieć jedna osoba
+appt-admin-release = Po ilu minutach odwołany termin wraca do puli
+appt-admin-closures = Dni zamknięcia
+appt-admin-closures-hint = Poza świętami: daty RRRR-MM-DD, każda w osobnym wierszu.
+appt-admin-save = Zapisz
+appt-waits = Czas oczekiwania
+appt-waits-none = Nikogo jeszcze nie wywołano.
+appt-waits-day = Dzień
+appt-waits-called = Wywołano
+appt-waits-mean = Średnio (godz:min)
+appt-waits-max = Najdłużej (godz:min)
+appt-kiosk = Kiosk
+appt-kiosk-title = Weź numerek
+appt-kiosk-booked = Masz umówioną wizytę
+appt-kiosk-code-hint = 8 znaków z e-maila lub ze strony wizyty, np. ABCD-EFGH.
+appt-check-in = Zgłoś się
+appt-kiosk-walk-in = Bez umówienia
+appt-kiosk-other = Inna sprawa
+appt-take-ticket = Weź numerek
+appt-ticket = Numer
+appt-ticket-booked = Witamy. Zgłosiłeś się na umówioną wizytę.
+appt-ticket-walk-in = Witamy. Zaczekaj, aż Twój numer pojawi się na ekranie.
+appt-ticket-ahead = Przed Tobą: { $n }
+appt-ticket-called = Zapraszamy do stanowiska { $desk }
+appt-ticket-watch = Obserwuj ekran w poczekalni.
+appt-ticket-done = Gotowe
+appt-display = Ekran poczekalni
+appt-display-title = Zapraszamy
+appt-display-none = Jeszcze nikogo nie wywołano.
+appt-display-waiting = Czeka: { $n }
+appt-desk = Stanowisko
+appt-queue = Kolejka
+appt-queue-current = Obsługujesz
+appt-queue-done = Załatwione
+appt-queue-no-show = Nie podszedł
+appt-call-next = Wywołaj następny numer
+appt-queue-waiting = Czeka: { $n }
+appt-queue-today = Wizyty umówione na dziś
+appt-queue-today-none = Na dziś nikt się nie umówił.
+appt-mark-no-show = Nieobecność
+appt-no-show-confirm = Zapisać nieobecność?
+appt-no-show-confirm-detail = Trzy nieobecności w ciągu 90 dni wstrzymują tej osobie umawianie się przez internet na 30 dni.
+appt-no-show-confirm-yes = Tak, nie przyszedł
+calendar-title = Mój kalendarz
+calendar-week = Tydzień od { $day }
+calendar-weeks = Tygodnie
+calendar-prev = ← Poprzedni tydzień
+calendar-next = Następny tydzień →
+calendar-places = Moje miejsca przyjęć
+calendar-day-empty = Brak wizyt.
+calendar-tasks = Zadania z terminem
+calendar-tasks-none = Nie masz zadań z terminem.
+calendar-feed = Kalendarz w telefonie
+calendar-feed-intro = Tajny adres, który dodasz w swoim programie do kalendarza (Outlook, Google, Apple, Thunderbird): pokaże wizyty w Twoich miejscach i zadania z terminem. Nie pokazuj go nikomu; w każdej chwili możesz go unieważnić.
+calendar-feed-make = Utwórz adres kalendarza
+calendar-feed-replace = Utwórz nowy adres
+calendar-feed-revoke = Unieważnij adres
+calendar-feed-new = Oto adres Twojego kalendarza. Skopiuj go teraz: później go nie pokażemy.
+calendar-feed-replace-confirm = Utworzyć nowy adres?
+calendar-feed-replace-confirm-detail = Dotychczasowy adres przestanie działać we wszystkich programach, w których go dodałeś.
+calendar-feed-replace-confirm-yes = Tak, utwórz nowy
+calendar-feed-revoke-confirm = Unieważnić adres kalendarza?
+calendar-feed-revoke-confirm-detail = Programy, w których go dodałeś, przestaną widzieć wizyty i zadania.
+calendar-feed-revoke-confirm-yes = Tak, unieważnij
+nav-appointments = Moje wizyty
+nav-calendar = Mój kalendarz
+service-book = Umów wizytę
+err-appt-hours = Wpisz godziny jak 08:00-12:00, 13:00-16:00 (od wcześniejszej do późniejszej, bez nakładania się).
+err-appt-no-hours = Podaj godziny przyjęć choć jednego dnia.
+err-appt-slot-minutes = Długość wizyty: od 5 do 480 minut.
+err-appt-capacity = Liczba osób naraz: od 1 do 500.
+err-appt-horizon = Na ile dni naprzód: od 1 do 366.
+err-appt-max-active = Liczba wizyt jednej osoby: od 1 do 10000.
+err-appt-release = Czas powrotu do puli: od 0 do 1440 minut.
+err-appt-closures = Wpisz daty zamknięcia jak 2026-12-31, każdą w osobnym wierszu.
+err-appt-service = Wybierz sprawę tego urzędu.
+err-appt-place = Wybierz miejsce przyjęć.
+err-appt-range = Podaj daty jak 2026-12-31; zakres najwyżej 62 dni.
+err-appt-no-slot = Tego terminu już nie ma. Wybierz inny.
+err-appt-taken = Ktoś właśnie zajął ten termin. Wybierz inną godzinę spośród wolnych poniżej.
+err-appt-too-many = Masz już tyle wizyt w tej sprawie, ile można. Odwołaj jedną albo przyjdź na umówioną.
+err-appt-outside-window = Tego terminu nie można umówić: wizyty umawia się od następnego dnia roboczego na określoną liczbę dni naprzód.
+err-appt-restricted = Po trzech nieobecnościach umawianie przez internet jest czasowo wstrzymane. Sprawę załatwisz w urzędzie.
+err-appt-hold-expired = Minęło 10 minut i termin wrócił do puli. Wybierz termin jeszcze raz.
+err-appt-not-active = Ta wizyta nie jest już aktywna.
+err-appt-not-yet = Wizyta jeszcze się nie zaczęła.
+err-appt-code = Kod ma 8 liter i cyfr, np. ABCD-EFGH. Sprawdź e-mail z potwierdzeniem.
+err-appt-code-unknown = Nie znamy takiego kodu. Sprawdź e-mail z potwierdzeniem albo weź numerek bez umówienia.
+err-appt-other-place = Ta wizyta jest umówiona w innym miejscu. Sprawdź adres w e-mailu.
+err-appt-other-day = Ta wizyta jest umówiona na inny dzień. Dziś weź numerek bez umówienia.
+err-queue-desk = Podaj numer lub nazwę stanowiska (najwyżej 20 znaków).
+err-queue-not-called = Ten numer nie jest już obsługiwany.
+mail-appt-confirmed-subject = Wizyta umówiona: { $when }
+mail-appt-confirmed-body = Dzień dobry, umówiliśmy wizytę.
+    
+    Sprawa: { $service }
+    Kiedy: { $when }
+    Gdzie: { $place }, { $address }
+    Kod wizyty: { $code }
+    
+    Na miejscu wpisz kod w kiosku. Termin zmienisz lub odwołasz tutaj: { $link }
+    W załączniku jest plik do kalendarza.
+mail-appt-moved-subject = Nowy termin wizyty: { $when }
+mail-appt-moved-body = Dzień dobry, zmieniliśmy termin wizyty.
+    
+    Sprawa: { $service }
+    Nowy termin: { $when }
+    Gdzie: { $place }, { $address }
+    Kod wizyty (bez zmian): { $code }
+    
+    Szczegóły: { $link }
+mail-appt-cancelled-subject = Wizyta odwołana
+mail-appt-cancelled-body = Dzień dobry, odwołaliśmy wizytę ({ $service }, { $when }, { $place }). Nową umówisz tutaj: { $link }
+mail-appt-reminder-subject = Jutro wizyta: { $when }
+mail-appt-reminder-body = Dzień dobry, przypominamy o wizycie.
+    
+    Sprawa: { $service }
+    Kiedy: { $when }
+    Gdzie: { $place }, { $address }
+    Kod wizyty: { $code }
+    
+    Jeśli nie możesz przyjść, odwołaj wizytę, żeby ktoś inny mógł przyjść: { $link }
+mail-appt-bring = Zabierz ze sobą:
+action-appointments-schedule = Ustawienie wizyt w sprawie
+action-appointment-hold = Zatrzymanie terminu wizyty
+action-appointment-book = Umówienie wizyty
+action-appointment-confirm = Potwierdzenie wizyty
+action-appointment-cancel = Odwołanie wizyty
+action-appointment-move = Zmiana terminu wizyty
+action-appointment-no-show = Nieobecność na wizycie
+action-queue-call = Wywołanie numeru
+action-queue-finish = Zakończenie obsługi numeru
+action-calendar-feed = Utworzenie adresu kalendarza
+action-calendar-revoke = Unieważnienie adresu kalendarza
+appt-mname-1 = Styczeń
+appt-mname-2 = Luty
+appt-mname-3 = Marzec
+appt-mname-4 = Kwiecień
+appt-mname-5 = Maj
+appt-mname-6 = Czerwiec
+appt-mname-7 = Lipiec
+appt-mname-8 = Sierpień
+appt-mname-9 = Wrzesień
+appt-mname-10 = Październik
+appt-mname-11 = Listopad
+appt-mname-12 = Grudzień

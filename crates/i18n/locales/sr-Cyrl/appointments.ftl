@@ -1,0 +1,229 @@
+appt-book-title = Закажите термин
+appt-book-intro = Изаберите дан са слободним местима, затим време. Термин чувамо за вас 10 минута да бисте га потврдили.
+appt-none-offered = Овај предмет још не може да се закаже преко интернета. Питајте у институцији.
+appt-where = Где
+appt-months = Месеци
+appt-month-prev = ← Претходни месец
+appt-month-next = Следећи месец →
+appt-month-caption = Дани у месецу са бројем слободних места
+appt-day-mon = понедељак
+appt-day-tue = уторак
+appt-day-wed = среда
+appt-day-thu = четвртак
+appt-day-fri = петак
+appt-day-sat = субота
+appt-day-sun = недеља
+appt-dshort-mon = пон
+appt-dshort-tue = уто
+appt-dshort-wed = сре
+appt-dshort-thu = чет
+appt-dshort-fri = пет
+appt-dshort-sat = суб
+appt-dshort-sun = нед
+appt-free-n = слободно: { $n }
+appt-full = попуњено
+appt-day-full = Тог дана више нема слободних места. Изаберите други дан.
+appt-pick-day = Изаберите дан у календару изнад.
+appt-pick-time = Време
+appt-hold = Резервишите ово време
+appt-hold-hint = На следећој страници проверавате податке и потврђујете термин.
+appt-move-here = Померите термин на ово време
+appt-sign-in = Пријавите се да бисте заказали термин
+appt-restricted = После три пропуштена термина не можете да заказујете преко интернета до { $until }. Предмет и даље можете да решите у институцији без заказивања.
+appt-mine = Моји термини
+appt-mine-intro = Термини заказани у институцијама и поштама. Нови заказујете са странице услуге.
+appt-mine-none = Немате заказаних термина.
+appt-when = Када
+appt-service = Предмет
+appt-place = Место
+appt-status = Стање
+appt-person = Ко
+appt-actions = Радње
+appt-status-held = Чека потврду
+appt-status-booked = Заказан
+appt-status-cancelled = Отказан
+appt-status-checked-in = Пријављен на лицу места
+appt-status-done = Решен
+appt-status-no-show = Није дошао
+appt-booked-title = Термин је заказан
+appt-code = Шифра термина
+appt-held-until = Ово време чека вас до { $time }. Потврдите га, иначе се враћа међу слободне.
+appt-bring = Понесите
+appt-confirm = Потврдите термин
+appt-release = Одустаните од овог времена
+appt-book-again = Изаберите друго време
+appt-ics = Преузмите термин у календар (.ицс)
+appt-kiosk-hint = На лицу места унесите шифру на киоску и добићете број.
+appt-move = Промените време
+appt-cancel = Откажите термин
+appt-cancel-confirm = Отказати термин?
+appt-cancel-confirm-detail = Ослобођено место добиће неко други. Ако желите да дођете, заказујете поново.
+appt-cancel-confirm-yes = Да, откажите термин
+notice-appt-booked = Термин је заказан. Послали смо имејл са потврдом и датотеком за календар.
+notice-appt-cancelled = Термин је отказан.
+notice-appt-moved = Време је промењено. Послали смо имејл са новим временом.
+notice-appt-schedule-saved = Сачувано. Слободни термини су сада видљиви грађанима.
+notice-appt-no-show = Забележено да није дошао.
+notice-queue-called = Позван је следећи број.
+notice-queue-empty = Нико не чека.
+notice-queue-finished = Сачувано.
+appt-admin-title = Термини и ред
+appt-admin-intro = Које предмете грађани могу да закажу, где и када. Празнике прескачемо сами.
+appt-admin-offered = Предмети који се заказују
+appt-admin-none = Ниједан предмет још не може да се закаже.
+appt-admin-hours = Радно време
+appt-admin-hours-hint = На пример 08:00-12:00, 13:00-16:00. Празно: тог дана не ради.
+appt-admin-slots = Термини
+appt-admin-slot-line = по { $minutes } мин, { $people } особа одједном, { $days } дана унапред
+appt-admin-links = На лицу места
+appt-admin-new = Додајте или промените
+appt-admin-new-hint = Исти предмет на истом месту замењује досадашња подешавања; заказани термини остају.
+appt-admin-slot-minutes = Трајање термина (минути)
+appt-admin-capacity = Колико особа одједном
+appt-admin-horizon = Колико дана унапред може да се закаже
+appt-admin-max-active = Колико термина за овај предмет може да има једна особа
+appt-admin-release = После колико минута се отказано време враћа међу слободне
+appt-admin-closures = Нерадни дани
+appt-admin-closures-hint = Осим празника: датуми ГГГГ-ММ-ДД, сваки у посебном реду.
+appt-admin-save = Сачувајте
+appt-waits = Време чекања
+appt-waits-none = Још нико није позван.
+appt-waits-day = Дан
+appt-waits-called = Позвано
+appt-waits-mean = Просечно (ч:мин)
+appt-waits-max = Најдуже (ч:мин)
+appt-kiosk = Киоск
+appt-kiosk-title = Узмите број
+appt-kiosk-booked = Имам заказан термин
+appt-kiosk-code-hint = 8 знакова из имејла или са странице термина, нпр. АБЦД-ЕФГХ.
+appt-check-in = Пријавите се
+appt-kiosk-walk-in = Без заказивања
+appt-kiosk-other = Други предмет
+appt-take-ticket = Узмите број
+appt-ticket = Број
+appt-ticket-booked = Добро дошли. Пријавили сте се за заказани термин.
+appt-ticket-walk-in = Добро дошли. Сачекајте да се ваш број појави на екрану.
+appt-ticket-ahead = Испред вас: { $n }
+appt-ticket-called = Изволите на шалтер { $desk }
+appt-ticket-watch = Пратите екран у чекаоници.
+appt-ticket-done = Готово
+appt-display = Екран чекаонице
+appt-display-title = Изволите
+appt-display-none = Још нико није позван.
+appt-display-waiting = Чека: { $n }
+appt-desk = Шалтер
+appt-queue = Ред
+appt-queue-current = Услужујете
+appt-queue-done = Решено
+appt-queue-no-show = Није пришао
+appt-call-next = Позовите следећи број
+appt-queue-waiting = Чека: { $n }
+appt-queue-today = Данашњи заказани термини
+appt-queue-today-none = За данас нико није заказао.
+appt-mark-no-show = Није дошао
+appt-no-show-confirm = Забележити да особа није дошла?
+appt-no-show-confirm-detail = Три пропуштена термина за 90 дана заустављају тој особи заказивање преко интернета на 30 дана.
+appt-no-show-confirm-yes = Да, није дошао
+calendar-title = Мој календар
+calendar-week = Недеља од { $day }
+calendar-weeks = Недеље
+calendar-prev = ← Претходна недеља
+calendar-next = Следећа недеља →
+calendar-places = Моја места пријема
+calendar-day-empty = Нема термина.
+calendar-tasks = Задаци са роком
+calendar-tasks-none = Немате задатке са роком.
+calendar-feed = Календар на телефону
+calendar-feed-intro = Тајна адреса коју додајете у свој програм за календар (Оутлоок, Гоогле, Аппле, Тхундербирд): приказује термине на вашим местима и задатке са роком. Не показујте је никоме; можете је поништити у сваком тренутку.
+calendar-feed-make = Направите адресу календара
+calendar-feed-replace = Направите нову адресу
+calendar-feed-revoke = Поништите адресу
+calendar-feed-new = Ово је адреса вашег календара. Копирајте је сада: касније је нећемо приказати.
+calendar-feed-replace-confirm = Направити нову адресу?
+calendar-feed-replace-confirm-detail = Досадашња адреса престаје да ради у свим програмима у које сте је додали.
+calendar-feed-replace-confirm-yes = Да, направите нову
+calendar-feed-revoke-confirm = Поништити адресу календара?
+calendar-feed-revoke-confirm-detail = Програми у које сте је додали више неће видети термине и задатке.
+calendar-feed-revoke-confirm-yes = Да, поништите
+nav-appointments = Моји термини
+nav-calendar = Мој календар
+service-book = Закажите термин
+err-appt-hours = Упишите време као 08:00-12:00, 13:00-16:00 (од ранијег ка каснијем, без преклапања).
+err-appt-no-hours = Наведите радно време бар за један дан.
+err-appt-slot-minutes = Трајање термина: од 5 до 480 минута.
+err-appt-capacity = Број особа одједном: од 1 до 500.
+err-appt-horizon = Дана унапред: од 1 до 366.
+err-appt-max-active = Број термина једне особе: од 1 до 10000.
+err-appt-release = Минута до повратка међу слободне: од 0 до 1440.
+err-appt-closures = Упишите нерадне дане као 2026-12-31, сваки у посебном реду.
+err-appt-service = Изаберите предмет ове институције.
+err-appt-place = Изаберите место пријема.
+err-appt-range = Наведите датуме као 2026-12-31; највише 62 дана.
+err-appt-no-slot = Овог термина више нема. Изаберите други.
+err-appt-taken = Неко је управо заузео ово време. Изаберите друго међу слободнима испод.
+err-appt-too-many = Већ имате онолико термина за овај предмет колико је дозвољено. Откажите један или дођите на заказани.
+err-appt-outside-window = Ово време не може да се закаже: термини се заказују од следећег радног дана до одређеног броја дана унапред.
+err-appt-restricted = После три пропуштена термина заказивање преко интернета је привремено заустављено. Предмет можете да решите у институцији.
+err-appt-hold-expired = Прошло је 10 минута и време се вратило међу слободне. Изаберите време поново.
+err-appt-not-active = Овај термин више није активан.
+err-appt-not-yet = Термин још није почео.
+err-appt-code = Шифра има 8 слова и цифара, нпр. АБЦД-ЕФГХ. Погледајте имејл са потврдом.
+err-appt-code-unknown = Не знамо ту шифру. Погледајте имејл са потврдом или узмите број без заказивања.
+err-appt-other-place = Овај термин је заказан на другом месту. Погледајте адресу у имејлу.
+err-appt-other-day = Овај термин је заказан за други дан. Данас узмите број без заказивања.
+err-queue-desk = Наведите број или назив шалтера (највише 20 знакова).
+err-queue-not-called = Овај број се више не услужује.
+mail-appt-confirmed-subject = Термин је заказан: { $when }
+mail-appt-confirmed-body = Поштовани, ваш термин је заказан.
+    
+    Предмет: { $service }
+    Када: { $when }
+    Где: { $place }, { $address }
+    Шифра термина: { $code }
+    
+    На лицу места унесите шифру на киоску. Промените или откажите овде: { $link }
+    Датотека у прилогу додаје термин у ваш календар.
+mail-appt-moved-subject = Ново време вашег термина: { $when }
+mail-appt-moved-body = Поштовани, време вашег термина је промењено.
+    
+    Предмет: { $service }
+    Ново време: { $when }
+    Где: { $place }, { $address }
+    Шифра термина (иста): { $code }
+    
+    Детаљи: { $link }
+mail-appt-cancelled-subject = Термин је отказан
+mail-appt-cancelled-body = Поштовани, ваш термин ({ $service }, { $when }, { $place }) је отказан. Нови заказујете овде: { $link }
+mail-appt-reminder-subject = Сутра имате термин: { $when }
+mail-appt-reminder-body = Поштовани, подсећамо вас на термин.
+    
+    Предмет: { $service }
+    Када: { $when }
+    Где: { $place }, { $address }
+    Шифра термина: { $code }
+    
+    Ако не можете да дођете, откажите термин да би неко други могао: { $link }
+mail-appt-bring = Понесите:
+action-appointments-schedule = Подешени термини предмета
+action-appointment-hold = Задржано време термина
+action-appointment-book = Заказан термин
+action-appointment-confirm = Потврђен термин
+action-appointment-cancel = Отказан термин
+action-appointment-move = Померен термин
+action-appointment-no-show = Пропуштен термин
+action-queue-call = Позван број
+action-queue-finish = Завршена услуга броја
+action-calendar-feed = Направљена адреса календара
+action-calendar-revoke = Поништена адреса календара
+appt-mname-1 = Јануар
+appt-mname-2 = Фебруар
+appt-mname-3 = Март
+appt-mname-4 = Април
+appt-mname-5 = Мај
+appt-mname-6 = Јун
+appt-mname-7 = Јул
+appt-mname-8 = Август
+appt-mname-9 = Септембар
+appt-mname-10 = Октобар
+appt-mname-11 = Новембар
+appt-mname-12 = Децембар

@@ -1,0 +1,229 @@
+appt-book-title = Zakažite termin
+appt-book-intro = Izaberite dan sa slobodnim mestima, zatim vreme. Termin čuvamo za vas 10 minuta da biste ga potvrdili.
+appt-none-offered = Ovaj predmet još ne može da se zakaže preko interneta. Pitajte u instituciji.
+appt-where = Gde
+appt-months = Meseci
+appt-month-prev = ← Prethodni mesec
+appt-month-next = Sledeći mesec →
+appt-month-caption = Dani u mesecu sa brojem slobodnih mesta
+appt-day-mon = ponedeljak
+appt-day-tue = utorak
+appt-day-wed = sreda
+appt-day-thu = četvrtak
+appt-day-fri = petak
+appt-day-sat = subota
+appt-day-sun = nedelja
+appt-dshort-mon = pon
+appt-dshort-tue = uto
+appt-dshort-wed = sre
+appt-dshort-thu = čet
+appt-dshort-fri = pet
+appt-dshort-sat = sub
+appt-dshort-sun = ned
+appt-free-n = slobodno: { $n }
+appt-full = popunjeno
+appt-day-full = Tog dana više nema slobodnih mesta. Izaberite drugi dan.
+appt-pick-day = Izaberite dan u kalendaru iznad.
+appt-pick-time = Vreme
+appt-hold = Rezervišite ovo vreme
+appt-hold-hint = Na sledećoj stranici proveravate podatke i potvrđujete termin.
+appt-move-here = Pomerite termin na ovo vreme
+appt-sign-in = Prijavite se da biste zakazali termin
+appt-restricted = Posle tri propuštena termina ne možete da zakazujete preko interneta do { $until }. Predmet i dalje možete da rešite u instituciji bez zakazivanja.
+appt-mine = Moji termini
+appt-mine-intro = Termini zakazani u institucijama i poštama. Novi zakazujete sa stranice usluge.
+appt-mine-none = Nemate zakazanih termina.
+appt-when = Kada
+appt-service = Predmet
+appt-place = Mesto
+appt-status = Stanje
+appt-person = Ko
+appt-actions = Radnje
+appt-status-held = Čeka potvrdu
+appt-status-booked = Zakazan
+appt-status-cancelled = Otkazan
+appt-status-checked-in = Prijavljen na licu mesta
+appt-status-done = Rešen
+appt-status-no-show = Nije došao
+appt-booked-title = Termin je zakazan
+appt-code = Šifra termina
+appt-held-until = Ovo vreme čeka vas do { $time }. Potvrdite ga, inače se vraća među slobodne.
+appt-bring = Ponesite
+appt-confirm = Potvrdite termin
+appt-release = Odustanite od ovog vremena
+appt-book-again = Izaberite drugo vreme
+appt-ics = Preuzmite termin u kalendar (.ics)
+appt-kiosk-hint = Na licu mesta unesite šifru na kiosku i dobićete broj.
+appt-move = Promenite vreme
+appt-cancel = Otkažite termin
+appt-cancel-confirm = Otkazati termin?
+appt-cancel-confirm-detail = Oslobođeno mesto dobiće neko drugi. Ako želite da dođete, zakazujete ponovo.
+appt-cancel-confirm-yes = Da, otkažite termin
+notice-appt-booked = Termin je zakazan. Poslali smo imejl sa potvrdom i datotekom za kalendar.
+notice-appt-cancelled = Termin je otkazan.
+notice-appt-moved = Vreme je promenjeno. Poslali smo imejl sa novim vremenom.
+notice-appt-schedule-saved = Sačuvano. Slobodni termini su sada vidljivi građanima.
+notice-appt-no-show = Zabeleženo da nije došao.
+notice-queue-called = Pozvan je sledeći broj.
+notice-queue-empty = Niko ne čeka.
+notice-queue-finished = Sačuvano.
+appt-admin-title = Termini i red
+appt-admin-intro = Koje predmete građani mogu da zakažu, gde i kada. Praznike preskačemo sami.
+appt-admin-offered = Predmeti koji se zakazuju
+appt-admin-none = Nijedan predmet još ne može da se zakaže.
+appt-admin-hours = Radno vreme
+appt-admin-hours-hint = Na primer 08:00-12:00, 13:00-16:00. Prazno: tog dana ne radi.
+appt-admin-slots = Termini
+appt-admin-slot-line = po { $minutes } min, { $people } osoba odjednom, { $days } dana unapred
+appt-admin-links = Na licu mesta
+appt-admin-new = Dodajte ili promenite
+appt-admin-new-hint = Isti predmet na istom mestu zamenjuje dosadašnja podešavanja; zakazani termini ostaju.
+appt-admin-slot-minutes = Trajanje termina (minuti)
+appt-admin-capacity = Koliko osoba odjednom
+appt-admin-horizon = Koliko dana unapred može da se zakaže
+appt-admin-max-active = Koliko termina za ovaj predmet može da ima jedna osoba
+appt-admin-release = Posle koliko minuta se otkazano vreme vraća među slobodne
+appt-admin-closures = Neradni dani
+appt-admin-closures-hint = Osim praznika: datumi GGGG-MM-DD, svaki u posebnom redu.
+appt-admin-save = Sačuvajte
+appt-waits = Vreme čekanja
+appt-waits-none = Još niko nije pozvan.
+appt-waits-day = Dan
+appt-waits-called = Pozvano
+appt-waits-mean = Prosečno (č:min)
+appt-waits-max = Najduže (č:min)
+appt-kiosk = Kiosk
+appt-kiosk-title = Uzmite broj
+appt-kiosk-booked = Imam zakazan termin
+appt-kiosk-code-hint = 8 znakova iz imejla ili sa stranice termina, npr. ABCD-EFGH.
+appt-check-in = Prijavite se
+appt-kiosk-walk-in = Bez zakazivanja
+appt-kiosk-other = Drugi predmet
+appt-take-ticket = Uzmite broj
+appt-ticket = Broj
+appt-ticket-booked = Dobro došli. Prijavili ste se za zakazani termin.
+appt-ticket-walk-in = Dobro došli. Sačekajte da se vaš broj pojavi na ekranu.
+appt-ticket-ahead = Ispred vas: { $n }
+appt-ticket-called = Izvolite na šalter { $desk }
+appt-ticket-watch = Pratite ekran u čekaonici.
+appt-ticket-done = Gotovo
+appt-display = Ekran čekaonice
+appt-display-title = Izvolite
+appt-display-none = Još niko nije pozvan.
+appt-display-waiting = Čeka: { $n }
+appt-desk = Šalter
+appt-queue = Red
+appt-queue-current = Uslužujete
+appt-queue-done = Rešeno
+appt-queue-no-show = Nije prišao
+appt-call-next = Pozovite sledeći broj
+appt-queue-waiting = Čeka: { $n }
+appt-queue-today = Današnji zakazani termini
+appt-queue-today-none = Za danas niko nije zakazao.
+appt-mark-no-show = Nije došao
+appt-no-show-confirm = Zabeležiti da osoba nije došla?
+appt-no-show-confirm-detail = Tri propuštena termina za 90 dana zaustavljaju toj osobi zakazivanje preko interneta na 30 dana.
+appt-no-show-confirm-yes = Da, nije došao
+calendar-title = Moj kalendar
+calendar-week = Nedelja od { $day }
+calendar-weeks = Nedelje
+calendar-prev = ← Prethodna nedelja
+calendar-next = Sledeća nedelja →
+calendar-places = Moja mesta prijema
+calendar-day-empty = Nema termina.
+calendar-tasks = Zadaci sa rokom
+calendar-tasks-none = Nemate zadatke sa rokom.
+calendar-feed = Kalendar na telefonu
+calendar-feed-intro = Tajna adresa koju dodajete u svoj program za kalendar (Outlook, Google, Apple, Thunderbird): prikazuje termine na vašim mestima i zadatke sa rokom. Ne pokazujte je nikome; možete je poništiti u svakom trenutku.
+calendar-feed-make = Napravite adresu kalendara
+calendar-feed-replace = Napravite novu adresu
+calendar-feed-revoke = Poništite adresu
+calendar-feed-new = Ovo je adresa vašeg kalendara. Kopirajte je sada: kasnije je nećemo prikazati.
+calendar-feed-replace-confirm = Napraviti novu adresu?
+calendar-feed-replace-confirm-detail = Dosadašnja adresa prestaje da radi u svim programima u koje ste je dodali.
+calendar-feed-replace-confirm-yes = Da, napravite novu
+calendar-feed-revoke-confirm = Poništiti adresu kalendara?
+calendar-feed-revoke-confirm-detail = Programi u koje ste je dodali više neće videti termine i zadatke.
+calendar-feed-revoke-confirm-yes = Da, poništite
+nav-appointments = Moji termini
+nav-calendar = Moj kalendar
+service-book = Zakažite termin
+err-appt-hours = Upišite vreme kao 08:00-12:00, 13:00-16:00 (od ranijeg ka kasnijem, bez preklapanja).
+err-appt-no-hours = Navedite radno vreme bar za jedan dan.
+err-appt-slot-minutes = Trajanje termina: od 5 do 480 minuta.
+err-appt-capacity = Broj osoba odjednom: od 1 do 500.
+err-appt-horizon = Dana unapred: od 1 do 366.
+err-appt-max-active = Broj termina jedne osobe: od 1 do 10000.
+err-appt-release = Minuta do povratka među slobodne: od 0 do 1440.
+err-appt-closures = Upišite neradne dane kao 2026-12-31, svaki u posebnom redu.
+err-appt-service = Izaberite predmet ove institucije.
+err-appt-place = Izaberite mesto prijema.
+err-appt-range = Navedite datume kao 2026-12-31; najviše 62 dana.
+err-appt-no-slot = Ovog termina više nema. Izaberite drugi.
+err-appt-taken = Neko je upravo zauzeo ovo vreme. Izaberite drugo među slobodnima ispod.
+err-appt-too-many = Već imate onoliko termina za ovaj predmet koliko je dozvoljeno. Otkažite jedan ili dođite na zakazani.
+err-appt-outside-window = Ovo vreme ne može da se zakaže: termini se zakazuju od sledećeg radnog dana do određenog broja dana unapred.
+err-appt-restricted = Posle tri propuštena termina zakazivanje preko interneta je privremeno zaustavljeno. Predmet možete da rešite u instituciji.
+err-appt-hold-expired = Prošlo je 10 minuta i vreme se vratilo među slobodne. Izaberite vreme ponovo.
+err-appt-not-active = Ovaj termin više nije aktivan.
+err-appt-not-yet = Termin još nije počeo.
+err-appt-code = Šifra ima 8 slova i cifara, npr. ABCD-EFGH. Pogledajte imejl sa potvrdom.
+err-appt-code-unknown = Ne znamo tu šifru. Pogledajte imejl sa potvrdom ili uzmite broj bez zakazivanja.
+err-appt-other-place = Ovaj termin je zakazan na drugom mestu. Pogledajte adresu u imejlu.
+err-appt-other-day = Ovaj termin je zakazan za drugi dan. Danas uzmite broj bez zakazivanja.
+err-queue-desk = Navedite broj ili naziv šaltera (najviše 20 znakova).
+err-queue-not-called = Ovaj broj se više ne uslužuje.
+mail-appt-confirmed-subject = Termin je zakazan: { $when }
+mail-appt-confirmed-body = Poštovani, vaš termin je zakazan.
+    
+    Predmet: { $service }
+    Kada: { $when }
+    Gde: { $place }, { $address }
+    Šifra termina: { $code }
+    
+    Na licu mesta unesite šifru na kiosku. Promenite ili otkažite ovde: { $link }
+    Datoteka u prilogu dodaje termin u vaš kalendar.
+mail-appt-moved-subject = Novo vreme vašeg termina: { $when }
+mail-appt-moved-body = Poštovani, vreme vašeg termina je promenjeno.
+    
+    Predmet: { $service }
+    Novo vreme: { $when }
+    Gde: { $place }, { $address }
+    Šifra termina (ista): { $code }
+    
+    Detalji: { $link }
+mail-appt-cancelled-subject = Termin je otkazan
+mail-appt-cancelled-body = Poštovani, vaš termin ({ $service }, { $when }, { $place }) je otkazan. Novi zakazujete ovde: { $link }
+mail-appt-reminder-subject = Sutra imate termin: { $when }
+mail-appt-reminder-body = Poštovani, podsećamo vas na termin.
+    
+    Predmet: { $service }
+    Kada: { $when }
+    Gde: { $place }, { $address }
+    Šifra termina: { $code }
+    
+    Ako ne možete da dođete, otkažite termin da bi neko drugi mogao: { $link }
+mail-appt-bring = Ponesite:
+action-appointments-schedule = Podešeni termini predmeta
+action-appointment-hold = Zadržano vreme termina
+action-appointment-book = Zakazan termin
+action-appointment-confirm = Potvrđen termin
+action-appointment-cancel = Otkazan termin
+action-appointment-move = Pomeren termin
+action-appointment-no-show = Propušten termin
+action-queue-call = Pozvan broj
+action-queue-finish = Završena usluga broja
+action-calendar-feed = Napravljena adresa kalendara
+action-calendar-revoke = Poništena adresa kalendara
+appt-mname-1 = Januar
+appt-mname-2 = Februar
+appt-mname-3 = Mart
+appt-mname-4 = April
+appt-mname-5 = Maj
+appt-mname-6 = Jun
+appt-mname-7 = Jul
+appt-mname-8 = Avgust
+appt-mname-9 = Septembar
+appt-mname-10 = Oktobar
+appt-mname-11 = Novembar
+appt-mname-12 = Decembar

@@ -1,0 +1,488 @@
+//! Appointments end to end: a citizen books a slot in headless Chromium, gets the email over
+//! real SMTP (aiosmtpd) with an `.ics` that Python's `icalendar` reads, moves it, checks in at
+//! the kiosk with the code, and an official calls the ticket; the official's calendar feed
+//! parses and holds the appointment. And 500 requests race for 20 places over HTTP.
+
+use crate::browser::{click, fill, sign_in, start_browser, wait_text};
+use crate::common::{tools_required, TestServer};
+
+/// Python with aiosmtpd and icalendar, or None (after a notice) when missing.
+fn python_tools() -> bool {
+    let probe = std::process::Command::new("python3")
+        .args(["-c", "import aiosmtpd, icalendar"])
+        .output();
+    if probe.is_ok_and(|o| o.status.success()) {
+        return true;
+    }
+    assert!(
+        !tools_required(),
+        "aiosmtpd and icalendar are required (pip install aiosmtpd icalendar)"
+    );
+    eprintln!("SKIPPED: python3 aiosmtpd or icalendar not installed");
+    false
+}
+
+/// Reads calendar text with Python's `icalendar` (a parser nobody here wrote): each event's
+/// UID, SUMMARY, DTSTART (UTC, RFC 3339), SEQUENCE and STATUS.
+fn parse_ics(text: &str) -> Vec<serde_json::Value> {
+    let script = r#"
+import sys, json, icalendar, datetime
+cal = icalendar.Calendar.from_ical(sys.stdin.buffer.read())
+out = []
+for e in cal.walk("VEVENT"):
+    start = e.decoded("DTSTART").astimezone(datetime.timezone.utc)
+    out.append({"uid": str(e.get("UID")), "summary": str(e.get("SUMMARY")),
+                "start": start.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "sequence": int(e.get("SEQUENCE", 0)), "status": str(e.get("STATUS", ""))})
+print(json.dumps(out))
+"#;
+    use std::io::Write;
+    let mut child = std::process::Command::new("python3")
+        .args(["-c", script])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(text.as_bytes())
+        .expect("write");
+    let out = child.wait_with_output().expect("icalendar");
+    assert!(
+        out.status.success(),
+        "icalendar refused it: {}\n{text}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("json")
+}
+
+/// The `.ics` attachments of the emails aiosmtpd stored in its maildir since the last call
+/// (each read is removed; Python's email package takes the MIME apart).
+fn mailed_calendars(maildir: &std::path::Path) -> Vec<String> {
+    let script = r#"
+import sys, json, mailbox, email.header
+box = mailbox.Maildir(sys.argv[1], create=False)
+out = []
+for key in list(box.keys()):
+    m = box[key]
+    for part in m.walk():
+        if part.get_content_type() == "text/calendar":
+            subject = str(email.header.make_header(email.header.decode_header(m["Subject"])))
+            out.append({"to": m["To"], "subject": subject, "ics": part.get_payload(decode=True).decode("utf-8")})
+    box.remove(key)
+print(json.dumps(out))
+"#;
+    let out = std::process::Command::new("python3")
+        .args(["-c", script, &maildir.display().to_string()])
+        .output()
+        .expect("python3");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).expect("json");
+    v.into_iter()
+        .map(|m| {
+            assert_eq!(m["to"], "jan.kowalski@okienko.test");
+            m["ics"].as_str().expect("ics").to_string()
+        })
+        .collect()
+}
+
+/// The demo's bookable service (the residence certificate at the OR department), its place
+/// key and the first two days with free slots.
+async fn bookable(t: &TestServer) -> (String, String, Vec<serde_json::Value>) {
+    let service = t.demo_service("ZAM-1").await;
+    let office = t.services.store.offices().await.expect("offices")[0]
+        .id
+        .clone();
+    let schedule = t
+        .services
+        .store
+        .schedules(&office, Some(&service))
+        .await
+        .expect("schedules")
+        .pop()
+        .expect("the demo offers ZAM-1");
+    let key = okienko_services::appointments::Place::of(&schedule).key();
+    let today = t.services.local_today();
+    let to = today + time::Duration::days(20);
+    let (status, v) = t
+        .api(
+            "",
+            reqwest::Method::GET,
+            &format!("/api/v1/appointments/slots?service={service}&from={today}&to={to}"),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{v}");
+    let slots = v["items"].as_array().expect("items").clone();
+    assert!(slots.len() > 64, "a working week of slots");
+    (service, key, slots)
+}
+
+fn day_of(t: &TestServer, slot: &serde_json::Value) -> time::Date {
+    let at = time::OffsetDateTime::parse(
+        slot["starts_at"].as_str().expect("starts_at"),
+        &time::format_description::well_known::Rfc3339,
+    )
+    .expect("rfc3339");
+    t.services.country.local(at).date()
+}
+
+#[tokio::test]
+async fn a_citizen_books_moves_and_checks_in_and_an_official_calls_the_ticket() {
+    if !python_tools() {
+        return;
+    }
+    let Some((b, _driver, profile)) = start_browser().await else {
+        return;
+    };
+    let maildir = std::env::temp_dir().join(format!("okienko-mail-{}", okienko_services::new_id()));
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("port")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let _smtpd = tokio::process::Command::new("python3")
+        .args([
+            "-u",
+            "-m",
+            "aiosmtpd",
+            "-n",
+            "-c",
+            "aiosmtpd.handlers.Mailbox",
+            &maildir.display().to_string(),
+            "-l",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .kill_on_drop(true)
+        .spawn()
+        .expect("start aiosmtpd");
+    for _ in 0..50 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let t = TestServer::start_with(|s| s.smtp_url = Some(format!("smtp://127.0.0.1:{port}"))).await;
+    okienko_services::demo::seed(&t.services)
+        .await
+        .expect("seed");
+    let (service, key, slots) = bookable(&t).await;
+    let first_day = day_of(&t, &slots[0]);
+    let second = slots
+        .iter()
+        .find(|s| day_of(&t, s) > first_day)
+        .expect("a second day")
+        .clone();
+    let second_day = day_of(&t, &second);
+
+    // The citizen picks the first free day and time, holds it and confirms it.
+    sign_in(&b, &t, "jan.kowalski@okienko.test", None).await;
+    b.goto(&t.url(&format!(
+        "/services/{service}/appointments?lang=en&day={first_day}"
+    )))
+    .await
+    .expect("calendar");
+    wait_text(&b, "main", "Book an appointment").await;
+    click(&b, "main form button").await;
+    wait_text(&b, "main", "held for you until").await;
+    click(&b, "main form button").await;
+    let page = wait_text(&b, "main", "Appointment booked").await;
+    let url = b.current_url().await.expect("url");
+    let id = url.path().trim_start_matches("/appointments/").to_string();
+    let a = t
+        .services
+        .store
+        .appointment(&id)
+        .await
+        .expect("read")
+        .expect("booked");
+    let code = okienko_domain::appointments::show_code(&a.code);
+    assert!(page.contains(&code), "{page}");
+    assert_eq!(a.slot_id, slots[0]["id"].as_str().expect("id"));
+
+    // The email went out over SMTP with an .ics that icalendar reads.
+    t.run_jobs().await;
+    let mailed = mailed_calendars(&maildir);
+    assert_eq!(mailed.len(), 1);
+    let events = parse_ics(&mailed[0]);
+    assert_eq!(events.len(), 1);
+    let uid = format!("{id}@okienko");
+    assert_eq!(events[0]["uid"], uid.as_str());
+    // In the person's language (English: they browsed in it).
+    assert_eq!(events[0]["summary"], "Certificate of registered residence");
+    assert_eq!(
+        events[0]["start"].as_str().expect("start"),
+        slots[0]["starts_at"]
+            .as_str()
+            .expect("starts_at")
+            .replace("+00:00", "Z")
+    );
+
+    // Moved to a time of another day: the same code, a new .ics with a higher sequence.
+    click(&b, "a[href*='move=']").await;
+    wait_text(&b, "main", "Book an appointment").await;
+    b.goto(&t.url(&format!(
+        "/services/{service}/appointments?lang=en&day={second_day}&move={id}"
+    )))
+    .await
+    .expect("move calendar");
+    let radio = format!("input[value='{}']", second["id"].as_str().expect("id"));
+    click(&b, &radio).await;
+    click(&b, "main form button").await;
+    wait_text(&b, "main", "Time changed").await;
+    t.run_jobs().await;
+    let mailed = mailed_calendars(&maildir);
+    assert_eq!(mailed.len(), 1);
+    let moved = parse_ics(&mailed[0]);
+    assert_eq!(moved[0]["uid"], uid.as_str());
+    assert_eq!(moved[0]["sequence"], 1);
+    let moved_start = second["starts_at"]
+        .as_str()
+        .expect("starts_at")
+        .replace("+00:00", "Z");
+    assert_eq!(moved[0]["start"].as_str().expect("start"), moved_start);
+
+    // The day comes: half an hour before the time, the person checks in at the kiosk.
+    let starts = time::OffsetDateTime::parse(
+        second["starts_at"].as_str().expect("starts_at"),
+        &time::format_description::well_known::Rfc3339,
+    )
+    .expect("time");
+    t.clock.set(starts - time::Duration::minutes(30));
+    b.delete_all_cookies().await.expect("sign out");
+    b.goto(&t.url(&format!("/places/{key}/kiosk?lang=en")))
+        .await
+        .expect("kiosk");
+    wait_text(&b, "main", "Take a ticket").await;
+    // A wrong code first: a clear message, nothing changed.
+    fill(&b, "f-code", "ZZZZ-ZZZZ").await;
+    click(&b, "main form.panel button").await;
+    wait_text(&b, "main", "We do not know this code").await;
+    b.find(fantoccini::Locator::Id("f-code"))
+        .await
+        .expect("code")
+        .clear()
+        .await
+        .expect("clear");
+    fill(&b, "f-code", &code.to_lowercase()).await;
+    click(&b, "main form.panel button").await;
+    wait_text(&b, "main", "A001").await;
+
+    // The official calls the next ticket: it is the person's.
+    sign_in(&b, &t, "anna.nowak@okienko.test", Some(t.totp())).await;
+    b.goto(&t.url(&format!("/places/{key}/queue?lang=en")))
+        .await
+        .expect("queue");
+    wait_text(&b, "main", "Call the next number").await;
+    fill(&b, "f-desk", "3").await;
+    click(&b, "main form.actions button.big").await;
+    let board = wait_text(&b, "main", "You are serving").await;
+    assert!(
+        board.contains("A001") && board.contains("Jan Kowalski"),
+        "{board}"
+    );
+    // The waiting room's screen shows the called number at desk 3.
+    b.goto(&t.url(&format!("/places/{key}/display?lang=en")))
+        .await
+        .expect("display");
+    let shown = wait_text(&b, "main", "A001").await;
+    assert!(shown.contains('3'), "{shown}");
+
+    // The official's calendar feed: a secret URL that icalendar reads, with the appointment.
+    b.goto(&t.url("/calendar?lang=en")).await.expect("calendar");
+    wait_text(&b, "main", "Calendar on your phone").await;
+    click(&b, "form[action='/calendar/feed'] button").await;
+    let text = wait_text(&b, "main", "/calendar/feed/").await;
+    let feed = text
+        .split_whitespace()
+        .find(|w| w.contains("/calendar/feed/"))
+        .expect("feed url")
+        .to_string();
+    let ics = reqwest::get(&feed)
+        .await
+        .expect("feed")
+        .text()
+        .await
+        .expect("text");
+    let events = parse_ics(&ics);
+    let mine = events
+        .iter()
+        .find(|e| e["uid"] == uid.as_str())
+        .unwrap_or_else(|| panic!("the appointment is in the feed: {ics}"));
+    assert_eq!(mine["start"].as_str().expect("start"), moved_start);
+    assert!(mine["summary"]
+        .as_str()
+        .expect("s")
+        .contains("Jan Kowalski"));
+    // Revoked, the URL answers nothing.
+    click(&b, "form[action='/calendar/feed/revoke'] button").await;
+    wait_text(&b, "main", "Revoke the calendar address?").await;
+    click(&b, "main form button.danger").await;
+    wait_text(&b, "main", "Make a calendar address").await;
+    assert_eq!(reqwest::get(&feed).await.expect("feed").status(), 404);
+    b.close().await.expect("close");
+    let _ = std::fs::remove_dir_all(profile);
+}
+
+#[tokio::test]
+async fn five_hundred_race_for_twenty_places_and_expired_holds_free_theirs() {
+    let t = TestServer::seeded().await;
+    let s = &t.services;
+    let service = t.demo_service("ZAM-1").await;
+    let office = s.store.offices().await.expect("offices")[0].id.clone();
+    let admin = crate::common::principal(&t, "urzad.admin@okienko.test").await;
+    let place = s
+        .appointment_places(&admin, &office)
+        .await
+        .expect("places")
+        .into_iter()
+        .find(|p| p.kind == "department")
+        .expect("a department");
+    // Ten slots of two places on one day: a morning of 10 x 10 minutes, 2 at a time, and
+    // a person may hold as many as they like (so that one token can race itself).
+    let mut form = okienko_domain::appointments::ScheduleForm {
+        slot_minutes: "10".into(),
+        capacity: "2".into(),
+        horizon_days: "30".into(),
+        max_active: "1000".into(),
+        release_minutes: "0".into(),
+        ..Default::default()
+    };
+    let today = s.local_today();
+    let (first, _) =
+        okienko_domain::appointments::booking_window(s.country, &Default::default(), today);
+    let weekday = first.weekday().number_days_from_monday() as usize;
+    form.hours[weekday] = "09:00-10:40".into();
+    s.save_schedule(&admin, &office, &service, &place.key(), &form)
+        .await
+        .expect("schedule");
+    let (status, v) = t
+        .api(
+            "",
+            reqwest::Method::GET,
+            &format!("/api/v1/appointments/slots?service={service}&from={first}&to={first}"),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200);
+    let slots: Vec<String> = v["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter(|x| x["place"].as_str() == Some(place.name.as_str()))
+        .map(|x| x["id"].as_str().expect("id").to_string())
+        .collect();
+    assert_eq!(slots.len(), 10);
+    let token = t.demo_token("jan.kowalski@okienko.test").await;
+    let client = reqwest::Client::new();
+    let tasks: Vec<_> = (0..500)
+        .map(|i| {
+            let slot = slots[i % 10].clone();
+            let (client, token, url) =
+                (client.clone(), token.clone(), t.url("/api/v1/appointments"));
+            tokio::spawn(async move {
+                let r = client
+                    .post(url)
+                    .bearer_auth(token)
+                    .json(&serde_json::json!({ "slot": slot }))
+                    .send()
+                    .await
+                    .expect("send");
+                let status = r.status().as_u16();
+                let v: serde_json::Value = r.json().await.unwrap_or_default();
+                (status, v)
+            })
+        })
+        .collect();
+    let mut answers = Vec::new();
+    for task in tasks {
+        answers.push(task.await.expect("task"));
+    }
+    let booked: Vec<_> = answers.iter().filter(|(s, _)| *s == 201).collect();
+    let taken = answers
+        .iter()
+        .filter(|(s, v)| {
+            *s == 409
+                && v["type"]
+                    .as_str()
+                    .is_some_and(|t| t.ends_with("err-appt-taken"))
+        })
+        .count();
+    assert_eq!(booked.len(), 20, "exactly the 20 places");
+    assert_eq!(taken, 480, "the rest are told it is taken");
+    for (_, v) in &booked {
+        assert!(v["code"].as_str().is_some_and(|c| c.len() == 9));
+        assert!(v["ics_url"].as_str().is_some_and(|u| u.ends_with("/ics")));
+    }
+    let (_, v) = t
+        .api(
+            "",
+            reqwest::Method::GET,
+            &format!("/api/v1/appointments/slots?service={service}&from={first}&to={first}"),
+            None,
+        )
+        .await;
+    assert!(v["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter(|x| slots.contains(&x["id"].as_str().unwrap_or("").to_string()))
+        .all(|x| x["free"] == 0));
+
+    // Cancelled over the API (release after 0 minutes): its place is free again.
+    let cancel = booked[0].1["id"].as_str().expect("id");
+    let (status, _) = t
+        .api(
+            &token,
+            reqwest::Method::DELETE,
+            &format!("/api/v1/appointments/{cancel}"),
+            None,
+        )
+        .await;
+    assert_eq!(status, 204);
+    okienko_services::jobs::run_once(s, 10)
+        .await
+        .expect("sweep");
+    let jan = crate::common::principal(&t, "jan.kowalski@okienko.test").await;
+    // A hold takes the freed place; another hold finds it full.
+    let freed = s
+        .store
+        .appointment(cancel)
+        .await
+        .expect("read")
+        .expect("there")
+        .slot_id;
+    let held = s
+        .hold_slot(&jan, &freed)
+        .await
+        .expect("hold the freed place");
+    assert!(matches!(
+        s.hold_slot(&jan, &freed).await,
+        Err(okienko_domain::DomainError::Conflict("err-appt-taken"))
+    ));
+    // Ten minutes later the hold has expired: confirming is refused, and the place is free.
+    t.clock.advance(time::Duration::minutes(11));
+    assert!(matches!(
+        s.confirm_appointment(&jan, &held.id).await,
+        Err(okienko_domain::DomainError::Conflict(
+            "err-appt-hold-expired"
+        ))
+    ));
+    let again = s
+        .hold_slot(&jan, &freed)
+        .await
+        .expect("the place came back");
+    s.confirm_appointment(&jan, &again.id)
+        .await
+        .expect("confirmed");
+}

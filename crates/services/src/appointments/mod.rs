@@ -1,0 +1,780 @@
+//! Appointments (`domain::appointments`): an office's admin says which of its services can be
+//! booked where and when; a signed-in person holds a free slot for ten minutes, confirms it
+//! and gets a code and an email with an `.ics`; moves or cancels it; an official marks who
+//! did not come, and three no-shows in 90 days stop online booking for 30 days. Places are
+//! taken in group commits ([`crate::batch`]): the holds asked for at one moment are stored in
+//! one transaction, each answered on its own.
+
+pub mod calendar;
+pub mod demo;
+pub mod queue;
+
+use crate::accounts::Principal;
+use crate::orgs::check;
+use crate::Services;
+use okienko_domain::appointments::{
+    booking_window, parse_schedule, restricted_until, slot_times, AppointmentStatus, NoShowRule,
+    ScheduleForm, ScheduleSpec, HOLD_MINUTES,
+};
+use okienko_domain::audit::AuditEvent;
+use okienko_domain::policy::Action;
+use okienko_domain::{from_millis, DomainError, Millis};
+use okienko_store::{Appointment, NewHold, Schedule, Slot, StoreError, Taken};
+use time::Date;
+
+/// Takes places in slots in group commits. A batch the store refuses as a whole is tried
+/// again hold by hold, so only the hold at fault fails.
+pub type PlaceTaker = crate::batch::Batcher<NewHold, Result<Taken, StoreError>>;
+
+/// Starts the place taker on a store.
+pub fn place_taker(store: std::sync::Arc<dyn okienko_store::Store>) -> PlaceTaker {
+    crate::batch::Batcher::start(64, move |batch: Vec<NewHold>| {
+        let store = store.clone();
+        async move {
+            let now = batch
+                .iter()
+                .map(|h| h.appointment.created_at)
+                .max()
+                .unwrap_or_default();
+            match store.take_places(&batch, now).await {
+                Ok(v) => v.into_iter().map(Ok).collect(),
+                Err(_) if batch.len() > 1 => {
+                    let mut out = Vec::with_capacity(batch.len());
+                    for one in &batch {
+                        out.push(
+                            store
+                                .take_places(std::slice::from_ref(one), now)
+                                .await
+                                .and_then(|mut v| v.pop().ok_or(StoreError::NotFound)),
+                        );
+                    }
+                    out
+                }
+                Err(e) => vec![Err(e)],
+            }
+        }
+    })
+}
+
+/// A place where appointments happen: an office's department or a post office, as
+/// `department-ID` or `point-ID`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Place {
+    pub kind: &'static str,
+    pub id: String,
+    pub name: String,
+    pub address: String,
+}
+
+impl Place {
+    /// The place a schedule is at.
+    pub fn of(s: &Schedule) -> Place {
+        Place {
+            kind: if s.place_kind == "department" {
+                "department"
+            } else {
+                "point"
+            },
+            id: s.place_id.clone(),
+            name: s.place_name.clone(),
+            address: s.place_address.clone(),
+        }
+    }
+
+    pub fn key(&self) -> String {
+        format!("{}-{}", self.kind, self.id)
+    }
+}
+
+/// Splits a place key into its kind and id.
+pub fn parse_place_key(key: &str) -> Option<(&'static str, &str)> {
+    let (kind, id) = key.split_once('-')?;
+    let kind = match kind {
+        "department" => "department",
+        "point" => "point",
+        _ => return None,
+    };
+    (!id.is_empty()).then_some((kind, id))
+}
+
+/// A schedule with its spec read and its service's name.
+#[derive(Debug, Clone)]
+pub struct ScheduleView {
+    pub schedule: Schedule,
+    pub spec: ScheduleSpec,
+    pub service_name: String,
+}
+
+/// A booking with its service's name and what to bring, for its person.
+#[derive(Debug, Clone)]
+pub struct AppointmentView {
+    pub appointment: Appointment,
+    pub status: AppointmentStatus,
+    pub service_name: String,
+    pub documents: Vec<String>,
+    /// A hold still in force that may be confirmed.
+    pub may_confirm: bool,
+    /// Booked and in the future: may be moved or cancelled.
+    pub may_change: bool,
+}
+
+fn spec_of(s: &Schedule) -> ScheduleSpec {
+    serde_json::from_str(&s.spec).unwrap_or_default()
+}
+
+const DAY_MS: i64 = 86_400_000;
+
+impl Services {
+    pub fn local_today(&self) -> Date {
+        self.country.local(self.clock.now()).date()
+    }
+
+    fn day_of(&self, ms: Millis) -> Date {
+        self.country.local(from_millis(ms)).date()
+    }
+
+    /// The places an office's services can be booked at: its departments, then the open
+    /// post offices.
+    pub async fn appointment_places(
+        &self,
+        p: &Principal,
+        office_id: &str,
+    ) -> Result<Vec<Place>, DomainError> {
+        check(p, Action::ManageAppointments { office_id })?;
+        let office = self
+            .store
+            .office(office_id)
+            .await?
+            .ok_or(DomainError::NotFound)?;
+        let address = format!("{}, {} {}", office.street, office.postal_code, office.city);
+        let mut out: Vec<Place> = self
+            .store
+            .departments(office_id)
+            .await?
+            .into_iter()
+            .map(|d| Place {
+                kind: "department",
+                id: d.id,
+                name: format!("{} — {}", office.name, d.name),
+                address: address.clone(),
+            })
+            .collect();
+        out.extend(
+            self.store
+                .service_points()
+                .await?
+                .into_iter()
+                .filter(|sp| sp.is_open)
+                .map(|sp| Place {
+                    kind: "point",
+                    id: sp.id,
+                    address: format!("{}, {} {}", sp.street, sp.postal_code, sp.city),
+                    name: sp.name,
+                }),
+        );
+        Ok(out)
+    }
+
+    /// Offers a service of the office to be booked at a place (or changes the offer): its
+    /// slots for the horizon are made at once.
+    pub async fn save_schedule(
+        &self,
+        p: &Principal,
+        office_id: &str,
+        service_id: &str,
+        place_key: &str,
+        form: &ScheduleForm,
+    ) -> Result<Schedule, DomainError> {
+        let places = self.appointment_places(p, office_id).await?;
+        let service = self
+            .store
+            .public_service(service_id)
+            .await?
+            .filter(|s| s.office_id == office_id);
+        let place = places.into_iter().find(|x| x.key() == place_key);
+        let spec = parse_schedule(form);
+        let mut errors = match &spec {
+            Err(DomainError::Invalid(e)) => e.clone(),
+            _ => Default::default(),
+        };
+        if service.is_none() {
+            errors.add("service", "err-appt-service");
+        }
+        if place.is_none() {
+            errors.add("place", "err-appt-place");
+        }
+        errors.finish()?;
+        let (Ok(spec), Some(service), Some(place)) = (spec, service, place) else {
+            return Err(DomainError::invalid("place", "err-appt-place"));
+        };
+        self.put_schedule(office_id, &service.id, &place, spec, Some(&p.user.id))
+            .await
+    }
+
+    /// Stores a schedule of a service at a place and makes its slots for the horizon (the
+    /// same schedule again replaces its settings).
+    pub(crate) async fn put_schedule(
+        &self,
+        office_id: &str,
+        service_id: &str,
+        place: &Place,
+        spec: ScheduleSpec,
+        actor: Option<&str>,
+    ) -> Result<Schedule, DomainError> {
+        let now = self.now_ms();
+        let existing = self
+            .store
+            .schedules(office_id, Some(service_id))
+            .await?
+            .into_iter()
+            .find(|s| s.place_kind == place.kind && s.place_id == place.id);
+        let today = self.local_today();
+        let (first, last) = booking_window(self.country, &spec, today);
+        let s = Schedule {
+            id: existing
+                .as_ref()
+                .map_or_else(okienko_store::new_id, |e| e.id.clone()),
+            office_id: office_id.to_string(),
+            service_id: service_id.to_string(),
+            place_kind: place.kind.into(),
+            place_id: place.id.clone(),
+            place_name: place.name.clone(),
+            place_address: place.address.clone(),
+            spec: serde_json::to_string(&spec).map_err(|e| DomainError::Internal(e.to_string()))?,
+            slots_until: last.to_string(),
+            created_at: existing.as_ref().map_or(now, |e| e.created_at),
+            updated_at: now,
+        };
+        let slots = new_slots(self.country, &spec, first, last);
+        let from = okienko_domain::to_millis(self.country.day_start(first));
+        let ev = AuditEvent::new(now, actor, "appointments.schedule", &s.id);
+        self.store
+            .save_schedule(&s, &slots, i64::from(spec.capacity), from, &ev)
+            .await?;
+        Ok(s)
+    }
+
+    /// An office's schedules, for its admin.
+    pub async fn office_schedules(
+        &self,
+        p: &Principal,
+        office_id: &str,
+        lang: &str,
+    ) -> Result<Vec<ScheduleView>, DomainError> {
+        check(p, Action::ManageAppointments { office_id })?;
+        let mut out = Vec::new();
+        for s in self.store.schedules(office_id, None).await? {
+            out.push(self.schedule_view(s, lang).await?);
+        }
+        Ok(out)
+    }
+
+    async fn schedule_view(&self, s: Schedule, lang: &str) -> Result<ScheduleView, DomainError> {
+        let service_name = self.service_name(&s.service_id, lang).await;
+        Ok(ScheduleView {
+            spec: spec_of(&s),
+            schedule: s,
+            service_name,
+        })
+    }
+
+    /// A service's name in the reader's language (its id if it is gone).
+    pub async fn service_name(&self, service_id: &str, lang: &str) -> String {
+        match self.catalogue_entry(service_id).await {
+            Ok(e) => e.spec.local(lang).name.value,
+            Err(_) => service_id.to_string(),
+        }
+    }
+
+    /// The places a service can be booked at (public).
+    pub async fn service_schedules(
+        &self,
+        service_id: &str,
+        lang: &str,
+    ) -> Result<Vec<ScheduleView>, DomainError> {
+        let entry = self.catalogue_entry(service_id).await?;
+        let mut out = Vec::new();
+        for s in self
+            .store
+            .schedules(&entry.office.id, Some(service_id))
+            .await?
+        {
+            out.push(self.schedule_view(s, lang).await?);
+        }
+        Ok(out)
+    }
+
+    /// A service's slots on the days `from..=to` within its places' booking windows (public;
+    /// the free places are counted as of now, give or take the sweep of expired holds).
+    pub async fn free_slots(
+        &self,
+        service_id: &str,
+        from: Date,
+        to: Date,
+    ) -> Result<Vec<Slot>, DomainError> {
+        if to < from || (to - from).whole_days() > 62 {
+            return Err(DomainError::invalid("to", "err-appt-range"));
+        }
+        let entry = self.catalogue_entry(service_id).await?;
+        let today = self.local_today();
+        let schedules = self
+            .store
+            .schedules(&entry.office.id, Some(service_id))
+            .await?;
+        let mut window_first: Option<Date> = None;
+        let mut window_last: Option<Date> = None;
+        for s in &schedules {
+            let spec = spec_of(s);
+            let (first, last) = booking_window(self.country, &spec, today);
+            window_first = Some(window_first.map_or(first, |w| w.min(first)));
+            window_last = Some(window_last.map_or(last, |w| w.max(last)));
+            // Slots are made for the horizon when the schedule is saved; each new day adds
+            // its day (once: the store moves `slots_until` in the same commit).
+            if s.slots_until < last.to_string() {
+                let made = okienko_domain::substitutes::parse_day(&s.slots_until)
+                    .and_then(|d| d.next_day())
+                    .unwrap_or(first)
+                    .max(first);
+                let slots = new_slots(self.country, &spec, made, last);
+                self.store
+                    .extend_slots(&s.id, &slots, i64::from(spec.capacity), &last.to_string())
+                    .await?;
+            }
+        }
+        let (Some(wf), Some(wl)) = (window_first, window_last) else {
+            return Ok(Vec::new());
+        };
+        let (from, to) = (from.max(wf), to.min(wl));
+        if to < from {
+            return Ok(Vec::new());
+        }
+        let start = okienko_domain::to_millis(self.country.day_start(from));
+        let end = okienko_domain::to_millis(self.country.day_start(to.next_day().unwrap_or(to)));
+        Ok(self.store.slots(service_id, start, end).await?)
+    }
+
+    /// One slot (public).
+    pub async fn slot(&self, id: &str) -> Result<Slot, DomainError> {
+        self.store.slot(id).await?.ok_or(DomainError::NotFound)
+    }
+
+    /// Until when the person may not book online (after no-shows), if they may not now.
+    pub async fn booking_restricted_until(
+        &self,
+        p: &Principal,
+    ) -> Result<Option<Millis>, DomainError> {
+        let rule = NoShowRule::default();
+        let now = self.now_ms();
+        let times = self
+            .store
+            .no_shows_of(
+                &p.user.id,
+                now - (rule.within_days + rule.restrict_days) * DAY_MS,
+            )
+            .await?;
+        Ok(restricted_until(rule, &times, now))
+    }
+
+    /// Takes a place in a slot for the person: held for ten minutes (`confirm` false) or
+    /// booked at once (the API).
+    async fn take_slot(
+        &self,
+        p: &Principal,
+        slot_id: &str,
+        confirm: bool,
+    ) -> Result<Appointment, DomainError> {
+        if self.booking_restricted_until(p).await?.is_some() {
+            return Err(DomainError::Conflict("err-appt-restricted"));
+        }
+        let slot = self
+            .store
+            .slot(slot_id)
+            .await?
+            .ok_or(DomainError::invalid("slot", "err-appt-no-slot"))?;
+        let schedule = self
+            .store
+            .schedule(&slot.schedule_id)
+            .await?
+            .ok_or(DomainError::NotFound)?;
+        let spec = spec_of(&schedule);
+        let (first, last) = booking_window(self.country, &spec, self.local_today());
+        let day = self.day_of(slot.starts_at);
+        if day < first || day > last || slot.capacity == 0 {
+            return Err(DomainError::Conflict("err-appt-outside-window"));
+        }
+        let now = self.now_ms();
+        let status = if confirm {
+            AppointmentStatus::Booked
+        } else {
+            AppointmentStatus::Held
+        };
+        let a = Appointment {
+            id: okienko_store::new_id(),
+            code: new_code(),
+            slot_id: slot.id.clone(),
+            schedule_id: schedule.id.clone(),
+            service_id: schedule.service_id.clone(),
+            user_id: p.user.id.clone(),
+            status: status.as_str().into(),
+            holds_place: true,
+            place_until: (!confirm).then_some(now + HOLD_MINUTES * 60_000),
+            // Booked less than a day ahead: the confirmation is the reminder.
+            reminded: slot.starts_at - now < DAY_MS,
+            starts_at: slot.starts_at,
+            created_at: now,
+            updated_at: now,
+            ..Default::default()
+        };
+        let action = if confirm {
+            "appointment.book"
+        } else {
+            "appointment.hold"
+        };
+        let hold = NewHold {
+            audit: AuditEvent::new(now, Some(&p.user.id), action, &a.id),
+            appointment: a,
+            max_active: i64::from(spec.max_active),
+        };
+        let id = hold.appointment.id.clone();
+        let taken = self
+            .places
+            .submit(hold)
+            .await
+            .ok_or(DomainError::Busy)?
+            .map_err(DomainError::from)?;
+        match taken {
+            Taken::Yes => {}
+            Taken::Full => return Err(DomainError::Conflict("err-appt-taken")),
+            Taken::TooMany => return Err(DomainError::Conflict("err-appt-too-many")),
+            Taken::Gone => return Err(DomainError::NotFound),
+        }
+        let a = self
+            .store
+            .appointment(&id)
+            .await?
+            .ok_or(DomainError::NotFound)?;
+        if confirm {
+            self.send_appointment_email(&a, "confirmed").await?;
+        }
+        Ok(a)
+    }
+
+    /// Holds a free place in a slot for ten minutes while the person confirms.
+    pub async fn hold_slot(
+        &self,
+        p: &Principal,
+        slot_id: &str,
+    ) -> Result<Appointment, DomainError> {
+        self.take_slot(p, slot_id, false).await
+    }
+
+    /// Books a free place in a slot at once (the API: the program has confirmed already).
+    pub async fn book_slot(
+        &self,
+        p: &Principal,
+        slot_id: &str,
+    ) -> Result<Appointment, DomainError> {
+        self.take_slot(p, slot_id, true).await
+    }
+
+    /// The person's own booking.
+    async fn my_appointment(&self, p: &Principal, id: &str) -> Result<Appointment, DomainError> {
+        self.store
+            .appointment(id)
+            .await?
+            .filter(|a| a.user_id == p.user.id)
+            .ok_or(DomainError::NotFound)
+    }
+
+    /// A booking as its person sees it.
+    pub async fn appointment_view(
+        &self,
+        p: &Principal,
+        id: &str,
+        lang: &str,
+    ) -> Result<AppointmentView, DomainError> {
+        let a = self.my_appointment(p, id).await?;
+        Ok(self.view(a, lang).await)
+    }
+
+    async fn view(&self, a: Appointment, lang: &str) -> AppointmentView {
+        let now = self.now_ms();
+        let mut status = AppointmentStatus::parse(&a.status).unwrap_or(AppointmentStatus::Booked);
+        let expired = status == AppointmentStatus::Held
+            && (!a.holds_place || a.place_until.is_some_and(|t| t <= now));
+        if expired {
+            status = AppointmentStatus::Cancelled;
+        }
+        let (service_name, documents) = match self.catalogue_entry(&a.service_id).await {
+            Ok(e) => {
+                let l = e.spec.local(lang);
+                (l.name.value, l.documents.value)
+            }
+            Err(_) => (a.service_id.clone(), Vec::new()),
+        };
+        AppointmentView {
+            may_confirm: status == AppointmentStatus::Held,
+            may_change: status == AppointmentStatus::Booked && a.starts_at > now,
+            status,
+            service_name,
+            documents,
+            appointment: a,
+        }
+    }
+
+    /// Whether a hold ran out (a person confirming late).
+    pub fn hold_expired(&self, v: &AppointmentView) -> bool {
+        v.appointment.status == AppointmentStatus::Held.as_str()
+            && v.status != AppointmentStatus::Held
+    }
+
+    /// The person's bookings, the latest first.
+    pub async fn my_appointments(
+        &self,
+        p: &Principal,
+        lang: &str,
+    ) -> Result<Vec<AppointmentView>, DomainError> {
+        let mut out = Vec::new();
+        for a in self.store.appointments_of(&p.user.id).await? {
+            out.push(self.view(a, lang).await);
+        }
+        Ok(out)
+    }
+
+    /// Confirms a held slot; the email with the `.ics` goes out.
+    pub async fn confirm_appointment(
+        &self,
+        p: &Principal,
+        id: &str,
+    ) -> Result<Appointment, DomainError> {
+        let a = self.my_appointment(p, id).await?;
+        let now = self.now_ms();
+        let ev = AuditEvent::new(now, Some(&p.user.id), "appointment.confirm", &a.id);
+        if !self.store.confirm_appointment(&a.id, now, &ev).await? {
+            return Err(DomainError::Conflict(
+                if a.status == AppointmentStatus::Held.as_str() {
+                    "err-appt-hold-expired"
+                } else {
+                    "err-appt-not-active"
+                },
+            ));
+        }
+        let a = self.my_appointment(p, id).await?;
+        self.send_appointment_email(&a, "confirmed").await?;
+        Ok(a)
+    }
+
+    /// Cancels the person's booking (or hold); its place returns after the schedule's delay.
+    pub async fn cancel_appointment(&self, p: &Principal, id: &str) -> Result<(), DomainError> {
+        let a = self.my_appointment(p, id).await?;
+        let now = self.now_ms();
+        let release = match self.store.schedule(&a.schedule_id).await? {
+            Some(s) if a.status == AppointmentStatus::Booked.as_str() => {
+                now + i64::from(spec_of(&s).release_minutes) * 60_000
+            }
+            _ => now,
+        };
+        let ev = AuditEvent::new(now, Some(&p.user.id), "appointment.cancel", &a.id);
+        if !self
+            .store
+            .cancel_appointment(&a.id, now, release, &ev)
+            .await?
+        {
+            return Err(DomainError::Conflict("err-appt-not-active"));
+        }
+        if a.status == AppointmentStatus::Booked.as_str() {
+            let a = self.my_appointment(p, id).await?;
+            self.send_appointment_email(&a, "cancelled").await?;
+        }
+        Ok(())
+    }
+
+    /// Moves the person's booking to another slot of the same place and service; the same
+    /// code, an updated `.ics`.
+    pub async fn move_appointment(
+        &self,
+        p: &Principal,
+        id: &str,
+        slot_id: &str,
+    ) -> Result<Appointment, DomainError> {
+        let a = self.my_appointment(p, id).await?;
+        let slot = self
+            .store
+            .slot(slot_id)
+            .await?
+            .filter(|s| s.schedule_id == a.schedule_id)
+            .ok_or(DomainError::invalid("slot", "err-appt-no-slot"))?;
+        let schedule = self
+            .store
+            .schedule(&a.schedule_id)
+            .await?
+            .ok_or(DomainError::NotFound)?;
+        let (first, last) = booking_window(self.country, &spec_of(&schedule), self.local_today());
+        let day = self.day_of(slot.starts_at);
+        if day < first || day > last {
+            return Err(DomainError::Conflict("err-appt-outside-window"));
+        }
+        let now = self.now_ms();
+        let ev = AuditEvent::new(now, Some(&p.user.id), "appointment.move", &a.id);
+        match self
+            .store
+            .move_appointment(&a.id, &slot.id, now, &ev)
+            .await?
+        {
+            Taken::Yes => {}
+            Taken::Full => return Err(DomainError::Conflict("err-appt-taken")),
+            Taken::TooMany | Taken::Gone => {
+                return Err(DomainError::Conflict("err-appt-not-active"))
+            }
+        }
+        let a = self.my_appointment(p, id).await?;
+        self.send_appointment_email(&a, "moved").await?;
+        Ok(a)
+    }
+
+    /// The email about a booking (`confirmed`, `moved` or `cancelled`) with its `.ics`.
+    async fn send_appointment_email(&self, a: &Appointment, what: &str) -> Result<(), DomainError> {
+        let Some(user) = self.store.user_by_id(&a.user_id).await? else {
+            return Ok(());
+        };
+        let lang = user
+            .locale
+            .as_deref()
+            .and_then(okienko_i18n::Lang::parse)
+            .unwrap_or(okienko_i18n::Lang::Pl);
+        let v = self.view(a.clone(), lang.code()).await;
+        let when = self.local_when(a.starts_at);
+        let link = format!("{}/appointments/{}", self.base_url, a.id);
+        let code = okienko_domain::appointments::show_code(&a.code);
+        let args = [
+            ("service", v.service_name.as_str()),
+            ("place", a.place_name.as_str()),
+            ("address", a.place_address.as_str()),
+            ("when", when.as_str()),
+            ("code", code.as_str()),
+            ("link", link.as_str()),
+        ];
+        let mut body = lang.t_args(&format!("mail-appt-{what}-body"), &args);
+        if what != "cancelled" && !v.documents.is_empty() {
+            body.push_str("\n\n");
+            body.push_str(&lang.t("mail-appt-bring"));
+            for d in &v.documents {
+                body.push_str("\n- ");
+                body.push_str(d);
+            }
+        }
+        let email = crate::mail::Email {
+            to: user.email,
+            subject: lang.t_args(&format!("mail-appt-{what}-subject"), &args),
+            body,
+            attachments: vec![crate::mail::EmailFile {
+                name: "appointment.ics".into(),
+                content_type: format!(
+                    "text/calendar; charset=utf-8; method={}",
+                    if what == "cancelled" {
+                        "CANCEL"
+                    } else {
+                        "PUBLISH"
+                    }
+                ),
+                text: self.appointment_ics(a, &v.service_name, what == "cancelled"),
+            }],
+        };
+        self.mail
+            .queue(self.store.as_ref(), &email, self.now_ms())
+            .await
+            .map_err(|e| DomainError::Internal(e.to_string()))
+    }
+
+    /// `D.M.YYYY, HH:MM` in the country's civil time.
+    pub fn local_when(&self, ms: Millis) -> String {
+        let t = self.country.local(from_millis(ms));
+        format!(
+            "{}.{}.{}, {:02}:{:02}",
+            t.day(),
+            u8::from(t.month()),
+            t.year(),
+            t.hour(),
+            t.minute()
+        )
+    }
+
+    /// The person's booking as an iCalendar file.
+    pub async fn my_appointment_ics(
+        &self,
+        p: &Principal,
+        id: &str,
+        lang: &str,
+    ) -> Result<String, DomainError> {
+        let v = self.appointment_view(p, id, lang).await?;
+        let cancelled = v.status == AppointmentStatus::Cancelled;
+        Ok(self.appointment_ics(&v.appointment, &v.service_name, cancelled))
+    }
+
+    /// Gives back the places of expired holds and cancellations, and queues the reminders of
+    /// tomorrow's appointments (the job runner, every round).
+    pub async fn appointment_sweep(&self) -> Result<usize, DomainError> {
+        let now = self.now_ms();
+        let released = self.store.release_places(now).await? as usize;
+        let due = self.store.due_reminders(now, now + DAY_MS, 100).await?;
+        let mut sent = 0;
+        for a in due {
+            let Some(user) = self.store.user_by_id(&a.user_id).await? else {
+                continue;
+            };
+            let lang = user
+                .locale
+                .as_deref()
+                .and_then(okienko_i18n::Lang::parse)
+                .unwrap_or(okienko_i18n::Lang::Pl);
+            let v = self.view(a.clone(), lang.code()).await;
+            let when = self.local_when(a.starts_at);
+            let code = okienko_domain::appointments::show_code(&a.code);
+            let link = format!("{}/appointments/{}", self.base_url, a.id);
+            let args = [
+                ("service", v.service_name.as_str()),
+                ("place", a.place_name.as_str()),
+                ("address", a.place_address.as_str()),
+                ("when", when.as_str()),
+                ("code", code.as_str()),
+                ("link", link.as_str()),
+            ];
+            let email = crate::mail::Email {
+                to: user.email.clone(),
+                subject: lang.t_args("mail-appt-reminder-subject", &args),
+                body: lang.t_args("mail-appt-reminder-body", &args),
+                attachments: vec![],
+            };
+            let payload =
+                serde_json::to_string(&email).map_err(|e| DomainError::Internal(e.to_string()))?;
+            // An address that cannot receive mail: marked reminded, nothing queued.
+            let job = crate::mail::can_receive(&user.email)
+                .then_some((crate::mail::JOB_KIND, payload.as_str()));
+            if self.store.remind(&a.id, job, now).await? {
+                sent += 1;
+            }
+        }
+        Ok(released + sent)
+    }
+}
+
+/// The slots of a schedule for the days `from..=to`, with new ids.
+fn new_slots(
+    country: okienko_domain::country::Country,
+    spec: &ScheduleSpec,
+    from: Date,
+    to: Date,
+) -> Vec<okienko_store::NewSlot> {
+    slot_times(country, spec, from, to)
+        .into_iter()
+        .map(|t| (okienko_store::new_id(), t.starts_at, t.ends_at))
+        .collect()
+}
+
+/// A new booking code (`domain::appointments::code_from`) of 8 random bytes.
+fn new_code() -> String {
+    use rand::RngCore;
+    let mut b = [0u8; 8];
+    rand::rngs::OsRng.fill_bytes(&mut b);
+    okienko_domain::appointments::code_from(b)
+}
