@@ -71,6 +71,7 @@ pub async fn services(s: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Ser
         officials_share_office_mailbox: s.officials_share_office_mailbox,
         cases: okienko_services::cases::case_opener(store.clone()),
         places: okienko_services::appointments::place_taker(store.clone()),
+        slot_cache: Default::default(),
         store,
     })
 }

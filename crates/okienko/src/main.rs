@@ -56,6 +56,8 @@ enum Cmd {
     BenchForms(okienko::bench::FormsBenchArgs),
     /// Case management from outside: cases opened per second, a department's list by deadline with a million cases.
     BenchCases(okienko::bench::CasesBenchArgs),
+    /// Appointments from outside: bookings per second over a spread of slots (never overbooked), the month's free-slot page.
+    BenchAppointments(okienko::bench::AppointmentsBenchArgs),
     /// A small round-robin TCP proxy in front of several instances, for trying and measuring
     /// them on one machine (not a production load balancer).
     Proxy(okienko::bench::ProxyArgs),
@@ -200,6 +202,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Cmd::BenchDelivery(args) => okienko::bench::run_delivery(args).await?,
         Cmd::BenchForms(args) => okienko::bench::run_forms(args).await?,
         Cmd::BenchCases(args) => okienko::bench::run_cases(args).await?,
+        Cmd::BenchAppointments(args) => okienko::bench::run_appointments(args).await?,
         Cmd::Proxy(args) => okienko::bench::run_proxy(args).await?,
         Cmd::FuzzDocuments(args) => okienko::fuzz::run(args).await?,
     }

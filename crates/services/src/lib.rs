@@ -67,6 +67,8 @@ pub struct Services {
     pub cases: cases::CaseOpener,
     /// Takes places in appointment slots in group commits.
     pub places: appointments::PlaceTaker,
+    /// Slots as pages read them, a second at a time.
+    pub slot_cache: Arc<appointments::SlotCache>,
 }
 
 impl Services {

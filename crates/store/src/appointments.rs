@@ -78,6 +78,9 @@ pub struct NewHold {
     pub appointment: Appointment,
     pub max_active: i64,
     pub audit: AuditEvent,
+    /// A job (kind, payload) queued in the same commit when the place is taken: the
+    /// confirmation email of a booking made at once.
+    pub job: Option<(String, String)>,
 }
 
 /// What came of taking a place in a slot.

@@ -3873,6 +3873,7 @@ async fn appointments_are_never_overbooked_and_expired_holds_free_their_place() 
             },
             max_active: 2,
             audit: ev("appointment.hold"),
+            job: None,
         };
         let answers = futures_join_all((0..500).map(|i| {
             let h = hold(i, now);

@@ -1,6 +1,7 @@
 //! `okienko bench`: starts `okienko demo` as a child process on a fresh data folder and
 //! drives it over HTTP from this process, so the numbers include the whole stack.
 
+pub mod appointments;
 pub mod cases;
 pub mod delivery;
 pub mod forms;
@@ -8,6 +9,7 @@ pub mod proxy;
 pub mod trust;
 mod wire;
 
+pub use appointments::{run_appointments, AppointmentsBenchArgs};
 pub use cases::{run_cases, CasesBenchArgs};
 pub use delivery::{run_delivery, DeliveryBenchArgs};
 pub use forms::{run_forms, FormsBenchArgs};

@@ -110,19 +110,28 @@ async fn bookable(t: &TestServer) -> (String, String, Vec<serde_json::Value>) {
         .expect("the demo offers ZAM-1");
     let key = okienko_services::appointments::Place::of(&schedule).key();
     let today = t.services.local_today();
-    let to = today + time::Duration::days(20);
+    let slots = slots_of(t, &service, today, today + time::Duration::days(20)).await;
+    assert!(slots.len() > 64, "a working week of slots");
+    (service, key, slots)
+}
+
+/// A service's slots on the days `from..=to`, read over the public API.
+async fn slots_of(
+    t: &TestServer,
+    service: &str,
+    from: time::Date,
+    to: time::Date,
+) -> Vec<serde_json::Value> {
     let (status, v) = t
         .api(
             "",
             reqwest::Method::GET,
-            &format!("/api/v1/appointments/slots?service={service}&from={today}&to={to}"),
+            &format!("/api/v1/appointments/slots?service={service}&from={from}&to={to}"),
             None,
         )
         .await;
     assert_eq!(status, 200, "{v}");
-    let slots = v["items"].as_array().expect("items").clone();
-    assert!(slots.len() > 64, "a working week of slots");
-    (service, key, slots)
+    v["items"].as_array().expect("items").clone()
 }
 
 fn day_of(t: &TestServer, slot: &serde_json::Value) -> time::Date {
@@ -338,6 +347,11 @@ async fn a_citizen_books_moves_and_checks_in_and_an_official_calls_the_ticket() 
 async fn five_hundred_race_for_twenty_places_and_expired_holds_free_theirs() {
     let t = TestServer::seeded().await;
     let s = &t.services;
+    // Eight in the morning: the first bookable day's slots are more than a day away, so
+    // their reminders are still to come.
+    let today = s.local_today();
+    t.clock
+        .set(s.country.day_start(today) + time::Duration::hours(8));
     let service = t.demo_service("ZAM-1").await;
     let office = s.store.offices().await.expect("offices")[0].id.clone();
     let admin = crate::common::principal(&t, "urzad.admin@okienko.test").await;
@@ -366,18 +380,8 @@ async fn five_hundred_race_for_twenty_places_and_expired_holds_free_theirs() {
     s.save_schedule(&admin, &office, &service, &place.key(), &form)
         .await
         .expect("schedule");
-    let (status, v) = t
-        .api(
-            "",
-            reqwest::Method::GET,
-            &format!("/api/v1/appointments/slots?service={service}&from={first}&to={first}"),
-            None,
-        )
-        .await;
-    assert_eq!(status, 200);
-    let slots: Vec<String> = v["items"]
-        .as_array()
-        .expect("items")
+    let slots: Vec<String> = slots_of(&t, &service, first, first)
+        .await
         .iter()
         .filter(|x| x["place"].as_str() == Some(place.name.as_str()))
         .map(|x| x["id"].as_str().expect("id").to_string())
@@ -424,17 +428,8 @@ async fn five_hundred_race_for_twenty_places_and_expired_holds_free_theirs() {
         assert!(v["code"].as_str().is_some_and(|c| c.len() == 9));
         assert!(v["ics_url"].as_str().is_some_and(|u| u.ends_with("/ics")));
     }
-    let (_, v) = t
-        .api(
-            "",
-            reqwest::Method::GET,
-            &format!("/api/v1/appointments/slots?service={service}&from={first}&to={first}"),
-            None,
-        )
-        .await;
-    assert!(v["items"]
-        .as_array()
-        .expect("items")
+    assert!(slots_of(&t, &service, first, first)
+        .await
         .iter()
         .filter(|x| slots.contains(&x["id"].as_str().unwrap_or("").to_string()))
         .all(|x| x["free"] == 0));
@@ -485,4 +480,16 @@ async fn five_hundred_race_for_twenty_places_and_expired_holds_free_theirs() {
     s.confirm_appointment(&jan, &again.id)
         .await
         .expect("confirmed");
+    // The day before (the last slot, 10:30, less than a day away), each of the twenty booked
+    // gets its reminder, once.
+    t.clock
+        .set(s.country.day_start(first) + time::Duration::hours(9) - time::Duration::hours(21));
+    t.run_jobs().await;
+    t.run_jobs().await;
+    let reminders = t
+        .outbox()
+        .iter()
+        .filter(|m| m.contains("Subject: Jutro wizyta"))
+        .count();
+    assert_eq!(reminders, 20);
 }

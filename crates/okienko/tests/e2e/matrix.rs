@@ -1150,9 +1150,10 @@ async fn fresh_appointment(w: &World, held: bool) -> String {
         .free_slots(&w.service, today, today + time::Duration::days(30))
         .await
         .expect("slots")
-        .into_iter()
+        .iter()
         .find(|x| x.taken < x.capacity)
-        .expect("a free slot");
+        .expect("a free slot")
+        .clone();
     if held {
         s.hold_slot(&jan, &slot.id).await.expect("hold").id
     } else {

@@ -254,6 +254,8 @@ fn is_file(route: &str) -> bool {
         "/file",
         "/versions/",
         "/scan",
+        "/ics",
+        "/calendar/feed/",
     ]
     .iter()
     .any(|s| route.contains(s))

@@ -23,7 +23,13 @@ fn calendar(name: &str) -> Calendar {
 }
 
 impl Services {
-    fn appointment_event(&self, a: &Appointment, summary: &str, cancelled: bool) -> Event {
+    fn appointment_event(
+        &self,
+        a: &Appointment,
+        summary: &str,
+        cancelled: bool,
+        lang: okienko_i18n::Lang,
+    ) -> Event {
         let mut e = Event::new();
         e.uid(&format!("{}@okienko", a.id))
             .timestamp(utc(a.updated_at.max(a.created_at)))
@@ -32,7 +38,7 @@ impl Services {
             .location(&format!("{}, {}", a.place_name, a.place_address))
             .description(&format!(
                 "{}: {}\n{}/appointments/{}",
-                "Kod / Code",
+                lang.t("appt-code"),
                 okienko_domain::appointments::show_code(&a.code),
                 self.base_url,
                 a.id
@@ -50,14 +56,20 @@ impl Services {
 
     /// A booking as an `.ics` file (one event; a cancelled one says so, with a higher
     /// sequence, so the calendar that has it removes it).
-    pub fn appointment_ics(&self, a: &Appointment, service_name: &str, cancelled: bool) -> String {
+    pub fn appointment_ics(
+        &self,
+        a: &Appointment,
+        service_name: &str,
+        cancelled: bool,
+        lang: okienko_i18n::Lang,
+    ) -> String {
         let mut c = calendar(service_name);
         if cancelled {
             c.append_property(("METHOD", "CANCEL"));
         } else {
             c.append_property(("METHOD", "PUBLISH"));
         }
-        c.push(self.appointment_event(a, service_name, cancelled));
+        c.push(self.appointment_event(a, service_name, cancelled, lang));
         c.done().to_string()
     }
 
@@ -109,6 +121,11 @@ impl Services {
             .filter(|u| !u.disabled)
             .ok_or(DomainError::NotFound)?;
         let grants = self.store.grants_of(&user.id).await?;
+        let lang = user
+            .locale
+            .as_deref()
+            .and_then(okienko_i18n::Lang::parse)
+            .unwrap_or(okienko_i18n::Lang::Pl);
         let from = self
             .local_today()
             .checked_sub(time::Duration::days(7))
@@ -119,12 +136,12 @@ impl Services {
             let name = match names.get(&a.service_id) {
                 Some(n) => String::clone(n),
                 None => {
-                    let n = self.service_name(&a.service_id, "pl").await;
+                    let n = self.service_name(&a.service_id, lang.code()).await;
                     names.insert(a.service_id.clone(), n.clone());
                     n
                 }
             };
-            c.push(self.appointment_event(&a, &format!("{name}: {}", a.user_name), false));
+            c.push(self.appointment_event(&a, &format!("{name}: {}", a.user_name), false, lang));
         }
         for t in self.store.open_tasks_of(&user.id).await? {
             let Some(due) = t

@@ -20,6 +20,7 @@ use okienko_domain::audit::AuditEvent;
 use okienko_domain::policy::Action;
 use okienko_domain::{from_millis, DomainError, Millis};
 use okienko_store::{Appointment, NewHold, Schedule, Slot, StoreError, Taken};
+use std::sync::Arc;
 use time::Date;
 
 /// Takes places in slots in group commits. A batch the store refuses as a whole is tried
@@ -54,6 +55,76 @@ pub fn place_taker(store: std::sync::Arc<dyn okienko_store::Store>) -> PlaceTake
             }
         }
     })
+}
+
+/// A service's slots and schedules as pages read them, kept a second per instance: a month's
+/// page read by many at once costs one read of the database a second, not one each. A place
+/// taken or given back here drops the service's entries at once; another instance's shows
+/// within the second (the booking itself is always decided by the database).
+pub struct SlotCache {
+    slots: Ttl<(String, Date, Date), Arc<Vec<Slot>>>,
+    /// A service's name and where it is booked, by service and language.
+    offers: Ttl<(String, String), Offer>,
+}
+
+/// A service's name and where it is booked.
+pub type Offer = Arc<(String, Vec<ScheduleView>)>;
+
+impl Default for SlotCache {
+    fn default() -> Self {
+        SlotCache {
+            slots: Ttl::new(),
+            offers: Ttl::new(),
+        }
+    }
+}
+
+impl SlotCache {
+    /// Forgets a service's cached slots (a place taken or given back here).
+    pub fn forget(&self, service_id: &str) {
+        self.slots.retain(|(s, _, _)| s != service_id);
+    }
+}
+
+/// How long a cached read is shown.
+const CACHE_FOR: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Values kept for [`CACHE_FOR`] (at most 4096 of them).
+struct Ttl<K, V> {
+    map: std::sync::Mutex<std::collections::HashMap<K, (std::time::Instant, V)>>,
+}
+
+impl<K: std::hash::Hash + Eq, V: Clone> Ttl<K, V> {
+    fn new() -> Self {
+        Ttl {
+            map: Default::default(),
+        }
+    }
+
+    fn get(&self, key: &K) -> Option<V> {
+        let map = self.map.lock().ok()?;
+        map.get(key)
+            .filter(|(at, _)| at.elapsed() < CACHE_FOR)
+            .map(|(_, v)| v.clone())
+    }
+
+    fn put(&self, key: K, v: V) {
+        if let Ok(mut map) = self.map.lock() {
+            if map.len() >= 4096 {
+                map.retain(|_, (at, _)| at.elapsed() < CACHE_FOR);
+                if map.len() >= 4096 {
+                    map.clear();
+                }
+            }
+            map.insert(key, (std::time::Instant::now(), v));
+        }
+    }
+
+    fn retain(&self, keep: impl Fn(&K) -> bool) {
+        if let Ok(mut map) = self.map.lock() {
+            map.retain(|k, _| keep(k));
+        }
+    }
 }
 
 /// A place where appointments happen: an office's department or a post office, as
@@ -111,7 +182,10 @@ pub struct AppointmentView {
     pub appointment: Appointment,
     pub status: AppointmentStatus,
     pub service_name: String,
+    /// The language the service's name is in (its own, or the nearest it has).
+    pub service_lang: &'static str,
     pub documents: Vec<String>,
+    pub documents_lang: &'static str,
     /// A hold still in force that may be confirmed.
     pub may_confirm: bool,
     /// Booked and in the future: may be moved or cancelled.
@@ -286,22 +360,32 @@ impl Services {
         }
     }
 
-    /// The places a service can be booked at (public).
-    pub async fn service_schedules(
+    /// A service's name and the places it can be booked at (public; kept a second).
+    pub async fn service_offer(
         &self,
         service_id: &str,
         lang: &str,
-    ) -> Result<Vec<ScheduleView>, DomainError> {
+    ) -> Result<Offer, DomainError> {
+        let key = (service_id.to_string(), lang.to_string());
+        if let Some(hit) = self.slot_cache.offers.get(&key) {
+            return Ok(hit);
+        }
         let entry = self.catalogue_entry(service_id).await?;
-        let mut out = Vec::new();
-        for s in self
+        let name = entry.spec.local(lang).name.value;
+        let views = self
             .store
             .schedules(&entry.office.id, Some(service_id))
             .await?
-        {
-            out.push(self.schedule_view(s, lang).await?);
-        }
-        Ok(out)
+            .into_iter()
+            .map(|s| ScheduleView {
+                spec: spec_of(&s),
+                schedule: s,
+                service_name: name.clone(),
+            })
+            .collect();
+        let offer = Arc::new((name, views));
+        self.slot_cache.offers.put(key, offer.clone());
+        Ok(offer)
     }
 
     /// A service's slots on the days `from..=to` within its places' booking windows (public;
@@ -311,10 +395,25 @@ impl Services {
         service_id: &str,
         from: Date,
         to: Date,
-    ) -> Result<Vec<Slot>, DomainError> {
+    ) -> Result<Arc<Vec<Slot>>, DomainError> {
         if to < from || (to - from).whole_days() > 62 {
             return Err(DomainError::invalid("to", "err-appt-range"));
         }
+        let key = (service_id.to_string(), from, to);
+        if let Some(hit) = self.slot_cache.slots.get(&key) {
+            return Ok(hit);
+        }
+        let slots = Arc::new(self.read_free_slots(service_id, from, to).await?);
+        self.slot_cache.slots.put(key, slots.clone());
+        Ok(slots)
+    }
+
+    async fn read_free_slots(
+        &self,
+        service_id: &str,
+        from: Date,
+        to: Date,
+    ) -> Result<Vec<Slot>, DomainError> {
         let entry = self.catalogue_entry(service_id).await?;
         let today = self.local_today();
         let schedules = self
@@ -423,7 +522,26 @@ impl Services {
             starts_at: slot.starts_at,
             created_at: now,
             updated_at: now,
-            ..Default::default()
+            ends_at: slot.ends_at,
+            office_id: schedule.office_id.clone(),
+            place_kind: schedule.place_kind.clone(),
+            place_id: schedule.place_id.clone(),
+            place_name: schedule.place_name.clone(),
+            place_address: schedule.place_address.clone(),
+            user_name: p.user.display_name.clone(),
+            user_email: p.user.email.clone(),
+            sequence: 0,
+        };
+        // Booked at once: the confirmation email is queued in the booking's own commit.
+        let email = if confirm {
+            self.email_for(&a, &p.user, "confirmed")
+                .await
+                .filter(|e| crate::mail::can_receive(&e.to))
+                .map(|e| serde_json::to_string(&e))
+                .transpose()
+                .map_err(|e| DomainError::Internal(e.to_string()))?
+        } else {
+            None
         };
         let action = if confirm {
             "appointment.book"
@@ -432,10 +550,10 @@ impl Services {
         };
         let hold = NewHold {
             audit: AuditEvent::new(now, Some(&p.user.id), action, &a.id),
-            appointment: a,
+            appointment: a.clone(),
             max_active: i64::from(spec.max_active),
+            job: email.map(|payload| (crate::mail::JOB_KIND.to_string(), payload)),
         };
-        let id = hold.appointment.id.clone();
         let taken = self
             .places
             .submit(hold)
@@ -448,14 +566,7 @@ impl Services {
             Taken::TooMany => return Err(DomainError::Conflict("err-appt-too-many")),
             Taken::Gone => return Err(DomainError::NotFound),
         }
-        let a = self
-            .store
-            .appointment(&id)
-            .await?
-            .ok_or(DomainError::NotFound)?;
-        if confirm {
-            self.send_appointment_email(&a, "confirmed").await?;
-        }
+        self.slot_cache.forget(&a.service_id);
         Ok(a)
     }
 
@@ -505,19 +616,27 @@ impl Services {
         if expired {
             status = AppointmentStatus::Cancelled;
         }
-        let (service_name, documents) = match self.catalogue_entry(&a.service_id).await {
-            Ok(e) => {
-                let l = e.spec.local(lang);
-                (l.name.value, l.documents.value)
-            }
-            Err(_) => (a.service_id.clone(), Vec::new()),
-        };
+        let (service_name, service_lang, documents, documents_lang) =
+            match self.catalogue_entry(&a.service_id).await {
+                Ok(e) => {
+                    let l = e.spec.local(lang);
+                    (
+                        l.name.value,
+                        l.name.lang,
+                        l.documents.value,
+                        l.documents.lang,
+                    )
+                }
+                Err(_) => (a.service_id.clone(), "pl", Vec::new(), "pl"),
+            };
         AppointmentView {
             may_confirm: status == AppointmentStatus::Held,
             may_change: status == AppointmentStatus::Booked && a.starts_at > now,
             status,
             service_name,
+            service_lang,
             documents,
+            documents_lang,
             appointment: a,
         }
     }
@@ -627,16 +746,33 @@ impl Services {
                 return Err(DomainError::Conflict("err-appt-not-active"))
             }
         }
+        self.slot_cache.forget(&a.service_id);
         let a = self.my_appointment(p, id).await?;
         self.send_appointment_email(&a, "moved").await?;
         Ok(a)
     }
 
-    /// The email about a booking (`confirmed`, `moved` or `cancelled`) with its `.ics`.
-    async fn send_appointment_email(&self, a: &Appointment, what: &str) -> Result<(), DomainError> {
+    /// The email about a booking to its person, in their language (`what`: `confirmed`,
+    /// `moved` or `cancelled`, with the `.ics`; `reminder`, without); None when the person is
+    /// gone.
+    async fn appointment_email(
+        &self,
+        a: &Appointment,
+        what: &str,
+    ) -> Result<Option<crate::mail::Email>, DomainError> {
         let Some(user) = self.store.user_by_id(&a.user_id).await? else {
-            return Ok(());
+            return Ok(None);
         };
+        Ok(self.email_for(a, &user, what).await)
+    }
+
+    /// [`Self::appointment_email`] to a person known already.
+    async fn email_for(
+        &self,
+        a: &Appointment,
+        user: &okienko_store::User,
+        what: &str,
+    ) -> Option<crate::mail::Email> {
         let lang = user
             .locale
             .as_deref()
@@ -663,22 +799,31 @@ impl Services {
                 body.push_str(d);
             }
         }
-        let email = crate::mail::Email {
-            to: user.email,
-            subject: lang.t_args(&format!("mail-appt-{what}-subject"), &args),
-            body,
-            attachments: vec![crate::mail::EmailFile {
+        let cancelled = what == "cancelled";
+        let attachments = if what == "reminder" {
+            Vec::new()
+        } else {
+            vec![crate::mail::EmailFile {
                 name: "appointment.ics".into(),
                 content_type: format!(
                     "text/calendar; charset=utf-8; method={}",
-                    if what == "cancelled" {
-                        "CANCEL"
-                    } else {
-                        "PUBLISH"
-                    }
+                    if cancelled { "CANCEL" } else { "PUBLISH" }
                 ),
-                text: self.appointment_ics(a, &v.service_name, what == "cancelled"),
-            }],
+                text: self.appointment_ics(a, &v.service_name, cancelled, lang),
+            }]
+        };
+        Some(crate::mail::Email {
+            to: user.email.clone(),
+            subject: lang.t_args(&format!("mail-appt-{what}-subject"), &args),
+            body,
+            attachments,
+        })
+    }
+
+    /// Queues the email about a booking (see [`Self::appointment_email`]).
+    async fn send_appointment_email(&self, a: &Appointment, what: &str) -> Result<(), DomainError> {
+        let Some(email) = self.appointment_email(a, what).await? else {
+            return Ok(());
         };
         self.mail
             .queue(self.store.as_ref(), &email, self.now_ms())
@@ -708,7 +853,8 @@ impl Services {
     ) -> Result<String, DomainError> {
         let v = self.appointment_view(p, id, lang).await?;
         let cancelled = v.status == AppointmentStatus::Cancelled;
-        Ok(self.appointment_ics(&v.appointment, &v.service_name, cancelled))
+        let l = okienko_i18n::Lang::parse(lang).unwrap_or(okienko_i18n::Lang::Pl);
+        Ok(self.appointment_ics(&v.appointment, &v.service_name, cancelled, l))
     }
 
     /// Gives back the places of expired holds and cancellations, and queues the reminders of
@@ -719,37 +865,16 @@ impl Services {
         let due = self.store.due_reminders(now, now + DAY_MS, 100).await?;
         let mut sent = 0;
         for a in due {
-            let Some(user) = self.store.user_by_id(&a.user_id).await? else {
-                continue;
-            };
-            let lang = user
-                .locale
-                .as_deref()
-                .and_then(okienko_i18n::Lang::parse)
-                .unwrap_or(okienko_i18n::Lang::Pl);
-            let v = self.view(a.clone(), lang.code()).await;
-            let when = self.local_when(a.starts_at);
-            let code = okienko_domain::appointments::show_code(&a.code);
-            let link = format!("{}/appointments/{}", self.base_url, a.id);
-            let args = [
-                ("service", v.service_name.as_str()),
-                ("place", a.place_name.as_str()),
-                ("address", a.place_address.as_str()),
-                ("when", when.as_str()),
-                ("code", code.as_str()),
-                ("link", link.as_str()),
-            ];
-            let email = crate::mail::Email {
-                to: user.email.clone(),
-                subject: lang.t_args("mail-appt-reminder-subject", &args),
-                body: lang.t_args("mail-appt-reminder-body", &args),
-                attachments: vec![],
-            };
-            let payload =
-                serde_json::to_string(&email).map_err(|e| DomainError::Internal(e.to_string()))?;
-            // An address that cannot receive mail: marked reminded, nothing queued.
-            let job = crate::mail::can_receive(&user.email)
-                .then_some((crate::mail::JOB_KIND, payload.as_str()));
+            let email = self.appointment_email(&a, "reminder").await?;
+            let payload = email
+                .as_ref()
+                .filter(|e| crate::mail::can_receive(&e.to))
+                .map(serde_json::to_string)
+                .transpose()
+                .map_err(|e| DomainError::Internal(e.to_string()))?;
+            // A person gone, or an address that cannot receive mail: marked reminded, nothing
+            // queued.
+            let job = payload.as_deref().map(|p| (crate::mail::JOB_KIND, p));
             if self.store.remind(&a.id, job, now).await? {
                 sent += 1;
             }

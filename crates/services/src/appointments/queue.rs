@@ -145,6 +145,28 @@ impl Services {
             .ok_or(DomainError::NotFound)
     }
 
+    /// A ticket with how many wait before it (0 once it is called).
+    pub async fn queue_ticket_ahead(
+        &self,
+        key: &str,
+        id: &str,
+    ) -> Result<(QueueTicket, usize), DomainError> {
+        let t = self.queue_ticket(key, id).await?;
+        if t.status != "waiting" {
+            return Ok((t, 0));
+        }
+        let ahead = self
+            .store
+            .tickets(&t.place_key, &t.day)
+            .await?
+            .iter()
+            .filter(|o| {
+                o.status == "waiting" && (o.created_at, o.number) < (t.created_at, t.number)
+            })
+            .count();
+        Ok((t, ahead))
+    }
+
     /// The place's queue for its official.
     pub async fn queue_board(&self, p: &Principal, key: &str) -> Result<QueueBoard, DomainError> {
         let (place, schedules) = self.served_place(p, key).await?;

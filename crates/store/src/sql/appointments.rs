@@ -177,6 +177,21 @@ async fn take_in_slot(tx: &mut Tx<'_>, slot_id: &str) -> Result<bool> {
         == 1)
 }
 
+/// Queues a job (an email: 8 attempts) due at `at` in the commit of `tx`.
+async fn insert_job(tx: &mut Tx<'_>, kind: &str, payload: &str, at: Millis) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO jobs (id, kind, payload, run_at, attempts, max_attempts, created_at) \
+         VALUES ($1, $2, $3, $4, 0, 8, $4)",
+    )
+    .bind(new_id())
+    .bind(kind)
+    .bind(payload)
+    .bind(at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 /// The place's next ticket number of the day, counted in the database.
 async fn next_number(tx: &mut Tx<'_>, place_key: &str, day: &str) -> Result<i64> {
     let r = sqlx::query(
@@ -211,6 +226,16 @@ async fn insert_ticket(tx: &mut Tx<'_>, t: &QueueTicket) -> Result<()> {
 }
 
 impl SqlStore {
+    /// [`SqlStore::exec_audited`] that answers whether a row changed (false: none, nothing
+    /// stored).
+    async fn exec_audited_if(&self, q: Query<'_>, audit: &AuditEvent) -> Result<bool> {
+        match self.exec_audited(q, audit).await {
+            Ok(()) => Ok(true),
+            Err(StoreError::NotFound) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
     async fn new_ticket(
         &self,
         tx: &mut Tx<'_>,
@@ -444,6 +469,9 @@ impl crate::AppointmentStore for SqlStore {
             .bind(a.created_at)
             .execute(&mut *tx)
             .await?;
+            if let Some((kind, payload)) = &h.job {
+                insert_job(&mut tx, kind, payload, a.created_at).await?;
+            }
             audits.push(&h.audit);
             out.push(Taken::Yes);
         }
@@ -459,11 +487,7 @@ impl crate::AppointmentStore for SqlStore {
         )
         .bind(id)
         .bind(now);
-        match self.exec_audited(q, audit).await {
-            Ok(()) => Ok(true),
-            Err(StoreError::NotFound) => Ok(false),
-            Err(e) => Err(e),
-        }
+        self.exec_audited_if(q, audit).await
     }
 
     async fn cancel_appointment(
@@ -481,11 +505,7 @@ impl crate::AppointmentStore for SqlStore {
         .bind(id)
         .bind(now)
         .bind(release_at);
-        match self.exec_audited(q, audit).await {
-            Ok(()) => Ok(true),
-            Err(StoreError::NotFound) => Ok(false),
-            Err(e) => Err(e),
-        }
+        self.exec_audited_if(q, audit).await
     }
 
     async fn move_appointment(
@@ -633,16 +653,7 @@ impl crate::AppointmentStore for SqlStore {
             .await?
             .rows_affected();
         if let (1, Some((kind, payload))) = (n, job) {
-            sqlx::query(
-                "INSERT INTO jobs (id, kind, payload, run_at, attempts, max_attempts, created_at) \
-                 VALUES ($1, $2, $3, $4, 0, 8, $4)",
-            )
-            .bind(new_id())
-            .bind(kind)
-            .bind(payload)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+            insert_job(&mut tx, kind, payload, now).await?;
         }
         tx.commit().await?;
         Ok(n == 1)
@@ -655,11 +666,7 @@ impl crate::AppointmentStore for SqlStore {
         )
         .bind(id)
         .bind(now);
-        match self.exec_audited(q, audit).await {
-            Ok(()) => Ok(true),
-            Err(StoreError::NotFound) => Ok(false),
-            Err(e) => Err(e),
-        }
+        self.exec_audited_if(q, audit).await
     }
 
     async fn no_shows_of(&self, user_id: &str, since: Millis) -> Result<Vec<Millis>> {

@@ -140,11 +140,11 @@ async fn slots(
         .map_err(|e| ApiError(e, ctx.lang))?;
     Ok(Json(SlotsJson {
         items: list
-            .into_iter()
+            .iter()
             .map(|s| SlotJson {
                 free: (s.capacity - s.taken).max(0),
-                id: s.id,
-                place: s.place_name,
+                id: s.id.clone(),
+                place: s.place_name.clone(),
                 starts_at: rfc3339(s.starts_at),
                 ends_at: rfc3339(s.ends_at),
             })

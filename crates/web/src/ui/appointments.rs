@@ -116,11 +116,8 @@ async fn calendar_page(
 ) -> Result<Response, PageError> {
     let s = &state.services;
     let lang = ctx.lang.code();
-    let places = s
-        .service_schedules(service_id, lang)
-        .await
-        .map_err(err(ctx))?;
-    let service_name = s.service_name(service_id, lang).await;
+    let offer = s.service_offer(service_id, lang).await.map_err(err(ctx))?;
+    let (service_name, places) = (offer.0.clone(), offer.1.clone());
     let today = s.local_today();
     let chosen_day = q.get("day").and_then(|d| parse_day(d));
     let first = q
@@ -136,7 +133,7 @@ async fn calendar_page(
         .await
         .map_err(err(ctx))?;
     let mut per_day: HashMap<Date, i64> = HashMap::new();
-    for x in &slots {
+    for x in slots.iter() {
         let d = ctx
             .country
             .local(okienko_domain::from_millis(x.starts_at))
@@ -276,7 +273,9 @@ struct ApptRow {
     status: String,
     status_word: String,
     code: String,
+    service_lang: &'static str,
     documents: Vec<String>,
+    documents_lang: &'static str,
     may_confirm: bool,
     may_change: bool,
     service_id: String,
@@ -295,7 +294,9 @@ fn appt_row(ctx: &Ctx, v: AppointmentView) -> ApptRow {
         when: when(ctx, a.starts_at),
         code: show_code(&a.code),
         service: v.service_name,
+        service_lang: v.service_lang,
         documents: v.documents,
+        documents_lang: v.documents_lang,
         may_confirm: v.may_confirm,
         may_change: v.may_change,
         place: a.place_name,
@@ -752,14 +753,11 @@ async fn ticket(
     Cx(state, ctx): Cx,
     Path((key, id)): Path<(String, String)>,
 ) -> Result<Response, PageError> {
-    let s = &state.services;
-    let t = s.queue_ticket(&key, &id).await.map_err(err(&ctx))?;
-    let shown = s.queue_display(&key).await.map_err(err(&ctx))?;
-    let ahead = if t.status == "waiting" {
-        shown.waiting.saturating_sub(1)
-    } else {
-        0
-    };
+    let (t, ahead) = state
+        .services
+        .queue_ticket_ahead(&key, &id)
+        .await
+        .map_err(err(&ctx))?;
     Ok(render(&TicketPage {
         ctx: &ctx,
         key,

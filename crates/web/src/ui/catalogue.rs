@@ -196,9 +196,10 @@ async fn service(
     let form = e.form_version.is_some();
     let bookable = !state
         .services
-        .service_schedules(&id, ctx.lang.code())
+        .service_offer(&id, ctx.lang.code())
         .await
         .map_err(err(&ctx))?
+        .1
         .is_empty();
     Ok(render(&ServicePage {
         form,
