@@ -63,6 +63,9 @@ pub fn place_taker(store: std::sync::Arc<dyn okienko_store::Store>) -> PlaceTake
 /// within the second (the booking itself is always decided by the database).
 pub struct SlotCache {
     slots: Ttl<(String, Date, Date), Arc<Vec<Slot>>>,
+    /// Schedules by id, and services of the catalogue by id, as every booking reads them.
+    schedules: Ttl<String, Arc<Schedule>>,
+    services: Ttl<String, Arc<crate::catalogue::CatalogueEntry>>,
     /// A service's name and where it is booked, by service and language.
     offers: Ttl<(String, String), Offer>,
 }
@@ -74,6 +77,8 @@ impl Default for SlotCache {
     fn default() -> Self {
         SlotCache {
             slots: Ttl::new(),
+            schedules: Ttl::new(),
+            services: Ttl::new(),
             offers: Ttl::new(),
         }
     }
@@ -83,6 +88,13 @@ impl SlotCache {
     /// Forgets a service's cached slots (a place taken or given back here).
     pub fn forget(&self, service_id: &str) {
         self.slots.retain(|(s, _, _)| s != service_id);
+    }
+
+    /// Forgets everything of a service (its schedule changed here).
+    fn forget_all(&self, service_id: &str) {
+        self.forget(service_id);
+        self.schedules.retain(|_| false);
+        self.offers.retain(|(s, _)| s != service_id);
     }
 }
 
@@ -325,6 +337,7 @@ impl Services {
         self.store
             .save_schedule(&s, &slots, i64::from(spec.capacity), from, &ev)
             .await?;
+        self.slot_cache.forget_all(service_id);
         Ok(s)
     }
 
@@ -352,20 +365,44 @@ impl Services {
         })
     }
 
+    /// A schedule (kept a second).
+    async fn cached_schedule(&self, id: &str) -> Result<Arc<Schedule>, DomainError> {
+        if let Some(hit) = self.slot_cache.schedules.get(&id.to_string()) {
+            return Ok(hit);
+        }
+        let s = Arc::new(
+            self.store
+                .schedule(id)
+                .await?
+                .ok_or(DomainError::NotFound)?,
+        );
+        self.slot_cache.schedules.put(id.to_string(), s.clone());
+        Ok(s)
+    }
+
+    /// A service of the catalogue (kept a second).
+    async fn cached_service(
+        &self,
+        id: &str,
+    ) -> Result<Arc<crate::catalogue::CatalogueEntry>, DomainError> {
+        if let Some(hit) = self.slot_cache.services.get(&id.to_string()) {
+            return Ok(hit);
+        }
+        let e = Arc::new(self.catalogue_entry(id).await?);
+        self.slot_cache.services.put(id.to_string(), e.clone());
+        Ok(e)
+    }
+
     /// A service's name in the reader's language (its id if it is gone).
     pub async fn service_name(&self, service_id: &str, lang: &str) -> String {
-        match self.catalogue_entry(service_id).await {
+        match self.cached_service(service_id).await {
             Ok(e) => e.spec.local(lang).name.value,
             Err(_) => service_id.to_string(),
         }
     }
 
     /// A service's name and the places it can be booked at (public; kept a second).
-    pub async fn service_offer(
-        &self,
-        service_id: &str,
-        lang: &str,
-    ) -> Result<Offer, DomainError> {
+    pub async fn service_offer(&self, service_id: &str, lang: &str) -> Result<Offer, DomainError> {
         let key = (service_id.to_string(), lang.to_string());
         if let Some(hit) = self.slot_cache.offers.get(&key) {
             return Ok(hit);
@@ -490,11 +527,7 @@ impl Services {
             .slot(slot_id)
             .await?
             .ok_or(DomainError::invalid("slot", "err-appt-no-slot"))?;
-        let schedule = self
-            .store
-            .schedule(&slot.schedule_id)
-            .await?
-            .ok_or(DomainError::NotFound)?;
+        let schedule = self.cached_schedule(&slot.schedule_id).await?;
         let spec = spec_of(&schedule);
         let (first, last) = booking_window(self.country, &spec, self.local_today());
         let day = self.day_of(slot.starts_at);
@@ -617,7 +650,7 @@ impl Services {
             status = AppointmentStatus::Cancelled;
         }
         let (service_name, service_lang, documents, documents_lang) =
-            match self.catalogue_entry(&a.service_id).await {
+            match self.cached_service(&a.service_id).await {
                 Ok(e) => {
                     let l = e.spec.local(lang);
                     (
