@@ -1,6 +1,8 @@
-//! Work for colleagues on a case: a task (do something, report back) or a request for an
-//! internal opinion (answer in writing), each given to one official of the office with an
-//! optional due day. No IO and no clock: today is passed in.
+//! Work for colleagues: a task (do something, report back) or a request for an internal
+//! opinion (answer in writing), each given to one official of the office (oneself too, as a
+//! to-do) with an optional due day, on a case, an electronic application or a message, or on
+//! nothing. It is open, then started, then done or cancelled. No IO and no clock: today is
+//! passed in.
 
 use crate::error::FieldErrors;
 use time::Date;
@@ -35,6 +37,7 @@ impl TaskKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TaskStatus {
     Open,
+    Started,
     Done,
     Cancelled,
 }
@@ -43,10 +46,49 @@ impl TaskStatus {
     pub fn as_str(self) -> &'static str {
         match self {
             TaskStatus::Open => "open",
+            TaskStatus::Started => "started",
             TaskStatus::Done => "done",
             TaskStatus::Cancelled => "cancelled",
         }
     }
+    /// Still to be done (open or started): its assignee may read what it is on.
+    pub fn active(status: &str) -> bool {
+        status == TaskStatus::Open.as_str() || status == TaskStatus::Started.as_str()
+    }
+}
+
+/// What a task is on besides a case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TaskLink {
+    /// An electronic application, by its reference.
+    Submission,
+    /// An e-delivery message, by its id.
+    Message,
+}
+
+impl TaskLink {
+    pub fn parse(s: &str) -> Option<TaskLink> {
+        match s {
+            "submission" => Some(TaskLink::Submission),
+            "message" => Some(TaskLink::Message),
+            _ => None,
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TaskLink::Submission => "submission",
+            TaskLink::Message => "message",
+        }
+    }
+}
+
+/// A comment on a task: something to say, up to [`MAX_TEXT`] characters.
+pub fn check_comment(text: &str) -> Result<(), crate::DomainError> {
+    let mut errors = FieldErrors::new();
+    if !text_ok(text) {
+        errors.add("comment", "err-task-comment");
+    }
+    errors.finish()
 }
 
 fn text_ok(s: &str) -> bool {
@@ -130,6 +172,11 @@ mod tests {
         assert!(check_answer(TaskKind::Task, "").is_ok());
         assert!(check_answer(TaskKind::Opinion, "  ").is_err());
         assert!(check_answer(TaskKind::Opinion, "Zgoda nie jest potrzebna.").is_ok());
+        assert!(check_comment("Dzwoniłam, oddzwonią jutro.").is_ok());
+        assert!(check_comment(" ").is_err());
+        assert!(TaskStatus::active("started") && !TaskStatus::active("done"));
+        assert_eq!(TaskLink::parse("message"), Some(TaskLink::Message));
+        assert_eq!(TaskLink::parse("case"), None);
         assert!(check_answer(TaskKind::Task, &"x".repeat(MAX_TEXT + 1)).is_err());
     }
 

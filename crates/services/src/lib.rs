@@ -24,6 +24,7 @@ pub mod payments;
 pub mod pki;
 pub mod sandbox;
 pub mod search;
+pub mod tasks;
 pub mod timestamp;
 pub mod tracker;
 pub mod trusted;

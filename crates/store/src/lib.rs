@@ -61,7 +61,7 @@ pub use scans::{RegisterScan, ScanStore, ScannedLetter};
 pub use search::{SearchHit, SearchItem, SearchPage, SearchQuery, SearchStore, SEARCH_CANDIDATES};
 pub use settings::SettingsStore;
 pub use substitutes::{Substitute, SubstituteStore};
-pub use tasks::{CaseTask, TaskStore};
+pub use tasks::{Task, TaskChange, TaskComment, TaskStore};
 pub use trusted::TrustedStore;
 
 /// Every storage trait, for code that calls them on a concrete store (a `dyn Store` needs no

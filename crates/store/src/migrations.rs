@@ -213,4 +213,9 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "appointments",
         sql: include_str!("../migrations/0041_appointments.sql"),
     },
+    Migration {
+        version: 42,
+        name: "task_board",
+        sql: include_str!("../migrations/0042_task_board.sql"),
+    },
 ];

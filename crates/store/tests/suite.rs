@@ -2568,7 +2568,7 @@ async fn substitutes_and_tasks(
     case: &okienko_store::Case,
     event: &okienko_store::CaseEvent,
 ) {
-    use okienko_store::{CaseEvent, CaseTask, Substitute};
+    use okienko_store::{CaseEvent, Substitute, Task, TaskChange, TaskComment};
     s.create_user(&user("u7", "u7@example.pl"), &[], &ev("user.create"))
         .await
         .expect("u7");
@@ -2627,9 +2627,10 @@ async fn substitutes_and_tasks(
         .expect("again"));
     assert!(on("2026-12-19").await.is_empty());
 
-    let task = |id: &str, due: Option<&str>| CaseTask {
+    let task = |id: &str, due: Option<&str>| Task {
         id: id.into(),
-        case_id: case.id.clone(),
+        case_id: Some(case.id.clone()),
+        department_id: Some(case.department_id.clone()),
         office_id: case.office_id.clone(),
         kind: "opinion".into(),
         text: "Czy potrzebna zgoda?".into(),
@@ -2650,9 +2651,13 @@ async fn substitutes_and_tasks(
         ("t2", Some("2026-12-20")),
         ("t3", Some("2026-12-10")),
     ] {
-        s.add_task(&task(id, due), &e(&format!("e-{id}")), &ev("task.add"))
-            .await
-            .expect("task");
+        s.add_task(
+            &task(id, due),
+            Some(&e(&format!("e-{id}"))),
+            &ev("task.add"),
+        )
+        .await
+        .expect("task");
     }
     let mine: Vec<String> = s
         .open_tasks_of("u7")
@@ -2662,7 +2667,7 @@ async fn substitutes_and_tasks(
         .map(|t| t.id)
         .collect();
     assert_eq!(mine, vec!["t3", "t2", "t1"]);
-    let done = CaseTask {
+    let done = Task {
         status: "done".into(),
         answer: "Nie".into(),
         closed_by: Some("u7".into()),
@@ -2670,11 +2675,11 @@ async fn substitutes_and_tasks(
         ..task("t3", Some("2026-12-10"))
     };
     assert!(s
-        .close_task(&done, &e("e-done"), &ev("task.done"))
+        .close_task(&done, Some(&e("e-done")), &ev("task.done"))
         .await
         .expect("close"));
     assert!(!s
-        .close_task(&done, &e("e-done2"), &ev("task.done"))
+        .close_task(&done, Some(&e("e-done2")), &ev("task.done"))
         .await
         .expect("again"));
     let back = s.task("t3").await.expect("read").expect("task");
@@ -2688,6 +2693,88 @@ async fn substitutes_and_tasks(
     let timeline = s.case_events(&case.id).await.expect("events");
     assert!(timeline.iter().any(|x| x.id == "e-done"));
     assert!(!timeline.iter().any(|x| x.id == "e-done2"));
+
+    // A to-do on an application, on a department's board: started, reassigned, commented.
+    let todo = Task {
+        case_id: None,
+        link_kind: Some("submission".into()),
+        link_id: Some("UPI-1-2026-000001".into()),
+        link_label: "Dostęp do informacji publicznej".into(),
+        kind: "task".into(),
+        ..task("t4", None)
+    };
+    s.add_task(&todo, None, &ev("task.add"))
+        .await
+        .expect("to-do");
+    let back = s.task("t4").await.expect("read").expect("there");
+    assert_eq!((back.signature.as_str(), back.case_id), ("", None));
+    let start = TaskChange::Start { at: 7 };
+    assert!(s
+        .change_task("t4", &start, &ev("task.start"))
+        .await
+        .expect("start"));
+    assert!(!s
+        .change_task("t4", &start, &ev("task.start"))
+        .await
+        .expect("again"));
+    let give = TaskChange::Reassign {
+        assignee_id: "u1".into(),
+        department_id: None,
+    };
+    assert!(s
+        .change_task("t4", &give, &ev("task.reassign"))
+        .await
+        .expect("give"));
+    let back = s.task("t4").await.expect("read").expect("there");
+    assert_eq!(
+        (back.status.as_str(), back.started_at),
+        ("started", Some(7))
+    );
+    assert_eq!(
+        (back.assignee_id.as_str(), back.department_id),
+        ("u1", None)
+    );
+    assert_eq!(
+        s.linked_tasks("submission", "UPI-1-2026-000001")
+            .await
+            .expect("linked")
+            .len(),
+        1
+    );
+    assert!(s
+        .department_tasks(&case.department_id, 0)
+        .await
+        .expect("board")
+        .iter()
+        .all(|t| t.id != "t4"));
+    assert_eq!(
+        s.department_tasks(&case.department_id, 0)
+            .await
+            .expect("board")
+            .len(),
+        3
+    );
+    for (id, at) in [("k2", 11), ("k1", 10)] {
+        let c = TaskComment {
+            id: id.into(),
+            task_id: "t4".into(),
+            author_id: "u7".into(),
+            text: format!("Uwaga {id}"),
+            created_at: at,
+            ..Default::default()
+        };
+        s.add_task_comment(&c, &ev("task.comment"))
+            .await
+            .expect("comment");
+    }
+    let said: Vec<String> = s
+        .task_comments("t4")
+        .await
+        .expect("comments")
+        .into_iter()
+        .map(|c| format!("{}: {}", c.author_name, c.text))
+        .collect();
+    assert_eq!(said, vec!["User u7: Uwaga k1", "User u7: Uwaga k2"]);
 }
 
 /// A paper letter: its entry numbered in the commit that logs its certification, stored with

@@ -320,12 +320,29 @@ pub(crate) fn table() -> Vec<Row> {
         r("GET", "/tasks/{id}", CASE_WORKERS, 200),
         r("POST", "/tasks/{id}/answer", &[Who::OfficialGk], 303),
         r("POST", "/tasks/{id}/cancel", OR_CASE, 303),
+        r("GET", "/tasks/new", ANY_OFFICIAL, 200),
+        r("POST", "/tasks", ANY_OFFICIAL, 422),
+        r("POST", "/tasks/{id}/start", &[Who::OfficialGk], 303),
+        r("POST", "/tasks/{id}/reassign", CASE_WORKERS, 422),
+        r("POST", "/tasks/{id}/comments", CASE_WORKERS, 422),
+        r("GET", "/offices/{id}/departments/{dept}/tasks", ADMIN1, 200),
         r("GET", "/api/v1/cases/{id}/tasks", OR_CASE, 200),
         r("POST", "/api/v1/cases/{id}/tasks", ALL_SIGNED_IN, 422),
         r("GET", "/api/v1/tasks", ANY_OFFICIAL, 200),
         r("GET", "/api/v1/tasks/{id}", CASE_WORKERS, 200),
         r("POST", "/api/v1/tasks/{id}/answer", ALL_SIGNED_IN, 422),
         r("POST", "/api/v1/tasks/{id}/cancel", OR_CASE, 200),
+        r("POST", "/api/v1/tasks", ALL_SIGNED_IN, 422),
+        r("POST", "/api/v1/tasks/{id}/start", &[Who::OfficialGk], 200),
+        r("POST", "/api/v1/tasks/{id}/reassign", ALL_SIGNED_IN, 422),
+        r("GET", "/api/v1/tasks/{id}/comments", CASE_WORKERS, 200),
+        r("POST", "/api/v1/tasks/{id}/comments", ALL_SIGNED_IN, 422),
+        r(
+            "GET",
+            "/api/v1/offices/{id}/departments/{dept}/tasks",
+            ADMIN1,
+            200,
+        ),
         public("GET", "/services/{id}/appointments", 200),
         r("GET", "/appointments", ALL_SIGNED_IN, 200),
         r("POST", "/appointments/hold", ALL_SIGNED_IN, 422),
@@ -1120,11 +1137,12 @@ pub(crate) async fn fresh_task(t: &TestServer) -> String {
     let anna = crate::common::principal(t, "anna.nowak@okienko.test").await;
     let piotr = crate::common::principal(t, "piotr.zielinski@okienko.test").await;
     let c = fresh_case(t).await;
-    let input = okienko_services::cases::tasks::TaskInput {
+    let input = okienko_services::tasks::TaskInput {
         kind: "task".into(),
         assignee: piotr.user.id.clone(),
         text: "Oględziny drzewa w terenie".into(),
         due_on: String::new(),
+        link: None,
     };
     t.services
         .add_case_task(&anna, &c.id, &input)

@@ -160,7 +160,7 @@ impl Services {
             let mut todo = Todo::new();
             todo.uid(&format!("{}@okienko", t.id))
                 .timestamp(utc(t.created_at))
-                .summary(&format!("{} {}: {}", t.signature, t.case_title, t.text))
+                .summary(&t.headline())
                 .due(due)
                 .url(&format!("{}/tasks/{}", self.base_url, t.id));
             c.push(todo.done());

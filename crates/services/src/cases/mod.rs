@@ -12,7 +12,6 @@ pub mod file;
 pub mod places;
 pub mod scans;
 pub mod substitutes;
-pub mod tasks;
 
 use crate::accounts::Principal;
 use crate::orgs::check;
@@ -109,7 +108,7 @@ fn parse_date(s: &str) -> Option<Date> {
 }
 
 impl Services {
-    fn today(&self) -> Date {
+    pub(crate) fn today(&self) -> Date {
         self.country.local(self.clock.now()).date()
     }
 

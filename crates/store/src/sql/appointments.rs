@@ -228,14 +228,6 @@ async fn insert_ticket(tx: &mut Tx<'_>, t: &QueueTicket) -> Result<()> {
 impl SqlStore {
     /// [`SqlStore::exec_audited`] that answers whether a row changed (false: none, nothing
     /// stored).
-    async fn exec_audited_if(&self, q: Query<'_>, audit: &AuditEvent) -> Result<bool> {
-        match self.exec_audited(q, audit).await {
-            Ok(()) => Ok(true),
-            Err(StoreError::NotFound) => Ok(false),
-            Err(e) => Err(e),
-        }
-    }
-
     async fn new_ticket(
         &self,
         tx: &mut Tx<'_>,

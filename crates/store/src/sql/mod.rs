@@ -413,6 +413,15 @@ impl SqlStore {
         tx.commit().await?;
         Ok(())
     }
+
+    /// [`Self::exec_audited`] for a change that may find nothing to change: false then.
+    async fn exec_audited_if(&self, q: Query<'_>, audit: &AuditEvent) -> Result<bool> {
+        match self.exec_audited(q, audit).await {
+            Ok(()) => Ok(true),
+            Err(StoreError::NotFound) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
 }
 
 /// The PostgreSQL channel on which instances tell each other that cached data changed.

@@ -1014,11 +1014,8 @@ async fn agenda_page(
         .into_iter()
         .filter_map(|t| {
             let due = t.due_on.as_deref().and_then(parse_day)?;
-            Some((
-                t.id,
-                format!("{} {}: {}", t.signature, t.case_title, t.text),
-                (due.to_string(), day(ctx, due)),
-            ))
+            let headline = t.headline();
+            Some((t.id, headline, (due.to_string(), day(ctx, due))))
         })
         .collect();
     let places = s

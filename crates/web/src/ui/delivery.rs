@@ -30,6 +30,8 @@ pub fn routes() -> Router<State> {
 #[template(path = "message_view.html")]
 pub(crate) struct MessagePage<'a> {
     ctx: &'a Ctx,
+    /// For officials: the tasks on it.
+    linked: Option<super::tasks::Linked>,
     id: String,
     subject: String,
     /// (name, address): people and offices by name, their address beside it.
@@ -143,8 +145,16 @@ pub(crate) async fn message(
         .collect();
     let names = s.mailbox_names(&addresses).await.map_err(err(&ctx))?;
     let named = |a: &String| (names.get(a).cloned().unwrap_or_default(), a.clone());
+    let linked = super::tasks::linked(
+        &state,
+        &ctx,
+        okienko_domain::tasks::TaskLink::Message,
+        &o.message.id,
+    )
+    .await;
     Ok(render(&MessagePage {
         ctx: &ctx,
+        linked,
         id: o.message.id.clone(),
         subject: o.message.subject.clone(),
         from: named(&o.message.sender),

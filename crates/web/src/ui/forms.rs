@@ -961,6 +961,8 @@ struct SubmissionPage<'a> {
     official: bool,
     /// The person may pay the fee online now.
     can_pay: bool,
+    /// For officials: the tasks on it.
+    linked: Option<super::tasks::Linked>,
 }
 
 async fn submission_page(
@@ -1009,6 +1011,17 @@ async fn submission_page(
         rows: okienko_services::forms::answer_rows(&form.def, &answers, ctx.lang),
         can_pay: !official && status == Some(SubmissionStatus::AwaitingPayment),
         moves,
+        linked: if official {
+            super::tasks::linked(
+                &state,
+                &ctx,
+                okienko_domain::tasks::TaskLink::Submission,
+                &s.reference,
+            )
+            .await
+        } else {
+            None
+        },
         official,
     }))
 }
