@@ -16,7 +16,8 @@ To look at other pages while working on them (PNGs go to /tmp/look, not into the
 LOGIN is a demo account (e.g. jan.kowalski@okienko.test; staff get their one-time code);
 add ?lang=en to a path for another language. `{office}` becomes LOGIN's office, `{entry}` a paper
 letter LOGIN registers in its register (an OR official); `{service}` the demo's bookable service,
-`{place}` the first place whose queue LOGIN serves. `{case}` in a path becomes a case that LOGIN (an
+`{place}` the first place whose queue LOGIN serves; `{task}` a to-do LOGIN gives themself (started,
+commented) and `{board}` the path of its department's board. `{case}` in a path becomes a case that LOGIN (an
 official of OR) opens first, with two more, given places (the map pages have something to show);
 extra arguments before --look go to `okienko demo` (e.g. --map-tiles URL).
 """
@@ -127,7 +128,7 @@ def look(b, base, login, paths):
     OUT = "/tmp/look"
     os.makedirs(OUT, exist_ok=True)
     token = None
-    if any(k in p for p in paths for k in ("{case}", "{entry}")):
+    if any(k in p for p in paths for k in ("{case}", "{entry}", "{task}", "{board}")):
         token = call("POST", base + "/api/v1/auth/token",
                      {"login": login, "password": PASSWORD, "totp": totp(TOTP_SECRET)})["access_token"]
     if any("{case}" in p for p in paths):
@@ -144,6 +145,18 @@ def look(b, base, login, paths):
             call("PUT", "%s/api/v1/cases/%s/place" % (base, c["id"]), body, token)
             case = case or c["id"]
         paths = [p.replace("{case}", case) for p in paths]
+    if any(k in p for p in paths for k in ("{task}", "{board}")):
+        # A to-do LOGIN gives themself, started and commented, and its department's board.
+        me = call("GET", base + "/api/v1/me", token=token)
+        due = time.strftime("%Y-%m-%d", time.localtime(time.time() + 5 * 86400))
+        t = call("POST", base + "/api/v1/tasks",
+                 {"kind": "task", "assignee": me["id"], "text": "Zestawienie wycinek drzew za listopad dla rady",
+                  "due_on": due}, token)
+        call("POST", "%s/api/v1/tasks/%s/start" % (base, t["id"]), None, token)
+        call("POST", "%s/api/v1/tasks/%s/comments" % (base, t["id"]),
+             {"text": "Brakuje jeszcze dwóch decyzji z Parszowa."}, token)
+        board = "/offices/%s/departments/%s/tasks" % (t["office_id"], t["department_id"])
+        paths = [p.replace("{task}", t["id"]).replace("{board}", board) for p in paths]
     if token:
         time.sleep(31)  # the next one-time code: each is used once
     if any("{service}" in p for p in paths):
