@@ -102,9 +102,10 @@ impl DemoServer {
             cmd.arg("--database-url").arg(u);
         }
         cmd.env("RUST_LOG", "warn")
-            .stdout(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
             .kill_on_drop(true);
-        let child = cmd.spawn()?;
+        let mut child = cmd.spawn()?;
+        let stdout = child.stdout.take();
         let pid = child.id().unwrap_or(0);
         let server = DemoServer {
             base,
@@ -115,6 +116,9 @@ impl DemoServer {
             kept: kept.is_some(),
         };
         wait_healthy(&server.base).await?;
+        if let Some(out) = stdout {
+            wait_seeded(out, &server.base).await?;
+        }
         Ok(server)
     }
 
@@ -142,6 +146,32 @@ impl DemoServer {
         if !self.kept {
             let _ = std::fs::remove_dir_all(&self.data);
         }
+    }
+}
+
+/// Waits up to two minutes for the demo to say it is ready (its accounts, with `base`, are
+/// printed once the showcase is seeded: a benchmark's own setup then never races it), then
+/// keeps reading what it prints so that it never blocks on a full pipe.
+async fn wait_seeded(out: tokio::process::ChildStdout, base: &str) -> anyhow::Result<()> {
+    use tokio::io::AsyncBufReadExt;
+    let mut lines = tokio::io::BufReader::new(out).lines();
+    let ready = tokio::time::timeout(Duration::from_secs(120), async {
+        while let Some(line) = lines.next_line().await? {
+            if line.contains(base) {
+                return Ok::<bool, std::io::Error>(true);
+            }
+        }
+        Ok(false)
+    })
+    .await;
+    match ready {
+        Ok(Ok(true)) => {
+            tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+            Ok(())
+        }
+        Ok(Ok(false)) => anyhow::bail!("the demo at {base} ended before it was seeded"),
+        Ok(Err(e)) => Err(e.into()),
+        Err(_) => anyhow::bail!("the demo at {base} was not seeded within two minutes"),
     }
 }
 

@@ -41,15 +41,21 @@ impl Services {
         key: &str,
         lang: &str,
     ) -> Result<(Place, Vec<ScheduleView>), DomainError> {
-        let (kind, id) = parse_place_key(key).ok_or(DomainError::NotFound)?;
-        let schedules = self.store.schedules_at(kind, id).await?;
-        let place = Place::of(schedules.first().ok_or(DomainError::NotFound)?);
-        debug_assert_eq!(place.kind, kind);
+        let (place, schedules) = self.place_schedules(key).await?;
         let mut views = Vec::new();
         for s in schedules {
             views.push(self.schedule_view(s, lang).await?);
         }
         Ok((place, views))
+    }
+
+    /// A place that has appointments, with its schedules (without the catalogue's words).
+    async fn place_schedules(&self, key: &str) -> Result<(Place, Vec<Schedule>), DomainError> {
+        let (kind, id) = parse_place_key(key).ok_or(DomainError::NotFound)?;
+        let schedules = self.store.schedules_at(kind, id).await?;
+        let place = Place::of(schedules.first().ok_or(DomainError::NotFound)?);
+        debug_assert_eq!(place.kind, kind);
+        Ok((place, schedules))
     }
 
     fn serve_check(
@@ -78,8 +84,7 @@ impl Services {
         p: &Principal,
         key: &str,
     ) -> Result<(Place, Vec<Schedule>), DomainError> {
-        let (place, views) = self.queue_place(key, "pl").await?;
-        let schedules: Vec<Schedule> = views.into_iter().map(|v| v.schedule).collect();
+        let (place, schedules) = self.place_schedules(key).await?;
         Self::serve_check(p, &place, &schedules)?;
         Ok((place, schedules))
     }
@@ -91,7 +96,7 @@ impl Services {
     /// Checks a person in with their booking code at the kiosk: a booking for today at this
     /// place gets the next ticket number.
     pub async fn kiosk_check_in(&self, key: &str, code: &str) -> Result<QueueTicket, DomainError> {
-        let (place, _) = self.queue_place(key, "pl").await?;
+        let (place, _) = self.place_schedules(key).await?;
         let code = normalize_code(code).ok_or(DomainError::invalid("code", "err-appt-code"))?;
         let a = self
             .store
@@ -119,13 +124,13 @@ impl Services {
         key: &str,
         service_id: Option<&str>,
     ) -> Result<QueueTicket, DomainError> {
-        let (place, views) = self.queue_place(key, "pl").await?;
+        let (place, schedules) = self.place_schedules(key).await?;
         let service = match service_id.filter(|s| !s.is_empty()) {
             Some(s) => Some(
-                views
+                schedules
                     .iter()
-                    .find(|v| v.schedule.service_id == s)
-                    .map(|v| v.schedule.service_id.as_str())
+                    .find(|x| x.service_id == s)
+                    .map(|x| x.service_id.as_str())
                     .ok_or(DomainError::invalid("service", "err-appt-service"))?,
             ),
             None => None,
@@ -264,7 +269,7 @@ impl Services {
 
     /// The waiting room's screen (public).
     pub async fn queue_display(&self, key: &str) -> Result<QueueDisplay, DomainError> {
-        let (place, _) = self.queue_place(key, "pl").await?;
+        let (place, _) = self.place_schedules(key).await?;
         let tickets = self.store.tickets(&place.key(), &self.today_text()).await?;
         let waiting = tickets.iter().filter(|t| t.status == "waiting").count();
         let mut called: Vec<QueueTicket> = tickets
