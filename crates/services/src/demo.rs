@@ -170,6 +170,7 @@ pub async fn seed(s: &Services) -> Result<String, DomainError> {
     crate::forms::demo::seed(s, &office.id).await?;
     crate::cases::demo::seed(s, &office.id).await?;
     crate::appointments::demo::seed(s, &office.id).await?;
+    crate::tasks::demo::seed(s).await?;
     Ok(office.id)
 }
 
@@ -290,7 +291,7 @@ async fn seed_mailboxes(s: &Services, office_id: &str) -> Result<(), DomainError
 }
 
 /// A principal for a demo account, as a signed-in session would give.
-async fn demo_principal(s: &Services, login: &str) -> Result<Principal, DomainError> {
+pub(crate) async fn demo_principal(s: &Services, login: &str) -> Result<Principal, DomainError> {
     let user = s
         .store
         .user_by_email(login)

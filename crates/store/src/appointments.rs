@@ -181,6 +181,13 @@ pub trait AppointmentStore: Send + Sync {
     async fn release_places(&self, now: Millis) -> Result<u64>;
     async fn appointment(&self, id: &str) -> Result<Option<Appointment>>;
     async fn appointment_by_code(&self, code: &str) -> Result<Option<Appointment>>;
+    /// Active bookings (held or booked) from `from` on in slots a schedule no longer has
+    /// (a closure day, shorter hours): the people must be told. At most 1000.
+    async fn stranded_appointments(
+        &self,
+        schedule_id: &str,
+        from: Millis,
+    ) -> Result<Vec<Appointment>>;
     /// A person's bookings (not expired holds), the latest first, at most 200.
     async fn appointments_of(&self, user_id: &str) -> Result<Vec<Appointment>>;
     /// The bookings at the given schedules starting in `from..to` (booked, checked in, done,

@@ -4105,6 +4105,50 @@ async fn appointments_are_never_overbooked_and_expired_holds_free_their_place() 
             .await
             .expect("waits");
         assert_eq!((days[0].called, days[0].max_wait_ms), (1, 60_000));
+        // A closure: the schedule again without sl7's hour. Its booking is stranded, and once
+        // cancelled its place does not come back to be booked.
+        let booked = NewHold {
+            appointment: Appointment {
+                id: "c7".into(),
+                code: "CLOSED07".into(),
+                slot_id: "sl7".into(),
+                user_id: "p1".into(),
+                status: "booked".into(),
+                place_until: None,
+                starts_at: 17 * hour,
+                ..hold(1, later).appointment
+            },
+            ..hold(1, later)
+        };
+        assert_eq!(
+            s.take_places(&[booked], later).await.expect("booked"),
+            [Taken::Yes]
+        );
+        let kept: Vec<_> = slots.iter().filter(|x| x.0 != "sl7").cloned().collect();
+        s.save_schedule(&schedule, &kept, 2, 0, &ev("appointments.schedule"))
+            .await
+            .expect("schedule again");
+        let stranded = s.stranded_appointments("sc1", 0).await.expect("stranded");
+        assert_eq!(
+            stranded.iter().map(|a| a.id.as_str()).collect::<Vec<_>>(),
+            ["c7"]
+        );
+        assert!(s
+            .cancel_appointment("c7", later, later, &ev("appointment.closed"))
+            .await
+            .expect("cancel"));
+        s.release_places(later).await.expect("sweep");
+        let sl7 = s
+            .slot("sl7")
+            .await
+            .expect("read")
+            .expect("kept, it was booked");
+        assert_eq!((sl7.taken, sl7.capacity), (0, 0));
+        assert!(s
+            .stranded_appointments("sc1", 0)
+            .await
+            .expect("none")
+            .is_empty());
         verify(s).await.expect("audit chain intact");
     }
     drop_all(stores).await;

@@ -227,3 +227,6 @@ appt-mname-9 = September
 appt-mname-10 = October
 appt-mname-11 = November
 appt-mname-12 = December
+mail-appt-closed-subject = Appointment cancelled: the office is closed then
+mail-appt-closed-body = Hello, the office has changed its hours and will not receive anyone at the time of your appointment ({ $service }, { $when }, { $place }), so we had to cancel it. We are sorry. Please pick another time here: { $link }
+action-appointment-closed = Appointment cancelled by a change of hours

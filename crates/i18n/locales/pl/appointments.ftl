@@ -227,3 +227,6 @@ appt-mname-9 = Wrzesień
 appt-mname-10 = Październik
 appt-mname-11 = Listopad
 appt-mname-12 = Grudzień
+mail-appt-closed-subject = Wizyta odwołana: urząd jest wtedy zamknięty
+mail-appt-closed-body = Dzień dobry, urząd zmienił godziny przyjęć i w czasie Twojej wizyty ({ $service }, { $when }, { $place }) nikogo nie przyjmie, więc musieliśmy ją odwołać. Przepraszamy. Wybierz inny termin tutaj: { $link }
+action-appointment-closed = Odwołanie wizyty po zmianie godzin przyjęć

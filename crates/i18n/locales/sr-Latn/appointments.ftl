@@ -227,3 +227,6 @@ appt-mname-9 = Septembar
 appt-mname-10 = Oktobar
 appt-mname-11 = Novembar
 appt-mname-12 = Decembar
+mail-appt-closed-subject = Termin je otkazan: organ tada ne radi
+mail-appt-closed-body = Poštovani, organ je promenio radno vreme i u vreme vašeg termina ({ $service }, { $when }, { $place }) neće primati stranke, pa smo ga morali otkazati. Izvinjavamo se. Izaberite drugi termin ovde: { $link }
+action-appointment-closed = Otkazivanje termina zbog promene radnog vremena

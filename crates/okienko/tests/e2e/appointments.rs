@@ -492,4 +492,68 @@ async fn five_hundred_race_for_twenty_places_and_expired_holds_free_theirs() {
         .filter(|m| m.contains("Subject: Jutro wizyta"))
         .count();
     assert_eq!(reminders, 20);
+    // The office closes that day: each booking is cancelled and its person told once (an
+    // email each, with the .ics that takes it out of their calendar); the day offers nothing.
+    let before = t.outbox().len();
+    form.closures = first.to_string();
+    s.save_schedule(&admin, &office, &service, &place.key(), &form)
+        .await
+        .expect("closed");
+    s.save_schedule(&admin, &office, &service, &place.key(), &form)
+        .await
+        .expect("saved twice");
+    t.run_jobs().await;
+    let mails = t.outbox();
+    assert_eq!(mails.len() - before, 20);
+    let mine = s.store.appointments_of(&jan.user.id).await.expect("mine");
+    let day = okienko_domain::to_millis(s.country.day_start(first));
+    assert!(mine
+        .iter()
+        .filter(|a| a.starts_at >= day)
+        .all(|a| a.status != "booked"));
+    assert!(mine.iter().filter(|a| a.status == "cancelled").count() >= 20);
+    assert!(slots_of(&t, &service, first, first)
+        .await
+        .iter()
+        .filter(|x| x["place"].as_str() == Some(place.name.as_str()))
+        .all(|x| x["free"] == 0));
+}
+
+/// The kiosk is public: a script taking numbers (or guessing codes) from one address is
+/// stopped after what a busy kiosk needs, with a clear answer and no more tickets.
+#[tokio::test]
+async fn a_script_taking_kiosk_numbers_is_stopped() {
+    let t = TestServer::seeded().await;
+    let s = &t.services;
+    let office = s.store.offices().await.expect("offices")[0].id.clone();
+    let schedule = s
+        .store
+        .schedules(&office, None)
+        .await
+        .expect("schedules")
+        .pop()
+        .expect("the demo offers one");
+    let key = okienko_services::appointments::Place::of(&schedule).key();
+    let kiosk = t.browser();
+    let csrf = t.csrf(&kiosk, &format!("/places/{key}/kiosk")).await;
+    let limit = okienko_services::appointments::queue::MAX_KIOSK_PER_IP;
+    for i in 0..limit {
+        let r = kiosk
+            .post(t.url(&format!("/places/{key}/kiosk/walk-in")))
+            .form(&[("csrf", csrf.as_str())])
+            .send()
+            .await
+            .expect("walk-in");
+        assert_eq!(r.status(), 303, "ticket {i}");
+    }
+    let r = kiosk
+        .post(t.url(&format!("/places/{key}/kiosk/check-in?lang=en")))
+        .form(&[("csrf", csrf.as_str()), ("code", "ABCD-EFGH")])
+        .send()
+        .await
+        .expect("check-in");
+    assert_eq!(r.status(), 429);
+    let today = s.local_today().to_string();
+    let tickets = s.store.tickets(&key, &today).await.expect("tickets");
+    assert_eq!(tickets.len() as i64, limit);
 }

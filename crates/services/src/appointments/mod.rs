@@ -338,7 +338,38 @@ impl Services {
             .save_schedule(&s, &slots, i64::from(spec.capacity), from, &ev)
             .await?;
         self.slot_cache.forget_all(service_id);
+        self.cancel_stranded(&s.id, from, actor).await?;
         Ok(s)
+    }
+
+    /// Cancels the bookings a schedule's new settings left without their time (a closure
+    /// day, shorter hours) and tells each person by email, with a link to book again. A
+    /// booking another instance cancelled meanwhile is left to that one's email.
+    async fn cancel_stranded(
+        &self,
+        schedule_id: &str,
+        from: i64,
+        actor: Option<&str>,
+    ) -> Result<(), DomainError> {
+        // Rounds of at most 1000, until one cancels nothing (what is left then are holds that
+        // expired meanwhile: the sweep gives their places back).
+        loop {
+            let mut cancelled = 0;
+            for a in self.store.stranded_appointments(schedule_id, from).await? {
+                let now = self.now_ms();
+                let ev = AuditEvent::new(now, actor, "appointment.closed", &a.id);
+                if !self.store.cancel_appointment(&a.id, now, now, &ev).await? {
+                    continue;
+                }
+                cancelled += 1;
+                if a.status == AppointmentStatus::Booked.as_str() {
+                    self.send_appointment_email(&a, "closed").await?;
+                }
+            }
+            if cancelled == 0 {
+                return Ok(());
+            }
+        }
     }
 
     /// An office's schedules, for its admin.
@@ -824,7 +855,8 @@ impl Services {
             ("link", link.as_str()),
         ];
         let mut body = lang.t_args(&format!("mail-appt-{what}-body"), &args);
-        if what != "cancelled" && !v.documents.is_empty() {
+        let cancelled = what == "cancelled" || what == "closed";
+        if !cancelled && !v.documents.is_empty() {
             body.push_str("\n\n");
             body.push_str(&lang.t("mail-appt-bring"));
             for d in &v.documents {
@@ -832,7 +864,6 @@ impl Services {
                 body.push_str(d);
             }
         }
-        let cancelled = what == "cancelled";
         let attachments = if what == "reminder" {
             Vec::new()
         } else {

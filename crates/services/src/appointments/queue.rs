@@ -34,6 +34,9 @@ pub struct QueueDisplay {
     pub waiting: usize,
 }
 
+/// Kiosk tickets and check-ins from one client address in ten minutes.
+pub const MAX_KIOSK_PER_IP: i64 = 120;
+
 impl Services {
     /// A place that has appointments, with its schedules (public: its name, its services).
     pub async fn queue_place(
@@ -91,6 +94,21 @@ impl Services {
 
     fn today_text(&self) -> String {
         self.local_today().to_string()
+    }
+
+    /// Tickets and check-ins from one client address: at most [`MAX_KIOSK_PER_IP`] in ten
+    /// minutes (a busy kiosk gives one ticket every few seconds at most; a script taking
+    /// numbers from afar is stopped).
+    pub async fn kiosk_throttle(&self, client_ip: &str) -> Result<(), DomainError> {
+        let now = self.now_ms();
+        let n = self
+            .store
+            .count_attempt(&[format!("kiosk-ip:{client_ip}")], now, now - 600_000)
+            .await?;
+        if n.first().is_some_and(|n| *n > MAX_KIOSK_PER_IP) {
+            return Err(DomainError::Throttled);
+        }
+        Ok(())
     }
 
     /// Checks a person in with their booking code at the kiosk: a booking for today at this

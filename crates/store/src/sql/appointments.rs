@@ -145,6 +145,13 @@ async fn put_slots(
 }
 
 /// Gives back the places of a slot's holds and cancellations whose time came.
+/// Gives `$1` places of slot `$2` back. A slot its schedule no longer has (an older
+/// generation: a closure day, shorter hours) stays closed: its capacity goes down with them.
+const GIVE_BACK: &str = "UPDATE appointment_slots SET taken = taken - $1, \
+     capacity = CASE WHEN generation = (SELECT h.generation FROM appointment_schedules h \
+     WHERE h.id = appointment_slots.schedule_id) THEN capacity ELSE capacity - $1 END \
+     WHERE id = $2";
+
 async fn release_in_slot(tx: &mut Tx<'_>, slot_id: &str, now: Millis) -> Result<()> {
     let n = sqlx::query(
         "UPDATE appointments SET holds_place = 0 WHERE slot_id = $1 AND holds_place = 1 \
@@ -156,7 +163,7 @@ async fn release_in_slot(tx: &mut Tx<'_>, slot_id: &str, now: Millis) -> Result<
     .await?
     .rows_affected();
     if n > 0 {
-        sqlx::query("UPDATE appointment_slots SET taken = taken - $1 WHERE id = $2")
+        sqlx::query(GIVE_BACK)
             .bind(n as i64)
             .bind(slot_id)
             .execute(&mut **tx)
@@ -529,7 +536,8 @@ impl crate::AppointmentStore for SqlStore {
         if !take_in_slot(&mut tx, slot_id).await? {
             return Ok(Taken::Full);
         }
-        sqlx::query("UPDATE appointment_slots SET taken = taken - 1 WHERE id = $1")
+        sqlx::query(GIVE_BACK)
+            .bind(1i64)
             .bind(&old_slot)
             .execute(&mut *tx)
             .await?;
@@ -563,7 +571,7 @@ impl crate::AppointmentStore for SqlStore {
             *per_slot.entry(r.try_get("slot_id")?).or_default() += 1;
         }
         for (slot, n) in &per_slot {
-            sqlx::query("UPDATE appointment_slots SET taken = taken - $1 WHERE id = $2")
+            sqlx::query(GIVE_BACK)
                 .bind(*n)
                 .bind(slot)
                 .execute(&mut *tx)
@@ -576,6 +584,23 @@ impl crate::AppointmentStore for SqlStore {
     async fn appointment(&self, id: &str) -> Result<Option<Appointment>> {
         let sql = format!("SELECT {APPT_COLUMNS} FROM {APPT_FROM} WHERE a.id = $1");
         self.opt(sqlx::query(&sql).bind(id), appointment_from).await
+    }
+
+    async fn stranded_appointments(
+        &self,
+        schedule_id: &str,
+        from: Millis,
+    ) -> Result<Vec<Appointment>> {
+        let sql = format!(
+            "SELECT {APPT_COLUMNS} FROM {APPT_FROM} WHERE a.schedule_id = $1 \
+             AND a.starts_at >= $2 AND a.holds_place = 1 AND a.status IN ('held', 'booked') \
+             AND s.generation <> h.generation ORDER BY a.starts_at, a.id LIMIT 1000"
+        );
+        self.all(
+            sqlx::query(&sql).bind(schedule_id).bind(from),
+            appointment_from,
+        )
+        .await
     }
 
     async fn appointment_by_code(&self, code: &str) -> Result<Option<Appointment>> {

@@ -705,6 +705,11 @@ async fn check_in(
     Path(key): Path<String>,
     CsrfForm(form): CsrfForm,
 ) -> Result<Response, PageError> {
+    state
+        .services
+        .kiosk_throttle(&ctx.client_ip)
+        .await
+        .map_err(err(&ctx))?;
     match state
         .services
         .kiosk_check_in(&key, &form.text("code"))
@@ -725,6 +730,11 @@ async fn walk_in(
     CsrfForm(form): CsrfForm,
 ) -> Result<Response, PageError> {
     let service = form.text("service");
+    state
+        .services
+        .kiosk_throttle(&ctx.client_ip)
+        .await
+        .map_err(err(&ctx))?;
     match state
         .services
         .kiosk_walk_in(&key, Some(service.as_str()))

@@ -27,11 +27,11 @@ pub fn routes() -> Router<State> {
         .route("/tasks", get(mine).post(add))
         .route("/tasks/new", get(new_page))
         .route("/tasks/{id}", get(one))
-        .route("/tasks/{id}/start", post(start))
-        .route("/tasks/{id}/reassign", post(reassign))
-        .route("/tasks/{id}/comments", post(comment))
-        .route("/tasks/{id}/answer", post(answer))
-        .route("/tasks/{id}/cancel", post(cancel))
+        .route("/tasks/{id}/start", post(act))
+        .route("/tasks/{id}/reassign", post(act))
+        .route("/tasks/{id}/comments", post(act))
+        .route("/tasks/{id}/answer", post(act))
+        .route("/tasks/{id}/cancel", post(act))
         .route("/offices/{id}/departments/{dept}/tasks", get(board))
 }
 
@@ -340,90 +340,41 @@ async fn changed<T>(
     }
 }
 
-async fn start(
+/// A change of a task from its page: the last part of the path says which (`start`,
+/// `reassign`, `comments`, `answer`, `cancel`).
+async fn act(
     Cx(state, ctx): Cx,
     Path(id): Path<String>,
+    uri: axum::http::Uri,
     CsrfForm(form): CsrfForm,
 ) -> Result<Response, PageError> {
     let p = require_user(&ctx)?;
-    let r = state.services.start_task(p, &id).await;
-    changed(&state, &ctx, &id, r, "notice-task-started", form, "answer").await
-}
-
-async fn reassign(
-    Cx(state, ctx): Cx,
-    Path(id): Path<String>,
-    CsrfForm(form): CsrfForm,
-) -> Result<Response, PageError> {
-    let p = require_user(&ctx)?;
-    let r = state
-        .services
-        .reassign_task(p, &id, &form.text("assignee"))
-        .await;
-    changed(
-        &state,
-        &ctx,
-        &id,
-        r,
-        "notice-task-reassigned",
-        form,
-        "assignee",
-    )
-    .await
-}
-
-async fn comment(
-    Cx(state, ctx): Cx,
-    Path(id): Path<String>,
-    CsrfForm(form): CsrfForm,
-) -> Result<Response, PageError> {
-    let p = require_user(&ctx)?;
-    let r = state
-        .services
-        .comment_task(p, &id, &form.text("comment"))
-        .await;
-    changed(
-        &state,
-        &ctx,
-        &id,
-        r,
-        "notice-task-commented",
-        form,
-        "comment",
-    )
-    .await
-}
-
-async fn answer(
-    Cx(state, ctx): Cx,
-    Path(id): Path<String>,
-    CsrfForm(form): CsrfForm,
-) -> Result<Response, PageError> {
-    let p = require_user(&ctx)?;
-    let r = state
-        .services
-        .answer_task(p, &id, &form.text("answer"))
-        .await;
-    changed(&state, &ctx, &id, r, "notice-task-done", form, "answer").await
-}
-
-async fn cancel(
-    Cx(state, ctx): Cx,
-    Path(id): Path<String>,
-    CsrfForm(form): CsrfForm,
-) -> Result<Response, PageError> {
-    let p = require_user(&ctx)?;
-    let r = state.services.cancel_task(p, &id).await;
-    changed(
-        &state,
-        &ctx,
-        &id,
-        r,
-        "notice-task-cancelled",
-        form,
-        "answer",
-    )
-    .await
+    let s = &state.services;
+    let (r, notice, field) = match uri.path().rsplit('/').next().unwrap_or("") {
+        "start" => (s.start_task(p, &id).await.map(drop), "started", "answer"),
+        "reassign" => (
+            s.reassign_task(p, &id, &form.text("assignee"))
+                .await
+                .map(drop),
+            "reassigned",
+            "assignee",
+        ),
+        "comments" => (
+            s.comment_task(p, &id, &form.text("comment"))
+                .await
+                .map(drop),
+            "commented",
+            "comment",
+        ),
+        "answer" => (
+            s.answer_task(p, &id, &form.text("answer")).await.map(drop),
+            "done",
+            "answer",
+        ),
+        _ => (s.cancel_task(p, &id).await.map(drop), "cancelled", "answer"),
+    };
+    let notice = format!("notice-task-{notice}");
+    changed(&state, &ctx, &id, r, &notice, form, field).await
 }
 
 #[derive(Template)]

@@ -6,6 +6,8 @@
 //! on its assignee's department's board; it is started, reassigned, commented, finished or
 //! cancelled. Each step is in the audit log, and on the case's timeline for a case's task.
 
+pub mod demo;
+
 use crate::accounts::Principal;
 use crate::Services;
 use okienko_domain::audit::AuditEvent;
