@@ -14,6 +14,7 @@ pub mod counter;
 pub mod delivery;
 pub mod forms;
 pub mod jobs;
+pub mod library;
 pub mod log;
 pub mod mailboxes;
 mod migrations;
@@ -49,6 +50,7 @@ pub use forms::{
     Draft, FormVersion, FormsStore, NewSubmission, Submission, SubmissionExport, EXPORT_JOB,
 };
 pub use jobs::JobStore;
+pub use library::{LibraryDocument, LibraryFolder, LibraryLink, LibraryShare, LibraryStore};
 pub use log::LogStore;
 pub use mailboxes::MailboxStore;
 pub use model::*;
@@ -69,7 +71,7 @@ pub use trusted::TrustedStore;
 pub mod prelude {
     pub use crate::{
         AccountStore, AppointmentStore, ArchiveStore, AuditStore, CaseStore, CatalogueStore,
-        CounterStore, DeliveryStore, FormsStore, JobStore, LogStore, MailboxStore, NoticeStore,
+        CounterStore, DeliveryStore, FormsStore, JobStore, LibraryStore, LogStore, MailboxStore, NoticeStore,
         OrgStore, PaperStore, PaymentsStore, PlaceStore, ScanStore, SearchStore, SettingsStore,
         Store, SubstituteStore, TaskStore, TrustedStore,
     };
@@ -148,6 +150,7 @@ pub trait Store:
     + SubstituteStore
     + TaskStore
     + AppointmentStore
+    + LibraryStore
     + Send
     + Sync
 {

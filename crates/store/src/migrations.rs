@@ -218,4 +218,9 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "task_board",
         sql: include_str!("../migrations/0042_task_board.sql"),
     },
+    Migration {
+        version: 43,
+        name: "library",
+        sql: include_str!("../migrations/0043_library.sql"),
+    },
 ];

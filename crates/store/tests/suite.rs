@@ -2555,6 +2555,7 @@ async fn cases_are_numbered_without_gaps_or_twins_when_opened_at_once() {
         places_of_cases(s, &event(0)).await;
         destruction_lists_of_closed_cases(s, &event(0)).await;
         substitutes_and_tasks(s, &first, &event(0)).await;
+        library_of_departments(s).await;
         assert!(verify(s).await.is_ok());
     }
     drop_all(stores).await;
@@ -3876,6 +3877,170 @@ async fn documents_in_a_case(s: &SqlStore, event: &okienko_store::CaseEvent) {
     );
     assert_eq!(versions[0].author_name, "User u1");
     assert_eq!(s.documents("c00").await.expect("list").len(), 1);
+}
+
+/// A department's library: folders of one name once per place, documents at the top and in a
+/// folder, one holder at a time with versions numbered on, shares with another department
+/// (changed in place, stopped once) and links into a case (once each).
+async fn library_of_departments(s: &SqlStore) {
+    use okienko_store::{DocumentVersion, LibraryDocument, LibraryFolder, LibraryLink, LibraryShare};
+    let folder = |id: &str, parent: Option<&str>, name: &str| LibraryFolder {
+        id: id.into(),
+        office_id: "o1".into(),
+        department_id: "d1".into(),
+        parent_id: parent.map(Into::into),
+        name: name.into(),
+        created_by: "u1".into(),
+        created_at: 40,
+    };
+    s.add_folder(&folder("f1", None, "Wzory"), &ev("library.folder"))
+        .await
+        .expect("f1");
+    s.add_folder(&folder("f2", Some("f1"), "Umowy"), &ev("library.folder"))
+        .await
+        .expect("f2");
+    assert!(matches!(
+        s.add_folder(&folder("f3", None, "Wzory"), &ev("library.folder"))
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    s.add_folder(&folder("f4", Some("f2"), "Wzory"), &ev("library.folder"))
+        .await
+        .expect("the same name elsewhere");
+    assert_eq!(
+        s.folders("d1", None).await.expect("top").len(),
+        1,
+        "one folder at the top"
+    );
+    assert_eq!(s.folders("d1", Some("f2")).await.expect("in f2")[0].id, "f4");
+    let doc = |id: &str, folder: Option<&str>, title: &str| LibraryDocument {
+        id: id.into(),
+        office_id: "o1".into(),
+        department_id: "d1".into(),
+        folder_id: folder.map(Into::into),
+        title: title.into(),
+        created_by: "u1".into(),
+        created_at: 41,
+        ..Default::default()
+    };
+    let v = DocumentVersion {
+        document_id: "ld1".into(),
+        name: "wzor.txt".into(),
+        media_type: "text/plain".into(),
+        sha256: "ef".repeat(32),
+        size: 12,
+        author_id: "u1".into(),
+        at: 41,
+        ..Default::default()
+    };
+    s.add_library_document(&doc("ld1", Some("f2"), "Wzór umowy"), &v, &ev("library.add"))
+        .await
+        .expect("ld1");
+    s.add_library_document(
+        &doc("ld2", None, "Regulamin"),
+        &DocumentVersion {
+            document_id: "ld2".into(),
+            ..v.clone()
+        },
+        &ev("library.add"),
+    )
+    .await
+    .expect("ld2");
+    let in_f2 = s.library_documents("d1", Some("f2")).await.expect("f2");
+    assert_eq!(
+        in_f2.iter().map(|d| d.id.as_str()).collect::<Vec<_>>(),
+        ["ld1"]
+    );
+    assert_eq!(s.library_documents("d1", None).await.expect("top")[0].id, "ld2");
+    assert!(s
+        .library_check_out("ld1", "u7", 42, &ev("library.checkout"))
+        .await
+        .expect("out"));
+    assert!(!s
+        .library_check_out("ld1", "u1", 43, &ev("library.checkout"))
+        .await
+        .expect("held"));
+    assert!(!s
+        .library_check_in("ld1", "u1", Some(&v), &ev("library.checkin"))
+        .await
+        .expect("not the holder"));
+    let v2 = DocumentVersion {
+        sha256: "01".repeat(32),
+        author_id: "u7".into(),
+        at: 44,
+        ..v.clone()
+    };
+    assert!(s
+        .library_check_in("ld1", "u7", Some(&v2), &ev("library.checkin"))
+        .await
+        .expect("in"));
+    let back = s.library_document("ld1").await.expect("read").expect("ld1");
+    assert_eq!((back.versions, back.holder_id), (2, None));
+    let versions = s.library_versions("ld1").await.expect("versions");
+    assert_eq!(
+        versions
+            .iter()
+            .map(|v| (v.n, v.author_id.as_str()))
+            .collect::<Vec<_>>(),
+        [(1, "u1"), (2, "u7")]
+    );
+    let share = |level: &str| LibraryShare {
+        folder_id: "f1".into(),
+        department_id: "d2".into(),
+        level: level.into(),
+        shared_by: "u1".into(),
+        shared_at: 45,
+        ..Default::default()
+    };
+    s.share_folder(&share("read"), &ev("library.share"))
+        .await
+        .expect("share");
+    s.share_folder(&share("edit"), &ev("library.share"))
+        .await
+        .expect("changed");
+    let shares = s.folder_shares("f1").await.expect("shares");
+    assert_eq!(
+        shares
+            .iter()
+            .map(|s| (s.department_name.as_str(), s.level.as_str()))
+            .collect::<Vec<_>>(),
+        [("GK", "edit")]
+    );
+    let with = s.shared_with(&["d2".into()]).await.expect("shared with d2");
+    assert_eq!(
+        with.iter()
+            .map(|(s, f)| (s.department_name.as_str(), f.id.as_str(), f.department_id.as_str()))
+            .collect::<Vec<_>>(),
+        [("OR", "f1", "d1")]
+    );
+    assert!(s.shared_with(&[]).await.expect("none").is_empty());
+    assert!(s
+        .unshare_folder("f1", "d2", &ev("library.unshare"))
+        .await
+        .expect("stop"));
+    assert!(!s
+        .unshare_folder("f1", "d2", &ev("library.unshare"))
+        .await
+        .expect("once"));
+    let link = LibraryLink {
+        document_id: "ld1".into(),
+        kind: "case".into(),
+        target_id: "c00".into(),
+        created_by: "u1".into(),
+        created_at: 46,
+    };
+    assert!(s.link_document(&link, &ev("library.link")).await.expect("link"));
+    assert!(!s.link_document(&link, &ev("library.link")).await.expect("once"));
+    assert_eq!(s.document_links("ld1").await.expect("links"), [link]);
+    assert_eq!(
+        s.linked_documents("case", "c00").await.expect("linked")[0].title,
+        "Wzór umowy"
+    );
+    assert!(s
+        .unlink_document("ld1", "case", "c00", &ev("library.unlink"))
+        .await
+        .expect("unlink"));
+    assert!(s.linked_documents("case", "c00").await.expect("none").is_empty());
 }
 
 #[tokio::test]

@@ -446,6 +446,7 @@ impl crate::ArchiveStore for SqlStore {
             ),
             "SELECT sha256 FROM submission_exports WHERE sha256 IN {list}".to_string(),
             "SELECT sha256 FROM archive_transfers WHERE sha256 IN {list}".to_string(),
+            "SELECT sha256 FROM library_versions WHERE sha256 IN {list}".to_string(),
             format!(
                 "SELECT v.sha256 FROM document_versions v JOIN case_documents d ON d.id = v.document_id \
                  WHERE v.sha256 IN {{list}} AND {}",

@@ -167,7 +167,16 @@ fn document_from(r: &AnyRow) -> std::result::Result<CaseDocument, sqlx::Error> {
     })
 }
 
-fn version_from(r: &AnyRow) -> std::result::Result<DocumentVersion, sqlx::Error> {
+/// A document's versions in `table` (see [`insert_version_in`]), the first first.
+pub(super) fn versions_select(table: &str) -> String {
+    format!(
+        "SELECT v.document_id, v.n, v.name, v.media_type, v.sha256, v.size, v.author_id, \
+         u.display_name AS author_name, v.at FROM {table} v \
+         JOIN users u ON u.id = v.author_id WHERE v.document_id = $1 ORDER BY v.n"
+    )
+}
+
+pub(super) fn version_from(r: &AnyRow) -> std::result::Result<DocumentVersion, sqlx::Error> {
     Ok(DocumentVersion {
         document_id: r.try_get("document_id")?,
         n: r.try_get("n")?,
@@ -187,11 +196,18 @@ const DOCUMENT_SELECT: &str =
      u.display_name AS holder_name, d.held_since, d.versions \
      FROM case_documents d LEFT JOIN users u ON u.id = d.holder_id";
 
-async fn insert_version_in(conn: &mut sqlx::AnyConnection, v: &DocumentVersion) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO document_versions (document_id, n, name, media_type, sha256, size, author_id, at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-    )
+/// Inserts a version of a document into `table` (a case's `document_versions` or the
+/// library's `library_versions`: one shape).
+pub(super) async fn insert_version_in(
+    conn: &mut sqlx::AnyConnection,
+    table: &str,
+    v: &DocumentVersion,
+) -> Result<()> {
+    let sql = format!(
+        "INSERT INTO {table} (document_id, n, name, media_type, sha256, size, author_id, at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+    );
+    sqlx::query(&sql)
     .bind(&v.document_id)
     .bind(v.n)
     .bind(&v.name)
@@ -685,6 +701,7 @@ impl crate::CaseStore for SqlStore {
         .await?;
         insert_version_in(
             &mut tx,
+            "document_versions",
             &DocumentVersion {
                 n: 1,
                 ..first.clone()
@@ -716,13 +733,8 @@ impl crate::CaseStore for SqlStore {
     }
 
     async fn document_versions(&self, id: &str) -> Result<Vec<DocumentVersion>> {
-        let q = sqlx::query(
-            "SELECT v.document_id, v.n, v.name, v.media_type, v.sha256, v.size, v.author_id, \
-             u.display_name AS author_name, v.at FROM document_versions v \
-             JOIN users u ON u.id = v.author_id WHERE v.document_id = $1 ORDER BY v.n",
-        )
-        .bind(id);
-        self.all(q, version_from).await
+        let sql = versions_select("document_versions");
+        self.all(sqlx::query(&sql).bind(id), version_from).await
     }
 
     async fn check_out(
@@ -776,7 +788,7 @@ impl crate::CaseStore for SqlStore {
         };
         if let Some(v) = version {
             let n: i64 = row.try_get("versions")?;
-            insert_version_in(&mut tx, &DocumentVersion { n, ..v.clone() }).await?;
+            insert_version_in(&mut tx, "document_versions", &DocumentVersion { n, ..v.clone() }).await?;
             // The index has the latest version's text.
             let sql = format!("{DOCUMENT_SELECT} WHERE d.id = $1");
             let d = document_from(&sqlx::query(&sql).bind(id).fetch_one(&mut *tx).await?)?;

@@ -14,6 +14,7 @@ mod delivery;
 mod evidence;
 mod forms;
 mod jobs;
+mod library;
 mod log;
 mod mailboxes;
 mod notices;
