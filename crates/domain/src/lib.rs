@@ -13,6 +13,7 @@ pub mod error;
 pub mod files;
 pub mod forms;
 pub mod ids;
+pub mod library;
 pub mod notices;
 pub mod payments;
 pub mod places;

@@ -13,6 +13,7 @@ pub mod demo;
 pub mod evidence;
 pub mod forms;
 pub mod jobs;
+pub mod library;
 pub mod log;
 pub mod mail;
 pub mod mailboxes;

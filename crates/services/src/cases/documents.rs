@@ -65,7 +65,7 @@ impl Services {
         }
     }
 
-    async fn stored_version(
+    pub(crate) async fn stored_version(
         &self,
         p: &Principal,
         document_id: &str,
@@ -121,14 +121,8 @@ impl Services {
         if c.status == CaseStatus::Closed.as_str() {
             return Err(DomainError::Conflict("err-case-closed"));
         }
-        let mut errors = FieldErrors::new();
+        let mut errors = okienko_domain::library::check_title(title);
         let title = title.trim();
-        if title.is_empty()
-            || title.chars().count() > 200
-            || !okienko_domain::text::clean_line(title)
-        {
-            errors.add("title", "err-document-title");
-        }
         let media_type = Self::version_file(name, &bytes, &mut errors);
         errors.finish()?;
         let d = CaseDocument {
