@@ -71,9 +71,9 @@ pub use trusted::TrustedStore;
 pub mod prelude {
     pub use crate::{
         AccountStore, AppointmentStore, ArchiveStore, AuditStore, CaseStore, CatalogueStore,
-        CounterStore, DeliveryStore, FormsStore, JobStore, LibraryStore, LogStore, MailboxStore, NoticeStore,
-        OrgStore, PaperStore, PaymentsStore, PlaceStore, ScanStore, SearchStore, SettingsStore,
-        Store, SubstituteStore, TaskStore, TrustedStore,
+        CounterStore, DeliveryStore, FormsStore, JobStore, LibraryStore, LogStore, MailboxStore,
+        NoticeStore, OrgStore, PaperStore, PaymentsStore, PlaceStore, ScanStore, SearchStore,
+        SettingsStore, Store, SubstituteStore, TaskStore, TrustedStore,
     };
 }
 pub use sql::{Backend, SqlStore};

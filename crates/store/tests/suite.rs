@@ -3883,7 +3883,9 @@ async fn documents_in_a_case(s: &SqlStore, event: &okienko_store::CaseEvent) {
 /// folder, one holder at a time with versions numbered on, shares with another department
 /// (changed in place, stopped once) and links into a case (once each).
 async fn library_of_departments(s: &SqlStore) {
-    use okienko_store::{DocumentVersion, LibraryDocument, LibraryFolder, LibraryLink, LibraryShare};
+    use okienko_store::{
+        DocumentVersion, LibraryDocument, LibraryFolder, LibraryLink, LibraryShare,
+    };
     let folder = |id: &str, parent: Option<&str>, name: &str| LibraryFolder {
         id: id.into(),
         office_id: "o1".into(),
@@ -3912,7 +3914,10 @@ async fn library_of_departments(s: &SqlStore) {
         1,
         "one folder at the top"
     );
-    assert_eq!(s.folders("d1", Some("f2")).await.expect("in f2")[0].id, "f4");
+    assert_eq!(
+        s.folders("d1", Some("f2")).await.expect("in f2")[0].id,
+        "f4"
+    );
     let doc = |id: &str, folder: Option<&str>, title: &str| LibraryDocument {
         id: id.into(),
         office_id: "o1".into(),
@@ -3933,9 +3938,13 @@ async fn library_of_departments(s: &SqlStore) {
         at: 41,
         ..Default::default()
     };
-    s.add_library_document(&doc("ld1", Some("f2"), "Wzór umowy"), &v, &ev("library.add"))
-        .await
-        .expect("ld1");
+    s.add_library_document(
+        &doc("ld1", Some("f2"), "Wzór umowy"),
+        &v,
+        &ev("library.add"),
+    )
+    .await
+    .expect("ld1");
     s.add_library_document(
         &doc("ld2", None, "Regulamin"),
         &DocumentVersion {
@@ -3951,7 +3960,10 @@ async fn library_of_departments(s: &SqlStore) {
         in_f2.iter().map(|d| d.id.as_str()).collect::<Vec<_>>(),
         ["ld1"]
     );
-    assert_eq!(s.library_documents("d1", None).await.expect("top")[0].id, "ld2");
+    assert_eq!(
+        s.library_documents("d1", None).await.expect("top")[0].id,
+        "ld2"
+    );
     assert!(s
         .library_check_out("ld1", "u7", 42, &ev("library.checkout"))
         .await
@@ -4009,7 +4021,11 @@ async fn library_of_departments(s: &SqlStore) {
     let with = s.shared_with(&["d2".into()]).await.expect("shared with d2");
     assert_eq!(
         with.iter()
-            .map(|(s, f)| (s.department_name.as_str(), f.id.as_str(), f.department_id.as_str()))
+            .map(|(s, f)| (
+                s.department_name.as_str(),
+                f.id.as_str(),
+                f.department_id.as_str()
+            ))
             .collect::<Vec<_>>(),
         [("OR", "f1", "d1")]
     );
@@ -4029,8 +4045,14 @@ async fn library_of_departments(s: &SqlStore) {
         created_by: "u1".into(),
         created_at: 46,
     };
-    assert!(s.link_document(&link, &ev("library.link")).await.expect("link"));
-    assert!(!s.link_document(&link, &ev("library.link")).await.expect("once"));
+    assert!(s
+        .link_document(&link, &ev("library.link"))
+        .await
+        .expect("link"));
+    assert!(!s
+        .link_document(&link, &ev("library.link"))
+        .await
+        .expect("once"));
     assert_eq!(s.document_links("ld1").await.expect("links"), [link]);
     assert_eq!(
         s.linked_documents("case", "c00").await.expect("linked")[0].title,
@@ -4040,7 +4062,11 @@ async fn library_of_departments(s: &SqlStore) {
         .unlink_document("ld1", "case", "c00", &ev("library.unlink"))
         .await
         .expect("unlink"));
-    assert!(s.linked_documents("case", "c00").await.expect("none").is_empty());
+    assert!(s
+        .linked_documents("case", "c00")
+        .await
+        .expect("none")
+        .is_empty());
 }
 
 #[tokio::test]

@@ -16,6 +16,7 @@ mod crash;
 mod delivery;
 mod forms;
 mod instances;
+mod library;
 mod matrix;
 mod paper;
 mod places;

@@ -326,6 +326,25 @@ pub(crate) fn table() -> Vec<Row> {
         r("POST", "/tasks/{id}/reassign", CASE_WORKERS, 422),
         r("POST", "/tasks/{id}/comments", CASE_WORKERS, 422),
         r("GET", "/offices/{id}/departments/{dept}/tasks", ADMIN1, 200),
+        r("GET", "/library", ANY_OFFICIAL, 200),
+        r(
+            "GET",
+            "/offices/{id}/departments/{dept}/library",
+            ADMIN1,
+            200,
+        ),
+        r("POST", "/library/folders", &[], 404),
+        r("GET", "/library/folders/{id}", OR_CASE, 200),
+        r("POST", "/library/folders/{id}/shares", OR_CASE, 422),
+        r("POST", "/library/folders/{id}/unshare", &[], 404),
+        r("POST", "/library/documents", ALL_SIGNED_IN, 422),
+        r("GET", "/library/documents/{id}", OR_CASE, 200),
+        r("POST", "/library/documents/{id}/checkout", OR_CASE, 303),
+        r("POST", "/library/documents/{id}/release", OR_CASE, 422),
+        r("POST", "/library/documents/{id}/links", OR_CASE, 422),
+        r("POST", "/library/documents/{id}/unlink", &[], 404),
+        r("POST", "/library/documents/{id}/checkin", OR_CASE, 422),
+        r("GET", "/library/documents/{id}/versions/{n}", OR_CASE, 200),
         r("GET", "/api/v1/cases/{id}/tasks", OR_CASE, 200),
         r("POST", "/api/v1/cases/{id}/tasks", ALL_SIGNED_IN, 422),
         r("GET", "/api/v1/tasks", ANY_OFFICIAL, 200),
@@ -1407,6 +1426,12 @@ pub(crate) async fn concrete(w: &World, route: &str, n: usize) -> String {
                 .expect("place");
         }
         &fresh
+    } else if route.starts_with("/library/documents/") {
+        fresh = fresh_library_document(w).await;
+        &fresh
+    } else if route.starts_with("/library/folders/") {
+        fresh = fresh_library_folder(w, n).await;
+        &fresh
     } else if route.starts_with("/documents/") || route.starts_with("/api/v1/documents/") {
         fresh = fresh_document(w).await;
         &fresh
@@ -1700,6 +1725,49 @@ async fn fresh_document(w: &World) -> String {
     .await
     .expect("a document")
     .id
+}
+
+/// The OR department of the first office.
+async fn or_department(w: &World) -> String {
+    w.t.services
+        .store
+        .departments(&w.office1)
+        .await
+        .expect("departments")
+        .into_iter()
+        .find(|d| d.code == "OR")
+        .expect("OR")
+        .id
+}
+
+/// A fresh folder of Anna's at the top of the OR library.
+async fn fresh_library_folder(w: &World, n: usize) -> String {
+    let anna = crate::common::principal(&w.t, "anna.nowak@okienko.test").await;
+    let or = or_department(w).await;
+    w.t.services
+        .add_library_folder(&anna, &w.office1, &or, None, &format!("Wzory {n}"))
+        .await
+        .expect("a folder")
+        .id
+}
+
+/// A fresh document of Anna's at the top of the OR library.
+async fn fresh_library_document(w: &World) -> String {
+    let anna = crate::common::principal(&w.t, "anna.nowak@okienko.test").await;
+    let or = or_department(w).await;
+    w.t.services
+        .upload_library_document(
+            &anna,
+            &w.office1,
+            &or,
+            None,
+            "Instrukcja kancelaryjna",
+            "instrukcja.txt",
+            b"Instrukcja".to_vec(),
+        )
+        .await
+        .expect("a library document")
+        .id
 }
 
 /// A fresh case of Anna's in her OR department (class 015), Jan Kowalski its party by name.

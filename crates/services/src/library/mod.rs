@@ -101,7 +101,10 @@ impl Services {
     }
 
     /// The folders from the library's top down to `folder_id` (last).
-    async fn folder_trail(&self, folder_id: Option<&str>) -> Result<Vec<LibraryFolder>, DomainError> {
+    async fn folder_trail(
+        &self,
+        folder_id: Option<&str>,
+    ) -> Result<Vec<LibraryFolder>, DomainError> {
         let mut trail = Vec::new();
         let mut next = folder_id.map(str::to_string);
         while let Some(id) = next {
@@ -396,7 +399,8 @@ impl Services {
         })
     }
 
-    /// The person's active tasks and the open cases they handle, but those linked already.
+    /// The person's active tasks and the open cases of their departments (those they handle
+    /// first), but those linked already.
     async fn link_choices(
         &self,
         p: &Principal,
@@ -411,13 +415,18 @@ impl Services {
             .filter(|t| !taken(LinkKind::Task, &t.id))
             .map(|t| (format!("task:{}", t.id), t.headline()))
             .collect();
-        let q = CaseQuery {
-            department_ids: self
-                .task_boards(p)
-                .await?
-                .into_iter()
-                .map(|d| d.id)
-                .collect(),
+        let department_ids: Vec<String> = self
+            .task_boards(p)
+            .await?
+            .into_iter()
+            .map(|d| d.id)
+            .collect();
+        if department_ids.is_empty() {
+            return Ok(out);
+        }
+        // The open cases the person handles first, then the rest of their departments'.
+        let mut q = CaseQuery {
+            department_ids,
             statuses: vec![
                 CaseStatus::Open.as_str().into(),
                 CaseStatus::Suspended.as_str().into(),
@@ -426,16 +435,19 @@ impl Services {
             after: None,
             limit: 100,
         };
-        if !q.department_ids.is_empty() {
-            out.extend(
-                self.store
-                    .cases(&q)
-                    .await?
-                    .into_iter()
-                    .filter(|c| !taken(LinkKind::Case, &c.id))
-                    .map(|c| (format!("case:{}", c.id), format!("{} {}", c.signature, c.title))),
-            );
+        let mut cases = self.store.cases(&q).await?;
+        q.handler_ids.clear();
+        for c in self.store.cases(&q).await? {
+            if !cases.iter().any(|x| x.id == c.id) {
+                cases.push(c);
+            }
         }
+        out.extend(
+            cases
+                .into_iter()
+                .filter(|c| !taken(LinkKind::Case, &c.id))
+                .map(|c| (format!("case:{}", c.id), format!("{} {}", c.signature, c.title))),
+        );
         Ok(out)
     }
 
@@ -600,11 +612,7 @@ impl Services {
     ) -> Result<(), DomainError> {
         let f = self.own_folder(p, folder_id).await?;
         let ev = AuditEvent::new(self.now_ms(), Some(&p.user.id), "library.unshare", &f.id);
-        if !self
-            .store
-            .unshare_folder(&f.id, department_id, &ev)
-            .await?
-        {
+        if !self.store.unshare_folder(&f.id, department_id, &ev).await? {
             return Err(DomainError::NotFound);
         }
         Ok(())
@@ -619,10 +627,7 @@ impl Services {
         target: &str,
     ) -> Result<(), DomainError> {
         let v = self.editable_document(p, id).await?;
-        let chosen = v
-            .link_choices
-            .iter()
-            .any(|(t, _)| t == target.trim());
+        let chosen = v.link_choices.iter().any(|(t, _)| t == target.trim());
         let Some((kind, target_id)) = parse_target(target).filter(|_| chosen) else {
             return Err(DomainError::invalid("target", "err-library-link-target"));
         };
@@ -646,9 +651,8 @@ impl Services {
         target: &str,
     ) -> Result<(), DomainError> {
         let v = self.editable_document(p, id).await?;
-        let found = parse_target(target).filter(|(k, t)| {
-            v.links.iter().any(|l| l.kind == *k && l.id == *t)
-        });
+        let found = parse_target(target)
+            .filter(|(k, t)| v.links.iter().any(|l| l.kind == *k && l.id == *t));
         let Some((kind, target_id)) = found else {
             return Err(DomainError::NotFound);
         };
@@ -681,4 +685,3 @@ impl Services {
         Ok(self.store.linked_documents(kind.as_str(), id).await?)
     }
 }
-

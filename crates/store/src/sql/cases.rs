@@ -208,16 +208,16 @@ pub(super) async fn insert_version_in(
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
     );
     sqlx::query(&sql)
-    .bind(&v.document_id)
-    .bind(v.n)
-    .bind(&v.name)
-    .bind(&v.media_type)
-    .bind(&v.sha256)
-    .bind(v.size)
-    .bind(&v.author_id)
-    .bind(v.at)
-    .execute(&mut *conn)
-    .await?;
+        .bind(&v.document_id)
+        .bind(v.n)
+        .bind(&v.name)
+        .bind(&v.media_type)
+        .bind(&v.sha256)
+        .bind(v.size)
+        .bind(&v.author_id)
+        .bind(v.at)
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }
 
@@ -788,7 +788,12 @@ impl crate::CaseStore for SqlStore {
         };
         if let Some(v) = version {
             let n: i64 = row.try_get("versions")?;
-            insert_version_in(&mut tx, "document_versions", &DocumentVersion { n, ..v.clone() }).await?;
+            insert_version_in(
+                &mut tx,
+                "document_versions",
+                &DocumentVersion { n, ..v.clone() },
+            )
+            .await?;
             // The index has the latest version's text.
             let sql = format!("{DOCUMENT_SELECT} WHERE d.id = $1");
             let d = document_from(&sqlx::query(&sql).bind(id).fetch_one(&mut *tx).await?)?;

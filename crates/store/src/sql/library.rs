@@ -235,9 +235,10 @@ impl crate::LibraryStore for SqlStore {
         department_id: &str,
         audit: &AuditEvent,
     ) -> Result<bool> {
-        let q = sqlx::query("DELETE FROM library_shares WHERE folder_id = $1 AND department_id = $2")
-            .bind(folder_id)
-            .bind(department_id);
+        let q =
+            sqlx::query("DELETE FROM library_shares WHERE folder_id = $1 AND department_id = $2")
+                .bind(folder_id)
+                .bind(department_id);
         self.exec_audited_if(q, audit).await
     }
 
@@ -246,7 +247,8 @@ impl crate::LibraryStore for SqlStore {
             "SELECT {SHARE_COLUMNS} FROM library_shares s JOIN departments p \
              ON p.id = s.department_id WHERE s.folder_id = $1 ORDER BY p.name, s.department_id"
         );
-        self.all(sqlx::query(&sql).bind(folder_id), share_from).await
+        self.all(sqlx::query(&sql).bind(folder_id), share_from)
+            .await
     }
 
     async fn shared_with(

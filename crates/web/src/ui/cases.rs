@@ -291,6 +291,8 @@ struct CasePage<'a> {
     notice: Option<String>,
     dec: super::decisions::Decisions,
     docs: Vec<super::documents::DocumentRow>,
+    /// (address, title) of the library documents linked into it.
+    library: Vec<(String, String)>,
     place: Option<super::places::PlaceRow>,
     /// Once an approved destruction list destroyed the case's records: what it says.
     destroyed: Option<String>,
@@ -363,7 +365,15 @@ pub(super) async fn case_page(
         let at = when(ctx, l.approved_at.unwrap_or(l.prepared_at)).1;
         ctx.ta("case-destroyed", &[("list", &list), ("date", &at)])
     });
+    let library = super::library::linked(
+        state,
+        ctx,
+        okienko_domain::library::LinkKind::Case,
+        &v.case.id,
+    )
+    .await;
     let page = CasePage {
+        library,
         destroyed,
         tasks,
         task_people,

@@ -18,6 +18,7 @@ mod delivery;
 mod documents;
 mod forms;
 mod home;
+mod library;
 mod links;
 mod mailbox;
 mod offices;
@@ -87,6 +88,7 @@ pub fn routes() -> Router<State> {
         .merge(scans::routes())
         .merge(substitutes::routes())
         .merge(tasks::routes())
+        .merge(library::routes())
         .merge(appointments::routes())
         .merge(decisions::routes())
         .merge(documents::routes())

@@ -273,6 +273,8 @@ struct TaskPage<'a> {
     may_start: bool,
     may_cancel: bool,
     task_people: Vec<(String, String)>,
+    /// (address, title) of the library documents linked into it.
+    library: Vec<(String, String)>,
     form: FormView,
     notice: Option<String>,
 }
@@ -287,8 +289,11 @@ async fn task_page(
     let p = require_user(ctx)?;
     let v = state.services.task_view(p, id).await.map_err(err(ctx))?;
     let invalid = form.has_errors();
+    let library =
+        super::library::linked(state, ctx, okienko_domain::library::LinkKind::Task, id).await;
     let page = TaskPage {
         ctx,
+        library,
         given: when(ctx, v.task.created_at),
         comments: v
             .comments

@@ -1,0 +1,305 @@
+//! A department's library end to end, in the browser's forms: Anna (OR) makes a folder and
+//! adds a document, checks it out and in with a new version; Piotr (GK) sees nothing until the
+//! folder is shared with his department (to read: no check-out; to work in: he checks it out
+//! and Anna cannot meanwhile); shared no more, he reads it again only through a case it is
+//! linked into and he has an opinion to give on. Bad input changes nothing.
+
+use crate::common::TestServer;
+use serde_json::json;
+
+/// The first hidden CSRF field of a page.
+fn csrf_of(html: &str) -> String {
+    html.split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("csrf")
+        .to_string()
+}
+
+/// Where a 303 sends one, without its query.
+fn sent_to(r: &reqwest::Response) -> String {
+    let to = r
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .expect("location");
+    to.split('?').next().unwrap_or(to).to_string()
+}
+
+#[tokio::test]
+async fn a_department_keeps_shares_and_links_its_documents() {
+    let t = TestServer::seeded().await;
+    let anna = t.demo_web("anna.nowak@okienko.test").await;
+    let piotr = t.demo_web("piotr.zielinski@okienko.test").await;
+    let anna_p = crate::common::principal(&t, "anna.nowak@okienko.test").await;
+    let office_id = anna_p.grants[0].office_id.clone().expect("office");
+    let office = office_id.as_str();
+    let depts = t.services.store.departments(office).await.expect("depts");
+    let id_of = |code: &str| {
+        depts
+            .iter()
+            .find(|d| d.code == code)
+            .map(|d| d.id.clone())
+            .expect("dept")
+    };
+    let (or, gk) = (id_of("OR"), id_of("GK"));
+    let (st, html) = t.page(&anna, "/library").await;
+    assert_eq!(st, 200);
+    let top = format!("/offices/{office}/departments/{or}/library");
+    assert!(html.contains(&top), "Anna's library is listed");
+    let csrf = csrf_of(&html);
+    let post = |c: &reqwest::Client, path: &str, form: Vec<(&str, String)>| {
+        let req = c.post(t.url(path)).form(&form);
+        async move { req.send().await.expect("post") }
+    };
+
+    // A folder at the top; a second of its name is refused and not made.
+    let folder_form = |name: &str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("office", office.to_string()),
+            ("department", or.clone()),
+            ("folder", String::new()),
+            ("name", name.to_string()),
+        ]
+    };
+    let r = post(&anna, "/library/folders", folder_form("Wzory pism")).await;
+    assert_eq!(r.status(), 303);
+    let folder_path = sent_to(&r);
+    let folder = folder_path.rsplit('/').next().expect("id").to_string();
+    let r = post(&anna, "/library/folders", folder_form("Wzory pism")).await;
+    assert_eq!(r.status(), 422);
+    assert!(r
+        .text()
+        .await
+        .expect("html")
+        .contains("Folder o tej nazwie już tu jest"));
+    let r = post(&anna, "/library/folders", folder_form("a/b")).await;
+    assert_eq!(r.status(), 422);
+    assert_eq!(
+        t.services
+            .store
+            .folders(&or, None)
+            .await
+            .expect("folders")
+            .len(),
+        1
+    );
+
+    // A document in the folder, from a file.
+    let upload = |title: &str, name: &str, bytes: &[u8]| {
+        reqwest::multipart::Form::new()
+            .text("csrf", csrf.clone())
+            .text("office", office.to_string())
+            .text("department", or.clone())
+            .text("folder", folder.clone())
+            .text("title", title.to_string())
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(bytes.to_vec()).file_name(name.to_string()),
+            )
+    };
+    let r = anna
+        .post(t.url("/library/documents"))
+        .multipart(upload("  ", "wzor.txt", b"x"))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), 422, "a title is needed");
+    let r = anna
+        .post(t.url("/library/documents"))
+        .multipart(upload(
+            "Wzór zawiadomienia",
+            "zawiadomienie.txt",
+            b"Wersja pierwsza",
+        ))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), 303);
+    let doc_path = sent_to(&r);
+    let doc = doc_path.rsplit('/').next().expect("id").to_string();
+    let (_, html) = t.page(&anna, &folder_path).await;
+    assert!(html.contains("Wzór zawiadomienia"), "listed in its folder");
+
+    // Checked out and in with a new version; both versions download as they were.
+    let r = post(
+        &anna,
+        &format!("{doc_path}/checkout"),
+        vec![("csrf", csrf.clone())],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    let form = reqwest::multipart::Form::new()
+        .text("csrf", csrf.clone())
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(b"Wersja druga".to_vec())
+                .file_name("zawiadomienie.txt"),
+        );
+    let r = anna
+        .post(t.url(&format!("{doc_path}/checkin")))
+        .multipart(form)
+        .send()
+        .await
+        .expect("checkin");
+    assert_eq!(r.status(), 303);
+    for (n, body) in [(1, "Wersja pierwsza"), (2, "Wersja druga")] {
+        let r = anna
+            .get(t.url(&format!("{doc_path}/versions/{n}")))
+            .send()
+            .await
+            .expect("version");
+        assert_eq!(r.status(), 200);
+        assert_eq!(r.bytes().await.expect("bytes").as_ref(), body.as_bytes());
+    }
+
+    // Piotr sees nothing of it until the folder is shared with GK.
+    assert_eq!(t.page(&piotr, &doc_path).await.0, 404);
+    assert_eq!(t.page(&piotr, &folder_path).await.0, 404);
+    let share = |level: &str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("department", gk.clone()),
+            ("level", level.to_string()),
+        ]
+    };
+    let r = post(&anna, &format!("{folder_path}/shares"), share("all")).await;
+    assert_eq!(r.status(), 422, "a level that does not exist");
+    let r = post(&anna, &format!("{folder_path}/shares"), share("read")).await;
+    assert_eq!(r.status(), 303);
+    let (st, html) = t.page(&piotr, "/library").await;
+    assert_eq!(st, 200);
+    assert!(
+        html.contains(&folder_path),
+        "the shared folder is listed for Piotr"
+    );
+    let (st, html) = t.page(&piotr, &doc_path).await;
+    assert_eq!(st, 200);
+    assert!(!html.contains("/checkout"), "reading only");
+    let pcsrf = csrf_of(&html);
+    let r = post(
+        &piotr,
+        &format!("{doc_path}/checkout"),
+        vec![("csrf", pcsrf.clone())],
+    )
+    .await;
+    assert_eq!(r.status(), 404);
+    let r = post(
+        &piotr,
+        &format!("{folder_path}/unshare"),
+        vec![("csrf", pcsrf.clone()), ("department", gk.clone())],
+    )
+    .await;
+    assert_eq!(
+        r.status(),
+        404,
+        "only the folder's own department stops sharing it"
+    );
+
+    // To work in: Piotr checks it out, Anna cannot meanwhile; he gives it back unchanged.
+    let r = post(&anna, &format!("{folder_path}/shares"), share("edit")).await;
+    assert_eq!(r.status(), 303);
+    let r = post(
+        &piotr,
+        &format!("{doc_path}/checkout"),
+        vec![("csrf", pcsrf.clone())],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    let r = post(
+        &anna,
+        &format!("{doc_path}/checkout"),
+        vec![("csrf", csrf.clone())],
+    )
+    .await;
+    assert_eq!(r.status(), 422);
+    let form = reqwest::multipart::Form::new().text("csrf", pcsrf.clone());
+    let r = piotr
+        .post(t.url(&format!("{doc_path}/checkin")))
+        .multipart(form)
+        .send()
+        .await
+        .expect("checkin");
+    assert_eq!(r.status(), 303);
+    let d = t
+        .services
+        .store
+        .library_document(&doc)
+        .await
+        .expect("read")
+        .expect("doc");
+    assert_eq!((d.versions, d.holder_id), (2, None));
+
+    // Shared no more; linked into Anna's case, on which Piotr is asked for an opinion.
+    let r = post(
+        &anna,
+        &format!("{folder_path}/unshare"),
+        vec![("csrf", csrf.clone()), ("department", gk.clone())],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(t.page(&piotr, &doc_path).await.0, 404);
+    let token = t.demo_token("anna.nowak@okienko.test").await;
+    let (st, c) = t
+        .api(
+            &token,
+            reqwest::Method::POST,
+            "/api/v1/cases",
+            Some(json!({"department": "OR", "jrwa": "015", "title": "Zawiadomienie stron", "party": "Zofia Wąsik"})),
+        )
+        .await;
+    assert_eq!(st, 201, "{c}");
+    let case = c["id"].as_str().expect("case").to_string();
+    let r = post(
+        &anna,
+        &format!("{doc_path}/links"),
+        vec![("csrf", csrf.clone()), ("target", "case:nope".into())],
+    )
+    .await;
+    assert_eq!(r.status(), 422, "only one's own task or case");
+    let r = post(
+        &anna,
+        &format!("{doc_path}/links"),
+        vec![("csrf", csrf.clone()), ("target", format!("case:{case}"))],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    let (_, html) = t.page(&anna, &format!("/cases/{case}")).await;
+    assert!(html.contains(&doc_path), "the case page links the document");
+    let piotr_token = t.demo_token("piotr.zielinski@okienko.test").await;
+    let (_, me) = t
+        .api(&piotr_token, reqwest::Method::GET, "/api/v1/me", None)
+        .await;
+    let (st, task) = t
+        .api(
+            &token,
+            reqwest::Method::POST,
+            &format!("/api/v1/cases/{case}/tasks"),
+            Some(
+                json!({"kind": "opinion", "assignee": me["id"], "text": "Czy wzór jest aktualny?"}),
+            ),
+        )
+        .await;
+    assert_eq!(st, 201, "{task}");
+    let (st, html) = t.page(&piotr, &doc_path).await;
+    assert_eq!(st, 200, "read through the case");
+    assert!(!html.contains("/checkout"));
+    assert_eq!(
+        piotr
+            .get(t.url(&format!("{doc_path}/versions/0")))
+            .send()
+            .await
+            .expect("latest")
+            .bytes()
+            .await
+            .expect("bytes")
+            .as_ref(),
+        b"Wersja druga"
+    );
+
+    // A citizen has no library.
+    let jan = t.demo_web("jan.kowalski@okienko.test").await;
+    assert_eq!(t.page(&jan, "/library").await.0, 404);
+    assert_eq!(t.page(&jan, &doc_path).await.0, 404);
+}
