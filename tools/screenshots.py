@@ -17,7 +17,8 @@ LOGIN is a demo account (e.g. jan.kowalski@okienko.test; staff get their one-tim
 add ?lang=en to a path for another language. `{office}` becomes LOGIN's office, `{entry}` a paper
 letter LOGIN registers in its register (an OR official); `{service}` the demo's bookable service,
 `{place}` the first place whose queue LOGIN serves; `{task}` a to-do LOGIN gives themself (started,
-commented) and `{board}` the path of its department's board. `{case}` in a path becomes a case that LOGIN (an
+commented) and `{board}` the path of its department's board; `{library}`, `{folder}` and `{libdoc}` LOGIN's
+first department library, its first folder and that folder's first document. `{case}` in a path becomes a case that LOGIN (an
 official of OR) opens first, with two more, given places (the map pages have something to show);
 extra arguments before --look go to `okienko demo` (e.g. --map-tiles URL).
 """
@@ -164,6 +165,16 @@ def look(b, base, login, paths):
         found = call("GET", base + "/api/v1/services?q=zaswiadczenie+o+zameldowaniu")
         paths = [p.replace("{service}", found["items"][0]["id"]) for p in paths]
     sign_in(b, base, login)
+    if any(k in p for p in paths for k in ("{library}", "{folder}", "{libdoc}")):
+        # LOGIN's first department library, its first folder and that folder's first document.
+        b.go(base + "/library")
+        library = b.script("return document.querySelector(\"main a[href$='/library']\").getAttribute('href')")
+        b.go(base + library)
+        folder = b.script("return document.querySelector(\".folders a\").getAttribute('href')")
+        b.go(base + folder)
+        libdoc = b.script("return document.querySelector(\"a[href^='/library/documents/']\").getAttribute('href')")
+        paths = [p.replace("{library}", library).replace("{folder}", folder).replace("{libdoc}", libdoc)
+                 for p in paths]
     if any("{place}" in p for p in paths):
         # The first place LOGIN serves (an official's department, a clerk's post office).
         b.go(base + "/calendar")

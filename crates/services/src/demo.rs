@@ -171,6 +171,7 @@ pub async fn seed(s: &Services) -> Result<String, DomainError> {
     crate::cases::demo::seed(s, &office.id).await?;
     crate::appointments::demo::seed(s, &office.id).await?;
     crate::tasks::demo::seed(s).await?;
+    crate::library::demo::seed(s).await?;
     Ok(office.id)
 }
 

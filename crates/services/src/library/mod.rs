@@ -5,6 +5,8 @@
 //! read or to work in; a document is linked into a task or a case, and who may see that task
 //! or case may read the document. Each change is in the audit log.
 
+pub mod demo;
+
 use crate::accounts::Principal;
 use crate::Services;
 use okienko_domain::audit::AuditEvent;
@@ -446,7 +448,12 @@ impl Services {
             cases
                 .into_iter()
                 .filter(|c| !taken(LinkKind::Case, &c.id))
-                .map(|c| (format!("case:{}", c.id), format!("{} {}", c.signature, c.title))),
+                .map(|c| {
+                    (
+                        format!("case:{}", c.id),
+                        format!("{} {}", c.signature, c.title),
+                    )
+                }),
         );
         Ok(out)
     }

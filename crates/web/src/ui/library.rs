@@ -337,6 +337,9 @@ async fn share(
     placed(&state, &ctx, r, to, form, "department").await
 }
 
+/// A version as a document's page lists it: (n, name, size in words, author, when).
+type VersionRow = (i64, String, String, String, (String, String));
+
 #[derive(Template)]
 #[template(path = "library/document.html")]
 struct DocumentPage<'a> {
@@ -345,8 +348,7 @@ struct DocumentPage<'a> {
     department: String,
     /// Back to its folder (or the library's top), when the person may open it.
     back: Option<String>,
-    /// (n, name, size in words, author, when)
-    versions: Vec<(i64, String, String, String, (String, String))>,
+    versions: Vec<VersionRow>,
     mine: bool,
     may_edit: bool,
     may_release: bool,
