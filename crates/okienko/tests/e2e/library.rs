@@ -63,11 +63,18 @@ async fn a_department_keeps_shares_and_links_its_documents() {
             ("name", name.to_string()),
         ]
     };
-    let r = post(&anna, "/library/folders", folder_form("Wzory pism")).await;
+    let before = t
+        .services
+        .store
+        .folders(&or, None)
+        .await
+        .expect("folders")
+        .len();
+    let r = post(&anna, "/library/folders", folder_form("Wzory decyzji")).await;
     assert_eq!(r.status(), 303);
     let folder_path = sent_to(&r);
     let folder = folder_path.rsplit('/').next().expect("id").to_string();
-    let r = post(&anna, "/library/folders", folder_form("Wzory pism")).await;
+    let r = post(&anna, "/library/folders", folder_form("Wzory decyzji")).await;
     assert_eq!(r.status(), 422);
     assert!(r
         .text()
@@ -83,7 +90,7 @@ async fn a_department_keeps_shares_and_links_its_documents() {
             .await
             .expect("folders")
             .len(),
-        1
+        before + 1
     );
 
     // A document in the folder, from a file.
@@ -296,6 +303,90 @@ async fn a_department_keeps_shares_and_links_its_documents() {
             .expect("bytes")
             .as_ref(),
         b"Wersja druga"
+    );
+
+    // The same over the API: a folder, a document from base64, a check-out and a check-in
+    // with a second version, the folder shared with GK to read.
+    use base64::Engine;
+    let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
+    let m = reqwest::Method::POST;
+    let (st, f) = t
+        .api(
+            &token,
+            m.clone(),
+            "/api/v1/library/folders",
+            Some(json!({"office": office, "department": or, "name": "Uchwały"})),
+        )
+        .await;
+    assert_eq!(st, 201, "{f}");
+    let fid = f["id"].as_str().expect("folder").to_string();
+    let (st, e) = t
+        .api(
+            &token,
+            m.clone(),
+            "/api/v1/library/folders",
+            Some(json!({"office": office, "department": or, "name": "Uchwały"})),
+        )
+        .await;
+    assert_eq!(st, 409, "{e}");
+    let (st, d) = t
+        .api(
+            &token,
+            m.clone(),
+            "/api/v1/library/documents",
+            Some(json!({"office": office, "department": or, "folder": fid, "title": "Uchwała budżetowa",
+                "name": "uchwala.txt", "content": b64("Projekt")})),
+        )
+        .await;
+    assert_eq!(st, 201, "{d}");
+    let api_doc = format!(
+        "/api/v1/library/documents/{}",
+        d["id"].as_str().expect("id")
+    );
+    let (st, d) = t
+        .api(&token, m.clone(), &format!("{api_doc}/checkout"), None)
+        .await;
+    assert_eq!((st, d["holder"].as_str()), (200, Some("Anna Nowak")), "{d}");
+    let (st, d) = t
+        .api(
+            &token,
+            m.clone(),
+            &format!("{api_doc}/checkin"),
+            Some(json!({"name": "uchwala.txt", "content": b64("Uchwała przyjęta")})),
+        )
+        .await;
+    assert_eq!(st, 200, "{d}");
+    assert_eq!(d["versions"].as_array().map(Vec::len), Some(2), "{d}");
+    assert!(d["holder"].is_null());
+    let (st, shares) = t
+        .api(
+            &token,
+            m.clone(),
+            &format!("/api/v1/library/folders/{fid}/shares"),
+            Some(json!({"department": gk, "level": "read"})),
+        )
+        .await;
+    assert_eq!(st, 200, "{shares}");
+    assert_eq!(shares[0]["level"], "read");
+    let (st, lib) = t
+        .api(&piotr_token, reqwest::Method::GET, "/api/v1/library", None)
+        .await;
+    assert_eq!(st, 200);
+    assert_eq!(lib["shared"][0]["folder"]["id"], fid.as_str(), "{lib}");
+    let (st, d) = t
+        .api(&piotr_token, reqwest::Method::GET, &api_doc, None)
+        .await;
+    assert_eq!((st, d["may_edit"].as_bool()), (200, Some(false)), "{d}");
+    assert_eq!(
+        t.api(
+            &piotr_token,
+            m.clone(),
+            &format!("{api_doc}/checkout"),
+            None
+        )
+        .await
+        .0,
+        404
     );
 
     // A citizen has no library.

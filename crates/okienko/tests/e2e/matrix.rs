@@ -345,6 +345,65 @@ pub(crate) fn table() -> Vec<Row> {
         r("POST", "/library/documents/{id}/unlink", &[], 404),
         r("POST", "/library/documents/{id}/checkin", OR_CASE, 422),
         r("GET", "/library/documents/{id}/versions/{n}", OR_CASE, 200),
+        r("GET", "/api/v1/library", ANY_OFFICIAL, 200),
+        r(
+            "GET",
+            "/api/v1/offices/{id}/departments/{dept}/library",
+            ADMIN1,
+            200,
+        ),
+        r("POST", "/api/v1/library/folders", ALL_SIGNED_IN, 422),
+        r("GET", "/api/v1/library/folders/{id}", OR_CASE, 200),
+        r(
+            "POST",
+            "/api/v1/library/folders/{id}/shares",
+            ALL_SIGNED_IN,
+            422,
+        ),
+        r(
+            "POST",
+            "/api/v1/library/folders/{id}/unshare",
+            ALL_SIGNED_IN,
+            422,
+        ),
+        r("POST", "/api/v1/library/documents", ALL_SIGNED_IN, 422),
+        r("GET", "/api/v1/library/documents/{id}", OR_CASE, 200),
+        r(
+            "POST",
+            "/api/v1/library/documents/{id}/checkout",
+            OR_CASE,
+            200,
+        ),
+        r(
+            "POST",
+            "/api/v1/library/documents/{id}/checkin",
+            OR_CASE,
+            409,
+        ),
+        r(
+            "POST",
+            "/api/v1/library/documents/{id}/release",
+            OR_CASE,
+            409,
+        ),
+        r(
+            "POST",
+            "/api/v1/library/documents/{id}/links",
+            ALL_SIGNED_IN,
+            422,
+        ),
+        r(
+            "POST",
+            "/api/v1/library/documents/{id}/unlink",
+            ALL_SIGNED_IN,
+            422,
+        ),
+        r(
+            "GET",
+            "/api/v1/library/documents/{id}/versions/{n}",
+            OR_CASE,
+            200,
+        ),
         r("GET", "/api/v1/cases/{id}/tasks", OR_CASE, 200),
         r("POST", "/api/v1/cases/{id}/tasks", ALL_SIGNED_IN, 422),
         r("GET", "/api/v1/tasks", ANY_OFFICIAL, 200),
@@ -1426,10 +1485,14 @@ pub(crate) async fn concrete(w: &World, route: &str, n: usize) -> String {
                 .expect("place");
         }
         &fresh
-    } else if route.starts_with("/library/documents/") {
+    } else if route.starts_with("/library/documents/")
+        || route.starts_with("/api/v1/library/documents/")
+    {
         fresh = fresh_library_document(w).await;
         &fresh
-    } else if route.starts_with("/library/folders/") {
+    } else if route.starts_with("/library/folders/")
+        || route.starts_with("/api/v1/library/folders/")
+    {
         fresh = fresh_library_folder(w, n).await;
         &fresh
     } else if route.starts_with("/documents/") || route.starts_with("/api/v1/documents/") {

@@ -53,6 +53,19 @@ pub struct VersionJson {
     at: String,
 }
 
+/// A version as JSON (a case's document's or a library document's: one shape).
+pub(super) fn version_json(v: okienko_store::DocumentVersion) -> VersionJson {
+    VersionJson {
+        n: v.n,
+        name: v.name,
+        media_type: v.media_type,
+        sha256: v.sha256,
+        size: v.size,
+        author: v.author_name,
+        at: rfc3339(v.at),
+    }
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct DocumentJson {
     id: String,
@@ -81,6 +94,26 @@ pub struct CheckInJson {
     content: Option<String>,
 }
 
+/// A check-in's new version, if any: from its body (empty: none).
+pub(super) fn check_in_file(
+    ctx: &crate::ctx::Ctx,
+    body: &Bytes,
+) -> Result<Option<(String, Vec<u8>)>, ApiError> {
+    let b: CheckInJson = if body.is_empty() {
+        CheckInJson::default()
+    } else {
+        parse(ctx, body)?
+    };
+    match (b.name, b.content) {
+        (Some(name), Some(c)) => Ok(Some((name, content(ctx, &c)?))),
+        (None, None) => Ok(None),
+        _ => Err(ApiError(
+            DomainError::invalid("content", "err-document-version"),
+            ctx.lang,
+        )),
+    }
+}
+
 fn json_of(v: DocumentView) -> DocumentJson {
     let d = v.document;
     DocumentJson {
@@ -89,23 +122,11 @@ fn json_of(v: DocumentView) -> DocumentJson {
         title: d.title,
         holder: d.holder_name,
         held_since: d.held_since.map(rfc3339),
-        versions: v
-            .versions
-            .into_iter()
-            .map(|v| VersionJson {
-                n: v.n,
-                name: v.name,
-                media_type: v.media_type,
-                sha256: v.sha256,
-                size: v.size,
-                author: v.author_name,
-                at: rfc3339(v.at),
-            })
-            .collect(),
+        versions: v.versions.into_iter().map(version_json).collect(),
     }
 }
 
-fn content(ctx: &crate::ctx::Ctx, b64: &str) -> Result<Vec<u8>, ApiError> {
+pub(super) fn content(ctx: &crate::ctx::Ctx, b64: &str) -> Result<Vec<u8>, ApiError> {
     base64::engine::general_purpose::STANDARD
         .decode(b64.trim())
         .map_err(|_| ApiError(DomainError::invalid("content", "err-base64"), ctx.lang))
@@ -205,21 +226,7 @@ async fn check_in(
     body: Bytes,
 ) -> Result<Json<DocumentJson>, ApiError> {
     let p = user(&ctx)?;
-    let b: CheckInJson = if body.is_empty() {
-        CheckInJson::default()
-    } else {
-        parse(&ctx, &body)?
-    };
-    let file = match (b.name, b.content) {
-        (Some(name), Some(c)) => Some((name, content(&ctx, &c)?)),
-        (None, None) => None,
-        _ => {
-            return Err(ApiError(
-                DomainError::invalid("content", "err-document-version"),
-                ctx.lang,
-            ))
-        }
-    };
+    let file = check_in_file(&ctx, &body)?;
     state
         .services
         .check_in_document(p, &id, file)

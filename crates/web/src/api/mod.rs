@@ -12,6 +12,7 @@ pub(crate) mod decisions;
 pub mod delivery;
 mod documents;
 mod forms;
+mod library;
 mod mailboxes;
 mod orgs;
 pub mod paper;
@@ -56,6 +57,7 @@ pub fn routes() -> Router<State> {
         .merge(scans::routes())
         .merge(substitutes::routes())
         .merge(tasks::routes())
+        .merge(library::routes())
         .merge(appointments::routes())
         .route("/api/{*rest}", axum::routing::any(not_found))
 }
@@ -94,6 +96,7 @@ pub fn document() -> Document {
         scans::Doc::openapi(),
         substitutes::Doc::openapi(),
         tasks::Doc::openapi(),
+        library::Doc::openapi(),
         appointments::Doc::openapi(),
     ] {
         doc.merge(part);
