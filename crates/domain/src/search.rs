@@ -17,10 +17,12 @@ pub const MAX_ITEM_WORDS: usize = 4000;
 /// A word longer than this is indexed (and asked) by its first characters.
 pub const MAX_WORD_CHARS: usize = 40;
 
-/// What an item is: a case, a register entry, a case document or a message.
+/// What an item is: a case, a register entry, a case document, a department library's
+/// document or a message.
 pub const KIND_CASE: &str = "case";
 pub const KIND_ENTRY: &str = "entry";
 pub const KIND_DOCUMENT: &str = "document";
+pub const KIND_LIBRARY: &str = "library";
 pub const KIND_MESSAGE: &str = "message";
 
 /// The page a case opens at.
@@ -31,6 +33,11 @@ pub fn case_path(case_id: &str) -> String {
 /// A case document opens its case, at the document.
 pub fn document_path(case_id: &str, document_id: &str) -> String {
     format!("/cases/{case_id}#document-{document_id}")
+}
+
+/// A library document opens its own page.
+pub fn library_path(document_id: &str) -> String {
+    format!("/library/documents/{document_id}")
 }
 
 /// A register entry opens its office's register of its year, from the entry on.

@@ -1,11 +1,11 @@
-//! Search for officials (`domain::search`): the cases, register entries and case documents of
-//! the departments they work (and an office's entries given to no department, for those who
+//! Search for officials (`domain::search`): the cases, register entries, case documents and
+//! library documents of the departments they work (and an office's entries given to no department, for those who
 //! work the whole office), by words that tolerate missing diacritics. Mailbox searches go
 //! through the same index (`delivery::listing`).
 
 use crate::accounts::Principal;
 use crate::Services;
-use okienko_domain::search::{self, KIND_CASE, KIND_DOCUMENT, KIND_ENTRY};
+use okienko_domain::search::{self, KIND_CASE, KIND_DOCUMENT, KIND_ENTRY, KIND_LIBRARY};
 use okienko_domain::DomainError;
 use okienko_store::{SearchHit, SearchQuery};
 
@@ -19,7 +19,7 @@ pub struct SearchResults {
 }
 
 /// The kinds of items an official searches.
-pub const WORK_KINDS: [&str; 3] = [KIND_CASE, KIND_ENTRY, KIND_DOCUMENT];
+pub const WORK_KINDS: [&str; 4] = [KIND_CASE, KIND_ENTRY, KIND_DOCUMENT, KIND_LIBRARY];
 
 /// The most items one answer lists.
 pub const SEARCH_LIMIT: i64 = 50;

@@ -118,6 +118,20 @@ pub fn document_item(department_id: &str, d: &CaseDocument, at: Millis, text: &s
     }
 }
 
+/// A department library's document in its department's scope: found by its title and the
+/// text of its latest version.
+pub fn library_item(d: &crate::LibraryDocument, at: Millis, text: &str) -> SearchItem {
+    SearchItem {
+        scope: search::department_scope(&d.department_id),
+        kind: search::KIND_LIBRARY.into(),
+        item_id: d.id.clone(),
+        at,
+        label: d.title.clone(),
+        opens: search::library_path(&d.id),
+        words: search::index_words([d.title.as_str(), text]),
+    }
+}
+
 /// A message in a mailbox's scope: found by its subject and the names given with it (its
 /// sender's and recipients', `NewMessage::search_text`).
 pub fn message_item(m: &Message, mailbox: &str, at: Millis, names: &str) -> SearchItem {

@@ -3930,6 +3930,7 @@ async fn library_of_departments(s: &SqlStore) {
     };
     let v = DocumentVersion {
         document_id: "ld1".into(),
+        text: "Umowa najmu".into(),
         name: "wzor.txt".into(),
         media_type: "text/plain".into(),
         sha256: "ef".repeat(32),
@@ -3980,6 +3981,7 @@ async fn library_of_departments(s: &SqlStore) {
         sha256: "01".repeat(32),
         author_id: "u7".into(),
         at: 44,
+        text: "Aneks do wzoru".into(),
         ..v.clone()
     };
     assert!(s
@@ -3988,6 +3990,20 @@ async fn library_of_departments(s: &SqlStore) {
         .expect("in"));
     let back = s.library_document("ld1").await.expect("read").expect("ld1");
     assert_eq!((back.versions, back.holder_id), (2, None));
+    // Found by its title and its latest version's text, in its department's scope.
+    let find = |w: &str| okienko_store::SearchQuery {
+        scopes: vec![okienko_domain::search::department_scope("d1")],
+        kinds: vec![okienko_domain::search::KIND_LIBRARY.into()],
+        words: vec![w.into()],
+        limit: 10,
+        ..Default::default()
+    };
+    // ld1's first version said "Umowa najmu" too: only ld2 (one version) still does.
+    for (w, hit) in [("wzor", "ld1"), ("aneks", "ld1"), ("najmu", "ld2")] {
+        let page = s.search(&find(w)).await.expect("search");
+        let ids: Vec<&str> = page.hits.iter().map(|h| h.item_id.as_str()).collect();
+        assert_eq!(ids, [hit], "{w}");
+    }
     let versions = s.library_versions("ld1").await.expect("versions");
     assert_eq!(
         versions

@@ -161,6 +161,25 @@ async fn a_department_keeps_shares_and_links_its_documents() {
         assert_eq!(r.bytes().await.expect("bytes").as_ref(), body.as_bytes());
     }
 
+    // Found by the words of its title and of its latest version (not of an older one).
+    let token = t.demo_token("anna.nowak@okienko.test").await;
+    for (q, found) in [
+        ("zawiadomienia", true),
+        ("druga", true),
+        ("pierwsza", false),
+    ] {
+        let (st, r) = t
+            .api(
+                &token,
+                reqwest::Method::GET,
+                &format!("/api/v1/search?q={q}&kind=library"),
+                None,
+            )
+            .await;
+        assert_eq!(st, 200, "{r}");
+        assert_eq!(r.to_string().contains(&doc), found, "{q}: {r}");
+    }
+
     // Piotr sees nothing of it until the folder is shared with GK.
     assert_eq!(t.page(&piotr, &doc_path).await.0, 404);
     assert_eq!(t.page(&piotr, &folder_path).await.0, 404);
@@ -247,7 +266,6 @@ async fn a_department_keeps_shares_and_links_its_documents() {
     .await;
     assert_eq!(r.status(), 303);
     assert_eq!(t.page(&piotr, &doc_path).await.0, 404);
-    let token = t.demo_token("anna.nowak@okienko.test").await;
     let (st, c) = t
         .api(
             &token,

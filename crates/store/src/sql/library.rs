@@ -136,6 +136,8 @@ impl crate::LibraryStore for SqlStore {
             ..first.clone()
         };
         insert_version_in(&mut tx, "library_versions", &first).await?;
+        let item = crate::search::library_item(d, first.at, &first.text);
+        super::search::index_in(&mut tx, &[item]).await?;
         Self::audit_in(&mut tx, audit).await?;
         tx.commit().await?;
         Ok(())
@@ -208,6 +210,11 @@ impl crate::LibraryStore for SqlStore {
             let n: i64 = row.try_get("versions")?;
             let v = DocumentVersion { n, ..v.clone() };
             insert_version_in(&mut tx, "library_versions", &v).await?;
+            // The index has the latest version's text.
+            let sql = format!("{DOCUMENT_SELECT} WHERE d.id = $1");
+            let d = document_from(&sqlx::query(&sql).bind(id).fetch_one(&mut *tx).await?)?;
+            let item = crate::search::library_item(&d, v.at, &v.text);
+            super::search::reindex_in(&mut tx, &[item]).await?;
         }
         Self::audit_in(&mut tx, audit).await?;
         tx.commit().await?;

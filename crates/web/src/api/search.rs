@@ -26,13 +26,14 @@ pub struct SearchParams {
     /// Words (each finds the words that start with it, with or without diacritics), or a case
     /// signature; at most 100 characters. Without it nothing is found.
     q: Option<String>,
-    /// `case`, `entry` or `document`; all when left out.
+    /// `case`, `entry`, `document` or `library`; all when left out.
     kind: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
 pub struct HitJson {
-    /// `case`, `entry` (of the correspondence register) or `document` (of a case).
+    /// `case`, `entry` (of the correspondence register), `document` (of a case) or `library`
+    /// (a department library's document).
     kind: String,
     id: String,
     /// A case's signature and title, an entry's number and subject, a document's title.
