@@ -90,10 +90,10 @@ impl SlotCache {
         self.slots.retain(|(s, _, _)| s != service_id);
     }
 
-    /// Forgets everything of a service (its schedule changed here).
-    fn forget_all(&self, service_id: &str) {
+    /// Forgets everything of a service and one of its schedules (that schedule changed here).
+    fn forget_all(&self, service_id: &str, schedule_id: &str) {
         self.forget(service_id);
-        self.schedules.retain(|_| false);
+        self.schedules.retain(|id| id != schedule_id);
         self.offers.retain(|(s, _)| s != service_id);
     }
 }
@@ -337,7 +337,7 @@ impl Services {
         self.store
             .save_schedule(&s, &slots, i64::from(spec.capacity), from, &ev)
             .await?;
-        self.slot_cache.forget_all(service_id);
+        self.slot_cache.forget_all(service_id, &s.id);
         self.cancel_stranded(&s.id, from, actor).await?;
         Ok(s)
     }
@@ -351,11 +351,16 @@ impl Services {
         from: i64,
         actor: Option<&str>,
     ) -> Result<(), DomainError> {
-        // Rounds of at most 1000, until one cancels nothing (what is left then are holds that
-        // expired meanwhile: the sweep gives their places back).
+        // Rounds of at most 1000 (the earliest first) until a round is not full. What a round
+        // cannot cancel are holds that expired meanwhile (the sweep gives their places back):
+        // a full round of only those moves on past them.
+        let mut from = from;
         loop {
+            let list = self.store.stranded_appointments(schedule_id, from).await?;
+            let full = list.len() >= 1000;
+            let last = list.last().map(|a| a.starts_at);
             let mut cancelled = 0;
-            for a in self.store.stranded_appointments(schedule_id, from).await? {
+            for a in list {
                 let now = self.now_ms();
                 let ev = AuditEvent::new(now, actor, "appointment.closed", &a.id);
                 if !self.store.cancel_appointment(&a.id, now, now, &ev).await? {
@@ -366,8 +371,9 @@ impl Services {
                     self.send_appointment_email(&a, "closed").await?;
                 }
             }
-            if cancelled == 0 {
-                return Ok(());
+            match (full, last) {
+                (true, Some(at)) => from = if cancelled == 0 { at + 1 } else { at },
+                _ => return Ok(()),
             }
         }
     }

@@ -10,7 +10,7 @@ use okienko_domain::audit::AuditEvent;
 use okienko_domain::error::FieldErrors;
 use okienko_domain::substitutes::parse_period;
 use okienko_domain::{DomainError, Role};
-use okienko_store::{StoreError, Substitute, User};
+use okienko_store::{StoreError, Substitute};
 
 /// An office's substitutions as its page shows them.
 #[derive(Debug, Clone)]
@@ -55,23 +55,6 @@ impl Services {
         Ok(out)
     }
 
-    /// The office's officials who are not disabled.
-    pub(crate) async fn office_officials(&self, office_id: &str) -> Result<Vec<User>, DomainError> {
-        Ok(self
-            .store
-            .office_staff(office_id)
-            .await?
-            .into_iter()
-            .filter(|(u, gs)| {
-                !u.disabled
-                    && gs.iter().any(|g| {
-                        g.role == Role::Official && g.office_id.as_deref() == Some(office_id)
-                    })
-            })
-            .map(|(u, _)| u)
-            .collect())
-    }
-
     /// An office's current and coming substitutions, for the people who work its cases.
     pub async fn substitutes(
         &self,
@@ -86,10 +69,10 @@ impl Services {
             .office_substitutes(office_id, &self.today().to_string())
             .await?;
         let officials = self
-            .office_officials(office_id)
+            .colleagues(office_id)
             .await?
             .into_iter()
-            .map(|u| (u.id, u.display_name))
+            .map(|u| (u.id, u.name))
             .collect();
         Ok(SubstitutesView {
             items,

@@ -325,8 +325,8 @@ impl Services {
         let mut out = Vec::new();
         for l in self.store.document_links(document_id).await? {
             let label = match LinkKind::parse(&l.kind) {
-                Some(LinkKind::Task) => match self.task_view(p, &l.target_id).await {
-                    Ok(v) => Some((LinkKind::Task, v.task.headline())),
+                Some(LinkKind::Task) => match self.seen_task(p, &l.target_id).await {
+                    Ok((task, _)) => Some((LinkKind::Task, task.headline())),
                     Err(_) => None,
                 },
                 Some(LinkKind::Case) => match self.seen_case(p, &l.target_id).await {
@@ -683,7 +683,7 @@ impl Services {
     ) -> Result<Vec<LibraryDocument>, DomainError> {
         match kind {
             LinkKind::Task => {
-                self.task_view(p, id).await?;
+                self.seen_task(p, id).await?;
             }
             LinkKind::Case => {
                 self.seen_case(p, id).await?;

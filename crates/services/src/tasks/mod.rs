@@ -105,7 +105,7 @@ impl Services {
 
     /// The office's officials, each with the department they work in (none for the whole
     /// office), by name.
-    async fn colleagues(&self, office_id: &str) -> Result<Vec<Colleague>, DomainError> {
+    pub(crate) async fn colleagues(&self, office_id: &str) -> Result<Vec<Colleague>, DomainError> {
         let mut out: Vec<Colleague> = self
             .store
             .office_staff(office_id)
@@ -358,8 +358,13 @@ impl Services {
         Ok((d, tasks))
     }
 
-    /// A task, for its assignee, who gave it, who handles its case and who may see its board.
-    pub async fn task_view(&self, p: &Principal, id: &str) -> Result<TaskView, DomainError> {
+    /// A task, for its assignee, who gave it, who handles its case and who may see its board;
+    /// with whether the person may cancel it (who gave it or handles its case, while active).
+    pub(crate) async fn seen_task(
+        &self,
+        p: &Principal,
+        id: &str,
+    ) -> Result<(Task, bool), DomainError> {
         let task = self.store.task(id).await?.ok_or(DomainError::NotFound)?;
         let handles_case = match &task.case_id {
             Some(case_id) => {
@@ -377,40 +382,57 @@ impl Services {
             .as_deref()
             .is_some_and(|d| Self::may_handle(p, &task.office_id, Some(d)));
         let me = &p.user.id;
-        let mine = *me == task.assignee_id;
-        if !mine && *me != task.created_by && !handles_case && !on_board {
+        if *me != task.assignee_id && *me != task.created_by && !handles_case && !on_board {
             return Err(DomainError::NotFound);
         }
+        let may_cancel =
+            TaskStatus::active(&task.status) && (*me == task.created_by || handles_case);
+        Ok((task, may_cancel))
+    }
+
+    /// Who an active task may be given to instead (for its assignee and who may cancel it).
+    async fn task_colleagues_of(
+        &self,
+        p: &Principal,
+        task: &Task,
+        may_cancel: bool,
+    ) -> Result<Vec<Colleague>, DomainError> {
+        let mine = p.user.id == task.assignee_id;
+        if !TaskStatus::active(&task.status) || !(mine || may_cancel) {
+            return Ok(Vec::new());
+        }
+        Ok(self
+            .colleagues(&task.office_id)
+            .await?
+            .into_iter()
+            .filter(|c| c.id != task.assignee_id)
+            .collect())
+    }
+
+    /// A task with its comments and what the person may do with it (see [`Self::seen_task`]).
+    pub async fn task_view(&self, p: &Principal, id: &str) -> Result<TaskView, DomainError> {
+        let (task, may_cancel) = self.seen_task(p, id).await?;
+        let mine = p.user.id == task.assignee_id;
         let active = TaskStatus::active(&task.status);
-        let may_cancel = active && (*me == task.created_by || handles_case);
-        let colleagues = if active && (mine || may_cancel) {
-            self.colleagues(&task.office_id)
-                .await?
-                .into_iter()
-                .filter(|c| c.id != task.assignee_id)
-                .collect()
-        } else {
-            Vec::new()
-        };
         Ok(TaskView {
             comments: self.store.task_comments(&task.id).await?,
             may_answer: active && mine,
             may_start: mine && task.status == TaskStatus::Open.as_str(),
             may_cancel,
-            colleagues,
+            colleagues: self.task_colleagues_of(p, &task, may_cancel).await?,
             task,
         })
     }
 
     /// Marks a task as being worked on (its assignee, while it is open).
     pub async fn start_task(&self, p: &Principal, id: &str) -> Result<Task, DomainError> {
-        let v = self.task_view(p, id).await?;
-        if p.user.id != v.task.assignee_id {
+        let (task, _) = self.seen_task(p, id).await?;
+        if p.user.id != task.assignee_id {
             return Err(DomainError::NotFound);
         }
         let now = self.now_ms();
         let ev = AuditEvent::new(now, Some(&p.user.id), "task.start", id);
-        if !v.may_start
+        if task.status != TaskStatus::Open.as_str()
             || !self
                 .store
                 .change_task(id, &TaskChange::Start { at: now }, &ev)
@@ -429,12 +451,13 @@ impl Services {
         id: &str,
         assignee: &str,
     ) -> Result<Task, DomainError> {
-        let v = self.task_view(p, id).await?;
-        if !TaskStatus::active(&v.task.status) {
+        let (task, may_cancel) = self.seen_task(p, id).await?;
+        if !TaskStatus::active(&task.status) {
             return Err(DomainError::Conflict("err-task-closed"));
         }
-        let to = v
-            .colleagues
+        let to = self
+            .task_colleagues_of(p, &task, may_cancel)
+            .await?
             .into_iter()
             .find(|c| c.id == assignee.trim())
             .ok_or_else(|| DomainError::invalid("assignee", "err-task-assignee"))?;
@@ -456,11 +479,11 @@ impl Services {
         id: &str,
         text: &str,
     ) -> Result<TaskComment, DomainError> {
-        let v = self.task_view(p, id).await?;
+        let (task, _) = self.seen_task(p, id).await?;
         check_comment(text)?;
         let c = TaskComment {
             id: okienko_store::new_id(),
-            task_id: v.task.id,
+            task_id: task.id,
             author_id: p.user.id.clone(),
             text: text.trim().to_string(),
             created_at: self.now_ms(),
@@ -479,34 +502,34 @@ impl Services {
         id: &str,
         answer: &str,
     ) -> Result<Task, DomainError> {
-        let v = self.task_view(p, id).await?;
-        if p.user.id != v.task.assignee_id {
+        let (task, _) = self.seen_task(p, id).await?;
+        if p.user.id != task.assignee_id {
             return Err(DomainError::NotFound);
         }
-        if !v.may_answer {
+        if !TaskStatus::active(&task.status) {
             return Err(DomainError::Conflict("err-task-closed"));
         }
-        let kind = TaskKind::parse(&v.task.kind).unwrap_or(TaskKind::Task);
+        let kind = TaskKind::parse(&task.kind).unwrap_or(TaskKind::Task);
         check_answer(kind, answer).map_err(DomainError::Invalid)?;
         let event_kind = match kind {
             TaskKind::Task => "task-done",
             TaskKind::Opinion => "opinion-given",
         };
-        self.close_task(p, v.task, TaskStatus::Done, answer.trim(), event_kind)
+        self.close_task(p, task, TaskStatus::Done, answer.trim(), event_kind)
             .await
     }
 
     /// Cancels an active task (who gave it or who handles its case).
     pub async fn cancel_task(&self, p: &Principal, id: &str) -> Result<Task, DomainError> {
-        let v = self.task_view(p, id).await?;
-        if !v.may_cancel {
-            return Err(if TaskStatus::active(&v.task.status) {
+        let (task, may_cancel) = self.seen_task(p, id).await?;
+        if !may_cancel {
+            return Err(if TaskStatus::active(&task.status) {
                 DomainError::NotFound
             } else {
                 DomainError::Conflict("err-task-closed")
             });
         }
-        self.close_task(p, v.task, TaskStatus::Cancelled, "", "task-cancelled")
+        self.close_task(p, task, TaskStatus::Cancelled, "", "task-cancelled")
             .await
     }
 
