@@ -557,3 +557,96 @@ async fn a_script_taking_kiosk_numbers_is_stopped() {
     let tickets = s.store.tickets(&key, &today).await.expect("tickets");
     assert_eq!(tickets.len() as i64, limit);
 }
+
+/// Three no-shows stop Jan booking online; at the counter Anna still books him a place (the
+/// form refuses an unknown email and changes nothing), and the booking is his.
+#[tokio::test]
+async fn a_restricted_person_is_booked_at_the_counter() {
+    let t = TestServer::seeded().await;
+    let (service, key, _) = bookable(&t).await;
+    let jan = crate::common::principal(&t, "jan.kowalski@okienko.test").await;
+    let anna = crate::common::principal(&t, "anna.nowak@okienko.test").await;
+    for _ in 0..3 {
+        let today = t.services.local_today();
+        let slots = slots_of(&t, &service, today, today + time::Duration::days(20)).await;
+        let slot = slots[0]["id"].as_str().expect("slot").to_string();
+        let a = t.services.book_slot(&jan, &slot).await.expect("booked");
+        let after = okienko_domain::from_millis(a.ends_at) + time::Duration::minutes(1);
+        t.clock.advance(after - t.services.clock.now());
+        t.services
+            .mark_no_show(&anna, &key, &a.id)
+            .await
+            .expect("no-show");
+    }
+    let today = t.services.local_today();
+    let slots = slots_of(&t, &service, today, today + time::Duration::days(20)).await;
+    let slot = slots[0]["id"].as_str().expect("slot").to_string();
+    assert!(matches!(
+        t.services.hold_slot(&jan, &slot).await,
+        Err(okienko_domain::DomainError::Conflict("err-appt-restricted"))
+    ));
+
+    let web = t.demo_web("anna.nowak@okienko.test").await;
+    let path = format!("/places/{key}/counter");
+    let (st, html) = t.page(&web, &path).await;
+    assert_eq!(st, 200);
+    assert!(html.contains(&slot), "the free place is offered");
+    let csrf = t.csrf(&web, &path).await;
+    let before = t
+        .services
+        .store
+        .appointments_of(&jan.user.id)
+        .await
+        .expect("of")
+        .len();
+    let r = web
+        .post(t.url(&path))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("email", "nikt@example.pl"),
+            ("slot", slot.as_str()),
+        ])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), 422);
+    assert!(r
+        .text()
+        .await
+        .expect("html")
+        .contains("Żadne konto nie ma tego adresu"));
+    let r = web
+        .post(t.url(&path))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("email", " Jan.Kowalski@okienko.test"),
+            ("slot", slot.as_str()),
+        ])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), 303);
+    let to = r
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .expect("location")
+        .to_string();
+    let mine = t
+        .services
+        .store
+        .appointments_of(&jan.user.id)
+        .await
+        .expect("of");
+    assert_eq!(mine.len(), before + 1);
+    let booked = mine
+        .iter()
+        .find(|a| a.slot_id == slot && a.status == "booked")
+        .expect("Jan's booking");
+    assert!(to.ends_with(&format!("booked={}", booked.code)), "{to}");
+    let (_, html) = t.page(&web, &to).await;
+    assert!(html.contains(&okienko_domain::appointments::show_code(&booked.code)));
+    // The citizen cannot use the counter.
+    let jan_web = t.demo_web("jan.kowalski@okienko.test").await;
+    assert_eq!(t.page(&jan_web, &path).await.0, 404);
+}

@@ -438,6 +438,8 @@ pub(crate) fn table() -> Vec<Row> {
         public("GET", "/places/{key}/display", 200),
         r("GET", "/places/{key}/queue", &[Who::OfficialOr], 200),
         r("POST", "/places/{key}/queue/call", &[Who::OfficialOr], 422),
+        r("GET", "/places/{key}/counter", &[Who::OfficialOr], 200),
+        r("POST", "/places/{key}/counter", &[Who::OfficialOr], 422),
         r(
             "POST",
             "/places/{key}/queue/{id}/finish",

@@ -536,12 +536,16 @@ impl Services {
         &self,
         p: &Principal,
     ) -> Result<Option<Millis>, DomainError> {
+        self.restricted_until_of(&p.user.id).await
+    }
+
+    async fn restricted_until_of(&self, user_id: &str) -> Result<Option<Millis>, DomainError> {
         let rule = NoShowRule::default();
         let now = self.now_ms();
         let times = self
             .store
             .no_shows_of(
-                &p.user.id,
+                user_id,
                 now - (rule.within_days + rule.restrict_days) * DAY_MS,
             )
             .await?;
@@ -559,6 +563,19 @@ impl Services {
         if self.booking_restricted_until(p).await?.is_some() {
             return Err(DomainError::Conflict("err-appt-restricted"));
         }
+        self.take_slot_for(&p.user, &p.user.id, slot_id, confirm)
+            .await
+    }
+
+    /// [`Self::take_slot`] for `person`, by `actor` (the person, or the official at the
+    /// counter, where a restriction after no-shows does not apply).
+    pub(super) async fn take_slot_for(
+        &self,
+        person: &okienko_store::User,
+        actor: &str,
+        slot_id: &str,
+        confirm: bool,
+    ) -> Result<Appointment, DomainError> {
         let slot = self
             .store
             .slot(slot_id)
@@ -583,7 +600,7 @@ impl Services {
             slot_id: slot.id.clone(),
             schedule_id: schedule.id.clone(),
             service_id: schedule.service_id.clone(),
-            user_id: p.user.id.clone(),
+            user_id: person.id.clone(),
             status: status.as_str().into(),
             holds_place: true,
             place_until: (!confirm).then_some(now + HOLD_MINUTES * 60_000),
@@ -598,13 +615,13 @@ impl Services {
             place_id: schedule.place_id.clone(),
             place_name: schedule.place_name.clone(),
             place_address: schedule.place_address.clone(),
-            user_name: p.user.display_name.clone(),
-            user_email: p.user.email.clone(),
+            user_name: person.display_name.clone(),
+            user_email: person.email.clone(),
             sequence: 0,
         };
         // Booked at once: the confirmation email is queued in the booking's own commit.
         let email = if confirm {
-            self.email_for(&a, &p.user, "confirmed")
+            self.email_for(&a, person, "confirmed")
                 .await
                 .filter(|e| crate::mail::can_receive(&e.to))
                 .map(|e| serde_json::to_string(&e))
@@ -619,7 +636,7 @@ impl Services {
             "appointment.hold"
         };
         let hold = NewHold {
-            audit: AuditEvent::new(now, Some(&p.user.id), action, &a.id),
+            audit: AuditEvent::new(now, Some(actor), action, &a.id),
             appointment: a.clone(),
             max_active: i64::from(spec.max_active),
             job: email.map(|payload| (crate::mail::JOB_KIND.to_string(), payload)),

@@ -10,7 +10,7 @@ use okienko_domain::appointments::{normalize_code, AppointmentStatus};
 use okienko_domain::audit::AuditEvent;
 use okienko_domain::policy::Action;
 use okienko_domain::{DomainError, Role, RoleGrant};
-use okienko_store::{Appointment, QueueTicket, Schedule, WaitDay};
+use okienko_store::{Appointment, QueueTicket, Schedule, Slot, WaitDay};
 
 /// A place's queue as its official sees it.
 #[derive(Debug, Clone)]
@@ -218,6 +218,70 @@ impl Services {
             today: self.store.appointments_at(&ids, from, to).await?,
             place,
         })
+    }
+
+    /// The free places at a place for the next 14 days, as its official books them at the
+    /// counter: each slot with its service's name, the soonest first.
+    pub async fn counter_slots(
+        &self,
+        p: &Principal,
+        key: &str,
+        lang: &str,
+    ) -> Result<(Place, Vec<(Slot, String)>), DomainError> {
+        let (place, schedules) = self.served_place(p, key).await?;
+        let today = self.local_today();
+        let until = today + time::Duration::days(13);
+        let now = self.now_ms();
+        let mut out = Vec::new();
+        for s in schedules {
+            let name = self.service_name(&s.service_id, lang).await;
+            let slots = self.free_slots(&s.service_id, today, until).await?;
+            out.extend(
+                slots
+                    .iter()
+                    .filter(|x| x.schedule_id == s.id && x.taken < x.capacity && x.starts_at > now)
+                    .map(|x| (x.clone(), name.clone())),
+            );
+        }
+        out.sort_by(|a, b| (a.0.starts_at, &a.1).cmp(&(b.0.starts_at, &b.1)));
+        Ok((place, out))
+    }
+
+    /// Books a free place at the counter for a person with an account (found by their
+    /// email): booked at once, the confirmation email with the `.ics` goes to them. A
+    /// restriction of online booking after no-shows does not apply here.
+    pub async fn counter_book(
+        &self,
+        p: &Principal,
+        key: &str,
+        slot_id: &str,
+        email: &str,
+    ) -> Result<Appointment, DomainError> {
+        let (_, schedules) = self.served_place(p, key).await?;
+        let slot = self.store.slot(slot_id.trim()).await?;
+        let mut errors = okienko_domain::error::FieldErrors::new();
+        if !slot
+            .as_ref()
+            .is_some_and(|x| schedules.iter().any(|s| s.id == x.schedule_id))
+        {
+            errors.add("slot", "err-appt-no-slot");
+        }
+        let email = email.trim().to_lowercase();
+        let person = if email.is_empty() || email.len() > 254 {
+            None
+        } else {
+            self.store.user_by_email(&email).await?
+        }
+        .filter(|u| !u.disabled);
+        if person.is_none() {
+            errors.add("email", "err-appt-counter-person");
+        }
+        errors.finish()?;
+        let (Some(slot), Some(person)) = (slot, person) else {
+            return Err(DomainError::NotFound);
+        };
+        self.take_slot_for(&person, &p.user.id, &slot.id, true)
+            .await
     }
 
     /// Calls the longest waiting ticket to the official's desk; `None` when nobody waits.

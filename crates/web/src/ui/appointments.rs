@@ -44,6 +44,7 @@ pub fn routes() -> Router<State> {
         .route("/places/{key}/display", get(display))
         .route("/places/{key}/queue", get(queue))
         .route("/places/{key}/queue/call", post(call))
+        .route("/places/{key}/counter", get(counter).post(counter_book))
         .route("/places/{key}/queue/{id}/finish", post(finish))
         .route("/places/{key}/appointments/{id}/no-show", post(no_show))
         .route("/calendar", get(agenda))
@@ -1111,4 +1112,88 @@ async fn feed(Cx(state, ctx): Cx, Path(token): Path<String>) -> Result<Response,
         .await
         .map_err(err(&ctx))?;
     Ok(calendar_file("okienko.ics", text))
+}
+
+#[derive(Template)]
+#[template(path = "appointments/counter.html")]
+struct CounterPage<'a> {
+    ctx: &'a Ctx,
+    key: String,
+    place: String,
+    /// (slot id, service, when in words) of the free places, the soonest first.
+    slots: Vec<(String, String, String)>,
+    /// The code of the booking just made.
+    booked: Option<String>,
+    form: FormView,
+}
+
+async fn counter_page(
+    state: &State,
+    ctx: &Arc<Ctx>,
+    key: &str,
+    form: FormView,
+    booked: Option<String>,
+) -> Result<Response, PageError> {
+    let p = require_user(ctx)?;
+    let (place, slots) = state
+        .services
+        .counter_slots(p, key, ctx.lang.code())
+        .await
+        .map_err(err(ctx))?;
+    let invalid = form.has_errors();
+    let page = CounterPage {
+        ctx,
+        key: key.to_string(),
+        place: place.name,
+        slots: slots
+            .into_iter()
+            .map(|(x, service)| {
+                let free = x.capacity - x.taken;
+                let at = when(ctx, x.starts_at).1;
+                let left = ctx.ta("appt-counter-free", &[("n", &free.to_string())]);
+                (x.id, service, format!("{at} ({left})"))
+            })
+            .collect(),
+        booked,
+        form,
+    };
+    Ok(render_form(&page, invalid))
+}
+
+/// The counter's booking form: a free place for a person with an account, even one whose
+/// online booking is restricted after no-shows.
+async fn counter(
+    Cx(state, ctx): Cx,
+    Path(key): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    let booked = q
+        .get("booked")
+        .filter(|c| {
+            !c.is_empty() && c.len() <= 20 && c.chars().all(|ch| ch.is_ascii_alphanumeric())
+        })
+        .map(|c| show_code(c));
+    counter_page(&state, &ctx, &key, FormView::default(), booked).await
+}
+
+async fn counter_book(
+    Cx(state, ctx): Cx,
+    Path(key): Path<String>,
+    CsrfForm(form): CsrfForm,
+) -> Result<Response, PageError> {
+    let p = require_user(&ctx)?;
+    let r = state
+        .services
+        .counter_book(p, &key, &form.text("slot"), &form.text("email"))
+        .await;
+    match r {
+        Ok(a) => {
+            Ok(Redirect::to(&format!("/places/{key}/counter?booked={}", a.code)).into_response())
+        }
+        Err(e @ (DomainError::Invalid(_) | DomainError::Conflict(_))) => {
+            let view = FormView::new(form).with_error(&ctx, &e, "slot");
+            counter_page(&state, &ctx, &key, view, None).await
+        }
+        Err(e) => Err(PageError(e, ctx.clone())),
+    }
 }
