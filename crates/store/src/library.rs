@@ -116,7 +116,8 @@ pub trait LibraryStore: Send + Sync {
     ) -> Result<bool>;
     /// Whom a folder is shared with, by department name.
     async fn folder_shares(&self, folder_id: &str) -> Result<Vec<LibraryShare>>;
-    /// The folders shared with any of these departments, with the share, by folder name.
+    /// The folders shared with any of these departments, with the share (whose
+    /// `department_name` is then the folder's own department's), by that name and the folder's.
     async fn shared_with(
         &self,
         department_ids: &[String],

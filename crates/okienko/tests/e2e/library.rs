@@ -200,6 +200,7 @@ async fn a_department_keeps_shares_and_links_its_documents() {
         html.contains(&folder_path),
         "the shared folder is listed for Piotr"
     );
+    assert!(html.contains("Referat Organizacyjny"), "with whose it is");
     let (st, html) = t.page(&piotr, &doc_path).await;
     assert_eq!(st, 200);
     assert!(!html.contains("/checkout"), "reading only");

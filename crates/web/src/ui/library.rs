@@ -78,25 +78,6 @@ async fn index(Cx(state, ctx): Cx) -> Result<Response, PageError> {
     let p = require_user(&ctx)?;
     let s = &state.services;
     let i = s.libraries(p).await.map_err(err(&ctx))?;
-    let mut names = HashMap::new();
-    for (share, f) in &i.shared {
-        if !names.contains_key(&f.department_id) {
-            let d = s
-                .library_top(p, &f.office_id, &f.department_id)
-                .await
-                .ok()
-                .map(|t| t.department.name);
-            let d = match d {
-                Some(n) => n,
-                None => s
-                    .library_folder(p, &share.folder_id)
-                    .await
-                    .map(|pl| pl.department.name)
-                    .unwrap_or_default(),
-            };
-            names.insert(f.department_id.clone(), d);
-        }
-    }
     Ok(render(&IndexPage {
         ctx: &ctx,
         own: i
@@ -116,7 +97,7 @@ async fn index(Cx(state, ctx): Cx) -> Result<Response, PageError> {
                 (
                     format!("/library/folders/{}", f.id),
                     f.name,
-                    names.get(&f.department_id).cloned().unwrap_or_default(),
+                    s.department_name,
                     ctx.t(&format!("library-level-{}", s.level)),
                 )
             })
