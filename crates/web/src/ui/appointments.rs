@@ -1120,8 +1120,9 @@ struct CounterPage<'a> {
     ctx: &'a Ctx,
     key: String,
     place: String,
-    /// (slot id, service, when in words) of the free places, the soonest first.
-    slots: Vec<(String, String, String)>,
+    /// The free places by day (the day in words; each slot's id, service, time and free
+    /// places in words), the soonest first.
+    days: Vec<(String, Vec<(String, String, String)>)>,
     /// The code of the booking just made.
     booked: Option<String>,
     form: FormView,
@@ -1145,15 +1146,25 @@ async fn counter_page(
         ctx,
         key: key.to_string(),
         place: place.name,
-        slots: slots
-            .into_iter()
-            .map(|(x, service)| {
-                let free = x.capacity - x.taken;
-                let at = when(ctx, x.starts_at).1;
-                let left = ctx.ta("appt-counter-free", &[("n", &free.to_string())]);
-                (x.id, service, format!("{at} ({left})"))
-            })
-            .collect(),
+        days: {
+            let mut days: Vec<(String, Vec<(String, String, String)>)> = Vec::new();
+            for (x, service) in slots {
+                let day_words = day(
+                    ctx,
+                    ctx.country
+                        .local(okienko_domain::from_millis(x.starts_at))
+                        .date(),
+                );
+                let row = slot_row(ctx, &x);
+                let left = ctx.ta("appt-counter-free", &[("n", &row.free.to_string())]);
+                let item = (x.id, service, format!("{} ({left})", row.time.1));
+                match days.last_mut() {
+                    Some((d, list)) if *d == day_words => list.push(item),
+                    _ => days.push((day_words, vec![item])),
+                }
+            }
+            days
+        },
         booked,
         form,
     };
