@@ -1114,6 +1114,10 @@ async fn feed(Cx(state, ctx): Cx, Path(token): Path<String>) -> Result<Response,
     Ok(calendar_file("okienko.ics", text))
 }
 
+/// A day of free places at the counter: the day in words, and each slot's id, service, and
+/// time with its free places in words.
+type CounterDay = (String, Vec<(String, String, String)>);
+
 #[derive(Template)]
 #[template(path = "appointments/counter.html")]
 struct CounterPage<'a> {
@@ -1122,7 +1126,7 @@ struct CounterPage<'a> {
     place: String,
     /// The free places by day (the day in words; each slot's id, service, time and free
     /// places in words), the soonest first.
-    days: Vec<(String, Vec<(String, String, String)>)>,
+    days: Vec<CounterDay>,
     /// The code of the booking just made.
     booked: Option<String>,
     form: FormView,
@@ -1147,7 +1151,7 @@ async fn counter_page(
         key: key.to_string(),
         place: place.name,
         days: {
-            let mut days: Vec<(String, Vec<(String, String, String)>)> = Vec::new();
+            let mut days: Vec<CounterDay> = Vec::new();
             for (x, service) in slots {
                 let day_words = day(
                     ctx,
