@@ -62,12 +62,75 @@ pub fn place_taker(store: std::sync::Arc<dyn okienko_store::Store>) -> PlaceTake
 /// taken or given back here drops the service's entries at once; another instance's shows
 /// within the second (the booking itself is always decided by the database).
 pub struct SlotCache {
-    slots: Ttl<(String, Date, Date), Arc<Vec<Slot>>>,
+    slots: Ttl<(String, Date, Date), Arc<FreeSlots>>,
     /// Schedules by id, and services of the catalogue by id, as every booking reads them.
     schedules: Ttl<String, Arc<Schedule>>,
     services: Ttl<String, Arc<crate::catalogue::CatalogueEntry>>,
     /// A service's name and where it is booked, by service and language.
     offers: Ttl<(String, String), Offer>,
+}
+
+/// A service's slots of some days (by time), with each day's free places counted once for
+/// everyone who reads them. Reads as the slice of its slots.
+#[derive(Debug, Default)]
+pub struct FreeSlots {
+    slots: Vec<Slot>,
+    /// Each local day that has slots: its slots are `slots[from..to]`.
+    days: Vec<FreeDay>,
+}
+
+/// A day of [`FreeSlots`].
+#[derive(Debug, Clone, Copy)]
+pub struct FreeDay {
+    pub day: Date,
+    /// Free places that day.
+    pub free: i64,
+    from: usize,
+    to: usize,
+}
+
+impl FreeSlots {
+    fn new(country: okienko_domain::country::Country, slots: Vec<Slot>) -> FreeSlots {
+        let mut days: Vec<FreeDay> = Vec::new();
+        for (i, x) in slots.iter().enumerate() {
+            let day = country.local(from_millis(x.starts_at)).date();
+            let free = (x.capacity - x.taken).max(0);
+            match days.last_mut() {
+                Some(d) if d.day == day => {
+                    d.free += free;
+                    d.to = i + 1;
+                }
+                _ => days.push(FreeDay {
+                    day,
+                    free,
+                    from: i,
+                    to: i + 1,
+                }),
+            }
+        }
+        FreeSlots { slots, days }
+    }
+
+    /// The days that have slots, with their free places.
+    pub fn days(&self) -> &[FreeDay] {
+        &self.days
+    }
+
+    /// The slots of one day.
+    pub fn of_day(&self, day: Date) -> &[Slot] {
+        self.days
+            .iter()
+            .find(|d| d.day == day)
+            .and_then(|d| self.slots.get(d.from..d.to))
+            .unwrap_or_default()
+    }
+}
+
+impl std::ops::Deref for FreeSlots {
+    type Target = [Slot];
+    fn deref(&self) -> &[Slot] {
+        &self.slots
+    }
 }
 
 /// A service's name and where it is booked.
@@ -101,15 +164,27 @@ impl SlotCache {
 /// How long a cached read is shown.
 const CACHE_FOR: std::time::Duration = std::time::Duration::from_secs(1);
 
-/// Values kept for [`CACHE_FOR`] (at most 4096 of them).
+/// Values kept for [`CACHE_FOR`] (at most 4096 of them). A value missing or expired is read
+/// once however many ask for it at the same moment: they wait for that one read (a month's
+/// page asked by sixty-four at once when its second ends costs one query, not sixty-four).
+/// Who asks after [`Ttl::retain`] dropped entries (a place taken here) waits for a read that
+/// began after it, never for an older one, and an older read is not kept.
 struct Ttl<K, V> {
     map: std::sync::Mutex<std::collections::HashMap<K, (std::time::Instant, V)>>,
+    /// The read in flight of a key, with the epoch it began in.
+    loads: std::sync::Mutex<std::collections::HashMap<K, Load<V>>>,
+    /// Bumped by every `retain`.
+    epoch: std::sync::atomic::AtomicU64,
 }
 
-impl<K: std::hash::Hash + Eq, V: Clone> Ttl<K, V> {
+type Load<V> = (u64, Arc<tokio::sync::OnceCell<V>>);
+
+impl<K: std::hash::Hash + Eq + Clone, V: Clone> Ttl<K, V> {
     fn new() -> Self {
         Ttl {
             map: Default::default(),
+            loads: Default::default(),
+            epoch: Default::default(),
         }
     }
 
@@ -118,6 +193,40 @@ impl<K: std::hash::Hash + Eq, V: Clone> Ttl<K, V> {
         map.get(key)
             .filter(|(at, _)| at.elapsed() < CACHE_FOR)
             .map(|(_, v)| v.clone())
+    }
+
+    /// The kept value of `key`, or else `load`'s: one read for all who ask meanwhile.
+    async fn get_or_load<E, F, Fut>(&self, key: K, load: F) -> Result<V, E>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Result<V, E>>,
+    {
+        use std::sync::atomic::Ordering;
+        if let Some(hit) = self.get(&key) {
+            return Ok(hit);
+        }
+        let epoch = self.epoch.load(Ordering::Acquire);
+        let cell = match self.loads.lock() {
+            Ok(mut loads) => match loads.get(&key) {
+                Some((e, cell)) if *e == epoch => cell.clone(),
+                _ => {
+                    let cell = Arc::new(tokio::sync::OnceCell::new());
+                    loads.insert(key.clone(), (epoch, cell.clone()));
+                    cell
+                }
+            },
+            Err(_) => Arc::new(tokio::sync::OnceCell::new()),
+        };
+        let v = cell.get_or_try_init(load).await?.clone();
+        if let Ok(mut loads) = self.loads.lock() {
+            if loads.get(&key).is_some_and(|(_, c)| Arc::ptr_eq(c, &cell)) {
+                loads.remove(&key);
+            }
+        }
+        if self.epoch.load(Ordering::Acquire) == epoch {
+            self.put(key, v.clone());
+        }
+        Ok(v)
     }
 
     fn put(&self, key: K, v: V) {
@@ -134,6 +243,7 @@ impl<K: std::hash::Hash + Eq, V: Clone> Ttl<K, V> {
 
     fn retain(&self, keep: impl Fn(&K) -> bool) {
         if let Ok(mut map) = self.map.lock() {
+            self.epoch.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
             map.retain(|k, _| keep(k));
         }
     }
@@ -404,17 +514,13 @@ impl Services {
 
     /// A schedule (kept a second).
     async fn cached_schedule(&self, id: &str) -> Result<Arc<Schedule>, DomainError> {
-        if let Some(hit) = self.slot_cache.schedules.get(&id.to_string()) {
-            return Ok(hit);
-        }
-        let s = Arc::new(
-            self.store
-                .schedule(id)
-                .await?
-                .ok_or(DomainError::NotFound)?,
-        );
-        self.slot_cache.schedules.put(id.to_string(), s.clone());
-        Ok(s)
+        self.slot_cache
+            .schedules
+            .get_or_load(id.to_string(), || async {
+                let s = self.store.schedule(id).await?;
+                Ok(Arc::new(s.ok_or(DomainError::NotFound)?))
+            })
+            .await
     }
 
     /// A service of the catalogue (kept a second).
@@ -422,12 +528,12 @@ impl Services {
         &self,
         id: &str,
     ) -> Result<Arc<crate::catalogue::CatalogueEntry>, DomainError> {
-        if let Some(hit) = self.slot_cache.services.get(&id.to_string()) {
-            return Ok(hit);
-        }
-        let e = Arc::new(self.catalogue_entry(id).await?);
-        self.slot_cache.services.put(id.to_string(), e.clone());
-        Ok(e)
+        self.slot_cache
+            .services
+            .get_or_load(id.to_string(), || async {
+                Ok(Arc::new(self.catalogue_entry(id).await?))
+            })
+            .await
     }
 
     /// A service's name in the reader's language (its id if it is gone).
@@ -441,9 +547,13 @@ impl Services {
     /// A service's name and the places it can be booked at (public; kept a second).
     pub async fn service_offer(&self, service_id: &str, lang: &str) -> Result<Offer, DomainError> {
         let key = (service_id.to_string(), lang.to_string());
-        if let Some(hit) = self.slot_cache.offers.get(&key) {
-            return Ok(hit);
-        }
+        self.slot_cache
+            .offers
+            .get_or_load(key, || self.read_offer(service_id, lang))
+            .await
+    }
+
+    async fn read_offer(&self, service_id: &str, lang: &str) -> Result<Offer, DomainError> {
         let entry = self.catalogue_entry(service_id).await?;
         let name = entry.spec.local(lang).name.value;
         let views = self
@@ -457,9 +567,7 @@ impl Services {
                 service_name: name.clone(),
             })
             .collect();
-        let offer = Arc::new((name, views));
-        self.slot_cache.offers.put(key, offer.clone());
-        Ok(offer)
+        Ok(Arc::new((name, views)))
     }
 
     /// A service's slots on the days `from..=to` within its places' booking windows (public;
@@ -469,17 +577,18 @@ impl Services {
         service_id: &str,
         from: Date,
         to: Date,
-    ) -> Result<Arc<Vec<Slot>>, DomainError> {
+    ) -> Result<Arc<FreeSlots>, DomainError> {
         if to < from || (to - from).whole_days() > 62 {
             return Err(DomainError::invalid("to", "err-appt-range"));
         }
         let key = (service_id.to_string(), from, to);
-        if let Some(hit) = self.slot_cache.slots.get(&key) {
-            return Ok(hit);
-        }
-        let slots = Arc::new(self.read_free_slots(service_id, from, to).await?);
-        self.slot_cache.slots.put(key, slots.clone());
-        Ok(slots)
+        self.slot_cache
+            .slots
+            .get_or_load(key, || async {
+                let slots = self.read_free_slots(service_id, from, to).await?;
+                Ok(Arc::new(FreeSlots::new(self.country, slots)))
+            })
+            .await
     }
 
     async fn read_free_slots(
@@ -989,4 +1098,60 @@ fn new_code() -> String {
     let mut b = [0u8; 8];
     rand::rngs::OsRng.fill_bytes(&mut b);
     okienko_domain::appointments::code_from(b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[tokio::test]
+    async fn many_asking_at_once_cause_one_read_and_a_read_begun_before_a_change_is_not_kept() {
+        let cache: Arc<Ttl<String, usize>> = Arc::new(Ttl::new());
+        let reads = Arc::new(AtomicUsize::new(0));
+        let mut asks = Vec::new();
+        for _ in 0..64 {
+            let (cache, reads) = (cache.clone(), reads.clone());
+            asks.push(tokio::spawn(async move {
+                cache
+                    .get_or_load("month".to_string(), || async {
+                        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                        Ok::<_, ()>(reads.fetch_add(1, Ordering::SeqCst) + 1)
+                    })
+                    .await
+            }));
+        }
+        for a in asks {
+            assert_eq!(a.await.expect("joined"), Ok(1));
+        }
+        assert_eq!(reads.load(Ordering::SeqCst), 1);
+
+        // A change while a read is in flight: that read is not kept, the next asks again.
+        cache.retain(|_| false);
+        let slow = {
+            let (cache, reads) = (cache.clone(), reads.clone());
+            tokio::spawn(async move {
+                cache
+                    .get_or_load("month".to_string(), || async {
+                        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                        Ok::<_, ()>(reads.fetch_add(1, Ordering::SeqCst) + 1)
+                    })
+                    .await
+            })
+        };
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        cache.retain(|_| false);
+        let after = cache
+            .get_or_load("month".to_string(), || async {
+                Ok::<_, ()>(reads.fetch_add(1, Ordering::SeqCst) + 1)
+            })
+            .await;
+        assert_eq!(
+            after,
+            Ok(2),
+            "who asks after a change does not wait for an older read"
+        );
+        assert_eq!(slow.await.expect("joined"), Ok(3));
+        assert_eq!(cache.get(&"month".to_string()), Some(2));
+    }
 }

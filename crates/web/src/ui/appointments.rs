@@ -133,14 +133,7 @@ async fn calendar_page(
         .free_slots(service_id, first, last)
         .await
         .map_err(err(ctx))?;
-    let mut per_day: HashMap<Date, i64> = HashMap::new();
-    for x in slots.iter() {
-        let d = ctx
-            .country
-            .local(okienko_domain::from_millis(x.starts_at))
-            .date();
-        *per_day.entry(d).or_default() += (x.capacity - x.taken).max(0);
-    }
+    let per_day: HashMap<Date, i64> = slots.days().iter().map(|d| (d.day, d.free)).collect();
     let mut weeks = Vec::new();
     let mut week: Vec<Option<DayCell>> = (0..first.weekday().number_days_from_monday())
         .map(|_| None)
@@ -174,13 +167,8 @@ async fn calendar_page(
     let next_month = last.next_day();
     let day_slots: Vec<SlotRow> = match chosen_day {
         Some(cd) => slots
+            .of_day(cd)
             .iter()
-            .filter(|x| {
-                ctx.country
-                    .local(okienko_domain::from_millis(x.starts_at))
-                    .date()
-                    == cd
-            })
             .filter(|x| x.taken < x.capacity)
             .map(|x| slot_row(ctx, x))
             .collect(),
