@@ -32,6 +32,10 @@ pub struct ScheduleSpec {
     /// Days the place is closed besides the public holidays (`YYYY-MM-DD`).
     #[serde(default)]
     pub closures: Vec<String>,
+    /// The officials who receive people here (user ids): their times away narrow the places
+    /// (`availability::narrowed`). None named: the places are as set.
+    #[serde(default)]
+    pub officials: Vec<String>,
 }
 
 impl Default for ScheduleSpec {
@@ -53,6 +57,7 @@ impl Default for ScheduleSpec {
             max_active: 2,
             release_minutes: 5,
             closures: vec![],
+            officials: vec![],
         }
     }
 }
@@ -69,6 +74,8 @@ pub struct ScheduleForm {
     pub release_minutes: String,
     /// One `YYYY-MM-DD` per line (or separated by commas).
     pub closures: String,
+    /// The officials ticked (user ids).
+    pub officials: Vec<String>,
 }
 
 impl ScheduleForm {
@@ -89,6 +96,7 @@ impl ScheduleForm {
             max_active: s.max_active.to_string(),
             release_minutes: s.release_minutes.to_string(),
             closures: s.closures.join("\n"),
+            officials: s.officials.clone(),
         }
     }
 }
@@ -98,7 +106,7 @@ pub fn clock(m: u16) -> String {
     format!("{:02}:{:02}", m / 60, m % 60)
 }
 
-fn minutes(s: &str) -> Option<u16> {
+pub(crate) fn minutes(s: &str) -> Option<u16> {
     let (h, m) = s.trim().split_once(':')?;
     if h.is_empty() || h.len() > 2 || m.len() != 2 {
         return None;
@@ -177,6 +185,17 @@ pub fn parse_schedule(f: &ScheduleForm) -> Result<ScheduleSpec, crate::DomainErr
     }
     closures.sort();
     closures.dedup();
+    let mut officials: Vec<String> = f
+        .officials
+        .iter()
+        .map(|o| o.trim().to_string())
+        .filter(|o| !o.is_empty())
+        .collect();
+    officials.sort();
+    officials.dedup();
+    if officials.len() > MAX_OFFICIALS {
+        errors.add("officials", "err-appt-officials");
+    }
     if hours.iter().all(Vec::is_empty) {
         errors.add("mon", "err-appt-no-hours");
     }
@@ -189,8 +208,12 @@ pub fn parse_schedule(f: &ScheduleForm) -> Result<ScheduleSpec, crate::DomainErr
         max_active: max_active.unwrap_or(2),
         release_minutes: release_minutes.unwrap_or(5),
         closures,
+        officials,
     })
 }
+
+/// The most officials one schedule names.
+pub const MAX_OFFICIALS: usize = 50;
 
 /// The local wall time `t` of day `d` as a moment, in the country's civil time (CET or CEST,
 /// whichever is in force at that moment).

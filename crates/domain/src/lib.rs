@@ -5,6 +5,7 @@ pub mod address;
 pub mod appointments;
 pub mod archive;
 pub mod audit;
+pub mod availability;
 pub mod cases;
 pub mod catalogue;
 pub mod country;

@@ -84,6 +84,8 @@ pub enum Action<'a> {
     },
     /// Approve a reviewed destruction list: the office's archivist.
     ApproveDestruction { office_id: &'a str },
+    /// Say when one does not receive people (one's own times away): an official.
+    OwnAvailability,
 }
 
 impl Actor {
@@ -190,6 +192,7 @@ pub fn allowed(actor: &Actor, action: Action<'_>) -> bool {
             actor.has_at_point(Role::Clerk, service_point_id)
         }
         Action::ConfirmIdentity => actor.has(Role::Clerk) || actor.has(Role::Official),
+        Action::OwnAvailability => actor.has(Role::Official),
         Action::OpenOwnMailbox => actor.has(Role::Citizen),
         Action::RevokeTrustedProfile | Action::ManageUsers => platform,
     }

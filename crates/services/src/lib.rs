@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod appointments;
+pub mod availability;
 pub mod batch;
 pub mod blobs;
 pub mod cases;

@@ -40,7 +40,7 @@ pub struct Slot {
 }
 
 /// A slot to make: its id, start and end.
-pub type NewSlot = (String, Millis, Millis);
+pub type NewSlot = (String, Millis, Millis, i64);
 
 /// A booking, read with its slot's end, its place and its person.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -133,18 +133,11 @@ pub trait AppointmentStore: Send + Sync {
         &self,
         s: &Schedule,
         slots: &[NewSlot],
-        capacity: i64,
         from: Millis,
         audit: &AuditEvent,
     ) -> Result<()>;
     /// Adds slots to a schedule (those it has stay as they are) and moves its `slots_until`.
-    async fn extend_slots(
-        &self,
-        schedule_id: &str,
-        slots: &[NewSlot],
-        capacity: i64,
-        until: &str,
-    ) -> Result<()>;
+    async fn extend_slots(&self, schedule_id: &str, slots: &[NewSlot], until: &str) -> Result<()>;
     async fn schedule(&self, id: &str) -> Result<Option<Schedule>>;
     /// An office's schedules; a service's with `service`.
     async fn schedules(&self, office_id: &str, service: Option<&str>) -> Result<Vec<Schedule>>;

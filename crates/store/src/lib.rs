@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod appointments;
 pub mod archive;
 pub mod audit;
+pub mod availability;
 pub mod cases;
 pub mod catalogue;
 pub mod counter;
@@ -39,6 +40,7 @@ pub use appointments::{
 };
 pub use archive::{ArchiveStore, ArchiveTransfer, DestructionItem, DestructionList};
 pub use audit::AuditStore;
+pub use availability::{AvailabilityStore, AwayTime};
 pub use cases::{
     Case, CaseDocument, CaseEvent, CaseQuery, CaseStore, Decision, DecisionTemplate,
     DocumentVersion, NewCase, RegisterEntry, SignedDecision,
@@ -70,10 +72,10 @@ pub use trusted::TrustedStore;
 /// import).
 pub mod prelude {
     pub use crate::{
-        AccountStore, AppointmentStore, ArchiveStore, AuditStore, CaseStore, CatalogueStore,
-        CounterStore, DeliveryStore, FormsStore, JobStore, LibraryStore, LogStore, MailboxStore,
-        NoticeStore, OrgStore, PaperStore, PaymentsStore, PlaceStore, ScanStore, SearchStore,
-        SettingsStore, Store, SubstituteStore, TaskStore, TrustedStore,
+        AccountStore, AppointmentStore, ArchiveStore, AuditStore, AvailabilityStore, CaseStore,
+        CatalogueStore, CounterStore, DeliveryStore, FormsStore, JobStore, LibraryStore, LogStore,
+        MailboxStore, NoticeStore, OrgStore, PaperStore, PaymentsStore, PlaceStore, ScanStore,
+        SearchStore, SettingsStore, Store, SubstituteStore, TaskStore, TrustedStore,
     };
 }
 pub use sql::{Backend, SqlStore};
@@ -151,6 +153,7 @@ pub trait Store:
     + TaskStore
     + AppointmentStore
     + LibraryStore
+    + AvailabilityStore
     + Send
     + Sync
 {

@@ -223,4 +223,9 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "library",
         sql: include_str!("../migrations/0043_library.sql"),
     },
+    Migration {
+        version: 44,
+        name: "availability",
+        sql: include_str!("../migrations/0044_availability.sql"),
+    },
 ];

@@ -4135,9 +4135,16 @@ async fn appointments_are_never_overbooked_and_expired_holds_free_their_place() 
         // 10 slots of 2 places: 20 places.
         let hour = 3_600_000i64;
         let slots: Vec<_> = (0..10)
-            .map(|i| (format!("sl{i}"), 10 * hour + i * hour, 11 * hour + i * hour))
+            .map(|i| {
+                (
+                    format!("sl{i}"),
+                    10 * hour + i * hour,
+                    11 * hour + i * hour,
+                    2,
+                )
+            })
             .collect();
-        s.save_schedule(&schedule, &slots, 2, 0, &ev("appointments.schedule"))
+        s.save_schedule(&schedule, &slots, 0, &ev("appointments.schedule"))
             .await
             .expect("schedule");
         // 500 people, each asks for a place in one of the slots, all at once.
@@ -4332,7 +4339,7 @@ async fn appointments_are_never_overbooked_and_expired_holds_free_their_place() 
             [Taken::Yes]
         );
         let kept: Vec<_> = slots.iter().filter(|x| x.0 != "sl7").cloned().collect();
-        s.save_schedule(&schedule, &kept, 2, 0, &ev("appointments.schedule"))
+        s.save_schedule(&schedule, &kept, 0, &ev("appointments.schedule"))
             .await
             .expect("schedule again");
         let stranded = s.stranded_appointments("sc1", 0).await.expect("stranded");
@@ -4356,6 +4363,80 @@ async fn appointments_are_never_overbooked_and_expired_holds_free_their_place() 
             .await
             .expect("none")
             .is_empty());
+        // Narrowed by officials away: a new slot sl10 of two places offers none while it
+        // holds one booking. The booking keeps its place; given back, the place is not
+        // offered again; the officials back, both are.
+        let places = |n: i64| -> Vec<_> {
+            let mut v = kept.clone();
+            v.push(("sl10".to_string(), 20 * hour, 21 * hour, n));
+            v
+        };
+        s.save_schedule(&schedule, &places(2), 0, &ev("appointments.schedule"))
+            .await
+            .expect("sl10");
+        let c8 = NewHold {
+            appointment: Appointment {
+                id: "c8".into(),
+                code: "NARROW08".into(),
+                slot_id: "sl10".into(),
+                user_id: "p1".into(),
+                status: "booked".into(),
+                place_until: None,
+                starts_at: 20 * hour,
+                ..hold(1, later).appointment
+            },
+            ..hold(1, later)
+        };
+        assert_eq!(
+            s.take_places(&[c8], later).await.expect("booked"),
+            [Taken::Yes]
+        );
+        s.save_schedule(&schedule, &places(0), 0, &ev("appointments.schedule"))
+            .await
+            .expect("narrowed");
+        let sl10 = s.slot("sl10").await.expect("read").expect("sl10");
+        assert_eq!((sl10.taken, sl10.capacity), (1, 1));
+        assert!(s
+            .cancel_appointment("c8", later, later, &ev("appointment.cancel"))
+            .await
+            .expect("cancel"));
+        s.release_places(later).await.expect("sweep");
+        let sl10 = s.slot("sl10").await.expect("read").expect("sl10");
+        assert_eq!((sl10.taken, sl10.capacity), (0, 0));
+        s.save_schedule(&schedule, &places(2), 0, &ev("appointments.schedule"))
+            .await
+            .expect("widened");
+        let sl10 = s.slot("sl10").await.expect("read").expect("sl10");
+        assert_eq!((sl10.taken, sl10.capacity), (0, 2));
+        // The times away themselves: found by overlap, removed by their own person only.
+        use okienko_store::AwayTime;
+        let away = |id: &str, user: &str, from: i64, to: i64| AwayTime {
+            id: id.into(),
+            user_id: user.into(),
+            starts_at: from,
+            ends_at: to,
+            note: "Szkolenie".into(),
+            created_at: 1,
+        };
+        s.add_away(&away("a1", "p0", 10, 20), &ev("availability.away"))
+            .await
+            .expect("a1");
+        s.add_away(&away("a2", "p1", 15, 30), &ev("availability.away"))
+            .await
+            .expect("a2");
+        let both = ["p0".to_string(), "p1".to_string()];
+        assert_eq!(s.aways(&both, 0, 100).await.expect("all").len(), 2);
+        assert_eq!(s.aways(&both, 20, 25).await.expect("one")[0].id, "a2");
+        assert!(s.aways(&both, 30, 40).await.expect("none").is_empty());
+        assert!(!s
+            .remove_away("a1", "p1", &ev("availability.back"))
+            .await
+            .expect("not theirs"));
+        assert!(s
+            .remove_away("a1", "p0", &ev("availability.back"))
+            .await
+            .expect("removed"));
+        assert_eq!(s.aways(&both, 0, 100).await.expect("left").len(), 1);
         verify(s).await.expect("audit chain intact");
     }
     drop_all(stores).await;

@@ -95,6 +95,13 @@ impl Ctx {
             .unwrap_or_default()
     }
     /// Navigation for who is signed in: (href, label).
+    /// Signed in as an official of some office.
+    pub fn is_official(&self) -> bool {
+        self.principal
+            .as_ref()
+            .is_some_and(|p| p.has(okienko_domain::Role::Official))
+    }
+
     pub fn nav(&self) -> Vec<(String, String)> {
         use okienko_domain::Role;
         let mut out = vec![

@@ -92,12 +92,13 @@ async fn setup(url: &str, people: usize) -> anyhow::Result<Setup> {
             };
             let slots: Vec<okienko_store::NewSlot> = times
                 .iter()
-                .map(|t| (okienko_store::new_id(), t.starts_at, t.ends_at))
+                .map(|t| {
+                    let places = i64::from(spec.capacity);
+                    (okienko_store::new_id(), t.starts_at, t.ends_at, places)
+                })
                 .collect();
             let from = okienko_domain::to_millis(country.day_start(first));
-            store
-                .save_schedule(&schedule, &slots, i64::from(spec.capacity), from, &ev)
-                .await?;
+            store.save_schedule(&schedule, &slots, from, &ev).await?;
             made += 1;
         }
     }

@@ -650,3 +650,177 @@ async fn a_restricted_person_is_booked_at_the_counter() {
     let jan_web = t.demo_web("jan.kowalski@okienko.test").await;
     assert_eq!(t.page(&jan_web, &path).await.0, 404);
 }
+
+/// Officials' own availability narrows the places: a schedule names Anna and Piotr as
+/// receiving people (four places a slot, two each); Anna away takes her two, both away take
+/// all but what is booked already (Jan keeps his booking, and his place given back is not
+/// offered again); Anna back gives hers back. Bad input changes nothing.
+#[tokio::test]
+async fn officials_away_narrow_the_places_and_bookings_stay() {
+    let t = TestServer::seeded().await;
+    let s = &t.services;
+    let service = t.demo_service("ZAM-1").await;
+    let office = s.store.offices().await.expect("offices")[0].id.clone();
+    let admin = crate::common::principal(&t, "urzad.admin@okienko.test").await;
+    let anna = crate::common::principal(&t, "anna.nowak@okienko.test").await;
+    let jan = crate::common::principal(&t, "jan.kowalski@okienko.test").await;
+    let place = s
+        .appointment_places(&admin, &office)
+        .await
+        .expect("places")
+        .into_iter()
+        .find(|p| p.kind == "department")
+        .expect("a department");
+    let officials = s
+        .receiving_officials(&admin, &office)
+        .await
+        .expect("officials");
+    let other = officials
+        .iter()
+        .find(|(id, _)| *id != anna.user.id)
+        .expect("a second official")
+        .0
+        .clone();
+    let other = s
+        .store
+        .user_by_id(&other)
+        .await
+        .expect("read")
+        .expect("the second official");
+    let other = crate::common::principal(&t, &other.email).await;
+    let mut form = okienko_domain::appointments::ScheduleForm {
+        slot_minutes: "30".into(),
+        capacity: "4".into(),
+        horizon_days: "30".into(),
+        max_active: "10".into(),
+        release_minutes: "0".into(),
+        officials: vec![anna.user.id.clone(), other.user.id.clone()],
+        ..Default::default()
+    };
+    let today = s.local_today();
+    let (first, _) =
+        okienko_domain::appointments::booking_window(s.country, &Default::default(), today);
+    form.hours[first.weekday().number_days_from_monday() as usize] = "09:00-10:00".into();
+    // Somebody who is not an official of the office is refused.
+    let mut wrong = form.clone();
+    wrong.officials.push(jan.user.id.clone());
+    assert!(matches!(
+        s.save_schedule(&admin, &office, &service, &place.key(), &wrong)
+            .await,
+        Err(okienko_domain::DomainError::Invalid(_))
+    ));
+    s.save_schedule(&admin, &office, &service, &place.key(), &form)
+        .await
+        .expect("schedule");
+    let free = || async {
+        slots_of(&t, &service, first, first)
+            .await
+            .iter()
+            .filter(|x| x["place"].as_str() == Some(place.name.as_str()))
+            .map(|x| x["free"].as_i64().expect("free"))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(free().await, [4, 4]);
+    let nine = slots_of(&t, &service, first, first)
+        .await
+        .iter()
+        .find(|x| x["place"].as_str() == Some(place.name.as_str()))
+        .expect("09:00")["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let booked = s.book_slot(&jan, &nine).await.expect("booked");
+    assert_eq!(free().await, [3, 4]);
+
+    let morning = okienko_services::availability::AwayForm {
+        first_day: first.to_string(),
+        from: "09:00".into(),
+        until: "09:30".into(),
+        note: "Szkolenie".into(),
+        ..Default::default()
+    };
+    let away = s.add_time_away(&anna, &morning).await.expect("away");
+    assert_eq!(away.booked, 1, "Anna is told Jan is booked then");
+    assert_eq!(free().await, [1, 4]);
+    s.add_time_away(&other, &morning).await.expect("away too");
+    assert_eq!(free().await, [0, 4]);
+    // Jan keeps his booking; when he cancels, his place is not offered again.
+    let mine = s.store.appointment(&booked.id).await.expect("read");
+    assert_eq!(mine.expect("his").status, "booked");
+    s.cancel_appointment(&jan, &booked.id)
+        .await
+        .expect("cancel");
+    s.appointment_sweep().await.expect("sweep");
+    assert_eq!(free().await, [0, 4]);
+    // Anna is back: her two places are.
+    s.remove_time_away(&anna, &away.away.id)
+        .await
+        .expect("removed");
+    assert_eq!(free().await, [2, 4]);
+    assert_eq!(
+        s.my_times_away(&anna).await.expect("list").len(),
+        0,
+        "nothing left of hers"
+    );
+
+    // Bad input: a time over, an end before the start, someone else's, a citizen.
+    let past = okienko_services::availability::AwayForm {
+        first_day: (today - time::Duration::days(2)).to_string(),
+        ..Default::default()
+    };
+    assert!(matches!(
+        s.add_time_away(&anna, &past).await,
+        Err(okienko_domain::DomainError::Invalid(_))
+    ));
+    let backwards = okienko_services::availability::AwayForm {
+        first_day: first.to_string(),
+        from: "12:00".into(),
+        until: "09:00".into(),
+        ..Default::default()
+    };
+    assert!(matches!(
+        s.add_time_away(&anna, &backwards).await,
+        Err(okienko_domain::DomainError::Invalid(_))
+    ));
+    let theirs = s.my_times_away(&other).await.expect("theirs");
+    assert!(matches!(
+        s.remove_time_away(&anna, &theirs[0].away.id).await,
+        Err(okienko_domain::DomainError::NotFound)
+    ));
+    assert!(matches!(
+        s.add_time_away(&jan, &morning).await,
+        Err(okienko_domain::DomainError::NotFound)
+    ));
+    assert_eq!(free().await, [2, 4], "nothing changed");
+
+    // In the browser: Anna's form, a clear error for nothing typed, then a time away that
+    // shows with its note and Jan's place count; the free places narrow at once.
+    let web = t.demo_web("anna.nowak@okienko.test").await;
+    let csrf = t.csrf(&web, "/calendar/away").await;
+    let post = |fields: Vec<(&'static str, String)>| {
+        let (web, url, csrf) = (web.clone(), t.url("/calendar/away"), csrf.clone());
+        async move {
+            let mut f = fields;
+            f.push(("csrf", csrf));
+            let r = web.post(url).form(&f).send().await.expect("post");
+            (r.status().as_u16(), r.text().await.expect("text"))
+        }
+    };
+    let (status, html) = post(vec![("first_day", String::new())]).await;
+    assert_eq!(status, 422);
+    assert!(html.contains("Podaj dzień w postaci RRRR-MM-DD."));
+    let (status, _) = post(vec![
+        ("first_day", first.to_string()),
+        ("from", "09:30".into()),
+        ("until", "10:00".into()),
+        ("note", "Urlop na żądanie".into()),
+    ])
+    .await;
+    assert_eq!(status, 303);
+    let (status, html) = t.page(&web, "/calendar/away").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Urlop na żądanie"));
+    assert_eq!(free().await, [2, 2]);
+    let (_, html) = t.page(&web, "/calendar").await;
+    assert!(html.contains("href=\"/calendar/away\""));
+}

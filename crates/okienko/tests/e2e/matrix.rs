@@ -135,6 +135,8 @@ const STAFF: &[Who] = &[
     Who::Clerk,
     Who::OtherOfficial,
 ];
+/// The officials (not the office's admin, who is not one).
+const OFFICIALS: &[Who] = &[Who::OfficialOr, Who::OfficialGk, Who::OtherOfficial];
 const ANY_OFFICIAL: &[Who] = &[
     Who::OfficeAdmin,
     Who::OfficialOr,
@@ -456,6 +458,13 @@ pub(crate) fn table() -> Vec<Row> {
         r("POST", "/calendar/feed", STAFF, 200),
         r("POST", "/calendar/feed/revoke", STAFF, 303),
         public("GET", "/calendar/feed/{token}", 404),
+        // An official's times away: nothing typed is refused; someone else's is not found.
+        r("GET", "/calendar/away", OFFICIALS, 200),
+        r("POST", "/calendar/away", OFFICIALS, 422),
+        r("POST", "/calendar/away/{id}/remove", OFFICIALS, 404),
+        r("GET", "/api/v1/availability", OFFICIALS, 200),
+        r("POST", "/api/v1/availability", OFFICIALS, 422),
+        r("DELETE", "/api/v1/availability/{id}", OFFICIALS, 404),
         public("GET", "/api/v1/appointments/slots", 422),
         r("GET", "/api/v1/appointments", ALL_SIGNED_IN, 200),
         r("POST", "/api/v1/appointments", ALL_SIGNED_IN, 422),

@@ -17,9 +17,10 @@ use okienko_domain::appointments::{
     ScheduleForm, ScheduleSpec, HOLD_MINUTES,
 };
 use okienko_domain::audit::AuditEvent;
+use okienko_domain::availability::{slot_places, Away};
 use okienko_domain::policy::Action;
 use okienko_domain::{from_millis, DomainError, Millis};
-use okienko_store::{Appointment, NewHold, Schedule, Slot, StoreError, Taken};
+use okienko_store::{Appointment, NewHold, NewSlot, Schedule, Slot, StoreError, Taken};
 use std::sync::Arc;
 use time::Date;
 
@@ -314,7 +315,7 @@ pub struct AppointmentView {
     pub may_change: bool,
 }
 
-fn spec_of(s: &Schedule) -> ScheduleSpec {
+pub(crate) fn spec_of(s: &Schedule) -> ScheduleSpec {
     serde_json::from_str(&s.spec).unwrap_or_default()
 }
 
@@ -371,6 +372,21 @@ impl Services {
         Ok(out)
     }
 
+    /// The officials of the office a schedule may name as receiving people: (id, name).
+    pub async fn receiving_officials(
+        &self,
+        p: &Principal,
+        office_id: &str,
+    ) -> Result<Vec<(String, String)>, DomainError> {
+        check(p, Action::ManageAppointments { office_id })?;
+        Ok(self
+            .colleagues(office_id)
+            .await?
+            .into_iter()
+            .map(|c| (c.id, c.name))
+            .collect())
+    }
+
     /// Offers a service of the office to be booked at a place (or changes the offer): its
     /// slots for the horizon are made at once.
     pub async fn save_schedule(
@@ -403,8 +419,57 @@ impl Services {
         let (Ok(spec), Some(service), Some(place)) = (spec, service, place) else {
             return Err(DomainError::invalid("place", "err-appt-place"));
         };
+        let officials = self.receiving_officials(p, office_id).await?;
+        if spec
+            .officials
+            .iter()
+            .any(|o| !officials.iter().any(|(id, _)| id == o))
+        {
+            return Err(DomainError::invalid("officials", "err-appt-officials"));
+        }
         self.put_schedule(office_id, &service.id, &place, spec, Some(&p.user.id))
             .await
+    }
+
+    /// The slots of the days `from..=to` with their places: the schedule's, narrowed by its
+    /// officials' times away (`availability::slot_places`).
+    async fn slots_for(
+        &self,
+        spec: &ScheduleSpec,
+        from: Date,
+        to: Date,
+    ) -> Result<Vec<NewSlot>, DomainError> {
+        let times = slot_times(self.country, spec, from, to);
+        let start = times.iter().map(|t| t.starts_at).min().unwrap_or(0);
+        let end = times.iter().map(|t| t.ends_at).max().unwrap_or(0);
+        let aways = if spec.officials.is_empty() || times.is_empty() {
+            Vec::new()
+        } else {
+            self.store.aways(&spec.officials, start, end).await?
+        };
+        let per: Vec<Vec<Away>> = spec
+            .officials
+            .iter()
+            .map(|o| {
+                aways
+                    .iter()
+                    .filter(|a| &a.user_id == o)
+                    .map(|a| Away {
+                        starts_at: a.starts_at,
+                        ends_at: a.ends_at,
+                    })
+                    .collect()
+            })
+            .collect();
+        let serving: Vec<&[Away]> = per.iter().map(Vec::as_slice).collect();
+        Ok(times
+            .into_iter()
+            .map(|t| {
+                let places = slot_places(spec.capacity, &serving, t.starts_at, t.ends_at);
+                let id = okienko_store::new_id();
+                (id, t.starts_at, t.ends_at, i64::from(places))
+            })
+            .collect())
     }
 
     /// Stores a schedule of a service at a place and makes its slots for the horizon (the
@@ -441,12 +506,10 @@ impl Services {
             created_at: existing.as_ref().map_or(now, |e| e.created_at),
             updated_at: now,
         };
-        let slots = new_slots(self.country, &spec, first, last);
+        let slots = self.slots_for(&spec, first, last).await?;
         let from = okienko_domain::to_millis(self.country.day_start(first));
         let ev = AuditEvent::new(now, actor, "appointments.schedule", &s.id);
-        self.store
-            .save_schedule(&s, &slots, i64::from(spec.capacity), from, &ev)
-            .await?;
+        self.store.save_schedule(&s, &slots, from, &ev).await?;
         self.slot_cache.forget_all(service_id, &s.id);
         self.cancel_stranded(&s.id, from, actor).await?;
         Ok(s)
@@ -617,9 +680,9 @@ impl Services {
                     .and_then(|d| d.next_day())
                     .unwrap_or(first)
                     .max(first);
-                let slots = new_slots(self.country, &spec, made, last);
+                let slots = self.slots_for(&spec, made, last).await?;
                 self.store
-                    .extend_slots(&s.id, &slots, i64::from(spec.capacity), &last.to_string())
+                    .extend_slots(&s.id, &slots, &last.to_string())
                     .await?;
             }
         }
@@ -1077,19 +1140,6 @@ impl Services {
         }
         Ok(released + sent)
     }
-}
-
-/// The slots of a schedule for the days `from..=to`, with new ids.
-fn new_slots(
-    country: okienko_domain::country::Country,
-    spec: &ScheduleSpec,
-    from: Date,
-    to: Date,
-) -> Vec<okienko_store::NewSlot> {
-    slot_times(country, spec, from, to)
-        .into_iter()
-        .map(|t| (okienko_store::new_id(), t.starts_at, t.ends_at))
-        .collect()
 }
 
 /// A new booking code (`domain::appointments::code_from`) of 8 random bytes.

@@ -106,7 +106,6 @@ async fn put_slots(
     tx: &mut Tx<'_>,
     s: (&str, &str),
     slots: &[NewSlot],
-    capacity: i64,
     generation: i64,
     replace: bool,
 ) -> Result<()> {
@@ -115,7 +114,7 @@ async fn put_slots(
         " ON CONFLICT (schedule_id, starts_at) DO UPDATE SET ends_at = excluded.ends_at, \
          capacity = CASE WHEN excluded.capacity > appointment_slots.taken \
          THEN excluded.capacity ELSE appointment_slots.taken END, \
-         generation = excluded.generation"
+         offered = excluded.offered, generation = excluded.generation"
     } else {
         " ON CONFLICT (schedule_id, starts_at) DO NOTHING"
     };
@@ -125,32 +124,35 @@ async fn put_slots(
         tx,
         32,
         "appointment_slots (id, schedule_id, service_id, starts_at, ends_at, capacity, taken, \
-         generation)",
+         generation, offered)",
         tail,
-        8,
+        9,
         &rows,
-        |k| marks(k, 8),
-        |q, ((id, start, end), sch, svc)| {
+        |k| marks(k, 9),
+        |q, ((id, start, end, places), sch, svc)| {
             q.bind(id)
                 .bind(*sch)
                 .bind(*svc)
                 .bind(*start)
                 .bind(*end)
-                .bind(capacity)
+                .bind(*places)
                 .bind(0i64)
                 .bind(generation)
+                .bind(*places)
         },
     )
     .await
 }
 
-/// Gives back the places of a slot's holds and cancellations whose time came.
 /// Gives `$1` places of slot `$2` back. A slot its schedule no longer has (an older
 /// generation: a closure day, shorter hours) stays closed: its capacity goes down with them.
+/// A slot of the schedule as it is now offers its `offered` places again, or keeps what it
+/// holds when that is more (narrowed below its bookings by an official away).
 const GIVE_BACK: &str = "UPDATE appointment_slots SET taken = taken - $1, \
      capacity = CASE WHEN generation = (SELECT h.generation FROM appointment_schedules h \
-     WHERE h.id = appointment_slots.schedule_id) THEN capacity ELSE capacity - $1 END \
-     WHERE id = $2";
+     WHERE h.id = appointment_slots.schedule_id) THEN \
+     (CASE WHEN offered > taken - $1 THEN offered ELSE taken - $1 END) \
+     ELSE capacity - $1 END WHERE id = $2";
 
 async fn release_in_slot(tx: &mut Tx<'_>, slot_id: &str, now: Millis) -> Result<()> {
     let n = sqlx::query(
@@ -268,7 +270,6 @@ impl crate::AppointmentStore for SqlStore {
         &self,
         s: &Schedule,
         slots: &[NewSlot],
-        capacity: i64,
         from: Millis,
         audit: &AuditEvent,
     ) -> Result<()> {
@@ -295,15 +296,7 @@ impl crate::AppointmentStore for SqlStore {
         .fetch_one(&mut *tx)
         .await?;
         let generation: i64 = r.try_get("generation")?;
-        put_slots(
-            &mut tx,
-            (&s.id, &s.service_id),
-            slots,
-            capacity,
-            generation,
-            true,
-        )
-        .await?;
+        put_slots(&mut tx, (&s.id, &s.service_id), slots, generation, true).await?;
         // Slots the schedule no longer has: gone if nobody ever booked them, else closed.
         sqlx::query(
             "DELETE FROM appointment_slots WHERE schedule_id = $1 AND starts_at >= $2 \
@@ -329,13 +322,7 @@ impl crate::AppointmentStore for SqlStore {
         Ok(())
     }
 
-    async fn extend_slots(
-        &self,
-        schedule_id: &str,
-        slots: &[NewSlot],
-        capacity: i64,
-        until: &str,
-    ) -> Result<()> {
+    async fn extend_slots(&self, schedule_id: &str, slots: &[NewSlot], until: &str) -> Result<()> {
         let mut tx = self.writer.begin().await?;
         let r = sqlx::query(
             "UPDATE appointment_schedules SET slots_until = $1 WHERE id = $2 AND slots_until < $1 \
@@ -351,15 +338,7 @@ impl crate::AppointmentStore for SqlStore {
         };
         let generation: i64 = r.try_get("generation")?;
         let service: String = r.try_get("service_id")?;
-        put_slots(
-            &mut tx,
-            (schedule_id, &service),
-            slots,
-            capacity,
-            generation,
-            false,
-        )
-        .await?;
+        put_slots(&mut tx, (schedule_id, &service), slots, generation, false).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -7,6 +7,7 @@ mod accounts;
 mod appointments;
 mod archive;
 mod audit;
+mod availability;
 mod cases;
 mod catalogue;
 mod counter;

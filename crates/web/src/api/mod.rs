@@ -4,6 +4,7 @@
 mod accounts;
 mod appointments;
 mod archive;
+mod availability;
 mod cases;
 mod cash;
 mod catalogue;
@@ -58,6 +59,7 @@ pub fn routes() -> Router<State> {
         .merge(substitutes::routes())
         .merge(tasks::routes())
         .merge(library::routes())
+        .merge(availability::routes())
         .merge(appointments::routes())
         .route("/api/{*rest}", axum::routing::any(not_found))
 }
@@ -97,6 +99,7 @@ pub fn document() -> Document {
         substitutes::Doc::openapi(),
         tasks::Doc::openapi(),
         library::Doc::openapi(),
+        availability::Doc::openapi(),
         appointments::Doc::openapi(),
     ] {
         doc.merge(part);

@@ -498,6 +498,8 @@ struct AdminPage<'a> {
     form: FormView,
     waits: Vec<WaitRow>,
     notice: Option<String>,
+    /// The officials a schedule may name as receiving people: (id, name).
+    officials: Vec<(String, String)>,
 }
 
 fn minutes_text(ms: i64) -> String {
@@ -599,6 +601,10 @@ async fn admin_page(
         form,
         waits,
         notice,
+        officials: s
+            .receiving_officials(p, office_id)
+            .await
+            .map_err(err(ctx))?,
     };
     Ok(render_form(&page, invalid))
 }
@@ -626,6 +632,11 @@ async fn save(
         max_active: form.text("max_active"),
         release_minutes: form.text("release_minutes"),
         closures: form.text("closures"),
+        officials: form
+            .iter()
+            .filter(|(_, v)| v.as_str() == "1")
+            .filter_map(|(k, _)| k.strip_prefix("official-").map(str::to_string))
+            .collect(),
     };
     match state
         .services

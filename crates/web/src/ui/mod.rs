@@ -6,6 +6,7 @@ mod account;
 mod admin;
 mod appointments;
 mod archive;
+mod availability;
 mod cases;
 mod cash;
 mod catalogue;
@@ -89,6 +90,7 @@ pub fn routes() -> Router<State> {
         .merge(substitutes::routes())
         .merge(tasks::routes())
         .merge(library::routes())
+        .merge(availability::routes())
         .merge(appointments::routes())
         .merge(decisions::routes())
         .merge(documents::routes())
