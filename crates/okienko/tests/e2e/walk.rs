@@ -560,9 +560,17 @@ async fn every_page_in_every_language_on_phone_and_desk() {
                 b.set_window_size(vw, vh).await.expect("size");
                 for lang in LANGS {
                     b.goto(&t.url(&with_lang(from, lang))).await.expect("goto");
-                    b.execute(POST_EMPTY, vec![path.clone().into()])
-                        .await
-                        .expect("post");
+                    let mut sent = b.execute(POST_EMPTY, vec![path.clone().into()]).await;
+                    if let Err(e) = &sent {
+                        // Under load chromedriver has closed a kept-alive connection as the
+                        // command went out (hyper's IncompleteMessage): once more, from the
+                        // start (an empty form changes nothing, sent twice or not).
+                        eprintln!("post {path} as {who:?} {lang} {vw}px: {e}; once more");
+                        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+                        b.goto(&t.url(&with_lang(from, lang))).await.expect("goto");
+                        sent = b.execute(POST_EMPTY, vec![path.clone().into()]).await;
+                    }
+                    sent.unwrap_or_else(|e| panic!("post {path} as {who:?} {lang} {vw}px: {e}"));
                     wait_for_answer(&b).await;
                     pages += 1;
                     let mut found = BTreeSet::new();
