@@ -76,6 +76,7 @@ appt-admin-hours-hint = For example 08:00-12:00, 13:00-16:00. Empty: closed that
 appt-admin-slots = Appointments
 appt-admin-slot-line = { $minutes } min each, { $people } at a time, { $days } days ahead
 appt-admin-links = At the place
+appt-admin-change = Change the settings
 appt-admin-new = Add or change
 appt-admin-new-hint = The same matter at the same place replaces its settings; booked appointments stay.
 appt-admin-slot-minutes = Length of an appointment (minutes)

@@ -33,3 +33,4 @@ appt-admin-officials = Who receives people (optional)
 appt-admin-officials-hint = With officials chosen, their times away make the places fewer: each has an equal share of a slot's places.
 action-availability-away = An official's time away added
 action-availability-back = An official's time away removed
+appt-admin-received-by = Received by

@@ -76,6 +76,7 @@ appt-admin-hours-hint = Na przykład 08:00-12:00, 13:00-16:00. Puste pole: tego 
 appt-admin-slots = Wizyty
 appt-admin-slot-line = po { $minutes } min, { $people } os. naraz, { $days } dni naprzód
 appt-admin-links = Na miejscu
+appt-admin-change = Zmień ustawienia
 appt-admin-new = Dodaj lub zmień
 appt-admin-new-hint = Ta sama sprawa w tym samym miejscu zastępuje dotychczasowe ustawienia; umówione wizyty zostają.
 appt-admin-slot-minutes = Długość wizyty (minuty)

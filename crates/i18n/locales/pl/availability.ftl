@@ -34,3 +34,4 @@ appt-admin-officials = Kto przyjmuje (nieobowiązkowe)
 appt-admin-officials-hint = Gdy wybierzesz urzędników, ich nieobecności zmniejszają liczbę miejsc: każdy ma równą część miejsc terminu.
 action-availability-away = Wpisano nieobecność urzędnika
 action-availability-back = Usunięto nieobecność urzędnika
+appt-admin-received-by = Przyjmują

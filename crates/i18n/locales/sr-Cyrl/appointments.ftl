@@ -76,6 +76,7 @@ appt-admin-hours-hint = На пример 08:00-12:00, 13:00-16:00. Празно
 appt-admin-slots = Термини
 appt-admin-slot-line = по { $minutes } мин, { $people } особа одједном, { $days } дана унапред
 appt-admin-links = На лицу места
+appt-admin-change = Промените подешавања
 appt-admin-new = Додајте или промените
 appt-admin-new-hint = Исти предмет на истом месту замењује досадашња подешавања; заказани термини остају.
 appt-admin-slot-minutes = Трајање термина (минути)

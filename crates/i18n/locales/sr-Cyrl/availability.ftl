@@ -34,3 +34,4 @@ appt-admin-officials = Ко прима странке (није обавезно
 appt-admin-officials-hint = Када изаберете службенике, њихова одсуства смањују број места: сваки има једнак део места термина.
 action-availability-away = Уписано одсуство службеника
 action-availability-back = Уклоњено одсуство службеника
+appt-admin-received-by = Примају

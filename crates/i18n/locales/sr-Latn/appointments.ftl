@@ -76,6 +76,7 @@ appt-admin-hours-hint = Na primer 08:00-12:00, 13:00-16:00. Prazno: tog dana ne 
 appt-admin-slots = Termini
 appt-admin-slot-line = po { $minutes } min, { $people } osoba odjednom, { $days } dana unapred
 appt-admin-links = Na licu mesta
+appt-admin-change = Promenite podešavanja
 appt-admin-new = Dodajte ili promenite
 appt-admin-new-hint = Isti predmet na istom mestu zamenjuje dosadašnja podešavanja; zakazani termini ostaju.
 appt-admin-slot-minutes = Trajanje termina (minuti)

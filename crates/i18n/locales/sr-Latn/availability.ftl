@@ -34,3 +34,4 @@ appt-admin-officials = Ko prima stranke (nije obavezno)
 appt-admin-officials-hint = Kada izaberete službenike, njihova odsustva smanjuju broj mesta: svaki ima jednak deo mesta termina.
 action-availability-away = Upisano odsustvo službenika
 action-availability-back = Uklonjeno odsustvo službenika
+appt-admin-received-by = Primaju

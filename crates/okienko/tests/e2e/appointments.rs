@@ -712,6 +712,30 @@ async fn officials_away_narrow_the_places_and_bookings_stay() {
     s.save_schedule(&admin, &office, &service, &place.key(), &form)
         .await
         .expect("schedule");
+    // The admin's "change" link fills the form with the schedule as it is, the officials
+    // ticked, so saving it again keeps them.
+    let web = t.demo_web("urzad.admin@okienko.test").await;
+    let (status, list) = t
+        .page(&web, &format!("/offices/{office}/appointments"))
+        .await;
+    assert_eq!(status, 200);
+    let change = format!(
+        "/offices/{office}/appointments?service={service}&place={}",
+        place.key()
+    );
+    assert!(
+        list.contains(&change.replace('&', "&amp;")),
+        "a change link"
+    );
+    let (status, page) = t.page(&web, &change).await;
+    assert_eq!(status, 200);
+    for id in [&anna.user.id, &other.user.id] {
+        assert!(
+            page.contains(&format!("name=\"official-{id}\" value=\"1\" checked")),
+            "{id} ticked"
+        );
+    }
+    assert!(page.contains("value=\"30\""), "the slot length as saved");
     let free = || async {
         slots_of(&t, &service, first, first)
             .await

@@ -479,6 +479,8 @@ struct ScheduleRow {
     capacity: u16,
     horizon_days: u16,
     kiosk: String,
+    /// The names of the officials who receive people there (none named: everyone).
+    officials: Vec<String>,
 }
 
 struct WaitRow {
@@ -507,12 +509,35 @@ fn minutes_text(ms: i64) -> String {
     format!("{}:{:02}", m / 60, m % 60)
 }
 
+/// The admin's form filled with a schedule's settings (or the defaults).
+fn schedule_values(f: ScheduleForm) -> HashMap<String, String> {
+    let mut values: HashMap<String, String> = WEEKDAYS
+        .iter()
+        .zip(f.hours)
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+    values.insert("slot_minutes".into(), f.slot_minutes);
+    values.insert("capacity".into(), f.capacity);
+    values.insert("horizon_days".into(), f.horizon_days);
+    values.insert("max_active".into(), f.max_active);
+    values.insert("release_minutes".into(), f.release_minutes);
+    values.insert("closures".into(), f.closures);
+    for id in f.officials {
+        values.insert(format!("official-{id}"), "1".into());
+    }
+    values
+}
+
+/// Which schedule the admin's form is filled with: none (a new one), or (service, place key).
+type Editing<'a> = Option<(&'a str, &'a str)>;
+
 async fn admin_page(
     state: &State,
     ctx: &Arc<Ctx>,
     office_id: &str,
     form: Option<FormView>,
     notice: Option<String>,
+    editing: Editing<'_>,
 ) -> Result<Response, PageError> {
     let p = require_user(ctx)?;
     let s = &state.services;
@@ -550,11 +575,27 @@ async fn admin_page(
                 .collect(),
         })
         .collect();
+    let officials = s
+        .receiving_officials(p, office_id)
+        .await
+        .map_err(err(ctx))?;
+    let mut edited = None;
     let rows = schedules
         .into_iter()
         .map(|v| {
             let place_key = okienko_services::appointments::Place::of(&v.schedule).key();
+            if editing == Some((v.schedule.service_id.as_str(), place_key.as_str())) {
+                let mut values = schedule_values(ScheduleForm::from_spec(&v.spec));
+                values.insert("service".into(), v.schedule.service_id.clone());
+                values.insert("place".into(), place_key.clone());
+                edited = Some(FormView::new(values));
+            }
             ScheduleRow {
+                officials: officials
+                    .iter()
+                    .filter(|(id, _)| v.spec.officials.contains(id))
+                    .map(|(_, name)| name.clone())
+                    .collect(),
                 hours: ScheduleForm::from_spec(&v.spec)
                     .hours
                     .into_iter()
@@ -573,19 +614,10 @@ async fn admin_page(
             }
         })
         .collect();
-    let form = form.unwrap_or_else(|| {
-        let f = ScheduleForm::from_spec(&Default::default());
-        let mut values: HashMap<String, String> = WEEKDAYS
-            .iter()
-            .zip(f.hours)
-            .map(|(k, v)| (k.to_string(), v))
-            .collect();
-        values.insert("slot_minutes".into(), f.slot_minutes);
-        values.insert("capacity".into(), f.capacity);
-        values.insert("horizon_days".into(), f.horizon_days);
-        values.insert("max_active".into(), f.max_active);
-        values.insert("release_minutes".into(), f.release_minutes);
-        FormView::new(values)
+    let form = form.or(edited).unwrap_or_else(|| {
+        FormView::new(schedule_values(
+            ScheduleForm::from_spec(&Default::default()),
+        ))
     });
     let invalid = form.has_errors();
     let page = AdminPage {
@@ -601,10 +633,7 @@ async fn admin_page(
         form,
         waits,
         notice,
-        officials: s
-            .receiving_officials(p, office_id)
-            .await
-            .map_err(err(ctx))?,
+        officials,
     };
     Ok(render_form(&page, invalid))
 }
@@ -615,7 +644,11 @@ async fn admin(
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, PageError> {
     let n = notice(&ctx, &q);
-    admin_page(&state, &ctx, &id, None, n).await
+    let editing = q
+        .get("service")
+        .map(String::as_str)
+        .zip(q.get("place").map(String::as_str));
+    admin_page(&state, &ctx, &id, None, n, editing).await
 }
 
 async fn save(
@@ -649,7 +682,7 @@ async fn save(
         .into_response()),
         Err(e @ DomainError::Invalid(_)) => {
             let view = FormView::new(form).with_error(&ctx, &e, "service");
-            admin_page(&state, &ctx, &id, Some(view), None).await
+            admin_page(&state, &ctx, &id, Some(view), None, None).await
         }
         Err(e) => Err(PageError(e, ctx.clone())),
     }
