@@ -13,7 +13,8 @@ To look at other pages while working on them (PNGs go to /tmp/look, not into the
 
     python3 tools/screenshots.py target/debug/okienko --look LOGIN /path [/path ...]
 
-LOGIN is a demo account (e.g. jan.kowalski@okienko.test; staff get their one-time code);
+LOGIN is a demo account (e.g. jan.kowalski@okienko.test; staff get their one-time code), or - for
+somebody not signed in;
 add ?lang=en to a path for another language. `{office}` becomes LOGIN's office, `{entry}` a paper
 letter LOGIN registers in its register (an OR official); `{service}` the demo's bookable service,
 `{place}` the first place whose queue LOGIN serves; `{task}` a to-do LOGIN gives themself (started,
@@ -164,7 +165,8 @@ def look(b, base, login, paths):
         # The demo's bookable service: the certificate of registered residence.
         found = call("GET", base + "/api/v1/services?q=zaswiadczenie+o+zameldowaniu")
         paths = [p.replace("{service}", found["items"][0]["id"]) for p in paths]
-    sign_in(b, base, login)
+    if login != "-":  # "-": looked at as somebody not signed in
+        sign_in(b, base, login)
     if any(k in p for p in paths for k in ("{library}", "{folder}", "{libdoc}")):
         # LOGIN's first department library, its first folder and that folder's first document.
         b.go(base + "/library")

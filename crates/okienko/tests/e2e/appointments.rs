@@ -468,7 +468,11 @@ async fn five_hundred_race_for_twenty_places_and_expired_holds_free_theirs() {
     // Ten minutes later the hold has expired: confirming is refused, and the place is free.
     t.clock.advance(time::Duration::minutes(11));
     assert!(matches!(
-        s.confirm_appointment(&jan, &held.id).await,
+        s.confirm_appointment(
+            okienko_services::appointments::Holder::Person(&jan),
+            &held.id
+        )
+        .await,
         Err(okienko_domain::DomainError::Conflict(
             "err-appt-hold-expired"
         ))
@@ -477,9 +481,12 @@ async fn five_hundred_race_for_twenty_places_and_expired_holds_free_theirs() {
         .hold_slot(&jan, &freed)
         .await
         .expect("the place came back");
-    s.confirm_appointment(&jan, &again.id)
-        .await
-        .expect("confirmed");
+    s.confirm_appointment(
+        okienko_services::appointments::Holder::Person(&jan),
+        &again.id,
+    )
+    .await
+    .expect("confirmed");
     // The day before (the last slot, 10:30, less than a day away), each of the twenty booked
     // gets its reminder, once.
     t.clock
@@ -771,9 +778,12 @@ async fn officials_away_narrow_the_places_and_bookings_stay() {
     // Jan keeps his booking; when he cancels, his place is not offered again.
     let mine = s.store.appointment(&booked.id).await.expect("read");
     assert_eq!(mine.expect("his").status, "booked");
-    s.cancel_appointment(&jan, &booked.id)
-        .await
-        .expect("cancel");
+    s.cancel_appointment(
+        okienko_services::appointments::Holder::Person(&jan),
+        &booked.id,
+    )
+    .await
+    .expect("cancel");
     s.appointment_sweep().await.expect("sweep");
     assert_eq!(free().await, [0, 4]);
     // Anna is back: her two places are.
@@ -847,4 +857,227 @@ async fn officials_away_narrow_the_places_and_bookings_stay() {
     assert_eq!(free().await, [2, 2]);
     let (_, html) = t.page(&web, "/calendar").await;
     assert!(html.contains("href=\"/calendar/away\""));
+}
+
+/// Someone without an account books with their email: the slot is held, a link goes to the
+/// address, opening it and confirming books it (a code and the `.ics` by email, the link
+/// again); the same link moves and cancels it, and nothing else; a wrong key sees nothing; a
+/// form with a mistake holds nothing.
+#[tokio::test]
+async fn booking_with_a_confirmed_email_and_no_account() {
+    let t = TestServer::seeded().await;
+    let (service, _, slots) = bookable(&t).await;
+    let first = &slots[0];
+    let slot = first["id"].as_str().expect("id").to_string();
+    let free = || async {
+        slots_of(
+            &t,
+            &service,
+            t.services.local_today(),
+            t.services.local_today() + time::Duration::days(20),
+        )
+        .await
+        .into_iter()
+        .find(|x| x["id"].as_str() == Some(slot.as_str()))
+        .expect("the slot")["free"]
+            .as_i64()
+            .expect("free")
+    };
+    let before = free().await;
+    let c = t.browser();
+    let day = day_of(&t, first);
+    let page = format!("/services/{service}/appointments?day={day}");
+    let (status, html) = t.page(&c, &page).await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("action=\"/appointments/by-email\""),
+        "the form without an account"
+    );
+    let csrf = t.csrf(&c, &page).await;
+    // A mistake: the calendar again with the field's message, nothing held.
+    let r = c
+        .post(t.url("/appointments/by-email"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("slot", &slot),
+            ("name", "Ewa Gość"),
+            ("email", "not an address"),
+        ])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.expect("text");
+    assert!(html.contains("id=\"f-email\""), "the form again");
+    assert!(html.contains("error-message"), "with the message");
+    assert_eq!(free().await, before, "nothing held");
+    // Right: held, and the link goes out.
+    let r = c
+        .post(t.url("/appointments/by-email"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("slot", &slot),
+            ("name", "Ewa Gość"),
+            ("email", "ewa.gosc@example.pl"),
+        ])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/appointments/email-sent");
+    assert_eq!(free().await, before - 1, "held");
+    t.run_jobs().await;
+    let mail = t
+        .outbox()
+        .into_iter()
+        .find(|m| m.contains("To: ewa.gosc@example.pl"))
+        .expect("the email with the link");
+    let link = crate::common::link(&mail, &t.url("/appointments/"));
+    assert!(link.contains("?key="), "{link}");
+    let path = link.trim_start_matches(&t.base).to_string();
+    let (id, key) = path
+        .trim_start_matches("/appointments/")
+        .split_once("?key=")
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .expect("id and key");
+    // Opening the link shows the hold and asks to confirm; it changes nothing by itself.
+    let (status, html) = t.page(&c, &path).await;
+    assert_eq!(status, 200);
+    assert!(html.contains(&format!("action=\"/appointments/{id}/confirm\"")));
+    // A wrong key, or none, sees nothing.
+    let wrong = format!("/appointments/{id}?key={}", "0".repeat(64));
+    assert_eq!(t.page(&c, &wrong).await.0, 404);
+    assert_eq!(
+        t.page(&c, &format!("/appointments/{id}?key=zz")).await.0,
+        404
+    );
+    assert_eq!(
+        t.page(&c, &format!("/appointments/{id}")).await.0,
+        303,
+        "sign in first"
+    );
+    // Confirmed with the link's key: booked, the address confirmed, the email with the .ics
+    // and the same link.
+    let csrf = t.csrf(&c, &path).await;
+    let r = c
+        .post(t.url(&format!("/appointments/{id}/confirm")))
+        .form(&[("csrf", csrf.as_str()), ("key", &key)])
+        .send()
+        .await
+        .expect("confirm");
+    assert_eq!(r.status(), 303);
+    let to = r.headers()["location"]
+        .to_str()
+        .expect("location")
+        .to_string();
+    assert!(
+        to.starts_with(&format!("/appointments/{id}?key={key}&notice=")),
+        "{to}"
+    );
+    let (_, html) = t.page(&c, &to).await;
+    assert!(html.contains("class=\"reference\""), "the booking code");
+    assert!(
+        !html.contains("href=\"/appointments\" class=\"back\""),
+        "no account to go back to"
+    );
+    let person = t
+        .services
+        .store
+        .user_by_email("ewa.gosc@example.pl")
+        .await
+        .expect("read")
+        .expect("the person");
+    assert!(person.email_verified && person.password_hash.is_empty());
+    assert_eq!(free().await, before - 1, "booked");
+    t.run_jobs().await;
+    let confirmed = t
+        .outbox()
+        .into_iter()
+        .find(|m| m.contains("To: ewa.gosc@example.pl") && m.contains("text/calendar"))
+        .expect("the confirmation with the .ics");
+    assert!(
+        confirmed.contains(&format!("/appointments/{id}?key={key}")),
+        "the link again"
+    );
+    let (status, ics) = t
+        .page(&c, &format!("/appointments/{id}/ics?key={key}"))
+        .await;
+    assert_eq!(status, 200);
+    if python_tools() {
+        assert_eq!(parse_ics(&ics).len(), 1);
+    }
+    // Moved with the link: the calendar carries the key; another free slot of the place.
+    let other = slots
+        .iter()
+        .find(|x| {
+            x["id"] != first["id"] && x["place"] == first["place"] && x["free"].as_i64() > Some(0)
+        })
+        .expect("another slot");
+    let (status, html) = t
+        .page(
+            &c,
+            &format!(
+                "/services/{service}/appointments?move={id}&key={key}&day={}",
+                day_of(&t, other)
+            ),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains(&format!("name=\"key\" value=\"{key}\"")),
+        "the key carried"
+    );
+    let r = c
+        .post(t.url(&format!("/appointments/{id}/move")))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("key", &key),
+            ("slot", other["id"].as_str().expect("id")),
+        ])
+        .send()
+        .await
+        .expect("move");
+    assert_eq!(r.status(), 303);
+    assert_eq!(free().await, before, "the first place free again");
+    // Cancelled with the link, after the question.
+    let r = c
+        .post(t.url(&format!("/appointments/{id}/cancel")))
+        .form(&[("csrf", csrf.as_str()), ("key", &key)])
+        .send()
+        .await
+        .expect("ask");
+    assert_eq!(r.status(), 200);
+    assert!(r
+        .text()
+        .await
+        .expect("text")
+        .contains(&format!("name=\"key\" value=\"{key}\"")));
+    let r = c
+        .post(t.url(&format!("/appointments/{id}/cancel")))
+        .form(&[("csrf", csrf.as_str()), ("key", &key), ("confirm", "yes")])
+        .send()
+        .await
+        .expect("cancel");
+    assert_eq!(r.status(), 303);
+    let a = t
+        .services
+        .store
+        .appointment(&id)
+        .await
+        .expect("read")
+        .expect("it");
+    assert_eq!(a.status, "cancelled");
+    // The key of one booking opens no other.
+    let jan = crate::common::principal(&t, "jan.kowalski@okienko.test").await;
+    let his = t
+        .services
+        .book_slot(&jan, other["id"].as_str().expect("id"))
+        .await
+        .expect("Jan books");
+    assert_eq!(
+        t.page(&c, &format!("/appointments/{}?key={key}", his.id))
+            .await
+            .0,
+        404
+    );
 }

@@ -426,6 +426,8 @@ pub(crate) fn table() -> Vec<Row> {
         public("GET", "/services/{id}/appointments", 200),
         r("GET", "/appointments", ALL_SIGNED_IN, 200),
         r("POST", "/appointments/hold", ALL_SIGNED_IN, 422),
+        public("POST", "/appointments/by-email", 422),
+        public("GET", "/appointments/email-sent", 200),
         r("GET", "/appointments/{id}", JAN, 200),
         r("POST", "/appointments/{id}/confirm", JAN, 303),
         r("POST", "/appointments/{id}/cancel", JAN, 303),
@@ -1247,9 +1249,12 @@ async fn fresh_appointment(w: &World, held: bool) -> String {
     let jan = crate::common::principal(&w.t, "jan.kowalski@okienko.test").await;
     for v in s.my_appointments(&jan, "pl").await.expect("mine") {
         if v.may_change || v.may_confirm {
-            s.cancel_appointment(&jan, &v.appointment.id)
-                .await
-                .expect("cancel");
+            s.cancel_appointment(
+                okienko_services::appointments::Holder::Person(&jan),
+                &v.appointment.id,
+            )
+            .await
+            .expect("cancel");
         }
     }
     let today = s.local_today();

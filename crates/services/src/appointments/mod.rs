@@ -5,9 +5,12 @@
 //! taken in group commits ([`crate::batch`]): the holds asked for at one moment are stored in
 //! one transaction, each answered on its own.
 
+pub mod by_email;
 pub mod calendar;
 pub mod demo;
 pub mod queue;
+
+pub use by_email::Holder;
 
 use crate::accounts::Principal;
 use crate::orgs::check;
@@ -847,23 +850,32 @@ impl Services {
         self.take_slot(p, slot_id, true).await
     }
 
-    /// The person's own booking.
-    async fn my_appointment(&self, p: &Principal, id: &str) -> Result<Appointment, DomainError> {
-        self.store
+    /// The booking of its holder: its person signed in, or whoever has its link.
+    async fn my_appointment(&self, who: Holder<'_>, id: &str) -> Result<Appointment, DomainError> {
+        let a = self
+            .store
             .appointment(id)
             .await?
-            .filter(|a| a.user_id == p.user.id)
-            .ok_or(DomainError::NotFound)
+            .ok_or(DomainError::NotFound)?;
+        let theirs = match who {
+            Holder::Person(p) => a.user_id == p.user.id,
+            Holder::Link(key) => self.link_key_holds(&a.id, key).await?,
+        };
+        if theirs {
+            Ok(a)
+        } else {
+            Err(DomainError::NotFound)
+        }
     }
 
     /// A booking as its person sees it.
     pub async fn appointment_view(
         &self,
-        p: &Principal,
+        who: Holder<'_>,
         id: &str,
         lang: &str,
     ) -> Result<AppointmentView, DomainError> {
-        let a = self.my_appointment(p, id).await?;
+        let a = self.my_appointment(who, id).await?;
         Ok(self.view(a, lang).await)
     }
 
@@ -922,12 +934,12 @@ impl Services {
     /// Confirms a held slot; the email with the `.ics` goes out.
     pub async fn confirm_appointment(
         &self,
-        p: &Principal,
+        who: Holder<'_>,
         id: &str,
     ) -> Result<Appointment, DomainError> {
-        let a = self.my_appointment(p, id).await?;
+        let a = self.my_appointment(who, id).await?;
         let now = self.now_ms();
-        let ev = AuditEvent::new(now, Some(&p.user.id), "appointment.confirm", &a.id);
+        let ev = AuditEvent::new(now, Some(&a.user_id), "appointment.confirm", &a.id);
         if !self.store.confirm_appointment(&a.id, now, &ev).await? {
             return Err(DomainError::Conflict(
                 if a.status == AppointmentStatus::Held.as_str() {
@@ -937,14 +949,18 @@ impl Services {
                 },
             ));
         }
-        let a = self.my_appointment(p, id).await?;
+        if let Holder::Link(_) = who {
+            // The link came by email: the address is shown to be the person's.
+            self.link_confirms_email(&a.user_id, now).await?;
+        }
+        let a = self.my_appointment(who, id).await?;
         self.send_appointment_email(&a, "confirmed").await?;
         Ok(a)
     }
 
     /// Cancels the person's booking (or hold); its place returns after the schedule's delay.
-    pub async fn cancel_appointment(&self, p: &Principal, id: &str) -> Result<(), DomainError> {
-        let a = self.my_appointment(p, id).await?;
+    pub async fn cancel_appointment(&self, who: Holder<'_>, id: &str) -> Result<(), DomainError> {
+        let a = self.my_appointment(who, id).await?;
         let now = self.now_ms();
         let release = match self.store.schedule(&a.schedule_id).await? {
             Some(s) if a.status == AppointmentStatus::Booked.as_str() => {
@@ -952,7 +968,7 @@ impl Services {
             }
             _ => now,
         };
-        let ev = AuditEvent::new(now, Some(&p.user.id), "appointment.cancel", &a.id);
+        let ev = AuditEvent::new(now, Some(&a.user_id), "appointment.cancel", &a.id);
         if !self
             .store
             .cancel_appointment(&a.id, now, release, &ev)
@@ -961,7 +977,7 @@ impl Services {
             return Err(DomainError::Conflict("err-appt-not-active"));
         }
         if a.status == AppointmentStatus::Booked.as_str() {
-            let a = self.my_appointment(p, id).await?;
+            let a = self.my_appointment(who, id).await?;
             self.send_appointment_email(&a, "cancelled").await?;
         }
         Ok(())
@@ -971,11 +987,11 @@ impl Services {
     /// code, an updated `.ics`.
     pub async fn move_appointment(
         &self,
-        p: &Principal,
+        who: Holder<'_>,
         id: &str,
         slot_id: &str,
     ) -> Result<Appointment, DomainError> {
-        let a = self.my_appointment(p, id).await?;
+        let a = self.my_appointment(who, id).await?;
         let slot = self
             .store
             .slot(slot_id)
@@ -993,7 +1009,7 @@ impl Services {
             return Err(DomainError::Conflict("err-appt-outside-window"));
         }
         let now = self.now_ms();
-        let ev = AuditEvent::new(now, Some(&p.user.id), "appointment.move", &a.id);
+        let ev = AuditEvent::new(now, Some(&a.user_id), "appointment.move", &a.id);
         match self
             .store
             .move_appointment(&a.id, &slot.id, now, &ev)
@@ -1006,7 +1022,7 @@ impl Services {
             }
         }
         self.slot_cache.forget(&a.service_id);
-        let a = self.my_appointment(p, id).await?;
+        let a = self.my_appointment(who, id).await?;
         self.send_appointment_email(&a, "moved").await?;
         Ok(a)
     }
@@ -1039,7 +1055,7 @@ impl Services {
             .unwrap_or(okienko_i18n::Lang::Pl);
         let v = self.view(a.clone(), lang.code()).await;
         let when = self.local_when(a.starts_at);
-        let link = format!("{}/appointments/{}", self.base_url, a.id);
+        let link = self.appointment_link(a, user).await;
         let code = okienko_domain::appointments::show_code(&a.code);
         let args = [
             ("service", v.service_name.as_str()),
@@ -1106,11 +1122,11 @@ impl Services {
     /// The person's booking as an iCalendar file.
     pub async fn my_appointment_ics(
         &self,
-        p: &Principal,
+        who: Holder<'_>,
         id: &str,
         lang: &str,
     ) -> Result<String, DomainError> {
-        let v = self.appointment_view(p, id, lang).await?;
+        let v = self.appointment_view(who, id, lang).await?;
         let cancelled = v.status == AppointmentStatus::Cancelled;
         let l = okienko_i18n::Lang::parse(lang).unwrap_or(okienko_i18n::Lang::Pl);
         Ok(self.appointment_ics(&v.appointment, &v.service_name, cancelled, l))

@@ -207,7 +207,7 @@ async fn cancel(Cx(state, ctx): Cx, Path(id): Path<String>) -> Result<StatusCode
     let p = user(&ctx)?;
     state
         .services
-        .cancel_appointment(p, &id)
+        .cancel_appointment(okienko_services::appointments::Holder::Person(p), &id)
         .await
         .map_err(|e| ApiError(e, ctx.lang))?;
     Ok(StatusCode::NO_CONTENT)

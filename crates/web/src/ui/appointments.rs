@@ -20,7 +20,7 @@ use axum::Router;
 use okienko_domain::appointments::{clock, show_code, ScheduleForm};
 use okienko_domain::substitutes::parse_day;
 use okienko_domain::DomainError;
-use okienko_services::appointments::{AppointmentView, ScheduleView};
+use okienko_services::appointments::{AppointmentView, Holder, ScheduleView};
 use okienko_store::{Appointment, QueueTicket, Slot};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -31,6 +31,8 @@ pub fn routes() -> Router<State> {
         .route("/services/{id}/appointments", get(calendar))
         .route("/appointments", get(mine))
         .route("/appointments/hold", post(hold))
+        .route("/appointments/by-email", post(hold_by_email))
+        .route("/appointments/email-sent", get(email_sent))
         .route("/appointments/{id}", get(one))
         .route("/appointments/{id}/confirm", post(confirm))
         .route("/appointments/{id}/cancel", post(cancel))
@@ -102,6 +104,8 @@ struct CalendarPage<'a> {
     form: FormView,
     restricted: Option<(String, String)>,
     query: String,
+    /// The link's key of the booking being moved, when opened from an email.
+    key: String,
 }
 
 fn month_of(s: &str) -> Option<Date> {
@@ -201,7 +205,8 @@ async fn calendar_page(
         day_title: chosen_day.map(|d| day(ctx, d)),
         slots: day_slots,
         places,
-        query: carry("move"),
+        query: format!("{}{}", carry("move"), carry("key")),
+        key: q.text("key"),
         moving,
         form,
         restricted,
@@ -234,8 +239,10 @@ async fn slot_refused(
         .local(okienko_domain::from_millis(slot.starts_at))
         .date();
     q.insert("day".to_string(), d.to_string());
-    if let Some(m) = form.get("move") {
-        q.insert("move".to_string(), m.clone());
+    for k in ["move", "key"] {
+        if let Some(m) = form.get(k) {
+            q.insert(k.to_string(), m.clone());
+        }
     }
     let view = FormView::new(form).with_error(ctx, &e, "slot");
     calendar_page(state, ctx, &slot.service_id, &q, view).await
@@ -249,6 +256,59 @@ async fn hold(Cx(state, ctx): Cx, CsrfForm(form): CsrfForm) -> Result<Response, 
             slot_refused(&state, &ctx, form, e).await
         }
         Err(e) => Err(PageError(e, ctx.clone())),
+    }
+}
+
+/// Someone not signed in holds a slot with their name and address; the link that confirms it
+/// goes there.
+async fn hold_by_email(
+    Cx(state, ctx): Cx,
+    CsrfForm(form): CsrfForm,
+) -> Result<Response, PageError> {
+    match state
+        .services
+        .hold_by_email(
+            &form.text("slot"),
+            &form.text("name"),
+            &form.text("email"),
+            ctx.lang.code(),
+            &ctx.client_ip,
+        )
+        .await
+    {
+        Ok(_) => Ok(Redirect::to("/appointments/email-sent").into_response()),
+        Err(e @ (DomainError::Conflict(_) | DomainError::Invalid(_))) => {
+            slot_refused(&state, &ctx, form, e).await
+        }
+        Err(e) => Err(PageError(e, ctx.clone())),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "appointments/email_sent.html")]
+struct EmailSentPage<'a> {
+    ctx: &'a Ctx,
+}
+
+async fn email_sent(Cx(_state, ctx): Cx) -> Result<Response, PageError> {
+    Ok(render(&EmailSentPage { ctx: &ctx }))
+}
+
+/// Who acts on a booking: whoever brings its link's key, else the person signed in.
+fn holder<'a>(ctx: &'a Arc<Ctx>, key: &'a str) -> Result<Holder<'a>, PageError> {
+    if key.is_empty() {
+        Ok(Holder::Person(require_user(ctx)?))
+    } else {
+        Ok(Holder::Link(key))
+    }
+}
+
+/// `?key=…` to carry a booking's link key on (empty without one).
+fn key_query(key: &str) -> String {
+    if key.is_empty() {
+        String::new()
+    } else {
+        format!("?key={}", okienko_services::url_encode(key))
     }
 }
 
@@ -322,19 +382,24 @@ struct OnePage<'a> {
     a: ApptRow,
     notice: Option<String>,
     form: FormView,
+    /// The link's key when opened from an email without signing in (empty otherwise).
+    key: String,
+    /// `?key=…` for the page's links (empty without a key).
+    key_q: String,
 }
 
 async fn one_page(
     state: &State,
     ctx: &Arc<Ctx>,
     id: &str,
+    key: &str,
     notice: Option<String>,
     form: FormView,
 ) -> Result<Response, PageError> {
-    let p = require_user(ctx)?;
+    let who = holder(ctx, key)?;
     let v = state
         .services
-        .appointment_view(p, id, ctx.lang.code())
+        .appointment_view(who, id, ctx.lang.code())
         .await
         .map_err(err(ctx))?;
     let form = if state.services.hold_expired(&v) && !form.has_errors() {
@@ -353,6 +418,8 @@ async fn one_page(
             a: appt_row(ctx, v),
             notice,
             form,
+            key: key.to_string(),
+            key_q: key_query(key),
         },
         invalid,
     ))
@@ -364,7 +431,15 @@ async fn one(
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, PageError> {
     let n = notice(&ctx, &q);
-    one_page(&state, &ctx, &id, n, FormView::new(HashMap::new())).await
+    let key = q.text("key");
+    one_page(&state, &ctx, &id, &key, n, FormView::new(HashMap::new())).await
+}
+
+/// Where a booking's page is after an act, with its notice (and the link's key, if any).
+fn after(id: &str, key: &str, notice: &str) -> Response {
+    let q = key_query(key);
+    let sep = if q.is_empty() { '?' } else { '&' };
+    Redirect::to(&format!("/appointments/{id}{q}{sep}notice={notice}")).into_response()
 }
 
 async fn confirm(
@@ -372,14 +447,13 @@ async fn confirm(
     Path(id): Path<String>,
     CsrfForm(form): CsrfForm,
 ) -> Result<Response, PageError> {
-    let p = require_user(&ctx)?;
-    match state.services.confirm_appointment(p, &id).await {
-        Ok(_) => Ok(
-            Redirect::to(&format!("/appointments/{id}?notice=notice-appt-booked")).into_response(),
-        ),
+    let key = form.text("key");
+    let who = holder(&ctx, &key)?;
+    match state.services.confirm_appointment(who, &id).await {
+        Ok(_) => Ok(after(&id, &key, "notice-appt-booked")),
         Err(e @ DomainError::Conflict(_)) => {
             let view = FormView::new(form).with_error(&ctx, &e, "slot");
-            one_page(&state, &ctx, &id, None, view).await
+            one_page(&state, &ctx, &id, &key, None, view).await
         }
         Err(e) => Err(PageError(e, ctx.clone())),
     }
@@ -390,10 +464,11 @@ async fn cancel(
     Path(id): Path<String>,
     CsrfForm(form): CsrfForm,
 ) -> Result<Response, PageError> {
-    let p = require_user(&ctx)?;
+    let key = form.text("key");
+    let who = holder(&ctx, &key)?;
     if !confirmed(&form) {
         let action = format!("/appointments/{id}/cancel");
-        let back = format!("/appointments/{id}");
+        let back = format!("/appointments/{id}{}", key_query(&key));
         return Ok(confirm_page(
             &ctx,
             "appt-cancel-confirm",
@@ -402,14 +477,11 @@ async fn cancel(
             &form,
         ));
     }
-    match state.services.cancel_appointment(p, &id).await {
-        Ok(()) => Ok(
-            Redirect::to(&format!("/appointments/{id}?notice=notice-appt-cancelled"))
-                .into_response(),
-        ),
+    match state.services.cancel_appointment(who, &id).await {
+        Ok(()) => Ok(after(&id, &key, "notice-appt-cancelled")),
         Err(e @ DomainError::Conflict(_)) => {
             let view = FormView::new(form).with_error(&ctx, &e, "slot");
-            one_page(&state, &ctx, &id, None, view).await
+            one_page(&state, &ctx, &id, &key, None, view).await
         }
         Err(e) => Err(PageError(e, ctx.clone())),
     }
@@ -420,16 +492,15 @@ async fn move_to(
     Path(id): Path<String>,
     CsrfForm(mut form): CsrfForm,
 ) -> Result<Response, PageError> {
-    let p = require_user(&ctx)?;
+    let key = form.text("key");
+    let who = holder(&ctx, &key)?;
     form.insert("move".into(), id.clone());
     match state
         .services
-        .move_appointment(p, &id, &form.text("slot"))
+        .move_appointment(who, &id, &form.text("slot"))
         .await
     {
-        Ok(_) => Ok(
-            Redirect::to(&format!("/appointments/{id}?notice=notice-appt-moved")).into_response(),
-        ),
+        Ok(_) => Ok(after(&id, &key, "notice-appt-moved")),
         Err(e @ (DomainError::Conflict(_) | DomainError::Invalid(_))) => {
             slot_refused(&state, &ctx, form, e).await
         }
@@ -455,11 +526,15 @@ fn calendar_file(name: &str, text: String) -> Response {
         .into_response()
 }
 
-async fn ics(Cx(state, ctx): Cx, Path(id): Path<String>) -> Result<Response, PageError> {
-    let p = require_user(&ctx)?;
+async fn ics(
+    Cx(state, ctx): Cx,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    let key = q.text("key");
     let text = state
         .services
-        .my_appointment_ics(p, &id, ctx.lang.code())
+        .my_appointment_ics(holder(&ctx, &key)?, &id, ctx.lang.code())
         .await
         .map_err(err(&ctx))?;
     Ok(calendar_file("appointment.ics", text))
