@@ -1,5 +1,5 @@
 away-title = When I do not receive people
-away-intro = Enter a time when you do not receive people (a training, leave). The slots you serve then offer fewer places at once, and none when nobody else receives. People already booked keep their bookings.
+away-intro = Enter a time when you do not receive people (a training, leave). The slots you serve then offer fewer places at once, and none when nobody else receives. People already booked keep their bookings. Days when a colleague substitutes for you (substitutions) count the same way.
 away-none = You have no times away.
 away-from = From
 away-until = Until

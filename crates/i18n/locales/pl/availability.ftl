@@ -1,5 +1,5 @@
 away-title = Kiedy nie przyjmuję interesantów
-away-intro = Wpisz czas, w którym nie przyjmujesz interesantów (szkolenie, urlop). Terminy, w których przyjmujesz, mają wtedy od razu mniej wolnych miejsc, a gdy nikt inny nie przyjmuje — żadnych. Osoby już umówione zachowują swoje wizyty.
+away-intro = Wpisz czas, w którym nie przyjmujesz interesantów (szkolenie, urlop). Terminy, w których przyjmujesz, mają wtedy od razu mniej wolnych miejsc, a gdy nikt inny nie przyjmuje — żadnych. Osoby już umówione zachowują swoje wizyty. Dni, w których zastępuje Cię ktoś z zespołu (zastępstwa), liczą się tak samo.
 away-none = Nie masz wpisanych nieobecności.
 away-from = Od
 away-until = Do

@@ -1,5 +1,5 @@
 away-title = Kada ne primam stranke
-away-intro = Upišite vreme kada ne primate stranke (obuka, odmor). Termini koje opslužujete tada odmah imaju manje slobodnih mesta, a kada niko drugi ne prima — nijedno. Već zakazane osobe zadržavaju svoje termine.
+away-intro = Upišite vreme kada ne primate stranke (obuka, odmor). Termini koje opslužujete tada odmah imaju manje slobodnih mesta, a kada niko drugi ne prima — nijedno. Već zakazane osobe zadržavaju svoje termine. Dani kada vas zamenjuje kolega (zamene) računaju se na isti način.
 away-none = Nemate upisanih odsustava.
 away-from = Od
 away-until = Do

@@ -857,6 +857,27 @@ async fn officials_away_narrow_the_places_and_bookings_stay() {
     assert_eq!(free().await, [2, 2]);
     let (_, html) = t.page(&web, "/calendar").await;
     assert!(html.contains("href=\"/calendar/away\""));
+
+    // A colleague substitutes for Anna that day: she is away all day (9:00 had only her
+    // left), and back when the substitution is cancelled.
+    let sub = s
+        .add_substitute(
+            &anna,
+            &office,
+            &okienko_services::cases::substitutes::SubstituteInput {
+                absent: anna.user.id.clone(),
+                substitute: other.user.id.clone(),
+                starts_on: first.to_string(),
+                ends_on: first.to_string(),
+            },
+        )
+        .await
+        .expect("substitution");
+    assert_eq!(free().await, [0, 2]);
+    s.cancel_substitute(&anna, &sub.id)
+        .await
+        .expect("cancelled");
+    assert_eq!(free().await, [2, 2]);
 }
 
 /// Someone without an account books with their email: the slot is held, a link goes to the

@@ -435,9 +435,11 @@ impl Services {
     }
 
     /// The slots of the days `from..=to` with their places: the schedule's, narrowed by its
-    /// officials' times away (`availability::slot_places`).
+    /// officials' times away (`availability::slot_places`): those they gave, and the days a
+    /// colleague substitutes for them (`substitutes`: whoever is substituted for is away).
     async fn slots_for(
         &self,
+        office_id: &str,
         spec: &ScheduleSpec,
         from: Date,
         to: Date,
@@ -445,23 +447,42 @@ impl Services {
         let times = slot_times(self.country, spec, from, to);
         let start = times.iter().map(|t| t.starts_at).min().unwrap_or(0);
         let end = times.iter().map(|t| t.ends_at).max().unwrap_or(0);
-        let aways = if spec.officials.is_empty() || times.is_empty() {
-            Vec::new()
+        let (aways, substituted) = if spec.officials.is_empty() || times.is_empty() {
+            (Vec::new(), Vec::new())
         } else {
-            self.store.aways(&spec.officials, start, end).await?
+            let last = to.to_string();
+            let subs = self
+                .store
+                .office_substitutes(office_id, &from.to_string())
+                .await?
+                .into_iter()
+                .filter(|x| x.starts_on <= last && spec.officials.contains(&x.absent_id))
+                .collect();
+            (self.store.aways(&spec.officials, start, end).await?, subs)
+        };
+        let day_ms = |d: &str, next: bool| {
+            okienko_domain::substitutes::parse_day(d)
+                .and_then(|d| if next { d.next_day() } else { Some(d) })
+                .map(|d| okienko_domain::to_millis(self.country.day_start(d)))
         };
         let per: Vec<Vec<Away>> = spec
             .officials
             .iter()
             .map(|o| {
-                aways
+                let given = aways.iter().filter(|a| &a.user_id == o).map(|a| Away {
+                    starts_at: a.starts_at,
+                    ends_at: a.ends_at,
+                });
+                let covered = substituted
                     .iter()
-                    .filter(|a| &a.user_id == o)
-                    .map(|a| Away {
-                        starts_at: a.starts_at,
-                        ends_at: a.ends_at,
-                    })
-                    .collect()
+                    .filter(|x| &x.absent_id == o)
+                    .filter_map(|x| {
+                        Some(Away {
+                            starts_at: day_ms(&x.starts_on, false)?,
+                            ends_at: day_ms(&x.ends_on, true)?,
+                        })
+                    });
+                given.chain(covered).collect()
             })
             .collect();
         let serving: Vec<&[Away]> = per.iter().map(Vec::as_slice).collect();
@@ -509,7 +530,7 @@ impl Services {
             created_at: existing.as_ref().map_or(now, |e| e.created_at),
             updated_at: now,
         };
-        let slots = self.slots_for(&spec, first, last).await?;
+        let slots = self.slots_for(office_id, &spec, first, last).await?;
         let from = okienko_domain::to_millis(self.country.day_start(first));
         let ev = AuditEvent::new(now, actor, "appointments.schedule", &s.id);
         self.store.save_schedule(&s, &slots, from, &ev).await?;
@@ -683,7 +704,7 @@ impl Services {
                     .and_then(|d| d.next_day())
                     .unwrap_or(first)
                     .max(first);
-                let slots = self.slots_for(&spec, made, last).await?;
+                let slots = self.slots_for(&s.office_id, &spec, made, last).await?;
                 self.store
                     .extend_slots(&s.id, &slots, &last.to_string())
                     .await?;

@@ -115,19 +115,41 @@ impl Services {
         offices.dedup();
         let mut out = Vec::new();
         for office in offices {
-            out.extend(
-                self.store
-                    .schedules(office, None)
-                    .await?
-                    .into_iter()
-                    .filter(|s| {
-                        super::appointments::spec_of(s)
-                            .officials
-                            .contains(&p.user.id)
-                    }),
-            );
+            out.extend(self.schedules_naming_in(&p.user.id, office).await?);
         }
         Ok(out)
+    }
+
+    /// The schedules of an office that name this official.
+    async fn schedules_naming_in(
+        &self,
+        user_id: &str,
+        office_id: &str,
+    ) -> Result<Vec<Schedule>, DomainError> {
+        Ok(self
+            .store
+            .schedules(office_id, None)
+            .await?
+            .into_iter()
+            .filter(|s| {
+                super::appointments::spec_of(s)
+                    .officials
+                    .iter()
+                    .any(|o| o == user_id)
+            })
+            .collect())
+    }
+
+    /// A substitution for an official was named or cancelled: the office's schedules that
+    /// name them are made again (the substituted days count as away).
+    pub(crate) async fn substitution_changed(
+        &self,
+        absent_id: &str,
+        office_id: &str,
+        actor: &str,
+    ) -> Result<(), DomainError> {
+        let schedules = self.schedules_naming_in(absent_id, office_id).await?;
+        self.narrow(&schedules, actor).await
     }
 
     /// Makes the schedules' slots again with their officials' times away as they are now.

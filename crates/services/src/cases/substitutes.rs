@@ -130,6 +130,8 @@ impl Services {
             }
             Err(e) => return Err(e.into()),
         }
+        self.substitution_changed(&s.absent_id, office_id, &p.user.id)
+            .await?;
         self.store
             .substitute(&s.id)
             .await?
@@ -158,6 +160,8 @@ impl Services {
         if !self.store.cancel_substitute(id, me, now, &ev).await? {
             return Err(DomainError::Conflict("err-substitute-cancelled"));
         }
+        self.substitution_changed(&s.absent_id, &s.office_id, me)
+            .await?;
         self.store
             .substitute(id)
             .await?
