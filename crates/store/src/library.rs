@@ -67,6 +67,22 @@ pub trait LibraryStore: Send + Sync {
     /// Adds a folder; `Err(Conflict)` when its place has one of that name already.
     async fn add_folder(&self, f: &LibraryFolder, audit: &AuditEvent) -> Result<()>;
     async fn folder(&self, id: &str) -> Result<Option<LibraryFolder>>;
+    /// Renames a folder; `Err(Conflict)` when its place has one of that name already.
+    async fn rename_folder(&self, id: &str, name: &str, audit: &AuditEvent) -> Result<()>;
+    /// Removes a folder with nothing in it (no folder, no document), and its shares; false
+    /// when it holds something.
+    async fn remove_folder(&self, id: &str, audit: &AuditEvent) -> Result<bool>;
+    /// Gives a document a new title (in the search index too).
+    async fn retitle_library_document(
+        &self,
+        id: &str,
+        title: &str,
+        audit: &AuditEvent,
+    ) -> Result<()>;
+    /// Removes a document with its versions and its search entry (the files stay in the blob
+    /// store until nothing refers to them), unless someone holds it checked out or it is
+    /// linked into a task or a case: false then, and nothing removed.
+    async fn remove_library_document(&self, id: &str, audit: &AuditEvent) -> Result<bool>;
     /// The folders in a folder (`None`: at the department library's top), by name.
     async fn folders(
         &self,

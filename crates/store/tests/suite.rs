@@ -4069,7 +4069,10 @@ async fn library_of_departments(s: &SqlStore) {
         .link_document(&link, &ev("library.link"))
         .await
         .expect("once"));
-    assert_eq!(s.document_links("ld1").await.expect("links"), [link]);
+    assert_eq!(
+        s.document_links("ld1").await.expect("links"),
+        [link.clone()]
+    );
     assert_eq!(
         s.linked_documents("case", "c00").await.expect("linked")[0].title,
         "Wzór umowy"
@@ -4083,6 +4086,90 @@ async fn library_of_departments(s: &SqlStore) {
         .await
         .expect("none")
         .is_empty());
+
+    // Renamed: one name once per place still; a new title is found.
+    assert!(matches!(
+        s.rename_folder("f4", "Umowy", &ev("library.rename")).await,
+        Ok(())
+    ));
+    s.add_folder(&folder("f5", Some("f2"), "Wzory"), &ev("library.folder"))
+        .await
+        .expect("f5");
+    assert!(matches!(
+        s.rename_folder("f5", "Umowy", &ev("library.rename")).await,
+        Err(okienko_store::StoreError::Conflict(_))
+    ));
+    s.retitle_library_document("ld2", "Statut gminy", &ev("library.retitle"))
+        .await
+        .expect("retitled");
+    assert_eq!(
+        s.library_document("ld2")
+            .await
+            .expect("read")
+            .expect("ld2")
+            .title,
+        "Statut gminy"
+    );
+    let ids = |w: &'static str| async move {
+        s.search(&find(w))
+            .await
+            .expect("search")
+            .hits
+            .into_iter()
+            .map(|h| h.item_id)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(ids("statut").await, ["ld2"]);
+    assert_eq!(ids("najmu").await, ["ld2"], "its text still finds it");
+    // Removed: not while held or linked; then with its versions and out of the index.
+    s.library_check_out("ld2", "u7", 47, &ev("library.checkout"))
+        .await
+        .expect("out");
+    assert!(!s
+        .remove_library_document("ld2", &ev("library.remove"))
+        .await
+        .expect("held"));
+    s.library_check_in("ld2", "u7", None, &ev("library.checkin"))
+        .await
+        .expect("in");
+    s.link_document(
+        &LibraryLink {
+            document_id: "ld2".into(),
+            ..link.clone()
+        },
+        &ev("library.link"),
+    )
+    .await
+    .expect("linked");
+    assert!(!s
+        .remove_library_document("ld2", &ev("library.remove"))
+        .await
+        .expect("linked"));
+    assert_eq!(s.library_versions("ld2").await.expect("kept").len(), 1);
+    s.unlink_document("ld2", "case", "c00", &ev("library.unlink"))
+        .await
+        .expect("unlinked");
+    assert!(s
+        .remove_library_document("ld2", &ev("library.remove"))
+        .await
+        .expect("removed"));
+    assert!(s.library_document("ld2").await.expect("read").is_none());
+    assert!(s.library_versions("ld2").await.expect("none").is_empty());
+    assert!(ids("statut").await.is_empty());
+    // A folder goes only empty, its shares with it.
+    s.share_folder(&share("read"), &ev("library.share"))
+        .await
+        .expect("share");
+    assert!(!s
+        .remove_folder("f1", &ev("library.remove_folder"))
+        .await
+        .expect("holds f2"));
+    assert_eq!(s.folder_shares("f1").await.expect("kept").len(), 1);
+    assert!(s
+        .remove_folder("f4", &ev("library.remove_folder"))
+        .await
+        .expect("empty"));
+    assert!(s.folder("f4").await.expect("read").is_none());
 }
 
 #[tokio::test]

@@ -413,3 +413,193 @@ async fn a_department_keeps_shares_and_links_its_documents() {
     assert_eq!(t.page(&jan, "/library").await.0, 404);
     assert_eq!(t.page(&jan, &doc_path).await.0, 404);
 }
+
+/// A folder renamed and a document given a new title in the browser's forms, then the
+/// document removed after the question, and the folder once empty; who only reads may do
+/// none of it; bad names change nothing. Over the API the same.
+#[tokio::test]
+async fn documents_and_folders_are_renamed_and_removed_when_added_by_mistake() {
+    let t = TestServer::seeded().await;
+    let anna = t.demo_web("anna.nowak@okienko.test").await;
+    let piotr = t.demo_web("piotr.zielinski@okienko.test").await;
+    let anna_p = crate::common::principal(&t, "anna.nowak@okienko.test").await;
+    let office = anna_p.grants[0].office_id.clone().expect("office");
+    let or = t
+        .services
+        .store
+        .departments(&office)
+        .await
+        .expect("depts")
+        .into_iter()
+        .find(|d| d.code == "OR")
+        .expect("OR")
+        .id;
+    let s = &t.services;
+    let folder = s
+        .add_library_folder(&anna_p, &office, &or, None, "Robocze")
+        .await
+        .expect("folder");
+    let doc = s
+        .upload_library_document(
+            &anna_p,
+            &office,
+            &or,
+            Some(&folder.id),
+            "Notatka robocza",
+            "notatka.txt",
+            b"Notatka ze spotkania".to_vec(),
+        )
+        .await
+        .expect("document");
+    let folder_path = format!("/library/folders/{}", folder.id);
+    let doc_path = format!("/library/documents/{}", doc.id);
+    let (st, html) = t.page(&anna, &folder_path).await;
+    assert_eq!(st, 200);
+    assert!(html.contains(&format!("action=\"{folder_path}/name\"")));
+    assert!(
+        !html.contains(&format!("action=\"{folder_path}/remove\"")),
+        "not offered while it holds something"
+    );
+    let csrf = csrf_of(&html);
+    let post = |c: &reqwest::Client, path: String, form: Vec<(&'static str, String)>| {
+        let req = c.post(t.url(&path)).form(&form);
+        async move { req.send().await.expect("post") }
+    };
+    let with = |more: &[(&'static str, &str)]| {
+        let mut f = vec![("csrf", csrf.clone())];
+        f.extend(more.iter().map(|(k, v)| (*k, v.to_string())));
+        f
+    };
+
+    // Renamed; a name with a slash is refused at the renaming field.
+    let r = post(
+        &anna,
+        format!("{folder_path}/name"),
+        with(&[("rename", "a/b")]),
+    )
+    .await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.expect("html").contains("id=\"e-rename\""));
+    let r = post(
+        &anna,
+        format!("{folder_path}/name"),
+        with(&[("rename", "Robocze 2026")]),
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(
+        s.store
+            .folder(&folder.id)
+            .await
+            .expect("read")
+            .expect("it")
+            .name,
+        "Robocze 2026"
+    );
+    // A new title; an empty one is refused.
+    let r = post(&anna, format!("{doc_path}/title"), with(&[("title", " ")])).await;
+    assert_eq!(r.status(), 422);
+    let r = post(
+        &anna,
+        format!("{doc_path}/title"),
+        with(&[("title", "Notatka ze spotkania")]),
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    let (_, html) = t.page(&anna, &doc_path).await;
+    assert!(html.contains("<h1 lang=\"pl\">Notatka ze spotkania</h1>"));
+    // Piotr (GK) may do none of it.
+    let piotr_csrf = t.csrf(&piotr, "/library").await;
+    for (path, field) in [
+        (format!("{folder_path}/name"), "rename"),
+        (format!("{doc_path}/title"), "title"),
+        (format!("{doc_path}/remove"), "x"),
+        (format!("{folder_path}/remove"), "x"),
+    ] {
+        let form = vec![
+            ("csrf", piotr_csrf.clone()),
+            (field, "Cudze".to_string()),
+            ("confirm", "yes".to_string()),
+        ];
+        let r = post(&piotr, path.clone(), form).await;
+        assert_eq!(r.status(), 404, "{path}");
+    }
+    // The folder holds the document: it stays.
+    let r = post(
+        &anna,
+        format!("{folder_path}/remove"),
+        with(&[("confirm", "yes")]),
+    )
+    .await;
+    assert_eq!(r.status(), 422);
+    // The document: the question first, then removed, with its versions.
+    let r = post(&anna, format!("{doc_path}/remove"), with(&[])).await;
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.expect("html").contains("name=\"confirm\""));
+    let r = post(
+        &anna,
+        format!("{doc_path}/remove"),
+        with(&[("confirm", "yes")]),
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(sent_to(&r), folder_path);
+    assert!(s
+        .store
+        .library_document(&doc.id)
+        .await
+        .expect("read")
+        .is_none());
+    assert_eq!(t.page(&anna, &doc_path).await.0, 404);
+    // Now empty, the folder goes too.
+    let r = post(
+        &anna,
+        format!("{folder_path}/remove"),
+        with(&[("confirm", "yes")]),
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(
+        sent_to(&r),
+        format!("/offices/{office}/departments/{or}/library")
+    );
+    assert!(s.store.folder(&folder.id).await.expect("read").is_none());
+
+    // Over the API.
+    let token = t.demo_token("anna.nowak@okienko.test").await;
+    let doc = s
+        .upload_library_document(
+            &anna_p,
+            &office,
+            &or,
+            None,
+            "Szkic",
+            "szkic.txt",
+            b"Szkic".to_vec(),
+        )
+        .await
+        .expect("document");
+    let api_doc = format!("/api/v1/library/documents/{}", doc.id);
+    let (st, d) = t
+        .api(
+            &token,
+            reqwest::Method::PATCH,
+            &api_doc,
+            Some(json!({"title": "Szkic pisma"})),
+        )
+        .await;
+    assert_eq!((st, d["title"].as_str()), (200, Some("Szkic pisma")), "{d}");
+    let (st, _) = t
+        .api(
+            &token,
+            reqwest::Method::PATCH,
+            &api_doc,
+            Some(json!({"title": ""})),
+        )
+        .await;
+    assert_eq!(st, 422);
+    let (st, _) = t.api(&token, reqwest::Method::DELETE, &api_doc, None).await;
+    assert_eq!(st, 204);
+    let (st, _) = t.api(&token, reqwest::Method::GET, &api_doc, None).await;
+    assert_eq!(st, 404);
+}

@@ -471,6 +471,73 @@ impl Services {
         Ok(v)
     }
 
+    /// Renames a folder of the person's department (who works in it through a share does
+    /// not).
+    pub async fn rename_library_folder(
+        &self,
+        p: &Principal,
+        id: &str,
+        name: &str,
+    ) -> Result<(), DomainError> {
+        self.own_folder(p, id).await?;
+        check_folder(name, self.folder_trail(Some(id)).await?.len())?;
+        let ev = AuditEvent::new(self.now_ms(), Some(&p.user.id), "library.rename", id);
+        self.store
+            .rename_folder(id, name.trim(), &ev)
+            .await
+            .map_err(crate::store_err("err-library-folder-exists"))
+    }
+
+    /// Removes an empty folder of the person's department (its shares end with it); returns
+    /// it, so the page can go to where it was.
+    pub async fn remove_library_folder(
+        &self,
+        p: &Principal,
+        id: &str,
+    ) -> Result<LibraryFolder, DomainError> {
+        let folder = self.own_folder(p, id).await?;
+        let ev = AuditEvent::new(self.now_ms(), Some(&p.user.id), "library.remove_folder", id);
+        if !self.store.remove_folder(id, &ev).await? {
+            return Err(DomainError::Conflict("err-library-folder-not-empty"));
+        }
+        Ok(folder)
+    }
+
+    /// Gives a document a new title.
+    pub async fn retitle_library_document(
+        &self,
+        p: &Principal,
+        id: &str,
+        title: &str,
+    ) -> Result<(), DomainError> {
+        self.editable_document(p, id).await?;
+        check_title(title).finish()?;
+        let ev = AuditEvent::new(self.now_ms(), Some(&p.user.id), "library.retitle", id);
+        self.store
+            .retitle_library_document(id, title.trim(), &ev)
+            .await
+            .map_err(DomainError::from)
+    }
+
+    /// Removes a document added by mistake, with its versions: not while someone holds it,
+    /// nor while it is linked into a task or a case (it is part of that work then). Returns
+    /// it, so the page can go to where it was.
+    pub async fn remove_library_document(
+        &self,
+        p: &Principal,
+        id: &str,
+    ) -> Result<LibraryDocument, DomainError> {
+        let v = self.editable_document(p, id).await?;
+        if v.document.holder_id.is_some() {
+            return Err(DomainError::Conflict("err-library-remove-held"));
+        }
+        let ev = AuditEvent::new(self.now_ms(), Some(&p.user.id), "library.remove", id);
+        if !self.store.remove_library_document(id, &ev).await? {
+            return Err(DomainError::Conflict("err-library-remove-linked"));
+        }
+        Ok(v.document)
+    }
+
     /// Checks a document out to the person; refused while anyone holds it.
     pub async fn check_out_library_document(
         &self,

@@ -94,6 +94,95 @@ impl crate::LibraryStore for SqlStore {
         self.opt(sqlx::query(&sql).bind(id), folder_from).await
     }
 
+    async fn rename_folder(&self, id: &str, name: &str, audit: &AuditEvent) -> Result<()> {
+        let q = sqlx::query("UPDATE library_folders SET name = $1 WHERE id = $2")
+            .bind(name)
+            .bind(id);
+        self.exec_audited(q, audit).await
+    }
+
+    async fn remove_folder(&self, id: &str, audit: &AuditEvent) -> Result<bool> {
+        let mut tx = self.writer.begin().await?;
+        sqlx::query("DELETE FROM library_shares WHERE folder_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        let gone = sqlx::query(
+            "DELETE FROM library_folders WHERE id = $1              AND NOT EXISTS (SELECT 1 FROM library_folders c WHERE c.parent_id = $1)              AND NOT EXISTS (SELECT 1 FROM library_documents d WHERE d.folder_id = $1)",
+        )
+        .bind(id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if gone == 0 {
+            // Dropped without commit: the shares stay.
+            return Ok(false);
+        }
+        Self::audit_in(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn retitle_library_document(
+        &self,
+        id: &str,
+        title: &str,
+        audit: &AuditEvent,
+    ) -> Result<()> {
+        let mut tx = self.writer.begin().await?;
+        let changed = sqlx::query("UPDATE library_documents SET title = $1 WHERE id = $2")
+            .bind(title)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if changed == 0 {
+            return Err(StoreError::NotFound);
+        }
+        let sql = format!("{DOCUMENT_SELECT} WHERE d.id = $1");
+        let d = document_from(&sqlx::query(&sql).bind(id).fetch_one(&mut *tx).await?)?;
+        // The index keeps the words it had (the versions' text is only there) with the new
+        // title's: the old title still finds it, the new one too.
+        let scope = okienko_domain::search::department_scope(&d.department_id);
+        let words =
+            super::search::words_in(&mut tx, &scope, okienko_domain::search::KIND_LIBRARY, id)
+                .await?;
+        let item = crate::search::library_item(&d, audit.at, &words);
+        super::search::reindex_in(&mut tx, &[item]).await?;
+        Self::audit_in(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn remove_library_document(&self, id: &str, audit: &AuditEvent) -> Result<bool> {
+        let mut tx = self.writer.begin().await?;
+        let sql = format!("{DOCUMENT_SELECT} WHERE d.id = $1");
+        let Some(row) = sqlx::query(&sql).bind(id).fetch_optional(&mut *tx).await? else {
+            return Ok(false);
+        };
+        let d = document_from(&row)?;
+        sqlx::query("DELETE FROM library_versions WHERE document_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        let gone = sqlx::query(
+            "DELETE FROM library_documents WHERE id = $1 AND holder_id IS NULL              AND NOT EXISTS (SELECT 1 FROM library_links l WHERE l.document_id = $1)",
+        )
+        .bind(id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if gone == 0 {
+            // Dropped without commit: the versions stay.
+            return Ok(false);
+        }
+        let item = crate::search::library_item(&d, audit.at, "");
+        super::search::unindex_in(&mut tx, &[item]).await?;
+        Self::audit_in(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
     async fn folders(
         &self,
         department_id: &str,

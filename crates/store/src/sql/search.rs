@@ -188,18 +188,17 @@ pub(super) async fn index_in(conn: &mut sqlx::AnyConnection, items: &[SearchItem
 
 /// Replaces what the index has of items (a document's new version) with them.
 pub(super) async fn reindex_in(conn: &mut sqlx::AnyConnection, items: &[SearchItem]) -> Result<()> {
+    unindex_in(conn, items).await?;
+    index_in(conn, items).await
+}
+
+/// Takes items (by scope, kind and id) out of the index: a removed document is found no more.
+pub(super) async fn unindex_in(conn: &mut sqlx::AnyConnection, items: &[SearchItem]) -> Result<()> {
     for i in items {
-        let old: Option<String> = sqlx::query(
-            "SELECT words FROM search_items WHERE scope = $1 AND kind = $2 AND item_id = $3",
-        )
-        .bind(&i.scope)
-        .bind(&i.kind)
-        .bind(&i.item_id)
-        .fetch_optional(&mut *conn)
-        .await?
-        .map(|r| r.try_get::<String, _>(0))
-        .transpose()?;
-        let Some(old) = old else { continue };
+        let old = words_in(conn, &i.scope, &i.kind, &i.item_id).await?;
+        if old.is_empty() {
+            continue;
+        }
         let old: Vec<&str> = old.split(' ').filter(|w| !w.is_empty()).collect();
         for part in old.chunks(200) {
             let list: Vec<String> = (0..part.len()).map(|k| format!("${}", k + 4)).collect();
@@ -223,7 +222,27 @@ pub(super) async fn reindex_in(conn: &mut sqlx::AnyConnection, items: &[SearchIt
             .execute(&mut *conn)
             .await?;
     }
-    index_in(conn, items).await
+    Ok(())
+}
+
+/// The words the index has of an item (empty when it has none).
+pub(super) async fn words_in(
+    conn: &mut sqlx::AnyConnection,
+    scope: &str,
+    kind: &str,
+    item_id: &str,
+) -> Result<String> {
+    Ok(sqlx::query(
+        "SELECT words FROM search_items WHERE scope = $1 AND kind = $2 AND item_id = $3",
+    )
+    .bind(scope)
+    .bind(kind)
+    .bind(item_id)
+    .fetch_optional(&mut *conn)
+    .await?
+    .map(|r| r.try_get::<String, _>(0))
+    .transpose()?
+    .unwrap_or_default())
 }
 
 /// Pushes a bind, returns its mark.

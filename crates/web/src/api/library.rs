@@ -28,11 +28,17 @@ pub fn routes() -> Router<State> {
         .route("/api/v1/library", get(index))
         .route("/api/v1/offices/{id}/departments/{dept}/library", get(top))
         .route("/api/v1/library/folders", post(add_folder))
-        .route("/api/v1/library/folders/{id}", get(folder))
+        .route(
+            "/api/v1/library/folders/{id}",
+            get(folder).patch(rename_folder).delete(remove_folder),
+        )
         .route("/api/v1/library/folders/{id}/shares", post(share))
         .route("/api/v1/library/folders/{id}/unshare", post(unshare))
         .route("/api/v1/library/documents", post(add_document).layer(limit))
-        .route("/api/v1/library/documents/{id}", get(document))
+        .route(
+            "/api/v1/library/documents/{id}",
+            get(document).patch(retitle).delete(remove_document),
+        )
         .route("/api/v1/library/documents/{id}/checkout", post(check_out))
         .route(
             "/api/v1/library/documents/{id}/checkin",
@@ -50,11 +56,15 @@ pub fn routes() -> Router<State> {
         index,
         top,
         folder,
+        rename_folder,
+        remove_folder,
         add_folder,
         share,
         unshare,
         add_document,
         document,
+        retitle,
+        remove_document,
         check_out,
         check_in,
         release,
@@ -63,6 +73,8 @@ pub fn routes() -> Router<State> {
         file
     ),
     components(schemas(
+        FolderNameJson,
+        TitleJson,
         LibrariesJson,
         LibraryJson,
         SharedFolderJson,
@@ -170,6 +182,20 @@ pub struct NewFolderJson {
     department: String,
     parent: Option<String>,
     name: String,
+}
+
+/// A folder's new name.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FolderNameJson {
+    name: String,
+}
+
+/// A document's new title.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TitleJson {
+    title: String,
 }
 
 /// Sharing with a department of the same office: `level` `read` or `edit`.
@@ -353,6 +379,41 @@ async fn folder(Cx(state, ctx): Cx, Path(id): Path<String>) -> Result<Json<Place
     Ok(Json(place_json(place)))
 }
 
+/// Renames a folder of the caller's own department (one name once in a place).
+#[utoipa::path(patch, path = "/api/v1/library/folders/{id}", security(("bearer" = [])),
+    params(("id" = String, Path, description = "the folder's id")), request_body = FolderNameJson,
+    responses((status = 200, body = PlaceJson), (status = 401, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem), (status = 422, body = Problem)))]
+async fn rename_folder(
+    Cx(state, ctx): Cx,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Json<PlaceJson>, ApiError> {
+    let p = user(&ctx)?;
+    let b: FolderNameJson = parse(&ctx, &body)?;
+    let s = &state.services;
+    s.rename_library_folder(p, &id, &b.name)
+        .await
+        .map_err(api(&ctx))?;
+    let place = s.library_folder(p, &id).await.map_err(api(&ctx))?;
+    Ok(Json(place_json(place)))
+}
+
+/// Removes an empty folder of the caller's own department (its shares end with it).
+#[utoipa::path(delete, path = "/api/v1/library/folders/{id}", security(("bearer" = [])),
+    params(("id" = String, Path, description = "the folder's id")),
+    responses((status = 204, description = "removed"), (status = 401, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem)))]
+async fn remove_folder(Cx(state, ctx): Cx, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
+    let p = user(&ctx)?;
+    state
+        .services
+        .remove_library_folder(p, &id)
+        .await
+        .map_err(api(&ctx))?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 /// Makes a folder (six deep at most; one name once in a place).
 #[utoipa::path(post, path = "/api/v1/library/folders", security(("bearer" = [])), request_body = NewFolderJson,
     responses((status = 201, body = FolderJson), (status = 401, body = Problem), (status = 404, body = Problem),
@@ -449,6 +510,45 @@ async fn document(
 ) -> Result<Json<LibraryDocumentJson>, ApiError> {
     user(&ctx)?;
     answer(&state, &ctx, &id).await
+}
+
+/// Gives the document a new title.
+#[utoipa::path(patch, path = "/api/v1/library/documents/{id}", security(("bearer" = [])),
+    params(("id" = String, Path, description = "the document's id")), request_body = TitleJson,
+    responses((status = 200, body = LibraryDocumentJson), (status = 401, body = Problem), (status = 404, body = Problem),
+        (status = 422, body = Problem)))]
+async fn retitle(
+    Cx(state, ctx): Cx,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Json<LibraryDocumentJson>, ApiError> {
+    let p = user(&ctx)?;
+    let b: TitleJson = parse(&ctx, &body)?;
+    state
+        .services
+        .retitle_library_document(p, &id, &b.title)
+        .await
+        .map_err(api(&ctx))?;
+    answer(&state, &ctx, &id).await
+}
+
+/// Removes a document added by mistake, with its versions: refused while someone holds it
+/// or it is linked into a task or a case.
+#[utoipa::path(delete, path = "/api/v1/library/documents/{id}", security(("bearer" = [])),
+    params(("id" = String, Path, description = "the document's id")),
+    responses((status = 204, description = "removed"), (status = 401, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem)))]
+async fn remove_document(
+    Cx(state, ctx): Cx,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let p = user(&ctx)?;
+    state
+        .services
+        .remove_library_document(p, &id)
+        .await
+        .map_err(api(&ctx))?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Checks the document out to the caller; refused while anyone holds it.

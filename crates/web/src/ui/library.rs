@@ -3,7 +3,10 @@
 //! versions (check out, check in with a new version, release, links into tasks and cases), and
 //! the library part of a task's and a case's page.
 
-use super::common::{err, notice, render, render_form, require_user, when, CsrfForm, FormView};
+use super::common::{
+    confirm_page, confirmed, err, notice, render, render_form, require_user, when, CsrfForm,
+    FormView,
+};
 use super::documents::multipart;
 use crate::ctx::{Ctx, Cx, FormText};
 use crate::error::PageError;
@@ -30,12 +33,16 @@ pub fn routes() -> Router<State> {
         .route("/library/folders/{id}", get(folder))
         .route("/library/folders/{id}/shares", post(share))
         .route("/library/folders/{id}/unshare", post(share))
+        .route("/library/folders/{id}/name", post(rename_folder))
+        .route("/library/folders/{id}/remove", post(remove_folder))
         .route("/library/documents", post(add_document).layer(limit))
         .route("/library/documents/{id}", get(document))
         .route("/library/documents/{id}/checkout", post(act))
         .route("/library/documents/{id}/release", post(act))
         .route("/library/documents/{id}/links", post(act))
         .route("/library/documents/{id}/unlink", post(act))
+        .route("/library/documents/{id}/title", post(act))
+        .route("/library/documents/{id}/remove", post(remove_document))
         .route(
             "/library/documents/{id}/checkin",
             post(check_in).layer(limit),
@@ -125,6 +132,10 @@ struct PlacePage<'a> {
     share_to: Vec<(String, String)>,
     form: FormView,
     notice: Option<String>,
+    /// A folder of the person's own department: they may rename it, and remove it when empty.
+    own_folder: bool,
+    /// The folder's name (empty at the top).
+    folder_name: String,
 }
 
 fn place_page(ctx: &Ctx, p: LibraryPlace, form: FormView, notice: Option<String>) -> Response {
@@ -136,6 +147,8 @@ fn place_page(ctx: &Ctx, p: LibraryPlace, form: FormView, notice: Option<String>
     });
     let page = PlacePage {
         ctx,
+        own_folder: p.at_home && p.may_edit && !p.trail.is_empty(),
+        folder_name: p.trail.last().map(|f| f.name.clone()).unwrap_or_default(),
         home,
         folder_id: p.trail.last().map(|f| f.id.clone()).unwrap_or_default(),
         trail: p
@@ -318,6 +331,76 @@ async fn share(
     placed(&state, &ctx, r, to, form, "department").await
 }
 
+/// Renames a folder of one's own department; a mistake shows at the renaming form.
+async fn rename_folder(
+    Cx(state, ctx): Cx,
+    Path(id): Path<String>,
+    CsrfForm(mut form): CsrfForm,
+) -> Result<Response, PageError> {
+    let p = require_user(&ctx)?;
+    let r = state
+        .services
+        .rename_library_folder(p, &id, &form.text("rename"))
+        .await
+        .map_err(|e| match e {
+            // The folder's name checks answer for `name`; this form's field is `rename`.
+            DomainError::Invalid(mut fe) => {
+                for x in &mut fe.0 {
+                    if x.field == "name" {
+                        x.field = "rename".into();
+                    }
+                }
+                DomainError::Invalid(fe)
+            }
+            other => other,
+        });
+    let to = |()| format!("/library/folders/{id}?notice=notice-library-renamed");
+    form.insert("folder".into(), id.clone());
+    placed(&state, &ctx, r, to, form, "rename").await
+}
+
+/// Removes an empty folder of one's own department, after the question; then where it was.
+async fn remove_folder(
+    Cx(state, ctx): Cx,
+    Path(id): Path<String>,
+    CsrfForm(mut form): CsrfForm,
+) -> Result<Response, PageError> {
+    let p = require_user(&ctx)?;
+    // Who may not remove it is not asked: not found.
+    let place = state
+        .services
+        .library_folder(p, &id)
+        .await
+        .map_err(err(&ctx))?;
+    if !place.at_home || !place.may_edit {
+        return Err(PageError(DomainError::NotFound, ctx.clone()));
+    }
+    if !confirmed(&form) {
+        let action = format!("/library/folders/{id}/remove");
+        let back = format!("/library/folders/{id}");
+        return Ok(confirm_page(
+            &ctx,
+            "library-remove-folder-confirm",
+            &action,
+            &back,
+            &form,
+        ));
+    }
+    let r = state.services.remove_library_folder(p, &id).await;
+    let to = |f: okienko_store::LibraryFolder| {
+        let place = match f.parent_id {
+            Some(parent) => format!("/library/folders/{parent}"),
+            None => format!(
+                "/offices/{}/departments/{}/library",
+                f.office_id, f.department_id
+            ),
+        };
+        format!("{place}?notice=notice-library-folder-removed")
+    };
+    form.insert("folder".into(), id.clone());
+    placed(&state, &ctx, r, to, form, "remove").await
+}
+
 /// A version as a document's page lists it: (n, name, size in words, author, when).
 type VersionRow = (i64, String, String, String, (String, String));
 
@@ -434,7 +517,7 @@ async fn changed(
 }
 
 /// A change of a document from its page: the last part of the path says which (`checkout`,
-/// `release`, `links`, `unlink`).
+/// `release`, `links`, `unlink`, `title`).
 async fn act(
     Cx(state, ctx): Cx,
     Path(id): Path<String>,
@@ -460,6 +543,12 @@ async fn act(
             "linked",
             "target",
         ),
+        "title" => (
+            s.retitle_library_document(p, &id, &form.text("title"))
+                .await,
+            "retitled",
+            "title",
+        ),
         _ => (
             s.unlink_library_document(p, &id, &target).await,
             "unlinked",
@@ -467,6 +556,49 @@ async fn act(
         ),
     };
     changed(&state, &ctx, &id, r, notice, form, field).await
+}
+
+/// Removes a document added by mistake, after the question; then its folder (or the
+/// library's top).
+async fn remove_document(
+    Cx(state, ctx): Cx,
+    Path(id): Path<String>,
+    CsrfForm(form): CsrfForm,
+) -> Result<Response, PageError> {
+    let p = require_user(&ctx)?;
+    // Who may not change it is not asked: not found.
+    let v = state
+        .services
+        .library_document_view(p, &id)
+        .await
+        .map_err(err(&ctx))?;
+    if !v.may_edit {
+        return Err(PageError(DomainError::NotFound, ctx.clone()));
+    }
+    if !confirmed(&form) {
+        let action = format!("/library/documents/{id}/remove");
+        let back = format!("/library/documents/{id}");
+        return Ok(confirm_page(
+            &ctx,
+            "library-remove-confirm",
+            &action,
+            &back,
+            &form,
+        ));
+    }
+    match state.services.remove_library_document(p, &id).await {
+        Ok(d) => {
+            let to = match d.folder_id {
+                Some(f) => format!("/library/folders/{f}"),
+                None => format!(
+                    "/offices/{}/departments/{}/library",
+                    d.office_id, d.department_id
+                ),
+            };
+            Ok(Redirect::to(&format!("{to}?notice=notice-library-removed")).into_response())
+        }
+        Err(e) => changed(&state, &ctx, &id, Err(e), "", form, "document").await,
+    }
 }
 
 async fn check_in(
