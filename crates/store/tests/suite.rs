@@ -4071,7 +4071,7 @@ async fn library_of_departments(s: &SqlStore) {
         .expect("once"));
     assert_eq!(
         s.document_links("ld1").await.expect("links"),
-        [link.clone()]
+        std::slice::from_ref(&link)
     );
     assert_eq!(
         s.linked_documents("case", "c00").await.expect("linked")[0].title,
