@@ -148,8 +148,8 @@ pub trait AppointmentStore: Send + Sync {
     async fn slot(&self, id: &str) -> Result<Option<Slot>>;
     /// Takes a place for each booking, in one commit, in their order: each is stored (with
     /// its audit event) only when its slot had a free place and its person fewer active
-    /// bookings of the service than allowed. Expired holds of the slot give their place
-    /// back first.
+    /// bookings of the service than allowed. A full slot first gets the places of its expired
+    /// holds back.
     async fn take_places(&self, holds: &[NewHold], now: Millis) -> Result<Vec<Taken>>;
     /// Confirms a hold still in force; false otherwise.
     async fn confirm_appointment(&self, id: &str, now: Millis, audit: &AuditEvent) -> Result<bool>;

@@ -410,30 +410,15 @@ impl crate::AppointmentStore for SqlStore {
                     .execute(&mut *tx)
                     .await?;
             }
-            let active: i64 = sqlx::query(
-                "SELECT COUNT(*) AS n FROM appointments WHERE user_id = $1 AND service_id = $2 \
-                 AND holds_place = 1 AND status IN ('held', 'booked') \
-                 AND (place_until IS NULL OR place_until > $3)",
-            )
-            .bind(&a.user_id)
-            .bind(&a.service_id)
-            .bind(now)
-            .fetch_one(&mut *tx)
-            .await?
-            .try_get("n")?;
-            if active >= h.max_active {
-                out.push(Taken::TooMany);
-                continue;
-            }
-            release_in_slot(&mut tx, &a.slot_id, now).await?;
-            if !take_in_slot(&mut tx, &a.slot_id).await? {
-                out.push(Taken::Full);
-                continue;
-            }
-            sqlx::query(
+            // Stored only while the person has fewer active bookings of the service than
+            // allowed (counted in the same statement: one round trip, not two).
+            let stored = sqlx::query(
                 "INSERT INTO appointments (id, code, slot_id, schedule_id, service_id, user_id, \
                  status, holds_place, place_until, sequence, reminded, starts_at, created_at, \
-                 updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, 0, 0, $9, $10, $10)",
+                 updated_at) SELECT $1, $2, $3, $4, $5, $6, $7, 1, $8, 0, 0, $9, $10, $10 \
+                 WHERE (SELECT COUNT(*) FROM appointments WHERE user_id = $6 AND service_id = $5 \
+                 AND holds_place = 1 AND status IN ('held', 'booked') \
+                 AND (place_until IS NULL OR place_until > $11)) < $12",
             )
             .bind(&a.id)
             .bind(&a.code)
@@ -445,8 +430,30 @@ impl crate::AppointmentStore for SqlStore {
             .bind(a.place_until)
             .bind(a.starts_at)
             .bind(a.created_at)
+            .bind(now)
+            .bind(h.max_active)
             .execute(&mut *tx)
-            .await?;
+            .await?
+            .rows_affected();
+            if stored == 0 {
+                out.push(Taken::TooMany);
+                continue;
+            }
+            // A free place is taken at once; only a full slot first gets back the places of
+            // its expired holds (the sweep gives the others back in its round).
+            let mut took = take_in_slot(&mut tx, &a.slot_id).await?;
+            if !took {
+                release_in_slot(&mut tx, &a.slot_id, now).await?;
+                took = take_in_slot(&mut tx, &a.slot_id).await?;
+            }
+            if !took {
+                sqlx::query("DELETE FROM appointments WHERE id = $1")
+                    .bind(&a.id)
+                    .execute(&mut *tx)
+                    .await?;
+                out.push(Taken::Full);
+                continue;
+            }
             if let Some((kind, payload)) = &h.job {
                 insert_job(&mut tx, kind, payload, a.created_at).await?;
             }
